@@ -1,0 +1,286 @@
+//! The dependency graph over inventory artifacts.
+//!
+//! An edge `a → b` means "`a` depends on `b`": `b` must exist in the target (and be backfilled)
+//! before `a`. A foreign key points from the referencing table to the referenced one, a view to
+//! what it reads, a trigger to its table and to the tables it writes, a partition to its parent.
+//! petgraph is an implementation detail: callers see artifacts, dependencies and
+//! [`MigrationOrder`].
+
+mod export;
+mod order;
+
+use std::collections::HashMap;
+
+use petgraph::graph::{DiGraph, NodeIndex};
+use serde::{Deserialize, Serialize};
+
+use crate::inventory::{Inventory, QualifiedName};
+
+pub use export::{GraphJson, ToDot};
+pub use order::{Cycle, DeferredDependency, MigrationOrder, Wave};
+
+/// What kind of thing an artifact is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ArtifactKind {
+    /// A base table (or a partition).
+    Table,
+    /// A view.
+    View,
+    /// A trigger.
+    Trigger,
+}
+
+impl ArtifactKind {
+    /// Lower-case label used in ids and exports.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Table => "table",
+            Self::View => "view",
+            Self::Trigger => "trigger",
+        }
+    }
+}
+
+/// A node of the graph: one inventory artifact with what the planner needs of it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Artifact {
+    /// Stable id, `kind:schema.name` (e.g. `table:sakila.rental`); unique in a graph.
+    pub id: String,
+    /// Kind.
+    pub kind: ArtifactKind,
+    /// Qualified name.
+    pub name: QualifiedName,
+    /// Estimated rows (tables only; `None` = unknown).
+    pub rows: Option<u64>,
+    /// Estimated bytes (tables only; `None` = unknown).
+    pub bytes: Option<u64>,
+    /// Owner, when known.
+    pub owner: Option<String>,
+}
+
+impl Artifact {
+    /// An artifact with no size or owner; the id is derived from kind and name.
+    pub fn new(kind: ArtifactKind, name: QualifiedName) -> Self {
+        Self {
+            id: format!("{}:{name}", kind.label()),
+            kind,
+            name,
+            rows: None,
+            bytes: None,
+            owner: None,
+        }
+    }
+}
+
+/// Why one artifact depends on another.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DependencyKind {
+    /// A foreign key (referencing → referenced table).
+    ForeignKey,
+    /// A view reads a table or view.
+    ViewReads,
+    /// A trigger fires on a table.
+    TriggerOn,
+    /// A trigger body writes a table.
+    TriggerWrites,
+    /// A partition belongs to its parent table.
+    PartitionOf,
+}
+
+/// An edge of the graph.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Dependency {
+    /// Kind of dependency.
+    pub kind: DependencyKind,
+    /// Constraint name or other label (FK name), when there is one.
+    pub label: Option<String>,
+    /// For foreign keys: every referencing column is nullable, so rows can be loaded with the
+    /// column NULL and the FK created after the backfill.
+    pub nullable: bool,
+}
+
+impl Dependency {
+    /// A dependency with no label.
+    pub fn new(kind: DependencyKind) -> Self {
+        Self {
+            kind,
+            label: None,
+            nullable: false,
+        }
+    }
+
+    /// Only foreign keys can be deferred (created after the backfill, or loaded with constraint
+    /// checks deferred); every other dependency is structural.
+    pub fn deferrable(&self) -> bool {
+        self.kind == DependencyKind::ForeignKey
+    }
+}
+
+/// Handle of an artifact inside one [`DependencyGraph`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ArtifactRef(NodeIndex<u32>);
+
+/// The typed dependency graph (see the module docs for edge direction).
+#[derive(Debug, Clone, Default)]
+pub struct DependencyGraph {
+    graph: DiGraph<Artifact, Dependency, u32>,
+    by_id: HashMap<String, ArtifactRef>,
+}
+
+impl DependencyGraph {
+    /// An empty graph.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// An empty graph with room for `artifacts` nodes and `dependencies` edges.
+    pub fn with_capacity(artifacts: usize, dependencies: usize) -> Self {
+        Self {
+            graph: DiGraph::with_capacity(artifacts, dependencies),
+            by_id: HashMap::with_capacity(artifacts),
+        }
+    }
+
+    /// Builds the graph of an inventory. References to unknown artifacts add no edge (the
+    /// import already reported them as findings).
+    pub fn from_inventory(inventory: &Inventory) -> Self {
+        let mut graph = Self::with_capacity(
+            inventory.tables.len() + inventory.views.len() + inventory.triggers.len(),
+            inventory.foreign_key_count(),
+        );
+        let mut relations: HashMap<QualifiedName, ArtifactRef> = HashMap::new();
+        for table in &inventory.tables {
+            let mut artifact = Artifact::new(ArtifactKind::Table, table.name.clone());
+            artifact.rows = table.rows;
+            artifact.bytes = table.bytes;
+            artifact.owner.clone_from(&table.owner);
+            relations.insert(table.name.clone(), graph.add_artifact(artifact));
+        }
+        for view in &inventory.views {
+            let node = graph.add_artifact(Artifact::new(ArtifactKind::View, view.name.clone()));
+            relations.entry(view.name.clone()).or_insert(node);
+        }
+        let resolve = |name: &QualifiedName| -> Option<ArtifactRef> {
+            relations.get(name).copied().or_else(|| {
+                inventory
+                    .table(name)
+                    .and_then(|t| relations.get(&t.name).copied())
+            })
+        };
+        for table in &inventory.tables {
+            let from = relations[&table.name];
+            for fk in &table.foreign_keys {
+                if let Some(to) = resolve(&fk.references) {
+                    graph.add_dependency(
+                        from,
+                        to,
+                        Dependency {
+                            kind: DependencyKind::ForeignKey,
+                            label: Some(fk.name.clone().unwrap_or_else(|| {
+                                format!("{}({})", table.name, fk.columns.join(","))
+                            })),
+                            nullable: fk.nullable,
+                        },
+                    );
+                }
+            }
+            if let Some(parent) = table.partition_of.as_ref().and_then(resolve) {
+                graph.add_dependency(from, parent, Dependency::new(DependencyKind::PartitionOf));
+            }
+            if let Some(partitioning) = &table.partitioning {
+                for child in partitioning.partitions.iter().filter_map(resolve) {
+                    if table.partition_of.is_none() && !graph.depends_on(child, from) {
+                        graph.add_dependency(child, from, Dependency::new(DependencyKind::PartitionOf));
+                    }
+                }
+            }
+        }
+        for view in &inventory.views {
+            let from = relations[&view.name];
+            for read in view.reads.iter().filter_map(resolve) {
+                if read != from {
+                    graph.add_dependency(from, read, Dependency::new(DependencyKind::ViewReads));
+                }
+            }
+        }
+        for trigger in &inventory.triggers {
+            let id = format!("trigger:{}@{}", trigger.name, trigger.table);
+            let mut artifact = Artifact::new(ArtifactKind::Trigger, trigger.name.clone());
+            artifact.id = id;
+            let node = graph.add_artifact(artifact);
+            if let Some(on) = resolve(&trigger.table) {
+                graph.add_dependency(node, on, Dependency::new(DependencyKind::TriggerOn));
+            }
+            for write in trigger.writes.iter().filter_map(resolve) {
+                if !graph.depends_on(node, write) {
+                    graph.add_dependency(node, write, Dependency::new(DependencyKind::TriggerWrites));
+                }
+            }
+        }
+        graph
+    }
+
+    /// Adds an artifact; an artifact with an id already present replaces nothing and returns the
+    /// existing handle.
+    pub fn add_artifact(&mut self, artifact: Artifact) -> ArtifactRef {
+        if let Some(existing) = self.by_id.get(&artifact.id) {
+            return *existing;
+        }
+        let id = artifact.id.clone();
+        let node = ArtifactRef(self.graph.add_node(artifact));
+        self.by_id.insert(id, node);
+        node
+    }
+
+    /// Adds the dependency `from → to` ("`from` depends on `to`").
+    pub fn add_dependency(&mut self, from: ArtifactRef, to: ArtifactRef, dependency: Dependency) {
+        self.graph.add_edge(from.0, to.0, dependency);
+    }
+
+    /// Whether an edge `from → to` exists.
+    pub fn depends_on(&self, from: ArtifactRef, to: ArtifactRef) -> bool {
+        self.graph.contains_edge(from.0, to.0)
+    }
+
+    /// The artifact behind a handle.
+    pub fn artifact(&self, node: ArtifactRef) -> &Artifact {
+        &self.graph[node.0]
+    }
+
+    /// The artifact with this id.
+    pub fn find(&self, id: &str) -> Option<ArtifactRef> {
+        self.by_id.get(id).copied()
+    }
+
+    /// All artifacts, in insertion order.
+    pub fn artifacts(&self) -> impl Iterator<Item = (ArtifactRef, &Artifact)> {
+        self.graph
+            .node_indices()
+            .map(move |i| (ArtifactRef(i), &self.graph[i]))
+    }
+
+    /// All dependencies as `(from, to, dependency)`.
+    pub fn dependencies(&self) -> impl Iterator<Item = (ArtifactRef, ArtifactRef, &Dependency)> {
+        self.graph.edge_indices().map(move |e| {
+            let (a, b) = self.graph.edge_endpoints(e).expect("edge index from this graph");
+            (ArtifactRef(a), ArtifactRef(b), &self.graph[e])
+        })
+    }
+
+    /// Number of artifacts.
+    pub fn artifact_count(&self) -> usize {
+        self.graph.node_count()
+    }
+
+    /// Number of dependencies.
+    pub fn dependency_count(&self) -> usize {
+        self.graph.edge_count()
+    }
+
+    /// Waves, cycles and their proposed breaks (see [`MigrationOrder`]).
+    pub fn order(&self) -> MigrationOrder {
+        order::plan_order(&self.graph)
+    }
+}

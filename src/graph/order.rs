@@ -1,0 +1,260 @@
+//! Migration order: waves (topological layers), cycles and how they are broken.
+//!
+//! 1. Strongly connected components (Kosaraju, iterative, so a 100k-long FK chain cannot
+//!    overflow the stack) find every cycle; a self-loop is a cycle of one.
+//! 2. Each cycle is broken by deferring foreign keys: the FK is created after the backfill (or
+//!    loaded with constraint checks deferred). Edges are kept greedily in order of how much they
+//!    matter (structural edges, then NOT NULL FKs, then nullable FKs, ties by id), and an edge is
+//!    deferred when keeping it would close a cycle. So nullable FKs are deferred first and the
+//!    deferred set is minimal: re-adding any one deferred FK would recreate a cycle.
+//! 3. Waves are the longest-path layering of the condensation of the graph without the deferred
+//!    edges (Kahn's algorithm over components): wave 1 depends on nothing, wave *n* only on
+//!    earlier waves. A cycle that cannot be broken (no FK in it) stays one unit in one wave.
+
+use std::collections::{HashMap, VecDeque};
+
+use fixedbitset::FixedBitSet;
+use petgraph::algo::kosaraju_scc;
+use petgraph::graph::{DiGraph, EdgeIndex, NodeIndex};
+use petgraph::visit::{EdgeFiltered, EdgeRef};
+use serde::{Deserialize, Serialize};
+
+use super::{Artifact, Dependency};
+
+/// One wave: artifacts that can be migrated together once every earlier wave is done.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Wave {
+    /// 1-based wave number.
+    pub number: usize,
+    /// Artifact ids, sorted.
+    pub artifacts: Vec<String>,
+}
+
+/// A foreign key the plan defers to break a cycle.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct DeferredDependency {
+    /// Referencing artifact id.
+    pub from: String,
+    /// Referenced artifact id.
+    pub to: String,
+    /// Constraint name or label.
+    pub label: Option<String>,
+    /// Whether the referencing columns are nullable (load NULL, set after the backfill).
+    pub nullable: bool,
+}
+
+/// A strongly connected component of more than one artifact, or a self-reference.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cycle {
+    /// Member ids, sorted.
+    pub members: Vec<String>,
+    /// True for a single artifact that references itself.
+    pub self_reference: bool,
+    /// FKs deferred to break it.
+    pub deferred: Vec<DeferredDependency>,
+    /// False when the cycle has no deferrable edge left; its members then share a wave.
+    pub broken: bool,
+}
+
+/// Waves and cycles of a graph.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MigrationOrder {
+    /// Waves in order.
+    pub waves: Vec<Wave>,
+    /// Cycles, sorted by first member.
+    pub cycles: Vec<Cycle>,
+}
+
+impl MigrationOrder {
+    /// Wave number of each artifact id.
+    pub fn wave_of(&self) -> HashMap<&str, usize> {
+        self.waves
+            .iter()
+            .flat_map(|w| w.artifacts.iter().map(move |a| (a.as_str(), w.number)))
+            .collect()
+    }
+
+    /// Every deferred dependency, over all cycles.
+    pub fn deferred(&self) -> impl Iterator<Item = &DeferredDependency> {
+        self.cycles.iter().flat_map(|c| c.deferred.iter())
+    }
+}
+
+pub(super) fn plan_order(graph: &DiGraph<Artifact, Dependency, u32>) -> MigrationOrder {
+    let mut deferred_edges = FixedBitSet::with_capacity(graph.edge_count());
+    let mut cycles = Vec::new();
+    for component in kosaraju_scc(graph) {
+        let self_loops: Vec<EdgeIndex> = if component.len() == 1 {
+            graph
+                .edges_connecting(component[0], component[0])
+                .map(|e| e.id())
+                .collect()
+        } else {
+            Vec::new()
+        };
+        if component.len() == 1 && self_loops.is_empty() {
+            continue;
+        }
+        let (deferred, broken) = if component.len() == 1 {
+            let deferrable: Vec<_> = self_loops
+                .iter()
+                .copied()
+                .filter(|e| graph[*e].deferrable())
+                .collect();
+            let broken = deferrable.len() == self_loops.len();
+            (deferrable, broken)
+        } else {
+            break_cycle(graph, &component)
+        };
+        for edge in &deferred {
+            deferred_edges.insert(edge.index());
+        }
+        let mut members: Vec<String> = component.iter().map(|n| graph[*n].id.clone()).collect();
+        members.sort();
+        let mut deferred: Vec<DeferredDependency> = deferred
+            .iter()
+            .map(|e| {
+                let (a, b) = graph.edge_endpoints(*e).expect("edge of this graph");
+                DeferredDependency {
+                    from: graph[a].id.clone(),
+                    to: graph[b].id.clone(),
+                    label: graph[*e].label.clone(),
+                    nullable: graph[*e].nullable,
+                }
+            })
+            .collect();
+        deferred.sort();
+        cycles.push(Cycle {
+            members,
+            self_reference: component.len() == 1,
+            deferred,
+            broken,
+        });
+    }
+    cycles.sort_by(|a, b| a.members.cmp(&b.members));
+    MigrationOrder {
+        waves: layer(graph, &deferred_edges),
+        cycles,
+    }
+}
+
+/// Chooses FKs to defer inside one strongly connected component (see the module docs).
+/// Returns the deferred edges and whether every cycle could be broken.
+fn break_cycle(
+    graph: &DiGraph<Artifact, Dependency, u32>,
+    component: &[NodeIndex<u32>],
+) -> (Vec<EdgeIndex>, bool) {
+    let local: HashMap<NodeIndex<u32>, usize> =
+        component.iter().enumerate().map(|(i, n)| (*n, i)).collect();
+    let mut edges: Vec<EdgeIndex> = component
+        .iter()
+        .flat_map(|n| graph.edges(*n))
+        .filter(|e| local.contains_key(&e.target()) && e.source() != e.target())
+        .map(|e| e.id())
+        .collect();
+    // Keep-priority: structural edges cannot be deferred, NOT NULL FKs are costly to defer.
+    edges.sort_by_key(|e| {
+        let d = &graph[*e];
+        let (a, b) = graph.edge_endpoints(*e).expect("edge of this graph");
+        (
+            d.deferrable(),
+            d.nullable,
+            graph[a].id.clone(),
+            graph[b].id.clone(),
+            d.label.clone(),
+        )
+    });
+    let mut kept: Vec<Vec<usize>> = vec![Vec::new(); component.len()];
+    let mut deferred = Vec::new();
+    let mut broken = true;
+    for edge in edges {
+        let (a, b) = graph.edge_endpoints(edge).expect("edge of this graph");
+        let (from, to) = (local[&a], local[&b]);
+        if reaches(&kept, to, from) {
+            if graph[edge].deferrable() {
+                deferred.push(edge);
+                continue;
+            }
+            broken = false;
+        }
+        kept[from].push(to);
+    }
+    (deferred, broken)
+}
+
+fn reaches(adjacency: &[Vec<usize>], start: usize, goal: usize) -> bool {
+    let mut seen = vec![false; adjacency.len()];
+    let mut queue = VecDeque::from([start]);
+    seen[start] = true;
+    while let Some(n) = queue.pop_front() {
+        if n == goal {
+            return true;
+        }
+        for &m in &adjacency[n] {
+            if !seen[m] {
+                seen[m] = true;
+                queue.push_back(m);
+            }
+        }
+    }
+    false
+}
+
+/// Longest-path layering of the condensation without the deferred edges.
+fn layer(graph: &DiGraph<Artifact, Dependency, u32>, deferred: &FixedBitSet) -> Vec<Wave> {
+    let filtered = EdgeFiltered::from_fn(graph, |e| {
+        !deferred.contains(e.id().index()) && e.source() != e.target()
+    });
+    let components = kosaraju_scc(&filtered);
+    let mut component_of = vec![0usize; graph.node_count()];
+    for (c, members) in components.iter().enumerate() {
+        for n in members {
+            component_of[n.index()] = c;
+        }
+    }
+    let mut pending_deps = vec![0usize; components.len()];
+    let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); components.len()];
+    for edge in graph.edge_references() {
+        if deferred.contains(edge.id().index()) {
+            continue;
+        }
+        let (c, d) = (
+            component_of[edge.source().index()],
+            component_of[edge.target().index()],
+        );
+        // Parallel edges are counted once per edge on both sides, which Kahn's algorithm tolerates.
+        if c != d {
+            pending_deps[c] += 1;
+            dependents[d].push(c);
+        }
+    }
+    let mut level = vec![0usize; components.len()];
+    let mut ready: VecDeque<usize> = (0..components.len())
+        .filter(|c| pending_deps[*c] == 0)
+        .collect();
+    while let Some(d) = ready.pop_front() {
+        for &c in &dependents[d] {
+            level[c] = level[c].max(level[d] + 1);
+            pending_deps[c] -= 1;
+            if pending_deps[c] == 0 {
+                ready.push_back(c);
+            }
+        }
+    }
+    let depth = level.iter().copied().max().map_or(0, |m| m + 1);
+    let mut waves: Vec<Wave> = (0..depth)
+        .map(|i| Wave {
+            number: i + 1,
+            artifacts: Vec::new(),
+        })
+        .collect();
+    for node in graph.node_indices() {
+        waves[level[component_of[node.index()]]]
+            .artifacts
+            .push(graph[node].id.clone());
+    }
+    for wave in &mut waves {
+        wave.artifacts.sort_unstable();
+    }
+    waves
+}

@@ -1,0 +1,715 @@
+//! Schema import from DDL scripts (MySQL/MariaDB, PostgreSQL, SQLite dialects).
+//!
+//! A script is first split into statements as its engine's client would ([`split`]), then each
+//! statement is parsed with `sqlparser`. Statements that shape the schema (`CREATE TABLE`,
+//! `ALTER TABLE … ADD` a key) must parse: if one does not, the import fails naming the file and
+//! line, because skipping it would silently lose tables or keys. Anything else the parser cannot
+//! read (procedures, `/*!NNNNN */` comments, psql meta-commands) is skipped with a finding that
+//! says so. Trigger and routine bodies and `ATTACH PARTITION` are read from `sqlparser`'s token
+//! stream ([`tokens`]), since the parser covers them only for some dialects.
+//!
+//! Data in the scripts (`INSERT … VALUES`, `COPY … FROM stdin`) is not loaded, only counted, to
+//! give row and byte estimates.
+
+mod mysql_dialect;
+pub mod split;
+mod tokens;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::ops::ControlFlow;
+
+use sqlparser::ast::{
+    self, AlterTableOperation, ColumnOption, CopySource, CopyTarget, ObjectName, ObjectNamePart,
+    SchemaName, SetExpr, Statement, TableConstraint, TableObject,
+};
+use sqlparser::parser::{Parser, ParserError};
+
+use crate::import::dialect::Engine;
+use crate::import::error::ImportError;
+use crate::inventory::model::{
+    Column, Finding, ForeignKey, Index, Inventory, Partitioning, QualifiedName,
+    ReferentialAction, Severity, Table, Trigger, View,
+};
+use split::{Piece, SkippedKind};
+use tokens::RawName;
+
+pub use mysql_dialect::MySqlDumpDialect;
+
+/// Largest statement accepted, in bytes (a mysqldump extended INSERT is usually under 1 MiB).
+pub const MAX_STATEMENT_BYTES: usize = 64 * 1024 * 1024;
+
+/// Deepest expression nesting accepted; deeper input is an error, not a stack overflow.
+pub const MAX_NESTING: usize = 64;
+
+/// What importing scripts did, for the user to see.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ScriptSummary {
+    /// Statements parsed.
+    pub parsed: usize,
+    /// Statements read from their tokens (triggers, routines, ATTACH PARTITION).
+    pub tokenized: usize,
+    /// Statements and client directives skipped (each also a finding).
+    pub skipped: usize,
+    /// Data rows counted (INSERT rows, COPY rows).
+    pub data_rows: u64,
+}
+
+/// Builds one [`Inventory`] from any number of scripts of one engine.
+#[derive(Debug)]
+pub struct DdlImporter {
+    engine: Engine,
+    current_schema: Option<String>,
+    schemas: BTreeSet<String>,
+    tables: BTreeMap<QualifiedName, Table>,
+    views: Vec<View>,
+    triggers: Vec<(Trigger, Option<QualifiedName>)>,
+    routine_writes: HashMap<QualifiedName, Vec<QualifiedName>>,
+    data: HashMap<QualifiedName, (u64, u64)>,
+    pending_copy: Option<QualifiedName>,
+    findings: Vec<Finding>,
+    summary: ScriptSummary,
+}
+
+impl DdlImporter {
+    /// An importer for scripts written for `engine`.
+    pub fn new(engine: Engine) -> Self {
+        Self {
+            engine,
+            current_schema: engine.default_schema().map(str::to_owned),
+            schemas: BTreeSet::new(),
+            tables: BTreeMap::new(),
+            views: Vec::new(),
+            triggers: Vec::new(),
+            routine_writes: HashMap::new(),
+            data: HashMap::new(),
+            pending_copy: None,
+            findings: Vec::new(),
+            summary: ScriptSummary::default(),
+        }
+    }
+
+    /// Counts so far.
+    pub fn summary(&self) -> &ScriptSummary {
+        &self.summary
+    }
+
+    /// Adds one script. `file` is how errors and findings name it (a project-relative path).
+    ///
+    /// # Errors
+    /// [`ImportError::Parse`] when a schema-shaping statement does not parse,
+    /// [`ImportError::StatementTooLarge`] past [`MAX_STATEMENT_BYTES`]. The importer must then be
+    /// dropped: a failed import is all-or-nothing at the project level.
+    pub fn add_script(&mut self, file: &str, script: &str) -> Result<(), ImportError> {
+        // Each script starts in the engine's default schema, as a fresh client session would.
+        self.current_schema = self.engine.default_schema().map(str::to_owned);
+        for piece in split::split(script, self.engine) {
+            match piece {
+                Piece::Statement { text, line } => self.statement(file, &text, line)?,
+                Piece::CopyData { line, rows, bytes } => {
+                    self.summary.data_rows += rows;
+                    match self.pending_copy.take() {
+                        Some(table) => {
+                            let entry = self.data.entry(table).or_default();
+                            entry.0 += rows;
+                            entry.1 += bytes;
+                        }
+                        None => self.finding(
+                            "copy-data-without-table",
+                            Severity::Notice,
+                            file,
+                            line,
+                            "COPY data block whose COPY statement was not understood".into(),
+                        ),
+                    }
+                }
+                Piece::Skipped { line, what } => {
+                    self.summary.skipped += 1;
+                    let message = match what {
+                        SkippedKind::VersionComment(body) => format!(
+                            "MySQL version comment skipped (MariaDB does not run it either): /*!{body}*/"
+                        ),
+                        SkippedKind::PsqlMetaCommand(cmd) => {
+                            format!("psql meta-command {cmd} skipped")
+                        }
+                    };
+                    self.finding("skipped-statement", Severity::Notice, file, line, message);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Resolves references and returns the inventory, with findings for dangling references.
+    pub fn finish(mut self) -> Inventory {
+        let saw_data = !self.data.is_empty();
+        for (name, table) in &mut self.tables {
+            if let Some((rows, bytes)) = self.data.get(name) {
+                table.rows = Some(*rows);
+                table.bytes = Some(*bytes);
+            } else if saw_data {
+                table.rows = Some(0);
+                table.bytes = Some(0);
+            }
+            for fk in &mut table.foreign_keys {
+                fk.nullable = fk.columns.iter().all(|c| {
+                    table
+                        .columns
+                        .iter()
+                        .find(|col| col.name.eq_ignore_ascii_case(c))
+                        .is_none_or(|col| col.nullable)
+                });
+            }
+        }
+        let triggers = std::mem::take(&mut self.triggers)
+            .into_iter()
+            .map(|(mut trigger, executes)| {
+                if let Some(writes) = executes.and_then(|f| self.routine_writes.get(&f)) {
+                    trigger.writes.extend(writes.iter().cloned());
+                }
+                trigger
+            })
+            .collect();
+        for table in self.tables.values() {
+            if let Some(schema) = &table.name.schema {
+                self.schemas.insert(schema.clone());
+            }
+        }
+        let mut inventory = Inventory {
+            schemas: self.schemas.into_iter().collect(),
+            tables: self.tables.into_values().collect(),
+            views: self.views,
+            triggers,
+            findings: self.findings,
+        };
+        inventory.normalize();
+        crate::inventory::resolve::report_dangling(&mut inventory);
+        inventory
+    }
+
+    fn finding(&mut self, code: &str, severity: Severity, file: &str, line: usize, message: String) {
+        self.findings.push(Finding {
+            code: code.to_owned(),
+            severity,
+            source: file.to_owned(),
+            line: Some(line),
+            message,
+        });
+    }
+
+    fn statement(&mut self, file: &str, text: &str, line: usize) -> Result<(), ImportError> {
+        if text.len() > MAX_STATEMENT_BYTES {
+            return Err(ImportError::StatementTooLarge {
+                file: file.to_owned(),
+                line,
+                bytes: text.len(),
+                limit: MAX_STATEMENT_BYTES,
+            });
+        }
+        let head = head_words(text, 4);
+        let head_str = head.join(" ");
+        let is_create = head.first().is_some_and(|w| w == "CREATE");
+        if is_create && head.iter().any(|w| w == "TRIGGER") {
+            return Ok(self.trigger(file, text, line, &head_str));
+        }
+        if is_create && head.iter().any(|w| w == "FUNCTION" || w == "PROCEDURE") {
+            if let Some((name, writes)) = tokens::significant(text, self.engine)
+                .and_then(|t| tokens::routine(&t, self.engine))
+            {
+                self.summary.tokenized += 1;
+                let name = self.raw_name(&name);
+                let writes = writes.iter().map(|w| self.raw_name(w)).collect();
+                self.routine_writes.insert(name, writes);
+                return Ok(());
+            }
+        }
+        if head.starts_with(&["CREATE".into(), "SCHEMA".into()]) {
+            if let Some((schema, elements)) = tokens::schema_elements(text, self.engine) {
+                return self.schema_with_elements(file, line, &schema, elements);
+            }
+        }
+        if head.first().is_some_and(|w| w == "COPY") {
+            if let Some(table) =
+                tokens::significant(text, self.engine).and_then(|t| tokens::copy_from_stdin(&t))
+            {
+                self.summary.tokenized += 1;
+                self.pending_copy = Some(self.raw_name(&table));
+                return Ok(());
+            }
+        }
+        if head.starts_with(&["ALTER".into(), "TABLE".into()]) {
+            if let Some((parent, child)) =
+                tokens::significant(text, self.engine).and_then(|t| tokens::attach_partition(&t))
+            {
+                self.summary.tokenized += 1;
+                let (parent, child) = (self.raw_name(&parent), self.raw_name(&child));
+                self.attach_partition(file, line, parent, child);
+                return Ok(());
+            }
+        }
+        let dialect = self.engine.sql_dialect();
+        let parsed = Parser::new(dialect.as_ref())
+            .with_recursion_limit(MAX_NESTING)
+            .try_with_sql(text)
+            .and_then(|mut p| p.parse_statements());
+        match parsed {
+            Ok(statements) => {
+                self.summary.parsed += 1;
+                for statement in statements {
+                    self.apply(file, line, statement);
+                }
+                Ok(())
+            }
+            Err(error) if shapes_schema(&head, text) => Err(ImportError::Parse {
+                file: file.to_owned(),
+                line: error_line(&error).map_or(line, |l| line + l - 1),
+                statement: statement_label(text),
+                expected: error_message(&error),
+            }),
+            Err(error) => {
+                self.summary.skipped += 1;
+                self.finding(
+                    "skipped-statement",
+                    Severity::Notice,
+                    file,
+                    line,
+                    format!(
+                        "{} skipped: the SQL parser cannot read it ({})",
+                        statement_label(text),
+                        error_message(&error)
+                    ),
+                );
+                Ok(())
+            }
+        }
+    }
+
+    /// PostgreSQL creates each element of `CREATE SCHEMA s CREATE TABLE …` inside `s`.
+    fn schema_with_elements(
+        &mut self,
+        file: &str,
+        line: usize,
+        schema: &RawName,
+        elements: Vec<(usize, String)>,
+    ) -> Result<(), ImportError> {
+        let schema = self.raw_name(schema).name;
+        self.schemas.insert(schema.clone());
+        let outer = self.current_schema.replace(schema);
+        let result = elements
+            .into_iter()
+            .try_for_each(|(offset, text)| self.statement(file, &text, line + offset - 1));
+        self.current_schema = outer;
+        result
+    }
+
+    fn trigger(&mut self, file: &str, text: &str, line: usize, head: &str) {
+        let facts =
+            tokens::significant(text, self.engine).and_then(|t| tokens::trigger(&t, self.engine));
+        let Some(facts) = facts else {
+            self.summary.skipped += 1;
+            self.finding(
+                "skipped-statement",
+                Severity::Notice,
+                file,
+                line,
+                format!("{head} skipped: trigger name or table not found"),
+            );
+            return;
+        };
+        self.summary.tokenized += 1;
+        let table = self.raw_name(&facts.table);
+        // A trigger lives in its table's schema in PostgreSQL and MySQL.
+        let mut name = self.raw_name(&facts.name);
+        if facts.name.len() == 1 {
+            name.schema.clone_from(&table.schema);
+        }
+        let writes = facts.writes.iter().map(|w| self.raw_name(w)).collect();
+        let executes = facts.executes.as_ref().map(|f| self.raw_name(f));
+        self.triggers.push((
+            Trigger {
+                name,
+                table,
+                writes,
+            },
+            executes,
+        ));
+    }
+
+    fn attach_partition(&mut self, file: &str, line: usize, parent: QualifiedName, child: QualifiedName) {
+        if let Some(child_table) = self.tables.get_mut(&child) {
+            child_table.partition_of = Some(parent.clone());
+        }
+        match self.tables.get_mut(&parent) {
+            Some(parent_table) => parent_table
+                .partitioning
+                .get_or_insert_with(|| Partitioning {
+                    strategy: String::new(),
+                    partitions: Vec::new(),
+                })
+                .partitions
+                .push(child),
+            None => self.finding(
+                "dangling-partition",
+                Severity::Warning,
+                file,
+                line,
+                format!("partition {child} attached to unknown table {parent}"),
+            ),
+        }
+    }
+
+    fn apply(&mut self, file: &str, line: usize, statement: Statement) {
+        match statement {
+            Statement::CreateTable(create) => self.create_table(create),
+            Statement::AlterTable {
+                name, operations, ..
+            } => {
+                let table = self.name(&name);
+                for operation in operations {
+                    if let AlterTableOperation::AddConstraint { constraint, .. } = operation {
+                        self.with_table(file, line, &table, |t, engine, schema| {
+                            add_constraint(t, constraint, engine, schema)
+                        });
+                    }
+                }
+            }
+            Statement::CreateIndex(index) => {
+                let table = self.name(&index.table_name);
+                let engine = self.engine;
+                let columns: Vec<String> = index
+                    .columns
+                    .iter()
+                    .map(|c| expr_text(&c.column.expr, engine))
+                    .collect();
+                let name = index
+                    .name
+                    .as_ref()
+                    .map(|n| self.name(n).name)
+                    .unwrap_or_default();
+                let unique = index.unique;
+                self.with_table(file, line, &table, |t, _, _| {
+                    if unique && !columns.is_empty() && t.primary_key != columns {
+                        t.unique_keys.push(columns.clone());
+                    }
+                    t.indexes.push(Index {
+                        name,
+                        columns,
+                        unique,
+                    });
+                });
+            }
+            Statement::CreateView { name, query, .. } => {
+                let name = self.name(&name);
+                let ctes: BTreeSet<String> = query
+                    .with
+                    .iter()
+                    .flat_map(|w| w.cte_tables.iter().map(|c| c.alias.name.value.clone()))
+                    .collect();
+                let mut reads = Vec::new();
+                let _ = ast::visit_relations(&query, |relation| {
+                    let is_cte = relation.0.len() == 1
+                        && relation.0[0]
+                            .as_ident()
+                            .is_some_and(|i| ctes.contains(&i.value));
+                    if !is_cte {
+                        reads.push(self.name(relation));
+                    }
+                    ControlFlow::<()>::Continue(())
+                });
+                self.views.push(View { name, reads });
+            }
+            Statement::Insert(insert) => {
+                let TableObject::TableName(table) = &insert.table else {
+                    return;
+                };
+                let rows = insert
+                    .source
+                    .as_ref()
+                    .map_or(0, |q| match q.body.as_ref() {
+                        SetExpr::Values(values) => values.rows.len() as u64,
+                        _ => 0,
+                    });
+                let bytes = insert.to_string().len() as u64;
+                self.summary.data_rows += rows;
+                let entry = self.data.entry(self.name(table)).or_default();
+                entry.0 += rows;
+                entry.1 += bytes;
+            }
+            Statement::Copy {
+                source: CopySource::Table { table_name, .. },
+                to: false,
+                target: CopyTarget::Stdin,
+                ..
+            } => self.pending_copy = Some(self.name(&table_name)),
+            Statement::Use(ast::Use::Object(db) | ast::Use::Database(db) | ast::Use::Schema(db)) => {
+                let schema = self.name(&db).name;
+                self.schemas.insert(schema.clone());
+                self.current_schema = Some(schema);
+            }
+            Statement::CreateSchema {
+                schema_name: SchemaName::Simple(name) | SchemaName::NamedAuthorization(name, _),
+                ..
+            } => {
+                let schema = self.name(&name).name;
+                self.schemas.insert(schema);
+            }
+            Statement::CreateDatabase { db_name, .. } if self.engine == Engine::Mysql => {
+                let schema = self.name(&db_name).name;
+                self.schemas.insert(schema);
+            }
+            _ => {}
+        }
+    }
+
+    fn create_table(&mut self, create: ast::CreateTable) {
+        let name = self.name(&create.name);
+        let engine = self.engine;
+        let schema = self.current_schema.clone();
+        let mut table = Table::new(name.clone());
+        for column in &create.columns {
+            let column_name = ident(&column.name, engine);
+            let mut nullable = true;
+            for option in &column.options {
+                match &option.option {
+                    ColumnOption::NotNull => nullable = false,
+                    ColumnOption::Unique { is_primary, .. } => {
+                        if *is_primary {
+                            table.primary_key = vec![column_name.clone()];
+                        } else {
+                            table.unique_keys.push(vec![column_name.clone()]);
+                        }
+                    }
+                    ColumnOption::ForeignKey {
+                        foreign_table,
+                        referred_columns,
+                        on_delete,
+                        on_update,
+                        ..
+                    } => table.foreign_keys.push(ForeignKey {
+                        name: option.name.as_ref().map(|n| ident(n, engine)),
+                        columns: vec![column_name.clone()],
+                        references: qualify(foreign_table, engine, schema.as_deref()),
+                        referenced_columns: referred_columns.iter().map(|c| ident(c, engine)).collect(),
+                        on_delete: action(on_delete),
+                        on_update: action(on_update),
+                        nullable: true,
+                    }),
+                    _ => {}
+                }
+            }
+            table.columns.push(Column {
+                name: column_name,
+                data_type: column.data_type.to_string(),
+                nullable,
+            });
+        }
+        for constraint in create.constraints {
+            add_constraint(&mut table, constraint, engine, schema.as_deref());
+        }
+        if let Some(partition_by) = &create.partition_by {
+            table.partitioning = Some(Partitioning {
+                strategy: partition_by.to_string(),
+                partitions: Vec::new(),
+            });
+        }
+        // A PostgreSQL `CREATE TABLE … PARTITION OF` is read by the parser only in some versions;
+        // when it is not, ATTACH PARTITION supplies the link.
+        if let Some(existing) = self.tables.get(&name) {
+            table.partitioning = table.partitioning.or_else(|| existing.partitioning.clone());
+        }
+        self.tables.insert(name, table);
+    }
+
+    fn with_table(
+        &mut self,
+        file: &str,
+        line: usize,
+        name: &QualifiedName,
+        f: impl FnOnce(&mut Table, Engine, Option<&str>),
+    ) {
+        let engine = self.engine;
+        let schema = self.current_schema.clone();
+        let key = self
+            .tables
+            .keys()
+            .find(|k| *k == name)
+            .or_else(|| {
+                self.tables
+                    .keys()
+                    .find(|k| k.name.eq_ignore_ascii_case(&name.name) && k.schema == name.schema)
+            })
+            .cloned();
+        match key.and_then(|k| self.tables.get_mut(&k)) {
+            Some(table) => f(table, engine, schema.as_deref()),
+            None => self.finding(
+                "unknown-table",
+                Severity::Warning,
+                file,
+                line,
+                format!("statement refers to table {name}, which no script creates"),
+            ),
+        }
+    }
+
+    fn name(&self, name: &ObjectName) -> QualifiedName {
+        qualify(name, self.engine, self.current_schema.as_deref())
+    }
+
+    fn raw_name(&self, name: &RawName) -> QualifiedName {
+        let folded: Vec<String> = name
+            .iter()
+            .map(|(v, quoted)| self.engine.fold_identifier(v, *quoted))
+            .collect();
+        match folded.as_slice() {
+            [] => QualifiedName::new(None, ""),
+            [only] => QualifiedName::new(self.current_schema.as_deref(), only),
+            [.., schema, last] => QualifiedName::new(Some(schema), last),
+        }
+    }
+}
+
+fn add_constraint(table: &mut Table, constraint: TableConstraint, engine: Engine, schema: Option<&str>) {
+    let columns_of = |cols: &[ast::IndexColumn]| -> Vec<String> {
+        cols.iter().map(|c| expr_text(&c.column.expr, engine)).collect()
+    };
+    match constraint {
+        TableConstraint::PrimaryKey { columns, .. } => {
+            table.primary_key = columns_of(&columns);
+            if engine != Engine::Sqlite {
+                for pk in &table.primary_key {
+                    if let Some(col) = table.columns.iter_mut().find(|c| &c.name == pk) {
+                        col.nullable = false;
+                    }
+                }
+            }
+        }
+        TableConstraint::Unique { name, index_name, columns, .. } => {
+            let columns = columns_of(&columns);
+            if let Some(name) = name.or(index_name) {
+                table.indexes.push(Index {
+                    name: ident(&name, engine),
+                    columns: columns.clone(),
+                    unique: true,
+                });
+            }
+            table.unique_keys.push(columns);
+        }
+        TableConstraint::ForeignKey {
+            name,
+            columns,
+            foreign_table,
+            referred_columns,
+            on_delete,
+            on_update,
+            ..
+        } => table.foreign_keys.push(ForeignKey {
+            name: name.as_ref().map(|n| ident(n, engine)),
+            columns: columns.iter().map(|c| ident(c, engine)).collect(),
+            references: qualify(&foreign_table, engine, schema),
+            referenced_columns: referred_columns.iter().map(|c| ident(c, engine)).collect(),
+            on_delete: action(&on_delete),
+            on_update: action(&on_update),
+            nullable: true,
+        }),
+        TableConstraint::Index { name, columns, .. } => table.indexes.push(Index {
+            name: name.map(|n| ident(&n, engine)).unwrap_or_default(),
+            columns: columns_of(&columns),
+            unique: false,
+        }),
+        _ => {}
+    }
+}
+
+fn action(action: &Option<ast::ReferentialAction>) -> ReferentialAction {
+    match action {
+        None | Some(ast::ReferentialAction::NoAction) => ReferentialAction::NoAction,
+        Some(ast::ReferentialAction::Restrict) => ReferentialAction::Restrict,
+        Some(ast::ReferentialAction::Cascade) => ReferentialAction::Cascade,
+        Some(ast::ReferentialAction::SetNull) => ReferentialAction::SetNull,
+        Some(ast::ReferentialAction::SetDefault) => ReferentialAction::SetDefault,
+    }
+}
+
+fn ident(ident: &ast::Ident, engine: Engine) -> String {
+    engine.fold_identifier(&ident.value, ident.quote_style.is_some())
+}
+
+fn expr_text(expr: &ast::Expr, engine: Engine) -> String {
+    match expr {
+        ast::Expr::Identifier(i) => ident(i, engine),
+        other => other.to_string(),
+    }
+}
+
+fn qualify(name: &ObjectName, engine: Engine, current_schema: Option<&str>) -> QualifiedName {
+    let parts: Vec<String> = name
+        .0
+        .iter()
+        .map(|part| match part {
+            ObjectNamePart::Identifier(i) => ident(i, engine),
+            other => other.to_string(),
+        })
+        .collect();
+    match parts.as_slice() {
+        [] => QualifiedName::new(None, ""),
+        [only] => QualifiedName::new(current_schema, only),
+        [.., schema, last] => QualifiedName::new(Some(schema), last),
+    }
+}
+
+/// First `n` words, upper-cased, skipping MySQL's `DEFINER=…` and `OR REPLACE`.
+fn head_words(text: &str, n: usize) -> Vec<String> {
+    text.split_whitespace()
+        .map(str::to_ascii_uppercase)
+        .filter(|w| !w.starts_with("DEFINER") && !w.contains('@'))
+        .filter(|w| w != "OR" && w != "REPLACE" && w != "TEMPORARY" && w != "TEMP" && w != "UNLOGGED")
+        .take(n)
+        .collect()
+}
+
+/// Statements whose loss would drop tables or keys from the inventory.
+fn shapes_schema(head: &[String], text: &str) -> bool {
+    let is = |a: &str, b: &str| head.first().is_some_and(|w| w == a) && head.get(1).is_some_and(|w| w == b);
+    if is("CREATE", "TABLE") {
+        return true;
+    }
+    if is("ALTER", "TABLE") {
+        let upper = text.to_ascii_uppercase();
+        return ["PRIMARY KEY", "FOREIGN KEY", "UNIQUE"]
+            .iter()
+            .any(|k| upper.contains(k));
+    }
+    false
+}
+
+/// `CREATE TABLE actor`-style label from a statement's first words.
+fn statement_label(text: &str) -> String {
+    let words: Vec<&str> = text.split_whitespace().take(3).collect();
+    let label = words.join(" ");
+    if label.chars().count() > 60 {
+        label.chars().take(60).collect::<String>() + "…"
+    } else {
+        label
+    }
+}
+
+fn error_message(error: &ParserError) -> String {
+    let text = match error {
+        ParserError::ParserError(m) | ParserError::TokenizerError(m) => m.clone(),
+        ParserError::RecursionLimitExceeded => {
+            format!("nesting deeper than {MAX_NESTING} levels")
+        }
+    };
+    match text.find(" at Line: ") {
+        Some(i) => text[..i].to_owned(),
+        None => text,
+    }
+}
+
+/// The parser reports positions only inside its message (`… at Line: 3, Column: 7`).
+fn error_line(error: &ParserError) -> Option<usize> {
+    let (ParserError::ParserError(m) | ParserError::TokenizerError(m)) = error else {
+        return None;
+    };
+    let rest = &m[m.find("Line: ")? + 6..];
+    rest[..rest.find(|c: char| !c.is_ascii_digit())?].parse().ok()
+}

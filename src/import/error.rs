@@ -1,0 +1,62 @@
+//! Errors of schema import. Each names where the problem is (file and line, or connection) and
+//! what was expected; an import that returns one has changed nothing.
+
+use std::path::PathBuf;
+
+/// Why an import failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    /// A file could not be read.
+    #[error("{path}: cannot read: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A file is not UTF-8 text.
+    #[error("{path}: not UTF-8 text (byte {offset})")]
+    NotUtf8 {
+        /// The file.
+        path: PathBuf,
+        /// Offset of the first invalid byte.
+        offset: usize,
+    },
+    /// A statement that shapes the schema (CREATE TABLE, ALTER TABLE … ADD CONSTRAINT) does not
+    /// parse; skipping it would silently drop tables or keys.
+    #[error("{file}:{line}: cannot parse {statement}: {expected}")]
+    Parse {
+        /// The file, as named in the manifest.
+        file: String,
+        /// 1-based line of the error (or of the statement start when the parser gave none).
+        line: usize,
+        /// The statement's leading words, e.g. `CREATE TABLE actor`.
+        statement: String,
+        /// What the parser expected, in its words.
+        expected: String,
+    },
+    /// A statement is larger than the import accepts.
+    #[error("{file}:{line}: statement of {bytes} bytes exceeds the {limit}-byte limit")]
+    StatementTooLarge {
+        /// The file.
+        file: String,
+        /// 1-based line where the statement starts.
+        line: usize,
+        /// Statement size in bytes.
+        bytes: usize,
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// A live database could not be read.
+    #[error("{connection}: {context}: {source}")]
+    Live {
+        /// Connection name or redacted URL (never a password).
+        connection: String,
+        /// What was being read, e.g. `reading foreign keys`.
+        context: &'static str,
+        /// The driver error.
+        #[source]
+        source: sqlx::Error,
+    },
+}

@@ -1,0 +1,279 @@
+//! The inventory model: every artifact in scope of a migration, whatever it was imported from.
+//!
+//! DDL files and live databases both produce an [`Inventory`]; the planner reads nothing else.
+//! Names are stored as the database itself would report them (PostgreSQL folds unquoted
+//! identifiers to lower case, MySQL and SQLite keep them as written), so a DDL import and a live
+//! import of the same schema compare equal.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// A schema-qualified object name. `schema` is `None` where the dialect has no schema
+/// (SQLite's `main`) or the input did not say.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct QualifiedName {
+    /// Schema (PostgreSQL schema, MySQL database); `None` when unknown or not applicable.
+    pub schema: Option<String>,
+    /// Object name within the schema.
+    pub name: String,
+}
+
+impl QualifiedName {
+    /// A name with an optional schema.
+    pub fn new(schema: Option<&str>, name: &str) -> Self {
+        Self {
+            schema: schema.map(str::to_owned),
+            name: name.to_owned(),
+        }
+    }
+}
+
+impl fmt::Display for QualifiedName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.schema {
+            Some(schema) => write!(f, "{schema}.{}", self.name),
+            None => f.write_str(&self.name),
+        }
+    }
+}
+
+/// Referential action of a foreign key (`ON DELETE` / `ON UPDATE`), as in SQL:2016 §11.8.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum ReferentialAction {
+    /// `NO ACTION` (the SQL default when the clause is absent).
+    #[default]
+    NoAction,
+    /// `RESTRICT`.
+    Restrict,
+    /// `CASCADE`.
+    Cascade,
+    /// `SET NULL`.
+    SetNull,
+    /// `SET DEFAULT`.
+    SetDefault,
+}
+
+impl fmt::Display for ReferentialAction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::NoAction => "NO ACTION",
+            Self::Restrict => "RESTRICT",
+            Self::Cascade => "CASCADE",
+            Self::SetNull => "SET NULL",
+            Self::SetDefault => "SET DEFAULT",
+        })
+    }
+}
+
+/// One column of a table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Column {
+    /// Column name.
+    pub name: String,
+    /// Declared type as written in the DDL or reported by the catalog (e.g. `SMALLINT UNSIGNED`).
+    pub data_type: String,
+    /// Whether NULL is allowed.
+    pub nullable: bool,
+}
+
+/// A foreign key from the owning table to `references`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ForeignKey {
+    /// Constraint name; generated names are left `None`.
+    pub name: Option<String>,
+    /// Referencing columns, in declaration order.
+    pub columns: Vec<String>,
+    /// Referenced table.
+    pub references: QualifiedName,
+    /// Referenced columns; empty when the DDL relied on the referenced primary key.
+    pub referenced_columns: Vec<String>,
+    /// `ON DELETE` action.
+    pub on_delete: ReferentialAction,
+    /// `ON UPDATE` action.
+    pub on_update: ReferentialAction,
+    /// True when every referencing column is nullable, so the FK can be loaded as NULL and set later.
+    pub nullable: bool,
+}
+
+/// A secondary index (primary and unique keys are kept separately).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Index {
+    /// Index name.
+    pub name: String,
+    /// Indexed columns or expressions, as text.
+    pub columns: Vec<String>,
+    /// Whether the index enforces uniqueness.
+    pub unique: bool,
+}
+
+/// How a partitioned table is split (PostgreSQL declarative partitioning, MySQL `PARTITION BY`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Partitioning {
+    /// Partition strategy and key as written, e.g. `RANGE (payment_date)`.
+    pub strategy: String,
+    /// Child partitions attached to this table.
+    pub partitions: Vec<QualifiedName>,
+}
+
+/// A base table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Table {
+    /// Qualified table name.
+    pub name: QualifiedName,
+    /// Columns in declaration order.
+    pub columns: Vec<Column>,
+    /// Primary key columns; empty when the table has none.
+    pub primary_key: Vec<String>,
+    /// Unique keys (each a list of columns), primary key excluded.
+    pub unique_keys: Vec<Vec<String>>,
+    /// Foreign keys declared on this table.
+    pub foreign_keys: Vec<ForeignKey>,
+    /// Secondary indexes.
+    pub indexes: Vec<Index>,
+    /// Set when this table is partitioned.
+    pub partitioning: Option<Partitioning>,
+    /// Set when this table is a partition of another table.
+    pub partition_of: Option<QualifiedName>,
+    /// Estimated row count, when data was present (`None` = unknown, not zero).
+    pub rows: Option<u64>,
+    /// Estimated size in bytes, when data was present.
+    pub bytes: Option<u64>,
+    /// Owning team or person, when known.
+    pub owner: Option<String>,
+}
+
+impl Table {
+    /// An empty table definition.
+    pub fn new(name: QualifiedName) -> Self {
+        Self {
+            name,
+            columns: Vec::new(),
+            primary_key: Vec::new(),
+            unique_keys: Vec::new(),
+            foreign_keys: Vec::new(),
+            indexes: Vec::new(),
+            partitioning: None,
+            partition_of: None,
+            rows: None,
+            bytes: None,
+            owner: None,
+        }
+    }
+
+    /// The column called `name`, compared case-insensitively.
+    pub fn column(&self, name: &str) -> Option<&Column> {
+        self.columns
+            .iter()
+            .find(|c| c.name.eq_ignore_ascii_case(name))
+    }
+}
+
+/// A view and the tables or views it reads.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct View {
+    /// Qualified view name.
+    pub name: QualifiedName,
+    /// Relations named in the view's query (tables or other views), sorted, deduplicated.
+    pub reads: Vec<QualifiedName>,
+}
+
+/// A trigger on a table, with the tables its body writes to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Trigger {
+    /// Trigger name (qualified by the table's schema).
+    pub name: QualifiedName,
+    /// Table the trigger fires on.
+    pub table: QualifiedName,
+    /// Tables written by the trigger body (INSERT/UPDATE/DELETE targets), sorted, deduplicated.
+    pub writes: Vec<QualifiedName>,
+}
+
+/// How serious a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// Something was skipped or assumed; the import is still complete for planning.
+    Notice,
+    /// Something the planner should look at (e.g. an FK to a table that does not exist).
+    Warning,
+}
+
+/// Something the import noticed: a skipped statement, a dangling reference.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Finding {
+    /// Stable code a UI or CI can branch on, e.g. `skipped-statement`, `dangling-fk`.
+    pub code: String,
+    /// Severity.
+    pub severity: Severity,
+    /// Source file (relative to the project) or connection name.
+    pub source: String,
+    /// 1-based line in `source`, when it came from a file.
+    pub line: Option<usize>,
+    /// Human-readable explanation.
+    pub message: String,
+}
+
+/// The imported inventory: tables, views, triggers and what the import noticed.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Inventory {
+    /// Schemas seen (sorted, deduplicated).
+    pub schemas: Vec<String>,
+    /// Tables, sorted by name.
+    pub tables: Vec<Table>,
+    /// Views, sorted by name.
+    pub views: Vec<View>,
+    /// Triggers, sorted by name.
+    pub triggers: Vec<Trigger>,
+    /// Findings in the order they were made.
+    pub findings: Vec<Finding>,
+}
+
+impl Inventory {
+    /// The table with this name: exact match first, then case-insensitive (SQLite and MySQL on
+    /// case-insensitive file systems resolve names that way).
+    pub fn table(&self, name: &QualifiedName) -> Option<&Table> {
+        self.tables.iter().find(|t| &t.name == name).or_else(|| {
+            self.tables.iter().find(|t| {
+                t.name.name.eq_ignore_ascii_case(&name.name)
+                    && match (&t.name.schema, &name.schema) {
+                        (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
+                        _ => true,
+                    }
+            })
+        })
+    }
+
+    /// Total number of foreign keys over all tables.
+    pub fn foreign_key_count(&self) -> usize {
+        self.tables.iter().map(|t| t.foreign_keys.len()).sum()
+    }
+
+    /// Sorts every list so that two imports of the same schema serialise identically.
+    pub fn normalize(&mut self) {
+        self.schemas.sort();
+        self.schemas.dedup();
+        self.tables.sort_by(|a, b| a.name.cmp(&b.name));
+        self.views.sort_by(|a, b| a.name.cmp(&b.name));
+        self.triggers.sort_by(|a, b| a.name.cmp(&b.name).then(a.table.cmp(&b.table)));
+        for table in &mut self.tables {
+            table.unique_keys.sort();
+            table.unique_keys.dedup();
+            table.indexes.sort_by(|a, b| a.name.cmp(&b.name));
+            table.foreign_keys.sort_by(|a, b| {
+                (&a.columns, &a.references, &a.name).cmp(&(&b.columns, &b.references, &b.name))
+            });
+            if let Some(p) = &mut table.partitioning {
+                p.partitions.sort();
+            }
+        }
+        for view in &mut self.views {
+            view.reads.sort();
+            view.reads.dedup();
+        }
+        for trigger in &mut self.triggers {
+            trigger.writes.sort();
+            trigger.writes.dedup();
+        }
+    }
+}

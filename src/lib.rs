@@ -16,6 +16,9 @@
 
 #![deny(missing_docs)]
 
+pub mod export;
 pub mod graph;
 pub mod import;
 pub mod inventory;
+pub mod plan;
+pub mod project;

@@ -1,18 +1,44 @@
-//! probe
-fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    let engine: migration_studio::import::Engine = args[1].parse().unwrap();
-    let mut imp = migration_studio::import::ddl::DdlImporter::new(engine);
-    for f in &args[2..] {
-        let text = std::fs::read_to_string(f).unwrap();
-        let t = std::time::Instant::now();
-        imp.add_script(f, &text).unwrap();
-        eprintln!("{f}: {:?} {:?}", imp.summary(), t.elapsed());
+//! `migration-studio`: the command-line face of the engine. Every command is a thin call into
+//! the library; output is text for people by default and JSON with `--json`.
+//!
+//! Exit codes: 0 success, 1 the operation failed (the message names the file, line or store),
+//! 2 bad command line.
+
+mod cli;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let args = cli::Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(cli::run(args)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error}");
+            let mut source = std::error::Error::source(&*error);
+            while let Some(cause) = source {
+                eprintln!("  caused by: {cause}");
+                source = cause.source();
+            }
+            ExitCode::FAILURE
+        }
     }
-    let inv = imp.finish();
-    println!("tables {} fks {} views {} triggers {}", inv.tables.len(), inv.foreign_key_count(), inv.views.len(), inv.triggers.len());
-    for t in &inv.tables { println!("  {} pk={:?} fks={} rows={:?} part={:?}", t.name, t.primary_key, t.foreign_keys.len(), t.rows, t.partitioning.as_ref().map(|p| p.partitions.len())); }
-    for v in &inv.views { println!("  view {} reads {:?}", v.name, v.reads.iter().map(|r| r.to_string()).collect::<Vec<_>>()); }
-    for t in &inv.triggers { println!("  trig {} on {} writes {:?}", t.name, t.table, t.writes.iter().map(|r| r.to_string()).collect::<Vec<_>>()); }
-    for f in &inv.findings { println!("  F {} {}:{:?} {}", f.code, f.source, f.line, f.message); }
 }

@@ -1,0 +1,287 @@
+//! Command-line arguments and the commands behind them.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use migration_studio::export::{runbook_markdown, write_runbook_csv};
+use migration_studio::graph::{DependencyGraph, GraphJson, ToDot};
+use migration_studio::import::Engine;
+use migration_studio::plan::{MigrationShape, Plan};
+use migration_studio::project::{Manifest, Project};
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Plan and rehearse system and data migrations.
+#[derive(Debug, Parser)]
+#[command(name = "migration-studio", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Create a project folder with a manifest and an empty store.
+    Init(InitArgs),
+    /// Import the manifest's inputs into the project store (all-or-nothing).
+    Import(ProjectArgs),
+    /// List the imported inventory and the import's findings.
+    Inventory(ProjectArgs),
+    /// Export the dependency graph.
+    Graph(GraphArgs),
+    /// Plan waves, cycle breaks, the runbook and the point of no return.
+    Plan(PlanArgs),
+    /// Runbook operations.
+    Runbook {
+        #[command(subcommand)]
+        command: RunbookCommand,
+    },
+}
+
+#[derive(Debug, Args)]
+struct ProjectArgs {
+    /// Project folder.
+    #[arg(default_value = ".")]
+    project: PathBuf,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
+struct InitArgs {
+    /// Folder to create the project in.
+    project: PathBuf,
+    /// Project name (default: the folder name).
+    #[arg(long)]
+    name: Option<String>,
+    /// Source engine: postgres, mysql (also MariaDB) or sqlite.
+    #[arg(long)]
+    source: Engine,
+    /// Target engine.
+    #[arg(long)]
+    target: Engine,
+    /// Migration shape: offline, dual-write, cdc or blue-green.
+    #[arg(long, default_value = "cdc")]
+    shape: MigrationShape,
+    /// SQL scripts to import (copied paths must be inside the project folder).
+    #[arg(long = "input")]
+    inputs: Vec<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum GraphFormat {
+    Dot,
+    Json,
+}
+
+#[derive(Debug, Args)]
+struct GraphArgs {
+    /// Project folder.
+    #[arg(default_value = ".")]
+    project: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "dot")]
+    format: GraphFormat,
+    /// Write to this file instead of standard output.
+    #[arg(long, short)]
+    output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+struct PlanArgs {
+    /// Project folder.
+    #[arg(default_value = ".")]
+    project: PathBuf,
+    /// Print the plan as JSON.
+    #[arg(long)]
+    json: bool,
+    /// Also write the runbook as CSV to this file.
+    #[arg(long)]
+    runbook_csv: Option<PathBuf>,
+    /// Also write the runbook as Markdown to this file.
+    #[arg(long)]
+    runbook_md: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum RunbookFormat {
+    Csv,
+    Md,
+}
+
+#[derive(Debug, Subcommand)]
+enum RunbookCommand {
+    /// Export the runbook.
+    Export {
+        /// Project folder.
+        #[arg(default_value = ".")]
+        project: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "csv")]
+        format: RunbookFormat,
+        /// Write to this file instead of standard output.
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
+}
+
+/// Runs one command.
+pub async fn run(cli: Cli) -> Result<(), BoxError> {
+    match cli.command {
+        Command::Init(args) => init(args).await,
+        Command::Import(args) => import(&args).await,
+        Command::Inventory(args) => inventory(&args).await,
+        Command::Graph(args) => graph(&args).await,
+        Command::Plan(args) => plan(&args).await,
+        Command::Runbook {
+            command: RunbookCommand::Export { project, format, output },
+        } => {
+            let (project, graph) = load(&project).await?;
+            let plan = Plan::build(&graph, &project.manifest().plan_settings());
+            let bytes = match format {
+                RunbookFormat::Csv => csv_bytes(&plan)?,
+                RunbookFormat::Md => runbook_markdown(&plan, &project.manifest().name).into_bytes(),
+            };
+            emit(output.as_deref(), &bytes)
+        }
+    }
+}
+
+async fn init(args: InitArgs) -> Result<(), BoxError> {
+    let name = args.name.unwrap_or_else(|| {
+        args.project
+            .file_name()
+            .map_or_else(|| "migration".to_owned(), |n| n.to_string_lossy().into_owned())
+    });
+    let mut manifest = Manifest::new(&name, args.source, args.target, args.shape);
+    manifest.inputs = args
+        .inputs
+        .into_iter()
+        .map(|path| migration_studio::project::Input::Script { path, engine: None })
+        .collect();
+    let project = Project::init(&args.project, manifest).await?;
+    println!(
+        "Created project {} in {}",
+        project.manifest().name,
+        project.root().display()
+    );
+    Ok(())
+}
+
+async fn import(args: &ProjectArgs) -> Result<(), BoxError> {
+    let project = Project::open(&args.project)?;
+    let (inventory, report) = project.import().await?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+        return Ok(());
+    }
+    println!(
+        "Imported {} tables, {} views, {} triggers, {} foreign keys in {} schemas ({} rows estimated)",
+        report.tables, report.views, report.triggers, report.foreign_keys, report.schemas, report.rows
+    );
+    println!(
+        "Statements: {} parsed, {} read from tokens, {} skipped (see notices)",
+        report.statements.parsed, report.statements.tokenized, report.statements.skipped
+    );
+    println!(
+        "Findings: {} warnings, {} notices{}",
+        report.warnings,
+        report.notices,
+        if report.changed { "" } else { " (inventory unchanged since the last import)" }
+    );
+    for finding in inventory
+        .findings
+        .iter()
+        .filter(|f| f.severity == migration_studio::inventory::Severity::Warning)
+    {
+        println!("  warning [{}] {}: {}", finding.code, finding.source, finding.message);
+    }
+    Ok(())
+}
+
+async fn inventory(args: &ProjectArgs) -> Result<(), BoxError> {
+    let project = Project::open(&args.project)?;
+    let inventory = project.inventory().await?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&inventory)?);
+        return Ok(());
+    }
+    let graph = DependencyGraph::from_inventory(&inventory);
+    let order = graph.order();
+    let wave_of = order.wave_of();
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{:<40} {:>5} {:>10} {:>12} {:>4} {:>4}", "table", "wave", "rows", "bytes", "fks", "idx")?;
+    for table in &inventory.tables {
+        let id = format!("table:{}", table.name);
+        let fmt = |v: Option<u64>| v.map_or_else(|| "?".to_owned(), |v| v.to_string());
+        writeln!(
+            out,
+            "{:<40} {:>5} {:>10} {:>12} {:>4} {:>4}",
+            table.name.to_string(),
+            wave_of.get(id.as_str()).copied().unwrap_or(0),
+            fmt(table.rows),
+            fmt(table.bytes),
+            table.foreign_keys.len(),
+            table.indexes.len()
+        )?;
+    }
+    writeln!(out, "{} views, {} triggers", inventory.views.len(), inventory.triggers.len())?;
+    for finding in &inventory.findings {
+        let at = finding.line.map(|l| format!(":{l}")).unwrap_or_default();
+        writeln!(out, "{:?} [{}] {}{at}: {}", finding.severity, finding.code, finding.source, finding.message)?;
+    }
+    Ok(())
+}
+
+async fn graph(args: &GraphArgs) -> Result<(), BoxError> {
+    let (_, graph) = load(&args.project).await?;
+    let order = graph.order();
+    let text = match args.format {
+        GraphFormat::Dot => graph.to_dot(&order),
+        GraphFormat::Json => serde_json::to_string_pretty(&GraphJson::new(&graph, &order))?,
+    };
+    emit(args.output.as_deref(), text.as_bytes())
+}
+
+async fn plan(args: &PlanArgs) -> Result<(), BoxError> {
+    let (project, graph) = load(&args.project).await?;
+    let plan = Plan::build(&graph, &project.manifest().plan_settings());
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&plan)?);
+    } else {
+        print!("{}", plan.render_text(&project.manifest().name, &graph));
+    }
+    if let Some(path) = &args.runbook_csv {
+        emit(Some(path), &csv_bytes(&plan)?)?;
+        eprintln!("Runbook CSV written to {}", path.display());
+    }
+    if let Some(path) = &args.runbook_md {
+        emit(Some(path), runbook_markdown(&plan, &project.manifest().name).as_bytes())?;
+        eprintln!("Runbook Markdown written to {}", path.display());
+    }
+    Ok(())
+}
+
+async fn load(path: &Path) -> Result<(Project, DependencyGraph), BoxError> {
+    let project = Project::open(path)?;
+    let inventory = project.inventory().await?;
+    let graph = DependencyGraph::from_inventory(&inventory);
+    Ok((project, graph))
+}
+
+fn csv_bytes(plan: &Plan) -> Result<Vec<u8>, BoxError> {
+    let mut bytes = Vec::new();
+    write_runbook_csv(plan, &mut bytes)?;
+    Ok(bytes)
+}
+
+fn emit(path: Option<&Path>, bytes: &[u8]) -> Result<(), BoxError> {
+    match path {
+        Some(path) => std::fs::write(path, bytes)
+            .map_err(|e| format!("cannot write {}: {e}", path.display()).into()),
+        None => Ok(std::io::stdout().write_all(bytes)?),
+    }
+}

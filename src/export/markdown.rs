@@ -1,0 +1,69 @@
+//! The runbook as a Markdown document for a wiki or a change ticket.
+
+use std::fmt::Write;
+
+use crate::plan::Plan;
+
+/// Escapes text for a Markdown table cell: pipes, backslashes, HTML-significant characters and
+/// line breaks, so imported names render as text.
+fn cell(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '|' => out.push_str("\\|"),
+            '\\' => out.push_str("\\\\"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '`' | '*' | '_' | '[' | ']' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\n' | '\r' => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The runbook of `plan` titled `title`: a summary, then one table row per step, the PONR row
+/// marked in bold with ⛔.
+pub fn runbook_markdown(plan: &Plan, title: &str) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "# Cutover runbook: {}\n", cell(title));
+    let s = &plan.settings;
+    let _ = writeln!(
+        out,
+        "Shape **{}**, RTO {} min, maintenance window {} min. Critical path {} min; estimated write downtime {:.2} min. Durations are estimates unless marked measured.\n",
+        s.shape, s.rto_minutes, s.maintenance_window_minutes, plan.schedule.total_minutes, plan.downtime_minutes()
+    );
+    if let Some(p) = &plan.point_of_no_return {
+        let _ = writeln!(out, "**Point of no return: {}** — {}.\n", p.step_id, cell(&p.reason));
+    }
+    out.push_str("| Step | Phase | Kind | Title | Owner | Minutes | Depends on | Rollback | Rollback min |\n");
+    out.push_str("|---|---|---|---|---|---:|---|---|---:|\n");
+    let ponr = plan.point_of_no_return.as_ref().map(|p| p.step_id.as_str());
+    for step in &plan.steps {
+        let is_ponr = ponr == Some(step.id.as_str());
+        let id = if is_ponr {
+            format!("**{} ⛔ PONR**", step.id)
+        } else {
+            step.id.clone()
+        };
+        let (rollback, minutes) = match &step.rollback {
+            Some(r) => (cell(&r.action), r.minutes.to_string()),
+            None => ("irreversible".to_owned(), String::new()),
+        };
+        let _ = writeln!(
+            out,
+            "| {id} | {} | {} | {} | {} | {} | {} | {rollback} | {minutes} |",
+            step.phase,
+            step.kind,
+            cell(&step.title),
+            cell(&step.owner),
+            step.expected_minutes,
+            step.depends_on.join(" "),
+        );
+    }
+    out
+}

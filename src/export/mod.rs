@@ -1,0 +1,10 @@
+//! Exports of a plan for people and spreadsheets: runbook CSV and Markdown. Graph exports (DOT,
+//! JSON) live with the graph in [`crate::graph`].
+
+mod csv_safe;
+mod markdown;
+mod runbook_csv;
+
+pub use csv_safe::neutralize;
+pub use markdown::runbook_markdown;
+pub use runbook_csv::{write_runbook_csv, ExportError, RUNBOOK_CSV_COLUMNS};

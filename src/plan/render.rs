@@ -1,0 +1,97 @@
+//! The plan as text for people (the `plan` command's default output).
+
+use std::fmt::Write;
+
+use super::Plan;
+use crate::graph::DependencyGraph;
+
+fn name_of<'a>(graph: &'a DependencyGraph, id: &'a str) -> String {
+    graph
+        .find(id)
+        .map_or_else(|| id.to_owned(), |n| graph.artifact(n).name.to_string())
+}
+
+pub(super) fn text(plan: &Plan, title: &str, graph: &DependencyGraph) -> String {
+    let s = &plan.settings;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "Plan for {title}: shape {}, RTO {} min, maintenance window {} min",
+        s.shape, s.rto_minutes, s.maintenance_window_minutes
+    );
+    let _ = writeln!(
+        out,
+        "Graph: {} artifacts, {} dependencies, {} waves, {} cycles",
+        graph.artifact_count(),
+        graph.dependency_count(),
+        plan.order.waves.len(),
+        plan.order.cycles.len()
+    );
+    out.push_str("\nWaves (tables, in migration order):\n");
+    for wave in &plan.order.waves {
+        let tables: Vec<String> = wave
+            .artifacts
+            .iter()
+            .filter(|a| a.starts_with("table:"))
+            .map(|a| name_of(graph, a))
+            .collect();
+        let others = wave.artifacts.len() - tables.len();
+        let _ = write!(out, "  wave {}: {}", wave.number, tables.join(", "));
+        if others > 0 {
+            let _ = write!(out, "{}(+{others} views/triggers)", if tables.is_empty() { "" } else { " " });
+        }
+        out.push('\n');
+    }
+    if !plan.order.cycles.is_empty() {
+        out.push_str("\nCycles and proposed breaks:\n");
+        for cycle in &plan.order.cycles {
+            let members: Vec<String> = cycle.members.iter().map(|m| name_of(graph, m)).collect();
+            let what = if cycle.self_reference { "self-reference" } else { "cycle" };
+            let _ = writeln!(out, "  {what}: {}", members.join(" <-> "));
+            for d in &cycle.deferred {
+                let _ = writeln!(
+                    out,
+                    "    defer FK {} ({} -> {}): {}",
+                    d.label.as_deref().unwrap_or("?"),
+                    name_of(graph, &d.from),
+                    name_of(graph, &d.to),
+                    if d.nullable {
+                        "nullable: load it NULL, set it and create the FK after the backfill"
+                    } else {
+                        "NOT NULL: load with constraint checks deferred, create the FK after the backfill"
+                    }
+                );
+            }
+            if !cycle.broken {
+                out.push_str("    not breakable by deferring FKs: its members migrate together\n");
+            }
+        }
+    }
+    let _ = writeln!(out, "\nRunbook: {} steps (durations are estimates at {} rows/s unless calibrated)", plan.steps.len(), s.throughput.backfill_rows_per_second);
+    match &plan.point_of_no_return {
+        Some(p) => {
+            let step = plan.step(&p.step_id).expect("PONR step exists");
+            let _ = writeln!(
+                out,
+                "Point of no return: {} {} ({}; rollback before it: {} min, RTO {} min)",
+                step.id, step.title, p.reason, p.rollback_minutes_before, s.rto_minutes
+            );
+        }
+        None => out.push_str("Point of no return: none, every step can be undone within the RTO\n"),
+    }
+    let _ = writeln!(
+        out,
+        "Critical path: {} min over {} steps",
+        plan.schedule.total_minutes,
+        plan.schedule.critical_path.len()
+    );
+    let downtime = plan.downtime_minutes();
+    let _ = writeln!(
+        out,
+        "Estimated write downtime: {:.2} min ({} the {} min window)",
+        downtime,
+        if downtime <= s.maintenance_window_minutes { "fits" } else { "EXCEEDS" },
+        s.maintenance_window_minutes
+    );
+    out
+}

@@ -1,0 +1,431 @@
+//! Runbook templates per migration shape.
+//!
+//! Each template is a sequence of steps; the backfill is expanded to one step per table, wave
+//! by wave, each depending on the backfills of the tables it references (deferred FKs aside).
+//! Durations are estimates from size and the stated [`Throughput`]; each step says how its
+//! figure was obtained.
+
+use std::collections::HashMap;
+
+use super::settings::{MigrationShape, PlanSettings, Throughput};
+use super::step::{Phase, Rollback, Step, StepKind};
+use crate::graph::{ArtifactKind, DependencyGraph, DependencyKind, MigrationOrder};
+
+const LEAD: &str = "Migration lead";
+const DBA: &str = "DBA";
+const APP: &str = "Application owner";
+
+/// Builds steps with provisional ids `#n`; [`super::Plan`] renumbers them after ordering.
+struct Builder {
+    steps: Vec<Step>,
+}
+
+/// A step under construction.
+struct Draft<'a> {
+    phase: Phase,
+    kind: StepKind,
+    owner: &'a str,
+    title: String,
+    minutes: f64,
+    basis: String,
+    rollback: Option<(&'a str, f64)>,
+}
+
+impl<'a> Draft<'a> {
+    fn new(phase: Phase, kind: StepKind, owner: &'a str, title: impl Into<String>) -> Self {
+        Self {
+            phase,
+            kind,
+            owner,
+            title: title.into(),
+            minutes: 5.0,
+            basis: "estimate: fixed allowance".into(),
+            rollback: None,
+        }
+    }
+
+    fn minutes(mut self, minutes: f64, basis: impl Into<String>) -> Self {
+        self.minutes = minutes;
+        self.basis = basis.into();
+        self
+    }
+
+    fn rollback(mut self, action: &'a str, minutes: f64) -> Self {
+        self.rollback = Some((action, minutes));
+        self
+    }
+}
+
+impl Builder {
+    fn push(&mut self, draft: Draft<'_>, depends_on: Vec<String>) -> String {
+        let id = format!("#{}", self.steps.len());
+        self.steps.push(Step {
+            id: id.clone(),
+            phase: draft.phase,
+            title: draft.title,
+            owner: draft.owner.to_owned(),
+            expected_minutes: round2(draft.minutes),
+            estimate_basis: draft.basis,
+            depends_on,
+            kind: draft.kind,
+            rollback: draft.rollback.map(|(action, minutes)| Rollback {
+                action: action.to_owned(),
+                minutes,
+            }),
+            artifact: None,
+            wave: None,
+        });
+        id
+    }
+
+    /// Pushes `draft` depending on the previous step only.
+    fn then(&mut self, draft: Draft<'_>) -> String {
+        let deps = self.steps.last().map(|s| vec![s.id.clone()]).unwrap_or_default();
+        self.push(draft, deps)
+    }
+}
+
+fn round2(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
+
+/// Minutes to copy `rows`/`bytes` at `throughput`, with the basis text.
+fn copy_estimate(rows: Option<u64>, bytes: Option<u64>, throughput: &Throughput) -> (f64, String) {
+    match (rows, bytes) {
+        (None, None) => (1.0, "estimate: size unknown, 1 min assumed".into()),
+        (rows, bytes) => {
+            let by_rows = rows.unwrap_or(0) as f64 / throughput.backfill_rows_per_second;
+            let by_bytes = bytes.unwrap_or(0) as f64 / throughput.backfill_bytes_per_second;
+            let minutes = (by_rows.max(by_bytes) / 60.0).max(0.05);
+            (
+                minutes,
+                format!(
+                    "estimate: {} rows at {} rows/s",
+                    rows.unwrap_or(0),
+                    throughput.backfill_rows_per_second
+                ),
+            )
+        }
+    }
+}
+
+struct Sizes {
+    tables: usize,
+    total_rows: u64,
+    deferred_fks: usize,
+    views_and_triggers: usize,
+}
+
+fn sizes(graph: &DependencyGraph, order: &MigrationOrder) -> Sizes {
+    let mut s = Sizes {
+        tables: 0,
+        total_rows: 0,
+        deferred_fks: order.deferred().count(),
+        views_and_triggers: 0,
+    };
+    for (_, a) in graph.artifacts() {
+        match a.kind {
+            ArtifactKind::Table => {
+                s.tables += 1;
+                s.total_rows += a.rows.unwrap_or(0);
+            }
+            ArtifactKind::View | ArtifactKind::Trigger => s.views_and_triggers += 1,
+        }
+    }
+    s
+}
+
+/// One backfill step per table, in wave order. Returns the ids of all backfill steps.
+fn backfill(
+    b: &mut Builder,
+    graph: &DependencyGraph,
+    order: &MigrationOrder,
+    throughput: &Throughput,
+    after: &[String],
+) -> Vec<String> {
+    let deferred: std::collections::HashSet<(&str, &str)> = order
+        .deferred()
+        .map(|d| (d.from.as_str(), d.to.as_str()))
+        .collect();
+    let mut table_deps: HashMap<&str, Vec<&str>> = HashMap::new();
+    for (from, to, dep) in graph.dependencies() {
+        let (from, to) = (graph.artifact(from), graph.artifact(to));
+        let structural = matches!(dep.kind, DependencyKind::ForeignKey | DependencyKind::PartitionOf);
+        if structural
+            && from.kind == ArtifactKind::Table
+            && to.kind == ArtifactKind::Table
+            && from.id != to.id
+            && !(dep.kind == DependencyKind::ForeignKey && deferred.contains(&(from.id.as_str(), to.id.as_str())))
+        {
+            table_deps.entry(from.id.as_str()).or_default().push(to.id.as_str());
+        }
+    }
+    let mut step_of: HashMap<String, String> = HashMap::new();
+    let mut ids = Vec::new();
+    for wave in &order.waves {
+        for id in &wave.artifacts {
+            let Some(node) = graph.find(id) else { continue };
+            let artifact = graph.artifact(node);
+            if artifact.kind != ArtifactKind::Table {
+                continue;
+            }
+            let (minutes, basis) = copy_estimate(artifact.rows, artifact.bytes, throughput);
+            let mut deps: Vec<String> = after.to_vec();
+            if let Some(parents) = table_deps.get(id.as_str()) {
+                let mut parent_steps: Vec<String> =
+                    parents.iter().filter_map(|p| step_of.get(*p).cloned()).collect();
+                parent_steps.sort();
+                parent_steps.dedup();
+                deps.extend(parent_steps);
+            }
+            let owner = artifact.owner.as_deref().unwrap_or(DBA);
+            let step = b.push(
+                Draft::new(
+                    Phase::Backfill,
+                    StepKind::Action,
+                    owner,
+                    format!("Backfill {} (wave {})", artifact.name, wave.number),
+                )
+                .minutes(minutes, basis)
+                .rollback("Truncate the target table (the source is untouched)", 0.0),
+                deps,
+            );
+            let last = b.steps.last_mut().expect("just pushed");
+            last.artifact = Some(id.clone());
+            last.wave = Some(wave.number);
+            step_of.insert(id.clone(), step.clone());
+            ids.push(step);
+        }
+    }
+    ids
+}
+
+/// Steps after the backfill that every shape shares: deferred constraints, views and triggers.
+fn constraints(b: &mut Builder, s: &Sizes, t: &Throughput, backfills: &[String], prev: &str) -> String {
+    let mut deps = backfills.to_vec();
+    if deps.is_empty() {
+        deps.push(prev.to_owned());
+    }
+    let minutes = (s.total_rows as f64 / t.index_rows_per_second / 60.0).max(1.0);
+    let mut last = b.push(
+        Draft::new(
+            Phase::Constraints,
+            StepKind::Action,
+            DBA,
+            format!(
+                "Create {} deferred foreign keys and the secondary indexes on the target",
+                s.deferred_fks
+            ),
+        )
+        .minutes(
+            minutes,
+            format!(
+                "estimate: {} rows indexed at {} rows/s",
+                s.total_rows, t.index_rows_per_second
+            ),
+        )
+        .rollback("Drop the constraints and indexes on the target", 0.0),
+        deps,
+    );
+    if s.views_and_triggers > 0 {
+        last = b.then(
+            Draft::new(
+                Phase::Constraints,
+                StepKind::Action,
+                DBA,
+                format!("Create {} views and triggers on the target", s.views_and_triggers),
+            )
+            .minutes(2.0, "estimate: fixed allowance")
+            .rollback("Drop the views and triggers on the target", 0.0),
+        );
+    }
+    last
+}
+
+fn validation(b: &mut Builder, s: &Sizes, t: &Throughput, title: &str) -> String {
+    let minutes = (s.total_rows as f64 / t.validation_rows_per_second / 60.0).max(1.0);
+    b.then(
+        Draft::new(Phase::Validation, StepKind::Action, DBA, title)
+            .minutes(
+                minutes,
+                format!(
+                    "estimate: {} rows at {} rows/s",
+                    s.total_rows, t.validation_rows_per_second
+                ),
+            )
+            .rollback("Nothing to undo (read-only)", 0.0),
+    )
+}
+
+fn go_no_go(b: &mut Builder, title: &str) -> String {
+    b.then(
+        Draft::new(Phase::GoNoGo, StepKind::Checkpoint, LEAD, title)
+            .minutes(5.0, "estimate: fixed allowance")
+            .rollback("No-go: stop here and roll back the steps done so far", 0.0),
+    )
+}
+
+fn announce<'a>(title: &str) -> Draft<'a> {
+    Draft::new(Phase::Prepare, StepKind::Communication, LEAD, title)
+        .minutes(5.0, "estimate: fixed allowance")
+        .rollback("Announce that the migration is called off", 0.0)
+}
+
+/// Steps for `settings.shape`, with provisional ids, in template order.
+pub(super) fn generate(
+    graph: &DependencyGraph,
+    order: &MigrationOrder,
+    settings: &PlanSettings,
+) -> Vec<Step> {
+    let t = &settings.throughput;
+    let s = sizes(graph, order);
+    let mut b = Builder { steps: Vec::new() };
+    let prepare_minutes = 1.0 + 0.02 * s.tables as f64;
+    let prepare = |title: String| {
+        Draft::new(Phase::Prepare, StepKind::Action, DBA, title)
+            .minutes(prepare_minutes, "estimate: 1 min + 1.2 s per table")
+            .rollback("Drop the target schemas (the source is untouched)", 0.0)
+    };
+    let prepare_title = format!(
+        "Prepare the target: create schemas and {} tables without deferred FKs and secondary indexes",
+        s.tables
+    );
+    match settings.shape {
+        MigrationShape::Cdc | MigrationShape::BlueGreen => {
+            let blue_green = settings.shape == MigrationShape::BlueGreen;
+            b.then(announce("Announce the migration schedule to application owners"));
+            b.then(prepare(prepare_title));
+            let capture = b.then(
+                Draft::new(
+                    Phase::Capture,
+                    StepKind::Action,
+                    DBA,
+                    if blue_green {
+                        format!("Start replication source → target for {} tables; the target stays read-only", s.tables)
+                    } else {
+                        format!("Start change capture on the source: changelog triggers on {} tables", s.tables)
+                    },
+                )
+                .minutes(2.0 + 0.05 * s.tables as f64, "estimate: 2 min + 3 s per table")
+                .rollback("Remove the change capture from the source", 1.0),
+            );
+            let backfills = backfill(&mut b, graph, order, t, std::slice::from_ref(&capture));
+            constraints(&mut b, &s, t, &backfills, &capture);
+            b.then(
+                Draft::new(Phase::CatchUp, StepKind::Action, DBA, "Catch up: apply captured changes until lag is under 5 s")
+                    .minutes(5.0, "estimate: assumed; measure it in a rehearsal")
+                    .rollback("Nothing to undo on the source", 0.0),
+            );
+            validation(&mut b, &s, t, "Validate: row counts, segment checksums, sampled rows, target constraints");
+            go_no_go(&mut b, "Go/no-go 1: zero mismatches, lag under threshold, rehearsed downtime within the window");
+            b.then(announce("Announce the write freeze to application owners"));
+            b.then(
+                Draft::new(Phase::Freeze, StepKind::Action, APP, "Freeze writes on the source (maintenance mode)")
+                    .minutes(2.0, "estimate: fixed allowance")
+                    .rollback("Lift the write freeze on the source", 1.0),
+            );
+            b.then(
+                Draft::new(Phase::CatchUp, StepKind::Action, DBA, "Final catch-up: apply the remaining changes until lag is 0")
+                    .minutes(2.0, "estimate: assumed; measure it in a rehearsal")
+                    .rollback("Nothing to undo on the source", 0.0),
+            );
+            b.then(
+                Draft::new(Phase::Validation, StepKind::Action, DBA, "Final validation: row counts and checksums of segments changed since the last validation")
+                    .minutes(2.0, "estimate: changed segments only")
+                    .rollback("Nothing to undo (read-only)", 0.0),
+            );
+            go_no_go(&mut b, "Go/no-go 2 (final): zero mismatches, zero lag, within the maintenance window");
+            b.then(
+                Draft::new(
+                    Phase::Cutover,
+                    StepKind::Action,
+                    APP,
+                    if blue_green { "Swap: make the target writable and route traffic to it" } else { "Cutover: point applications at the target and lift the freeze" },
+                )
+                .minutes(5.0, "estimate: fixed allowance")
+                .rollback("Point applications back at the source and replay the writes made on the target (reverse changelog)", 10.0),
+            );
+            let reverse = b.then(
+                Draft::new(Phase::KeepWarm, StepKind::Action, DBA, "Keep the source warm: reverse change capture target → source for the fallback period")
+                    .minutes(2.0, "estimate: set-up only; it then runs in the background")
+                    .rollback("Stop the reverse change capture", 0.0),
+            );
+            b.then(
+                Draft::new(Phase::Verify, StepKind::Action, APP, "Post-cutover verification: smoke tests, error rates, row counts")
+                    .minutes(15.0, "estimate: fixed allowance")
+                    .rollback("Nothing to undo (read-only)", 0.0),
+            );
+            let done = b.then(announce("Announce completion; the source stays warm until decommission"));
+            b.push(
+                Draft::new(Phase::Decommission, StepKind::Action, DBA, "Stop reverse capture and decommission the source")
+                    .minutes(30.0, "estimate: fixed allowance"),
+                vec![reverse, done],
+            );
+        }
+        MigrationShape::Offline => {
+            b.then(announce("Announce the downtime to application owners and users"));
+            b.then(
+                Draft::new(Phase::Freeze, StepKind::Action, APP, "Freeze writes on the source (start of downtime)")
+                    .minutes(2.0, "estimate: fixed allowance")
+                    .rollback("Lift the write freeze on the source", 1.0),
+            );
+            let prep = b.then(prepare(prepare_title));
+            let backfills = backfill(&mut b, graph, order, t, std::slice::from_ref(&prep));
+            constraints(&mut b, &s, t, &backfills, &prep);
+            validation(&mut b, &s, t, "Validate: row counts, segment checksums, sampled rows, target constraints");
+            go_no_go(&mut b, "Go/no-go: zero mismatches, copy finished within the maintenance window");
+            b.then(
+                Draft::new(Phase::Cutover, StepKind::Action, APP, "Cutover: point applications at the target")
+                    .minutes(5.0, "estimate: fixed allowance")
+                    .rollback("Point applications back at the source", 5.0),
+            );
+            b.then(
+                Draft::new(Phase::Cutover, StepKind::Action, APP, "Resume writes on the target (end of downtime); the source no longer receives them")
+                    .minutes(2.0, "estimate: fixed allowance"),
+            );
+            b.then(
+                Draft::new(Phase::Verify, StepKind::Action, APP, "Post-cutover verification: smoke tests, error rates, row counts")
+                    .minutes(15.0, "estimate: fixed allowance")
+                    .rollback("Nothing to undo (read-only)", 0.0),
+            );
+            b.then(
+                Draft::new(Phase::Decommission, StepKind::Action, DBA, "Decommission the source")
+                    .minutes(30.0, "estimate: fixed allowance"),
+            );
+        }
+        MigrationShape::DualWrite => {
+            b.then(announce("Announce the migration schedule to application owners"));
+            b.then(prepare(prepare_title));
+            let dual = b.then(
+                Draft::new(Phase::Capture, StepKind::Action, APP, "Deploy dual write: the application writes to the source and the target")
+                    .minutes(30.0, "estimate: one application deployment")
+                    .rollback("Disable dual write (deploy with writes to the source only)", 15.0),
+            );
+            let backfills = backfill(&mut b, graph, order, t, std::slice::from_ref(&dual));
+            constraints(&mut b, &s, t, &backfills, &dual);
+            validation(&mut b, &s, t, "Validate and watch drift: counts, segment checksums, sampled rows; mismatches must stay 0");
+            go_no_go(&mut b, "Go/no-go 1: zero drift over the observation period");
+            b.then(
+                Draft::new(Phase::Cutover, StepKind::Action, APP, "Switch reads to the target")
+                    .minutes(15.0, "estimate: one configuration change")
+                    .rollback("Switch reads back to the source", 15.0),
+            );
+            b.then(
+                Draft::new(Phase::Verify, StepKind::Action, APP, "Post-switch verification: smoke tests, error rates, latency")
+                    .minutes(15.0, "estimate: fixed allowance")
+                    .rollback("Nothing to undo (read-only)", 0.0),
+            );
+            go_no_go(&mut b, "Go/no-go 2 (final): reads healthy on the target, zero drift");
+            b.then(
+                Draft::new(Phase::Cutover, StepKind::Action, APP, "Stop writing to the source (single write to the target)")
+                    .minutes(30.0, "estimate: one application deployment"),
+            );
+            b.then(announce("Announce completion"));
+            b.then(
+                Draft::new(Phase::Decommission, StepKind::Action, DBA, "Decommission the source")
+                    .minutes(30.0, "estimate: fixed allowance"),
+            );
+        }
+    }
+    b.steps
+}

@@ -1,0 +1,118 @@
+//! Runbook steps: what a cutover team executes, in order, with how to undo each one.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Phase of the cutover a step belongs to, in execution order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    /// Announcements and target preparation.
+    Prepare,
+    /// Change capture (CDC) or dual write set-up.
+    Capture,
+    /// Copying existing rows, wave by wave.
+    Backfill,
+    /// Deferred FKs, secondary indexes, views and triggers on the target.
+    Constraints,
+    /// Applying captured changes until lag is near zero.
+    CatchUp,
+    /// Counts, checksums, sampled rows.
+    Validation,
+    /// Decision points.
+    GoNoGo,
+    /// Write freeze on the source.
+    Freeze,
+    /// Switching applications to the target.
+    Cutover,
+    /// Checks after the switch.
+    Verify,
+    /// Source kept in sync as a fallback.
+    KeepWarm,
+    /// Retiring the source.
+    Decommission,
+}
+
+impl fmt::Display for Phase {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Prepare => "prepare",
+            Self::Capture => "capture",
+            Self::Backfill => "backfill",
+            Self::Constraints => "constraints",
+            Self::CatchUp => "catch-up",
+            Self::Validation => "validation",
+            Self::GoNoGo => "go/no-go",
+            Self::Freeze => "freeze",
+            Self::Cutover => "cutover",
+            Self::Verify => "verify",
+            Self::KeepWarm => "keep-warm",
+            Self::Decommission => "decommission",
+        })
+    }
+}
+
+/// What kind of step it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StepKind {
+    /// Something is done to a system.
+    Action,
+    /// A go/no-go decision made on measured criteria.
+    Checkpoint,
+    /// People are told something.
+    Communication,
+}
+
+impl fmt::Display for StepKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Action => "action",
+            Self::Checkpoint => "checkpoint",
+            Self::Communication => "communication",
+        })
+    }
+}
+
+/// How a step is undone.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Rollback {
+    /// What to do to undo the step.
+    pub action: String,
+    /// Minutes the undo takes on the way back to the source (estimate).
+    pub minutes: f64,
+}
+
+/// One runbook step.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Step {
+    /// Stable id, `S001`…, in execution order.
+    pub id: String,
+    /// Phase.
+    pub phase: Phase,
+    /// What to do.
+    pub title: String,
+    /// Role (or team) responsible.
+    pub owner: String,
+    /// Expected duration in minutes. An estimate unless calibrated from a rehearsal.
+    pub expected_minutes: f64,
+    /// How the duration was obtained, e.g. `estimate: 16,049 rows at 50,000 rows/s`.
+    pub estimate_basis: String,
+    /// Ids of steps that must be finished first.
+    pub depends_on: Vec<String>,
+    /// Kind.
+    pub kind: StepKind,
+    /// How to undo it; `None` means it cannot be undone.
+    pub rollback: Option<Rollback>,
+    /// Artifact this step is about (backfill steps), by id.
+    pub artifact: Option<String>,
+    /// Wave of `artifact`, for backfill steps.
+    pub wave: Option<usize>,
+}
+
+impl Step {
+    /// Whether the step can be undone.
+    pub fn reversible(&self) -> bool {
+        self.rollback.is_some()
+    }
+}

@@ -1,0 +1,281 @@
+//! A project on disk: a folder with a readable manifest ([`manifest`]), the input files, and an
+//! SQLite store of imported state ([`store`]).
+//!
+//! Import is all-or-nothing: every input is read and parsed in memory first; only when all
+//! succeed is the store replaced, in one transaction.
+
+pub mod error;
+pub mod manifest;
+pub mod store;
+
+use std::collections::BTreeSet;
+use std::hash::{Hash, Hasher};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::import::ddl::{DdlImporter, ScriptSummary};
+use crate::import::{Engine, ImportError};
+use crate::inventory::{Finding, Inventory, Severity};
+pub use error::ProjectError;
+pub use manifest::{Input, Manifest, MANIFEST_FILE};
+pub use store::{Store, STORE_FILE};
+
+/// An opened project.
+#[derive(Debug, Clone)]
+pub struct Project {
+    root: PathBuf,
+    manifest: Manifest,
+}
+
+/// What an import did.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ImportReport {
+    /// Schemas seen.
+    pub schemas: usize,
+    /// Tables imported.
+    pub tables: usize,
+    /// Views imported.
+    pub views: usize,
+    /// Triggers imported.
+    pub triggers: usize,
+    /// Foreign keys imported.
+    pub foreign_keys: usize,
+    /// Sum of row estimates.
+    pub rows: u64,
+    /// Statement counts from scripts.
+    pub statements: ScriptSummary,
+    /// Warnings (dangling references and the like).
+    pub warnings: usize,
+    /// Notices (skipped statements and the like).
+    pub notices: usize,
+    /// Whether the inputs had changed since the previous import.
+    pub changed: bool,
+}
+
+impl Project {
+    /// Creates a project folder with a manifest and an empty store.
+    ///
+    /// # Errors
+    /// [`ProjectError::AlreadyExists`] if `root` already holds a manifest; I/O and store errors.
+    pub async fn init(root: &Path, manifest: Manifest) -> Result<Self, ProjectError> {
+        manifest.create(root)?;
+        let project = Self::open(root)?;
+        project.store().await?.close().await;
+        Ok(project)
+    }
+
+    /// Opens the project in `root`, validating its manifest.
+    ///
+    /// # Errors
+    /// [`ProjectError::NotAProject`], [`ProjectError::Manifest`], [`ProjectError::PathEscapes`].
+    pub fn open(root: &Path) -> Result<Self, ProjectError> {
+        if !root.join(MANIFEST_FILE).is_file() {
+            return Err(ProjectError::NotAProject(root.to_owned()));
+        }
+        let manifest = Manifest::load(root)?;
+        Ok(Self {
+            root: root.to_owned(),
+            manifest,
+        })
+    }
+
+    /// The project folder.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The manifest.
+    pub fn manifest(&self) -> &Manifest {
+        &self.manifest
+    }
+
+    /// Opens the project's store.
+    ///
+    /// # Errors
+    /// Store errors.
+    pub async fn store(&self) -> Result<Store, ProjectError> {
+        Store::open(&self.root.join(STORE_FILE)).await
+    }
+
+    /// Reads every input into one inventory without touching the store.
+    ///
+    /// # Errors
+    /// The first input that fails, naming its file and line.
+    pub async fn read_inputs(&self) -> Result<(Inventory, ScriptSummary), ProjectError> {
+        let source = self.manifest.source.engine;
+        let mut importers: Vec<(Engine, DdlImporter)> = Vec::new();
+        let mut parts: Vec<Inventory> = Vec::new();
+        for input in &self.manifest.inputs {
+            match input {
+                Input::Script { path, engine } => {
+                    let engine = engine.unwrap_or(source);
+                    let text = self.read_script(path)?;
+                    let importer = match importers.iter_mut().position(|(e, _)| *e == engine) {
+                        Some(i) => &mut importers[i].1,
+                        None => {
+                            importers.push((engine, DdlImporter::new(engine)));
+                            &mut importers.last_mut().expect("just pushed").1
+                        }
+                    };
+                    importer.add_script(&path.to_string_lossy(), &text)?;
+                }
+                Input::Live {
+                    live,
+                    engine,
+                    url_env,
+                    schemas,
+                } => {
+                    let url = std::env::var(url_env).map_err(|_| ProjectError::MissingUrl {
+                        input: live.clone(),
+                        variable: url_env.clone(),
+                    })?;
+                    let engine = engine.unwrap_or(source);
+                    parts.push(crate::import::live::import_live(engine, &url, schemas).await?);
+                }
+            }
+        }
+        let mut summary = ScriptSummary::default();
+        for (_, importer) in importers {
+            let s = importer.summary().clone();
+            summary.parsed += s.parsed;
+            summary.tokenized += s.tokenized;
+            summary.skipped += s.skipped;
+            summary.data_rows += s.data_rows;
+            parts.push(importer.finish());
+        }
+        Ok((merge(parts), summary))
+    }
+
+    fn read_script(&self, relative: &Path) -> Result<String, ProjectError> {
+        let path = manifest::resolve_inside(&self.root, relative).map_err(|reason| {
+            ProjectError::PathEscapes {
+                file: self.root.join(MANIFEST_FILE),
+                line: None,
+                path: relative.to_owned(),
+                reason,
+            }
+        })?;
+        let bytes = std::fs::read(&path).map_err(|source| ImportError::Read {
+            path: relative.to_owned(),
+            source,
+        })?;
+        String::from_utf8(bytes).map_err(|e| {
+            ImportError::NotUtf8 {
+                path: relative.to_owned(),
+                offset: e.utf8_error().valid_up_to(),
+            }
+            .into()
+        })
+    }
+
+    /// Digest of the manifest and every script input, to tell whether a stored import is stale.
+    /// Not cryptographic; it only decides whether to re-read the inputs.
+    pub fn inputs_digest(&self) -> Result<String, ProjectError> {
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        let manifest_path = self.root.join(MANIFEST_FILE);
+        std::fs::read(&manifest_path)
+            .map_err(|source| ProjectError::Io {
+                path: manifest_path,
+                source,
+            })?
+            .hash(&mut hasher);
+        for input in &self.manifest.inputs {
+            if let Input::Script { path, .. } = input {
+                let full = self.root.join(path);
+                let meta = std::fs::metadata(&full).map_err(|source| ProjectError::Io {
+                    path: full.clone(),
+                    source,
+                })?;
+                path.hash(&mut hasher);
+                meta.len().hash(&mut hasher);
+                std::fs::read(&full)
+                    .map_err(|source| ProjectError::Io { path: full, source })?
+                    .hash(&mut hasher);
+            }
+        }
+        Ok(format!("{:016x}", hasher.finish()))
+    }
+
+    /// Imports every input and replaces the stored inventory (all-or-nothing).
+    ///
+    /// # Errors
+    /// Any input or store error; the store is then unchanged.
+    pub async fn import(&self) -> Result<(Inventory, ImportReport), ProjectError> {
+        let digest = self.inputs_digest()?;
+        let (inventory, statements) = self.read_inputs().await?;
+        let store = self.store().await?;
+        let previous = store.inventory().await?;
+        let changed = previous.as_ref().is_none_or(|p| p.inventory != inventory);
+        let report = ImportReport {
+            schemas: inventory.schemas.len(),
+            tables: inventory.tables.len(),
+            views: inventory.views.len(),
+            triggers: inventory.triggers.len(),
+            foreign_keys: inventory.foreign_key_count(),
+            rows: inventory.tables.iter().filter_map(|t| t.rows).sum(),
+            statements,
+            warnings: count(&inventory.findings, Severity::Warning),
+            notices: count(&inventory.findings, Severity::Notice),
+            changed,
+        };
+        let summary = serde_json::to_string(&report).expect("report serialises");
+        store.replace_inventory(&inventory, &digest, &summary).await?;
+        store.close().await;
+        Ok((inventory, report))
+    }
+
+    /// The stored inventory, importing first when there is none or the inputs changed since.
+    ///
+    /// # Errors
+    /// Import or store errors.
+    pub async fn inventory(&self) -> Result<Inventory, ProjectError> {
+        let store = self.store().await?;
+        let stored = store.inventory().await?;
+        store.close().await;
+        let has_live = self
+            .manifest
+            .inputs
+            .iter()
+            .any(|i| matches!(i, Input::Live { .. }));
+        match stored {
+            Some(s) if has_live || s.inputs_digest == self.inputs_digest()? => Ok(s.inventory),
+            _ => Ok(self.import().await?.0),
+        }
+    }
+}
+
+fn count(findings: &[Finding], severity: Severity) -> usize {
+    findings.iter().filter(|f| f.severity == severity).count()
+}
+
+/// Merges inventories from several inputs; the first definition of a table wins and later ones
+/// become `duplicate-table` findings.
+fn merge(parts: Vec<Inventory>) -> Inventory {
+    let mut parts = parts.into_iter();
+    let Some(mut merged) = parts.next() else {
+        return Inventory::default();
+    };
+    for part in parts {
+        let known: BTreeSet<_> = merged.tables.iter().map(|t| t.name.clone()).collect();
+        for table in part.tables {
+            if known.contains(&table.name) {
+                merged.findings.push(Finding {
+                    code: "duplicate-table".into(),
+                    severity: Severity::Warning,
+                    source: table.name.to_string(),
+                    line: None,
+                    message: format!("table {} is defined by more than one input; the first is kept", table.name),
+                });
+            } else {
+                merged.tables.push(table);
+            }
+        }
+        merged.views.extend(part.views);
+        merged.triggers.extend(part.triggers);
+        merged.schemas.extend(part.schemas);
+        merged.findings.extend(part.findings);
+    }
+    merged.normalize();
+    merged
+}

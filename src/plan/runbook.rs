@@ -265,8 +265,8 @@ fn go_no_go(b: &mut Builder, title: &str) -> String {
     )
 }
 
-fn announce<'a>(title: &str) -> Draft<'a> {
-    Draft::new(Phase::Prepare, StepKind::Communication, LEAD, title)
+fn announce<'a>(phase: Phase, title: &str) -> Draft<'a> {
+    Draft::new(phase, StepKind::Communication, LEAD, title)
         .minutes(5.0, "estimate: fixed allowance")
         .rollback("Announce that the migration is called off", 0.0)
 }
@@ -293,7 +293,7 @@ pub(super) fn generate(
     match settings.shape {
         MigrationShape::Cdc | MigrationShape::BlueGreen => {
             let blue_green = settings.shape == MigrationShape::BlueGreen;
-            b.then(announce("Announce the migration schedule to application owners"));
+            b.then(announce(Phase::Prepare, "Announce the migration schedule to application owners"));
             b.then(prepare(prepare_title));
             let capture = b.then(
                 Draft::new(
@@ -318,7 +318,7 @@ pub(super) fn generate(
             );
             validation(&mut b, &s, t, "Validate: row counts, segment checksums, sampled rows, target constraints");
             go_no_go(&mut b, "Go/no-go 1: zero mismatches, lag under threshold, rehearsed downtime within the window");
-            b.then(announce("Announce the write freeze to application owners"));
+            b.then(announce(Phase::Freeze, "Announce the write freeze to application owners"));
             b.then(
                 Draft::new(Phase::Freeze, StepKind::Action, APP, "Freeze writes on the source (maintenance mode)")
                     .minutes(2.0, "estimate: fixed allowance")
@@ -355,7 +355,7 @@ pub(super) fn generate(
                     .minutes(15.0, "estimate: fixed allowance")
                     .rollback("Nothing to undo (read-only)", 0.0),
             );
-            let done = b.then(announce("Announce completion; the source stays warm until decommission"));
+            let done = b.then(announce(Phase::Verify, "Announce completion; the source stays warm until decommission"));
             b.push(
                 Draft::new(Phase::Decommission, StepKind::Action, DBA, "Stop reverse capture and decommission the source")
                     .minutes(30.0, "estimate: fixed allowance"),
@@ -363,7 +363,7 @@ pub(super) fn generate(
             );
         }
         MigrationShape::Offline => {
-            b.then(announce("Announce the downtime to application owners and users"));
+            b.then(announce(Phase::Prepare, "Announce the downtime to application owners and users"));
             b.then(
                 Draft::new(Phase::Freeze, StepKind::Action, APP, "Freeze writes on the source (start of downtime)")
                     .minutes(2.0, "estimate: fixed allowance")
@@ -394,7 +394,7 @@ pub(super) fn generate(
             );
         }
         MigrationShape::DualWrite => {
-            b.then(announce("Announce the migration schedule to application owners"));
+            b.then(announce(Phase::Prepare, "Announce the migration schedule to application owners"));
             b.then(prepare(prepare_title));
             let dual = b.then(
                 Draft::new(Phase::Capture, StepKind::Action, APP, "Deploy dual write: the application writes to the source and the target")
@@ -420,7 +420,7 @@ pub(super) fn generate(
                 Draft::new(Phase::Cutover, StepKind::Action, APP, "Stop writing to the source (single write to the target)")
                     .minutes(30.0, "estimate: one application deployment"),
             );
-            b.then(announce("Announce completion"));
+            b.then(announce(Phase::Verify, "Announce completion"));
             b.then(
                 Draft::new(Phase::Decommission, StepKind::Action, DBA, "Decommission the source")
                     .minutes(30.0, "estimate: fixed allowance"),

@@ -1,0 +1,90 @@
+//! Shared helpers for the integration tests: dataset paths, DDL import, scratch databases.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+use migration_studio::import::ddl::DdlImporter;
+use migration_studio::import::Engine;
+use migration_studio::inventory::Inventory;
+
+/// `../shared/datasets` beside the repository (as on developer machines and in CI), or
+/// `$MIGRATION_STUDIO_DATASETS`.
+pub fn datasets() -> PathBuf {
+    std::env::var_os("MIGRATION_STUDIO_DATASETS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/datasets"))
+}
+
+/// A dataset file by its path under `datasets()`.
+pub fn dataset(relative: &str) -> PathBuf {
+    let path = datasets().join(relative);
+    assert!(path.is_file(), "dataset file missing: {}", path.display());
+    path
+}
+
+/// Imports dataset scripts (paths under `datasets()`) with one importer.
+pub fn import_scripts(engine: Engine, relatives: &[&str]) -> Inventory {
+    let mut importer = DdlImporter::new(engine);
+    for relative in relatives {
+        let path = dataset(relative);
+        let text = std::fs::read_to_string(&path).expect("dataset is UTF-8");
+        importer
+            .add_script(relative, &text)
+            .unwrap_or_else(|e| panic!("{relative}: {e}"));
+    }
+    importer.finish()
+}
+
+/// Runs `psql` against the local server as `postgres`, failing the test on error.
+pub fn psql(database: &str, args: &[&str], stdin: Option<&str>) -> String {
+    let mut command = Command::new("psql");
+    command
+        .args(["-h", "127.0.0.1", "-U", "postgres", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", database])
+        .args(args)
+        .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = command.spawn().expect("psql runs");
+    if let Some(input) = stdin {
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .expect("stdin piped")
+            .write_all(input.as_bytes())
+            .expect("write to psql");
+    }
+    let output = child.wait_with_output().expect("psql finishes");
+    assert!(
+        output.status.success(),
+        "psql failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// A PostgreSQL database created for one test and dropped when dropped.
+pub struct ScratchPg {
+    /// Database name.
+    pub name: String,
+}
+
+impl ScratchPg {
+    /// Creates `ms_test_<label>_<pid>`.
+    pub fn new(label: &str) -> Self {
+        let name = format!("ms_test_{label}_{}", std::process::id());
+        psql("postgres", &["-c", &format!("DROP DATABASE IF EXISTS {name}")], None);
+        psql("postgres", &["-c", &format!("CREATE DATABASE {name}")], None);
+        Self { name }
+    }
+}
+
+impl Drop for ScratchPg {
+    fn drop(&mut self) {
+        let _ = Command::new("psql")
+            .args(["-h", "127.0.0.1", "-U", "postgres", "-X", "-q", "-d", "postgres", "-c"])
+            .arg(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name))
+            .output();
+    }
+}

@@ -137,7 +137,12 @@ pub async fn run(cli: Cli) -> Result<(), BoxError> {
         Command::Graph(args) => graph(&args).await,
         Command::Plan(args) => plan(&args).await,
         Command::Runbook {
-            command: RunbookCommand::Export { project, format, output },
+            command:
+                RunbookCommand::Export {
+                    project,
+                    format,
+                    output,
+                },
         } => {
             let (project, graph) = load(&project).await?;
             let plan = Plan::build(&graph, &project.manifest().plan_settings());
@@ -152,9 +157,10 @@ pub async fn run(cli: Cli) -> Result<(), BoxError> {
 
 async fn init(args: InitArgs) -> Result<(), BoxError> {
     let name = args.name.unwrap_or_else(|| {
-        args.project
-            .file_name()
-            .map_or_else(|| "migration".to_owned(), |n| n.to_string_lossy().into_owned())
+        args.project.file_name().map_or_else(
+            || "migration".to_owned(),
+            |n| n.to_string_lossy().into_owned(),
+        )
     });
     let mut manifest = Manifest::new(&name, args.source, args.target, args.shape);
     manifest.inputs = args
@@ -190,14 +196,21 @@ async fn import(args: &ProjectArgs) -> Result<(), BoxError> {
         "Findings: {} warnings, {} notices{}",
         report.warnings,
         report.notices,
-        if report.changed { "" } else { " (inventory unchanged since the last import)" }
+        if report.changed {
+            ""
+        } else {
+            " (inventory unchanged since the last import)"
+        }
     );
     for finding in inventory
         .findings
         .iter()
         .filter(|f| f.severity == migration_studio::inventory::Severity::Warning)
     {
-        println!("  warning [{}] {}: {}", finding.code, finding.source, finding.message);
+        println!(
+            "  warning [{}] {}: {}",
+            finding.code, finding.source, finding.message
+        );
     }
     Ok(())
 }
@@ -213,7 +226,11 @@ async fn inventory(args: &ProjectArgs) -> Result<(), BoxError> {
     let order = graph.order();
     let wave_of = order.wave_of();
     let mut out = std::io::stdout().lock();
-    writeln!(out, "{:<40} {:>5} {:>10} {:>12} {:>4} {:>4}", "table", "wave", "rows", "bytes", "fks", "idx")?;
+    writeln!(
+        out,
+        "{:<40} {:>5} {:>10} {:>12} {:>4} {:>4}",
+        "table", "wave", "rows", "bytes", "fks", "idx"
+    )?;
     for table in &inventory.tables {
         let id = format!("table:{}", table.name);
         let fmt = |v: Option<u64>| v.map_or_else(|| "?".to_owned(), |v| v.to_string());
@@ -228,10 +245,19 @@ async fn inventory(args: &ProjectArgs) -> Result<(), BoxError> {
             table.indexes.len()
         )?;
     }
-    writeln!(out, "{} views, {} triggers", inventory.views.len(), inventory.triggers.len())?;
+    writeln!(
+        out,
+        "{} views, {} triggers",
+        inventory.views.len(),
+        inventory.triggers.len()
+    )?;
     for finding in &inventory.findings {
         let at = finding.line.map(|l| format!(":{l}")).unwrap_or_default();
-        writeln!(out, "{:?} [{}] {}{at}: {}", finding.severity, finding.code, finding.source, finding.message)?;
+        writeln!(
+            out,
+            "{:?} [{}] {}{at}: {}",
+            finding.severity, finding.code, finding.source, finding.message
+        )?;
     }
     Ok(())
 }
@@ -259,7 +285,10 @@ async fn plan(args: &PlanArgs) -> Result<(), BoxError> {
         eprintln!("Runbook CSV written to {}", path.display());
     }
     if let Some(path) = &args.runbook_md {
-        emit(Some(path), runbook_markdown(&plan, &project.manifest().name).as_bytes())?;
+        emit(
+            Some(path),
+            runbook_markdown(&plan, &project.manifest().name).as_bytes(),
+        )?;
         eprintln!("Runbook Markdown written to {}", path.display());
     }
     Ok(())

@@ -65,7 +65,10 @@ fn sakila_store_staff_cycle_is_found_and_broken_and_rental_comes_late() {
     assert_eq!(inventory.views.len(), 7);
     assert_eq!(inventory.triggers.len(), 6);
     let rows: u64 = inventory.tables.iter().filter_map(|t| t.rows).sum();
-    assert_eq!(rows, 46_273, "rows counted from the INSERTs (film_text is filled by triggers)");
+    assert_eq!(
+        rows, 46_273,
+        "rows counted from the INSERTs (film_text is filled by triggers)"
+    );
 
     let graph = DependencyGraph::from_inventory(&inventory);
     let order = graph.order();
@@ -129,7 +132,10 @@ fn pagila_partitions_hang_under_their_parent() {
         .iter()
         .find(|t| t.name.name == "payment")
         .expect("payment");
-    let partitioning = payment.partitioning.as_ref().expect("payment is partitioned");
+    let partitioning = payment
+        .partitioning
+        .as_ref()
+        .expect("payment is partitioned");
     assert_eq!(partitioning.partitions.len(), 7);
     let rows: u64 = inventory.tables.iter().filter_map(|t| t.rows).sum();
     assert_eq!(rows, 49_636, "rows counted from the COPY blocks");
@@ -137,7 +143,10 @@ fn pagila_partitions_hang_under_their_parent() {
     let graph = DependencyGraph::from_inventory(&inventory);
     let order = graph.order();
     assert_valid_order(&graph, &order);
-    assert!(order.cycles.is_empty(), "pagila has no store<->staff FK cycle");
+    assert!(
+        order.cycles.is_empty(),
+        "pagila has no store<->staff FK cycle"
+    );
     let wave = order.wave_of();
     assert!(wave["table:public.payment_p2022_01"] > wave["table:public.payment"]);
     assert!(graph
@@ -158,7 +167,13 @@ fn adventureworks_fk_count_matches_what_postgresql_reports() {
         .collect();
     assert_eq!(
         schemas,
-        ["humanresources", "person", "production", "purchasing", "sales"]
+        [
+            "humanresources",
+            "person",
+            "production",
+            "purchasing",
+            "sales"
+        ]
     );
 
     // Load the schema without its data (7 CSVs are missing upstream; without data every FK is
@@ -173,7 +188,11 @@ fn adventureworks_fk_count_matches_what_postgresql_reports() {
     psql(&db.name, &[], Some(&schema_only));
     let reported: usize = psql(
         &db.name,
-        &["-At", "-c", "SELECT count(*) FROM pg_constraint WHERE contype = 'f'"],
+        &[
+            "-At",
+            "-c",
+            "SELECT count(*) FROM pg_constraint WHERE contype = 'f'",
+        ],
         None,
     )
     .trim()
@@ -204,12 +223,24 @@ fn point_of_no_return_moves_with_the_rto_and_reversible_steps_come_first() {
                 ..PlanSettings::default()
             };
             let plan = Plan::build(&graph, &settings);
-            let ponr = plan.point_of_no_return.as_ref().expect("every shape has a PONR");
-            let at = plan.steps.iter().position(|s| s.id == ponr.step_id).unwrap();
+            let ponr = plan
+                .point_of_no_return
+                .as_ref()
+                .expect("every shape has a PONR");
+            let at = plan
+                .steps
+                .iter()
+                .position(|s| s.id == ponr.step_id)
+                .unwrap();
             // Rollback cost before the PONR fits the RTO.
             let before: f64 = plan.steps[..at]
                 .iter()
-                .map(|s| s.rollback.as_ref().expect("reversible before the PONR").minutes)
+                .map(|s| {
+                    s.rollback
+                        .as_ref()
+                        .expect("reversible before the PONR")
+                        .minutes
+                })
                 .sum();
             assert!(before <= rto, "{shape}: {before} > {rto}");
             // Every reversible step after the PONR depends on it, directly or transitively.
@@ -222,15 +253,26 @@ fn point_of_no_return_moves_with_the_rto_and_reversible_steps_come_first() {
             let mut downstream = vec![false; plan.steps.len()];
             downstream[at] = true;
             for (i, step) in plan.steps.iter().enumerate().skip(at + 1) {
-                downstream[i] = step.depends_on.iter().any(|d| downstream[index[d.as_str()]]);
+                downstream[i] = step
+                    .depends_on
+                    .iter()
+                    .any(|d| downstream[index[d.as_str()]]);
                 if step.reversible() {
-                    assert!(downstream[i], "{shape}: {} should come before the PONR", step.id);
+                    assert!(
+                        downstream[i],
+                        "{shape}: {} should come before the PONR",
+                        step.id
+                    );
                 }
             }
             // Dependencies always point backwards.
             for (i, step) in plan.steps.iter().enumerate() {
                 for dep in &step.depends_on {
-                    assert!(index[dep.as_str()] < i, "{shape}: {} depends on later {dep}", step.id);
+                    assert!(
+                        index[dep.as_str()] < i,
+                        "{shape}: {} depends on later {dep}",
+                        step.id
+                    );
                 }
             }
         }
@@ -244,7 +286,11 @@ fn point_of_no_return_moves_with_the_rto_and_reversible_steps_come_first() {
         },
     );
     let ponr = tight.point_of_no_return.clone().unwrap();
-    assert!(tight.step(&ponr.step_id).unwrap().title.starts_with("Cutover"));
+    assert!(tight
+        .step(&ponr.step_id)
+        .unwrap()
+        .title
+        .starts_with("Cutover"));
 }
 
 #[test]
@@ -258,13 +304,13 @@ fn critical_path_follows_the_longest_chain_of_dependencies() {
         let next = plan.step(&pair[1]).unwrap();
         assert!(next.depends_on.contains(&pair[0]), "{pair:?}");
     }
-    let sum: f64 = path.iter().map(|id| plan.step(id).unwrap().expected_minutes).sum();
+    let sum: f64 = path
+        .iter()
+        .map(|id| plan.step(id).unwrap().expected_minutes)
+        .sum();
     assert!((sum - plan.schedule.total_minutes).abs() < 0.01);
     // payment is the deepest table: its backfill lies on the critical path.
-    assert!(path.iter().any(|id| plan
-        .step(id)
-        .unwrap()
-        .artifact
-        .as_deref()
-        == Some("table:sakila.payment")));
+    assert!(path
+        .iter()
+        .any(|id| plan.step(id).unwrap().artifact.as_deref() == Some("table:sakila.payment")));
 }

@@ -38,7 +38,12 @@ pub fn runbook_markdown(plan: &Plan, title: &str) -> String {
         s.shape, s.rto_minutes, s.maintenance_window_minutes, plan.schedule.total_minutes, plan.downtime_minutes()
     );
     if let Some(p) = &plan.point_of_no_return {
-        let _ = writeln!(out, "**Point of no return: {}** — {}.\n", p.step_id, cell(&p.reason));
+        let _ = writeln!(
+            out,
+            "**Point of no return: {}** — {}.\n",
+            p.step_id,
+            cell(&p.reason)
+        );
     }
     out.push_str("| Step | Phase | Kind | Title | Owner | Minutes | Depends on | Rollback | Rollback min |\n");
     out.push_str("|---|---|---|---|---|---:|---|---|---:|\n");

@@ -75,8 +75,12 @@ pub fn write_runbook_csv(plan: &Plan, out: impl Write) -> Result<(), ExportError
         .from_writer(out);
     writer.write_record(RUNBOOK_CSV_COLUMNS)?;
     let ponr = plan.point_of_no_return.as_ref().map(|p| p.step_id.as_str());
-    let critical: std::collections::HashSet<&str> =
-        plan.schedule.critical_path.iter().map(String::as_str).collect();
+    let critical: std::collections::HashSet<&str> = plan
+        .schedule
+        .critical_path
+        .iter()
+        .map(String::as_str)
+        .collect();
     for (i, step) in plan.steps.iter().enumerate() {
         let record = [
             step.id.clone(),
@@ -88,8 +92,14 @@ pub fn write_runbook_csv(plan: &Plan, out: impl Write) -> Result<(), ExportError
             step.estimate_basis.clone(),
             step.depends_on.join(" "),
             yes(step.reversible()).to_owned(),
-            step.rollback.as_ref().map(|r| r.action.clone()).unwrap_or_default(),
-            step.rollback.as_ref().map(|r| r.minutes.to_string()).unwrap_or_default(),
+            step.rollback
+                .as_ref()
+                .map(|r| r.action.clone())
+                .unwrap_or_default(),
+            step.rollback
+                .as_ref()
+                .map(|r| r.minutes.to_string())
+                .unwrap_or_default(),
             yes(ponr == Some(step.id.as_str())).to_owned(),
             yes(critical.contains(step.id.as_str())).to_owned(),
             format!("{:.2}", plan.schedule.start[i]),

@@ -111,18 +111,28 @@ impl ToDot for DependencyGraph {
         for node in &json.nodes {
             by_wave.entry(node.wave).or_default().push(node);
         }
-        let mut out = String::from("digraph migration {\n  rankdir=RL;\n  node [shape=box, fontname=\"Helvetica\"];\n");
+        let mut out = String::from(
+            "digraph migration {\n  rankdir=RL;\n  node [shape=box, fontname=\"Helvetica\"];\n",
+        );
         let mut waves: Vec<_> = by_wave.into_iter().collect();
         waves.sort_by_key(|(w, _)| *w);
         for (wave, nodes) in waves {
-            let _ = writeln!(out, "  subgraph cluster_wave_{wave} {{\n    label=\"wave {wave}\";");
+            let _ = writeln!(
+                out,
+                "  subgraph cluster_wave_{wave} {{\n    label=\"wave {wave}\";"
+            );
             for node in nodes {
                 let shape = match node.kind.as_str() {
                     "view" => ", shape=ellipse",
                     "trigger" => ", shape=diamond",
                     _ => "",
                 };
-                let _ = writeln!(out, "    {} [label={}{shape}];", dot_id(&node.id), dot_id(&node.name));
+                let _ = writeln!(
+                    out,
+                    "    {} [label={}{shape}];",
+                    dot_id(&node.id),
+                    dot_id(&node.name)
+                );
             }
             out.push_str("  }\n");
         }

@@ -192,7 +192,11 @@ impl DependencyGraph {
             if let Some(partitioning) = &table.partitioning {
                 for child in partitioning.partitions.iter().filter_map(resolve) {
                     if table.partition_of.is_none() && !graph.depends_on(child, from) {
-                        graph.add_dependency(child, from, Dependency::new(DependencyKind::PartitionOf));
+                        graph.add_dependency(
+                            child,
+                            from,
+                            Dependency::new(DependencyKind::PartitionOf),
+                        );
                     }
                 }
             }
@@ -215,7 +219,11 @@ impl DependencyGraph {
             }
             for write in trigger.writes.iter().filter_map(resolve) {
                 if !graph.depends_on(node, write) {
-                    graph.add_dependency(node, write, Dependency::new(DependencyKind::TriggerWrites));
+                    graph.add_dependency(
+                        node,
+                        write,
+                        Dependency::new(DependencyKind::TriggerWrites),
+                    );
                 }
             }
         }
@@ -264,7 +272,10 @@ impl DependencyGraph {
     /// All dependencies as `(from, to, dependency)`.
     pub fn dependencies(&self) -> impl Iterator<Item = (ArtifactRef, ArtifactRef, &Dependency)> {
         self.graph.edge_indices().map(move |e| {
-            let (a, b) = self.graph.edge_endpoints(e).expect("edge index from this graph");
+            let (a, b) = self
+                .graph
+                .edge_endpoints(e)
+                .expect("edge index from this graph");
             (ArtifactRef(a), ArtifactRef(b), &self.graph[e])
         })
     }

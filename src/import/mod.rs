@@ -5,6 +5,7 @@
 pub mod ddl;
 pub mod dialect;
 pub mod error;
+pub mod live;
 
 pub use dialect::Engine;
 pub use error::ImportError;

@@ -4,6 +4,6 @@ pub mod model;
 pub mod resolve;
 
 pub use model::{
-    Column, Finding, ForeignKey, Index, Inventory, Partitioning, QualifiedName,
-    ReferentialAction, Severity, Table, Trigger, View,
+    Column, Finding, ForeignKey, Index, Inventory, Partitioning, QualifiedName, ReferentialAction,
+    Severity, Table, Trigger, View,
 };

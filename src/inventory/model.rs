@@ -255,7 +255,8 @@ impl Inventory {
         self.schemas.dedup();
         self.tables.sort_by(|a, b| a.name.cmp(&b.name));
         self.views.sort_by(|a, b| a.name.cmp(&b.name));
-        self.triggers.sort_by(|a, b| a.name.cmp(&b.name).then(a.table.cmp(&b.table)));
+        self.triggers
+            .sort_by(|a, b| a.name.cmp(&b.name).then(a.table.cmp(&b.table)));
         for table in &mut self.tables {
             table.unique_keys.sort();
             table.unique_keys.dedup();

@@ -48,7 +48,10 @@ pub fn report_dangling(inventory: &mut Inventory) {
                     severity: Severity::Notice,
                     source: trigger.name.to_string(),
                     line: None,
-                    message: format!("trigger {} names {target}, which is not in the inventory", trigger.name),
+                    message: format!(
+                        "trigger {} names {target}, which is not in the inventory",
+                        trigger.name
+                    ),
                 });
             }
         }

@@ -58,11 +58,17 @@ impl Plan {
     }
 
     /// Plans with an already computed order (saves recomputing it for large graphs).
-    pub fn with_order(graph: &DependencyGraph, order: MigrationOrder, settings: &PlanSettings) -> Self {
+    pub fn with_order(
+        graph: &DependencyGraph,
+        order: MigrationOrder,
+        settings: &PlanSettings,
+    ) -> Self {
         let mut steps = runbook::generate(graph, &order, settings);
         let mut ponr = find_ponr(&steps, settings.rto_minutes);
         for _ in 0..steps.len() {
-            let Some(p) = ponr.as_ref().map(|p| p.0) else { break };
+            let Some(p) = ponr.as_ref().map(|p| p.0) else {
+                break;
+            };
             if !move_reversible_before(&mut steps, p) {
                 break;
             }
@@ -98,18 +104,10 @@ impl Plan {
     /// cutover, when the shape has no freeze) to the end of the last cutover step, on the
     /// schedule. Zero when the shape needs no downtime.
     pub fn downtime_minutes(&self) -> f64 {
-        let first_freeze = self
-            .steps
-            .iter()
-            .position(|s| s.phase == Phase::Freeze);
-        let last_cutover = self
-            .steps
-            .iter()
-            .rposition(|s| s.phase == Phase::Cutover);
+        let first_freeze = self.steps.iter().position(|s| s.phase == Phase::Freeze);
+        let last_cutover = self.steps.iter().rposition(|s| s.phase == Phase::Cutover);
         match (first_freeze, last_cutover) {
-            (Some(f), Some(c)) if f <= c => {
-                self.schedule.finish[c] - self.schedule.start[f]
-            }
+            (Some(f), Some(c)) if f <= c => self.schedule.finish[c] - self.schedule.start[f],
             _ => 0.0,
         }
     }

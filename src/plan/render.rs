@@ -38,7 +38,11 @@ pub(super) fn text(plan: &Plan, title: &str, graph: &DependencyGraph) -> String 
         let others = wave.artifacts.len() - tables.len();
         let _ = write!(out, "  wave {}: {}", wave.number, tables.join(", "));
         if others > 0 {
-            let _ = write!(out, "{}(+{others} views/triggers)", if tables.is_empty() { "" } else { " " });
+            let _ = write!(
+                out,
+                "{}(+{others} views/triggers)",
+                if tables.is_empty() { "" } else { " " }
+            );
         }
         out.push('\n');
     }
@@ -46,7 +50,11 @@ pub(super) fn text(plan: &Plan, title: &str, graph: &DependencyGraph) -> String 
         out.push_str("\nCycles and proposed breaks:\n");
         for cycle in &plan.order.cycles {
             let members: Vec<String> = cycle.members.iter().map(|m| name_of(graph, m)).collect();
-            let what = if cycle.self_reference { "self-reference" } else { "cycle" };
+            let what = if cycle.self_reference {
+                "self-reference"
+            } else {
+                "cycle"
+            };
             let _ = writeln!(out, "  {what}: {}", members.join(" <-> "));
             for d in &cycle.deferred {
                 let _ = writeln!(
@@ -67,7 +75,12 @@ pub(super) fn text(plan: &Plan, title: &str, graph: &DependencyGraph) -> String 
             }
         }
     }
-    let _ = writeln!(out, "\nRunbook: {} steps (durations are estimates at {} rows/s unless calibrated)", plan.steps.len(), s.throughput.backfill_rows_per_second);
+    let _ = writeln!(
+        out,
+        "\nRunbook: {} steps (durations are estimates at {} rows/s unless calibrated)",
+        plan.steps.len(),
+        s.throughput.backfill_rows_per_second
+    );
     match &plan.point_of_no_return {
         Some(p) => {
             let step = plan.step(&p.step_id).expect("PONR step exists");
@@ -90,7 +103,11 @@ pub(super) fn text(plan: &Plan, title: &str, graph: &DependencyGraph) -> String 
         out,
         "Estimated write downtime: {:.2} min ({} the {} min window)",
         downtime,
-        if downtime <= s.maintenance_window_minutes { "fits" } else { "EXCEEDS" },
+        if downtime <= s.maintenance_window_minutes {
+            "fits"
+        } else {
+            "EXCEEDS"
+        },
         s.maintenance_window_minutes
     );
     out

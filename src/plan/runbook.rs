@@ -80,7 +80,11 @@ impl Builder {
 
     /// Pushes `draft` depending on the previous step only.
     fn then(&mut self, draft: Draft<'_>) -> String {
-        let deps = self.steps.last().map(|s| vec![s.id.clone()]).unwrap_or_default();
+        let deps = self
+            .steps
+            .last()
+            .map(|s| vec![s.id.clone()])
+            .unwrap_or_default();
         self.push(draft, deps)
     }
 }
@@ -150,14 +154,21 @@ fn backfill(
     let mut table_deps: HashMap<&str, Vec<&str>> = HashMap::new();
     for (from, to, dep) in graph.dependencies() {
         let (from, to) = (graph.artifact(from), graph.artifact(to));
-        let structural = matches!(dep.kind, DependencyKind::ForeignKey | DependencyKind::PartitionOf);
+        let structural = matches!(
+            dep.kind,
+            DependencyKind::ForeignKey | DependencyKind::PartitionOf
+        );
         if structural
             && from.kind == ArtifactKind::Table
             && to.kind == ArtifactKind::Table
             && from.id != to.id
-            && !(dep.kind == DependencyKind::ForeignKey && deferred.contains(&(from.id.as_str(), to.id.as_str())))
+            && !(dep.kind == DependencyKind::ForeignKey
+                && deferred.contains(&(from.id.as_str(), to.id.as_str())))
         {
-            table_deps.entry(from.id.as_str()).or_default().push(to.id.as_str());
+            table_deps
+                .entry(from.id.as_str())
+                .or_default()
+                .push(to.id.as_str());
         }
     }
     let mut step_of: HashMap<String, String> = HashMap::new();
@@ -172,8 +183,10 @@ fn backfill(
             let (minutes, basis) = copy_estimate(artifact.rows, artifact.bytes, throughput);
             let mut deps: Vec<String> = after.to_vec();
             if let Some(parents) = table_deps.get(id.as_str()) {
-                let mut parent_steps: Vec<String> =
-                    parents.iter().filter_map(|p| step_of.get(*p).cloned()).collect();
+                let mut parent_steps: Vec<String> = parents
+                    .iter()
+                    .filter_map(|p| step_of.get(*p).cloned())
+                    .collect();
                 parent_steps.sort();
                 parent_steps.dedup();
                 deps.extend(parent_steps);
@@ -201,7 +214,13 @@ fn backfill(
 }
 
 /// Steps after the backfill that every shape shares: deferred constraints, views and triggers.
-fn constraints(b: &mut Builder, s: &Sizes, t: &Throughput, backfills: &[String], prev: &str) -> String {
+fn constraints(
+    b: &mut Builder,
+    s: &Sizes,
+    t: &Throughput,
+    backfills: &[String],
+    prev: &str,
+) -> String {
     let mut deps = backfills.to_vec();
     if deps.is_empty() {
         deps.push(prev.to_owned());
@@ -233,7 +252,10 @@ fn constraints(b: &mut Builder, s: &Sizes, t: &Throughput, backfills: &[String],
                 Phase::Constraints,
                 StepKind::Action,
                 DBA,
-                format!("Create {} views and triggers on the target", s.views_and_triggers),
+                format!(
+                    "Create {} views and triggers on the target",
+                    s.views_and_triggers
+                ),
             )
             .minutes(2.0, "estimate: fixed allowance")
             .rollback("Drop the views and triggers on the target", 0.0),
@@ -293,7 +315,10 @@ pub(super) fn generate(
     match settings.shape {
         MigrationShape::Cdc | MigrationShape::BlueGreen => {
             let blue_green = settings.shape == MigrationShape::BlueGreen;
-            b.then(announce(Phase::Prepare, "Announce the migration schedule to application owners"));
+            b.then(announce(
+                Phase::Prepare,
+                "Announce the migration schedule to application owners",
+            ));
             b.then(prepare(prepare_title));
             let capture = b.then(
                 Draft::new(
@@ -312,29 +337,55 @@ pub(super) fn generate(
             let backfills = backfill(&mut b, graph, order, t, std::slice::from_ref(&capture));
             constraints(&mut b, &s, t, &backfills, &capture);
             b.then(
-                Draft::new(Phase::CatchUp, StepKind::Action, DBA, "Catch up: apply captured changes until lag is under 5 s")
-                    .minutes(5.0, "estimate: assumed; measure it in a rehearsal")
-                    .rollback("Nothing to undo on the source", 0.0),
+                Draft::new(
+                    Phase::CatchUp,
+                    StepKind::Action,
+                    DBA,
+                    "Catch up: apply captured changes until lag is under 5 s",
+                )
+                .minutes(5.0, "estimate: assumed; measure it in a rehearsal")
+                .rollback("Nothing to undo on the source", 0.0),
             );
-            validation(&mut b, &s, t, "Validate: row counts, segment checksums, sampled rows, target constraints");
+            validation(
+                &mut b,
+                &s,
+                t,
+                "Validate: row counts, segment checksums, sampled rows, target constraints",
+            );
             go_no_go(&mut b, "Go/no-go 1: zero mismatches, lag under threshold, rehearsed downtime within the window");
-            b.then(announce(Phase::Freeze, "Announce the write freeze to application owners"));
+            b.then(announce(
+                Phase::Freeze,
+                "Announce the write freeze to application owners",
+            ));
             b.then(
-                Draft::new(Phase::Freeze, StepKind::Action, APP, "Freeze writes on the source (maintenance mode)")
-                    .minutes(2.0, "estimate: fixed allowance")
-                    .rollback("Lift the write freeze on the source", 1.0),
+                Draft::new(
+                    Phase::Freeze,
+                    StepKind::Action,
+                    APP,
+                    "Freeze writes on the source (maintenance mode)",
+                )
+                .minutes(2.0, "estimate: fixed allowance")
+                .rollback("Lift the write freeze on the source", 1.0),
             );
             b.then(
-                Draft::new(Phase::CatchUp, StepKind::Action, DBA, "Final catch-up: apply the remaining changes until lag is 0")
-                    .minutes(2.0, "estimate: assumed; measure it in a rehearsal")
-                    .rollback("Nothing to undo on the source", 0.0),
+                Draft::new(
+                    Phase::CatchUp,
+                    StepKind::Action,
+                    DBA,
+                    "Final catch-up: apply the remaining changes until lag is 0",
+                )
+                .minutes(2.0, "estimate: assumed; measure it in a rehearsal")
+                .rollback("Nothing to undo on the source", 0.0),
             );
             b.then(
                 Draft::new(Phase::Validation, StepKind::Action, DBA, "Final validation: row counts and checksums of segments changed since the last validation")
                     .minutes(2.0, "estimate: changed segments only")
                     .rollback("Nothing to undo (read-only)", 0.0),
             );
-            go_no_go(&mut b, "Go/no-go 2 (final): zero mismatches, zero lag, within the maintenance window");
+            go_no_go(
+                &mut b,
+                "Go/no-go 2 (final): zero mismatches, zero lag, within the maintenance window",
+            );
             b.then(
                 Draft::new(
                     Phase::Cutover,
@@ -351,79 +402,157 @@ pub(super) fn generate(
                     .rollback("Stop the reverse change capture", 0.0),
             );
             b.then(
-                Draft::new(Phase::Verify, StepKind::Action, APP, "Post-cutover verification: smoke tests, error rates, row counts")
-                    .minutes(15.0, "estimate: fixed allowance")
-                    .rollback("Nothing to undo (read-only)", 0.0),
+                Draft::new(
+                    Phase::Verify,
+                    StepKind::Action,
+                    APP,
+                    "Post-cutover verification: smoke tests, error rates, row counts",
+                )
+                .minutes(15.0, "estimate: fixed allowance")
+                .rollback("Nothing to undo (read-only)", 0.0),
             );
-            let done = b.then(announce(Phase::Verify, "Announce completion; the source stays warm until decommission"));
+            let done = b.then(announce(
+                Phase::Verify,
+                "Announce completion; the source stays warm until decommission",
+            ));
             b.push(
-                Draft::new(Phase::Decommission, StepKind::Action, DBA, "Stop reverse capture and decommission the source")
-                    .minutes(30.0, "estimate: fixed allowance"),
+                Draft::new(
+                    Phase::Decommission,
+                    StepKind::Action,
+                    DBA,
+                    "Stop reverse capture and decommission the source",
+                )
+                .minutes(30.0, "estimate: fixed allowance"),
                 vec![reverse, done],
             );
         }
         MigrationShape::Offline => {
-            b.then(announce(Phase::Prepare, "Announce the downtime to application owners and users"));
+            b.then(announce(
+                Phase::Prepare,
+                "Announce the downtime to application owners and users",
+            ));
             b.then(
-                Draft::new(Phase::Freeze, StepKind::Action, APP, "Freeze writes on the source (start of downtime)")
-                    .minutes(2.0, "estimate: fixed allowance")
-                    .rollback("Lift the write freeze on the source", 1.0),
+                Draft::new(
+                    Phase::Freeze,
+                    StepKind::Action,
+                    APP,
+                    "Freeze writes on the source (start of downtime)",
+                )
+                .minutes(2.0, "estimate: fixed allowance")
+                .rollback("Lift the write freeze on the source", 1.0),
             );
             let prep = b.then(prepare(prepare_title));
             let backfills = backfill(&mut b, graph, order, t, std::slice::from_ref(&prep));
             constraints(&mut b, &s, t, &backfills, &prep);
-            validation(&mut b, &s, t, "Validate: row counts, segment checksums, sampled rows, target constraints");
-            go_no_go(&mut b, "Go/no-go: zero mismatches, copy finished within the maintenance window");
+            validation(
+                &mut b,
+                &s,
+                t,
+                "Validate: row counts, segment checksums, sampled rows, target constraints",
+            );
+            go_no_go(
+                &mut b,
+                "Go/no-go: zero mismatches, copy finished within the maintenance window",
+            );
             b.then(
-                Draft::new(Phase::Cutover, StepKind::Action, APP, "Cutover: point applications at the target")
-                    .minutes(5.0, "estimate: fixed allowance")
-                    .rollback("Point applications back at the source", 5.0),
+                Draft::new(
+                    Phase::Cutover,
+                    StepKind::Action,
+                    APP,
+                    "Cutover: point applications at the target",
+                )
+                .minutes(5.0, "estimate: fixed allowance")
+                .rollback("Point applications back at the source", 5.0),
             );
             b.then(
                 Draft::new(Phase::Cutover, StepKind::Action, APP, "Resume writes on the target (end of downtime); the source no longer receives them")
                     .minutes(2.0, "estimate: fixed allowance"),
             );
             b.then(
-                Draft::new(Phase::Verify, StepKind::Action, APP, "Post-cutover verification: smoke tests, error rates, row counts")
-                    .minutes(15.0, "estimate: fixed allowance")
-                    .rollback("Nothing to undo (read-only)", 0.0),
+                Draft::new(
+                    Phase::Verify,
+                    StepKind::Action,
+                    APP,
+                    "Post-cutover verification: smoke tests, error rates, row counts",
+                )
+                .minutes(15.0, "estimate: fixed allowance")
+                .rollback("Nothing to undo (read-only)", 0.0),
             );
             b.then(
-                Draft::new(Phase::Decommission, StepKind::Action, DBA, "Decommission the source")
-                    .minutes(30.0, "estimate: fixed allowance"),
+                Draft::new(
+                    Phase::Decommission,
+                    StepKind::Action,
+                    DBA,
+                    "Decommission the source",
+                )
+                .minutes(30.0, "estimate: fixed allowance"),
             );
         }
         MigrationShape::DualWrite => {
-            b.then(announce(Phase::Prepare, "Announce the migration schedule to application owners"));
+            b.then(announce(
+                Phase::Prepare,
+                "Announce the migration schedule to application owners",
+            ));
             b.then(prepare(prepare_title));
             let dual = b.then(
-                Draft::new(Phase::Capture, StepKind::Action, APP, "Deploy dual write: the application writes to the source and the target")
-                    .minutes(30.0, "estimate: one application deployment")
-                    .rollback("Disable dual write (deploy with writes to the source only)", 15.0),
+                Draft::new(
+                    Phase::Capture,
+                    StepKind::Action,
+                    APP,
+                    "Deploy dual write: the application writes to the source and the target",
+                )
+                .minutes(30.0, "estimate: one application deployment")
+                .rollback(
+                    "Disable dual write (deploy with writes to the source only)",
+                    15.0,
+                ),
             );
             let backfills = backfill(&mut b, graph, order, t, std::slice::from_ref(&dual));
             constraints(&mut b, &s, t, &backfills, &dual);
             validation(&mut b, &s, t, "Validate and watch drift: counts, segment checksums, sampled rows; mismatches must stay 0");
             go_no_go(&mut b, "Go/no-go 1: zero drift over the observation period");
             b.then(
-                Draft::new(Phase::Cutover, StepKind::Action, APP, "Switch reads to the target")
-                    .minutes(15.0, "estimate: one configuration change")
-                    .rollback("Switch reads back to the source", 15.0),
+                Draft::new(
+                    Phase::Cutover,
+                    StepKind::Action,
+                    APP,
+                    "Switch reads to the target",
+                )
+                .minutes(15.0, "estimate: one configuration change")
+                .rollback("Switch reads back to the source", 15.0),
             );
             b.then(
-                Draft::new(Phase::Verify, StepKind::Action, APP, "Post-switch verification: smoke tests, error rates, latency")
-                    .minutes(15.0, "estimate: fixed allowance")
-                    .rollback("Nothing to undo (read-only)", 0.0),
+                Draft::new(
+                    Phase::Verify,
+                    StepKind::Action,
+                    APP,
+                    "Post-switch verification: smoke tests, error rates, latency",
+                )
+                .minutes(15.0, "estimate: fixed allowance")
+                .rollback("Nothing to undo (read-only)", 0.0),
             );
-            go_no_go(&mut b, "Go/no-go 2 (final): reads healthy on the target, zero drift");
+            go_no_go(
+                &mut b,
+                "Go/no-go 2 (final): reads healthy on the target, zero drift",
+            );
             b.then(
-                Draft::new(Phase::Cutover, StepKind::Action, APP, "Stop writing to the source (single write to the target)")
-                    .minutes(30.0, "estimate: one application deployment"),
+                Draft::new(
+                    Phase::Cutover,
+                    StepKind::Action,
+                    APP,
+                    "Stop writing to the source (single write to the target)",
+                )
+                .minutes(30.0, "estimate: one application deployment"),
             );
             b.then(announce(Phase::Verify, "Announce completion"));
             b.then(
-                Draft::new(Phase::Decommission, StepKind::Action, DBA, "Decommission the source")
-                    .minutes(30.0, "estimate: fixed allowance"),
+                Draft::new(
+                    Phase::Decommission,
+                    StepKind::Action,
+                    DBA,
+                    "Decommission the source",
+                )
+                .minutes(30.0, "estimate: fixed allowance"),
             );
         }
     }

@@ -151,7 +151,10 @@ impl Manifest {
         };
         for (field, value) in [
             ("rto_minutes", self.rto_minutes),
-            ("maintenance_window_minutes", self.maintenance_window_minutes),
+            (
+                "maintenance_window_minutes",
+                self.maintenance_window_minutes,
+            ),
         ] {
             if !(value.is_finite() && value > 0.0) {
                 return Err(ProjectError::Manifest {

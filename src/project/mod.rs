@@ -220,7 +220,9 @@ impl Project {
             changed,
         };
         let summary = serde_json::to_string(&report).expect("report serialises");
-        store.replace_inventory(&inventory, &digest, &summary).await?;
+        store
+            .replace_inventory(&inventory, &digest, &summary)
+            .await?;
         store.close().await;
         Ok((inventory, report))
     }
@@ -265,7 +267,10 @@ fn merge(parts: Vec<Inventory>) -> Inventory {
                     severity: Severity::Warning,
                     source: table.name.to_string(),
                     line: None,
-                    message: format!("table {} is defined by more than one input; the first is kept", table.name),
+                    message: format!(
+                        "table {} is defined by more than one input; the first is kept",
+                        table.name
+                    ),
                 });
             } else {
                 merged.tables.push(table);

@@ -111,7 +111,12 @@ impl Store {
             .tables
             .iter()
             .map(|t| ("table", &t.name, t.owner.as_deref(), t.rows, t.bytes))
-            .chain(inventory.views.iter().map(|v| ("view", &v.name, None, None, None)));
+            .chain(
+                inventory
+                    .views
+                    .iter()
+                    .map(|v| ("view", &v.name, None, None, None)),
+            );
         for (kind, name, owner, row_count, byte_count) in rows {
             sqlx::query(
                 "INSERT OR REPLACE INTO artifact (id, kind, schema_name, name, owner, row_count, byte_count) \

@@ -40,9 +40,24 @@ pub fn import_scripts(engine: Engine, relatives: &[&str]) -> Inventory {
 pub fn psql(database: &str, args: &[&str], stdin: Option<&str>) -> String {
     let mut command = Command::new("psql");
     command
-        .args(["-h", "127.0.0.1", "-U", "postgres", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", database])
+        .args([
+            "-h",
+            "127.0.0.1",
+            "-U",
+            "postgres",
+            "-X",
+            "-q",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-d",
+            database,
+        ])
         .args(args)
-        .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     let mut child = command.spawn().expect("psql runs");
@@ -74,8 +89,16 @@ impl ScratchPg {
     /// Creates `ms_test_<label>_<pid>`.
     pub fn new(label: &str) -> Self {
         let name = format!("ms_test_{label}_{}", std::process::id());
-        psql("postgres", &["-c", &format!("DROP DATABASE IF EXISTS {name}")], None);
-        psql("postgres", &["-c", &format!("CREATE DATABASE {name}")], None);
+        psql(
+            "postgres",
+            &["-c", &format!("DROP DATABASE IF EXISTS {name}")],
+            None,
+        );
+        psql(
+            "postgres",
+            &["-c", &format!("CREATE DATABASE {name}")],
+            None,
+        );
         Self { name }
     }
 }
@@ -83,8 +106,21 @@ impl ScratchPg {
 impl Drop for ScratchPg {
     fn drop(&mut self) {
         let _ = Command::new("psql")
-            .args(["-h", "127.0.0.1", "-U", "postgres", "-X", "-q", "-d", "postgres", "-c"])
-            .arg(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name))
+            .args([
+                "-h",
+                "127.0.0.1",
+                "-U",
+                "postgres",
+                "-X",
+                "-q",
+                "-d",
+                "postgres",
+                "-c",
+            ])
+            .arg(format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ))
             .output();
     }
 }

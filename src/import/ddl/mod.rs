@@ -27,8 +27,8 @@ use sqlparser::parser::{Parser, ParserError};
 use crate::import::dialect::Engine;
 use crate::import::error::ImportError;
 use crate::inventory::model::{
-    Column, Finding, ForeignKey, Index, Inventory, Partitioning, QualifiedName,
-    ReferentialAction, Severity, Table, Trigger, View,
+    Column, Finding, ForeignKey, Index, Inventory, Partitioning, QualifiedName, ReferentialAction,
+    Severity, Table, Trigger, View,
 };
 use split::{Piece, SkippedKind};
 use tokens::RawName;
@@ -186,7 +186,14 @@ impl DdlImporter {
         inventory
     }
 
-    fn finding(&mut self, code: &str, severity: Severity, file: &str, line: usize, message: String) {
+    fn finding(
+        &mut self,
+        code: &str,
+        severity: Severity,
+        file: &str,
+        line: usize,
+        message: String,
+    ) {
         self.findings.push(Finding {
             code: code.to_owned(),
             severity,
@@ -209,7 +216,8 @@ impl DdlImporter {
         let head_str = head.join(" ");
         let is_create = head.first().is_some_and(|w| w == "CREATE");
         if is_create && head.iter().any(|w| w == "TRIGGER") {
-            return Ok(self.trigger(file, text, line, &head_str));
+            self.trigger(file, text, line, &head_str);
+            return Ok(());
         }
         if is_create && head.iter().any(|w| w == "FUNCTION" || w == "PROCEDURE") {
             if let Some((name, writes)) = tokens::significant(text, self.engine)
@@ -334,7 +342,13 @@ impl DdlImporter {
         ));
     }
 
-    fn attach_partition(&mut self, file: &str, line: usize, parent: QualifiedName, child: QualifiedName) {
+    fn attach_partition(
+        &mut self,
+        file: &str,
+        line: usize,
+        parent: QualifiedName,
+        child: QualifiedName,
+    ) {
         if let Some(child_table) = self.tables.get_mut(&child) {
             child_table.partition_of = Some(parent.clone());
         }
@@ -421,13 +435,10 @@ impl DdlImporter {
                 let TableObject::TableName(table) = &insert.table else {
                     return;
                 };
-                let rows = insert
-                    .source
-                    .as_ref()
-                    .map_or(0, |q| match q.body.as_ref() {
-                        SetExpr::Values(values) => values.rows.len() as u64,
-                        _ => 0,
-                    });
+                let rows = insert.source.as_ref().map_or(0, |q| match q.body.as_ref() {
+                    SetExpr::Values(values) => values.rows.len() as u64,
+                    _ => 0,
+                });
                 let bytes = insert.to_string().len() as u64;
                 self.summary.data_rows += rows;
                 let entry = self.data.entry(self.name(table)).or_default();
@@ -440,7 +451,9 @@ impl DdlImporter {
                 target: CopyTarget::Stdin,
                 ..
             } => self.pending_copy = Some(self.name(&table_name)),
-            Statement::Use(ast::Use::Object(db) | ast::Use::Database(db) | ast::Use::Schema(db)) => {
+            Statement::Use(
+                ast::Use::Object(db) | ast::Use::Database(db) | ast::Use::Schema(db),
+            ) => {
                 let schema = self.name(&db).name;
                 self.schemas.insert(schema.clone());
                 self.current_schema = Some(schema);
@@ -488,7 +501,10 @@ impl DdlImporter {
                         name: option.name.as_ref().map(|n| ident(n, engine)),
                         columns: vec![column_name.clone()],
                         references: qualify(foreign_table, engine, schema.as_deref()),
-                        referenced_columns: referred_columns.iter().map(|c| ident(c, engine)).collect(),
+                        referenced_columns: referred_columns
+                            .iter()
+                            .map(|c| ident(c, engine))
+                            .collect(),
                         on_delete: action(on_delete),
                         on_update: action(on_update),
                         nullable: true,
@@ -567,9 +583,16 @@ impl DdlImporter {
     }
 }
 
-fn add_constraint(table: &mut Table, constraint: TableConstraint, engine: Engine, schema: Option<&str>) {
+fn add_constraint(
+    table: &mut Table,
+    constraint: TableConstraint,
+    engine: Engine,
+    schema: Option<&str>,
+) {
     let columns_of = |cols: &[ast::IndexColumn]| -> Vec<String> {
-        cols.iter().map(|c| expr_text(&c.column.expr, engine)).collect()
+        cols.iter()
+            .map(|c| expr_text(&c.column.expr, engine))
+            .collect()
     };
     match constraint {
         TableConstraint::PrimaryKey { columns, .. } => {
@@ -582,7 +605,12 @@ fn add_constraint(table: &mut Table, constraint: TableConstraint, engine: Engine
                 }
             }
         }
-        TableConstraint::Unique { name, index_name, columns, .. } => {
+        TableConstraint::Unique {
+            name,
+            index_name,
+            columns,
+            ..
+        } => {
             let columns = columns_of(&columns);
             if let Some(name) = name.or(index_name) {
                 table.indexes.push(Index {
@@ -661,14 +689,18 @@ fn head_words(text: &str, n: usize) -> Vec<String> {
     text.split_whitespace()
         .map(str::to_ascii_uppercase)
         .filter(|w| !w.starts_with("DEFINER") && !w.contains('@'))
-        .filter(|w| w != "OR" && w != "REPLACE" && w != "TEMPORARY" && w != "TEMP" && w != "UNLOGGED")
+        .filter(|w| {
+            w != "OR" && w != "REPLACE" && w != "TEMPORARY" && w != "TEMP" && w != "UNLOGGED"
+        })
         .take(n)
         .collect()
 }
 
 /// Statements whose loss would drop tables or keys from the inventory.
 fn shapes_schema(head: &[String], text: &str) -> bool {
-    let is = |a: &str, b: &str| head.first().is_some_and(|w| w == a) && head.get(1).is_some_and(|w| w == b);
+    let is = |a: &str, b: &str| {
+        head.first().is_some_and(|w| w == a) && head.get(1).is_some_and(|w| w == b)
+    };
     if is("CREATE", "TABLE") {
         return true;
     }
@@ -711,5 +743,7 @@ fn error_line(error: &ParserError) -> Option<usize> {
         return None;
     };
     let rest = &m[m.find("Line: ")? + 6..];
-    rest[..rest.find(|c: char| !c.is_ascii_digit())?].parse().ok()
+    rest[..rest.find(|c: char| !c.is_ascii_digit())?]
+        .parse()
+        .ok()
 }

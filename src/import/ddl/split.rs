@@ -405,7 +405,10 @@ mod tests {
         assert!(got[1].0.ends_with("END"));
         assert!(pieces.iter().any(|p| matches!(
             p,
-            Piece::Skipped { line: 3, what: SkippedKind::VersionComment(_) }
+            Piece::Skipped {
+                line: 3,
+                what: SkippedKind::VersionComment(_)
+            }
         )));
     }
 
@@ -416,7 +419,11 @@ mod tests {
         assert!(matches!(pieces[0], Piece::Skipped { line: 1, .. }));
         assert!(matches!(
             pieces[2],
-            Piece::CopyData { line: 3, rows: 2, bytes: 10 }
+            Piece::CopyData {
+                line: 3,
+                rows: 2,
+                bytes: 10
+            }
         ));
         assert_eq!(statements(&pieces)[1], ("SELECT 1".to_owned(), 6));
     }

@@ -43,13 +43,11 @@ fn is_kw(token: Option<&Token>, keyword: Keyword) -> bool {
 /// Reads a dotted name starting at `*i`, advancing past it.
 fn read_name(tokens: &[Token], i: &mut usize) -> Option<RawName> {
     let mut parts = Vec::new();
-    loop {
-        match tokens.get(*i) {
-            Some(Token::Word(Word {
-                value, quote_style, ..
-            })) => parts.push((value.clone(), quote_style.is_some())),
-            _ => break,
-        }
+    while let Some(Token::Word(Word {
+        value, quote_style, ..
+    })) = tokens.get(*i)
+    {
+        parts.push((value.clone(), quote_style.is_some()));
         *i += 1;
         if matches!(tokens.get(*i), Some(Token::Period)) {
             *i += 1;
@@ -122,8 +120,7 @@ pub(crate) fn trigger(tokens: &[Token], engine: Engine) -> Option<TriggerFacts> 
         .position(|t| matches!(t, Token::Word(w) if w.keyword == Keyword::EXECUTE))
         .and_then(|k| {
             let mut m = j + k + 1;
-            if is_kw(tokens.get(m), Keyword::FUNCTION) || is_kw(tokens.get(m), Keyword::PROCEDURE)
-            {
+            if is_kw(tokens.get(m), Keyword::FUNCTION) || is_kw(tokens.get(m), Keyword::PROCEDURE) {
                 m += 1;
             }
             read_name(tokens, &mut m)
@@ -176,7 +173,10 @@ pub(crate) fn copy_from_stdin(tokens: &[Token]) -> Option<RawName> {
 /// Splits PostgreSQL's `CREATE SCHEMA name CREATE TABLE … CREATE VIEW …` into the schema name
 /// and its elements, each as (1-based line within `text`, element text). `None` when the
 /// statement has no elements.
-pub(crate) fn schema_elements(text: &str, engine: Engine) -> Option<(RawName, Vec<(usize, String)>)> {
+pub(crate) fn schema_elements(
+    text: &str,
+    engine: Engine,
+) -> Option<(RawName, Vec<(usize, String)>)> {
     let dialect = engine.sql_dialect();
     let tokens = Tokenizer::new(dialect.as_ref(), text)
         .tokenize_with_location()
@@ -200,7 +200,9 @@ pub(crate) fn schema_elements(text: &str, engine: Engine) -> Option<(RawName, Ve
         match token {
             Token::LParen => depth += 1,
             Token::RParen => depth -= 1,
-            Token::Word(w) if depth == 0 && w.keyword == Keyword::CREATE && w.quote_style.is_none() => {
+            Token::Word(w)
+                if depth == 0 && w.keyword == Keyword::CREATE && w.quote_style.is_none() =>
+            {
                 starts.push(significant[k].span.start)
             }
             _ => {}
@@ -269,7 +271,8 @@ mod tests {
 
     #[test]
     fn create_schema_elements_are_split_at_top_level_create() {
-        let sql = "CREATE SCHEMA Person\n  CREATE TABLE a (x int DEFAULT (1))\n  CREATE TABLE b (y int)";
+        let sql =
+            "CREATE SCHEMA Person\n  CREATE TABLE a (x int DEFAULT (1))\n  CREATE TABLE b (y int)";
         let (name, elements) = schema_elements(sql, Engine::Postgres).unwrap();
         assert_eq!(plain(&name), "Person");
         assert_eq!(elements.len(), 2);
@@ -281,6 +284,9 @@ mod tests {
     fn attach_partition_names_parent_and_child() {
         let sql = "ALTER TABLE ONLY public.payment ATTACH PARTITION public.payment_p2022_01 FOR VALUES FROM ('a') TO ('b')";
         let (p, c) = attach_partition(&significant(sql, Engine::Postgres).unwrap()).unwrap();
-        assert_eq!((plain(&p), plain(&c)), ("public.payment".into(), "public.payment_p2022_01".into()));
+        assert_eq!(
+            (plain(&p), plain(&c)),
+            ("public.payment".into(), "public.payment_p2022_01".into())
+        );
     }
 }

@@ -39,17 +39,30 @@ async fn a_ddl_error_names_file_and_line_and_leaves_the_store_as_it_was() {
     // Line 4 has a broken column definition.
     let broken = "CREATE TABLE a (id INT PRIMARY KEY);\nCREATE TABLE c (id INT PRIMARY KEY);\n\nCREATE TABLE b (\n  id INT PRIMARY KEY,\n  a_id INT REFERENCES a (id) GARBAGE HERE\n);\n";
     std::fs::write(dir.path().join("data/schema.sql"), broken).unwrap();
-    let error = project.import().await.expect_err("the broken DDL is refused");
+    let error = project
+        .import()
+        .await
+        .expect_err("the broken DDL is refused");
     let message = error.to_string();
     assert!(
         matches!(&error, ProjectError::Import(ImportError::Parse { file, line: 6, .. }) if file == "data/schema.sql"),
         "{error:?}"
     );
-    assert!(message.starts_with("data/schema.sql:6: cannot parse CREATE TABLE b"), "{message}");
+    assert!(
+        message.starts_with("data/schema.sql:6: cannot parse CREATE TABLE b"),
+        "{message}"
+    );
     assert!(message.contains("Expected"), "{message}");
 
     // Nothing of the broken import was stored: table c is not there, a and b still are.
-    let stored = project.store().await.unwrap().inventory().await.unwrap().unwrap();
+    let stored = project
+        .store()
+        .await
+        .unwrap()
+        .inventory()
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(stored.inventory, first);
 }
 
@@ -68,7 +81,11 @@ fn an_fk_to_a_missing_table_is_a_finding_not_a_crash() {
         .iter()
         .find(|f| f.code == "dangling-fk")
         .expect("dangling FK reported");
-    assert!(finding.message.contains("public.customers"), "{}", finding.message);
+    assert!(
+        finding.message.contains("public.customers"),
+        "{}",
+        finding.message
+    );
     let graph = migration_studio::graph::DependencyGraph::from_inventory(&inventory);
     assert_eq!(graph.dependency_count(), 0);
     assert_eq!(graph.order().waves.len(), 1);
@@ -116,7 +133,10 @@ fn a_manifest_error_names_the_line_and_field() {
     )
     .unwrap();
     let error = Project::open(dir.path()).expect_err("refused");
-    assert!(matches!(error, ProjectError::Manifest { line: Some(2), .. }), "{error:?}");
+    assert!(
+        matches!(error, ProjectError::Manifest { line: Some(2), .. }),
+        "{error:?}"
+    );
 
     std::fs::write(
         dir.path().join(MANIFEST_FILE),
@@ -142,8 +162,11 @@ fn input_paths_cannot_escape_the_project() {
     {
         std::fs::write(dir.path().join("outside.sql"), "CREATE TABLE x (id int);").unwrap();
         project_with(&project, "[[inputs]]\npath = \"data/link.sql\"\n", &[]);
-        std::os::unix::fs::symlink(dir.path().join("outside.sql"), project.join("data/link.sql"))
-            .unwrap();
+        std::os::unix::fs::symlink(
+            dir.path().join("outside.sql"),
+            project.join("data/link.sql"),
+        )
+        .unwrap();
         let error = Project::open(&project).expect_err("symlink out refused");
         assert!(error.to_string().contains("symbolic link"), "{error}");
     }
@@ -159,8 +182,15 @@ fn identifiers_with_quotes_unicode_and_semicolons_survive() {
         )
         .unwrap();
     let inventory = importer.finish();
-    let names: Vec<&str> = inventory.tables.iter().map(|t| t.name.name.as_str()).collect();
+    let names: Vec<&str> = inventory
+        .tables
+        .iter()
+        .map(|t| t.name.name.as_str())
+        .collect();
     assert_eq!(names, ["=cmd()", "we;ird \"name\""]);
     assert_eq!(inventory.tables[1].primary_key, ["bıgınt"]);
-    assert_eq!(inventory.tables[0].foreign_keys[0].references.name, "we;ird \"name\"");
+    assert_eq!(
+        inventory.tables[0].foreign_keys[0].references.name,
+        "we;ird \"name\""
+    );
 }

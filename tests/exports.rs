@@ -27,7 +27,11 @@ fn sample(name: &str) -> (tempfile::TempDir, PathBuf) {
             let target = to.join(entry.file_name());
             if entry.file_type().unwrap().is_dir() {
                 copy(&entry.path(), &target);
-            } else if !entry.file_name().to_string_lossy().starts_with("migration-studio.db") {
+            } else if !entry
+                .file_name()
+                .to_string_lossy()
+                .starts_with("migration-studio.db")
+            {
                 std::fs::copy(entry.path(), target).unwrap();
             }
         }
@@ -35,7 +39,9 @@ fn sample(name: &str) -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join(name);
     copy(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-projects").join(name),
+        &Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("sample-projects")
+            .join(name),
         &root,
     );
     (dir, root)
@@ -59,13 +65,22 @@ fn read_csv_strict(path: &Path) -> Vec<HashMap<String, String>> {
         .flexible(false)
         .from_path(path)
         .expect("open CSV");
-    let headers: Vec<String> = reader.headers().unwrap().iter().map(str::to_owned).collect();
+    let headers: Vec<String> = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_owned)
+        .collect();
     assert_eq!(headers, RUNBOOK_CSV_COLUMNS);
     reader
         .records()
         .map(|r| {
             let r = r.expect("every record is valid RFC 4180 with the header's width");
-            headers.iter().cloned().zip(r.iter().map(str::to_owned)).collect()
+            headers
+                .iter()
+                .cloned()
+                .zip(r.iter().map(str::to_owned))
+                .collect()
         })
         .collect()
 }
@@ -75,8 +90,16 @@ fn sakila_runbook_csv_is_in_a_correct_order() {
     let (_dir, root) = sample("sakila-mysql-to-postgres");
     let csv_path = root.join("runbook.csv");
     let root_arg = root.to_str().unwrap();
-    let (text, _) = cli(&["plan", root_arg, "--runbook-csv", csv_path.to_str().unwrap()]);
-    assert!(text.contains("cycle: sakila.staff <-> sakila.store"), "{text}");
+    let (text, _) = cli(&[
+        "plan",
+        root_arg,
+        "--runbook-csv",
+        csv_path.to_str().unwrap(),
+    ]);
+    assert!(
+        text.contains("cycle: sakila.staff <-> sakila.store"),
+        "{text}"
+    );
 
     let rows = read_csv_strict(&csv_path);
     let position: HashMap<&str, usize> = rows
@@ -86,7 +109,11 @@ fn sakila_runbook_csv_is_in_a_correct_order() {
         .collect();
     for (i, row) in rows.iter().enumerate() {
         for dep in row["depends_on"].split_whitespace() {
-            assert!(position[dep] < i, "{} depends on a later step {dep}", row["step_id"]);
+            assert!(
+                position[dep] < i,
+                "{} depends on a later step {dep}",
+                row["step_id"]
+            );
         }
     }
     let backfill: Vec<(&str, usize)> = rows
@@ -95,12 +122,18 @@ fn sakila_runbook_csv_is_in_a_correct_order() {
         .map(|r| (r["artifact"].as_str(), r["wave"].parse().unwrap()))
         .collect();
     assert_eq!(backfill.len(), 16, "one backfill step per table");
-    assert!(backfill.windows(2).all(|w| w[0].1 <= w[1].1), "backfill in wave order");
+    assert!(
+        backfill.windows(2).all(|w| w[0].1 <= w[1].1),
+        "backfill in wave order"
+    );
     let at = |table: &str| backfill.iter().position(|(a, _)| *a == table).unwrap();
     for parent in ["inventory", "customer", "staff"] {
         assert!(at("table:sakila.rental") > at(&format!("table:sakila.{parent}")));
     }
-    let ponr: Vec<_> = rows.iter().filter(|r| r["point_of_no_return"] == "yes").collect();
+    let ponr: Vec<_> = rows
+        .iter()
+        .filter(|r| r["point_of_no_return"] == "yes")
+        .collect();
     assert_eq!(ponr.len(), 1);
     assert_eq!(ponr[0]["reversible"], "no");
     assert!(rows
@@ -108,8 +141,18 @@ fn sakila_runbook_csv_is_in_a_correct_order() {
         .all(|r| r["estimate_basis"].starts_with("estimate:")));
     let phases: Vec<&str> = rows.iter().map(|r| r["phase"].as_str()).collect();
     for phase in [
-        "prepare", "capture", "backfill", "constraints", "catch-up", "validation", "go/no-go",
-        "freeze", "cutover", "verify", "keep-warm", "decommission",
+        "prepare",
+        "capture",
+        "backfill",
+        "constraints",
+        "catch-up",
+        "validation",
+        "go/no-go",
+        "freeze",
+        "cutover",
+        "verify",
+        "keep-warm",
+        "decommission",
     ] {
         assert!(phases.contains(&phase), "runbook covers {phase}");
     }
@@ -143,7 +186,10 @@ async fn csv_cells_round_trip_and_formulas_are_neutralised() {
     for (row, step) in rows.iter().zip(&plan.steps).skip(5) {
         assert_eq!(row["title"], step.title);
         assert_eq!(row["owner"], step.owner);
-        assert_eq!(row["expected_minutes"].parse::<f64>().unwrap(), step.expected_minutes);
+        assert_eq!(
+            row["expected_minutes"].parse::<f64>().unwrap(),
+            step.expected_minutes
+        );
         assert_eq!(row["depends_on"], step.depends_on.join(" "));
     }
     let raw = std::fs::read_to_string(&path).unwrap();
@@ -170,7 +216,11 @@ fn markdown_and_graph_exports() {
     let (dot, _) = cli(&["graph", r, "--format", "dot"]);
     assert!(dot.starts_with("digraph migration {"));
     assert!(dot.contains("subgraph cluster_wave_1"));
-    assert_eq!(dot.matches("style=dashed, color=red").count(), 1, "the deferred FK");
+    assert_eq!(
+        dot.matches("style=dashed, color=red").count(),
+        1,
+        "the deferred FK"
+    );
 
     let (json, _) = cli(&["graph", r, "--format", "json"]);
     let graph: GraphJson = serde_json::from_str(&json).expect("valid graph JSON");
@@ -205,7 +255,16 @@ fn init_then_import_from_the_cli() {
     )
     .unwrap();
     let r = root.to_str().unwrap();
-    cli(&["init", r, "--source", "mariadb", "--target", "postgres", "--input", "ddl/chinook.sql"]);
+    cli(&[
+        "init",
+        r,
+        "--source",
+        "mariadb",
+        "--target",
+        "postgres",
+        "--input",
+        "ddl/chinook.sql",
+    ]);
     let (out, _) = cli(&["import", r, "--json"]);
     let report: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(report["tables"], 11);

@@ -38,6 +38,9 @@ pub use mysql_dialect::MySqlDumpDialect;
 /// Largest statement accepted, in bytes (a mysqldump extended INSERT is usually under 1 MiB).
 pub const MAX_STATEMENT_BYTES: usize = 64 * 1024 * 1024;
 
+/// How many findings of one kind of skipped client directive are listed per file.
+const REPEATS_SHOWN: usize = 3;
+
 /// Deepest expression nesting accepted; deeper input is an error, not a stack overflow.
 pub const MAX_NESTING: usize = 64;
 
@@ -102,6 +105,8 @@ impl DdlImporter {
     pub fn add_script(&mut self, file: &str, script: &str) -> Result<(), ImportError> {
         // Each script starts in the engine's default schema, as a fresh client session would.
         self.current_schema = self.engine.default_schema().map(str::to_owned);
+        // Dumps repeat the same client directive hundreds of times; list a few, count the rest.
+        let mut repeated: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
         for piece in split::split(script, self.engine) {
             match piece {
                 Piece::Statement { text, line } => self.statement(file, &text, line)?,
@@ -124,16 +129,35 @@ impl DdlImporter {
                 }
                 Piece::Skipped { line, what } => {
                     self.summary.skipped += 1;
-                    let message = match what {
-                        SkippedKind::VersionComment(body) => format!(
-                            "MySQL version comment skipped (MariaDB does not run it either): /*!{body}*/"
+                    let (kind, message) = match what {
+                        SkippedKind::VersionComment(body) => (
+                            "MySQL version comment",
+                            format!("MySQL version comment skipped (MariaDB does not run it either): /*!{body}*/"),
                         ),
                         SkippedKind::PsqlMetaCommand(cmd) => {
-                            format!("psql meta-command {cmd} skipped")
+                            ("psql meta-command", format!("psql meta-command {cmd} skipped"))
                         }
                     };
-                    self.finding("skipped-statement", Severity::Notice, file, line, message);
+                    let seen = repeated.entry(kind).or_insert((0, line));
+                    seen.0 += 1;
+                    if seen.0 <= REPEATS_SHOWN {
+                        self.finding("skipped-statement", Severity::Notice, file, line, message);
+                    }
                 }
+            }
+        }
+        for (kind, (count, first_line)) in repeated {
+            if count > REPEATS_SHOWN {
+                self.finding(
+                    "skipped-statement",
+                    Severity::Notice,
+                    file,
+                    first_line,
+                    format!(
+                        "{} more {kind}s skipped in this file ({count} in all, the first {REPEATS_SHOWN} listed)",
+                        count - REPEATS_SHOWN
+                    ),
+                );
             }
         }
         Ok(())
@@ -637,6 +661,17 @@ fn add_constraint(
             on_delete: action(&on_delete),
             on_update: action(&on_update),
             nullable: true,
+        }),
+        TableConstraint::FulltextOrSpatial {
+            opt_index_name,
+            columns,
+            ..
+        } => table.indexes.push(Index {
+            name: opt_index_name
+                .map(|n| ident(&n, engine))
+                .unwrap_or_default(),
+            columns: columns_of(&columns),
+            unique: false,
         }),
         TableConstraint::Index { name, columns, .. } => table.indexes.push(Index {
             name: name.map(|n| ident(&n, engine)).unwrap_or_default(),

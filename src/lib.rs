@@ -16,6 +16,8 @@
 
 #![deny(missing_docs)]
 
+pub mod data;
+pub mod db;
 pub mod export;
 pub mod graph;
 pub mod import;

@@ -1,0 +1,358 @@
+//! One value read from a row, independent of the engine it came from, with the two renderings
+//! the data path needs: PostgreSQL `COPY` text format for the backfill, and a canonical text
+//! for validation that makes equal values compare equal across engines.
+
+use std::fmt::Write as _;
+
+use super::types::Logical;
+
+/// A value as read from a source or target row.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    /// SQL NULL (distinct from the empty string).
+    Null,
+    /// A signed integer.
+    Int(i64),
+    /// An unsigned integer beyond `i64` (MySQL `BIGINT UNSIGNED`).
+    UInt(u64),
+    /// A binary float.
+    Float(f64),
+    /// A boolean.
+    Bool(bool),
+    /// Text (also decimals, dates and times in their engine's text form).
+    Text(String),
+    /// Bytes.
+    Bytes(Vec<u8>),
+}
+
+/// `0000-00-00`-style MySQL dates (and dates with a zero month or day) have no PostgreSQL
+/// equivalent; like pgloader's `zero-dates-to-null`, they become NULL.
+pub fn is_zero_date(text: &str) -> bool {
+    let date = text.split([' ', 'T']).next().unwrap_or_default();
+    let mut parts = date.split('-');
+    matches!(
+        (parts.next(), parts.next(), parts.next()),
+        (Some(y), Some(m), Some(d)) if y.chars().all(|c| c == '0') || m == "00" || d == "00"
+    )
+}
+
+impl Cell {
+    /// Size in bytes, for throughput figures.
+    pub fn byte_len(&self) -> usize {
+        match self {
+            Cell::Null => 0,
+            Cell::Int(_) | Cell::UInt(_) | Cell::Float(_) => 8,
+            Cell::Bool(_) => 1,
+            Cell::Text(t) => t.len(),
+            Cell::Bytes(b) => b.len(),
+        }
+    }
+
+    /// Converts a value read from a column of type `from` for a column of type `to` (the
+    /// default mapping between engines): MySQL `TINYINT(1)` to boolean, zero dates to NULL,
+    /// `YEAR` to integer. Other values pass unchanged; the target rejects what it cannot store.
+    pub fn convert(self, from: &Logical, to: &Logical) -> Cell {
+        match (self, from, to) {
+            (Cell::Int(i), _, Logical::Bool) => Cell::Bool(i != 0),
+            (Cell::Text(t), _, Logical::Bool) if t == "0" || t == "1" => Cell::Bool(t == "1"),
+            (Cell::Text(t), Logical::Date | Logical::Timestamp { .. }, _) if is_zero_date(&t) => {
+                Cell::Null
+            }
+            (Cell::Text(t), Logical::Year, Logical::Int { .. }) => {
+                t.parse().map_or(Cell::Text(t), Cell::Int)
+            }
+            (cell, _, _) => cell,
+        }
+    }
+
+    /// Appends this value in PostgreSQL `COPY … FROM STDIN` text format (PostgreSQL docs,
+    /// COPY, "Text Format"): `\N` for NULL, backslash escapes for backslash, tab, newline and
+    /// carriage return, bytea as `\\x` followed by hex digits.
+    pub fn write_copy_text(&self, out: &mut Vec<u8>) {
+        match self {
+            Cell::Null => out.extend_from_slice(b"\\N"),
+            Cell::Int(i) => out.extend_from_slice(itoa::Buffer::new().format(*i).as_bytes()),
+            Cell::UInt(u) => out.extend_from_slice(itoa::Buffer::new().format(*u).as_bytes()),
+            Cell::Float(f) => {
+                if f.is_nan() {
+                    out.extend_from_slice(b"NaN");
+                } else if f.is_infinite() {
+                    out.extend_from_slice(if *f > 0.0 { b"Infinity" } else { b"-Infinity" });
+                } else {
+                    out.extend_from_slice(ryu::Buffer::new().format_finite(*f).as_bytes());
+                }
+            }
+            Cell::Bool(b) => out.push(if *b { b't' } else { b'f' }),
+            Cell::Text(t) => {
+                for &b in t.as_bytes() {
+                    match b {
+                        b'\\' => out.extend_from_slice(b"\\\\"),
+                        b'\t' => out.extend_from_slice(b"\\t"),
+                        b'\n' => out.extend_from_slice(b"\\n"),
+                        b'\r' => out.extend_from_slice(b"\\r"),
+                        _ => out.push(b),
+                    }
+                }
+            }
+            Cell::Bytes(bytes) => {
+                out.extend_from_slice(b"\\\\x");
+                for b in bytes {
+                    let _ = write!(HexSink(out), "{b:02x}");
+                }
+            }
+        }
+    }
+
+    /// Canonical text of this value seen as `logical`, for comparing across engines; `None` is
+    /// NULL, which is distinct from the empty string. Integers and booleans as decimal digits
+    /// (`1`/`0` for booleans); decimals without trailing fractional zeros; floats to 6 (32-bit)
+    /// or 15 (64-bit) significant digits, which absorbs the last-bit differences between
+    /// engines; date-times as `YYYY-MM-DD HH:MM:SS.ffffff` (zone offsets folded to UTC); bytes
+    /// as lower-case hex; text exactly as stored (trailing spaces count).
+    pub fn canonical(&self, logical: &Logical) -> Option<String> {
+        let text = match self {
+            Cell::Null => return None,
+            Cell::Int(i) => {
+                return Some(
+                    if *logical == Logical::Bool {
+                        (*i != 0) as u8 as i64
+                    } else {
+                        *i
+                    }
+                    .to_string(),
+                )
+            }
+            Cell::UInt(u) => return Some(u.to_string()),
+            Cell::Bool(b) => return Some((*b as u8).to_string()),
+            Cell::Float(f) => return Some(float_canonical(*f, logical)),
+            Cell::Bytes(b) => return Some(b.iter().map(|x| format!("{x:02x}")).collect()),
+            Cell::Text(t) => t,
+        };
+        Some(match logical {
+            Logical::Bool => match text.as_str() {
+                "t" | "true" | "1" => "1".to_owned(),
+                "f" | "false" | "0" => "0".to_owned(),
+                other => other.to_owned(),
+            },
+            Logical::Decimal { .. } => decimal_canonical(text),
+            Logical::Float { .. } => text
+                .parse::<f64>()
+                .map_or_else(|_| text.clone(), |f| float_canonical(f, logical)),
+            Logical::Date | Logical::Timestamp { .. } if is_zero_date(text) => return None,
+            Logical::Timestamp { .. } => timestamp_canonical(text),
+            Logical::Time => time_canonical(text),
+            Logical::Bytes => text
+                .strip_prefix("\\x")
+                .map_or_else(|| text.clone(), str::to_ascii_lowercase),
+            _ => text.clone(),
+        })
+    }
+}
+
+struct HexSink<'a>(&'a mut Vec<u8>);
+
+impl std::fmt::Write for HexSink<'_> {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        self.0.extend_from_slice(s.as_bytes());
+        Ok(())
+    }
+}
+
+fn float_canonical(f: f64, logical: &Logical) -> String {
+    if !f.is_finite() {
+        return f.to_string();
+    }
+    let digits = if matches!(logical, Logical::Float { bits: 32 }) {
+        6
+    } else {
+        15
+    };
+    let s = format!("{:.*e}", digits - 1, f);
+    // Normalise `-0` and the exponent form so equal values print equally.
+    let parsed: f64 = s.parse().unwrap_or(f);
+    if parsed == 0.0 {
+        "0".to_owned()
+    } else {
+        format!("{:.*e}", digits - 1, parsed)
+    }
+}
+
+fn decimal_canonical(text: &str) -> String {
+    let t = text.trim();
+    let (sign, digits) = match t.strip_prefix('-') {
+        Some(rest) => ("-", rest),
+        None => ("", t.strip_prefix('+').unwrap_or(t)),
+    };
+    let digits = if digits.contains('.') {
+        digits.trim_end_matches('0').trim_end_matches('.')
+    } else {
+        digits
+    };
+    let digits = digits.trim_start_matches('0');
+    let digits = if digits.is_empty() || digits.starts_with('.') {
+        format!("0{digits}")
+    } else {
+        digits.to_owned()
+    };
+    if digits == "0" {
+        digits
+    } else {
+        format!("{sign}{digits}")
+    }
+}
+
+fn time_canonical(text: &str) -> String {
+    let (hms, frac) = text.split_once('.').unwrap_or((text, ""));
+    let frac: String = frac.chars().take_while(char::is_ascii_digit).collect();
+    format!("{hms}.{frac:0<6}")
+}
+
+/// `YYYY-MM-DD[ T]HH:MM:SS[.f…][±HH[:MM]|Z]` to `YYYY-MM-DD HH:MM:SS.ffffff`, in UTC when an
+/// offset is given. Unparseable text is returned as is, so it still compares exactly.
+fn timestamp_canonical(text: &str) -> String {
+    let t = text.trim();
+    if t.len() < 10 {
+        return t.to_owned();
+    }
+    let (date, rest) = t.split_at(10);
+    let rest = rest.trim_start_matches([' ', 'T']);
+    let offset_at = rest
+        .rfind(['+', '-'])
+        .filter(|i| *i >= 8)
+        .or_else(|| rest.find('Z'));
+    let (clock, offset) = match offset_at {
+        Some(i) => rest.split_at(i),
+        None => (rest, ""),
+    };
+    let (hms, frac) = clock.split_once('.').unwrap_or((clock, ""));
+    let hms = if hms.is_empty() { "00:00:00" } else { hms };
+    let frac: String = frac
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .take(6)
+        .collect();
+    let local = format!("{date} {hms}.{frac:0<6}");
+    let offset_minutes = parse_offset(offset);
+    match offset_minutes {
+        Some(minutes) if minutes != 0 => shift(&local, -minutes).unwrap_or(local),
+        _ => local,
+    }
+}
+
+fn parse_offset(offset: &str) -> Option<i64> {
+    if offset.is_empty() || offset == "Z" {
+        return Some(0);
+    }
+    let sign = if offset.starts_with('-') { -1 } else { 1 };
+    let body = &offset[1..];
+    let (h, m) = match body.split_once(':') {
+        Some((h, m)) => (h, m),
+        None if body.len() == 4 => body.split_at(2),
+        None => (body, "0"),
+    };
+    Some(sign * (h.parse::<i64>().ok()? * 60 + m.parse::<i64>().ok()?))
+}
+
+/// Shifts `YYYY-MM-DD HH:MM:SS.ffffff` by `minutes` (proleptic Gregorian calendar).
+fn shift(local: &str, minutes: i64) -> Option<String> {
+    let y: i64 = local.get(0..4)?.parse().ok()?;
+    let mo: i64 = local.get(5..7)?.parse().ok()?;
+    let d: i64 = local.get(8..10)?.parse().ok()?;
+    let h: i64 = local.get(11..13)?.parse().ok()?;
+    let mi: i64 = local.get(14..16)?.parse().ok()?;
+    let rest = local.get(16..)?;
+    let days = days_from_civil(y, mo, d);
+    let total = (days * 24 * 60 + h * 60 + mi) + minutes;
+    let (days, minute_of_day) = (total.div_euclid(1440), total.rem_euclid(1440));
+    let (y, mo, d) = civil_from_days(days);
+    Some(format!(
+        "{y:04}-{mo:02}-{d:02} {:02}:{:02}{rest}",
+        minute_of_day / 60,
+        minute_of_day % 60
+    ))
+}
+
+// Howard Hinnant's `days_from_civil` / `civil_from_days` (chrono-compatible date algorithms).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+fn civil_from_days(z: i64) -> (i64, i64, i64) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn copy(cell: Cell) -> String {
+        let mut out = Vec::new();
+        cell.write_copy_text(&mut out);
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn copy_text_escapes() {
+        assert_eq!(copy(Cell::Null), "\\N");
+        assert_eq!(copy(Cell::Text("a\tb\\c\nd".into())), "a\\tb\\\\c\\nd");
+        assert_eq!(copy(Cell::Bytes(vec![0, 255])), "\\\\x00ff");
+        assert_eq!(copy(Cell::Float(0.1)), "0.1");
+        assert_eq!(copy(Cell::Bool(true)), "t");
+    }
+
+    #[test]
+    fn canonical_forms_agree_across_engines() {
+        let dec = Logical::Decimal {
+            precision: Some(5),
+            scale: Some(2),
+        };
+        assert_eq!(
+            Cell::Text("1.50".into()).canonical(&dec),
+            Cell::Text("1.5".into()).canonical(&dec)
+        );
+        assert_eq!(Cell::Text("0.00".into()).canonical(&dec).unwrap(), "0");
+        assert_eq!(
+            Cell::Int(1).canonical(&Logical::Bool),
+            Cell::Bool(true).canonical(&Logical::Bool)
+        );
+        let ts = Logical::Timestamp { tz: true };
+        assert_eq!(
+            Cell::Text("2006-02-15 04:34:33".into()).canonical(&ts),
+            Cell::Text("2006-02-15 05:34:33+01".into()).canonical(&ts)
+        );
+        assert_eq!(
+            Cell::Text("2006-12-31 23:30:00-01:00".into())
+                .canonical(&ts)
+                .unwrap(),
+            "2007-01-01 00:30:00.000000"
+        );
+        assert_eq!(
+            Cell::Text("0000-00-00 00:00:00".into()).canonical(&ts),
+            None
+        );
+        assert_ne!(
+            Cell::Text(String::new()).canonical(&Logical::Text { max_len: None }),
+            None
+        );
+        let f32l = Logical::Float { bits: 32 };
+        assert_eq!(
+            Cell::Float(0.1f32 as f64).canonical(&f32l),
+            Cell::Text("0.1".into()).canonical(&f32l)
+        );
+    }
+}

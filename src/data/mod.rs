@@ -1,0 +1,11 @@
+//! The data path's shared layer: logical types, cell values, keyset predicates and row reading,
+//! used by the backfill and by validation alike.
+
+pub mod cell;
+pub mod keyset;
+pub mod read;
+pub mod types;
+
+pub use cell::Cell;
+pub use read::{read_rows, ColumnSpec, ReadAs, SpecError, TableSpec};
+pub use types::Logical;

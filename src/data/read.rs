@@ -1,0 +1,351 @@
+//! Reading rows in key order from any engine into [`Cell`]s.
+//!
+//! Each column is read in the cheapest form that keeps its value exact: integers as 64-bit
+//! integers, floats as doubles, bytes as bytes, booleans as booleans, everything else as the
+//! engine's own text form (decimals, dates, enums, arrays), cast in the `SELECT`. SQLite values
+//! carry their own storage class and are read as such.
+
+use sqlx::mysql::MySqlRow;
+use sqlx::postgres::PgRow;
+use sqlx::sqlite::SqliteRow;
+use sqlx::{Row, TypeInfo, ValueRef};
+
+use super::cell::Cell;
+use super::keyset::{self, KeyColumn};
+use super::types::Logical;
+use crate::db::{quote, Database, DbError, Pool};
+use crate::import::Engine;
+use crate::inventory::{QualifiedName, Table};
+
+/// How a column is fetched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReadAs {
+    /// As a signed 64-bit integer.
+    Int,
+    /// As an unsigned 64-bit integer (MySQL `BIGINT UNSIGNED` and other unsigned types).
+    UInt,
+    /// As a double.
+    Float,
+    /// As a boolean (PostgreSQL `boolean`).
+    Bool,
+    /// As bytes.
+    Bytes,
+    /// As the engine's text form.
+    Text,
+    /// By the value's own storage class (SQLite).
+    Dynamic,
+}
+
+/// A column to read.
+#[derive(Debug, Clone)]
+pub struct ColumnSpec {
+    /// Column name.
+    pub name: String,
+    /// Declared type as the catalog reports it.
+    pub declared: String,
+    /// Its meaning.
+    pub logical: Logical,
+    /// How it is fetched.
+    pub read: ReadAs,
+}
+
+/// A table to read in key order.
+#[derive(Debug, Clone)]
+pub struct TableSpec {
+    /// Engine the table lives in.
+    pub engine: Engine,
+    /// Qualified name.
+    pub name: QualifiedName,
+    /// Columns in order.
+    pub columns: Vec<ColumnSpec>,
+    /// Indices into `columns` of the primary key, in key order.
+    pub key: Vec<usize>,
+}
+
+/// Why a table cannot be read in key order.
+#[derive(Debug, thiserror::Error)]
+pub enum SpecError {
+    /// No primary key: keyset pagination and row-level validation need one.
+    #[error(
+        "table {0} has no primary key: it cannot be copied in key order or validated row by row"
+    )]
+    NoPrimaryKey(QualifiedName),
+    /// A key column is not among the columns.
+    #[error("table {table}: primary key column {column} is not a column of the table")]
+    UnknownKeyColumn {
+        /// Table.
+        table: QualifiedName,
+        /// Column.
+        column: String,
+    },
+}
+
+fn read_as(engine: Engine, logical: &Logical) -> ReadAs {
+    if engine == Engine::Sqlite {
+        return ReadAs::Dynamic;
+    }
+    match logical {
+        Logical::Int {
+            bits: 64,
+            unsigned: true,
+        } => ReadAs::UInt,
+        Logical::Int { .. } | Logical::Year => ReadAs::Int,
+        Logical::Bool if engine == Engine::Mysql => ReadAs::Int,
+        Logical::Bool => ReadAs::Bool,
+        Logical::Float { .. } => ReadAs::Float,
+        Logical::Bytes => ReadAs::Bytes,
+        _ => ReadAs::Text,
+    }
+}
+
+impl TableSpec {
+    /// The read plan of an inventoried table (columns with catalog types, from a live import).
+    ///
+    /// # Errors
+    /// [`SpecError`] when the table has no usable primary key.
+    pub fn new(engine: Engine, table: &Table) -> Result<Self, SpecError> {
+        if table.primary_key.is_empty() {
+            return Err(SpecError::NoPrimaryKey(table.name.clone()));
+        }
+        let columns: Vec<ColumnSpec> = table
+            .columns
+            .iter()
+            .map(|c| {
+                let logical = Logical::of(engine, &c.data_type);
+                ColumnSpec {
+                    name: c.name.clone(),
+                    declared: c.data_type.clone(),
+                    read: read_as(engine, &logical),
+                    logical,
+                }
+            })
+            .collect();
+        let key = table
+            .primary_key
+            .iter()
+            .map(|k| {
+                columns.iter().position(|c| &c.name == k).ok_or_else(|| {
+                    SpecError::UnknownKeyColumn {
+                        table: table.name.clone(),
+                        column: k.clone(),
+                    }
+                })
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(Self {
+            engine,
+            name: table.name.clone(),
+            columns,
+            key,
+        })
+    }
+
+    /// Key columns with their declared types.
+    pub fn key_columns(&self) -> Vec<KeyColumn> {
+        self.key
+            .iter()
+            .map(|&i| KeyColumn {
+                name: self.columns[i].name.clone(),
+                declared: self.columns[i].declared.clone(),
+            })
+            .collect()
+    }
+
+    /// The key of a row read with this spec.
+    pub fn key_of(&self, row: &[Cell]) -> Vec<Cell> {
+        self.key.iter().map(|&i| row[i].clone()).collect()
+    }
+
+    fn select_expr(&self, column: &ColumnSpec) -> String {
+        let c = quote::ident(self.engine, &column.name);
+        match (self.engine, column.read) {
+            (Engine::Postgres, ReadAs::Int) => format!("{c}::int8"),
+            (Engine::Postgres, ReadAs::Float) => format!("{c}::float8"),
+            (Engine::Postgres, ReadAs::Text) => format!("{c}::text"),
+            (Engine::Mysql, ReadAs::Int) => format!("CAST({c} AS SIGNED)"),
+            (Engine::Mysql, ReadAs::UInt) => format!("CAST({c} AS UNSIGNED)"),
+            (Engine::Mysql, ReadAs::Float) => format!("CAST({c} AS DOUBLE)"),
+            (Engine::Mysql, ReadAs::Text) => match column.logical {
+                Logical::Text { .. } | Logical::Json => c,
+                _ => format!("CAST({c} AS CHAR)"),
+            },
+            _ => c,
+        }
+    }
+
+    /// `SELECT … FROM … [WHERE key in (after, upto]] ORDER BY key [LIMIT n]`.
+    pub fn select(
+        &self,
+        after: Option<&[Cell]>,
+        upto: Option<&[Cell]>,
+        limit: Option<usize>,
+    ) -> keyset::Fragment {
+        let keys = self.key_columns();
+        let range = keyset::range(self.engine, &keys, after, upto, 1);
+        let exprs: Vec<String> = self.columns.iter().map(|c| self.select_expr(c)).collect();
+        let mut sql = format!(
+            "SELECT {} FROM {} {} {}",
+            exprs.join(", "),
+            quote::table(self.engine, &self.name),
+            range.sql,
+            keyset::order_by(self.engine, &keys)
+        );
+        if let Some(limit) = limit {
+            sql.push_str(&format!(" LIMIT {limit}"));
+        }
+        keyset::Fragment {
+            sql,
+            binds: range.binds,
+        }
+    }
+}
+
+macro_rules! bind_all {
+    ($query:expr, $binds:expr) => {{
+        let mut q = $query;
+        for cell in $binds {
+            q = match cell {
+                Cell::Null => q.bind(None::<String>),
+                Cell::Int(i) => q.bind(*i),
+                Cell::UInt(u) => match i64::try_from(*u) {
+                    Ok(i) => q.bind(i),
+                    Err(_) => q.bind(u.to_string()),
+                },
+                Cell::Float(f) => q.bind(*f),
+                Cell::Bool(b) => q.bind(*b),
+                Cell::Text(t) => q.bind(t.clone()),
+                Cell::Bytes(b) => q.bind(b.clone()),
+            };
+        }
+        q
+    }};
+}
+#[allow(unused_imports)]
+pub(crate) use bind_all;
+
+fn pg_cell(row: &PgRow, i: usize, read: ReadAs) -> Result<Cell, sqlx::Error> {
+    Ok(match read {
+        ReadAs::Int => row
+            .try_get::<Option<i64>, _>(i)?
+            .map_or(Cell::Null, Cell::Int),
+        ReadAs::UInt => row
+            .try_get::<Option<i64>, _>(i)?
+            .map_or(Cell::Null, Cell::Int),
+        ReadAs::Float => row
+            .try_get::<Option<f64>, _>(i)?
+            .map_or(Cell::Null, Cell::Float),
+        ReadAs::Bool => row
+            .try_get::<Option<bool>, _>(i)?
+            .map_or(Cell::Null, Cell::Bool),
+        ReadAs::Bytes => row
+            .try_get::<Option<Vec<u8>>, _>(i)?
+            .map_or(Cell::Null, Cell::Bytes),
+        ReadAs::Text | ReadAs::Dynamic => row
+            .try_get::<Option<String>, _>(i)?
+            .map_or(Cell::Null, Cell::Text),
+    })
+}
+
+fn mysql_cell(row: &MySqlRow, i: usize, read: ReadAs) -> Result<Cell, sqlx::Error> {
+    Ok(match read {
+        ReadAs::Int => row
+            .try_get::<Option<i64>, _>(i)?
+            .map_or(Cell::Null, Cell::Int),
+        ReadAs::UInt => row.try_get::<Option<u64>, _>(i)?.map_or(Cell::Null, |u| {
+            i64::try_from(u).map_or(Cell::UInt(u), Cell::Int)
+        }),
+        ReadAs::Float => row
+            .try_get::<Option<f64>, _>(i)?
+            .map_or(Cell::Null, Cell::Float),
+        ReadAs::Bool => row
+            .try_get::<Option<bool>, _>(i)?
+            .map_or(Cell::Null, Cell::Bool),
+        ReadAs::Bytes => row
+            .try_get::<Option<Vec<u8>>, _>(i)?
+            .map_or(Cell::Null, Cell::Bytes),
+        ReadAs::Text | ReadAs::Dynamic => {
+            // Text columns with a binary collation arrive flagged binary; their bytes are text.
+            match row.try_get_unchecked::<Option<Vec<u8>>, _>(i)? {
+                None => Cell::Null,
+                Some(bytes) => match String::from_utf8(bytes) {
+                    Ok(s) => Cell::Text(s),
+                    Err(e) => Cell::Bytes(e.into_bytes()),
+                },
+            }
+        }
+    })
+}
+
+fn sqlite_cell(row: &SqliteRow, i: usize) -> Result<Cell, sqlx::Error> {
+    let raw = row.try_get_raw(i)?;
+    if raw.is_null() {
+        return Ok(Cell::Null);
+    }
+    let class = raw.type_info().name().to_owned();
+    Ok(match class.as_str() {
+        "INTEGER" | "BOOLEAN" => Cell::Int(row.try_get_unchecked::<i64, _>(i)?),
+        "REAL" => Cell::Float(row.try_get_unchecked::<f64, _>(i)?),
+        "BLOB" => Cell::Bytes(row.try_get_unchecked::<Vec<u8>, _>(i)?),
+        _ => Cell::Text(row.try_get_unchecked::<String, _>(i)?),
+    })
+}
+
+/// Reads rows of `spec` with keys in `(after, upto]`, in key order, at most `limit`.
+///
+/// # Errors
+/// [`DbError::Query`] naming the table.
+pub async fn read_rows(
+    db: &Database,
+    spec: &TableSpec,
+    after: Option<&[Cell]>,
+    upto: Option<&[Cell]>,
+    limit: Option<usize>,
+) -> Result<Vec<Vec<Cell>>, DbError> {
+    let fragment = spec.select(after, upto, limit);
+    let context = || format!("reading {}", spec.name);
+    let reads: Vec<ReadAs> = spec.columns.iter().map(|c| c.read).collect();
+    match &db.pool {
+        Pool::Postgres(pool) => {
+            let rows = bind_all!(sqlx::query(&fragment.sql), &fragment.binds)
+                .fetch_all(pool)
+                .await
+                .map_err(|e| db.query_error(context(), e))?;
+            rows.iter()
+                .map(|r| {
+                    reads
+                        .iter()
+                        .enumerate()
+                        .map(|(i, read)| pg_cell(r, i, *read))
+                        .collect()
+                })
+                .collect::<Result<_, _>>()
+                .map_err(|e| db.query_error(context(), e))
+        }
+        Pool::Mysql(pool) => {
+            let rows = bind_all!(sqlx::query(&fragment.sql), &fragment.binds)
+                .fetch_all(pool)
+                .await
+                .map_err(|e| db.query_error(context(), e))?;
+            rows.iter()
+                .map(|r| {
+                    reads
+                        .iter()
+                        .enumerate()
+                        .map(|(i, read)| mysql_cell(r, i, *read))
+                        .collect()
+                })
+                .collect::<Result<_, _>>()
+                .map_err(|e| db.query_error(context(), e))
+        }
+        Pool::Sqlite(pool) => {
+            let rows = bind_all!(sqlx::query(&fragment.sql), &fragment.binds)
+                .fetch_all(pool)
+                .await
+                .map_err(|e| db.query_error(context(), e))?;
+            rows.iter()
+                .map(|r| (0..reads.len()).map(|i| sqlite_cell(r, i)).collect())
+                .collect::<Result<_, _>>()
+                .map_err(|e| db.query_error(context(), e))
+        }
+    }
+}

@@ -1,0 +1,235 @@
+//! Logical column types: what a declared type means, whatever engine declared it. The backfill
+//! picks how to read, convert and write a column from it; validation picks how to normalise it.
+
+use crate::import::Engine;
+
+/// The meaning of a column type, across engines.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Logical {
+    /// Integer of `bits` width (8, 16, 24, 32, 64), signed or not.
+    Int {
+        /// Width in bits.
+        bits: u8,
+        /// MySQL `UNSIGNED`.
+        unsigned: bool,
+    },
+    /// Boolean (PostgreSQL `boolean`, MySQL `TINYINT(1)` / `BOOL`).
+    Bool,
+    /// Exact numeric with optional precision and scale.
+    Decimal {
+        /// Total digits.
+        precision: Option<u32>,
+        /// Digits after the point.
+        scale: Option<u32>,
+    },
+    /// Binary floating point of 32 or 64 bits.
+    Float {
+        /// 32 or 64.
+        bits: u8,
+    },
+    /// Character string, with a maximum length in characters when declared.
+    Text {
+        /// Maximum length.
+        max_len: Option<u32>,
+    },
+    /// Byte string.
+    Bytes,
+    /// Calendar date.
+    Date,
+    /// Time of day.
+    Time,
+    /// Date and time; `tz` when it is an instant (PostgreSQL `timestamptz`, MySQL `TIMESTAMP`).
+    Timestamp {
+        /// Whether the value is an instant in UTC rather than a local date-time.
+        tz: bool,
+    },
+    /// MySQL `YEAR`.
+    Year,
+    /// MySQL `ENUM(...)` or a PostgreSQL enum type: one of a fixed set of labels.
+    Enum(Vec<String>),
+    /// MySQL `SET(...)`: a comma-separated subset of labels.
+    Set(Vec<String>),
+    /// JSON document.
+    Json,
+    /// UUID.
+    Uuid,
+    /// Anything else, kept as the engine's text form (arrays, tsvector, geometry, domains…).
+    Other(String),
+}
+
+fn args(lower: &str) -> Vec<u32> {
+    lower
+        .find('(')
+        .and_then(|s| lower[s + 1..].find(')').map(|e| &lower[s + 1..s + 1 + e]))
+        .map(|inner| {
+            inner
+                .split(',')
+                .filter_map(|p| p.trim().parse().ok())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn labels(declared: &str) -> Vec<String> {
+    let Some(start) = declared.find('(') else {
+        return Vec::new();
+    };
+    let inner = &declared[start + 1..declared.rfind(')').unwrap_or(declared.len())];
+    let mut out = Vec::new();
+    let mut current = String::new();
+    let mut in_quote = false;
+    let mut chars = inner.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, in_quote) {
+            ('\'', false) => in_quote = true,
+            ('\'', true) if chars.peek() == Some(&'\'') => {
+                current.push('\'');
+                chars.next();
+            }
+            ('\'', true) => {
+                in_quote = false;
+                out.push(std::mem::take(&mut current));
+            }
+            (c, true) => current.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+impl Logical {
+    /// Classifies a declared type (as the catalog reports it, e.g. `smallint(5) unsigned`,
+    /// `character varying(45)`, `NVARCHAR(120)`). SQLite types follow its affinity rules
+    /// (SQLite docs §3.1 "Determination Of Column Affinity") refined by the declared name.
+    pub fn of(engine: Engine, declared: &str) -> Self {
+        let lower = declared.trim().to_ascii_lowercase();
+        let base: String = lower
+            .split(['(', ' '])
+            .next()
+            .unwrap_or_default()
+            .to_owned();
+        let unsigned = lower.contains("unsigned");
+        let a = args(&lower);
+        let int = |bits| Logical::Int { bits, unsigned };
+        match base.as_str() {
+            "tinyint" if engine == Engine::Mysql && a.first() == Some(&1) => Logical::Bool,
+            "bool" | "boolean" => Logical::Bool,
+            "tinyint" => int(8),
+            "smallint" | "int2" | "smallserial" => int(16),
+            "mediumint" => int(24),
+            "int" | "integer" | "int4" | "serial" => {
+                if engine == Engine::Sqlite {
+                    int(64)
+                } else {
+                    int(32)
+                }
+            }
+            "bigint" | "int8" | "bigserial" => int(64),
+            "decimal" | "numeric" | "dec" | "fixed" => Logical::Decimal {
+                precision: a.first().copied(),
+                scale: a.get(1).copied(),
+            },
+            "money" => Logical::Decimal {
+                precision: None,
+                scale: Some(2),
+            },
+            "real" | "float4" => Logical::Float {
+                bits: if engine == Engine::Postgres { 32 } else { 64 },
+            },
+            "float" => Logical::Float {
+                bits: if engine == Engine::Mysql && a.first().is_none_or(|p| *p <= 24) {
+                    32
+                } else {
+                    64
+                },
+            },
+            "double" | "float8" => Logical::Float { bits: 64 },
+            "char" | "character" | "nchar" | "varchar" | "nvarchar" | "bpchar" | "text"
+            | "tinytext" | "mediumtext" | "longtext" | "clob" | "citext" | "name" | "native"
+            | "varying" => Logical::Text {
+                max_len: a.first().copied(),
+            },
+            "bytea" | "blob" | "tinyblob" | "mediumblob" | "longblob" | "binary" | "varbinary" => {
+                Logical::Bytes
+            }
+            "date" => Logical::Date,
+            "time" => Logical::Time,
+            "datetime" => Logical::Timestamp { tz: false },
+            "timestamp" => Logical::Timestamp {
+                tz: engine == Engine::Mysql || lower.contains("with time zone"),
+            },
+            "timestamptz" => Logical::Timestamp { tz: true },
+            "year" => Logical::Year,
+            "enum" => Logical::Enum(labels(declared)),
+            "set" => Logical::Set(labels(declared)),
+            "json" | "jsonb" => Logical::Json,
+            "uuid" => Logical::Uuid,
+            _ if lower.starts_with("character varying") => Logical::Text {
+                max_len: a.first().copied(),
+            },
+            _ if lower.starts_with("double precision") => Logical::Float { bits: 64 },
+            _ if engine == Engine::Sqlite => sqlite_affinity(&lower),
+            _ => Logical::Other(lower),
+        }
+    }
+}
+
+fn sqlite_affinity(lower: &str) -> Logical {
+    if lower.contains("int") {
+        Logical::Int {
+            bits: 64,
+            unsigned: false,
+        }
+    } else if lower.contains("char") || lower.contains("clob") || lower.contains("text") {
+        Logical::Text { max_len: None }
+    } else if lower.contains("blob") || lower.is_empty() {
+        Logical::Bytes
+    } else if lower.contains("real") || lower.contains("floa") || lower.contains("doub") {
+        Logical::Float { bits: 64 }
+    } else {
+        Logical::Decimal {
+            precision: None,
+            scale: None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn catalog_types_classify() {
+        assert_eq!(Logical::of(Engine::Mysql, "tinyint(1)"), Logical::Bool);
+        assert_eq!(
+            Logical::of(Engine::Mysql, "smallint(5) unsigned"),
+            Logical::Int {
+                bits: 16,
+                unsigned: true
+            }
+        );
+        assert_eq!(
+            Logical::of(Engine::Mysql, "enum('G','PG','NC-17')"),
+            Logical::Enum(vec!["G".into(), "PG".into(), "NC-17".into()])
+        );
+        assert_eq!(
+            Logical::of(Engine::Postgres, "character varying(45)"),
+            Logical::Text { max_len: Some(45) }
+        );
+        assert_eq!(
+            Logical::of(Engine::Postgres, "timestamp without time zone"),
+            Logical::Timestamp { tz: false }
+        );
+        assert_eq!(
+            Logical::of(Engine::Sqlite, "NUMERIC(10,2)"),
+            Logical::Decimal {
+                precision: Some(10),
+                scale: Some(2)
+            }
+        );
+        assert_eq!(
+            Logical::of(Engine::Sqlite, "NVARCHAR(160)"),
+            Logical::Text { max_len: Some(160) }
+        );
+    }
+}

@@ -1,0 +1,192 @@
+//! Connections to the databases a backfill or validation reads and writes.
+//!
+//! A source is always opened read-only (PostgreSQL and MySQL sessions in read-only transaction
+//! mode, SQLite files opened read-only), so pointing the tool at production cannot change it. A
+//! target is written only when it carries the rehearsal-target marker ([`guard`]).
+
+pub mod guard;
+pub mod quote;
+
+use std::str::FromStr;
+
+use sqlx::mysql::{MySqlConnectOptions, MySqlPoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
+use sqlx::{Executor, MySqlPool, PgPool, SqlitePool};
+
+use crate::import::live::redact_url;
+use crate::import::Engine;
+
+/// Whether a connection may write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Read-only session: every write is refused by the server itself.
+    ReadOnly,
+    /// Read-write session (rehearsal targets only; see [`guard`]).
+    ReadWrite,
+}
+
+/// A pool to one database of one engine.
+#[derive(Debug, Clone)]
+pub enum Pool {
+    /// PostgreSQL.
+    Postgres(PgPool),
+    /// MySQL or MariaDB.
+    Mysql(MySqlPool),
+    /// SQLite.
+    Sqlite(SqlitePool),
+}
+
+/// An open database: its pool, engine, and a password-free name for messages and logs.
+#[derive(Debug, Clone)]
+pub struct Database {
+    /// The pool.
+    pub pool: Pool,
+    /// Engine family.
+    pub engine: Engine,
+    /// The URL with its password redacted.
+    pub display: String,
+    /// PostgreSQL schema or MySQL database the URL points at (`None` for SQLite).
+    pub default_schema: Option<String>,
+}
+
+/// Why a database could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    /// The URL's scheme names no supported engine.
+    #[error(
+        "{url}: unsupported URL scheme (expected postgres://, mysql://, mariadb:// or sqlite:)"
+    )]
+    Scheme {
+        /// Redacted URL.
+        url: String,
+    },
+    /// Connecting failed.
+    #[error("{url}: cannot connect: {source}")]
+    Connect {
+        /// Redacted URL.
+        url: String,
+        /// Driver error.
+        #[source]
+        source: sqlx::Error,
+    },
+    /// A query failed.
+    #[error("{url}: {context}: {source}")]
+    Query {
+        /// Redacted URL.
+        url: String,
+        /// What was being done, e.g. `reading chunk of sakila.rental`.
+        context: String,
+        /// Driver error.
+        #[source]
+        source: sqlx::Error,
+    },
+    /// The target is not marked as a rehearsal target.
+    #[error("{url} is not a rehearsal target: Migration Studio writes only to databases it created or that were explicitly marked (pass --mark-rehearsal-target to mark this one, after checking it is not a production database)")]
+    NotARehearsalTarget {
+        /// Redacted URL.
+        url: String,
+    },
+}
+
+impl Database {
+    /// A [`DbError::Query`] for this database.
+    pub fn query_error(&self, context: impl Into<String>, source: sqlx::Error) -> DbError {
+        DbError::Query {
+            url: self.display.clone(),
+            context: context.into(),
+            source,
+        }
+    }
+
+    /// Closes the pool.
+    pub async fn close(&self) {
+        match &self.pool {
+            Pool::Postgres(p) => p.close().await,
+            Pool::Mysql(p) => p.close().await,
+            Pool::Sqlite(p) => p.close().await,
+        }
+    }
+}
+
+/// The engine a URL is for, from its scheme.
+pub fn engine_of(url: &str) -> Option<Engine> {
+    let scheme = url.split(':').next()?.to_ascii_lowercase();
+    match scheme.as_str() {
+        "postgres" | "postgresql" => Some(Engine::Postgres),
+        "mysql" | "mariadb" => Some(Engine::Mysql),
+        "sqlite" => Some(Engine::Sqlite),
+        _ => None,
+    }
+}
+
+/// Opens a pool of up to `connections` connections to `url` with the given access.
+///
+/// # Errors
+/// [`DbError::Scheme`] or [`DbError::Connect`], naming the redacted URL.
+pub async fn connect(url: &str, access: Access, connections: u32) -> Result<Database, DbError> {
+    let display = redact_url(url);
+    let engine = engine_of(url).ok_or_else(|| DbError::Scheme {
+        url: display.clone(),
+    })?;
+    let connect_err = |source| DbError::Connect {
+        url: display.clone(),
+        source,
+    };
+    let read_only = access == Access::ReadOnly;
+    let (pool, default_schema) = match engine {
+        Engine::Postgres => {
+            let options = PgConnectOptions::from_str(url).map_err(connect_err)?;
+            let options = if read_only {
+                options.options([("default_transaction_read_only", "on")])
+            } else {
+                options
+            };
+            let pool = PgPoolOptions::new()
+                .max_connections(connections)
+                .connect_with(options)
+                .await
+                .map_err(connect_err)?;
+            (Pool::Postgres(pool), Some("public".to_owned()))
+        }
+        Engine::Mysql => {
+            let url = url.replacen("mariadb://", "mysql://", 1);
+            let options = MySqlConnectOptions::from_str(&url).map_err(connect_err)?;
+            let database = options.get_database().map(str::to_owned);
+            let pool = MySqlPoolOptions::new()
+                .max_connections(connections)
+                .after_connect(move |conn, _| {
+                    Box::pin(async move {
+                        // Backfills move text verbatim; the session must not reinterpret it.
+                        conn.execute("SET NAMES utf8mb4").await?;
+                        if read_only {
+                            conn.execute("SET SESSION TRANSACTION READ ONLY").await?;
+                        }
+                        Ok(())
+                    })
+                })
+                .connect_with(options)
+                .await
+                .map_err(connect_err)?;
+            (Pool::Mysql(pool), database)
+        }
+        Engine::Sqlite => {
+            let options = SqliteConnectOptions::from_str(url)
+                .map_err(connect_err)?
+                .read_only(read_only)
+                .create_if_missing(false);
+            let pool = SqlitePoolOptions::new()
+                .max_connections(connections)
+                .connect_with(options)
+                .await
+                .map_err(connect_err)?;
+            (Pool::Sqlite(pool), None)
+        }
+    };
+    Ok(Database {
+        pool,
+        engine,
+        display,
+        default_schema,
+    })
+}

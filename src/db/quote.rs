@@ -1,0 +1,53 @@
+//! Identifier quoting per dialect. Every table and column name that reaches SQL text goes
+//! through here; values never do (they are bound).
+
+use crate::import::Engine;
+use crate::inventory::QualifiedName;
+
+/// `name` as a quoted identifier: `"…"` with `"` doubled (PostgreSQL, SQLite; SQL:2016 §5.2),
+/// `` `…` `` with `` ` `` doubled (MySQL). NUL, which no engine accepts in a name, is dropped.
+pub fn ident(engine: Engine, name: &str) -> String {
+    let name: String = name.chars().filter(|c| *c != '\0').collect();
+    match engine {
+        Engine::Mysql => format!("`{}`", name.replace('`', "``")),
+        Engine::Postgres | Engine::Sqlite => format!("\"{}\"", name.replace('"', "\"\"")),
+    }
+}
+
+/// A schema-qualified table name, quoted. SQLite has no schemas here: the name alone is used.
+pub fn table(engine: Engine, name: &QualifiedName) -> String {
+    match (&name.schema, engine) {
+        (Some(schema), Engine::Postgres | Engine::Mysql) => {
+            format!("{}.{}", ident(engine, schema), ident(engine, &name.name))
+        }
+        _ => ident(engine, &name.name),
+    }
+}
+
+/// A comma-separated list of quoted column names.
+pub fn columns<'a>(engine: Engine, names: impl IntoIterator<Item = &'a str>) -> String {
+    names
+        .into_iter()
+        .map(|n| ident(engine, n))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hostile_names_stay_identifiers() {
+        assert_eq!(
+            ident(Engine::Postgres, "a\"; DROP TABLE x; --"),
+            "\"a\"\"; DROP TABLE x; --\""
+        );
+        assert_eq!(
+            ident(Engine::Mysql, "a`; DROP TABLE x; --"),
+            "`a``; DROP TABLE x; --`"
+        );
+        assert_eq!(ident(Engine::Sqlite, "bıgınt"), "\"bıgınt\"");
+        assert_eq!(ident(Engine::Postgres, "a\0b"), "\"ab\"");
+    }
+}

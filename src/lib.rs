@@ -16,11 +16,13 @@
 
 #![deny(missing_docs)]
 
+pub mod backfill;
 pub mod data;
 pub mod db;
 pub mod export;
 pub mod graph;
 pub mod import;
 pub mod inventory;
+pub mod mapping;
 pub mod plan;
 pub mod project;

@@ -1,5 +1,7 @@
 //! Command-line arguments and the commands behind them.
 
+mod data;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -11,7 +13,7 @@ use migration_studio::import::Engine;
 use migration_studio::plan::{MigrationShape, Plan};
 use migration_studio::project::{Manifest, Project};
 
-type BoxError = Box<dyn std::error::Error + Send + Sync>;
+pub(crate) type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// Plan and rehearse system and data migrations.
 #[derive(Debug, Parser)]
@@ -33,6 +35,8 @@ enum Command {
     Graph(GraphArgs),
     /// Plan waves, cycle breaks, the runbook and the point of no return.
     Plan(PlanArgs),
+    /// Copy a live source into a rehearsal target: keyset chunks, checkpoints, resumable.
+    Backfill(Box<data::BackfillArgs>),
     /// Runbook operations.
     Runbook {
         #[command(subcommand)]
@@ -136,6 +140,7 @@ pub async fn run(cli: Cli) -> Result<(), BoxError> {
         Command::Inventory(args) => inventory(&args).await,
         Command::Graph(args) => graph(&args).await,
         Command::Plan(args) => plan(&args).await,
+        Command::Backfill(args) => data::backfill(*args).await,
         Command::Runbook {
             command:
                 RunbookCommand::Export {

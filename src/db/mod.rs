@@ -137,6 +137,8 @@ pub async fn connect(url: &str, access: Access, connections: u32) -> Result<Data
     let (pool, default_schema) = match engine {
         Engine::Postgres => {
             let options = PgConnectOptions::from_str(url).map_err(connect_err)?;
+            // UTC sessions on both sides make date-times travel as the same instants.
+            let options = options.options([("TimeZone", "UTC")]);
             let options = if read_only {
                 options.options([("default_transaction_read_only", "on")])
             } else {
@@ -159,6 +161,7 @@ pub async fn connect(url: &str, access: Access, connections: u32) -> Result<Data
                     Box::pin(async move {
                         // Backfills move text verbatim; the session must not reinterpret it.
                         conn.execute("SET NAMES utf8mb4").await?;
+                        conn.execute("SET time_zone = '+00:00'").await?;
                         if read_only {
                             conn.execute("SET SESSION TRANSACTION READ ONLY").await?;
                         }

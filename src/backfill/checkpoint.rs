@@ -1,0 +1,285 @@
+//! Checkpoints and kept rejects, stored in the target next to the data they describe.
+//!
+//! A chunk's rows, its rejects and the checkpoint after it are written in one target
+//! transaction, so a run killed at any instant has either all three or none: it resumes right
+//! after the last committed chunk and re-copies at most the chunk that was in flight.
+
+use serde::{Deserialize, Serialize};
+use sqlx::Row;
+
+use crate::data::Cell;
+use crate::db::{quote, Database, DbError, Pool};
+use crate::import::Engine;
+
+/// Table holding one row per (run, table): the last key copied and running totals.
+pub const CHECKPOINT_TABLE: &str = "_migration_studio_checkpoint";
+/// Table holding rows the target refused, with the reason.
+pub const REJECT_TABLE: &str = "_migration_studio_reject";
+
+/// Progress of one table in one run, as committed.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Checkpoint {
+    /// Key of the last row copied; `None` before the first chunk.
+    pub last_key: Option<Vec<KeyValue>>,
+    /// Rows written so far.
+    pub rows: u64,
+    /// Bytes read so far.
+    pub bytes: u64,
+    /// Chunks committed so far.
+    pub chunks: u64,
+    /// Rows rejected so far.
+    pub rejected: u64,
+    /// Whether the table is finished.
+    pub done: bool,
+}
+
+/// A key value as stored in a checkpoint (JSON).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "t", content = "v")]
+pub enum KeyValue {
+    /// NULL.
+    Null,
+    /// Integer.
+    Int(i64),
+    /// Unsigned integer.
+    UInt(u64),
+    /// Float.
+    Float(f64),
+    /// Boolean.
+    Bool(bool),
+    /// Text.
+    Text(String),
+    /// Bytes.
+    Bytes(Vec<u8>),
+}
+
+impl From<&Cell> for KeyValue {
+    fn from(cell: &Cell) -> Self {
+        match cell {
+            Cell::Null => Self::Null,
+            Cell::Int(i) => Self::Int(*i),
+            Cell::UInt(u) => Self::UInt(*u),
+            Cell::Float(f) => Self::Float(*f),
+            Cell::Bool(b) => Self::Bool(*b),
+            Cell::Text(t) => Self::Text(t.clone()),
+            Cell::Bytes(b) => Self::Bytes(b.clone()),
+        }
+    }
+}
+
+impl From<&KeyValue> for Cell {
+    fn from(value: &KeyValue) -> Self {
+        match value {
+            KeyValue::Null => Self::Null,
+            KeyValue::Int(i) => Self::Int(*i),
+            KeyValue::UInt(u) => Self::UInt(*u),
+            KeyValue::Float(f) => Self::Float(*f),
+            KeyValue::Bool(b) => Self::Bool(*b),
+            KeyValue::Text(t) => Self::Text(t.clone()),
+            KeyValue::Bytes(b) => Self::Bytes(b.clone()),
+        }
+    }
+}
+
+/// A key as JSON text.
+pub fn key_json(key: &[Cell]) -> String {
+    serde_json::to_string(&key.iter().map(KeyValue::from).collect::<Vec<_>>())
+        .expect("keys serialise")
+}
+
+/// Creates the checkpoint and reject tables in the target if missing.
+///
+/// # Errors
+/// [`DbError::Query`].
+pub async fn ensure_tables(db: &Database) -> Result<(), DbError> {
+    let e = db.engine;
+    let statements = [
+        format!(
+            "CREATE TABLE IF NOT EXISTS {} (run_id VARCHAR(64) NOT NULL, table_name VARCHAR(512) NOT NULL, \
+             state TEXT NOT NULL, PRIMARY KEY (run_id, table_name))",
+            quote::ident(e, CHECKPOINT_TABLE)
+        ),
+        format!(
+            "CREATE TABLE IF NOT EXISTS {} (run_id VARCHAR(64) NOT NULL, table_name VARCHAR(512) NOT NULL, \
+             row_key TEXT NOT NULL, reason TEXT NOT NULL, row_data TEXT NOT NULL)",
+            quote::ident(e, REJECT_TABLE)
+        ),
+    ];
+    for sql in &statements {
+        let err = |source| db.query_error("creating checkpoint tables", source);
+        match &db.pool {
+            Pool::Postgres(p) => sqlx::query(sql).execute(p).await.map(|_| ()).map_err(err)?,
+            Pool::Mysql(p) => sqlx::query(sql).execute(p).await.map(|_| ()).map_err(err)?,
+            Pool::Sqlite(p) => sqlx::query(sql).execute(p).await.map(|_| ()).map_err(err)?,
+        }
+    }
+    Ok(())
+}
+
+fn placeholders(engine: Engine, n: usize) -> Vec<String> {
+    (1..=n)
+        .map(|i| {
+            if engine == Engine::Postgres {
+                format!("${i}")
+            } else {
+                "?".to_owned()
+            }
+        })
+        .collect()
+}
+
+/// SQL that records `state` for (run, table); three placeholders: run, table, state JSON.
+pub fn upsert_sql(engine: Engine) -> String {
+    let p = placeholders(engine, 3);
+    let table = quote::ident(engine, CHECKPOINT_TABLE);
+    match engine {
+        Engine::Mysql => format!(
+            "INSERT INTO {table} (run_id, table_name, state) VALUES ({}, {}, {}) ON DUPLICATE KEY UPDATE state = VALUES(state)",
+            p[0], p[1], p[2]
+        ),
+        _ => format!(
+            "INSERT INTO {table} (run_id, table_name, state) VALUES ({}, {}, {}) ON CONFLICT (run_id, table_name) DO UPDATE SET state = excluded.state",
+            p[0], p[1], p[2]
+        ),
+    }
+}
+
+/// SQL that keeps one rejected row; five placeholders: run, table, key, reason, row JSON.
+pub fn reject_sql(engine: Engine) -> String {
+    let p = placeholders(engine, 5);
+    format!(
+        "INSERT INTO {} (run_id, table_name, row_key, reason, row_data) VALUES ({})",
+        quote::ident(engine, REJECT_TABLE),
+        p.join(", ")
+    )
+}
+
+/// The committed checkpoint of (run, table), if any.
+///
+/// # Errors
+/// [`DbError::Query`].
+pub async fn load(db: &Database, run_id: &str, table: &str) -> Result<Option<Checkpoint>, DbError> {
+    let p = placeholders(db.engine, 2);
+    let sql = format!(
+        "SELECT state FROM {} WHERE run_id = {} AND table_name = {}",
+        quote::ident(db.engine, CHECKPOINT_TABLE),
+        p[0],
+        p[1]
+    );
+    let err = |source| db.query_error(format!("reading the checkpoint of {table}"), source);
+    let state: Option<String> = match &db.pool {
+        Pool::Postgres(pool) => sqlx::query(&sql)
+            .bind(run_id)
+            .bind(table)
+            .fetch_optional(pool)
+            .await
+            .map_err(err)?
+            .map(|r| r.get(0)),
+        Pool::Mysql(pool) => sqlx::query(&sql)
+            .bind(run_id)
+            .bind(table)
+            .fetch_optional(pool)
+            .await
+            .map_err(err)?
+            .map(|r| r.get(0)),
+        Pool::Sqlite(pool) => sqlx::query(&sql)
+            .bind(run_id)
+            .bind(table)
+            .fetch_optional(pool)
+            .await
+            .map_err(err)?
+            .map(|r| r.get(0)),
+    };
+    Ok(state.and_then(|s| serde_json::from_str(&s).ok()))
+}
+
+/// Forgets a run's checkpoints and rejects (a `--restart`).
+///
+/// # Errors
+/// [`DbError::Query`].
+pub async fn clear(db: &Database, run_id: &str) -> Result<(), DbError> {
+    let p = placeholders(db.engine, 1);
+    for table in [CHECKPOINT_TABLE, REJECT_TABLE] {
+        let sql = format!(
+            "DELETE FROM {} WHERE run_id = {}",
+            quote::ident(db.engine, table),
+            p[0]
+        );
+        let err = |source| db.query_error("clearing checkpoints", source);
+        match &db.pool {
+            Pool::Postgres(pool) => sqlx::query(&sql)
+                .bind(run_id)
+                .execute(pool)
+                .await
+                .map(|_| ())
+                .map_err(err)?,
+            Pool::Mysql(pool) => sqlx::query(&sql)
+                .bind(run_id)
+                .execute(pool)
+                .await
+                .map(|_| ())
+                .map_err(err)?,
+            Pool::Sqlite(pool) => sqlx::query(&sql)
+                .bind(run_id)
+                .execute(pool)
+                .await
+                .map(|_| ())
+                .map_err(err)?,
+        }
+    }
+    Ok(())
+}
+
+/// A rejected row as kept.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Reject {
+    /// Key of the row (JSON).
+    pub key: serde_json::Value,
+    /// Why the target refused it.
+    pub reason: String,
+    /// The row's values (JSON).
+    pub row: serde_json::Value,
+}
+
+/// The rejects kept for (run, table).
+///
+/// # Errors
+/// [`DbError::Query`].
+pub async fn rejects(db: &Database, run_id: &str, table: &str) -> Result<Vec<Reject>, DbError> {
+    let p = placeholders(db.engine, 2);
+    let sql = format!(
+        "SELECT row_key, reason, row_data FROM {} WHERE run_id = {} AND table_name = {} ORDER BY row_key",
+        quote::ident(db.engine, REJECT_TABLE),
+        p[0],
+        p[1]
+    );
+    let err = |source| db.query_error(format!("reading the rejects of {table}"), source);
+    let rows: Vec<(String, String, String)> = match &db.pool {
+        Pool::Postgres(pool) => sqlx::query_as(&sql)
+            .bind(run_id)
+            .bind(table)
+            .fetch_all(pool)
+            .await
+            .map_err(err)?,
+        Pool::Mysql(pool) => sqlx::query_as(&sql)
+            .bind(run_id)
+            .bind(table)
+            .fetch_all(pool)
+            .await
+            .map_err(err)?,
+        Pool::Sqlite(pool) => sqlx::query_as(&sql)
+            .bind(run_id)
+            .bind(table)
+            .fetch_all(pool)
+            .await
+            .map_err(err)?,
+    };
+    Ok(rows
+        .into_iter()
+        .map(|(k, reason, r)| Reject {
+            key: serde_json::from_str(&k).unwrap_or(serde_json::Value::String(k)),
+            reason,
+            row: serde_json::from_str(&r).unwrap_or(serde_json::Value::String(r)),
+        })
+        .collect())
+}

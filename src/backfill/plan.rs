@@ -1,0 +1,278 @@
+//! The backfill plan: which tables, in which waves, mapped how, and the DDL around the copy.
+
+use std::fmt::Write as _;
+
+use serde::{Deserialize, Serialize};
+
+use crate::data::{Logical, TableSpec};
+use crate::db::quote;
+use crate::graph::DependencyGraph;
+use crate::import::Engine;
+use crate::inventory::{Inventory, Table};
+use crate::mapping::TableMapping;
+
+/// A table the plan copies.
+#[derive(Debug, Clone)]
+pub struct PlannedTable {
+    /// Source → target mapping.
+    pub mapping: TableMapping,
+    /// How the source is read.
+    pub source: TableSpec,
+    /// The target table (for the delete-range and the load).
+    pub target: TableSpec,
+    /// Wave (1-based).
+    pub wave: usize,
+    /// Catalog row estimate.
+    pub estimated_rows: Option<u64>,
+    /// Label checkpoints are stored under (the source table's qualified name).
+    pub label: String,
+}
+
+/// A table the plan leaves out, and why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SkippedTable {
+    /// Table.
+    pub table: String,
+    /// Why.
+    pub reason: String,
+}
+
+/// Everything a backfill will do, before it does it.
+#[derive(Debug, Clone)]
+pub struct BackfillPlan {
+    /// Source engine.
+    pub source_engine: Engine,
+    /// Target engine.
+    pub target_engine: Engine,
+    /// Tables to copy, in wave order.
+    pub tables: Vec<PlannedTable>,
+    /// Tables left out.
+    pub skipped: Vec<SkippedTable>,
+    /// Secondary indexes and foreign keys to create after the copy.
+    pub post_copy: Vec<String>,
+}
+
+fn is_internal(table: &Table) -> bool {
+    table.name.name.starts_with("_migration_studio")
+}
+
+impl BackfillPlan {
+    /// Plans the copy of `source` (a live import of the source database) into a `target`
+    /// engine database, tables in `target_schema` (default: the source schema for a same-engine
+    /// copy, else the target's default). `only` restricts to tables named (bare or qualified).
+    pub fn new(
+        source: &Inventory,
+        source_engine: Engine,
+        target_engine: Engine,
+        target_schema: Option<&str>,
+        only: &[String],
+    ) -> Self {
+        let graph = DependencyGraph::from_inventory(source);
+        let order = graph.order();
+        let wave_of = order.wave_of();
+        let schema = if source_engine == target_engine {
+            None
+        } else {
+            target_schema
+        };
+        let schema = target_schema.or(schema);
+        let mut tables = Vec::new();
+        let mut skipped = Vec::new();
+        for table in &source.tables {
+            let qualified = table.name.to_string();
+            if is_internal(table)
+                || (!only.is_empty()
+                    && !only
+                        .iter()
+                        .any(|o| *o == qualified || *o == table.name.name))
+            {
+                continue;
+            }
+            if table
+                .partitioning
+                .as_ref()
+                .is_some_and(|p| !p.partitions.is_empty())
+            {
+                skipped.push(SkippedTable {
+                    table: qualified,
+                    reason: "partitioned table: its rows are copied through its partitions".into(),
+                });
+                continue;
+            }
+            let mapping = TableMapping::default_for(source_engine, target_engine, table, schema);
+            let specs = TableSpec::new(source_engine, table)
+                .and_then(|s| Ok((s, mapping.target_spec(target_engine)?)));
+            match specs {
+                Ok((source_spec, target_spec)) => tables.push(PlannedTable {
+                    wave: wave_of
+                        .get(format!("table:{}", table.name).as_str())
+                        .copied()
+                        .unwrap_or(1),
+                    estimated_rows: table.rows,
+                    label: qualified,
+                    mapping,
+                    source: source_spec,
+                    target: target_spec,
+                }),
+                Err(e) => skipped.push(SkippedTable {
+                    table: qualified,
+                    reason: e.to_string(),
+                }),
+            }
+        }
+        tables.sort_by(|a, b| (a.wave, &a.label).cmp(&(b.wave, &b.label)));
+        let post_copy = post_copy_sql(source, &tables, source_engine, target_engine);
+        Self {
+            source_engine,
+            target_engine,
+            tables,
+            skipped,
+            post_copy,
+        }
+    }
+
+    /// Tables grouped by wave, in order.
+    pub fn waves(&self) -> Vec<Vec<&PlannedTable>> {
+        let mut waves: Vec<Vec<&PlannedTable>> = Vec::new();
+        for table in &self.tables {
+            match waves.last_mut() {
+                Some(wave) if wave[0].wave == table.wave => wave.push(table),
+                _ => waves.push(vec![table]),
+            }
+        }
+        waves
+    }
+
+    /// `CREATE SCHEMA`/`CREATE TABLE IF NOT EXISTS` statements for the target.
+    pub fn create_tables_sql(&self) -> Vec<String> {
+        let e = self.target_engine;
+        let mut schemas: Vec<&str> = self
+            .tables
+            .iter()
+            .filter_map(|t| t.mapping.target.schema.as_deref())
+            .collect();
+        schemas.sort_unstable();
+        schemas.dedup();
+        let mut out: Vec<String> = if e == Engine::Postgres {
+            schemas
+                .iter()
+                .map(|s| format!("CREATE SCHEMA IF NOT EXISTS {}", quote::ident(e, s)))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        out.extend(self.tables.iter().map(|t| t.mapping.create_table_sql(e)));
+        out
+    }
+
+    /// The plan as text for `--dry-run`: the statements and steps execution would run.
+    pub fn describe(&self, create_tables: bool, post_copy: bool) -> String {
+        let mut out = String::new();
+        if create_tables {
+            out.push_str("-- prepare target\n");
+            for sql in self.create_tables_sql() {
+                let _ = writeln!(out, "{sql};");
+            }
+        }
+        for wave in self.waves() {
+            let _ = writeln!(out, "-- wave {}", wave[0].wave);
+            for t in wave {
+                let select = t.source.select(None, None, Some(10_000));
+                let _ = writeln!(
+                    out,
+                    "--   {} -> {} ({} rows estimated)\n--     read:  {}\n--     write: delete key range, load, checkpoint; one transaction per chunk",
+                    t.label,
+                    t.mapping.target,
+                    t.estimated_rows.map_or_else(|| "?".into(), |r| r.to_string()),
+                    select.sql.trim()
+                );
+            }
+        }
+        for s in &self.skipped {
+            let _ = writeln!(out, "-- skipped {}: {}", s.table, s.reason);
+        }
+        if post_copy {
+            out.push_str("-- after the copy\n");
+            for sql in &self.post_copy {
+                let _ = writeln!(out, "{sql};");
+            }
+        }
+        out
+    }
+}
+
+fn action(a: crate::inventory::ReferentialAction) -> String {
+    a.to_string()
+}
+
+/// Secondary indexes then foreign keys, named so they are unique in a PostgreSQL schema
+/// (MySQL index names are per table; Sakila reuses `idx_fk_film_id` on two tables).
+fn post_copy_sql(
+    source: &Inventory,
+    tables: &[PlannedTable],
+    from: Engine,
+    to: Engine,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut fks = Vec::new();
+    for planned in tables {
+        let Some(table) = source
+            .tables
+            .iter()
+            .find(|t| t.name == planned.mapping.source)
+        else {
+            continue;
+        };
+        let target = quote::table(to, &planned.mapping.target);
+        let indexable = |col: &str| {
+            planned
+                .mapping
+                .columns
+                .iter()
+                .find(|c| c.name == col)
+                .is_some_and(|c| {
+                    from == to
+                        || !matches!(c.target, Logical::Text { max_len: None } | Logical::Bytes)
+                })
+        };
+        for index in &table.indexes {
+            if index.columns.iter().all(|c| indexable(c)) && !index.columns.is_empty() {
+                let mut name = format!("{}_{}", table.name.name, index.name);
+                name.truncate(60);
+                out.push(format!(
+                    "CREATE {}INDEX {} ON {target} ({})",
+                    if index.unique { "UNIQUE " } else { "" },
+                    quote::ident(to, &name),
+                    quote::columns(to, index.columns.iter().map(String::as_str))
+                ));
+            }
+        }
+        for fk in &table.foreign_keys {
+            let Some(parent) = tables.iter().find(|t| t.mapping.source == fk.references) else {
+                continue;
+            };
+            let name = fk
+                .name
+                .clone()
+                .unwrap_or_else(|| format!("{}_{}_fkey", table.name.name, fk.columns.join("_")));
+            let referenced = if fk.referenced_columns.is_empty() {
+                parent.mapping.key.clone()
+            } else {
+                fk.referenced_columns.clone()
+            };
+            fks.push(format!(
+                "ALTER TABLE {target} ADD CONSTRAINT {} FOREIGN KEY ({}) REFERENCES {} ({}) ON DELETE {} ON UPDATE {}",
+                quote::ident(to, &name),
+                quote::columns(to, fk.columns.iter().map(String::as_str)),
+                quote::table(to, &parent.mapping.target),
+                quote::columns(to, referenced.iter().map(String::as_str)),
+                action(fk.on_delete),
+                action(fk.on_update)
+            ));
+        }
+    }
+    if to != Engine::Sqlite {
+        out.extend(fks);
+    }
+    out
+}

@@ -1,0 +1,272 @@
+//! Copying one table: a reader task fetches the next chunk while the writer commits the
+//! previous one; the chunk size follows the target chunk time.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+use tokio::sync::mpsc;
+
+use super::checkpoint::{self, Checkpoint, KeyValue};
+use super::write::{write_chunk, Chunk};
+use super::{
+    BackfillError, BackfillEvent, BackfillOptions, Control, PlannedTable, RunLog, TableReport,
+};
+use crate::data::{read_rows, Cell};
+use crate::db::{Database, DbError};
+
+/// Next chunk size: scaled towards the target chunk time, at most doubling or halving per
+/// chunk so one slow commit (a checkpoint fsync, a lock) does not swing it wildly.
+fn next_chunk_size(current: usize, seconds: f64, options: &BackfillOptions) -> usize {
+    if seconds <= 0.0 {
+        return (current * 2).min(options.max_chunk_rows);
+    }
+    let ideal = current as f64 * options.target_chunk_seconds / seconds;
+    let bounded = ideal.clamp(current as f64 / 2.0, current as f64 * 2.0);
+    (bounded as usize).clamp(options.min_chunk_rows, options.max_chunk_rows)
+}
+
+struct ReadChunk {
+    rows: Vec<Vec<Cell>>,
+    bytes: u64,
+}
+
+pub(super) async fn copy(
+    source: &Database,
+    target: &Database,
+    planned: &PlannedTable,
+    options: &BackfillOptions,
+    control: &Control,
+    events: Option<mpsc::UnboundedSender<BackfillEvent>>,
+    log: &RunLog,
+) -> Result<TableReport, BackfillError> {
+    let label = planned.label.as_str();
+    let mut checkpoint = checkpoint::load(target, &options.run_id, label)
+        .await?
+        .unwrap_or_default();
+    let resumed_from = checkpoint.rows;
+    let started = Instant::now();
+    let mut report = TableReport {
+        source: label.to_owned(),
+        target: planned.mapping.target.to_string(),
+        wave: planned.wave,
+        rows: checkpoint.rows,
+        bytes: 0,
+        rejected: checkpoint.rejected,
+        chunks: 0,
+        seconds: 0.0,
+        rows_per_second: 0.0,
+        resumed_from,
+        done: checkpoint.done,
+    };
+    if checkpoint.done {
+        return Ok(report);
+    }
+    let emit = |event: BackfillEvent| {
+        if let Some(tx) = &events {
+            // A closed receiver means nobody watches progress any more; the copy goes on.
+            let _ = tx.send(event);
+        }
+    };
+    emit(BackfillEvent::TableStarted {
+        table: label.to_owned(),
+        estimated_rows: planned.estimated_rows,
+        resumed_rows: resumed_from,
+    });
+    log.record(&json!({"step": "table_start", "table": label, "resumed_rows": resumed_from}));
+
+    let start_after: Option<Vec<Cell>> = checkpoint
+        .last_key
+        .as_ref()
+        .map(|k| k.iter().map(Cell::from).collect());
+    let chunk_size = Arc::new(AtomicUsize::new(options.initial_chunk_rows.max(1)));
+    let (tx, mut rx) = mpsc::channel::<Result<ReadChunk, DbError>>(1);
+    let reader = {
+        let (source, spec, chunk_size) =
+            (source.clone(), planned.source.clone(), chunk_size.clone());
+        let mut after = start_after.clone();
+        tokio::spawn(async move {
+            loop {
+                let limit = chunk_size.load(Ordering::Relaxed);
+                let rows = read_rows(&source, &spec, after.as_deref(), None, Some(limit)).await;
+                let rows = match rows {
+                    Ok(rows) if rows.is_empty() => return,
+                    Ok(rows) => rows,
+                    Err(e) => {
+                        let _ = tx.send(Err(e)).await;
+                        return;
+                    }
+                };
+                after = rows.last().map(|r| spec.key_of(r));
+                let bytes = rows.iter().flatten().map(|c| c.byte_len() as u64).sum();
+                if tx.send(Ok(ReadChunk { rows, bytes })).await.is_err() {
+                    return;
+                }
+            }
+        })
+    };
+
+    let columns: Vec<String> = planned
+        .mapping
+        .columns
+        .iter()
+        .map(|c| c.name.clone())
+        .collect();
+    let key_columns = planned.target.key_columns();
+    let key_index = planned.target.key.clone();
+    let convert_key = |key: Vec<Cell>| -> Vec<Cell> {
+        key.into_iter()
+            .zip(&planned.source.key)
+            .map(|(cell, &i)| {
+                let c = &planned.mapping.columns[i];
+                cell.convert(&c.source, &c.target)
+            })
+            .collect()
+    };
+    let mut after_target = start_after.clone().map(&convert_key);
+    let attempt_started = Instant::now();
+    let mut copied_this_attempt = 0u64;
+    let result: Result<(), BackfillError> = async {
+        while let Some(read) = rx.recv().await {
+            let read = read?;
+            control.wait_if_paused().await;
+            let source_last = planned
+                .source
+                .key_of(read.rows.last().expect("chunks are not empty"));
+            let rows: Vec<Vec<Cell>> = read
+                .rows
+                .into_iter()
+                .map(|row| {
+                    row.into_iter()
+                        .zip(&planned.mapping.columns)
+                        .map(|(cell, c)| cell.convert(&c.source, &c.target))
+                        .collect()
+                })
+                .collect();
+            let n = rows.len() as u64;
+            let next = Checkpoint {
+                last_key: Some(source_last.iter().map(KeyValue::from).collect()),
+                rows: checkpoint.rows + n,
+                bytes: checkpoint.bytes + read.bytes,
+                chunks: checkpoint.chunks + 1,
+                rejected: checkpoint.rejected,
+                done: false,
+            };
+            let chunk = Chunk {
+                table: &planned.mapping.target,
+                label,
+                columns: &columns,
+                key_columns: &key_columns,
+                key_index: &key_index,
+                rows,
+                after: after_target.clone(),
+                abort_before_commit: options.abort_before_commit_of_chunk == Some(next.chunks),
+                checkpoint: next.clone(),
+                run_id: &options.run_id,
+                policy: options.reject_policy,
+            };
+            log.record(
+                &json!({"step": "chunk_begin", "table": label, "chunk": next.chunks, "rows": n}),
+            );
+            let t0 = Instant::now();
+            let refused = write_chunk(target, &chunk).await?;
+            let seconds = t0.elapsed().as_secs_f64();
+            after_target = Some(convert_key(source_last));
+            checkpoint = next;
+            checkpoint.rejected += refused.len() as u64;
+            checkpoint.rows -= refused.len() as u64;
+            copied_this_attempt += n;
+            report.chunks += 1;
+            report.bytes += read.bytes;
+            log.record(&json!({
+                "step": "chunk_commit", "table": label, "chunk": checkpoint.chunks, "rows": n,
+                "rejected": refused.len(), "seconds": seconds, "outcome": "committed"
+            }));
+            chunk_size.store(
+                next_chunk_size(n as usize, seconds, options),
+                Ordering::Relaxed,
+            );
+            let elapsed = attempt_started.elapsed().as_secs_f64();
+            let rate = copied_this_attempt as f64 / elapsed.max(1e-9);
+            emit(BackfillEvent::Chunk {
+                table: label.to_owned(),
+                rows: checkpoint.rows,
+                bytes: checkpoint.bytes,
+                rows_per_second: rate,
+                eta_seconds: planned
+                    .estimated_rows
+                    .map(|total| total.saturating_sub(checkpoint.rows) as f64 / rate.max(1e-9)),
+            });
+            if let Some(max) = options.max_rows_per_second {
+                let due = copied_this_attempt as f64 / max;
+                if due > elapsed {
+                    tokio::time::sleep(Duration::from_secs_f64(due - elapsed)).await;
+                }
+            }
+            if control.is_cancelled() {
+                return Ok(());
+            }
+        }
+        Ok(())
+    }
+    .await;
+    reader.abort();
+    result?;
+    if !control.is_cancelled() {
+        checkpoint.done = true;
+        mark_done(target, &options.run_id, label, &checkpoint).await?;
+        report.done = true;
+        emit(BackfillEvent::TableFinished {
+            table: label.to_owned(),
+            rows: checkpoint.rows,
+            rejected: checkpoint.rejected,
+        });
+    }
+    report.rows = checkpoint.rows;
+    report.rejected = checkpoint.rejected;
+    report.seconds = started.elapsed().as_secs_f64();
+    report.rows_per_second = copied_this_attempt as f64 / report.seconds.max(1e-9);
+    log.record(&json!({
+        "step": "table_end", "table": label, "rows": report.rows, "rejected": report.rejected,
+        "seconds": report.seconds, "outcome": if report.done { "done" } else { "cancelled" }
+    }));
+    Ok(report)
+}
+
+async fn mark_done(
+    db: &Database,
+    run_id: &str,
+    label: &str,
+    checkpoint: &Checkpoint,
+) -> Result<(), DbError> {
+    let sql = checkpoint::upsert_sql(db.engine);
+    let state = serde_json::to_string(checkpoint).expect("checkpoint serialises");
+    let err = |e| db.query_error(format!("finishing {label}"), e);
+    match &db.pool {
+        crate::db::Pool::Postgres(p) => sqlx::query(&sql)
+            .bind(run_id)
+            .bind(label)
+            .bind(state)
+            .execute(p)
+            .await
+            .map(|_| ())
+            .map_err(err),
+        crate::db::Pool::Mysql(p) => sqlx::query(&sql)
+            .bind(run_id)
+            .bind(label)
+            .bind(state)
+            .execute(p)
+            .await
+            .map(|_| ())
+            .map_err(err),
+        crate::db::Pool::Sqlite(p) => sqlx::query(&sql)
+            .bind(run_id)
+            .bind(label)
+            .bind(state)
+            .execute(p)
+            .await
+            .map(|_| ())
+            .map_err(err),
+    }
+}

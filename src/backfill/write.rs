@@ -1,0 +1,371 @@
+//! Writing one chunk into the target, idempotently: in one transaction, delete the chunk's key
+//! range, load its rows (PostgreSQL `COPY … FROM STDIN`; multi-row `INSERT` elsewhere), keep
+//! the rows the target refuses, and record the checkpoint.
+//!
+//! A refused load is bisected under savepoints until each refused row is isolated (pgloader
+//! retries batch by batch the same way), so one bad row costs O(log n) extra loads and every
+//! good row of the chunk still lands.
+
+use sqlx::{Acquire, Executor};
+
+use super::checkpoint::{self, key_json, Checkpoint, KeyValue};
+use crate::data::keyset::{self, KeyColumn};
+use crate::data::read::bind_all;
+use crate::data::Cell;
+use crate::db::{quote, Database, DbError, Pool};
+use crate::import::Engine;
+use crate::inventory::QualifiedName;
+
+/// What to do with a row the target refuses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RejectPolicy {
+    /// Keep the row in the reject table with the reason, and go on.
+    #[default]
+    SkipAndRecord,
+    /// Stop the backfill at the first refused row.
+    Stop,
+}
+
+/// A chunk ready to write: rows already converted to the target's types.
+#[derive(Debug)]
+pub struct Chunk<'a> {
+    /// Target table.
+    pub table: &'a QualifiedName,
+    /// Label under which checkpoints and rejects are stored.
+    pub label: &'a str,
+    /// Target column names in row order.
+    pub columns: &'a [String],
+    /// Target key columns.
+    pub key_columns: &'a [KeyColumn],
+    /// Index of each key column in a row.
+    pub key_index: &'a [usize],
+    /// Rows, converted.
+    pub rows: Vec<Vec<Cell>>,
+    /// Key after which this chunk starts (exclusive); `None` for the first chunk.
+    pub after: Option<Vec<Cell>>,
+    /// Checkpoint to commit with the chunk (its `last_key` is this chunk's last key).
+    pub checkpoint: Checkpoint,
+    /// Run id.
+    pub run_id: &'a str,
+    /// Reject policy.
+    pub policy: RejectPolicy,
+    /// Drill: abort the process after writing, before committing (tests "killed between
+    /// writing a chunk and committing its checkpoint").
+    pub abort_before_commit: bool,
+}
+
+/// A refused row.
+#[derive(Debug, Clone)]
+pub struct Refused {
+    /// Row index within the chunk.
+    pub index: usize,
+    /// Why.
+    pub reason: String,
+}
+
+/// Why a chunk could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    /// The database failed outside row-level refusals.
+    #[error(transparent)]
+    Db(#[from] DbError),
+    /// A row was refused under [`RejectPolicy::Stop`].
+    #[error("{table}: row with key {key} refused: {reason}")]
+    Refused {
+        /// Table.
+        table: String,
+        /// Key (JSON).
+        key: String,
+        /// Target's reason.
+        reason: String,
+    },
+}
+
+impl Chunk<'_> {
+    fn last_key(&self) -> Vec<Cell> {
+        self.rows
+            .last()
+            .map(|r| self.key_index.iter().map(|&i| r[i].clone()).collect())
+            .unwrap_or_default()
+    }
+
+    fn key_of(&self, row: usize) -> Vec<Cell> {
+        self.key_index
+            .iter()
+            .map(|&i| self.rows[row][i].clone())
+            .collect()
+    }
+
+    fn row_json(&self, row: usize) -> String {
+        serde_json::to_string(
+            &self.rows[row]
+                .iter()
+                .map(KeyValue::from)
+                .collect::<Vec<_>>(),
+        )
+        .expect("rows serialise")
+    }
+}
+
+/// The MySQL and SQLite path: same protocol as PostgreSQL with multi-row INSERTs.
+macro_rules! write_generic {
+    ($db:expr, $pool:expr, $chunk:expr) => {{
+        let (db, chunk) = ($db, $chunk);
+        let engine = db.engine;
+        let ctx = |what: &str| format!("{what} {}", chunk.table);
+        let err = |what: &'static str| move |e| WriteError::Db(db.query_error(ctx(what), e));
+        let mut conn = $pool.acquire().await.map_err(err("connecting to write"))?;
+        let mut tx = conn.begin().await.map_err(err("starting a chunk of"))?;
+        let delete = delete_range(engine, chunk);
+        bind_all!(sqlx::query(&delete.sql), &delete.binds)
+            .execute(&mut *tx)
+            .await
+            .map_err(err("clearing the chunk range of"))?;
+        let batch = insert_batch_rows(engine, chunk.columns.len());
+        let mut refused = Vec::new();
+        let mut pending: Vec<(usize, usize)> = (0..chunk.rows.len())
+            .step_by(batch)
+            .map(|lo| (lo, (lo + batch).min(chunk.rows.len())))
+            .rev()
+            .collect();
+        while let Some((lo, hi)) = pending.pop() {
+            if lo == hi {
+                continue;
+            }
+            tx.execute("SAVEPOINT ms_load")
+                .await
+                .map_err(err("loading"))?;
+            let sql = insert_sql(engine, chunk, hi - lo);
+            let cells: Vec<Cell> = chunk.rows[lo..hi].iter().flatten().cloned().collect();
+            match bind_all!(sqlx::query(&sql), &cells).execute(&mut *tx).await {
+                Ok(_) => {
+                    tx.execute("RELEASE SAVEPOINT ms_load")
+                        .await
+                        .map_err(err("loading"))?;
+                }
+                Err(e) => {
+                    tx.execute("ROLLBACK TO SAVEPOINT ms_load")
+                        .await
+                        .map_err(err("loading"))?;
+                    if hi - lo == 1 {
+                        let r = Refused {
+                            index: lo,
+                            reason: reason(&e),
+                        };
+                        if chunk.policy == RejectPolicy::Stop {
+                            return Err(refused_error(chunk, &r));
+                        }
+                        refused.push(r);
+                    } else {
+                        let mid = lo + (hi - lo) / 2;
+                        pending.push((mid, hi));
+                        pending.push((lo, mid));
+                    }
+                }
+            }
+        }
+        let mut checkpoint = chunk.checkpoint.clone();
+        checkpoint.rejected += refused.len() as u64;
+        checkpoint.rows -= refused.len() as u64;
+        let reject_sql = checkpoint::reject_sql(engine);
+        for r in &refused {
+            sqlx::query(&reject_sql)
+                .bind(chunk.run_id)
+                .bind(chunk.label)
+                .bind(key_json(&chunk.key_of(r.index)))
+                .bind(&r.reason)
+                .bind(chunk.row_json(r.index))
+                .execute(&mut *tx)
+                .await
+                .map_err(err("keeping rejected rows of"))?;
+        }
+        sqlx::query(&checkpoint::upsert_sql(engine))
+            .bind(chunk.run_id)
+            .bind(chunk.label)
+            .bind(serde_json::to_string(&checkpoint).expect("checkpoint serialises"))
+            .execute(&mut *tx)
+            .await
+            .map_err(err("recording the checkpoint of"))?;
+        if chunk.abort_before_commit {
+            std::process::abort();
+        }
+        tx.commit().await.map_err(err("committing a chunk of"))?;
+        Ok(refused)
+    }};
+}
+
+/// Writes `chunk` into `db` and commits it with its checkpoint. Returns the refused rows.
+///
+/// # Errors
+/// [`WriteError`]; the transaction is then rolled back and the previous checkpoint stands.
+pub async fn write_chunk(db: &Database, chunk: &Chunk<'_>) -> Result<Vec<Refused>, WriteError> {
+    match &db.pool {
+        Pool::Postgres(pool) => write_pg(db, pool, chunk).await,
+        Pool::Mysql(pool) => write_generic!(db, pool, chunk),
+        Pool::Sqlite(pool) => write_generic!(db, pool, chunk),
+    }
+}
+
+fn delete_range(engine: Engine, chunk: &Chunk<'_>) -> keyset::Fragment {
+    let last = chunk.last_key();
+    let range = keyset::range(
+        engine,
+        chunk.key_columns,
+        chunk.after.as_deref(),
+        Some(&last),
+        1,
+    );
+    keyset::Fragment {
+        sql: format!(
+            "DELETE FROM {} {}",
+            quote::table(engine, chunk.table),
+            range.sql
+        ),
+        binds: range.binds,
+    }
+}
+
+fn refused_error(chunk: &Chunk<'_>, refused: &Refused) -> WriteError {
+    WriteError::Refused {
+        table: chunk.table.to_string(),
+        key: key_json(&chunk.key_of(refused.index)),
+        reason: refused.reason.clone(),
+    }
+}
+
+fn copy_lines(chunk: &Chunk<'_>) -> (Vec<u8>, Vec<usize>) {
+    let mut buf = Vec::with_capacity(chunk.rows.len() * 64);
+    let mut ends = Vec::with_capacity(chunk.rows.len());
+    for row in &chunk.rows {
+        for (i, cell) in row.iter().enumerate() {
+            if i > 0 {
+                buf.push(b'\t');
+            }
+            cell.write_copy_text(&mut buf);
+        }
+        buf.push(b'\n');
+        ends.push(buf.len());
+    }
+    (buf, ends)
+}
+
+async fn write_pg(
+    db: &Database,
+    pool: &sqlx::PgPool,
+    chunk: &Chunk<'_>,
+) -> Result<Vec<Refused>, WriteError> {
+    let ctx = |what: &str| format!("{what} {}", chunk.table);
+    let err = |what: &'static str| move |e| WriteError::Db(db.query_error(ctx(what), e));
+    let mut tx = pool.begin().await.map_err(err("starting a chunk of"))?;
+    let delete = delete_range(Engine::Postgres, chunk);
+    bind_all!(sqlx::query(&delete.sql), &delete.binds)
+        .execute(&mut *tx)
+        .await
+        .map_err(err("clearing the chunk range of"))?;
+    let copy_sql = format!(
+        "COPY {} ({}) FROM STDIN",
+        quote::table(Engine::Postgres, chunk.table),
+        quote::columns(Engine::Postgres, chunk.columns.iter().map(String::as_str))
+    );
+    let (buf, ends) = copy_lines(chunk);
+    let start_of = |i: usize| if i == 0 { 0 } else { ends[i - 1] };
+    let mut refused = Vec::new();
+    // Ranges of rows to load, smallest index first; a refused range is split in two.
+    let mut pending = vec![(0usize, chunk.rows.len())];
+    while let Some((lo, hi)) = pending.pop() {
+        if lo == hi {
+            continue;
+        }
+        tx.execute("SAVEPOINT ms_load")
+            .await
+            .map_err(err("loading"))?;
+        let attempt = async {
+            let mut copy = tx.copy_in_raw(&copy_sql).await?;
+            copy.send(&buf[start_of(lo)..ends[hi - 1]]).await?;
+            copy.finish().await
+        }
+        .await;
+        match attempt {
+            Ok(_) => {
+                tx.execute("RELEASE SAVEPOINT ms_load")
+                    .await
+                    .map_err(err("loading"))?;
+            }
+            Err(e) => {
+                tx.execute("ROLLBACK TO SAVEPOINT ms_load")
+                    .await
+                    .map_err(err("loading"))?;
+                if hi - lo == 1 {
+                    let r = Refused {
+                        index: lo,
+                        reason: reason(&e),
+                    };
+                    if chunk.policy == RejectPolicy::Stop {
+                        return Err(refused_error(chunk, &r));
+                    }
+                    refused.push(r);
+                } else {
+                    let mid = lo + (hi - lo) / 2;
+                    pending.push((mid, hi));
+                    pending.push((lo, mid));
+                }
+            }
+        }
+    }
+    let mut checkpoint = chunk.checkpoint.clone();
+    checkpoint.rejected += refused.len() as u64;
+    checkpoint.rows -= refused.len() as u64;
+    let reject_sql = checkpoint::reject_sql(Engine::Postgres);
+    for r in &refused {
+        sqlx::query(&reject_sql)
+            .bind(chunk.run_id)
+            .bind(chunk.label)
+            .bind(key_json(&chunk.key_of(r.index)))
+            .bind(&r.reason)
+            .bind(chunk.row_json(r.index))
+            .execute(&mut *tx)
+            .await
+            .map_err(err("keeping rejected rows of"))?;
+    }
+    sqlx::query(&checkpoint::upsert_sql(Engine::Postgres))
+        .bind(chunk.run_id)
+        .bind(chunk.label)
+        .bind(serde_json::to_string(&checkpoint).expect("checkpoint serialises"))
+        .execute(&mut *tx)
+        .await
+        .map_err(err("recording the checkpoint of"))?;
+    if chunk.abort_before_commit {
+        std::process::abort();
+    }
+    tx.commit().await.map_err(err("committing a chunk of"))?;
+    Ok(refused)
+}
+
+/// The database's own words for a refusal, without driver framing.
+fn reason(error: &sqlx::Error) -> String {
+    match error {
+        sqlx::Error::Database(e) => e.message().to_owned(),
+        other => other.to_string(),
+    }
+}
+
+/// Rows per multi-row INSERT, under MySQL's 65,535 and SQLite's 32,766 placeholder limits.
+fn insert_batch_rows(engine: Engine, columns: usize) -> usize {
+    let limit = if engine == Engine::Mysql {
+        65_535
+    } else {
+        32_766
+    };
+    (limit / columns.max(1)).clamp(1, 1000)
+}
+
+fn insert_sql(engine: Engine, chunk: &Chunk<'_>, rows: usize) -> String {
+    let one = format!("({})", vec!["?"; chunk.columns.len()].join(", "));
+    format!(
+        "INSERT INTO {} ({}) VALUES {}",
+        quote::table(engine, chunk.table),
+        quote::columns(engine, chunk.columns.iter().map(String::as_str)),
+        vec![one; rows].join(", ")
+    )
+}

@@ -1,0 +1,292 @@
+//! `migration-studio backfill`: copy a live source into a rehearsal target, resumably.
+
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::path::PathBuf;
+use std::time::Instant;
+
+use clap::{Args, ValueEnum};
+use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
+
+use migration_studio::backfill::{
+    self, checkpoint, BackfillEvent, BackfillOptions, BackfillPlan, Control, RejectPolicy, RunLog,
+};
+use migration_studio::db::{self, guard, Access, Database};
+use migration_studio::import::live::import_live;
+use migration_studio::project::Project;
+
+use super::BoxError;
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum OnReject {
+    /// Keep refused rows (reject table and file) and go on.
+    Skip,
+    /// Stop at the first refused row.
+    Stop,
+}
+
+/// Arguments of `backfill`.
+#[derive(Debug, Args)]
+pub struct BackfillArgs {
+    /// Project folder (its run folder keeps the log, report and reject files).
+    #[arg(default_value = ".")]
+    project: PathBuf,
+    /// Source URL (read-only). Prefer the environment variable: a URL on the command line is
+    /// visible to other users of the machine.
+    #[arg(long, env = "MIGRATION_STUDIO_SOURCE_URL", hide_env_values = true)]
+    source_url: String,
+    /// Target URL: a rehearsal target.
+    #[arg(long, env = "MIGRATION_STUDIO_TARGET_URL", hide_env_values = true)]
+    target_url: String,
+    /// Source schemas (PostgreSQL) or databases (MySQL) to read; default: the URL's.
+    #[arg(long, value_delimiter = ',')]
+    source_schema: Vec<String>,
+    /// Target schema (default: the source schema for the same engine, else the target's own).
+    #[arg(long)]
+    target_schema: Option<String>,
+    /// Only these tables (bare or qualified names).
+    #[arg(long, value_delimiter = ',')]
+    tables: Vec<String>,
+    /// Run id; the same id resumes (default: derived from the two URLs).
+    #[arg(long)]
+    run_id: Option<String>,
+    /// Rows in the first chunk.
+    #[arg(long, default_value_t = 10_000)]
+    chunk_rows: usize,
+    /// Target seconds per chunk.
+    #[arg(long, default_value_t = 0.5)]
+    chunk_seconds: f64,
+    /// Maximum rows per second per table.
+    #[arg(long)]
+    max_rate: Option<f64>,
+    /// Tables of one wave copied at once.
+    #[arg(long, default_value_t = 2)]
+    parallel: usize,
+    /// What to do with rows the target refuses.
+    #[arg(long, value_enum, default_value = "skip")]
+    on_reject: OnReject,
+    /// Create the target tables (default mapping) before the copy.
+    #[arg(long)]
+    create_tables: bool,
+    /// Create secondary indexes and foreign keys after the copy, as a timed step.
+    #[arg(long)]
+    post_copy: bool,
+    /// Mark the target as a rehearsal target first (only for a database you know is not
+    /// production).
+    #[arg(long)]
+    mark_rehearsal_target: bool,
+    /// Forget this run's checkpoints and start over.
+    #[arg(long)]
+    restart: bool,
+    /// Print the statements and steps, run nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Print the report as JSON.
+    #[arg(long)]
+    json: bool,
+    /// Drill: abort after writing chunk N of a table, before committing it.
+    #[arg(long, hide = true)]
+    drill_abort_before_commit: Option<u64>,
+}
+
+fn default_run_id(source: &Database, target: &Database) -> String {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    source.display.hash(&mut h);
+    target.display.hash(&mut h);
+    format!("bf-{:016x}", h.finish())
+}
+
+async fn execute_all(db: &Database, statements: &[String]) -> Result<(), BoxError> {
+    for sql in statements {
+        let result = match &db.pool {
+            db::Pool::Postgres(p) => sqlx::query(sql).execute(p).await.map(|_| ()),
+            db::Pool::Mysql(p) => sqlx::query(sql).execute(p).await.map(|_| ()),
+            db::Pool::Sqlite(p) => sqlx::query(sql).execute(p).await.map(|_| ()),
+        };
+        result.map_err(|e| {
+            db.query_error(
+                format!("running `{}`", sql.lines().next().unwrap_or(sql)),
+                e,
+            )
+        })?;
+    }
+    Ok(())
+}
+
+/// Runs `backfill`.
+pub async fn backfill(args: BackfillArgs) -> Result<(), BoxError> {
+    let project = Project::open(&args.project)?;
+    let parallel = args.parallel.max(1) as u32;
+    let source = db::connect(&args.source_url, Access::ReadOnly, parallel + 1).await?;
+    let target = db::connect(&args.target_url, Access::ReadWrite, parallel + 1).await?;
+    let schemas = if args.source_schema.is_empty() {
+        source.default_schema.iter().cloned().collect()
+    } else {
+        args.source_schema.clone()
+    };
+    let inventory = import_live(source.engine, &args.source_url, &schemas).await?;
+    let plan = BackfillPlan::new(
+        &inventory,
+        source.engine,
+        target.engine,
+        args.target_schema
+            .as_deref()
+            .or(target.default_schema.as_deref())
+            .filter(|_| source.engine != target.engine),
+        &args.tables,
+    );
+    if args.dry_run {
+        print!("{}", plan.describe(args.create_tables, args.post_copy));
+        return Ok(());
+    }
+    if args.mark_rehearsal_target {
+        guard::mark_rehearsal_target(&target, "marked with --mark-rehearsal-target").await?;
+    }
+    guard::ensure_rehearsal_target(&target).await?;
+    let run_id = args
+        .run_id
+        .clone()
+        .unwrap_or_else(|| default_run_id(&source, &target));
+    let run_dir = project
+        .root()
+        .join(".migration-studio")
+        .join("runs")
+        .join(&run_id);
+    let log = RunLog::open(&run_dir.join("backfill.log.jsonl"))?;
+    if args.create_tables {
+        execute_all(&target, &plan.create_tables_sql()).await?;
+    }
+    let options = BackfillOptions {
+        run_id: run_id.clone(),
+        initial_chunk_rows: args.chunk_rows,
+        target_chunk_seconds: args.chunk_seconds,
+        max_rows_per_second: args.max_rate,
+        parallel_tables: args.parallel.max(1),
+        reject_policy: match args.on_reject {
+            OnReject::Skip => RejectPolicy::SkipAndRecord,
+            OnReject::Stop => RejectPolicy::Stop,
+        },
+        restart: args.restart,
+        abort_before_commit_of_chunk: args.drill_abort_before_commit,
+        ..BackfillOptions::default()
+    };
+    let control = Control::default();
+    {
+        let control = control.clone();
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                eprintln!("stopping after the current chunk; run the same command to resume");
+                control.cancel();
+            }
+        });
+    }
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let bars = tokio::spawn(show_progress(rx, args.json));
+    let report = backfill::run(&source, &target, &plan, &options, &control, Some(tx), &log).await;
+    let _ = bars.await;
+    let report = report?;
+    let post_copy_seconds = if args.post_copy && !report.cancelled {
+        let t0 = Instant::now();
+        execute_all(&target, &plan.post_copy).await?;
+        Some(t0.elapsed().as_secs_f64())
+    } else {
+        None
+    };
+    std::fs::create_dir_all(run_dir.join("rejects"))?;
+    for table in report.tables.iter().filter(|t| t.rejected > 0) {
+        let rejects = checkpoint::rejects(&target, &run_id, &table.source).await?;
+        let lines: Vec<String> = rejects
+            .iter()
+            .map(|r| serde_json::to_string(r).expect("rejects serialise"))
+            .collect();
+        std::fs::write(
+            run_dir
+                .join("rejects")
+                .join(format!("{}.jsonl", table.source)),
+            lines.join("\n") + "\n",
+        )?;
+    }
+    std::fs::write(
+        run_dir.join("backfill-report.json"),
+        serde_json::to_string_pretty(&report)?,
+    )?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        println!(
+            "{:<36} {:>5} {:>10} {:>9} {:>8} {:>10}",
+            "table", "wave", "rows", "rejected", "seconds", "rows/s"
+        );
+        for t in &report.tables {
+            println!(
+                "{:<36} {:>5} {:>10} {:>9} {:>8.2} {:>10.0}",
+                t.source, t.wave, t.rows, t.rejected, t.seconds, t.rows_per_second
+            );
+        }
+        for s in &report.skipped {
+            println!("skipped {}: {}", s.table, s.reason);
+        }
+        println!(
+            "{} rows in {:.2} s, {} rejected (kept in {}){}",
+            report.rows(),
+            report.seconds,
+            report.rejected(),
+            run_dir.join("rejects").display(),
+            post_copy_seconds
+                .map_or_else(String::new, |s| format!("; indexes and FKs in {s:.2} s"))
+        );
+        if report.cancelled {
+            println!("cancelled: run the same command to resume (run id {run_id})");
+        }
+    }
+    source.close().await;
+    target.close().await;
+    if report.cancelled {
+        return Err("backfill cancelled before the end".into());
+    }
+    Ok(())
+}
+
+async fn show_progress(mut rx: tokio::sync::mpsc::UnboundedReceiver<BackfillEvent>, quiet: bool) {
+    let multi = MultiProgress::new();
+    if quiet || !std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        multi.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
+    let style = ProgressStyle::with_template(
+        "{prefix:<32} [{bar:30}] {pos:>9}/{len:9} rows {per_sec:>12} eta {eta}",
+    )
+    .expect("valid template")
+    .progress_chars("=> ");
+    let mut bars: HashMap<String, ProgressBar> = HashMap::new();
+    while let Some(event) = rx.recv().await {
+        match event {
+            BackfillEvent::TableStarted {
+                table,
+                estimated_rows,
+                resumed_rows,
+            } => {
+                let bar = multi.add(ProgressBar::new(
+                    estimated_rows.unwrap_or(0).max(resumed_rows),
+                ));
+                bar.set_style(style.clone());
+                bar.set_prefix(table.clone());
+                bar.set_position(resumed_rows);
+                bars.insert(table, bar);
+            }
+            BackfillEvent::Chunk { table, rows, .. } => {
+                if let Some(bar) = bars.get(&table) {
+                    if rows > bar.length().unwrap_or(0) {
+                        bar.set_length(rows);
+                    }
+                    bar.set_position(rows);
+                }
+            }
+            BackfillEvent::TableFinished { table, rows, .. } => {
+                if let Some(bar) = bars.get(&table) {
+                    bar.set_length(rows);
+                    bar.finish();
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,265 @@
+//! Source → target mapping. Until mapping specs exist, every engine pair has a default mapping:
+//! same table and column names, each column's type mapped by meaning ([`Logical`]), as
+//! pgloader's default MySQL → PostgreSQL casting rules do (`TINYINT(1)` → boolean, unsigned
+//! integers widened, `YEAR` → smallint, zero dates → NULL, BLOB → bytea). ENUM and SET become
+//! text (pgloader creates enum types; text keeps every label and needs no type management).
+//! Same-engine migrations keep declared types verbatim.
+
+use crate::data::{Logical, TableSpec};
+use crate::db::quote;
+use crate::import::Engine;
+use crate::inventory::{QualifiedName, Table};
+
+/// One mapped column.
+#[derive(Debug, Clone)]
+pub struct ColumnMapping {
+    /// Source column name (the target column has the same name).
+    pub name: String,
+    /// Source meaning.
+    pub source: Logical,
+    /// Target declared type.
+    pub target_type: String,
+    /// Target meaning.
+    pub target: Logical,
+    /// Whether the target column is NOT NULL.
+    pub not_null: bool,
+}
+
+/// One mapped table.
+#[derive(Debug, Clone)]
+pub struct TableMapping {
+    /// Source table.
+    pub source: QualifiedName,
+    /// Target table.
+    pub target: QualifiedName,
+    /// Columns in source order.
+    pub columns: Vec<ColumnMapping>,
+    /// Primary key columns.
+    pub key: Vec<String>,
+}
+
+/// The default target type for a source column.
+pub fn default_type(source: Engine, target: Engine, declared: &str, logical: &Logical) -> String {
+    if source == target {
+        return declared.to_owned();
+    }
+    match target {
+        Engine::Postgres => to_postgres(logical, declared),
+        Engine::Mysql => to_mysql(logical),
+        Engine::Sqlite => to_sqlite(logical),
+    }
+}
+
+fn to_postgres(logical: &Logical, declared: &str) -> String {
+    match logical {
+        Logical::Int { bits: 8, .. }
+        | Logical::Int {
+            bits: 16,
+            unsigned: false,
+        } => "smallint".into(),
+        Logical::Int {
+            bits: 16,
+            unsigned: true,
+        }
+        | Logical::Int { bits: 24, .. } => "integer".into(),
+        Logical::Int {
+            bits: 32,
+            unsigned: false,
+        } => "integer".into(),
+        Logical::Int {
+            bits: 32,
+            unsigned: true,
+        } => "bigint".into(),
+        Logical::Int { unsigned: true, .. } => "numeric(20)".into(),
+        Logical::Int { .. } => "bigint".into(),
+        Logical::Bool => "boolean".into(),
+        Logical::Decimal {
+            precision: Some(p),
+            scale,
+        } => format!("numeric({p},{})", scale.unwrap_or(0)),
+        Logical::Decimal { .. } => "numeric".into(),
+        Logical::Float { bits: 32 } => "real".into(),
+        Logical::Float { .. } => "double precision".into(),
+        Logical::Text { max_len: Some(n) } if declared.to_ascii_lowercase().starts_with("char") => {
+            format!("char({n})")
+        }
+        Logical::Text { max_len: Some(n) } => format!("varchar({n})"),
+        Logical::Text { max_len: None } | Logical::Enum(_) | Logical::Set(_) => "text".into(),
+        Logical::Bytes => "bytea".into(),
+        Logical::Date => "date".into(),
+        Logical::Time => "time".into(),
+        Logical::Timestamp { tz: false } => "timestamp".into(),
+        Logical::Timestamp { tz: true } => "timestamptz".into(),
+        Logical::Year => "smallint".into(),
+        Logical::Json => "json".into(),
+        Logical::Uuid => "uuid".into(),
+        Logical::Other(_) => "bytea".into(),
+    }
+}
+
+fn to_mysql(logical: &Logical) -> String {
+    match logical {
+        Logical::Int { bits: 8, unsigned } => {
+            format!("tinyint{}", if *unsigned { " unsigned" } else { "" })
+        }
+        Logical::Int { bits: 16, unsigned } => {
+            format!("smallint{}", if *unsigned { " unsigned" } else { "" })
+        }
+        Logical::Int {
+            bits: 24 | 32,
+            unsigned,
+        } => format!("int{}", if *unsigned { " unsigned" } else { "" }),
+        Logical::Int { unsigned, .. } => {
+            format!("bigint{}", if *unsigned { " unsigned" } else { "" })
+        }
+        Logical::Bool => "tinyint(1)".into(),
+        Logical::Decimal {
+            precision: Some(p),
+            scale,
+        } => format!("decimal({p},{})", scale.unwrap_or(0)),
+        Logical::Decimal { .. } => "decimal(65,30)".into(),
+        Logical::Float { bits: 32 } => "float".into(),
+        Logical::Float { .. } => "double".into(),
+        Logical::Text { max_len: Some(n) } if *n <= 16_383 => format!("varchar({n})"),
+        Logical::Text { .. } | Logical::Enum(_) | Logical::Set(_) | Logical::Other(_) => {
+            "longtext".into()
+        }
+        Logical::Bytes => "longblob".into(),
+        Logical::Date => "date".into(),
+        Logical::Time => "time(6)".into(),
+        Logical::Timestamp { .. } => "datetime(6)".into(),
+        Logical::Year => "year".into(),
+        Logical::Json => "json".into(),
+        Logical::Uuid => "char(36)".into(),
+    }
+}
+
+fn to_sqlite(logical: &Logical) -> String {
+    match logical {
+        Logical::Int { .. } | Logical::Bool | Logical::Year => "INTEGER".into(),
+        Logical::Float { .. } => "REAL".into(),
+        Logical::Decimal { .. } => "NUMERIC".into(),
+        Logical::Bytes => "BLOB".into(),
+        _ => "TEXT".into(),
+    }
+}
+
+impl TableMapping {
+    /// The default mapping of `table` (read from the source catalog) into `target_schema` of a
+    /// `target` engine database.
+    pub fn default_for(
+        source: Engine,
+        target: Engine,
+        table: &Table,
+        target_schema: Option<&str>,
+    ) -> Self {
+        let columns = table
+            .columns
+            .iter()
+            .map(|c| {
+                let logical = Logical::of(source, &c.data_type);
+                let target_type = default_type(source, target, &c.data_type, &logical);
+                ColumnMapping {
+                    name: c.name.clone(),
+                    target: Logical::of(target, &target_type),
+                    source: logical,
+                    target_type,
+                    not_null: !c.nullable,
+                }
+            })
+            .collect();
+        Self {
+            source: table.name.clone(),
+            target: QualifiedName {
+                schema: match target {
+                    Engine::Sqlite => None,
+                    _ => target_schema
+                        .map(str::to_owned)
+                        .or_else(|| table.name.schema.clone()),
+                },
+                name: table.name.name.clone(),
+            },
+            columns,
+            key: table.primary_key.clone(),
+        }
+    }
+
+    /// `CREATE TABLE IF NOT EXISTS` for the target, with the primary key and NOT NULL, without
+    /// foreign keys or secondary indexes (they are created after the backfill).
+    pub fn create_table_sql(&self, target: Engine) -> String {
+        let mut lines: Vec<String> = self
+            .columns
+            .iter()
+            .map(|c| {
+                format!(
+                    "  {} {}{}",
+                    quote::ident(target, &c.name),
+                    c.target_type,
+                    if c.not_null { " NOT NULL" } else { "" }
+                )
+            })
+            .collect();
+        if !self.key.is_empty() {
+            lines.push(format!(
+                "  PRIMARY KEY ({})",
+                quote::columns(target, self.key.iter().map(String::as_str))
+            ));
+        }
+        format!(
+            "CREATE TABLE IF NOT EXISTS {} (\n{}\n)",
+            quote::table(target, &self.target),
+            lines.join(",\n")
+        )
+    }
+
+    /// The target table as an inventory table, to build the target's [`TableSpec`].
+    pub fn target_table(&self) -> Table {
+        let mut table = Table::new(self.target.clone());
+        table.columns = self
+            .columns
+            .iter()
+            .map(|c| crate::inventory::Column {
+                name: c.name.clone(),
+                data_type: c.target_type.clone(),
+                nullable: !c.not_null,
+            })
+            .collect();
+        table.primary_key = self.key.clone();
+        table
+    }
+
+    /// Read plan of the target table.
+    ///
+    /// # Errors
+    /// [`crate::data::SpecError`] when the table has no primary key.
+    pub fn target_spec(&self, target: Engine) -> Result<TableSpec, crate::data::SpecError> {
+        TableSpec::new(target, &self.target_table())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mysql_to_postgres_defaults_follow_pgloader() {
+        let m = |d: &str| {
+            default_type(
+                Engine::Mysql,
+                Engine::Postgres,
+                d,
+                &Logical::of(Engine::Mysql, d),
+            )
+        };
+        assert_eq!(m("tinyint(1)"), "boolean");
+        assert_eq!(m("smallint(5) unsigned"), "integer");
+        assert_eq!(m("int(10) unsigned"), "bigint");
+        assert_eq!(m("bigint(20) unsigned"), "numeric(20)");
+        assert_eq!(m("year(4)"), "smallint");
+        assert_eq!(m("enum('G','PG')"), "text");
+        assert_eq!(m("decimal(5,2)"), "numeric(5,2)");
+        assert_eq!(m("blob"), "bytea");
+        assert_eq!(m("timestamp"), "timestamptz");
+        assert_eq!(m("char(3)"), "char(3)");
+    }
+}

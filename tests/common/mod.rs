@@ -124,3 +124,90 @@ impl Drop for ScratchPg {
             .output();
     }
 }
+
+/// Runs the `mariadb` client against the local server as root, failing the test on error.
+pub fn mariadb(database: &str, args: &[&str], stdin: Option<&str>) -> String {
+    let mut command = Command::new("mariadb");
+    command
+        .args(["-h", "127.0.0.1", "-u", "root", "--batch", "--skip-column-names"])
+        .args(args)
+        .arg(database)
+        .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = command.spawn().expect("mariadb runs");
+    if let Some(input) = stdin {
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .expect("stdin piped")
+            .write_all(input.as_bytes())
+            .expect("write to mariadb");
+    }
+    let output = child.wait_with_output().expect("mariadb finishes");
+    assert!(
+        output.status.success(),
+        "mariadb failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// A MariaDB database created for one test and dropped when dropped.
+pub struct ScratchMaria {
+    /// Database name.
+    pub name: String,
+}
+
+impl ScratchMaria {
+    /// Creates `ms_test_<label>_<pid>`.
+    pub fn new(label: &str) -> Self {
+        let name = format!("ms_test_{label}_{}", std::process::id());
+        mariadb(
+            "mysql",
+            &["-e", &format!("DROP DATABASE IF EXISTS `{name}`; CREATE DATABASE `{name}`")],
+            None,
+        );
+        Self { name }
+    }
+
+    /// `mysql://root@127.0.0.1:3306/<name>`.
+    pub fn url(&self) -> String {
+        format!("mysql://root@127.0.0.1:3306/{}", self.name)
+    }
+}
+
+impl Drop for ScratchMaria {
+    fn drop(&mut self) {
+        let _ = Command::new("mariadb")
+            .args(["-h", "127.0.0.1", "-u", "root", "-e"])
+            .arg(format!("DROP DATABASE IF EXISTS `{}`", self.name))
+            .output();
+    }
+}
+
+impl ScratchPg {
+    /// `postgres://postgres@127.0.0.1:5432/<name>`.
+    pub fn url(&self) -> String {
+        format!("postgres://postgres@127.0.0.1:5432/{}", self.name)
+    }
+}
+
+/// Loads Sakila (Oracle's MySQL scripts) into the MariaDB database `db`.
+pub fn load_sakila_mariadb(db: &str) {
+    let schema = std::fs::read_to_string(dataset("sakila/mysql-official/sakila/sakila-mv-schema.sql"))
+        .expect("read");
+    let data = std::fs::read_to_string(dataset("sakila/mysql-official/sakila/sakila-mv-data.sql"))
+        .expect("read");
+    let script: String = format!("{schema}\n{data}")
+        .lines()
+        .filter(|l| {
+            let t = l.trim();
+            t != "DROP SCHEMA IF EXISTS sakila;" && t != "CREATE SCHEMA sakila;" && t != "USE sakila;"
+        })
+        .map(|l| l.replace("sakila.", &format!("{db}.")))
+        .collect::<Vec<_>>()
+        .join("\n");
+    mariadb(db, &[], Some(&script));
+}

@@ -13,9 +13,33 @@ pub fn neutralize(cell: &str) -> Cow<'_, str> {
     }
 }
 
+/// The inverse of [`neutralize`] for CSV imports: a cell that starts with `'` followed by one of
+/// the formula characters loses the quote; any other cell is unchanged. So an exported file
+/// read back gives the values that were exported.
+pub fn restore_neutralized(cell: &str) -> Cow<'_, str> {
+    match cell.strip_prefix('\'') {
+        Some(rest)
+            if matches!(
+                rest.chars().next(),
+                Some('=' | '+' | '-' | '@' | '\t' | '\r')
+            ) =>
+        {
+            Cow::Borrowed(rest)
+        }
+        _ => Cow::Borrowed(cell),
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::neutralize;
+    use super::{neutralize, restore_neutralized};
+
+    #[test]
+    fn restoring_undoes_neutralizing() {
+        for cell in ["=1+1", "-2", "@x", "plain", "'quoted", ""] {
+            assert_eq!(restore_neutralized(&neutralize(cell)), cell);
+        }
+    }
 
     #[test]
     fn formula_starts_are_prefixed_and_plain_text_is_kept() {

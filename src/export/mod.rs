@@ -5,6 +5,6 @@ mod csv_safe;
 mod markdown;
 mod runbook_csv;
 
-pub use csv_safe::neutralize;
+pub use csv_safe::{neutralize, restore_neutralized};
 pub use markdown::runbook_markdown;
 pub use runbook_csv::{write_runbook_csv, ExportError, RUNBOOK_CSV_COLUMNS};

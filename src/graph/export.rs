@@ -30,7 +30,7 @@ pub struct GraphJson {
 pub struct NodeJson {
     /// Artifact id.
     pub id: String,
-    /// Artifact kind label (`table`, `view`, `trigger`).
+    /// Artifact kind label (`table`, `view`, `trigger`, `service`, `datastore`…).
     pub kind: String,
     /// Qualified name.
     pub name: String,
@@ -40,6 +40,12 @@ pub struct NodeJson {
     pub rows: Option<u64>,
     /// Estimated bytes.
     pub bytes: Option<u64>,
+    /// Owner, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    /// System, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub system: Option<String>,
 }
 
 /// An edge in [`GraphJson`]: `from` depends on `to`.
@@ -55,15 +61,18 @@ pub struct EdgeJson {
     pub label: Option<String>,
     /// Whether the plan defers this dependency to break a cycle.
     pub deferred: bool,
+    /// How the dependency was derived, for service-level links.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub derivation: Option<String>,
 }
 
 impl GraphJson {
     /// The JSON document of `graph` under `order`.
     pub fn new(graph: &DependencyGraph, order: &MigrationOrder) -> Self {
         let wave_of = order.wave_of();
-        let deferred: std::collections::HashSet<(&str, &str, Option<&str>)> = order
+        let deferred: std::collections::HashSet<(&str, &str, DependencyKind, Option<&str>)> = order
             .deferred()
-            .map(|d| (d.from.as_str(), d.to.as_str(), d.label.as_deref()))
+            .map(|d| (d.from.as_str(), d.to.as_str(), d.kind, d.label.as_deref()))
             .collect();
         let mut nodes: Vec<NodeJson> = graph
             .artifacts()
@@ -74,6 +83,8 @@ impl GraphJson {
                 wave: wave_of.get(a.id.as_str()).copied().unwrap_or(0),
                 rows: a.rows,
                 bytes: a.bytes,
+                owner: a.owner.clone(),
+                system: a.system.clone(),
             })
             .collect();
         nodes.sort_by(|a, b| a.id.cmp(&b.id));
@@ -82,12 +93,17 @@ impl GraphJson {
             .map(|(f, t, d)| {
                 let (from, to) = (&graph.artifact(f).id, &graph.artifact(t).id);
                 EdgeJson {
-                    deferred: d.kind == DependencyKind::ForeignKey
-                        && deferred.contains(&(from.as_str(), to.as_str(), d.label.as_deref())),
+                    deferred: deferred.contains(&(
+                        from.as_str(),
+                        to.as_str(),
+                        d.kind,
+                        d.label.as_deref(),
+                    )),
                     from: from.clone(),
                     to: to.clone(),
                     kind: d.kind,
                     label: d.label.clone(),
+                    derivation: d.derivation.clone(),
                 }
             })
             .collect();
@@ -125,7 +141,11 @@ impl ToDot for DependencyGraph {
                 let shape = match node.kind.as_str() {
                     "view" => ", shape=ellipse",
                     "trigger" => ", shape=diamond",
-                    _ => "",
+                    "table" => "",
+                    "datastore" => ", shape=cylinder",
+                    "queue" => ", shape=cds",
+                    "api" => ", shape=component",
+                    _ => ", shape=box, style=rounded",
                 };
                 let _ = writeln!(
                     out,
@@ -142,13 +162,7 @@ impl ToDot for DependencyGraph {
             } else {
                 ""
             };
-            let label = edge.label.as_deref().unwrap_or(match edge.kind {
-                DependencyKind::ForeignKey => "fk",
-                DependencyKind::ViewReads => "reads",
-                DependencyKind::TriggerOn => "on",
-                DependencyKind::TriggerWrites => "writes",
-                DependencyKind::PartitionOf => "partition of",
-            });
+            let label = edge.label.as_deref().unwrap_or(edge.kind.label());
             let _ = writeln!(
                 out,
                 "  {} -> {} [label={}{style}];",

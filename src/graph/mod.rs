@@ -3,23 +3,33 @@
 //! An edge `a → b` means "`a` depends on `b`": `b` must exist in the target (and be backfilled)
 //! before `a`. A foreign key points from the referencing table to the referenced one, a view to
 //! what it reads, a trigger to its table and to the tables it writes, a partition to its parent.
+//! Service-level artifacts (services, data stores, APIs…) and their links join the same graph:
+//! a service points to the data stores and services it uses, a data store to the tables it
+//! holds, so waves order services after their stores and stores after their tables.
 //! petgraph is an implementation detail: callers see artifacts, dependencies and
 //! [`MigrationOrder`].
 
+mod blast;
+mod breaks;
 mod export;
 mod order;
+mod rollup;
 
 use std::collections::HashMap;
 
 use petgraph::graph::{DiGraph, NodeIndex};
 use serde::{Deserialize, Serialize};
 
-use crate::inventory::{Inventory, QualifiedName};
+use crate::inventory::{Inventory, LinkKind, QualifiedName, Service, ServiceKind};
 
+pub use blast::BlastRadius;
+pub use breaks::BreakStrategy;
 pub use export::{GraphJson, ToDot};
 pub use order::{Cycle, DeferredDependency, MigrationOrder, Wave};
+pub use rollup::{Group, Rollup};
 
-/// What kind of thing an artifact is.
+/// What kind of thing an artifact is: a schema object, or a service-level artifact
+/// ([`ServiceKind`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ArtifactKind {
@@ -29,16 +39,39 @@ pub enum ArtifactKind {
     View,
     /// A trigger.
     Trigger,
+    /// A service, data store, API… (see [`ServiceKind`]).
+    Service(ServiceKind),
 }
 
 impl ArtifactKind {
-    /// Lower-case label used in ids and exports.
+    /// Lower-case label used in ids and exports (`table`, `view`, `trigger`, or the
+    /// [`ServiceKind::label`]).
     pub fn label(self) -> &'static str {
         match self {
             Self::Table => "table",
             Self::View => "view",
             Self::Trigger => "trigger",
+            Self::Service(kind) => kind.label(),
         }
+    }
+
+    /// Whether artifacts of this kind should carry a size estimate (tables and service-level
+    /// artifacts that hold or move data; views, triggers, systems, domains and groups do not).
+    pub fn has_size(self) -> bool {
+        match self {
+            Self::Table => true,
+            Self::View | Self::Trigger => false,
+            Self::Service(kind) => kind.has_size(),
+        }
+    }
+
+    /// Whether artifacts of this kind should have an owner (everything but views, triggers and
+    /// groups, which inherit or are owners).
+    pub fn has_owner(self) -> bool {
+        !matches!(
+            self,
+            Self::View | Self::Trigger | Self::Service(ServiceKind::Group)
+        )
     }
 }
 
@@ -57,6 +90,9 @@ pub struct Artifact {
     pub bytes: Option<u64>,
     /// Owner, when known.
     pub owner: Option<String>,
+    /// System it belongs to, when known (service-level artifacts).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub system: Option<String>,
 }
 
 impl Artifact {
@@ -69,6 +105,22 @@ impl Artifact {
             rows: None,
             bytes: None,
             owner: None,
+            system: None,
+        }
+    }
+
+    /// The artifact of a service-level inventory entry: id `kind:id`, name its display name,
+    /// bytes its size.
+    pub fn of_service(service: &Service) -> Self {
+        let kind = ArtifactKind::Service(service.kind);
+        Self {
+            id: service.artifact_id(),
+            kind,
+            name: QualifiedName::new(None, &service.name),
+            rows: None,
+            bytes: service.size,
+            owner: service.owner.clone(),
+            system: service.system.clone(),
         }
     }
 }
@@ -87,6 +139,26 @@ pub enum DependencyKind {
     TriggerWrites,
     /// A partition belongs to its parent table.
     PartitionOf,
+    /// A service-level link (calls, reads, writes…; see [`LinkKind`]).
+    Link(LinkKind),
+    /// An ordering constraint from the risk register: `from` migrates after `to`.
+    Ordering,
+}
+
+impl DependencyKind {
+    /// Short label for exports and DOT edges: `fk`, `reads`, `on`, `writes`, `partition of`,
+    /// the [`LinkKind::label`], or `ordering`.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::ForeignKey => "fk",
+            Self::ViewReads => "reads",
+            Self::TriggerOn => "on",
+            Self::TriggerWrites => "writes",
+            Self::PartitionOf => "partition of",
+            Self::Link(kind) => kind.label(),
+            Self::Ordering => "ordering",
+        }
+    }
 }
 
 /// An edge of the graph.
@@ -99,6 +171,10 @@ pub struct Dependency {
     /// For foreign keys: every referencing column is nullable, so rows can be loaded with the
     /// column NULL and the FK created after the backfill.
     pub nullable: bool,
+    /// How the dependency was found, for derived edges (e.g. `env CART_SERVICE_ADDR=… in
+    /// Deployment frontend (frontend.yaml:74)`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub derivation: Option<String>,
 }
 
 impl Dependency {
@@ -108,13 +184,13 @@ impl Dependency {
             kind,
             label: None,
             nullable: false,
+            derivation: None,
         }
     }
 
-    /// Only foreign keys can be deferred (created after the backfill, or loaded with constraint
-    /// checks deferred); every other dependency is structural.
+    /// Whether a cycle can be broken at this edge (it has a [`BreakStrategy`]).
     pub fn deferrable(&self) -> bool {
-        self.kind == DependencyKind::ForeignKey
+        self.break_strategy().is_some()
     }
 }
 
@@ -182,6 +258,7 @@ impl DependencyGraph {
                                 format!("{}({})", table.name, fk.columns.join(","))
                             })),
                             nullable: fk.nullable,
+                            derivation: None,
                         },
                     );
                 }
@@ -227,7 +304,61 @@ impl DependencyGraph {
                 }
             }
         }
+        for service in &inventory.services {
+            graph.add_artifact(Artifact::of_service(service));
+        }
+        // Links were resolved to artifact ids at import; a link still pointing nowhere was
+        // reported then and adds no edge.
+        for link in &inventory.links {
+            if let (Some(from), Some(to)) = (graph.find(&link.from), graph.find(&link.to)) {
+                if from != to {
+                    graph.add_dependency(
+                        from,
+                        to,
+                        Dependency {
+                            kind: DependencyKind::Link(link.kind),
+                            label: None,
+                            nullable: false,
+                            derivation: Some(link.derivation.clone()),
+                        },
+                    );
+                }
+            }
+        }
         graph
+    }
+
+    /// Everything that transitively depends on `roots` (see [`BlastRadius`]).
+    pub fn blast_radius(&self, roots: &[ArtifactRef]) -> BlastRadius {
+        blast::of(self, roots)
+    }
+
+    /// Artifacts grouped by owner, system, kind and wave, with sizes summed and the artifacts
+    /// missing an owner or a size listed (see [`Rollup`]).
+    pub fn rollup(&self, order: &MigrationOrder) -> Rollup {
+        rollup::of(self, order)
+    }
+
+    /// Adds an ordering constraint "`first` migrates before `then`" (an edge `then → first` of
+    /// kind [`DependencyKind::Ordering`], labelled `label`).
+    pub fn add_ordering(&mut self, first: ArtifactRef, then: ArtifactRef, label: &str) {
+        self.add_dependency(
+            then,
+            first,
+            Dependency {
+                kind: DependencyKind::Ordering,
+                label: Some(label.to_owned()),
+                nullable: false,
+                derivation: None,
+            },
+        );
+    }
+
+    /// Handles of the artifacts that depend directly on `node` (its incoming edges' sources).
+    pub fn dependents(&self, node: ArtifactRef) -> impl Iterator<Item = ArtifactRef> + '_ {
+        self.graph
+            .neighbors_directed(node.0, petgraph::Direction::Incoming)
+            .map(ArtifactRef)
     }
 
     /// Adds an artifact; an artifact with an id already present replaces nothing and returns the

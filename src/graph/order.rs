@@ -2,14 +2,18 @@
 //!
 //! 1. Strongly connected components (Kosaraju, iterative, so a 100k-long FK chain cannot
 //!    overflow the stack) find every cycle; a self-loop is a cycle of one.
-//! 2. Each cycle is broken by deferring foreign keys: the FK is created after the backfill (or
-//!    loaded with constraint checks deferred). Edges are kept greedily in order of how much they
-//!    matter (structural edges, then NOT NULL FKs, then nullable FKs, ties by id), and an edge is
-//!    deferred when keeping it would close a cycle. So nullable FKs are deferred first and the
-//!    deferred set is minimal: re-adding any one deferred FK would recreate a cycle.
+//! 2. Each cycle is broken by cutting edges, each with the [`BreakStrategy`] of its kind: a
+//!    foreign key is created after the backfill, a service's write becomes a dual write, a call
+//!    goes through an anti-corruption layer, a read through a temporary replica (see
+//!    [`super::breaks`]). Edges are kept greedily in order of how much they matter (structural
+//!    edges, then by falling cut cost: NOT NULL FKs and writes, calls, then nullable FKs and
+//!    reads; ties by id), and an edge is cut ("deferred") when keeping it would close a cycle.
+//!    So nullable FKs are deferred before NOT NULL ones and the deferred set is minimal:
+//!    re-adding any one deferred edge would recreate a cycle.
 //! 3. Waves are the longest-path layering of the condensation of the graph without the deferred
 //!    edges (Kahn's algorithm over components): wave 1 depends on nothing, wave *n* only on
-//!    earlier waves. A cycle that cannot be broken (no FK in it) stays one unit in one wave.
+//!    earlier waves. A cycle that cannot be broken (no cuttable edge in it) stays one unit in
+//!    one wave.
 
 use std::collections::{HashMap, VecDeque};
 
@@ -19,7 +23,7 @@ use petgraph::graph::{DiGraph, EdgeIndex, NodeIndex};
 use petgraph::visit::{EdgeFiltered, EdgeRef};
 use serde::{Deserialize, Serialize};
 
-use super::{Artifact, Dependency};
+use super::{Artifact, BreakStrategy, Dependency, DependencyKind};
 
 /// One wave: artifacts that can be migrated together once every earlier wave is done.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -30,17 +34,21 @@ pub struct Wave {
     pub artifacts: Vec<String>,
 }
 
-/// A foreign key the plan defers to break a cycle.
+/// A dependency the plan cuts (defers) to break a cycle, and how the cut is bridged.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct DeferredDependency {
-    /// Referencing artifact id.
+    /// Dependent artifact id (the referencing table, the calling service).
     pub from: String,
-    /// Referenced artifact id.
+    /// Dependency artifact id.
     pub to: String,
     /// Constraint name or label.
     pub label: Option<String>,
     /// Whether the referencing columns are nullable (load NULL, set after the backfill).
     pub nullable: bool,
+    /// Kind of the cut dependency.
+    pub kind: DependencyKind,
+    /// How the cut is bridged while both sides are live.
+    pub strategy: BreakStrategy,
 }
 
 /// A strongly connected component of more than one artifact, or a self-reference.
@@ -50,9 +58,9 @@ pub struct Cycle {
     pub members: Vec<String>,
     /// True for a single artifact that references itself.
     pub self_reference: bool,
-    /// FKs deferred to break it.
+    /// Dependencies cut to break it (FKs deferred, service links bridged).
     pub deferred: Vec<DeferredDependency>,
-    /// False when the cycle has no deferrable edge left; its members then share a wave.
+    /// False when the cycle has no cuttable edge left; its members then share a wave.
     pub broken: bool,
 }
 
@@ -115,11 +123,16 @@ pub(super) fn plan_order(graph: &DiGraph<Artifact, Dependency, u32>) -> Migratio
             .iter()
             .map(|e| {
                 let (a, b) = graph.edge_endpoints(*e).expect("edge of this graph");
+                let dependency = &graph[*e];
                 DeferredDependency {
                     from: graph[a].id.clone(),
                     to: graph[b].id.clone(),
-                    label: graph[*e].label.clone(),
-                    nullable: graph[*e].nullable,
+                    label: dependency.label.clone(),
+                    nullable: dependency.nullable,
+                    kind: dependency.kind,
+                    strategy: dependency
+                        .break_strategy()
+                        .expect("only edges with a strategy are deferred"),
                 }
             })
             .collect();
@@ -138,7 +151,7 @@ pub(super) fn plan_order(graph: &DiGraph<Artifact, Dependency, u32>) -> Migratio
     }
 }
 
-/// Chooses FKs to defer inside one strongly connected component (see the module docs).
+/// Chooses edges to cut inside one strongly connected component (see the module docs).
 /// Returns the deferred edges and whether every cycle could be broken.
 fn break_cycle(
     graph: &DiGraph<Artifact, Dependency, u32>,
@@ -152,13 +165,12 @@ fn break_cycle(
         .filter(|e| local.contains_key(&e.target()) && e.source() != e.target())
         .map(|e| e.id())
         .collect();
-    // Keep-priority: structural edges cannot be deferred, NOT NULL FKs are costly to defer.
+    // Keep-priority: structural edges cannot be cut, then the costlier a cut, the earlier kept.
     edges.sort_by_key(|e| {
         let d = &graph[*e];
         let (a, b) = graph.edge_endpoints(*e).expect("edge of this graph");
         (
-            d.deferrable(),
-            d.nullable,
+            std::cmp::Reverse(d.break_cost().unwrap_or(u8::MAX)),
             graph[a].id.clone(),
             graph[b].id.clone(),
             d.label.clone(),

@@ -1,4 +1,5 @@
-//! Schema import: DDL scripts ([`ddl`]) and live databases ([`live`]) into one [`Inventory`].
+//! Import: DDL scripts ([`ddl`]) and live databases ([`live`]) for the schema, and service
+//! inventories ([`services`]: CSV, docker-compose, Kubernetes, Backstage), into one [`Inventory`].
 //!
 //! [`Inventory`]: crate::inventory::Inventory
 
@@ -6,6 +7,7 @@ pub mod ddl;
 pub mod dialect;
 pub mod error;
 pub mod live;
+pub mod services;
 
 pub use dialect::Engine;
 pub use error::ImportError;

@@ -225,6 +225,12 @@ pub struct Inventory {
     pub views: Vec<View>,
     /// Triggers, sorted by name.
     pub triggers: Vec<Trigger>,
+    /// Service-level artifacts (services, data stores, APIs…), sorted by artifact id.
+    #[serde(default)]
+    pub services: Vec<crate::inventory::service::Service>,
+    /// Links between service-level artifacts and down to tables, sorted by (from, to, kind).
+    #[serde(default)]
+    pub links: Vec<crate::inventory::service::Link>,
     /// Findings in the order they were made.
     pub findings: Vec<Finding>,
 }
@@ -276,5 +282,54 @@ impl Inventory {
             trigger.writes.sort();
             trigger.writes.dedup();
         }
+        self.normalize_services();
+    }
+
+    /// Merges service-level artifacts declared more than once (later declarations fill in or
+    /// override, see [`crate::inventory::Service::absorb`]) and links declared more than once
+    /// (same from, to and kind: the derivations are joined), then sorts both.
+    fn normalize_services(&mut self) {
+        let mut merged: Vec<crate::inventory::Service> = Vec::with_capacity(self.services.len());
+        let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+        for service in std::mem::take(&mut self.services) {
+            match index.get(&service.artifact_id()) {
+                Some(&i) => merged[i].absorb(service),
+                None => {
+                    index.insert(service.artifact_id(), merged.len());
+                    merged.push(service);
+                }
+            }
+        }
+        merged.sort_by_key(|s| s.artifact_id());
+        self.services = merged;
+        let mut links: Vec<crate::inventory::Link> = Vec::with_capacity(self.links.len());
+        let mut seen: std::collections::HashMap<
+            (String, String, crate::inventory::LinkKind),
+            usize,
+        > = std::collections::HashMap::new();
+        for link in std::mem::take(&mut self.links) {
+            let key = (link.from.clone(), link.to.clone(), link.kind);
+            match seen.get(&key) {
+                Some(&i) => {
+                    if !links[i].derivation.contains(&link.derivation) {
+                        links[i].derivation =
+                            format!("{}; {}", links[i].derivation, link.derivation);
+                    }
+                }
+                None => {
+                    seen.insert(key, links.len());
+                    links.push(link);
+                }
+            }
+        }
+        links.sort_by(|a, b| (&a.from, &a.to, a.kind).cmp(&(&b.from, &b.to, b.kind)));
+        self.links = links;
+    }
+
+    /// The service-level artifact with this artifact id (`kind:id`).
+    pub fn service(&self, artifact_id: &str) -> Option<&crate::inventory::Service> {
+        self.services
+            .iter()
+            .find(|s| s.artifact_id() == artifact_id)
     }
 }

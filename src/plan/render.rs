@@ -3,7 +3,7 @@
 use std::fmt::Write;
 
 use super::Plan;
-use crate::graph::DependencyGraph;
+use crate::graph::{ArtifactKind, DependencyGraph, DependencyKind};
 
 fn name_of<'a>(graph: &'a DependencyGraph, id: &'a str) -> String {
     graph
@@ -27,7 +27,16 @@ pub(super) fn text(plan: &Plan, title: &str, graph: &DependencyGraph) -> String 
         plan.order.waves.len(),
         plan.order.cycles.len()
     );
-    out.push_str("\nWaves (tables, in migration order):\n");
+    out.push_str(
+        if graph
+            .artifacts()
+            .any(|(_, a)| matches!(a.kind, ArtifactKind::Service(_)))
+        {
+            "\nWaves (tables, [services and stores], in migration order):\n"
+        } else {
+            "\nWaves (tables, in migration order):\n"
+        },
+    );
     for wave in &plan.order.waves {
         let tables: Vec<String> = wave
             .artifacts
@@ -35,13 +44,35 @@ pub(super) fn text(plan: &Plan, title: &str, graph: &DependencyGraph) -> String 
             .filter(|a| a.starts_with("table:"))
             .map(|a| name_of(graph, a))
             .collect();
-        let others = wave.artifacts.len() - tables.len();
+        let services: Vec<String> = wave
+            .artifacts
+            .iter()
+            .filter(|a| {
+                graph
+                    .find(a)
+                    .is_some_and(|n| matches!(graph.artifact(n).kind, ArtifactKind::Service(_)))
+            })
+            .cloned()
+            .collect();
+        let others = wave.artifacts.len() - tables.len() - services.len();
         let _ = write!(out, "  wave {}: {}", wave.number, tables.join(", "));
+        if !services.is_empty() {
+            let _ = write!(
+                out,
+                "{}[{}]",
+                if tables.is_empty() { "" } else { " " },
+                services.join(", ")
+            );
+        }
         if others > 0 {
             let _ = write!(
                 out,
                 "{}(+{others} views/triggers)",
-                if tables.is_empty() { "" } else { " " }
+                if tables.is_empty() && services.is_empty() {
+                    ""
+                } else {
+                    " "
+                }
             );
         }
         out.push('\n');
@@ -56,7 +87,25 @@ pub(super) fn text(plan: &Plan, title: &str, graph: &DependencyGraph) -> String 
                 "cycle"
             };
             let _ = writeln!(out, "  {what}: {}", members.join(" <-> "));
-            for d in &cycle.deferred {
+            for d in cycle
+                .deferred
+                .iter()
+                .filter(|d| d.kind != DependencyKind::ForeignKey)
+            {
+                let _ = writeln!(
+                    out,
+                    "    cut {} {} -> {}: {}",
+                    d.kind.label(),
+                    name_of(graph, &d.from),
+                    name_of(graph, &d.to),
+                    d.strategy.describe()
+                );
+            }
+            for d in cycle
+                .deferred
+                .iter()
+                .filter(|d| d.kind == DependencyKind::ForeignKey)
+            {
                 let _ = writeln!(
                     out,
                     "    defer FK {} ({} -> {}): {}",
@@ -71,7 +120,14 @@ pub(super) fn text(plan: &Plan, title: &str, graph: &DependencyGraph) -> String 
                 );
             }
             if !cycle.broken {
-                out.push_str("    not breakable by deferring FKs: its members migrate together\n");
+                let structural_only = cycle.members.iter().all(|m| {
+                    m.starts_with("table:") || m.starts_with("view:") || m.starts_with("trigger:")
+                });
+                out.push_str(if structural_only {
+                    "    not breakable by deferring FKs: its members migrate together\n"
+                } else {
+                    "    not breakable (no FK or service link to cut): its members migrate together\n"
+                });
             }
         }
     }

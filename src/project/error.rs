@@ -56,6 +56,9 @@ pub enum ProjectError {
     /// An input could not be imported; nothing was stored.
     #[error(transparent)]
     Import(#[from] ImportError),
+    /// A service inventory input could not be imported; nothing was stored.
+    #[error(transparent)]
+    Services(#[from] crate::import::services::ServiceImportError),
     /// The project store failed.
     #[error("project store {path}: {source}")]
     Store {

@@ -19,6 +19,10 @@
 //! live = "source"
 //! url_env = "SAKILA_SOURCE_URL"
 //!
+//! [[inputs]]                        # a service inventory: file or folder
+//! services = "services/kubernetes"  # CSV, docker-compose, Kubernetes or Backstage YAML
+//! format = "kubernetes"             # optional: csv | compose | kubernetes | backstage
+//!
 //! [throughput]                      # optional; defaults in `plan::Throughput`
 //! backfill_rows_per_second = 50000
 //! ```
@@ -31,6 +35,7 @@ use std::path::{Component, Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::error::ProjectError;
+use crate::import::services::ServiceFormat;
 use crate::import::Engine;
 use crate::plan::{MigrationShape, PlanSettings, Throughput};
 
@@ -72,6 +77,15 @@ pub enum Input {
         /// Schemas (PostgreSQL) or databases (MySQL) to read; empty = all user schemas.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         schemas: Vec<String>,
+    },
+    /// A service inventory: a CSV, docker-compose, Kubernetes or Backstage file, or a folder of
+    /// them (see [`crate::import::services`]).
+    Services {
+        /// File or folder relative to the project folder.
+        services: PathBuf,
+        /// Format; detected per file from its name and content when absent.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        format: Option<ServiceFormat>,
     },
 }
 
@@ -165,7 +179,7 @@ impl Manifest {
             }
         }
         for input in &self.inputs {
-            if let Input::Script { path, .. } = input {
+            if let Input::Script { path, .. } | Input::Services { services: path, .. } = input {
                 resolve_inside(root, path).map_err(|reason| ProjectError::PathEscapes {
                     file: file.to_owned(),
                     line: line_of(&path.to_string_lossy()),

@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::import::ddl::{DdlImporter, ScriptSummary};
+use crate::import::services::ServiceImporter;
 use crate::import::{Engine, ImportError};
 use crate::inventory::{Finding, Inventory, Severity};
 pub use error::ProjectError;
@@ -41,6 +42,12 @@ pub struct ImportReport {
     pub triggers: usize,
     /// Foreign keys imported.
     pub foreign_keys: usize,
+    /// Service-level artifacts imported (services, data stores, APIs…).
+    #[serde(default)]
+    pub services: usize,
+    /// Links between them and down to tables.
+    #[serde(default)]
+    pub links: usize,
     /// Sum of row estimates.
     pub rows: u64,
     /// Statement counts from scripts.
@@ -106,6 +113,7 @@ impl Project {
         let source = self.manifest.source.engine;
         let mut importers: Vec<(Engine, DdlImporter)> = Vec::new();
         let mut parts: Vec<Inventory> = Vec::new();
+        let mut service_parts: Vec<Inventory> = Vec::new();
         for input in &self.manifest.inputs {
             match input {
                 Input::Script { path, engine } => {
@@ -133,6 +141,19 @@ impl Project {
                     let engine = engine.unwrap_or(source);
                     parts.push(crate::import::live::import_live(engine, &url, schemas).await?);
                 }
+                Input::Services { services, format } => {
+                    manifest::resolve_inside(&self.root, services).map_err(|reason| {
+                        ProjectError::PathEscapes {
+                            file: self.root.join(MANIFEST_FILE),
+                            line: None,
+                            path: services.clone(),
+                            reason,
+                        }
+                    })?;
+                    let mut importer = ServiceImporter::new();
+                    importer.add_path(&self.root, services, *format)?;
+                    service_parts.push(importer.into_inventory());
+                }
             }
         }
         let mut summary = ScriptSummary::default();
@@ -144,7 +165,12 @@ impl Project {
             summary.data_rows += s.data_rows;
             parts.push(importer.finish());
         }
-        Ok((merge(parts), summary))
+        // Services after the schema, so that the first schema definition of a table still wins
+        // and links from services can be resolved against every table.
+        parts.extend(service_parts);
+        let mut inventory = merge(parts);
+        crate::inventory::resolve::resolve_links(&mut inventory);
+        Ok((inventory, summary))
     }
 
     fn read_script(&self, relative: &Path) -> Result<String, ProjectError> {
@@ -181,6 +207,9 @@ impl Project {
             })?
             .hash(&mut hasher);
         for input in &self.manifest.inputs {
+            if let Input::Services { services, .. } = input {
+                service_files_digest(&self.root, services, &mut hasher)?;
+            }
             if let Input::Script { path, .. } = input {
                 let full = self.root.join(path);
                 let meta = std::fs::metadata(&full).map_err(|source| ProjectError::Io {
@@ -213,6 +242,8 @@ impl Project {
             views: inventory.views.len(),
             triggers: inventory.triggers.len(),
             foreign_keys: inventory.foreign_key_count(),
+            services: inventory.services.len(),
+            links: inventory.links.len(),
             rows: inventory.tables.iter().filter_map(|t| t.rows).sum(),
             statements,
             warnings: count(&inventory.findings, Severity::Warning),
@@ -247,6 +278,35 @@ impl Project {
     }
 }
 
+/// Hashes the names, sizes and contents of the files of a services input (a file or a folder,
+/// read recursively in name order).
+fn service_files_digest(
+    root: &Path,
+    relative: &Path,
+    hasher: &mut impl Hasher,
+) -> Result<(), ProjectError> {
+    let full = root.join(relative);
+    let io = |path: &Path| {
+        let path = path.to_owned();
+        move |source| ProjectError::Io { path, source }
+    };
+    if full.is_dir() {
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(&full)
+            .map_err(io(&full))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .collect();
+        entries.sort();
+        for entry in entries {
+            let child = entry.strip_prefix(root).unwrap_or(&entry).to_owned();
+            service_files_digest(root, &child, hasher)?;
+        }
+    } else {
+        relative.hash(hasher);
+        std::fs::read(&full).map_err(io(&full))?.hash(hasher);
+    }
+    Ok(())
+}
+
 fn count(findings: &[Finding], severity: Severity) -> usize {
     findings.iter().filter(|f| f.severity == severity).count()
 }
@@ -278,6 +338,8 @@ fn merge(parts: Vec<Inventory>) -> Inventory {
         }
         merged.views.extend(part.views);
         merged.triggers.extend(part.triggers);
+        merged.services.extend(part.services);
+        merged.links.extend(part.links);
         merged.schemas.extend(part.schemas);
         merged.findings.extend(part.findings);
     }

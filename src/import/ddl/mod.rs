@@ -204,6 +204,7 @@ impl DdlImporter {
             views: self.views,
             triggers,
             findings: self.findings,
+            ..Inventory::default()
         };
         inventory.normalize();
         crate::inventory::resolve::report_dangling(&mut inventory);

@@ -233,6 +233,7 @@ impl Catalog {
             views: self.views,
             triggers: self.triggers,
             findings: self.findings,
+            ..Inventory::default()
         };
         inventory.normalize();
         crate::inventory::resolve::report_dangling(&mut inventory);

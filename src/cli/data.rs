@@ -53,6 +53,12 @@ pub struct BackfillArgs {
     /// Rows in the first chunk.
     #[arg(long, default_value_t = 10_000)]
     chunk_rows: usize,
+    /// Smallest chunk the adaptive sizing may choose.
+    #[arg(long, default_value_t = 500)]
+    min_chunk_rows: usize,
+    /// Largest chunk the adaptive sizing may choose.
+    #[arg(long, default_value_t = 200_000)]
+    max_chunk_rows: usize,
     /// Target seconds per chunk.
     #[arg(long, default_value_t = 0.5)]
     chunk_seconds: f64,
@@ -159,6 +165,8 @@ pub async fn backfill(args: BackfillArgs) -> Result<(), BoxError> {
     let options = BackfillOptions {
         run_id: run_id.clone(),
         initial_chunk_rows: args.chunk_rows,
+        min_chunk_rows: args.min_chunk_rows.max(1),
+        max_chunk_rows: args.max_chunk_rows.max(args.min_chunk_rows.max(1)),
         target_chunk_seconds: args.chunk_seconds,
         max_rows_per_second: args.max_rate,
         parallel_tables: args.parallel.max(1),
@@ -168,7 +176,6 @@ pub async fn backfill(args: BackfillArgs) -> Result<(), BoxError> {
         },
         restart: args.restart,
         abort_before_commit_of_chunk: args.drill_abort_before_commit,
-        ..BackfillOptions::default()
     };
     let control = Control::default();
     {

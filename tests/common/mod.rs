@@ -129,10 +129,21 @@ impl Drop for ScratchPg {
 pub fn mariadb(database: &str, args: &[&str], stdin: Option<&str>) -> String {
     let mut command = Command::new("mariadb");
     command
-        .args(["-h", "127.0.0.1", "-u", "root", "--batch", "--skip-column-names"])
+        .args([
+            "-h",
+            "127.0.0.1",
+            "-u",
+            "root",
+            "--batch",
+            "--skip-column-names",
+        ])
         .args(args)
         .arg(database)
-        .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     let mut child = command.spawn().expect("mariadb runs");
@@ -166,7 +177,10 @@ impl ScratchMaria {
         let name = format!("ms_test_{label}_{}", std::process::id());
         mariadb(
             "mysql",
-            &["-e", &format!("DROP DATABASE IF EXISTS `{name}`; CREATE DATABASE `{name}`")],
+            &[
+                "-e",
+                &format!("DROP DATABASE IF EXISTS `{name}`; CREATE DATABASE `{name}`"),
+            ],
             None,
         );
         Self { name }
@@ -196,15 +210,18 @@ impl ScratchPg {
 
 /// Loads Sakila (Oracle's MySQL scripts) into the MariaDB database `db`.
 pub fn load_sakila_mariadb(db: &str) {
-    let schema = std::fs::read_to_string(dataset("sakila/mysql-official/sakila/sakila-mv-schema.sql"))
-        .expect("read");
+    let schema =
+        std::fs::read_to_string(dataset("sakila/mysql-official/sakila/sakila-mv-schema.sql"))
+            .expect("read");
     let data = std::fs::read_to_string(dataset("sakila/mysql-official/sakila/sakila-mv-data.sql"))
         .expect("read");
     let script: String = format!("{schema}\n{data}")
         .lines()
         .filter(|l| {
             let t = l.trim();
-            t != "DROP SCHEMA IF EXISTS sakila;" && t != "CREATE SCHEMA sakila;" && t != "USE sakila;"
+            t != "DROP SCHEMA IF EXISTS sakila;"
+                && t != "CREATE SCHEMA sakila;"
+                && t != "USE sakila;"
         })
         .map(|l| l.replace("sakila.", &format!("{db}.")))
         .collect::<Vec<_>>()

@@ -110,7 +110,9 @@ impl DdlImporter {
         for piece in split::split(script, self.engine) {
             match piece {
                 Piece::Statement { text, line } => self.statement(file, &text, line)?,
-                Piece::CopyData { line, rows, bytes } => {
+                Piece::CopyData {
+                    line, rows, bytes, ..
+                } => {
                     self.summary.data_rows += rows;
                     match self.pending_copy.take() {
                         Some(table) => {

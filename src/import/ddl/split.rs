@@ -28,6 +28,8 @@ pub enum Piece {
         rows: u64,
         /// Bytes of row data, newlines included.
         bytes: u64,
+        /// Byte range of the row data in the script (what a loader streams to `COPY`).
+        data: std::ops::Range<usize>,
     },
     /// Something a client would act on that is not SQL; reported as a notice.
     Skipped {
@@ -337,6 +339,8 @@ impl<'a> Splitter<'a> {
             return;
         }
         let first_line = self.line;
+        let data_start = self.pos;
+        let mut data_end = self.pos;
         let (mut rows, mut bytes) = (0u64, 0u64);
         while self.pos < self.src.len() {
             let end = self.src[self.pos..]
@@ -348,6 +352,7 @@ impl<'a> Splitter<'a> {
             if row.trim_end_matches(['\n', '\r']) == "\\." {
                 break;
             }
+            data_end = self.pos;
             rows += 1;
             bytes += row.len() as u64;
         }
@@ -355,6 +360,7 @@ impl<'a> Splitter<'a> {
             line: first_line,
             rows,
             bytes,
+            data: data_start..data_end,
         });
     }
 }
@@ -422,10 +428,21 @@ mod tests {
             Piece::CopyData {
                 line: 3,
                 rows: 2,
-                bytes: 10
+                bytes: 10,
+                data: _
             }
         ));
         assert_eq!(statements(&pieces)[1], ("SELECT 1".to_owned(), 6));
+    }
+
+    #[test]
+    fn copy_data_range_is_the_rows_only() {
+        let sql = "COPY t (a) FROM stdin;\n1\n2\n\\.\n";
+        let pieces = split(sql, Engine::Postgres);
+        let Piece::CopyData { data, .. } = &pieces[1] else {
+            panic!("{pieces:?}")
+        };
+        assert_eq!(&sql[data.clone()], "1\n2\n");
     }
 
     #[test]

@@ -26,3 +26,4 @@ pub mod inventory;
 pub mod mapping;
 pub mod plan;
 pub mod project;
+pub mod risk;

@@ -1,6 +1,8 @@
 //! Command-line arguments and the commands behind them.
 
 mod data;
+mod risks;
+mod services;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -41,6 +43,16 @@ enum Command {
     Runbook {
         #[command(subcommand)]
         command: RunbookCommand,
+    },
+    /// The risk register: list, add, import, export, suggestions to accept or dismiss.
+    Risks {
+        #[command(subcommand)]
+        command: risks::RisksCommand,
+    },
+    /// Service inventory views (by owner, system, kind, wave), blast radius, CSV export.
+    Services {
+        #[command(subcommand)]
+        command: services::ServicesCommand,
     },
 }
 
@@ -141,6 +153,8 @@ pub async fn run(cli: Cli) -> Result<(), BoxError> {
         Command::Graph(args) => graph(&args).await,
         Command::Plan(args) => plan(&args).await,
         Command::Backfill(args) => data::backfill(*args).await,
+        Command::Risks { command } => risks::run(command).await,
+        Command::Services { command } => services::run(command).await,
         Command::Runbook {
             command:
                 RunbookCommand::Export {
@@ -302,7 +316,14 @@ async fn plan(args: &PlanArgs) -> Result<(), BoxError> {
 async fn load(path: &Path) -> Result<(Project, DependencyGraph), BoxError> {
     let project = Project::open(path)?;
     let inventory = project.inventory().await?;
-    let graph = DependencyGraph::from_inventory(&inventory);
+    let mut graph = DependencyGraph::from_inventory(&inventory);
+    // Ordering constraints from the risk register feed every plan, graph and export.
+    let store = project.store().await?;
+    let risks = migration_studio::risk::register::load(&store).await?;
+    store.close().await;
+    for (risk, constraint) in migration_studio::risk::apply_ordering(&mut graph, &risks) {
+        eprintln!("warning: risk {risk}: ordering `{constraint}` names an artifact not in the graph; ignored");
+    }
     Ok((project, graph))
 }
 

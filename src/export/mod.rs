@@ -1,10 +1,12 @@
-//! Exports of a plan for people and spreadsheets: runbook CSV and Markdown. Graph exports (DOT,
+//! Exports for people and spreadsheets: runbook CSV and Markdown, the service inventory CSV. Graph exports (DOT,
 //! JSON) live with the graph in [`crate::graph`].
 
 mod csv_safe;
 mod markdown;
 mod runbook_csv;
+mod services_csv;
 
 pub use csv_safe::{neutralize, restore_neutralized};
 pub use markdown::runbook_markdown;
 pub use runbook_csv::{write_runbook_csv, ExportError, RUNBOOK_CSV_COLUMNS};
+pub use services_csv::write_services_csv;

@@ -113,7 +113,9 @@ impl Project {
         let source = self.manifest.source.engine;
         let mut importers: Vec<(Engine, DdlImporter)> = Vec::new();
         let mut parts: Vec<Inventory> = Vec::new();
-        let mut service_parts: Vec<Inventory> = Vec::new();
+        // One importer for every services input: a NetworkPolicy in one folder selects pods
+        // declared in another.
+        let mut services_importer: Option<ServiceImporter> = None;
         for input in &self.manifest.inputs {
             match input {
                 Input::Script { path, engine } => {
@@ -150,9 +152,9 @@ impl Project {
                             reason,
                         }
                     })?;
-                    let mut importer = ServiceImporter::new();
-                    importer.add_path(&self.root, services, *format)?;
-                    service_parts.push(importer.into_inventory());
+                    services_importer
+                        .get_or_insert_with(ServiceImporter::new)
+                        .add_path(&self.root, services, *format)?;
                 }
             }
         }
@@ -167,7 +169,7 @@ impl Project {
         }
         // Services after the schema, so that the first schema definition of a table still wins
         // and links from services can be resolved against every table.
-        parts.extend(service_parts);
+        parts.extend(services_importer.map(ServiceImporter::into_inventory));
         let mut inventory = merge(parts);
         crate::inventory::resolve::resolve_links(&mut inventory);
         Ok((inventory, summary))

@@ -65,6 +65,17 @@ impl Store {
         })
     }
 
+    /// The connection pool, for modules that keep their own tables in the store (the risk
+    /// register).
+    pub(crate) fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    /// A [`ProjectError::Store`] naming this store's file.
+    pub(crate) fn error(&self, source: sqlx::Error) -> ProjectError {
+        self.err(source)
+    }
+
     fn err(&self, source: sqlx::Error) -> ProjectError {
         ProjectError::Store {
             path: self.path.clone(),

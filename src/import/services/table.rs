@@ -15,6 +15,7 @@
 //! | `tables` | tables it uses (a data store: holds), `schema.name`, `name` or `schema.*` |
 //! | `depends_on`, `calls`, `reads`, `writes`, `publishes`, `consumes`, `schedules`, `configures`, `consumes_apis`, `part_of` | artifacts it depends on that way (ids, bare or `kind:id`) |
 //! | `provides_apis` | APIs it provides (the API depends on it) |
+//! | `source` | where it was declared, `file:line` (written by the export, ignored on import) |
 //!
 //! List cells hold ids separated by spaces, commas or semicolons. Cells that the exporter
 //! neutralised against formula injection (a leading `'` before `=`, `+`, `-`, `@`) are read

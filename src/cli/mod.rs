@@ -3,6 +3,7 @@
 mod data;
 mod risks;
 mod services;
+mod validate;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -39,6 +40,8 @@ enum Command {
     Plan(PlanArgs),
     /// Copy a live source into a rehearsal target: keyset chunks, checkpoints, resumable.
     Backfill(Box<data::BackfillArgs>),
+    /// Compare source and target: counts, checksums or merge, samples, constraints, invariants.
+    Validate(Box<validate::ValidateArgs>),
     /// Runbook operations.
     Runbook {
         #[command(subcommand)]
@@ -153,6 +156,7 @@ pub async fn run(cli: Cli) -> Result<(), BoxError> {
         Command::Graph(args) => graph(&args).await,
         Command::Plan(args) => plan(&args).await,
         Command::Backfill(args) => data::backfill(*args).await,
+        Command::Validate(args) => validate::validate(*args).await,
         Command::Risks { command } => risks::run(command).await,
         Command::Services { command } => services::run(command).await,
         Command::Runbook {

@@ -124,6 +124,11 @@ impl Cell {
             }
             Cell::UInt(u) => return Some(u.to_string()),
             Cell::Bool(b) => return Some((*b as u8).to_string()),
+            // SQLite keeps NUMERIC values that fit a double as REAL: print the shortest text
+            // that reads back as the same double, then normalise it as the decimal it stands for.
+            Cell::Float(f) if matches!(logical, Logical::Decimal { .. }) && f.is_finite() => {
+                return Some(decimal_canonical(ryu::Buffer::new().format_finite(*f)))
+            }
             Cell::Float(f) => return Some(float_canonical(*f, logical)),
             Cell::Bytes(b) => return Some(b.iter().map(|x| format!("{x:02x}")).collect()),
             Cell::Text(t) => t,
@@ -349,6 +354,11 @@ mod tests {
             Cell::Text(String::new()).canonical(&Logical::Text { max_len: None }),
             None
         );
+        assert_eq!(
+            Cell::Float(0.99).canonical(&dec),
+            Cell::Text("0.99".into()).canonical(&dec)
+        );
+        assert_eq!(Cell::Float(2.0).canonical(&dec).unwrap(), "2");
         let f32l = Logical::Float { bits: 32 };
         assert_eq!(
             Cell::Float(0.1f32 as f64).canonical(&f32l),

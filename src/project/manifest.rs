@@ -25,6 +25,11 @@
 //!
 //! [throughput]                      # optional; defaults in `plan::Throughput`
 //! backfill_rows_per_second = 50000
+//!
+//! [[invariants]]                    # optional; checked by `validate` on both sides
+//! name = "payments by month"
+//! source_sql = "SELECT DATE_FORMAT(payment_date, '%Y-%m'), SUM(amount) FROM payment GROUP BY 1"
+//! target_sql = "SELECT to_char(payment_date, 'YYYY-MM'), SUM(amount) FROM payment GROUP BY 1"
 //! ```
 //!
 //! Credentials never live here: a live input names an environment variable (or, in the desktop
@@ -112,6 +117,10 @@ pub struct Manifest {
     /// Throughputs for estimates.
     #[serde(default)]
     pub throughput: Throughput,
+    /// Validation invariants: `[[invariants]]` with `name`, `source_sql` and `target_sql`, queries
+    /// whose results must be equal on both sides (e.g. total payment amount by month).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub invariants: Vec<crate::validate::Invariant>,
 }
 
 impl Manifest {
@@ -133,6 +142,7 @@ impl Manifest {
             },
             inputs: Vec::new(),
             throughput: Throughput::default(),
+            invariants: Vec::new(),
         }
     }
 

@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Validation benchmark (issue 6): a generated `salaries`-shaped table (employees schema:
+# emp_no INT, salary INT, from_date DATE, to_date DATE, PRIMARY KEY (emp_no, from_date)) in
+# MariaDB and a copy in PostgreSQL, compared by our `validate` (merge, the `auto` choice for two
+# local databases, and checksum) and by reladiff (PyPI), first identical, then with 10 rows
+# changed in the target. Prints a table; run from the repository root:
+#   bash bench/validate.sh [rows]        (default 3600000)
+# reladiff runs with 2 threads per database (the machine has 2 cores) and --assume-unique-key
+# (the key is a primary key on both sides); ours runs with the target constraint checks and a
+# 100-row sample included in its time.
+set -euo pipefail
+ROWS=${1:-3600000}
+cd "$(dirname "$0")/.."
+cargo build --release -q
+BIN=${CARGO_TARGET_DIR:-$PWD/target}/release/migration-studio
+command -v reladiff >/dev/null || pip install -q 'reladiff[postgresql,mysql]' >/dev/null
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"; mariadb -h127.0.0.1 -uroot -e "DROP DATABASE IF EXISTS ms_bench_val"; psql -h127.0.0.1 -Upostgres -qc "DROP DATABASE IF EXISTS ms_bench_val" postgres' EXIT
+pg() { psql -h127.0.0.1 -Upostgres -X -q -v ON_ERROR_STOP=1 "$@"; }
+my() { mariadb -h127.0.0.1 -uroot "$@"; }
+SRC=mysql://root@127.0.0.1:3306/ms_bench_val
+DST=postgres://postgres@127.0.0.1:5432/ms_bench_val
+
+echo "generating $ROWS rows in MariaDB and copying them to PostgreSQL..." >&2
+my -e "DROP DATABASE IF EXISTS ms_bench_val; CREATE DATABASE ms_bench_val"
+my ms_bench_val -e "CREATE TABLE salaries (emp_no INT NOT NULL, salary INT NOT NULL, from_date DATE NOT NULL, to_date DATE NOT NULL, PRIMARY KEY (emp_no, from_date)) ENGINE=InnoDB;
+  INSERT INTO salaries SELECT 10001 + seq DIV 18, 38000 + (seq * 7919) % 120000,
+    DATE_ADD('1985-01-01', INTERVAL (seq % 18) YEAR), DATE_ADD('1986-01-01', INTERVAL (seq % 18) YEAR)
+  FROM seq_0_to_$((ROWS - 1)); ANALYZE TABLE salaries;" >/dev/null
+pg -c "DROP DATABASE IF EXISTS ms_bench_val" -c "CREATE DATABASE ms_bench_val" postgres
+pg -c "CREATE TABLE salaries (emp_no integer NOT NULL, salary integer NOT NULL, from_date date NOT NULL, to_date date NOT NULL, PRIMARY KEY (emp_no, from_date))" ms_bench_val
+my --quick --batch --skip-column-names ms_bench_val -e "SELECT emp_no, salary, from_date, to_date FROM salaries" \
+  | pg -c "\\copy salaries FROM STDIN" ms_bench_val
+pg -c "VACUUM ANALYZE salaries" ms_bench_val
+mkdir -p "$WORK/project"
+"$BIN" init "$WORK/project" --source mysql --target postgres >/dev/null
+
+# Wall seconds of a command (exit status 1 = "differences found" is expected after the change).
+timed() {
+  local t0 t1
+  t0=$(date +%s.%N)
+  "$@" >"$WORK/out" 2>"$WORK/err" || [ $? -eq 1 ] || { cat "$WORK/err" >&2; exit 1; }
+  t1=$(date +%s.%N)
+  echo "$t1 - $t0" | bc
+}
+ours() {
+  timed "$BIN" validate "$WORK/project" --source-url "$SRC" --target-url "$DST" --tables salaries \
+    --strategy "$1" --restart --json
+}
+found() { python3 -c "import json,sys; t=json.load(open('$WORK/out'))['tables'][0]['differences']; print(t['missing']['count']+t['extra']['count']+t['changed']['count'])"; }
+rela() {
+  timed reladiff "$SRC" salaries "postgresql://postgres@127.0.0.1:5432/ms_bench_val" salaries \
+    -k emp_no -k from_date -c salary -c to_date -j 2 --assume-unique-key
+}
+rela_found() { grep -c '^[-+]' "$WORK/out" || true; }
+
+declare -A T N
+for case in identical changed; do
+  if [ "$case" = changed ]; then
+    # 10 rows spread over the key range get a new salary in the target.
+    pg -c "UPDATE salaries SET salary = salary + 1 WHERE (emp_no, from_date) IN (
+      SELECT emp_no, from_date FROM salaries WHERE emp_no % 20011 = 7 AND from_date = '1990-01-01' LIMIT 10)" ms_bench_val
+  fi
+  echo "$case: ours (merge)..." >&2
+  T[$case,merge]=$(ours merge); N[$case,merge]=$(found)
+  echo "$case: ours (checksum)..." >&2
+  T[$case,checksum]=$(ours checksum); N[$case,checksum]=$(found)
+  echo "$case: reladiff..." >&2
+  T[$case,reladiff]=$(rela); N[$case,reladiff]=$(rela_found)
+done
+
+printf '\n%-10s %-22s %10s %10s %12s\n' case tool seconds found "vs reladiff"
+for case in identical changed; do
+  for tool in merge checksum reladiff; do
+    name=$tool; [ "$tool" != reladiff ] && name="migration-studio $tool"
+    printf '%-10s %-22s %10.2f %10s %11.2fx\n' "$case" "$name" "${T[$case,$tool]}" "${N[$case,$tool]}" \
+      "$(echo "${T[$case,reladiff]} / ${T[$case,$tool]}" | bc -l)"
+  done
+done
+printf '\nchanged / identical: merge %.2f, checksum %.2f, reladiff %.2f (reladiff counts a changed row as - and +)\n' \
+  "$(echo "${T[changed,merge]} / ${T[identical,merge]}" | bc -l)" \
+  "$(echo "${T[changed,checksum]} / ${T[identical,checksum]}" | bc -l)" \
+  "$(echo "${T[changed,reladiff]} / ${T[identical,reladiff]}" | bc -l)"

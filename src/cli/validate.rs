@@ -1,0 +1,197 @@
+//! `migration-studio validate`: prove the target holds the source's rows, resumably, with a
+//! progress bar per table and a summary table at the end.
+
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+use clap::{Args, ValueEnum};
+use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
+
+use migration_studio::project::Manifest;
+use migration_studio::validate::{
+    self, Invariant, Options, Progress, RunState, StrategyChoice, TableReport, ValidateError,
+    Verdict,
+};
+
+use super::BoxError;
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum StrategyArg {
+    /// Merge when both databases are on this machine, checksums otherwise.
+    Auto,
+    /// Segment checksums inside each database, bisected down to the differing keys.
+    Checksum,
+    /// Read both sides in key order and compare row by row.
+    Merge,
+}
+
+/// Arguments of `validate`.
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// Project folder (manifest invariants; the run state is kept under it).
+    #[arg(default_value = ".")]
+    project: PathBuf,
+    /// Source URL (opened read-only).
+    #[arg(long, env = "MIGRATION_STUDIO_SOURCE_URL", hide_env_values = true)]
+    source_url: String,
+    /// Target URL (opened read-only).
+    #[arg(long, env = "MIGRATION_STUDIO_TARGET_URL", hide_env_values = true)]
+    target_url: String,
+    /// Row comparison strategy.
+    #[arg(long, value_enum, default_value = "auto")]
+    strategy: StrategyArg,
+    /// Only these tables (bare or qualified source names).
+    #[arg(long, value_delimiter = ',')]
+    tables: Vec<String>,
+    /// Keys shown per kind of difference.
+    #[arg(long, default_value_t = 10)]
+    show: usize,
+    /// Rows per read.
+    #[arg(long, default_value_t = 20_000)]
+    chunk_rows: usize,
+    /// Differing segments of at most this many rows are compared row by row.
+    #[arg(long, default_value_t = 1_024)]
+    leaf_rows: u64,
+    /// Sub-segments per bisection step.
+    #[arg(long, default_value_t = 32)]
+    bisection_factor: u32,
+    /// Rows sampled per table for the field-by-field comparison (0: none).
+    #[arg(long, default_value_t = 100)]
+    sample: usize,
+    /// Seed of the sample.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Skip the target constraint checks.
+    #[arg(long)]
+    no_constraints: bool,
+    /// An extra invariant, `NAME=SQL`, run on both sides (repeatable).
+    #[arg(long = "invariant")]
+    invariants: Vec<String>,
+    /// Forget tables finished by an earlier interrupted run and validate them again.
+    #[arg(long)]
+    restart: bool,
+    /// Print the report as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+/// The verdict is not `equal`: the command fails, after printing the report.
+#[derive(Debug, thiserror::Error)]
+#[error("validation verdict: {0}")]
+struct NotEqual(Verdict);
+
+/// indicatif bars, one per table.
+struct Bars {
+    multi: MultiProgress,
+    current: Mutex<Option<ProgressBar>>,
+    hidden: bool,
+}
+
+impl Progress for Bars {
+    fn start(&self, table: &str, estimate: Option<u64>) {
+        if self.hidden {
+            return;
+        }
+        let bar = self
+            .multi
+            .add(ProgressBar::new(estimate.unwrap_or(0).max(1)));
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{prefix:>28} [{bar:30}] {human_pos}/{human_len} rows {per_sec} {msg}",
+            )
+            .expect("a valid template")
+            .progress_chars("=> "),
+        );
+        bar.set_prefix(table.to_owned());
+        *self.current.lock().expect("progress lock") = Some(bar);
+    }
+
+    fn rows(&self, done: u64) {
+        if let Some(bar) = &*self.current.lock().expect("progress lock") {
+            if done > bar.length().unwrap_or(0) {
+                bar.set_length(done);
+            }
+            bar.set_position(done);
+        }
+    }
+
+    fn finish(&self, report: &TableReport) {
+        if let Some(bar) = self.current.lock().expect("progress lock").take() {
+            bar.set_length(report.source_rows.max(1));
+            bar.set_position(report.source_rows);
+            bar.finish_with_message(report.verdict.to_string());
+        }
+    }
+}
+
+fn parse_invariant(text: &str) -> Result<Invariant, ValidateError> {
+    let (name, sql) = text
+        .split_once('=')
+        .filter(|(n, s)| !n.trim().is_empty() && !s.trim().is_empty())
+        .ok_or_else(|| ValidateError::BadInvariant(text.to_owned()))?;
+    Ok(Invariant {
+        name: name.trim().to_owned(),
+        source_sql: sql.to_owned(),
+        target_sql: sql.to_owned(),
+    })
+}
+
+/// Runs `validate`.
+pub async fn validate(args: ValidateArgs) -> Result<(), BoxError> {
+    let manifest = Manifest::load(&args.project)?;
+    let mut invariants = manifest.invariants.clone();
+    for text in &args.invariants {
+        invariants.push(parse_invariant(text)?);
+    }
+    let options = Options {
+        strategy: match args.strategy {
+            StrategyArg::Auto => StrategyChoice::Auto,
+            StrategyArg::Checksum => StrategyChoice::Checksum,
+            StrategyArg::Merge => StrategyChoice::Merge,
+        },
+        tables: args.tables.clone(),
+        chunk_rows: args.chunk_rows.max(2),
+        bisection_factor: args.bisection_factor.max(2),
+        leaf_rows: args.leaf_rows.max(1),
+        sample_rows: args.sample,
+        seed: args.seed,
+        show: args.show,
+        constraints: !args.no_constraints,
+        force_client_hash: false,
+    };
+    let strategy = validate::resolve_strategy(options.strategy, &args.source_url, &args.target_url);
+    // The run is identified by what it compares, never by the password in a URL.
+    let identity = format!(
+        "{}\n{}\n{strategy}\n{}",
+        migration_studio::import::live::redact_url(&args.source_url),
+        migration_studio::import::live::redact_url(&args.target_url),
+        args.tables.join(",")
+    );
+    let mut state = RunState::load(RunState::path_for(&args.project, &identity), args.restart)?;
+    let bars = Bars {
+        multi: MultiProgress::new(),
+        current: Mutex::new(None),
+        hidden: args.json,
+    };
+    let report = validate::validate_urls(
+        &args.source_url,
+        &args.target_url,
+        &options,
+        &invariants,
+        Some(&mut state),
+        &bars,
+    )
+    .await?;
+    // Every table was validated: a later run starts afresh.
+    state.clear()?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{}", report.render_text());
+    }
+    if report.verdict == Verdict::Equal {
+        Ok(())
+    } else {
+        Err(Box::new(NotEqual(report.verdict)))
+    }
+}

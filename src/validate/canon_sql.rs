@@ -1,0 +1,167 @@
+//! The canonical text of a column computed in SQL, and the per-row hash built from it, so that a
+//! database can checksum its rows without sending them.
+//!
+//! Each expression produces exactly the string [`Cell::canonical`](crate::data::Cell::canonical)
+//! produces for the value read from that column (tested on real data in
+//! `tests/validate_canon.rs`): integers as digits, booleans `1`/`0`, decimals with trailing
+//! fractional zeros removed (PostgreSQL `trim_scale`), dates as `YYYY-MM-DD`, date-times as
+//! `YYYY-MM-DD HH:MM:SS.ffffff` in UTC, times as `HH:MM:SS.ffffff`, bytes as lower-case hex,
+//! MySQL zero dates as NULL, text as stored (MySQL text converted to UTF-8 first, as the client
+//! reads it). Binary floats have no expression: no two engines print them alike, so a table
+//! with a float column is hashed by the client (see [`super::row_hash`]).
+//!
+//! The row text joins the column texts with U+001F (unit separator) and writes NULL as U+001E
+//! (record separator), so NULL and `''` differ. The row hash is the last 15 hex digits (60 bits)
+//! of its MD5, as data-diff and reladiff do, so that a segment's sum of hashes fits a database's
+//! exact numeric sum and the whole computation stays inside the database.
+
+use crate::data::read::ColumnSpec;
+use crate::data::types::Logical;
+use crate::db::quote;
+use crate::import::Engine;
+
+/// Separator between column texts in the row text.
+pub const SEPARATOR: u8 = 0x1f;
+/// The text standing for NULL in the row text.
+pub const NULL_MARK: u8 = 0x1e;
+
+/// SQL producing the canonical text of `column` (of an `engine` table) compared as `canon`,
+/// NULL for NULL; `None` when the engine cannot produce it (SQLite, binary floats).
+pub fn canonical_expr(engine: Engine, column: &ColumnSpec, canon: &Logical) -> Option<String> {
+    let c = quote::ident(engine, &column.name);
+    let own = &column.logical;
+    match engine {
+        Engine::Postgres => postgres(&c, own, canon),
+        Engine::Mysql => mysql(&c, own, canon),
+        Engine::Sqlite => None,
+    }
+}
+
+fn textual(l: &Logical) -> bool {
+    matches!(
+        l,
+        Logical::Text { .. }
+            | Logical::Enum(_)
+            | Logical::Set(_)
+            | Logical::Uuid
+            | Logical::Json
+            | Logical::Other(_)
+            | Logical::Int { .. }
+            | Logical::Year
+    )
+}
+
+fn postgres(c: &str, own: &Logical, canon: &Logical) -> Option<String> {
+    Some(match (canon, own) {
+        (Logical::Bool, Logical::Bool) => {
+            format!("CASE WHEN {c} THEN '1' WHEN NOT {c} THEN '0' END")
+        }
+        (Logical::Bool, Logical::Int { .. }) => {
+            format!("CASE WHEN {c} <> 0 THEN '1' WHEN {c} = 0 THEN '0' END")
+        }
+        (Logical::Int { .. } | Logical::Year, Logical::Int { .. } | Logical::Year) => {
+            format!("{c}::text")
+        }
+        (Logical::Decimal { .. }, Logical::Int { .. }) => format!("{c}::text"),
+        (Logical::Decimal { .. }, Logical::Decimal { .. }) => format!("trim_scale({c})::text"),
+        (Logical::Bytes, Logical::Bytes) => format!("encode({c}, 'hex')"),
+        (Logical::Date, Logical::Date) => format!("{c}::text"),
+        (Logical::Timestamp { .. }, Logical::Timestamp { tz: true }) => {
+            format!("to_char({c} AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')")
+        }
+        (Logical::Timestamp { .. }, Logical::Timestamp { tz: false } | Logical::Date) => {
+            format!("to_char({c}, 'YYYY-MM-DD HH24:MI:SS.US')")
+        }
+        (Logical::Time, Logical::Time) => format!("to_char({c}, 'HH24:MI:SS.US')"),
+        (Logical::Text { .. } | Logical::Enum(_) | Logical::Set(_), o) if textual(o) => {
+            format!("{c}::text")
+        }
+        (Logical::Uuid | Logical::Json | Logical::Other(_), o) if textual(o) => {
+            format!("{c}::text")
+        }
+        _ => return None,
+    })
+}
+
+/// MySQL zero dates (`0000-00-00`, or a zero month or day) are NULL, as the backfill loads them.
+fn mysql_unless_zero(c: &str, expr: String) -> String {
+    format!("CASE WHEN YEAR({c}) = 0 OR MONTH({c}) = 0 OR DAYOFMONTH({c}) = 0 THEN NULL ELSE {expr} END")
+}
+
+fn mysql(c: &str, own: &Logical, canon: &Logical) -> Option<String> {
+    Some(match (canon, own) {
+        (Logical::Bool, Logical::Bool | Logical::Int { .. }) => {
+            format!("CASE WHEN {c} <> 0 THEN '1' WHEN {c} = 0 THEN '0' END")
+        }
+        (Logical::Int { .. } | Logical::Year, Logical::Int { .. } | Logical::Year) => {
+            format!("CAST({c} AS CHAR)")
+        }
+        (Logical::Decimal { .. }, Logical::Int { .. }) => format!("CAST({c} AS CHAR)"),
+        (Logical::Decimal { .. }, Logical::Decimal { .. }) => {
+            let s = format!("CAST({c} AS CHAR)");
+            format!(
+                "CASE WHEN {c} = 0 THEN '0' WHEN LOCATE('.', {s}) > 0 \
+                 THEN TRIM(TRAILING '.' FROM TRIM(TRAILING '0' FROM {s})) ELSE {s} END"
+            )
+        }
+        (Logical::Bytes, Logical::Bytes) => format!("LOWER(HEX({c}))"),
+        (Logical::Date, Logical::Date) => mysql_unless_zero(c, format!("CAST({c} AS CHAR)")),
+        (Logical::Timestamp { .. }, Logical::Timestamp { .. } | Logical::Date) => {
+            mysql_unless_zero(c, format!("DATE_FORMAT({c}, '%Y-%m-%d %H:%i:%s.%f')"))
+        }
+        (Logical::Time, Logical::Time) => format!("TIME_FORMAT({c}, '%H:%i:%s.%f')"),
+        (
+            Logical::Text { .. }
+            | Logical::Enum(_)
+            | Logical::Set(_)
+            | Logical::Uuid
+            | Logical::Json
+            | Logical::Other(_),
+            Logical::Text { .. } | Logical::Json,
+        ) => format!("CONVERT({c} USING utf8mb4)"),
+        // MySQL-specific types (geometry, bit) print as binary: the client hashes those.
+        (
+            Logical::Text { .. }
+            | Logical::Enum(_)
+            | Logical::Set(_)
+            | Logical::Uuid
+            | Logical::Json
+            | Logical::Other(_),
+            o,
+        ) if textual(o) && !matches!(o, Logical::Other(_)) => format!("CAST({c} AS CHAR)"),
+        _ => return None,
+    })
+}
+
+/// SQL for a row's 60-bit hash as an integer, over `columns` compared as `canon`; `None` when
+/// some column has no SQL canonical form on this engine.
+pub fn row_hash_expr(engine: Engine, columns: &[ColumnSpec], canon: &[Logical]) -> Option<String> {
+    let exprs = columns
+        .iter()
+        .zip(canon)
+        .map(|(c, l)| canonical_expr(engine, c, l))
+        .collect::<Option<Vec<_>>>()?;
+    Some(match engine {
+        Engine::Postgres => {
+            let parts: Vec<String> = exprs
+                .iter()
+                .map(|e| format!("COALESCE({e}, chr({NULL_MARK}))"))
+                .collect();
+            format!(
+                "('x' || substr(md5(concat_ws(chr({SEPARATOR}), {})), 18))::bit(60)::int8",
+                parts.join(", ")
+            )
+        }
+        Engine::Mysql => {
+            let parts: Vec<String> = exprs
+                .iter()
+                .map(|e| format!("COALESCE({e}, CHAR({NULL_MARK}))"))
+                .collect();
+            format!(
+                "CAST(CONV(SUBSTRING(MD5(CONCAT_WS(CHAR({SEPARATOR}), {})), 18), 16, 10) AS UNSIGNED)",
+                parts.join(", ")
+            )
+        }
+        Engine::Sqlite => return None,
+    })
+}

@@ -1,0 +1,90 @@
+//! Streaming merge-compare: both sides read in key order concurrently (one tokio task each,
+//! keyset chunks), hashed with XXH3 where they are read, and merge-joined on the key in Rust.
+//! Every row crosses the wire once, which on a local rehearsal is cheaper than hashing inside
+//! the databases (issue 6 measured a plain read of 3.6M rows at 1.9 s per side against 3.3 s
+//! for an in-database MD5 on PostgreSQL and 5.2 s on MariaDB). Memory is bounded by two chunks
+//! in flight per side plus the rows waiting for the other side.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+use super::diff::{Comparer, Need};
+use super::error::ValidateError;
+use super::pair::TablePair;
+use super::report::Differences;
+use super::stream::{spawn_reader, HashKind, KeyOrderReader};
+use super::Progress;
+use crate::db::Database;
+
+/// What the merge found.
+#[derive(Debug, Default)]
+pub struct MergeOutcome {
+    /// Rows in the source.
+    pub source_rows: u64,
+    /// Rows in the target.
+    pub target_rows: u64,
+    /// Source chunks compared.
+    pub chunks: u64,
+    /// Differences.
+    pub differences: Differences,
+}
+
+/// Compares `pair` between `source` and `target` by reading both, `chunk` rows at a time.
+///
+/// # Errors
+/// [`ValidateError::Db`] when a read fails, [`ValidateError::KeyOrder`] when the engines order
+/// the key differently.
+pub async fn compare(
+    source: &Database,
+    target: &Database,
+    pair: &TablePair,
+    chunk: usize,
+    show: usize,
+    progress: &dyn Progress,
+) -> Result<MergeOutcome, ValidateError> {
+    let canon = Arc::new(pair.canon.clone());
+    let mut rx_source = spawn_reader(
+        KeyOrderReader::new(source.clone(), pair.source.clone(), None, None, true, chunk),
+        canon.clone(),
+        HashKind::Fast,
+    );
+    let mut rx_target = spawn_reader(
+        KeyOrderReader::new(
+            target.clone(),
+            pair.target.clone(),
+            None,
+            None,
+            pair.target_key_unique,
+            chunk,
+        ),
+        canon,
+        HashKind::Fast,
+    );
+    let mut comparer = Comparer::new(pair, show);
+    let (mut s, mut t) = (VecDeque::new(), VecDeque::new());
+    let (mut s_done, mut t_done) = (false, false);
+    let mut chunks = 0;
+    loop {
+        match comparer.advance(&mut s, &mut t, s_done, t_done)? {
+            Need::Nothing => break,
+            Need::Source => match rx_source.recv().await {
+                Some(rows) => {
+                    s.extend(rows?);
+                    chunks += 1;
+                    progress.rows(comparer.source_rows + s.len() as u64);
+                }
+                None => s_done = true,
+            },
+            Need::Target => match rx_target.recv().await {
+                Some(rows) => t.extend(rows?),
+                None => t_done = true,
+            },
+        }
+    }
+    Ok(MergeOutcome {
+        source_rows: comparer.source_rows,
+        target_rows: comparer.target_rows,
+        chunks,
+        differences: comparer.differences,
+    })
+}

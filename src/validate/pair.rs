@@ -1,0 +1,225 @@
+//! Matching a source table with its target table: by name, columns by name (both compared
+//! case-insensitively, since engines fold names differently), the source's primary key used on
+//! both sides, and for each column pair the logical type both values are normalised as.
+
+use crate::data::types::Logical;
+use crate::data::TableSpec;
+use crate::import::Engine;
+use crate::inventory::{Inventory, Table};
+
+use super::report::ColumnMatch;
+
+/// Two tables to compare, projected to their common columns in the same order.
+#[derive(Debug, Clone)]
+pub struct TablePair {
+    /// Source read plan (common columns only, source order).
+    pub source: TableSpec,
+    /// Target read plan (the same columns, same order).
+    pub target: TableSpec,
+    /// Per column, the type both sides are normalised as (see [`common`]).
+    pub canon: Vec<Logical>,
+    /// Whether the target enforces uniqueness of the key (a primary or unique key on exactly
+    /// those columns). When it does not, target reads must keep repeated keys together.
+    pub target_key_unique: bool,
+    /// Which columns were compared.
+    pub columns: ColumnMatch,
+    /// The source table as inventoried (for constraint checks).
+    pub source_table: Table,
+    /// The target table as inventoried.
+    pub target_table: Table,
+}
+
+impl TablePair {
+    /// Source table name for reports.
+    pub fn name(&self) -> String {
+        self.source.name.to_string()
+    }
+
+    /// The leading key column's comparison type is an integer: segments can be computed by
+    /// arithmetic on it (bisection), and samples drawn as random points.
+    pub fn integer_leading_key(&self) -> bool {
+        matches!(
+            self.canon[self.source.key[0]],
+            Logical::Int { .. } | Logical::Year
+        )
+    }
+}
+
+/// The type two columns are compared as, when their declared types differ (e.g. SQLite
+/// `NUMERIC` and MySQL `decimal(10,2)`, MySQL `tinyint(1)` and PostgreSQL `boolean`).
+pub fn common(a: &Logical, b: &Logical) -> Logical {
+    use Logical::*;
+    if a == b {
+        return a.clone();
+    }
+    match (a, b) {
+        (Bool, Int { .. }) | (Int { .. }, Bool) => Bool,
+        (Float { bits: x }, Float { bits: y }) => Float { bits: (*x).min(*y) },
+        (Float { bits }, Int { .. } | Decimal { .. })
+        | (Int { .. } | Decimal { .. }, Float { bits }) => Float { bits: *bits },
+        (Decimal { .. }, Int { .. } | Decimal { .. }) | (Int { .. }, Decimal { .. }) => Decimal {
+            precision: None,
+            scale: None,
+        },
+        (Int { .. } | Year, Int { .. } | Year) => Int {
+            bits: 64,
+            unsigned: false,
+        },
+        (Timestamp { tz: x }, Timestamp { tz: y }) => Timestamp { tz: *x || *y },
+        (Timestamp { tz }, Date) | (Date, Timestamp { tz }) => Timestamp { tz: *tz },
+        (Bytes, _) | (_, Bytes) => Bytes,
+        (Date, _) | (_, Date) => Date,
+        (Time, _) | (_, Time) => Time,
+        (Timestamp { tz }, _) | (_, Timestamp { tz }) => Timestamp { tz: *tz },
+        _ => Text { max_len: None },
+    }
+}
+
+/// Finds the target table for `source` by name: same schema name first, then any schema.
+pub fn find_target<'a>(target: &'a Inventory, source: &Table) -> Option<&'a Table> {
+    let candidates: Vec<&Table> = target
+        .tables
+        .iter()
+        .filter(|t| t.partition_of.is_none())
+        .filter(|t| t.name.name.eq_ignore_ascii_case(&source.name.name))
+        .collect();
+    candidates
+        .iter()
+        .find(|t| match (&t.name.schema, &source.name.schema) {
+            (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
+            _ => false,
+        })
+        .or_else(|| candidates.first())
+        .copied()
+}
+
+/// Why two tables cannot be compared row by row.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum PairError {
+    /// The source table has no primary key.
+    #[error("the source table has no primary key, so rows cannot be matched by key")]
+    NoKey,
+    /// A source key column has no target column of the same name.
+    #[error("key column {0} is not in the target table")]
+    KeyNotInTarget(String),
+    /// No column is common to both tables.
+    #[error("no column of the source table is in the target table")]
+    NoCommonColumn,
+}
+
+/// Pairs `source` (in a `source_engine` database) with `target`.
+///
+/// # Errors
+/// [`PairError`] when rows cannot be matched by key.
+pub fn pair(
+    source_engine: Engine,
+    source: &Table,
+    target_engine: Engine,
+    target: &Table,
+) -> Result<TablePair, PairError> {
+    if source.primary_key.is_empty() {
+        return Err(PairError::NoKey);
+    }
+    let mut matched: Vec<(usize, usize)> = Vec::new();
+    let mut columns = ColumnMatch::default();
+    for (i, c) in source.columns.iter().enumerate() {
+        match target
+            .columns
+            .iter()
+            .position(|t| t.name.eq_ignore_ascii_case(&c.name))
+        {
+            Some(j) => matched.push((i, j)),
+            None => columns.source_only.push(c.name.clone()),
+        }
+    }
+    columns.target_only = target
+        .columns
+        .iter()
+        .filter(|t| source.column(&t.name).is_none())
+        .map(|t| t.name.clone())
+        .collect();
+    columns.compared = matched.len();
+    if matched.is_empty() {
+        return Err(PairError::NoCommonColumn);
+    }
+    let target_key: Vec<String> = source
+        .primary_key
+        .iter()
+        .map(|k| {
+            target
+                .column(k)
+                .map(|c| c.name.clone())
+                .ok_or_else(|| PairError::KeyNotInTarget(k.clone()))
+        })
+        .collect::<Result<_, _>>()?;
+    let same_set = |cols: &[String]| {
+        cols.len() == target_key.len()
+            && cols
+                .iter()
+                .all(|c| target_key.iter().any(|k| k.eq_ignore_ascii_case(c)))
+    };
+    let target_key_unique =
+        same_set(&target.primary_key) || target.unique_keys.iter().any(|u| same_set(u));
+
+    // Project both tables to the common columns, in source order, keyed by the source's key.
+    let project = |table: &Table, picks: Vec<usize>, key: &[String]| {
+        let mut t = table.clone();
+        t.columns = picks.iter().map(|&i| table.columns[i].clone()).collect();
+        t.primary_key = key.to_vec();
+        t
+    };
+    let src = project(
+        source,
+        matched.iter().map(|m| m.0).collect(),
+        &source.primary_key,
+    );
+    let tgt = project(target, matched.iter().map(|m| m.1).collect(), &target_key);
+    let source_spec = TableSpec::new(source_engine, &src).map_err(|_| PairError::NoKey)?;
+    let target_spec = TableSpec::new(target_engine, &tgt)
+        .map_err(|_| PairError::KeyNotInTarget(target_key.join(", ")))?;
+    let canon = source_spec
+        .columns
+        .iter()
+        .zip(&target_spec.columns)
+        .map(|(s, t)| common(&s.logical, &t.logical))
+        .collect();
+    Ok(TablePair {
+        source: source_spec,
+        target: target_spec,
+        canon,
+        target_key_unique,
+        columns,
+        source_table: source.clone(),
+        target_table: target.clone(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn common_types() {
+        let dec = Logical::Decimal {
+            precision: Some(10),
+            scale: Some(2),
+        };
+        let int = Logical::Int {
+            bits: 32,
+            unsigned: false,
+        };
+        assert!(matches!(common(&dec, &int), Logical::Decimal { .. }));
+        assert_eq!(common(&Logical::Bool, &int), Logical::Bool);
+        assert_eq!(
+            common(&Logical::Date, &Logical::Timestamp { tz: false }),
+            Logical::Timestamp { tz: false }
+        );
+        assert_eq!(
+            common(
+                &Logical::Text { max_len: Some(3) },
+                &Logical::Enum(vec!["a".into()])
+            ),
+            Logical::Text { max_len: None }
+        );
+    }
+}

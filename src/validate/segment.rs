@@ -1,0 +1,562 @@
+//! Segment checksums with bisection, as data-diff does (Datafold, "data-diff" README, "How
+//! does it work?"; continued as reladiff): split the key space into segments, have each
+//! database compute per segment `count(*)` and the sum of a 60-bit prefix of each row's MD5,
+//! and compare; a segment that differs is split again (`bisection_factor` ways) until it holds
+//! at most `leaf_rows` rows, and only those rows are fetched and compared in Rust to name the
+//! missing, extra and changed keys. Only counts and sums cross the wire above the last level.
+//!
+//! When the leading key column is an integer, one query per side computes a whole level
+//! (`GROUP BY (k - lo) / width`), an index range scan per differing segment below it. Other
+//! keys are cut into `leaf_rows`-row segments by a key-only scan of the source, one checksum
+//! query per segment and side, no further bisection.
+//!
+//! SQLite has no `md5`, and no two engines print binary floats alike: such a side is hashed by
+//! the client, which reads the segment's rows and computes the same 60-bit MD5 prefix
+//! ([`super::row_hash::md5_60`]) over the same row text — exactly what the database would have
+//! summed, so the two kinds of side compare with each other. SQLite being a local file, reading
+//! it costs what hashing it in place would.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use sqlx::Row;
+
+use super::canon_sql;
+use super::diff::Comparer;
+use super::error::ValidateError;
+use super::pair::TablePair;
+use super::report::{Differences, HashedIn, RangeCount};
+use super::row_hash::{key_text, KeyPart};
+use super::stream::{prepare, HashKind, KeyOrderReader};
+use super::Progress;
+use crate::data::read::bind_all;
+use crate::data::types::Logical;
+use crate::data::{keyset, Cell, TableSpec};
+use crate::db::{quote, Database, Pool};
+use crate::import::Engine;
+
+/// Tuning of the bisection.
+#[derive(Debug, Clone, Copy)]
+pub struct Bisection {
+    /// How many sub-segments a differing segment is split into (data-diff's default is 32).
+    pub factor: u32,
+    /// A differing segment with at most this many rows on either side is fetched and compared.
+    pub leaf_rows: u64,
+    /// Rows per read when a side is hashed by the client.
+    pub chunk_rows: usize,
+    /// Keys kept per kind of difference.
+    pub show: usize,
+    /// Hash both sides in the client even where the database could (for tests and debugging).
+    pub force_client: bool,
+}
+
+/// What the checksum comparison found.
+#[derive(Debug, Default)]
+pub struct ChecksumOutcome {
+    /// Rows in the source.
+    pub source_rows: u64,
+    /// Rows in the target.
+    pub target_rows: u64,
+    /// Segment checksums compared.
+    pub segments: u64,
+    /// Coarsest-level ranges that differ.
+    pub ranges: Vec<RangeCount>,
+    /// Differences found at the leaves.
+    pub differences: Differences,
+    /// Where each side's hashes were computed.
+    pub hashed_in: Option<(HashedIn, HashedIn)>,
+}
+
+/// `count(*)` and sum of row hashes of one segment.
+type Sum = (u64, u128);
+
+/// One side of the comparison.
+struct Side<'a> {
+    db: &'a Database,
+    spec: &'a TableSpec,
+    canon: &'a [Logical],
+    hash_sql: Option<String>,
+    unique: bool,
+    name: &'static str,
+    chunk: usize,
+}
+
+impl Side<'_> {
+    fn hashed_in(&self) -> HashedIn {
+        if self.hash_sql.is_some() {
+            HashedIn::Database
+        } else {
+            HashedIn::Client
+        }
+    }
+
+    fn placeholder(&self, n: usize) -> String {
+        match self.db.engine {
+            Engine::Postgres => format!("${n}::int8"),
+            _ => "?".to_owned(),
+        }
+    }
+
+    fn sum_text(&self, hash: &str) -> String {
+        match self.db.engine {
+            Engine::Postgres => format!("sum({hash})::text"),
+            _ => format!("CAST(sum({hash}) AS CHAR)"),
+        }
+    }
+
+    fn parse_sum(&self, table: &str, text: Option<String>) -> Result<u128, ValidateError> {
+        match text {
+            None => Ok(0),
+            Some(t) => {
+                t.trim()
+                    .trim_end_matches(".0")
+                    .parse()
+                    .map_err(|_| ValidateError::BadChecksum {
+                        table: table.to_owned(),
+                        side: self.name,
+                        value: t,
+                    })
+            }
+        }
+    }
+
+    /// Minimum and maximum of the leading key column (as integers), `None` when empty.
+    async fn bounds(&self) -> Result<Option<(i64, i64)>, ValidateError> {
+        let k = quote::ident(self.db.engine, &self.spec.columns[self.spec.key[0]].name);
+        let (lo, hi) = match self.db.engine {
+            Engine::Postgres => (format!("min({k})::int8"), format!("max({k})::int8")),
+            Engine::Mysql => (
+                format!("CAST(min({k}) AS SIGNED)"),
+                format!("CAST(max({k}) AS SIGNED)"),
+            ),
+            Engine::Sqlite => (format!("min({k})"), format!("max({k})")),
+        };
+        let sql = format!(
+            "SELECT {lo}, {hi} FROM {}",
+            quote::table(self.db.engine, &self.spec.name)
+        );
+        let err = |e| {
+            self.db
+                .query_error(format!("reading key bounds of {}", self.spec.name), e)
+        };
+        let (lo, hi): (Option<i64>, Option<i64>) = match &self.db.pool {
+            Pool::Postgres(p) => {
+                let r = sqlx::query(&sql).fetch_one(p).await.map_err(err)?;
+                (r.try_get(0).map_err(err)?, r.try_get(1).map_err(err)?)
+            }
+            Pool::Mysql(p) => {
+                let r = sqlx::query(&sql).fetch_one(p).await.map_err(err)?;
+                (r.try_get(0).map_err(err)?, r.try_get(1).map_err(err)?)
+            }
+            Pool::Sqlite(p) => {
+                let r = sqlx::query(&sql).fetch_one(p).await.map_err(err)?;
+                (r.try_get(0).map_err(err)?, r.try_get(1).map_err(err)?)
+            }
+        };
+        Ok(lo.zip(hi))
+    }
+
+    /// Per-segment sums over leading-key values `lo..=hi` cut into segments `width` wide.
+    async fn level(
+        &self,
+        table: &str,
+        lo: i64,
+        hi: i64,
+        width: i64,
+    ) -> Result<BTreeMap<i64, Sum>, ValidateError> {
+        let after = [Cell::Int(lo.saturating_sub(1))];
+        let upto = [Cell::Int(hi)];
+        let Some(hash) = &self.hash_sql else {
+            let mut reader = KeyOrderReader::new(
+                self.db.clone(),
+                self.spec.clone(),
+                Some(after.to_vec()),
+                Some(upto.to_vec()),
+                self.unique,
+                self.chunk,
+            );
+            let mut sums = BTreeMap::new();
+            while let Some(rows) = reader.next().await? {
+                for row in prepare(self.spec, self.canon, rows, HashKind::Md5) {
+                    let KeyPart::Int(k) = row.key[0] else {
+                        continue;
+                    };
+                    let seg = ((k - i128::from(lo)) / i128::from(width)) as i64;
+                    let e: &mut Sum = sums.entry(seg).or_default();
+                    e.0 += 1;
+                    e.1 += u128::from(row.hash);
+                }
+            }
+            return Ok(sums);
+        };
+        let engine = self.db.engine;
+        let keys = self.spec.key_columns();
+        let k = quote::ident(engine, &keys[0].name);
+        let seg = match engine {
+            Engine::Postgres => format!(
+                "({k}::int8 - {}) / {}",
+                self.placeholder(1),
+                self.placeholder(2)
+            ),
+            _ => format!("CAST((CAST({k} AS SIGNED) - ?) DIV ? AS SIGNED)"),
+        };
+        let range = keyset::range(engine, &keys, Some(&after), Some(&upto), 3);
+        let sql = format!(
+            "SELECT {seg} AS seg, count(*) AS n, {} AS s FROM {} {} GROUP BY 1",
+            self.sum_text(hash),
+            quote::table(engine, &self.spec.name),
+            range.sql
+        );
+        let mut binds = vec![Cell::Int(lo), Cell::Int(width)];
+        binds.extend(range.binds);
+        let rows = self.fetch(&sql, &binds).await?;
+        let mut sums = BTreeMap::new();
+        for (seg, n, s) in rows {
+            sums.insert(seg, (n as u64, self.parse_sum(table, s)?));
+        }
+        Ok(sums)
+    }
+
+    /// The sum of one segment `(after, upto]`.
+    async fn segment(
+        &self,
+        table: &str,
+        after: Option<&[Cell]>,
+        upto: Option<&[Cell]>,
+    ) -> Result<Sum, ValidateError> {
+        let Some(hash) = &self.hash_sql else {
+            let mut reader = KeyOrderReader::new(
+                self.db.clone(),
+                self.spec.clone(),
+                after.map(<[Cell]>::to_vec),
+                upto.map(<[Cell]>::to_vec),
+                self.unique,
+                self.chunk,
+            );
+            let mut sum: Sum = (0, 0);
+            while let Some(rows) = reader.next().await? {
+                for row in prepare(self.spec, self.canon, rows, HashKind::Md5) {
+                    sum.0 += 1;
+                    sum.1 += u128::from(row.hash);
+                }
+            }
+            return Ok(sum);
+        };
+        let engine = self.db.engine;
+        let range = keyset::range(engine, &self.spec.key_columns(), after, upto, 1);
+        let sql = format!(
+            "SELECT {} AS seg, count(*) AS n, {} AS s FROM {} {}",
+            match engine {
+                Engine::Mysql => "CAST(0 AS SIGNED)",
+                _ => "CAST(0 AS BIGINT)",
+            },
+            self.sum_text(hash),
+            quote::table(engine, &self.spec.name),
+            range.sql
+        );
+        let rows = self.fetch(&sql, &range.binds).await?;
+        match rows.into_iter().next() {
+            Some((_, n, s)) => Ok((n as u64, self.parse_sum(table, s)?)),
+            None => Ok((0, 0)),
+        }
+    }
+
+    async fn fetch(
+        &self,
+        sql: &str,
+        binds: &[Cell],
+    ) -> Result<Vec<(i64, i64, Option<String>)>, ValidateError> {
+        let err = |e| {
+            self.db
+                .query_error(format!("checksumming {}", self.spec.name), e)
+        };
+        macro_rules! run {
+            ($pool:expr) => {{
+                let rows = bind_all!(sqlx::query(sql), binds)
+                    .fetch_all($pool)
+                    .await
+                    .map_err(err)?;
+                rows.iter()
+                    .map(|r| {
+                        Ok((
+                            r.try_get::<i64, _>(0)?,
+                            r.try_get::<i64, _>(1)?,
+                            r.try_get::<Option<String>, _>(2)?,
+                        ))
+                    })
+                    .collect::<Result<Vec<_>, sqlx::Error>>()
+                    .map_err(err)?
+            }};
+        }
+        Ok(match &self.db.pool {
+            Pool::Postgres(p) => run!(p),
+            Pool::Mysql(p) => run!(p),
+            Pool::Sqlite(p) => run!(p),
+        })
+    }
+
+    /// Every row of `(after, upto]`, prepared for the row-by-row comparison.
+    async fn rows(
+        &self,
+        after: Option<&[Cell]>,
+        upto: Option<&[Cell]>,
+    ) -> Result<Vec<super::stream::Prepared>, ValidateError> {
+        let mut reader = KeyOrderReader::new(
+            self.db.clone(),
+            self.spec.clone(),
+            after.map(<[Cell]>::to_vec),
+            upto.map(<[Cell]>::to_vec),
+            self.unique,
+            self.chunk,
+        );
+        let mut out = Vec::new();
+        while let Some(rows) = reader.next().await? {
+            out.extend(prepare(self.spec, self.canon, rows, HashKind::Fast));
+        }
+        Ok(out)
+    }
+}
+
+/// Minimum and maximum of `spec`'s leading key column in `db`, as integers; `None` when the
+/// table is empty.
+///
+/// # Errors
+/// [`ValidateError::Db`].
+pub async fn leading_bounds(
+    db: &Database,
+    spec: &TableSpec,
+) -> Result<Option<(i64, i64)>, ValidateError> {
+    Side {
+        db,
+        spec,
+        canon: &[],
+        hash_sql: None,
+        unique: true,
+        name: "source",
+        chunk: 1,
+    }
+    .bounds()
+    .await
+}
+
+/// A segment of leading-key values still to look at.
+struct Pending {
+    lo: i64,
+    hi: i64,
+    rows: u64,
+}
+
+/// Compares `pair` by segment checksums.
+///
+/// # Errors
+/// [`ValidateError`] when a query fails or a checksum is unreadable.
+pub async fn compare(
+    source: &Database,
+    target: &Database,
+    pair: &TablePair,
+    tuning: Bisection,
+    progress: &dyn Progress,
+) -> Result<ChecksumOutcome, ValidateError> {
+    let hash_sql = |db: &Database, spec: &TableSpec| {
+        if tuning.force_client {
+            None
+        } else {
+            canon_sql::row_hash_expr(db.engine, &spec.columns, &pair.canon)
+        }
+    };
+    let s = Side {
+        db: source,
+        spec: &pair.source,
+        canon: &pair.canon,
+        hash_sql: hash_sql(source, &pair.source),
+        unique: true,
+        name: "source",
+        chunk: tuning.chunk_rows,
+    };
+    let t = Side {
+        db: target,
+        spec: &pair.target,
+        canon: &pair.canon,
+        hash_sql: hash_sql(target, &pair.target),
+        unique: pair.target_key_unique,
+        name: "target",
+        chunk: tuning.chunk_rows,
+    };
+    let mut outcome = ChecksumOutcome {
+        hashed_in: Some((s.hashed_in(), t.hashed_in())),
+        ..ChecksumOutcome::default()
+    };
+    if pair.integer_leading_key() {
+        bisect(&s, &t, pair, tuning, progress, &mut outcome).await?;
+    } else {
+        by_key_scan(&s, &t, pair, tuning, progress, &mut outcome).await?;
+    }
+    Ok(outcome)
+}
+
+fn width(lo: i64, hi: i64, factor: u32) -> i64 {
+    let span = i128::from(hi) - i128::from(lo) + 1;
+    let w = (span + i128::from(factor) - 1) / i128::from(factor.max(1));
+    w.clamp(1, i128::from(i64::MAX)) as i64
+}
+
+async fn bisect(
+    s: &Side<'_>,
+    t: &Side<'_>,
+    pair: &TablePair,
+    tuning: Bisection,
+    progress: &dyn Progress,
+    outcome: &mut ChecksumOutcome,
+) -> Result<(), ValidateError> {
+    let table = pair.name();
+    let (sb, tb) = tokio::try_join!(s.bounds(), t.bounds())?;
+    let (lo, hi) = match (sb, tb) {
+        (None, None) => return Ok(()),
+        (Some(b), None) | (None, Some(b)) => b,
+        (Some(a), Some(b)) => (a.0.min(b.0), a.1.max(b.1)),
+    };
+    let mut comparer = Comparer::new(pair, tuning.show);
+    // Depth-first, sub-segments pushed in reverse, so leaves are compared in key order.
+    let mut stack = vec![Pending {
+        lo,
+        hi,
+        rows: u64::MAX,
+    }];
+    let mut top = true;
+    while let Some(p) = stack.pop() {
+        if !top && (p.rows <= tuning.leaf_rows || p.lo == p.hi) {
+            let after = [Cell::Int(p.lo.saturating_sub(1))];
+            let upto = [Cell::Int(p.hi)];
+            let (rs, rt) = tokio::try_join!(
+                s.rows(Some(&after), Some(&upto)),
+                t.rows(Some(&after), Some(&upto))
+            )?;
+            comparer.all(rs, rt)?;
+            continue;
+        }
+        let w = width(p.lo, p.hi, tuning.factor);
+        let (ls, lt) = tokio::try_join!(
+            s.level(&table, p.lo, p.hi, w),
+            t.level(&table, p.lo, p.hi, w)
+        )?;
+        let segments: BTreeSet<i64> = ls.keys().chain(lt.keys()).copied().collect();
+        outcome.segments += segments.len() as u64;
+        let mut children = Vec::new();
+        for seg in segments {
+            let a = ls.get(&seg).copied().unwrap_or_default();
+            let b = lt.get(&seg).copied().unwrap_or_default();
+            if top {
+                outcome.source_rows += a.0;
+                outcome.target_rows += b.0;
+            }
+            if a == b {
+                continue;
+            }
+            let slo = p.lo + seg * w;
+            let shi = (slo + (w - 1)).min(p.hi);
+            if top && outcome.ranges.len() < tuning.show {
+                outcome.ranges.push(RangeCount {
+                    from: slo.to_string(),
+                    to: shi.to_string(),
+                    source_rows: a.0,
+                    target_rows: b.0,
+                });
+            }
+            children.push(Pending {
+                lo: slo,
+                hi: shi,
+                rows: a.0.max(b.0),
+            });
+        }
+        if top {
+            progress.rows(outcome.source_rows);
+        }
+        top = false;
+        stack.extend(children.into_iter().rev());
+    }
+    outcome.differences = comparer.differences;
+    Ok(())
+}
+
+async fn by_key_scan(
+    s: &Side<'_>,
+    t: &Side<'_>,
+    pair: &TablePair,
+    tuning: Bisection,
+    progress: &dyn Progress,
+    outcome: &mut ChecksumOutcome,
+) -> Result<(), ValidateError> {
+    let table = pair.name();
+    // Boundaries: every `leaf_rows`-th source key, from a key-only read of the source.
+    let mut keys_only = pair.source.clone();
+    keys_only.columns = pair
+        .source
+        .key
+        .iter()
+        .map(|&i| pair.source.columns[i].clone())
+        .collect();
+    keys_only.key = (0..keys_only.columns.len()).collect();
+    let mut reader = KeyOrderReader::new(
+        s.db.clone(),
+        keys_only.clone(),
+        None,
+        None,
+        true,
+        tuning.leaf_rows.max(2) as usize,
+    );
+    let mut bounds: Vec<Vec<Cell>> = Vec::new();
+    while let Some(rows) = reader.next().await? {
+        if let Some(last) = rows.last() {
+            bounds.push(last.clone());
+        }
+    }
+    let key_canon: Arc<Vec<Logical>> = Arc::new(
+        pair.source
+            .key
+            .iter()
+            .map(|&i| pair.canon[i].clone())
+            .collect(),
+    );
+    let text = |key: &[Cell]| {
+        key_text(
+            &key.iter()
+                .zip(key_canon.iter())
+                .map(|(c, l)| KeyPart::of(c, l))
+                .collect::<Vec<_>>(),
+        )
+    };
+    let mut comparer = Comparer::new(pair, tuning.show);
+    let mut after: Option<Vec<Cell>> = None;
+    let segments = bounds.len() + 1;
+    for i in 0..segments {
+        let upto = bounds.get(i).cloned();
+        let (a, b) = tokio::try_join!(
+            s.segment(&table, after.as_deref(), upto.as_deref()),
+            t.segment(&table, after.as_deref(), upto.as_deref())
+        )?;
+        outcome.segments += 1;
+        outcome.source_rows += a.0;
+        outcome.target_rows += b.0;
+        if a != b {
+            if outcome.ranges.len() < tuning.show {
+                outcome.ranges.push(RangeCount {
+                    from: after
+                        .as_deref()
+                        .map_or_else(|| "start".to_owned(), |k| format!("after {}", text(k))),
+                    to: upto.as_deref().map_or_else(|| "end".to_owned(), text),
+                    source_rows: a.0,
+                    target_rows: b.0,
+                });
+            }
+            let (rs, rt) = tokio::try_join!(
+                s.rows(after.as_deref(), upto.as_deref()),
+                t.rows(after.as_deref(), upto.as_deref())
+            )?;
+            comparer.all(rs, rt)?;
+        }
+        progress.rows(outcome.source_rows);
+        after = upto;
+    }
+    outcome.differences = comparer.differences;
+    Ok(())
+}

@@ -1,0 +1,171 @@
+//! Reading one side of a table in key order, chunk by chunk, into rows ready to compare.
+//!
+//! Chunks are keyset pages ([`crate::data::keyset`]), so memory is bounded by the chunk size.
+//! A target that does not enforce the key may repeat it; a plain `key > last` page would then
+//! skip the copies that fall after a page boundary, so such a side ends each page before its
+//! last key and reads all copies of a key in one page.
+
+use std::sync::Arc;
+
+use tokio::sync::mpsc;
+
+use super::row_hash::{self, KeyPart};
+use crate::data::types::Logical;
+use crate::data::{read_rows, Cell, TableSpec};
+use crate::db::{Database, DbError};
+
+/// A row with its key in comparable form and its hash.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    /// Key, comparable in Rust.
+    pub key: Vec<KeyPart>,
+    /// Hash of the row text.
+    pub hash: u64,
+    /// The row as read.
+    pub row: Vec<Cell>,
+}
+
+/// How rows are hashed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HashKind {
+    /// XXH3, for the merge-compare.
+    Fast,
+    /// The 60-bit MD5 prefix the databases compute (client-side segment checksums).
+    Md5,
+}
+
+/// Prepares rows read with `spec` for comparison.
+pub fn prepare(
+    spec: &TableSpec,
+    canon: &[Logical],
+    rows: Vec<Vec<Cell>>,
+    kind: HashKind,
+) -> Vec<Prepared> {
+    let mut text = Vec::with_capacity(128);
+    rows.into_iter()
+        .map(|row| {
+            row_hash::row_text(&row, canon, &mut text);
+            let hash = match kind {
+                HashKind::Fast => row_hash::fast(&text),
+                HashKind::Md5 => row_hash::md5_60(&text),
+            };
+            let key = spec
+                .key
+                .iter()
+                .map(|&i| KeyPart::of(&row[i], &canon[i]))
+                .collect();
+            Prepared { key, hash, row }
+        })
+        .collect()
+}
+
+/// A key-ordered reader over `(after, upto]`.
+pub struct KeyOrderReader {
+    db: Database,
+    spec: TableSpec,
+    after: Option<Vec<Cell>>,
+    upto: Option<Vec<Cell>>,
+    unique: bool,
+    chunk: usize,
+    done: bool,
+}
+
+impl KeyOrderReader {
+    /// A reader of `spec`'s rows with keys in `(after, upto]` (bounds may be key prefixes),
+    /// `chunk` rows at a time; `unique` when the side enforces the key.
+    pub fn new(
+        db: Database,
+        spec: TableSpec,
+        after: Option<Vec<Cell>>,
+        upto: Option<Vec<Cell>>,
+        unique: bool,
+        chunk: usize,
+    ) -> Self {
+        Self {
+            db,
+            spec,
+            after,
+            upto,
+            unique,
+            chunk: chunk.max(2),
+            done: false,
+        }
+    }
+
+    /// The next chunk in key order, `None` when the range is exhausted.
+    ///
+    /// # Errors
+    /// [`DbError::Query`].
+    pub async fn next(&mut self) -> Result<Option<Vec<Vec<Cell>>>, DbError> {
+        if self.done {
+            return Ok(None);
+        }
+        let rows = read_rows(
+            &self.db,
+            &self.spec,
+            self.after.as_deref(),
+            self.upto.as_deref(),
+            Some(self.chunk),
+        )
+        .await?;
+        if rows.len() < self.chunk {
+            self.done = true;
+            return Ok((!rows.is_empty()).then_some(rows));
+        }
+        let last = self.spec.key_of(rows.last().expect("a full chunk"));
+        if self.unique {
+            self.after = Some(last);
+            return Ok(Some(rows));
+        }
+        let first_of_last = rows
+            .iter()
+            .position(|r| self.spec.key_of(r) == last)
+            .expect("the last row has the last key");
+        if first_of_last > 0 {
+            let mut rows = rows;
+            rows.truncate(first_of_last);
+            self.after = Some(self.spec.key_of(rows.last().expect("non-empty")));
+            return Ok(Some(rows));
+        }
+        // The whole page is one key: read all its copies at once.
+        let rows = read_rows(
+            &self.db,
+            &self.spec,
+            self.after.as_deref(),
+            Some(&last),
+            None,
+        )
+        .await?;
+        self.after = Some(last);
+        Ok(Some(rows))
+    }
+}
+
+/// Reads with `reader` in a task of its own, preparing each chunk there (so the two sides'
+/// reading and hashing run in parallel), and sends the chunks through a channel two deep.
+pub fn spawn_reader(
+    mut reader: KeyOrderReader,
+    canon: Arc<Vec<Logical>>,
+    kind: HashKind,
+) -> mpsc::Receiver<Result<Vec<Prepared>, DbError>> {
+    let (tx, rx) = mpsc::channel(2);
+    tokio::spawn(async move {
+        loop {
+            match reader.next().await {
+                Ok(Some(rows)) => {
+                    let prepared = prepare(&reader.spec, &canon, rows, kind);
+                    if tx.send(Ok(prepared)).await.is_err() {
+                        return; // The comparison stopped early (an error on the other side).
+                    }
+                }
+                Ok(None) => return,
+                Err(e) => {
+                    // If the receiver is gone the comparison has already failed; nothing to add.
+                    let _ = tx.send(Err(e)).await;
+                    return;
+                }
+            }
+        }
+    });
+    rx
+}

@@ -1,0 +1,640 @@
+//! Validation on real databases: Chinook in SQLite and MariaDB (same data, two engines), Pagila
+//! in two PostgreSQL databases; both strategies must agree, find every planted difference and
+//! locate it to its key, and report nothing on untouched copies.
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use common::{dataset, mariadb, psql, ScratchMaria, ScratchPg};
+use migration_studio::data::{read_rows, TableSpec};
+use migration_studio::db::{self, Access};
+use migration_studio::import::live::import_live;
+use migration_studio::validate::report::{ConstraintKind, DeclaredIn};
+use migration_studio::validate::{
+    self, canon_sql, row_hash, Invariant, Options, Report, RunState, Silent, StrategyChoice,
+    Verdict,
+};
+use sqlx::Row;
+
+/// A copy of Chinook's SQLite file in a temporary folder.
+fn chinook_sqlite() -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("chinook.sqlite");
+    std::fs::copy(
+        dataset("chinook/ChinookDatabase/DataSources/Chinook_Sqlite.sqlite"),
+        &path,
+    )
+    .expect("copy chinook");
+    let url = format!("sqlite://{}", path.display());
+    (dir, url)
+}
+
+/// Chinook's MySQL script loaded into a scratch MariaDB database.
+fn chinook_mariadb(label: &str) -> ScratchMaria {
+    let db = ScratchMaria::new(&format!("val_{label}"));
+    let script = std::fs::read_to_string(dataset(
+        "chinook/ChinookDatabase/DataSources/Chinook_MySql.sql",
+    ))
+    .expect("read chinook");
+    let script: String = script
+        .lines()
+        .filter(|l| {
+            let t = l.trim_start();
+            !(t.starts_with("DROP DATABASE")
+                || t.starts_with("CREATE DATABASE")
+                || t.starts_with("USE "))
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    // The script writes `\` meaning a backslash (it was generated for SQL Server's literal
+    // rules); MySQL's default string escapes would drop it, so the copy would differ from the
+    // SQLite file in four track names (validation finds exactly those).
+    let script =
+        format!("SET SESSION sql_mode = CONCAT(@@sql_mode, ',NO_BACKSLASH_ESCAPES');\n{script}");
+    mariadb(&db.name, &[], Some(&script));
+    db
+}
+
+/// Pagila loaded into a scratch PostgreSQL database.
+fn pagila(label: &str) -> ScratchPg {
+    let db = ScratchPg::new(&format!("val_{label}"));
+    for file in ["pagila/pagila-schema.sql", "pagila/pagila-data.sql"] {
+        let path = dataset(file);
+        psql(&db.name, &["-f", path.to_str().expect("utf-8 path")], None);
+    }
+    db
+}
+
+const CHINOOK_COUNTS: [(&str, u64); 11] = [
+    ("Album", 347),
+    ("Artist", 275),
+    ("Customer", 59),
+    ("Employee", 8),
+    ("Genre", 25),
+    ("Invoice", 412),
+    ("InvoiceLine", 2240),
+    ("MediaType", 5),
+    ("Playlist", 18),
+    ("PlaylistTrack", 8715),
+    ("Track", 3503),
+];
+
+fn options(strategy: StrategyChoice) -> Options {
+    Options {
+        strategy,
+        show: 1_000,
+        // Small chunks and leaves so that paging and bisection are exercised on small tables.
+        chunk_rows: 500,
+        leaf_rows: 16,
+        bisection_factor: 4,
+        sample_rows: 30,
+        ..Options::default()
+    }
+}
+
+async fn run(source: &str, target: &str, options: &Options, invariants: &[Invariant]) -> Report {
+    validate::validate_urls(source, target, options, invariants, None, &Silent)
+        .await
+        .expect("validation runs")
+}
+
+fn assert_all_equal(report: &Report) {
+    for t in &report.tables {
+        assert_eq!(
+            t.verdict,
+            Verdict::Equal,
+            "{}: {:?} {:?}",
+            t.source_table,
+            t.error,
+            t.differences
+        );
+        assert!(t.ranges.is_empty(), "{}: {:?}", t.source_table, t.ranges);
+        assert_eq!(t.sample.differing_fields, 0);
+    }
+    assert_eq!(report.verdict, Verdict::Equal);
+}
+
+#[tokio::test]
+async fn chinook_sqlite_and_mariadb_are_equal_by_both_strategies() {
+    let (_dir, sqlite) = chinook_sqlite();
+    let maria = chinook_mariadb("eq");
+    for strategy in [StrategyChoice::Merge, StrategyChoice::Checksum] {
+        let report = run(&sqlite, &maria.url(), &options(strategy), &[]).await;
+        assert_all_equal(&report);
+        let counts: Vec<(String, u64, u64)> = report
+            .tables
+            .iter()
+            .map(|t| (t.source_table.clone(), t.source_rows, t.target_rows))
+            .collect();
+        let expected: Vec<(String, u64, u64)> = CHINOOK_COUNTS
+            .iter()
+            .map(|(n, c)| ((*n).to_owned(), *c, *c))
+            .collect();
+        assert_eq!(counts, expected, "{strategy:?}");
+        for t in &report.tables {
+            assert_eq!(t.columns.source_only, Vec::<String>::new());
+            assert!(t.sample.rows > 0, "{}", t.source_table);
+        }
+    }
+    // And the other way round, MariaDB as the source, hashed in the database.
+    let report = run(
+        &maria.url(),
+        &sqlite,
+        &options(StrategyChoice::Checksum),
+        &[],
+    )
+    .await;
+    assert_all_equal(&report);
+}
+
+/// Per-row hashes computed in SQL equal those computed in Rust from the rows read, for every
+/// table of Chinook (MariaDB), Sakila (MariaDB) and Pagila (PostgreSQL): the canonical SQL
+/// expressions produce exactly `Cell::canonical`'s strings.
+#[tokio::test]
+async fn sql_row_hashes_equal_rust_row_hashes_on_real_data() {
+    let chinook = chinook_mariadb("hash");
+    let sakila = ScratchMaria::new("val_hash_sakila");
+    common::load_sakila_mariadb(&sakila.name);
+    let pagila = pagila("hash");
+    let mut checked_tables = 0;
+    for url in [chinook.url(), sakila.url(), pagila.url()] {
+        let db = db::connect(&url, Access::ReadOnly, 2)
+            .await
+            .expect("connect");
+        let inventory = import_live(db.engine, &url, &[]).await.expect("import");
+        for table in inventory
+            .tables
+            .iter()
+            .filter(|t| !t.primary_key.is_empty())
+        {
+            let spec = TableSpec::new(db.engine, table).expect("spec");
+            let canon: Vec<_> = spec.columns.iter().map(|c| c.logical.clone()).collect();
+            let Some(hash) = canon_sql::row_hash_expr(db.engine, &spec.columns, &canon) else {
+                continue; // binary floats: hashed by the client by design
+            };
+            let keys = spec.key_columns();
+            let sql = format!(
+                "SELECT CAST({hash} AS {}) FROM {} {}",
+                if db.engine == migration_studio::import::Engine::Mysql {
+                    "SIGNED"
+                } else {
+                    "BIGINT"
+                },
+                migration_studio::db::quote::table(db.engine, &table.name),
+                migration_studio::data::keyset::order_by(db.engine, &keys)
+            );
+            let in_sql: Vec<i64> = match &db.pool {
+                migration_studio::db::Pool::Postgres(p) => sqlx::query(&sql)
+                    .fetch_all(p)
+                    .await
+                    .expect(&sql)
+                    .iter()
+                    .map(|r| r.get(0))
+                    .collect(),
+                migration_studio::db::Pool::Mysql(p) => sqlx::query(&sql)
+                    .fetch_all(p)
+                    .await
+                    .expect(&sql)
+                    .iter()
+                    .map(|r| r.get(0))
+                    .collect(),
+                migration_studio::db::Pool::Sqlite(_) => unreachable!(),
+            };
+            let rows = read_rows(&db, &spec, None, None, None).await.expect("read");
+            let mut text = Vec::new();
+            let in_rust: Vec<i64> = rows
+                .iter()
+                .map(|r| {
+                    row_hash::row_text(r, &canon, &mut text);
+                    row_hash::md5_60(&text) as i64
+                })
+                .collect();
+            assert_eq!(in_sql.len(), in_rust.len(), "{}", table.name);
+            for (i, (a, b)) in in_sql.iter().zip(&in_rust).enumerate() {
+                if a != b {
+                    row_hash::row_text(&rows[i], &canon, &mut text);
+                    panic!(
+                        "{} row {i}: SQL hash {a} != Rust hash {b}; Rust row text {:?}; types {:?}",
+                        table.name,
+                        String::from_utf8_lossy(&text),
+                        spec.columns
+                            .iter()
+                            .map(|c| c.declared.as_str())
+                            .collect::<Vec<_>>()
+                    );
+                }
+            }
+            checked_tables += 1;
+        }
+        db.close().await;
+    }
+    assert!(checked_tables >= 35, "{checked_tables} tables checked");
+}
+
+#[tokio::test]
+async fn pagila_postgres_copies_are_equal_by_both_strategies() {
+    let a = pagila("pa");
+    let b = pagila("pb");
+    for strategy in [StrategyChoice::Merge, StrategyChoice::Checksum] {
+        let report = run(&a.url(), &b.url(), &options(strategy), &[]).await;
+        assert_all_equal(&report);
+        let payment = report
+            .tables
+            .iter()
+            .find(|t| t.source_table == "public.payment")
+            .expect("payment validated through its partitioned parent");
+        assert_eq!(payment.source_rows, 16049);
+        assert!(report.tables.len() >= 15);
+    }
+}
+
+/// Picks `k` distinct ids from `ids` with a fixed seed.
+fn pick(ids: &[i64], k: usize, seed: u64) -> Vec<i64> {
+    let mut rng = validate::sample::SplitMix64::new(seed);
+    let mut out = BTreeSet::new();
+    while out.len() < k {
+        out.insert(ids[rng.below(ids.len() as u64) as usize]);
+    }
+    out.into_iter().collect()
+}
+
+fn ids(db: &str, sql: &str) -> Vec<i64> {
+    mariadb(db, &["-e", sql], None)
+        .lines()
+        .map(|l| l.trim().parse().expect("an id"))
+        .collect()
+}
+
+fn list(ids: &[i64]) -> String {
+    ids.iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+#[tokio::test]
+async fn every_planted_difference_is_found_and_located_by_both_strategies() {
+    let (_dir, sqlite) = chinook_sqlite();
+    let maria = chinook_mariadb("sens");
+    let db = &maria.name;
+    let k = 3;
+    // One byte changed.
+    let tracks = pick(&ids(db, "SELECT TrackId FROM Track"), k, 1);
+    mariadb(
+        db,
+        &["-e", &format!("UPDATE Track SET Name = INSERT(Name, 1, 1, IF(LEFT(Name, 1) = 'Q', 'Z', 'Q')) WHERE TrackId IN ({})", list(&tracks))],
+        None,
+    );
+    // Rows deleted.
+    let lines = pick(&ids(db, "SELECT InvoiceLineId FROM InvoiceLine"), k, 2);
+    mariadb(
+        db,
+        &[
+            "-e",
+            &format!(
+                "DELETE FROM InvoiceLine WHERE InvoiceLineId IN ({})",
+                list(&lines)
+            ),
+        ],
+        None,
+    );
+    // Rows duplicated: the target copy of PlaylistTrack loses its primary key first.
+    let playlist_tracks: Vec<(i64, i64)> = mariadb(
+        db,
+        &[
+            "-e",
+            "SELECT PlaylistId, TrackId FROM PlaylistTrack ORDER BY 1, 2",
+        ],
+        None,
+    )
+    .lines()
+    .map(|l| {
+        let mut p = l.split('\t').map(|v| v.trim().parse::<i64>().expect("id"));
+        (p.next().expect("playlist"), p.next().expect("track"))
+    })
+    .collect();
+    let dup_index = pick(&(0..playlist_tracks.len() as i64).collect::<Vec<_>>(), k, 3);
+    let duplicated: Vec<(i64, i64)> = dup_index
+        .iter()
+        .map(|&i| playlist_tracks[i as usize])
+        .collect();
+    let pairs = duplicated
+        .iter()
+        .map(|(p, t)| format!("({p}, {t})"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    mariadb(
+        db,
+        &["-e", &format!("ALTER TABLE PlaylistTrack DROP PRIMARY KEY; INSERT INTO PlaylistTrack SELECT * FROM PlaylistTrack WHERE (PlaylistId, TrackId) IN ({pairs})")],
+        None,
+    );
+    // NULL → '' and '' ← NULL.
+    let null_customers = pick(
+        &ids(db, "SELECT CustomerId FROM Customer WHERE Company IS NULL"),
+        k,
+        4,
+    );
+    let set_customers = pick(
+        &ids(
+            db,
+            "SELECT CustomerId FROM Customer WHERE Company IS NOT NULL",
+        ),
+        k,
+        5,
+    );
+    mariadb(
+        db,
+        &["-e", &format!(
+            "UPDATE Customer SET Company = '' WHERE CustomerId IN ({}); UPDATE Customer SET Company = NULL WHERE CustomerId IN ({})",
+            list(&null_customers),
+            list(&set_customers)
+        )],
+        None,
+    );
+    // Trailing space.
+    let artists = pick(
+        &ids(db, "SELECT ArtistId FROM Artist WHERE Name IS NOT NULL"),
+        k,
+        6,
+    );
+    mariadb(
+        db,
+        &[
+            "-e",
+            &format!(
+                "UPDATE Artist SET Name = CONCAT(Name, ' ') WHERE ArtistId IN ({})",
+                list(&artists)
+            ),
+        ],
+        None,
+    );
+
+    let keys = |v: &[i64]| v.iter().map(ToString::to_string).collect::<Vec<_>>();
+    let mut customers: Vec<i64> = null_customers
+        .iter()
+        .chain(&set_customers)
+        .copied()
+        .collect();
+    customers.sort();
+    for strategy in [StrategyChoice::Merge, StrategyChoice::Checksum] {
+        let report = run(&sqlite, &maria.url(), &options(strategy), &[]).await;
+        let table = |name: &str| {
+            report
+                .tables
+                .iter()
+                .find(|t| t.source_table == name)
+                .unwrap_or_else(|| panic!("{name} in the report"))
+        };
+        let changed = |name: &str| {
+            table(name)
+                .differences
+                .changed
+                .first
+                .iter()
+                .map(|c| c.key.clone())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(changed("Track"), keys(&tracks), "{strategy:?}");
+        assert_eq!(
+            table("Track").differences.changed.first[0].columns,
+            vec!["Name".to_owned()]
+        );
+        assert_eq!(
+            table("InvoiceLine").differences.missing.first,
+            keys(&lines),
+            "{strategy:?}"
+        );
+        assert_eq!(
+            table("PlaylistTrack").differences.extra.first,
+            duplicated
+                .iter()
+                .map(|(p, t)| format!("{p}, {t}"))
+                .collect::<Vec<_>>(),
+            "{strategy:?}"
+        );
+        assert_eq!(table("PlaylistTrack").target_rows, 8715 + k as u64);
+        assert_eq!(changed("Customer"), keys(&customers), "{strategy:?}");
+        assert_eq!(changed("Artist"), keys(&artists), "{strategy:?}");
+        // The target's PlaylistTrack no longer enforces the source's key: the check counts the
+        // repeated values.
+        let unique = table("PlaylistTrack")
+            .constraints
+            .iter()
+            .find(|c| c.kind == ConstraintKind::Unique)
+            .expect("source key checked in the target");
+        assert_eq!(unique.violations, k as u64);
+        assert_eq!(unique.declared_in, DeclaredIn::Source);
+        // Nothing else differs.
+        for t in &report.tables {
+            if ![
+                "Track",
+                "InvoiceLine",
+                "PlaylistTrack",
+                "Customer",
+                "Artist",
+            ]
+            .contains(&t.source_table.as_str())
+            {
+                assert_eq!(t.verdict, Verdict::Equal, "{}", t.source_table);
+            }
+            let d = &t.differences;
+            assert_eq!(
+                d.total(),
+                (d.missing.first.len() + d.extra.first.len() + d.changed.first.len()) as u64
+            );
+        }
+        assert_eq!(
+            report
+                .tables
+                .iter()
+                .map(|t| t.differences.total())
+                .sum::<u64>(),
+            (5 * k + k) as u64,
+            "{strategy:?}"
+        );
+        assert_eq!(report.verdict, Verdict::Different);
+    }
+}
+
+#[tokio::test]
+async fn constraint_violations_and_invariants_are_reported() {
+    let (_dir, sqlite) = chinook_sqlite();
+    let maria = chinook_mariadb("cons");
+    let invariants = [Invariant {
+        name: "invoice totals by country".into(),
+        source_sql: "SELECT BillingCountry, ROUND(SUM(Total), 2) FROM Invoice GROUP BY 1".into(),
+        target_sql: "SELECT BillingCountry, ROUND(SUM(Total), 2) FROM Invoice GROUP BY 1".into(),
+    }];
+    // Untouched: everything equal, invariant included.
+    let report = run(
+        &sqlite,
+        &maria.url(),
+        &options(StrategyChoice::Merge),
+        &invariants,
+    )
+    .await;
+    assert!(report.invariants[0].equal, "{:?}", report.invariants);
+    assert_eq!(report.invariants[0].source_rows, 24);
+    assert_eq!(report.verdict, Verdict::Equal);
+
+    mariadb(
+        &maria.name,
+        &[
+            "-e",
+            "SET SESSION FOREIGN_KEY_CHECKS = 0; \
+               UPDATE Track SET GenreId = 9999 WHERE TrackId IN (1, 2, 3); \
+               ALTER TABLE Album MODIFY Title NVARCHAR(160) NULL; \
+               UPDATE Album SET Title = NULL WHERE AlbumId IN (10, 20); \
+               ALTER TABLE Track ADD CONSTRAINT positive_length CHECK (Milliseconds > 0); \
+               SET SESSION check_constraint_checks = 0; \
+               UPDATE Track SET Milliseconds = -1 WHERE TrackId = 7; \
+               UPDATE Invoice SET Total = Total + 1 WHERE InvoiceId = 1",
+        ],
+        None,
+    );
+    let report = run(
+        &sqlite,
+        &maria.url(),
+        &options(StrategyChoice::Checksum),
+        &invariants,
+    )
+    .await;
+    let table = |name: &str| {
+        report
+            .tables
+            .iter()
+            .find(|t| t.source_table == name)
+            .expect("table")
+    };
+    let violations = |name: &str, kind: ConstraintKind| -> Vec<(String, u64)> {
+        table(name)
+            .constraints
+            .iter()
+            .filter(|c| c.kind == kind && c.violations > 0)
+            .map(|c| (c.name.clone(), c.violations))
+            .collect()
+    };
+    assert_eq!(
+        violations("Track", ConstraintKind::ForeignKey),
+        vec![(
+            "(GenreId) → ".to_owned() + &format!("{}.Genre", maria.name),
+            3
+        )]
+    );
+    assert_eq!(
+        violations("Album", ConstraintKind::NotNull),
+        vec![("Title".to_owned(), 2)]
+    );
+    assert_eq!(
+        violations("Track", ConstraintKind::Check),
+        vec![("positive_length".to_owned(), 1)]
+    );
+    assert!(!report.invariants[0].equal);
+    assert_eq!(
+        report.invariants[0].first.len(),
+        1,
+        "{:?}",
+        report.invariants
+    );
+    assert_ne!(report.verdict, Verdict::Equal);
+}
+
+#[tokio::test]
+async fn an_interrupted_run_resumes_after_its_finished_tables() {
+    let (dir, sqlite) = chinook_sqlite();
+    let maria = chinook_mariadb("resume");
+    let path = RunState::path_for(dir.path(), "test run");
+    let opts = Options {
+        tables: vec!["Genre".into(), "MediaType".into()],
+        ..options(StrategyChoice::Merge)
+    };
+    let first = {
+        let mut state = RunState::load(path.clone(), false).expect("state");
+        validate::validate_urls(&sqlite, &maria.url(), &opts, &[], Some(&mut state), &Silent)
+            .await
+            .expect("runs")
+    };
+    assert!(path.is_file());
+    // Pretend the run stopped after Genre: keep only its report, and change MediaType's rows in
+    // the target; the resumed run must re-validate MediaType only.
+    let mut state = RunState::load(path.clone(), false).expect("state");
+    state.finished.retain(|t| t.source_table == "Genre");
+    state.record(first.tables[0].clone()).expect("state saved");
+    mariadb(
+        &maria.name,
+        &["-e", "UPDATE MediaType SET Name = 'changed' WHERE MediaTypeId = 1; UPDATE Genre SET Name = 'changed' WHERE GenreId = 1"],
+        None,
+    );
+    let mut state = RunState::load(path.clone(), false).expect("state");
+    let resumed =
+        validate::validate_urls(&sqlite, &maria.url(), &opts, &[], Some(&mut state), &Silent)
+            .await
+            .expect("runs");
+    assert_eq!(resumed.tables[0].source_table, "Genre");
+    assert_eq!(
+        resumed.tables[0].verdict,
+        Verdict::Equal,
+        "taken from the state"
+    );
+    assert!(resumed.tables[0]
+        .notes
+        .iter()
+        .any(|n| n.contains("earlier")));
+    assert_eq!(resumed.tables[1].verdict, Verdict::Different);
+    // --restart forgets it.
+    let mut state = RunState::load(path, true).expect("state");
+    let fresh =
+        validate::validate_urls(&sqlite, &maria.url(), &opts, &[], Some(&mut state), &Silent)
+            .await
+            .expect("runs");
+    assert_eq!(fresh.tables[0].verdict, Verdict::Different);
+}
+
+#[test]
+fn cli_prints_a_summary_and_fails_when_not_equal() {
+    let (dir, sqlite) = chinook_sqlite();
+    let maria = chinook_mariadb("cli");
+    let project = dir.path().join("project");
+    let manifest = migration_studio::project::Manifest::new(
+        "chinook",
+        migration_studio::import::Engine::Sqlite,
+        migration_studio::import::Engine::Mysql,
+        migration_studio::plan::MigrationShape::Offline,
+    );
+    manifest.create(&project).expect("manifest");
+    let cli = |extra: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_migration-studio"))
+            .arg("validate")
+            .arg(&project)
+            .args(["--source-url", &sqlite, "--target-url", &maria.url()])
+            .args(["--tables", "Genre,MediaType,Invoice"])
+            .args(extra)
+            .output()
+            .expect("runs")
+    };
+    let out = cli(&["--invariant", "invoices=SELECT count(*) FROM Invoice"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("Verdict: equal"), "{text}");
+    assert!(text.contains("invariant invoices: equal"), "{text}");
+    mariadb(
+        &maria.name,
+        &[
+            "-e",
+            "SET SESSION FOREIGN_KEY_CHECKS = 0; DELETE FROM Genre WHERE GenreId = 25",
+        ],
+        None,
+    );
+    let out = cli(&["--json", "--strategy", "checksum"]);
+    assert_eq!(out.status.code(), Some(1));
+    let report: Report = serde_json::from_slice(&out.stdout).expect("JSON report");
+    assert_eq!(
+        report.tables[0].differences.missing.first,
+        vec!["25".to_owned()]
+    );
+}

@@ -26,5 +26,5 @@ pub mod inventory;
 pub mod mapping;
 pub mod plan;
 pub mod project;
-pub mod validate;
 pub mod risk;
+pub mod validate;

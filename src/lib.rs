@@ -3,13 +3,16 @@
 //! Plans and rehearses system and data migrations. The stages, in the order a team walks them:
 //!
 //! 1. **Inventory** ([`inventory`], [`import`]): tables, keys, views, triggers, with size
-//!    estimates, read from DDL scripts or live databases.
+//!    estimates, read from DDL scripts or live databases; services, data stores, queues, APIs
+//!    and their links, read from CSV, docker-compose, Kubernetes and Backstage files.
 //! 2. **Graph** ([`graph`]): a typed dependency graph over the inventory; waves are topological
 //!    layers of its condensation, cycles are strongly connected components with a proposed break.
-//! 3. **Plan** ([`plan`]): a runbook of steps for the migration shape, with owners, estimated
+//! 3. **Risk** ([`risk`]): a register of risks linked to artifacts, with blast radius, a heat
+//!    map, suggestions from the plan and ordering constraints the planner honours.
+//! 4. **Plan** ([`plan`]): a runbook of steps for the migration shape, with owners, estimated
 //!    durations, go/no-go checkpoints, rollback steps, the critical path and the point of no
 //!    return (the first step after which returning to the source costs more than the RTO).
-//! 4. **Export** ([`export`]): runbook to CSV and Markdown, graph to DOT and JSON.
+//! 5. **Export** ([`export`]): runbook to CSV and Markdown, graph to DOT and JSON.
 //!
 //! A [`project`] is a folder with a readable manifest and an SQLite store of imported state.
 //! The CLI and the desktop shell are thin layers over these modules.

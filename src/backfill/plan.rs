@@ -131,6 +131,27 @@ impl BackfillPlan {
         }
     }
 
+    /// Takes the target's real column types from its catalog, for tables that already exist
+    /// there (created by a DBA, or by [`Self::create_tables_sql`]): the load must match the
+    /// columns as they are, not as the default mapping would have made them.
+    pub fn adopt_target_catalog(&mut self, target: &Inventory) {
+        for planned in &mut self.tables {
+            let Some(table) = target.table(&planned.mapping.target) else {
+                continue;
+            };
+            for column in &mut planned.mapping.columns {
+                if let Some(actual) = table.column(&column.name) {
+                    column.target_type = actual.data_type.clone();
+                    column.target = Logical::of(self.target_engine, &actual.data_type);
+                    column.not_null = !actual.nullable;
+                }
+            }
+            if let Ok(spec) = planned.mapping.target_spec(self.target_engine) {
+                planned.target = spec;
+            }
+        }
+    }
+
     /// Tables grouped by wave, in order.
     pub fn waves(&self) -> Vec<Vec<&PlannedTable>> {
         let mut waves: Vec<Vec<&PlannedTable>> = Vec::new();

@@ -13,6 +13,7 @@ use super::write::{write_chunk, Chunk};
 use super::{
     BackfillError, BackfillEvent, BackfillOptions, Control, PlannedTable, RunLog, TableReport,
 };
+use crate::data::pg_binary::Field;
 use crate::data::{read_rows, Cell};
 use crate::db::{Database, DbError};
 
@@ -115,6 +116,16 @@ pub(super) async fn copy(
         .collect();
     let key_columns = planned.target.key_columns();
     let key_index = planned.target.key.clone();
+    let binary: Option<Vec<Field>> = (target.engine == crate::import::Engine::Postgres)
+        .then(|| {
+            planned
+                .mapping
+                .columns
+                .iter()
+                .map(|c| Field::for_column(&c.target, &c.target_type))
+                .collect()
+        })
+        .flatten();
     let convert_key = |key: Vec<Cell>| -> Vec<Cell> {
         key.into_iter()
             .zip(&planned.source.key)
@@ -161,6 +172,7 @@ pub(super) async fn copy(
                 key_index: &key_index,
                 rows,
                 after: after_target.clone(),
+                binary: binary.as_deref(),
                 abort_before_commit: options.abort_before_commit_of_chunk == Some(next.chunks),
                 checkpoint: next.clone(),
                 run_id: &options.run_id,

@@ -10,6 +10,7 @@ use sqlx::{Acquire, Executor};
 
 use super::checkpoint::{self, key_json, Checkpoint, KeyValue};
 use crate::data::keyset::{self, KeyColumn};
+use crate::data::pg_binary::{self, Field};
 use crate::data::read::bind_all;
 use crate::data::Cell;
 use crate::db::{quote, Database, DbError, Pool};
@@ -50,6 +51,8 @@ pub struct Chunk<'a> {
     pub run_id: &'a str,
     /// Reject policy.
     pub policy: RejectPolicy,
+    /// Binary COPY layout of each column, when every column has one (PostgreSQL targets).
+    pub binary: Option<&'a [Field]>,
     /// Drill: abort the process after writing, before committing (tests "killed between
     /// writing a chunk and committing its checkpoint").
     pub abort_before_commit: bool,
@@ -234,20 +237,68 @@ fn refused_error(chunk: &Chunk<'_>, refused: &Refused) -> WriteError {
     }
 }
 
-fn copy_lines(chunk: &Chunk<'_>) -> (Vec<u8>, Vec<usize>) {
-    let mut buf = Vec::with_capacity(chunk.rows.len() * 64);
+/// The chunk's rows encoded for `COPY`: the stream, where each row ends in it, its header and
+/// trailer, and the COPY options. Binary when every column has a binary layout and every value
+/// fits it; text otherwise.
+struct CopyStream {
+    rows: Vec<u8>,
+    ends: Vec<usize>,
+    header: &'static [u8],
+    trailer: &'static [u8],
+    options: &'static str,
+}
+
+fn copy_stream(chunk: &Chunk<'_>) -> CopyStream {
+    if let Some(fields) = chunk.binary {
+        let mut rows = Vec::with_capacity(chunk.rows.len() * 48);
+        let mut ends = Vec::with_capacity(chunk.rows.len());
+        let encoded = chunk.rows.iter().all(|row| {
+            let ok = pg_binary::encode_row(row, fields, &mut rows).is_some();
+            ends.push(rows.len());
+            ok
+        });
+        if encoded {
+            return CopyStream {
+                rows,
+                ends,
+                header: pg_binary::HEADER,
+                trailer: pg_binary::TRAILER,
+                options: " (FORMAT binary)",
+            };
+        }
+    }
+    text_stream(chunk)
+}
+
+fn text_stream(chunk: &Chunk<'_>) -> CopyStream {
+    let mut rows = Vec::with_capacity(chunk.rows.len() * 64);
     let mut ends = Vec::with_capacity(chunk.rows.len());
     for row in &chunk.rows {
         for (i, cell) in row.iter().enumerate() {
             if i > 0 {
-                buf.push(b'\t');
+                rows.push(b'\t');
             }
-            cell.write_copy_text(&mut buf);
+            cell.write_copy_text(&mut rows);
         }
-        buf.push(b'\n');
-        ends.push(buf.len());
+        rows.push(b'\n');
+        ends.push(rows.len());
     }
-    (buf, ends)
+    CopyStream {
+        rows,
+        ends,
+        header: b"",
+        trailer: b"",
+        options: "",
+    }
+}
+
+fn copy_statement(chunk: &Chunk<'_>, stream: &CopyStream) -> String {
+    format!(
+        "COPY {} ({}) FROM STDIN{}",
+        quote::table(Engine::Postgres, chunk.table),
+        quote::columns(Engine::Postgres, chunk.columns.iter().map(String::as_str)),
+        stream.options
+    )
 }
 
 async fn write_pg(
@@ -263,13 +314,8 @@ async fn write_pg(
         .execute(&mut *tx)
         .await
         .map_err(err("clearing the chunk range of"))?;
-    let copy_sql = format!(
-        "COPY {} ({}) FROM STDIN",
-        quote::table(Engine::Postgres, chunk.table),
-        quote::columns(Engine::Postgres, chunk.columns.iter().map(String::as_str))
-    );
-    let (buf, ends) = copy_lines(chunk);
-    let start_of = |i: usize| if i == 0 { 0 } else { ends[i - 1] };
+    let mut stream = copy_stream(chunk);
+    let mut copy_sql = copy_statement(chunk, &stream);
     let mut refused = Vec::new();
     // Ranges of rows to load, smallest index first; a refused range is split in two.
     let mut pending = vec![(0usize, chunk.rows.len())];
@@ -282,7 +328,14 @@ async fn write_pg(
             .map_err(err("loading"))?;
         let attempt = async {
             let mut copy = tx.copy_in_raw(&copy_sql).await?;
-            copy.send(&buf[start_of(lo)..ends[hi - 1]]).await?;
+            if !stream.header.is_empty() {
+                copy.send(stream.header).await?;
+            }
+            let start = if lo == 0 { 0 } else { stream.ends[lo - 1] };
+            copy.send(&stream.rows[start..stream.ends[hi - 1]]).await?;
+            if !stream.trailer.is_empty() {
+                copy.send(stream.trailer).await?;
+            }
             copy.finish().await
         }
         .await;
@@ -296,6 +349,14 @@ async fn write_pg(
                 tx.execute("ROLLBACK TO SAVEPOINT ms_load")
                     .await
                     .map_err(err("loading"))?;
+                if !stream.header.is_empty() {
+                    // Look for refused rows in text format, so the reasons are the server's own
+                    // words about the values (a binary mismatch would hide them).
+                    stream = text_stream(chunk);
+                    copy_sql = copy_statement(chunk, &stream);
+                    pending.push((lo, hi));
+                    continue;
+                }
                 if hi - lo == 1 {
                     let r = Refused {
                         index: lo,

@@ -131,7 +131,7 @@ pub async fn backfill(args: BackfillArgs) -> Result<(), BoxError> {
         args.source_schema.clone()
     };
     let inventory = import_live(source.engine, &args.source_url, &schemas).await?;
-    let plan = BackfillPlan::new(
+    let mut plan = BackfillPlan::new(
         &inventory,
         source.engine,
         target.engine,
@@ -162,6 +162,16 @@ pub async fn backfill(args: BackfillArgs) -> Result<(), BoxError> {
     if args.create_tables {
         execute_all(&target, &plan.create_tables_sql()).await?;
     }
+    let target_schemas: Vec<String> = plan
+        .tables
+        .iter()
+        .filter_map(|t| t.mapping.target.schema.clone())
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    plan.adopt_target_catalog(
+        &import_live(target.engine, &args.target_url, &target_schemas).await?,
+    );
     let options = BackfillOptions {
         run_id: run_id.clone(),
         initial_chunk_rows: args.chunk_rows,

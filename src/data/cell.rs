@@ -278,7 +278,7 @@ fn shift(local: &str, minutes: i64) -> Option<String> {
 }
 
 // Howard Hinnant's `days_from_civil` / `civil_from_days` (chrono-compatible date algorithms).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+pub(crate) fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     let y = if m <= 2 { y - 1 } else { y };
     let era = y.div_euclid(400);
     let yoe = y - era * 400;

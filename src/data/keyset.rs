@@ -47,29 +47,40 @@ impl Builder<'_> {
         }
     }
 
-    /// `(k1 > v1) OR (k1 = v1 AND k2 > v2) …`, with `>=` on the last column when inclusive.
-    fn compare(&mut self, values: &[Cell], greater: bool, inclusive: bool) -> String {
+    /// Keys strictly after (`greater`) or up to and including (`!greater`) `values`.
+    ///
+    /// PostgreSQL and SQLite compare row values, `(k1, k2) > ($1, $2)`, which their planners
+    /// turn into one index range. MySQL/MariaDB do not range-optimise row comparisons, so the
+    /// predicate is nested as `k1 >= v1 AND (k1 > v1 OR (k2 > v2))`, whose leading `k1 >= v1`
+    /// is the index range and the rest a filter on its first rows.
+    fn compare(&mut self, values: &[Cell], greater: bool) -> String {
         let n = values.len().min(self.keys.len());
-        let mut disjuncts = Vec::with_capacity(n);
-        for i in 0..n {
-            let mut conjuncts = Vec::with_capacity(i + 1);
-            for (j, value) in values.iter().enumerate().take(i) {
-                let col = quote::ident(self.engine, &self.keys[j].name);
-                let p = self.placeholder(j, value);
-                conjuncts.push(format!("{col} = {p}"));
-            }
-            let col = quote::ident(self.engine, &self.keys[i].name);
-            let op = match (greater, inclusive && i == n - 1) {
-                (true, false) => ">",
-                (true, true) => ">=",
-                (false, false) => "<",
-                (false, true) => "<=",
+        if n == 1 || self.engine != Engine::Mysql {
+            let op = if greater { ">" } else { "<=" };
+            let cols: Vec<String> = (0..n)
+                .map(|i| quote::ident(self.engine, &self.keys[i].name))
+                .collect();
+            let params: Vec<String> = (0..n).map(|i| self.placeholder(i, &values[i])).collect();
+            return if n == 1 {
+                format!("{} {op} {}", cols[0], params[0])
+            } else {
+                format!("({}) {op} ({})", cols.join(", "), params.join(", "))
             };
-            let p = self.placeholder(i, &values[i]);
-            conjuncts.push(format!("{col} {op} {p}"));
-            disjuncts.push(format!("({})", conjuncts.join(" AND ")));
         }
-        format!("({})", disjuncts.join(" OR "))
+        self.nested(values, greater, 0)
+    }
+
+    fn nested(&mut self, values: &[Cell], greater: bool, i: usize) -> String {
+        let col = quote::ident(self.engine, &self.keys[i].name);
+        if i + 1 == values.len().min(self.keys.len()) {
+            let p = self.placeholder(i, &values[i]);
+            return format!("{col} {} {p}", if greater { ">" } else { "<=" });
+        }
+        let (wide, strict) = if greater { (">=", ">") } else { ("<=", "<") };
+        let p1 = self.placeholder(i, &values[i]);
+        let p2 = self.placeholder(i, &values[i]);
+        let rest = self.nested(values, greater, i + 1);
+        format!("{col} {wide} {p1} AND ({col} {strict} {p2} OR ({rest}))")
     }
 }
 
@@ -90,10 +101,10 @@ pub fn range(
     };
     let mut parts = Vec::new();
     if let Some(after) = after {
-        parts.push(b.compare(after, true, false));
+        parts.push(b.compare(after, true));
     }
     if let Some(upto) = upto {
-        parts.push(b.compare(upto, false, true));
+        parts.push(b.compare(upto, false));
     }
     Fragment {
         sql: if parts.is_empty() {
@@ -129,18 +140,19 @@ mod tests {
                 declared: "date".into(),
             },
         ];
-        let f = range(
-            Engine::Postgres,
-            &keys,
-            Some(&[Cell::Int(1), Cell::Text("2020-01-01".into())]),
-            None,
-            1,
-        );
+        let after = [Cell::Int(1), Cell::Text("2020-01-01".into())];
+        let f = range(Engine::Postgres, &keys, Some(&after), None, 1);
         assert_eq!(
             f.sql,
-            "WHERE ((\"a\" > CAST($1 AS integer)) OR (\"a\" = CAST($2 AS integer) AND \"b\" > CAST($3 AS date)))"
+            "WHERE (\"a\", \"b\") > (CAST($1 AS integer), CAST($2 AS date))"
         );
-        assert_eq!(f.binds.len(), 3);
+        assert_eq!(f.binds.len(), 2);
+        let f = range(Engine::Mysql, &keys, Some(&after), Some(&after), 1);
+        assert_eq!(
+            f.sql,
+            "WHERE `a` >= ? AND (`a` > ? OR (`b` > ?)) AND `a` <= ? AND (`a` < ? OR (`b` <= ?))"
+        );
+        assert_eq!(f.binds.len(), 6);
         let f = range(
             Engine::Mysql,
             &keys[..1],
@@ -148,6 +160,6 @@ mod tests {
             Some(&[Cell::Int(9)]),
             1,
         );
-        assert_eq!(f.sql, "WHERE ((`a` > ?)) AND ((`a` <= ?))");
+        assert_eq!(f.sql, "WHERE `a` > ? AND `a` <= ?");
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod cell;
 pub mod keyset;
+pub mod pg_binary;
 pub mod read;
 pub mod types;
 

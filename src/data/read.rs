@@ -182,7 +182,15 @@ impl TableSpec {
     ) -> keyset::Fragment {
         let keys = self.key_columns();
         let range = keyset::range(self.engine, &keys, after, upto, 1);
-        let exprs: Vec<String> = self.columns.iter().map(|c| self.select_expr(c)).collect();
+        // Positional aliases: PostgreSQL resolves a bare `ORDER BY name` to an output column of
+        // that name first, and `"d"::text` keeps the name `d`, so without them the keyset
+        // ORDER BY sorts the cast text of the whole table instead of walking the key's index.
+        let exprs: Vec<String> = self
+            .columns
+            .iter()
+            .enumerate()
+            .map(|(i, c)| format!("{} AS _ms_c{i}", self.select_expr(c)))
+            .collect();
         let mut sql = format!(
             "SELECT {} FROM {} {} {}",
             exprs.join(", "),
@@ -196,6 +204,23 @@ impl TableSpec {
         keyset::Fragment {
             sql,
             binds: range.binds,
+        }
+    }
+}
+
+impl TableSpec {
+    /// `SELECT … FROM … WHERE` the key equals `key` (one row at most).
+    pub fn select_key(&self, key: &[Cell]) -> keyset::Fragment {
+        let filter = keyset::equals(self.engine, &self.key_columns(), key, 1);
+        let exprs: Vec<String> = self.columns.iter().map(|c| self.select_expr(c)).collect();
+        keyset::Fragment {
+            sql: format!(
+                "SELECT {} FROM {} {}",
+                exprs.join(", "),
+                quote::table(self.engine, &self.name),
+                filter.sql
+            ),
+            binds: filter.binds,
         }
     }
 }
@@ -301,7 +326,18 @@ pub async fn read_rows(
     upto: Option<&[Cell]>,
     limit: Option<usize>,
 ) -> Result<Vec<Vec<Cell>>, DbError> {
-    let fragment = spec.select(after, upto, limit);
+    read_fragment(db, spec, &spec.select(after, upto, limit)).await
+}
+
+/// Runs a `SELECT` built from `spec` (e.g. [`TableSpec::select_key`]) and decodes its rows.
+///
+/// # Errors
+/// [`DbError::Query`] naming the table.
+pub async fn read_fragment(
+    db: &Database,
+    spec: &TableSpec,
+    fragment: &keyset::Fragment,
+) -> Result<Vec<Vec<Cell>>, DbError> {
     let context = || format!("reading {}", spec.name);
     let reads: Vec<ReadAs> = spec.columns.iter().map(|c| c.read).collect();
     match &db.pool {

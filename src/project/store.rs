@@ -144,6 +144,20 @@ impl Store {
             .await
             .map_err(|e| self.err(e))?;
         }
+        for service in &inventory.services {
+            sqlx::query(
+                "INSERT OR REPLACE INTO artifact (id, kind, schema_name, name, owner, row_count, byte_count) \
+                 VALUES (?, ?, NULL, ?, ?, NULL, ?)",
+            )
+            .bind(service.artifact_id())
+            .bind(service.kind.label())
+            .bind(&service.name)
+            .bind(service.owner.as_deref())
+            .bind(service.size.map(|b| b as i64))
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| self.err(e))?;
+        }
         for finding in &inventory.findings {
             sqlx::query(
                 "INSERT INTO finding (code, severity, source, line, message) VALUES (?, ?, ?, ?, ?)",

@@ -31,3 +31,4 @@ pub mod plan;
 pub mod project;
 pub mod risk;
 pub mod validate;
+pub mod workspace;

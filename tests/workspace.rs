@@ -1,0 +1,147 @@
+//! The workspace a front end keeps open: derived values, blast radius, runbook edits persisted
+//! in the store and applied to the plan and its exports.
+
+use std::path::Path;
+
+use migration_studio::export::RUNBOOK_CSV_COLUMNS;
+use migration_studio::workspace::{step_key, RunbookFormat, StepEdit, Workspace, WorkspaceError};
+
+fn copy_sakila(to: &Path) {
+    let from =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-projects/sakila-mysql-to-postgres");
+    std::fs::create_dir_all(to.join("data")).unwrap();
+    std::fs::copy(
+        from.join("migration-studio.toml"),
+        to.join("migration-studio.toml"),
+    )
+    .unwrap();
+    for file in ["sakila-mv-schema.sql", "sakila-mv-data.sql"] {
+        std::fs::copy(from.join("data").join(file), to.join("data").join(file)).unwrap();
+    }
+}
+
+#[tokio::test]
+async fn edits_persist_and_reach_the_exports() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_sakila(dir.path());
+    let mut ws = Workspace::open(dir.path()).await.unwrap();
+    assert_eq!(ws.inventory().tables.len(), 16);
+    let json = ws.graph_json();
+    assert!(json
+        .nodes
+        .iter()
+        .any(|n| n.id == "table:rental" || n.id.ends_with(".rental")));
+
+    let backfill = ws
+        .plan()
+        .steps
+        .iter()
+        .find(|s| s.artifact.is_some())
+        .unwrap()
+        .clone();
+    let key = step_key(&backfill);
+    ws.edit_step(StepEdit {
+        step_key: key.clone(),
+        owner: Some("  Team Rentals ".into()),
+        expected_minutes: Some(42.0),
+        notes: Some("check the trigger first".into()),
+    })
+    .await
+    .unwrap();
+
+    // Reopened from disk: the edit is there, the step changed, the schedule follows.
+    let ws = Workspace::open(dir.path()).await.unwrap();
+    assert_eq!(ws.edits().len(), 1);
+    let step = ws.plan().steps.iter().find(|s| step_key(s) == key).unwrap();
+    assert_eq!(step.owner, "Team Rentals");
+    assert_eq!(step.expected_minutes, 42.0);
+    assert!(step.estimate_basis.starts_with("edited: 42 min"));
+    assert!(ws.plan().schedule.total_minutes >= 42.0);
+
+    let csv = String::from_utf8(ws.runbook(RunbookFormat::Csv).unwrap()).unwrap();
+    assert!(csv.starts_with(&RUNBOOK_CSV_COLUMNS.join(",")));
+    assert!(csv.contains("Team Rentals"));
+    let md = String::from_utf8(ws.runbook(RunbookFormat::Markdown).unwrap()).unwrap();
+    assert!(md.contains("Team Rentals"));
+
+    // An empty edit removes it.
+    let mut ws = ws;
+    ws.edit_step(StepEdit {
+        step_key: key.clone(),
+        owner: Some(" ".into()),
+        expected_minutes: None,
+        notes: None,
+    })
+    .await
+    .unwrap();
+    assert!(ws.edits().is_empty());
+    let ws = Workspace::open(dir.path()).await.unwrap();
+    assert!(ws.edits().is_empty());
+    assert_eq!(
+        ws.plan()
+            .steps
+            .iter()
+            .find(|s| step_key(s) == key)
+            .unwrap()
+            .owner,
+        backfill.owner
+    );
+}
+
+#[tokio::test]
+async fn bad_edits_and_unknown_ids_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_sakila(dir.path());
+    let mut ws = Workspace::open(dir.path()).await.unwrap();
+    let key = step_key(&ws.plan().steps[0]);
+    let err = ws
+        .edit_step(StepEdit {
+            step_key: key,
+            owner: None,
+            expected_minutes: Some(-1.0),
+            notes: None,
+        })
+        .await
+        .unwrap_err();
+    assert!(matches!(
+        err,
+        WorkspaceError::InvalidEdit {
+            field: "expected_minutes",
+            ..
+        }
+    ));
+    let err = ws
+        .edit_step(StepEdit {
+            step_key: "prepare:no such step".into(),
+            owner: Some("x".into()),
+            expected_minutes: None,
+            notes: None,
+        })
+        .await
+        .unwrap_err();
+    assert!(matches!(err, WorkspaceError::UnknownStep(_)));
+    assert!(matches!(
+        ws.blast_radius(&["table:nope".into()]),
+        Err(WorkspaceError::UnknownArtifact(_))
+    ));
+    // Blast radius of a referenced table includes what references it.
+    let json = ws.graph_json();
+    let film = json
+        .nodes
+        .iter()
+        .find(|n| n.name.ends_with("film"))
+        .unwrap();
+    let blast = ws.blast_radius(std::slice::from_ref(&film.id)).unwrap();
+    assert!(
+        blast.affected.iter().any(|a| a.ends_with("inventory")),
+        "{blast:?}"
+    );
+
+    let out = dir.path().join("runbook.csv");
+    let bytes = ws.write_runbook(RunbookFormat::Csv, &out).unwrap();
+    assert_eq!(bytes, std::fs::metadata(&out).unwrap().len());
+    let err = ws
+        .write_runbook(RunbookFormat::Csv, &dir.path().join("missing/dir/r.csv"))
+        .unwrap_err();
+    assert!(matches!(err, WorkspaceError::Write { .. }));
+}

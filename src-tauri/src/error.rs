@@ -1,0 +1,140 @@
+//! The one error type every command returns: a stable [`ErrorCode`] the UI branches on, the
+//! engine's message (which names the file, line or database at fault, passwords redacted), and
+//! what to do about it. Never a stack trace, never a raw `String`.
+
+use migration_studio::db::DbError;
+use migration_studio::project::ProjectError;
+use migration_studio::workspace::WorkspaceError;
+use serde::Serialize;
+
+/// What kind of failure it was; the UI picks its wording and its next action from this.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// The folder holds no `migration-studio.toml`.
+    NotAProject,
+    /// A project already exists there.
+    AlreadyExists,
+    /// The manifest is not valid.
+    InvalidManifest,
+    /// An input could not be imported (the message names file and line).
+    ImportFailed,
+    /// A live input's URL is not available.
+    MissingConnection,
+    /// The project store could not be read or written.
+    Store,
+    /// No artifact or step with that id (the view is out of date).
+    NotFound,
+    /// An argument was refused (the message names the field).
+    InvalidInput,
+    /// A file could not be read or written.
+    Io,
+    /// A database could not be reached or a query failed.
+    Database,
+    /// The target is not a rehearsal target: nothing was written.
+    NotARehearsalTarget,
+    /// The keychain refused to store or read a secret.
+    Secret,
+    /// The task was cancelled.
+    Cancelled,
+    /// Another task with that id is running.
+    Busy,
+    /// Something the app did not expect; the message says what.
+    Internal,
+}
+
+/// A command's failure, as the UI receives it.
+#[derive(Debug, Clone, Serialize, specta::Type, thiserror::Error)]
+#[error("{message}")]
+pub struct AppError {
+    /// Stable code.
+    pub code: ErrorCode,
+    /// What happened, naming the file, line, field or database concerned.
+    pub message: String,
+    /// What to do about it, when the app knows.
+    pub hint: Option<String>,
+}
+
+impl AppError {
+    /// An error with no hint.
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    /// Adds what to do about it.
+    pub fn hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    /// The task was cancelled.
+    pub fn cancelled() -> Self {
+        Self::new(ErrorCode::Cancelled, "cancelled")
+    }
+}
+
+impl From<ProjectError> for AppError {
+    fn from(e: ProjectError) -> Self {
+        let message = e.to_string();
+        match e {
+            ProjectError::NotAProject(_) => Self::new(ErrorCode::NotAProject, message)
+                .hint("Choose a folder that holds migration-studio.toml, or create a project there."),
+            ProjectError::AlreadyExists(_) => Self::new(ErrorCode::AlreadyExists, message)
+                .hint("Open it instead, or choose an empty folder."),
+            ProjectError::Manifest { .. } | ProjectError::PathEscapes { .. } => {
+                Self::new(ErrorCode::InvalidManifest, message)
+                    .hint("Fix migration-studio.toml at the line shown, then open the project again.")
+            }
+            ProjectError::MissingUrl { .. } => Self::new(ErrorCode::MissingConnection, message)
+                .hint("Set the variable before starting the app; the URL never goes in the project."),
+            ProjectError::Import(_) | ProjectError::Services(_) => {
+                Self::new(ErrorCode::ImportFailed, message)
+                    .hint("Fix the input at the file and line shown and import again; the stored inventory is unchanged.")
+            }
+            ProjectError::Io { .. } => Self::new(ErrorCode::Io, message),
+            ProjectError::Store { .. }
+            | ProjectError::StoreMigration { .. }
+            | ProjectError::Corrupt { .. } => Self::new(ErrorCode::Store, message).hint(
+                "The project's migration-studio.db could not be used; close other programs using it, or delete it to re-import.",
+            ),
+            // ProjectError is not exhaustive over time: keep the message.
+            #[allow(unreachable_patterns)]
+            _ => Self::new(ErrorCode::Internal, message),
+        }
+    }
+}
+
+impl From<WorkspaceError> for AppError {
+    fn from(e: WorkspaceError) -> Self {
+        let message = e.to_string();
+        match e {
+            WorkspaceError::Project(p) => p.into(),
+            WorkspaceError::UnknownArtifact(_) | WorkspaceError::UnknownStep(_) => {
+                Self::new(ErrorCode::NotFound, message).hint("Reload the view: the plan changed.")
+            }
+            WorkspaceError::InvalidEdit { .. } => Self::new(ErrorCode::InvalidInput, message),
+            WorkspaceError::Export(_) | WorkspaceError::Write { .. } => {
+                Self::new(ErrorCode::Io, message).hint("Choose another place to save the file.")
+            }
+        }
+    }
+}
+
+impl From<DbError> for AppError {
+    fn from(e: DbError) -> Self {
+        let message = e.to_string();
+        match e {
+            DbError::NotARehearsalTarget { .. } => {
+                Self::new(ErrorCode::NotARehearsalTarget, message).hint(
+                    "Migration Studio writes only to databases it marked as rehearsal targets; use a scratch database.",
+                )
+            }
+            _ => Self::new(ErrorCode::Database, message)
+                .hint("Check that the server is running and the connection's host, port, user and database."),
+        }
+    }
+}

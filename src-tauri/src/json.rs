@@ -1,0 +1,550 @@
+//! Transport types: what the commands send to the webview, typed for the generated TypeScript
+//! bindings. Each is a plain copy of engine values (the engine stays free of Tauri and specta);
+//! no planning happens here. Sizes are `f64` because JavaScript numbers are.
+
+use migration_studio::graph::{BlastRadius, GraphJson};
+use migration_studio::inventory::{Finding, Severity};
+use migration_studio::plan::Plan;
+use migration_studio::project::{ImportReport, Input, Project};
+use migration_studio::workspace::{step_key, StepEdit, Workspace};
+use serde::{Deserialize, Serialize};
+use specta::Type;
+
+fn num(v: Option<u64>) -> Option<f64> {
+    v.map(|v| v as f64)
+}
+
+fn label<T: Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(s)) => s,
+        Ok(other) => other.to_string(),
+        Err(_) => String::new(),
+    }
+}
+
+/// An opened project.
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct ProjectView {
+    /// Absolute folder.
+    pub root: String,
+    /// Name from the manifest.
+    pub name: String,
+    /// Migration shape (`offline`, `dual-write`, `cdc`, `blue-green`).
+    pub shape: String,
+    /// Source engine.
+    pub source_engine: String,
+    /// Target engine.
+    pub target_engine: String,
+    /// RTO, minutes.
+    pub rto_minutes: f64,
+    /// Maintenance window, minutes.
+    pub maintenance_window_minutes: f64,
+    /// Inputs, described (`script data/a.sql`, `live source ($URL_VAR)`, `services k8s/`).
+    pub inputs: Vec<String>,
+    /// Counts of the stored inventory.
+    pub counts: Counts,
+}
+
+/// Counts of an inventory.
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct Counts {
+    /// Tables.
+    pub tables: u32,
+    /// Views.
+    pub views: u32,
+    /// Triggers.
+    pub triggers: u32,
+    /// Service-level artifacts.
+    pub services: u32,
+    /// Foreign keys.
+    pub foreign_keys: u32,
+    /// Sum of row estimates.
+    pub rows: f64,
+    /// Waves.
+    pub waves: u32,
+    /// Cycles.
+    pub cycles: u32,
+    /// Warnings among the findings.
+    pub warnings: u32,
+}
+
+impl ProjectView {
+    /// The view of an opened workspace.
+    pub fn of(ws: &Workspace) -> Self {
+        let project: &Project = ws.project();
+        let m = project.manifest();
+        let inv = ws.inventory();
+        Self {
+            root: project.root().display().to_string(),
+            name: m.name.clone(),
+            shape: m.shape.to_string(),
+            source_engine: label(&m.source.engine),
+            target_engine: label(&m.target.engine),
+            rto_minutes: m.rto_minutes,
+            maintenance_window_minutes: m.maintenance_window_minutes,
+            inputs: m
+                .inputs
+                .iter()
+                .map(|i| match i {
+                    Input::Script { path, .. } => format!("script {}", path.display()),
+                    Input::Live { live, url_env, .. } => format!("live {live} (${url_env})"),
+                    Input::Services { services, .. } => {
+                        format!("services {}", services.display())
+                    }
+                })
+                .collect(),
+            counts: Counts {
+                tables: inv.tables.len() as u32,
+                views: inv.views.len() as u32,
+                triggers: inv.triggers.len() as u32,
+                services: inv.services.len() as u32,
+                foreign_keys: inv.foreign_key_count() as u32,
+                rows: inv.tables.iter().filter_map(|t| t.rows).sum::<u64>() as f64,
+                waves: ws.plan().order.waves.len() as u32,
+                cycles: ws.plan().order.cycles.len() as u32,
+                warnings: inv
+                    .findings
+                    .iter()
+                    .filter(|f| f.severity == Severity::Warning)
+                    .count() as u32,
+            },
+        }
+    }
+}
+
+/// One artifact: a row of the inventory grid and a node of the graph.
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct NodeView {
+    /// Stable id (`table:sakila.rental`).
+    pub id: String,
+    /// Kind label (`table`, `view`, `trigger`, `service`, `datastore`…).
+    pub kind: String,
+    /// Qualified name, as text.
+    pub name: String,
+    /// Schema part of the id, when there is one.
+    pub schema: Option<String>,
+    /// 1-based wave.
+    pub wave: u32,
+    /// Estimated rows.
+    pub rows: Option<f64>,
+    /// Estimated bytes.
+    pub bytes: Option<f64>,
+    /// Owner.
+    pub owner: Option<String>,
+    /// System.
+    pub system: Option<String>,
+}
+
+/// A finding of the import.
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct FindingView {
+    /// Stable code.
+    pub code: String,
+    /// `notice` or `warning`.
+    pub severity: String,
+    /// File or connection.
+    pub source: String,
+    /// 1-based line.
+    pub line: Option<u32>,
+    /// Explanation.
+    pub message: String,
+}
+
+impl From<&Finding> for FindingView {
+    fn from(f: &Finding) -> Self {
+        Self {
+            code: f.code.clone(),
+            severity: label(&f.severity),
+            source: f.source.clone(),
+            line: f.line.map(|l| l as u32),
+            message: f.message.clone(),
+        }
+    }
+}
+
+/// The inventory grid.
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct InventoryView {
+    /// Every artifact, sorted by id.
+    pub artifacts: Vec<NodeView>,
+    /// What the import noticed.
+    pub findings: Vec<FindingView>,
+}
+
+fn nodes(json: &GraphJson, ws: &Workspace) -> Vec<NodeView> {
+    json.nodes
+        .iter()
+        .map(|n| NodeView {
+            id: n.id.clone(),
+            kind: n.kind.clone(),
+            name: n.name.clone(),
+            schema: ws
+                .graph()
+                .find(&n.id)
+                .and_then(|a| ws.graph().artifact(a).name.schema.clone()),
+            wave: n.wave as u32,
+            rows: num(n.rows),
+            bytes: num(n.bytes),
+            owner: n.owner.clone(),
+            system: n.system.clone(),
+        })
+        .collect()
+}
+
+impl InventoryView {
+    /// The grid of a workspace.
+    pub fn of(ws: &Workspace) -> Self {
+        Self {
+            artifacts: nodes(&ws.graph_json(), ws),
+            findings: ws.inventory().findings.iter().map(Into::into).collect(),
+        }
+    }
+}
+
+/// An edge: `from` depends on `to`.
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct EdgeView {
+    /// Dependent id.
+    pub from: String,
+    /// Dependency id.
+    pub to: String,
+    /// Kind label (`fk`, `reads`, `calls`…).
+    pub kind: String,
+    /// Constraint name or label.
+    pub label: Option<String>,
+    /// Cut by the plan to break a cycle.
+    pub deferred: bool,
+}
+
+/// A cut dependency and how it is bridged.
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct DeferredView {
+    /// Dependent id.
+    pub from: String,
+    /// Dependency id.
+    pub to: String,
+    /// Constraint name or label.
+    pub label: Option<String>,
+    /// Strategy (`defer-foreign-key`, `dual-write`…).
+    pub strategy: String,
+}
+
+/// A cycle and its proposed break.
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct CycleView {
+    /// Member ids.
+    pub members: Vec<String>,
+    /// A single artifact referencing itself.
+    pub self_reference: bool,
+    /// Whether the cuts break it.
+    pub broken: bool,
+    /// The cuts.
+    pub deferred: Vec<DeferredView>,
+}
+
+/// The point of no return.
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct PonrView {
+    /// Step id.
+    pub step_id: String,
+    /// Step title.
+    pub title: String,
+    /// Why it is the PONR.
+    pub reason: String,
+    /// Last wave whose backfill comes before it (0 when none).
+    pub waves_before: u32,
+}
+
+impl PonrView {
+    fn of(plan: &Plan) -> Option<Self> {
+        let p = plan.point_of_no_return.as_ref()?;
+        let index = plan.steps.iter().position(|s| s.id == p.step_id)?;
+        Some(Self {
+            step_id: p.step_id.clone(),
+            title: plan.steps[index].title.clone(),
+            reason: p.reason.clone(),
+            waves_before: plan.steps[..index]
+                .iter()
+                .filter_map(|s| s.wave)
+                .max()
+                .unwrap_or(0) as u32,
+        })
+    }
+}
+
+/// The dependency graph.
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct GraphView {
+    /// Nodes, sorted by id.
+    pub nodes: Vec<NodeView>,
+    /// Edges.
+    pub edges: Vec<EdgeView>,
+    /// Number of waves.
+    pub waves: u32,
+    /// Cycles with their breaks.
+    pub cycles: Vec<CycleView>,
+    /// The plan's point of no return.
+    pub ponr: Option<PonrView>,
+}
+
+impl GraphView {
+    /// The graph of a workspace.
+    pub fn of(ws: &Workspace) -> Self {
+        let json = ws.graph_json();
+        Self {
+            nodes: nodes(&json, ws),
+            edges: json
+                .edges
+                .iter()
+                .map(|e| EdgeView {
+                    from: e.from.clone(),
+                    to: e.to.clone(),
+                    kind: e.kind.label().to_owned(),
+                    label: e.label.clone(),
+                    deferred: e.deferred,
+                })
+                .collect(),
+            waves: json.order.waves.len() as u32,
+            cycles: json
+                .order
+                .cycles
+                .iter()
+                .map(|c| CycleView {
+                    members: c.members.clone(),
+                    self_reference: c.self_reference,
+                    broken: c.broken,
+                    deferred: c
+                        .deferred
+                        .iter()
+                        .map(|d| DeferredView {
+                            from: d.from.clone(),
+                            to: d.to.clone(),
+                            label: d.label.clone(),
+                            strategy: label(&d.strategy),
+                        })
+                        .collect(),
+                })
+                .collect(),
+            ponr: PonrView::of(ws.plan()),
+        }
+    }
+}
+
+/// Count per key.
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct KeyCount {
+    /// Key (kind or owner).
+    pub key: String,
+    /// Count.
+    pub count: u32,
+}
+
+/// Everything that depends on the selected artifacts.
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct BlastView {
+    /// Selected ids.
+    pub roots: Vec<String>,
+    /// Affected ids, roots excluded.
+    pub affected: Vec<String>,
+    /// Affected per kind.
+    pub by_kind: Vec<KeyCount>,
+    /// Affected per owner.
+    pub by_owner: Vec<KeyCount>,
+}
+
+impl From<BlastRadius> for BlastView {
+    fn from(b: BlastRadius) -> Self {
+        let counts = |m: std::collections::BTreeMap<String, usize>| {
+            m.into_iter()
+                .map(|(key, count)| KeyCount {
+                    key,
+                    count: count as u32,
+                })
+                .collect()
+        };
+        Self {
+            roots: b.roots,
+            affected: b.affected,
+            by_kind: counts(b.by_kind),
+            by_owner: counts(b.by_owner),
+        }
+    }
+}
+
+/// How a step is undone.
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct RollbackView {
+    /// What to do.
+    pub action: String,
+    /// Minutes.
+    pub minutes: f64,
+}
+
+/// One runbook step.
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct StepView {
+    /// Key that survives re-planning (`phase:title`), used to edit it.
+    pub key: String,
+    /// `S001`…
+    pub id: String,
+    /// Phase.
+    pub phase: String,
+    /// `action`, `checkpoint` (go/no-go) or `communication`.
+    pub kind: String,
+    /// What to do.
+    pub title: String,
+    /// Owner.
+    pub owner: String,
+    /// Expected minutes.
+    pub expected_minutes: f64,
+    /// How the duration was obtained.
+    pub estimate_basis: String,
+    /// Step ids it waits for.
+    pub depends_on: Vec<String>,
+    /// How to undo it; none when irreversible.
+    pub rollback: Option<RollbackView>,
+    /// Artifact (backfill steps).
+    pub artifact: Option<String>,
+    /// Wave (backfill steps).
+    pub wave: Option<u32>,
+    /// Earliest start, minutes from the start.
+    pub start_minutes: f64,
+    /// On the critical path.
+    pub critical: bool,
+    /// The point of no return.
+    pub ponr: bool,
+    /// Team notes.
+    pub notes: Option<String>,
+    /// Whether people edited it.
+    pub edited: bool,
+}
+
+/// The runbook.
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct RunbookView {
+    /// Steps in execution order.
+    pub steps: Vec<StepView>,
+    /// The point of no return.
+    pub ponr: Option<PonrView>,
+    /// Critical path minutes.
+    pub total_minutes: f64,
+    /// Estimated write downtime, minutes.
+    pub downtime_minutes: f64,
+    /// RTO, minutes.
+    pub rto_minutes: f64,
+    /// Maintenance window, minutes.
+    pub maintenance_window_minutes: f64,
+    /// Shape.
+    pub shape: String,
+}
+
+impl RunbookView {
+    /// The runbook of a workspace, edits applied.
+    pub fn of(ws: &Workspace) -> Self {
+        let plan = ws.plan();
+        let ponr = plan.point_of_no_return.as_ref().map(|p| p.step_id.as_str());
+        let edits: &[StepEdit] = ws.edits();
+        Self {
+            steps: plan
+                .steps
+                .iter()
+                .enumerate()
+                .map(|(i, s)| {
+                    let key = step_key(s);
+                    let edit = edits.iter().find(|e| e.step_key == key);
+                    StepView {
+                        id: s.id.clone(),
+                        phase: s.phase.to_string(),
+                        kind: s.kind.to_string(),
+                        title: s.title.clone(),
+                        owner: s.owner.clone(),
+                        expected_minutes: s.expected_minutes,
+                        estimate_basis: s.estimate_basis.clone(),
+                        depends_on: s.depends_on.clone(),
+                        rollback: s.rollback.as_ref().map(|r| RollbackView {
+                            action: r.action.clone(),
+                            minutes: r.minutes,
+                        }),
+                        artifact: s.artifact.clone(),
+                        wave: s.wave.map(|w| w as u32),
+                        start_minutes: plan.schedule.start.get(i).copied().unwrap_or(0.0),
+                        critical: plan.schedule.critical_path.contains(&s.id),
+                        ponr: ponr == Some(s.id.as_str()),
+                        notes: edit.and_then(|e| e.notes.clone()),
+                        edited: edit.is_some(),
+                        key,
+                    }
+                })
+                .collect(),
+            ponr: PonrView::of(plan),
+            total_minutes: plan.schedule.total_minutes,
+            downtime_minutes: plan.downtime_minutes(),
+            rto_minutes: plan.settings.rto_minutes,
+            maintenance_window_minutes: plan.settings.maintenance_window_minutes,
+            shape: plan.settings.shape.to_string(),
+        }
+    }
+}
+
+/// An edit of a runbook step; empty text or `null` keeps the generated value.
+#[derive(Debug, Clone, Deserialize, Type)]
+pub struct StepEditRequest {
+    /// The step's key.
+    pub key: String,
+    /// New owner.
+    pub owner: Option<String>,
+    /// New expected minutes.
+    pub expected_minutes: Option<f64>,
+    /// Notes.
+    pub notes: Option<String>,
+}
+
+impl From<StepEditRequest> for StepEdit {
+    fn from(r: StepEditRequest) -> Self {
+        Self {
+            step_key: r.key,
+            owner: r.owner,
+            expected_minutes: r.expected_minutes,
+            notes: r.notes,
+        }
+    }
+}
+
+/// What an import did.
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct ImportView {
+    /// Tables.
+    pub tables: u32,
+    /// Views.
+    pub views: u32,
+    /// Triggers.
+    pub triggers: u32,
+    /// Foreign keys.
+    pub foreign_keys: u32,
+    /// Service-level artifacts.
+    pub services: u32,
+    /// Rows estimated.
+    pub rows: f64,
+    /// Warnings.
+    pub warnings: u32,
+    /// Notices.
+    pub notices: u32,
+    /// Whether the inventory changed.
+    pub changed: bool,
+}
+
+impl From<&ImportReport> for ImportView {
+    fn from(r: &ImportReport) -> Self {
+        Self {
+            tables: r.tables as u32,
+            views: r.views as u32,
+            triggers: r.triggers as u32,
+            foreign_keys: r.foreign_keys as u32,
+            services: r.services as u32,
+            rows: r.rows as f64,
+            warnings: r.warnings as u32,
+            notices: r.notices as u32,
+            changed: r.changed,
+        }
+    }
+}

@@ -1,0 +1,154 @@
+//! Where connection passwords live: the OS keychain through `keyring` (Secret Service on Linux,
+//! Keychain on macOS, Credential Manager on Windows), or, when the machine has no keychain
+//! service (a headless Linux box without a Secret Service on its session bus, CI), a store in
+//! this process's memory that is forgotten when the app quits. `MIGRATION_STUDIO_SECRETS=memory`
+//! forces the memory store. Secrets never leave Rust: commands return connections with the
+//! password replaced by `***`, and nothing here logs a secret.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::Mutex;
+
+use serde::Serialize;
+use specta::Type;
+
+use crate::error::{AppError, ErrorCode};
+
+const SERVICE: &str = "dev.migration-studio.desktop";
+
+/// Which store is in use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Type)]
+#[serde(rename_all = "snake_case")]
+pub enum SecretBackend {
+    /// The OS keychain.
+    Keychain,
+    /// This process's memory (no keychain service on this machine): secrets are asked again
+    /// after a restart.
+    Memory,
+}
+
+/// The secret store.
+pub struct SecretStore {
+    backend: SecretBackend,
+    memory: Mutex<HashMap<String, String>>,
+}
+
+impl fmt::Debug for SecretStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SecretStore")
+            .field("backend", &self.backend)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SecretStore {
+    /// The keychain when one answers, else memory.
+    pub fn detect() -> Self {
+        if std::env::var("MIGRATION_STUDIO_SECRETS").as_deref() == Ok("memory") {
+            return Self::memory();
+        }
+        let probe = keyring::Entry::new(SERVICE, "probe").and_then(|e| e.get_password());
+        match probe {
+            Ok(_) | Err(keyring::Error::NoEntry) => Self {
+                backend: SecretBackend::Keychain,
+                memory: Mutex::new(HashMap::new()),
+            },
+            Err(e) => {
+                tracing::info!("no OS keychain ({e}); connection passwords are kept in memory");
+                Self::memory()
+            }
+        }
+    }
+
+    /// A memory store.
+    pub fn memory() -> Self {
+        Self {
+            backend: SecretBackend::Memory,
+            memory: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Which store is in use.
+    pub fn backend(&self) -> SecretBackend {
+        self.backend
+    }
+
+    fn err(e: keyring::Error) -> AppError {
+        AppError::new(ErrorCode::Secret, format!("keychain: {e}"))
+            .hint("Unlock the keychain, or start the app with MIGRATION_STUDIO_SECRETS=memory.")
+    }
+
+    /// Stores `secret` under `key`.
+    ///
+    /// # Errors
+    /// [`ErrorCode::Secret`].
+    pub fn set(&self, key: &str, secret: &str) -> Result<(), AppError> {
+        match self.backend {
+            SecretBackend::Keychain => keyring::Entry::new(SERVICE, key)
+                .and_then(|e| e.set_password(secret))
+                .map_err(Self::err),
+            SecretBackend::Memory => {
+                self.lock().insert(key.to_owned(), secret.to_owned());
+                Ok(())
+            }
+        }
+    }
+
+    /// The secret under `key`, if any.
+    ///
+    /// # Errors
+    /// [`ErrorCode::Secret`].
+    pub fn get(&self, key: &str) -> Result<Option<String>, AppError> {
+        match self.backend {
+            SecretBackend::Keychain => {
+                match keyring::Entry::new(SERVICE, key).and_then(|e| e.get_password()) {
+                    Ok(s) => Ok(Some(s)),
+                    Err(keyring::Error::NoEntry) => Ok(None),
+                    Err(e) => Err(Self::err(e)),
+                }
+            }
+            SecretBackend::Memory => Ok(self.lock().get(key).cloned()),
+        }
+    }
+
+    /// Removes the secret under `key`.
+    ///
+    /// # Errors
+    /// [`ErrorCode::Secret`].
+    pub fn delete(&self, key: &str) -> Result<(), AppError> {
+        match self.backend {
+            SecretBackend::Keychain => {
+                match keyring::Entry::new(SERVICE, key).and_then(|e| e.delete_credential()) {
+                    Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
+                    Err(e) => Err(Self::err(e)),
+                }
+            }
+            SecretBackend::Memory => {
+                self.lock().remove(key);
+                Ok(())
+            }
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, String>> {
+        self.memory.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn memory_store_round_trip_and_debug_hides_secrets() {
+        let store = SecretStore::memory();
+        store.set("connection:a", "hunter2").unwrap();
+        assert_eq!(
+            store.get("connection:a").unwrap().as_deref(),
+            Some("hunter2")
+        );
+        assert!(!format!("{store:?}").contains("hunter2"));
+        store.delete("connection:a").unwrap();
+        assert_eq!(store.get("connection:a").unwrap(), None);
+    }
+}

@@ -1,0 +1,81 @@
+import { useCallback, useState } from "react";
+import type { ProjectView } from "./bindings";
+import { ProjectsScreen } from "./screens/Projects";
+import { InventoryScreen } from "./screens/Inventory";
+import { GraphScreen } from "./screens/Graph";
+import { RisksScreen } from "./screens/Risks";
+import { MappingScreen } from "./screens/Mapping";
+import { RunbookScreen } from "./screens/Runbook";
+import { RehearsalScreen } from "./screens/Rehearsal";
+import { EmptyState } from "./components/Feedback";
+
+const screens = [
+  { id: "projects", label: "Projects" },
+  { id: "inventory", label: "Inventory" },
+  { id: "graph", label: "Dependency graph" },
+  { id: "risks", label: "Risk register" },
+  { id: "mapping", label: "Mapping" },
+  { id: "runbook", label: "Runbook" },
+  { id: "rehearsal", label: "Rehearsal" },
+] as const;
+
+export type ScreenId = (typeof screens)[number]["id"];
+
+export function App() {
+  const [screen, setScreen] = useState<ScreenId>("projects");
+  const [project, setProject] = useState<ProjectView | null>(null);
+  // Bumped when the project is re-imported, so screens reload.
+  const [revision, setRevision] = useState(0);
+
+  const opened = useCallback((p: ProjectView) => {
+    setProject(p);
+    setRevision((r) => r + 1);
+    setScreen("inventory");
+  }, []);
+  const reimported = useCallback((p: ProjectView) => {
+    setProject(p);
+    setRevision((r) => r + 1);
+  }, []);
+
+  return (
+    <div className="app">
+      <nav className="sidebar" aria-label="Screens">
+        <div className="brand">Migration Studio</div>
+        {project && (
+          <div className="current" data-testid="current-project" title={project.root}>
+            {project.name}
+          </div>
+        )}
+        {screens.map((s) => (
+          <button
+            key={s.id}
+            type="button"
+            data-testid={`nav-${s.id}`}
+            className={screen === s.id ? "nav active" : "nav"}
+            onClick={() => setScreen(s.id)}
+          >
+            {s.label}
+          </button>
+        ))}
+      </nav>
+      <main className="main" data-testid={`screen-${screen}`}>
+        {screen === "projects" && <ProjectsScreen project={project} onOpened={opened} onReimported={reimported} />}
+        {screen !== "projects" && !project && (
+          <EmptyState title="No project open" testId="no-project">
+            Open a project folder (one with <code>migration-studio.toml</code>) or create one on the{" "}
+            <button type="button" className="link" onClick={() => setScreen("projects")}>
+              Projects
+            </button>{" "}
+            screen. The samples in <code>sample-projects/</code> are ready to open.
+          </EmptyState>
+        )}
+        {project && screen === "inventory" && <InventoryScreen key={revision} project={project} />}
+        {project && screen === "graph" && <GraphScreen key={revision} project={project} />}
+        {project && screen === "risks" && <RisksScreen key={revision} project={project} />}
+        {project && screen === "mapping" && <MappingScreen project={project} />}
+        {project && screen === "runbook" && <RunbookScreen key={revision} project={project} />}
+        {project && screen === "rehearsal" && <RehearsalScreen key={revision} project={project} />}
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,33 @@
+/** Number formatting for grids and charts. */
+
+export function formatCount(n: number | null | undefined): string {
+  if (n === null || n === undefined) return "?";
+  return Math.round(n).toLocaleString("en-US");
+}
+
+export function formatBytes(n: number | null | undefined): string {
+  if (n === null || n === undefined) return "?";
+  const units = ["B", "KB", "MB", "GB", "TB"];
+  let v = n;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u += 1;
+  }
+  return `${u === 0 ? v : v.toFixed(v < 10 ? 1 : 0)} ${units[u]}`;
+}
+
+export function formatMinutes(value: number | null | undefined): string {
+  if (value === null || value === undefined) return "?";
+  const m = value;
+  if (m < 1) return `${Math.round(m * 60)} s`;
+  if (m < 120) return `${Number(m.toFixed(m < 10 ? 2 : 1))} min`;
+  return `${(m / 60).toFixed(1)} h`;
+}
+
+export function formatSeconds(s: number | null | undefined): string {
+  if (s === null || s === undefined || !Number.isFinite(s)) return "–";
+  if (s < 1) return `${Math.round(s * 1000)} ms`;
+  if (s < 120) return `${s.toFixed(1)} s`;
+  return `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
+}

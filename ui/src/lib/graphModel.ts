@@ -1,0 +1,175 @@
+/**
+ * What the graph view draws: the engine's nodes and edges, optionally collapsed into groups
+ * (by wave, schema, system, kind or owner) so thousands of artifacts stay usable, with
+ * aggregated edges between groups. Pure and unit-tested; the layout is in `layout.ts`.
+ *
+ * Edges are drawn from the dependency to the dependent (the engine's `to` → `from`), so waves
+ * read left to right in migration order.
+ */
+import type { EdgeView, GraphView, NodeView } from "../bindings";
+
+export type GroupBy = "none" | "wave" | "schema" | "system" | "kind" | "owner";
+
+/** Above this many artifacts the view starts grouped by wave. */
+export const AUTO_GROUP_THRESHOLD = 300;
+
+export interface VisNode {
+  id: string;
+  label: string;
+  kind: string;
+  wave: number;
+  /** A collapsed group rather than one artifact. */
+  group: boolean;
+  /** Artifacts represented (1 for an artifact). */
+  count: number;
+  /** Member ids of a group. */
+  members: string[];
+  /** The artifact, or a group member, is in a dependency cycle. */
+  inCycle: boolean;
+}
+
+export interface VisEdge {
+  id: string;
+  /** Dependency (drawn first). */
+  source: string;
+  /** Dependent. */
+  target: string;
+  /** Engine edges represented. */
+  count: number;
+  /** Every represented edge is deferred to break a cycle. */
+  deferred: boolean;
+  label: string | null;
+}
+
+export interface VisibleGraph {
+  nodes: VisNode[];
+  edges: VisEdge[];
+}
+
+export function groupKey(n: NodeView, by: GroupBy): string {
+  switch (by) {
+    case "none":
+      return n.id;
+    case "wave":
+      return `wave ${n.wave}`;
+    case "schema":
+      return n.schema ?? "(no schema)";
+    case "system":
+      return n.system ?? "(no system)";
+    case "kind":
+      return n.kind;
+    case "owner":
+      return n.owner ?? "(no owner)";
+  }
+}
+
+export function groupId(key: string): string {
+  return `group:${key}`;
+}
+
+/** Ids of artifacts that are in a cycle. */
+export function cycleMembers(view: GraphView): Set<string> {
+  const s = new Set<string>();
+  for (const c of view.cycles) for (const m of c.members) s.add(m);
+  return s;
+}
+
+export function visibleGraph(view: GraphView, by: GroupBy, expanded: ReadonlySet<string>): VisibleGraph {
+  const inCycle = cycleMembers(view);
+  const repr = new Map<string, string>();
+  const groups = new Map<string, VisNode>();
+  const nodes: VisNode[] = [];
+  for (const n of view.nodes) {
+    const key = groupKey(n, by);
+    if (by === "none" || expanded.has(key)) {
+      repr.set(n.id, n.id);
+      nodes.push({
+        id: n.id,
+        label: n.name,
+        kind: n.kind,
+        wave: n.wave,
+        group: false,
+        count: 1,
+        members: [n.id],
+        inCycle: inCycle.has(n.id),
+      });
+      continue;
+    }
+    const id = groupId(key);
+    repr.set(n.id, id);
+    let g = groups.get(id);
+    if (!g) {
+      g = { id, label: key, kind: "group", wave: n.wave, group: true, count: 0, members: [], inCycle: false };
+      groups.set(id, g);
+      nodes.push(g);
+    }
+    g.count += 1;
+    g.members.push(n.id);
+    g.wave = Math.min(g.wave, n.wave);
+    g.inCycle ||= inCycle.has(n.id);
+  }
+  const edges = new Map<string, VisEdge>();
+  for (const e of view.edges) {
+    const source = repr.get(e.to);
+    const target = repr.get(e.from);
+    if (source === undefined || target === undefined || source === target) continue;
+    const id = `${source}->${target}`;
+    const existing = edges.get(id);
+    if (existing) {
+      existing.count += 1;
+      existing.deferred &&= e.deferred;
+      existing.label = null;
+    } else {
+      edges.set(id, { id, source, target, count: 1, deferred: e.deferred, label: edgeLabel(e) });
+    }
+  }
+  return { nodes, edges: [...edges.values()] };
+}
+
+function edgeLabel(e: EdgeView): string | null {
+  return e.deferred ? `break: ${e.label ?? e.kind}` : null;
+}
+
+/** The default grouping: none for small graphs, by wave for large ones. */
+export function defaultGroupBy(view: GraphView): GroupBy {
+  return view.nodes.length > AUTO_GROUP_THRESHOLD ? "wave" : "none";
+}
+
+const PALETTE = ["#2563eb", "#16a34a", "#d97706", "#9333ea", "#0891b2", "#db2777", "#65a30d", "#ea580c", "#4f46e5", "#0d9488"];
+
+/** A distinct colour per wave (cycling after ten). */
+export function waveColor(wave: number): string {
+  return PALETTE[(Math.max(wave, 1) - 1) % PALETTE.length] ?? "#64748b";
+}
+
+export interface Point {
+  x: number;
+  y: number;
+}
+
+export const NODE_WIDTH = 200;
+export const NODE_HEIGHT = 44;
+
+/**
+ * A linear-time layout for large graphs: one column per wave, nodes stacked in id order.
+ * Used when the layered (ELK) layout would take too long.
+ */
+export function columnLayout(nodes: readonly VisNode[]): Map<string, Point> {
+  const perWave = new Map<number, number>();
+  const out = new Map<string, Point>();
+  const sorted = [...nodes].sort((a, b) => a.wave - b.wave || a.id.localeCompare(b.id));
+  for (const n of sorted) {
+    const row = perWave.get(n.wave) ?? 0;
+    perWave.set(n.wave, row + 1);
+    out.set(n.id, { x: (n.wave - 1) * (NODE_WIDTH + 80), y: row * (NODE_HEIGHT + 16) });
+  }
+  return out;
+}
+
+/** Which visible nodes to highlight for a blast radius: those representing an affected id. */
+export function blastHighlight(graph: VisibleGraph, affected: readonly string[]): Set<string> {
+  const hit = new Set(affected);
+  const out = new Set<string>();
+  for (const n of graph.nodes) if (n.members.some((m) => hit.has(m))) out.add(n.id);
+  return out;
+}

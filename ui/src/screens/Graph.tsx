@@ -1,0 +1,233 @@
+import { useEffect, useMemo, useState } from "react";
+import { Background, Controls, MiniMap, ReactFlow, type Edge, type Node } from "@xyflow/react";
+import { commands, type BlastView, type GraphView, type ProjectView } from "../bindings";
+import { unwrap } from "../lib/errors";
+import { useLoad } from "../lib/useLoad";
+import { blastHighlight, defaultGroupBy, visibleGraph, waveColor, type GroupBy, type VisNode } from "../lib/graphModel";
+import { layoutGraph } from "../lib/layout";
+import type { Point } from "../lib/graphModel";
+import { EmptyState, ErrorBanner, Loading } from "../components/Feedback";
+
+export function GraphScreen({ project }: { project: ProjectView }) {
+  const graph = useLoad(async () => unwrap(await commands.graph(project.root)));
+  if (graph.loading && !graph.data) return <Loading what="graph" />;
+  if (graph.error) return <ErrorBanner error={graph.error} />;
+  if (!graph.data || graph.data.nodes.length === 0)
+    return (
+      <EmptyState title="No graph yet">
+        The graph is drawn from the inventory. Import tables or services first (Projects → Re-import inputs).
+      </EmptyState>
+    );
+  return <GraphCanvas view={graph.data} project={project} />;
+}
+
+function GraphCanvas({ view, project }: { view: GraphView; project: ProjectView }) {
+  const [groupBy, setGroupBy] = useState<GroupBy>(() => defaultGroupBy(view));
+  const [expanded, setExpanded] = useState<Set<string>>(new Set());
+  const [selected, setSelected] = useState<VisNode | null>(null);
+  const [blast, setBlast] = useState<BlastView | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [positions, setPositions] = useState<Map<string, Point> | null>(null);
+  const [layoutMs, setLayoutMs] = useState<number | null>(null);
+
+  const visible = useMemo(() => visibleGraph(view, groupBy, expanded), [view, groupBy, expanded]);
+
+  useEffect(() => {
+    let live = true;
+    const t0 = performance.now();
+    void layoutGraph(visible).then((p) => {
+      if (!live) return;
+      setPositions(p);
+      setLayoutMs(performance.now() - t0);
+    });
+    return () => {
+      live = false;
+    };
+  }, [visible]);
+
+  const highlighted = useMemo(() => (blast ? blastHighlight(visible, blast.affected) : new Set<string>()), [visible, blast]);
+
+  const nodes: Node[] = useMemo(
+    () =>
+      visible.nodes.map((n) => {
+        const p = positions?.get(n.id) ?? { x: 0, y: 0 };
+        const classes = ["gnode"];
+        if (n.group) classes.push("group");
+        if (n.inCycle) classes.push("cycle");
+        if (highlighted.has(n.id)) classes.push("blast");
+        if (selected?.id === n.id) classes.push("selected");
+        return {
+          id: n.id,
+          position: p,
+          data: { label: n.group ? `${n.label} (${n.count})` : n.label },
+          className: classes.join(" "),
+          style: { borderLeft: `6px solid ${waveColor(n.wave)}` },
+          draggable: false,
+        };
+      }),
+    [visible, positions, highlighted, selected],
+  );
+  const edges: Edge[] = useMemo(
+    () =>
+      visible.edges.map((e) => ({
+        id: e.id,
+        source: e.source,
+        target: e.target,
+        label: e.label ?? (e.count > 1 ? String(e.count) : undefined),
+        className: e.deferred ? "edge-deferred" : undefined,
+        animated: e.deferred,
+      })),
+    [visible],
+  );
+
+  async function select(n: VisNode) {
+    setSelected(n);
+    setError(null);
+    try {
+      setBlast(unwrap(await commands.blastRadius(project.root, n.members)));
+    } catch (e) {
+      setError(e);
+      setBlast(null);
+    }
+  }
+
+  function toggleGroup(n: VisNode) {
+    const key = n.label;
+    const next = new Set(expanded);
+    if (next.has(key)) next.delete(key);
+    else next.add(key);
+    setExpanded(next);
+  }
+
+  return (
+    <div className="screen graph-screen">
+      <div className="graph-toolbar">
+        <h1>Dependency graph</h1>
+        <label>
+          Group by
+          <select
+            value={groupBy}
+            onChange={(e) => {
+              setGroupBy(e.target.value as GroupBy);
+              setExpanded(new Set());
+            }}
+            data-testid="group-by"
+          >
+            {(["none", "wave", "schema", "system", "kind", "owner"] as const).map((g) => (
+              <option key={g} value={g}>
+                {g}
+              </option>
+            ))}
+          </select>
+        </label>
+        <span className="muted" data-testid="graph-stats">
+          {view.nodes.length} artifacts, {view.edges.length} dependencies, {view.waves} waves, {view.cycles.length} cycles; showing {visible.nodes.length} nodes
+          {layoutMs !== null && ` (laid out in ${Math.round(layoutMs)} ms)`}
+        </span>
+      </div>
+      {view.ponr && (
+        <div className="ponr-banner" data-testid="ponr-banner">
+          ⛔ Point of no return: <strong>{view.ponr.step_id}</strong> {view.ponr.title} — {view.ponr.reason}.
+          {view.ponr.waves_before > 0 && ` Waves 1–${view.ponr.waves_before} are backfilled before it.`}
+        </div>
+      )}
+      <ErrorBanner error={error} onDismiss={() => setError(null)} />
+      <div className="graph-body">
+        <div className="graph-canvas" data-testid="graph-canvas">
+          {positions ? (
+            <ReactFlow
+              nodes={nodes}
+              edges={edges}
+              fitView
+              minZoom={0.02}
+              onlyRenderVisibleElements
+              nodesConnectable={false}
+              onNodeClick={(_, n) => {
+                const v = visible.nodes.find((x) => x.id === n.id);
+                if (v) void select(v);
+              }}
+              onNodeDoubleClick={(_, n) => {
+                const v = visible.nodes.find((x) => x.id === n.id);
+                if (v?.group) toggleGroup(v);
+              }}
+              proOptions={{ hideAttribution: true }}
+            >
+              <Background />
+              <Controls showInteractive={false} />
+              <MiniMap pannable zoomable nodeColor={(n) => (n.className?.includes("blast") ? "#f97316" : "#94a3b8")} />
+            </ReactFlow>
+          ) : (
+            <Loading what="layout" />
+          )}
+        </div>
+        <aside className="graph-side">
+          <h2>Legend</h2>
+          <ul className="legend">
+            {Array.from({ length: Math.min(view.waves, 10) }, (_, i) => (
+              <li key={i}>
+                <span className="wave-dot" style={{ background: waveColor(i + 1) }} /> wave {i + 1}
+              </li>
+            ))}
+            <li>
+              <span className="swatch cycle" /> in a cycle
+            </li>
+            <li>
+              <span className="swatch deferred" /> deferred (cycle break)
+            </li>
+            <li>
+              <span className="swatch blast" /> blast radius
+            </li>
+          </ul>
+          {groupBy !== "none" && <p className="muted">Double-click a group to expand or collapse it.</p>}
+          {selected ? (
+            <section data-testid="blast-panel">
+              <h2>{selected.group ? `${selected.label} (${selected.count})` : selected.label}</h2>
+              {blast && (
+                <>
+                  <p>
+                    <strong>{blast.affected.length}</strong> artifacts depend on it, directly or transitively.
+                  </p>
+                  <ul>
+                    {blast.by_kind.map((k) => (
+                      <li key={k.key}>
+                        {k.count} {k.key}
+                      </li>
+                    ))}
+                  </ul>
+                  <h3>Owners affected</h3>
+                  <ul>
+                    {blast.by_owner.map((k) => (
+                      <li key={k.key}>
+                        {k.key}: {k.count}
+                      </li>
+                    ))}
+                  </ul>
+                </>
+              )}
+            </section>
+          ) : (
+            <p className="muted">Click an artifact to see its blast radius: everything that depends on it.</p>
+          )}
+          {view.cycles.length > 0 && (
+            <section>
+              <h2>Cycles and proposed breaks</h2>
+              <ul className="cycles">
+                {view.cycles.map((c, i) => (
+                  <li key={i}>
+                    {c.members.join(" ⇄ ")}
+                    {!c.broken && <span className="badge warn">cannot be broken: moves as one</span>}
+                    {c.deferred.map((d, j) => (
+                      <div key={j} className="muted">
+                        break {d.label ?? `${d.from} → ${d.to}`}: {d.strategy}
+                      </div>
+                    ))}
+                  </li>
+                ))}
+              </ul>
+            </section>
+          )}
+        </aside>
+      </div>
+    </div>
+  );
+}

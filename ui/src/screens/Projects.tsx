@@ -1,0 +1,223 @@
+import { useState } from "react";
+import { Channel } from "@tauri-apps/api/core";
+import { open } from "@tauri-apps/plugin-dialog";
+import { commands, type ImportEvent, type ProjectView } from "../bindings";
+import { unwrap } from "../lib/errors";
+import { newTaskId, useLoad } from "../lib/useLoad";
+import { EmptyState, ErrorBanner } from "../components/Feedback";
+import { formatCount } from "../lib/format";
+
+interface Props {
+  project: ProjectView | null;
+  onOpened: (p: ProjectView) => void;
+  onReimported: (p: ProjectView) => void;
+}
+
+export function ProjectsScreen({ project, onOpened, onReimported }: Props) {
+  const recent = useLoad(async () => unwrap(await commands.recentProjects()));
+  const [path, setPath] = useState("");
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState<string | null>(null);
+  const [importTask, setImportTask] = useState<string | null>(null);
+  const [importStatus, setImportStatus] = useState<string | null>(null);
+
+  async function openPath(p: string) {
+    if (p.trim() === "") return;
+    setBusy("Opening…");
+    setError(null);
+    try {
+      onOpened(unwrap(await commands.openProject(p.trim())));
+      recent.reload();
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(null);
+    }
+  }
+
+  async function browse() {
+    const chosen = await open({ directory: true, multiple: false, title: "Open a project folder" });
+    if (typeof chosen === "string") {
+      setPath(chosen);
+      await openPath(chosen);
+    }
+  }
+
+  async function reimport() {
+    if (!project) return;
+    const task = newTaskId("import");
+    setImportTask(task);
+    setError(null);
+    const channel = new Channel<ImportEvent>();
+    channel.onmessage = (ev) => {
+      setImportStatus(ev.event === "started" ? `Reading ${ev.inputs} inputs…` : `Imported ${ev.report.tables} tables, ${formatCount(ev.report.rows)} rows${ev.report.changed ? "" : " (unchanged)"}`);
+    };
+    try {
+      onReimported(unwrap(await commands.importProject(project.root, task, channel)));
+    } catch (e) {
+      setError(e);
+      setImportStatus(null);
+    } finally {
+      setImportTask(null);
+    }
+  }
+
+  return (
+    <div className="screen">
+      <h1>Projects</h1>
+      <ErrorBanner error={error} onDismiss={() => setError(null)} />
+      {project && (
+        <section className="card" data-testid="project-summary">
+          <h2>{project.name}</h2>
+          <div className="muted">{project.root}</div>
+          <dl className="facts">
+            <dt>Migration</dt>
+            <dd>
+              {project.source_engine} → {project.target_engine}, {project.shape}
+            </dd>
+            <dt>RTO / window</dt>
+            <dd>
+              {project.rto_minutes} min / {project.maintenance_window_minutes} min
+            </dd>
+            <dt>Inventory</dt>
+            <dd>
+              {project.counts.tables} tables, {project.counts.views} views, {project.counts.triggers} triggers, {project.counts.services} services,{" "}
+              {formatCount(project.counts.rows)} rows; {project.counts.waves} waves, {project.counts.cycles} cycles
+              {project.counts.warnings > 0 && `, ${project.counts.warnings} warnings`}
+            </dd>
+            <dt>Inputs</dt>
+            <dd>{project.inputs.length === 0 ? "none yet: add scripts to migration-studio.toml" : project.inputs.join(", ")}</dd>
+          </dl>
+          <div className="row">
+            <button type="button" onClick={() => void reimport()} disabled={importTask !== null} data-testid="reimport">
+              Re-import inputs
+            </button>
+            {importTask && (
+              <button type="button" onClick={() => void commands.cancelTask(importTask)}>
+                Cancel
+              </button>
+            )}
+            {importStatus && <span className="muted">{importStatus}</span>}
+          </div>
+        </section>
+      )}
+      <section className="card">
+        <h2>Open a project</h2>
+        <div className="row">
+          <input
+            className="grow"
+            placeholder="/path/to/project (the folder holding migration-studio.toml)"
+            value={path}
+            onChange={(e) => setPath(e.target.value)}
+            onKeyDown={(e) => e.key === "Enter" && void openPath(path)}
+            data-testid="project-path"
+          />
+          <button type="button" onClick={() => void openPath(path)} disabled={busy !== null} data-testid="open-project">
+            Open
+          </button>
+          <button type="button" onClick={() => void browse()}>
+            Browse…
+          </button>
+        </div>
+        {busy && <div className="muted">{busy}</div>}
+      </section>
+      <CreateProject onCreated={onOpened} />
+      <section className="card">
+        <h2>Recent projects</h2>
+        {recent.data && recent.data.length === 0 && (
+          <EmptyState title="No recent projects" testId="no-recent">
+            Open a project above; try <code>sample-projects/sakila-mysql-to-postgres</code> from the repository.
+          </EmptyState>
+        )}
+        <ul className="recent">
+          {recent.data?.map((r) => (
+            <li key={r.path}>
+              <button type="button" className="link" disabled={!r.exists} onClick={() => void openPath(r.path)} title={r.path}>
+                {r.name}
+              </button>{" "}
+              <span className="muted">{r.path}</span>
+              {!r.exists && <span className="badge warn">missing</span>}{" "}
+              <button type="button" className="link muted" onClick={async () => recent.set(unwrap(await commands.forgetRecentProject(r.path)))}>
+                forget
+              </button>
+            </li>
+          ))}
+        </ul>
+      </section>
+    </div>
+  );
+}
+
+function CreateProject({ onCreated }: { onCreated: (p: ProjectView) => void }) {
+  const [form, setForm] = useState({ path: "", name: "", source: "mysql", target: "postgres", shape: "cdc", inputs: "" });
+  const [error, setError] = useState<unknown>(null);
+  type Engine = "postgres" | "mysql" | "sqlite";
+  type Shape = "offline" | "dual-write" | "cdc" | "blue-green";
+  async function create() {
+    setError(null);
+    try {
+      onCreated(
+        unwrap(
+          await commands.createProject({
+            path: form.path,
+            name: form.name,
+            source: form.source as Engine,
+            target: form.target as Engine,
+            shape: form.shape as Shape,
+            inputs: form.inputs.split(",").map((s) => s.trim()).filter((s) => s !== ""),
+          }),
+        ),
+      );
+    } catch (e) {
+      setError(e);
+    }
+  }
+  const engines = ["postgres", "mysql", "sqlite"];
+  return (
+    <section className="card">
+      <h2>Create a project</h2>
+      <ErrorBanner error={error} onDismiss={() => setError(null)} />
+      <div className="form-grid">
+        <label>
+          Folder
+          <input value={form.path} onChange={(e) => setForm({ ...form, path: e.target.value })} placeholder="/path/to/new-project" />
+        </label>
+        <label>
+          Name
+          <input value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} placeholder="(the folder name)" />
+        </label>
+        <label>
+          Source
+          <select value={form.source} onChange={(e) => setForm({ ...form, source: e.target.value })}>
+            {engines.map((e) => (
+              <option key={e}>{e}</option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Target
+          <select value={form.target} onChange={(e) => setForm({ ...form, target: e.target.value })}>
+            {engines.map((e) => (
+              <option key={e}>{e}</option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Shape
+          <select value={form.shape} onChange={(e) => setForm({ ...form, shape: e.target.value })}>
+            {["offline", "dual-write", "cdc", "blue-green"].map((s) => (
+              <option key={s}>{s}</option>
+            ))}
+          </select>
+        </label>
+        <label>
+          SQL scripts (inside the folder, comma-separated)
+          <input value={form.inputs} onChange={(e) => setForm({ ...form, inputs: e.target.value })} placeholder="ddl/schema.sql, data/rows.sql" />
+        </label>
+      </div>
+      <button type="button" onClick={() => void create()} disabled={form.path.trim() === ""}>
+        Create
+      </button>
+    </section>
+  );
+}

@@ -1,0 +1,273 @@
+import { useRef, useState } from "react";
+import { Channel } from "@tauri-apps/api/core";
+import { commands, type ConnectionInfo, type ProjectView, type RehearsalEvent, type RehearsalReport } from "../bindings";
+import { unwrap } from "../lib/errors";
+import { newTaskId, useLoad } from "../lib/useLoad";
+import { ganttBars, linePoints } from "../lib/charts";
+import { formatCount, formatSeconds } from "../lib/format";
+import { EmptyState, ErrorBanner } from "../components/Feedback";
+import { ConnectionForm } from "./Connections";
+import { applyEvent, type Live } from "../lib/rehearsalLive";
+
+export function RehearsalScreen({ project }: { project: ProjectView }) {
+  const conns = useLoad(async () => unwrap(await commands.connections()));
+  const history = useLoad(async () => unwrap(await commands.rehearsalHistory(project.root)));
+  const [source, setSource] = useState("");
+  const [target, setTarget] = useState("");
+  const [markTarget, setMarkTarget] = useState(false);
+  const [task, setTask] = useState<string | null>(null);
+  const [live, setLive] = useState<Live | null>(null);
+  const [report, setReport] = useState<RehearsalReport | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [showForm, setShowForm] = useState(false);
+  const liveRef = useRef<Live | null>(null);
+
+  const list: ConnectionInfo[] = conns.data ?? [];
+
+  async function start() {
+    setError(null);
+    setReport(null);
+    const id = newTaskId("rehearsal");
+    setTask(id);
+    const initial: Live = { step: null, steps: [], tables: new Map(), backlog: [], t0: Date.now() };
+    liveRef.current = initial;
+    setLive(initial);
+    const channel = new Channel<RehearsalEvent>();
+    channel.onmessage = (ev) => {
+      if (!liveRef.current) return;
+      liveRef.current = applyEvent(liveRef.current, ev, Date.now());
+      setLive(liveRef.current);
+    };
+    try {
+      setReport(unwrap(await commands.startRehearsal(project.root, id, { source, target, mark_target: markTarget }, channel)));
+      history.reload();
+    } catch (e) {
+      setError(e);
+    } finally {
+      setTask(null);
+    }
+  }
+
+  return (
+    <div className="screen">
+      <h1>Rehearsal</h1>
+      <p className="muted">
+        Copies the source into a scratch target in wave order (keyset chunks, checkpoints), creates indexes and foreign keys, then validates counts,
+        checksums and constraints, each step timed against the plan. Change capture, workload, cutover and rollback drills arrive with the rehearsal
+        engine.
+      </p>
+      <ErrorBanner error={error} onDismiss={() => setError(null)} />
+      <section className="card">
+        <h2>Databases</h2>
+        {list.length === 0 && !showForm && (
+          <EmptyState title="No connections yet" testId="no-connections">
+            Add the source (a database holding the data to copy, opened read-only) and a scratch target. Passwords go to the OS keychain.
+          </EmptyState>
+        )}
+        <div className="form-grid">
+          <label>
+            Source
+            <select value={source} onChange={(e) => setSource(e.target.value)} data-testid="rehearsal-source">
+              <option value="">choose…</option>
+              {list.map((c) => (
+                <option key={c.name} value={c.name}>
+                  {c.name} — {c.display_url}
+                  {c.password_available ? "" : " (password needed)"}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label>
+            Target (scratch)
+            <select value={target} onChange={(e) => setTarget(e.target.value)} data-testid="rehearsal-target">
+              <option value="">choose…</option>
+              {list.map((c) => (
+                <option key={c.name} value={c.name}>
+                  {c.name} — {c.display_url}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label className="check">
+            <input type="checkbox" checked={markTarget} onChange={(e) => setMarkTarget(e.target.checked)} data-testid="mark-target" />
+            Mark the target as a rehearsal target (only a scratch database: it will be written)
+          </label>
+        </div>
+        <div className="row">
+          <button type="button" disabled={task !== null || source === "" || target === ""} onClick={() => void start()} data-testid="start-rehearsal">
+            Start rehearsal
+          </button>
+          {task && (
+            <button type="button" onClick={() => void commands.cancelTask(task)} data-testid="cancel-rehearsal">
+              Cancel
+            </button>
+          )}
+          <button type="button" className="link" onClick={() => setShowForm(!showForm)} data-testid="add-connection">
+            {showForm ? "Hide the connection form" : "Add a connection…"}
+          </button>
+        </div>
+        {showForm && <ConnectionForm onSaved={() => conns.reload()} />}
+      </section>
+      {live && <LiveView live={live} running={task !== null} />}
+      {report && <ReportView report={report} />}
+      <section className="card">
+        <h2>History</h2>
+        {history.data && history.data.length === 0 && <div className="muted">No rehearsals of this project yet.</div>}
+        {history.data && history.data.length > 0 && (
+          <table className="grid" data-testid="rehearsal-history">
+            <thead>
+              <tr>
+                <th>Run</th>
+                <th>Started</th>
+                <th>Outcome</th>
+                <th className="num">Rows</th>
+                <th className="num">Duration</th>
+                <th className="num">vs previous</th>
+                <th />
+              </tr>
+            </thead>
+            <tbody>
+              {history.data.map((h, i) => {
+                const prev = history.data?.[i + 1];
+                const delta = prev ? (h.seconds ?? 0) - (prev.seconds ?? 0) : null;
+                return (
+                  <tr key={h.run_id}>
+                    <td>{h.run_id}</td>
+                    <td>{new Date((h.started_at ?? 0) * 1000).toLocaleString()}</td>
+                    <td>
+                      <span className={`badge ${h.outcome === "passed" ? "good" : "warn"}`}>{h.outcome}</span>
+                    </td>
+                    <td className="num">{formatCount(h.tables.reduce((s, t) => s + (t.rows ?? 0), 0))}</td>
+                    <td className="num">{formatSeconds(h.seconds)}</td>
+                    <td className="num">{delta === null ? "" : `${delta > 0 ? "+" : "−"}${formatSeconds(Math.abs(delta))}`}</td>
+                    <td>
+                      <button type="button" className="link" onClick={() => setReport(h)}>
+                        Show report
+                      </button>
+                    </td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        )}
+      </section>
+    </div>
+  );
+}
+
+function LiveView({ live, running }: { live: Live; running: boolean }) {
+  const tables = [...live.tables.values()];
+  return (
+    <section className="card" data-testid="rehearsal-live">
+      <h2>{running ? `Running: ${live.step ?? "starting"}` : "Last run"}</h2>
+      <ol className="steps">
+        {live.steps.map((s) => (
+          <li key={s.name}>
+            {s.name} {s.seconds === null ? <span className="muted">running…</span> : <span className="muted">{formatSeconds(s.seconds)}</span>}
+          </li>
+        ))}
+      </ol>
+      {tables.length > 0 && (
+        <table className="grid">
+          <thead>
+            <tr>
+              <th>Table</th>
+              <th>Progress</th>
+              <th className="num">Rows</th>
+              <th className="num">Rate</th>
+              <th className="num">ETA</th>
+              <th>Validation</th>
+            </tr>
+          </thead>
+          <tbody>
+            {tables.map((t) => {
+              const total = Math.max(t.estimated ?? t.rows, t.rows, 1);
+              return (
+                <tr key={t.table}>
+                  <td>{t.table}</td>
+                  <td>
+                    <progress max={total} value={t.done ? total : t.rows} />
+                  </td>
+                  <td className="num">{formatCount(t.rows)}</td>
+                  <td className="num">{formatCount(t.rate)}/s</td>
+                  <td className="num">{t.done ? "done" : formatSeconds(t.eta)}</td>
+                  <td>{t.verdict ?? ""}</td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      )}
+      {live.backlog.length > 1 && (
+        <div>
+          <h3>Backlog: rows not yet copied</h3>
+          <svg className="chart" viewBox="0 0 600 120" preserveAspectRatio="none" data-testid="lag-chart">
+            <polyline fill="none" stroke="#2563eb" strokeWidth="2" points={linePoints(live.backlog, 600, 120)} />
+          </svg>
+          <div className="muted small">Replication lag of change capture is charted here once the rehearsal engine captures changes.</div>
+        </div>
+      )}
+    </section>
+  );
+}
+
+function ReportView({ report }: { report: RehearsalReport }) {
+  const rows = report.steps.map((s) => ({ name: s.name, expected: s.expected ?? 0, measured: s.seconds ?? null, start: s.start ?? 0 }));
+  const { bars, span } = ganttBars(rows);
+  return (
+    <section className="card" data-testid="rehearsal-report">
+      <h2>
+        Report {report.run_id}: <span className={`badge ${report.outcome === "passed" ? "good" : "warn"}`} data-testid="rehearsal-outcome">{report.outcome}</span>
+      </h2>
+      <div className="muted">
+        {report.source} → {report.target}; {formatSeconds(report.seconds)}; validation {report.verdict ?? "not run"}
+      </div>
+      <h3>Measured vs planned</h3>
+      <div className="gantt" data-testid="gantt">
+        {bars.map((b, i) => (
+          <div className="gantt-row" key={i}>
+            <div className="gantt-label" title={b.name}>
+              {b.name}
+            </div>
+            <div className="gantt-track">
+              {rows[i]?.expected ? <div className="gantt-bar expected" style={{ left: `${b.expectedX * 100}%`, width: `${Math.max(b.expectedW * 100, 0.3)}%` }} /> : null}
+              <div className={`gantt-bar measured${b.late ? " late" : ""}`} style={{ left: `${b.measuredX * 100}%`, width: `${Math.max(b.measuredW * 100, 0.3)}%` }} />
+            </div>
+            <div className="gantt-figs">
+              {formatSeconds(rows[i]?.measured)} / {rows[i]?.expected ? formatSeconds(rows[i]?.expected) : "–"}
+            </div>
+          </div>
+        ))}
+        <div className="muted small">Axis: 0 – {formatSeconds(span)}. Dark: measured; light: the plan's estimate.</div>
+      </div>
+      <h3>Tables</h3>
+      <table className="grid">
+        <thead>
+          <tr>
+            <th>Table</th>
+            <th className="num">Wave</th>
+            <th className="num">Rows copied</th>
+            <th className="num">Target rows</th>
+            <th className="num">Rejected</th>
+            <th className="num">Rows/s</th>
+            <th>Validation</th>
+          </tr>
+        </thead>
+        <tbody>
+          {report.tables.map((t) => (
+            <tr key={t.table}>
+              <td>{t.table}</td>
+              <td className="num">{t.wave}</td>
+              <td className="num">{formatCount(t.rows)}</td>
+              <td className="num">{formatCount(t.target_rows)}</td>
+              <td className="num">{formatCount(t.rejected)}</td>
+              <td className="num">{formatCount(t.rows_per_second)}</td>
+              <td>{t.verdict ?? ""}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}

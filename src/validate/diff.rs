@@ -4,6 +4,7 @@
 use std::cmp::Ordering;
 use std::collections::VecDeque;
 
+use super::canon_sql::SEPARATOR;
 use super::error::ValidateError;
 use super::pair::TablePair;
 use super::report::{ChangedRow, Differences};
@@ -31,7 +32,8 @@ pub struct Comparer<'a> {
     pub source_rows: u64,
     /// Target rows consumed.
     pub target_rows: u64,
-    last: [Option<Vec<KeyPart>>; 2],
+    /// The last row consumed on each side, kept (not its key cloned) for the order check.
+    last: [Option<Prepared>; 2],
 }
 
 impl<'a> Comparer<'a> {
@@ -47,25 +49,29 @@ impl<'a> Comparer<'a> {
         }
     }
 
-    fn in_order(&mut self, side: usize, key: &[KeyPart]) -> Result<(), ValidateError> {
+    fn in_order(&self, side: usize, key: &[KeyPart]) -> Result<(), ValidateError> {
         if let Some(previous) = &self.last[side] {
-            if row_hash::compare_keys(key, previous) == Ordering::Less {
+            if row_hash::compare_keys(key, &previous.key) == Ordering::Less {
                 return Err(ValidateError::KeyOrder {
                     table: self.pair.name(),
                     side: if side == 0 { "source" } else { "target" },
                     key: row_hash::key_text(key),
-                    previous: row_hash::key_text(previous),
+                    previous: row_hash::key_text(&previous.key),
                 });
             }
         }
-        self.last[side] = Some(key.to_vec());
         Ok(())
     }
 
+    /// Columns whose canonical texts differ. (A text holding U+001F itself would shift the
+    /// split; the row is still reported as changed, only the named columns may be off.)
     fn changed_columns(&self, s: &Prepared, t: &Prepared) -> Vec<String> {
-        let canon = &self.pair.canon;
-        (0..canon.len())
-            .filter(|&i| s.row[i].canonical(&canon[i]) != t.row[i].canonical(&canon[i]))
+        fn split(p: &Prepared) -> Vec<&[u8]> {
+            p.text.split(|b| *b == SEPARATOR).collect()
+        }
+        let (a, b) = (split(s), split(t));
+        (0..self.pair.canon.len())
+            .filter(|&i| a.get(i) != b.get(i))
             .map(|i| self.pair.source.columns[i].name.clone())
             .collect()
     }
@@ -98,6 +104,7 @@ impl<'a> Comparer<'a> {
                     self.differences
                         .missing
                         .push(row_hash::key_text(&s.key), self.show);
+                    self.last[0] = Some(s);
                 }
                 Ordering::Greater => {
                     let t = target.pop_front().expect("front exists");
@@ -106,6 +113,7 @@ impl<'a> Comparer<'a> {
                     self.differences
                         .extra
                         .push(row_hash::key_text(&t.key), self.show);
+                    self.last[1] = Some(t);
                 }
                 Ordering::Equal => {
                     let s = source.pop_front().expect("front exists");
@@ -127,6 +135,7 @@ impl<'a> Comparer<'a> {
                             });
                         }
                     }
+                    self.last = [Some(s), Some(t)];
                 }
             }
         }

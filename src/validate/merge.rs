@@ -12,7 +12,7 @@ use super::diff::{Comparer, Need};
 use super::error::ValidateError;
 use super::pair::TablePair;
 use super::report::Differences;
-use super::stream::{spawn_reader, HashKind, KeyOrderReader};
+use super::stream::{spawn_reader, HashKind};
 use super::Progress;
 use crate::db::Database;
 
@@ -44,20 +44,19 @@ pub async fn compare(
 ) -> Result<MergeOutcome, ValidateError> {
     let canon = Arc::new(pair.canon.clone());
     let mut rx_source = spawn_reader(
-        KeyOrderReader::new(source.clone(), pair.source.clone(), None, None, true, chunk),
+        source.clone(),
+        pair.source.clone(),
         canon.clone(),
+        true,
+        chunk,
         HashKind::Fast,
     );
     let mut rx_target = spawn_reader(
-        KeyOrderReader::new(
-            target.clone(),
-            pair.target.clone(),
-            None,
-            None,
-            pair.target_key_unique,
-            chunk,
-        ),
+        target.clone(),
+        pair.target.clone(),
         canon,
+        pair.target_key_unique,
+        chunk,
         HashKind::Fast,
     );
     let mut comparer = Comparer::new(pair, show);

@@ -26,6 +26,7 @@ pub mod canon_sql;
 pub mod constraints;
 pub mod diff;
 pub mod error;
+pub mod fast_read;
 pub mod invariants;
 pub mod merge;
 pub mod pair;

@@ -88,24 +88,29 @@ pub enum KeyPart {
 }
 
 impl KeyPart {
-    /// The key part of `cell` compared as `canon`.
+    /// The key part of `cell` compared as `canon`: from its canonical text, so that the same
+    /// value read as different cells (MySQL `tinyint(1)` and PostgreSQL `boolean`) agrees.
     pub fn of(cell: &Cell, canon: &Logical) -> Self {
         match (cell, canon) {
             (Cell::Null, _) => KeyPart::Null,
-            (Cell::Int(i), Logical::Int { .. } | Logical::Year | Logical::Bool) => {
-                KeyPart::Int(i128::from(*i))
-            }
-            (Cell::UInt(u), _) => KeyPart::Int(i128::from(*u)),
-            _ => match cell.canonical(canon) {
-                None => KeyPart::Null,
-                Some(text) => match canon {
-                    Logical::Int { .. } | Logical::Year => {
-                        text.parse().map_or(KeyPart::Text(text), KeyPart::Int)
-                    }
-                    _ => KeyPart::Text(text),
-                },
-            },
+            (Cell::Int(i), Logical::Int { .. } | Logical::Year) => KeyPart::Int(i128::from(*i)),
+            (Cell::UInt(u), Logical::Int { .. } | Logical::Year) => KeyPart::Int(i128::from(*u)),
+            _ => Self::from_canonical(cell.canonical(canon).as_deref().map(str::as_bytes), canon),
         }
+    }
+
+    /// The key part of a canonical text (`None` for NULL): integers by value, the rest as text.
+    pub fn from_canonical(text: Option<&[u8]>, canon: &Logical) -> Self {
+        let Some(text) = text else {
+            return KeyPart::Null;
+        };
+        let text = String::from_utf8_lossy(text);
+        if matches!(canon, Logical::Int { .. } | Logical::Year | Logical::Bool) {
+            if let Ok(i) = text.parse() {
+                return KeyPart::Int(i);
+            }
+        }
+        KeyPart::Text(text.into_owned())
     }
 }
 

@@ -6,7 +6,9 @@
 //! missing, extra and changed keys. Only counts and sums cross the wire above the last level.
 //!
 //! When the leading key column is an integer, one query per side computes a whole level
-//! (`GROUP BY (k - lo) / width`), an index range scan per differing segment below it. Other
+//! (`GROUP BY (k - lo) / width`), an index range scan per differing segment below it. The first
+//! level is cut `factor²` ways (its cost is one scan either way; only its result grows, to at
+//! most `factor²` counts and sums), so that a few scattered changes re-hash little below it. Other
 //! keys are cut into `leaf_rows`-row segments by a key-only scan of the source, one checksum
 //! query per segment and side, no further bisection.
 //!
@@ -434,7 +436,18 @@ async fn bisect(
             comparer.all(rs, rt)?;
             continue;
         }
-        let w = width(p.lo, p.hi, tuning.factor);
+        // The first level costs one scan per side whatever its number of segments, so it is cut
+        // `factor²` ways: the levels below then re-hash a few thousand rows per differing
+        // segment instead of a `1/factor` share of the table.
+        let w = width(
+            p.lo,
+            p.hi,
+            if top {
+                tuning.factor.saturating_mul(tuning.factor)
+            } else {
+                tuning.factor
+            },
+        );
         let (ls, lt) = tokio::try_join!(
             s.level(&table, p.lo, p.hi, w),
             t.level(&table, p.lo, p.hi, w)

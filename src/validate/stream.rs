@@ -13,16 +13,33 @@ use super::row_hash::{self, KeyPart};
 use crate::data::types::Logical;
 use crate::data::{read_rows, Cell, TableSpec};
 use crate::db::{Database, DbError};
+use crate::import::Engine;
 
-/// A row with its key in comparable form and its hash.
+/// A row with its key in comparable form, its row text and the text's hash.
 #[derive(Debug, Clone)]
 pub struct Prepared {
     /// Key, comparable in Rust.
     pub key: Vec<KeyPart>,
     /// Hash of the row text.
     pub hash: u64,
-    /// The row as read.
-    pub row: Vec<Cell>,
+    /// The row text ([`row_hash::row_text`]): canonical column texts, separated; kept so a
+    /// changed row can name its differing columns without reading it again.
+    pub text: Vec<u8>,
+}
+
+impl Prepared {
+    /// A prepared row from its row text and key.
+    pub fn new(key: Vec<KeyPart>, text: &[u8], kind: HashKind) -> Self {
+        let hash = match kind {
+            HashKind::Fast => row_hash::fast(text),
+            HashKind::Md5 => row_hash::md5_60(text),
+        };
+        Self {
+            key,
+            hash,
+            text: text.to_vec(),
+        }
+    }
 }
 
 /// How rows are hashed.
@@ -45,16 +62,12 @@ pub fn prepare(
     rows.into_iter()
         .map(|row| {
             row_hash::row_text(&row, canon, &mut text);
-            let hash = match kind {
-                HashKind::Fast => row_hash::fast(&text),
-                HashKind::Md5 => row_hash::md5_60(&text),
-            };
             let key = spec
                 .key
                 .iter()
                 .map(|&i| KeyPart::of(&row[i], &canon[i]))
                 .collect();
-            Prepared { key, hash, row }
+            Prepared::new(key, &text, kind)
         })
         .collect()
 }
@@ -141,26 +154,56 @@ impl KeyOrderReader {
     }
 }
 
-/// Reads with `reader` in a task of its own, preparing each chunk there (so the two sides'
-/// reading and hashing run in parallel), and sends the chunks through a channel two deep.
+/// Reads `spec`'s whole table in key order in a task of its own, `chunk` rows at a time,
+/// preparing each chunk there (so the two sides' reading and hashing run in parallel), and
+/// sends the chunks through a channel two deep. A side that enforces its key and is not SQLite
+/// is read straight into row texts ([`super::fast_read`]).
 pub fn spawn_reader(
-    mut reader: KeyOrderReader,
+    db: Database,
+    spec: TableSpec,
     canon: Arc<Vec<Logical>>,
+    unique: bool,
+    chunk: usize,
     kind: HashKind,
 ) -> mpsc::Receiver<Result<Vec<Prepared>, DbError>> {
     let (tx, rx) = mpsc::channel(2);
     tokio::spawn(async move {
+        if unique && db.engine != Engine::Sqlite {
+            let chunk = chunk.max(1);
+            let mut after: Option<Vec<Cell>> = None;
+            loop {
+                match super::fast_read::chunk(&db, &spec, &canon, after.as_deref(), chunk, kind)
+                    .await
+                {
+                    Ok((rows, last)) => {
+                        let full = rows.len() >= chunk;
+                        if !rows.is_empty() && tx.send(Ok(rows)).await.is_err() {
+                            return; // The comparison stopped early (an error on the other side).
+                        }
+                        if !full {
+                            return;
+                        }
+                        after = last;
+                    }
+                    Err(e) => {
+                        // If the receiver is gone the comparison has already failed.
+                        let _ = tx.send(Err(e)).await;
+                        return;
+                    }
+                }
+            }
+        }
+        let mut reader = KeyOrderReader::new(db, spec, None, None, unique, chunk);
         loop {
             match reader.next().await {
                 Ok(Some(rows)) => {
                     let prepared = prepare(&reader.spec, &canon, rows, kind);
                     if tx.send(Ok(prepared)).await.is_err() {
-                        return; // The comparison stopped early (an error on the other side).
+                        return;
                     }
                 }
                 Ok(None) => return,
                 Err(e) => {
-                    // If the receiver is gone the comparison has already failed; nothing to add.
                     let _ = tx.send(Err(e)).await;
                     return;
                 }

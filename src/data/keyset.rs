@@ -116,6 +116,30 @@ pub fn range(
     }
 }
 
+/// `WHERE k1 = v1 AND k2 = v2 …` for one key, numbering PostgreSQL placeholders from
+/// `first_placeholder`.
+pub fn equals(engine: Engine, keys: &[KeyColumn], values: &[Cell], first_placeholder: usize) -> Fragment {
+    let mut b = Builder {
+        engine,
+        binds: Vec::new(),
+        keys,
+        first_placeholder,
+    };
+    let parts: Vec<String> = values
+        .iter()
+        .enumerate()
+        .take(keys.len())
+        .map(|(i, v)| {
+            let p = b.placeholder(i, v);
+            format!("{} = {p}", quote::ident(engine, &keys[i].name))
+        })
+        .collect();
+    Fragment {
+        sql: format!("WHERE {}", parts.join(" AND ")),
+        binds: b.binds,
+    }
+}
+
 /// `ORDER BY` over the key columns.
 pub fn order_by(engine: Engine, keys: &[KeyColumn]) -> String {
     format!(

@@ -616,6 +616,11 @@ fn cli_prints_a_summary_and_fails_when_not_equal() {
         migration_studio::plan::MigrationShape::Offline,
     );
     manifest.create(&project).expect("manifest");
+    // Invariants declared in the manifest run beside those given on the command line.
+    let path = project.join("migration-studio.toml");
+    let mut text = std::fs::read_to_string(&path).expect("manifest text");
+    text.push_str("\n[[invariants]]\nname = \"genres\"\nsource_sql = \"SELECT count(*) FROM Genre\"\ntarget_sql = \"SELECT count(*) FROM Genre\"\n");
+    std::fs::write(&path, text).expect("manifest written");
     let cli = |extra: &[&str]| {
         std::process::Command::new(env!("CARGO_BIN_EXE_migration-studio"))
             .arg("validate")
@@ -635,6 +640,7 @@ fn cli_prints_a_summary_and_fails_when_not_equal() {
     );
     assert!(text.contains("Verdict: equal"), "{text}");
     assert!(text.contains("invariant invoices: equal"), "{text}");
+    assert!(text.contains("invariant genres: equal"), "{text}");
     mariadb(
         &maria.name,
         &[

@@ -3,7 +3,7 @@
 //!
 //! Each expression produces exactly the string [`Cell::canonical`](crate::data::Cell::canonical)
 //! produces for the value read from that column (tested on real data in
-//! `tests/validate_canon.rs`): integers as digits, booleans `1`/`0`, decimals with trailing
+//! `tests/validate.rs`): integers as digits, booleans `1`/`0`, decimals with trailing
 //! fractional zeros removed (PostgreSQL `trim_scale`), dates as `YYYY-MM-DD`, date-times as
 //! `YYYY-MM-DD HH:MM:SS.ffffff` in UTC, times as `HH:MM:SS.ffffff`, bytes as lower-case hex,
 //! MySQL zero dates as NULL, text as stored (MySQL text converted to UTF-8 first, as the client

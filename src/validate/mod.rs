@@ -438,3 +438,32 @@ pub async fn validate_urls(
     target.close().await;
     report
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn auto_merges_only_when_both_sides_are_local() {
+        assert!(is_local("sqlite:///tmp/a.db"));
+        assert!(is_local("postgres://u:p@127.0.0.1:5432/db"));
+        assert!(is_local("mysql://root@localhost/db"));
+        assert!(is_local("postgres://u@[::1]:5432/db"));
+        assert!(is_local("postgres:///db?host=/var/run/postgresql"));
+        assert!(!is_local("postgres://u@db.example.com/db"));
+        assert!(!is_local("mysql://root@10.0.0.5:3306/db"));
+        let (here, there) = ("postgres://127.0.0.1/a", "mysql://db.example.com/b");
+        assert_eq!(
+            resolve_strategy(StrategyChoice::Auto, here, here),
+            Strategy::Merge
+        );
+        assert_eq!(
+            resolve_strategy(StrategyChoice::Auto, here, there),
+            Strategy::Checksum
+        );
+        assert_eq!(
+            resolve_strategy(StrategyChoice::Merge, here, there),
+            Strategy::Merge
+        );
+    }
+}

@@ -29,6 +29,7 @@ pub mod inventory;
 pub mod mapping;
 pub mod plan;
 pub mod project;
+pub mod rehearsal;
 pub mod risk;
 pub mod validate;
 pub mod workspace;

@@ -1,6 +1,7 @@
 //! Command-line arguments and the commands behind them.
 
 mod data;
+mod rehearse;
 mod risks;
 mod services;
 mod validate;
@@ -42,6 +43,10 @@ enum Command {
     Backfill(Box<data::BackfillArgs>),
     /// Compare source and target: counts, checksums or merge, samples, constraints, invariants.
     Validate(Box<validate::ValidateArgs>),
+    /// Rehearse the cutover on scratch databases with a live workload; exit 1 when a gate fails.
+    Rehearse(Box<rehearse::RehearseArgs>),
+    /// List the project's rehearsals.
+    History(ProjectArgs),
     /// Runbook operations.
     Runbook {
         #[command(subcommand)]
@@ -156,6 +161,8 @@ pub async fn run(cli: Cli) -> Result<(), BoxError> {
         Command::Graph(args) => graph(&args).await,
         Command::Plan(args) => plan(&args).await,
         Command::Backfill(args) => data::backfill(*args).await,
+        Command::Rehearse(args) => rehearse::rehearse(*args).await,
+        Command::History(args) => rehearse::history(&args.project, args.json),
         Command::Validate(args) => validate::validate(*args).await,
         Command::Risks { command } => risks::run(command).await,
         Command::Services { command } => services::run(command).await,

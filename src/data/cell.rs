@@ -58,6 +58,13 @@ impl Cell {
             (Cell::Text(t), Logical::Date | Logical::Timestamp { .. }, _) if is_zero_date(&t) => {
                 Cell::Null
             }
+            // An instant written with a zone offset (PostgreSQL's timestamptz text) is folded to
+            // UTC without one: MySQL rejects offsets, and every session here runs in UTC.
+            (Cell::Text(t), Logical::Timestamp { .. }, Logical::Timestamp { .. })
+                if t.len() > 19 && t[19..].contains(['+', '-', 'Z']) =>
+            {
+                Cell::Text(timestamp_canonical(&t))
+            }
             (Cell::Text(t), Logical::Year, Logical::Int { .. }) => {
                 t.parse().map_or(Cell::Text(t), Cell::Int)
             }

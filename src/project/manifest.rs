@@ -121,6 +121,9 @@ pub struct Manifest {
     /// whose results must be equal on both sides (e.g. total payment amount by month).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub invariants: Vec<crate::validate::Invariant>,
+    /// Go/no-go criteria a rehearsal checks (`[gates]`); defaults when absent.
+    #[serde(default)]
+    pub gates: crate::rehearsal::gates::Gates,
 }
 
 impl Manifest {
@@ -142,6 +145,7 @@ impl Manifest {
             },
             inputs: Vec::new(),
             throughput: Throughput::default(),
+            gates: crate::rehearsal::gates::Gates::default(),
             invariants: Vec::new(),
         }
     }

@@ -1,0 +1,127 @@
+//! `migration-studio rehearse` and `history`.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use migration_studio::project::Project;
+use migration_studio::rehearsal::{self, history_dir, RehearsalOptions, Verdict};
+
+use super::BoxError;
+
+/// Arguments of `rehearse`.
+#[derive(Debug, Args)]
+pub struct RehearseArgs {
+    /// Project folder.
+    #[arg(default_value = ".")]
+    project: PathBuf,
+    /// Server for the scratch source database (admin URL without a database). Default: the
+    /// machine's local server for the project's source engine.
+    #[arg(long, env = "MIGRATION_STUDIO_SOURCE_SERVER", hide_env_values = true)]
+    source_server: Option<String>,
+    /// Server for the scratch target database.
+    #[arg(long, env = "MIGRATION_STUDIO_TARGET_SERVER", hide_env_values = true)]
+    target_server: Option<String>,
+    /// Workload writes per second during the backfill and after the cutover.
+    #[arg(long, default_value_t = 20.0)]
+    rate: f64,
+    /// Workload seed.
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// Seconds of writes on the target before the rollback drill.
+    #[arg(long, default_value_t = 2.0)]
+    post_cutover_seconds: f64,
+    /// Keep the scratch databases for inspection.
+    #[arg(long)]
+    keep: bool,
+    /// Print the report as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+fn local_server(engine: migration_studio::import::Engine) -> String {
+    match engine {
+        migration_studio::import::Engine::Postgres => "postgres://postgres@127.0.0.1:5432".into(),
+        migration_studio::import::Engine::Mysql => "mysql://root@127.0.0.1:3306".into(),
+        migration_studio::import::Engine::Sqlite => "sqlite:".into(),
+    }
+}
+
+/// Runs `rehearse`. Exit code 1 when a gate fails, so CI can gate on it.
+pub async fn rehearse(args: RehearseArgs) -> Result<(), BoxError> {
+    let project = Project::open(&args.project)?;
+    let m = project.manifest();
+    let options = RehearsalOptions {
+        source_server: args
+            .source_server
+            .unwrap_or_else(|| local_server(m.source.engine)),
+        target_server: args
+            .target_server
+            .unwrap_or_else(|| local_server(m.target.engine)),
+        workload_rate: args.rate,
+        seed: args.seed,
+        post_cutover_seconds: args.post_cutover_seconds,
+        keep: args.keep,
+        ..RehearsalOptions::default()
+    };
+    eprintln!(
+        "Rehearsing {} on the local provider: scratch databases on {} and {} (no Docker daemon is used)",
+        m.name,
+        migration_studio::import::live::redact_url(&options.source_server),
+        migration_studio::import::live::redact_url(&options.target_server)
+    );
+    let report = rehearsal::rehearse(&project, &options).await?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{}", rehearsal::report::markdown(&report));
+        println!(
+            "\nReport: {}",
+            history_dir(project.root())
+                .join(&report.id)
+                .join("report.html")
+                .display()
+        );
+    }
+    if report.verdict == Verdict::Fail {
+        return Err(format!(
+            "rehearsal failed: {}",
+            report.failed_because.as_deref().unwrap_or("a gate failed")
+        )
+        .into());
+    }
+    Ok(())
+}
+
+/// Runs `history`: the project's rehearsals, oldest first.
+pub fn history(project: &std::path::Path, json: bool) -> Result<(), BoxError> {
+    let reports = rehearsal::history(project);
+    if json {
+        println!("{}", serde_json::to_string_pretty(&reports)?);
+        return Ok(());
+    }
+    if reports.is_empty() {
+        println!(
+            "No rehearsals yet: run `migration-studio rehearse {}`",
+            project.display()
+        );
+        return Ok(());
+    }
+    println!(
+        "{:<20} {:<6} {:>9} {:>10} {:>11} {:>10} {:>9}",
+        "id", "result", "rows", "mismatch", "downtime s", "rollback s", "total s"
+    );
+    for r in reports {
+        println!(
+            "{:<20} {:<6} {:>9} {:>10} {:>11.2} {:>10.2} {:>9.2}",
+            r.id,
+            format!("{:?}", r.verdict).to_lowercase(),
+            r.source_rows,
+            r.mismatched_rows,
+            r.write_downtime_seconds,
+            r.rollback_seconds,
+            r.total_seconds
+        );
+    }
+    Ok(())
+}

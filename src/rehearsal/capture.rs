@@ -1,0 +1,424 @@
+//! Trigger-based change capture and its idempotent apply.
+//!
+//! Triggers on every captured table append `(seq, table, op, old key, new key, time)` to a
+//! changelog table in the same transaction as the change. Apply reads entries after the last
+//! applied one, re-reads each touched key's *current* row in the captured database, and in one
+//! transaction on the other side upserts the rows that exist (parents first, in wave order) and
+//! deletes the keys that no longer do (children first). Because it writes current state, not
+//! replayed statements, applying an entry twice or out of order changes nothing: delivery is
+//! at-least-once, the result exactly-once. A key-changing update deletes the old key and upserts
+//! the new one.
+
+use std::collections::BTreeMap;
+
+use sqlx::Row;
+
+use crate::data::keyset::{self, KeyColumn};
+use crate::data::read::{bind_all, read_fragment};
+use crate::data::{Cell, Logical, TableSpec};
+use crate::db::{quote, Database, DbError, Pool};
+use crate::import::Engine;
+use crate::inventory::QualifiedName;
+
+/// Changelog table name.
+pub const CHANGELOG: &str = "_migration_studio_changelog";
+
+/// One captured table on one side, and where its changes go on the other.
+#[derive(Debug, Clone)]
+pub struct Route {
+    /// How to read it where changes are captured.
+    pub from: TableSpec,
+    /// Table written on the other side.
+    pub to_table: QualifiedName,
+    /// Column names and types on the other side, in `from` column order.
+    pub to_columns: Vec<(String, String, Logical)>,
+    /// Key column names on the other side.
+    pub to_key: Vec<KeyColumn>,
+}
+
+fn key_list(engine: Engine, row: &str, key: &[KeyColumn]) -> String {
+    let cols: Vec<String> = key
+        .iter()
+        .map(|k| format!("{row}.{}", quote::ident(engine, &k.name)))
+        .collect();
+    match engine {
+        Engine::Postgres => format!("jsonb_build_array({})", cols.join(", ")),
+        _ => format!("JSON_ARRAY({})", cols.join(", ")),
+    }
+}
+
+/// Creates the changelog and one capture trigger set per route (table id = route index).
+///
+/// # Errors
+/// [`DbError::Query`].
+pub async fn install(db: &Database, routes: &[Route]) -> Result<(), DbError> {
+    let e = db.engine;
+    let log = quote::ident(e, CHANGELOG);
+    let mut statements = Vec::new();
+    match e {
+        Engine::Postgres => {
+            statements.push(format!(
+                "CREATE TABLE IF NOT EXISTS {log} (seq bigserial PRIMARY KEY, tbl integer NOT NULL, op char(1) NOT NULL, \
+                 old_key jsonb, new_key jsonb, at timestamptz NOT NULL DEFAULT clock_timestamp())"
+            ));
+            for (i, route) in routes.iter().enumerate() {
+                let keys = route.from.key_columns();
+                let function = quote::ident(e, &format!("_ms_capture_{i}"));
+                statements.push(format!(
+                    "CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $ms$ BEGIN \
+                     IF TG_OP = 'INSERT' THEN INSERT INTO {log} (tbl, op, new_key) VALUES ({i}, 'I', {new}); \
+                     ELSIF TG_OP = 'UPDATE' THEN INSERT INTO {log} (tbl, op, old_key, new_key) VALUES ({i}, 'U', {old}, {new}); \
+                     ELSE INSERT INTO {log} (tbl, op, old_key) VALUES ({i}, 'D', {old}); END IF; RETURN NULL; END $ms$",
+                    new = key_list(e, "NEW", &keys),
+                    old = key_list(e, "OLD", &keys),
+                ));
+                statements.push(format!(
+                    "CREATE TRIGGER _ms_capture AFTER INSERT OR UPDATE OR DELETE ON {} FOR EACH ROW EXECUTE FUNCTION {function}()",
+                    quote::table(e, &route.from.name)
+                ));
+            }
+        }
+        Engine::Mysql => {
+            statements.push(format!(
+                "CREATE TABLE IF NOT EXISTS {log} (seq BIGINT AUTO_INCREMENT PRIMARY KEY, tbl INT NOT NULL, op CHAR(1) NOT NULL, \
+                 old_key JSON NULL, new_key JSON NULL, at TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6))"
+            ));
+            for (i, route) in routes.iter().enumerate() {
+                let keys = route.from.key_columns();
+                let table = quote::table(e, &route.from.name);
+                let (new, old) = (key_list(e, "NEW", &keys), key_list(e, "OLD", &keys));
+                for (event, op, values) in [
+                    ("INSERT", "I", format!("NULL, {new}")),
+                    ("UPDATE", "U", format!("{old}, {new}")),
+                    ("DELETE", "D", format!("{old}, NULL")),
+                ] {
+                    statements.push(format!(
+                        "CREATE TRIGGER {} AFTER {event} ON {table} FOR EACH ROW INSERT INTO {log} (tbl, op, old_key, new_key) VALUES ({i}, '{op}', {values})",
+                        quote::ident(e, &format!("_ms_capture_{i}_{op}"))
+                    ));
+                }
+            }
+        }
+        Engine::Sqlite => {
+            return Err(DbError::Query {
+                url: db.display.clone(),
+                context: "installing change capture".into(),
+                source: sqlx::Error::Protocol("change capture on SQLite is not supported".into()),
+            })
+        }
+    }
+    for sql in statements {
+        execute(db, &sql, "installing change capture").await?;
+    }
+    Ok(())
+}
+
+async fn execute(db: &Database, sql: &str, context: &str) -> Result<(), DbError> {
+    let err = |e| db.query_error(context, e);
+    match &db.pool {
+        Pool::Postgres(p) => sqlx::query(sql).execute(p).await.map(|_| ()).map_err(err),
+        Pool::Mysql(p) => sqlx::raw_sql(sql).execute(p).await.map(|_| ()).map_err(err),
+        Pool::Sqlite(p) => sqlx::query(sql).execute(p).await.map(|_| ()).map_err(err),
+    }
+}
+
+/// Captured entries not applied yet, and the age in seconds of the oldest of them.
+///
+/// # Errors
+/// [`DbError::Query`].
+pub async fn lag(db: &Database, applied: i64) -> Result<(i64, f64), DbError> {
+    let log = quote::ident(db.engine, CHANGELOG);
+    let err = |e| db.query_error("measuring capture lag", e);
+    let (count, age): (i64, Option<f64>) = match &db.pool {
+        Pool::Postgres(p) => {
+            let row = sqlx::query(&format!(
+                "SELECT count(*)::bigint, extract(epoch FROM clock_timestamp() - min(at))::float8 FROM {log} WHERE seq > $1"
+            ))
+            .bind(applied)
+            .fetch_one(p)
+            .await
+            .map_err(err)?;
+            (row.get(0), row.get(1))
+        }
+        Pool::Mysql(p) => {
+            let row = sqlx::query(&format!(
+                "SELECT CAST(COUNT(*) AS SIGNED), CAST(TIMESTAMPDIFF(MICROSECOND, MIN(at), NOW(6)) / 1e6 AS DOUBLE) FROM {log} WHERE seq > ?"
+            ))
+            .bind(applied)
+            .fetch_one(p)
+            .await
+            .map_err(err)?;
+            (row.get(0), row.get(1))
+        }
+        Pool::Sqlite(_) => (0, None),
+    };
+    Ok((count, age.unwrap_or(0.0).max(0.0)))
+}
+
+struct Entry {
+    seq: i64,
+    tbl: usize,
+    old_key: Option<Vec<Cell>>,
+    new_key: Option<Vec<Cell>>,
+}
+
+fn json_key(text: Option<String>) -> Option<Vec<Cell>> {
+    let value: serde_json::Value = serde_json::from_str(&text?).ok()?;
+    Some(
+        value
+            .as_array()?
+            .iter()
+            .map(|v| match v {
+                serde_json::Value::Null => Cell::Null,
+                serde_json::Value::Bool(b) => Cell::Bool(*b),
+                serde_json::Value::Number(n) => n
+                    .as_i64()
+                    .map(Cell::Int)
+                    .or_else(|| n.as_u64().map(Cell::UInt))
+                    .unwrap_or_else(|| Cell::Float(n.as_f64().unwrap_or(0.0))),
+                serde_json::Value::String(s) => Cell::Text(s.clone()),
+                other => Cell::Text(other.to_string()),
+            })
+            .collect(),
+    )
+}
+
+async fn read_entries(db: &Database, after: i64, limit: i64) -> Result<Vec<Entry>, DbError> {
+    let log = quote::ident(db.engine, CHANGELOG);
+    let err = |e| db.query_error("reading the changelog", e);
+    let rows: Vec<(i64, i64, Option<String>, Option<String>)> = match &db.pool {
+        Pool::Postgres(p) => sqlx::query_as(&format!(
+            "SELECT seq, tbl::int8, old_key::text, new_key::text FROM {log} WHERE seq > $1 ORDER BY seq LIMIT $2"
+        ))
+        .bind(after)
+        .bind(limit)
+        .fetch_all(p)
+        .await
+        .map_err(err)?,
+        Pool::Mysql(p) => sqlx::query_as(&format!(
+            "SELECT seq, CAST(tbl AS SIGNED), CAST(old_key AS CHAR), CAST(new_key AS CHAR) FROM {log} WHERE seq > ? ORDER BY seq LIMIT ?"
+        ))
+        .bind(after)
+        .bind(limit)
+        .fetch_all(p)
+        .await
+        .map_err(err)?,
+        Pool::Sqlite(_) => Vec::new(),
+    };
+    Ok(rows
+        .into_iter()
+        .map(|(seq, tbl, old, new)| Entry {
+            seq,
+            tbl: tbl as usize,
+            old_key: json_key(old),
+            new_key: json_key(new),
+        })
+        .collect())
+}
+
+/// What one apply pass did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Applied {
+    /// Changelog entries read.
+    pub entries: u64,
+    /// Rows written (inserted or updated) on the other side.
+    pub upserted: u64,
+    /// Keys deleted on the other side.
+    pub deleted: u64,
+    /// Highest sequence number read.
+    pub last_seq: i64,
+}
+
+fn upsert_sql(engine: Engine, route: &Route) -> String {
+    let cols = quote::columns(engine, route.to_columns.iter().map(|c| c.0.as_str()));
+    let placeholders: Vec<String> = route
+        .to_columns
+        .iter()
+        .enumerate()
+        .map(|(i, c)| match engine {
+            Engine::Postgres => format!("CAST(${} AS {})", i + 1, c.1),
+            _ => "?".to_owned(),
+        })
+        .collect();
+    let table = quote::table(engine, &route.to_table);
+    let non_key: Vec<&str> = route
+        .to_columns
+        .iter()
+        .map(|c| c.0.as_str())
+        .filter(|c| !route.to_key.iter().any(|k| k.name == *c))
+        .collect();
+    match engine {
+        Engine::Mysql => {
+            let updates: Vec<String> = if non_key.is_empty() {
+                vec![format!(
+                    "{0} = {0}",
+                    quote::ident(engine, &route.to_key[0].name)
+                )]
+            } else {
+                non_key
+                    .iter()
+                    .map(|c| format!("{0} = VALUES({0})", quote::ident(engine, c)))
+                    .collect()
+            };
+            format!(
+                "INSERT INTO {table} ({cols}) VALUES ({}) ON DUPLICATE KEY UPDATE {}",
+                placeholders.join(", "),
+                updates.join(", ")
+            )
+        }
+        _ => {
+            let conflict = quote::columns(engine, route.to_key.iter().map(|k| k.name.as_str()));
+            let action = if non_key.is_empty() {
+                "DO NOTHING".to_owned()
+            } else {
+                format!(
+                    "DO UPDATE SET {}",
+                    non_key
+                        .iter()
+                        .map(|c| format!("{0} = EXCLUDED.{0}", quote::ident(engine, c)))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            };
+            format!(
+                "INSERT INTO {table} ({cols}) VALUES ({}) ON CONFLICT ({conflict}) {action}",
+                placeholders.join(", ")
+            )
+        }
+    }
+}
+
+/// Applies captured changes from `from` to `to`, `routes` in wave order (parents first).
+#[derive(Debug)]
+pub struct Applier {
+    /// Where changes are captured.
+    pub from: Database,
+    /// Where they are applied.
+    pub to: Database,
+    /// Routes by table id.
+    pub routes: Vec<Route>,
+    /// Highest sequence applied.
+    pub applied: i64,
+}
+
+impl Applier {
+    /// Applies up to `limit` entries after the last applied one.
+    ///
+    /// # Errors
+    /// [`DbError::Query`]; the pass is then rolled back on `to` and `applied` is unchanged.
+    pub async fn apply(&mut self, limit: i64) -> Result<Applied, DbError> {
+        self.apply_from(self.applied, limit).await
+    }
+
+    /// Applies entries after `after` (used with `after = 0` for a full re-scan, which is
+    /// harmless because apply writes current state).
+    ///
+    /// # Errors
+    /// [`DbError::Query`].
+    pub async fn apply_from(&mut self, after: i64, limit: i64) -> Result<Applied, DbError> {
+        let entries = read_entries(&self.from, after, limit).await?;
+        let mut result = Applied {
+            entries: entries.len() as u64,
+            last_seq: entries
+                .last()
+                .map_or(self.applied, |e| e.seq.max(self.applied)),
+            ..Applied::default()
+        };
+        // Distinct keys touched per table, in first-touch order.
+        let mut touched: BTreeMap<usize, Vec<Vec<Cell>>> = BTreeMap::new();
+        for entry in &entries {
+            for key in [&entry.old_key, &entry.new_key].into_iter().flatten() {
+                let keys = touched.entry(entry.tbl).or_default();
+                if !keys.contains(key) {
+                    keys.push(key.clone());
+                }
+            }
+        }
+        let mut upserts: Vec<(usize, Vec<Cell>)> = Vec::new();
+        let mut deletes: Vec<(usize, Vec<Cell>)> = Vec::new();
+        for (&tbl, keys) in &touched {
+            let Some(route) = self.routes.get(tbl) else {
+                continue;
+            };
+            for key in keys {
+                let rows =
+                    read_fragment(&self.from, &route.from, &route.from.select_key(key)).await?;
+                match rows.into_iter().next() {
+                    Some(row) => upserts.push((tbl, row)),
+                    None => deletes.push((tbl, key.clone())),
+                }
+            }
+        }
+        result.upserted = upserts.len() as u64;
+        result.deleted = deletes.len() as u64;
+        self.write(&upserts, &deletes).await?;
+        self.applied = result.last_seq;
+        Ok(result)
+    }
+
+    async fn write(
+        &self,
+        upserts: &[(usize, Vec<Cell>)],
+        deletes: &[(usize, Vec<Cell>)],
+    ) -> Result<(), DbError> {
+        if upserts.is_empty() && deletes.is_empty() {
+            return Ok(());
+        }
+        let engine = self.to.engine;
+        let mut statements: Vec<(String, Vec<Cell>)> = Vec::new();
+        // Parents first for upserts, children first for deletes (routes are in wave order).
+        let mut upserts: Vec<&(usize, Vec<Cell>)> = upserts.iter().collect();
+        upserts.sort_by_key(|(t, _)| *t);
+        for (tbl, row) in upserts {
+            let route = &self.routes[*tbl];
+            let values: Vec<Cell> = row
+                .iter()
+                .zip(&route.from.columns)
+                .zip(&route.to_columns)
+                .map(|((cell, from), to)| cell.clone().convert(&from.logical, &to.2))
+                .collect();
+            statements.push((upsert_sql(engine, route), values));
+        }
+        let mut deletes: Vec<&(usize, Vec<Cell>)> = deletes.iter().collect();
+        deletes.sort_by_key(|(t, _)| std::cmp::Reverse(*t));
+        for (tbl, key) in deletes {
+            let route = &self.routes[*tbl];
+            let filter = keyset::equals(engine, &route.to_key, key, 1);
+            statements.push((
+                format!(
+                    "DELETE FROM {} {}",
+                    quote::table(engine, &route.to_table),
+                    filter.sql
+                ),
+                filter.binds,
+            ));
+        }
+        let err = |e| self.to.query_error("applying captured changes", e);
+        macro_rules! run_all {
+            ($pool:expr) => {{
+                let mut tx = $pool.begin().await.map_err(err)?;
+                if self.to.engine == Engine::Postgres {
+                    // Apply writes what the other side already decided: the receiving side's
+                    // own triggers (and capture) must not fire again, as in PostgreSQL's
+                    // logical replication (needs a superuser, as the local provider has).
+                    sqlx::query("SET LOCAL session_replication_role = replica")
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(err)?;
+                }
+                for (sql, binds) in &statements {
+                    bind_all!(sqlx::query(sql), binds)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(err)?;
+                }
+                tx.commit().await.map_err(err)
+            }};
+        }
+        match &self.to.pool {
+            Pool::Postgres(p) => run_all!(p),
+            Pool::Mysql(p) => run_all!(p),
+            Pool::Sqlite(p) => run_all!(p),
+        }
+    }
+}

@@ -1,0 +1,157 @@
+//! Environments a rehearsal runs in. The `local` provider uses existing servers given by URL
+//! and creates scratch databases named after the run, dropped at the end; only those, and
+//! nothing else on the servers, are written.
+
+use sqlx::Executor;
+
+use crate::db::{self, guard, quote, Access, DbError, Pool};
+use crate::import::Engine;
+
+/// Scratch source and target databases for one run.
+#[derive(Debug, Clone)]
+pub struct Environment {
+    /// Source database URL (a scratch database).
+    pub source_url: String,
+    /// Target database URL (a scratch database, marked as a rehearsal target).
+    pub target_url: String,
+    /// Source scratch database name.
+    pub source_name: String,
+    /// Target scratch database name.
+    pub target_name: String,
+    server_urls: (String, String),
+}
+
+fn with_database(server: &str, database: &str) -> String {
+    let (base, query) = server
+        .split_once('?')
+        .map_or((server, None), |(b, q)| (b, Some(q)));
+    let scheme_end = base.find("://").map_or(0, |i| i + 3);
+    let path_start = base[scheme_end..]
+        .find('/')
+        .map_or(base.len(), |i| scheme_end + i);
+    let url = format!("{}/{database}", &base[..path_start]);
+    match query {
+        Some(q) => format!("{url}?{q}"),
+        None => url,
+    }
+}
+
+async fn admin(url: &str, sql: &str) -> Result<(), DbError> {
+    let db = db::connect(url, Access::ReadWrite, 1).await?;
+    let result = match &db.pool {
+        Pool::Postgres(p) => p.execute(sql).await.map(|_| ()),
+        Pool::Mysql(p) => p.execute(sql).await.map(|_| ()),
+        Pool::Sqlite(p) => p.execute(sql).await.map(|_| ()),
+    };
+    db.close().await;
+    result.map_err(|e| DbError::Query {
+        url: crate::import::live::redact_url(url),
+        context: "managing scratch databases".into(),
+        source: e,
+    })
+}
+
+fn drop_sql(engine: Engine, name: &str) -> String {
+    match engine {
+        Engine::Postgres => format!(
+            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+            quote::ident(engine, name)
+        ),
+        _ => format!("DROP DATABASE IF EXISTS {}", quote::ident(engine, name)),
+    }
+}
+
+impl Environment {
+    /// Creates `ms_rh_<run>_src` on `source_server` and `ms_rh_<run>_tgt` on `target_server`
+    /// (server URLs with admin rights, e.g. `mysql://root@127.0.0.1:3306`), and marks the target.
+    ///
+    /// # Errors
+    /// [`DbError`]; whatever was created is dropped again.
+    pub async fn local(
+        run: &str,
+        source_server: &str,
+        target_server: &str,
+    ) -> Result<Self, DbError> {
+        let unsupported = |url: &str| DbError::Scheme {
+            url: crate::import::live::redact_url(url),
+        };
+        let source_engine =
+            db::engine_of(source_server).ok_or_else(|| unsupported(source_server))?;
+        let target_engine =
+            db::engine_of(target_server).ok_or_else(|| unsupported(target_server))?;
+        let source_name = format!("ms_rh_{run}_src");
+        let target_name = format!("ms_rh_{run}_tgt");
+        let env = Self {
+            source_url: with_database(source_server, &source_name),
+            target_url: with_database(target_server, &target_name),
+            source_name: source_name.clone(),
+            target_name: target_name.clone(),
+            server_urls: (source_server.to_owned(), target_server.to_owned()),
+        };
+        let create = async {
+            for (server, engine, name) in [
+                (source_server, source_engine, &source_name),
+                (target_server, target_engine, &target_name),
+            ] {
+                admin(&admin_url(server, engine), &drop_sql(engine, name)).await?;
+                admin(
+                    &admin_url(server, engine),
+                    &format!("CREATE DATABASE {}", quote::ident(engine, name)),
+                )
+                .await?;
+            }
+            let target = db::connect(&env.target_url, Access::ReadWrite, 1).await?;
+            let marked =
+                guard::mark_rehearsal_target(&target, "scratch database created by a rehearsal")
+                    .await;
+            target.close().await;
+            marked
+        }
+        .await;
+        if let Err(e) = create {
+            env.teardown().await;
+            return Err(e);
+        }
+        Ok(env)
+    }
+
+    /// Drops both scratch databases. Failures are logged: teardown runs on error paths too.
+    pub async fn teardown(&self) {
+        for (server, name) in [
+            (&self.server_urls.0, &self.source_name),
+            (&self.server_urls.1, &self.target_name),
+        ] {
+            let Some(engine) = db::engine_of(server) else {
+                continue;
+            };
+            if let Err(e) = admin(&admin_url(server, engine), &drop_sql(engine, name)).await {
+                tracing::warn!(database = %name, error = %e, "cannot drop a scratch database");
+            }
+        }
+    }
+}
+
+/// The server URL pointed at a maintenance database (`postgres` for PostgreSQL, none for MySQL).
+fn admin_url(server: &str, engine: Engine) -> String {
+    match engine {
+        Engine::Postgres => with_database(server, "postgres"),
+        _ => with_database(server, ""),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::with_database;
+
+    #[test]
+    fn database_goes_in_the_path() {
+        assert_eq!(
+            with_database("mysql://root@127.0.0.1:3306", "x"),
+            "mysql://root@127.0.0.1:3306/x"
+        );
+        assert_eq!(
+            with_database("postgres://p@h:5432/postgres?sslmode=disable", "y"),
+            "postgres://p@h:5432/y?sslmode=disable"
+        );
+    }
+}

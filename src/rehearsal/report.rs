@@ -1,0 +1,278 @@
+//! The rehearsal report: JSON (the record), Markdown (for a ticket) and a self-contained HTML
+//! page with a Gantt chart of measured vs expected step durations and the capture lag chart.
+
+use std::fmt::Write as _;
+
+use serde::{Deserialize, Serialize};
+
+use super::gates::GateResult;
+use super::workload::WorkloadStats;
+
+/// Pass or fail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// Every gate passed.
+    Pass,
+    /// A gate failed.
+    Fail,
+}
+
+/// One step as measured.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StepTiming {
+    /// Step name.
+    pub name: String,
+    /// Start, seconds from the rehearsal start.
+    pub start_seconds: f64,
+    /// End, seconds from the rehearsal start.
+    pub end_seconds: f64,
+    /// The runbook's estimate for this step, seconds, when it has one.
+    pub expected_seconds: Option<f64>,
+    /// Rows the step handled, when it handles rows.
+    pub rows: Option<u64>,
+}
+
+/// Capture lag at one instant.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LagSample {
+    /// Seconds from the rehearsal start.
+    pub at_seconds: f64,
+    /// Phase (`catch-up`, `final catch-up`, `rollback`).
+    pub phase: String,
+    /// Changes captured and not applied.
+    pub pending: u64,
+    /// Age of the oldest of them, seconds.
+    pub age_seconds: f64,
+}
+
+/// Everything a rehearsal measured.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RehearsalReport {
+    /// Run id (sortable by start time).
+    pub id: String,
+    /// Project name.
+    pub project: String,
+    /// Provider (`local`, `docker`).
+    pub provider: String,
+    /// Start, Unix seconds.
+    pub started_at_unix: u64,
+    /// Verdict.
+    pub verdict: Verdict,
+    /// The first failed gate's reason, when the verdict is fail.
+    pub failed_because: Option<String>,
+    /// Steps in order.
+    pub steps: Vec<StepTiming>,
+    /// Lag over time.
+    pub lag: Vec<LagSample>,
+    /// Gates evaluated.
+    pub gates: Vec<GateResult>,
+    /// Rows in the source after loading.
+    pub source_rows: u64,
+    /// Rows the target refused (kept in the reject table).
+    pub rejected_rows: u64,
+    /// Rows differing after the final catch-up.
+    pub mismatched_rows: u64,
+    /// Validation verdict after the final catch-up.
+    pub validation_verdict: String,
+    /// The planned point of no return.
+    pub point_of_no_return: Option<String>,
+    /// Seconds without writes between the freeze and writes resuming on the target.
+    pub write_downtime_seconds: f64,
+    /// Seconds the rollback drill took.
+    pub rollback_seconds: f64,
+    /// Rows of the target missing or different in the source after the rollback drill.
+    pub rollback_mismatched_rows: u64,
+    /// The project's RTO, seconds.
+    pub rto_seconds: f64,
+    /// The project's maintenance window, seconds.
+    pub maintenance_window_seconds: f64,
+    /// Writes made on the source during the backfill and catch-up.
+    pub workload_source: WorkloadStats,
+    /// Writes made on the target after the cutover.
+    pub workload_target: WorkloadStats,
+    /// Seconds from start to end.
+    pub total_seconds: f64,
+}
+
+impl RehearsalReport {
+    pub(super) fn new(
+        id: &str,
+        project: &str,
+        provider: &str,
+        rto_seconds: f64,
+        window_seconds: f64,
+    ) -> Self {
+        Self {
+            id: id.to_owned(),
+            project: project.to_owned(),
+            provider: provider.to_owned(),
+            started_at_unix: 0,
+            verdict: Verdict::Fail,
+            failed_because: None,
+            steps: Vec::new(),
+            lag: Vec::new(),
+            gates: Vec::new(),
+            source_rows: 0,
+            rejected_rows: 0,
+            mismatched_rows: 0,
+            validation_verdict: String::new(),
+            point_of_no_return: None,
+            write_downtime_seconds: 0.0,
+            rollback_seconds: 0.0,
+            rollback_mismatched_rows: 0,
+            rto_seconds,
+            maintenance_window_seconds: window_seconds,
+            workload_source: WorkloadStats::default(),
+            workload_target: WorkloadStats::default(),
+            total_seconds: 0.0,
+        }
+    }
+
+    /// Sets the verdict from the gates.
+    pub fn decide(&mut self) {
+        self.failed_because = self
+            .gates
+            .iter()
+            .find(|g| !g.passed)
+            .map(|g| g.reason.clone());
+        self.verdict = if self.failed_because.is_some() {
+            Verdict::Fail
+        } else {
+            Verdict::Pass
+        };
+    }
+}
+
+fn esc(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// The report as Markdown.
+pub fn markdown(r: &RehearsalReport) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "# Rehearsal {} of {}: **{:?}**\n",
+        r.id, r.project, r.verdict
+    );
+    if let Some(why) = &r.failed_because {
+        let _ = writeln!(out, "Failed gate: {why}\n");
+    }
+    let _ = writeln!(
+        out,
+        "Provider {}; {} source rows; write downtime {:.2} s (window {:.0} s); rollback {:.2} s (RTO {:.0} s); point of no return: {}.\n",
+        r.provider, r.source_rows, r.write_downtime_seconds, r.maintenance_window_seconds, r.rollback_seconds, r.rto_seconds,
+        r.point_of_no_return.as_deref().unwrap_or("none")
+    );
+    out.push_str("| Step | Start s | Measured s | Expected s | Rows | Rows/s |\n|---|---:|---:|---:|---:|---:|\n");
+    for s in &r.steps {
+        let measured = s.end_seconds - s.start_seconds;
+        let _ = writeln!(
+            out,
+            "| {} | {:.2} | {:.2} | {} | {} | {} |",
+            s.name,
+            s.start_seconds,
+            measured,
+            s.expected_seconds
+                .map_or_else(String::new, |e| format!("{e:.1}")),
+            s.rows.map_or_else(String::new, |n| n.to_string()),
+            s.rows
+                .filter(|_| measured > 0.0)
+                .map_or_else(String::new, |n| format!("{:.0}", n as f64 / measured))
+        );
+    }
+    out.push_str("\n| Gate | Result |\n|---|---|\n");
+    for g in &r.gates {
+        let _ = writeln!(
+            out,
+            "| {} | {} {} |",
+            g.gate,
+            if g.passed { "pass" } else { "**FAIL**" },
+            g.reason
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\nWorkload on the source: {} inserts, {} updates, {} deletes, {} key changes; on the target after cutover: {} writes.",
+        r.workload_source.inserts, r.workload_source.updates, r.workload_source.deletes, r.workload_source.key_changes, r.workload_target.writes()
+    );
+    out
+}
+
+/// The report as one HTML page with inline SVG charts (no scripts, no external files).
+pub fn html(r: &RehearsalReport) -> String {
+    let total = r
+        .total_seconds
+        .max(r.steps.iter().map(|s| s.end_seconds).fold(0.0, f64::max))
+        .max(0.001);
+    let (width, row_h, left) = (900.0, 22.0, 260.0);
+    let scale = (width - left - 20.0) / total;
+    let mut gantt = String::new();
+    for (i, s) in r.steps.iter().enumerate() {
+        let y = 10.0 + i as f64 * row_h;
+        let x = left + s.start_seconds * scale;
+        let w = ((s.end_seconds - s.start_seconds) * scale).max(1.0);
+        let _ = write!(
+            gantt,
+            "<text x=\"4\" y=\"{:.1}\" font-size=\"12\">{}</text>",
+            y + 13.0,
+            esc(&s.name)
+        );
+        if let Some(e) = s.expected_seconds {
+            let _ = write!(gantt, "<rect x=\"{x:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"6\" fill=\"#c7d2fe\"><title>expected {e:.1} s</title></rect>", y + 14.0, (e * scale).max(1.0));
+        }
+        let _ = write!(gantt, "<rect x=\"{x:.1}\" y=\"{y:.1}\" width=\"{w:.1}\" height=\"12\" fill=\"#4f46e5\"><title>{:.2} s</title></rect>", s.end_seconds - s.start_seconds);
+    }
+    let gantt_h = 20.0 + r.steps.len() as f64 * row_h;
+    let max_pending = r.lag.iter().map(|l| l.pending).max().unwrap_or(0).max(1) as f64;
+    let points: Vec<String> = r
+        .lag
+        .iter()
+        .map(|l| {
+            format!(
+                "{:.1},{:.1}",
+                left + l.at_seconds * scale,
+                190.0 - l.pending as f64 / max_pending * 170.0
+            )
+        })
+        .collect();
+    let gates: String = r
+        .gates
+        .iter()
+        .map(|g| {
+            format!(
+                "<tr><td>{}</td><td class=\"{}\">{}</td><td>{}</td></tr>",
+                esc(&g.gate),
+                if g.passed { "pass" } else { "fail" },
+                if g.passed { "pass" } else { "FAIL" },
+                esc(&g.reason)
+            )
+        })
+        .collect();
+    format!(
+        "<!doctype html><html><head><meta charset=\"utf-8\"><title>Rehearsal {id}</title>\
+<style>body{{font-family:system-ui,sans-serif;margin:24px;color:#111}}.pass{{color:#15803d}}.fail{{color:#b91c1c;font-weight:bold}}td{{padding:2px 8px}}</style></head><body>\
+<h1>Rehearsal of {project}: <span class=\"{vclass}\">{verdict:?}</span></h1><p>{why}</p>\
+<p>{rows} source rows · write downtime {down:.2} s (window {win:.0} s) · rollback {rb:.2} s (RTO {rto:.0} s) · point of no return: {ponr}</p>\
+<h2>Steps: measured (dark) vs expected (light)</h2><svg width=\"{width}\" height=\"{gantt_h}\">{gantt}</svg>\
+<h2>Capture lag (changes pending)</h2><svg width=\"{width}\" height=\"200\"><line x1=\"{left}\" y1=\"190\" x2=\"{width}\" y2=\"190\" stroke=\"#999\"/><text x=\"4\" y=\"24\" font-size=\"12\">{maxp} pending</text><polyline fill=\"none\" stroke=\"#dc2626\" stroke-width=\"2\" points=\"{points}\"/></svg>\
+<h2>Gates</h2><table>{gates}</table></body></html>",
+        id = esc(&r.id),
+        project = esc(&r.project),
+        vclass = if r.verdict == Verdict::Pass { "pass" } else { "fail" },
+        verdict = r.verdict,
+        why = r.failed_because.as_deref().map(esc).unwrap_or_default(),
+        rows = r.source_rows,
+        down = r.write_downtime_seconds,
+        win = r.maintenance_window_seconds,
+        rb = r.rollback_seconds,
+        rto = r.rto_seconds,
+        ponr = esc(r.point_of_no_return.as_deref().unwrap_or("none")),
+        maxp = max_pending,
+        points = points.join(" "),
+    )
+}

@@ -1,0 +1,395 @@
+//! A deterministic write workload for rehearsals: inserts, updates of rows already copied and
+//! not yet copied, deletes and key-changing updates, at a set rate, from a seed.
+//!
+//! It respects foreign keys without knowing the application: an insert clones an existing row
+//! under a new key (so every FK value in it already points somewhere), updates touch one
+//! column that is in no key, no FK and no unique constraint, and deletes and key changes only
+//! touch rows the workload inserted itself (nothing references them). Tables without a
+//! single-column integer primary key are only updated, and tables with application triggers
+//! are not written at all (a replayed write would fire them again).
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+use sqlx::Row;
+
+use crate::data::read::bind_all;
+use crate::data::{Cell, Logical};
+use crate::db::{quote, Database, Pool};
+use crate::import::Engine;
+use crate::inventory::{Inventory, QualifiedName};
+
+/// Counts of what the workload did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorkloadStats {
+    /// Rows inserted.
+    pub inserts: u64,
+    /// Rows updated.
+    pub updates: u64,
+    /// Rows deleted.
+    pub deletes: u64,
+    /// Primary keys changed.
+    pub key_changes: u64,
+    /// Operations the database refused (a trigger, a constraint); counted, not fatal.
+    pub errors: u64,
+}
+
+impl WorkloadStats {
+    /// Writes in all.
+    pub fn writes(&self) -> u64 {
+        self.inserts + self.updates + self.deletes + self.key_changes
+    }
+}
+
+/// One table the workload writes, resolved against one database's catalog.
+#[derive(Debug, Clone)]
+struct Target {
+    table: QualifiedName,
+    key: String,
+    /// Column updated: not in a key, an FK or a unique constraint; text or integer.
+    column: Option<(String, Logical)>,
+    /// Whether rows can be cloned (integer key, no other unique constraint).
+    clonable: bool,
+    columns: Vec<String>,
+}
+
+/// Tables with application triggers in `inventory` (capture triggers aside), by bare name.
+///
+/// Application triggers rewrite what a replay writes (Sakila's stamp creation dates and mirror
+/// `film` into `film_text`), so a replayed row would not equal its original; the workload
+/// leaves these tables alone on both sides of the cutover.
+pub fn triggered_tables(inventory: &Inventory) -> Vec<String> {
+    inventory
+        .triggers
+        .iter()
+        .filter(|t| !t.name.name.starts_with("_ms_capture"))
+        .map(|t| t.table.name.clone())
+        .collect()
+}
+
+fn targets(engine: Engine, inventory: &Inventory, avoid: &[String]) -> Vec<Target> {
+    let mut out = Vec::new();
+    for table in &inventory.tables {
+        if table.name.name.starts_with("_migration_studio")
+            || table.primary_key.len() != 1
+            || avoid.contains(&table.name.name)
+        {
+            continue;
+        }
+        let key = table.primary_key[0].clone();
+        let Some(key_col) = table.column(&key) else {
+            continue;
+        };
+        let integer_key = matches!(Logical::of(engine, &key_col.data_type), Logical::Int { .. });
+        let fk_cols: Vec<&String> = table.foreign_keys.iter().flat_map(|f| &f.columns).collect();
+        let unique_cols: Vec<&String> = table.unique_keys.iter().flatten().collect();
+        let column = table
+            .columns
+            .iter()
+            .filter(|c| {
+                c.name != key && !fk_cols.contains(&&c.name) && !unique_cols.contains(&&c.name)
+            })
+            .map(|c| (c.name.clone(), Logical::of(engine, &c.data_type)))
+            .find(
+                |(_, l)| matches!(l, Logical::Text { max_len } if max_len.is_none_or(|n| n >= 12)),
+            );
+        out.push(Target {
+            table: table.name.clone(),
+            clonable: integer_key && table.unique_keys.is_empty() && table.partitioning.is_none(),
+            key,
+            column,
+            columns: table.columns.iter().map(|c| c.name.clone()).collect(),
+        });
+    }
+    out.sort_by(|a, b| a.table.cmp(&b.table));
+    out
+}
+
+/// xorshift64*: small, fast and reproducible from a seed (Vigna 2016).
+#[derive(Debug, Clone)]
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        if n == 0 {
+            0
+        } else {
+            self.next() % n
+        }
+    }
+}
+
+/// A running workload: stop it to get its counts.
+#[derive(Debug)]
+pub struct Workload {
+    stop: Arc<AtomicBool>,
+    handle: tokio::task::JoinHandle<WorkloadMemory>,
+}
+
+/// Workload settings.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+pub struct WorkloadSettings {
+    /// Operations per second.
+    pub rate: f64,
+    /// Seed.
+    pub seed: u64,
+}
+
+/// What the workload keeps between phases: the keys it inserted (so deletes and key changes
+/// stay on rows nothing references) and its random state.
+#[derive(Debug, Clone, Default)]
+pub struct WorkloadMemory {
+    inserted: Vec<(usize, i64)>,
+    rng_state: u64,
+    stats: WorkloadStats,
+}
+
+impl WorkloadMemory {
+    /// Counts so far.
+    pub fn stats(&self) -> WorkloadStats {
+        self.stats
+    }
+}
+
+async fn exec(db: &Database, sql: &str, binds: &[Cell]) -> Result<u64, sqlx::Error> {
+    match &db.pool {
+        Pool::Postgres(p) => bind_all!(sqlx::query(sql), binds)
+            .execute(p)
+            .await
+            .map(|r| r.rows_affected()),
+        Pool::Mysql(p) => bind_all!(sqlx::query(sql), binds)
+            .execute(p)
+            .await
+            .map(|r| r.rows_affected()),
+        Pool::Sqlite(p) => bind_all!(sqlx::query(sql), binds)
+            .execute(p)
+            .await
+            .map(|r| r.rows_affected()),
+    }
+}
+
+async fn scalar_i64(db: &Database, sql: &str, binds: &[Cell]) -> Result<Option<i64>, sqlx::Error> {
+    let row = match &db.pool {
+        Pool::Postgres(p) => bind_all!(sqlx::query(sql), binds)
+            .fetch_optional(p)
+            .await?
+            .map(|r| r.try_get::<Option<i64>, _>(0)),
+        Pool::Mysql(p) => bind_all!(sqlx::query(sql), binds)
+            .fetch_optional(p)
+            .await?
+            .map(|r| r.try_get::<Option<i64>, _>(0)),
+        Pool::Sqlite(p) => bind_all!(sqlx::query(sql), binds)
+            .fetch_optional(p)
+            .await?
+            .map(|r| r.try_get::<Option<i64>, _>(0)),
+    };
+    Ok(row.transpose()?.flatten())
+}
+
+fn ph(engine: Engine, i: usize) -> String {
+    if engine == Engine::Postgres {
+        format!("${i}")
+    } else {
+        "?".into()
+    }
+}
+
+async fn one_operation(
+    db: &Database,
+    targets: &[Target],
+    memory: &mut WorkloadMemory,
+    rng: &mut Rng,
+) -> Result<(), sqlx::Error> {
+    let e = db.engine;
+    let t_index = rng.below(targets.len() as u64) as usize;
+    let t = &targets[t_index];
+    let table = quote::table(e, &t.table);
+    let key = quote::ident(e, &t.key);
+    let int_key = |sql: String| match e {
+        Engine::Postgres => format!("SELECT ({sql})::int8"),
+        Engine::Mysql => format!("SELECT CAST(({sql}) AS SIGNED)"),
+        Engine::Sqlite => format!("SELECT ({sql})"),
+    };
+    let roll = rng.below(100);
+    let mine: Vec<usize> = memory
+        .inserted
+        .iter()
+        .enumerate()
+        .filter(|(_, (t, _))| *t == t_index)
+        .map(|(i, _)| i)
+        .collect();
+    if roll < 30 && t.clonable {
+        // Insert: clone a random existing row under the next free key.
+        let count = scalar_i64(db, &int_key(format!("SELECT count(*) FROM {table}")), &[])
+            .await?
+            .unwrap_or(0);
+        if count == 0 {
+            return Ok(());
+        }
+        let offset = rng.below(count as u64) as i64;
+        let Some(source_key) = scalar_i64(
+            db,
+            &int_key(format!(
+                "SELECT {key} FROM {table} ORDER BY {key} LIMIT 1 OFFSET {offset}"
+            )),
+            &[],
+        )
+        .await?
+        else {
+            return Ok(());
+        };
+        let new_key = scalar_i64(db, &int_key(format!("SELECT max({key}) FROM {table}")), &[])
+            .await?
+            .unwrap_or(0)
+            + 1;
+        let others: Vec<String> = t
+            .columns
+            .iter()
+            .filter(|c| **c != t.key)
+            .map(|c| quote::ident(e, c))
+            .collect();
+        let sql = format!(
+            "INSERT INTO {table} ({key}{sep}{cols}) SELECT {p1}{sep}{cols} FROM {table} WHERE {key} = {p2}",
+            sep = if others.is_empty() { "" } else { ", " },
+            cols = others.join(", "),
+            p1 = ph(e, 1),
+            p2 = ph(e, 2),
+        );
+        exec(db, &sql, &[Cell::Int(new_key), Cell::Int(source_key)]).await?;
+        memory.inserted.push((t_index, new_key));
+        memory.stats.inserts += 1;
+    } else if roll < 40 && !mine.is_empty() {
+        // Delete a row the workload inserted.
+        let i = mine[rng.below(mine.len() as u64) as usize];
+        let (_, k) = memory.inserted.swap_remove(i);
+        exec(
+            db,
+            &format!("DELETE FROM {table} WHERE {key} = {}", ph(e, 1)),
+            &[Cell::Int(k)],
+        )
+        .await?;
+        memory.stats.deletes += 1;
+    } else if roll < 48 && !mine.is_empty() {
+        // Change the key of a row the workload inserted.
+        let i = mine[rng.below(mine.len() as u64) as usize];
+        let old = memory.inserted[i].1;
+        let new_key = scalar_i64(db, &int_key(format!("SELECT max({key}) FROM {table}")), &[])
+            .await?
+            .unwrap_or(0)
+            + 1;
+        exec(
+            db,
+            &format!(
+                "UPDATE {table} SET {key} = {} WHERE {key} = {}",
+                ph(e, 1),
+                ph(e, 2)
+            ),
+            &[Cell::Int(new_key), Cell::Int(old)],
+        )
+        .await?;
+        memory.inserted[i].1 = new_key;
+        memory.stats.key_changes += 1;
+    } else if let Some((column, _)) = &t.column {
+        // Update a random row, copied or not yet copied alike.
+        let count = scalar_i64(db, &int_key(format!("SELECT count(*) FROM {table}")), &[])
+            .await?
+            .unwrap_or(0);
+        if count == 0 {
+            return Ok(());
+        }
+        let offset = rng.below(count as u64);
+        let value = format!("ms-{:08x}", rng.next() as u32);
+        let Some(row_key) = scalar_i64(
+            db,
+            &int_key(format!(
+                "SELECT {key} FROM {table} ORDER BY {key} LIMIT 1 OFFSET {offset}"
+            )),
+            &[],
+        )
+        .await?
+        else {
+            return Ok(());
+        };
+        let col = quote::ident(e, column);
+        exec(
+            db,
+            &format!(
+                "UPDATE {table} SET {col} = {} WHERE {key} = {}",
+                ph(e, 1),
+                ph(e, 2)
+            ),
+            &[Cell::Text(value), Cell::Int(row_key)],
+        )
+        .await?;
+        memory.stats.updates += 1;
+    }
+    Ok(())
+}
+
+impl Workload {
+    /// Starts writing to `db` (whose schema is `inventory`) at `settings.rate` operations per
+    /// second, continuing from `memory`.
+    /// Tables named in `avoid` (bare names) are not written.
+    pub fn start(
+        db: Database,
+        inventory: &Inventory,
+        avoid: &[String],
+        settings: WorkloadSettings,
+        memory: WorkloadMemory,
+    ) -> Self {
+        let targets = targets(db.engine, inventory, avoid);
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = stop.clone();
+        let handle = tokio::spawn(async move {
+            let mut memory = memory;
+            let mut rng = Rng(if memory.rng_state == 0 {
+                settings.seed.max(1)
+            } else {
+                memory.rng_state
+            });
+            let interval = Duration::from_secs_f64(1.0 / settings.rate.max(0.1));
+            let started = Instant::now();
+            let mut done = 0u64;
+            while !flag.load(Ordering::SeqCst) && !targets.is_empty() {
+                if one_operation(&db, &targets, &mut memory, &mut rng)
+                    .await
+                    .is_err()
+                {
+                    memory.stats.errors += 1;
+                }
+                done += 1;
+                let due = started + interval * done as u32;
+                let now = Instant::now();
+                if due > now {
+                    tokio::time::sleep(due - now).await;
+                }
+            }
+            memory.rng_state = rng.0;
+            memory
+        });
+        Self { stop, handle }
+    }
+
+    /// Stops after the operation in flight and returns what it did so far.
+    pub async fn stop(self) -> WorkloadMemory {
+        self.stop.store(true, Ordering::SeqCst);
+        self.handle.await.unwrap_or_default()
+    }
+}
+
+/// Tables the workload can write in `inventory` (for the report).
+pub fn writable_tables(engine: Engine, inventory: &Inventory, avoid: &[String]) -> Vec<String> {
+    targets(engine, inventory, avoid)
+        .iter()
+        .map(|t| t.table.to_string())
+        .collect()
+}

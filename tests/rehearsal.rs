@@ -1,0 +1,174 @@
+//! Full rehearsals on the local provider: the machine's MariaDB and PostgreSQL, scratch
+//! databases created and dropped by the run, a live workload on both sides of the cutover.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::{mariadb, psql};
+use migration_studio::project::Project;
+use migration_studio::rehearsal::{self, RehearsalError, RehearsalOptions, Verdict};
+
+fn sample(name: &str) -> (tempfile::TempDir, PathBuf) {
+    fn copy(from: &Path, to: &Path) {
+        std::fs::create_dir_all(to).unwrap();
+        for entry in std::fs::read_dir(from).unwrap() {
+            let entry = entry.unwrap();
+            let target = to.join(entry.file_name());
+            if entry.file_type().unwrap().is_dir() {
+                if entry.file_name() != ".migration-studio" {
+                    copy(&entry.path(), &target);
+                }
+            } else if !entry
+                .file_name()
+                .to_string_lossy()
+                .starts_with("migration-studio.db")
+            {
+                std::fs::copy(entry.path(), target).unwrap();
+            }
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join(name);
+    copy(
+        &Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("sample-projects")
+            .join(name),
+        &root,
+    );
+    (dir, root)
+}
+
+fn options(source_engine: &str) -> RehearsalOptions {
+    RehearsalOptions {
+        source_server: if source_engine == "mysql" {
+            "mysql://root@127.0.0.1:3306".into()
+        } else {
+            "postgres://postgres@127.0.0.1:5432".into()
+        },
+        target_server: "postgres://postgres@127.0.0.1:5432".into(),
+        workload_rate: 40.0,
+        post_cutover_seconds: 2.0,
+        ..RehearsalOptions::default()
+    }
+}
+
+/// No scratch database of run `id` is left on either server.
+fn nothing_left(id: &str) {
+    let prefix = format!("ms_rh_{}", id.replace('-', "_"));
+    let pg = psql(
+        "postgres",
+        &[
+            "-At",
+            "-c",
+            &format!("SELECT count(*) FROM pg_database WHERE datname LIKE '{prefix}%'"),
+        ],
+        None,
+    );
+    assert_eq!(pg.trim(), "0", "PostgreSQL scratch databases left");
+    let my = mariadb("mysql", &["-e", &format!("SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE '{prefix}%'")], None);
+    assert_eq!(my.trim(), "0", "MariaDB scratch databases left");
+}
+
+#[tokio::test]
+async fn sakila_mariadb_to_postgres_passes_with_writes_on_both_sides() {
+    let (_dir, root) = sample("sakila-mysql-to-postgres");
+    let project = Project::open(&root).unwrap();
+    let report = rehearsal::rehearse(&project, &options("mysql"))
+        .await
+        .unwrap();
+    assert_eq!(report.verdict, Verdict::Pass, "{:?}", report.failed_because);
+    assert_eq!(report.source_rows, 47_273);
+    assert_eq!(report.mismatched_rows, 0, "mismatched rows after catch-up");
+    assert!(
+        report.workload_source.writes() > 0,
+        "the workload wrote during the backfill"
+    );
+    assert!(
+        report.workload_target.writes() > 0,
+        "the workload wrote after the cutover"
+    );
+    assert_eq!(
+        report.rollback_mismatched_rows, 0,
+        "every post-cutover write is in the source after the rollback drill"
+    );
+    assert!(report.rollback_seconds > 0.0 && report.rollback_seconds <= report.rto_seconds);
+    assert!(report.lag.iter().any(|l| l.phase == "rollback"));
+    for step in [
+        "load source",
+        "backfill",
+        "catch-up",
+        "validation",
+        "cutover",
+        "rollback drill",
+    ] {
+        assert!(
+            report.steps.iter().any(|s| s.name == step),
+            "step {step} measured"
+        );
+    }
+    let dir = rehearsal::history_dir(&root).join(&report.id);
+    for file in ["report.json", "report.md", "report.html"] {
+        assert!(dir.join(file).is_file(), "{file} written");
+    }
+    let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    assert!(
+        html.contains("<svg") && html.contains("polyline"),
+        "Gantt and lag charts"
+    );
+    assert_eq!(rehearsal::history(&root).len(), 1);
+    nothing_left(&report.id);
+}
+
+#[tokio::test]
+async fn pagila_postgres_upgrade_passes() {
+    let (_dir, root) = sample("pagila-postgres-upgrade");
+    let project = Project::open(&root).unwrap();
+    let report = rehearsal::rehearse(&project, &options("postgres"))
+        .await
+        .unwrap();
+    assert_eq!(report.verdict, Verdict::Pass, "{:?}", report.failed_because);
+    assert_eq!(report.source_rows, 49_636);
+    assert_eq!(report.mismatched_rows, 0);
+    assert_eq!(report.rollback_mismatched_rows, 0);
+    assert!(report.workload_target.writes() > 0);
+    nothing_left(&report.id);
+}
+
+#[tokio::test]
+async fn an_impossible_rto_fails_on_the_rollback_gate() {
+    let (_dir, root) = sample("sakila-mysql-to-postgres");
+    let manifest = root.join("migration-studio.toml");
+    let text = std::fs::read_to_string(&manifest)
+        .unwrap()
+        .replace("rto_minutes = 30", "rto_minutes = 0.0001");
+    std::fs::write(&manifest, text).unwrap();
+    let project = Project::open(&root).unwrap();
+    let report = rehearsal::rehearse(&project, &options("mysql"))
+        .await
+        .unwrap();
+    assert_eq!(report.verdict, Verdict::Fail);
+    let why = report.failed_because.unwrap();
+    assert!(why.starts_with("rollback time vs RTO"), "{why}");
+    nothing_left(&report.id);
+}
+
+#[tokio::test]
+async fn a_second_rehearsal_of_the_same_project_is_refused() {
+    let (_dir, root) = sample("sakila-mysql-to-postgres");
+    let project = Project::open(&root).unwrap();
+    let first = {
+        let project = project.clone();
+        std::thread::spawn(move || {
+            tokio::runtime::Runtime::new()
+                .unwrap()
+                .block_on(rehearsal::rehearse(&project, &options("mysql")))
+        })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let second = rehearsal::rehearse(&project, &options("mysql")).await;
+    assert!(matches!(second, Err(RehearsalError::Busy(_))), "{second:?}");
+    let first = first.join().unwrap().unwrap();
+    assert_eq!(first.verdict, Verdict::Pass, "{:?}", first.failed_because);
+    nothing_left(&first.id);
+}

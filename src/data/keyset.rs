@@ -118,7 +118,12 @@ pub fn range(
 
 /// `WHERE k1 = v1 AND k2 = v2 …` for one key, numbering PostgreSQL placeholders from
 /// `first_placeholder`.
-pub fn equals(engine: Engine, keys: &[KeyColumn], values: &[Cell], first_placeholder: usize) -> Fragment {
+pub fn equals(
+    engine: Engine,
+    keys: &[KeyColumn],
+    values: &[Cell],
+    first_placeholder: usize,
+) -> Fragment {
     let mut b = Builder {
         engine,
         binds: Vec::new(),

@@ -74,8 +74,10 @@ async function step(name, fn) {
 }
 
 async function shot(name) {
-  // The window's own pixels (WebDriver), and the whole X screen when ImageMagick is there.
-  await browser.saveScreenshot(join(shots, `${name}.png`));
+  // The X screen as a person sees it (ImageMagick): WebKitWebDriver's own screenshot command
+  // can hang under Xvfb. Give the page a moment to paint first.
+  await sleep(400);
+  execFileSync("import", ["-display", process.env.DISPLAY, "-window", "root", join(shots, `${name}.png`)]);
 }
 
 async function byTestId(id, timeout = 20000) {
@@ -201,6 +203,8 @@ async function main() {
     DISPLAY: display,
     MIGRATION_STUDIO_CONFIG_DIR: join(work, "config"),
     MIGRATION_STUDIO_SECRETS: "memory",
+    // Without compositing WebKitGTK paints straight into the X window, so screenshots of the
+    // X screen show the current page.
     WEBKIT_DISABLE_COMPOSITING_MODE: "1",
   };
   Object.assign(process.env, env);
@@ -338,6 +342,7 @@ async function main() {
       await shot("07-rehearsal-running");
       const outcome = await byTestId("rehearsal-outcome", 300000);
       const text = await outcome.getText();
+      await (await byTestId("rehearsal-report")).scrollIntoView();
       await shot("08-rehearsal-report");
       if (text !== "passed") throw new Error(`rehearsal outcome: ${text}`);
       await byTestId("gantt");

@@ -127,7 +127,7 @@ function GraphCanvas({ view, project }: { view: GraphView; project: ProjectView 
       </div>
       {view.ponr && (
         <div className="ponr-banner" data-testid="ponr-banner">
-          ⛔ Point of no return: <strong>{view.ponr.step_id}</strong> {view.ponr.title} — {view.ponr.reason}.
+          <span className="badge ponr">PONR</span> Point of no return: <strong>{view.ponr.step_id}</strong> {view.ponr.title} — {view.ponr.reason}.
           {view.ponr.waves_before > 0 && ` Waves 1–${view.ponr.waves_before} are backfilled before it.`}
         </div>
       )}

@@ -56,7 +56,7 @@ export function RunbookScreen({ project }: { project: ProjectView }) {
       <ErrorBanner error={error} onDismiss={() => setError(null)} />
       {data.ponr && (
         <div className="ponr-banner" data-testid="ponr-banner">
-          ⛔ Point of no return: <strong>{data.ponr.step_id}</strong> {data.ponr.title} — {data.ponr.reason}.
+          <span className="badge ponr">PONR</span> Point of no return: <strong>{data.ponr.step_id}</strong> {data.ponr.title} — {data.ponr.reason}.
         </div>
       )}
       <div className="grid-wrap">
@@ -79,7 +79,7 @@ export function RunbookScreen({ project }: { project: ProjectView }) {
               <Fragment key={s.key}>
                 {s.ponr && (
                   <tr className="ponr-divider">
-                    <td colSpan={9}>⛔ Point of no return — everything below cannot be rolled back within the RTO</td>
+                    <td colSpan={9}>Point of no return — everything from here on cannot be rolled back within the RTO</td>
                   </tr>
                 )}
                 {editing === s.key ? (

@@ -4,7 +4,7 @@
 mod common;
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use migration_studio::export::{write_runbook_csv, RUNBOOK_CSV_COLUMNS};
@@ -18,34 +18,7 @@ const SAMPLES: [&str; 3] = [
     "pagila-postgres-upgrade",
 ];
 
-/// A copy of a sample project in a temporary folder, so tests never write into the repository.
-fn sample(name: &str) -> (tempfile::TempDir, PathBuf) {
-    fn copy(from: &Path, to: &Path) {
-        std::fs::create_dir_all(to).unwrap();
-        for entry in std::fs::read_dir(from).unwrap() {
-            let entry = entry.unwrap();
-            let target = to.join(entry.file_name());
-            if entry.file_type().unwrap().is_dir() {
-                copy(&entry.path(), &target);
-            } else if !entry
-                .file_name()
-                .to_string_lossy()
-                .starts_with("migration-studio.db")
-            {
-                std::fs::copy(entry.path(), target).unwrap();
-            }
-        }
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path().join(name);
-    copy(
-        &Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("sample-projects")
-            .join(name),
-        &root,
-    );
-    (dir, root)
-}
+use common::sample;
 
 fn cli(args: &[&str]) -> (String, String) {
     let output = Command::new(env!("CARGO_BIN_EXE_migration-studio"))

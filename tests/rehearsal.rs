@@ -3,41 +3,12 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
 
 use common::{mariadb, psql};
 use migration_studio::project::Project;
 use migration_studio::rehearsal::{self, RehearsalError, RehearsalOptions, Verdict};
 
-fn sample(name: &str) -> (tempfile::TempDir, PathBuf) {
-    fn copy(from: &Path, to: &Path) {
-        std::fs::create_dir_all(to).unwrap();
-        for entry in std::fs::read_dir(from).unwrap() {
-            let entry = entry.unwrap();
-            let target = to.join(entry.file_name());
-            if entry.file_type().unwrap().is_dir() {
-                if entry.file_name() != ".migration-studio" {
-                    copy(&entry.path(), &target);
-                }
-            } else if !entry
-                .file_name()
-                .to_string_lossy()
-                .starts_with("migration-studio.db")
-            {
-                std::fs::copy(entry.path(), target).unwrap();
-            }
-        }
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path().join(name);
-    copy(
-        &Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("sample-projects")
-            .join(name),
-        &root,
-    );
-    (dir, root)
-}
+use common::sample;
 
 fn options(source_engine: &str) -> RehearsalOptions {
     RehearsalOptions {

@@ -228,3 +228,32 @@ pub fn load_sakila_mariadb(db: &str) {
         .join("\n");
     mariadb(db, &[], Some(&script));
 }
+
+/// A copy of `sample-projects/<name>` in a temporary folder, without its store or run folders,
+/// so tests never write into the repository.
+pub fn sample(name: &str) -> (tempfile::TempDir, PathBuf) {
+    fn copy(from: &std::path::Path, to: &std::path::Path) {
+        std::fs::create_dir_all(to).unwrap();
+        for entry in std::fs::read_dir(from).unwrap() {
+            let entry = entry.unwrap();
+            let target = to.join(entry.file_name());
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if entry.file_type().unwrap().is_dir() {
+                if name != ".migration-studio" {
+                    copy(&entry.path(), &target);
+                }
+            } else if !name.starts_with("migration-studio.db") {
+                std::fs::copy(entry.path(), target).unwrap();
+            }
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join(name);
+    copy(
+        &PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("sample-projects")
+            .join(name),
+        &root,
+    );
+    (dir, root)
+}

@@ -62,6 +62,7 @@ pub async fn rehearse(args: RehearseArgs) -> Result<(), BoxError> {
         seed: args.seed,
         post_cutover_seconds: args.post_cutover_seconds,
         keep: args.keep,
+        run_id: Some(rehearsal::new_run_id()),
         ..RehearsalOptions::default()
     };
     eprintln!(
@@ -70,7 +71,14 @@ pub async fn rehearse(args: RehearseArgs) -> Result<(), BoxError> {
         migration_studio::import::live::redact_url(&options.source_server),
         migration_studio::import::live::redact_url(&options.target_server)
     );
-    let report = rehearsal::rehearse(&project, &options).await?;
+    let report = tokio::select! {
+        report = rehearsal::rehearse(&project, &options) => report?,
+        _ = tokio::signal::ctrl_c() => {
+            eprintln!("interrupted: dropping the scratch databases");
+            rehearsal::drop_scratch(options.run_id.as_deref().unwrap_or_default(), &options).await;
+            return Err("rehearsal interrupted; scratch databases dropped".into());
+        }
+    };
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {

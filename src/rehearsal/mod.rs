@@ -50,6 +50,9 @@ pub struct RehearsalOptions {
     pub catch_up_timeout_seconds: f64,
     /// Keep the scratch databases at the end (for inspection).
     pub keep: bool,
+    /// Run id (see [`new_run_id`]); a fresh one when `None`.
+    #[serde(default)]
+    pub run_id: Option<String>,
 }
 
 impl Default for RehearsalOptions {
@@ -62,6 +65,7 @@ impl Default for RehearsalOptions {
             post_cutover_seconds: 2.0,
             catch_up_timeout_seconds: 120.0,
             keep: false,
+            run_id: None,
         }
     }
 }
@@ -122,6 +126,28 @@ impl Clock {
             rows,
         });
     }
+}
+
+/// A fresh run id: start time in Unix seconds, then the process id and a counter, so runs
+/// started in the same second by one process still differ. It names the scratch databases.
+pub fn new_run_id() -> String {
+    static RUNS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let started_at = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    format!("{started_at}-{:04x}{n:02x}", std::process::id() & 0xffff)
+}
+
+/// Drops the scratch databases of run `id` (what Ctrl-C does before exiting).
+pub async fn drop_scratch(id: &str, options: &RehearsalOptions) {
+    provider::Environment::planned(
+        &id.replace('-', "_"),
+        &options.source_server,
+        &options.target_server,
+    )
+    .teardown()
+    .await;
 }
 
 /// Where this project's rehearsal reports live.
@@ -349,10 +375,7 @@ pub async fn rehearse(
     let started_at = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
-    // Unique per run even for rehearsals started in the same second by one process.
-    static RUNS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-    let n = RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let id = format!("{started_at}-{:04x}{n:02x}", std::process::id() & 0xffff);
+    let id = options.run_id.clone().unwrap_or_else(new_run_id);
     let clock_start = Clock {
         started: Instant::now(),
         steps: Vec::new(),

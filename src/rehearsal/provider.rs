@@ -79,15 +79,8 @@ impl Environment {
             db::engine_of(source_server).ok_or_else(|| unsupported(source_server))?;
         let target_engine =
             db::engine_of(target_server).ok_or_else(|| unsupported(target_server))?;
-        let source_name = format!("ms_rh_{run}_src");
-        let target_name = format!("ms_rh_{run}_tgt");
-        let env = Self {
-            source_url: with_database(source_server, &source_name),
-            target_url: with_database(target_server, &target_name),
-            source_name: source_name.clone(),
-            target_name: target_name.clone(),
-            server_urls: (source_server.to_owned(), target_server.to_owned()),
-        };
+        let env = Self::planned(run, source_server, target_server);
+        let (source_name, target_name) = (env.source_name.clone(), env.target_name.clone());
         let create = async {
             for (server, engine, name) in [
                 (source_server, source_engine, &source_name),
@@ -113,6 +106,19 @@ impl Environment {
             return Err(e);
         }
         Ok(env)
+    }
+
+    /// The environment of run `run` without creating anything (to tear down after Ctrl-C).
+    pub fn planned(run: &str, source_server: &str, target_server: &str) -> Self {
+        let source_name = format!("ms_rh_{run}_src");
+        let target_name = format!("ms_rh_{run}_tgt");
+        Self {
+            source_url: with_database(source_server, &source_name),
+            target_url: with_database(target_server, &target_name),
+            source_name,
+            target_name,
+            server_urls: (source_server.to_owned(), target_server.to_owned()),
+        }
     }
 
     /// Drops both scratch databases. Failures are logged: teardown runs on error paths too.

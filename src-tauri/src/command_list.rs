@@ -19,6 +19,7 @@ pub const COMMANDS: &[&str] = &[
     "save_connection",
     "delete_connection",
     "start_rehearsal",
+    "rehearse",
     "rehearsal_history",
     "cancel_task",
 ];

@@ -106,11 +106,13 @@ impl ConnectionInfo {
                     None => format!("{}@", encode(&self.user)),
                 };
                 let port = self.port.map(|p| format!(":{p}")).unwrap_or_default();
-                format!(
-                    "{scheme}://{auth}{}{port}/{}",
-                    self.host,
-                    encode(&self.database)
-                )
+                // A server connection (no database) is what a full rehearsal needs.
+                let path = if self.database.is_empty() {
+                    String::new()
+                } else {
+                    format!("/{}", encode(&self.database))
+                };
+                format!("{scheme}://{auth}{}{port}{path}", self.host)
             }
         }
     }
@@ -159,11 +161,8 @@ pub fn save(
     if name.is_empty() {
         return Err(invalid("name", "a connection needs a name"));
     }
-    if form.database.trim().is_empty() {
-        return Err(invalid(
-            "database",
-            "name the database (or the SQLite file)",
-        ));
+    if form.engine == ConnectionEngine::Sqlite && form.database.trim().is_empty() {
+        return Err(invalid("database", "name the SQLite file"));
     }
     if form.engine != ConnectionEngine::Sqlite && form.host.trim().is_empty() {
         return Err(invalid("host", "name the server's host, e.g. 127.0.0.1"));

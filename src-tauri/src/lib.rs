@@ -49,6 +49,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
         commands::connections::save_connection,
         commands::connections::delete_connection,
         commands::rehearsal::start_rehearsal,
+        commands::rehearsal::rehearse,
         commands::rehearsal::rehearsal_history,
         commands::app::cancel_task,
     ])

@@ -93,7 +93,7 @@ async function textOf(id, timeout) {
 async function setValue(id, value) {
   const el = await byTestId(id);
   await el.clearValue();
-  await el.setValue(value);
+  if (value !== "") await el.setValue(value);
 }
 
 async function selectValue(id, value) {
@@ -349,6 +349,38 @@ async function main() {
       await byTestId("rehearsal-history", 20000);
     });
 
+    await step("full rehearsal (scratch databases, capture, workload, cutover, rollback drill) finishes", async () => {
+      await (await byTestId("nav-rehearsal")).click();
+      await byTestId("full-rehearsal");
+      const form = await browser.$('[data-testid="connection-form"]');
+      if (!(await form.isExisting())) await (await byTestId("add-connection")).click();
+      await setValue("conn-name", "mariadb server");
+      await selectValue("conn-engine", "mysql");
+      await setValue("conn-database", "");
+      await (await byTestId("conn-save")).click();
+      await browser.waitUntil(async () => (await (await byTestId("full-source")).getText()).includes("mariadb server"), { timeout: 10000 });
+      await setValue("conn-name", "postgres server");
+      await selectValue("conn-engine", "postgres");
+      await setValue("conn-database", "");
+      await (await byTestId("conn-save")).click();
+      await browser.waitUntil(async () => (await (await byTestId("full-target")).getText()).includes("postgres server"), { timeout: 10000 });
+      await selectValue("full-source", "mariadb server");
+      await selectValue("full-target", "postgres server");
+      await (await byTestId("start-full")).click();
+      await byTestId("full-running", 30000);
+      await shot("09-full-rehearsal-running");
+      const t = Date.now();
+      await browser.waitUntil(async () => !(await browser.$('[data-testid="full-running"]').isExisting()), { timeout: 420000, interval: 1000 });
+      bench.full_rehearsal_sakila_seconds = (Date.now() - t) / 1000;
+      const report = await byTestId("rehearsal-report", 10000);
+      await report.scrollIntoView();
+      const outcome = await textOf("rehearsal-outcome");
+      bench.full_rehearsal_outcome = outcome;
+      await byTestId("gates");
+      await shot("10-full-rehearsal-report");
+      if (outcome !== "passed") log(`note: the full rehearsal finished with outcome ${outcome}: ${await report.getText()}`);
+    });
+
     await step("graph of a 5,000-table project", async () => {
       await (await byTestId("nav-projects")).click();
       await setValue("project-path", bigProject);
@@ -361,7 +393,7 @@ async function main() {
       await browser.waitUntil(async () => (await browser.$$(".react-flow__node")).length > 0, { timeout: 120000 });
       bench.graph_5k_grouped_ms = Date.now() - g;
       bench.graph_5k_grouped_stats = await textOf("graph-stats");
-      await shot("09-graph-5k-grouped");
+      await shot("11-graph-5k-grouped");
       const u = Date.now();
       await selectValue("group-by", "none");
       await browser.waitUntil(async () => /showing 5000 nodes \(laid out/.test(await textOf("graph-stats")), { timeout: 120000 });
@@ -402,7 +434,7 @@ async function main() {
         return { count: f.length, p50: gaps[Math.floor(gaps.length / 2)], p95: gaps[Math.floor(gaps.length * 0.95)], max: gaps[gaps.length - 1] };
       });
       bench.graph_5k_pan = { drag_ms: elapsed, ...frames };
-      await shot("10-graph-5k-all");
+      await shot("12-graph-5k-all");
     });
   } finally {
     writeFileSync(join(shots, "desktop-bench.json"), JSON.stringify({ app, ...bench }, null, 2));

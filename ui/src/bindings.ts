@@ -43,6 +43,12 @@ export const commands = {
 	 *  current chunk (the report then says `cancelled`).
 	 */
 	startRehearsal: (project: string, task: string, request: RehearsalRequest, onEvent: Channel<RehearsalEvent_Deserialize>) => typedError<RehearsalReport_Serialize, AppError_Serialize>(__TAURI_INVOKE("start_rehearsal", { project, task, request, onEvent })),
+	/**
+	 *  Runs a full rehearsal of `project` as task `task` (see the module docs). Cancel stops it
+	 *  where it is: the engine drops its scratch databases only when it reaches its end, so a
+	 *  cancelled run may leave `ms_rh_<run>_src`/`_tgt` behind (named in the error).
+	 */
+	rehearse: (project: string, task: string, request: FullRehearsalRequest, onEvent: Channel<FullRehearsalEvent>) => typedError<RehearsalReport_Serialize, AppError_Serialize>(__TAURI_INVOKE("rehearse", { project, task, request, onEvent })),
 	/**  Past rehearsals of `project`, most recent first. */
 	rehearsalHistory: (project: string) => typedError<RehearsalReport_Serialize[], AppError_Serialize>(__TAURI_INVOKE("rehearsal_history", { project })),
 	/**
@@ -394,6 +400,40 @@ export type FindingView_Serialize = {
 	message: string,
 };
 
+/**
+ *  Progress of a full rehearsal: the engine reports its steps in the report, so the window
+ *  shows the elapsed time until it ends.
+ */
+export type FullRehearsalEvent = 
+/**  Still running. */
+{ event: "running"; 
+/**  Seconds since the start. */
+elapsed_seconds: number | null };
+
+/**  What a full rehearsal runs on. */
+export type FullRehearsalRequest = {
+	/**  Saved connection of the server that gets the scratch source (its database is ignored). */
+	source_server: string,
+	/**  Saved connection of the server that gets the scratch target (its database is ignored). */
+	target_server: string,
+	/**  Workload writes per second during the backfill and after the cutover. */
+	workload_rate: number | null,
+};
+
+/**  A go/no-go gate. */
+export type GateView = {
+	/**  What is checked. */
+	gate: string,
+	/**  Measured value. */
+	measured: number | null,
+	/**  Limit. */
+	limit: number | null,
+	/**  Whether it passed. */
+	passed: boolean,
+	/**  Why, in words. */
+	reason: string,
+};
+
 /**  The dependency graph. */
 export type GraphView = GraphView_Serialize | GraphView_Deserialize;
 
@@ -483,6 +523,18 @@ export type KeyCount = {
 	key: string,
 	/**  Count. */
 	count: number,
+};
+
+/**  Change-capture lag at one instant. */
+export type LagPoint = {
+	/**  Seconds from the start. */
+	at_seconds: number | null,
+	/**  Phase (`catch-up`, `final catch-up`, `rollback`). */
+	phase: string,
+	/**  Changes captured and not yet applied. */
+	pending: number | null,
+	/**  Age of the oldest of them, seconds. */
+	age_seconds: number | null,
 };
 
 /**  One artifact: a row of the inventory grid and a node of the graph. */
@@ -705,6 +757,20 @@ export type RehearsalReport_Deserialize = {
 	tables: TableRunView_Deserialize[],
 	/**  Overall validation verdict. */
 	verdict?: string | null,
+	/**  `full` (rehearsal engine) or `trial` (copy and validate). */
+	kind: string,
+	/**  Capture lag over time (full rehearsals). */
+	lag: LagPoint[],
+	/**  Go/no-go gates (full rehearsals). */
+	gates: GateView[],
+	/**  Why it failed, when it did. */
+	failed_because?: string | null,
+	/**  Write downtime, seconds (full rehearsals). */
+	write_downtime_seconds?: number | null,
+	/**  Rollback drill, seconds (full rehearsals). */
+	rollback_seconds?: number | null,
+	/**  RTO, seconds. */
+	rto_seconds?: number | null,
 };
 
 /**  A rehearsal's report. */
@@ -727,6 +793,20 @@ export type RehearsalReport_Serialize = {
 	tables: TableRunView_Serialize[],
 	/**  Overall validation verdict. */
 	verdict: string | null,
+	/**  `full` (rehearsal engine) or `trial` (copy and validate). */
+	kind: string,
+	/**  Capture lag over time (full rehearsals). */
+	lag: LagPoint[],
+	/**  Go/no-go gates (full rehearsals). */
+	gates: GateView[],
+	/**  Why it failed, when it did. */
+	failed_because: string | null,
+	/**  Write downtime, seconds (full rehearsals). */
+	write_downtime_seconds: number | null,
+	/**  Rollback drill, seconds (full rehearsals). */
+	rollback_seconds: number | null,
+	/**  RTO, seconds. */
+	rto_seconds: number | null,
 };
 
 /**  What to rehearse with. */

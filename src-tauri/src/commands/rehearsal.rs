@@ -1,6 +1,12 @@
-//! Rehearsals. Until the rehearsal engine lands, a rehearsal here is the engine's trial run
-//! ([`migration_studio::workspace::trial`]): create tables, backfill, indexes and FKs,
-//! validate, timed against the plan, between two saved connections.
+//! Rehearsals, two kinds:
+//!
+//! - a full rehearsal ([`rehearse`], the engine's [`migration_studio::rehearsal`]): scratch
+//!   databases on two servers, the source loaded from the project's scripts, change capture, a
+//!   write workload, backfill, catch-up, freeze, validation, go/no-go gates, cutover and a
+//!   rollback drill timed against the RTO;
+//! - a trial copy ([`start_rehearsal`], [`migration_studio::workspace::trial`]) from a database
+//!   that already holds the data into a scratch target: create tables, backfill, indexes and
+//!   FKs, validate, with per-table progress.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -150,6 +156,34 @@ pub struct TableRunView {
     pub target_rows: Option<f64>,
 }
 
+/// Change-capture lag at one instant.
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct LagPoint {
+    /// Seconds from the start.
+    pub at_seconds: f64,
+    /// Phase (`catch-up`, `final catch-up`, `rollback`).
+    pub phase: String,
+    /// Changes captured and not yet applied.
+    pub pending: f64,
+    /// Age of the oldest of them, seconds.
+    pub age_seconds: f64,
+}
+
+/// A go/no-go gate.
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct GateView {
+    /// What is checked.
+    pub gate: String,
+    /// Measured value.
+    pub measured: f64,
+    /// Limit.
+    pub limit: f64,
+    /// Whether it passed.
+    pub passed: bool,
+    /// Why, in words.
+    pub reason: String,
+}
+
 /// A rehearsal's report.
 #[derive(Debug, Clone, Serialize, Type)]
 pub struct RehearsalReport {
@@ -171,6 +205,74 @@ pub struct RehearsalReport {
     pub tables: Vec<TableRunView>,
     /// Overall validation verdict.
     pub verdict: Option<String>,
+    /// `full` (rehearsal engine) or `trial` (copy and validate).
+    pub kind: String,
+    /// Capture lag over time (full rehearsals).
+    pub lag: Vec<LagPoint>,
+    /// Go/no-go gates (full rehearsals).
+    pub gates: Vec<GateView>,
+    /// Why it failed, when it did.
+    pub failed_because: Option<String>,
+    /// Write downtime, seconds (full rehearsals).
+    pub write_downtime_seconds: Option<f64>,
+    /// Rollback drill, seconds (full rehearsals).
+    pub rollback_seconds: Option<f64>,
+    /// RTO, seconds.
+    pub rto_seconds: Option<f64>,
+}
+
+impl From<migration_studio::rehearsal::RehearsalReport> for RehearsalReport {
+    fn from(r: migration_studio::rehearsal::RehearsalReport) -> Self {
+        Self {
+            run_id: r.id,
+            started_at: r.started_at_unix as f64,
+            source: format!("scratch copy loaded from {}'s scripts", r.project),
+            target: format!("scratch target ({})", r.provider),
+            outcome: match r.verdict {
+                migration_studio::rehearsal::Verdict::Pass => "passed".into(),
+                migration_studio::rehearsal::Verdict::Fail => "failed".into(),
+            },
+            seconds: r.total_seconds,
+            steps: r
+                .steps
+                .iter()
+                .map(|s| TimedStepView {
+                    name: s.name.clone(),
+                    start: s.start_seconds,
+                    seconds: s.end_seconds - s.start_seconds,
+                    expected: s.expected_seconds,
+                })
+                .collect(),
+            tables: Vec::new(),
+            verdict: Some(r.validation_verdict.clone()),
+            kind: "full".into(),
+            lag: r
+                .lag
+                .iter()
+                .map(|l| LagPoint {
+                    at_seconds: l.at_seconds,
+                    phase: l.phase.clone(),
+                    pending: l.pending as f64,
+                    age_seconds: l.age_seconds,
+                })
+                .collect(),
+            gates: r
+                .gates
+                .iter()
+                .map(|g| GateView {
+                    gate: g.gate.clone(),
+                    measured: g.measured,
+                    limit: g.limit,
+                    passed: g.passed,
+                    reason: g.reason.clone(),
+                })
+                .collect(),
+            failed_because: r.failed_because.clone(),
+            write_downtime_seconds: Some(r.write_downtime_seconds),
+            rollback_seconds: Some(r.rollback_seconds),
+            rto_seconds: Some(r.rto_seconds),
+        }
+    }
 }
 
 impl From<TrialReport> for RehearsalReport {
@@ -206,6 +308,13 @@ impl From<TrialReport> for RehearsalReport {
                     expected: s.expected,
                 })
                 .collect(),
+            kind: "trial".into(),
+            lag: Vec::new(),
+            gates: Vec::new(),
+            failed_because: None,
+            write_downtime_seconds: None,
+            rollback_seconds: None,
+            rto_seconds: None,
             run_id: r.run_id,
             started_at: r.started_at,
             source: r.source,
@@ -293,8 +402,120 @@ pub async fn rehearsal_history(
     state: State<'_, AppState>,
     project: String,
 ) -> Result<Vec<RehearsalReport>, AppError> {
-    with_workspace(&state, &project, |ws| trial::history(ws.project()))
-        .await?
-        .map(|list| list.into_iter().map(Into::into).collect())
-        .map_err(|e| AppError::new(ErrorCode::Io, e.to_string()))
+    let (trials, full) = with_workspace(&state, &project, |ws| {
+        (
+            trial::history(ws.project()),
+            migration_studio::rehearsal::history(ws.project().root()),
+        )
+    })
+    .await?;
+    let mut all: Vec<RehearsalReport> = trials
+        .map_err(|e| AppError::new(ErrorCode::Io, e.to_string()))?
+        .into_iter()
+        .map(Into::into)
+        .chain(full.into_iter().map(Into::into))
+        .collect();
+    all.sort_by(|a, b| b.started_at.total_cmp(&a.started_at));
+    Ok(all)
+}
+
+/// What a full rehearsal runs on.
+#[derive(Debug, Clone, Deserialize, Type)]
+pub struct FullRehearsalRequest {
+    /// Saved connection of the server that gets the scratch source (its database is ignored).
+    pub source_server: String,
+    /// Saved connection of the server that gets the scratch target (its database is ignored).
+    pub target_server: String,
+    /// Workload writes per second during the backfill and after the cutover.
+    pub workload_rate: f64,
+}
+
+/// Progress of a full rehearsal: the engine reports its steps in the report, so the window
+/// shows the elapsed time until it ends.
+#[derive(Debug, Clone, Serialize, Type)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum FullRehearsalEvent {
+    /// Still running.
+    Running {
+        /// Seconds since the start.
+        elapsed_seconds: f64,
+    },
+}
+
+/// Runs a full rehearsal of `project` as task `task` (see the module docs). Cancel stops it
+/// where it is: the engine drops its scratch databases only when it reaches its end, so a
+/// cancelled run may leave `ms_rh_<run>_src`/`_tgt` behind (named in the error).
+#[tauri::command]
+#[specta::specta]
+pub async fn rehearse(
+    state: State<'_, AppState>,
+    project: String,
+    task: String,
+    request: FullRehearsalRequest,
+    on_event: Channel<FullRehearsalEvent>,
+) -> Result<RehearsalReport, AppError> {
+    let source_server =
+        connections::url(&state.config_dir, &state.secrets, &request.source_server)?;
+    let target_server =
+        connections::url(&state.config_dir, &state.secrets, &request.target_server)?;
+    let project_value = with_workspace(&state, &project, |ws| ws.project().clone()).await?;
+    let stop = std::sync::Arc::new(tokio::sync::Notify::new());
+    let _task = state.start_task(&task, {
+        let stop = stop.clone();
+        Box::new(move || stop.notify_one())
+    })?;
+    let options = migration_studio::rehearsal::RehearsalOptions {
+        source_server,
+        target_server,
+        workload_rate: if request.workload_rate.is_finite() && request.workload_rate > 0.0 {
+            request.workload_rate
+        } else {
+            migration_studio::rehearsal::RehearsalOptions::default().workload_rate
+        },
+        ..migration_studio::rehearsal::RehearsalOptions::default()
+    };
+    let started = std::time::Instant::now();
+    let ticker = tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+            send(
+                &on_event,
+                FullRehearsalEvent::Running {
+                    elapsed_seconds: started.elapsed().as_secs_f64(),
+                },
+            );
+        }
+    });
+    // Driven on a blocking thread of the runtime, as the trial (its futures are not `Send`).
+    let handle = tokio::runtime::Handle::current();
+    let result = tokio::task::spawn_blocking(move || {
+        handle.block_on(async {
+            tokio::select! {
+                r = migration_studio::rehearsal::rehearse(&project_value, &options) => Some(r),
+                () = stop.notified() => None,
+            }
+        })
+    })
+    .await;
+    ticker.abort();
+    match result {
+        Err(e) => Err(AppError::new(ErrorCode::Internal, format!("the rehearsal stopped: {e}"))),
+        Ok(None) => Err(AppError::cancelled().hint(
+            "Stopped mid-run: scratch databases named ms_rh_<run>_src and ms_rh_<run>_tgt may be left on the servers; drop them when done.",
+        )),
+        Ok(Some(Err(e))) => Err(rehearsal_error(e)),
+        Ok(Some(Ok(report))) => Ok(report.into()),
+    }
+}
+
+fn rehearsal_error(e: migration_studio::rehearsal::RehearsalError) -> AppError {
+    use migration_studio::rehearsal::RehearsalError as E;
+    match e {
+        E::Project(p) => p.into(),
+        E::Db(db) => db.into(),
+        E::Backfill(migration_studio::backfill::BackfillError::Db(db)) => db.into(),
+        E::Busy(_) => AppError::new(ErrorCode::Busy, e.to_string()),
+        E::Io { .. } => AppError::new(ErrorCode::Io, e.to_string()),
+        other => AppError::new(ErrorCode::Database, other.to_string()),
+    }
 }

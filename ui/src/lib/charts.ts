@@ -32,7 +32,7 @@ export function ganttBars(rows: readonly GanttInput[]): { bars: GanttBar[]; span
       expectedW: r.expected / span,
       measuredX: r.start / span,
       measuredW: (r.measured ?? 0) / span,
-      late: r.measured !== null && r.measured > r.expected,
+      late: r.measured !== null && r.expected > 0 && r.measured > r.expected,
     })),
   };
 }

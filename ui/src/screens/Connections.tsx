@@ -73,7 +73,7 @@ export function ConnectionForm({ onSaved }: { onSaved: (c: ConnectionInfo) => vo
           </>
         )}
         <label>
-          {form.engine === "sqlite" ? "File" : "Database"}
+          {form.engine === "sqlite" ? "File" : "Database (empty for a server)"}
           <input value={form.database} onChange={(e) => setForm({ ...form, database: e.target.value })} data-testid="conn-database" />
         </label>
         {form.engine !== "sqlite" && (

@@ -1,6 +1,6 @@
 import { useRef, useState } from "react";
 import { Channel } from "@tauri-apps/api/core";
-import { commands, type ConnectionInfo, type ProjectView, type RehearsalEvent, type RehearsalReport } from "../bindings";
+import { commands, type ConnectionInfo, type FullRehearsalEvent, type ProjectView, type RehearsalEvent, type RehearsalReport } from "../bindings";
 import { unwrap } from "../lib/errors";
 import { newTaskId, useLoad } from "../lib/useLoad";
 import { ganttBars, linePoints } from "../lib/charts";
@@ -21,6 +21,29 @@ export function RehearsalScreen({ project }: { project: ProjectView }) {
   const [error, setError] = useState<unknown>(null);
   const [showForm, setShowForm] = useState(false);
   const liveRef = useRef<Live | null>(null);
+  const [sourceServer, setSourceServer] = useState("");
+  const [targetServer, setTargetServer] = useState("");
+  const [rate, setRate] = useState("20");
+  const [fullTask, setFullTask] = useState<string | null>(null);
+  const [elapsed, setElapsed] = useState<number | null>(null);
+
+  async function startFull() {
+    setError(null);
+    setReport(null);
+    const id = newTaskId("full-rehearsal");
+    setFullTask(id);
+    setElapsed(0);
+    const channel = new Channel<FullRehearsalEvent>();
+    channel.onmessage = (ev) => setElapsed(ev.elapsed_seconds ?? null);
+    try {
+      setReport(unwrap(await commands.rehearse(project.root, id, { source_server: sourceServer, target_server: targetServer, workload_rate: Number(rate) }, channel)));
+      history.reload();
+    } catch (e) {
+      setError(e);
+    } finally {
+      setFullTask(null);
+    }
+  }
 
   const list: ConnectionInfo[] = conns.data ?? [];
 
@@ -57,8 +80,59 @@ export function RehearsalScreen({ project }: { project: ProjectView }) {
         engine.
       </p>
       <ErrorBanner error={error} onDismiss={() => setError(null)} />
+      <section className="card" data-testid="full-rehearsal">
+        <h2>Full rehearsal</h2>
+        <p className="muted">
+          Creates scratch databases on two servers, loads the source from the project&apos;s scripts, captures changes while a workload writes, backfills,
+          catches up, freezes, validates, checks the go/no-go gates, cuts over and drills the rollback against the RTO. Scratch databases are dropped at
+          the end.
+        </p>
+        <div className="form-grid">
+          <label>
+            Source server
+            <select value={sourceServer} onChange={(e) => setSourceServer(e.target.value)} data-testid="full-source">
+              <option value="">choose…</option>
+              {list.map((c) => (
+                <option key={c.name} value={c.name}>
+                  {c.name} — {c.display_url}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label>
+            Target server
+            <select value={targetServer} onChange={(e) => setTargetServer(e.target.value)} data-testid="full-target">
+              <option value="">choose…</option>
+              {list.map((c) => (
+                <option key={c.name} value={c.name}>
+                  {c.name} — {c.display_url}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label>
+            Workload writes/s
+            <input className="narrow" value={rate} onChange={(e) => setRate(e.target.value)} />
+          </label>
+        </div>
+        <div className="row">
+          <button type="button" disabled={fullTask !== null || task !== null || sourceServer === "" || targetServer === ""} onClick={() => void startFull()} data-testid="start-full">
+            Start full rehearsal
+          </button>
+          {fullTask && (
+            <>
+              <button type="button" onClick={() => void commands.cancelTask(fullTask)}>
+                Cancel
+              </button>
+              <span className="muted" data-testid="full-running">
+                Running for {formatSeconds(elapsed)}…
+              </span>
+            </>
+          )}
+        </div>
+      </section>
       <section className="card">
-        <h2>Databases</h2>
+        <h2>Trial copy from an existing database</h2>
         {list.length === 0 && !showForm && (
           <EmptyState title="No connections yet" testId="no-connections">
             Add the source (a database holding the data to copy, opened read-only) and a scratch target. Passwords go to the OS keychain.
@@ -94,8 +168,8 @@ export function RehearsalScreen({ project }: { project: ProjectView }) {
           </label>
         </div>
         <div className="row">
-          <button type="button" disabled={task !== null || source === "" || target === ""} onClick={() => void start()} data-testid="start-rehearsal">
-            Start rehearsal
+          <button type="button" disabled={task !== null || fullTask !== null || source === "" || target === ""} onClick={() => void start()} data-testid="start-rehearsal">
+            Start trial copy
           </button>
           {task && (
             <button type="button" onClick={() => void commands.cancelTask(task)} data-testid="cancel-rehearsal">
@@ -118,6 +192,7 @@ export function RehearsalScreen({ project }: { project: ProjectView }) {
             <thead>
               <tr>
                 <th>Run</th>
+                <th>Kind</th>
                 <th>Started</th>
                 <th>Outcome</th>
                 <th className="num">Rows</th>
@@ -133,6 +208,7 @@ export function RehearsalScreen({ project }: { project: ProjectView }) {
                 return (
                   <tr key={h.run_id}>
                     <td>{h.run_id}</td>
+                    <td>{h.kind}</td>
                     <td>{new Date((h.started_at ?? 0) * 1000).toLocaleString()}</td>
                     <td>
                       <span className={`badge ${h.outcome === "passed" ? "good" : "warn"}`}>{h.outcome}</span>
@@ -241,7 +317,40 @@ function ReportView({ report }: { report: RehearsalReport }) {
         ))}
         <div className="muted small">Axis: 0 – {formatSeconds(span)}. Dark: measured; light: the plan's estimate.</div>
       </div>
-      <h3>Tables</h3>
+      {report.failed_because && <div className="error">Failed because: {report.failed_because}</div>}
+      {report.kind === "full" && (
+        <div className="muted">
+          Write downtime {formatSeconds(report.write_downtime_seconds)}; rollback drill {formatSeconds(report.rollback_seconds)} (RTO {formatSeconds(report.rto_seconds)}).
+        </div>
+      )}
+      {report.lag.length > 1 && (
+        <div>
+          <h3>Change-capture lag (changes not yet applied)</h3>
+          <svg className="chart" viewBox="0 0 600 120" preserveAspectRatio="none" data-testid="capture-lag-chart">
+            <polyline fill="none" stroke="#dc2626" strokeWidth="2" points={linePoints(report.lag.map((l) => [l.at_seconds ?? 0, l.pending ?? 0]), 600, 120)} />
+          </svg>
+        </div>
+      )}
+      {report.gates.length > 0 && (
+        <>
+          <h3>Go/no-go gates</h3>
+          <table className="grid" data-testid="gates">
+            <tbody>
+              {report.gates.map((g, i) => (
+                <tr key={i}>
+                  <td>
+                    <span className={`badge ${g.passed ? "good" : "warn"}`}>{g.passed ? "pass" : "fail"}</span>
+                  </td>
+                  <td>{g.gate}</td>
+                  <td>{g.reason}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
+      )}
+      {report.tables.length > 0 && <h3>Tables</h3>}
+      {report.tables.length > 0 && (
       <table className="grid">
         <thead>
           <tr>
@@ -268,6 +377,7 @@ function ReportView({ report }: { report: RehearsalReport }) {
           ))}
         </tbody>
       </table>
+      )}
     </section>
   );
 }

@@ -104,17 +104,9 @@ fn default_run_id(source: &Database, target: &Database) -> String {
 
 async fn execute_all(db: &Database, statements: &[String]) -> Result<(), BoxError> {
     for sql in statements {
-        let result = match &db.pool {
-            db::Pool::Postgres(p) => sqlx::query(sql).execute(p).await.map(|_| ()),
-            db::Pool::Mysql(p) => sqlx::query(sql).execute(p).await.map(|_| ()),
-            db::Pool::Sqlite(p) => sqlx::query(sql).execute(p).await.map(|_| ()),
-        };
-        result.map_err(|e| {
-            db.query_error(
-                format!("running `{}`", sql.lines().next().unwrap_or(sql)),
-                e,
-            )
-        })?;
+        let first_line = sql.lines().next().unwrap_or(sql);
+        db.execute_script(sql, &format!("running `{first_line}`"))
+            .await?;
     }
     Ok(())
 }

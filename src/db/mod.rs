@@ -99,6 +99,21 @@ impl Database {
         }
     }
 
+    /// Runs SQL text as written (no bound values: DDL and statements built from quoted
+    /// identifiers only), on the simple-query protocol so it may hold several statements.
+    ///
+    /// # Errors
+    /// [`DbError::Query`] naming `context`.
+    pub async fn execute_script(&self, sql: &str, context: &str) -> Result<(), DbError> {
+        use sqlx::Executor as _;
+        let result = match &self.pool {
+            Pool::Postgres(p) => p.execute(sqlx::raw_sql(sql)).await.map(|_| ()),
+            Pool::Mysql(p) => p.execute(sqlx::raw_sql(sql)).await.map(|_| ()),
+            Pool::Sqlite(p) => p.execute(sqlx::raw_sql(sql)).await.map(|_| ()),
+        };
+        result.map_err(|e| self.query_error(context, e))
+    }
+
     /// Closes the pool.
     pub async fn close(&self) {
         match &self.pool {

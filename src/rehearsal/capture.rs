@@ -108,18 +108,9 @@ pub async fn install(db: &Database, routes: &[Route]) -> Result<(), DbError> {
         }
     }
     for sql in statements {
-        execute(db, &sql, "installing change capture").await?;
+        db.execute_script(&sql, "installing change capture").await?;
     }
     Ok(())
-}
-
-async fn execute(db: &Database, sql: &str, context: &str) -> Result<(), DbError> {
-    let err = |e| db.query_error(context, e);
-    match &db.pool {
-        Pool::Postgres(p) => sqlx::query(sql).execute(p).await.map(|_| ()).map_err(err),
-        Pool::Mysql(p) => sqlx::raw_sql(sql).execute(p).await.map(|_| ()).map_err(err),
-        Pool::Sqlite(p) => sqlx::query(sql).execute(p).await.map(|_| ()).map_err(err),
-    }
 }
 
 /// Captured entries not applied yet, and the age in seconds of the oldest of them.

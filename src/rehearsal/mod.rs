@@ -18,7 +18,6 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
-use sqlx::Executor;
 
 use crate::backfill::{self, BackfillOptions, BackfillPlan, Control, RunLog};
 use crate::db::{self, quote, Access, Database, DbError, Pool};
@@ -231,17 +230,9 @@ async fn take_lock(server: &str, project_key: &str) -> Result<RunLock, Rehearsal
 
 async fn exec_all(db: &Database, statements: &[String]) -> Result<(), DbError> {
     for sql in statements {
-        let r = match &db.pool {
-            Pool::Postgres(p) => p.execute(sql.as_str()).await.map(|_| ()),
-            Pool::Mysql(p) => p.execute(sql.as_str()).await.map(|_| ()),
-            Pool::Sqlite(p) => p.execute(sql.as_str()).await.map(|_| ()),
-        };
-        r.map_err(|e| {
-            db.query_error(
-                format!("running `{}`", sql.lines().next().unwrap_or(sql)),
-                e,
-            )
-        })?;
+        let first_line = sql.lines().next().unwrap_or(sql);
+        db.execute_script(sql, &format!("running `{first_line}`"))
+            .await?;
     }
     Ok(())
 }

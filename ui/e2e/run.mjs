@@ -12,7 +12,7 @@
 // trust) and MariaDB on 127.0.0.1:3306 (root, no password).
 
 import { spawn, execFileSync } from "node:child_process";
-import { mkdtempSync, mkdirSync, cpSync, readFileSync, writeFileSync, readdirSync, existsSync } from "node:fs";
+import { mkdtempSync, mkdirSync, cpSync, readFileSync, writeFileSync, readdirSync, existsSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -21,6 +21,7 @@ import { remote } from "webdriverio";
 const repo = resolve(import.meta.dirname, "../..");
 const app = resolve(process.argv[2] ?? process.env.MS_DESKTOP_BIN ?? join(repo, "target/debug/migration-studio-desktop"));
 const shots = join(repo, "target/e2e-screenshots");
+rmSync(shots, { recursive: true, force: true });
 mkdirSync(shots, { recursive: true });
 const work = mkdtempSync(join(tmpdir(), "ms-e2e-"));
 const SOURCE_DB = "ms_e2e_sakila";

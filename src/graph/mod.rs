@@ -198,6 +198,13 @@ impl Dependency {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ArtifactRef(NodeIndex<u32>);
 
+impl ArtifactRef {
+    /// Position of the artifact in insertion order (0-based), to index per-artifact vectors.
+    pub(crate) fn index(self) -> usize {
+        self.0.index()
+    }
+}
+
 /// The typed dependency graph (see the module docs for edge direction).
 #[derive(Debug, Clone, Default)]
 pub struct DependencyGraph {

@@ -20,7 +20,7 @@ use std::collections::{HashMap, VecDeque};
 use fixedbitset::FixedBitSet;
 use petgraph::algo::kosaraju_scc;
 use petgraph::graph::{DiGraph, EdgeIndex, NodeIndex};
-use petgraph::visit::{EdgeFiltered, EdgeRef};
+use petgraph::visit::EdgeRef;
 use serde::{Deserialize, Serialize};
 
 use super::{Artifact, BreakStrategy, Dependency, DependencyKind};
@@ -90,16 +90,26 @@ impl MigrationOrder {
 
 pub(super) fn plan_order(graph: &DiGraph<Artifact, Dependency, u32>) -> MigrationOrder {
     let mut deferred_edges = FixedBitSet::with_capacity(graph.edge_count());
+    let mut has_self_loop = FixedBitSet::with_capacity(graph.node_count());
+    for edge in graph.edge_references() {
+        if edge.source() == edge.target() {
+            has_self_loop.insert(edge.source().index());
+        }
+    }
+    let components = kosaraju_scc(graph);
+    // Components with a cut edge, which may split into several once it is cut.
+    let mut cut = vec![false; components.len()];
     let mut cycles = Vec::new();
-    for component in kosaraju_scc(graph) {
-        let self_loops: Vec<EdgeIndex> = if component.len() == 1 {
-            graph
-                .edges_connecting(component[0], component[0])
-                .map(|e| e.id())
-                .collect()
-        } else {
-            Vec::new()
-        };
+    for (c, component) in components.iter().enumerate() {
+        let self_loops: Vec<EdgeIndex> =
+            if component.len() == 1 && has_self_loop.contains(component[0].index()) {
+                graph
+                    .edges_connecting(component[0], component[0])
+                    .map(|e| e.id())
+                    .collect()
+            } else {
+                Vec::new()
+            };
         if component.len() == 1 && self_loops.is_empty() {
             continue;
         }
@@ -112,8 +122,9 @@ pub(super) fn plan_order(graph: &DiGraph<Artifact, Dependency, u32>) -> Migratio
             let broken = deferrable.len() == self_loops.len();
             (deferrable, broken)
         } else {
-            break_cycle(graph, &component)
+            break_cycle(graph, component)
         };
+        cut[c] = component.len() > 1 && !deferred.is_empty();
         for edge in &deferred {
             deferred_edges.insert(edge.index());
         }
@@ -146,7 +157,7 @@ pub(super) fn plan_order(graph: &DiGraph<Artifact, Dependency, u32>) -> Migratio
     }
     cycles.sort_by(|a, b| a.members.cmp(&b.members));
     MigrationOrder {
-        waves: layer(graph, &deferred_edges),
+        waves: layer(graph, &components, &cut, &deferred_edges),
         cycles,
     }
 }
@@ -213,19 +224,35 @@ fn reaches(adjacency: &[Vec<usize>], start: usize, goal: usize) -> bool {
 }
 
 /// Longest-path layering of the condensation without the deferred edges.
-fn layer(graph: &DiGraph<Artifact, Dependency, u32>, deferred: &FixedBitSet) -> Vec<Wave> {
-    let filtered = EdgeFiltered::from_fn(graph, |e| {
-        !deferred.contains(e.id().index()) && e.source() != e.target()
-    });
-    let components = kosaraju_scc(&filtered);
+///
+/// `components_of_graph` are the strongly connected components of the whole graph. Cutting
+/// edges can only split the components that had an edge cut (`cut`), so only those are computed
+/// again.
+fn layer(
+    graph: &DiGraph<Artifact, Dependency, u32>,
+    components_of_graph: &[Vec<NodeIndex<u32>>],
+    cut: &[bool],
+    deferred: &FixedBitSet,
+) -> Vec<Wave> {
     let mut component_of = vec![0usize; graph.node_count()];
-    for (c, members) in components.iter().enumerate() {
-        for n in members {
-            component_of[n.index()] = c;
+    let mut components = 0;
+    for (component, &cut) in components_of_graph.iter().zip(cut) {
+        if cut {
+            for part in split(graph, component, deferred) {
+                for n in part {
+                    component_of[n.index()] = components;
+                }
+                components += 1;
+            }
+        } else {
+            for n in component {
+                component_of[n.index()] = components;
+            }
+            components += 1;
         }
     }
-    let mut pending_deps = vec![0usize; components.len()];
-    let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); components.len()];
+    let mut pending_deps = vec![0usize; components];
+    let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); components];
     for edge in graph.edge_references() {
         if deferred.contains(edge.id().index()) {
             continue;
@@ -240,10 +267,8 @@ fn layer(graph: &DiGraph<Artifact, Dependency, u32>, deferred: &FixedBitSet) -> 
             dependents[d].push(c);
         }
     }
-    let mut level = vec![0usize; components.len()];
-    let mut ready: VecDeque<usize> = (0..components.len())
-        .filter(|c| pending_deps[*c] == 0)
-        .collect();
+    let mut level = vec![0usize; components];
+    let mut ready: VecDeque<usize> = (0..components).filter(|c| pending_deps[*c] == 0).collect();
     while let Some(d) = ready.pop_front() {
         for &c in &dependents[d] {
             level[c] = level[c].max(level[d] + 1);
@@ -269,4 +294,35 @@ fn layer(graph: &DiGraph<Artifact, Dependency, u32>, deferred: &FixedBitSet) -> 
         wave.artifacts.sort_unstable();
     }
     waves
+}
+
+/// Strongly connected components of `component` without the deferred edges and self-loops.
+fn split(
+    graph: &DiGraph<Artifact, Dependency, u32>,
+    component: &[NodeIndex<u32>],
+    deferred: &FixedBitSet,
+) -> Vec<Vec<NodeIndex<u32>>> {
+    let local: HashMap<NodeIndex<u32>, NodeIndex<u32>> = component
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (*n, NodeIndex::new(i)))
+        .collect();
+    let mut sub: DiGraph<NodeIndex<u32>, (), u32> = DiGraph::new();
+    for &n in component {
+        sub.add_node(n);
+    }
+    for &n in component {
+        for edge in graph.edges(n) {
+            if deferred.contains(edge.id().index()) || edge.source() == edge.target() {
+                continue;
+            }
+            if let Some(&to) = local.get(&edge.target()) {
+                sub.add_edge(local[&n], to, ());
+            }
+        }
+    }
+    kosaraju_scc(&sub)
+        .into_iter()
+        .map(|part| part.into_iter().map(|i| sub[i]).collect())
+        .collect()
 }

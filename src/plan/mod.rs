@@ -15,11 +15,10 @@ mod schedule;
 pub mod settings;
 pub mod step;
 
-use std::collections::{HashMap, HashSet};
-
 use serde::{Deserialize, Serialize};
 
 use crate::graph::{DependencyGraph, MigrationOrder};
+use runbook::Runbook;
 pub use schedule::Schedule;
 pub use settings::{MigrationShape, PlanSettings, Throughput};
 pub use step::{Phase, Rollback, Step, StepKind};
@@ -63,29 +62,31 @@ impl Plan {
         order: MigrationOrder,
         settings: &PlanSettings,
     ) -> Self {
-        let mut steps = runbook::generate(graph, &order, settings);
-        let mut ponr = find_ponr(&steps, settings.rto_minutes);
-        for _ in 0..steps.len() {
+        let runbook = runbook::generate(graph, &order, settings);
+        // Execution order, as provisional ids (indices into `runbook.steps`).
+        let mut sequence: Vec<usize> = (0..runbook.steps.len()).collect();
+        let mut ponr = find_ponr(&runbook.steps, &sequence, settings.rto_minutes);
+        for _ in 0..sequence.len() {
             let Some(p) = ponr.as_ref().map(|p| p.0) else {
                 break;
             };
-            if !move_reversible_before(&mut steps, p) {
+            if !move_reversible_before(&runbook, &mut sequence, p) {
                 break;
             }
-            let next = find_ponr(&steps, settings.rto_minutes);
+            let next = find_ponr(&runbook.steps, &sequence, settings.rto_minutes);
             if next.as_ref().map(|n| n.0) == Some(p) {
                 ponr = next;
                 break;
             }
             ponr = next;
         }
-        renumber(&mut steps);
+        let (steps, depends_on) = renumber(runbook, &sequence);
         let point_of_no_return = ponr.map(|(i, reason, before)| PointOfNoReturn {
             step_id: steps[i].id.clone(),
             reason,
             rollback_minutes_before: before,
         });
-        let schedule = Schedule::of(&steps);
+        let schedule = Schedule::by_index(&steps, &depends_on);
         Self {
             settings: settings.clone(),
             order,
@@ -118,10 +119,11 @@ impl Plan {
     }
 }
 
-/// `(index, reason, rollback minutes before it)` of the PONR.
-fn find_ponr(steps: &[Step], rto_minutes: f64) -> Option<(usize, String, f64)> {
+/// `(position, reason, rollback minutes before it)` of the PONR, walking `steps` in the order
+/// of `sequence`.
+fn find_ponr(steps: &[Step], sequence: &[usize], rto_minutes: f64) -> Option<(usize, String, f64)> {
     let mut cost = 0.0;
-    for (i, step) in steps.iter().enumerate() {
+    for (i, step) in sequence.iter().map(|&id| &steps[id]).enumerate() {
         match &step.rollback {
             None => {
                 return Some((i, "this step cannot be undone".into(), cost));
@@ -143,46 +145,59 @@ fn find_ponr(steps: &[Step], rto_minutes: f64) -> Option<(usize, String, f64)> {
     None
 }
 
-/// Moves every reversible step after `ponr` that does not depend on it before it. Returns
-/// whether anything moved.
-fn move_reversible_before(steps: &mut Vec<Step>, ponr: usize) -> bool {
-    let mut after_ponr: HashSet<String> = HashSet::new();
-    let mut moved_ids: HashSet<String> = HashSet::new();
-    after_ponr.insert(steps[ponr].id.clone());
+/// Moves every reversible step after position `ponr` of `sequence` that does not depend on it
+/// before it. Returns whether anything moved.
+fn move_reversible_before(runbook: &Runbook, sequence: &mut Vec<usize>, ponr: usize) -> bool {
+    // Steps that stay after the PONR (the PONR included), by provisional id.
+    let mut after_ponr = vec![false; runbook.steps.len()];
+    after_ponr[sequence[ponr]] = true;
     let mut moved = Vec::new();
     let mut stay = Vec::new();
-    for step in steps.drain(ponr + 1..) {
-        let blocked = step
-            .depends_on
-            .iter()
-            .any(|d| after_ponr.contains(d) && !moved_ids.contains(d));
-        if step.reversible() && !blocked {
-            moved_ids.insert(step.id.clone());
-            moved.push(step);
+    for id in sequence.drain(ponr + 1..) {
+        let blocked = runbook.depends_on[id].iter().any(|&d| after_ponr[d]);
+        if runbook.steps[id].reversible() && !blocked {
+            moved.push(id);
         } else {
-            after_ponr.insert(step.id.clone());
-            stay.push(step);
+            after_ponr[id] = true;
+            stay.push(id);
         }
     }
     let any = !moved.is_empty();
-    let ponr_step = steps.pop().expect("ponr index is in range");
-    steps.extend(moved);
-    steps.push(ponr_step);
-    steps.extend(stay);
+    let ponr_step = sequence.pop().expect("ponr index is in range");
+    sequence.extend(moved);
+    sequence.push(ponr_step);
+    sequence.extend(stay);
     any
 }
 
-fn renumber(steps: &mut [Step]) {
+/// Puts the steps in the order of `sequence` and gives them their ids `S001`…. Returns the steps
+/// and, for each, the positions of the steps it depends on.
+fn renumber(runbook: Runbook, sequence: &[usize]) -> (Vec<Step>, Vec<Vec<usize>>) {
+    let Runbook {
+        steps,
+        mut depends_on,
+    } = runbook;
     let width = steps.len().to_string().len().max(3);
-    let map: HashMap<String, String> = steps
-        .iter()
-        .enumerate()
-        .map(|(i, s)| (s.id.clone(), format!("S{:0width$}", i + 1)))
-        .collect();
-    for step in steps.iter_mut() {
-        step.id = map[&step.id].clone();
-        for dep in &mut step.depends_on {
-            *dep = map[dep.as_str()].clone();
-        }
+    let ids: Vec<String> = (1..=steps.len()).map(|n| format!("S{n:0width$}")).collect();
+    let mut position = vec![0; steps.len()];
+    for (i, &id) in sequence.iter().enumerate() {
+        position[id] = i;
     }
+    let mut drafts: Vec<Option<Step>> = steps.into_iter().map(Some).collect();
+    let mut ordered = Vec::with_capacity(sequence.len());
+    let mut ordered_deps = Vec::with_capacity(sequence.len());
+    for (i, &id) in sequence.iter().enumerate() {
+        let mut step = drafts[id]
+            .take()
+            .expect("each step is in the sequence once");
+        let mut deps = std::mem::take(&mut depends_on[id]);
+        for d in &mut deps {
+            *d = position[*d];
+        }
+        step.id = ids[i].clone();
+        step.depends_on = deps.iter().map(|&d| ids[d].clone()).collect();
+        ordered.push(step);
+        ordered_deps.push(deps);
+    }
+    (ordered, ordered_deps)
 }

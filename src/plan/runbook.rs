@@ -5,7 +5,7 @@
 //! Durations are estimates from size and the stated [`Throughput`]; each step says how its
 //! figure was obtained.
 
-use std::collections::HashMap;
+use std::collections::HashSet;
 
 use super::settings::{MigrationShape, PlanSettings, Throughput};
 use super::step::{Phase, Rollback, Step, StepKind};
@@ -15,9 +15,20 @@ const LEAD: &str = "Migration lead";
 const DBA: &str = "DBA";
 const APP: &str = "Application owner";
 
-/// Builds steps with provisional ids `#n`; [`super::Plan`] renumbers them after ordering.
+/// Builds steps in template order. A step is referred to by its index in `steps` (its
+/// provisional id); [`super::Plan`] orders the steps and gives them their `S…` ids at the end.
 struct Builder {
     steps: Vec<Step>,
+    /// Provisional ids of the steps each step depends on (`Step::depends_on` stays empty).
+    depends_on: Vec<Vec<usize>>,
+}
+
+/// The steps of a runbook in template order, with `depends_on` by provisional id (index).
+pub(super) struct Runbook {
+    /// Steps with an empty `id` and `depends_on`.
+    pub steps: Vec<Step>,
+    /// For each step, the indices of the steps it depends on.
+    pub depends_on: Vec<Vec<usize>>,
 }
 
 /// A step under construction.
@@ -57,16 +68,16 @@ impl<'a> Draft<'a> {
 }
 
 impl Builder {
-    fn push(&mut self, draft: Draft<'_>, depends_on: Vec<String>) -> String {
-        let id = format!("#{}", self.steps.len());
+    fn push(&mut self, draft: Draft<'_>, depends_on: Vec<usize>) -> usize {
+        let id = self.steps.len();
         self.steps.push(Step {
-            id: id.clone(),
+            id: String::new(),
             phase: draft.phase,
             title: draft.title,
             owner: draft.owner.to_owned(),
             expected_minutes: round2(draft.minutes),
             estimate_basis: draft.basis,
-            depends_on,
+            depends_on: Vec::new(),
             kind: draft.kind,
             rollback: draft.rollback.map(|(action, minutes)| Rollback {
                 action: action.to_owned(),
@@ -75,18 +86,23 @@ impl Builder {
             artifact: None,
             wave: None,
         });
+        self.depends_on.push(depends_on);
         id
     }
 
     /// Pushes `draft` depending on the previous step only.
-    fn then(&mut self, draft: Draft<'_>) -> String {
-        let deps = self
-            .steps
-            .last()
-            .map(|s| vec![s.id.clone()])
-            .unwrap_or_default();
+    fn then(&mut self, draft: Draft<'_>) -> usize {
+        let deps = self.steps.len().checked_sub(1).into_iter().collect();
         self.push(draft, deps)
     }
+}
+
+/// Sort key that orders provisional ids like their text `#n` did (`#10` before `#9`): the
+/// decimal digits left-aligned, then the number of digits.
+fn text_order(id: usize) -> (u64, u32) {
+    let id = id as u64;
+    let digits = id.checked_ilog10().unwrap_or(0) + 1;
+    (id * 10u64.pow(19 - digits), digits)
 }
 
 fn round2(x: f64) -> f64 {
@@ -147,33 +163,43 @@ fn backfill(
     graph: &DependencyGraph,
     order: &MigrationOrder,
     throughput: &Throughput,
-    after: &[String],
-) -> Vec<String> {
-    let deferred: std::collections::HashSet<(&str, &str)> = order
-        .deferred()
-        .map(|d| (d.from.as_str(), d.to.as_str()))
+    after: &[usize],
+) -> Vec<usize> {
+    let node_count = graph.artifact_count();
+    // Deferred FKs by artifact index; `defers_from` keeps the set lookup off the common path.
+    let mut deferred: HashSet<(usize, usize)> = HashSet::new();
+    let mut defers_from = vec![false; node_count];
+    for d in order.deferred() {
+        if let (Some(from), Some(to)) = (graph.find(&d.from), graph.find(&d.to)) {
+            deferred.insert((from.index(), to.index()));
+            defers_from[from.index()] = true;
+        }
+    }
+    let is_table: Vec<bool> = graph
+        .artifacts()
+        .map(|(_, a)| a.kind == ArtifactKind::Table)
         .collect();
-    let mut table_deps: HashMap<&str, Vec<&str>> = HashMap::new();
+    // Tables each table references, by artifact index.
+    let mut table_deps: Vec<Vec<usize>> = vec![Vec::new(); node_count];
     for (from, to, dep) in graph.dependencies() {
-        let (from, to) = (graph.artifact(from), graph.artifact(to));
+        let (from, to) = (from.index(), to.index());
         let structural = matches!(
             dep.kind,
             DependencyKind::ForeignKey | DependencyKind::PartitionOf
         );
         if structural
-            && from.kind == ArtifactKind::Table
-            && to.kind == ArtifactKind::Table
-            && from.id != to.id
+            && is_table[from]
+            && is_table[to]
+            && from != to
             && !(dep.kind == DependencyKind::ForeignKey
-                && deferred.contains(&(from.id.as_str(), to.id.as_str())))
+                && defers_from[from]
+                && deferred.contains(&(from, to)))
         {
-            table_deps
-                .entry(from.id.as_str())
-                .or_default()
-                .push(to.id.as_str());
+            table_deps[from].push(to);
         }
     }
-    let mut step_of: HashMap<String, String> = HashMap::new();
+    // Backfill step of each table, by artifact index.
+    let mut step_of: Vec<Option<usize>> = vec![None; node_count];
     let mut ids = Vec::new();
     for wave in &order.waves {
         for id in &wave.artifacts {
@@ -183,16 +209,15 @@ fn backfill(
                 continue;
             }
             let (minutes, basis) = copy_estimate(artifact.rows, artifact.bytes, throughput);
-            let mut deps: Vec<String> = after.to_vec();
-            if let Some(parents) = table_deps.get(id.as_str()) {
-                let mut parent_steps: Vec<String> = parents
-                    .iter()
-                    .filter_map(|p| step_of.get(*p).cloned())
-                    .collect();
-                parent_steps.sort();
-                parent_steps.dedup();
-                deps.extend(parent_steps);
-            }
+            let mut parent_steps: Vec<usize> = table_deps[node.index()]
+                .iter()
+                .filter_map(|&p| step_of[p])
+                .collect();
+            parent_steps.sort_unstable_by_key(|&s| text_order(s));
+            parent_steps.dedup();
+            let mut deps = Vec::with_capacity(after.len() + parent_steps.len());
+            deps.extend_from_slice(after);
+            deps.extend(parent_steps);
             let owner = artifact.owner.as_deref().unwrap_or(DBA);
             let step = b.push(
                 Draft::new(
@@ -208,7 +233,7 @@ fn backfill(
             let last = b.steps.last_mut().expect("just pushed");
             last.artifact = Some(id.clone());
             last.wave = Some(wave.number);
-            step_of.insert(id.clone(), step.clone());
+            step_of[node.index()] = Some(step);
             ids.push(step);
         }
     }
@@ -220,12 +245,12 @@ fn constraints(
     b: &mut Builder,
     s: &Sizes,
     t: &Throughput,
-    backfills: &[String],
-    prev: &str,
-) -> String {
+    backfills: &[usize],
+    prev: usize,
+) -> usize {
     let mut deps = backfills.to_vec();
     if deps.is_empty() {
-        deps.push(prev.to_owned());
+        deps.push(prev);
     }
     let minutes = (s.total_rows as f64 / t.index_rows_per_second / 60.0).max(1.0);
     let mut last = b.push(
@@ -266,7 +291,7 @@ fn constraints(
     last
 }
 
-fn validation(b: &mut Builder, s: &Sizes, t: &Throughput, title: &str) -> String {
+fn validation(b: &mut Builder, s: &Sizes, t: &Throughput, title: &str) -> usize {
     let minutes = (s.total_rows as f64 / t.validation_rows_per_second / 60.0).max(1.0);
     b.then(
         Draft::new(Phase::Validation, StepKind::Action, DBA, title)
@@ -281,7 +306,7 @@ fn validation(b: &mut Builder, s: &Sizes, t: &Throughput, title: &str) -> String
     )
 }
 
-fn go_no_go(b: &mut Builder, title: &str) -> String {
+fn go_no_go(b: &mut Builder, title: &str) -> usize {
     b.then(
         Draft::new(Phase::GoNoGo, StepKind::Checkpoint, LEAD, title)
             .minutes(5.0, "estimate: fixed allowance")
@@ -300,10 +325,13 @@ pub(super) fn generate(
     graph: &DependencyGraph,
     order: &MigrationOrder,
     settings: &PlanSettings,
-) -> Vec<Step> {
+) -> Runbook {
     let t = &settings.throughput;
     let s = sizes(graph, order);
-    let mut b = Builder { steps: Vec::new() };
+    let mut b = Builder {
+        steps: Vec::new(),
+        depends_on: Vec::new(),
+    };
     let prepare_minutes = 1.0 + 0.02 * s.tables as f64;
     let prepare = |title: String| {
         Draft::new(Phase::Prepare, StepKind::Action, DBA, title)
@@ -336,8 +364,8 @@ pub(super) fn generate(
                 .minutes(2.0 + 0.05 * s.tables as f64, "estimate: 2 min + 3 s per table")
                 .rollback("Remove the change capture from the source", 1.0),
             );
-            let backfills = backfill(&mut b, graph, order, t, std::slice::from_ref(&capture));
-            constraints(&mut b, &s, t, &backfills, &capture);
+            let backfills = backfill(&mut b, graph, order, t, &[capture]);
+            constraints(&mut b, &s, t, &backfills, capture);
             b.then(
                 Draft::new(
                     Phase::CatchUp,
@@ -444,8 +472,8 @@ pub(super) fn generate(
                 .rollback("Lift the write freeze on the source", 1.0),
             );
             let prep = b.then(prepare(prepare_title));
-            let backfills = backfill(&mut b, graph, order, t, std::slice::from_ref(&prep));
-            constraints(&mut b, &s, t, &backfills, &prep);
+            let backfills = backfill(&mut b, graph, order, t, &[prep]);
+            constraints(&mut b, &s, t, &backfills, prep);
             validation(
                 &mut b,
                 &s,
@@ -509,8 +537,8 @@ pub(super) fn generate(
                     15.0,
                 ),
             );
-            let backfills = backfill(&mut b, graph, order, t, std::slice::from_ref(&dual));
-            constraints(&mut b, &s, t, &backfills, &dual);
+            let backfills = backfill(&mut b, graph, order, t, &[dual]);
+            constraints(&mut b, &s, t, &backfills, dual);
             validation(&mut b, &s, t, "Validate and watch drift: counts, segment checksums, sampled rows; mismatches must stay 0");
             go_no_go(&mut b, "Go/no-go 1: zero drift over the observation period");
             b.then(
@@ -558,5 +586,8 @@ pub(super) fn generate(
             );
         }
     }
-    b.steps
+    Runbook {
+        steps: b.steps,
+        depends_on: b.depends_on,
+    }
 }

@@ -25,21 +25,33 @@ impl Schedule {
     /// Schedules `steps`, which must list every dependency before its dependents (the planner's
     /// order does).
     pub fn of(steps: &[Step]) -> Self {
-        let index: HashMap<&str, usize> = steps
+        let mut index: HashMap<&str, usize> = HashMap::with_capacity(steps.len());
+        for (i, s) in steps.iter().enumerate() {
+            index.insert(s.id.as_str(), i);
+        }
+        let depends_on: Vec<Vec<usize>> = steps
             .iter()
-            .enumerate()
-            .map(|(i, s)| (s.id.as_str(), i))
+            .map(|s| {
+                s.depends_on
+                    .iter()
+                    .filter_map(|d| index.get(d.as_str()).copied())
+                    .collect()
+            })
             .collect();
+        Self::by_index(steps, &depends_on)
+    }
+
+    /// Schedules `steps` whose dependencies are given by index: `depends_on[i]` lists the
+    /// indices of the steps step `i` depends on.
+    pub(super) fn by_index(steps: &[Step], depends_on: &[Vec<usize>]) -> Self {
         let mut start = vec![0.0; steps.len()];
         let mut finish = vec![0.0; steps.len()];
         let mut via: Vec<Option<usize>> = vec![None; steps.len()];
         for (i, step) in steps.iter().enumerate() {
-            for dep in &step.depends_on {
-                if let Some(&d) = index.get(dep.as_str()) {
-                    if via[i].is_none() || finish[d] > start[i] {
-                        start[i] = finish[d];
-                        via[i] = Some(d);
-                    }
+            for &d in &depends_on[i] {
+                if via[i].is_none() || finish[d] > start[i] {
+                    start[i] = finish[d];
+                    via[i] = Some(d);
                 }
             }
             finish[i] = start[i] + step.expected_minutes;

@@ -3,7 +3,6 @@
 
 mod common;
 
-
 use common::{mariadb, psql};
 use migration_studio::project::Project;
 use migration_studio::rehearsal::{self, RehearsalError, RehearsalOptions, Verdict};

@@ -52,7 +52,15 @@ pub fn psql(database: &str, args: &[&str], stdin: Option<&str>) -> String {
             "-d",
             database,
         ])
-        .args(args)
+        .args(args);
+    run_client(command, stdin)
+}
+
+/// Runs a database client with `stdin` fed to it, failing the test with its stderr on error;
+/// returns its stdout.
+fn run_client(mut command: Command, stdin: Option<&str>) -> String {
+    let program = command.get_program().to_string_lossy().into_owned();
+    command
         .stdin(if stdin.is_some() {
             Stdio::piped()
         } else {
@@ -60,7 +68,9 @@ pub fn psql(database: &str, args: &[&str], stdin: Option<&str>) -> String {
         })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    let mut child = command.spawn().expect("psql runs");
+    let mut child = command
+        .spawn()
+        .unwrap_or_else(|e| panic!("{program} runs: {e}"));
     if let Some(input) = stdin {
         use std::io::Write;
         child
@@ -68,12 +78,14 @@ pub fn psql(database: &str, args: &[&str], stdin: Option<&str>) -> String {
             .take()
             .expect("stdin piped")
             .write_all(input.as_bytes())
-            .expect("write to psql");
+            .unwrap_or_else(|e| panic!("write to {program}: {e}"));
     }
-    let output = child.wait_with_output().expect("psql finishes");
+    let output = child
+        .wait_with_output()
+        .unwrap_or_else(|e| panic!("{program} finishes: {e}"));
     assert!(
         output.status.success(),
-        "psql failed: {}",
+        "{program} failed: {}",
         String::from_utf8_lossy(&output.stderr)
     );
     String::from_utf8_lossy(&output.stdout).into_owned()
@@ -138,31 +150,8 @@ pub fn mariadb(database: &str, args: &[&str], stdin: Option<&str>) -> String {
             "--skip-column-names",
         ])
         .args(args)
-        .arg(database)
-        .stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = command.spawn().expect("mariadb runs");
-    if let Some(input) = stdin {
-        use std::io::Write;
-        child
-            .stdin
-            .take()
-            .expect("stdin piped")
-            .write_all(input.as_bytes())
-            .expect("write to mariadb");
-    }
-    let output = child.wait_with_output().expect("mariadb finishes");
-    assert!(
-        output.status.success(),
-        "mariadb failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout).into_owned()
+        .arg(database);
+    run_client(command, stdin)
 }
 
 /// A MariaDB database created for one test and dropped when dropped.

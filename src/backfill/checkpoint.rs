@@ -5,10 +5,9 @@
 //! after the last committed chunk and re-copies at most the chunk that was in flight.
 
 use serde::{Deserialize, Serialize};
-use sqlx::Row;
 
 use crate::data::Cell;
-use crate::db::{quote, Database, DbError, Pool};
+use crate::db::{quote, Database, DbError};
 use crate::import::Engine;
 
 /// Table holding one row per (run, table): the last key copied and running totals.
@@ -93,7 +92,7 @@ pub fn key_json(key: &[Cell]) -> String {
 /// [`DbError::Query`].
 pub async fn ensure_tables(db: &Database) -> Result<(), DbError> {
     let e = db.engine;
-    let statements = [
+    for sql in [
         format!(
             "CREATE TABLE IF NOT EXISTS {} (run_id VARCHAR(64) NOT NULL, table_name VARCHAR(512) NOT NULL, \
              state TEXT NOT NULL, PRIMARY KEY (run_id, table_name))",
@@ -104,14 +103,8 @@ pub async fn ensure_tables(db: &Database) -> Result<(), DbError> {
              row_key TEXT NOT NULL, reason TEXT NOT NULL, row_data TEXT NOT NULL)",
             quote::ident(e, REJECT_TABLE)
         ),
-    ];
-    for sql in &statements {
-        let err = |source| db.query_error("creating checkpoint tables", source);
-        match &db.pool {
-            Pool::Postgres(p) => sqlx::query(sql).execute(p).await.map(|_| ()).map_err(err)?,
-            Pool::Mysql(p) => sqlx::query(sql).execute(p).await.map(|_| ()).map_err(err)?,
-            Pool::Sqlite(p) => sqlx::query(sql).execute(p).await.map(|_| ()).map_err(err)?,
-        }
+    ] {
+        db.execute(&sql, &[], "creating checkpoint tables").await?;
     }
     Ok(())
 }
@@ -166,30 +159,14 @@ pub async fn load(db: &Database, run_id: &str, table: &str) -> Result<Option<Che
         p[0],
         p[1]
     );
-    let err = |source| db.query_error(format!("reading the checkpoint of {table}"), source);
-    let state: Option<String> = match &db.pool {
-        Pool::Postgres(pool) => sqlx::query(&sql)
-            .bind(run_id)
-            .bind(table)
-            .fetch_optional(pool)
-            .await
-            .map_err(err)?
-            .map(|r| r.get(0)),
-        Pool::Mysql(pool) => sqlx::query(&sql)
-            .bind(run_id)
-            .bind(table)
-            .fetch_optional(pool)
-            .await
-            .map_err(err)?
-            .map(|r| r.get(0)),
-        Pool::Sqlite(pool) => sqlx::query(&sql)
-            .bind(run_id)
-            .bind(table)
-            .fetch_optional(pool)
-            .await
-            .map_err(err)?
-            .map(|r| r.get(0)),
-    };
+    let binds = [Cell::Text(run_id.to_owned()), Cell::Text(table.to_owned())];
+    let rows = db
+        .fetch_texts(&sql, &binds, &format!("reading the checkpoint of {table}"))
+        .await?;
+    let state = rows
+        .into_iter()
+        .next()
+        .and_then(|r| r.into_iter().next().flatten());
     Ok(state.and_then(|s| serde_json::from_str(&s).ok()))
 }
 
@@ -205,27 +182,12 @@ pub async fn clear(db: &Database, run_id: &str) -> Result<(), DbError> {
             quote::ident(db.engine, table),
             p[0]
         );
-        let err = |source| db.query_error("clearing checkpoints", source);
-        match &db.pool {
-            Pool::Postgres(pool) => sqlx::query(&sql)
-                .bind(run_id)
-                .execute(pool)
-                .await
-                .map(|_| ())
-                .map_err(err)?,
-            Pool::Mysql(pool) => sqlx::query(&sql)
-                .bind(run_id)
-                .execute(pool)
-                .await
-                .map(|_| ())
-                .map_err(err)?,
-            Pool::Sqlite(pool) => sqlx::query(&sql)
-                .bind(run_id)
-                .execute(pool)
-                .await
-                .map(|_| ())
-                .map_err(err)?,
-        }
+        db.execute(
+            &sql,
+            &[Cell::Text(run_id.to_owned())],
+            "clearing checkpoints",
+        )
+        .await?;
     }
     Ok(())
 }
@@ -253,33 +215,22 @@ pub async fn rejects(db: &Database, run_id: &str, table: &str) -> Result<Vec<Rej
         p[0],
         p[1]
     );
-    let err = |source| db.query_error(format!("reading the rejects of {table}"), source);
-    let rows: Vec<(String, String, String)> = match &db.pool {
-        Pool::Postgres(pool) => sqlx::query_as(&sql)
-            .bind(run_id)
-            .bind(table)
-            .fetch_all(pool)
-            .await
-            .map_err(err)?,
-        Pool::Mysql(pool) => sqlx::query_as(&sql)
-            .bind(run_id)
-            .bind(table)
-            .fetch_all(pool)
-            .await
-            .map_err(err)?,
-        Pool::Sqlite(pool) => sqlx::query_as(&sql)
-            .bind(run_id)
-            .bind(table)
-            .fetch_all(pool)
-            .await
-            .map_err(err)?,
-    };
+    let binds = [Cell::Text(run_id.to_owned()), Cell::Text(table.to_owned())];
+    let rows = db
+        .fetch_texts(&sql, &binds, &format!("reading the rejects of {table}"))
+        .await?;
+    let json =
+        |text: String| serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text));
     Ok(rows
         .into_iter()
-        .map(|(k, reason, r)| Reject {
-            key: serde_json::from_str(&k).unwrap_or(serde_json::Value::String(k)),
-            reason,
-            row: serde_json::from_str(&r).unwrap_or(serde_json::Value::String(r)),
+        .map(|mut r| {
+            let mut take = |i: usize| r.get_mut(i).and_then(Option::take).unwrap_or_default();
+            let (key, reason, row) = (take(0), take(1), take(2));
+            Reject {
+                key: json(key),
+                reason,
+                row: json(row),
+            }
         })
         .collect())
 }

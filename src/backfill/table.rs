@@ -252,33 +252,17 @@ async fn mark_done(
     label: &str,
     checkpoint: &Checkpoint,
 ) -> Result<(), DbError> {
-    let sql = checkpoint::upsert_sql(db.engine);
     let state = serde_json::to_string(checkpoint).expect("checkpoint serialises");
-    let err = |e| db.query_error(format!("finishing {label}"), e);
-    match &db.pool {
-        crate::db::Pool::Postgres(p) => sqlx::query(&sql)
-            .bind(run_id)
-            .bind(label)
-            .bind(state)
-            .execute(p)
-            .await
-            .map(|_| ())
-            .map_err(err),
-        crate::db::Pool::Mysql(p) => sqlx::query(&sql)
-            .bind(run_id)
-            .bind(label)
-            .bind(state)
-            .execute(p)
-            .await
-            .map(|_| ())
-            .map_err(err),
-        crate::db::Pool::Sqlite(p) => sqlx::query(&sql)
-            .bind(run_id)
-            .bind(label)
-            .bind(state)
-            .execute(p)
-            .await
-            .map(|_| ())
-            .map_err(err),
-    }
+    let binds = [
+        Cell::Text(run_id.to_owned()),
+        Cell::Text(label.to_owned()),
+        Cell::Text(state),
+    ];
+    db.execute(
+        &checkpoint::upsert_sql(db.engine),
+        &binds,
+        &format!("finishing {label}"),
+    )
+    .await
+    .map(|_| ())
 }

@@ -2,9 +2,8 @@
 //! table, which it creates in the scratch databases it provisions, or which a user explicitly
 //! marked (`--mark-rehearsal-target`). Anything else is refused before the first write.
 
-use sqlx::Row;
-
-use super::{Database, DbError, Pool};
+use super::{Database, DbError};
+use crate::data::Cell;
 use crate::import::Engine;
 
 /// Name of the marker table. Its presence, with one row, makes a database a rehearsal target.
@@ -29,33 +28,14 @@ pub async fn mark_rehearsal_target(db: &Database, note: &str) -> Result<(), DbEr
             "?"
         }
     );
-    let err = |e| db.query_error("marking the rehearsal target", e);
-    match &db.pool {
-        Pool::Postgres(p) => {
-            sqlx::query(&create).execute(p).await.map_err(err)?;
-            sqlx::query(&insert)
-                .bind(note)
-                .execute(p)
-                .await
-                .map_err(err)?;
-        }
-        Pool::Mysql(p) => {
-            sqlx::query(&create).execute(p).await.map_err(err)?;
-            sqlx::query(&insert)
-                .bind(note)
-                .execute(p)
-                .await
-                .map_err(err)?;
-        }
-        Pool::Sqlite(p) => {
-            sqlx::query(&create).execute(p).await.map_err(err)?;
-            sqlx::query(&insert)
-                .bind(note)
-                .execute(p)
-                .await
-                .map_err(err)?;
-        }
-    }
+    db.execute(&create, &[], "marking the rehearsal target")
+        .await?;
+    db.execute(
+        &insert,
+        &[Cell::Text(note.to_owned())],
+        "marking the rehearsal target",
+    )
+    .await?;
     Ok(())
 }
 
@@ -69,27 +49,14 @@ pub async fn ensure_rehearsal_target(db: &Database) -> Result<(), DbError> {
         Engine::Mysql => "SELECT CAST(count(*) AS SIGNED) FROM information_schema.TABLES WHERE TABLE_NAME = ? AND TABLE_SCHEMA = DATABASE()",
         Engine::Sqlite => "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?",
     };
-    let err = |e| db.query_error("checking for the rehearsal-target marker", e);
-    let count: i64 = match &db.pool {
-        Pool::Postgres(p) => sqlx::query(check)
-            .bind(MARKER_TABLE)
-            .fetch_one(p)
-            .await
-            .map_err(err)?
-            .get(0),
-        Pool::Mysql(p) => sqlx::query(check)
-            .bind(MARKER_TABLE)
-            .fetch_one(p)
-            .await
-            .map_err(err)?
-            .get(0),
-        Pool::Sqlite(p) => sqlx::query(check)
-            .bind(MARKER_TABLE)
-            .fetch_one(p)
-            .await
-            .map_err(err)?
-            .get(0),
-    };
+    let count = db
+        .fetch_i64(
+            check,
+            &[Cell::Text(MARKER_TABLE.to_owned())],
+            "checking for the rehearsal-target marker",
+        )
+        .await?
+        .unwrap_or(0);
     if count == 0 {
         return Err(DbError::NotARehearsalTarget {
             url: db.display.clone(),

@@ -12,8 +12,10 @@ use std::str::FromStr;
 use sqlx::mysql::{MySqlConnectOptions, MySqlPoolOptions};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
-use sqlx::{Executor, MySqlPool, PgPool, SqlitePool};
+use sqlx::{Executor, MySqlPool, PgPool, Row, SqlitePool};
 
+use crate::data::read::bind_all;
+use crate::data::Cell;
 use crate::import::live::redact_url;
 use crate::import::Engine;
 
@@ -112,6 +114,95 @@ impl Database {
             Pool::Sqlite(p) => p.execute(sqlx::raw_sql(sql)).await.map(|_| ()),
         };
         result.map_err(|e| self.query_error(context, e))
+    }
+
+    /// Runs one statement with bound values; returns the rows it affected.
+    ///
+    /// # Errors
+    /// [`DbError::Query`] naming `context`.
+    pub async fn execute(&self, sql: &str, binds: &[Cell], context: &str) -> Result<u64, DbError> {
+        let result = match &self.pool {
+            Pool::Postgres(p) => bind_all!(sqlx::query(sql), binds)
+                .execute(p)
+                .await
+                .map(|r| r.rows_affected()),
+            Pool::Mysql(p) => bind_all!(sqlx::query(sql), binds)
+                .execute(p)
+                .await
+                .map(|r| r.rows_affected()),
+            Pool::Sqlite(p) => bind_all!(sqlx::query(sql), binds)
+                .execute(p)
+                .await
+                .map(|r| r.rows_affected()),
+        };
+        result.map_err(|e| self.query_error(context, e))
+    }
+
+    /// Runs a query with bound values whose columns are all text (or NULL).
+    ///
+    /// # Errors
+    /// [`DbError::Query`] naming `context`.
+    pub async fn fetch_texts(
+        &self,
+        sql: &str,
+        binds: &[Cell],
+        context: &str,
+    ) -> Result<Vec<Vec<Option<String>>>, DbError> {
+        fn texts<R: Row>(row: &R) -> Result<Vec<Option<String>>, sqlx::Error>
+        where
+            usize: sqlx::ColumnIndex<R>,
+            for<'r> Option<String>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+        {
+            (0..row.len()).map(|i| row.try_get(i)).collect()
+        }
+        let rows = match &self.pool {
+            Pool::Postgres(p) => bind_all!(sqlx::query(sql), binds)
+                .fetch_all(p)
+                .await
+                .and_then(|rs| rs.iter().map(texts).collect()),
+            Pool::Mysql(p) => bind_all!(sqlx::query(sql), binds)
+                .fetch_all(p)
+                .await
+                .and_then(|rs| rs.iter().map(texts).collect()),
+            Pool::Sqlite(p) => bind_all!(sqlx::query(sql), binds)
+                .fetch_all(p)
+                .await
+                .and_then(|rs| rs.iter().map(texts).collect()),
+        };
+        rows.map_err(|e| self.query_error(context, e))
+    }
+
+    /// Runs a query with bound values returning one integer (e.g. a count); `None` when it
+    /// returns no row or NULL.
+    ///
+    /// # Errors
+    /// [`DbError::Query`] naming `context`.
+    pub async fn fetch_i64(
+        &self,
+        sql: &str,
+        binds: &[Cell],
+        context: &str,
+    ) -> Result<Option<i64>, DbError> {
+        let value = match &self.pool {
+            Pool::Postgres(p) => {
+                bind_all!(sqlx::query_scalar::<_, Option<i64>>(sql), binds)
+                    .fetch_optional(p)
+                    .await
+            }
+            Pool::Mysql(p) => {
+                bind_all!(sqlx::query_scalar::<_, Option<i64>>(sql), binds)
+                    .fetch_optional(p)
+                    .await
+            }
+            Pool::Sqlite(p) => {
+                bind_all!(sqlx::query_scalar::<_, Option<i64>>(sql), binds)
+                    .fetch_optional(p)
+                    .await
+            }
+        };
+        value
+            .map(Option::flatten)
+            .map_err(|e| self.query_error(context, e))
     }
 
     /// Closes the pool.

@@ -13,11 +13,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
-use sqlx::Row;
 
-use crate::data::read::bind_all;
 use crate::data::{Cell, Logical};
-use crate::db::{quote, Database, Pool};
+use crate::db::{quote, Database, DbError};
 use crate::import::Engine;
 use crate::inventory::{Inventory, QualifiedName};
 
@@ -160,39 +158,12 @@ impl WorkloadMemory {
     }
 }
 
-async fn exec(db: &Database, sql: &str, binds: &[Cell]) -> Result<u64, sqlx::Error> {
-    match &db.pool {
-        Pool::Postgres(p) => bind_all!(sqlx::query(sql), binds)
-            .execute(p)
-            .await
-            .map(|r| r.rows_affected()),
-        Pool::Mysql(p) => bind_all!(sqlx::query(sql), binds)
-            .execute(p)
-            .await
-            .map(|r| r.rows_affected()),
-        Pool::Sqlite(p) => bind_all!(sqlx::query(sql), binds)
-            .execute(p)
-            .await
-            .map(|r| r.rows_affected()),
-    }
+async fn exec(db: &Database, sql: &str, binds: &[Cell]) -> Result<u64, DbError> {
+    db.execute(sql, binds, "workload write").await
 }
 
-async fn scalar_i64(db: &Database, sql: &str, binds: &[Cell]) -> Result<Option<i64>, sqlx::Error> {
-    let row = match &db.pool {
-        Pool::Postgres(p) => bind_all!(sqlx::query(sql), binds)
-            .fetch_optional(p)
-            .await?
-            .map(|r| r.try_get::<Option<i64>, _>(0)),
-        Pool::Mysql(p) => bind_all!(sqlx::query(sql), binds)
-            .fetch_optional(p)
-            .await?
-            .map(|r| r.try_get::<Option<i64>, _>(0)),
-        Pool::Sqlite(p) => bind_all!(sqlx::query(sql), binds)
-            .fetch_optional(p)
-            .await?
-            .map(|r| r.try_get::<Option<i64>, _>(0)),
-    };
-    Ok(row.transpose()?.flatten())
+async fn scalar_i64(db: &Database, sql: &str, binds: &[Cell]) -> Result<Option<i64>, DbError> {
+    db.fetch_i64(sql, binds, "workload read").await
 }
 
 fn ph(engine: Engine, i: usize) -> String {
@@ -208,7 +179,7 @@ async fn one_operation(
     targets: &[Target],
     memory: &mut WorkloadMemory,
     rng: &mut Rng,
-) -> Result<(), sqlx::Error> {
+) -> Result<(), DbError> {
     let e = db.engine;
     let t_index = rng.below(targets.len() as u64) as usize;
     let t = &targets[t_index];

@@ -1,6 +1,7 @@
 //! Command-line arguments and the commands behind them.
 
 mod data;
+mod images;
 mod rehearse;
 mod risks;
 mod services;
@@ -61,6 +62,11 @@ enum Command {
     Services {
         #[command(subcommand)]
         command: services::ServicesCommand,
+    },
+    /// Database images for the docker provider, built from Debian packages.
+    Images {
+        #[command(subcommand)]
+        command: images::ImagesCommand,
     },
 }
 
@@ -166,6 +172,7 @@ pub async fn run(cli: Cli) -> Result<(), BoxError> {
         Command::Validate(args) => validate::validate(*args).await,
         Command::Risks { command } => risks::run(command).await,
         Command::Services { command } => services::run(command).await,
+        Command::Images { command } => images::run(command),
         Command::Runbook {
             command:
                 RunbookCommand::Export {

@@ -5,7 +5,9 @@ use std::path::PathBuf;
 use clap::Args;
 
 use migration_studio::project::Project;
-use migration_studio::rehearsal::{self, history_dir, RehearsalOptions, Verdict};
+use migration_studio::rehearsal::{
+    self, history_dir, ImageOverrides, Provider, ProviderChoice, RehearsalOptions, Verdict,
+};
 
 use super::BoxError;
 
@@ -37,6 +39,24 @@ pub struct RehearseArgs {
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
+    /// Where the scratch databases live: `docker` (throwaway containers), `local` (scratch
+    /// databases on the servers above), or `auto` (Docker when a daemon answers and images are
+    /// present, else local).
+    #[arg(long, value_enum, default_value = "auto")]
+    provider: ProviderArg,
+    /// Image for the source container (docker provider), e.g. `mariadb:11`.
+    #[arg(long)]
+    source_image: Option<String>,
+    /// Image for the target container (docker provider), e.g. `localhost/migration-studio-postgres:15`.
+    #[arg(long)]
+    target_image: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum ProviderArg {
+    Auto,
+    Local,
+    Docker,
 }
 
 fn local_server(engine: migration_studio::import::Engine) -> String {
@@ -63,20 +83,42 @@ pub async fn rehearse(args: RehearseArgs) -> Result<(), BoxError> {
         post_cutover_seconds: args.post_cutover_seconds,
         keep: args.keep,
         run_id: Some(rehearsal::new_run_id()),
+        provider: match args.provider {
+            ProviderArg::Auto => ProviderChoice::Auto,
+            ProviderArg::Local => ProviderChoice::Local,
+            ProviderArg::Docker => ProviderChoice::Docker,
+        },
+        images: ImageOverrides {
+            source: args.source_image,
+            target: args.target_image,
+        },
         ..RehearsalOptions::default()
     };
-    eprintln!(
-        "Rehearsing {} on the local provider: scratch databases on {} and {} (no Docker daemon is used)",
-        m.name,
-        migration_studio::import::live::redact_url(&options.source_server),
-        migration_studio::import::live::redact_url(&options.target_server)
-    );
+    let (provider, why) = rehearsal::choose_provider(&project, &options).await?;
+    let redact = migration_studio::import::live::redact_url;
+    match provider.name() {
+        "docker" => eprintln!(
+            "Rehearsing {} on the docker provider: throwaway containers for {} and {}{}",
+            m.name,
+            m.source.engine,
+            m.target.engine,
+            why.map(|w| format!(" ({w})")).unwrap_or_default()
+        ),
+        _ => eprintln!(
+            "Rehearsing {} on the local provider: scratch databases on {} and {}{}",
+            m.name,
+            redact(&options.source_server),
+            redact(&options.target_server),
+            why.map(|w| format!(" (Docker not used: {w})"))
+                .unwrap_or_default()
+        ),
+    }
     let report = tokio::select! {
-        report = rehearsal::rehearse(&project, &options) => report?,
+        report = rehearsal::rehearse_on(&project, &options, &provider) => report?,
         _ = tokio::signal::ctrl_c() => {
-            eprintln!("interrupted: dropping the scratch databases");
-            rehearsal::drop_scratch(options.run_id.as_deref().unwrap_or_default(), &options).await;
-            return Err("rehearsal interrupted; scratch databases dropped".into());
+            eprintln!("interrupted: removing the run's scratch databases and containers");
+            rehearsal::drop_scratch(options.run_id.as_deref().unwrap_or_default(), &provider).await;
+            return Err("rehearsal interrupted; its databases and containers were removed".into());
         }
     };
     if args.json {

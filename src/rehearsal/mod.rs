@@ -29,6 +29,9 @@ use crate::project::{Input, Project, ProjectError};
 use crate::validate;
 use capture::{Applier, Route};
 use gates::GateResult;
+pub use provider::docker::ImageOverrides;
+use provider::local::LocalProvider;
+pub use provider::{AnyProvider, Environment, Provider, ProviderChoice, ProviderError, Side};
 pub use report::{LagSample, RehearsalReport, StepTiming, Verdict};
 use workload::{Workload, WorkloadMemory, WorkloadSettings};
 
@@ -52,6 +55,12 @@ pub struct RehearsalOptions {
     /// Run id (see [`new_run_id`]); a fresh one when `None`.
     #[serde(default)]
     pub run_id: Option<String>,
+    /// Where the scratch databases live; the engine API defaults to `local` (the CLI to `auto`).
+    #[serde(default)]
+    pub provider: ProviderChoice,
+    /// Images for the `docker` provider instead of the defaults.
+    #[serde(default)]
+    pub images: ImageOverrides,
 }
 
 impl Default for RehearsalOptions {
@@ -65,6 +74,8 @@ impl Default for RehearsalOptions {
             catch_up_timeout_seconds: 120.0,
             keep: false,
             run_id: None,
+            provider: ProviderChoice::Local,
+            images: ImageOverrides::default(),
         }
     }
 }
@@ -78,6 +89,9 @@ pub enum RehearsalError {
     /// A database failed.
     #[error(transparent)]
     Db(#[from] DbError),
+    /// The environment could not be made.
+    #[error(transparent)]
+    Provider(#[from] ProviderError),
     /// A schema could not be read.
     #[error(transparent)]
     Import(#[from] ImportError),
@@ -138,15 +152,40 @@ pub fn new_run_id() -> String {
     format!("{started_at}-{:04x}{n:02x}", std::process::id() & 0xffff)
 }
 
-/// Drops the scratch databases of run `id` (what Ctrl-C does before exiting).
-pub async fn drop_scratch(id: &str, options: &RehearsalOptions) {
-    provider::Environment::planned(
-        &id.replace('-', "_"),
-        &options.source_server,
-        &options.target_server,
+/// Removes what run `id` created on `provider` (what Ctrl-C does before exiting).
+pub async fn drop_scratch(id: &str, provider: &AnyProvider) {
+    provider.clean_up(&id.replace('-', "_")).await;
+}
+
+/// The engines and versions the project's `[source]` and `[target]` ask for.
+pub fn sides(project: &Project) -> (Side, Side) {
+    let m = project.manifest();
+    let side = |e: &crate::project::manifest::Endpoint| Side {
+        engine: e.engine,
+        version: e.version.clone(),
+    };
+    (side(&m.source), side(&m.target))
+}
+
+/// Picks the provider `options` asks for (see [`provider::choose`]); for `auto`, also says why.
+///
+/// # Errors
+/// [`ProviderError`] when `docker` was asked for and cannot be used.
+pub async fn choose_provider(
+    project: &Project,
+    options: &RehearsalOptions,
+) -> Result<(AnyProvider, Option<String>), ProviderError> {
+    let (source, target) = sides(project);
+    provider::choose(
+        options.provider,
+        LocalProvider {
+            source_server: options.source_server.clone(),
+            target_server: options.target_server.clone(),
+        },
+        options.images.clone(),
+        (&source, &target),
     )
-    .teardown()
-    .await;
+    .await
 }
 
 /// Where this project's rehearsal reports live.
@@ -346,8 +385,8 @@ fn expected_seconds(plan: &Plan, phase: Phase) -> Option<f64> {
     (minutes > 0.0).then_some(minutes * 60.0)
 }
 
-/// Runs a full rehearsal of `project` on the local provider and writes its report into the
-/// project's history. Returns the report; its verdict says whether every gate passed.
+/// Runs a full rehearsal of `project` on the provider `options` asks for and writes its report
+/// into the project's history. Returns the report; its verdict says whether every gate passed.
 ///
 /// # Errors
 /// [`RehearsalError`] when the rehearsal cannot run at all; the scratch databases are dropped.
@@ -355,14 +394,31 @@ pub async fn rehearse(
     project: &Project,
     options: &RehearsalOptions,
 ) -> Result<RehearsalReport, RehearsalError> {
-    let manifest = project.manifest().clone();
+    let (provider, _) = choose_provider(project, options).await?;
+    rehearse_on(project, options, &provider).await
+}
+
+/// [`rehearse`] on a chosen provider.
+///
+/// # Errors
+/// [`RehearsalError`] when the rehearsal cannot run at all; what the provider made is removed.
+pub async fn rehearse_on(
+    project: &Project,
+    options: &RehearsalOptions,
+    provider: &AnyProvider,
+) -> Result<RehearsalReport, RehearsalError> {
     let project_key = project
         .root()
         .canonicalize()
         .unwrap_or_else(|_| project.root().to_owned())
         .display()
         .to_string();
-    let lock = take_lock(&options.target_server, &project_key).await?;
+    // Containers are the run's own; scratch databases share a server, so runs of one project
+    // against it are serialised.
+    let lock = match provider {
+        AnyProvider::Local(local) => Some(take_lock(&local.target_server, &project_key).await?),
+        AnyProvider::Docker(_) => None,
+    };
     let started_at = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
@@ -373,24 +429,32 @@ pub async fn rehearse(
     };
     let mut clock = clock_start;
     let t = clock.now();
-    let env = provider::Environment::local(
-        &id.replace('-', "_"),
-        &options.source_server,
-        &options.target_server,
-    )
-    .await?;
-    clock.record("provision scratch databases", t, None, None);
+    let (source_side, target_side) = sides(project);
+    let env = provider
+        .provision(&id.replace('-', "_"), &source_side, &target_side)
+        .await?;
+    clock.record(
+        match provider {
+            AnyProvider::Local(_) => "provision scratch databases",
+            AnyProvider::Docker(_) => "provision containers",
+        },
+        t,
+        None,
+        None,
+    );
     let result = run_in(project, options, &env, &mut clock, &id).await;
     if !options.keep {
         env.teardown().await;
     }
-    // The lock's connection must go back before its pool can close.
-    let RunLock {
+    if let Some(RunLock {
         db: lock_db,
         _conn: held,
-    } = lock;
-    drop(held);
-    lock_db.close().await;
+    }) = lock
+    {
+        // The lock's connection must go back before its pool can close.
+        drop(held);
+        lock_db.close().await;
+    }
     let mut report = result?;
     report.started_at_unix = started_at;
     report.steps = std::mem::take(&mut clock.steps);
@@ -408,14 +472,13 @@ pub async fn rehearse(
     ] {
         std::fs::write(dir.join(name), text).map_err(io(dir.join(name)))?;
     }
-    let _ = manifest;
     Ok(report)
 }
 
 async fn run_in(
     project: &Project,
     options: &RehearsalOptions,
-    env: &provider::Environment,
+    env: &Environment,
     clock: &mut Clock,
     id: &str,
 ) -> Result<RehearsalReport, RehearsalError> {
@@ -426,7 +489,7 @@ async fn run_in(
     let mut report = RehearsalReport::new(
         id,
         &manifest.name,
-        "local",
+        env.provider,
         manifest.rto_minutes * 60.0,
         manifest.maintenance_window_minutes * 60.0,
     );

@@ -1,0 +1,260 @@
+//! `migration-studio images build`: database images for the `docker` provider made from
+//! Debian's packages, for machines that reach no image registry (air-gapped laptops, CI).
+//!
+//! 1. `debootstrap --variant=minbase bookworm` into the work folder (~30 s, ~200 MB), imported
+//!    as `localhost/migration-studio-debian:bookworm`;
+//! 2. an image per engine `FROM` it that installs `postgresql-15` / `mariadb-server` from the
+//!    apt mirror, with an entrypoint honouring the official images' variables
+//!    (`POSTGRES_PASSWORD`, `MARIADB_ROOT_PASSWORD`, …).
+//!
+//! The steps shell out to `debootstrap`, `tar` and the `docker` client (legacy builder:
+//! Debian's client has no buildx); existing images are kept unless a rebuild is asked for.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use super::docker::LOCAL_IMAGE_PREFIX;
+
+/// The base image every engine image starts from.
+pub const BASE_IMAGE: &str = "localhost/migration-studio-debian:bookworm";
+
+/// An image `build` can make.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImageKind {
+    /// PostgreSQL 15 (Debian 12's).
+    Postgres,
+    /// MariaDB 10.11 (Debian 12's).
+    Mariadb,
+}
+
+impl ImageKind {
+    /// The image's tag, e.g. `localhost/migration-studio-postgres:15`.
+    pub fn tag(self) -> String {
+        match self {
+            Self::Postgres => format!("{LOCAL_IMAGE_PREFIX}-postgres:15"),
+            Self::Mariadb => format!("{LOCAL_IMAGE_PREFIX}-mariadb:10.11"),
+        }
+    }
+
+    fn files(self) -> [(&'static str, &'static str); 2] {
+        match self {
+            Self::Postgres => [
+                ("Dockerfile", include_str!("images/postgres.Dockerfile")),
+                (
+                    "postgres-entrypoint.sh",
+                    include_str!("images/postgres-entrypoint.sh"),
+                ),
+            ],
+            Self::Mariadb => [
+                ("Dockerfile", include_str!("images/mariadb.Dockerfile")),
+                (
+                    "mariadb-entrypoint.sh",
+                    include_str!("images/mariadb-entrypoint.sh"),
+                ),
+            ],
+        }
+    }
+}
+
+/// What to build and where.
+#[derive(Debug, Clone)]
+pub struct BuildOptions {
+    /// Folder for the Debian root file system and build contexts (kept for the next build).
+    pub work_dir: PathBuf,
+    /// Debian mirror; `None` reads the machine's apt sources, else `http://deb.debian.org/debian`.
+    pub mirror: Option<String>,
+    /// Images to build.
+    pub images: Vec<ImageKind>,
+    /// Rebuild images that already exist.
+    pub rebuild: bool,
+}
+
+/// Why an image could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum ImageBuildError {
+    /// A tool is not installed.
+    #[error("`{tool}` is not installed: {hint}")]
+    ToolMissing {
+        /// The program.
+        tool: &'static str,
+        /// How to get it.
+        hint: &'static str,
+    },
+    /// A step failed.
+    #[error("`{command}` failed ({status}):\n{output}")]
+    Failed {
+        /// The command line.
+        command: String,
+        /// Exit status.
+        status: String,
+        /// Its last output lines.
+        output: String,
+    },
+    /// A file of the build context could not be written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+fn tail(bytes: &[u8], lines: usize) -> String {
+    let text = String::from_utf8_lossy(bytes);
+    let all: Vec<&str> = text.lines().collect();
+    all[all.len().saturating_sub(lines)..].join("\n")
+}
+
+fn run(command: &mut Command) -> Result<(), ImageBuildError> {
+    let line = format!("{command:?}").replace('"', "");
+    let output = command
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|_| missing(command))?;
+    if output.status.success() {
+        return Ok(());
+    }
+    let mut out = output.stdout;
+    out.extend_from_slice(&output.stderr);
+    Err(ImageBuildError::Failed {
+        command: line,
+        status: output.status.to_string(),
+        output: tail(&out, 15),
+    })
+}
+
+fn missing(command: &Command) -> ImageBuildError {
+    match command.get_program().to_str() {
+        Some("debootstrap") => ImageBuildError::ToolMissing {
+            tool: "debootstrap",
+            hint: "apt-get install debootstrap (it runs as root)",
+        },
+        Some("tar") => ImageBuildError::ToolMissing {
+            tool: "tar",
+            hint: "apt-get install tar",
+        },
+        _ => ImageBuildError::ToolMissing {
+            tool: "docker",
+            hint: "install a Docker client and start a daemon (Debian: apt-get install docker.io)",
+        },
+    }
+}
+
+fn image_exists(tag: &str) -> bool {
+    Command::new("docker")
+        .args(["image", "inspect", tag])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// The first Debian mirror in the machine's apt sources (deb822 `URIs:` or one-line `deb`).
+pub fn apt_mirror() -> Option<String> {
+    let mut files = vec![PathBuf::from("/etc/apt/sources.list")];
+    if let Ok(dir) = std::fs::read_dir("/etc/apt/sources.list.d") {
+        let mut more: Vec<PathBuf> = dir.filter_map(Result::ok).map(|e| e.path()).collect();
+        more.sort();
+        files.extend(
+            more.into_iter()
+                .filter(|p| p.extension().is_some_and(|e| e == "sources" || e == "list")),
+        );
+    }
+    files.iter().find_map(|file| {
+        let text = std::fs::read_to_string(file).ok()?;
+        text.lines().find_map(|line| {
+            let line = line.trim();
+            let uri = line
+                .strip_prefix("URIs:")
+                .and_then(|rest| rest.split_whitespace().next())
+                .or_else(|| {
+                    let mut words = line.strip_prefix("deb ")?.split_whitespace();
+                    words.find(|w| w.contains("://"))
+                })?;
+            (uri.ends_with("/debian") || uri.ends_with("/debian/")).then(|| uri.to_owned())
+        })
+    })
+}
+
+/// Builds the images, calling `progress` with a line per step. Returns the tags built or kept.
+///
+/// # Errors
+/// [`ImageBuildError`]: a missing tool, or the failing command with its last output lines.
+pub fn build(
+    options: &BuildOptions,
+    mut progress: impl FnMut(&str),
+) -> Result<Vec<String>, ImageBuildError> {
+    let io = |path: &Path| {
+        let path = path.to_owned();
+        move |source| ImageBuildError::Io { path, source }
+    };
+    run(Command::new("docker").arg("version"))?;
+    if options.rebuild || !image_exists(BASE_IMAGE) {
+        let rootfs = options.work_dir.join("rootfs");
+        let mirror = options
+            .mirror
+            .clone()
+            .or_else(apt_mirror)
+            .unwrap_or_else(|| "http://deb.debian.org/debian".into());
+        if !rootfs.join("usr/bin/apt-get").exists() {
+            progress(&format!("debootstrap bookworm from {mirror} (about 30 s)"));
+            std::fs::create_dir_all(&options.work_dir).map_err(io(&options.work_dir))?;
+            run(Command::new("debootstrap")
+                .args(["--variant=minbase", "bookworm"])
+                .arg(&rootfs)
+                .arg(&mirror))?;
+        }
+        progress(&format!("importing the root file system as {BASE_IMAGE}"));
+        let mut tar = Command::new("tar")
+            .arg("-C")
+            .arg(&rootfs)
+            .args(["-c", "."])
+            .stdout(Stdio::piped())
+            .spawn()
+            .map_err(|_| missing(&Command::new("tar")))?;
+        let stdout = tar.stdout.take().expect("piped");
+        let mut import = Command::new("docker");
+        import
+            .args(["import", "-", BASE_IMAGE])
+            .stdin(stdout)
+            .stdout(Stdio::null());
+        let imported = import.status().map_err(|_| missing(&import))?;
+        let tarred = tar.wait().map_err(io(&rootfs))?;
+        if !imported.success() || !tarred.success() {
+            return Err(ImageBuildError::Failed {
+                command: format!(
+                    "tar -C {} -c . | docker import - {BASE_IMAGE}",
+                    rootfs.display()
+                ),
+                status: format!("tar {tarred}, docker import {imported}"),
+                output: String::new(),
+            });
+        }
+    }
+    let mut tags = Vec::new();
+    for kind in &options.images {
+        let tag = kind.tag();
+        if !options.rebuild && image_exists(&tag) {
+            progress(&format!("{tag} exists (kept; --rebuild to make it again)"));
+            tags.push(tag);
+            continue;
+        }
+        let context = options
+            .work_dir
+            .join(format!("context-{kind:?}").to_lowercase());
+        std::fs::create_dir_all(&context).map_err(io(&context))?;
+        for (name, text) in kind.files() {
+            let path = context.join(name);
+            std::fs::write(&path, text).map_err(io(&path))?;
+        }
+        progress(&format!("building {tag} from Debian packages (about 20 s)"));
+        run(Command::new("docker")
+            .env("DOCKER_BUILDKIT", "0")
+            .args(["build", "-q", "-t", &tag])
+            .arg(&context))?;
+        tags.push(tag);
+    }
+    Ok(tags)
+}

@@ -203,6 +203,32 @@ pub struct Reject {
     pub row: serde_json::Value,
 }
 
+/// Rows kept as rejects by run `run_id`, all tables (0 before the run made its tables).
+///
+/// # Errors
+/// [`DbError::Query`].
+pub async fn reject_count(db: &Database, run_id: &str) -> Result<u64, DbError> {
+    ensure_tables(db).await?;
+    let sql = format!(
+        "SELECT CAST(count(*) AS {}) FROM {} WHERE run_id = {}",
+        if db.engine == Engine::Mysql {
+            "SIGNED"
+        } else {
+            "BIGINT"
+        },
+        quote::ident(db.engine, REJECT_TABLE),
+        placeholders(db.engine, 1)[0]
+    );
+    let n = db
+        .fetch_i64(
+            &sql,
+            &[Cell::Text(run_id.to_owned())],
+            "counting rejected rows",
+        )
+        .await?;
+    Ok(n.unwrap_or(0).max(0) as u64)
+}
+
 /// The rejects kept for (run, table).
 ///
 /// # Errors

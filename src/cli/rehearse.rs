@@ -50,6 +50,16 @@ pub struct RehearseArgs {
     /// Image for the target container (docker provider), e.g. `localhost/migration-studio-postgres:15`.
     #[arg(long)]
     target_image: Option<String>,
+    /// Go on with a run whose process died (kill -9, a crash): the newest unfinished run, or
+    /// the one named. Same provider and servers as the run was started with.
+    #[arg(long, value_name = "RUN", num_args = 0..=1, default_missing_value = "")]
+    resume: Option<String>,
+    /// Backfill pace per table, rows per second (default: as fast as it goes).
+    #[arg(long)]
+    backfill_rows_per_second: Option<f64>,
+    /// Captured changes applied per catch-up batch.
+    #[arg(long, default_value_t = 2000)]
+    apply_batch_rows: i64,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -71,7 +81,16 @@ fn local_server(engine: migration_studio::import::Engine) -> String {
 pub async fn rehearse(args: RehearseArgs) -> Result<(), BoxError> {
     let project = Project::open(&args.project)?;
     let m = project.manifest();
-    let options = RehearsalOptions {
+    let resume_id = args
+        .resume
+        .as_deref()
+        .map(|id| (!id.is_empty()).then(|| id.to_owned()));
+    // A resumed run keeps the provider it was made with.
+    let resumed = resume_id
+        .as_ref()
+        .and_then(|id| rehearsal::state::RunState::resumable(project.root(), id.as_deref()));
+    let resumed_provider = resumed.as_ref().map(|s| s.provider.clone());
+    let mut options = RehearsalOptions {
         source_server: args
             .source_server
             .unwrap_or_else(|| local_server(m.source.engine)),
@@ -83,11 +102,15 @@ pub async fn rehearse(args: RehearseArgs) -> Result<(), BoxError> {
         post_cutover_seconds: args.post_cutover_seconds,
         keep: args.keep,
         run_id: Some(rehearsal::new_run_id()),
-        provider: match args.provider {
-            ProviderArg::Auto => ProviderChoice::Auto,
-            ProviderArg::Local => ProviderChoice::Local,
-            ProviderArg::Docker => ProviderChoice::Docker,
+        provider: match (resumed_provider.as_deref(), args.provider) {
+            (Some("docker"), _) => ProviderChoice::Docker,
+            (Some(_), _) => ProviderChoice::Local,
+            (None, ProviderArg::Auto) => ProviderChoice::Auto,
+            (None, ProviderArg::Local) => ProviderChoice::Local,
+            (None, ProviderArg::Docker) => ProviderChoice::Docker,
         },
+        backfill_rows_per_second: args.backfill_rows_per_second,
+        apply_batch_rows: args.apply_batch_rows,
         images: ImageOverrides {
             source: args.source_image,
             target: args.target_image,
@@ -113,8 +136,18 @@ pub async fn rehearse(args: RehearseArgs) -> Result<(), BoxError> {
                 .unwrap_or_default()
         ),
     }
+    if let Some(id) = resume_id {
+        options.run_id = resumed.map(|s| s.id).or(id);
+    }
+    let run = async {
+        if args.resume.is_some() {
+            rehearsal::resume_on(&project, &options, &provider).await
+        } else {
+            rehearsal::rehearse_on(&project, &options, &provider).await
+        }
+    };
     let report = tokio::select! {
-        report = rehearsal::rehearse_on(&project, &options, &provider) => report?,
+        report = run => report?,
         _ = tokio::signal::ctrl_c() => {
             eprintln!("interrupted: removing the run's scratch databases and containers");
             rehearsal::drop_scratch(options.run_id.as_deref().unwrap_or_default(), &provider).await;

@@ -227,7 +227,9 @@ impl TableSpec {
 
 macro_rules! bind_all {
     ($query:expr, $binds:expr) => {{
-        let mut q = $query;
+        // Not cached as a prepared statement: PostgreSQL fixes a parameter's type at the first
+        // prepare, and a NULL (bound as text) there would make a later bytea value text.
+        let mut q = $query.persistent(false);
         for cell in $binds {
             q = match cell {
                 Cell::Null => q.bind(None::<String>),

@@ -23,6 +23,9 @@ use crate::inventory::QualifiedName;
 /// Changelog table name.
 pub const CHANGELOG: &str = "_migration_studio_changelog";
 
+/// Names of the capture triggers (and PostgreSQL trigger functions) start with this.
+pub const TRIGGER_PREFIX: &str = "_ms_capture";
+
 /// One captured table on one side, and where its changes go on the other.
 #[derive(Debug, Clone)]
 pub struct Route {

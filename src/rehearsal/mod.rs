@@ -10,8 +10,11 @@
 pub mod capture;
 pub mod gates;
 pub mod load;
+mod lock;
 pub mod provider;
 pub mod report;
+mod run;
+pub mod state;
 pub mod workload;
 
 use std::path::{Path, PathBuf};
@@ -19,21 +22,17 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
-use crate::backfill::{self, BackfillOptions, BackfillPlan, Control, RunLog};
-use crate::db::{self, quote, Access, Database, DbError, Pool};
-use crate::graph::DependencyGraph;
-use crate::import::live::import_live;
+use crate::backfill;
+use crate::db::DbError;
 use crate::import::ImportError;
-use crate::plan::{Phase, Plan};
-use crate::project::{Input, Project, ProjectError};
+use crate::project::{Project, ProjectError};
 use crate::validate;
-use capture::{Applier, Route};
-use gates::GateResult;
+use lock::{take_lock, RunLock};
 pub use provider::docker::ImageOverrides;
 use provider::local::LocalProvider;
 pub use provider::{AnyProvider, Environment, Provider, ProviderChoice, ProviderError, Side};
-pub use report::{LagSample, RehearsalReport, StepTiming, Verdict};
-use workload::{Workload, WorkloadMemory, WorkloadSettings};
+pub use report::{Interruption, LagSample, RehearsalReport, StepTiming, Verdict};
+use state::{RunState, Stage};
 
 /// How to run a rehearsal.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -61,6 +60,16 @@ pub struct RehearsalOptions {
     /// Images for the `docker` provider instead of the defaults.
     #[serde(default)]
     pub images: ImageOverrides,
+    /// Backfill pace per table, rows per second (to spare a source; `None`: as fast as it goes).
+    #[serde(default)]
+    pub backfill_rows_per_second: Option<f64>,
+    /// Captured changes applied per catch-up batch.
+    #[serde(default = "default_apply_batch")]
+    pub apply_batch_rows: i64,
+}
+
+fn default_apply_batch() -> i64 {
+    2_000
 }
 
 impl Default for RehearsalOptions {
@@ -76,6 +85,8 @@ impl Default for RehearsalOptions {
             run_id: None,
             provider: ProviderChoice::Local,
             images: ImageOverrides::default(),
+            backfill_rows_per_second: None,
+            apply_batch_rows: default_apply_batch(),
         }
     }
 }
@@ -104,6 +115,9 @@ pub enum RehearsalError {
     /// Validation failed to run.
     #[error(transparent)]
     Validate(#[from] validate::ValidateError),
+    /// `--resume` found nothing it can go on with.
+    #[error("{0}")]
+    NotResumable(String),
     /// Another rehearsal holds this project's lock on the target server.
     #[error("another rehearsal of this project is running against {0}; wait for it or stop it")]
     Busy(String),
@@ -124,6 +138,17 @@ struct Clock {
 }
 
 impl Clock {
+    /// A clock reading `elapsed` seconds now (a resumed run goes on from its last save).
+    fn resumed(elapsed: f64, steps: Vec<StepTiming>) -> Self {
+        let now = Instant::now();
+        Self {
+            started: now
+                .checked_sub(Duration::from_secs_f64(elapsed))
+                .unwrap_or(now),
+            steps,
+        }
+    }
+
     fn now(&self) -> f64 {
         self.started.elapsed().as_secs_f64()
     }
@@ -207,184 +232,6 @@ pub fn history(project: &Path) -> Vec<RehearsalReport> {
     reports
 }
 
-/// A session-level lock on the target server, named for the project: a second rehearsal of the
-/// same project is refused, and the lock frees itself when its holder's connection dies
-/// (PostgreSQL advisory lock, MySQL `GET_LOCK`).
-struct RunLock {
-    db: Database,
-    _conn: LockConn,
-}
-
-// The connection is only held: the lock lives as long as its session.
-#[allow(dead_code)]
-enum LockConn {
-    Postgres(sqlx::pool::PoolConnection<sqlx::Postgres>),
-    Mysql(sqlx::pool::PoolConnection<sqlx::MySql>),
-    None,
-}
-
-async fn take_lock(server: &str, project_key: &str) -> Result<RunLock, RehearsalError> {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    project_key.hash(&mut h);
-    let key = (h.finish() >> 1) as i64;
-    let url = match db::engine_of(server) {
-        Some(crate::import::Engine::Postgres) => {
-            format!("{}/postgres", server.trim_end_matches('/'))
-        }
-        _ => server.to_owned(),
-    };
-    let db = db::connect(&url, Access::ReadWrite, 1).await?;
-    let busy = || RehearsalError::Busy(db.display.clone());
-    let err = |e| RehearsalError::Db(db.query_error("taking the rehearsal lock", e));
-    let conn = match &db.pool {
-        Pool::Postgres(p) => {
-            let mut c = p.acquire().await.map_err(err)?;
-            let got: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
-                .bind(key)
-                .fetch_one(&mut *c)
-                .await
-                .map_err(err)?;
-            if !got {
-                return Err(busy());
-            }
-            LockConn::Postgres(c)
-        }
-        Pool::Mysql(p) => {
-            let mut c = p.acquire().await.map_err(err)?;
-            let got: Option<i64> = sqlx::query_scalar("SELECT CAST(GET_LOCK(?, 0) AS SIGNED)")
-                .bind(format!("migration-studio-{key:x}"))
-                .fetch_one(&mut *c)
-                .await
-                .map_err(err)?;
-            if got != Some(1) {
-                return Err(busy());
-            }
-            LockConn::Mysql(c)
-        }
-        Pool::Sqlite(_) => LockConn::None,
-    };
-    Ok(RunLock { db, _conn: conn })
-}
-
-async fn exec_all(db: &Database, statements: &[String]) -> Result<(), DbError> {
-    for sql in statements {
-        let first_line = sql.lines().next().unwrap_or(sql);
-        db.execute_script(sql, &format!("running `{first_line}`"))
-            .await?;
-    }
-    Ok(())
-}
-
-async fn count_rows(
-    db: &Database,
-    inventory: &crate::inventory::Inventory,
-) -> Result<u64, DbError> {
-    let mut total = 0u64;
-    for table in inventory
-        .tables
-        .iter()
-        .filter(|t| !t.name.name.starts_with("_migration_studio"))
-    {
-        if table
-            .partitioning
-            .as_ref()
-            .is_some_and(|p| !p.partitions.is_empty())
-        {
-            continue;
-        }
-        let sql = format!(
-            "SELECT CAST(count(*) AS {}) FROM {}",
-            if db.engine == crate::import::Engine::Mysql {
-                "SIGNED"
-            } else {
-                "BIGINT"
-            },
-            quote::table(db.engine, &table.name)
-        );
-        let err = |e| db.query_error("counting source rows", e);
-        let n: i64 = match &db.pool {
-            Pool::Postgres(p) => sqlx::query_scalar(&sql).fetch_one(p).await.map_err(err)?,
-            Pool::Mysql(p) => sqlx::query_scalar(&sql).fetch_one(p).await.map_err(err)?,
-            Pool::Sqlite(p) => sqlx::query_scalar(&sql).fetch_one(p).await.map_err(err)?,
-        };
-        total += n as u64;
-    }
-    Ok(total)
-}
-
-fn routes(plan: &BackfillPlan, reverse: bool) -> Vec<Route> {
-    plan.tables
-        .iter()
-        .map(|t| {
-            if reverse {
-                Route {
-                    from: t.target.clone(),
-                    to_table: t.mapping.source.clone(),
-                    to_columns: t
-                        .source
-                        .columns
-                        .iter()
-                        .map(|c| (c.name.clone(), c.declared.clone(), c.logical.clone()))
-                        .collect(),
-                    to_key: t.source.key_columns(),
-                }
-            } else {
-                Route {
-                    from: t.source.clone(),
-                    to_table: t.mapping.target.clone(),
-                    to_columns: t
-                        .target
-                        .columns
-                        .iter()
-                        .map(|c| (c.name.clone(), c.declared.clone(), c.logical.clone()))
-                        .collect(),
-                    to_key: t.target.key_columns(),
-                }
-            }
-        })
-        .collect()
-}
-
-/// Applies until nothing is pending, sampling lag. Returns whether it drained in time.
-async fn drain(
-    applier: &mut Applier,
-    clock: &Clock,
-    lag: &mut Vec<LagSample>,
-    phase: &str,
-    timeout: f64,
-    threshold: f64,
-) -> Result<bool, DbError> {
-    let deadline = Instant::now() + Duration::from_secs_f64(timeout);
-    loop {
-        let (pending, age) = capture::lag(&applier.from, applier.applied).await?;
-        tracing::debug!(phase, pending, age, "capture lag");
-        lag.push(LagSample {
-            at_seconds: clock.now(),
-            phase: phase.to_owned(),
-            pending: pending as u64,
-            age_seconds: age,
-        });
-        if pending == 0 || (threshold > 0.0 && age < threshold && pending < 50) {
-            return Ok(true);
-        }
-        if Instant::now() > deadline {
-            return Ok(false);
-        }
-        applier.apply(2_000).await?;
-    }
-}
-
-fn expected_seconds(plan: &Plan, phase: Phase) -> Option<f64> {
-    let minutes: f64 = plan
-        .steps
-        .iter()
-        .filter(|s| s.phase == phase)
-        .map(|s| s.expected_minutes)
-        .sum();
-    (minutes > 0.0).then_some(minutes * 60.0)
-}
-
 /// Runs a full rehearsal of `project` on the provider `options` asks for and writes its report
 /// into the project's history. Returns the report; its verdict says whether every gate passed.
 ///
@@ -407,27 +254,9 @@ pub async fn rehearse_on(
     options: &RehearsalOptions,
     provider: &AnyProvider,
 ) -> Result<RehearsalReport, RehearsalError> {
-    let project_key = project
-        .root()
-        .canonicalize()
-        .unwrap_or_else(|_| project.root().to_owned())
-        .display()
-        .to_string();
-    // Containers are the run's own; scratch databases share a server, so runs of one project
-    // against it are serialised.
-    let lock = match provider {
-        AnyProvider::Local(local) => Some(take_lock(&local.target_server, &project_key).await?),
-        AnyProvider::Docker(_) => None,
-    };
-    let started_at = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
+    let lock = lock_for(project, provider).await?;
     let id = options.run_id.clone().unwrap_or_else(new_run_id);
-    let clock_start = Clock {
-        started: Instant::now(),
-        steps: Vec::new(),
-    };
-    let mut clock = clock_start;
+    let mut clock = Clock::resumed(0.0, Vec::new());
     let t = clock.now();
     let (source_side, target_side) = sides(project);
     let env = provider
@@ -442,9 +271,143 @@ pub async fn rehearse_on(
         None,
         None,
     );
-    let result = run_in(project, options, &env, &mut clock, &id).await;
+    let state = RunState {
+        id: id.clone(),
+        project: project.manifest().name.clone(),
+        provider: provider.name().to_owned(),
+        servers: redacted_servers(provider),
+        containers: env.containers().to_vec(),
+        stage: Stage::Provisioned,
+        stage_started_seconds: clock.now(),
+        applied: 0,
+        source_rows: 0,
+        elapsed_seconds: clock.now(),
+        started_at_unix: std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs()),
+        steps: clock.steps.clone(),
+        lag: Vec::new(),
+        interruptions: Vec::new(),
+    };
+    if let Err((path, source)) = state.save(project.root()) {
+        env.teardown().await;
+        return Err(RehearsalError::Io { path, source });
+    }
+    finish(project, options, &env, clock, state, lock).await
+}
+
+/// Goes on with a run whose process died (kill -9, a crash) from its last saved progress:
+/// the backfill from its checkpoints, the catch-up from the last applied change. `options.run_id`
+/// names the run; `None` takes the newest unfinished one. The provider must be the one the run
+/// was made with (for `local`, the same servers).
+///
+/// # Errors
+/// [`RehearsalError::NotResumable`] when there is no such run, it used another provider, or it
+/// stopped where a resume cannot go on (then its leftovers are removed); else as [`rehearse`].
+pub async fn resume_on(
+    project: &Project,
+    options: &RehearsalOptions,
+    provider: &AnyProvider,
+) -> Result<RehearsalReport, RehearsalError> {
+    let Some(mut state) = RunState::resumable(project.root(), options.run_id.as_deref()) else {
+        let unfinished = RunState::unfinished(project.root());
+        let ids: Vec<&str> = unfinished.iter().map(|s| s.id.as_str()).collect();
+        return Err(RehearsalError::NotResumable(match &options.run_id {
+            Some(id) => format!(
+                "run {id} has nothing to resume (unfinished runs: {})",
+                if ids.is_empty() {
+                    "none".to_owned()
+                } else {
+                    ids.join(", ")
+                }
+            ),
+            None => "no unfinished rehearsal to resume in this project".to_owned(),
+        }));
+    };
+    if state.provider != provider.name()
+        || (state.provider == "local" && state.servers != redacted_servers(provider))
+    {
+        return Err(RehearsalError::NotResumable(format!(
+            "run {} was made by the {} provider on {} and {}; resume it with the same provider and servers",
+            state.id, state.provider, state.servers.0, state.servers.1
+        )));
+    }
+    let run = state.id.replace('-', "_");
+    if matches!(state.stage, Stage::Provisioned | Stage::Frozen) {
+        provider.clean_up(&run).await;
+        state::RunState::remove(project.root(), &state.id);
+        return Err(RehearsalError::NotResumable(format!(
+            "run {} stopped {}, where a rehearsal cannot go on; its databases were removed: run `rehearse` again",
+            state.id,
+            state.stage.label()
+        )));
+    }
+    let lock = lock_for(project, provider).await?;
+    let mut clock = Clock::resumed(state.elapsed_seconds, std::mem::take(&mut state.steps));
+    let t = clock.now();
+    let env = match provider.reattach(&run, &state.containers).await {
+        Ok(env) => env,
+        Err(e) => {
+            provider.clean_up(&run).await;
+            state::RunState::remove(project.root(), &state.id);
+            return Err(e.into());
+        }
+    };
+    state.interruptions.push(Interruption {
+        stage: state.stage.label().to_owned(),
+        at_seconds: state.elapsed_seconds,
+        resume_seconds: clock.now() - t,
+    });
+    clock.record(
+        &format!("resume ({} interrupted)", state.stage.label()),
+        t,
+        None,
+        None,
+    );
+    finish(project, options, &env, clock, state, lock).await
+}
+
+async fn lock_for(
+    project: &Project,
+    provider: &AnyProvider,
+) -> Result<Option<RunLock>, RehearsalError> {
+    let project_key = project
+        .root()
+        .canonicalize()
+        .unwrap_or_else(|_| project.root().to_owned())
+        .display()
+        .to_string();
+    // Containers are the run's own; scratch databases share a server, so runs of one project
+    // against it are serialised.
+    Ok(match provider {
+        AnyProvider::Local(local) => Some(take_lock(&local.target_server, &project_key).await?),
+        AnyProvider::Docker(_) => None,
+    })
+}
+
+fn redacted_servers(provider: &AnyProvider) -> (String, String) {
+    match provider {
+        AnyProvider::Local(l) => (
+            crate::import::live::redact_url(&l.source_server),
+            crate::import::live::redact_url(&l.target_server),
+        ),
+        AnyProvider::Docker(d) => (d.host().to_owned(), d.host().to_owned()),
+    }
+}
+
+/// Runs the steps from `state`, tears down, and writes the report into the history.
+async fn finish(
+    project: &Project,
+    options: &RehearsalOptions,
+    env: &Environment,
+    mut clock: Clock,
+    mut state: RunState,
+    lock: Option<RunLock>,
+) -> Result<RehearsalReport, RehearsalError> {
+    let result = run::run_in(project, options, env, &mut clock, &mut state).await;
     if !options.keep {
         env.teardown().await;
+        RunState::remove(project.root(), &state.id);
     }
     if let Some(RunLock {
         db: lock_db,
@@ -456,7 +419,7 @@ pub async fn rehearse_on(
         lock_db.close().await;
     }
     let mut report = result?;
-    report.started_at_unix = started_at;
+    report.started_at_unix = state.started_at_unix;
     report.steps = std::mem::take(&mut clock.steps);
     report.total_seconds = clock.now();
     let dir = history_dir(project.root()).join(&report.id);
@@ -472,369 +435,5 @@ pub async fn rehearse_on(
     ] {
         std::fs::write(dir.join(name), text).map_err(io(dir.join(name)))?;
     }
-    Ok(report)
-}
-
-async fn run_in(
-    project: &Project,
-    options: &RehearsalOptions,
-    env: &Environment,
-    clock: &mut Clock,
-    id: &str,
-) -> Result<RehearsalReport, RehearsalError> {
-    let manifest = project.manifest();
-    let gates_cfg = &manifest.gates;
-    let source = db::connect(&env.source_url, Access::ReadWrite, 4).await?;
-    let target = db::connect(&env.target_url, Access::ReadWrite, 4).await?;
-    let mut report = RehearsalReport::new(
-        id,
-        &manifest.name,
-        env.provider,
-        manifest.rto_minutes * 60.0,
-        manifest.maintenance_window_minutes * 60.0,
-    );
-
-    // Load the source from the project's scripts.
-    let t = clock.now();
-    for input in &manifest.inputs {
-        if let Input::Script { path, engine } = input {
-            if engine.is_some_and(|e| e != source.engine) {
-                continue;
-            }
-            let text = std::fs::read_to_string(project.root().join(path)).map_err(|source| {
-                RehearsalError::Io {
-                    path: path.clone(),
-                    source,
-                }
-            })?;
-            load::load_script(
-                &source,
-                &env.source_name,
-                &path.to_string_lossy(),
-                &text,
-                load::Part::All,
-            )
-            .await?;
-            if source.engine == target.engine {
-                // An upgrade keeps its schema: the target gets the same DDL (types, domains,
-                // triggers, keys), without the data.
-                load::load_script(
-                    &target,
-                    &env.target_name,
-                    &path.to_string_lossy(),
-                    &text,
-                    load::Part::SchemaOnly,
-                )
-                .await?;
-            }
-        }
-    }
-    let schemas: Vec<String> = source.default_schema.iter().cloned().collect();
-    let source_inventory = import_live(source.engine, &env.source_url, &schemas).await?;
-    report.source_rows = count_rows(&source, &source_inventory).await?;
-    clock.record("load source", t, None, Some(report.source_rows));
-
-    // The planned runbook gives the expected durations and the point of no return.
-    let graph = DependencyGraph::from_inventory(&source_inventory);
-    let plan = Plan::build(&graph, &manifest.plan_settings());
-    report.point_of_no_return = plan
-        .point_of_no_return
-        .as_ref()
-        .and_then(|p| plan.step(&p.step_id))
-        .map(|s| format!("{} {}", s.id, s.title));
-
-    let mut bplan = BackfillPlan::new(
-        &source_inventory,
-        source.engine,
-        target.engine,
-        target
-            .default_schema
-            .as_deref()
-            .filter(|_| source.engine != target.engine),
-        &[],
-    );
-    let forward = routes(&bplan, false);
-    let t = clock.now();
-    capture::install(&source, &forward).await?;
-    clock.record(
-        "start change capture",
-        t,
-        expected_seconds(&plan, Phase::Capture),
-        None,
-    );
-
-    let settings = WorkloadSettings {
-        rate: options.workload_rate,
-        seed: options.seed,
-    };
-    // PostgreSQL replays with triggers off (session_replication_role); MySQL cannot, so there
-    // the workload keeps off tables whose triggers would rewrite a replayed row.
-    let avoid = if source.engine == crate::import::Engine::Mysql
-        || target.engine == crate::import::Engine::Mysql
-    {
-        workload::triggered_tables(&source_inventory)
-    } else {
-        Vec::new()
-    };
-    let workload = Workload::start(
-        source.clone(),
-        &source_inventory,
-        &avoid,
-        settings,
-        WorkloadMemory::default(),
-    );
-
-    let t = clock.now();
-    let same_engine = source.engine == target.engine;
-    if !same_engine {
-        exec_all(&target, &bplan.create_tables_sql()).await?;
-    }
-    let target_schemas: Vec<String> = bplan
-        .tables
-        .iter()
-        .filter_map(|t| t.mapping.target.schema.clone())
-        .collect::<std::collections::BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    bplan
-        .adopt_target_catalog(&import_live(target.engine, &env.target_url, &target_schemas).await?);
-    clock.record(
-        "prepare target",
-        t,
-        expected_seconds(&plan, Phase::Prepare),
-        None,
-    );
-
-    let t = clock.now();
-    let run_dir = project
-        .root()
-        .join(".migration-studio")
-        .join("runs")
-        .join(id);
-    let log = RunLog::open(&run_dir.join("backfill.log.jsonl"))?;
-    let bf_options = BackfillOptions {
-        run_id: id.to_owned(),
-        ..BackfillOptions::default()
-    };
-    let bf = backfill::run(
-        &source,
-        &target,
-        &bplan,
-        &bf_options,
-        &Control::default(),
-        None,
-        &log,
-    )
-    .await?;
-    report.rejected_rows = bf.rejected();
-    clock.record(
-        "backfill",
-        t,
-        expected_seconds(&plan, Phase::Backfill),
-        Some(bf.rows()),
-    );
-
-    // Catch up while the workload keeps writing.
-    let mut applier = Applier {
-        from: source.clone(),
-        to: target.clone(),
-        routes: forward,
-        applied: 0,
-    };
-    let t = clock.now();
-    let caught_up = drain(
-        &mut applier,
-        clock,
-        &mut report.lag,
-        "catch-up",
-        options.catch_up_timeout_seconds,
-        1.0,
-    )
-    .await?;
-    clock.record("catch-up", t, expected_seconds(&plan, Phase::CatchUp), None);
-
-    // Freeze writes, then the final catch-up and validation.
-    let freeze_at = clock.now();
-    let memory = workload.stop().await;
-    let (pending_at_freeze, lag_at_freeze) = capture::lag(&source, applier.applied).await?;
-    let t = clock.now();
-    drain(
-        &mut applier,
-        clock,
-        &mut report.lag,
-        "final catch-up",
-        options.catch_up_timeout_seconds,
-        0.0,
-    )
-    .await?;
-    clock.record("final catch-up", t, None, Some(pending_at_freeze as u64));
-
-    let t = clock.now();
-    if !same_engine {
-        exec_all(&target, &bplan.post_copy).await?;
-    }
-    clock.record(
-        "create deferred constraints and indexes",
-        t,
-        expected_seconds(&plan, Phase::Constraints),
-        None,
-    );
-
-    let t = clock.now();
-    // Validate the copied tables only: the changelog and the markers exist on one side.
-    let source_tables: Vec<String> = bplan.tables.iter().map(|t| t.label.clone()).collect();
-    let target_tables: Vec<String> = bplan
-        .tables
-        .iter()
-        .map(|t| t.mapping.target.to_string())
-        .collect();
-    let validation = validate::validate_urls(
-        &env.source_url,
-        &env.target_url,
-        &validate::Options {
-            tables: source_tables,
-            ..validate::Options::default()
-        },
-        &manifest.invariants,
-        None,
-        &validate::Silent,
-    )
-    .await?;
-    report.mismatched_rows = validation
-        .tables
-        .iter()
-        .map(|t| t.differences.total() + u64::from(t.error.is_some()))
-        .sum();
-    report.validation_verdict = format!("{:?}", validation.verdict);
-    clock.record(
-        "validation",
-        t,
-        expected_seconds(&plan, Phase::Validation),
-        Some(report.source_rows),
-    );
-
-    report.workload_source = memory.stats();
-    let errors = report.rejected_rows + memory.stats().errors;
-    let mut gate_results = vec![
-        GateResult::at_most(
-            "mismatched rows",
-            report.mismatched_rows as f64,
-            gates_cfg.max_mismatched_rows as f64,
-            "",
-        ),
-        GateResult::at_most(
-            "lag at freeze",
-            if caught_up {
-                lag_at_freeze
-            } else {
-                f64::INFINITY
-            },
-            gates_cfg.max_lag_seconds,
-            " s",
-        ),
-        GateResult::at_most("errors", errors as f64, gates_cfg.max_errors as f64, ""),
-    ];
-    for step in &clock.steps {
-        if let Some(expected) = step.expected_seconds {
-            let measured = step.end_seconds - step.start_seconds;
-            gate_results.push(GateResult::at_most(
-                &format!("time of step `{}`", step.name),
-                measured,
-                expected * gates_cfg.step_budget_factor,
-                " s",
-            ));
-        }
-    }
-    report.gates = gate_results;
-    if report.gates.iter().any(|g| !g.passed) {
-        report.decide();
-        return Ok(report);
-    }
-
-    // Cutover: writes resume on the target, captured for the way back.
-    let reverse = routes(&bplan, true);
-    let t = clock.now();
-    capture::install(&target, &reverse).await?;
-    let target_inventory = import_live(target.engine, &env.target_url, &target_schemas).await?;
-    let target_workload = Workload::start(
-        target.clone(),
-        &target_inventory,
-        &avoid,
-        WorkloadSettings {
-            rate: options.workload_rate,
-            seed: options.seed.wrapping_add(1),
-        },
-        WorkloadMemory::default(),
-    );
-    report.write_downtime_seconds = clock.now() - freeze_at;
-    clock.record("cutover", t, expected_seconds(&plan, Phase::Cutover), None);
-    report.gates.push(GateResult::at_most(
-        "write downtime",
-        report.write_downtime_seconds,
-        report.maintenance_window_seconds,
-        " s",
-    ));
-
-    tokio::time::sleep(Duration::from_secs_f64(options.post_cutover_seconds)).await;
-    let target_memory = target_workload.stop().await;
-    report.workload_target = target_memory.stats();
-
-    // Rollback drill: return to the source by replaying the target's changes into it.
-    let t = clock.now();
-    let mut back = Applier {
-        from: target.clone(),
-        to: source.clone(),
-        routes: reverse,
-        applied: 0,
-    };
-    drain(
-        &mut back,
-        clock,
-        &mut report.lag,
-        "rollback",
-        options.catch_up_timeout_seconds,
-        0.0,
-    )
-    .await?;
-    let after = validate::validate_urls(
-        &env.target_url,
-        &env.source_url,
-        &validate::Options {
-            constraints: false,
-            tables: target_tables,
-            ..validate::Options::default()
-        },
-        &[],
-        None,
-        &validate::Silent,
-    )
-    .await?;
-    report.rollback_seconds = clock.now() - t;
-    report.rollback_mismatched_rows = after
-        .tables
-        .iter()
-        .map(|t| t.differences.total() + u64::from(t.error.is_some()))
-        .sum();
-    clock.record(
-        "rollback drill",
-        t,
-        Some(report.rto_seconds),
-        Some(report.workload_target.writes()),
-    );
-    report.gates.push(GateResult::at_most(
-        "writes made on the target missing from the source after rollback",
-        report.rollback_mismatched_rows as f64,
-        0.0,
-        "",
-    ));
-    report.gates.push(GateResult::at_most(
-        "rollback time vs RTO",
-        report.rollback_seconds,
-        report.rto_seconds,
-        " s",
-    ));
-    report.decide();
-    source.close().await;
-    target.close().await;
     Ok(report)
 }

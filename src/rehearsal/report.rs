@@ -46,6 +46,17 @@ pub struct LagSample {
     pub age_seconds: f64,
 }
 
+/// A run that stopped (kill -9, a crash) and was resumed with `rehearse --resume`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Interruption {
+    /// Stage it stopped in (`backfill`, `catch-up`).
+    pub stage: String,
+    /// Rehearsal clock at the last saved progress, seconds (the time it was dead is not counted).
+    pub at_seconds: f64,
+    /// Seconds from the resume to work going on again (reconnect, workload restarted).
+    pub resume_seconds: f64,
+}
+
 /// Everything a rehearsal measured.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RehearsalReport {
@@ -93,6 +104,9 @@ pub struct RehearsalReport {
     pub workload_target: WorkloadStats,
     /// Seconds from start to end.
     pub total_seconds: f64,
+    /// Interruptions the run was resumed from, in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub interruptions: Vec<Interruption>,
 }
 
 impl RehearsalReport {
@@ -126,6 +140,7 @@ impl RehearsalReport {
             workload_source: WorkloadStats::default(),
             workload_target: WorkloadStats::default(),
             total_seconds: 0.0,
+            interruptions: Vec::new(),
         }
     }
 

@@ -62,7 +62,7 @@ pub fn triggered_tables(inventory: &Inventory) -> Vec<String> {
     inventory
         .triggers
         .iter()
-        .filter(|t| !t.name.name.starts_with("_ms_capture"))
+        .filter(|t| !t.name.name.starts_with(super::capture::TRIGGER_PREFIX))
         .map(|t| t.table.name.clone())
         .collect()
 }

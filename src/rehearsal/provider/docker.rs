@@ -389,6 +389,52 @@ impl Provider for DockerProvider {
         }
     }
 
+    async fn reattach(
+        &self,
+        run: &str,
+        containers: &[String],
+    ) -> Result<Environment, ProviderError> {
+        let mut servers = Vec::new();
+        for id in containers {
+            let inspected = self
+                .docker
+                .inspect_container(id, None)
+                .await
+                .map_err(api_error(format!("finding container {id} of run {run}")))?;
+            let env_vars = inspected.config.and_then(|c| c.env).unwrap_or_default();
+            let var = |name: &str| {
+                env_vars
+                    .iter()
+                    .find_map(|kv| kv.strip_prefix(name)?.strip_prefix('=').map(str::to_owned))
+            };
+            let (engine, password) = match var("POSTGRES_PASSWORD") {
+                Some(pw) => (Engine::Postgres, pw),
+                None => (
+                    Engine::Mysql,
+                    var("MARIADB_ROOT_PASSWORD").unwrap_or_default(),
+                ),
+            };
+            let started = Started {
+                id: id.clone(),
+                name: inspected.name.unwrap_or_else(|| id.clone()),
+                image: inspected.image.unwrap_or_default(),
+            };
+            servers.push(self.wait_ready(&started, engine, &password).await?);
+        }
+        let [source, target] = servers.as_slice() else {
+            return Err(ProviderError::Gone {
+                run: run.to_owned(),
+                what: format!("{} containers recorded, 2 expected", containers.len()),
+            });
+        };
+        let mut env = local::planned(run, source, target);
+        env.provider = "docker";
+        env.resources = Resources::Containers {
+            ids: containers.to_vec(),
+        };
+        Ok(env)
+    }
+
     async fn clean_up(&self, run: &str) {
         let listed = self
             .docker

@@ -36,6 +36,19 @@ impl Provider for LocalProvider {
             .teardown_databases()
             .await;
     }
+
+    async fn reattach(
+        &self,
+        run: &str,
+        _containers: &[String],
+    ) -> Result<Environment, ProviderError> {
+        let env = planned(run, &self.source_server, &self.target_server);
+        // Both scratch databases must still be there; the target keeps its marker.
+        for url in [&env.source_url, &env.target_url] {
+            db::connect(url, Access::ReadOnly, 1).await?.close().await;
+        }
+        Ok(env)
+    }
 }
 
 /// `server` with its path set to `database` (query kept).

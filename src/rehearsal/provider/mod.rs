@@ -118,6 +118,14 @@ pub enum ProviderError {
         /// Images tried, comma-separated.
         tried: String,
     },
+    /// What a run made is no longer there (on resume).
+    #[error("run {run} cannot be resumed: {what}")]
+    Gone {
+        /// Run id.
+        run: String,
+        /// What is missing.
+        what: String,
+    },
     /// A container did not accept connections in time.
     #[error("container {container} ({image}) did not accept connections within {seconds} s; its last log lines:\n{log}")]
     NotReady {
@@ -154,6 +162,17 @@ pub trait Provider {
 
     /// Removes whatever run `run` created, found by name or label (after Ctrl-C or a crash).
     fn clean_up(&self, run: &str) -> impl Future<Output = ()> + Send;
+
+    /// The environment run `run` made earlier (in a process that died), to resume it;
+    /// `containers` are the ids it recorded.
+    ///
+    /// # Errors
+    /// [`ProviderError`] when it is gone.
+    fn reattach(
+        &self,
+        run: &str,
+        containers: &[String],
+    ) -> impl Future<Output = Result<Environment, ProviderError>> + Send;
 }
 
 /// Which provider to use.
@@ -202,6 +221,17 @@ impl Provider for AnyProvider {
         match self {
             Self::Local(p) => p.clean_up(run).await,
             Self::Docker(p) => p.clean_up(run).await,
+        }
+    }
+
+    async fn reattach(
+        &self,
+        run: &str,
+        containers: &[String],
+    ) -> Result<Environment, ProviderError> {
+        match self {
+            Self::Local(p) => p.reattach(run, containers).await,
+            Self::Docker(p) => p.reattach(run, containers).await,
         }
     }
 }

@@ -1,0 +1,578 @@
+//! The steps of one rehearsal, in order, on an environment a provider made.
+//!
+//! Progress is saved at each resumable point ([`super::state`]): a run killed during the
+//! backfill resumes from the backfill's checkpoints, one killed during the catch-up from the
+//! last applied change (apply is idempotent, so at-least-once is enough).
+
+use std::time::{Duration, Instant};
+
+use super::capture::{self, Applier, Route};
+use super::gates::GateResult;
+use super::report::{LagSample, RehearsalReport};
+use super::state::{RunState, Stage};
+use super::workload::{self, Workload, WorkloadMemory, WorkloadSettings};
+use super::{Clock, Environment, RehearsalError, RehearsalOptions};
+use crate::backfill::{self, BackfillOptions, BackfillPlan, Control, RunLog};
+use crate::db::{self, quote, Access, Database, DbError, Pool};
+use crate::graph::DependencyGraph;
+use crate::import::live::import_live;
+use crate::import::Engine;
+use crate::inventory::Inventory;
+use crate::plan::{Phase, Plan};
+use crate::project::{Input, Project};
+use crate::validate;
+
+async fn exec_all(db: &Database, statements: &[String]) -> Result<(), DbError> {
+    for sql in statements {
+        let first_line = sql.lines().next().unwrap_or(sql);
+        db.execute_script(sql, &format!("running `{first_line}`"))
+            .await?;
+    }
+    Ok(())
+}
+
+async fn count_rows(
+    db: &Database,
+    inventory: &crate::inventory::Inventory,
+) -> Result<u64, DbError> {
+    let mut total = 0u64;
+    for table in inventory
+        .tables
+        .iter()
+        .filter(|t| !t.name.name.starts_with("_migration_studio"))
+    {
+        if table
+            .partitioning
+            .as_ref()
+            .is_some_and(|p| !p.partitions.is_empty())
+        {
+            continue;
+        }
+        let sql = format!(
+            "SELECT CAST(count(*) AS {}) FROM {}",
+            if db.engine == crate::import::Engine::Mysql {
+                "SIGNED"
+            } else {
+                "BIGINT"
+            },
+            quote::table(db.engine, &table.name)
+        );
+        let err = |e| db.query_error("counting source rows", e);
+        let n: i64 = match &db.pool {
+            Pool::Postgres(p) => sqlx::query_scalar(&sql).fetch_one(p).await.map_err(err)?,
+            Pool::Mysql(p) => sqlx::query_scalar(&sql).fetch_one(p).await.map_err(err)?,
+            Pool::Sqlite(p) => sqlx::query_scalar(&sql).fetch_one(p).await.map_err(err)?,
+        };
+        total += n as u64;
+    }
+    Ok(total)
+}
+
+fn routes(plan: &BackfillPlan, reverse: bool) -> Vec<Route> {
+    plan.tables
+        .iter()
+        .map(|t| {
+            if reverse {
+                Route {
+                    from: t.target.clone(),
+                    to_table: t.mapping.source.clone(),
+                    to_columns: t
+                        .source
+                        .columns
+                        .iter()
+                        .map(|c| (c.name.clone(), c.declared.clone(), c.logical.clone()))
+                        .collect(),
+                    to_key: t.source.key_columns(),
+                }
+            } else {
+                Route {
+                    from: t.source.clone(),
+                    to_table: t.mapping.target.clone(),
+                    to_columns: t
+                        .target
+                        .columns
+                        .iter()
+                        .map(|c| (c.name.clone(), c.declared.clone(), c.logical.clone()))
+                        .collect(),
+                    to_key: t.target.key_columns(),
+                }
+            }
+        })
+        .collect()
+}
+
+/// Applies until nothing is pending, sampling lag. Returns whether it drained in time. With
+/// `progress`, the applied position is saved after each batch (for `--resume`).
+async fn drain(
+    applier: &mut Applier,
+    clock: &Clock,
+    lag: &mut Vec<LagSample>,
+    phase: &str,
+    options: &RehearsalOptions,
+    threshold: f64,
+    mut progress: Option<(&Project, &mut RunState)>,
+) -> Result<bool, RehearsalError> {
+    let deadline = Instant::now() + Duration::from_secs_f64(options.catch_up_timeout_seconds);
+    loop {
+        let (pending, age) = capture::lag(&applier.from, applier.applied).await?;
+        tracing::debug!(phase, pending, age, "capture lag");
+        lag.push(LagSample {
+            at_seconds: clock.now(),
+            phase: phase.to_owned(),
+            pending: pending as u64,
+            age_seconds: age,
+        });
+        if pending == 0 || (threshold > 0.0 && age < threshold && pending < 50) {
+            return Ok(true);
+        }
+        if Instant::now() > deadline {
+            return Ok(false);
+        }
+        applier.apply(options.apply_batch_rows).await?;
+        if let Some((project, state)) = progress.as_mut() {
+            state.applied = applier.applied;
+            save(project, state, clock, lag)?;
+        }
+    }
+}
+
+fn expected_seconds(plan: &Plan, phase: Phase) -> Option<f64> {
+    let minutes: f64 = plan
+        .steps
+        .iter()
+        .filter(|s| s.phase == phase)
+        .map(|s| s.expected_minutes)
+        .sum();
+    (minutes > 0.0).then_some(minutes * 60.0)
+}
+
+/// Saves `state` with the clock and lag as they are now.
+fn save(
+    project: &Project,
+    state: &mut RunState,
+    clock: &Clock,
+    lag: &[LagSample],
+) -> Result<(), RehearsalError> {
+    state.elapsed_seconds = clock.now();
+    state.steps.clone_from(&clock.steps);
+    state.lag = lag.to_vec();
+    state
+        .save(project.root())
+        .map_err(|(path, source)| RehearsalError::Io { path, source })
+}
+
+/// Loads the source (and, for an upgrade, the target's schema) from the project's scripts.
+async fn load_source(
+    project: &Project,
+    env: &Environment,
+    source: &Database,
+    target: &Database,
+) -> Result<(), RehearsalError> {
+    for input in &project.manifest().inputs {
+        if let Input::Script { path, engine } = input {
+            if engine.is_some_and(|e| e != source.engine) {
+                continue;
+            }
+            let text = std::fs::read_to_string(project.root().join(path)).map_err(|source| {
+                RehearsalError::Io {
+                    path: path.clone(),
+                    source,
+                }
+            })?;
+            let file = path.to_string_lossy();
+            super::load::load_script(
+                source,
+                &env.source_name,
+                &file,
+                &text,
+                super::load::Part::All,
+            )
+            .await?;
+            if source.engine == target.engine {
+                // An upgrade keeps its schema: the target gets the same DDL (types, domains,
+                // triggers, keys), without the data.
+                super::load::load_script(
+                    target,
+                    &env.target_name,
+                    &file,
+                    &text,
+                    super::load::Part::SchemaOnly,
+                )
+                .await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The source's catalog without what the rehearsal itself added (changelog, capture triggers),
+/// so a resumed run plans exactly what the first attempt planned.
+async fn source_catalog(env: &Environment, source: &Database) -> Result<Inventory, RehearsalError> {
+    let schemas: Vec<String> = source.default_schema.iter().cloned().collect();
+    let mut inventory = import_live(source.engine, &env.source_url, &schemas).await?;
+    inventory
+        .tables
+        .retain(|t| !t.name.name.starts_with("_migration_studio"));
+    inventory
+        .triggers
+        .retain(|t| !t.name.name.starts_with(capture::TRIGGER_PREFIX));
+    Ok(inventory)
+}
+
+/// Runs the rehearsal's steps from where `state` says the run is.
+pub(super) async fn run_in(
+    project: &Project,
+    options: &RehearsalOptions,
+    env: &Environment,
+    clock: &mut Clock,
+    state: &mut RunState,
+) -> Result<RehearsalReport, RehearsalError> {
+    let manifest = project.manifest();
+    let gates_cfg = &manifest.gates;
+    let id = state.id.clone();
+    let source = db::connect(&env.source_url, Access::ReadWrite, 4).await?;
+    let target = db::connect(&env.target_url, Access::ReadWrite, 4).await?;
+    let mut report = RehearsalReport::new(
+        &id,
+        &manifest.name,
+        env.provider,
+        manifest.rto_minutes * 60.0,
+        manifest.maintenance_window_minutes * 60.0,
+    );
+    report.lag = std::mem::take(&mut state.lag);
+    report.interruptions.clone_from(&state.interruptions);
+    let fresh = state.stage == Stage::Provisioned;
+
+    let t = clock.now();
+    if fresh {
+        load_source(project, env, &source, &target).await?;
+    }
+    let source_inventory = source_catalog(env, &source).await?;
+    if fresh {
+        state.source_rows = count_rows(&source, &source_inventory).await?;
+        clock.record("load source", t, None, Some(state.source_rows));
+    }
+    report.source_rows = state.source_rows;
+
+    // The planned runbook gives the expected durations and the point of no return.
+    let graph = DependencyGraph::from_inventory(&source_inventory);
+    let plan = Plan::build(&graph, &manifest.plan_settings());
+    report.point_of_no_return = plan
+        .point_of_no_return
+        .as_ref()
+        .and_then(|p| plan.step(&p.step_id))
+        .map(|s| format!("{} {}", s.id, s.title));
+
+    let same_engine = source.engine == target.engine;
+    let mut bplan = BackfillPlan::new(
+        &source_inventory,
+        source.engine,
+        target.engine,
+        target.default_schema.as_deref().filter(|_| !same_engine),
+        &[],
+    );
+    let forward = routes(&bplan, false);
+    if fresh {
+        let t = clock.now();
+        capture::install(&source, &forward).await?;
+        clock.record(
+            "start change capture",
+            t,
+            expected_seconds(&plan, Phase::Capture),
+            None,
+        );
+    }
+
+    // PostgreSQL replays with triggers off (session_replication_role); MySQL cannot, so there
+    // the workload keeps off tables whose triggers would rewrite a replayed row.
+    let avoid = if source.engine == Engine::Mysql || target.engine == Engine::Mysql {
+        workload::triggered_tables(&source_inventory)
+    } else {
+        Vec::new()
+    };
+    let workload = Workload::start(
+        source.clone(),
+        &source_inventory,
+        &avoid,
+        WorkloadSettings {
+            rate: options.workload_rate,
+            // A resumed run writes new rows, not the first attempt's again.
+            seed: options
+                .seed
+                .wrapping_add(1000 * state.interruptions.len() as u64),
+        },
+        WorkloadMemory::default(),
+    );
+
+    let t = clock.now();
+    if fresh && !same_engine {
+        exec_all(&target, &bplan.create_tables_sql()).await?;
+    }
+    let target_schemas: Vec<String> = bplan
+        .tables
+        .iter()
+        .filter_map(|t| t.mapping.target.schema.clone())
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    bplan
+        .adopt_target_catalog(&import_live(target.engine, &env.target_url, &target_schemas).await?);
+    if fresh {
+        clock.record(
+            "prepare target",
+            t,
+            expected_seconds(&plan, Phase::Prepare),
+            None,
+        );
+        state.stage = Stage::Backfill;
+        state.stage_started_seconds = clock.now();
+        save(project, state, clock, &report.lag)?;
+    }
+
+    if state.stage == Stage::Backfill {
+        let log =
+            RunLog::open(&super::state::run_dir(project.root(), &id).join("backfill.log.jsonl"))?;
+        let bf_options = BackfillOptions {
+            run_id: id.clone(),
+            max_rows_per_second: options.backfill_rows_per_second,
+            ..BackfillOptions::default()
+        };
+        let bf = backfill::run(
+            &source,
+            &target,
+            &bplan,
+            &bf_options,
+            &Control::default(),
+            None,
+            &log,
+        )
+        .await?;
+        report.rejected_rows = bf.rejected();
+        clock.record(
+            "backfill",
+            state.stage_started_seconds,
+            expected_seconds(&plan, Phase::Backfill),
+            Some(bf.rows()),
+        );
+        state.stage = Stage::CatchUp;
+        state.stage_started_seconds = clock.now();
+        state.applied = 0;
+        save(project, state, clock, &report.lag)?;
+    } else {
+        report.rejected_rows = backfill::checkpoint::reject_count(&target, &id).await?;
+    }
+
+    // Catch up while the workload keeps writing.
+    let mut applier = Applier {
+        from: source.clone(),
+        to: target.clone(),
+        routes: forward,
+        applied: state.applied,
+    };
+    let caught_up = drain(
+        &mut applier,
+        clock,
+        &mut report.lag,
+        "catch-up",
+        options,
+        1.0,
+        Some((project, &mut *state)),
+    )
+    .await?;
+    clock.record(
+        "catch-up",
+        state.stage_started_seconds,
+        expected_seconds(&plan, Phase::CatchUp),
+        None,
+    );
+
+    // Freeze writes, then the final catch-up and validation.
+    let freeze_at = clock.now();
+    let memory = workload.stop().await;
+    state.stage = Stage::Frozen;
+    state.applied = applier.applied;
+    save(project, state, clock, &report.lag)?;
+    let (pending_at_freeze, lag_at_freeze) = capture::lag(&source, applier.applied).await?;
+    let t = clock.now();
+    drain(
+        &mut applier,
+        clock,
+        &mut report.lag,
+        "final catch-up",
+        options,
+        0.0,
+        None,
+    )
+    .await?;
+    clock.record("final catch-up", t, None, Some(pending_at_freeze as u64));
+
+    let t = clock.now();
+    if !same_engine {
+        exec_all(&target, &bplan.post_copy).await?;
+    }
+    clock.record(
+        "create deferred constraints and indexes",
+        t,
+        expected_seconds(&plan, Phase::Constraints),
+        None,
+    );
+
+    let t = clock.now();
+    // Validate the copied tables only: the changelog and the markers exist on one side.
+    let source_tables: Vec<String> = bplan.tables.iter().map(|t| t.label.clone()).collect();
+    let target_tables: Vec<String> = bplan
+        .tables
+        .iter()
+        .map(|t| t.mapping.target.to_string())
+        .collect();
+    let validation = validate::validate_urls(
+        &env.source_url,
+        &env.target_url,
+        &validate::Options {
+            tables: source_tables,
+            ..validate::Options::default()
+        },
+        &manifest.invariants,
+        None,
+        &validate::Silent,
+    )
+    .await?;
+    report.mismatched_rows = validation
+        .tables
+        .iter()
+        .map(|t| t.differences.total() + u64::from(t.error.is_some()))
+        .sum();
+    report.validation_verdict = format!("{:?}", validation.verdict);
+    clock.record(
+        "validation",
+        t,
+        expected_seconds(&plan, Phase::Validation),
+        Some(report.source_rows),
+    );
+
+    report.workload_source = memory.stats();
+    let errors = report.rejected_rows + memory.stats().errors;
+    let mut gate_results = vec![
+        GateResult::at_most(
+            "mismatched rows",
+            report.mismatched_rows as f64,
+            gates_cfg.max_mismatched_rows as f64,
+            "",
+        ),
+        GateResult::at_most(
+            "lag at freeze",
+            if caught_up {
+                lag_at_freeze
+            } else {
+                f64::INFINITY
+            },
+            gates_cfg.max_lag_seconds,
+            " s",
+        ),
+        GateResult::at_most("errors", errors as f64, gates_cfg.max_errors as f64, ""),
+    ];
+    for step in &clock.steps {
+        if let Some(expected) = step.expected_seconds {
+            let measured = step.end_seconds - step.start_seconds;
+            gate_results.push(GateResult::at_most(
+                &format!("time of step `{}`", step.name),
+                measured,
+                expected * gates_cfg.step_budget_factor,
+                " s",
+            ));
+        }
+    }
+    report.gates = gate_results;
+    if report.gates.iter().any(|g| !g.passed) {
+        report.decide();
+        return Ok(report);
+    }
+
+    // Cutover: writes resume on the target, captured for the way back.
+    let reverse = routes(&bplan, true);
+    let t = clock.now();
+    capture::install(&target, &reverse).await?;
+    let target_inventory = import_live(target.engine, &env.target_url, &target_schemas).await?;
+    let target_workload = Workload::start(
+        target.clone(),
+        &target_inventory,
+        &avoid,
+        WorkloadSettings {
+            rate: options.workload_rate,
+            seed: options.seed.wrapping_add(1),
+        },
+        WorkloadMemory::default(),
+    );
+    report.write_downtime_seconds = clock.now() - freeze_at;
+    clock.record("cutover", t, expected_seconds(&plan, Phase::Cutover), None);
+    report.gates.push(GateResult::at_most(
+        "write downtime",
+        report.write_downtime_seconds,
+        report.maintenance_window_seconds,
+        " s",
+    ));
+
+    tokio::time::sleep(Duration::from_secs_f64(options.post_cutover_seconds)).await;
+    let target_memory = target_workload.stop().await;
+    report.workload_target = target_memory.stats();
+
+    // Rollback drill: return to the source by replaying the target's changes into it.
+    let t = clock.now();
+    let mut back = Applier {
+        from: target.clone(),
+        to: source.clone(),
+        routes: reverse,
+        applied: 0,
+    };
+    drain(
+        &mut back,
+        clock,
+        &mut report.lag,
+        "rollback",
+        options,
+        0.0,
+        None,
+    )
+    .await?;
+    let after = validate::validate_urls(
+        &env.target_url,
+        &env.source_url,
+        &validate::Options {
+            constraints: false,
+            tables: target_tables,
+            ..validate::Options::default()
+        },
+        &[],
+        None,
+        &validate::Silent,
+    )
+    .await?;
+    report.rollback_seconds = clock.now() - t;
+    report.rollback_mismatched_rows = after
+        .tables
+        .iter()
+        .map(|t| t.differences.total() + u64::from(t.error.is_some()))
+        .sum();
+    clock.record(
+        "rollback drill",
+        t,
+        Some(report.rto_seconds),
+        Some(report.workload_target.writes()),
+    );
+    report.gates.push(GateResult::at_most(
+        "writes made on the target missing from the source after rollback",
+        report.rollback_mismatched_rows as f64,
+        0.0,
+        "",
+    ));
+    report.gates.push(GateResult::at_most(
+        "rollback time vs RTO",
+        report.rollback_seconds,
+        report.rto_seconds,
+        " s",
+    ));
+    report.decide();
+    source.close().await;
+    target.close().await;
+    Ok(report)
+}

@@ -8,10 +8,12 @@
 //! are dropped on every path, and the source a rehearsal writes to is its own scratch copy.
 
 pub mod capture;
+pub mod compare;
 pub mod gates;
 pub mod load;
 pub mod provider;
 pub mod report;
+pub mod runs;
 pub mod workload;
 
 use std::path::{Path, PathBuf};

@@ -1,6 +1,7 @@
 //! Command-line arguments and the commands behind them.
 
 mod data;
+mod history;
 mod images;
 mod rehearse;
 mod risks;
@@ -46,8 +47,8 @@ enum Command {
     Validate(Box<validate::ValidateArgs>),
     /// Rehearse the cutover on scratch databases with a live workload; exit 1 when a gate fails.
     Rehearse(Box<rehearse::RehearseArgs>),
-    /// List the project's rehearsals.
-    History(ProjectArgs),
+    /// List the project's rehearsals, or compare two (`--compare A B`).
+    History(history::HistoryArgs),
     /// Runbook operations.
     Runbook {
         #[command(subcommand)]
@@ -134,6 +135,10 @@ struct PlanArgs {
     /// Also write the runbook as Markdown to this file.
     #[arg(long)]
     runbook_md: Option<PathBuf>,
+    /// Replace estimated durations by those measured in this rehearsal (a run id from
+    /// `history`, or `latest`), scaled to the inventory's row counts.
+    #[arg(long, value_name = "RUN")]
+    calibrate_from: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -155,6 +160,9 @@ enum RunbookCommand {
         /// Write to this file instead of standard output.
         #[arg(long, short)]
         output: Option<PathBuf>,
+        /// Durations measured in this rehearsal (a run id or `latest`) replace the estimates.
+        #[arg(long, value_name = "RUN")]
+        calibrate_from: Option<String>,
     },
 }
 
@@ -168,7 +176,7 @@ pub async fn run(cli: Cli) -> Result<(), BoxError> {
         Command::Plan(args) => plan(&args).await,
         Command::Backfill(args) => data::backfill(*args).await,
         Command::Rehearse(args) => rehearse::rehearse(*args).await,
-        Command::History(args) => rehearse::history(&args.project, args.json),
+        Command::History(args) => history::run(&args),
         Command::Validate(args) => validate::validate(*args).await,
         Command::Risks { command } => risks::run(command).await,
         Command::Services { command } => services::run(command).await,
@@ -179,10 +187,14 @@ pub async fn run(cli: Cli) -> Result<(), BoxError> {
                     project,
                     format,
                     output,
+                    calibrate_from,
                 },
         } => {
             let (project, graph) = load(&project).await?;
-            let plan = Plan::build(&graph, &project.manifest().plan_settings());
+            let plan = match &calibrate_from {
+                Some(run) => history::calibrated_plan(&project, &graph, run)?,
+                None => Plan::build(&graph, &project.manifest().plan_settings()),
+            };
             let bytes = match format {
                 RunbookFormat::Csv => csv_bytes(&plan)?,
                 RunbookFormat::Md => runbook_markdown(&plan, &project.manifest().name).into_bytes(),
@@ -311,7 +323,10 @@ async fn graph(args: &GraphArgs) -> Result<(), BoxError> {
 
 async fn plan(args: &PlanArgs) -> Result<(), BoxError> {
     let (project, graph) = load(&args.project).await?;
-    let plan = Plan::build(&graph, &project.manifest().plan_settings());
+    let plan = match &args.calibrate_from {
+        Some(run) => history::calibrated_plan(&project, &graph, run)?,
+        None => Plan::build(&graph, &project.manifest().plan_settings()),
+    };
     if args.json {
         println!("{}", serde_json::to_string_pretty(&plan)?);
     } else {

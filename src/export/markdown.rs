@@ -37,6 +37,24 @@ pub fn runbook_markdown(plan: &Plan, title: &str) -> String {
         "Shape **{}**, RTO {} min, maintenance window {} min. Critical path {} min; estimated write downtime {:.2} min. Durations are estimates unless marked measured.\n",
         s.shape, s.rto_minutes, s.maintenance_window_minutes, plan.schedule.total_minutes, plan.downtime_minutes()
     );
+    if let Some(c) = &plan.calibration {
+        let steps = |n: usize| {
+            if n == 1 {
+                "1 step".to_owned()
+            } else {
+                format!("{n} steps")
+            }
+        };
+        let _ = writeln!(
+            out,
+            "Calibrated from rehearsal {}: durations of {} and rollback times of {} are measured (see the CSV's `estimate_basis`), scaled from {} rehearsed rows to {}.\n",
+            cell(&c.run_id),
+            steps(c.duration_steps.len()),
+            steps(c.rollback_steps.len()),
+            c.rehearsal_rows,
+            c.plan_rows
+        );
+    }
     if let Some(p) = &plan.point_of_no_return {
         let _ = writeln!(
             out,

@@ -17,7 +17,7 @@ use crate::plan::Plan;
 /// | `title` | what to do |
 /// | `owner` | role responsible |
 /// | `expected_minutes` | expected duration in minutes |
-/// | `estimate_basis` | how the duration was obtained (`estimate: …` or `measured: …`) |
+/// | `estimate_basis` | how the duration was obtained (`estimate: …`, `calibrated from rehearsal <run id>: …` or `edited: …`) |
 /// | `depends_on` | ids of steps that must finish first, separated by spaces |
 /// | `reversible` | `yes` or `no` |
 /// | `rollback_action` | how to undo the step (empty when irreversible) |

@@ -9,6 +9,7 @@
 //! (directly or transitively) is moved before it, so the team does everything it still can
 //! undo before crossing; the PONR is then computed again until it no longer moves.
 
+pub mod calibrate;
 mod render;
 mod runbook;
 mod schedule;
@@ -18,6 +19,7 @@ pub mod step;
 use serde::{Deserialize, Serialize};
 
 use crate::graph::{DependencyGraph, MigrationOrder};
+pub use calibrate::{Calibrated, Calibration};
 use runbook::Runbook;
 pub use schedule::Schedule;
 pub use settings::{MigrationShape, PlanSettings, Throughput};
@@ -47,6 +49,10 @@ pub struct Plan {
     pub point_of_no_return: Option<PointOfNoReturn>,
     /// Earliest start/finish of each step and the critical path.
     pub schedule: Schedule,
+    /// The rehearsal whose measured durations replaced estimates, when the plan is calibrated
+    /// ([`Plan::build_calibrated`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calibration: Option<Calibrated>,
 }
 
 impl Plan {
@@ -62,7 +68,34 @@ impl Plan {
         order: MigrationOrder,
         settings: &PlanSettings,
     ) -> Self {
-        let runbook = runbook::generate(graph, &order, settings);
+        Self::assemble(graph, order, settings, None)
+    }
+
+    /// Plans `graph` under `settings` with the durations measured by a rehearsal in place of
+    /// the estimates they stand for (see [`calibrate`] for the mapping and the scaling to the
+    /// plan's rows). The point of no return, the step order and the schedule are computed from
+    /// the calibrated figures; [`Plan::calibration`] says which steps were calibrated.
+    pub fn build_calibrated(
+        graph: &DependencyGraph,
+        settings: &PlanSettings,
+        calibration: &Calibration,
+    ) -> Self {
+        Self::assemble(graph, graph.order(), settings, Some(calibration))
+    }
+
+    fn assemble(
+        graph: &DependencyGraph,
+        order: MigrationOrder,
+        settings: &PlanSettings,
+        calibration: Option<&Calibration>,
+    ) -> Self {
+        let mut runbook = runbook::generate(graph, &order, settings);
+        let marks = calibration.map(|c| {
+            (
+                calibrate::apply(c, settings.shape, &mut runbook.steps, graph),
+                c,
+            )
+        });
         // Execution order, as provisional ids (indices into `runbook.steps`).
         let mut sequence: Vec<usize> = (0..runbook.steps.len()).collect();
         let mut ponr = find_ponr(&runbook.steps, &sequence, settings.rto_minutes);
@@ -81,6 +114,22 @@ impl Plan {
             ponr = next;
         }
         let (steps, depends_on) = renumber(runbook, &sequence);
+        let calibration = marks.map(|(marks, c)| {
+            let ids = |marked: &[bool]| -> Vec<String> {
+                (0..steps.len())
+                    .filter(|&i| marked[sequence[i]])
+                    .map(|i| steps[i].id.clone())
+                    .collect()
+            };
+            Calibrated {
+                run_id: c.run_id.clone(),
+                rehearsal_rows: c.rehearsal_rows,
+                plan_rows: marks.plan_rows,
+                duration_steps: ids(&marks.duration),
+                rollback_steps: ids(&marks.rollback),
+                unused: marks.unused,
+            }
+        });
         let point_of_no_return = ponr.map(|(i, reason, before)| PointOfNoReturn {
             step_id: steps[i].id.clone(),
             reason,
@@ -93,6 +142,7 @@ impl Plan {
             steps,
             point_of_no_return,
             schedule,
+            calibration,
         }
     }
 

@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use super::Plan;
+use super::{Calibrated, Plan};
 use crate::graph::{ArtifactKind, DependencyGraph, DependencyKind};
 
 fn name_of<'a>(graph: &'a DependencyGraph, id: &'a str) -> String {
@@ -131,12 +131,17 @@ pub(super) fn text(plan: &Plan, title: &str, graph: &DependencyGraph) -> String 
             }
         }
     }
-    let _ = writeln!(
-        out,
-        "\nRunbook: {} steps (durations are estimates at {} rows/s unless calibrated)",
-        plan.steps.len(),
-        s.throughput.backfill_rows_per_second
-    );
+    match &plan.calibration {
+        None => {
+            let _ = writeln!(
+                out,
+                "\nRunbook: {} steps (durations are estimates at {} rows/s unless calibrated)",
+                plan.steps.len(),
+                s.throughput.backfill_rows_per_second
+            );
+        }
+        Some(c) => calibrated(&mut out, plan, c),
+    }
     match &plan.point_of_no_return {
         Some(p) => {
             let step = plan.step(&p.step_id).expect("PONR step exists");
@@ -167,4 +172,70 @@ pub(super) fn text(plan: &Plan, title: &str, graph: &DependencyGraph) -> String 
         s.maintenance_window_minutes
     );
     out
+}
+
+/// The runbook line of a calibrated plan: which run, which steps, what was left as estimated.
+fn calibrated(out: &mut String, plan: &Plan, c: &Calibrated) {
+    let _ = writeln!(
+        out,
+        "\nRunbook: {} steps; durations of {} and rollback times of {} calibrated from rehearsal {} \
+         ({} rows rehearsed, scaled to the plan's {} rows); the others are estimates at {} rows/s",
+        plan.steps.len(),
+        count(c.duration_steps.len()),
+        count(c.rollback_steps.len()),
+        c.run_id,
+        c.rehearsal_rows,
+        c.plan_rows,
+        plan.settings.throughput.backfill_rows_per_second
+    );
+    let _ = writeln!(
+        out,
+        "  calibrated durations: {}",
+        by_phase(plan, &c.duration_steps)
+    );
+    if !c.rollback_steps.is_empty() {
+        let _ = writeln!(
+            out,
+            "  calibrated rollback times: {}",
+            by_phase(plan, &c.rollback_steps)
+        );
+    }
+    for unused in &c.unused {
+        let _ = writeln!(out, "  not used: {unused}");
+    }
+}
+
+/// `backfill 16 steps, cutover S027, …`: the steps of `ids` by phase, ids when few.
+fn by_phase(plan: &Plan, ids: &[String]) -> String {
+    let ids: std::collections::HashSet<&str> = ids.iter().map(String::as_str).collect();
+    let mut groups: Vec<(super::Phase, Vec<&str>)> = Vec::new();
+    for step in plan.steps.iter().filter(|s| ids.contains(s.id.as_str())) {
+        match groups.iter_mut().find(|(p, _)| *p == step.phase) {
+            Some((_, members)) => members.push(&step.id),
+            None => groups.push((step.phase, vec![&step.id])),
+        }
+    }
+    groups.sort_by_key(|(p, _)| *p);
+    if groups.is_empty() {
+        return "none".into();
+    }
+    groups
+        .iter()
+        .map(|(phase, members)| {
+            if members.len() > 3 {
+                format!("{phase} {} steps", members.len())
+            } else {
+                format!("{phase} {}", members.join(" "))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn count(steps: usize) -> String {
+    if steps == 1 {
+        "1 step".into()
+    } else {
+        format!("{steps} steps")
+    }
 }

@@ -8,13 +8,15 @@
 //! are dropped on every path, and the source a rehearsal writes to is its own scratch copy.
 
 pub mod capture;
+pub mod compare;
 pub mod gates;
 pub mod load;
 mod lock;
 pub mod provider;
 pub mod report;
-mod run;
+pub mod runs;
 pub mod state;
+mod steps;
 pub mod workload;
 
 use std::path::{Path, PathBuf};
@@ -404,7 +406,7 @@ async fn finish(
     mut state: RunState,
     lock: Option<RunLock>,
 ) -> Result<RehearsalReport, RehearsalError> {
-    let result = run::run_in(project, options, env, &mut clock, &mut state).await;
+    let result = steps::run_in(project, options, env, &mut clock, &mut state).await;
     if !options.keep {
         env.teardown().await;
         RunState::remove(project.root(), &state.id);

@@ -389,6 +389,7 @@ pub(super) async fn run_in(
     // Freeze writes, then the final catch-up and validation.
     let freeze_at = clock.now();
     let memory = workload.stop().await;
+    clock.record(crate::plan::calibrate::FREEZE_STEP, freeze_at, None, None);
     state.stage = Stage::Frozen;
     state.applied = applier.applied;
     save(project, state, clock, &report.lag)?;

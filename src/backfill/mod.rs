@@ -11,6 +11,7 @@
 pub mod checkpoint;
 mod log;
 mod plan;
+pub mod retry;
 mod table;
 pub mod write;
 
@@ -181,6 +182,9 @@ pub struct TableReport {
     pub resumed_from: u64,
     /// Whether the table was finished.
     pub done: bool,
+    /// Chunk writes repeated after a lost connection or an aborted transaction.
+    #[serde(default)]
+    pub retries: u64,
 }
 
 /// What a backfill did.

@@ -9,7 +9,8 @@ use serde_json::json;
 use tokio::sync::mpsc;
 
 use super::checkpoint::{self, Checkpoint, KeyValue};
-use super::write::{write_chunk, Chunk};
+use super::retry;
+use super::write::{write_chunk, Chunk, WriteError};
 use super::{
     BackfillError, BackfillEvent, BackfillOptions, Control, PlannedTable, RunLog, TableReport,
 };
@@ -60,6 +61,7 @@ pub(super) async fn copy(
         rows_per_second: 0.0,
         resumed_from,
         done: checkpoint.done,
+        retries: 0,
     };
     if checkpoint.done {
         return Ok(report);
@@ -90,7 +92,17 @@ pub(super) async fn copy(
         tokio::spawn(async move {
             loop {
                 let limit = chunk_size.load(Ordering::Relaxed);
-                let rows = read_rows(&source, &spec, after.as_deref(), None, Some(limit)).await;
+                let mut attempt = 1;
+                let rows = loop {
+                    match read_rows(&source, &spec, after.as_deref(), None, Some(limit)).await {
+                        Err(e) if attempt < retry::ATTEMPTS && retry::is_transient(&e) => {
+                            tracing::warn!(table = %spec.name, error = %e, "chunk read failed; retrying");
+                            tokio::time::sleep(retry::backoff(attempt)).await;
+                            attempt += 1;
+                        }
+                        other => break other,
+                    }
+                };
                 let rows = match rows {
                     Ok(rows) if rows.is_empty() => return,
                     Ok(rows) => rows,
@@ -182,7 +194,24 @@ pub(super) async fn copy(
                 &json!({"step": "chunk_begin", "table": label, "chunk": next.chunks, "rows": n}),
             );
             let t0 = Instant::now();
-            let refused = write_chunk(target, &chunk).await?;
+            let mut attempt = 1;
+            let refused = loop {
+                match write_chunk(target, &chunk).await {
+                    Err(WriteError::Db(e))
+                        if attempt < retry::ATTEMPTS && retry::is_transient(&e) =>
+                    {
+                        log.record(&json!({
+                            "step": "chunk_retry", "table": label, "chunk": next.chunks,
+                            "attempt": attempt, "error": e.to_string()
+                        }));
+                        tracing::warn!(table = label, error = %e, "chunk write failed; retrying");
+                        tokio::time::sleep(retry::backoff(attempt)).await;
+                        attempt += 1;
+                        report.retries += 1;
+                    }
+                    other => break other?,
+                }
+            };
             let seconds = t0.elapsed().as_secs_f64();
             after_target = Some(convert_key(source_last));
             checkpoint = next;

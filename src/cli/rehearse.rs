@@ -60,6 +60,34 @@ pub struct RehearseArgs {
     /// Captured changes applied per catch-up batch.
     #[arg(long, default_value_t = 2000)]
     apply_batch_rows: i64,
+    /// Fault drills during the backfill (repeatable): `kill-backfill` (drop it mid-chunk and
+    /// resume), `drop-connection` (terminate the target's sessions), `plant-rejects[=N]` (N
+    /// source rows the target refuses, default 5). The report shows resume time, rows lost,
+    /// duplicates and rejected rows kept.
+    #[arg(long = "drill", value_name = "DRILL", value_parser = parse_drill)]
+    drills: Vec<Drill>,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Drill {
+    KillBackfill,
+    DropConnection,
+    PlantRejects(u32),
+}
+
+fn parse_drill(text: &str) -> Result<Drill, String> {
+    match text.split_once('=') {
+        None if text == "kill-backfill" => Ok(Drill::KillBackfill),
+        None if text == "drop-connection" => Ok(Drill::DropConnection),
+        None if text == "plant-rejects" => Ok(Drill::PlantRejects(5)),
+        Some(("plant-rejects", n)) => n
+            .parse()
+            .map(Drill::PlantRejects)
+            .map_err(|_| format!("plant-rejects={n}: expected a number of rows")),
+        _ => Err(format!(
+            "unknown drill `{text}`: expected kill-backfill, drop-connection or plant-rejects[=N]"
+        )),
+    }
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -110,6 +138,17 @@ pub async fn rehearse(args: RehearseArgs) -> Result<(), BoxError> {
             (None, ProviderArg::Docker) => ProviderChoice::Docker,
         },
         backfill_rows_per_second: args.backfill_rows_per_second,
+        drills: args.drills.iter().fold(
+            Default::default(),
+            |mut d: rehearsal::drills::Drills, drill| {
+                match drill {
+                    Drill::KillBackfill => d.kill_backfill = true,
+                    Drill::DropConnection => d.drop_connection = true,
+                    Drill::PlantRejects(n) => d.plant_rejects = *n,
+                }
+                d
+            },
+        ),
         apply_batch_rows: args.apply_batch_rows,
         images: ImageOverrides {
             source: args.source_image,

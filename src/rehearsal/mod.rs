@@ -9,6 +9,7 @@
 
 pub mod capture;
 pub mod compare;
+pub mod drills;
 pub mod gates;
 pub mod load;
 mod lock;
@@ -68,6 +69,9 @@ pub struct RehearsalOptions {
     /// Captured changes applied per catch-up batch.
     #[serde(default = "default_apply_batch")]
     pub apply_batch_rows: i64,
+    /// Fault drills to run during the backfill.
+    #[serde(default)]
+    pub drills: drills::Drills,
 }
 
 fn default_apply_batch() -> i64 {
@@ -89,6 +93,7 @@ impl Default for RehearsalOptions {
             images: ImageOverrides::default(),
             backfill_rows_per_second: None,
             apply_batch_rows: default_apply_batch(),
+            drills: drills::Drills::default(),
         }
     }
 }
@@ -117,6 +122,9 @@ pub enum RehearsalError {
     /// Validation failed to run.
     #[error(transparent)]
     Validate(#[from] validate::ValidateError),
+    /// A fault drill cannot run on this project.
+    #[error("{0}")]
+    Drill(String),
     /// `--resume` found nothing it can go on with.
     #[error("{0}")]
     NotResumable(String),
@@ -290,6 +298,7 @@ pub async fn rehearse_on(
         steps: clock.steps.clone(),
         lag: Vec::new(),
         interruptions: Vec::new(),
+        planted: None,
     };
     if let Err((path, source)) = state.save(project.root()) {
         env.teardown().await;

@@ -107,6 +107,15 @@ pub struct RehearsalReport {
     /// Interruptions the run was resumed from, in order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub interruptions: Vec<Interruption>,
+    /// Source rows missing from the target after the catch-up and not kept as rejects.
+    #[serde(default)]
+    pub rows_lost: u64,
+    /// Target rows with no source row after the catch-up (a copied-twice row counts here).
+    #[serde(default)]
+    pub duplicate_rows: u64,
+    /// Fault drills run, with what they measured.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub drills: Vec<super::drills::DrillResult>,
 }
 
 impl RehearsalReport {
@@ -141,6 +150,9 @@ impl RehearsalReport {
             workload_target: WorkloadStats::default(),
             total_seconds: 0.0,
             interruptions: Vec::new(),
+            rows_lost: 0,
+            duplicate_rows: 0,
+            drills: Vec::new(),
         }
     }
 
@@ -215,6 +227,32 @@ pub fn markdown(r: &RehearsalReport) -> String {
         "\nWorkload on the source: {} inserts, {} updates, {} deletes, {} key changes; on the target after cutover: {} writes.",
         r.workload_source.inserts, r.workload_source.updates, r.workload_source.deletes, r.workload_source.key_changes, r.workload_target.writes()
     );
+    let _ = writeln!(
+        out,
+        "\nRows lost: {}; duplicate rows: {}; rejected rows kept: {}.",
+        r.rows_lost, r.duplicate_rows, r.rejected_rows
+    );
+    for i in &r.interruptions {
+        let _ = writeln!(
+            out,
+            "\nInterrupted during {} at {:.2} s and resumed; back at work {:.2} s after the resume.",
+            i.stage, i.at_seconds, i.resume_seconds
+        );
+    }
+    if !r.drills.is_empty() {
+        out.push_str("\n| Drill | What happened | Resume s | Retries |\n|---|---|---:|---:|\n");
+        for d in &r.drills {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} |",
+                d.name,
+                d.detail,
+                d.resume_seconds
+                    .map_or_else(String::new, |s| format!("{s:.3}")),
+                d.retries
+            );
+        }
+    }
     out
 }
 
@@ -268,6 +306,20 @@ pub fn html(r: &RehearsalReport) -> String {
             )
         })
         .collect();
+    let drills: String = r
+        .drills
+        .iter()
+        .map(|d| {
+            format!(
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                esc(&d.name),
+                esc(&d.detail),
+                d.resume_seconds
+                    .map_or_else(String::new, |s| format!("resumed in {s:.3} s")),
+                d.retries
+            )
+        })
+        .collect();
     format!(
         "<!doctype html><html><head><meta charset=\"utf-8\"><title>Rehearsal {id}</title>\
 <style>body{{font-family:system-ui,sans-serif;margin:24px;color:#111}}.pass{{color:#15803d}}.fail{{color:#b91c1c;font-weight:bold}}td{{padding:2px 8px}}</style></head><body>\
@@ -275,13 +327,18 @@ pub fn html(r: &RehearsalReport) -> String {
 <p>{rows} source rows · write downtime {down:.2} s (window {win:.0} s) · rollback {rb:.2} s (RTO {rto:.0} s) · point of no return: {ponr}</p>\
 <h2>Steps: measured (dark) vs expected (light)</h2><svg width=\"{width}\" height=\"{gantt_h}\">{gantt}</svg>\
 <h2>Capture lag (changes pending)</h2><svg width=\"{width}\" height=\"200\"><line x1=\"{left}\" y1=\"190\" x2=\"{width}\" y2=\"190\" stroke=\"#999\"/><text x=\"4\" y=\"24\" font-size=\"12\">{maxp} pending</text><polyline fill=\"none\" stroke=\"#dc2626\" stroke-width=\"2\" points=\"{points}\"/></svg>\
-<h2>Gates</h2><table>{gates}</table></body></html>",
+<h2>Gates</h2><table>{gates}</table>\
+<p>Rows lost: {lost} · duplicate rows: {dups} · rejected rows kept: {rejected}</p>\
+<h2>Fault drills</h2><table>{drills}</table></body></html>",
         id = esc(&r.id),
         project = esc(&r.project),
         vclass = if r.verdict == Verdict::Pass { "pass" } else { "fail" },
         verdict = r.verdict,
         why = r.failed_because.as_deref().map(esc).unwrap_or_default(),
         rows = r.source_rows,
+        lost = r.rows_lost,
+        dups = r.duplicate_rows,
+        rejected = r.rejected_rows,
         down = r.write_downtime_seconds,
         win = r.maintenance_window_seconds,
         rb = r.rollback_seconds,

@@ -71,6 +71,9 @@ pub struct RunState {
     pub lag: Vec<LagSample>,
     /// Earlier interruptions.
     pub interruptions: Vec<Interruption>,
+    /// Rows the `plant-rejects` drill planted.
+    #[serde(default)]
+    pub planted: Option<super::drills::Planted>,
 }
 
 /// The run folder of run `id`.

@@ -12,7 +12,7 @@ use super::report::{LagSample, RehearsalReport};
 use super::state::{RunState, Stage};
 use super::workload::{self, Workload, WorkloadMemory, WorkloadSettings};
 use super::{Clock, Environment, RehearsalError, RehearsalOptions};
-use crate::backfill::{self, BackfillOptions, BackfillPlan, Control, RunLog};
+use crate::backfill::{self, BackfillOptions, BackfillPlan, RunLog};
 use crate::db::{self, quote, Access, Database, DbError, Pool};
 use crate::graph::DependencyGraph;
 use crate::import::live::import_live;
@@ -272,6 +272,27 @@ pub(super) async fn run_in(
         &[],
     );
     let forward = routes(&bplan, false);
+    if fresh && options.drills.plant_rejects > 0 {
+        let planted = super::drills::plant_rejects(
+            &source,
+            target.engine,
+            &source_inventory,
+            options.drills.plant_rejects,
+        )
+        .await?;
+        report.drills.push(super::drills::DrillResult {
+            name: "plant-rejects".into(),
+            detail: format!(
+                "{} rows of {} given a NUL byte, which PostgreSQL refuses",
+                planted.rows, planted.table
+            ),
+            resume_seconds: None,
+            sessions_dropped: 0,
+            retries: 0,
+            planted: planted.rows,
+        });
+        state.planted = Some(planted);
+    }
     if fresh {
         let t = clock.now();
         capture::install(&source, &forward).await?;
@@ -285,11 +306,13 @@ pub(super) async fn run_in(
 
     // PostgreSQL replays with triggers off (session_replication_role); MySQL cannot, so there
     // the workload keeps off tables whose triggers would rewrite a replayed row.
-    let avoid = if source.engine == Engine::Mysql || target.engine == Engine::Mysql {
+    let mut avoid = if source.engine == Engine::Mysql || target.engine == Engine::Mysql {
         workload::triggered_tables(&source_inventory)
     } else {
         Vec::new()
     };
+    // Planted rows stay as planted: a workload write would make them acceptable again.
+    avoid.extend(state.planted.iter().map(|p| p.table.clone()));
     let workload = Workload::start(
         source.clone(),
         &source_inventory,
@@ -337,14 +360,15 @@ pub(super) async fn run_in(
             max_rows_per_second: options.backfill_rows_per_second,
             ..BackfillOptions::default()
         };
-        let bf = backfill::run(
+        let bf = super::drills::backfill_with_drills(
+            env,
             &source,
             &target,
             &bplan,
             &bf_options,
-            &Control::default(),
-            None,
             &log,
+            &options.drills,
+            &mut report.drills,
         )
         .await?;
         report.rejected_rows = bf.rejected();
@@ -444,6 +468,20 @@ pub(super) async fn run_in(
         .map(|t| t.differences.total() + u64::from(t.error.is_some()))
         .sum();
     report.validation_verdict = format!("{:?}", validation.verdict);
+    // Planted rows the target refused and the backfill kept are expected to be missing.
+    let planted = state.planted.as_ref().map_or(0, |p| p.rows);
+    let kept = report.rejected_rows.min(planted);
+    let missing: u64 = validation
+        .tables
+        .iter()
+        .map(|t| t.differences.missing.count)
+        .sum();
+    report.rows_lost = missing.saturating_sub(kept);
+    report.duplicate_rows = validation
+        .tables
+        .iter()
+        .map(|t| t.differences.extra.count)
+        .sum();
     clock.record(
         "validation",
         t,
@@ -452,11 +490,11 @@ pub(super) async fn run_in(
     );
 
     report.workload_source = memory.stats();
-    let errors = report.rejected_rows + memory.stats().errors;
+    let errors = report.rejected_rows - kept + memory.stats().errors;
     let mut gate_results = vec![
         GateResult::at_most(
             "mismatched rows",
-            report.mismatched_rows as f64,
+            report.mismatched_rows.saturating_sub(kept) as f64,
             gates_cfg.max_mismatched_rows as f64,
             "",
         ),
@@ -482,6 +520,28 @@ pub(super) async fn run_in(
                 " s",
             ));
         }
+    }
+    if options.drills.any() {
+        gate_results.push(GateResult::at_most(
+            "rows lost",
+            report.rows_lost as f64,
+            0.0,
+            "",
+        ));
+        gate_results.push(GateResult::at_most(
+            "duplicate rows",
+            report.duplicate_rows as f64,
+            0.0,
+            "",
+        ));
+    }
+    if planted > 0 {
+        gate_results.push(GateResult::at_most(
+            "planted rows not kept as rejects",
+            (planted - kept) as f64,
+            0.0,
+            "",
+        ));
     }
     report.gates = gate_results;
     if report.gates.iter().any(|g| !g.passed) {
@@ -549,11 +609,14 @@ pub(super) async fn run_in(
     )
     .await?;
     report.rollback_seconds = clock.now() - t;
+    // Rows only in the source (`extra` seen from the target) that the target refused are
+    // the planted rejects, not writes the rollback lost.
     report.rollback_mismatched_rows = after
         .tables
         .iter()
         .map(|t| t.differences.total() + u64::from(t.error.is_some()))
-        .sum();
+        .sum::<u64>()
+        .saturating_sub(kept);
     clock.record(
         "rollback drill",
         t,

@@ -1,0 +1,89 @@
+//! Fault drills during a real rehearsal (MariaDB → PostgreSQL, local provider): the backfill is
+//! dropped mid-chunk and resumed, the target's sessions are terminated mid-batch, and rows the
+//! target refuses are planted. Rows lost 0, duplicates 0, the planted rows kept as rejects.
+
+mod common;
+
+use common::{psql, sample};
+use migration_studio::project::Project;
+use migration_studio::rehearsal::drills::Drills;
+use migration_studio::rehearsal::provider::local::LocalProvider;
+use migration_studio::rehearsal::{self, AnyProvider, RehearsalError, RehearsalOptions, Verdict};
+
+fn options(source: &str) -> RehearsalOptions {
+    RehearsalOptions {
+        source_server: source.into(),
+        target_server: "postgres://postgres@127.0.0.1:5432".into(),
+        workload_rate: 40.0,
+        run_id: Some(rehearsal::new_run_id()),
+        ..RehearsalOptions::default()
+    }
+}
+
+#[tokio::test]
+async fn every_drill_at_once_loses_nothing_and_keeps_the_planted_rejects() {
+    let (_dir, root) = sample("sakila-mysql-to-postgres");
+    let project = Project::open(&root).unwrap();
+    let options = RehearsalOptions {
+        drills: Drills {
+            kill_backfill: true,
+            drop_connection: true,
+            plant_rejects: 4,
+        },
+        keep: true,
+        ..options("mysql://root@127.0.0.1:3306")
+    };
+    let report = rehearsal::rehearse(&project, &options).await.unwrap();
+    let id = report.id.replace('-', "_");
+    let rejects = psql(
+        &format!("ms_rh_{id}_tgt"),
+        &[
+            "-At",
+            "-c",
+            "SELECT table_name || ' ' || reason FROM _migration_studio_reject ORDER BY row_key",
+        ],
+        None,
+    );
+    let provider = AnyProvider::Local(LocalProvider {
+        source_server: options.source_server.clone(),
+        target_server: options.target_server.clone(),
+    });
+    rehearsal::drop_scratch(&report.id, &provider).await;
+
+    assert_eq!(report.verdict, Verdict::Pass, "{:?}", report.failed_because);
+    assert_eq!(report.rows_lost, 0, "rows lost");
+    assert_eq!(report.duplicate_rows, 0, "duplicate rows");
+    assert_eq!(
+        report.rejected_rows, 4,
+        "exactly the planted rows are rejected"
+    );
+    let lines: Vec<&str> = rejects.lines().collect();
+    assert_eq!(lines.len(), 4, "{rejects}");
+    assert!(
+        lines.iter().all(|l| l.contains("0x00")),
+        "each reject says why: {rejects}"
+    );
+    let drill = |name: &str| report.drills.iter().find(|d| d.name == name).unwrap();
+    assert_eq!(drill("plant-rejects").planted, 4);
+    assert!(drill("kill-backfill").resume_seconds.is_some());
+    assert!(drill("drop-connection").sessions_dropped >= 1);
+    assert_eq!(report.rollback_mismatched_rows, 0);
+    let md = rehearsal::report::markdown(&report);
+    assert!(md.contains("Rows lost: 0; duplicate rows: 0; rejected rows kept: 4."));
+}
+
+#[tokio::test]
+async fn planting_rejects_in_a_postgresql_source_is_refused_with_the_reason() {
+    let (_dir, root) = sample("pagila-postgres-upgrade");
+    let project = Project::open(&root).unwrap();
+    let options = RehearsalOptions {
+        drills: Drills {
+            plant_rejects: 3,
+            ..Drills::default()
+        },
+        ..options("postgres://postgres@127.0.0.1:5432")
+    };
+    let err = rehearsal::rehearse(&project, &options).await.unwrap_err();
+    assert!(matches!(err, RehearsalError::Drill(_)), "{err}");
+    assert!(err.to_string().contains("MySQL or MariaDB source"), "{err}");
+}

@@ -161,15 +161,78 @@ impl Manifest {
             path: path.clone(),
             source,
         })?;
-        let manifest: Manifest = toml::from_str(&text).map_err(|e| ProjectError::Manifest {
-            file: path.clone(),
+        Self::parse(root, &path, &text)
+    }
+
+    fn parse(root: &Path, path: &Path, text: &str) -> Result<Self, ProjectError> {
+        let manifest: Manifest = toml::from_str(text).map_err(|e| ProjectError::Manifest {
+            file: path.to_owned(),
             line: e
                 .span()
                 .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1),
             message: e.message().to_owned(),
         })?;
-        manifest.validate(root, &path, &text)?;
+        manifest.validate(root, path, text)?;
         Ok(manifest)
+    }
+
+    /// The manifest text of `root` with a live input labelled `label` appended (its URL in the
+    /// variable [`live_url_env`] of the label; the desktop app gives it from the keychain
+    /// instead), or `None` when a live input with this label exists. The text is appended, so
+    /// the file's comments and layout stay; the result is checked. Nothing is written: see
+    /// [`super::Project::import_with_manifest`].
+    ///
+    /// # Errors
+    /// [`ProjectError::Io`]; [`ProjectError::Manifest`] when the file cannot take the input
+    /// (e.g. its inputs are an inline array).
+    pub fn with_live_input(
+        root: &Path,
+        label: &str,
+        engine: Engine,
+        schemas: &[String],
+    ) -> Result<Option<String>, ProjectError> {
+        let path = root.join(MANIFEST_FILE);
+        let text = std::fs::read_to_string(&path).map_err(|source| ProjectError::Io {
+            path: path.clone(),
+            source,
+        })?;
+        let manifest = Self::parse(root, &path, &text)?;
+        if manifest
+            .inputs
+            .iter()
+            .any(|i| matches!(i, Input::Live { live, .. } if live == label))
+        {
+            return Ok(None);
+        }
+        let new_text = append_live_input(&text, label, engine, schemas).map_err(|message| {
+            ProjectError::Manifest {
+                file: path.clone(),
+                line: None,
+                message,
+            }
+        })?;
+        Self::parse(root, &path, &new_text)?;
+        Ok(Some(new_text))
+    }
+
+    /// Parses and checks `text` as the manifest of `root`.
+    ///
+    /// # Errors
+    /// As [`Self::load`].
+    pub fn from_text(root: &Path, text: &str) -> Result<Self, ProjectError> {
+        Self::parse(root, &root.join(MANIFEST_FILE), text)
+    }
+
+    /// Replaces the manifest of `root` with `text` (written beside it, then renamed over it).
+    ///
+    /// # Errors
+    /// [`ProjectError::Io`].
+    pub fn write_text(root: &Path, text: &str) -> Result<(), ProjectError> {
+        let path = root.join(MANIFEST_FILE);
+        let tmp = path.with_extension("toml.tmp");
+        std::fs::write(&tmp, text)
+            .and_then(|()| std::fs::rename(&tmp, &path))
+            .map_err(|source| ProjectError::Io { path, source })
     }
 
     fn validate(&self, root: &Path, file: &Path, text: &str) -> Result<(), ProjectError> {
@@ -233,6 +296,77 @@ impl Manifest {
     }
 }
 
+/// `text` with a live input appended to its `inputs` (an array of tables, or an inline array),
+/// everything else kept as written. Errors are in words.
+fn append_live_input(
+    text: &str,
+    label: &str,
+    engine: Engine,
+    schemas: &[String],
+) -> Result<String, String> {
+    use toml_edit::{value, Array, ArrayOfTables, Document, Item, Table, Value};
+    let mut doc: Document = text
+        .parse()
+        .map_err(|e: toml_edit::TomlError| e.to_string())?;
+    let engine = match serde_json::to_value(engine) {
+        Ok(serde_json::Value::String(s)) => s,
+        _ => return Err("engine has no name".into()),
+    };
+    let mut table = Table::new();
+    table.insert("live", value(label));
+    table.insert("engine", value(engine));
+    table.insert("url_env", value(live_url_env(label)));
+    if !schemas.is_empty() {
+        table.insert("schemas", value(schemas.iter().collect::<Array>()));
+    }
+    table.decor_mut().set_prefix(
+        "\n# A live database, added by the desktop app (which keeps its URL in the OS keychain);\n# the CLI reads the URL from the variable named here.\n",
+    );
+    let last = doc
+        .as_table()
+        .iter()
+        .filter_map(|(_, item)| match item {
+            Item::Table(t) => t.position(),
+            Item::ArrayOfTables(a) => a.iter().filter_map(Table::position).max(),
+            _ => None,
+        })
+        .max()
+        .unwrap_or(0);
+    match doc.get_mut("inputs") {
+        Some(Item::ArrayOfTables(inputs)) => inputs.push(table),
+        Some(Item::Value(Value::Array(inputs))) if !inputs.is_empty() => {
+            let mut inline = table.into_inline_table();
+            inline.decor_mut().clear();
+            inputs.push(inline);
+        }
+        Some(Item::Value(Value::Array(_))) | None => {
+            table.set_position(last + 1);
+            let mut inputs = ArrayOfTables::new();
+            inputs.push(table);
+            doc.insert("inputs", Item::ArrayOfTables(inputs));
+        }
+        Some(_) => return Err("`inputs` is not a list of inputs".into()),
+    }
+    Ok(doc.to_string())
+}
+
+/// The variable that holds the URL of the live input labelled `label` when the manifest was
+/// written by the desktop app: `MIGRATION_STUDIO_LIVE_<LABEL>_URL`, the label in capitals with
+/// anything but letters and digits as `_`.
+pub fn live_url_env(label: &str) -> String {
+    let name: String = label
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_uppercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!("MIGRATION_STUDIO_LIVE_{name}_URL")
+}
+
 /// Resolves `relative` inside `root`: no absolute paths, no `..` that climbs out, no symlink
 /// that leads out. Returns the resolved path, or why it was refused.
 pub fn resolve_inside(root: &Path, relative: &Path) -> Result<PathBuf, String> {
@@ -274,5 +408,69 @@ mod tests {
         assert!(resolve_inside(root, Path::new("../a.sql")).is_err());
         assert!(resolve_inside(root, Path::new("data/../../a.sql")).is_err());
         assert!(resolve_inside(root, Path::new("/etc/passwd")).is_err());
+    }
+
+    #[test]
+    fn live_inputs_are_appended_once_and_keep_the_text() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = "# my project\nname = \"p\"\nrto_minutes = 30\nmaintenance_window_minutes = 60\n\n[source]\nengine = \"postgres\"\n\n[target]\nengine = \"postgres\"\n";
+        std::fs::write(dir.path().join(MANIFEST_FILE), text).unwrap();
+        let new_text =
+            Manifest::with_live_input(dir.path(), "prod \"db\"", Engine::Mysql, &["app".into()])
+                .unwrap()
+                .unwrap();
+        assert!(new_text.starts_with(text), "{new_text}");
+        // Nothing written yet.
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join(MANIFEST_FILE)).unwrap(),
+            text
+        );
+        Manifest::write_text(dir.path(), &new_text).unwrap();
+        let manifest = Manifest::load(dir.path()).unwrap();
+        assert_eq!(
+            manifest.inputs,
+            [Input::Live {
+                live: "prod \"db\"".into(),
+                engine: Some(Engine::Mysql),
+                url_env: "MIGRATION_STUDIO_LIVE_PROD__DB__URL".into(),
+                schemas: vec!["app".into()],
+            }]
+        );
+        // Again: it is there already.
+        assert_eq!(
+            Manifest::with_live_input(dir.path(), "prod \"db\"", Engine::Mysql, &[]).unwrap(),
+            None
+        );
+        // A manifest written by `Manifest::create` (`inputs = []`) or with inline inputs takes it.
+        let created = dir.path().join("created");
+        Manifest::new("c", Engine::Postgres, Engine::Postgres, MigrationShape::Cdc)
+            .create(&created)
+            .unwrap();
+        let text = Manifest::with_live_input(&created, "src", Engine::Postgres, &[])
+            .unwrap()
+            .unwrap();
+        assert!(
+            Manifest::from_text(&created, &text).unwrap().inputs.len() == 1,
+            "{text}"
+        );
+        let inline = "inputs = [{ path = \"a.sql\" }]\nname = \"p\"\nrto_minutes = 30\nmaintenance_window_minutes = 60\n[source]\nengine = \"mysql\"\n[target]\nengine = \"postgres\"\n";
+        std::fs::write(created.join(MANIFEST_FILE), inline).unwrap();
+        let text = Manifest::with_live_input(&created, "src", Engine::Mysql, &[])
+            .unwrap()
+            .unwrap();
+        assert!(
+            text.starts_with("inputs = [{ path = \"a.sql\" }, { live = \"src\""),
+            "{text}"
+        );
+        // Not a list: refused, naming the manifest.
+        std::fs::write(
+            created.join(MANIFEST_FILE),
+            inline.replace("inputs = [{ path = \"a.sql\" }]", "inputs = 3"),
+        )
+        .unwrap();
+        assert!(matches!(
+            Manifest::with_live_input(&created, "x", Engine::Mysql, &[]),
+            Err(ProjectError::Manifest { .. })
+        ));
     }
 }

@@ -22,6 +22,29 @@ pub use error::ProjectError;
 pub use manifest::{Input, Manifest, MANIFEST_FILE};
 pub use store::{Store, STORE_FILE};
 
+/// Connection URLs of live inputs given by the caller (the desktop app reads them from the OS
+/// keychain), by the input's `live` label. A live input without one here takes its URL from its
+/// `url_env` variable, as in the CLI. `Debug` shows the labels only: the URLs hold passwords.
+#[derive(Clone, Default)]
+pub struct LiveUrls(std::collections::BTreeMap<String, String>);
+
+impl LiveUrls {
+    /// Gives the URL of the live input labelled `label`.
+    pub fn insert(&mut self, label: &str, url: String) {
+        self.0.insert(label.to_owned(), url);
+    }
+
+    fn get(&self, label: &str) -> Option<&str> {
+        self.0.get(label).map(String::as_str)
+    }
+}
+
+impl std::fmt::Debug for LiveUrls {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_set().entries(self.0.keys()).finish()
+    }
+}
+
 /// An opened project.
 #[derive(Debug, Clone)]
 pub struct Project {
@@ -110,6 +133,17 @@ impl Project {
     /// # Errors
     /// The first input that fails, naming its file and line.
     pub async fn read_inputs(&self) -> Result<(Inventory, ScriptSummary), ProjectError> {
+        self.read_inputs_with(&LiveUrls::default()).await
+    }
+
+    /// [`Self::read_inputs`], live inputs taking their URL from `urls` when it has one.
+    ///
+    /// # Errors
+    /// The first input that fails, naming its file and line (or its redacted URL).
+    pub async fn read_inputs_with(
+        &self,
+        urls: &LiveUrls,
+    ) -> Result<(Inventory, ScriptSummary), ProjectError> {
         let source = self.manifest.source.engine;
         let mut importers: Vec<(Engine, DdlImporter)> = Vec::new();
         let mut parts: Vec<Inventory> = Vec::new();
@@ -136,10 +170,13 @@ impl Project {
                     url_env,
                     schemas,
                 } => {
-                    let url = std::env::var(url_env).map_err(|_| ProjectError::MissingUrl {
-                        input: live.clone(),
-                        variable: url_env.clone(),
-                    })?;
+                    let url = match urls.get(live) {
+                        Some(url) => url.to_owned(),
+                        None => std::env::var(url_env).map_err(|_| ProjectError::MissingUrl {
+                            input: live.clone(),
+                            variable: url_env.clone(),
+                        })?,
+                    };
                     let engine = engine.unwrap_or(source);
                     parts.push(crate::import::live::import_live(engine, &url, schemas).await?);
                 }
@@ -200,14 +237,18 @@ impl Project {
     /// Digest of the manifest and every script input, to tell whether a stored import is stale.
     /// Not cryptographic; it only decides whether to re-read the inputs.
     pub fn inputs_digest(&self) -> Result<String, ProjectError> {
-        let mut hasher = std::collections::hash_map::DefaultHasher::new();
         let manifest_path = self.root.join(MANIFEST_FILE);
-        std::fs::read(&manifest_path)
-            .map_err(|source| ProjectError::Io {
-                path: manifest_path,
-                source,
-            })?
-            .hash(&mut hasher);
+        let manifest = std::fs::read(&manifest_path).map_err(|source| ProjectError::Io {
+            path: manifest_path,
+            source,
+        })?;
+        self.digest_with(&manifest)
+    }
+
+    /// [`Self::inputs_digest`] with `manifest` as the manifest file's bytes.
+    fn digest_with(&self, manifest: &[u8]) -> Result<String, ProjectError> {
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        manifest.hash(&mut hasher);
         for input in &self.manifest.inputs {
             if let Input::Services { services, .. } = input {
                 service_files_digest(&self.root, services, &mut hasher)?;
@@ -233,8 +274,51 @@ impl Project {
     /// # Errors
     /// Any input or store error; the store is then unchanged.
     pub async fn import(&self) -> Result<(Inventory, ImportReport), ProjectError> {
+        self.import_with(&LiveUrls::default()).await
+    }
+
+    /// [`Self::import`], live inputs taking their URL from `urls` when it has one.
+    ///
+    /// # Errors
+    /// Any input or store error; the store is then unchanged.
+    pub async fn import_with(
+        &self,
+        urls: &LiveUrls,
+    ) -> Result<(Inventory, ImportReport), ProjectError> {
         let digest = self.inputs_digest()?;
-        let (inventory, statements) = self.read_inputs().await?;
+        self.import_digested(urls, digest).await
+    }
+
+    /// Imports the project as the manifest text `manifest_text` describes it (e.g. from
+    /// [`Manifest::with_live_input`]) and only then writes that text as its manifest: a failed
+    /// import changes neither the store nor the manifest. (Should the process stop between the
+    /// store's commit and the manifest's write, the stored import's digest does not match the
+    /// old manifest, so the next open imports the old inputs again.) Returns the project as
+    /// changed.
+    ///
+    /// # Errors
+    /// [`ProjectError::Manifest`] for a bad text; any input or store error.
+    pub async fn import_with_manifest(
+        &self,
+        manifest_text: &str,
+        urls: &LiveUrls,
+    ) -> Result<(Project, Inventory, ImportReport), ProjectError> {
+        let updated = Self {
+            root: self.root.clone(),
+            manifest: Manifest::from_text(&self.root, manifest_text)?,
+        };
+        let digest = updated.digest_with(manifest_text.as_bytes())?;
+        let (inventory, report) = updated.import_digested(urls, digest).await?;
+        Manifest::write_text(&self.root, manifest_text)?;
+        Ok((updated, inventory, report))
+    }
+
+    async fn import_digested(
+        &self,
+        urls: &LiveUrls,
+        digest: String,
+    ) -> Result<(Inventory, ImportReport), ProjectError> {
+        let (inventory, statements) = self.read_inputs_with(urls).await?;
         let store = self.store().await?;
         let previous = store.inventory().await?;
         let changed = previous.as_ref().is_none_or(|p| p.inventory != inventory);

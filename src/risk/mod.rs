@@ -98,6 +98,11 @@ pub enum Status {
     Retired,
 }
 
+impl Status {
+    /// Every status, in the order a risk usually goes through them.
+    pub const ALL: [Status; 4] = [Self::Open, Self::Mitigating, Self::Accepted, Self::Retired];
+}
+
 impl fmt::Display for Status {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {

@@ -120,6 +120,28 @@ pub async fn upsert(store: &Store, risks: Vec<Risk>) -> Result<Vec<Risk>, Projec
     Ok(stored)
 }
 
+/// Deletes the risk `id` and any decision that pointed at it (the suggestion it was accepted
+/// from is then pending again), in one transaction. Returns whether the risk existed.
+///
+/// # Errors
+/// [`ProjectError::Store`]; nothing is deleted then.
+pub async fn delete(store: &Store, id: &str) -> Result<bool, ProjectError> {
+    let mut tx = store.pool().begin().await.map_err(|e| store.error(e))?;
+    let deleted = sqlx::query("DELETE FROM risk WHERE id = ?")
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| store.error(e))?
+        .rows_affected();
+    sqlx::query("DELETE FROM risk_suggestion_decision WHERE risk_id = ?")
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| store.error(e))?;
+    tx.commit().await.map_err(|e| store.error(e))?;
+    Ok(deleted > 0)
+}
+
 /// Keys of the suggestions already decided, with the decision.
 ///
 /// # Errors

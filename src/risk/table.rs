@@ -118,6 +118,23 @@ pub fn write_risks_csv(
     Ok(())
 }
 
+/// The 1-based line where the record at `position` starts. (The reader's own line count lags
+/// by one after a CRLF terminator, which spreadsheets and our exports write: it counts the
+/// `\n` of the previous record when it reads the next one.)
+fn line_at(text: &str, position: &csv::Position) -> usize {
+    let byte = usize::try_from(position.byte()).map_or(text.len(), |b| b.min(text.len()));
+    let start = byte
+        + text.as_bytes()[byte..]
+            .iter()
+            .take_while(|&&b| b == b'\r' || b == b'\n')
+            .count();
+    text.as_bytes()[..start]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
+}
+
 /// Reads risks from the CSV `text` named `file`. Ids may be empty (the register assigns them).
 ///
 /// # Errors
@@ -128,7 +145,7 @@ pub fn read_risks_csv(text: &str, file: &str) -> Result<Vec<Risk>, RiskCsvError>
         .from_reader(text.as_bytes());
     let csv_err = |e: csv::Error| RiskCsvError::Csv {
         file: file.to_owned(),
-        line: e.position().map_or(1, |p| p.line() as usize),
+        line: e.position().map_or(1, |p| line_at(text, p)),
         message: e.to_string(),
     };
     let headers: Vec<String> = reader
@@ -163,7 +180,7 @@ pub fn read_risks_csv(text: &str, file: &str) -> Result<Vec<Risk>, RiskCsvError>
     let mut risks = Vec::new();
     for record in reader.records() {
         let record = record.map_err(csv_err)?;
-        let line = record.position().map_or(0, |p| p.line() as usize);
+        let line = record.position().map_or(0, |p| line_at(text, p));
         if record.iter().all(|c| c.trim().is_empty()) {
             continue;
         }
@@ -255,4 +272,25 @@ pub fn risks_markdown(risks: &[Risk], graph: Option<&DependencyGraph>, title: &s
         );
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_are_right_with_crlf_and_lf() {
+        for eol in ["\n", "\r\n"] {
+            let text = [
+                "title,category,severity,likelihood",
+                "ok,downtime,2,2",
+                "",
+                "bad,downtime,9,2",
+                "",
+            ]
+            .join(eol);
+            let e = read_risks_csv(&text, "r.csv").unwrap_err().to_string();
+            assert!(e.starts_with("r.csv:4: field `severity`"), "{eol:?}: {e}");
+        }
+    }
 }

@@ -7,6 +7,7 @@
 //! own functions: the front end adds no planning logic of its own.
 
 pub mod edits;
+pub mod risks;
 pub mod trial;
 
 use std::path::{Path, PathBuf};
@@ -15,12 +16,14 @@ use serde::{Deserialize, Serialize};
 
 use crate::export::{runbook_markdown, write_runbook_csv, ExportError};
 use crate::graph::{BlastRadius, DependencyGraph, GraphJson, Rollup};
+use crate::import::Engine;
 use crate::inventory::Inventory;
 use crate::plan::Plan;
-use crate::project::{ImportReport, Project, ProjectError};
+use crate::project::{ImportReport, LiveUrls, Manifest, Project, ProjectError};
 use crate::risk::heatmap::HeatMap;
 use crate::risk::Risk;
 pub use edits::{step_key, StepEdit};
+pub use risks::{RiskFormat, RiskImport};
 
 /// Why a workspace operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -54,6 +57,37 @@ pub enum WorkspaceError {
         #[source]
         source: std::io::Error,
     },
+    /// No risk has this id in the register.
+    #[error("no risk `{0}` in the register (it may have been deleted since it was shown)")]
+    UnknownRisk(String),
+    /// No pending suggestion has this key.
+    #[error("no pending suggestion `{0}` (it may have been decided, or the plan changed)")]
+    UnknownSuggestion(String),
+    /// A file to import could not be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A risk CSV was refused (nothing was stored).
+    #[error(transparent)]
+    RiskCsv(#[from] crate::risk::table::RiskCsvError),
+}
+
+/// A live database to import as an input of the project, named as the desktop app names its
+/// connections. Its URL is given separately (it holds a password).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LiveSource {
+    /// The input's label in the manifest (the desktop uses the connection's name).
+    pub label: String,
+    /// Engine.
+    pub engine: Engine,
+    /// PostgreSQL schemas or MySQL databases to read; empty: see
+    /// [`crate::import::live::import_live`].
+    pub schemas: Vec<String>,
 }
 
 /// Runbook export formats.
@@ -64,6 +98,30 @@ pub enum RunbookFormat {
     Csv,
     /// Markdown document.
     Markdown,
+}
+
+/// What a workspace computes from its inventory, risks and edits.
+struct Derived {
+    graph: DependencyGraph,
+    generated: Plan,
+    plan: Plan,
+    ignored_orderings: Vec<(String, String)>,
+}
+
+impl Derived {
+    fn of(project: &Project, inventory: &Inventory, risks: &[Risk], edits: &[StepEdit]) -> Self {
+        // Ordering constraints from the risk register feed the plan, as in the CLI.
+        let mut graph = DependencyGraph::from_inventory(inventory);
+        let ignored_orderings = crate::risk::apply_ordering(&mut graph, risks);
+        let generated = Plan::build(&graph, &project.manifest().plan_settings());
+        let plan = edits::apply(&generated, edits);
+        Self {
+            graph,
+            generated,
+            plan,
+            ignored_orderings,
+        }
+    }
 }
 
 /// An opened project with its derived values.
@@ -98,9 +156,64 @@ impl Workspace {
     /// # Errors
     /// Any input or store error; the stored inventory is then unchanged.
     pub async fn import(root: &Path) -> Result<(Self, ImportReport), WorkspaceError> {
+        Self::import_with(root, &LiveUrls::default()).await
+    }
+
+    /// [`Self::import`], live inputs taking their URL from `urls` when it has one.
+    ///
+    /// # Errors
+    /// Any input or store error; the stored inventory is then unchanged.
+    pub async fn import_with(
+        root: &Path,
+        urls: &LiveUrls,
+    ) -> Result<(Self, ImportReport), WorkspaceError> {
         let project = Project::open(root)?;
-        let (inventory, report) = project.import().await?;
+        let (inventory, report) = project.import_with(urls).await?;
         Ok((Self::assemble(project, inventory).await?, report))
+    }
+
+    /// Makes the live database `source` an input of the project and imports every input,
+    /// `source` read from `url` and other live inputs from `others` (else their variables).
+    /// The input is appended to the manifest ([`Manifest::with_live_input`]) only once the
+    /// import is stored; an input with that label already there is imported as it is.
+    /// All-or-nothing: when the import fails, neither the store nor the manifest changes.
+    ///
+    /// # Errors
+    /// [`WorkspaceError::InvalidEdit`] (field `name`) when the manifest has an input of that
+    /// label reading another engine or other schemas; any input or store error.
+    pub async fn import_live(
+        root: &Path,
+        source: &LiveSource,
+        url: &str,
+        others: &LiveUrls,
+    ) -> Result<(Self, ImportReport), WorkspaceError> {
+        let project = Project::open(root)?;
+        let default_engine = project.manifest().source.engine;
+        let conflict = project.manifest().inputs.iter().any(|input| {
+            matches!(input, crate::project::Input::Live { live, engine, schemas, .. }
+                if live == &source.label
+                    && (engine.unwrap_or(default_engine) != source.engine
+                        || schemas != &source.schemas))
+        });
+        if conflict {
+            return Err(WorkspaceError::InvalidEdit {
+                field: "name",
+                message: format!(
+                    "the manifest already has a live input `{}` reading another engine or other schemas; import under another name, or edit migration-studio.toml",
+                    source.label
+                ),
+            });
+        }
+        let mut urls = others.clone();
+        urls.insert(&source.label, url.to_owned());
+        match Manifest::with_live_input(root, &source.label, source.engine, &source.schemas)? {
+            None => Self::import_with(root, &urls).await,
+            Some(text) => {
+                let (project, inventory, report) =
+                    project.import_with_manifest(&text, &urls).await?;
+                Ok((Self::assemble(project, inventory).await?, report))
+            }
+        }
     }
 
     async fn assemble(project: Project, inventory: Inventory) -> Result<Self, WorkspaceError> {
@@ -114,21 +227,26 @@ impl Workspace {
         .await;
         store.close().await;
         let (risks, edits) = stored?;
-        // Ordering constraints from the risk register feed the plan, as in the CLI.
-        let mut graph = DependencyGraph::from_inventory(&inventory);
-        let ignored_orderings = crate::risk::apply_ordering(&mut graph, &risks);
-        let generated = Plan::build(&graph, &project.manifest().plan_settings());
-        let plan = edits::apply(&generated, &edits);
+        let derived = Derived::of(&project, &inventory, &risks, &edits);
         Ok(Self {
             project,
             inventory,
-            graph,
-            generated,
-            plan,
+            graph: derived.graph,
+            generated: derived.generated,
+            plan: derived.plan,
             edits,
             risks,
-            ignored_orderings,
+            ignored_orderings: derived.ignored_orderings,
         })
+    }
+
+    /// Builds the graph and the plans again (after the risks' ordering constraints changed).
+    fn replan(&mut self) {
+        let derived = Derived::of(&self.project, &self.inventory, &self.risks, &self.edits);
+        self.graph = derived.graph;
+        self.generated = derived.generated;
+        self.plan = derived.plan;
+        self.ignored_orderings = derived.ignored_orderings;
     }
 
     /// The project.

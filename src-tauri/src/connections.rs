@@ -154,9 +154,7 @@ pub fn save(
     secrets: &SecretStore,
     form: ConnectionForm,
 ) -> Result<ConnectionInfo, AppError> {
-    let invalid = |field: &str, what: &str| {
-        AppError::new(ErrorCode::InvalidInput, format!("{field}: {what}"))
-    };
+    let invalid = |field: &str, what: &str| AppError::invalid(field, format!("{field}: {what}"));
     let name = form.name.trim().to_owned();
     if name.is_empty() {
         return Err(invalid("name", "a connection needs a name"));
@@ -210,18 +208,58 @@ pub fn delete(config_dir: &Path, secrets: &SecretStore, name: &str) -> Result<()
     store(config_dir, &all)
 }
 
-/// The full URL of a connection, password included, for the engine only.
+impl From<ConnectionEngine> for migration_studio::import::Engine {
+    fn from(e: ConnectionEngine) -> Self {
+        match e {
+            ConnectionEngine::Postgres => Self::Postgres,
+            ConnectionEngine::Mysql => Self::Mysql,
+            ConnectionEngine::Sqlite => Self::Sqlite,
+        }
+    }
+}
+
+/// The stored connection `name` (no password).
 ///
 /// # Errors
-/// [`ErrorCode::NotFound`]; [`ErrorCode::MissingConnection`] when its password is not available.
-pub fn url(config_dir: &Path, secrets: &SecretStore, name: &str) -> Result<String, AppError> {
-    let info = list(config_dir, secrets)
+/// [`ErrorCode::NotFound`].
+pub fn find(
+    config_dir: &Path,
+    secrets: &SecretStore,
+    name: &str,
+) -> Result<ConnectionInfo, AppError> {
+    list(config_dir, secrets)
         .into_iter()
         .find(|c| c.name == name)
         .ok_or_else(|| {
             AppError::new(ErrorCode::NotFound, format!("no connection named `{name}`"))
                 .hint("Add it in the connection form.")
-        })?;
+        })
+}
+
+/// The URLs of the live inputs of `manifest` that a saved connection of the same name can
+/// give (password available), for the engine only; the others read their variable.
+pub fn live_urls(
+    config_dir: &Path,
+    secrets: &SecretStore,
+    manifest: &migration_studio::project::Manifest,
+) -> migration_studio::project::LiveUrls {
+    let mut urls = migration_studio::project::LiveUrls::default();
+    for input in &manifest.inputs {
+        if let migration_studio::project::Input::Live { live, .. } = input {
+            if let Ok(url) = url(config_dir, secrets, live) {
+                urls.insert(live, url);
+            }
+        }
+    }
+    urls
+}
+
+/// The full URL of a connection, password included, for the engine only.
+///
+/// # Errors
+/// [`ErrorCode::NotFound`]; [`ErrorCode::MissingConnection`] when its password is not available.
+pub fn url(config_dir: &Path, secrets: &SecretStore, name: &str) -> Result<String, AppError> {
+    let info = find(config_dir, secrets, name)?;
     if !info.has_password {
         return Ok(info.url_with(None));
     }
@@ -231,9 +269,10 @@ pub fn url(config_dir: &Path, secrets: &SecretStore, name: &str) -> Result<Strin
             ErrorCode::MissingConnection,
             format!("the password of connection `{name}` is not available"),
         )
-        .hint(
-            "Enter the password again: without an OS keychain it is kept only until the app quits.",
-        )),
+        .hint(match secrets.backend() {
+            crate::secrets::SecretBackend::Memory => "Enter the password again in the connection form (same name): without an OS keychain it is kept only until the app quits.",
+            crate::secrets::SecretBackend::Keychain => "Enter the password again in the connection form (same name): the keychain has none for it.",
+        })),
     }
 }
 
@@ -256,7 +295,7 @@ mod tests {
     #[test]
     fn passwords_stay_in_the_secret_store() {
         let dir = tempfile::tempdir().unwrap();
-        let secrets = SecretStore::memory();
+        let secrets = SecretStore::memory("test");
         let info = save(dir.path(), &secrets, form(Some("p@ss:w/rd"))).unwrap();
         assert_eq!(info.display_url, "postgres://me%40x:***@127.0.0.1:5432/db");
         let on_disk = std::fs::read_to_string(dir.path().join(FILE)).unwrap();
@@ -272,7 +311,7 @@ mod tests {
         save(dir.path(), &secrets, form(None)).unwrap();
         assert!(url(dir.path(), &secrets, "src").unwrap().contains("p%40ss"));
         // A restart with a memory store forgets it: the connection says so.
-        let fresh = SecretStore::memory();
+        let fresh = SecretStore::memory("test");
         let listed = list(dir.path(), &fresh);
         assert!(!listed[0].password_available);
         assert_eq!(
@@ -287,7 +326,7 @@ mod tests {
     #[test]
     fn no_password_and_bad_forms() {
         let dir = tempfile::tempdir().unwrap();
-        let secrets = SecretStore::memory();
+        let secrets = SecretStore::memory("test");
         let mut f = form(Some(""));
         f.engine = ConnectionEngine::Mysql;
         f.user = "root".into();

@@ -25,14 +25,18 @@ pub enum ErrorCode {
     Store,
     /// No artifact or step with that id (the view is out of date).
     NotFound,
-    /// An argument was refused (the message names the field).
+    /// An argument was refused; `field` names the form field to fix.
     InvalidInput,
+    /// A CSV file was refused (the message names its line and column); nothing was stored.
+    InvalidCsv,
     /// A file could not be read or written.
     Io,
     /// A database could not be reached or a query failed.
     Database,
     /// The target is not a rehearsal target: nothing was written.
     NotARehearsalTarget,
+    /// The rehearsal environment (Docker) could not be used.
+    Provider,
     /// The keychain refused to store or read a secret.
     Secret,
     /// The task was cancelled.
@@ -53,6 +57,8 @@ pub struct AppError {
     pub message: String,
     /// What to do about it, when the app knows.
     pub hint: Option<String>,
+    /// The form field at fault (`title`, `severity`, `host`…), for [`ErrorCode::InvalidInput`].
+    pub field: Option<String>,
 }
 
 impl AppError {
@@ -62,6 +68,15 @@ impl AppError {
             code,
             message: message.into(),
             hint: None,
+            field: None,
+        }
+    }
+
+    /// An [`ErrorCode::InvalidInput`] about the form field `field`.
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+        Self {
+            field: Some(field.to_owned()),
+            ..Self::new(ErrorCode::InvalidInput, message)
         }
     }
 
@@ -91,6 +106,11 @@ impl From<ProjectError> for AppError {
             }
             ProjectError::MissingUrl { .. } => Self::new(ErrorCode::MissingConnection, message)
                 .hint("Set the variable before starting the app; the URL never goes in the project."),
+            ProjectError::Import(migration_studio::import::ImportError::Live { .. }) => {
+                Self::new(ErrorCode::Database, message).hint(
+                    "Check that the server is running and the connection's host, port, user, password and database (save the connection again to change them); nothing was imported.",
+                )
+            }
             ProjectError::Import(_) | ProjectError::Services(_) => {
                 Self::new(ErrorCode::ImportFailed, message)
                     .hint("Fix the input at the file and line shown and import again; the stored inventory is unchanged.")
@@ -116,7 +136,17 @@ impl From<WorkspaceError> for AppError {
             WorkspaceError::UnknownArtifact(_) | WorkspaceError::UnknownStep(_) => {
                 Self::new(ErrorCode::NotFound, message).hint("Reload the view: the plan changed.")
             }
-            WorkspaceError::InvalidEdit { .. } => Self::new(ErrorCode::InvalidInput, message),
+            WorkspaceError::UnknownRisk(_) | WorkspaceError::UnknownSuggestion(_) => {
+                Self::new(ErrorCode::NotFound, message)
+                    .hint("The register was reloaded: look for it again.")
+            }
+            WorkspaceError::InvalidEdit { field, .. } => Self::invalid(field, message),
+            WorkspaceError::RiskCsv(_) => Self::new(ErrorCode::InvalidCsv, message).hint(
+                "Fix the cell at the line and column shown (columns as in an exported register) and import again; the register is unchanged.",
+            ),
+            WorkspaceError::Read { .. } => {
+                Self::new(ErrorCode::Io, message).hint("Choose a file you can read.")
+            }
             WorkspaceError::Export(_) | WorkspaceError::Write { .. } => {
                 Self::new(ErrorCode::Io, message).hint("Choose another place to save the file.")
             }

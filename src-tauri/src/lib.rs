@@ -7,15 +7,17 @@
 //! [`export_bindings`] (run by this crate's tests, checked for drift in CI).
 //!
 //! Security: the window may call only the commands in [`COMMANDS`] (declared in the app
-//! manifest by `build.rs`, granted by `capabilities/main.json`) and the native open/save
-//! dialogs; the content security policy in `tauri.conf.json` allows no remote content; passwords
-//! stay in Rust ([`secrets`]).
+//! manifest by `build.rs`, granted by `capabilities/main.json`) and the native folder picker;
+//! files are written and read only where a person chose in a dialog opened by Rust
+//! ([`dialogs`]); the content security policy in `tauri.conf.json` allows no remote content;
+//! passwords stay in Rust ([`secrets`]).
 
 #![deny(missing_docs)]
 
 mod command_list;
 pub mod commands;
 pub mod connections;
+pub mod dialogs;
 pub mod error;
 pub mod json;
 pub mod recent;
@@ -38,6 +40,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
         commands::projects::open_project,
         commands::projects::create_project,
         commands::projects::import_project,
+        commands::projects::import_live,
         commands::plan::inventory,
         commands::plan::graph,
         commands::plan::blast_radius,
@@ -45,10 +48,16 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
         commands::plan::edit_step,
         commands::plan::export_runbook,
         commands::risks::risks,
+        commands::risks::save_risk,
+        commands::risks::delete_risk,
+        commands::risks::decide_risk_suggestion,
+        commands::risks::import_risks,
+        commands::risks::export_risks,
         commands::connections::connections,
         commands::connections::save_connection,
         commands::connections::delete_connection,
         commands::rehearsal::start_rehearsal,
+        commands::rehearsal::rehearsal_provider,
         commands::rehearsal::rehearse,
         commands::rehearsal::rehearsal_history,
         commands::app::cancel_task,

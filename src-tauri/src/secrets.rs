@@ -30,6 +30,8 @@ pub enum SecretBackend {
 /// The secret store.
 pub struct SecretStore {
     backend: SecretBackend,
+    /// Why the memory store is in use, in words for the window.
+    why_memory: Option<String>,
     memory: Mutex<HashMap<String, String>>,
 }
 
@@ -45,25 +47,27 @@ impl SecretStore {
     /// The keychain when one answers, else memory.
     pub fn detect() -> Self {
         if std::env::var("MIGRATION_STUDIO_SECRETS").as_deref() == Ok("memory") {
-            return Self::memory();
+            return Self::memory("MIGRATION_STUDIO_SECRETS=memory was set when the app started");
         }
         let probe = keyring::Entry::new(SERVICE, "probe").and_then(|e| e.get_password());
         match probe {
             Ok(_) | Err(keyring::Error::NoEntry) => Self {
                 backend: SecretBackend::Keychain,
+                why_memory: None,
                 memory: Mutex::new(HashMap::new()),
             },
             Err(e) => {
                 tracing::info!("no OS keychain ({e}); connection passwords are kept in memory");
-                Self::memory()
+                Self::memory(&format!("the OS keychain did not answer ({e})"))
             }
         }
     }
 
-    /// A memory store.
-    pub fn memory() -> Self {
+    /// A memory store, in use because of `why`.
+    pub fn memory(why: &str) -> Self {
         Self {
             backend: SecretBackend::Memory,
+            why_memory: Some(why.to_owned()),
             memory: Mutex::new(HashMap::new()),
         }
     }
@@ -71,6 +75,11 @@ impl SecretStore {
     /// Which store is in use.
     pub fn backend(&self) -> SecretBackend {
         self.backend
+    }
+
+    /// Why passwords are kept in memory only, when they are.
+    pub fn why_memory(&self) -> Option<&str> {
+        self.why_memory.as_deref()
     }
 
     fn err(e: keyring::Error) -> AppError {
@@ -141,7 +150,7 @@ mod tests {
 
     #[test]
     fn memory_store_round_trip_and_debug_hides_secrets() {
-        let store = SecretStore::memory();
+        let store = SecretStore::memory("test");
         store.set("connection:a", "hunter2").unwrap();
         assert_eq!(
             store.get("connection:a").unwrap().as_deref(),

@@ -1,7 +1,6 @@
 //! Every registered command, and nothing else, is callable from the window: the commands in the
 //! generated bindings are exactly [`COMMANDS`], the app manifest declares exactly them, and the
-//! window's capability grants exactly their `allow-` permissions plus the two dialog
-//! permissions. (The end-to-end test also checks at run time that an ungranted command is
+//! window's capability grants exactly their `allow-` permissions plus the folder picker. (The end-to-end test also checks at run time that an ungranted command is
 //! refused.)
 
 use std::collections::BTreeSet;
@@ -9,8 +8,9 @@ use std::path::Path;
 
 use migration_studio_desktop::COMMANDS;
 
-/// Plugin permissions the UI needs: the native open (folder) and save dialogs.
-const PLUGIN_PERMISSIONS: [&str; 2] = ["dialog:allow-open", "dialog:allow-save"];
+/// Plugin permissions the UI needs: the native folder picker to open a project. Not the save
+/// dialog: files are saved where a person chose in a dialog Rust opens (see `dialogs`).
+const PLUGIN_PERMISSIONS: [&str; 1] = ["dialog:allow-open"];
 
 fn crate_file(path: &str) -> String {
     std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(path))

@@ -69,7 +69,7 @@ export function App() {
             screen. The samples in <code>sample-projects/</code> are ready to open.
           </EmptyState>
         )}
-        {project && screen === "inventory" && <InventoryScreen key={revision} project={project} />}
+        {project && screen === "inventory" && <InventoryScreen key={revision} project={project} onImported={setProject} />}
         {project && screen === "graph" && <GraphScreen key={revision} project={project} />}
         {project && screen === "risks" && <RisksScreen key={revision} project={project} />}
         {project && screen === "mapping" && <MappingScreen project={project} />}

@@ -7,7 +7,7 @@ import { invoke as __TAURI_INVOKE, Channel } from "@tauri-apps/api/core";
 /** Commands */
 export const commands = {
 	/**  Version and secret store. */
-	appInfo: () => typedError<AppInfo, AppError_Serialize>(__TAURI_INVOKE("app_info")),
+	appInfo: () => typedError<AppInfo_Serialize, AppError_Serialize>(__TAURI_INVOKE("app_info")),
 	/**  Recently opened projects, most recent first. */
 	recentProjects: () => typedError<RecentProject_Serialize[], AppError_Serialize>(__TAURI_INVOKE("recent_projects")),
 	/**  Removes a project from the recent list (the folder is not touched). */
@@ -16,8 +16,17 @@ export const commands = {
 	openProject: (path: string) => typedError<ProjectView, AppError_Serialize>(__TAURI_INVOKE("open_project", { path })),
 	/**  Creates a project folder with a manifest and an empty store, then opens it. */
 	createProject: (request: CreateProject) => typedError<ProjectView, AppError_Serialize>(__TAURI_INVOKE("create_project", { request })),
-	/**  Re-imports every input of `project` (all-or-nothing) as task `task`. */
+	/**
+	 *  Re-imports every input of `project` (all-or-nothing) as task `task`. Live inputs take their
+	 *  URL from the saved connection of the same name (else from their variable).
+	 */
 	importProject: (project: string, task: string, onEvent: Channel<ImportEvent>) => typedError<ProjectView, AppError_Serialize>(__TAURI_INVOKE("import_project", { project, task, onEvent })),
+	/**
+	 *  Imports the live database of a saved connection into `project` as task `task`: the
+	 *  connection becomes a live input of the manifest (by name; its URL stays in Rust) and every
+	 *  input is imported, all-or-nothing. The window then reloads the inventory.
+	 */
+	importLive: (project: string, task: string, request: LiveImportRequest, onEvent: Channel<ImportEvent>) => typedError<ProjectView, AppError_Serialize>(__TAURI_INVOKE("import_live", { project, task, request, onEvent })),
 	/**  The inventory grid: every artifact with its wave, and the import's findings. */
 	inventory: (project: string) => typedError<InventoryView_Serialize, AppError_Serialize>(__TAURI_INVOKE("inventory", { project })),
 	/**  The dependency graph with waves, cycles, breaks and the point of no return. */
@@ -28,10 +37,29 @@ export const commands = {
 	runbook: (project: string) => typedError<RunbookView_Serialize, AppError_Serialize>(__TAURI_INVOKE("runbook", { project })),
 	/**  Stores an edit of one step (owner, duration, notes) and returns the runbook again. */
 	editStep: (project: string, edit: StepEditRequest_Deserialize) => typedError<RunbookView_Serialize, AppError_Serialize>(__TAURI_INVOKE("edit_step", { project, edit })),
-	/**  Writes the runbook to `path` (chosen in the save dialog); returns the bytes written. */
-	exportRunbook: (project: string, format: ExportFormat, path: string) => typedError<number | null, AppError_Serialize>(__TAURI_INVOKE("export_runbook", { project, format, path })),
-	/**  The risk register of `project`, with its heat map. */
+	/**
+	 *  Asks where to save the runbook (a save dialog opened here, in Rust: the window sends no
+	 *  path) and writes it there; `null` when the person cancels.
+	 */
+	exportRunbook: (project: string, format: ExportFormat) => typedError<SavedFile | null, AppError_Serialize>(__TAURI_INVOKE("export_runbook", { project, format })),
+	/**  The risk register of `project`, its heat map and the pending suggestions. */
 	risks: (project: string) => typedError<RiskView_Serialize, AppError_Serialize>(__TAURI_INVOKE("risks", { project })),
+	/**  Adds a risk (empty id) or replaces one; returns the register. */
+	saveRisk: (project: string, risk: RiskForm_Deserialize) => typedError<RiskView_Serialize, AppError_Serialize>(__TAURI_INVOKE("save_risk", { project, risk })),
+	/**  Deletes a risk; returns the register. */
+	deleteRisk: (project: string, id: string) => typedError<RiskView_Serialize, AppError_Serialize>(__TAURI_INVOKE("delete_risk", { project, id })),
+	/**  Accepts (it becomes a risk) or dismisses a suggestion; returns the register. */
+	decideRiskSuggestion: (project: string, key: string, decision: SuggestionDecision) => typedError<RiskView_Serialize, AppError_Serialize>(__TAURI_INVOKE("decide_risk_suggestion", { project, key, decision })),
+	/**
+	 *  Asks which CSV to import (an open dialog opened here: the window sends no path) and
+	 *  imports it, all rows or none; `null` when the person cancels.
+	 */
+	importRisks: (project: string) => typedError<RiskImportDone_Serialize | null, AppError_Serialize>(__TAURI_INVOKE("import_risks", { project })),
+	/**
+	 *  Asks where to save the register (a save dialog opened here) and writes it there; `null`
+	 *  when the person cancels.
+	 */
+	exportRisks: (project: string, format: ExportFormat) => typedError<SavedFile | null, AppError_Serialize>(__TAURI_INVOKE("export_risks", { project, format })),
 	/**  Stored connections (no passwords). */
 	connections: () => typedError<ConnectionInfo_Serialize[], AppError_Serialize>(__TAURI_INVOKE("connections")),
 	/**  Saves a connection; its password goes to the keychain (or the memory store). */
@@ -44,11 +72,17 @@ export const commands = {
 	 */
 	startRehearsal: (project: string, task: string, request: RehearsalRequest, onEvent: Channel<RehearsalEvent_Deserialize>) => typedError<RehearsalReport_Serialize, AppError_Serialize>(__TAURI_INVOKE("start_rehearsal", { project, task, request, onEvent })),
 	/**
-	 *  Runs a full rehearsal of `project` as task `task` (see the module docs). Cancel stops it
-	 *  where it is: the engine drops its scratch databases only when it reaches its end, so a
-	 *  cancelled run may leave `ms_rh_<run>_src`/`_tgt` behind (named in the error).
+	 *  Where a full rehearsal of `project` with `request` would run, and why (for `auto`: whether
+	 *  a Docker daemon answers and has the images, else the local servers).
 	 */
-	rehearse: (project: string, task: string, request: FullRehearsalRequest, onEvent: Channel<FullRehearsalEvent>) => typedError<RehearsalReport_Serialize, AppError_Serialize>(__TAURI_INVOKE("rehearse", { project, task, request, onEvent })),
+	rehearsalProvider: (project: string, request: FullRehearsalRequest_Deserialize) => typedError<ProviderView_Serialize, AppError_Serialize>(__TAURI_INVOKE("rehearsal_provider", { project, request })),
+	/**
+	 *  Runs a full rehearsal of `project` as task `task` (see the module docs) on the provider
+	 *  `request` asks for, saying first which one and why. Cancel stops it where it is: the engine
+	 *  drops its scratch databases only when it reaches its end, so a cancelled run may leave
+	 *  `ms_rh_<run>_src`/`_tgt` behind (named in the error).
+	 */
+	rehearse: (project: string, task: string, request: FullRehearsalRequest_Deserialize, onEvent: Channel<FullRehearsalEvent_Deserialize>) => typedError<RehearsalReport_Serialize, AppError_Serialize>(__TAURI_INVOKE("rehearse", { project, task, request, onEvent })),
 	/**  Past rehearsals of `project`, most recent first. */
 	rehearsalHistory: (project: string) => typedError<RehearsalReport_Serialize[], AppError_Serialize>(__TAURI_INVOKE("rehearsal_history", { project })),
 	/**
@@ -70,6 +104,8 @@ export type AppError_Deserialize = {
 	message: string,
 	/**  What to do about it, when the app knows. */
 	hint?: string | null,
+	/**  The form field at fault (`title`, `severity`, `host`…), for [`ErrorCode::InvalidInput`]. */
+	field?: string | null,
 };
 
 /**  A command's failure, as the UI receives it. */
@@ -80,14 +116,31 @@ export type AppError_Serialize = {
 	message: string,
 	/**  What to do about it, when the app knows. */
 	hint: string | null,
+	/**  The form field at fault (`title`, `severity`, `host`…), for [`ErrorCode::InvalidInput`]. */
+	field: string | null,
 };
 
 /**  About the app. */
-export type AppInfo = {
+export type AppInfo = AppInfo_Serialize | AppInfo_Deserialize;
+
+/**  About the app. */
+export type AppInfo_Deserialize = {
 	/**  App version. */
 	version: string,
 	/**  Where connection passwords are kept. */
 	secrets: SecretBackend,
+	/**  Why they are kept in memory only (forgotten when the app quits), when they are. */
+	secrets_note?: string | null,
+};
+
+/**  About the app. */
+export type AppInfo_Serialize = {
+	/**  App version. */
+	version: string,
+	/**  Where connection passwords are kept. */
+	secrets: SecretBackend,
+	/**  Why they are kept in memory only (forgotten when the app quits), when they are. */
+	secrets_note: string | null,
 };
 
 /**  Everything that depends on the selected artifacts. */
@@ -345,14 +398,18 @@ export type ErrorCode =
 "store" | 
 /**  No artifact or step with that id (the view is out of date). */
 "not_found" | 
-/**  An argument was refused (the message names the field). */
+/**  An argument was refused; `field` names the form field to fix. */
 "invalid_input" | 
+/**  A CSV file was refused (the message names its line and column); nothing was stored. */
+"invalid_csv" | 
 /**  A file could not be read or written. */
 "io" | 
 /**  A database could not be reached or a query failed. */
 "database" | 
 /**  The target is not a rehearsal target: nothing was written. */
 "not_a_rehearsal_target" | 
+/**  The rehearsal environment (Docker) could not be used. */
+"provider" | 
 /**  The keychain refused to store or read a secret. */
 "secret" | 
 /**  The task was cancelled. */
@@ -362,7 +419,7 @@ export type ErrorCode =
 /**  Something the app did not expect; the message says what. */
 "internal";
 
-/**  Runbook export formats. */
+/**  Export formats. */
 export type ExportFormat = 
 /**  CSV. */
 "csv" | 
@@ -401,21 +458,76 @@ export type FindingView_Serialize = {
 };
 
 /**
- *  Progress of a full rehearsal: the engine reports its steps in the report, so the window
- *  shows the elapsed time until it ends.
+ *  Progress of a full rehearsal: the provider chosen, then the elapsed time until it ends
+ *  (the engine reports its steps in the report).
  */
-export type FullRehearsalEvent = 
+export type FullRehearsalEvent = FullRehearsalEvent_Serialize | FullRehearsalEvent_Deserialize;
+
+/**
+ *  Progress of a full rehearsal: the provider chosen, then the elapsed time until it ends
+ *  (the engine reports its steps in the report).
+ */
+export type FullRehearsalEvent_Deserialize = 
+/**  Where the scratch databases are made. */
+{ event: "provider"; 
+/**  The choice and its reason. */
+choice: ProviderView_Deserialize } | 
+/**  Still running. */
+{ event: "running"; 
+/**  Seconds since the start. */
+elapsed_seconds: number | null };
+
+/**
+ *  Progress of a full rehearsal: the provider chosen, then the elapsed time until it ends
+ *  (the engine reports its steps in the report).
+ */
+export type FullRehearsalEvent_Serialize = 
+/**  Where the scratch databases are made. */
+{ event: "provider"; 
+/**  The choice and its reason. */
+choice: ProviderView_Serialize } | 
 /**  Still running. */
 { event: "running"; 
 /**  Seconds since the start. */
 elapsed_seconds: number | null };
 
 /**  What a full rehearsal runs on. */
-export type FullRehearsalRequest = {
-	/**  Saved connection of the server that gets the scratch source (its database is ignored). */
-	source_server: string,
+export type FullRehearsalRequest = FullRehearsalRequest_Serialize | FullRehearsalRequest_Deserialize;
+
+/**  What a full rehearsal runs on. */
+export type FullRehearsalRequest_Deserialize = {
+	/**  Where the scratch databases live. */
+	provider: ProviderPick,
+	/**
+	 *  Saved connection of the server that gets the scratch source (its database is ignored);
+	 *  needed when the local servers are used.
+	 */
+	source_server?: string | null,
 	/**  Saved connection of the server that gets the scratch target (its database is ignored). */
-	target_server: string,
+	target_server?: string | null,
+	/**  Docker image for the source instead of the default. */
+	source_image?: string | null,
+	/**  Docker image for the target instead of the default. */
+	target_image?: string | null,
+	/**  Workload writes per second during the backfill and after the cutover. */
+	workload_rate: number | null,
+};
+
+/**  What a full rehearsal runs on. */
+export type FullRehearsalRequest_Serialize = {
+	/**  Where the scratch databases live. */
+	provider: ProviderPick,
+	/**
+	 *  Saved connection of the server that gets the scratch source (its database is ignored);
+	 *  needed when the local servers are used.
+	 */
+	source_server: string | null,
+	/**  Saved connection of the server that gets the scratch target (its database is ignored). */
+	target_server: string | null,
+	/**  Docker image for the source instead of the default. */
+	source_image: string | null,
+	/**  Docker image for the target instead of the default. */
+	target_image: string | null,
 	/**  Workload writes per second during the backfill and after the cutover. */
 	workload_rate: number | null,
 };
@@ -537,6 +649,20 @@ export type LagPoint = {
 	age_seconds: number | null,
 };
 
+/**  A live database to import as an input of the project. */
+export type LiveImportRequest = {
+	/**
+	 *  Saved connection (its password is in the keychain); its name becomes the input's label
+	 *  in the manifest, which names no URL and no password.
+	 */
+	connection: string,
+	/**
+	 *  PostgreSQL schemas or MySQL databases to read; empty: every non-system PostgreSQL schema,
+	 *  or the MySQL database the connection names.
+	 */
+	schemas: string[],
+};
+
 /**  One artifact: a row of the inventory grid and a node of the graph. */
 export type NodeView = NodeView_Serialize | NodeView_Deserialize;
 
@@ -616,6 +742,42 @@ export type ProjectView = {
 	inputs: string[],
 	/**  Counts of the stored inventory. */
 	counts: Counts,
+};
+
+/**  Where a full rehearsal's scratch databases live. */
+export type ProviderPick = 
+/**  Docker when a daemon answers and images are present, else the local servers. */
+"auto" | 
+/**  Scratch databases on the two servers chosen. */
+"local" | 
+/**  Throwaway containers. */
+"docker";
+
+/**  The provider a full rehearsal would run on, and why. */
+export type ProviderView = ProviderView_Serialize | ProviderView_Deserialize;
+
+/**  The provider a full rehearsal would run on, and why. */
+export type ProviderView_Deserialize = {
+	/**  What was asked for. */
+	asked: ProviderPick,
+	/**  What it runs on: `docker` or `local`. */
+	provider: string,
+	/**  For `auto`, why (the Docker daemon that answers, or why Docker cannot be used). */
+	reason?: string | null,
+	/**  Whether the two servers must be chosen (the local provider uses them). */
+	needs_servers: boolean,
+};
+
+/**  The provider a full rehearsal would run on, and why. */
+export type ProviderView_Serialize = {
+	/**  What was asked for. */
+	asked: ProviderPick,
+	/**  What it runs on: `docker` or `local`. */
+	provider: string,
+	/**  For `auto`, why (the Docker daemon that answers, or why Docker cannot be used). */
+	reason: string | null,
+	/**  Whether the two servers must be chosen (the local provider uses them). */
+	needs_servers: boolean,
 };
 
 /**  A recently opened project. */
@@ -819,6 +981,93 @@ export type RehearsalRequest = {
 	mark_target: boolean,
 };
 
+/**
+ *  A risk as the form sends it. Names (category, status, `X before Y`) are parsed by the
+ *  engine; the first one it refuses is an `invalid_input` error naming its field.
+ */
+export type RiskForm = RiskForm_Serialize | RiskForm_Deserialize;
+
+/**
+ *  A risk as the form sends it. Names (category, status, `X before Y`) are parsed by the
+ *  engine; the first one it refuses is an `invalid_input` error naming its field.
+ */
+export type RiskForm_Deserialize = {
+	/**  Empty for a new risk (the register gives it the next `R-nnn`), else the risk to replace. */
+	id: string,
+	/**  What could happen. */
+	title: string,
+	/**  One of [`RiskView::categories`]. */
+	category: string,
+	/**  1–5. */
+	severity: number,
+	/**  1–5. */
+	likelihood: number,
+	/**  How it is mitigated. */
+	mitigation?: string | null,
+	/**  Who owns it. */
+	owner?: string | null,
+	/**  One of [`RiskView::statuses`]. */
+	status: string,
+	/**  Linked artifact ids. */
+	artifacts: string[],
+	/**  Runbook step id or validation check that retires it. */
+	retired_by?: string | null,
+	/**  Ordering constraints `X before Y`. */
+	ordering: string[],
+};
+
+/**
+ *  A risk as the form sends it. Names (category, status, `X before Y`) are parsed by the
+ *  engine; the first one it refuses is an `invalid_input` error naming its field.
+ */
+export type RiskForm_Serialize = {
+	/**  Empty for a new risk (the register gives it the next `R-nnn`), else the risk to replace. */
+	id: string,
+	/**  What could happen. */
+	title: string,
+	/**  One of [`RiskView::categories`]. */
+	category: string,
+	/**  1–5. */
+	severity: number,
+	/**  1–5. */
+	likelihood: number,
+	/**  How it is mitigated. */
+	mitigation: string | null,
+	/**  Who owns it. */
+	owner: string | null,
+	/**  One of [`RiskView::statuses`]. */
+	status: string,
+	/**  Linked artifact ids. */
+	artifacts: string[],
+	/**  Runbook step id or validation check that retires it. */
+	retired_by: string | null,
+	/**  Ordering constraints `X before Y`. */
+	ordering: string[],
+};
+
+/**  What a CSV import stored. */
+export type RiskImportDone = RiskImportDone_Serialize | RiskImportDone_Deserialize;
+
+/**  What a CSV import stored. */
+export type RiskImportDone_Deserialize = {
+	/**  The file read. */
+	path: string,
+	/**  Risks added or replaced. */
+	imported: number,
+	/**  The register after it. */
+	register: RiskView_Deserialize,
+};
+
+/**  What a CSV import stored. */
+export type RiskImportDone_Serialize = {
+	/**  The file read. */
+	path: string,
+	/**  Risks added or replaced. */
+	imported: number,
+	/**  The register after it. */
+	register: RiskView_Serialize,
+};
+
 /**  One risk of the register. */
 export type RiskRow = RiskRow_Serialize | RiskRow_Deserialize;
 
@@ -846,12 +1095,18 @@ export type RiskRow_Deserialize = {
 	artifacts: string[],
 	/**  Runbook step or check that retires it. */
 	retired_by?: string | null,
+	/**  The title of that runbook step, when `retired_by` is a step id of the current plan. */
+	retired_by_step?: string | null,
 	/**  Ordering constraints, as text (`X before Y`). */
 	ordering: string[],
 	/**  `no-mitigation`, `no-owner`. */
 	flags: string[],
 	/**  Artifacts affected through the graph (blast radius of the linked artifacts). */
 	blast_radius: number,
+	/**  Linked ids (and ordering ends) that are not in the graph. */
+	unknown_artifacts: string[],
+	/**  Key of the suggestion it was accepted from. */
+	origin?: string | null,
 };
 
 /**  One risk of the register. */
@@ -878,12 +1133,18 @@ export type RiskRow_Serialize = {
 	artifacts: string[],
 	/**  Runbook step or check that retires it. */
 	retired_by: string | null,
+	/**  The title of that runbook step, when `retired_by` is a step id of the current plan. */
+	retired_by_step: string | null,
 	/**  Ordering constraints, as text (`X before Y`). */
 	ordering: string[],
 	/**  `no-mitigation`, `no-owner`. */
 	flags: string[],
 	/**  Artifacts affected through the graph (blast radius of the linked artifacts). */
 	blast_radius: number,
+	/**  Linked ids (and ordering ends) that are not in the graph. */
+	unknown_artifacts: string[],
+	/**  Key of the suggestion it was accepted from. */
+	origin: string | null,
 };
 
 /**  The register. */
@@ -897,6 +1158,12 @@ export type RiskView_Deserialize = {
 	heat: number[][],
 	/**  Ordering constraints naming unknown artifacts, as `risk id: constraint`. */
 	ignored_orderings: string[],
+	/**  The plan's suggestions not decided yet. */
+	suggestions: SuggestionView_Deserialize[],
+	/**  Category names the form offers. */
+	categories: string[],
+	/**  Status names the form offers. */
+	statuses: string[],
 };
 
 /**  The register. */
@@ -907,6 +1174,12 @@ export type RiskView_Serialize = {
 	heat: number[][],
 	/**  Ordering constraints naming unknown artifacts, as `risk id: constraint`. */
 	ignored_orderings: string[],
+	/**  The plan's suggestions not decided yet. */
+	suggestions: SuggestionView_Serialize[],
+	/**  Category names the form offers. */
+	categories: string[],
+	/**  Status names the form offers. */
+	statuses: string[],
 };
 
 /**  How a step is undone. */
@@ -954,6 +1227,14 @@ export type RunbookView_Serialize = {
 	maintenance_window_minutes: number | null,
 	/**  Shape. */
 	shape: string,
+};
+
+/**  A file written where the person chose in the save dialog. */
+export type SavedFile = {
+	/**  Where. */
+	path: string,
+	/**  Bytes written. */
+	bytes: number | null,
 };
 
 /**  Which store is in use. */
@@ -1081,6 +1362,60 @@ export type StepView_Serialize = {
 	notes: string | null,
 	/**  Whether people edited it. */
 	edited: boolean,
+};
+
+/**  What to do with a suggestion. */
+export type SuggestionDecision = 
+/**  It becomes a risk. */
+"accept" | 
+/**  It is not a risk here. */
+"dismiss";
+
+/**  A suggestion of the plan, not decided yet. */
+export type SuggestionView = SuggestionView_Serialize | SuggestionView_Deserialize;
+
+/**  A suggestion of the plan, not decided yet. */
+export type SuggestionView_Deserialize = {
+	/**  Stable key. */
+	key: string,
+	/**  Why it is suggested. */
+	reason: string,
+	/**  The risk it would become. */
+	title: string,
+	/**  Category. */
+	category: string,
+	/**  1–5. */
+	severity: number,
+	/**  1–5. */
+	likelihood: number,
+	/**  Severity × likelihood. */
+	score: number,
+	/**  Linked artifact ids. */
+	artifacts: string[],
+	/**  Runbook step that would retire it. */
+	retired_by?: string | null,
+};
+
+/**  A suggestion of the plan, not decided yet. */
+export type SuggestionView_Serialize = {
+	/**  Stable key. */
+	key: string,
+	/**  Why it is suggested. */
+	reason: string,
+	/**  The risk it would become. */
+	title: string,
+	/**  Category. */
+	category: string,
+	/**  1–5. */
+	severity: number,
+	/**  1–5. */
+	likelihood: number,
+	/**  Severity × likelihood. */
+	score: number,
+	/**  Linked artifact ids. */
+	artifacts: string[],
+	/**  Runbook step that would retire it. */
+	retired_by: string | null,
 };
 
 /**  A table of the report. */

@@ -15,6 +15,8 @@ pub struct AppInfo {
     pub version: String,
     /// Where connection passwords are kept.
     pub secrets: SecretBackend,
+    /// Why they are kept in memory only (forgotten when the app quits), when they are.
+    pub secrets_note: Option<String>,
 }
 
 /// Version and secret store.
@@ -24,6 +26,7 @@ pub async fn app_info(state: State<'_, AppState>) -> Result<AppInfo, AppError> {
     Ok(AppInfo {
         version: env!("CARGO_PKG_VERSION").to_owned(),
         secrets: state.secrets.backend(),
+        secrets_note: state.secrets.why_memory().map(str::to_owned),
     })
 }
 

@@ -9,30 +9,61 @@ pub mod plan;
 pub mod projects;
 pub mod rehearsal;
 pub mod risks;
+#[cfg(test)]
+mod tests;
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 
 use migration_studio::workspace::Workspace;
 use tauri::ipc::Channel;
-use tauri::State;
 
 use crate::error::AppError;
 use crate::state::{project_key, AppState};
 
-/// Runs `f` on the opened workspace of `project`, opening it first when needed.
-pub(crate) async fn with_workspace<R>(
-    state: &State<'_, AppState>,
-    project: &str,
-    f: impl FnOnce(&mut Workspace) -> R,
-) -> Result<R, AppError> {
+/// The opened workspace of a project, held (no other command uses any workspace meanwhile,
+/// so two edits cannot interleave).
+pub struct Opened<'a> {
+    open: tokio::sync::MutexGuard<'a, HashMap<PathBuf, Workspace>>,
+    key: PathBuf,
+}
+
+impl std::ops::Deref for Opened<'_> {
+    type Target = Workspace;
+
+    fn deref(&self) -> &Workspace {
+        &self.open[&self.key]
+    }
+}
+
+impl std::ops::DerefMut for Opened<'_> {
+    fn deref_mut(&mut self) -> &mut Workspace {
+        self.open.get_mut(&self.key).expect("opened before")
+    }
+}
+
+/// The workspace of `project`, opened first when needed.
+///
+/// # Errors
+/// [`crate::error::ErrorCode::NotAProject`] and the errors of opening it.
+pub async fn workspace<'a>(state: &'a AppState, project: &str) -> Result<Opened<'a>, AppError> {
     let key: PathBuf = project_key(project)?;
     let mut open = state.workspaces.lock().await;
     if !open.contains_key(&key) {
         let ws = Workspace::open(&key).await?;
         open.insert(key.clone(), ws);
     }
-    let ws = open.get_mut(&key).expect("inserted above");
-    Ok(f(ws))
+    Ok(Opened { open, key })
+}
+
+/// Runs `f` on the opened workspace of `project`, opening it first when needed.
+pub(crate) async fn with_workspace<R>(
+    state: &AppState,
+    project: &str,
+    f: impl FnOnce(&mut Workspace) -> R,
+) -> Result<R, AppError> {
+    let mut ws = workspace(state, project).await?;
+    Ok(f(&mut ws))
 }
 
 /// Sends a progress event; a closed webview is logged, not an error of the task.

@@ -1,14 +1,15 @@
 //! Inventory, graph, blast radius and runbook of an opened project.
 
 use migration_studio::workspace::RunbookFormat;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use specta::Type;
-use tauri::State;
+use tauri::{AppHandle, State};
 
-use super::with_workspace;
+use super::{with_workspace, workspace};
+use crate::dialogs::{self, ChosenPath, FileKind};
 use crate::error::AppError;
 use crate::json::{BlastView, GraphView, InventoryView, RunbookView, StepEditRequest};
-use crate::state::AppState;
+use crate::state::{project_key, AppState};
 
 /// The inventory grid: every artifact with its wave, and the import's findings.
 #[tauri::command]
@@ -56,18 +57,12 @@ pub async fn edit_step(
     project: String,
     edit: StepEditRequest,
 ) -> Result<RunbookView, AppError> {
-    let key = crate::state::project_key(&project)?;
-    // The edit is awaited with the workspace held, so two edits cannot interleave.
-    with_workspace(&state, &project, |_| ()).await?;
-    let mut open = state.workspaces.lock().await;
-    let ws = open.get_mut(&key).ok_or_else(|| {
-        AppError::new(crate::error::ErrorCode::NotFound, "the project was closed")
-    })?;
+    let mut ws = workspace(&state, &project).await?;
     ws.edit_step(edit.into()).await?;
-    Ok(RunbookView::of(ws))
+    Ok(RunbookView::of(&ws))
 }
 
-/// Runbook export formats.
+/// Export formats.
 #[derive(Debug, Clone, Copy, Deserialize, Type)]
 #[serde(rename_all = "snake_case")]
 pub enum ExportFormat {
@@ -77,23 +72,71 @@ pub enum ExportFormat {
     Markdown,
 }
 
-/// Writes the runbook to `path` (chosen in the save dialog); returns the bytes written.
+impl ExportFormat {
+    /// What the save dialog offers for it.
+    pub fn kind(self) -> FileKind {
+        match self {
+            Self::Csv => dialogs::CSV,
+            Self::Markdown => dialogs::MARKDOWN,
+        }
+    }
+}
+
+/// A file written where the person chose in the save dialog.
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct SavedFile {
+    /// Where.
+    pub path: String,
+    /// Bytes written.
+    pub bytes: f64,
+}
+
+/// Asks where to save the runbook (a save dialog opened here, in Rust: the window sends no
+/// path) and writes it there; `null` when the person cancels.
 #[tauri::command]
 #[specta::specta]
 pub async fn export_runbook(
+    app: AppHandle,
     state: State<'_, AppState>,
     project: String,
     format: ExportFormat,
-    path: String,
-) -> Result<f64, AppError> {
+) -> Result<Option<SavedFile>, AppError> {
+    let name = with_workspace(&state, &project, |ws| ws.project().manifest().name.clone()).await?;
+    let kind = format.kind();
+    let chosen = dialogs::save(
+        &app,
+        "Export the runbook",
+        &dialogs::file_name(&name, "-runbook", kind),
+        kind,
+        Some(&project_key(&project)?),
+    )
+    .await?;
+    match chosen {
+        Some(path) => write_runbook(&state, &project, format, &path)
+            .await
+            .map(Some),
+        None => Ok(None),
+    }
+}
+
+/// Writes the runbook of `project` to `path`, chosen in a dialog of [`dialogs`].
+///
+/// # Errors
+/// [`ErrorCode::Io`](crate::error::ErrorCode::Io) when it cannot be written.
+pub async fn write_runbook(
+    state: &AppState,
+    project: &str,
+    format: ExportFormat,
+    path: &ChosenPath,
+) -> Result<SavedFile, AppError> {
+    let path = path.path();
     let format = match format {
         ExportFormat::Csv => RunbookFormat::Csv,
         ExportFormat::Markdown => RunbookFormat::Markdown,
     };
-    with_workspace(&state, &project, |ws| {
-        ws.write_runbook(format, std::path::Path::new(&path))
+    let bytes = with_workspace(state, project, |ws| ws.write_runbook(format, path)).await??;
+    Ok(SavedFile {
+        path: path.display().to_string(),
+        bytes: bytes as f64,
     })
-    .await?
-    .map(|b| b as f64)
-    .map_err(Into::into)
 }

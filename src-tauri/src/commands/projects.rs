@@ -6,13 +6,14 @@ use std::sync::Arc;
 use migration_studio::import::Engine;
 use migration_studio::plan::MigrationShape;
 use migration_studio::project::{Input, Manifest, Project};
-use migration_studio::workspace::Workspace;
+use migration_studio::workspace::{LiveSource, Workspace, WorkspaceError};
 use serde::{Deserialize, Serialize};
 use specta::Type;
 use tauri::ipc::Channel;
 use tauri::State;
 
 use super::send;
+use crate::connections;
 use crate::error::{AppError, ErrorCode};
 use crate::json::{ImportView, ProjectView};
 use crate::recent::{self, RecentProject};
@@ -163,7 +164,8 @@ pub enum ImportEvent {
     },
 }
 
-/// Re-imports every input of `project` (all-or-nothing) as task `task`.
+/// Re-imports every input of `project` (all-or-nothing) as task `task`. Live inputs take their
+/// URL from the saved connection of the same name (else from their variable).
 #[tauri::command]
 #[specta::specta]
 pub async fn import_project(
@@ -173,26 +175,17 @@ pub async fn import_project(
     on_event: Channel<ImportEvent>,
 ) -> Result<ProjectView, AppError> {
     let key = project_key(&project)?;
-    let stop = Arc::new(tokio::sync::Notify::new());
-    let _task = state.start_task(&task, {
-        let stop = stop.clone();
-        Box::new(move || stop.notify_one())
-    })?;
-    let inputs = Project::open(&key)?.manifest().inputs.len() as u32;
-    send(&on_event, ImportEvent::Started { inputs });
-    // Dropping the import mid-way rolls its transaction back: the store stays as it was.
-    let (ws, report) = tokio::select! {
-        result = Workspace::import(&key) => result?,
-        () = stop.notified() => return Err(AppError::cancelled()),
-    };
-    send(
+    let manifest = Project::open(&key)?.manifest().clone();
+    let urls = connections::live_urls(&state.config_dir, &state.secrets, &manifest);
+    let view = run_import(
+        &state,
+        &key,
+        &task,
+        manifest.inputs.len() as u32,
         &on_event,
-        ImportEvent::Finished {
-            report: (&report).into(),
-        },
-    );
-    let view = ProjectView::of(&ws);
-    state.workspaces.lock().await.insert(key, ws);
+        async { Workspace::import_with(&key, &urls).await },
+    )
+    .await?;
     if view.counts.tables == 0 && view.counts.services == 0 {
         return Err(AppError::new(
             ErrorCode::ImportFailed,
@@ -200,5 +193,103 @@ pub async fn import_project(
         )
         .hint("Add SQL scripts with CREATE TABLE statements (or a service inventory) to migration-studio.toml."));
     }
+    Ok(view)
+}
+
+/// A live database to import as an input of the project.
+#[derive(Debug, Clone, Deserialize, Type)]
+pub struct LiveImportRequest {
+    /// Saved connection (its password is in the keychain); its name becomes the input's label
+    /// in the manifest, which names no URL and no password.
+    pub connection: String,
+    /// PostgreSQL schemas or MySQL databases to read; empty: every non-system PostgreSQL schema,
+    /// or the MySQL database the connection names.
+    pub schemas: Vec<String>,
+}
+
+/// Imports the live database of a saved connection into `project` as task `task`: the
+/// connection becomes a live input of the manifest (by name; its URL stays in Rust) and every
+/// input is imported, all-or-nothing. The window then reloads the inventory.
+#[tauri::command]
+#[specta::specta]
+pub async fn import_live(
+    state: State<'_, AppState>,
+    project: String,
+    task: String,
+    request: LiveImportRequest,
+    on_event: Channel<ImportEvent>,
+) -> Result<ProjectView, AppError> {
+    import_live_database(&state, &project, &task, request, &on_event).await
+}
+
+/// [`import_live`].
+///
+/// # Errors
+/// `not_found` (no such connection), `missing_connection` (its password is not available),
+/// `import_failed` or `database` (the message names the redacted URL), `invalid_input` (field
+/// `name`), `cancelled`, `busy`.
+pub async fn import_live_database(
+    state: &AppState,
+    project: &str,
+    task: &str,
+    request: LiveImportRequest,
+    on_event: &Channel<ImportEvent>,
+) -> Result<ProjectView, AppError> {
+    let key = project_key(project)?;
+    let info = connections::find(&state.config_dir, &state.secrets, &request.connection)?;
+    let url = connections::url(&state.config_dir, &state.secrets, &request.connection)?;
+    let manifest = Project::open(&key)?.manifest().clone();
+    let others = connections::live_urls(&state.config_dir, &state.secrets, &manifest);
+    let source = LiveSource {
+        label: info.name,
+        engine: info.engine.into(),
+        schemas: request
+            .schemas
+            .iter()
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty())
+            .collect(),
+    };
+    let known = manifest
+        .inputs
+        .iter()
+        .any(|i| matches!(i, Input::Live { live, .. } if *live == source.label));
+    let inputs = manifest.inputs.len() as u32 + u32::from(!known);
+    run_import(state, &key, task, inputs, on_event, async {
+        Workspace::import_live(&key, &source, &url, &others).await
+    })
+    .await
+}
+
+/// Runs `import` as task `task` (cancel drops it: its transaction rolls back and the store and
+/// manifest stay as they were), then keeps the workspace it made.
+async fn run_import(
+    state: &AppState,
+    key: &std::path::Path,
+    task: &str,
+    inputs: u32,
+    on_event: &Channel<ImportEvent>,
+    import: impl std::future::Future<
+        Output = Result<(Workspace, migration_studio::project::ImportReport), WorkspaceError>,
+    >,
+) -> Result<ProjectView, AppError> {
+    let stop = Arc::new(tokio::sync::Notify::new());
+    let _task = state.start_task(task, {
+        let stop = stop.clone();
+        Box::new(move || stop.notify_one())
+    })?;
+    send(on_event, ImportEvent::Started { inputs });
+    let (ws, report) = tokio::select! {
+        result = import => result?,
+        () = stop.notified() => return Err(AppError::cancelled()),
+    };
+    send(
+        on_event,
+        ImportEvent::Finished {
+            report: (&report).into(),
+        },
+    );
+    let view = ProjectView::of(&ws);
+    state.workspaces.lock().await.insert(key.to_owned(), ws);
     Ok(view)
 }

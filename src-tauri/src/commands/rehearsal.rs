@@ -11,6 +11,10 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use migration_studio::backfill::{BackfillEvent, Control};
+use migration_studio::project::Project;
+use migration_studio::rehearsal::{
+    self, AnyProvider, ImageOverrides, Provider, ProviderChoice, ProviderError, RehearsalOptions,
+};
 use migration_studio::workspace::trial::{self, TrialEvent, TrialOptions, TrialReport};
 use serde::{Deserialize, Serialize};
 use specta::Type;
@@ -419,22 +423,69 @@ pub async fn rehearsal_history(
     Ok(all)
 }
 
+/// Where a full rehearsal's scratch databases live.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, Type)]
+#[serde(rename_all = "snake_case")]
+pub enum ProviderPick {
+    /// Docker when a daemon answers and images are present, else the local servers.
+    Auto,
+    /// Scratch databases on the two servers chosen.
+    Local,
+    /// Throwaway containers.
+    Docker,
+}
+
+impl From<ProviderPick> for ProviderChoice {
+    fn from(p: ProviderPick) -> Self {
+        match p {
+            ProviderPick::Auto => Self::Auto,
+            ProviderPick::Local => Self::Local,
+            ProviderPick::Docker => Self::Docker,
+        }
+    }
+}
+
 /// What a full rehearsal runs on.
 #[derive(Debug, Clone, Deserialize, Type)]
 pub struct FullRehearsalRequest {
-    /// Saved connection of the server that gets the scratch source (its database is ignored).
-    pub source_server: String,
+    /// Where the scratch databases live.
+    pub provider: ProviderPick,
+    /// Saved connection of the server that gets the scratch source (its database is ignored);
+    /// needed when the local servers are used.
+    pub source_server: Option<String>,
     /// Saved connection of the server that gets the scratch target (its database is ignored).
-    pub target_server: String,
+    pub target_server: Option<String>,
+    /// Docker image for the source instead of the default.
+    pub source_image: Option<String>,
+    /// Docker image for the target instead of the default.
+    pub target_image: Option<String>,
     /// Workload writes per second during the backfill and after the cutover.
     pub workload_rate: f64,
 }
 
-/// Progress of a full rehearsal: the engine reports its steps in the report, so the window
-/// shows the elapsed time until it ends.
+/// The provider a full rehearsal would run on, and why.
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct ProviderView {
+    /// What was asked for.
+    pub asked: ProviderPick,
+    /// What it runs on: `docker` or `local`.
+    pub provider: String,
+    /// For `auto`, why (the Docker daemon that answers, or why Docker cannot be used).
+    pub reason: Option<String>,
+    /// Whether the two servers must be chosen (the local provider uses them).
+    pub needs_servers: bool,
+}
+
+/// Progress of a full rehearsal: the provider chosen, then the elapsed time until it ends
+/// (the engine reports its steps in the report).
 #[derive(Debug, Clone, Serialize, Type)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum FullRehearsalEvent {
+    /// Where the scratch databases are made.
+    Provider {
+        /// The choice and its reason.
+        choice: ProviderView,
+    },
     /// Still running.
     Running {
         /// Seconds since the start.
@@ -442,9 +493,91 @@ pub enum FullRehearsalEvent {
     },
 }
 
-/// Runs a full rehearsal of `project` as task `task` (see the module docs). Cancel stops it
-/// where it is: the engine drops its scratch databases only when it reaches its end, so a
-/// cancelled run may leave `ms_rh_<run>_src`/`_tgt` behind (named in the error).
+/// The engine's options for `request`: server URLs from the keychain (empty when not chosen).
+fn options(state: &AppState, request: &FullRehearsalRequest) -> Result<RehearsalOptions, AppError> {
+    let server = |name: &Option<String>| match name.as_deref().map(str::trim) {
+        Some(name) if !name.is_empty() => connections::url(&state.config_dir, &state.secrets, name),
+        _ => Ok(String::new()),
+    };
+    let image = |i: &Option<String>| {
+        i.as_deref()
+            .map(str::trim)
+            .filter(|i| !i.is_empty())
+            .map(str::to_owned)
+    };
+    let defaults = RehearsalOptions::default();
+    Ok(RehearsalOptions {
+        source_server: server(&request.source_server)?,
+        target_server: server(&request.target_server)?,
+        workload_rate: if request.workload_rate.is_finite() && request.workload_rate > 0.0 {
+            request.workload_rate
+        } else {
+            defaults.workload_rate
+        },
+        provider: request.provider.into(),
+        images: ImageOverrides {
+            source: image(&request.source_image),
+            target: image(&request.target_image),
+        },
+        ..defaults
+    })
+}
+
+/// Chooses the provider for `options` as the engine does.
+async fn choose(
+    project: &Project,
+    options: &RehearsalOptions,
+    asked: ProviderPick,
+) -> Result<(AnyProvider, ProviderView), AppError> {
+    let (provider, reason) = rehearsal::choose_provider(project, options)
+        .await
+        .map_err(provider_error)?;
+    let view = ProviderView {
+        asked,
+        provider: provider.name().to_owned(),
+        reason,
+        needs_servers: matches!(provider, AnyProvider::Local(_)),
+    };
+    Ok((provider, view))
+}
+
+fn provider_error(e: ProviderError) -> AppError {
+    AppError::new(ErrorCode::Provider, e.to_string()).hint(
+        "Start a Docker daemon (or set DOCKER_HOST before starting the app) and build the images with `migration-studio images build`, or choose the local servers.",
+    )
+}
+
+/// Where a full rehearsal of `project` with `request` would run, and why (for `auto`: whether
+/// a Docker daemon answers and has the images, else the local servers).
+#[tauri::command]
+#[specta::specta]
+pub async fn rehearsal_provider(
+    state: State<'_, AppState>,
+    project: String,
+    request: FullRehearsalRequest,
+) -> Result<ProviderView, AppError> {
+    provider_for(&state, &project, &request).await
+}
+
+/// [`rehearsal_provider`].
+///
+/// # Errors
+/// `provider` when Docker was asked for and cannot be used; `not_found` or
+/// `missing_connection` for a chosen server.
+pub async fn provider_for(
+    state: &AppState,
+    project: &str,
+    request: &FullRehearsalRequest,
+) -> Result<ProviderView, AppError> {
+    let options = options(state, request)?;
+    let project = with_workspace(state, project, |ws| ws.project().clone()).await?;
+    Ok(choose(&project, &options, request.provider).await?.1)
+}
+
+/// Runs a full rehearsal of `project` as task `task` (see the module docs) on the provider
+/// `request` asks for, saying first which one and why. Cancel stops it where it is: the engine
+/// drops its scratch databases only when it reaches its end, so a cancelled run may leave
+/// `ms_rh_<run>_src`/`_tgt` behind (named in the error).
 #[tauri::command]
 #[specta::specta]
 pub async fn rehearse(
@@ -454,26 +587,29 @@ pub async fn rehearse(
     request: FullRehearsalRequest,
     on_event: Channel<FullRehearsalEvent>,
 ) -> Result<RehearsalReport, AppError> {
-    let source_server =
-        connections::url(&state.config_dir, &state.secrets, &request.source_server)?;
-    let target_server =
-        connections::url(&state.config_dir, &state.secrets, &request.target_server)?;
+    let options = options(&state, &request)?;
     let project_value = with_workspace(&state, &project, |ws| ws.project().clone()).await?;
+    let (provider, choice) = choose(&project_value, &options, request.provider).await?;
+    if choice.needs_servers {
+        for (field, url) in [
+            ("source_server", &options.source_server),
+            ("target_server", &options.target_server),
+        ] {
+            if url.is_empty() {
+                return Err(AppError::invalid(
+                    field,
+                    format!("{field}: the rehearsal runs on the local servers ({}); choose both servers", choice.reason.as_deref().unwrap_or("as asked")),
+                )
+                .hint("Choose a saved connection for each server, or start Docker and choose Auto or Docker."));
+            }
+        }
+    }
+    send(&on_event, FullRehearsalEvent::Provider { choice });
     let stop = std::sync::Arc::new(tokio::sync::Notify::new());
     let _task = state.start_task(&task, {
         let stop = stop.clone();
         Box::new(move || stop.notify_one())
     })?;
-    let options = migration_studio::rehearsal::RehearsalOptions {
-        source_server,
-        target_server,
-        workload_rate: if request.workload_rate.is_finite() && request.workload_rate > 0.0 {
-            request.workload_rate
-        } else {
-            migration_studio::rehearsal::RehearsalOptions::default().workload_rate
-        },
-        ..migration_studio::rehearsal::RehearsalOptions::default()
-    };
     let started = std::time::Instant::now();
     let ticker = tokio::spawn(async move {
         loop {
@@ -491,7 +627,7 @@ pub async fn rehearse(
     let result = tokio::task::spawn_blocking(move || {
         handle.block_on(async {
             tokio::select! {
-                r = migration_studio::rehearsal::rehearse(&project_value, &options) => Some(r),
+                r = rehearsal::rehearse_on(&project_value, &options, &provider) => Some(r),
                 () = stop.notified() => None,
             }
         })
@@ -508,11 +644,12 @@ pub async fn rehearse(
     }
 }
 
-fn rehearsal_error(e: migration_studio::rehearsal::RehearsalError) -> AppError {
-    use migration_studio::rehearsal::RehearsalError as E;
+fn rehearsal_error(e: rehearsal::RehearsalError) -> AppError {
+    use rehearsal::RehearsalError as E;
     match e {
         E::Project(p) => p.into(),
         E::Db(db) => db.into(),
+        E::Provider(p) => provider_error(p),
         E::Backfill(migration_studio::backfill::BackfillError::Db(db)) => db.into(),
         E::Busy(_) => AppError::new(ErrorCode::Busy, e.to_string()),
         E::Io { .. } => AppError::new(ErrorCode::Io, e.to_string()),

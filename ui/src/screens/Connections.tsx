@@ -1,6 +1,9 @@
 import { useState } from "react";
 import { commands, type ConnectionEngine, type ConnectionInfo } from "../bindings";
 import { unwrap } from "../lib/errors";
+import { fieldError } from "../lib/riskForm";
+import { secretsText } from "../lib/secrets";
+import { useLoad } from "../lib/useLoad";
 import { ErrorBanner } from "../components/Feedback";
 
 const defaults: Record<ConnectionEngine, { port: string; user: string }> = {
@@ -9,12 +12,35 @@ const defaults: Record<ConnectionEngine, { port: string; user: string }> = {
   sqlite: { port: "", user: "" },
 };
 
-/** A connection form: the password goes to Rust (keychain) and never comes back. */
-export function ConnectionForm({ onSaved }: { onSaved: (c: ConnectionInfo) => void }) {
-  const [form, setForm] = useState({ name: "", engine: "postgres" as ConnectionEngine, host: "127.0.0.1", port: "5432", user: "postgres", database: "", password: "" });
+/** Where a password goes on this machine: the keychain, or (said plainly) memory only. */
+export function SecretsNotice() {
+  const info = useLoad(async () => unwrap(await commands.appInfo()));
+  const t = secretsText(info.data);
+  if (t.text === "") return null;
+  return (
+    <div className={t.memoryOnly ? "notice" : "muted small"} data-testid={t.memoryOnly ? "secrets-memory" : "secrets-keychain"}>
+      {t.text}
+    </div>
+  );
+}
+
+/** A connection form: the password goes to Rust (keychain) and never comes back. Saving under an
+ * existing name replaces that connection (an empty password field keeps its password). */
+export function ConnectionForm({ onSaved, initial }: { onSaved: (c: ConnectionInfo) => void; initial?: ConnectionInfo }) {
+  const [form, setForm] = useState({
+    name: initial?.name ?? "",
+    engine: (initial?.engine ?? "postgres") as ConnectionEngine,
+    host: initial?.host ?? "127.0.0.1",
+    port: initial ? (initial.port?.toString() ?? "") : "5432",
+    user: initial?.user ?? "postgres",
+    database: initial?.database ?? "",
+    password: "",
+  });
   const [error, setError] = useState<unknown>(null);
+  const [field, setField] = useState<{ field: string; message: string } | null>(null);
   async function save() {
     setError(null);
+    setField(null);
     try {
       const saved = unwrap(
         await commands.saveConnection({
@@ -24,22 +50,28 @@ export function ConnectionForm({ onSaved }: { onSaved: (c: ConnectionInfo) => vo
           port: form.port.trim() === "" ? null : Number(form.port),
           user: form.user,
           database: form.database,
-          password: form.password,
+          // Re-saving a known connection with the box left empty keeps its password.
+          password: initial && form.password === "" ? null : form.password,
         }),
       );
       setForm({ ...form, name: "", database: "", password: "" });
       onSaved(saved);
     } catch (e) {
-      setError(e);
+      const f = fieldError(e);
+      if (f) setField(f);
+      else setError(e);
     }
   }
+  const bad = (name: string) => (field?.field === name ? "invalid" : "");
+  const hint = (name: string) => field?.field === name && <span className="field-error">{field.message}</span>;
   return (
     <div className="connection-form" data-testid="connection-form">
       <ErrorBanner error={error} onDismiss={() => setError(null)} />
       <div className="form-grid">
         <label>
           Name
-          <input value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} data-testid="conn-name" />
+          <input className={bad("name")} value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} data-testid="conn-name" />
+          {hint("name")}
         </label>
         <label>
           Engine
@@ -60,7 +92,8 @@ export function ConnectionForm({ onSaved }: { onSaved: (c: ConnectionInfo) => vo
           <>
             <label>
               Host
-              <input value={form.host} onChange={(e) => setForm({ ...form, host: e.target.value })} />
+              <input className={bad("host")} value={form.host} onChange={(e) => setForm({ ...form, host: e.target.value })} data-testid="conn-host" />
+              {hint("host")}
             </label>
             <label>
               Port
@@ -74,15 +107,17 @@ export function ConnectionForm({ onSaved }: { onSaved: (c: ConnectionInfo) => vo
         )}
         <label>
           {form.engine === "sqlite" ? "File" : "Database (empty for a server)"}
-          <input value={form.database} onChange={(e) => setForm({ ...form, database: e.target.value })} data-testid="conn-database" />
+          <input className={bad("database")} value={form.database} onChange={(e) => setForm({ ...form, database: e.target.value })} data-testid="conn-database" />
+          {hint("database")}
         </label>
         {form.engine !== "sqlite" && (
           <label>
-            Password
-            <input type="password" autoComplete="off" value={form.password} onChange={(e) => setForm({ ...form, password: e.target.value })} />
+            Password{initial?.has_password && initial.password_available ? " (empty: keep the stored one)" : ""}
+            <input type="password" autoComplete="off" value={form.password} onChange={(e) => setForm({ ...form, password: e.target.value })} data-testid="conn-password" />
           </label>
         )}
       </div>
+      <SecretsNotice />
       <button type="button" onClick={() => void save()} data-testid="conn-save">
         Save connection
       </button>

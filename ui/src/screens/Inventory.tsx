@@ -1,7 +1,10 @@
 import { useMemo, useState } from "react";
-import { commands, type ProjectView } from "../bindings";
-import { unwrap } from "../lib/errors";
-import { useLoad } from "../lib/useLoad";
+import { Channel } from "@tauri-apps/api/core";
+import { commands, type ConnectionInfo, type ImportEvent, type ProjectView } from "../bindings";
+import { CommandError, unwrap } from "../lib/errors";
+import { newTaskId, useLoad } from "../lib/useLoad";
+import { importStatus, parseSchemas, unusable } from "../lib/liveImport";
+import { ConnectionForm } from "./Connections";
 import { distinct, emptyFilter, filterRows, sortRows, type GridFilter, type SortDir, type SortKey } from "../lib/grid";
 import { formatBytes, formatCount } from "../lib/format";
 import { waveColor } from "../lib/graphModel";
@@ -20,8 +23,27 @@ const columns: { key: SortKey; label: string; numeric?: boolean }[] = [
   { key: "bytes", label: "Size", numeric: true },
 ];
 
-export function InventoryScreen({ project }: { project: ProjectView }) {
+export function InventoryScreen({ project, onImported }: { project: ProjectView; onImported: (p: ProjectView) => void }) {
   const inv = useLoad(async () => unwrap(await commands.inventory(project.root)));
+  const [showLive, setShowLive] = useState(false);
+  const [imported, setImported] = useState<string | null>(null);
+  const live = showLive && (
+    <LiveImport
+      project={project}
+      onDone={(p, status) => {
+        onImported(p);
+        setImported(status);
+        setShowLive(false);
+        inv.reload();
+      }}
+      onClose={() => setShowLive(false)}
+    />
+  );
+  const liveButton = (
+    <button type="button" className="secondary" onClick={() => setShowLive(!showLive)} data-testid="live-import-open">
+      Import from a live database…
+    </button>
+  );
   const [filter, setFilter] = useState<GridFilter>(emptyFilter);
   const [sort, setSort] = useState<{ key: SortKey; dir: SortDir }>({ key: "wave", dir: "asc" });
   const all = useMemo(() => inv.data?.artifacts ?? [], [inv.data]);
@@ -35,10 +57,14 @@ export function InventoryScreen({ project }: { project: ProjectView }) {
   if (inv.error) return <ErrorBanner error={inv.error} />;
   if (all.length === 0)
     return (
-      <EmptyState title="Nothing imported yet">
-        The project has no tables or services. Add SQL scripts (DDL and data) or a service inventory to <code>migration-studio.toml</code>, then use
-        “Re-import inputs” on the Projects screen.
-      </EmptyState>
+      <div className="screen">
+        <EmptyState title="Nothing imported yet">
+          The project has no tables or services. Read a live database&apos;s schema with “Import from a live database…”, or add SQL scripts (DDL and
+          data) or a service inventory to <code>migration-studio.toml</code> and use “Re-import inputs” on the Projects screen.
+          <div className="row">{liveButton}</div>
+        </EmptyState>
+        {live}
+      </div>
     );
 
   const select = (key: "kind" | "owner" | "system" | "wave", label: string) => (
@@ -57,7 +83,16 @@ export function InventoryScreen({ project }: { project: ProjectView }) {
 
   return (
     <div className="screen">
-      <h1>Inventory</h1>
+      <div className="row spread">
+        <h1>Inventory</h1>
+        {liveButton}
+      </div>
+      {imported && (
+        <div className="ok" data-testid="live-import-done">
+          {imported}
+        </div>
+      )}
+      {live}
       <div className="filters">
         <label>
           Search
@@ -126,5 +161,104 @@ export function InventoryScreen({ project }: { project: ProjectView }) {
         </section>
       )}
     </div>
+  );
+}
+
+/** Reads a live database's schema into the project through a saved connection (its password
+ * stays in Rust), all-or-nothing; the connection becomes a live input of the manifest. */
+function LiveImport({ project, onDone, onClose }: { project: ProjectView; onDone: (p: ProjectView, status: string) => void; onClose: () => void }) {
+  const conns = useLoad(async () => unwrap(await commands.connections()));
+  const [connection, setConnection] = useState("");
+  const [schemas, setSchemas] = useState("");
+  const [form, setForm] = useState<{ initial?: ConnectionInfo } | null>(null);
+  const [task, setTask] = useState<string | null>(null);
+  const [status, setStatus] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const list = conns.data ?? [];
+  const chosen = list.find((c) => c.name === connection);
+  const why = chosen ? unusable(chosen) : null;
+
+  async function run() {
+    const id = newTaskId("live-import");
+    setTask(id);
+    setError(null);
+    let last = "";
+    const channel = new Channel<ImportEvent>();
+    channel.onmessage = (ev) => {
+      last = importStatus(ev);
+      setStatus(last);
+    };
+    try {
+      const p = unwrap(await commands.importLive(project.root, id, { connection, schemas: parseSchemas(schemas) }, channel));
+      onDone(p, `${last} From “${connection}”, now a live input of the project (its URL and password stay in the app).`);
+    } catch (e) {
+      setStatus(null);
+      setError(e);
+      // The password is not there (restart without a keychain): ask for it again.
+      if (e instanceof CommandError && e.error.code === "missing_connection" && chosen) setForm({ initial: chosen });
+    } finally {
+      setTask(null);
+    }
+  }
+
+  return (
+    <section className="card" data-testid="live-import">
+      <div className="row spread">
+        <h2>Import from a live database</h2>
+        <button type="button" className="link muted" onClick={onClose}>
+          Close
+        </button>
+      </div>
+      <p className="muted">
+        Reads tables, keys, indexes, views and triggers from the database&apos;s catalog, read-only, together with the project&apos;s other inputs;
+        nothing changes unless all of it is read. The connection becomes a live input of <code>migration-studio.toml</code> by name — its URL and
+        password are never written there.
+      </p>
+      <ErrorBanner error={error} onDismiss={() => setError(null)} />
+      <div className="form-grid">
+        <label>
+          Connection
+          <select value={connection} onChange={(e) => setConnection(e.target.value)} data-testid="live-connection">
+            <option value="">choose…</option>
+            {list.map((c) => (
+              <option key={c.name} value={c.name}>
+                {c.name} — {c.display_url}
+                {unusable(c) ? " (password needed)" : ""}
+              </option>
+            ))}
+          </select>
+          {why && <span className="field-error">{why}</span>}
+        </label>
+        <label>
+          Schemas or databases (optional)
+          <input value={schemas} onChange={(e) => setSchemas(e.target.value)} placeholder="public, sales — empty: all (PostgreSQL) or the one named" data-testid="live-schemas" />
+        </label>
+      </div>
+      <div className="row">
+        <button type="button" disabled={task !== null || connection === "" || why !== null} onClick={() => void run()} data-testid="live-import-run">
+          Import
+        </button>
+        {task && (
+          <button type="button" className="secondary" onClick={() => void commands.cancelTask(task)} data-testid="live-import-cancel">
+            Cancel
+          </button>
+        )}
+        {status && <span className="muted" data-testid="live-import-status">{status}</span>}
+        <button type="button" className="link" onClick={() => setForm(form ? null : {})} data-testid="live-add-connection">
+          {form ? "Hide the connection form" : chosen && why ? "Enter its password…" : "Add a connection…"}
+        </button>
+      </div>
+      {form && (
+        <ConnectionForm
+          key={form.initial?.name ?? "new"}
+          initial={form.initial ?? (chosen && why ? chosen : undefined)}
+          onSaved={(c) => {
+            conns.reload();
+            setConnection(c.name);
+            setForm(null);
+          }}
+        />
+      )}
+    </section>
   );
 }

@@ -1,7 +1,18 @@
-import { useRef, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { Channel } from "@tauri-apps/api/core";
-import { commands, type ConnectionInfo, type FullRehearsalEvent, type ProjectView, type RehearsalEvent, type RehearsalReport } from "../bindings";
-import { unwrap } from "../lib/errors";
+import {
+  commands,
+  type ConnectionInfo,
+  type FullRehearsalEvent,
+  type FullRehearsalRequest_Deserialize,
+  type ProjectView,
+  type ProviderPick,
+  type ProviderView,
+  type RehearsalEvent,
+  type RehearsalReport,
+} from "../bindings";
+import { describeProvider } from "../lib/provider";
+import { CommandError, unwrap } from "../lib/errors";
 import { newTaskId, useLoad } from "../lib/useLoad";
 import { ganttBars, linePoints } from "../lib/charts";
 import { formatCount, formatSeconds } from "../lib/format";
@@ -26,6 +37,40 @@ export function RehearsalScreen({ project }: { project: ProjectView }) {
   const [rate, setRate] = useState("20");
   const [fullTask, setFullTask] = useState<string | null>(null);
   const [elapsed, setElapsed] = useState<number | null>(null);
+  const [provider, setProvider] = useState<ProviderPick>("auto");
+  const [sourceImage, setSourceImage] = useState("");
+  const [targetImage, setTargetImage] = useState("");
+  const [choice, setChoice] = useState<{ view: ProviderView | null; error: unknown }>({ view: null, error: null });
+
+  const fullRequest = (): FullRehearsalRequest_Deserialize => ({
+    provider,
+    source_server: sourceServer === "" ? null : sourceServer,
+    target_server: targetServer === "" ? null : targetServer,
+    source_image: sourceImage.trim() === "" ? null : sourceImage.trim(),
+    target_image: targetImage.trim() === "" ? null : targetImage.trim(),
+    workload_rate: Number(rate),
+  });
+
+  // Where the rehearsal would run, asked again when the choice changes (auto probes Docker).
+  useEffect(() => {
+    let live = true;
+    const timer = setTimeout(() => {
+      commands.rehearsalProvider(project.root, fullRequest()).then(
+        (r) => {
+          if (!live) return;
+          if (r.status === "ok") setChoice({ view: r.data, error: null });
+          else setChoice({ view: null, error: new CommandError(r.error) });
+        },
+        (e: unknown) => live && setChoice({ view: null, error: e }),
+      );
+    }, 300);
+    return () => {
+      live = false;
+      clearTimeout(timer);
+    };
+    // The request is rebuilt from these on each render.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [project.root, provider, sourceImage, targetImage, sourceServer, targetServer]);
 
   async function startFull() {
     setError(null);
@@ -34,9 +79,12 @@ export function RehearsalScreen({ project }: { project: ProjectView }) {
     setFullTask(id);
     setElapsed(0);
     const channel = new Channel<FullRehearsalEvent>();
-    channel.onmessage = (ev) => setElapsed(ev.elapsed_seconds ?? null);
+    channel.onmessage = (ev) => {
+      if (ev.event === "provider") setChoice({ view: ev.choice, error: null });
+      else setElapsed(ev.elapsed_seconds ?? null);
+    };
     try {
-      setReport(unwrap(await commands.rehearse(project.root, id, { source_server: sourceServer, target_server: targetServer, workload_rate: Number(rate) }, channel)));
+      setReport(unwrap(await commands.rehearse(project.root, id, fullRequest(), channel)));
       history.reload();
     } catch (e) {
       setError(e);
@@ -44,6 +92,8 @@ export function RehearsalScreen({ project }: { project: ProjectView }) {
       setFullTask(null);
     }
   }
+  const needsServers = choice.view?.needs_servers ?? provider !== "docker";
+  const shown = choice.view ? describeProvider(choice.view) : null;
 
   const list: ConnectionInfo[] = conns.data ?? [];
 
@@ -75,21 +125,51 @@ export function RehearsalScreen({ project }: { project: ProjectView }) {
     <div className="screen">
       <h1>Rehearsal</h1>
       <p className="muted">
-        Copies the source into a scratch target in wave order (keyset chunks, checkpoints), creates indexes and foreign keys, then validates counts,
-        checksums and constraints, each step timed against the plan. Change capture, workload, cutover and rollback drills arrive with the rehearsal
-        engine.
+        Two kinds: a full rehearsal of the cutover on scratch databases, and a trial copy from a database that already holds the data into a scratch
+        target (wave order, keyset chunks, checkpoints, indexes and foreign keys, validation), each step timed against the plan.
       </p>
       <ErrorBanner error={error} onDismiss={() => setError(null)} />
       <section className="card" data-testid="full-rehearsal">
         <h2>Full rehearsal</h2>
         <p className="muted">
-          Creates scratch databases on two servers, loads the source from the project&apos;s scripts, captures changes while a workload writes, backfills,
+          Creates scratch databases (throwaway Docker containers, or scratch databases on two servers), loads the source from the project&apos;s scripts, captures changes while a workload writes, backfills,
           catches up, freezes, validates, checks the go/no-go gates, cuts over and drills the rollback against the RTO. Scratch databases are dropped at
           the end.
         </p>
         <div className="form-grid">
           <label>
-            Source server
+            Where the scratch databases live
+            <select value={provider} onChange={(e) => setProvider(e.target.value as ProviderPick)} data-testid="full-provider">
+              <option value="auto">Auto: Docker if a daemon answers, else the local servers</option>
+              <option value="local">Local servers (scratch databases on them)</option>
+              <option value="docker">Docker (throwaway containers)</option>
+            </select>
+          </label>
+          {provider !== "local" && (
+            <>
+              <label>
+                Source image (optional)
+                <input value={sourceImage} onChange={(e) => setSourceImage(e.target.value)} placeholder="default: built by migration-studio images build" data-testid="full-source-image" />
+              </label>
+              <label>
+                Target image (optional)
+                <input value={targetImage} onChange={(e) => setTargetImage(e.target.value)} placeholder="e.g. localhost/pg-local:15" data-testid="full-target-image" />
+              </label>
+            </>
+          )}
+        </div>
+        <div className="provider" data-testid="provider-choice">
+          {shown && (
+            <div className={shown.fellBack ? "notice" : "muted"}>
+              <strong data-testid="provider-chosen">{shown.title}</strong>: <span data-testid="provider-reason">{shown.detail}</span>
+            </div>
+          )}
+          {choice.error !== null && <ErrorBanner error={choice.error} />}
+          {!shown && choice.error === null && <span className="muted">Checking where the rehearsal can run…</span>}
+        </div>
+        <div className="form-grid">
+          <label>
+            Source server{needsServers ? "" : " (not used by Docker)"}
             <select value={sourceServer} onChange={(e) => setSourceServer(e.target.value)} data-testid="full-source">
               <option value="">choose…</option>
               {list.map((c) => (
@@ -100,7 +180,7 @@ export function RehearsalScreen({ project }: { project: ProjectView }) {
             </select>
           </label>
           <label>
-            Target server
+            Target server{needsServers ? "" : " (not used by Docker)"}
             <select value={targetServer} onChange={(e) => setTargetServer(e.target.value)} data-testid="full-target">
               <option value="">choose…</option>
               {list.map((c) => (
@@ -116,7 +196,8 @@ export function RehearsalScreen({ project }: { project: ProjectView }) {
           </label>
         </div>
         <div className="row">
-          <button type="button" disabled={fullTask !== null || task !== null || sourceServer === "" || targetServer === ""} onClick={() => void startFull()} data-testid="start-full">
+          <button type="button" disabled={fullTask !== null || task !== null || choice.error !== null || (needsServers && (sourceServer === "" || targetServer === ""))}
+            onClick={() => void startFull()} data-testid="start-full">
             Start full rehearsal
           </button>
           {fullTask && (

@@ -3,7 +3,6 @@ import { commands, type ProjectView, type StepView } from "../bindings";
 import { unwrap } from "../lib/errors";
 import { useLoad } from "../lib/useLoad";
 import { formatMinutes } from "../lib/format";
-import { chooseSavePath } from "../lib/savePath";
 import { EmptyState, ErrorBanner, Loading } from "../components/Feedback";
 
 export function RunbookScreen({ project }: { project: ProjectView }) {
@@ -14,12 +13,11 @@ export function RunbookScreen({ project }: { project: ProjectView }) {
 
   async function exportAs(format: "csv" | "markdown") {
     setError(null);
-    const ext = format === "csv" ? "csv" : "md";
+    setExported(null);
     try {
-      const path = await chooseSavePath(`${project.name}-runbook.${ext}`, ext, format === "csv" ? "CSV" : "Markdown");
-      if (!path) return;
-      const bytes = unwrap(await commands.exportRunbook(project.root, format, path));
-      setExported(`Saved ${(bytes ?? 0).toLocaleString("en-US")} bytes to ${path}`);
+      // The app asks where in its own save dialog; nothing is written when it is cancelled.
+      const saved = unwrap(await commands.exportRunbook(project.root, format));
+      if (saved) setExported(`Saved ${(saved.bytes ?? 0).toLocaleString("en-US")} bytes to ${saved.path}`);
     } catch (e) {
       setError(e);
     }

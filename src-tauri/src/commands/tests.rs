@@ -1,0 +1,642 @@
+//! The commands as the window calls them, minus the window: each test drives the functions the
+//! registered commands are one call to, on a copy of a sample project in a temporary folder.
+//! (The native dialogs need a display; the end-to-end test drives them.)
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use tauri::ipc::{Channel, InvokeResponseBody};
+
+use super::plan::{write_runbook, ExportFormat};
+use super::projects::{import_live_database, ImportEvent, LiveImportRequest};
+use super::rehearsal::{provider_for, FullRehearsalRequest, ProviderPick};
+use super::risks::{self, RiskForm, SuggestionDecision};
+use crate::connections::{self, ConnectionEngine, ConnectionForm};
+use crate::dialogs::ChosenPath;
+use crate::error::ErrorCode;
+use crate::secrets::SecretStore;
+use crate::state::AppState;
+
+fn sample(name: &str, to: &Path) -> PathBuf {
+    let from = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../sample-projects")
+        .join(name);
+    let root = to.join(name);
+    for entry in walk(&from) {
+        let relative = entry.strip_prefix(&from).unwrap();
+        let text = relative.to_string_lossy();
+        if text.starts_with("migration-studio.db") || text.starts_with(".migration-studio") {
+            continue;
+        }
+        let dest = root.join(relative);
+        std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
+        std::fs::copy(&entry, dest).unwrap();
+    }
+    root
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files.extend(walk(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
+}
+
+fn state(dir: &Path) -> AppState {
+    AppState::new(dir.join("config"), SecretStore::memory("test"))
+}
+
+fn form(title: &str, severity: u8, likelihood: u8) -> RiskForm {
+    RiskForm {
+        id: String::new(),
+        title: title.into(),
+        category: "performance".into(),
+        severity,
+        likelihood,
+        mitigation: None,
+        owner: None,
+        status: "open".into(),
+        artifacts: Vec::new(),
+        retired_by: None,
+        ordering: Vec::new(),
+    }
+}
+
+fn events() -> (Channel<ImportEvent>, Arc<Mutex<Vec<String>>>) {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let sink = seen.clone();
+    let channel = Channel::new(move |body| {
+        if let InvokeResponseBody::Json(json) = body {
+            sink.lock().unwrap().push(json);
+        }
+        Ok(())
+    });
+    (channel, seen)
+}
+
+#[tokio::test]
+async fn risks_are_added_edited_decided_deleted_and_the_heat_map_follows() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = sample("sakila-mysql-to-postgres", dir.path());
+    let project = root.to_string_lossy().into_owned();
+    let state = state(dir.path());
+
+    let view = risks::register(&state, &project).await.unwrap();
+    assert!(view.risks.is_empty());
+    assert!(view.heat.iter().flatten().all(|&c| c == 0));
+    assert!(view.categories.contains(&"data loss".to_owned()));
+    assert_eq!(view.statuses, ["open", "mitigating", "accepted", "retired"]);
+    let pending = view.suggestions.len();
+    assert!(
+        view.suggestions.iter().any(|s| s.key == "ponr"),
+        "the plan suggests the point of no return: {:?}",
+        view.suggestions
+    );
+
+    // Add, with links to an artifact and a runbook step.
+    let rental = crate::json::InventoryView::of(&super::workspace(&state, &project).await.unwrap())
+        .artifacts
+        .into_iter()
+        .find(|a| a.id.ends_with("rental") && a.kind == "table")
+        .unwrap()
+        .id;
+    let step = crate::json::RunbookView::of(&super::workspace(&state, &project).await.unwrap())
+        .steps
+        .into_iter()
+        .find(|s| s.artifact.as_deref() == Some(rental.as_str()))
+        .unwrap();
+    let mut new = form("  Rental backfill slower than planned ", 3, 4);
+    new.owner = Some("dba team".into());
+    new.mitigation = Some("rehearse at 100x".into());
+    new.artifacts = vec![rental.clone(), rental.clone()];
+    new.retired_by = Some(step.id.clone());
+    let view = risks::save(&state, &project, new).await.unwrap();
+    let added = &view.risks[0];
+    assert_eq!(added.id, "R-001");
+    assert_eq!(added.title, "Rental backfill slower than planned");
+    assert_eq!((added.score, added.artifacts.len()), (12, 1));
+    assert!(added.flags.is_empty());
+    assert!(added.blast_radius > 0, "payment depends on rental");
+    assert_eq!(added.retired_by_step.as_deref(), Some(step.title.as_str()));
+    assert_eq!(view.heat[2][3], 1);
+
+    // Refused forms name their field; the register stays as it was.
+    for (bad, field) in [
+        (form("", 3, 3), "title"),
+        (form("x", 7, 3), "severity"),
+        (form("x", 3, 0), "likelihood"),
+        (
+            RiskForm {
+                category: "fire".into(),
+                ..form("x", 3, 3)
+            },
+            "category",
+        ),
+        (
+            RiskForm {
+                status: "done".into(),
+                ..form("x", 3, 3)
+            },
+            "status",
+        ),
+        (
+            RiskForm {
+                ordering: vec!["rental then payment".into()],
+                ..form("x", 3, 3)
+            },
+            "ordering",
+        ),
+    ] {
+        let e = risks::save(&state, &project, bad).await.unwrap_err();
+        assert_eq!(e.code, ErrorCode::InvalidInput, "{e:?}");
+        assert_eq!(e.field.as_deref(), Some(field), "{e:?}");
+    }
+    let e = risks::save(
+        &state,
+        &project,
+        RiskForm {
+            id: "R-999".into(),
+            ..form("x", 3, 3)
+        },
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(e.code, ErrorCode::NotFound);
+    assert_eq!(
+        risks::register(&state, &project).await.unwrap().risks.len(),
+        1
+    );
+
+    // Edit: the heat map moves with it.
+    let edited = RiskForm {
+        id: "R-001".into(),
+        severity: 5,
+        status: "mitigating".into(),
+        ..form("Rental backfill slower than planned", 5, 4)
+    };
+    let view = risks::save(&state, &project, edited).await.unwrap();
+    assert_eq!((view.heat[2][3], view.heat[4][3]), (0, 1));
+    assert_eq!(view.risks[0].status, "mitigating");
+    assert_eq!(view.risks[0].flags, ["no-mitigation", "no-owner"]);
+
+    // Accept one suggestion, dismiss another.
+    let view = risks::decide(&state, &project, "ponr", SuggestionDecision::Accept)
+        .await
+        .unwrap();
+    assert_eq!(view.risks.len(), 2);
+    let accepted = view.risks.iter().find(|r| r.id == "R-002").unwrap();
+    assert_eq!(accepted.origin.as_deref(), Some("ponr"));
+    assert_eq!(view.suggestions.len(), pending - 1);
+    let other = view.suggestions[0].key.clone();
+    let view = risks::decide(&state, &project, &other, SuggestionDecision::Dismiss)
+        .await
+        .unwrap();
+    assert_eq!((view.risks.len(), view.suggestions.len()), (2, pending - 2));
+    let e = risks::decide(&state, &project, &other, SuggestionDecision::Accept)
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, ErrorCode::NotFound);
+
+    // Deleting the accepted risk makes its suggestion pending again.
+    let view = risks::delete(&state, &project, "R-002").await.unwrap();
+    assert_eq!(view.risks.len(), 1);
+    assert!(view.suggestions.iter().any(|s| s.key == "ponr"));
+    let e = risks::delete(&state, &project, "R-002").await.unwrap_err();
+    assert_eq!(e.code, ErrorCode::NotFound);
+
+    // Export, then import: a changed register comes back; a bad file changes nothing.
+    let csv = dir.path().join("register.csv");
+    let saved = risks::write_register(
+        &state,
+        &project,
+        ExportFormat::Csv,
+        &ChosenPath::chosen_in_test(&csv),
+    )
+    .await
+    .unwrap();
+    assert_eq!(saved.bytes as u64, std::fs::metadata(&csv).unwrap().len());
+    let text = std::fs::read_to_string(&csv).unwrap();
+    assert!(text.starts_with("id,title,category,severity,likelihood"));
+    let changed = text.replace("mitigating", "retired")
+        + ",Target sequences not reset,compatibility,2,5,,,,,,,,,,\r\n";
+    std::fs::write(&csv, changed).unwrap();
+    let done = risks::import_csv(&state, &project, &ChosenPath::chosen_in_test(&csv))
+        .await
+        .unwrap();
+    assert_eq!(done.imported, 2);
+    assert_eq!(done.register.risks.len(), 2);
+    assert_eq!(done.register.risks[0].status, "retired");
+    assert!(done.register.heat.iter().flatten().sum::<u32>() == 1);
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(
+        &bad,
+        "title,category,severity,likelihood\r\nfine,downtime,2,2\r\nbroken,downtime,9,2\r\n",
+    )
+    .unwrap();
+    let e = risks::import_csv(&state, &project, &ChosenPath::chosen_in_test(&bad))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, ErrorCode::InvalidCsv);
+    assert!(
+        e.message.contains("bad.csv:3: field `severity`"),
+        "{}",
+        e.message
+    );
+    assert!(e.hint.is_some());
+    assert_eq!(
+        risks::register(&state, &project).await.unwrap().risks.len(),
+        2
+    );
+
+    // Everything is in the project store: a new app session sees it.
+    let again = AppState::new(dir.path().join("config"), SecretStore::memory("test"));
+    let view = risks::register(&again, &project).await.unwrap();
+    assert_eq!(view.risks.len(), 2);
+    let md = dir.path().join("register.md");
+    risks::write_register(
+        &again,
+        &project,
+        ExportFormat::Markdown,
+        &ChosenPath::chosen_in_test(&md),
+    )
+    .await
+    .unwrap();
+    assert!(std::fs::read_to_string(md).unwrap().contains("## Heat map"));
+}
+
+#[tokio::test]
+async fn ordering_constraints_of_risks_reach_the_plan() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = sample("sakila-mysql-to-postgres", dir.path());
+    let project = root.to_string_lossy().into_owned();
+    let state = state(dir.path());
+    let wave = |ws: &migration_studio::workspace::Workspace, name: &str| {
+        crate::json::InventoryView::of(ws)
+            .artifacts
+            .into_iter()
+            .find(|a| {
+                a.kind == "table"
+                    && (a.id == format!("table:{name}") || a.id.ends_with(&format!(".{name}")))
+            })
+            .map(|a| (a.id, a.wave))
+            .unwrap()
+    };
+    let ws = super::workspace(&state, &project).await.unwrap();
+    let (category, category_wave) = wave(&ws, "category");
+    let (actor, actor_wave) = wave(&ws, "actor");
+    assert_eq!(category_wave, actor_wave, "neither depends on the other");
+    drop(ws);
+    let mut f = form("Categories must be live before actors", 2, 2);
+    f.ordering = vec![format!("{category} before {actor}")];
+    let view = risks::save(&state, &project, f).await.unwrap();
+    assert!(view.ignored_orderings.is_empty());
+    let ws = super::workspace(&state, &project).await.unwrap();
+    assert!(wave(&ws, "actor").1 > wave(&ws, "category").1);
+}
+
+#[tokio::test]
+async fn runbook_export_writes_only_where_the_dialog_chose() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = sample("sakila-mysql-to-postgres", dir.path());
+    let project = root.to_string_lossy().into_owned();
+    let state = state(dir.path());
+    let out = dir.path().join("out.csv");
+    let saved = write_runbook(
+        &state,
+        &project,
+        ExportFormat::Csv,
+        &ChosenPath::chosen_in_test(&out),
+    )
+    .await
+    .unwrap();
+    assert_eq!(saved.path, out.display().to_string());
+    let csv = std::fs::read_to_string(&out).unwrap();
+    assert_eq!(csv.matches(",backfill,").count(), 16);
+    // A folder that cannot be written is an `io` error saying what to do.
+    let e = write_runbook(
+        &state,
+        &project,
+        ExportFormat::Markdown,
+        &ChosenPath::chosen_in_test(dir.path().join("missing/dir/out.md")),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(e.code, ErrorCode::Io);
+    assert!(e.hint.is_some());
+}
+
+/// The commands that write or read files take no path from the window: their generated
+/// bindings send only the project and a format (the path comes from a dialog Rust opens).
+#[test]
+fn file_commands_take_no_path_from_the_window() {
+    let bindings = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/src/bindings.ts"),
+    )
+    .unwrap();
+    for (command, args) in [
+        ("export_runbook", "{ project, format }"),
+        ("export_risks", "{ project, format }"),
+        ("import_risks", "{ project }"),
+    ] {
+        let call = format!("__TAURI_INVOKE(\"{command}\", {args})");
+        assert!(bindings.contains(&call), "{command}: expected {call}");
+    }
+}
+
+struct Scratch {
+    name: String,
+}
+
+impl Scratch {
+    fn psql(database: &str, sql: &str) {
+        let out = std::process::Command::new("psql")
+            .args([
+                "-h",
+                "127.0.0.1",
+                "-U",
+                "postgres",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-qd",
+                database,
+                "-c",
+                sql,
+            ])
+            .output()
+            .expect("psql");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    fn new(name: &str) -> Self {
+        Self::psql("postgres", &format!("DROP DATABASE IF EXISTS {name}"));
+        Self::psql("postgres", &format!("CREATE DATABASE {name}"));
+        Self { name: name.into() }
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        Self::psql(
+            "postgres",
+            &format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name),
+        );
+    }
+}
+
+fn bytes_of_tree(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    walk(dir)
+        .into_iter()
+        .map(|p| {
+            let b = std::fs::read(&p).unwrap_or_default();
+            (p, b)
+        })
+        .collect()
+}
+
+fn holds(haystack: &[u8], needle: &str) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|w| w == needle.as_bytes())
+}
+
+/// A live PostgreSQL database imported through a saved connection: its password goes to the
+/// secret store only, never to the manifest, the store, the connections file or what the
+/// window receives; a failed import changes nothing.
+#[tokio::test]
+async fn live_import_keeps_the_password_in_the_secret_store() {
+    const PASSWORD: &str = "Sekr3t-pa55-6f1d";
+    let scratch = Scratch::new("ms_desktop_live_import");
+    Scratch::psql(
+        &scratch.name,
+        "CREATE TABLE author (id int PRIMARY KEY, name text NOT NULL); \
+         CREATE TABLE book (id int PRIMARY KEY, author_id int NOT NULL REFERENCES author(id), title text); \
+         INSERT INTO author VALUES (1, 'a'), (2, 'b'); INSERT INTO book VALUES (1, 1, 't');",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("live");
+    migration_studio::project::Project::init(
+        &root,
+        migration_studio::project::Manifest::new(
+            "live",
+            migration_studio::import::Engine::Postgres,
+            migration_studio::import::Engine::Postgres,
+            migration_studio::plan::MigrationShape::Cdc,
+        ),
+    )
+    .await
+    .unwrap();
+    let project = root.to_string_lossy().into_owned();
+    let state = state(dir.path());
+    let save = |name: &str, database: &str| ConnectionForm {
+        name: name.into(),
+        engine: ConnectionEngine::Postgres,
+        host: "127.0.0.1".into(),
+        port: Some(5432),
+        user: "postgres".into(),
+        database: database.into(),
+        password: Some(PASSWORD.into()),
+    };
+    let manifest_before = std::fs::read_to_string(root.join("migration-studio.toml")).unwrap();
+
+    // A database that does not exist: a typed error, redacted, and nothing changed.
+    connections::save(
+        &state.config_dir,
+        &state.secrets,
+        save("gone", "ms_desktop_no_such_db"),
+    )
+    .unwrap();
+    let (channel, _) = events();
+    let e = import_live_database(
+        &state,
+        &project,
+        "t1",
+        LiveImportRequest {
+            connection: "gone".into(),
+            schemas: Vec::new(),
+        },
+        &channel,
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(e.code, ErrorCode::Database, "{e:?}");
+    assert!(
+        e.message
+            .contains("postgres://postgres:***@127.0.0.1:5432/ms_desktop_no_such_db"),
+        "{}",
+        e.message
+    );
+    assert!(!format!("{e:?}").contains(PASSWORD));
+    assert_eq!(
+        std::fs::read_to_string(root.join("migration-studio.toml")).unwrap(),
+        manifest_before
+    );
+
+    // The real one.
+    connections::save(
+        &state.config_dir,
+        &state.secrets,
+        save("library", &scratch.name),
+    )
+    .unwrap();
+    let (channel, seen) = events();
+    let view = import_live_database(
+        &state,
+        &project,
+        "t2",
+        LiveImportRequest {
+            connection: "library".into(),
+            schemas: vec![" public ".into(), String::new()],
+        },
+        &channel,
+    )
+    .await
+    .unwrap();
+    assert_eq!((view.counts.tables, view.counts.foreign_keys), (2, 1));
+    assert_eq!(
+        view.inputs,
+        ["live library ($MIGRATION_STUDIO_LIVE_LIBRARY_URL)"]
+    );
+    let seen = seen.lock().unwrap().clone();
+    assert!(
+        seen[0].contains("\"started\"") && seen[1].contains("\"finished\""),
+        "{seen:?}"
+    );
+    let inventory =
+        crate::json::InventoryView::of(&super::workspace(&state, &project).await.unwrap());
+    assert!(inventory.artifacts.iter().any(|a| a.id.ends_with("book")));
+    let sent = serde_json::to_string(&(&view, &inventory, &seen)).unwrap();
+    assert!(!sent.contains(PASSWORD));
+    let manifest = std::fs::read_to_string(root.join("migration-studio.toml")).unwrap();
+    for line in manifest_before.lines().filter(|l| *l != "inputs = []") {
+        assert!(manifest.contains(line), "{line} is gone from\n{manifest}");
+    }
+    assert!(manifest.contains("url_env = \"MIGRATION_STUDIO_LIVE_LIBRARY_URL\""));
+    assert!(manifest.contains("schemas = [\"public\"]"));
+    for (path, bytes) in bytes_of_tree(dir.path()) {
+        assert!(
+            !holds(&bytes, PASSWORD),
+            "the password is in {}",
+            path.display()
+        );
+    }
+
+    // Re-importing every input takes the live URL from the same connection.
+    let (channel, _) = events();
+    let again = import_live_database(
+        &state,
+        &project,
+        "t3",
+        LiveImportRequest {
+            connection: "library".into(),
+            schemas: vec!["public".into()],
+        },
+        &channel,
+    )
+    .await
+    .unwrap();
+    assert_eq!(again.counts.tables, 2);
+    // Another engine or other schemas under the same name are refused, naming the field.
+    let (channel, _) = events();
+    let e = import_live_database(
+        &state,
+        &project,
+        "t4",
+        LiveImportRequest {
+            connection: "library".into(),
+            schemas: Vec::new(),
+        },
+        &channel,
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(
+        (e.code, e.field.as_deref()),
+        (ErrorCode::InvalidInput, Some("name"))
+    );
+
+    // After a restart without a keychain the password is gone: said so, with what to do.
+    let restarted = AppState::new(dir.path().join("config"), SecretStore::memory("test"));
+    let (channel, _) = events();
+    let e = import_live_database(
+        &restarted,
+        &project,
+        "t5",
+        LiveImportRequest {
+            connection: "library".into(),
+            schemas: vec!["public".into()],
+        },
+        &channel,
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(e.code, ErrorCode::MissingConnection);
+    assert!(e.hint.unwrap().contains("Enter the password again"));
+}
+
+#[tokio::test]
+async fn provider_choice_says_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = sample("sakila-mysql-to-postgres", dir.path());
+    let project = root.to_string_lossy().into_owned();
+    let state = state(dir.path());
+    let request = |provider| FullRehearsalRequest {
+        provider,
+        source_server: None,
+        target_server: None,
+        source_image: None,
+        target_image: None,
+        workload_rate: 20.0,
+    };
+    let local = provider_for(&state, &project, &request(ProviderPick::Local))
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            local.provider.as_str(),
+            local.reason.as_deref(),
+            local.needs_servers
+        ),
+        ("local", None, true)
+    );
+    // Auto always answers: Docker with the daemon it found, or local with why not.
+    let auto = provider_for(&state, &project, &request(ProviderPick::Auto))
+        .await
+        .unwrap();
+    let reason = auto.reason.clone().expect("auto says why");
+    match auto.provider.as_str() {
+        "docker" => assert!(reason.contains("Docker daemon answers"), "{reason}"),
+        "local" => {
+            assert!(
+                reason.contains("Docker") || reason.contains("image"),
+                "{reason}"
+            );
+            assert!(auto.needs_servers);
+        }
+        other => panic!("provider {other}"),
+    }
+    // Docker asked for where none answers is a typed error; with one, it is chosen.
+    match provider_for(&state, &project, &request(ProviderPick::Docker)).await {
+        Ok(docker) => assert_eq!(docker.provider, "docker"),
+        Err(e) => {
+            assert_eq!(e.code, ErrorCode::Provider);
+            assert!(e.hint.is_some());
+        }
+    }
+    // A server that is not a saved connection is named.
+    let mut with_server = request(ProviderPick::Local);
+    with_server.source_server = Some("nope".into());
+    let e = provider_for(&state, &project, &with_server)
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, ErrorCode::NotFound);
+}

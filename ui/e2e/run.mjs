@@ -1,14 +1,18 @@
 // End-to-end test of the desktop app in a real window: Xvfb, tauri-driver + WebKitWebDriver,
 // WebdriverIO. Opens the Sakila sample, checks the inventory, the graph and its blast radius,
-// exports the runbook CSV and checks the file, edits a step, checks that an ungranted command
-// is refused, runs a rehearsal from a MariaDB copy of Sakila into a scratch PostgreSQL
-// database and waits for it to pass. Screenshots of every screen go to
+// edits the risk register (add, edit, delete, suggestions, CSV out and in) and watches the heat
+// map follow, edits a step, exports the runbook CSV through the save dialog the app opens (typed
+// into with xdotool) and checks the file, checks that a path sent by the window is never written
+// and that an ungranted command is refused, shows where a full rehearsal would run and why,
+// runs a rehearsal from a MariaDB copy of Sakila into a scratch PostgreSQL database and waits
+// for it to pass, and imports a live PostgreSQL database into a new project through a saved
+// connection whose password never lands in the project. Screenshots of every screen go to
 // target/e2e-screenshots/; measurements (cold start, idle memory, 5k-node graph) to
 // target/e2e-screenshots/desktop-bench.json.
 //
 // Usage: node ui/e2e/run.mjs [path/to/migration-studio-desktop]
-// Needs: Xvfb, tauri-driver (cargo install tauri-driver --locked), WebKitWebDriver
-// (webkit2gtk-driver), mariadb and psql clients, PostgreSQL on 127.0.0.1:5432 (user postgres,
+// Needs: Xvfb, xdotool, ImageMagick, tauri-driver (cargo install tauri-driver --locked),
+// WebKitWebDriver (webkit2gtk-driver), mariadb and psql clients, PostgreSQL on 127.0.0.1:5432 (user postgres,
 // trust) and MariaDB on 127.0.0.1:3306 (root, no password).
 
 import { spawn, execFileSync } from "node:child_process";
@@ -26,6 +30,9 @@ mkdirSync(shots, { recursive: true });
 const work = mkdtempSync(join(tmpdir(), "ms-e2e-"));
 const SOURCE_DB = "ms_e2e_sakila";
 const TARGET_DB = "ms_e2e_target";
+const LIVE_DB = "ms_e2e_live";
+// The password of the live-import connection: it must never be found in the project folder.
+const LIVE_PASSWORD = `e2e-Secret-${process.pid}-x9`;
 
 const children = [];
 let browser = null;
@@ -102,6 +109,70 @@ async function selectValue(id, value) {
   await el.selectByAttribute("value", value);
 }
 
+/** The X window id of the visible window titled `title` (a native dialog), waiting for it. */
+async function findWindow(title, timeout = 20000) {
+  const deadline = Date.now() + timeout;
+  while (Date.now() < deadline) {
+    try {
+      const ids = execFileSync("xdotool", ["search", "--onlyvisible", "--name", `^${title}$`], { stdio: ["ignore", "pipe", "ignore"] }).toString().trim();
+      if (ids) return ids.split("\n")[0];
+    } catch {
+      // not shown yet
+    }
+    await sleep(200);
+  }
+  throw new Error(`no window titled "${title}" after ${timeout} ms`);
+}
+
+/**
+ * Answers a native file dialog the app opened from Rust (GTK), as a person would at the
+ * keyboard: WebDriver cannot reach it. `path` null cancels; a save dialog takes the path in its
+ * name box, an open dialog in its location box (Ctrl+L).
+ */
+async function answerDialog(title, path, kind = "save") {
+  const id = await findWindow(title);
+  execFileSync("xdotool", ["windowfocus", "--sync", id]);
+  await sleep(300);
+  if (path === null) {
+    execFileSync("xdotool", ["key", "Escape"]);
+    return;
+  }
+  execFileSync("xdotool", ["key", "--clearmodifiers", kind === "save" ? "ctrl+a" : "ctrl+l"]);
+  await sleep(100);
+  execFileSync("xdotool", ["type", "--delay", "5", path]);
+  await sleep(200);
+  await shot(`dialog-${title.replace(/\W+/g, "-").toLowerCase()}`);
+  execFileSync("xdotool", ["key", "Return"]);
+}
+
+/** Waits until `fn` holds, giving its last value in the error. */
+async function until(what, fn, timeout = 15000) {
+  let last;
+  await browser.waitUntil(
+    async () => {
+      last = await fn();
+      return last === true;
+    },
+    { timeout, timeoutMsg: `${what} (last: ${last})` },
+  );
+}
+
+async function heat(severity, likelihood) {
+  const cell = await browser.$(`[data-testid="heat-${severity}-${likelihood}"]`);
+  if (!(await cell.isExisting())) return 0;
+  const text = (await cell.getText()).trim();
+  return text === "" ? 0 : Number(text);
+}
+
+async function riskRows() {
+  return browser.$$('[data-testid="risk-row"]').map(async (r) => ({ id: await r.getAttribute("data-risk-id"), text: await r.getText() }));
+}
+
+/** Every file under `dir`, recursively. */
+function filesUnder(dir) {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(join(dir, e.name)) : [join(dir, e.name)]));
+}
+
 /** RSS in KiB of a process and all its descendants (the app, WebKit's web and network processes). */
 function treeRssKiB(rootPid) {
   const parent = new Map();
@@ -164,6 +235,25 @@ function prepareDatabases() {
   run("mariadb", ["-h", "127.0.0.1", "-uroot", SOURCE_DB], script);
   run("psql", ["-h", "127.0.0.1", "-U", "postgres", "-qc", `DROP DATABASE IF EXISTS ${TARGET_DB}`]);
   run("psql", ["-h", "127.0.0.1", "-U", "postgres", "-qc", `CREATE DATABASE ${TARGET_DB}`]);
+  run("psql", ["-h", "127.0.0.1", "-U", "postgres", "-qc", `DROP DATABASE IF EXISTS ${LIVE_DB}`]);
+  run("psql", ["-h", "127.0.0.1", "-U", "postgres", "-qc", `CREATE DATABASE ${LIVE_DB}`]);
+  run("psql", ["-h", "127.0.0.1", "-U", "postgres", "-v", "ON_ERROR_STOP=1", "-qd", LIVE_DB], [
+    "CREATE TABLE warehouse (id int PRIMARY KEY, city text NOT NULL);",
+    "CREATE TABLE shelf (id int PRIMARY KEY, warehouse_id int NOT NULL REFERENCES warehouse(id), label text);",
+    "CREATE TABLE item (id bigint PRIMARY KEY, shelf_id int REFERENCES shelf(id), sku text UNIQUE);",
+    "INSERT INTO warehouse VALUES (1, 'Lyon'), (2, 'Porto'); INSERT INTO shelf VALUES (1, 1, 'A1');",
+  ].join("\n"));
+}
+
+/** A project with no inputs yet, for the live import. */
+function makeEmptyProject() {
+  const dir = join(work, "warehouse-live");
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(
+    join(dir, "migration-studio.toml"),
+    `# The warehouse database, read live.\nname = "warehouse-live"\nshape = "cdc"\nrto_minutes = 30\nmaintenance_window_minutes = 60\n\n[source]\nengine = "postgres"\n\n[target]\nengine = "postgres"\n`,
+  );
+  return dir;
 }
 
 /** A project of `n` tables in chains of FKs with a few cross links (5k nodes for the benchmark). */
@@ -194,6 +284,8 @@ async function main() {
     filter: (src) => !/migration-studio\.db/.test(src) && !src.includes(".migration-studio"),
   });
   const bigProject = makeBigProject(5000);
+  const liveProject = makeEmptyProject();
+  let rentalId = null;
 
   const display = process.env.DISPLAY ?? ":99";
   if (!process.env.DISPLAY) {
@@ -207,6 +299,8 @@ async function main() {
     // Without compositing WebKitGTK paints straight into the X window, so screenshots of the
     // X screen show the current page.
     WEBKIT_DISABLE_COMPOSITING_MODE: "1",
+    // The GTK file dialogs keep their settings in memory (no dconf/D-Bus session here).
+    GSETTINGS_BACKEND: "memory",
   };
   Object.assign(process.env, env);
   startChild("tauri-driver", ["--port", "4444"], env);
@@ -248,6 +342,9 @@ async function main() {
       await selectValue("filter-kind", "table");
       const tables = Number(/^(\d+) of/.exec(await textOf("inventory-count"))?.[1]);
       if (tables !== 16) throw new Error(`16 tables expected, filter shows ${tables}`);
+      const ids = await browser.$$('[data-testid="inventory-row"] td:first-child').map((e) => e.getAttribute("title"));
+      rentalId = ids.find((id) => /^table:(.*\.)?rental$/.test(id));
+      if (!rentalId) throw new Error(`no rental table id in ${ids}`);
       await shot("02-inventory");
     });
 
@@ -269,13 +366,90 @@ async function main() {
       await shot("03-graph");
     });
 
-    await step("risk register and mapping screens", async () => {
+    await step("risk register: accept and dismiss suggestions, add a risk, the heat map follows", async () => {
       await (await byTestId("nav-risks")).click();
-      await browser.waitUntil(async () => (await browser.$('[data-testid="no-risks"]').isExisting()) || (await browser.$('[data-testid="heat-map"]').isExisting()), { timeout: 20000 });
-      await shot("04-risks");
+      await byTestId("no-risks");
+      await byTestId("suggestions");
+      await shot("04-risks-empty");
+      const pending = async () => (await browser.$$('[data-testid="suggestion"]')).length;
+      const before = await pending();
+      if (!(before >= 2)) throw new Error(`${before} suggestions`);
+      await (await browser.$('[data-testid="suggestion"][data-key="ponr"] [data-testid="accept-suggestion"]')).click();
+      await byTestId("heat-map");
+      await until("the PONR risk (downtime, 4 x 2) in the heat map", async () => (await heat(4, 2)) === 1);
+      await until("one suggestion fewer", async () => (await pending()) === before - 1);
+      await (await browser.$('[data-testid="suggestion"] [data-testid="dismiss-suggestion"]')).click();
+      await until("a dismissed suggestion is gone", async () => (await pending()) === before - 2);
+
+      // The form checks before sending, and says which field.
+      await (await byTestId("add-risk")).click();
+      await (await byTestId("save-risk")).click();
+      await byTestId("risk-error-title");
+      await setValue("risk-title", "Rental backfill slower than the window");
+      await selectValue("risk-category", "performance");
+      await selectValue("risk-severity", "5");
+      await selectValue("risk-likelihood", "4");
+      await setValue("risk-owner", "Team Rentals");
+      await setValue("risk-mitigation", "Rehearse at production size; throttle on lag");
+      await setValue("risk-artifact-input", rentalId);
+      await (await byTestId("risk-artifact-add")).click();
+      await until("the rental table is linked", async () => (await textOf("risk-artifacts")).includes(rentalId));
+      await shot("05-risk-editor");
+      await (await byTestId("save-risk")).click();
+      await until("the new risk in the grid", async () => (await riskRows()).some((r) => r.text.includes("Rental backfill slower")));
+      await until("the heat map counts it at 5 x 4", async () => (await heat(5, 4)) === 1);
+      const added = (await riskRows()).find((r) => r.text.includes("Rental backfill slower"));
+      if (!/blast radius [1-9]/.test(added.text)) throw new Error(`no blast radius: ${added.text}`);
+      if (/no-owner|no-mitigation/.test(added.text)) throw new Error(`flagged: ${added.text}`);
+      await shot("06-risks-added");
+    });
+
+    await step("risk register: edit a risk, export and import CSV through the app's dialogs, delete", async () => {
+      const added = (await riskRows()).find((r) => r.text.includes("Rental backfill slower"));
+      await (await browser.$(`[data-risk-id="${added.id}"] [data-testid="edit-risk"]`)).click();
+      await byTestId("risk-editor");
+      await selectValue("risk-severity", "2");
+      await selectValue("risk-status", "mitigating");
+      await (await byTestId("save-risk")).click();
+      await until("the heat map moved from 5 x 4 to 2 x 4", async () => (await heat(5, 4)) === 0 && (await heat(2, 4)) === 1);
+      await until("the grid shows the new score", async () => (await riskRows()).find((r) => r.id === added.id)?.text.includes("8 (2×4)") === true);
+      await shot("07-risks-edited");
+
+      const out = join(work, "exports", "sakila-risks.csv");
+      mkdirSync(join(work, "exports"), { recursive: true });
+      await (await byTestId("export-risks-csv")).click();
+      await answerDialog("Export the risk register", out);
+      await until("the export is reported", async () => (await textOf("risk-notice")).includes(out));
+      const csv = readFileSync(out, "utf8");
+      if (!csv.startsWith("id,title,category,severity,likelihood,score")) throw new Error(`risk CSV header: ${csv.slice(0, 80)}`);
+      if (!csv.includes("Rental backfill slower than the window") || !csv.includes(rentalId)) throw new Error(`risk CSV: ${csv}`);
+
+      const good = join(work, "exports", "more-risks.csv");
+      writeFileSync(good, "title,category,severity,likelihood,owner,mitigation\r\nCutover announcement missed by stores,downtime,3,3,Ops,Send it twice\r\n");
+      await (await byTestId("import-risks")).click();
+      await answerDialog("Import risks from CSV", good, "open");
+      await until("the import is reported", async () => (await textOf("risk-notice")).includes("Imported 1 risks"));
+      await until("the imported risk in the grid", async () => (await riskRows()).some((r) => r.text.includes("Cutover announcement missed")));
+      await until("the heat map counts it at 3 x 3", async () => (await heat(3, 3)) === 1);
+
+      const bad = join(work, "exports", "bad-risks.csv");
+      writeFileSync(bad, "title,category,severity,likelihood\r\nfine,downtime,2,2\r\nbroken,downtime,9,2\r\n");
+      const count = (await riskRows()).length;
+      await (await byTestId("import-risks")).click();
+      await answerDialog("Import risks from CSV", bad, "open");
+      const error = await textOf("error");
+      if (!error.includes("The CSV file needs fixing") || !error.includes("bad-risks.csv:3: field `severity`") || !error.includes("What to do")) throw new Error(`CSV error: ${error}`);
+      if ((await riskRows()).length !== count) throw new Error("a bad CSV changed the register");
+      await shot("08-risks-bad-csv");
+
+      const imported = (await riskRows()).find((r) => r.text.includes("Cutover announcement missed"));
+      await (await browser.$(`[data-risk-id="${imported.id}"] [data-testid="delete-risk"]`)).click();
+      await (await browser.$(`[data-risk-id="${imported.id}"] [data-testid="confirm-delete-risk"]`)).click();
+      await until("the deleted risk is gone", async () => !(await riskRows()).some((r) => r.id === imported.id));
+      await until("and out of the heat map", async () => (await heat(3, 3)) === 0);
       await (await byTestId("nav-mapping")).click();
       await byTestId("mapping-placeholder");
-      await shot("05-mapping");
+      await shot("09-mapping");
     });
 
     await step("runbook: edit a step, export CSV and check the file", async () => {
@@ -288,12 +462,10 @@ async function main() {
       await setValue("edit-notes", "call the DVD store first");
       await (await byTestId("save-step")).click();
       await browser.waitUntil(async () => (await (await browser.$('[data-testid="runbook-step"]')).getText()).includes("Team Sakila"), { timeout: 10000 });
-      const out = join(work, "sakila-runbook.csv");
-      await browser.execute((p) => {
-        window.__MIGRATION_STUDIO_E2E_SAVE_PATH__ = p;
-      }, out);
+      const out = join(work, "exports", "sakila-runbook.csv");
       await (await byTestId("export-csv")).click();
-      await byTestId("export-done");
+      await answerDialog("Export the runbook", out);
+      await until("the export is reported", async () => (await textOf("export-done")).includes(out));
       const csv = readFileSync(out, "utf8");
       const lines = csv.trim().split("\r\n");
       if (!lines[0].startsWith("step_id,phase,kind,title,owner,expected_minutes")) throw new Error(`header: ${lines[0]}`);
@@ -301,7 +473,42 @@ async function main() {
       if (backfills !== 16) throw new Error(`${backfills} backfill rows`);
       if (!csv.includes("Team Sakila")) throw new Error("edited owner missing from the CSV");
       if (lines.filter((l) => /,yes,(yes|no),[\d.]+,/.test(l) && l.split(",").length > 10).length < 1) log("note: PONR column not matched by the loose pattern");
-      await shot("06-runbook");
+      await shot("10-runbook");
+    });
+
+    await step("a path sent by the window is never written", async () => {
+      // A page gone wrong calls the export command with paths of its own: the command takes
+      // none, opens the app's save dialog instead, and writes nothing when it is cancelled.
+      const hostile = [`${work}/exports/../../escaped-${process.pid}.csv`, `/etc/passwd-like-${process.pid}`];
+      const call = (path) =>
+        browser.executeAsync(
+          (project, path, done) => {
+            window.__TAURI_INTERNALS__
+              .invoke("export_runbook", { project, format: "csv", path })
+              .then((r) => done(JSON.stringify(r)))
+              .catch((e) => done(`refused: ${JSON.stringify(e)}`));
+          },
+          project,
+          path,
+        );
+      for (const path of hostile) {
+        const pending = call(path);
+        await answerDialog("Export the runbook", null);
+        const outcome = await pending;
+        if (outcome !== "null") throw new Error(`export_runbook with path ${path}: ${outcome}`);
+        if (existsSync(path)) {
+          rmSync(path, { force: true });
+          throw new Error(`${path} was written`);
+        }
+      }
+      // And the window cannot open a save dialog of its own.
+      const own = await browser.executeAsync((done) => {
+        window.__TAURI_INTERNALS__
+          .invoke("plugin:dialog|save", { options: { defaultPath: "/etc/x" } })
+          .then((r) => done(`allowed: ${r}`))
+          .catch((e) => done(`refused: ${e}`));
+      });
+      if (!String(own).startsWith("refused")) throw new Error(`plugin:dialog|save was ${own}`);
     });
 
     await step("an ungranted command is refused", async () => {
@@ -340,19 +547,37 @@ async function main() {
       await (await byTestId("mark-target")).click();
       await (await byTestId("start-rehearsal")).click();
       await byTestId("rehearsal-live", 30000);
-      await shot("07-rehearsal-running");
+      await shot("11-rehearsal-running");
       const outcome = await byTestId("rehearsal-outcome", 300000);
       const text = await outcome.getText();
       await (await byTestId("rehearsal-report")).scrollIntoView();
-      await shot("08-rehearsal-report");
+      await shot("12-rehearsal-report");
       if (text !== "passed") throw new Error(`rehearsal outcome: ${text}`);
       await byTestId("gantt");
       await byTestId("rehearsal-history", 20000);
     });
 
+    await step("full rehearsal: where it would run and why", async () => {
+      await (await byTestId("nav-rehearsal")).click();
+      await byTestId("full-rehearsal");
+      await selectValue("full-provider", "auto");
+      await until("the provider choice is shown", async () => (await browser.$('[data-testid="provider-chosen"]').isExisting()));
+      const chosen = await textOf("provider-chosen");
+      const reason = await textOf("provider-reason");
+      bench.rehearsal_auto_provider = `${chosen}: ${reason}`;
+      if (chosen === "Local servers" && !/^Docker: .+; using the machine's local databases/.test(reason)) throw new Error(`auto, local: ${reason}`);
+      if (chosen === "Docker" && !/Docker daemon answers at/.test(reason)) throw new Error(`auto, docker: ${reason}`);
+      if (!["Docker", "Local servers"].includes(chosen)) throw new Error(`provider ${chosen}`);
+      await (await byTestId("full-rehearsal")).scrollIntoView();
+      await shot("13-rehearsal-provider-auto");
+      await selectValue("full-provider", "local");
+      await until("local, as chosen", async () => (await textOf("provider-reason")).includes("as chosen"));
+    });
+
     await step("full rehearsal (scratch databases, capture, workload, cutover, rollback drill) finishes", async () => {
       await (await byTestId("nav-rehearsal")).click();
       await byTestId("full-rehearsal");
+      await selectValue("full-provider", "local");
       const form = await browser.$('[data-testid="connection-form"]');
       if (!(await form.isExisting())) await (await byTestId("add-connection")).click();
       await setValue("conn-name", "mariadb server");
@@ -369,7 +594,8 @@ async function main() {
       await selectValue("full-target", "postgres server");
       await (await byTestId("start-full")).click();
       await byTestId("full-running", 30000);
-      await shot("09-full-rehearsal-running");
+      if ((await textOf("provider-chosen")) !== "Local servers") throw new Error("the run did not say where it runs");
+      await shot("14-full-rehearsal-running");
       const t = Date.now();
       await browser.waitUntil(async () => !(await browser.$('[data-testid="full-running"]').isExisting()), { timeout: 420000, interval: 1000 });
       bench.full_rehearsal_sakila_seconds = (Date.now() - t) / 1000;
@@ -378,8 +604,43 @@ async function main() {
       const outcome = await textOf("rehearsal-outcome");
       bench.full_rehearsal_outcome = outcome;
       await byTestId("gates");
-      await shot("10-full-rehearsal-report");
+      await shot("15-full-rehearsal-report");
       if (outcome !== "passed") log(`note: the full rehearsal finished with outcome ${outcome}: ${await report.getText()}`);
+    });
+
+    await step("live import: a PostgreSQL database read into a new project, its password kept out", async () => {
+      await (await byTestId("nav-projects")).click();
+      await setValue("project-path", liveProject);
+      await (await byTestId("open-project")).click();
+      await byTestId("live-import-open", 60000);
+      await (await byTestId("live-import-open")).click();
+      await byTestId("live-import");
+      await (await byTestId("live-add-connection")).click();
+      // No Secret Service under Xvfb: the form says plainly that passwords are memory-only.
+      const notice = await textOf("secrets-memory");
+      if (!notice.includes("cannot be stored on this machine")) throw new Error(`secrets notice: ${notice}`);
+      await setValue("conn-name", "warehouse");
+      await selectValue("conn-engine", "postgres");
+      await setValue("conn-database", LIVE_DB);
+      await setValue("conn-password", LIVE_PASSWORD);
+      await shot("16-live-import-form");
+      await (await byTestId("conn-save")).click();
+      await until("the connection is chosen", async () => (await (await byTestId("live-connection")).getValue()) === "warehouse");
+      const listed = await (await byTestId("live-connection")).getText();
+      if (listed.includes(LIVE_PASSWORD) || !listed.includes("postgres://postgres:***@127.0.0.1:5432/" + LIVE_DB)) throw new Error(`connection shown as ${listed}`);
+      await (await byTestId("live-import-run")).click();
+      await byTestId("live-import-done", 60000);
+      await until("3 tables in the grid", async () => (await browser.$$('[data-testid="inventory-row"]')).length === 3);
+      const names = await browser.$$('[data-testid="inventory-row"] td:first-child').map((e) => e.getText());
+      for (const t of ["warehouse", "shelf", "item"]) if (!names.some((n) => n === t || n.endsWith(`.${t}`))) throw new Error(`no ${t} in ${names}`);
+      await shot("17-live-import-done");
+      const manifest = readFileSync(join(liveProject, "migration-studio.toml"), "utf8");
+      if (!manifest.startsWith("# The warehouse database, read live.") || !manifest.includes('url_env = "MIGRATION_STUDIO_LIVE_WAREHOUSE_URL"')) throw new Error(`manifest: ${manifest}`);
+      for (const f of [...filesUnder(liveProject), ...filesUnder(join(work, "config"))]) {
+        if (readFileSync(f).includes(LIVE_PASSWORD)) throw new Error(`the password is in ${f}`);
+      }
+      const page = await browser.execute(() => document.documentElement.outerHTML);
+      if (page.includes(LIVE_PASSWORD)) throw new Error("the password reached the page");
     });
 
     await step("graph of a 5,000-table project", async () => {
@@ -394,7 +655,7 @@ async function main() {
       await browser.waitUntil(async () => (await browser.$$(".react-flow__node")).length > 0, { timeout: 120000 });
       bench.graph_5k_grouped_ms = Date.now() - g;
       bench.graph_5k_grouped_stats = await textOf("graph-stats");
-      await shot("11-graph-5k-grouped");
+      await shot("18-graph-5k-grouped");
       const u = Date.now();
       await selectValue("group-by", "none");
       await browser.waitUntil(async () => /showing 5000 nodes \(laid out/.test(await textOf("graph-stats")), { timeout: 120000 });
@@ -435,7 +696,7 @@ async function main() {
         return { count: f.length, p50: gaps[Math.floor(gaps.length / 2)], p95: gaps[Math.floor(gaps.length * 0.95)], max: gaps[gaps.length - 1] };
       });
       bench.graph_5k_pan = { drag_ms: elapsed, ...frames };
-      await shot("12-graph-5k-all");
+      await shot("19-graph-5k-all");
     });
   } finally {
     writeFileSync(join(shots, "desktop-bench.json"), JSON.stringify({ app, ...bench }, null, 2));
@@ -455,6 +716,7 @@ try {
   try {
     run("mariadb", ["-h", "127.0.0.1", "-uroot", "-e", `DROP DATABASE IF EXISTS ${SOURCE_DB}`]);
     run("psql", ["-h", "127.0.0.1", "-U", "postgres", "-qc", `DROP DATABASE IF EXISTS ${TARGET_DB}`]);
+    run("psql", ["-h", "127.0.0.1", "-U", "postgres", "-qc", `DROP DATABASE IF EXISTS ${LIVE_DB} WITH (FORCE)`]);
   } catch {
     // best effort
   }

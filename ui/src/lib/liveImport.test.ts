@@ -14,7 +14,13 @@ describe("live import panel", () => {
         event: "finished",
         report: { tables: 2, views: 0, triggers: 0, foreign_keys: 1, services: 0, rows: 3, warnings: 0, notices: 0, changed: true },
       }),
-    ).toBe("Imported 2 tables, 1 foreign keys, 3 rows.");
+    ).toBe("Imported 2 tables, 1 foreign keys, 3 rows estimated.");
+    expect(
+      importStatus({
+        event: "finished",
+        report: { tables: 2, views: 0, triggers: 0, foreign_keys: 1, services: 0, rows: 0, warnings: 0, notices: 0, changed: false },
+      }),
+    ).toBe("Imported 2 tables, 1 foreign keys (unchanged).");
   });
 
   it("names a connection whose password was forgotten", () => {

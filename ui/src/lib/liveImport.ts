@@ -11,7 +11,8 @@ export function parseSchemas(text: string): string[] {
 export function importStatus(ev: ImportEvent): string {
   if (ev.event === "started") return `Reading ${ev.inputs} input${ev.inputs === 1 ? "" : "s"} (the live database through its catalog, read-only)…`;
   const r = ev.report;
-  return `Imported ${r.tables} tables, ${r.foreign_keys} foreign keys, ${formatCount(r.rows)} rows${r.changed ? "" : " (unchanged)"}.`;
+  const rows = (r.rows ?? 0) > 0 ? `, ${formatCount(r.rows)} rows estimated` : "";
+  return `Imported ${r.tables} tables, ${r.foreign_keys} foreign keys${rows}${r.changed ? "" : " (unchanged)"}.`;
 }
 
 /** Why a saved connection cannot be used for an import right now, if it cannot. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { checkDraft, draftOf, emptyDraft, fieldError, formOf, matchArtifacts, scoreOf, withArtifact } from "./riskForm";
+import { checkDraft, draftOf, emptyDraft, fieldError, formOf, matchArtifacts, scoreOf, stillWrong, withArtifact } from "./riskForm";
 import { CommandError } from "./errors";
 import { node } from "./fixtures";
 import type { RiskRow } from "../bindings";
@@ -66,5 +66,12 @@ describe("risk form", () => {
     const d = withArtifact(withArtifact(emptyDraft(), "table:rental"), "table:a");
     expect(d.artifacts).toEqual(["table:a", "table:rental"]);
     expect(withArtifact(d, " table:a ")).toBe(d);
+  });
+
+  it("forgets the error of a field once it is edited", () => {
+    const d = emptyDraft();
+    const errors = { title: "Say what could happen.", severity: "1 to 5", ordering: "bad" };
+    expect(stillWrong(errors, d, { ...d, title: "x" })).toEqual({ severity: "1 to 5", ordering: "bad" });
+    expect(stillWrong(errors, d, d)).toEqual(errors);
   });
 });

@@ -116,3 +116,23 @@ export function withArtifact(d: RiskDraft, id: string): RiskDraft {
   if (trimmed === "" || d.artifacts.includes(trimmed)) return d;
   return { ...d, artifacts: [...d.artifacts, trimmed].sort() };
 }
+
+const fieldOfDraft: Record<RiskField, keyof RiskDraft> = {
+  title: "title",
+  category: "category",
+  severity: "severity",
+  likelihood: "likelihood",
+  status: "status",
+  ordering: "ordering",
+  artifacts: "artifacts",
+};
+
+/** The errors still standing once `before` became `after`: a field edited since is not wrong any more until checked again. */
+export function stillWrong(errors: FieldErrors, before: RiskDraft, after: RiskDraft): FieldErrors {
+  const out: FieldErrors = {};
+  for (const [field, message] of Object.entries(errors) as [RiskField, string][]) {
+    const key = fieldOfDraft[field];
+    if (key === undefined || before[key] === after[key]) out[field] = message;
+  }
+  return out;
+}

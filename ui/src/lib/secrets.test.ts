@@ -6,7 +6,7 @@ describe("where passwords go", () => {
     const t = secretsText({ version: "0.1.0", secrets: "memory", secrets_note: "the OS keychain did not answer (no D-Bus session)" });
     expect(t.memoryOnly).toBe(true);
     expect(t.text).toContain("Passwords cannot be stored on this machine");
-    expect(t.text).toContain("(the OS keychain did not answer (no D-Bus session))");
+    expect(t.text).toContain("Passwords cannot be stored on this machine: the OS keychain did not answer (no D-Bus session).");
     expect(t.text).toContain("entered again after the app restarts");
   });
 

@@ -10,10 +10,10 @@ export interface SecretsText {
 export function secretsText(info: AppInfo | null): SecretsText {
   if (info === null) return { memoryOnly: false, text: "" };
   if (info?.secrets === "memory") {
-    const why = info.secrets_note ? ` (${info.secrets_note})` : "";
+    const why = info.secrets_note ?? "no OS keychain is available";
     return {
       memoryOnly: true,
-      text: `Passwords cannot be stored on this machine: no OS keychain is available${why}. A password you enter is kept in this app's memory only — never on disk, never in the project — and must be entered again after the app restarts.`,
+      text: `Passwords cannot be stored on this machine: ${why}. A password you enter is kept in this app's memory only — never on disk, never in the project — and must be entered again after the app restarts.`,
     };
   }
   return {

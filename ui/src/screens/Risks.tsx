@@ -3,7 +3,7 @@ import { commands, type NodeView, type ProjectView, type RiskView_Serialize, typ
 import { CommandError, unwrap } from "../lib/errors";
 import { useLoad } from "../lib/useLoad";
 import { heatRows, scoreBand } from "../lib/charts";
-import { checkDraft, draftOf, emptyDraft, fieldError, formOf, matchArtifacts, scoreOf, withArtifact, type FieldErrors, type RiskDraft, type RiskField } from "../lib/riskForm";
+import { checkDraft, draftOf, emptyDraft, fieldError, formOf, matchArtifacts, scoreOf, stillWrong, withArtifact, type FieldErrors, type RiskDraft, type RiskField } from "../lib/riskForm";
 import { EmptyState, ErrorBanner, Loading } from "../components/Feedback";
 
 export function RisksScreen({ project }: { project: ProjectView }) {
@@ -139,7 +139,10 @@ export function RisksScreen({ project }: { project: ProjectView }) {
           statuses={data.statuses}
           artifacts={inv.data?.artifacts ?? []}
           steps={rb.data?.steps ?? []}
-          onChange={setDraft}
+          onChange={(d) => {
+            setFieldErrors(stillWrong(fieldErrors, draft, d));
+            setDraft(d);
+          }}
           onSave={() => void save()}
           onCancel={() => setDraft(null)}
         />
@@ -194,13 +197,33 @@ export function RisksScreen({ project }: { project: ProjectView }) {
                   <th>Status</th>
                   <th>Linked</th>
                   <th>Retired by</th>
-                  <th />
                 </tr>
               </thead>
               <tbody>
                 {rows.map((r) => (
                   <tr key={r.id} data-testid="risk-row" data-risk-id={r.id}>
-                    <td>{r.id}</td>
+                    <td className="nowrap">
+                      {r.id}
+                      <div className="actions">
+                        <button type="button" className="link" onClick={() => open(draftOf(r))} data-testid="edit-risk">
+                          Edit
+                        </button>
+                        {confirmDelete === r.id ? (
+                          <>
+                            <button type="button" className="link danger" onClick={() => void remove(r.id)} data-testid="confirm-delete-risk">
+                              Delete {r.id}?
+                            </button>
+                            <button type="button" className="link muted" onClick={() => setConfirmDelete(null)}>
+                              Keep
+                            </button>
+                          </>
+                        ) : (
+                          <button type="button" className="link muted" onClick={() => setConfirmDelete(r.id)} data-testid="delete-risk">
+                            Delete
+                          </button>
+                        )}
+                      </div>
+                    </td>
                     <td>
                       {r.title}
                       {r.flags.map((f) => (
@@ -228,25 +251,6 @@ export function RisksScreen({ project }: { project: ProjectView }) {
                     <td>
                       {r.retired_by ?? ""}
                       {r.retired_by_step && <div className="muted small">{r.retired_by_step}</div>}
-                    </td>
-                    <td className="actions">
-                      <button type="button" className="link" onClick={() => open(draftOf(r))} data-testid="edit-risk">
-                        Edit
-                      </button>
-                      {confirmDelete === r.id ? (
-                        <>
-                          <button type="button" className="link danger" onClick={() => void remove(r.id)} data-testid="confirm-delete-risk">
-                            Delete {r.id}?
-                          </button>
-                          <button type="button" className="link muted" onClick={() => setConfirmDelete(null)}>
-                            Keep
-                          </button>
-                        </>
-                      ) : (
-                        <button type="button" className="link muted" onClick={() => setConfirmDelete(r.id)} data-testid="delete-risk">
-                          Delete
-                        </button>
-                      )}
                     </td>
                   </tr>
                 ))}

@@ -104,8 +104,12 @@ impl From<ProjectError> for AppError {
                 Self::new(ErrorCode::InvalidManifest, message)
                     .hint("Fix migration-studio.toml at the line shown, then open the project again.")
             }
-            ProjectError::MissingUrl { .. } => Self::new(ErrorCode::MissingConnection, message)
-                .hint("Set the variable before starting the app; the URL never goes in the project."),
+            ProjectError::MissingUrl { ref input, .. } => {
+                let hint = format!(
+                    "Save a connection named `{input}` (Inventory → Import from a live database; its password stays in the app), or set the variable before starting the app; the URL never goes in the project."
+                );
+                Self::new(ErrorCode::MissingConnection, message).hint(hint)
+            }
             ProjectError::Import(migration_studio::import::ImportError::Live { .. }) => {
                 Self::new(ErrorCode::Database, message).hint(
                     "Check that the server is running and the connection's host, port, user, password and database (save the connection again to change them); nothing was imported.",

@@ -174,15 +174,29 @@ pub async fn import_project(
     task: String,
     on_event: Channel<ImportEvent>,
 ) -> Result<ProjectView, AppError> {
-    let key = project_key(&project)?;
+    reimport(&state, &project, &task, &on_event).await
+}
+
+/// [`import_project`].
+///
+/// # Errors
+/// `missing_connection` for a live input with neither a saved connection of its name nor its
+/// variable; the errors of the inputs; `import_failed` when they hold nothing.
+pub async fn reimport(
+    state: &AppState,
+    project: &str,
+    task: &str,
+    on_event: &Channel<ImportEvent>,
+) -> Result<ProjectView, AppError> {
+    let key = project_key(project)?;
     let manifest = Project::open(&key)?.manifest().clone();
     let urls = connections::live_urls(&state.config_dir, &state.secrets, &manifest);
     let view = run_import(
-        &state,
+        state,
         &key,
-        &task,
+        task,
         manifest.inputs.len() as u32,
-        &on_event,
+        on_event,
         async { Workspace::import_with(&key, &urls).await },
     )
     .await?;

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use tauri::ipc::{Channel, InvokeResponseBody};
 
 use super::plan::{write_runbook, ExportFormat};
-use super::projects::{import_live_database, ImportEvent, LiveImportRequest};
+use super::projects::{import_live_database, reimport, ImportEvent, LiveImportRequest};
 use super::rehearsal::{provider_for, FullRehearsalRequest, ProviderPick};
 use super::risks::{self, RiskForm, SuggestionDecision};
 use crate::connections::{self, ConnectionEngine, ConnectionForm};
@@ -530,8 +530,31 @@ async fn live_import_keeps_the_password_in_the_secret_store() {
         );
     }
 
-    // Re-importing every input takes the live URL from the same connection.
+    // Re-importing every input takes the live URL from the connection of the same name; with
+    // none saved (another machine), the error says which connection or variable to provide.
     let (channel, _) = events();
+    assert_eq!(
+        reimport(&state, &project, "t2b", &channel)
+            .await
+            .unwrap()
+            .counts
+            .tables,
+        2
+    );
+    let elsewhere = AppState::new(dir.path().join("other-config"), SecretStore::memory("test"));
+    let e = reimport(&elsewhere, &project, "t2c", &channel)
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, ErrorCode::MissingConnection);
+    assert!(
+        e.message.contains("MIGRATION_STUDIO_LIVE_LIBRARY_URL"),
+        "{}",
+        e.message
+    );
+    assert!(e
+        .hint
+        .unwrap()
+        .contains("Save a connection named `library`"));
     let again = import_live_database(
         &state,
         &project,

@@ -5,7 +5,8 @@
 // into with xdotool) and checks the file, checks that a path sent by the window is never written
 // and that an ungranted command is refused, shows where a full rehearsal would run and why,
 // runs a rehearsal from a MariaDB copy of Sakila into a scratch PostgreSQL database and waits
-// for it to pass, and imports a live PostgreSQL database into a new project through a saved
+// for it to pass, runs a full rehearsal and cancels another (its scratch databases removed),
+// and imports a live PostgreSQL database into a new project through a saved
 // connection whose password never lands in the project. Screenshots of every screen go to
 // target/e2e-screenshots/; measurements (cold start, idle memory, 5k-node graph) to
 // target/e2e-screenshots/desktop-bench.json.
@@ -606,6 +607,27 @@ async function main() {
       await byTestId("gates");
       await shot("15-full-rehearsal-report");
       if (outcome !== "passed") log(`note: the full rehearsal finished with outcome ${outcome}: ${await report.getText()}`);
+    });
+
+    await step("a cancelled full rehearsal removes its scratch databases", async () => {
+      // Scratch databases are named for the run, whose id holds the app's process id.
+      const pid = appPid();
+      if (!pid) throw new Error("the app's process was not found");
+      const mine = new RegExp(`^ms_rh_\\d+_${(pid & 0xffff).toString(16).padStart(4, "0")}[0-9a-f]{2}_(src|tgt)$`);
+      const scratch = () => [
+        ...run("psql", ["-h", "127.0.0.1", "-U", "postgres", "-Atc", "SELECT datname FROM pg_database"]).split("\n"),
+        ...run("mariadb", ["-h", "127.0.0.1", "-uroot", "-Nse", "SHOW DATABASES"]).split("\n"),
+      ].filter((d) => mine.test(d.trim()));
+      const before = scratch().length;
+      await (await byTestId("start-full")).click();
+      await until("its scratch databases exist", async () => scratch().length >= before + 2, 60000);
+      await sleep(1000);
+      await (await byTestId("cancel-full")).click();
+      await until("the run ends", async () => !(await browser.$('[data-testid="full-running"]').isExisting()), 60000);
+      const error = await textOf("error");
+      if (!error.startsWith("Cancelled") || !error.includes("were removed")) throw new Error(`after cancel: ${error}`);
+      await until("its scratch databases are gone", async () => scratch().length === before, 30000);
+      await (await browser.$('[data-testid="error"] button.link')).click();
     });
 
     await step("live import: a PostgreSQL database read into a new project, its password kept out", async () => {

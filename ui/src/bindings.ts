@@ -78,9 +78,8 @@ export const commands = {
 	rehearsalProvider: (project: string, request: FullRehearsalRequest_Deserialize) => typedError<ProviderView_Serialize, AppError_Serialize>(__TAURI_INVOKE("rehearsal_provider", { project, request })),
 	/**
 	 *  Runs a full rehearsal of `project` as task `task` (see the module docs) on the provider
-	 *  `request` asks for, saying first which one and why. Cancel stops it where it is: the engine
-	 *  drops its scratch databases only when it reaches its end, so a cancelled run may leave
-	 *  `ms_rh_<run>_src`/`_tgt` behind (named in the error).
+	 *  `request` asks for, saying first which one and why. Cancel stops it where it is and removes
+	 *  its scratch databases or containers, as Ctrl-C does in the CLI.
 	 */
 	rehearse: (project: string, task: string, request: FullRehearsalRequest_Deserialize, onEvent: Channel<FullRehearsalEvent_Deserialize>) => typedError<RehearsalReport_Serialize, AppError_Serialize>(__TAURI_INVOKE("rehearse", { project, task, request, onEvent })),
 	/**  Past rehearsals of `project`, most recent first. */

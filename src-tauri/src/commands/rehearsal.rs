@@ -515,6 +515,8 @@ fn options(state: &AppState, request: &FullRehearsalRequest) -> Result<Rehearsal
             defaults.workload_rate
         },
         provider: request.provider.into(),
+        // Known before it starts, so a cancelled run's scratch databases can be removed.
+        run_id: Some(rehearsal::new_run_id()),
         images: ImageOverrides {
             source: image(&request.source_image),
             target: image(&request.target_image),
@@ -575,9 +577,8 @@ pub async fn provider_for(
 }
 
 /// Runs a full rehearsal of `project` as task `task` (see the module docs) on the provider
-/// `request` asks for, saying first which one and why. Cancel stops it where it is: the engine
-/// drops its scratch databases only when it reaches its end, so a cancelled run may leave
-/// `ms_rh_<run>_src`/`_tgt` behind (named in the error).
+/// `request` asks for, saying first which one and why. Cancel stops it where it is and removes
+/// its scratch databases or containers, as Ctrl-C does in the CLI.
 #[tauri::command]
 #[specta::specta]
 pub async fn rehearse(
@@ -624,12 +625,18 @@ pub async fn rehearse(
     });
     // Driven on a blocking thread of the runtime, as the trial (its futures are not `Send`).
     let handle = tokio::runtime::Handle::current();
+    let run_id = options.run_id.clone().unwrap_or_default();
     let result = tokio::task::spawn_blocking(move || {
         handle.block_on(async {
-            tokio::select! {
+            let outcome = tokio::select! {
                 r = rehearsal::rehearse_on(&project_value, &options, &provider) => Some(r),
                 () = stop.notified() => None,
+            };
+            if outcome.is_none() {
+                // As the CLI does on Ctrl-C: remove what the run made.
+                rehearsal::drop_scratch(&run_id, &provider).await;
             }
+            outcome
         })
     })
     .await;
@@ -637,7 +644,7 @@ pub async fn rehearse(
     match result {
         Err(e) => Err(AppError::new(ErrorCode::Internal, format!("the rehearsal stopped: {e}"))),
         Ok(None) => Err(AppError::cancelled().hint(
-            "Stopped mid-run: scratch databases named ms_rh_<run>_src and ms_rh_<run>_tgt may be left on the servers; drop them when done.",
+            "Stopped mid-run; its scratch databases (or containers) were removed. Start it again when ready.",
         )),
         Ok(Some(Err(e))) => Err(rehearsal_error(e)),
         Ok(Some(Ok(report))) => Ok(report.into()),

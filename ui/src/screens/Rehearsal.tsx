@@ -202,7 +202,7 @@ export function RehearsalScreen({ project }: { project: ProjectView }) {
           </button>
           {fullTask && (
             <>
-              <button type="button" onClick={() => void commands.cancelTask(fullTask)}>
+              <button type="button" onClick={() => void commands.cancelTask(fullTask)} data-testid="cancel-full">
                 Cancel
               </button>
               <span className="muted" data-testid="full-running">

@@ -178,15 +178,20 @@ pub async fn rehearse(args: RehearseArgs) -> Result<(), BoxError> {
     if let Some(id) = resume_id {
         options.run_id = resumed.map(|s| s.id).or(id);
     }
+    let (events, rx) = tokio::sync::mpsc::unbounded_channel();
+    let bars = tokio::spawn(super::progress::show_rehearsal(rx, args.json));
     let run = async {
         if args.resume.is_some() {
-            rehearsal::resume_on(&project, &options, &provider).await
+            rehearsal::resume_on(&project, &options, &provider, Some(events)).await
         } else {
-            rehearsal::rehearse_on(&project, &options, &provider).await
+            rehearsal::rehearse_on(&project, &options, &provider, Some(events)).await
         }
     };
     let report = tokio::select! {
-        report = run => report?,
+        report = run => {
+            let _ = bars.await;
+            report?
+        }
         _ = tokio::signal::ctrl_c() => {
             eprintln!("interrupted: removing the run's scratch databases and containers");
             rehearsal::drop_scratch(options.run_id.as_deref().unwrap_or_default(), &provider).await;

@@ -13,6 +13,7 @@ pub mod drills;
 pub mod gates;
 pub mod load;
 mod lock;
+pub mod progress;
 pub mod provider;
 pub mod report;
 pub mod runs;
@@ -31,6 +32,7 @@ use crate::import::ImportError;
 use crate::project::{Project, ProjectError};
 use crate::validate;
 use lock::{take_lock, RunLock};
+pub use progress::RehearsalEvent;
 pub use provider::docker::ImageOverrides;
 use provider::local::LocalProvider;
 pub use provider::{AnyProvider, Environment, Provider, ProviderChoice, ProviderError, Side};
@@ -145,18 +147,35 @@ pub enum RehearsalError {
 struct Clock {
     started: Instant,
     steps: Vec<StepTiming>,
+    events: progress::Events,
 }
 
 impl Clock {
     /// A clock reading `elapsed` seconds now (a resumed run goes on from its last save).
-    fn resumed(elapsed: f64, steps: Vec<StepTiming>) -> Self {
+    fn resumed(elapsed: f64, steps: Vec<StepTiming>, events: progress::Events) -> Self {
         let now = Instant::now();
         Self {
             started: now
                 .checked_sub(Duration::from_secs_f64(elapsed))
                 .unwrap_or(now),
             steps,
+            events,
         }
+    }
+
+    fn emit(&self, event: RehearsalEvent) {
+        if let Some(tx) = &self.events {
+            let _ = tx.send(event);
+        }
+    }
+
+    /// Says that step `name` starts (the report records it when it ends).
+    fn begin(&self, name: &str, expected_seconds: Option<f64>) {
+        self.emit(RehearsalEvent::StepStarted {
+            step: name.to_owned(),
+            at_seconds: self.now(),
+            expected_seconds,
+        });
     }
 
     fn now(&self) -> f64 {
@@ -166,6 +185,11 @@ impl Clock {
     fn record(&mut self, name: &str, start: f64, expected_seconds: Option<f64>, rows: Option<u64>) {
         let end = self.now();
         tracing::info!(step = name, seconds = end - start, "rehearsal step done");
+        self.emit(RehearsalEvent::StepFinished {
+            step: name.to_owned(),
+            seconds: end - start,
+            rows,
+        });
         self.steps.push(StepTiming {
             name: name.to_owned(),
             start_seconds: start,
@@ -252,10 +276,10 @@ pub async fn rehearse(
     options: &RehearsalOptions,
 ) -> Result<RehearsalReport, RehearsalError> {
     let (provider, _) = choose_provider(project, options).await?;
-    rehearse_on(project, options, &provider).await
+    rehearse_on(project, options, &provider, None).await
 }
 
-/// [`rehearse`] on a chosen provider.
+/// [`rehearse`] on a chosen provider, with progress events sent to `events`.
 ///
 /// # Errors
 /// [`RehearsalError`] when the rehearsal cannot run at all; what the provider made is removed.
@@ -263,11 +287,19 @@ pub async fn rehearse_on(
     project: &Project,
     options: &RehearsalOptions,
     provider: &AnyProvider,
+    events: progress::Events,
 ) -> Result<RehearsalReport, RehearsalError> {
     let lock = lock_for(project, provider).await?;
     let id = options.run_id.clone().unwrap_or_else(new_run_id);
-    let mut clock = Clock::resumed(0.0, Vec::new());
+    let mut clock = Clock::resumed(0.0, Vec::new(), events);
     let t = clock.now();
+    clock.begin(
+        match provider {
+            AnyProvider::Local(_) => "provision scratch databases",
+            AnyProvider::Docker(_) => "provision containers",
+        },
+        None,
+    );
     let (source_side, target_side) = sides(project);
     let env = provider
         .provision(&id.replace('-', "_"), &source_side, &target_side)
@@ -319,6 +351,7 @@ pub async fn resume_on(
     project: &Project,
     options: &RehearsalOptions,
     provider: &AnyProvider,
+    events: progress::Events,
 ) -> Result<RehearsalReport, RehearsalError> {
     let Some(mut state) = RunState::resumable(project.root(), options.run_id.as_deref()) else {
         let unfinished = RunState::unfinished(project.root());
@@ -354,7 +387,11 @@ pub async fn resume_on(
         )));
     }
     let lock = lock_for(project, provider).await?;
-    let mut clock = Clock::resumed(state.elapsed_seconds, std::mem::take(&mut state.steps));
+    let mut clock = Clock::resumed(
+        state.elapsed_seconds,
+        std::mem::take(&mut state.steps),
+        events,
+    );
     let t = clock.now();
     let env = match provider.reattach(&run, &state.containers).await {
         Ok(env) => env,

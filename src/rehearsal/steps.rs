@@ -122,6 +122,11 @@ async fn drain(
             pending: pending as u64,
             age_seconds: age,
         });
+        clock.emit(super::RehearsalEvent::Lag {
+            phase: phase.to_owned(),
+            pending: pending as u64,
+            age_seconds: age,
+        });
         if pending == 0 || (threshold > 0.0 && age < threshold && pending < 50) {
             return Ok(true);
         }
@@ -245,6 +250,9 @@ pub(super) async fn run_in(
 
     let t = clock.now();
     if fresh {
+        clock.begin("load source", None);
+    }
+    if fresh {
         load_source(project, env, &source, &target).await?;
     }
     let source_inventory = source_catalog(env, &source).await?;
@@ -295,6 +303,10 @@ pub(super) async fn run_in(
     }
     if fresh {
         let t = clock.now();
+        clock.begin(
+            "start change capture",
+            expected_seconds(&plan, Phase::Capture),
+        );
         capture::install(&source, &forward).await?;
         clock.record(
             "start change capture",
@@ -328,6 +340,9 @@ pub(super) async fn run_in(
     );
 
     let t = clock.now();
+    if fresh {
+        clock.begin("prepare target", expected_seconds(&plan, Phase::Prepare));
+    }
     if fresh && !same_engine {
         exec_all(&target, &bplan.create_tables_sql()).await?;
     }
@@ -353,6 +368,7 @@ pub(super) async fn run_in(
     }
 
     if state.stage == Stage::Backfill {
+        clock.begin("backfill", expected_seconds(&plan, Phase::Backfill));
         let log =
             RunLog::open(&super::state::run_dir(project.root(), &id).join("backfill.log.jsonl"))?;
         let bf_options = BackfillOptions {
@@ -369,6 +385,7 @@ pub(super) async fn run_in(
             &log,
             &options.drills,
             &mut report.drills,
+            clock.events.clone(),
         )
         .await?;
         report.rejected_rows = bf.rejected();
@@ -393,6 +410,7 @@ pub(super) async fn run_in(
         routes: forward,
         applied: state.applied,
     };
+    clock.begin("catch-up", expected_seconds(&plan, Phase::CatchUp));
     let caught_up = drain(
         &mut applier,
         clock,
@@ -412,6 +430,7 @@ pub(super) async fn run_in(
 
     // Freeze writes, then the final catch-up and validation.
     let freeze_at = clock.now();
+    clock.begin(crate::plan::calibrate::FREEZE_STEP, None);
     let memory = workload.stop().await;
     clock.record(crate::plan::calibrate::FREEZE_STEP, freeze_at, None, None);
     state.stage = Stage::Frozen;
@@ -419,6 +438,7 @@ pub(super) async fn run_in(
     save(project, state, clock, &report.lag)?;
     let (pending_at_freeze, lag_at_freeze) = capture::lag(&source, applier.applied).await?;
     let t = clock.now();
+    clock.begin("final catch-up", None);
     drain(
         &mut applier,
         clock,
@@ -432,6 +452,10 @@ pub(super) async fn run_in(
     clock.record("final catch-up", t, None, Some(pending_at_freeze as u64));
 
     let t = clock.now();
+    clock.begin(
+        "create deferred constraints and indexes",
+        expected_seconds(&plan, Phase::Constraints),
+    );
     if !same_engine {
         exec_all(&target, &bplan.post_copy).await?;
     }
@@ -443,6 +467,7 @@ pub(super) async fn run_in(
     );
 
     let t = clock.now();
+    clock.begin("validation", expected_seconds(&plan, Phase::Validation));
     // Validate the copied tables only: the changelog and the markers exist on one side.
     let source_tables: Vec<String> = bplan.tables.iter().map(|t| t.label.clone()).collect();
     let target_tables: Vec<String> = bplan
@@ -552,6 +577,7 @@ pub(super) async fn run_in(
     // Cutover: writes resume on the target, captured for the way back.
     let reverse = routes(&bplan, true);
     let t = clock.now();
+    clock.begin("cutover", expected_seconds(&plan, Phase::Cutover));
     capture::install(&target, &reverse).await?;
     let target_inventory = import_live(target.engine, &env.target_url, &target_schemas).await?;
     let target_workload = Workload::start(
@@ -579,6 +605,7 @@ pub(super) async fn run_in(
 
     // Rollback drill: return to the source by replaying the target's changes into it.
     let t = clock.now();
+    clock.begin("rollback drill", Some(report.rto_seconds));
     let mut back = Applier {
         from: target.clone(),
         to: source.clone(),

@@ -66,6 +66,10 @@ pub struct RehearseArgs {
     /// duplicates and rejected rows kept.
     #[arg(long = "drill", value_name = "DRILL", value_parser = parse_drill)]
     drills: Vec<Drill>,
+    /// Rehearse on a sample: keep about this fraction of the source's rows (e.g. 0.1), with
+    /// every foreign key still satisfied.
+    #[arg(long)]
+    scale: Option<f64>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -138,6 +142,7 @@ pub async fn rehearse(args: RehearseArgs) -> Result<(), BoxError> {
             (None, ProviderArg::Docker) => ProviderChoice::Docker,
         },
         backfill_rows_per_second: args.backfill_rows_per_second,
+        scale: args.scale,
         drills: args.drills.iter().fold(
             Default::default(),
             |mut d: rehearsal::drills::Drills, drill| {

@@ -17,6 +17,7 @@ pub mod progress;
 pub mod provider;
 pub mod report;
 pub mod runs;
+mod sample;
 pub mod state;
 mod steps;
 pub mod workload;
@@ -74,6 +75,9 @@ pub struct RehearsalOptions {
     /// Fault drills to run during the backfill.
     #[serde(default)]
     pub drills: drills::Drills,
+    /// Keep about this fraction of the source's rows (foreign keys kept whole); `None`: all.
+    #[serde(default)]
+    pub scale: Option<f64>,
 }
 
 fn default_apply_batch() -> i64 {
@@ -96,6 +100,7 @@ impl Default for RehearsalOptions {
             backfill_rows_per_second: None,
             apply_batch_rows: default_apply_batch(),
             drills: drills::Drills::default(),
+            scale: None,
         }
     }
 }

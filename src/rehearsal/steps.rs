@@ -256,6 +256,10 @@ pub(super) async fn run_in(
         load_source(project, env, &source, &target).await?;
     }
     let source_inventory = source_catalog(env, &source).await?;
+    if let Some(fraction) = options.scale.filter(|_| fresh) {
+        let deleted = super::sample::shrink(&env.source_url, &source_inventory, fraction).await?;
+        tracing::info!(fraction, deleted, "source sampled");
+    }
     if fresh {
         state.source_rows = count_rows(&source, &source_inventory).await?;
         clock.record("load source", t, None, Some(state.source_rows));

@@ -167,3 +167,32 @@ async fn a_sampled_source_rehearses_with_every_foreign_key_whole() {
     assert_eq!(report.mismatched_rows, 0);
     nothing_left(&report.id);
 }
+
+#[tokio::test]
+async fn chinook_sqlite_source_rehearses_from_a_file_in_the_run_folder() {
+    let (_dir, root) = sample("chinook-sqlite-to-postgres");
+    let project = Project::open(&root).unwrap();
+    let report = rehearsal::rehearse(
+        &project,
+        &RehearsalOptions {
+            source_server: "sqlite:".into(),
+            ..options("postgres")
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(report.verdict, Verdict::Pass, "{:?}", report.failed_because);
+    assert_eq!(report.source_rows, 15_607);
+    assert_eq!(report.mismatched_rows, 0);
+    assert!(report.workload_source.writes() > 0);
+    assert_eq!(report.rollback_mismatched_rows, 0);
+    // The SQLite side lived in the run folder and is gone with the run.
+    let runs = root.join(".migration-studio").join("runs");
+    let left: Vec<_> = std::fs::read_dir(&runs)
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".sqlite"))
+        .collect();
+    assert!(left.is_empty(), "SQLite files left: {left:?}");
+    nothing_left(&report.id);
+}

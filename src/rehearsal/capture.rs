@@ -103,11 +103,26 @@ pub async fn install(db: &Database, routes: &[Route]) -> Result<(), DbError> {
             }
         }
         Engine::Sqlite => {
-            return Err(DbError::Query {
-                url: db.display.clone(),
-                context: "installing change capture".into(),
-                source: sqlx::Error::Protocol("change capture on SQLite is not supported".into()),
-            })
+            // `at` in Julian days: SQLite's own clock, read back by `lag`.
+            statements.push(format!(
+                "CREATE TABLE IF NOT EXISTS {log} (seq INTEGER PRIMARY KEY AUTOINCREMENT, tbl INTEGER NOT NULL, op TEXT NOT NULL, \
+                 old_key TEXT, new_key TEXT, at REAL NOT NULL DEFAULT (julianday('now')))"
+            ));
+            for (i, route) in routes.iter().enumerate() {
+                let keys = route.from.key_columns();
+                let table = quote::table(e, &route.from.name);
+                let (new, old) = (key_list(e, "NEW", &keys), key_list(e, "OLD", &keys));
+                for (event, op, values) in [
+                    ("INSERT", "I", format!("NULL, {new}")),
+                    ("UPDATE", "U", format!("{old}, {new}")),
+                    ("DELETE", "D", format!("{old}, NULL")),
+                ] {
+                    statements.push(format!(
+                        "CREATE TRIGGER {} AFTER {event} ON {table} FOR EACH ROW BEGIN INSERT INTO {log} (tbl, op, old_key, new_key) VALUES ({i}, '{op}', {values}); END",
+                        quote::ident(e, &format!("{TRIGGER_PREFIX}_{i}_{op}"))
+                    ));
+                }
+            }
         }
     }
     for sql in statements {
@@ -144,7 +159,16 @@ pub async fn lag(db: &Database, applied: i64) -> Result<(i64, f64), DbError> {
             .map_err(err)?;
             (row.get(0), row.get(1))
         }
-        Pool::Sqlite(_) => (0, None),
+        Pool::Sqlite(p) => {
+            let row = sqlx::query(&format!(
+                "SELECT count(*), (julianday('now') - min(at)) * 86400.0 FROM {log} WHERE seq > ?"
+            ))
+            .bind(applied)
+            .fetch_one(p)
+            .await
+            .map_err(err)?;
+            (row.get(0), row.get(1))
+        }
     };
     Ok((count, age.unwrap_or(0.0).max(0.0)))
 }
@@ -197,7 +221,14 @@ async fn read_entries(db: &Database, after: i64, limit: i64) -> Result<Vec<Entry
         .fetch_all(p)
         .await
         .map_err(err)?,
-        Pool::Sqlite(_) => Vec::new(),
+        Pool::Sqlite(p) => sqlx::query_as(&format!(
+            "SELECT seq, tbl, old_key, new_key FROM {log} WHERE seq > ? ORDER BY seq LIMIT ?"
+        ))
+        .bind(after)
+        .bind(limit)
+        .fetch_all(p)
+        .await
+        .map_err(err)?,
     };
     Ok(rows
         .into_iter()

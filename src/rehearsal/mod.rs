@@ -245,6 +245,7 @@ pub async fn choose_provider(
         LocalProvider {
             source_server: options.source_server.clone(),
             target_server: options.target_server.clone(),
+            files: project.root().join(".migration-studio").join("runs"),
         },
         options.images.clone(),
         (&source, &target),
@@ -433,7 +434,13 @@ async fn lock_for(
     // Containers are the run's own; scratch databases share a server, so runs of one project
     // against it are serialised.
     Ok(match provider {
-        AnyProvider::Local(local) => Some(take_lock(&local.target_server, &project_key).await?),
+        AnyProvider::Local(local)
+            if crate::db::engine_of(&local.target_server)
+                != Some(crate::import::Engine::Sqlite) =>
+        {
+            Some(take_lock(&local.target_server, &project_key).await?)
+        }
+        AnyProvider::Local(_) => None,
         AnyProvider::Docker(_) => None,
     })
 }

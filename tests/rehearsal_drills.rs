@@ -7,7 +7,7 @@ mod common;
 use common::{psql, sample};
 use migration_studio::project::Project;
 use migration_studio::rehearsal::drills::Drills;
-use migration_studio::rehearsal::{self, AnyProvider, RehearsalError, RehearsalOptions, Verdict};
+use migration_studio::rehearsal::{self, RehearsalError, RehearsalOptions, Verdict};
 
 fn options(source: &str) -> RehearsalOptions {
     RehearsalOptions {

@@ -196,3 +196,55 @@ async fn chinook_sqlite_source_rehearses_from_a_file_in_the_run_folder() {
     assert!(left.is_empty(), "SQLite files left: {left:?}");
     nothing_left(&report.id);
 }
+
+#[tokio::test]
+async fn a_live_source_is_copied_read_only_and_rehearsed() {
+    let live = common::ScratchMaria::new("live_src");
+    common::load_sakila_mariadb(&live.name);
+    let checksum = |db: &str| {
+        mariadb(
+            db,
+            &["-e", "CHECKSUM TABLE rental, payment, customer EXTENDED"],
+            None,
+        )
+    };
+    let before = checksum(&live.name);
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("live-project");
+    std::fs::create_dir_all(&root).unwrap();
+    std::fs::write(
+        root.join("migration-studio.toml"),
+        format!(
+            "name = \"sakila-live\"\nshape = \"cdc\"\nrto_minutes = 30\nmaintenance_window_minutes = 60\n\n\
+             [source]\nengine = \"mysql\"\n\n[target]\nengine = \"postgres\"\n\n\
+             [[inputs]]\nlive = \"production\"\nurl_env = \"MS_TEST_LIVE_SAKILA_URL\"\nschemas = [\"{}\"]\n",
+            live.name
+        ),
+    )
+    .unwrap();
+    // The URL stays in the environment: never in the project.
+    std::env::set_var("MS_TEST_LIVE_SAKILA_URL", live.url());
+    let project = Project::open(&root).unwrap();
+    let report = rehearsal::rehearse(&project, &options("mysql"))
+        .await
+        .unwrap();
+    assert_eq!(report.verdict, Verdict::Pass, "{:?}", report.failed_because);
+    assert_eq!(report.source_rows, 47_273, "every live row copied");
+    assert_eq!(report.mismatched_rows, 0);
+    assert_eq!(report.rollback_mismatched_rows, 0);
+    // The live database was only read.
+    assert_eq!(checksum(&live.name), before);
+    let ours = mariadb(
+        "mysql",
+        &[
+            "-e",
+            &format!(
+                "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = '{}' AND TABLE_NAME LIKE '\\_migration\\_studio%'",
+                live.name
+            ),
+        ],
+        None,
+    );
+    assert_eq!(ours.trim(), "0", "nothing of ours in the live database");
+    nothing_left(&report.id);
+}

@@ -129,6 +129,14 @@ pub enum RehearsalError {
     /// Validation failed to run.
     #[error(transparent)]
     Validate(#[from] validate::ValidateError),
+    /// A live input's URL variable is not set.
+    #[error("live input `{input}`: environment variable {variable} is not set (it holds the database URL, which never goes in the project)")]
+    LiveUrlMissing {
+        /// The input's label.
+        input: String,
+        /// The variable.
+        variable: String,
+    },
     /// A fault drill cannot run on this project.
     #[error("{0}")]
     Drill(String),
@@ -336,6 +344,7 @@ pub async fn rehearse_on(
         steps: clock.steps.clone(),
         lag: Vec::new(),
         interruptions: Vec::new(),
+        schema_from_copy: false,
         planted: None,
     };
     if let Err((path, source)) = state.save(project.root()) {

@@ -166,45 +166,117 @@ fn save(
         .map_err(|(path, source)| RehearsalError::Io { path, source })
 }
 
-/// Loads the source (and, for an upgrade, the target's schema) from the project's scripts.
+/// Loads the source (and, for an upgrade, the target's schema) from the project's scripts, or
+/// copies the live databases its live inputs name. Returns whether the schema came from a live
+/// copy (then the target's tables are made from the copy's catalog, as across engines).
 async fn load_source(
     project: &Project,
     env: &Environment,
     source: &Database,
     target: &Database,
-) -> Result<(), RehearsalError> {
+    run_id: &str,
+) -> Result<bool, RehearsalError> {
+    let mut copied = false;
     for input in &project.manifest().inputs {
-        if let Input::Script { path, engine } = input {
-            if engine.is_some_and(|e| e != source.engine) {
-                continue;
-            }
-            let text = std::fs::read_to_string(project.root().join(path)).map_err(|source| {
-                RehearsalError::Io {
-                    path: path.clone(),
-                    source,
+        match input {
+            Input::Script { path, engine } => {
+                if engine.is_some_and(|e| e != source.engine) {
+                    continue;
                 }
-            })?;
-            let file = path.to_string_lossy();
-            super::load::load_script(
-                source,
-                &env.source_name,
-                &file,
-                &text,
-                super::load::Part::All,
-            )
-            .await?;
-            if source.engine == target.engine {
-                // An upgrade keeps its schema: the target gets the same DDL (types, domains,
-                // triggers, keys), without the data.
+                let text =
+                    std::fs::read_to_string(project.root().join(path)).map_err(|source| {
+                        RehearsalError::Io {
+                            path: path.clone(),
+                            source,
+                        }
+                    })?;
+                let file = path.to_string_lossy();
                 super::load::load_script(
-                    target,
-                    &env.target_name,
+                    source,
+                    &env.source_name,
                     &file,
                     &text,
-                    super::load::Part::SchemaOnly,
+                    super::load::Part::All,
                 )
                 .await?;
+                if source.engine == target.engine {
+                    // An upgrade keeps its schema: the target gets the same DDL (types,
+                    // domains, triggers, keys), without the data.
+                    super::load::load_script(
+                        target,
+                        &env.target_name,
+                        &file,
+                        &text,
+                        super::load::Part::SchemaOnly,
+                    )
+                    .await?;
+                }
             }
+            Input::Live {
+                live,
+                engine,
+                url_env,
+                schemas,
+            } => {
+                if engine.is_some_and(|e| e != source.engine) {
+                    continue;
+                }
+                let url = std::env::var(url_env).map_err(|_| RehearsalError::LiveUrlMissing {
+                    input: live.clone(),
+                    variable: url_env.clone(),
+                })?;
+                copy_live(project, env, source, &url, schemas, run_id).await?;
+                copied = true;
+            }
+            Input::Services { .. } => {}
+        }
+    }
+    Ok(copied)
+}
+
+/// Copies a live database into the scratch source with the backfill engine: tables from its
+/// catalog, rows in keyset chunks over a read-only session, then keys and indexes. Views,
+/// triggers and routines are not copied.
+async fn copy_live(
+    project: &Project,
+    env: &Environment,
+    source: &Database,
+    url: &str,
+    schemas: &[String],
+    run_id: &str,
+) -> Result<(), RehearsalError> {
+    let live = db::connect(url, Access::ReadOnly, 4).await?;
+    let inventory = import_live(source.engine, url, schemas).await?;
+    // MySQL tables land in the scratch database; PostgreSQL keeps their schemas inside it.
+    let schema = (source.engine == Engine::Mysql).then_some(env.source_name.as_str());
+    let plan = BackfillPlan::new(&inventory, source.engine, source.engine, schema, &[]);
+    exec_all(source, &plan.create_tables_sql()).await?;
+    crate::db::guard::mark_rehearsal_target(source, "scratch source: a copy of a live database")
+        .await?;
+    let log = RunLog::open(&super::state::run_dir(project.root(), run_id).join("copy.log.jsonl"))?;
+    let copied = backfill::run(
+        &live,
+        source,
+        &plan,
+        &BackfillOptions {
+            run_id: format!("{run_id}-source-copy"),
+            ..BackfillOptions::default()
+        },
+        &backfill::Control::default(),
+        None,
+        &log,
+    )
+    .await;
+    live.close().await;
+    copied?;
+    for sql in &plan.post_copy {
+        match exec_all(source, std::slice::from_ref(sql)).await {
+            // A secondary index only speeds reads up; one the catalog cannot describe exactly
+            // (MySQL FULLTEXT, prefix lengths) is left out of the copy, said in the log.
+            Err(e) if sql.starts_with("CREATE INDEX") => {
+                tracing::warn!(error = %e, "an index of the live source is not in its copy");
+            }
+            other => other?,
         }
     }
     Ok(())
@@ -251,9 +323,7 @@ pub(super) async fn run_in(
     let t = clock.now();
     if fresh {
         clock.begin("load source", None);
-    }
-    if fresh {
-        load_source(project, env, &source, &target).await?;
+        state.schema_from_copy = load_source(project, env, &source, &target, &id).await?;
     }
     let source_inventory = source_catalog(env, &source).await?;
     if let Some(fraction) = options.scale.filter(|_| fresh) {
@@ -275,7 +345,8 @@ pub(super) async fn run_in(
         .and_then(|p| plan.step(&p.step_id))
         .map(|s| format!("{} {}", s.id, s.title));
 
-    let same_engine = source.engine == target.engine;
+    // The target's tables come from the scripts for an upgrade, else from the source catalog.
+    let same_engine = source.engine == target.engine && !state.schema_from_copy;
     let mut bplan = BackfillPlan::new(
         &source_inventory,
         source.engine,

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{mariadb, psql};
+use common::mariadb;
 use migration_studio::project::Project;
 use migration_studio::rehearsal::{self, RehearsalError, RehearsalOptions, Verdict};
 
@@ -25,19 +25,7 @@ fn options(source_engine: &str) -> RehearsalOptions {
 
 /// No scratch database of run `id` is left on either server.
 fn nothing_left(id: &str) {
-    let prefix = format!("ms_rh_{}", id.replace('-', "_"));
-    let pg = psql(
-        "postgres",
-        &[
-            "-At",
-            "-c",
-            &format!("SELECT count(*) FROM pg_database WHERE datname LIKE '{prefix}%'"),
-        ],
-        None,
-    );
-    assert_eq!(pg.trim(), "0", "PostgreSQL scratch databases left");
-    let my = mariadb("mysql", &["-e", &format!("SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE '{prefix}%'")], None);
-    assert_eq!(my.trim(), "0", "MariaDB scratch databases left");
+    common::no_scratch_databases(id);
 }
 
 #[tokio::test]

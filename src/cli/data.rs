@@ -152,13 +152,7 @@ pub async fn backfill(args: BackfillArgs) -> Result<(), BoxError> {
     if args.create_tables {
         execute_all(&target, &plan.create_tables_sql()).await?;
     }
-    let target_schemas: Vec<String> = plan
-        .tables
-        .iter()
-        .filter_map(|t| t.mapping.target.schema.clone())
-        .collect::<std::collections::BTreeSet<_>>()
-        .into_iter()
-        .collect();
+    let target_schemas = plan.target_schemas();
     plan.adopt_target_catalog(
         &import_live(target.engine, &args.target_url, &target_schemas).await?,
     );

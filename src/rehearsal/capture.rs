@@ -81,11 +81,25 @@ pub async fn install(db: &Database, routes: &[Route]) -> Result<(), DbError> {
                 ));
             }
         }
-        Engine::Mysql => {
-            statements.push(format!(
-                "CREATE TABLE IF NOT EXISTS {log} (seq BIGINT AUTO_INCREMENT PRIMARY KEY, tbl INT NOT NULL, op CHAR(1) NOT NULL, \
-                 old_key JSON NULL, new_key JSON NULL, at TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6))"
-            ));
+        Engine::Mysql | Engine::Sqlite => {
+            statements.push(if e == Engine::Mysql {
+                format!(
+                    "CREATE TABLE IF NOT EXISTS {log} (seq BIGINT AUTO_INCREMENT PRIMARY KEY, tbl INT NOT NULL, op CHAR(1) NOT NULL, \
+                     old_key JSON NULL, new_key JSON NULL, at TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6))"
+                )
+            } else {
+                // `at` in Julian days: SQLite's own clock, read back by `lag`.
+                format!(
+                    "CREATE TABLE IF NOT EXISTS {log} (seq INTEGER PRIMARY KEY AUTOINCREMENT, tbl INTEGER NOT NULL, op TEXT NOT NULL, \
+                     old_key TEXT, new_key TEXT, at REAL NOT NULL DEFAULT (julianday('now')))"
+                )
+            });
+            // One trigger per event (neither has PostgreSQL's TG_OP); SQLite wants a body block.
+            let (begin, end) = if e == Engine::Sqlite {
+                ("BEGIN ", "; END")
+            } else {
+                ("", "")
+            };
             for (i, route) in routes.iter().enumerate() {
                 let keys = route.from.key_columns();
                 let table = quote::table(e, &route.from.name);
@@ -96,29 +110,7 @@ pub async fn install(db: &Database, routes: &[Route]) -> Result<(), DbError> {
                     ("DELETE", "D", format!("{old}, NULL")),
                 ] {
                     statements.push(format!(
-                        "CREATE TRIGGER {} AFTER {event} ON {table} FOR EACH ROW INSERT INTO {log} (tbl, op, old_key, new_key) VALUES ({i}, '{op}', {values})",
-                        quote::ident(e, &format!("_ms_capture_{i}_{op}"))
-                    ));
-                }
-            }
-        }
-        Engine::Sqlite => {
-            // `at` in Julian days: SQLite's own clock, read back by `lag`.
-            statements.push(format!(
-                "CREATE TABLE IF NOT EXISTS {log} (seq INTEGER PRIMARY KEY AUTOINCREMENT, tbl INTEGER NOT NULL, op TEXT NOT NULL, \
-                 old_key TEXT, new_key TEXT, at REAL NOT NULL DEFAULT (julianday('now')))"
-            ));
-            for (i, route) in routes.iter().enumerate() {
-                let keys = route.from.key_columns();
-                let table = quote::table(e, &route.from.name);
-                let (new, old) = (key_list(e, "NEW", &keys), key_list(e, "OLD", &keys));
-                for (event, op, values) in [
-                    ("INSERT", "I", format!("NULL, {new}")),
-                    ("UPDATE", "U", format!("{old}, {new}")),
-                    ("DELETE", "D", format!("{old}, NULL")),
-                ] {
-                    statements.push(format!(
-                        "CREATE TRIGGER {} AFTER {event} ON {table} FOR EACH ROW BEGIN INSERT INTO {log} (tbl, op, old_key, new_key) VALUES ({i}, '{op}', {values}); END",
+                        "CREATE TRIGGER {} AFTER {event} ON {table} FOR EACH ROW {begin}INSERT INTO {log} (tbl, op, old_key, new_key) VALUES ({i}, '{op}', {values}){end}",
                         quote::ident(e, &format!("{TRIGGER_PREFIX}_{i}_{op}"))
                     ));
                 }

@@ -153,15 +153,7 @@ async fn sample_table(
         let keep = (fraction * 1000.0).round().max(1.0) as i64;
         format!("MOD({}, 1000) >= {keep}", quote::ident(e, &key[0]))
     } else {
-        let count_sql = format!(
-            "SELECT CAST(count(*) AS {}) FROM {name}",
-            if e == Engine::Mysql {
-                "SIGNED"
-            } else {
-                "BIGINT"
-            }
-        );
-        let total = db.fetch_i64(&count_sql, &[], &context).await?.unwrap_or(0);
+        let total = db.count_rows(&table.name).await? as i64;
         let keep = ((total as f64) * fraction).ceil() as i64;
         if keep >= total {
             return Ok(0);

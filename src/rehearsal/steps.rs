@@ -13,7 +13,7 @@ use super::state::{RunState, Stage};
 use super::workload::{self, Workload, WorkloadMemory, WorkloadSettings};
 use super::{Clock, Environment, RehearsalError, RehearsalOptions};
 use crate::backfill::{self, BackfillOptions, BackfillPlan, RunLog};
-use crate::db::{self, quote, Access, Database, DbError, Pool};
+use crate::db::{self, Access, Database, DbError};
 use crate::graph::DependencyGraph;
 use crate::import::live::import_live;
 use crate::import::Engine;
@@ -48,22 +48,8 @@ async fn count_rows(
         {
             continue;
         }
-        let sql = format!(
-            "SELECT CAST(count(*) AS {}) FROM {}",
-            if db.engine == crate::import::Engine::Mysql {
-                "SIGNED"
-            } else {
-                "BIGINT"
-            },
-            quote::table(db.engine, &table.name)
-        );
-        let err = |e| db.query_error("counting source rows", e);
-        let n: i64 = match &db.pool {
-            Pool::Postgres(p) => sqlx::query_scalar(&sql).fetch_one(p).await.map_err(err)?,
-            Pool::Mysql(p) => sqlx::query_scalar(&sql).fetch_one(p).await.map_err(err)?,
-            Pool::Sqlite(p) => sqlx::query_scalar(&sql).fetch_one(p).await.map_err(err)?,
-        };
-        total += n as u64;
+        let n = db.count_rows(&table.name).await?;
+        total += n;
     }
     Ok(total)
 }
@@ -139,16 +125,6 @@ async fn drain(
             save(project, state, clock, lag)?;
         }
     }
-}
-
-fn expected_seconds(plan: &Plan, phase: Phase) -> Option<f64> {
-    let minutes: f64 = plan
-        .steps
-        .iter()
-        .filter(|s| s.phase == phase)
-        .map(|s| s.expected_minutes)
-        .sum();
-    (minutes > 0.0).then_some(minutes * 60.0)
 }
 
 /// Saves `state` with the clock and lag as they are now.
@@ -378,15 +354,12 @@ pub(super) async fn run_in(
     }
     if fresh {
         let t = clock.now();
-        clock.begin(
-            "start change capture",
-            expected_seconds(&plan, Phase::Capture),
-        );
+        clock.begin("start change capture", plan.phase_seconds(Phase::Capture));
         capture::install(&source, &forward).await?;
         clock.record(
             "start change capture",
             t,
-            expected_seconds(&plan, Phase::Capture),
+            plan.phase_seconds(Phase::Capture),
             None,
         );
     }
@@ -416,25 +389,19 @@ pub(super) async fn run_in(
 
     let t = clock.now();
     if fresh {
-        clock.begin("prepare target", expected_seconds(&plan, Phase::Prepare));
+        clock.begin("prepare target", plan.phase_seconds(Phase::Prepare));
     }
     if fresh && !same_engine {
         exec_all(&target, &bplan.create_tables_sql()).await?;
     }
-    let target_schemas: Vec<String> = bplan
-        .tables
-        .iter()
-        .filter_map(|t| t.mapping.target.schema.clone())
-        .collect::<std::collections::BTreeSet<_>>()
-        .into_iter()
-        .collect();
+    let target_schemas = bplan.target_schemas();
     bplan
         .adopt_target_catalog(&import_live(target.engine, &env.target_url, &target_schemas).await?);
     if fresh {
         clock.record(
             "prepare target",
             t,
-            expected_seconds(&plan, Phase::Prepare),
+            plan.phase_seconds(Phase::Prepare),
             None,
         );
         state.stage = Stage::Backfill;
@@ -443,7 +410,7 @@ pub(super) async fn run_in(
     }
 
     if state.stage == Stage::Backfill {
-        clock.begin("backfill", expected_seconds(&plan, Phase::Backfill));
+        clock.begin("backfill", plan.phase_seconds(Phase::Backfill));
         let log =
             RunLog::open(&super::state::run_dir(project.root(), &id).join("backfill.log.jsonl"))?;
         let bf_options = BackfillOptions {
@@ -467,7 +434,7 @@ pub(super) async fn run_in(
         clock.record(
             "backfill",
             state.stage_started_seconds,
-            expected_seconds(&plan, Phase::Backfill),
+            plan.phase_seconds(Phase::Backfill),
             Some(bf.rows()),
         );
         state.stage = Stage::CatchUp;
@@ -485,7 +452,7 @@ pub(super) async fn run_in(
         routes: forward,
         applied: state.applied,
     };
-    clock.begin("catch-up", expected_seconds(&plan, Phase::CatchUp));
+    clock.begin("catch-up", plan.phase_seconds(Phase::CatchUp));
     let caught_up = drain(
         &mut applier,
         clock,
@@ -499,7 +466,7 @@ pub(super) async fn run_in(
     clock.record(
         "catch-up",
         state.stage_started_seconds,
-        expected_seconds(&plan, Phase::CatchUp),
+        plan.phase_seconds(Phase::CatchUp),
         None,
     );
 
@@ -529,7 +496,7 @@ pub(super) async fn run_in(
     let t = clock.now();
     clock.begin(
         "create deferred constraints and indexes",
-        expected_seconds(&plan, Phase::Constraints),
+        plan.phase_seconds(Phase::Constraints),
     );
     if !same_engine {
         exec_all(&target, &bplan.post_copy).await?;
@@ -537,12 +504,12 @@ pub(super) async fn run_in(
     clock.record(
         "create deferred constraints and indexes",
         t,
-        expected_seconds(&plan, Phase::Constraints),
+        plan.phase_seconds(Phase::Constraints),
         None,
     );
 
     let t = clock.now();
-    clock.begin("validation", expected_seconds(&plan, Phase::Validation));
+    clock.begin("validation", plan.phase_seconds(Phase::Validation));
     // Validate the copied tables only: the changelog and the markers exist on one side.
     let source_tables: Vec<String> = bplan.tables.iter().map(|t| t.label.clone()).collect();
     let target_tables: Vec<String> = bplan
@@ -585,7 +552,7 @@ pub(super) async fn run_in(
     clock.record(
         "validation",
         t,
-        expected_seconds(&plan, Phase::Validation),
+        plan.phase_seconds(Phase::Validation),
         Some(report.source_rows),
     );
 
@@ -652,7 +619,7 @@ pub(super) async fn run_in(
     // Cutover: writes resume on the target, captured for the way back.
     let reverse = routes(&bplan, true);
     let t = clock.now();
-    clock.begin("cutover", expected_seconds(&plan, Phase::Cutover));
+    clock.begin("cutover", plan.phase_seconds(Phase::Cutover));
     capture::install(&target, &reverse).await?;
     let target_inventory = import_live(target.engine, &env.target_url, &target_schemas).await?;
     let target_workload = Workload::start(
@@ -666,7 +633,7 @@ pub(super) async fn run_in(
         WorkloadMemory::default(),
     );
     report.write_downtime_seconds = clock.now() - freeze_at;
-    clock.record("cutover", t, expected_seconds(&plan, Phase::Cutover), None);
+    clock.record("cutover", t, plan.phase_seconds(Phase::Cutover), None);
     report.gates.push(GateResult::at_most(
         "write downtime",
         report.write_downtime_seconds,

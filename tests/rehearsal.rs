@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{mariadb, psql};
+use common::mariadb;
 use migration_studio::project::Project;
 use migration_studio::rehearsal::{self, RehearsalError, RehearsalOptions, Verdict};
 
@@ -25,19 +25,7 @@ fn options(source_engine: &str) -> RehearsalOptions {
 
 /// No scratch database of run `id` is left on either server.
 fn nothing_left(id: &str) {
-    let prefix = format!("ms_rh_{}", id.replace('-', "_"));
-    let pg = psql(
-        "postgres",
-        &[
-            "-At",
-            "-c",
-            &format!("SELECT count(*) FROM pg_database WHERE datname LIKE '{prefix}%'"),
-        ],
-        None,
-    );
-    assert_eq!(pg.trim(), "0", "PostgreSQL scratch databases left");
-    let my = mariadb("mysql", &["-e", &format!("SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE '{prefix}%'")], None);
-    assert_eq!(my.trim(), "0", "MariaDB scratch databases left");
+    common::no_scratch_databases(id);
 }
 
 #[tokio::test]
@@ -141,4 +129,110 @@ async fn a_second_rehearsal_of_the_same_project_is_refused() {
     let first = first.join().unwrap().unwrap();
     assert_eq!(first.verdict, Verdict::Pass, "{:?}", first.failed_because);
     nothing_left(&first.id);
+}
+
+#[tokio::test]
+async fn a_sampled_source_rehearses_with_every_foreign_key_whole() {
+    let (_dir, root) = sample("sakila-mysql-to-postgres");
+    let project = Project::open(&root).unwrap();
+    let report = rehearsal::rehearse(
+        &project,
+        &RehearsalOptions {
+            scale: Some(0.1),
+            ..options("mysql")
+        },
+    )
+    .await
+    .unwrap();
+    // The target's foreign keys are created after the copy: a sample with an orphan would
+    // fail there, and validation checks the constraints hold.
+    assert_eq!(report.verdict, Verdict::Pass, "{:?}", report.failed_because);
+    assert!(
+        report.source_rows > 1_000 && report.source_rows < 47_273 / 2,
+        "about a tenth of the facts, the parents they need: {} rows",
+        report.source_rows
+    );
+    assert_eq!(report.mismatched_rows, 0);
+    nothing_left(&report.id);
+}
+
+#[tokio::test]
+async fn chinook_sqlite_source_rehearses_from_a_file_in_the_run_folder() {
+    let (_dir, root) = sample("chinook-sqlite-to-postgres");
+    let project = Project::open(&root).unwrap();
+    let report = rehearsal::rehearse(
+        &project,
+        &RehearsalOptions {
+            source_server: "sqlite:".into(),
+            ..options("postgres")
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(report.verdict, Verdict::Pass, "{:?}", report.failed_because);
+    assert_eq!(report.source_rows, 15_607);
+    assert_eq!(report.mismatched_rows, 0);
+    assert!(report.workload_source.writes() > 0);
+    assert_eq!(report.rollback_mismatched_rows, 0);
+    // The SQLite side lived in the run folder and is gone with the run.
+    let runs = root.join(".migration-studio").join("runs");
+    let left: Vec<_> = std::fs::read_dir(&runs)
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".sqlite"))
+        .collect();
+    assert!(left.is_empty(), "SQLite files left: {left:?}");
+    nothing_left(&report.id);
+}
+
+#[tokio::test]
+async fn a_live_source_is_copied_read_only_and_rehearsed() {
+    let live = common::ScratchMaria::new("live_src");
+    common::load_sakila_mariadb(&live.name);
+    let checksum = |db: &str| {
+        mariadb(
+            db,
+            &["-e", "CHECKSUM TABLE rental, payment, customer EXTENDED"],
+            None,
+        )
+    };
+    let before = checksum(&live.name);
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("live-project");
+    std::fs::create_dir_all(&root).unwrap();
+    std::fs::write(
+        root.join("migration-studio.toml"),
+        format!(
+            "name = \"sakila-live\"\nshape = \"cdc\"\nrto_minutes = 30\nmaintenance_window_minutes = 60\n\n\
+             [source]\nengine = \"mysql\"\n\n[target]\nengine = \"postgres\"\n\n\
+             [[inputs]]\nlive = \"production\"\nurl_env = \"MS_TEST_LIVE_SAKILA_URL\"\nschemas = [\"{}\"]\n",
+            live.name
+        ),
+    )
+    .unwrap();
+    // The URL stays in the environment: never in the project.
+    std::env::set_var("MS_TEST_LIVE_SAKILA_URL", live.url());
+    let project = Project::open(&root).unwrap();
+    let report = rehearsal::rehearse(&project, &options("mysql"))
+        .await
+        .unwrap();
+    assert_eq!(report.verdict, Verdict::Pass, "{:?}", report.failed_because);
+    assert_eq!(report.source_rows, 47_273, "every live row copied");
+    assert_eq!(report.mismatched_rows, 0);
+    assert_eq!(report.rollback_mismatched_rows, 0);
+    // The live database was only read.
+    assert_eq!(checksum(&live.name), before);
+    let ours = mariadb(
+        "mysql",
+        &[
+            "-e",
+            &format!(
+                "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = '{}' AND TABLE_NAME LIKE '\\_migration\\_studio%'",
+                live.name
+            ),
+        ],
+        None,
+    );
+    assert_eq!(ours.trim(), "0", "nothing of ours in the live database");
+    nothing_left(&report.id);
 }

@@ -7,8 +7,7 @@ mod common;
 use common::{psql, sample};
 use migration_studio::project::Project;
 use migration_studio::rehearsal::drills::Drills;
-use migration_studio::rehearsal::provider::local::LocalProvider;
-use migration_studio::rehearsal::{self, AnyProvider, RehearsalError, RehearsalOptions, Verdict};
+use migration_studio::rehearsal::{self, RehearsalError, RehearsalOptions, Verdict};
 
 fn options(source: &str) -> RehearsalOptions {
     RehearsalOptions {
@@ -44,10 +43,9 @@ async fn every_drill_at_once_loses_nothing_and_keeps_the_planted_rejects() {
         ],
         None,
     );
-    let provider = AnyProvider::Local(LocalProvider {
-        source_server: options.source_server.clone(),
-        target_server: options.target_server.clone(),
-    });
+    let (provider, _) = rehearsal::choose_provider(&project, &options)
+        .await
+        .unwrap();
     rehearsal::drop_scratch(&report.id, &provider).await;
 
     assert_eq!(report.verdict, Verdict::Pass, "{:?}", report.failed_because);

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{mariadb, psql, sample};
+use common::sample;
 use migration_studio::rehearsal::state::{RunState, Stage};
 use migration_studio::rehearsal::{RehearsalReport, Verdict};
 
@@ -84,26 +84,7 @@ fn chunks_committed(root: &Path, id: &str) -> usize {
 
 /// Nothing of run `id` is left: no scratch database on either server, no saved state.
 fn nothing_left(root: &Path, id: &str) {
-    let prefix = format!("ms_rh_{}", id.replace('-', "_"));
-    let pg = psql(
-        "postgres",
-        &[
-            "-At",
-            "-c",
-            &format!("SELECT count(*) FROM pg_database WHERE datname LIKE '{prefix}%'"),
-        ],
-        None,
-    );
-    assert_eq!(pg.trim(), "0", "PostgreSQL scratch databases left");
-    let my = mariadb(
-        "mysql",
-        &[
-            "-e",
-            &format!("SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE '{prefix}%'"),
-        ],
-        None,
-    );
-    assert_eq!(my.trim(), "0", "MariaDB scratch databases left");
+    common::no_scratch_databases(id);
     assert!(RunState::unfinished(root).is_empty(), "saved state left");
 }
 

@@ -210,12 +210,8 @@ pub struct Reject {
 pub async fn reject_count(db: &Database, run_id: &str) -> Result<u64, DbError> {
     ensure_tables(db).await?;
     let sql = format!(
-        "SELECT CAST(count(*) AS {}) FROM {} WHERE run_id = {}",
-        if db.engine == Engine::Mysql {
-            "SIGNED"
-        } else {
-            "BIGINT"
-        },
+        "SELECT {} FROM {} WHERE run_id = {}",
+        crate::db::count_star(db.engine),
         quote::ident(db.engine, REJECT_TABLE),
         placeholders(db.engine, 1)[0]
     );

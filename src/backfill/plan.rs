@@ -164,6 +164,16 @@ impl BackfillPlan {
         waves
     }
 
+    /// The target schemas the planned tables go to, sorted, each once.
+    pub fn target_schemas(&self) -> Vec<String> {
+        self.tables
+            .iter()
+            .filter_map(|t| t.mapping.target.schema.clone())
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect()
+    }
+
     /// `CREATE SCHEMA`/`CREATE TABLE IF NOT EXISTS` statements for the target.
     pub fn create_tables_sql(&self) -> Vec<String> {
         let e = self.target_engine;

@@ -47,6 +47,29 @@ pub fn is_transient(error: &DbError) -> bool {
     }
 }
 
+/// Runs `op` until it succeeds, fails with a non-transient error, or [`ATTEMPTS`] are spent,
+/// waiting [`backoff`] between attempts. `op` must be safe to repeat.
+///
+/// # Errors
+/// The last error.
+pub async fn transient<T, F, Fut>(what: &str, mut op: F) -> Result<T, DbError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, DbError>>,
+{
+    let mut attempt = 1;
+    loop {
+        match op().await {
+            Err(e) if attempt < ATTEMPTS && is_transient(&e) => {
+                tracing::warn!(what, error = %e, attempt, "transient failure; retrying");
+                tokio::time::sleep(backoff(attempt)).await;
+                attempt += 1;
+            }
+            other => return other,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -44,9 +44,11 @@ pub(super) async fn copy(
     log: &RunLog,
 ) -> Result<TableReport, BackfillError> {
     let label = planned.label.as_str();
-    let mut checkpoint = checkpoint::load(target, &options.run_id, label)
-        .await?
-        .unwrap_or_default();
+    let mut checkpoint = retry::transient("reading a checkpoint", || {
+        checkpoint::load(target, &options.run_id, label)
+    })
+    .await?
+    .unwrap_or_default();
     let resumed_from = checkpoint.rows;
     let started = Instant::now();
     let mut report = TableReport {
@@ -92,17 +94,10 @@ pub(super) async fn copy(
         tokio::spawn(async move {
             loop {
                 let limit = chunk_size.load(Ordering::Relaxed);
-                let mut attempt = 1;
-                let rows = loop {
-                    match read_rows(&source, &spec, after.as_deref(), None, Some(limit)).await {
-                        Err(e) if attempt < retry::ATTEMPTS && retry::is_transient(&e) => {
-                            tracing::warn!(table = %spec.name, error = %e, "chunk read failed; retrying");
-                            tokio::time::sleep(retry::backoff(attempt)).await;
-                            attempt += 1;
-                        }
-                        other => break other,
-                    }
-                };
+                let rows = retry::transient("reading a chunk", || {
+                    read_rows(&source, &spec, after.as_deref(), None, Some(limit))
+                })
+                .await;
                 let rows = match rows {
                     Ok(rows) if rows.is_empty() => return,
                     Ok(rows) => rows,
@@ -256,7 +251,10 @@ pub(super) async fn copy(
     result?;
     if !control.is_cancelled() {
         checkpoint.done = true;
-        mark_done(target, &options.run_id, label, &checkpoint).await?;
+        retry::transient("marking a table done", || {
+            mark_done(target, &options.run_id, label, &checkpoint)
+        })
+        .await?;
         report.done = true;
         emit(BackfillEvent::TableFinished {
             table: label.to_owned(),

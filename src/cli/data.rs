@@ -1,15 +1,13 @@
 //! `migration-studio backfill`: copy a live source into a rehearsal target, resumably.
 
-use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::path::PathBuf;
 use std::time::Instant;
 
 use clap::{Args, ValueEnum};
-use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 
 use migration_studio::backfill::{
-    self, checkpoint, BackfillEvent, BackfillOptions, BackfillPlan, Control, RejectPolicy, RunLog,
+    self, checkpoint, BackfillOptions, BackfillPlan, Control, RejectPolicy, RunLog,
 };
 use migration_studio::db::{self, guard, Access, Database};
 use migration_studio::import::live::import_live;
@@ -154,13 +152,7 @@ pub async fn backfill(args: BackfillArgs) -> Result<(), BoxError> {
     if args.create_tables {
         execute_all(&target, &plan.create_tables_sql()).await?;
     }
-    let target_schemas: Vec<String> = plan
-        .tables
-        .iter()
-        .filter_map(|t| t.mapping.target.schema.clone())
-        .collect::<std::collections::BTreeSet<_>>()
-        .into_iter()
-        .collect();
+    let target_schemas = plan.target_schemas();
     plan.adopt_target_catalog(
         &import_live(target.engine, &args.target_url, &target_schemas).await?,
     );
@@ -190,7 +182,7 @@ pub async fn backfill(args: BackfillArgs) -> Result<(), BoxError> {
         });
     }
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-    let bars = tokio::spawn(show_progress(rx, args.json));
+    let bars = tokio::spawn(super::progress::show_backfill(rx, args.json));
     let report = backfill::run(&source, &target, &plan, &options, &control, Some(tx), &log).await;
     let _ = bars.await;
     let report = report?;
@@ -254,48 +246,4 @@ pub async fn backfill(args: BackfillArgs) -> Result<(), BoxError> {
         return Err("backfill cancelled before the end".into());
     }
     Ok(())
-}
-
-async fn show_progress(mut rx: tokio::sync::mpsc::UnboundedReceiver<BackfillEvent>, quiet: bool) {
-    let multi = MultiProgress::new();
-    if quiet || !std::io::IsTerminal::is_terminal(&std::io::stderr()) {
-        multi.set_draw_target(indicatif::ProgressDrawTarget::hidden());
-    }
-    let style = ProgressStyle::with_template(
-        "{prefix:<32} [{bar:30}] {pos:>9}/{len:9} rows {per_sec:>12} eta {eta}",
-    )
-    .expect("valid template")
-    .progress_chars("=> ");
-    let mut bars: HashMap<String, ProgressBar> = HashMap::new();
-    while let Some(event) = rx.recv().await {
-        match event {
-            BackfillEvent::TableStarted {
-                table,
-                estimated_rows,
-                resumed_rows,
-            } => {
-                let bar = multi.add(ProgressBar::new(
-                    estimated_rows.unwrap_or(0).max(resumed_rows),
-                ));
-                bar.set_style(style.clone());
-                bar.set_prefix(table.clone());
-                bar.set_position(resumed_rows);
-                bars.insert(table, bar);
-            }
-            BackfillEvent::Chunk { table, rows, .. } => {
-                if let Some(bar) = bars.get(&table) {
-                    if rows > bar.length().unwrap_or(0) {
-                        bar.set_length(rows);
-                    }
-                    bar.set_position(rows);
-                }
-            }
-            BackfillEvent::TableFinished { table, rows, .. } => {
-                if let Some(bar) = bars.get(&table) {
-                    bar.set_length(rows);
-                    bar.finish();
-                }
-            }
-        }
-    }
 }

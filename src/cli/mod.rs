@@ -3,6 +3,7 @@
 mod data;
 mod history;
 mod images;
+mod progress;
 mod rehearse;
 mod risks;
 mod services;

@@ -66,6 +66,10 @@ pub struct RehearseArgs {
     /// duplicates and rejected rows kept.
     #[arg(long = "drill", value_name = "DRILL", value_parser = parse_drill)]
     drills: Vec<Drill>,
+    /// Rehearse on a sample: keep about this fraction of the source's rows (e.g. 0.1), with
+    /// every foreign key still satisfied.
+    #[arg(long)]
+    scale: Option<f64>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -138,6 +142,7 @@ pub async fn rehearse(args: RehearseArgs) -> Result<(), BoxError> {
             (None, ProviderArg::Docker) => ProviderChoice::Docker,
         },
         backfill_rows_per_second: args.backfill_rows_per_second,
+        scale: args.scale,
         drills: args.drills.iter().fold(
             Default::default(),
             |mut d: rehearsal::drills::Drills, drill| {
@@ -178,15 +183,20 @@ pub async fn rehearse(args: RehearseArgs) -> Result<(), BoxError> {
     if let Some(id) = resume_id {
         options.run_id = resumed.map(|s| s.id).or(id);
     }
+    let (events, rx) = tokio::sync::mpsc::unbounded_channel();
+    let bars = tokio::spawn(super::progress::show_rehearsal(rx, args.json));
     let run = async {
         if args.resume.is_some() {
-            rehearsal::resume_on(&project, &options, &provider).await
+            rehearsal::resume_on(&project, &options, &provider, Some(events)).await
         } else {
-            rehearsal::rehearse_on(&project, &options, &provider).await
+            rehearsal::rehearse_on(&project, &options, &provider, Some(events)).await
         }
     };
     let report = tokio::select! {
-        report = run => report?,
+        report = run => {
+            let _ = bars.await;
+            report?
+        }
         _ = tokio::signal::ctrl_c() => {
             eprintln!("interrupted: removing the run's scratch databases and containers");
             rehearsal::drop_scratch(options.run_id.as_deref().unwrap_or_default(), &provider).await;

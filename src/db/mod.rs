@@ -91,7 +91,33 @@ pub enum DbError {
     },
 }
 
+/// `count(*)` as a 64-bit integer in `engine`'s spelling (MySQL casts to `SIGNED`).
+pub fn count_star(engine: Engine) -> &'static str {
+    match engine {
+        Engine::Mysql => "CAST(count(*) AS SIGNED)",
+        _ => "CAST(count(*) AS BIGINT)",
+    }
+}
+
 impl Database {
+    /// Rows of `table`, exactly (`count(*)`).
+    ///
+    /// # Errors
+    /// [`DbError::Query`].
+    pub async fn count_rows(
+        &self,
+        table: &crate::inventory::QualifiedName,
+    ) -> Result<u64, DbError> {
+        let sql = format!(
+            "SELECT {} FROM {}",
+            count_star(self.engine),
+            quote::table(self.engine, table)
+        );
+        let n = self
+            .fetch_i64(&sql, &[], &format!("counting {table}"))
+            .await?;
+        Ok(n.unwrap_or(0).max(0) as u64)
+    }
     /// A [`DbError::Query`] for this database.
     pub fn query_error(&self, context: impl Into<String>, source: sqlx::Error) -> DbError {
         DbError::Query {

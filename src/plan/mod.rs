@@ -56,6 +56,17 @@ pub struct Plan {
 }
 
 impl Plan {
+    /// Expected seconds of every step of `phase` together, when they add up to more than 0.
+    pub fn phase_seconds(&self, phase: Phase) -> Option<f64> {
+        let minutes: f64 = self
+            .steps
+            .iter()
+            .filter(|s| s.phase == phase)
+            .map(|s| s.expected_minutes)
+            .sum();
+        (minutes > 0.0).then_some(minutes * 60.0)
+    }
+
     /// Plans `graph` under `settings`.
     pub fn build(graph: &DependencyGraph, settings: &PlanSettings) -> Self {
         let order = graph.order();

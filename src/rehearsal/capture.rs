@@ -81,11 +81,25 @@ pub async fn install(db: &Database, routes: &[Route]) -> Result<(), DbError> {
                 ));
             }
         }
-        Engine::Mysql => {
-            statements.push(format!(
-                "CREATE TABLE IF NOT EXISTS {log} (seq BIGINT AUTO_INCREMENT PRIMARY KEY, tbl INT NOT NULL, op CHAR(1) NOT NULL, \
-                 old_key JSON NULL, new_key JSON NULL, at TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6))"
-            ));
+        Engine::Mysql | Engine::Sqlite => {
+            statements.push(if e == Engine::Mysql {
+                format!(
+                    "CREATE TABLE IF NOT EXISTS {log} (seq BIGINT AUTO_INCREMENT PRIMARY KEY, tbl INT NOT NULL, op CHAR(1) NOT NULL, \
+                     old_key JSON NULL, new_key JSON NULL, at TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6))"
+                )
+            } else {
+                // `at` in Julian days: SQLite's own clock, read back by `lag`.
+                format!(
+                    "CREATE TABLE IF NOT EXISTS {log} (seq INTEGER PRIMARY KEY AUTOINCREMENT, tbl INTEGER NOT NULL, op TEXT NOT NULL, \
+                     old_key TEXT, new_key TEXT, at REAL NOT NULL DEFAULT (julianday('now')))"
+                )
+            });
+            // One trigger per event (neither has PostgreSQL's TG_OP); SQLite wants a body block.
+            let (begin, end) = if e == Engine::Sqlite {
+                ("BEGIN ", "; END")
+            } else {
+                ("", "")
+            };
             for (i, route) in routes.iter().enumerate() {
                 let keys = route.from.key_columns();
                 let table = quote::table(e, &route.from.name);
@@ -96,18 +110,11 @@ pub async fn install(db: &Database, routes: &[Route]) -> Result<(), DbError> {
                     ("DELETE", "D", format!("{old}, NULL")),
                 ] {
                     statements.push(format!(
-                        "CREATE TRIGGER {} AFTER {event} ON {table} FOR EACH ROW INSERT INTO {log} (tbl, op, old_key, new_key) VALUES ({i}, '{op}', {values})",
-                        quote::ident(e, &format!("_ms_capture_{i}_{op}"))
+                        "CREATE TRIGGER {} AFTER {event} ON {table} FOR EACH ROW {begin}INSERT INTO {log} (tbl, op, old_key, new_key) VALUES ({i}, '{op}', {values}){end}",
+                        quote::ident(e, &format!("{TRIGGER_PREFIX}_{i}_{op}"))
                     ));
                 }
             }
-        }
-        Engine::Sqlite => {
-            return Err(DbError::Query {
-                url: db.display.clone(),
-                context: "installing change capture".into(),
-                source: sqlx::Error::Protocol("change capture on SQLite is not supported".into()),
-            })
         }
     }
     for sql in statements {
@@ -144,7 +151,16 @@ pub async fn lag(db: &Database, applied: i64) -> Result<(i64, f64), DbError> {
             .map_err(err)?;
             (row.get(0), row.get(1))
         }
-        Pool::Sqlite(_) => (0, None),
+        Pool::Sqlite(p) => {
+            let row = sqlx::query(&format!(
+                "SELECT count(*), (julianday('now') - min(at)) * 86400.0 FROM {log} WHERE seq > ?"
+            ))
+            .bind(applied)
+            .fetch_one(p)
+            .await
+            .map_err(err)?;
+            (row.get(0), row.get(1))
+        }
     };
     Ok((count, age.unwrap_or(0.0).max(0.0)))
 }
@@ -197,7 +213,14 @@ async fn read_entries(db: &Database, after: i64, limit: i64) -> Result<Vec<Entry
         .fetch_all(p)
         .await
         .map_err(err)?,
-        Pool::Sqlite(_) => Vec::new(),
+        Pool::Sqlite(p) => sqlx::query_as(&format!(
+            "SELECT seq, tbl, old_key, new_key FROM {log} WHERE seq > ? ORDER BY seq LIMIT ?"
+        ))
+        .bind(after)
+        .bind(limit)
+        .fetch_all(p)
+        .await
+        .map_err(err)?,
     };
     Ok(rows
         .into_iter()

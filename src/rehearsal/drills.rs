@@ -212,6 +212,7 @@ pub(super) async fn backfill_with_drills(
     log: &RunLog,
     drills: &Drills,
     results: &mut Vec<DrillResult>,
+    forward: super::progress::Events,
 ) -> Result<BackfillReport, RehearsalError> {
     let killed = if drills.kill_backfill {
         Some(kill_mid_chunk(env, plan, options, log).await?)
@@ -225,7 +226,13 @@ pub(super) async fn backfill_with_drills(
     };
     let (tx, rx) = mpsc::unbounded_channel();
     let restarted = Instant::now();
-    let watcher = tokio::spawn(watch(rx, restarted, killer, env.target_name.clone()));
+    let watcher = tokio::spawn(watch(
+        rx,
+        restarted,
+        killer,
+        env.target_name.clone(),
+        forward,
+    ));
     let report = backfill::run(
         source,
         target,
@@ -308,17 +315,24 @@ async fn kill_mid_chunk(
     })
 }
 
-/// Watches the resumed backfill: when its first chunk commits, notes the time and, with a
-/// `killer` connection, terminates the target's other sessions (once).
+/// Watches the backfill: forwards its events as rehearsal progress; when its first chunk
+/// commits, notes the time and, with a `killer` connection, terminates the target's other
+/// sessions (once).
 async fn watch(
     mut rx: mpsc::UnboundedReceiver<BackfillEvent>,
     since: Instant,
     killer: Option<Database>,
     database: String,
+    forward: super::progress::Events,
 ) -> (Option<Duration>, Result<u64, RehearsalError>) {
     let mut first = None;
     let mut dropped = Ok(0);
     while let Some(event) = rx.recv().await {
+        if let Some(tx) = &forward {
+            let _ = tx.send(super::RehearsalEvent::Backfill {
+                event: event.clone(),
+            });
+        }
         if first.is_none()
             && matches!(
                 event,

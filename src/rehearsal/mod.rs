@@ -13,9 +13,11 @@ pub mod drills;
 pub mod gates;
 pub mod load;
 mod lock;
+pub mod progress;
 pub mod provider;
 pub mod report;
 pub mod runs;
+mod sample;
 pub mod state;
 mod steps;
 pub mod workload;
@@ -31,6 +33,7 @@ use crate::import::ImportError;
 use crate::project::{Project, ProjectError};
 use crate::validate;
 use lock::{take_lock, RunLock};
+pub use progress::RehearsalEvent;
 pub use provider::docker::ImageOverrides;
 use provider::local::LocalProvider;
 pub use provider::{AnyProvider, Environment, Provider, ProviderChoice, ProviderError, Side};
@@ -72,6 +75,9 @@ pub struct RehearsalOptions {
     /// Fault drills to run during the backfill.
     #[serde(default)]
     pub drills: drills::Drills,
+    /// Keep about this fraction of the source's rows (foreign keys kept whole); `None`: all.
+    #[serde(default)]
+    pub scale: Option<f64>,
 }
 
 fn default_apply_batch() -> i64 {
@@ -94,6 +100,7 @@ impl Default for RehearsalOptions {
             backfill_rows_per_second: None,
             apply_batch_rows: default_apply_batch(),
             drills: drills::Drills::default(),
+            scale: None,
         }
     }
 }
@@ -122,6 +129,14 @@ pub enum RehearsalError {
     /// Validation failed to run.
     #[error(transparent)]
     Validate(#[from] validate::ValidateError),
+    /// A live input's URL variable is not set.
+    #[error("live input `{input}`: environment variable {variable} is not set (it holds the database URL, which never goes in the project)")]
+    LiveUrlMissing {
+        /// The input's label.
+        input: String,
+        /// The variable.
+        variable: String,
+    },
     /// A fault drill cannot run on this project.
     #[error("{0}")]
     Drill(String),
@@ -145,18 +160,35 @@ pub enum RehearsalError {
 struct Clock {
     started: Instant,
     steps: Vec<StepTiming>,
+    events: progress::Events,
 }
 
 impl Clock {
     /// A clock reading `elapsed` seconds now (a resumed run goes on from its last save).
-    fn resumed(elapsed: f64, steps: Vec<StepTiming>) -> Self {
+    fn resumed(elapsed: f64, steps: Vec<StepTiming>, events: progress::Events) -> Self {
         let now = Instant::now();
         Self {
             started: now
                 .checked_sub(Duration::from_secs_f64(elapsed))
                 .unwrap_or(now),
             steps,
+            events,
         }
+    }
+
+    fn emit(&self, event: RehearsalEvent) {
+        if let Some(tx) = &self.events {
+            let _ = tx.send(event);
+        }
+    }
+
+    /// Says that step `name` starts (the report records it when it ends).
+    fn begin(&self, name: &str, expected_seconds: Option<f64>) {
+        self.emit(RehearsalEvent::StepStarted {
+            step: name.to_owned(),
+            at_seconds: self.now(),
+            expected_seconds,
+        });
     }
 
     fn now(&self) -> f64 {
@@ -166,6 +198,11 @@ impl Clock {
     fn record(&mut self, name: &str, start: f64, expected_seconds: Option<f64>, rows: Option<u64>) {
         let end = self.now();
         tracing::info!(step = name, seconds = end - start, "rehearsal step done");
+        self.emit(RehearsalEvent::StepFinished {
+            step: name.to_owned(),
+            seconds: end - start,
+            rows,
+        });
         self.steps.push(StepTiming {
             name: name.to_owned(),
             start_seconds: start,
@@ -216,6 +253,7 @@ pub async fn choose_provider(
         LocalProvider {
             source_server: options.source_server.clone(),
             target_server: options.target_server.clone(),
+            files: project.root().join(".migration-studio").join("runs"),
         },
         options.images.clone(),
         (&source, &target),
@@ -252,10 +290,10 @@ pub async fn rehearse(
     options: &RehearsalOptions,
 ) -> Result<RehearsalReport, RehearsalError> {
     let (provider, _) = choose_provider(project, options).await?;
-    rehearse_on(project, options, &provider).await
+    rehearse_on(project, options, &provider, None).await
 }
 
-/// [`rehearse`] on a chosen provider.
+/// [`rehearse`] on a chosen provider, with progress events sent to `events`.
 ///
 /// # Errors
 /// [`RehearsalError`] when the rehearsal cannot run at all; what the provider made is removed.
@@ -263,11 +301,19 @@ pub async fn rehearse_on(
     project: &Project,
     options: &RehearsalOptions,
     provider: &AnyProvider,
+    events: progress::Events,
 ) -> Result<RehearsalReport, RehearsalError> {
     let lock = lock_for(project, provider).await?;
     let id = options.run_id.clone().unwrap_or_else(new_run_id);
-    let mut clock = Clock::resumed(0.0, Vec::new());
+    let mut clock = Clock::resumed(0.0, Vec::new(), events);
     let t = clock.now();
+    clock.begin(
+        match provider {
+            AnyProvider::Local(_) => "provision scratch databases",
+            AnyProvider::Docker(_) => "provision containers",
+        },
+        None,
+    );
     let (source_side, target_side) = sides(project);
     let env = provider
         .provision(&id.replace('-', "_"), &source_side, &target_side)
@@ -298,6 +344,7 @@ pub async fn rehearse_on(
         steps: clock.steps.clone(),
         lag: Vec::new(),
         interruptions: Vec::new(),
+        schema_from_copy: false,
         planted: None,
     };
     if let Err((path, source)) = state.save(project.root()) {
@@ -319,6 +366,7 @@ pub async fn resume_on(
     project: &Project,
     options: &RehearsalOptions,
     provider: &AnyProvider,
+    events: progress::Events,
 ) -> Result<RehearsalReport, RehearsalError> {
     let Some(mut state) = RunState::resumable(project.root(), options.run_id.as_deref()) else {
         let unfinished = RunState::unfinished(project.root());
@@ -354,7 +402,11 @@ pub async fn resume_on(
         )));
     }
     let lock = lock_for(project, provider).await?;
-    let mut clock = Clock::resumed(state.elapsed_seconds, std::mem::take(&mut state.steps));
+    let mut clock = Clock::resumed(
+        state.elapsed_seconds,
+        std::mem::take(&mut state.steps),
+        events,
+    );
     let t = clock.now();
     let env = match provider.reattach(&run, &state.containers).await {
         Ok(env) => env,
@@ -391,7 +443,13 @@ async fn lock_for(
     // Containers are the run's own; scratch databases share a server, so runs of one project
     // against it are serialised.
     Ok(match provider {
-        AnyProvider::Local(local) => Some(take_lock(&local.target_server, &project_key).await?),
+        AnyProvider::Local(local)
+            if crate::db::engine_of(&local.target_server)
+                != Some(crate::import::Engine::Sqlite) =>
+        {
+            Some(take_lock(&local.target_server, &project_key).await?)
+        }
+        AnyProvider::Local(_) => None,
         AnyProvider::Docker(_) => None,
     })
 }

@@ -71,6 +71,9 @@ pub struct RunState {
     pub lag: Vec<LagSample>,
     /// Earlier interruptions.
     pub interruptions: Vec<Interruption>,
+    /// The source schema came from a live copy (the target's tables are then made from it).
+    #[serde(default)]
+    pub schema_from_copy: bool,
     /// Rows the `plant-rejects` drill planted.
     #[serde(default)]
     pub planted: Option<super::drills::Planted>,

@@ -13,7 +13,7 @@ use super::state::{RunState, Stage};
 use super::workload::{self, Workload, WorkloadMemory, WorkloadSettings};
 use super::{Clock, Environment, RehearsalError, RehearsalOptions};
 use crate::backfill::{self, BackfillOptions, BackfillPlan, RunLog};
-use crate::db::{self, quote, Access, Database, DbError, Pool};
+use crate::db::{self, Access, Database, DbError};
 use crate::graph::DependencyGraph;
 use crate::import::live::import_live;
 use crate::import::Engine;
@@ -48,22 +48,8 @@ async fn count_rows(
         {
             continue;
         }
-        let sql = format!(
-            "SELECT CAST(count(*) AS {}) FROM {}",
-            if db.engine == crate::import::Engine::Mysql {
-                "SIGNED"
-            } else {
-                "BIGINT"
-            },
-            quote::table(db.engine, &table.name)
-        );
-        let err = |e| db.query_error("counting source rows", e);
-        let n: i64 = match &db.pool {
-            Pool::Postgres(p) => sqlx::query_scalar(&sql).fetch_one(p).await.map_err(err)?,
-            Pool::Mysql(p) => sqlx::query_scalar(&sql).fetch_one(p).await.map_err(err)?,
-            Pool::Sqlite(p) => sqlx::query_scalar(&sql).fetch_one(p).await.map_err(err)?,
-        };
-        total += n as u64;
+        let n = db.count_rows(&table.name).await?;
+        total += n;
     }
     Ok(total)
 }
@@ -122,6 +108,11 @@ async fn drain(
             pending: pending as u64,
             age_seconds: age,
         });
+        clock.emit(super::RehearsalEvent::Lag {
+            phase: phase.to_owned(),
+            pending: pending as u64,
+            age_seconds: age,
+        });
         if pending == 0 || (threshold > 0.0 && age < threshold && pending < 50) {
             return Ok(true);
         }
@@ -134,16 +125,6 @@ async fn drain(
             save(project, state, clock, lag)?;
         }
     }
-}
-
-fn expected_seconds(plan: &Plan, phase: Phase) -> Option<f64> {
-    let minutes: f64 = plan
-        .steps
-        .iter()
-        .filter(|s| s.phase == phase)
-        .map(|s| s.expected_minutes)
-        .sum();
-    (minutes > 0.0).then_some(minutes * 60.0)
 }
 
 /// Saves `state` with the clock and lag as they are now.
@@ -161,45 +142,117 @@ fn save(
         .map_err(|(path, source)| RehearsalError::Io { path, source })
 }
 
-/// Loads the source (and, for an upgrade, the target's schema) from the project's scripts.
+/// Loads the source (and, for an upgrade, the target's schema) from the project's scripts, or
+/// copies the live databases its live inputs name. Returns whether the schema came from a live
+/// copy (then the target's tables are made from the copy's catalog, as across engines).
 async fn load_source(
     project: &Project,
     env: &Environment,
     source: &Database,
     target: &Database,
-) -> Result<(), RehearsalError> {
+    run_id: &str,
+) -> Result<bool, RehearsalError> {
+    let mut copied = false;
     for input in &project.manifest().inputs {
-        if let Input::Script { path, engine } = input {
-            if engine.is_some_and(|e| e != source.engine) {
-                continue;
-            }
-            let text = std::fs::read_to_string(project.root().join(path)).map_err(|source| {
-                RehearsalError::Io {
-                    path: path.clone(),
-                    source,
+        match input {
+            Input::Script { path, engine } => {
+                if engine.is_some_and(|e| e != source.engine) {
+                    continue;
                 }
-            })?;
-            let file = path.to_string_lossy();
-            super::load::load_script(
-                source,
-                &env.source_name,
-                &file,
-                &text,
-                super::load::Part::All,
-            )
-            .await?;
-            if source.engine == target.engine {
-                // An upgrade keeps its schema: the target gets the same DDL (types, domains,
-                // triggers, keys), without the data.
+                let text =
+                    std::fs::read_to_string(project.root().join(path)).map_err(|source| {
+                        RehearsalError::Io {
+                            path: path.clone(),
+                            source,
+                        }
+                    })?;
+                let file = path.to_string_lossy();
                 super::load::load_script(
-                    target,
-                    &env.target_name,
+                    source,
+                    &env.source_name,
                     &file,
                     &text,
-                    super::load::Part::SchemaOnly,
+                    super::load::Part::All,
                 )
                 .await?;
+                if source.engine == target.engine {
+                    // An upgrade keeps its schema: the target gets the same DDL (types,
+                    // domains, triggers, keys), without the data.
+                    super::load::load_script(
+                        target,
+                        &env.target_name,
+                        &file,
+                        &text,
+                        super::load::Part::SchemaOnly,
+                    )
+                    .await?;
+                }
             }
+            Input::Live {
+                live,
+                engine,
+                url_env,
+                schemas,
+            } => {
+                if engine.is_some_and(|e| e != source.engine) {
+                    continue;
+                }
+                let url = std::env::var(url_env).map_err(|_| RehearsalError::LiveUrlMissing {
+                    input: live.clone(),
+                    variable: url_env.clone(),
+                })?;
+                copy_live(project, env, source, &url, schemas, run_id).await?;
+                copied = true;
+            }
+            Input::Services { .. } => {}
+        }
+    }
+    Ok(copied)
+}
+
+/// Copies a live database into the scratch source with the backfill engine: tables from its
+/// catalog, rows in keyset chunks over a read-only session, then keys and indexes. Views,
+/// triggers and routines are not copied.
+async fn copy_live(
+    project: &Project,
+    env: &Environment,
+    source: &Database,
+    url: &str,
+    schemas: &[String],
+    run_id: &str,
+) -> Result<(), RehearsalError> {
+    let live = db::connect(url, Access::ReadOnly, 4).await?;
+    let inventory = import_live(source.engine, url, schemas).await?;
+    // MySQL tables land in the scratch database; PostgreSQL keeps their schemas inside it.
+    let schema = (source.engine == Engine::Mysql).then_some(env.source_name.as_str());
+    let plan = BackfillPlan::new(&inventory, source.engine, source.engine, schema, &[]);
+    exec_all(source, &plan.create_tables_sql()).await?;
+    crate::db::guard::mark_rehearsal_target(source, "scratch source: a copy of a live database")
+        .await?;
+    let log = RunLog::open(&super::state::run_dir(project.root(), run_id).join("copy.log.jsonl"))?;
+    let copied = backfill::run(
+        &live,
+        source,
+        &plan,
+        &BackfillOptions {
+            run_id: format!("{run_id}-source-copy"),
+            ..BackfillOptions::default()
+        },
+        &backfill::Control::default(),
+        None,
+        &log,
+    )
+    .await;
+    live.close().await;
+    copied?;
+    for sql in &plan.post_copy {
+        match exec_all(source, std::slice::from_ref(sql)).await {
+            // A secondary index only speeds reads up; one the catalog cannot describe exactly
+            // (MySQL FULLTEXT, prefix lengths) is left out of the copy, said in the log.
+            Err(e) if sql.starts_with("CREATE INDEX") => {
+                tracing::warn!(error = %e, "an index of the live source is not in its copy");
+            }
+            other => other?,
         }
     }
     Ok(())
@@ -245,9 +298,14 @@ pub(super) async fn run_in(
 
     let t = clock.now();
     if fresh {
-        load_source(project, env, &source, &target).await?;
+        clock.begin("load source", None);
+        state.schema_from_copy = load_source(project, env, &source, &target, &id).await?;
     }
     let source_inventory = source_catalog(env, &source).await?;
+    if let Some(fraction) = options.scale.filter(|_| fresh) {
+        let deleted = super::sample::shrink(&env.source_url, &source_inventory, fraction).await?;
+        tracing::info!(fraction, deleted, "source sampled");
+    }
     if fresh {
         state.source_rows = count_rows(&source, &source_inventory).await?;
         clock.record("load source", t, None, Some(state.source_rows));
@@ -263,7 +321,8 @@ pub(super) async fn run_in(
         .and_then(|p| plan.step(&p.step_id))
         .map(|s| format!("{} {}", s.id, s.title));
 
-    let same_engine = source.engine == target.engine;
+    // The target's tables come from the scripts for an upgrade, else from the source catalog.
+    let same_engine = source.engine == target.engine && !state.schema_from_copy;
     let mut bplan = BackfillPlan::new(
         &source_inventory,
         source.engine,
@@ -295,11 +354,12 @@ pub(super) async fn run_in(
     }
     if fresh {
         let t = clock.now();
+        clock.begin("start change capture", plan.phase_seconds(Phase::Capture));
         capture::install(&source, &forward).await?;
         clock.record(
             "start change capture",
             t,
-            expected_seconds(&plan, Phase::Capture),
+            plan.phase_seconds(Phase::Capture),
             None,
         );
     }
@@ -328,23 +388,20 @@ pub(super) async fn run_in(
     );
 
     let t = clock.now();
+    if fresh {
+        clock.begin("prepare target", plan.phase_seconds(Phase::Prepare));
+    }
     if fresh && !same_engine {
         exec_all(&target, &bplan.create_tables_sql()).await?;
     }
-    let target_schemas: Vec<String> = bplan
-        .tables
-        .iter()
-        .filter_map(|t| t.mapping.target.schema.clone())
-        .collect::<std::collections::BTreeSet<_>>()
-        .into_iter()
-        .collect();
+    let target_schemas = bplan.target_schemas();
     bplan
         .adopt_target_catalog(&import_live(target.engine, &env.target_url, &target_schemas).await?);
     if fresh {
         clock.record(
             "prepare target",
             t,
-            expected_seconds(&plan, Phase::Prepare),
+            plan.phase_seconds(Phase::Prepare),
             None,
         );
         state.stage = Stage::Backfill;
@@ -353,6 +410,7 @@ pub(super) async fn run_in(
     }
 
     if state.stage == Stage::Backfill {
+        clock.begin("backfill", plan.phase_seconds(Phase::Backfill));
         let log =
             RunLog::open(&super::state::run_dir(project.root(), &id).join("backfill.log.jsonl"))?;
         let bf_options = BackfillOptions {
@@ -369,13 +427,14 @@ pub(super) async fn run_in(
             &log,
             &options.drills,
             &mut report.drills,
+            clock.events.clone(),
         )
         .await?;
         report.rejected_rows = bf.rejected();
         clock.record(
             "backfill",
             state.stage_started_seconds,
-            expected_seconds(&plan, Phase::Backfill),
+            plan.phase_seconds(Phase::Backfill),
             Some(bf.rows()),
         );
         state.stage = Stage::CatchUp;
@@ -393,6 +452,7 @@ pub(super) async fn run_in(
         routes: forward,
         applied: state.applied,
     };
+    clock.begin("catch-up", plan.phase_seconds(Phase::CatchUp));
     let caught_up = drain(
         &mut applier,
         clock,
@@ -406,12 +466,13 @@ pub(super) async fn run_in(
     clock.record(
         "catch-up",
         state.stage_started_seconds,
-        expected_seconds(&plan, Phase::CatchUp),
+        plan.phase_seconds(Phase::CatchUp),
         None,
     );
 
     // Freeze writes, then the final catch-up and validation.
     let freeze_at = clock.now();
+    clock.begin(crate::plan::calibrate::FREEZE_STEP, None);
     let memory = workload.stop().await;
     clock.record(crate::plan::calibrate::FREEZE_STEP, freeze_at, None, None);
     state.stage = Stage::Frozen;
@@ -419,6 +480,7 @@ pub(super) async fn run_in(
     save(project, state, clock, &report.lag)?;
     let (pending_at_freeze, lag_at_freeze) = capture::lag(&source, applier.applied).await?;
     let t = clock.now();
+    clock.begin("final catch-up", None);
     drain(
         &mut applier,
         clock,
@@ -432,17 +494,22 @@ pub(super) async fn run_in(
     clock.record("final catch-up", t, None, Some(pending_at_freeze as u64));
 
     let t = clock.now();
+    clock.begin(
+        "create deferred constraints and indexes",
+        plan.phase_seconds(Phase::Constraints),
+    );
     if !same_engine {
         exec_all(&target, &bplan.post_copy).await?;
     }
     clock.record(
         "create deferred constraints and indexes",
         t,
-        expected_seconds(&plan, Phase::Constraints),
+        plan.phase_seconds(Phase::Constraints),
         None,
     );
 
     let t = clock.now();
+    clock.begin("validation", plan.phase_seconds(Phase::Validation));
     // Validate the copied tables only: the changelog and the markers exist on one side.
     let source_tables: Vec<String> = bplan.tables.iter().map(|t| t.label.clone()).collect();
     let target_tables: Vec<String> = bplan
@@ -485,7 +552,7 @@ pub(super) async fn run_in(
     clock.record(
         "validation",
         t,
-        expected_seconds(&plan, Phase::Validation),
+        plan.phase_seconds(Phase::Validation),
         Some(report.source_rows),
     );
 
@@ -552,6 +619,7 @@ pub(super) async fn run_in(
     // Cutover: writes resume on the target, captured for the way back.
     let reverse = routes(&bplan, true);
     let t = clock.now();
+    clock.begin("cutover", plan.phase_seconds(Phase::Cutover));
     capture::install(&target, &reverse).await?;
     let target_inventory = import_live(target.engine, &env.target_url, &target_schemas).await?;
     let target_workload = Workload::start(
@@ -565,7 +633,7 @@ pub(super) async fn run_in(
         WorkloadMemory::default(),
     );
     report.write_downtime_seconds = clock.now() - freeze_at;
-    clock.record("cutover", t, expected_seconds(&plan, Phase::Cutover), None);
+    clock.record("cutover", t, plan.phase_seconds(Phase::Cutover), None);
     report.gates.push(GateResult::at_most(
         "write downtime",
         report.write_downtime_seconds,
@@ -579,6 +647,7 @@ pub(super) async fn run_in(
 
     // Rollback drill: return to the source by replaying the target's changes into it.
     let t = clock.now();
+    clock.begin("rollback drill", Some(report.rto_seconds));
     let mut back = Applier {
         from: target.clone(),
         to: source.clone(),

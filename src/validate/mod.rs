@@ -39,14 +39,12 @@ pub mod stream;
 
 use std::time::Instant;
 
-use sqlx::Row;
-
 pub use error::ValidateError;
 pub use invariants::Invariant;
 pub use report::{Report, Strategy, TableReport, Verdict};
 pub use state::RunState;
 
-use crate::db::{self, quote, Access, Database, Pool};
+use crate::db::{self, Access, Database};
 use crate::import::live::import_live;
 use crate::inventory::{Inventory, Table};
 
@@ -188,37 +186,7 @@ pub fn tables_in_scope<'a>(inventory: &'a Inventory, options: &Options) -> Vec<&
 }
 
 async fn count(db: &Database, table: &Table) -> Result<u64, db::DbError> {
-    let sql = format!(
-        "SELECT CAST(count(*) AS {}) FROM {}",
-        if db.engine == crate::import::Engine::Mysql {
-            "SIGNED"
-        } else {
-            "BIGINT"
-        },
-        quote::table(db.engine, &table.name)
-    );
-    let err = |e| db.query_error(format!("counting {}", table.name), e);
-    let n: i64 = match &db.pool {
-        Pool::Postgres(p) => sqlx::query(&sql)
-            .fetch_one(p)
-            .await
-            .map_err(err)?
-            .try_get(0)
-            .map_err(err)?,
-        Pool::Mysql(p) => sqlx::query(&sql)
-            .fetch_one(p)
-            .await
-            .map_err(err)?
-            .try_get(0)
-            .map_err(err)?,
-        Pool::Sqlite(p) => sqlx::query(&sql)
-            .fetch_one(p)
-            .await
-            .map_err(err)?
-            .try_get(0)
-            .map_err(err)?,
-    };
-    Ok(n.max(0) as u64)
+    db.count_rows(&table.name).await
 }
 
 /// Validates one source table against its target table.

@@ -185,16 +185,6 @@ fn expected_backfill(plan: &Plan, table: &str) -> Option<f64> {
         .map(|s| s.expected_minutes * 60.0)
 }
 
-fn expected_phase(plan: &Plan, phase: crate::plan::Phase) -> Option<f64> {
-    let minutes: f64 = plan
-        .steps
-        .iter()
-        .filter(|s| s.phase == phase)
-        .map(|s| s.expected_minutes)
-        .sum();
-    (minutes > 0.0).then_some(minutes * 60.0)
-}
-
 /// Sends an event; a closed receiver only means nobody watches any more.
 fn emit(events: &mpsc::UnboundedSender<TrialEvent>, event: TrialEvent) {
     let _ = events.send(event);
@@ -345,7 +335,7 @@ pub async fn run(
         started,
         "backfill",
         t0,
-        expected_phase(plan, crate::plan::Phase::Backfill),
+        plan.phase_seconds(crate::plan::Phase::Backfill),
     );
 
     let mut validation = None;
@@ -364,7 +354,7 @@ pub async fn run(
             started,
             "indexes and FKs",
             t0,
-            expected_phase(plan, crate::plan::Phase::Constraints),
+            plan.phase_seconds(crate::plan::Phase::Constraints),
         );
 
         emit(
@@ -403,7 +393,7 @@ pub async fn run(
             started,
             "validate",
             t0,
-            expected_phase(plan, crate::plan::Phase::Validation),
+            plan.phase_seconds(crate::plan::Phase::Validation),
         );
         validation = Some(report);
     }

@@ -246,3 +246,31 @@ pub fn sample(name: &str) -> (tempfile::TempDir, PathBuf) {
     );
     (dir, root)
 }
+
+/// Asserts that no scratch database of rehearsal run `id` is left on the machine's PostgreSQL
+/// or MariaDB.
+#[allow(dead_code)]
+pub fn no_scratch_databases(id: &str) {
+    let prefix = format!("ms_rh_{}", id.replace('-', "_"));
+    let pg = psql(
+        "postgres",
+        &[
+            "-At",
+            "-c",
+            &format!("SELECT count(*) FROM pg_database WHERE datname LIKE '{prefix}%'"),
+        ],
+        None,
+    );
+    assert_eq!(pg.trim(), "0", "PostgreSQL scratch databases left");
+    let my = mariadb(
+        "mysql",
+        &[
+            "-e",
+            &format!(
+                "SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE '{prefix}%'"
+            ),
+        ],
+        None,
+    );
+    assert_eq!(my.trim(), "0", "MariaDB scratch databases left");
+}

@@ -20,7 +20,7 @@ use bollard::Docker;
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 
-use super::{local, Environment, Provider, ProviderError, Resources, Side};
+use super::{local, Environment, Provider, ProviderError, Side};
 use crate::db::{self, Access};
 use crate::import::Engine;
 
@@ -49,6 +49,7 @@ pub struct DockerProvider {
     docker: Docker,
     host: String,
     images: ImageOverrides,
+    files: std::path::PathBuf,
 }
 
 fn api_error(context: impl Into<String>) -> impl FnOnce(bollard::errors::Error) -> ProviderError {
@@ -84,7 +85,14 @@ impl DockerProvider {
             docker,
             host,
             images,
+            files: std::env::temp_dir().join("migration-studio-runs"),
         })
+    }
+
+    /// Keeps SQLite sides (which need no container) as files in `files`.
+    pub fn with_files(mut self, files: std::path::PathBuf) -> Self {
+        self.files = files;
+        self
     }
 
     /// The daemon's address.
@@ -366,20 +374,24 @@ impl Provider for DockerProvider {
                 ("src", source, self.images.source.as_ref()),
                 ("tgt", target, self.images.target.as_ref()),
             ] {
+                if side.engine == Engine::Sqlite {
+                    servers.push("sqlite:".to_owned());
+                    continue;
+                }
                 let image = self.image_for(side, chosen).await?;
                 let password = generate_password();
                 let started = self.start(run, role, side, &image, &password).await?;
                 ids.push(started.id.clone());
                 servers.push(self.wait_ready(&started, side.engine, &password).await?);
             }
-            let mut env = local::scratch(run, &servers[0], &servers[1]).await?;
+            let mut env = local::scratch(run, &servers[0], &servers[1], &self.files).await?;
             env.provider = "docker";
             Ok(env)
         }
         .await;
         match result {
             Ok(mut env) => {
-                env.resources = Resources::Containers { ids };
+                env.resources.containers = ids;
                 Ok(env)
             }
             Err(e) => {
@@ -394,14 +406,16 @@ impl Provider for DockerProvider {
         run: &str,
         containers: &[String],
     ) -> Result<Environment, ProviderError> {
-        let mut servers = Vec::new();
+        // A side without a container is a SQLite file.
+        let mut servers = ["sqlite:".to_owned(), "sqlite:".to_owned()];
         for id in containers {
             let inspected = self
                 .docker
                 .inspect_container(id, None)
                 .await
                 .map_err(api_error(format!("finding container {id} of run {run}")))?;
-            let env_vars = inspected.config.and_then(|c| c.env).unwrap_or_default();
+            let config = inspected.config.unwrap_or_default();
+            let env_vars = config.env.unwrap_or_default();
             let var = |name: &str| {
                 env_vars
                     .iter()
@@ -414,24 +428,31 @@ impl Provider for DockerProvider {
                     var("MARIADB_ROOT_PASSWORD").unwrap_or_default(),
                 ),
             };
+            let side = match config
+                .labels
+                .unwrap_or_default()
+                .get("io.migration-studio.role")
+                .map(String::as_str)
+            {
+                Some("src") => 0,
+                Some("tgt") => 1,
+                _ => {
+                    return Err(ProviderError::Gone {
+                        run: run.to_owned(),
+                        what: format!("container {id} has no role label"),
+                    })
+                }
+            };
             let started = Started {
                 id: id.clone(),
                 name: inspected.name.unwrap_or_else(|| id.clone()),
                 image: inspected.image.unwrap_or_default(),
             };
-            servers.push(self.wait_ready(&started, engine, &password).await?);
+            servers[side] = self.wait_ready(&started, engine, &password).await?;
         }
-        let [source, target] = servers.as_slice() else {
-            return Err(ProviderError::Gone {
-                run: run.to_owned(),
-                what: format!("{} containers recorded, 2 expected", containers.len()),
-            });
-        };
-        let mut env = local::planned(run, source, target);
+        let mut env = local::planned(run, &servers[0], &servers[1], &self.files);
         env.provider = "docker";
-        env.resources = Resources::Containers {
-            ids: containers.to_vec(),
-        };
+        env.resources.containers = containers.to_vec();
         Ok(env)
     }
 

@@ -2,19 +2,24 @@
 //! named after the run on them (`ms_rh_<run>_src`, `ms_rh_<run>_tgt`) and drops them at the
 //! end; only those, and nothing else on the servers, are written.
 
+use std::path::{Path, PathBuf};
+
 use sqlx::Executor;
 
 use super::{Environment, Provider, ProviderError, Resources, Side};
 use crate::db::{self, guard, quote, Access, DbError, Pool};
 use crate::import::Engine;
 
-/// Scratch databases on servers that already run (the machine's own, or any the user names).
+/// Scratch databases on servers that already run (the machine's own, or any the user names);
+/// a side whose server is `sqlite:` is a file `ms_rh_<run>_src.sqlite` in `files`.
 #[derive(Debug, Clone)]
 pub struct LocalProvider {
     /// Admin URL of the server for the scratch source, without a database.
     pub source_server: String,
     /// Admin URL of the server for the scratch target.
     pub target_server: String,
+    /// Folder for SQLite sides' files (the project's runs folder).
+    pub files: PathBuf,
 }
 
 impl Provider for LocalProvider {
@@ -28,11 +33,11 @@ impl Provider for LocalProvider {
         _source: &Side,
         _target: &Side,
     ) -> Result<Environment, ProviderError> {
-        Ok(scratch(run, &self.source_server, &self.target_server).await?)
+        Ok(scratch(run, &self.source_server, &self.target_server, &self.files).await?)
     }
 
     async fn clean_up(&self, run: &str) {
-        planned(run, &self.source_server, &self.target_server)
+        planned(run, &self.source_server, &self.target_server, &self.files)
             .teardown_databases()
             .await;
     }
@@ -42,7 +47,7 @@ impl Provider for LocalProvider {
         run: &str,
         _containers: &[String],
     ) -> Result<Environment, ProviderError> {
-        let env = planned(run, &self.source_server, &self.target_server);
+        let env = planned(run, &self.source_server, &self.target_server, &self.files);
         // Both scratch databases must still be there; the target keeps its marker.
         for url in [&env.source_url, &env.target_url] {
             db::connect(url, Access::ReadOnly, 1).await?.close().await;
@@ -101,18 +106,33 @@ pub(super) async fn scratch(
     run: &str,
     source_server: &str,
     target_server: &str,
+    files: &Path,
 ) -> Result<Environment, DbError> {
     let unsupported = |url: &str| DbError::Scheme {
         url: crate::import::live::redact_url(url),
     };
     let source_engine = db::engine_of(source_server).ok_or_else(|| unsupported(source_server))?;
     let target_engine = db::engine_of(target_server).ok_or_else(|| unsupported(target_server))?;
-    let env = planned(run, source_server, target_server);
+    let env = planned(run, source_server, target_server, files);
     let create = async {
-        for (server, engine, name) in [
-            (source_server, source_engine, &env.source_name),
-            (target_server, target_engine, &env.target_name),
+        for (server, engine, name, url) in [
+            (
+                source_server,
+                source_engine,
+                &env.source_name,
+                &env.source_url,
+            ),
+            (
+                target_server,
+                target_engine,
+                &env.target_name,
+                &env.target_url,
+            ),
         ] {
+            if engine == Engine::Sqlite {
+                create_file(url, files).await?;
+                continue;
+            }
             admin(&admin_url(server, engine), &drop_sql(engine, name)).await?;
             admin(
                 &admin_url(server, engine),
@@ -134,18 +154,53 @@ pub(super) async fn scratch(
     Ok(env)
 }
 
+/// A fresh SQLite file in WAL mode (a reader and the workload's writer at once).
+async fn create_file(url: &str, files: &Path) -> Result<(), DbError> {
+    let io = |e: std::io::Error| DbError::Query {
+        url: url.to_owned(),
+        context: "creating a scratch SQLite file".into(),
+        source: sqlx::Error::Io(e),
+    };
+    std::fs::create_dir_all(files).map_err(io)?;
+    let path = url.trim_start_matches("sqlite://");
+    for suffix in ["-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{path}{suffix}"));
+    }
+    // An empty file is an empty SQLite database.
+    std::fs::File::create(path).map_err(io)?;
+    admin(url, "PRAGMA journal_mode = WAL").await
+}
+
+/// The URL of a scratch database `name` on `server`: a file in `files` for `sqlite:`.
+fn scratch_url(server: &str, name: &str, files: &Path) -> String {
+    if db::engine_of(server) == Some(Engine::Sqlite) {
+        format!(
+            "sqlite://{}",
+            files.join(format!("{name}.sqlite")).display()
+        )
+    } else {
+        with_database(server, name)
+    }
+}
+
 /// The environment of run `run` without creating anything (to tear down after Ctrl-C).
-pub(super) fn planned(run: &str, source_server: &str, target_server: &str) -> Environment {
+pub(super) fn planned(
+    run: &str,
+    source_server: &str,
+    target_server: &str,
+    files: &Path,
+) -> Environment {
     let source_name = format!("ms_rh_{run}_src");
     let target_name = format!("ms_rh_{run}_tgt");
     Environment {
         provider: "local",
-        source_url: with_database(source_server, &source_name),
-        target_url: with_database(target_server, &target_name),
+        source_url: scratch_url(source_server, &source_name, files),
+        target_url: scratch_url(target_server, &target_name, files),
         source_name,
         target_name,
-        resources: Resources::Databases {
+        resources: Resources {
             servers: (source_server.to_owned(), target_server.to_owned()),
+            containers: Vec::new(),
         },
     }
 }
@@ -154,18 +209,30 @@ impl Environment {
     /// Drops the scratch databases of a local environment. Failures are logged: teardown runs
     /// on error paths too.
     pub(super) async fn teardown_databases(&self) {
-        let Resources::Databases { servers } = &self.resources else {
-            return;
-        };
+        self.remove_files();
+        let servers = &self.resources.servers;
         for (server, name) in [
             (&servers.0, &self.source_name),
             (&servers.1, &self.target_name),
         ] {
-            let Some(engine) = db::engine_of(server) else {
+            let Some(engine) = db::engine_of(server).filter(|e| *e != Engine::Sqlite) else {
                 continue;
             };
             if let Err(e) = admin(&admin_url(server, engine), &drop_sql(engine, name)).await {
                 tracing::warn!(database = %name, error = %e, "cannot drop a scratch database");
+            }
+        }
+    }
+}
+
+impl Environment {
+    /// Deletes the SQLite files of `sqlite:` sides (with their WAL and shared-memory files).
+    pub(super) fn remove_files(&self) {
+        for url in [&self.source_url, &self.target_url] {
+            if let Some(path) = url.strip_prefix("sqlite://") {
+                for suffix in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{path}{suffix}"));
+                }
             }
         }
     }

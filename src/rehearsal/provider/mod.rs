@@ -58,29 +58,28 @@ impl std::fmt::Debug for Environment {
 
 /// What has to go when the run ends.
 #[derive(Debug, Clone)]
-enum Resources {
-    /// Scratch databases on the `(source, target)` servers.
-    Databases { servers: (String, String) },
-    /// Containers (ids), removed with everything in them.
-    Containers { ids: Vec<String> },
+struct Resources {
+    /// Admin URLs of the `(source, target)` servers (`sqlite:` for a side kept in a file).
+    servers: (String, String),
+    /// Containers (ids) holding the servers, removed with everything in them.
+    containers: Vec<String>,
 }
 
 impl Environment {
-    /// Removes what the run created: scratch databases, or whole containers. Failures are
-    /// logged, not returned: teardown also runs on error paths.
+    /// Removes what the run created: scratch databases or whole containers, and SQLite files.
+    /// Failures are logged, not returned: teardown also runs on error paths.
     pub async fn teardown(&self) {
-        match &self.resources {
-            Resources::Databases { .. } => self.teardown_databases().await,
-            Resources::Containers { ids } => docker::remove_containers(ids).await,
+        if self.resources.containers.is_empty() {
+            self.teardown_databases().await;
+        } else {
+            docker::remove_containers(&self.resources.containers).await;
+            self.remove_files();
         }
     }
 
     /// Containers holding this environment (empty for scratch databases on existing servers).
     pub fn containers(&self) -> &[String] {
-        match &self.resources {
-            Resources::Containers { ids } => ids,
-            Resources::Databases { .. } => &[],
-        }
+        &self.resources.containers
     }
 }
 
@@ -248,18 +247,30 @@ pub async fn choose(
     images: docker::ImageOverrides,
     sides: (&Side, &Side),
 ) -> Result<(AnyProvider, Option<String>), ProviderError> {
+    let files = local.files.clone();
+    let connect = |images| async {
+        docker::DockerProvider::connect(images)
+            .await
+            .map(|d| d.with_files(files))
+    };
     match choice {
         ProviderChoice::Local => Ok((AnyProvider::Local(local), None)),
-        ProviderChoice::Docker => Ok((
-            AnyProvider::Docker(docker::DockerProvider::connect(images).await?),
-            None,
-        )),
+        ProviderChoice::Docker => Ok((AnyProvider::Docker(connect(images).await?), None)),
         ProviderChoice::Auto => {
-            let docker = match docker::DockerProvider::connect(images).await {
+            if sides.0.engine == Engine::Sqlite && sides.1.engine == Engine::Sqlite {
+                return Ok((
+                    AnyProvider::Local(local),
+                    Some("both sides are SQLite files".into()),
+                ));
+            }
+            let docker = match connect(images).await {
                 Ok(d) => d,
                 Err(e) => return Ok((AnyProvider::Local(local), Some(e.to_string()))),
             };
-            for side in [sides.0, sides.1] {
+            for side in [sides.0, sides.1]
+                .into_iter()
+                .filter(|s| s.engine != Engine::Sqlite)
+            {
                 if let Err(e) = docker.present_image(side).await {
                     return Ok((AnyProvider::Local(local), Some(e.to_string())));
                 }

@@ -596,6 +596,7 @@ async function main() {
       await (await byTestId("start-full")).click();
       await byTestId("full-running", 30000);
       if ((await textOf("provider-chosen")) !== "Local servers") throw new Error("the run did not say where it runs");
+      await until("its steps appear live", async () => (await browser.$$('[data-testid="rehearsal-live"] ol.steps li')).length >= 2, 60000);
       await shot("14-full-rehearsal-running");
       const t = Date.now();
       await browser.waitUntil(async () => !(await browser.$('[data-testid="full-running"]').isExisting()), { timeout: 420000, interval: 1000 });
@@ -605,6 +606,8 @@ async function main() {
       const outcome = await textOf("rehearsal-outcome");
       bench.full_rehearsal_outcome = outcome;
       await byTestId("gates");
+      const live = await textOf("rehearsal-live");
+      for (const stepName of ["backfill", "cutover"]) if (!live.includes(stepName)) throw new Error(`live steps: ${live}`);
       await shot("15-full-rehearsal-report");
       if (outcome !== "passed") log(`note: the full rehearsal finished with outcome ${outcome}: ${await report.getText()}`);
     });

@@ -457,14 +457,14 @@ export type FindingView_Serialize = {
 };
 
 /**
- *  Progress of a full rehearsal: the provider chosen, then the elapsed time until it ends
- *  (the engine reports its steps in the report).
+ *  Progress of a full rehearsal: the provider chosen, then the engine's steps, backfill and lag
+ *  as they happen, and the elapsed time every second.
  */
 export type FullRehearsalEvent = FullRehearsalEvent_Serialize | FullRehearsalEvent_Deserialize;
 
 /**
- *  Progress of a full rehearsal: the provider chosen, then the elapsed time until it ends
- *  (the engine reports its steps in the report).
+ *  Progress of a full rehearsal: the provider chosen, then the engine's steps, backfill and lag
+ *  as they happen, and the elapsed time every second.
  */
 export type FullRehearsalEvent_Deserialize = 
 /**  Where the scratch databases are made. */
@@ -474,11 +474,15 @@ choice: ProviderView_Deserialize } |
 /**  Still running. */
 { event: "running"; 
 /**  Seconds since the start. */
-elapsed_seconds: number | null };
+elapsed_seconds: number | null } | 
+/**  A step started or ended, a backfill chunk was committed, the capture lag was sampled. */
+{ event: "progress"; 
+/**  What happened. */
+progress: RehearsalEvent_Deserialize };
 
 /**
- *  Progress of a full rehearsal: the provider chosen, then the elapsed time until it ends
- *  (the engine reports its steps in the report).
+ *  Progress of a full rehearsal: the provider chosen, then the engine's steps, backfill and lag
+ *  as they happen, and the elapsed time every second.
  */
 export type FullRehearsalEvent_Serialize = 
 /**  Where the scratch databases are made. */
@@ -488,7 +492,11 @@ choice: ProviderView_Serialize } |
 /**  Still running. */
 { event: "running"; 
 /**  Seconds since the start. */
-elapsed_seconds: number | null };
+elapsed_seconds: number | null } | 
+/**  A step started or ended, a backfill chunk was committed, the capture lag was sampled. */
+{ event: "progress"; 
+/**  What happened. */
+progress: RehearsalEvent_Serialize };
 
 /**  What a full rehearsal runs on. */
 export type FullRehearsalRequest = FullRehearsalRequest_Serialize | FullRehearsalRequest_Deserialize;
@@ -850,7 +858,15 @@ rejected: number | null } |
 /**  Table. */
 table: string; 
 /**  Verdict. */
-verdict: string };
+verdict: string } | 
+/**  Change-capture lag, sampled during a catch-up or the rollback drill (full rehearsals). */
+{ event: "lag"; 
+/**  `catch-up`, `final catch-up` or `rollback`. */
+phase: string; 
+/**  Changes captured and not yet applied. */
+pending: number | null; 
+/**  Age of the oldest of them, seconds. */
+age_seconds: number | null };
 
 /**  Live progress. */
 export type RehearsalEvent_Serialize = 
@@ -893,7 +909,15 @@ rejected: number | null } |
 /**  Table. */
 table: string; 
 /**  Verdict. */
-verdict: string };
+verdict: string } | 
+/**  Change-capture lag, sampled during a catch-up or the rollback drill (full rehearsals). */
+{ event: "lag"; 
+/**  `catch-up`, `final catch-up` or `rollback`. */
+phase: string; 
+/**  Changes captured and not yet applied. */
+pending: number | null; 
+/**  Age of the oldest of them, seconds. */
+age_seconds: number | null };
 
 /**  A rehearsal's report. */
 export type RehearsalReport = RehearsalReport_Serialize | RehearsalReport_Deserialize;

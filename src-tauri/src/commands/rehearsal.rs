@@ -87,6 +87,51 @@ pub enum RehearsalEvent {
         /// Verdict.
         verdict: String,
     },
+    /// Change-capture lag, sampled during a catch-up or the rollback drill (full rehearsals).
+    Lag {
+        /// `catch-up`, `final catch-up` or `rollback`.
+        phase: String,
+        /// Changes captured and not yet applied.
+        pending: f64,
+        /// Age of the oldest of them, seconds.
+        age_seconds: f64,
+    },
+}
+
+impl From<BackfillEvent> for RehearsalEvent {
+    fn from(e: BackfillEvent) -> Self {
+        match e {
+            BackfillEvent::TableStarted {
+                table,
+                estimated_rows,
+                ..
+            } => Self::TableStarted {
+                table,
+                estimated_rows: estimated_rows.map(|r| r as f64),
+            },
+            BackfillEvent::Chunk {
+                table,
+                rows,
+                rows_per_second,
+                eta_seconds,
+                ..
+            } => Self::Chunk {
+                table,
+                rows: rows as f64,
+                rows_per_second,
+                eta_seconds,
+            },
+            BackfillEvent::TableFinished {
+                table,
+                rows,
+                rejected,
+            } => Self::TableFinished {
+                table,
+                rows: rows as f64,
+                rejected: rejected as f64,
+            },
+        }
+    }
 }
 
 impl From<TrialEvent> for RehearsalEvent {
@@ -95,34 +140,26 @@ impl From<TrialEvent> for RehearsalEvent {
             TrialEvent::StepStarted { step } => Self::StepStarted { step },
             TrialEvent::StepFinished { step, seconds } => Self::StepFinished { step, seconds },
             TrialEvent::Validated { table, verdict } => Self::Validated { table, verdict },
-            TrialEvent::Backfill(BackfillEvent::TableStarted {
-                table,
-                estimated_rows,
-                ..
-            }) => Self::TableStarted {
-                table,
-                estimated_rows: estimated_rows.map(|r| r as f64),
-            },
-            TrialEvent::Backfill(BackfillEvent::Chunk {
-                table,
-                rows,
-                rows_per_second,
-                eta_seconds,
-                ..
-            }) => Self::Chunk {
-                table,
-                rows: rows as f64,
-                rows_per_second,
-                eta_seconds,
-            },
-            TrialEvent::Backfill(BackfillEvent::TableFinished {
-                table,
-                rows,
-                rejected,
-            }) => Self::TableFinished {
-                table,
-                rows: rows as f64,
-                rejected: rejected as f64,
+            TrialEvent::Backfill(e) => e.into(),
+        }
+    }
+}
+
+impl From<rehearsal::RehearsalEvent> for RehearsalEvent {
+    fn from(e: rehearsal::RehearsalEvent) -> Self {
+        use rehearsal::RehearsalEvent as E;
+        match e {
+            E::StepStarted { step, .. } => Self::StepStarted { step },
+            E::StepFinished { step, seconds, .. } => Self::StepFinished { step, seconds },
+            E::Backfill { event } => event.into(),
+            E::Lag {
+                phase,
+                pending,
+                age_seconds,
+            } => Self::Lag {
+                phase,
+                pending: pending as f64,
+                age_seconds,
             },
         }
     }
@@ -476,8 +513,8 @@ pub struct ProviderView {
     pub needs_servers: bool,
 }
 
-/// Progress of a full rehearsal: the provider chosen, then the elapsed time until it ends
-/// (the engine reports its steps in the report).
+/// Progress of a full rehearsal: the provider chosen, then the engine's steps, backfill and lag
+/// as they happen, and the elapsed time every second.
 #[derive(Debug, Clone, Serialize, Type)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum FullRehearsalEvent {
@@ -490,6 +527,11 @@ pub enum FullRehearsalEvent {
     Running {
         /// Seconds since the start.
         elapsed_seconds: f64,
+    },
+    /// A step started or ended, a backfill chunk was committed, the capture lag was sampled.
+    Progress {
+        /// What happened.
+        progress: RehearsalEvent,
     },
 }
 
@@ -611,6 +653,18 @@ pub async fn rehearse(
         let stop = stop.clone();
         Box::new(move || stop.notify_one())
     })?;
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<rehearsal::RehearsalEvent>();
+    let forward = tokio::spawn({
+        let on_event = on_event.clone();
+        async move {
+            while let Some(e) = rx.recv().await {
+                send(
+                    &on_event,
+                    FullRehearsalEvent::Progress { progress: e.into() },
+                );
+            }
+        }
+    });
     let started = std::time::Instant::now();
     let ticker = tokio::spawn(async move {
         loop {
@@ -629,7 +683,7 @@ pub async fn rehearse(
     let result = tokio::task::spawn_blocking(move || {
         handle.block_on(async {
             let outcome = tokio::select! {
-                r = rehearsal::rehearse_on(&project_value, &options, &provider) => Some(r),
+                r = rehearsal::rehearse_on(&project_value, &options, &provider, Some(tx)) => Some(r),
                 () = stop.notified() => None,
             };
             if outcome.is_none() {
@@ -641,6 +695,10 @@ pub async fn rehearse(
     })
     .await;
     ticker.abort();
+    // The sender went with the rehearsal: the forwarder ends once it has sent what was left.
+    if let Err(e) = forward.await {
+        tracing::debug!("progress forwarder ended: {e}");
+    }
     match result {
         Err(e) => Err(AppError::new(ErrorCode::Internal, format!("the rehearsal stopped: {e}"))),
         Ok(None) => Err(AppError::cancelled().hint(

@@ -17,7 +17,16 @@ export interface Live {
   tables: Map<string, TableProgress>;
   /** (seconds since start, rows not yet copied). */
   backlog: [number, number][];
+  /** (seconds since start, captured changes not yet applied), full rehearsals. */
+  lag: [number, number][];
+  /** The catch-up (or rollback) phase the last lag sample was taken in. */
+  lagPhase: string | null;
   t0: number;
+}
+
+/** Nothing seen yet, started at `t0` (ms). */
+export function startLive(t0: number): Live {
+  return { step: null, steps: [], tables: new Map(), backlog: [], lag: [], lagPhase: null, t0 };
 }
 
 function backlogOf(tables: Map<string, TableProgress>): number {
@@ -29,7 +38,7 @@ function backlogOf(tables: Map<string, TableProgress>): number {
 /** Applies one event to the live view. */
 export function applyEvent(live: Live, ev: RehearsalEvent, now: number): Live {
   const tables = new Map(live.tables);
-  let { step, steps, backlog } = live;
+  let { step, steps, backlog, lag, lagPhase } = live;
   switch (ev.event) {
     case "step_started":
       step = ev.step;
@@ -56,10 +65,14 @@ export function applyEvent(live: Live, ev: RehearsalEvent, now: number): Live {
       if (t) tables.set(ev.table, { ...t, verdict: ev.verdict });
       break;
     }
+    case "lag":
+      lag = [...lag, [(now - live.t0) / 1000, ev.pending ?? 0]];
+      lagPhase = ev.phase;
+      break;
   }
   if (ev.event === "chunk" || ev.event === "table_finished" || ev.event === "table_started") {
     backlog = [...backlog, [(now - live.t0) / 1000, backlogOf(tables)]];
   }
-  return { ...live, step, steps, tables, backlog };
+  return { ...live, step, steps, tables, backlog, lag, lagPhase };
 }
 

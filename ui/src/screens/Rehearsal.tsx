@@ -18,7 +18,7 @@ import { ganttBars, linePoints } from "../lib/charts";
 import { formatCount, formatSeconds } from "../lib/format";
 import { EmptyState, ErrorBanner } from "../components/Feedback";
 import { ConnectionForm } from "./Connections";
-import { applyEvent, type Live } from "../lib/rehearsalLive";
+import { applyEvent, startLive, type Live } from "../lib/rehearsalLive";
 
 export function RehearsalScreen({ project }: { project: ProjectView }) {
   const conns = useLoad(async () => unwrap(await commands.connections()));
@@ -78,10 +78,17 @@ export function RehearsalScreen({ project }: { project: ProjectView }) {
     const id = newTaskId("full-rehearsal");
     setFullTask(id);
     setElapsed(0);
+    const initial = startLive(Date.now());
+    liveRef.current = initial;
+    setLive(initial);
     const channel = new Channel<FullRehearsalEvent>();
     channel.onmessage = (ev) => {
       if (ev.event === "provider") setChoice({ view: ev.choice, error: null });
-      else setElapsed(ev.elapsed_seconds ?? null);
+      else if (ev.event === "running") setElapsed(ev.elapsed_seconds ?? null);
+      else if (liveRef.current) {
+        liveRef.current = applyEvent(liveRef.current, ev.progress, Date.now());
+        setLive(liveRef.current);
+      }
     };
     try {
       setReport(unwrap(await commands.rehearse(project.root, id, fullRequest(), channel)));
@@ -102,7 +109,7 @@ export function RehearsalScreen({ project }: { project: ProjectView }) {
     setReport(null);
     const id = newTaskId("rehearsal");
     setTask(id);
-    const initial: Live = { step: null, steps: [], tables: new Map(), backlog: [], t0: Date.now() };
+    const initial = startLive(Date.now());
     liveRef.current = initial;
     setLive(initial);
     const channel = new Channel<RehearsalEvent>();
@@ -263,7 +270,7 @@ export function RehearsalScreen({ project }: { project: ProjectView }) {
         </div>
         {showForm && <ConnectionForm onSaved={() => conns.reload()} />}
       </section>
-      {live && <LiveView live={live} running={task !== null} />}
+      {live && <LiveView live={live} running={task !== null || fullTask !== null} />}
       {report && <ReportView report={report} />}
       <section className="card">
         <h2>History</h2>
@@ -362,7 +369,14 @@ function LiveView({ live, running }: { live: Live; running: boolean }) {
           <svg className="chart" viewBox="0 0 600 120" preserveAspectRatio="none" data-testid="lag-chart">
             <polyline fill="none" stroke="#2563eb" strokeWidth="2" points={linePoints(live.backlog, 600, 120)} />
           </svg>
-          <div className="muted small">Replication lag of change capture is charted here once the rehearsal engine captures changes.</div>
+        </div>
+      )}
+      {live.lag.length > 1 && (
+        <div>
+          <h3>Change-capture lag: changes not yet applied{live.lagPhase ? ` (${live.lagPhase})` : ""}</h3>
+          <svg className="chart" viewBox="0 0 600 120" preserveAspectRatio="none" data-testid="live-lag-chart">
+            <polyline fill="none" stroke="#dc2626" strokeWidth="2" points={linePoints(live.lag, 600, 120)} />
+          </svg>
         </div>
       )}
     </section>

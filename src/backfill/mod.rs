@@ -61,7 +61,7 @@ impl Default for BackfillOptions {
             run_id: "default".into(),
             initial_chunk_rows: 10_000,
             min_chunk_rows: 500,
-            max_chunk_rows: 200_000,
+            max_chunk_rows: 50_000,
             target_chunk_seconds: 0.5,
             max_rows_per_second: None,
             parallel_tables: 2,

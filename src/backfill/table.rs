@@ -10,7 +10,7 @@ use tokio::sync::mpsc;
 
 use super::checkpoint::{self, Checkpoint, KeyValue};
 use super::retry;
-use super::write::{write_chunk, Chunk, WriteError};
+use super::write::{write_chunk, Chunk, CopyStream, WriteError};
 use super::{
     BackfillError, BackfillEvent, BackfillOptions, Control, PlannedTable, RunLog, TableReport,
 };
@@ -29,8 +29,12 @@ fn next_chunk_size(current: usize, seconds: f64, options: &BackfillOptions) -> u
     (bounded as usize).clamp(options.min_chunk_rows, options.max_chunk_rows)
 }
 
+/// A chunk as the reader hands it to the writer: rows converted to the target's types, the
+/// source key of its last row, and its `COPY` encoding for PostgreSQL targets.
 struct ReadChunk {
     rows: Vec<Vec<Cell>>,
+    source_last: Vec<Cell>,
+    encoded: Option<CopyStream>,
     bytes: u64,
 }
 
@@ -85,11 +89,27 @@ pub(super) async fn copy(
         .last_key
         .as_ref()
         .map(|k| k.iter().map(Cell::from).collect());
+    let binary: Option<Arc<[Field]>> = (target.engine == crate::import::Engine::Postgres)
+        .then(|| {
+            planned
+                .mapping
+                .columns
+                .iter()
+                .map(|c| Field::for_column(&c.target, &c.target_type))
+                .collect::<Option<Vec<Field>>>()
+        })
+        .flatten()
+        .map(Arc::from);
+    let encode_for_copy = target.engine == crate::import::Engine::Postgres;
     let chunk_size = Arc::new(AtomicUsize::new(options.initial_chunk_rows.max(1)));
     let (tx, mut rx) = mpsc::channel::<Result<ReadChunk, DbError>>(1);
     let reader = {
         let (source, spec, chunk_size) =
             (source.clone(), planned.source.clone(), chunk_size.clone());
+        let (columns, binary) = (planned.mapping.columns.clone(), binary.clone());
+        let converted: Vec<usize> = (0..columns.len())
+            .filter(|&i| Cell::converts(&columns[i].source, &columns[i].target))
+            .collect();
         let mut after = start_after.clone();
         tokio::spawn(async move {
             loop {
@@ -106,9 +126,28 @@ pub(super) async fn copy(
                         return;
                     }
                 };
-                after = rows.last().map(|r| spec.key_of(r));
+                let last_key = rows.last().map(|r| spec.key_of(r));
                 let bytes = rows.iter().flatten().map(|c| c.byte_len() as u64).sum();
-                if tx.send(Ok(ReadChunk { rows, bytes })).await.is_err() {
+                // Converting and encoding here, in the reader's task, overlaps them with the
+                // previous chunk's write: the target never waits for our CPU work.
+                let mut rows = rows;
+                for row in &mut rows {
+                    for &i in &converted {
+                        let c = &columns[i];
+                        row[i] = std::mem::replace(&mut row[i], Cell::Null)
+                            .convert(&c.source, &c.target);
+                    }
+                }
+                let encoded = encode_for_copy.then(|| CopyStream::encode(&rows, binary.as_deref()));
+                let source_last = last_key.clone().expect("chunks are not empty");
+                after = last_key;
+                let chunk = ReadChunk {
+                    rows,
+                    source_last,
+                    encoded,
+                    bytes,
+                };
+                if tx.send(Ok(chunk)).await.is_err() {
                     return;
                 }
             }
@@ -123,16 +162,6 @@ pub(super) async fn copy(
         .collect();
     let key_columns = planned.target.key_columns();
     let key_index = planned.target.key.clone();
-    let binary: Option<Vec<Field>> = (target.engine == crate::import::Engine::Postgres)
-        .then(|| {
-            planned
-                .mapping
-                .columns
-                .iter()
-                .map(|c| Field::for_column(&c.target, &c.target_type))
-                .collect()
-        })
-        .flatten();
     let convert_key = |key: Vec<Cell>| -> Vec<Cell> {
         key.into_iter()
             .zip(&planned.source.key)
@@ -149,19 +178,8 @@ pub(super) async fn copy(
         while let Some(read) = rx.recv().await {
             let read = read?;
             control.wait_if_paused().await;
-            let source_last = planned
-                .source
-                .key_of(read.rows.last().expect("chunks are not empty"));
-            let rows: Vec<Vec<Cell>> = read
-                .rows
-                .into_iter()
-                .map(|row| {
-                    row.into_iter()
-                        .zip(&planned.mapping.columns)
-                        .map(|(cell, c)| cell.convert(&c.source, &c.target))
-                        .collect()
-                })
-                .collect();
+            let source_last = read.source_last;
+            let rows = read.rows;
             let n = rows.len() as u64;
             let next = Checkpoint {
                 last_key: Some(source_last.iter().map(KeyValue::from).collect()),
@@ -180,6 +198,7 @@ pub(super) async fn copy(
                 rows,
                 after: after_target.clone(),
                 binary: binary.as_deref(),
+                encoded: read.encoded,
                 abort_before_commit: options.abort_before_commit_of_chunk == Some(next.chunks),
                 checkpoint: next.clone(),
                 run_id: &options.run_id,

@@ -53,6 +53,9 @@ pub struct Chunk<'a> {
     pub policy: RejectPolicy,
     /// Binary COPY layout of each column, when every column has one (PostgreSQL targets).
     pub binary: Option<&'a [Field]>,
+    /// The rows already encoded for `COPY` ([`CopyStream::encode`]), so the encoding can run
+    /// while the previous chunk is written; `None` encodes them at write time.
+    pub encoded: Option<CopyStream>,
     /// Drill: abort the process after writing, before committing (tests "killed between
     /// writing a chunk and committing its checkpoint").
     pub abort_before_commit: bool,
@@ -237,10 +240,11 @@ fn refused_error(chunk: &Chunk<'_>, refused: &Refused) -> WriteError {
     }
 }
 
-/// The chunk's rows encoded for `COPY`: the stream, where each row ends in it, its header and
-/// trailer, and the COPY options. Binary when every column has a binary layout and every value
-/// fits it; text otherwise.
-struct CopyStream {
+/// A chunk's rows encoded for PostgreSQL's `COPY … FROM STDIN`: the stream, where each row
+/// ends in it, its header and trailer, and the COPY options. Binary when every column has a
+/// binary layout and every value fits it; text otherwise.
+#[derive(Debug)]
+pub struct CopyStream {
     rows: Vec<u8>,
     ends: Vec<usize>,
     header: &'static [u8],
@@ -248,32 +252,36 @@ struct CopyStream {
     options: &'static str,
 }
 
-fn copy_stream(chunk: &Chunk<'_>) -> CopyStream {
-    if let Some(fields) = chunk.binary {
-        let mut rows = Vec::with_capacity(chunk.rows.len() * 48);
-        let mut ends = Vec::with_capacity(chunk.rows.len());
-        let encoded = chunk.rows.iter().all(|row| {
-            let ok = pg_binary::encode_row(row, fields, &mut rows).is_some();
-            ends.push(rows.len());
-            ok
-        });
-        if encoded {
-            return CopyStream {
-                rows,
-                ends,
-                header: pg_binary::HEADER,
-                trailer: pg_binary::TRAILER,
-                options: " (FORMAT binary)",
-            };
+impl CopyStream {
+    /// Encodes `rows` (already converted to the target's types) in binary format when
+    /// `binary` gives every column's layout and every value fits it, in text format otherwise.
+    pub fn encode(rows: &[Vec<Cell>], binary: Option<&[Field]>) -> Self {
+        if let Some(fields) = binary {
+            let mut bytes = Vec::with_capacity(rows.len() * 48);
+            let mut ends = Vec::with_capacity(rows.len());
+            let encoded = rows.iter().all(|row| {
+                let ok = pg_binary::encode_row(row, fields, &mut bytes).is_some();
+                ends.push(bytes.len());
+                ok
+            });
+            if encoded {
+                return CopyStream {
+                    rows: bytes,
+                    ends,
+                    header: pg_binary::HEADER,
+                    trailer: pg_binary::TRAILER,
+                    options: " (FORMAT binary)",
+                };
+            }
         }
+        text_stream(rows)
     }
-    text_stream(chunk)
 }
 
-fn text_stream(chunk: &Chunk<'_>) -> CopyStream {
-    let mut rows = Vec::with_capacity(chunk.rows.len() * 64);
-    let mut ends = Vec::with_capacity(chunk.rows.len());
-    for row in &chunk.rows {
+fn text_stream(chunk_rows: &[Vec<Cell>]) -> CopyStream {
+    let mut rows = Vec::with_capacity(chunk_rows.len() * 64);
+    let mut ends = Vec::with_capacity(chunk_rows.len());
+    for row in chunk_rows {
         for (i, cell) in row.iter().enumerate() {
             if i > 0 {
                 rows.push(b'\t');
@@ -309,13 +317,27 @@ async fn write_pg(
     let ctx = |what: &str| format!("{what} {}", chunk.table);
     let err = |what: &'static str| move |e| WriteError::Db(db.query_error(ctx(what), e));
     let mut tx = pool.begin().await.map_err(err("starting a chunk of"))?;
+    // The checkpoint commits in this same transaction, so a commit the server loses in a crash
+    // loses the chunk and its checkpoint together and the resume re-copies it: durability of
+    // each chunk is not needed, and waiting for its WAL flush was the largest per-chunk cost.
+    tx.execute("SET LOCAL synchronous_commit = off")
+        .await
+        .map_err(err("starting a chunk of"))?;
     let delete = delete_range(Engine::Postgres, chunk);
     bind_all!(sqlx::query(&delete.sql), &delete.binds)
         .execute(&mut *tx)
         .await
         .map_err(err("clearing the chunk range of"))?;
-    let mut stream = copy_stream(chunk);
-    let mut copy_sql = copy_statement(chunk, &stream);
+    let encoded_now;
+    let mut stream = match &chunk.encoded {
+        Some(encoded) => encoded,
+        None => {
+            encoded_now = CopyStream::encode(&chunk.rows, chunk.binary);
+            &encoded_now
+        }
+    };
+    let mut text_fallback = None;
+    let mut copy_sql = copy_statement(chunk, stream);
     let mut refused = Vec::new();
     // Ranges of rows to load, smallest index first; a refused range is split in two.
     let mut pending = vec![(0usize, chunk.rows.len())];
@@ -352,8 +374,8 @@ async fn write_pg(
                 if !stream.header.is_empty() {
                     // Look for refused rows in text format, so the reasons are the server's own
                     // words about the values (a binary mismatch would hide them).
-                    stream = text_stream(chunk);
-                    copy_sql = copy_statement(chunk, &stream);
+                    stream = text_fallback.insert(text_stream(&chunk.rows));
+                    copy_sql = copy_statement(chunk, stream);
                     pending.push((lo, hi));
                     continue;
                 }

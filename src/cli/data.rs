@@ -55,7 +55,7 @@ pub struct BackfillArgs {
     #[arg(long, default_value_t = 500)]
     min_chunk_rows: usize,
     /// Largest chunk the adaptive sizing may choose.
-    #[arg(long, default_value_t = 200_000)]
+    #[arg(long, default_value_t = 50_000)]
     max_chunk_rows: usize,
     /// Target seconds per chunk.
     #[arg(long, default_value_t = 0.5)]

@@ -28,6 +28,11 @@ pub enum Cell {
 /// `0000-00-00`-style MySQL dates (and dates with a zero month or day) have no PostgreSQL
 /// equivalent; like pgloader's `zero-dates-to-null`, they become NULL.
 pub fn is_zero_date(text: &str) -> bool {
+    // The common `YYYY-MM-DD…` shape, checked on bytes: this runs once per date value copied.
+    let b = text.as_bytes();
+    if b.len() >= 10 && b[4] == b'-' && b[7] == b'-' {
+        return &b[0..4] == b"0000" || &b[5..7] == b"00" || &b[8..10] == b"00";
+    }
     let date = text.split([' ', 'T']).next().unwrap_or_default();
     let mut parts = date.split('-');
     matches!(
@@ -46,6 +51,16 @@ impl Cell {
             Cell::Text(t) => t.len(),
             Cell::Bytes(b) => b.len(),
         }
+    }
+
+    /// Whether [`Cell::convert`] can change a value of a `from` column bound for a `to` column;
+    /// when false the copy skips the call for the whole column.
+    pub fn converts(from: &Logical, to: &Logical) -> bool {
+        matches!(to, Logical::Bool)
+            || matches!(
+                from,
+                Logical::Date | Logical::Timestamp { .. } | Logical::Year
+            )
     }
 
     /// Converts a value read from a column of type `from` for a column of type `to` (the

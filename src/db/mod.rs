@@ -252,6 +252,13 @@ pub fn engine_of(url: &str) -> Option<Engine> {
     }
 }
 
+/// Bulk reads and loads of 100k-row chunks take over sqlx's default one-second "slow
+/// statement" threshold by design; reported as warnings they would alarm users, so they are
+/// debug-level here.
+fn quiet<O: sqlx::ConnectOptions>(options: O) -> O {
+    options.log_slow_statements(log::LevelFilter::Debug, std::time::Duration::from_secs(1))
+}
+
 /// Opens a pool of up to `connections` connections to `url` with the given access.
 ///
 /// # Errors
@@ -268,7 +275,7 @@ pub async fn connect(url: &str, access: Access, connections: u32) -> Result<Data
     let read_only = access == Access::ReadOnly;
     let (pool, default_schema) = match engine {
         Engine::Postgres => {
-            let options = PgConnectOptions::from_str(url).map_err(connect_err)?;
+            let options = quiet(PgConnectOptions::from_str(url).map_err(connect_err)?);
             // UTC sessions on both sides make date-times travel as the same instants.
             let options = options.options([("TimeZone", "UTC")]);
             let options = if read_only {
@@ -285,7 +292,7 @@ pub async fn connect(url: &str, access: Access, connections: u32) -> Result<Data
         }
         Engine::Mysql => {
             let url = url.replacen("mariadb://", "mysql://", 1);
-            let options = MySqlConnectOptions::from_str(&url).map_err(connect_err)?;
+            let options = quiet(MySqlConnectOptions::from_str(&url).map_err(connect_err)?);
             let database = options.get_database().map(str::to_owned);
             let pool = MySqlPoolOptions::new()
                 .max_connections(connections)
@@ -306,8 +313,7 @@ pub async fn connect(url: &str, access: Access, connections: u32) -> Result<Data
             (Pool::Mysql(pool), database)
         }
         Engine::Sqlite => {
-            let options = SqliteConnectOptions::from_str(url)
-                .map_err(connect_err)?
+            let options = quiet(SqliteConnectOptions::from_str(url).map_err(connect_err)?)
                 .read_only(read_only)
                 .create_if_missing(false);
             let pool = SqlitePoolOptions::new()

@@ -48,17 +48,6 @@ impl Raw<'_> {
     }
 }
 
-/// `YYYY-MM-DD…` with a zero year, month or day (see [`crate::data::cell::is_zero_date`]),
-/// checked on bytes for the common shape.
-fn zero_date(t: &str) -> bool {
-    let b = t.as_bytes();
-    if b.len() >= 10 && b[4] == b'-' && b[7] == b'-' {
-        &b[0..4] == b"0000" || &b[5..7] == b"00" || &b[8..10] == b"00"
-    } else {
-        crate::data::cell::is_zero_date(t)
-    }
-}
-
 /// Appends the canonical text of `raw` seen as `canon`; false for NULL.
 fn write_raw(raw: &Raw<'_>, canon: &Logical, out: &mut Vec<u8>) -> bool {
     match (raw, canon) {
@@ -79,7 +68,7 @@ fn write_raw(raw: &Raw<'_>, canon: &Logical, out: &mut Vec<u8>) -> bool {
             out.extend_from_slice(t.as_bytes());
             true
         }
-        (Raw::Text(t), Logical::Date) if !zero_date(t) => {
+        (Raw::Text(t), Logical::Date) if !crate::data::cell::is_zero_date(t) => {
             out.extend_from_slice(t.as_bytes());
             true
         }
@@ -87,22 +76,24 @@ fn write_raw(raw: &Raw<'_>, canon: &Logical, out: &mut Vec<u8>) -> bool {
     }
 }
 
+// Unchecked: `TableSpec::select_expr` casts every column to the type read here, so sqlx's
+// per-value type-compatibility check only repeats what the SELECT guarantees.
 fn pg_raw<'r>(row: &'r PgRow, i: usize, read: ReadAs) -> Result<Raw<'r>, sqlx::Error> {
     Ok(match read {
         ReadAs::Int | ReadAs::UInt => row
-            .try_get::<Option<i64>, _>(i)?
+            .try_get_unchecked::<Option<i64>, _>(i)?
             .map_or(Raw::Null, Raw::Int),
         ReadAs::Float => row
-            .try_get::<Option<f64>, _>(i)?
+            .try_get_unchecked::<Option<f64>, _>(i)?
             .map_or(Raw::Null, Raw::Float),
         ReadAs::Bool => row
-            .try_get::<Option<bool>, _>(i)?
+            .try_get_unchecked::<Option<bool>, _>(i)?
             .map_or(Raw::Null, Raw::Bool),
         ReadAs::Bytes => row
-            .try_get::<Option<&[u8]>, _>(i)?
+            .try_get_unchecked::<Option<&[u8]>, _>(i)?
             .map_or(Raw::Null, Raw::Bytes),
         ReadAs::Text | ReadAs::Dynamic => row
-            .try_get::<Option<&str>, _>(i)?
+            .try_get_unchecked::<Option<&str>, _>(i)?
             .map_or(Raw::Null, Raw::Text),
     })
 }
@@ -110,19 +101,19 @@ fn pg_raw<'r>(row: &'r PgRow, i: usize, read: ReadAs) -> Result<Raw<'r>, sqlx::E
 fn mysql_raw<'r>(row: &'r MySqlRow, i: usize, read: ReadAs) -> Result<Raw<'r>, sqlx::Error> {
     Ok(match read {
         ReadAs::Int => row
-            .try_get::<Option<i64>, _>(i)?
+            .try_get_unchecked::<Option<i64>, _>(i)?
             .map_or(Raw::Null, Raw::Int),
         ReadAs::UInt => row
-            .try_get::<Option<u64>, _>(i)?
+            .try_get_unchecked::<Option<u64>, _>(i)?
             .map_or(Raw::Null, Raw::UInt),
         ReadAs::Float => row
-            .try_get::<Option<f64>, _>(i)?
+            .try_get_unchecked::<Option<f64>, _>(i)?
             .map_or(Raw::Null, Raw::Float),
         ReadAs::Bool => row
-            .try_get::<Option<bool>, _>(i)?
+            .try_get_unchecked::<Option<bool>, _>(i)?
             .map_or(Raw::Null, Raw::Bool),
         ReadAs::Bytes => row
-            .try_get::<Option<&[u8]>, _>(i)?
+            .try_get_unchecked::<Option<&[u8]>, _>(i)?
             .map_or(Raw::Null, Raw::Bytes),
         // Text with a binary collation arrives flagged binary; its bytes are still text.
         ReadAs::Text | ReadAs::Dynamic => match row.try_get_unchecked::<Option<&[u8]>, _>(i)? {

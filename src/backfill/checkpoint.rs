@@ -123,7 +123,13 @@ fn placeholders(engine: Engine, n: usize) -> Vec<String> {
 
 /// SQL that records `state` for (run, table); three placeholders: run, table, state JSON.
 pub fn upsert_sql(engine: Engine) -> String {
-    let p = placeholders(engine, 3);
+    upsert_sql_from(engine, 1)
+}
+
+/// [`upsert_sql`] with PostgreSQL placeholders numbered from `first` (to share a statement with
+/// other binds).
+pub fn upsert_sql_from(engine: Engine, first: usize) -> String {
+    let p: Vec<String> = placeholders(engine, first + 2).split_off(first - 1);
     let table = quote::ident(engine, CHECKPOINT_TABLE);
     match engine {
         Engine::Mysql => format!(

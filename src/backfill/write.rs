@@ -309,6 +309,53 @@ fn copy_statement(chunk: &Chunk<'_>, stream: &CopyStream) -> String {
     )
 }
 
+/// One statement that opens a chunk's transaction on PostgreSQL: clears the chunk's key range,
+/// records its checkpoint and turns off the wait for the commit's WAL flush (`set_config(…,
+/// true)` is `SET LOCAL`). One round trip instead of three: under CPU contention each round
+/// trip costs milliseconds of scheduling, and a chunk pays them all.
+///
+/// Not waiting for the flush is safe because the checkpoint commits in the same transaction:
+/// a commit the server loses in a crash loses the chunk and its checkpoint together, and the
+/// resume re-copies it.
+fn pg_prologue(chunk: &Chunk<'_>) -> keyset::Fragment {
+    let delete = delete_range(Engine::Postgres, chunk);
+    let first = delete.binds.len() + 1;
+    let mut binds = delete.binds;
+    binds.extend([
+        Cell::Text(chunk.run_id.to_owned()),
+        Cell::Text(chunk.label.to_owned()),
+        Cell::Text(serde_json::to_string(&chunk.checkpoint).expect("checkpoint serialises")),
+    ]);
+    keyset::Fragment {
+        sql: format!(
+            "WITH cleared AS ({}), recorded AS ({}) SELECT set_config('synchronous_commit', 'off', true)",
+            delete.sql,
+            checkpoint::upsert_sql_from(Engine::Postgres, first)
+        ),
+        binds,
+    }
+}
+
+/// Sends rows `lo..hi` of `stream` through one `COPY` in `tx`.
+async fn copy_rows(
+    tx: &mut sqlx::PgConnection,
+    copy_sql: &str,
+    stream: &CopyStream,
+    lo: usize,
+    hi: usize,
+) -> Result<u64, sqlx::Error> {
+    let mut copy = tx.copy_in_raw(copy_sql).await?;
+    if !stream.header.is_empty() {
+        copy.send(stream.header).await?;
+    }
+    let start = if lo == 0 { 0 } else { stream.ends[lo - 1] };
+    copy.send(&stream.rows[start..stream.ends[hi - 1]]).await?;
+    if !stream.trailer.is_empty() {
+        copy.send(stream.trailer).await?;
+    }
+    copy.finish().await
+}
+
 async fn write_pg(
     db: &Database,
     pool: &sqlx::PgPool,
@@ -316,26 +363,50 @@ async fn write_pg(
 ) -> Result<Vec<Refused>, WriteError> {
     let ctx = |what: &str| format!("{what} {}", chunk.table);
     let err = |what: &'static str| move |e| WriteError::Db(db.query_error(ctx(what), e));
-    let mut tx = pool.begin().await.map_err(err("starting a chunk of"))?;
-    // The checkpoint commits in this same transaction, so a commit the server loses in a crash
-    // loses the chunk and its checkpoint together and the resume re-copies it: durability of
-    // each chunk is not needed, and waiting for its WAL flush was the largest per-chunk cost.
-    tx.execute("SET LOCAL synchronous_commit = off")
-        .await
-        .map_err(err("starting a chunk of"))?;
-    let delete = delete_range(Engine::Postgres, chunk);
-    bind_all!(sqlx::query(&delete.sql), &delete.binds)
-        .execute(&mut *tx)
-        .await
-        .map_err(err("clearing the chunk range of"))?;
+    let prologue = pg_prologue(chunk);
     let encoded_now;
-    let mut stream = match &chunk.encoded {
+    let stream = match &chunk.encoded {
         Some(encoded) => encoded,
         None => {
             encoded_now = CopyStream::encode(&chunk.rows, chunk.binary);
             &encoded_now
         }
     };
+
+    // Almost every chunk loads whole: four round trips (BEGIN, prologue, COPY, COMMIT) and no
+    // savepoint. A refusal aborts this transaction; the chunk is then written again below, where
+    // savepoints isolate the refused rows.
+    let mut tx = pool.begin().await.map_err(err("starting a chunk of"))?;
+    bind_all!(sqlx::query(&prologue.sql), &prologue.binds)
+        .execute(&mut *tx)
+        .await
+        .map_err(err("clearing the chunk range of"))?;
+    if copy_rows(
+        &mut tx,
+        &copy_statement(chunk, stream),
+        stream,
+        0,
+        chunk.rows.len(),
+    )
+    .await
+    .is_ok()
+    {
+        if chunk.abort_before_commit {
+            std::process::abort();
+        }
+        tx.commit().await.map_err(err("committing a chunk of"))?;
+        return Ok(Vec::new());
+    }
+    // The transaction is aborted (or its connection gone); its rollback cannot fail in a way
+    // that matters, and a lost connection shows again, as an error, on the next BEGIN.
+    let _ = tx.rollback().await;
+
+    let mut tx = pool.begin().await.map_err(err("starting a chunk of"))?;
+    bind_all!(sqlx::query(&prologue.sql), &prologue.binds)
+        .execute(&mut *tx)
+        .await
+        .map_err(err("clearing the chunk range of"))?;
+    let mut stream = stream;
     let mut text_fallback = None;
     let mut copy_sql = copy_statement(chunk, stream);
     let mut refused = Vec::new();
@@ -348,20 +419,7 @@ async fn write_pg(
         tx.execute("SAVEPOINT ms_load")
             .await
             .map_err(err("loading"))?;
-        let attempt = async {
-            let mut copy = tx.copy_in_raw(&copy_sql).await?;
-            if !stream.header.is_empty() {
-                copy.send(stream.header).await?;
-            }
-            let start = if lo == 0 { 0 } else { stream.ends[lo - 1] };
-            copy.send(&stream.rows[start..stream.ends[hi - 1]]).await?;
-            if !stream.trailer.is_empty() {
-                copy.send(stream.trailer).await?;
-            }
-            copy.finish().await
-        }
-        .await;
-        match attempt {
+        match copy_rows(&mut tx, &copy_sql, stream, lo, hi).await {
             Ok(_) => {
                 tx.execute("RELEASE SAVEPOINT ms_load")
                     .await
@@ -396,9 +454,6 @@ async fn write_pg(
             }
         }
     }
-    let mut checkpoint = chunk.checkpoint.clone();
-    checkpoint.rejected += refused.len() as u64;
-    checkpoint.rows -= refused.len() as u64;
     let reject_sql = checkpoint::reject_sql(Engine::Postgres);
     for r in &refused {
         sqlx::query(&reject_sql)
@@ -411,13 +466,18 @@ async fn write_pg(
             .await
             .map_err(err("keeping rejected rows of"))?;
     }
-    sqlx::query(&checkpoint::upsert_sql(Engine::Postgres))
-        .bind(chunk.run_id)
-        .bind(chunk.label)
-        .bind(serde_json::to_string(&checkpoint).expect("checkpoint serialises"))
-        .execute(&mut *tx)
-        .await
-        .map_err(err("recording the checkpoint of"))?;
+    if !refused.is_empty() {
+        let mut checkpoint = chunk.checkpoint.clone();
+        checkpoint.rejected += refused.len() as u64;
+        checkpoint.rows -= refused.len() as u64;
+        sqlx::query(&checkpoint::upsert_sql(Engine::Postgres))
+            .bind(chunk.run_id)
+            .bind(chunk.label)
+            .bind(serde_json::to_string(&checkpoint).expect("checkpoint serialises"))
+            .execute(&mut *tx)
+            .await
+            .map_err(err("recording the checkpoint of"))?;
+    }
     if chunk.abort_before_commit {
         std::process::abort();
     }

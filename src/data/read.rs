@@ -250,16 +250,19 @@ macro_rules! bind_all {
 #[allow(unused_imports)]
 pub(crate) use bind_all;
 
+// Unchecked where `TableSpec::select_expr` casts the column to the type read (integers,
+// floats, text): sqlx's per-value type check would only repeat what the SELECT guarantees.
+// Booleans and bytes are not cast, so they keep the check.
 fn pg_cell(row: &PgRow, i: usize, read: ReadAs) -> Result<Cell, sqlx::Error> {
     Ok(match read {
         ReadAs::Int => row
-            .try_get::<Option<i64>, _>(i)?
+            .try_get_unchecked::<Option<i64>, _>(i)?
             .map_or(Cell::Null, Cell::Int),
         ReadAs::UInt => row
-            .try_get::<Option<i64>, _>(i)?
+            .try_get_unchecked::<Option<i64>, _>(i)?
             .map_or(Cell::Null, Cell::Int),
         ReadAs::Float => row
-            .try_get::<Option<f64>, _>(i)?
+            .try_get_unchecked::<Option<f64>, _>(i)?
             .map_or(Cell::Null, Cell::Float),
         ReadAs::Bool => row
             .try_get::<Option<bool>, _>(i)?
@@ -268,7 +271,7 @@ fn pg_cell(row: &PgRow, i: usize, read: ReadAs) -> Result<Cell, sqlx::Error> {
             .try_get::<Option<Vec<u8>>, _>(i)?
             .map_or(Cell::Null, Cell::Bytes),
         ReadAs::Text | ReadAs::Dynamic => row
-            .try_get::<Option<String>, _>(i)?
+            .try_get_unchecked::<Option<String>, _>(i)?
             .map_or(Cell::Null, Cell::Text),
     })
 }
@@ -276,13 +279,15 @@ fn pg_cell(row: &PgRow, i: usize, read: ReadAs) -> Result<Cell, sqlx::Error> {
 fn mysql_cell(row: &MySqlRow, i: usize, read: ReadAs) -> Result<Cell, sqlx::Error> {
     Ok(match read {
         ReadAs::Int => row
-            .try_get::<Option<i64>, _>(i)?
+            .try_get_unchecked::<Option<i64>, _>(i)?
             .map_or(Cell::Null, Cell::Int),
-        ReadAs::UInt => row.try_get::<Option<u64>, _>(i)?.map_or(Cell::Null, |u| {
-            i64::try_from(u).map_or(Cell::UInt(u), Cell::Int)
-        }),
+        ReadAs::UInt => row
+            .try_get_unchecked::<Option<u64>, _>(i)?
+            .map_or(Cell::Null, |u| {
+                i64::try_from(u).map_or(Cell::UInt(u), Cell::Int)
+            }),
         ReadAs::Float => row
-            .try_get::<Option<f64>, _>(i)?
+            .try_get_unchecked::<Option<f64>, _>(i)?
             .map_or(Cell::Null, Cell::Float),
         ReadAs::Bool => row
             .try_get::<Option<bool>, _>(i)?

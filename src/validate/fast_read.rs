@@ -76,8 +76,9 @@ fn write_raw(raw: &Raw<'_>, canon: &Logical, out: &mut Vec<u8>) -> bool {
     }
 }
 
-// Unchecked: `TableSpec::select_expr` casts every column to the type read here, so sqlx's
-// per-value type-compatibility check only repeats what the SELECT guarantees.
+// Unchecked where `TableSpec::select_expr` casts the column to the type read (integers,
+// floats, text): sqlx's per-value type check would only repeat what the SELECT guarantees.
+// Booleans and bytes are not cast, so they keep the check.
 fn pg_raw<'r>(row: &'r PgRow, i: usize, read: ReadAs) -> Result<Raw<'r>, sqlx::Error> {
     Ok(match read {
         ReadAs::Int | ReadAs::UInt => row
@@ -87,10 +88,10 @@ fn pg_raw<'r>(row: &'r PgRow, i: usize, read: ReadAs) -> Result<Raw<'r>, sqlx::E
             .try_get_unchecked::<Option<f64>, _>(i)?
             .map_or(Raw::Null, Raw::Float),
         ReadAs::Bool => row
-            .try_get_unchecked::<Option<bool>, _>(i)?
+            .try_get::<Option<bool>, _>(i)?
             .map_or(Raw::Null, Raw::Bool),
         ReadAs::Bytes => row
-            .try_get_unchecked::<Option<&[u8]>, _>(i)?
+            .try_get::<Option<&[u8]>, _>(i)?
             .map_or(Raw::Null, Raw::Bytes),
         ReadAs::Text | ReadAs::Dynamic => row
             .try_get_unchecked::<Option<&str>, _>(i)?
@@ -110,10 +111,10 @@ fn mysql_raw<'r>(row: &'r MySqlRow, i: usize, read: ReadAs) -> Result<Raw<'r>, s
             .try_get_unchecked::<Option<f64>, _>(i)?
             .map_or(Raw::Null, Raw::Float),
         ReadAs::Bool => row
-            .try_get_unchecked::<Option<bool>, _>(i)?
+            .try_get::<Option<bool>, _>(i)?
             .map_or(Raw::Null, Raw::Bool),
         ReadAs::Bytes => row
-            .try_get_unchecked::<Option<&[u8]>, _>(i)?
+            .try_get::<Option<&[u8]>, _>(i)?
             .map_or(Raw::Null, Raw::Bytes),
         // Text with a binary collation arrives flagged binary; its bytes are still text.
         ReadAs::Text | ReadAs::Dynamic => match row.try_get_unchecked::<Option<&[u8]>, _>(i)? {

@@ -12,6 +12,7 @@
 // target/e2e-screenshots/desktop-bench.json.
 //
 // Usage: node ui/e2e/run.mjs [path/to/migration-studio-desktop]
+// MS_E2E_BENCH=start stops after the cold start, idle memory and Sakila graph measurements.
 // Needs: Xvfb, xdotool, ImageMagick, tauri-driver (cargo install tauri-driver --locked),
 // WebKitWebDriver (webkit2gtk-driver), mariadb and psql clients, PostgreSQL on 127.0.0.1:5432 (user postgres,
 // trust) and MariaDB on 127.0.0.1:3306 (root, no password).
@@ -174,7 +175,12 @@ function filesUnder(dir) {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(join(dir, e.name)) : [join(dir, e.name)]));
 }
 
-/** RSS in KiB of a process and all its descendants (the app, WebKit's web and network processes). */
+/**
+ * Memory in KiB of a process and all its descendants (the app, WebKit's web and network
+ * processes): resident set (VmRSS) summed, which counts the pages of shared libraries (WebKit's
+ * are ~100 MB) once per process; proportional set size (Pss, shared pages split between the
+ * processes that map them), the honest total; and private anonymous memory (RssAnon, heaps).
+ */
 function treeRssKiB(rootPid) {
   const parent = new Map();
   for (const d of readdirSync("/proc")) {
@@ -194,19 +200,49 @@ function treeRssKiB(rootPid) {
     for (const [pid, ppid] of parent) if (!tree.has(pid) && tree.has(ppid)) (tree.add(pid), (grew = true));
   }
   let total = 0;
+  let pss = 0;
+  let anon = 0;
   const parts = {};
   for (const pid of tree) {
     try {
       const status = readFileSync(`/proc/${pid}/status`, "utf8");
-      const rss = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+      const field = (text, name) => Number(new RegExp(`${name}:\\s+(\\d+)`).exec(text)?.[1] ?? 0);
       const name = /Name:\s+(.+)/.exec(status)?.[1] ?? String(pid);
-      total += rss;
-      parts[name] = (parts[name] ?? 0) + rss;
+      const part = { rss: field(status, "VmRSS"), anon: field(status, "RssAnon"), pss: 0, top: topMappings(pid) };
+      try {
+        part.pss = field(readFileSync(`/proc/${pid}/smaps_rollup`, "utf8"), "Pss");
+      } catch {
+        // no smaps_rollup (older kernel or another user's process)
+      }
+      total += part.rss;
+      pss += part.pss;
+      anon += part.anon;
+      parts[name] = part;
     } catch {
       // exited meanwhile
     }
   }
-  return { total, parts };
+  return { total, pss, anon, parts };
+}
+
+/** The 6 largest holders of a process's memory by Pss in KiB: a file (e.g. libwebkit2gtk) or anonymous memory. */
+function topMappings(pid) {
+  const by = new Map();
+  let name = null;
+  try {
+    for (const line of readFileSync(`/proc/${pid}/smaps`, "utf8").split("\n")) {
+      const head = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \d+\s*(.*)$/.exec(line);
+      if (head) {
+        name = head[1].split("/").pop() || "[anon]";
+        continue;
+      }
+      const pss = /^Pss:\s+(\d+)/.exec(line);
+      if (pss && name) by.set(name, (by.get(name) ?? 0) + Number(pss[1]));
+    }
+  } catch {
+    return {};
+  }
+  return Object.fromEntries([...by].sort((a, b) => b[1] - a[1]).slice(0, 6));
 }
 
 function appPid() {
@@ -366,6 +402,14 @@ async function main() {
       if (!/(\d+) artifacts depend on it/.test(panel) || /^0 artifacts/.test(panel)) throw new Error(`blast panel: ${panel}`);
       await shot("03-graph");
     });
+
+    await step("memory with the Sakila graph open", async () => {
+      await sleep(3000);
+      const pid = appPid();
+      if (pid) bench.graph_memory_sakila = treeRssKiB(pid);
+    });
+    // MS_E2E_BENCH=start: only cold start, idle memory and the graph, for repeated measurements.
+    if (process.env.MS_E2E_BENCH === "start") return;
 
     await step("risk register: accept and dismiss suggestions, add a risk, the heat map follows", async () => {
       await (await byTestId("nav-risks")).click();

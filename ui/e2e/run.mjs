@@ -1,7 +1,8 @@
 // End-to-end test of the desktop app in a real window: Xvfb, tauri-driver + WebKitWebDriver,
 // WebdriverIO. Opens the Sakila sample, checks the inventory, the graph and its blast radius,
 // edits the risk register (add, edit, delete, suggestions, CSV out and in) and watches the heat
-// map follow, edits a step, exports the runbook CSV through the save dialog the app opens (typed
+// map follow, creates a project in a folder picked in the folder dialog the app opens, edits a
+// step, exports the runbook CSV through the save dialog the app opens (typed
 // into with xdotool) and checks the file, checks that a path sent by the window is never written
 // and that an ungranted command is refused, shows where a full rehearsal would run and why,
 // runs a rehearsal from a MariaDB copy of Sakila into a scratch PostgreSQL database and waits
@@ -129,7 +130,7 @@ async function findWindow(title, timeout = 20000) {
 /**
  * Answers a native file dialog the app opened from Rust (GTK), as a person would at the
  * keyboard: WebDriver cannot reach it. `path` null cancels; a save dialog takes the path in its
- * name box, an open dialog in its location box (Ctrl+L).
+ * name box, an open or folder dialog in its location box (Ctrl+L).
  */
 async function answerDialog(title, path, kind = "save") {
   const id = await findWindow(title);
@@ -142,9 +143,25 @@ async function answerDialog(title, path, kind = "save") {
   execFileSync("xdotool", ["key", "--clearmodifiers", kind === "save" ? "ctrl+a" : "ctrl+l"]);
   await sleep(100);
   execFileSync("xdotool", ["type", "--delay", "5", path]);
-  await sleep(200);
+  await sleep(300);
+  // A folder dialog completes the typed name inline with a subfolder (selected text): drop it.
+  if (kind === "folder") execFileSync("xdotool", ["key", "Delete"]);
   await shot(`dialog-${title.replace(/\W+/g, "-").toLowerCase()}`);
   execFileSync("xdotool", ["key", "Return"]);
+  if (kind === "folder") {
+    // Return on a folder's path may open it instead of choosing it; then the dialog shows that
+    // folder, and Return again chooses it.
+    await sleep(1000);
+    if (windowShown(title)) execFileSync("xdotool", ["key", "Return"]);
+  }
+}
+
+function windowShown(title) {
+  try {
+    return execFileSync("xdotool", ["search", "--onlyvisible", "--name", `^${title}$`], { stdio: ["ignore", "pipe", "ignore"] }).toString().trim() !== "";
+  } catch {
+    return false;
+  }
 }
 
 /** Waits until `fn` holds, giving its last value in the error. */
@@ -322,6 +339,10 @@ async function main() {
   });
   const bigProject = makeBigProject(5000);
   const liveProject = makeEmptyProject();
+  // The folder the create step picks in the dialog: made beforehand, as a person would make it.
+  const createdProject = join(work, "billing-new");
+  mkdirSync(join(createdProject, "ddl"), { recursive: true });
+  writeFileSync(join(createdProject, "ddl/schema.sql"), "CREATE TABLE account (id INT PRIMARY KEY);\nCREATE TABLE invoice (id INT PRIMARY KEY, account_id INT REFERENCES account(id));\n");
   let rentalId = null;
 
   const display = process.env.DISPLAY ?? ":99";
@@ -675,6 +696,39 @@ async function main() {
       if (!error.startsWith("Cancelled") || !error.includes("were removed")) throw new Error(`after cancel: ${error}`);
       await until("its scratch databases are gone", async () => scratch().length === before, 30000);
       await (await browser.$('[data-testid="error"] button.link')).click();
+    });
+
+    await step("create a project in a folder chosen in the app's folder dialog", async () => {
+      await (await byTestId("nav-projects")).click();
+      // A page gone wrong names a folder of its own: the command takes none, asks in the
+      // dialog instead, and creates nothing when it is cancelled.
+      const hostile = join(work, `hostile-${process.pid}`);
+      const pending = browser.executeAsync(
+        (path, done) => {
+          window.__TAURI_INTERNALS__
+            .invoke("create_project", { request: { path, name: "x", source: "mysql", target: "postgres", shape: "cdc", inputs: [] } })
+            .then((r) => done(JSON.stringify(r)))
+            .catch((e) => done(`refused: ${JSON.stringify(e)}`));
+        },
+        hostile,
+      );
+      await answerDialog("Choose a folder for the new project", null);
+      const outcome = await pending;
+      if (outcome !== "null") throw new Error(`create_project with a path: ${outcome}`);
+      if (existsSync(hostile)) throw new Error(`${hostile} was created`);
+      // A person makes a folder with a script in it, fills the form and picks the folder.
+      await setValue("create-name", "billing-e2e");
+      await (await byTestId("create-source")).selectByVisibleText("postgres");
+      await setValue("create-inputs", "ddl/schema.sql");
+      await (await byTestId("create-project")).click();
+      await answerDialog("Choose a folder for the new project", createdProject, "folder");
+      await byTestId("inventory-grid", 60000);
+      const current = await browser.execute(() => document.querySelector('[data-testid="current-project"]')?.textContent);
+      if (current !== "billing-e2e") throw new Error(`current project: ${current}`);
+      await until("2 tables in the grid", async () => (await browser.$$('[data-testid="inventory-row"]')).length === 2);
+      const manifest = readFileSync(join(createdProject, "migration-studio.toml"), "utf8");
+      if (!manifest.includes('name = "billing-e2e"') || !manifest.includes("ddl/schema.sql")) throw new Error(`manifest: ${manifest}`);
+      await shot("16b-created-project");
     });
 
     await step("live import: a PostgreSQL database read into a new project, its password kept out", async () => {

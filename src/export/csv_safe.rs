@@ -30,28 +30,6 @@ pub fn restore_neutralized(cell: &str) -> Cow<'_, str> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::{neutralize, restore_neutralized};
-
-    #[test]
-    fn restoring_undoes_neutralizing() {
-        for cell in ["=1+1", "-2", "@x", "plain", "'quoted", ""] {
-            assert_eq!(restore_neutralized(&neutralize(cell)), cell);
-        }
-    }
-
-    #[test]
-    fn formula_starts_are_prefixed_and_plain_text_is_kept() {
-        for bad in ["=1+1", "+SUM(A1)", "-2+3", "@cmd", "\tx", "\rx"] {
-            assert_eq!(neutralize(bad), format!("'{bad}"));
-        }
-        for good in ["Backfill actor", "", "1.5", "a=b"] {
-            assert_eq!(neutralize(good), good);
-        }
-    }
-}
-
 /// Line numbers of CSV records for error messages. The csv reader's own count
 /// ([`csv::Position::line`]) is taken before the line ending of the previous record is finished:
 /// after a `\r\n` terminator, which spreadsheets and our exports write, it names the line before
@@ -85,5 +63,27 @@ impl<'a> CsvLines<'a> {
                 .take_while(|&&b| b == b'\r' || b == b'\n')
                 .count();
         self.newlines.partition_point(|&i| i < start) + 1
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{neutralize, restore_neutralized};
+
+    #[test]
+    fn restoring_undoes_neutralizing() {
+        for cell in ["=1+1", "-2", "@x", "plain", "'quoted", ""] {
+            assert_eq!(restore_neutralized(&neutralize(cell)), cell);
+        }
+    }
+
+    #[test]
+    fn formula_starts_are_prefixed_and_plain_text_is_kept() {
+        for bad in ["=1+1", "+SUM(A1)", "-2+3", "@cmd", "\tx", "\rx"] {
+            assert_eq!(neutralize(bad), format!("'{bad}"));
+        }
+        for good in ["Backfill actor", "", "1.5", "a=b"] {
+            assert_eq!(neutralize(good), good);
+        }
     }
 }

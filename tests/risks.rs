@@ -333,3 +333,111 @@ fn sock_shop_sample_end_to_end() {
     assert_eq!(back.links.len(), 13);
     assert!(back.findings.is_empty(), "{:?}", back.findings);
 }
+
+/// The CLI edits the register as the desktop app does (the same `Workspace` calls): add, edit
+/// (given fields replace, empty text clears, ordering reaches the plan), delete (a suggestion it
+/// was accepted from is pending again), with errors that say what is wrong.
+#[test]
+fn cli_adds_edits_and_deletes_risks() {
+    let (_dir, root) = sample("sock-shop-services");
+    let root = root.to_str().unwrap();
+    cli(&["import", root]).unwrap();
+    let risks = || -> Vec<Risk> {
+        serde_json::from_str(&cli(&["risks", "list", root, "--json"]).unwrap()).unwrap()
+    };
+    let wave = |id: &str| -> usize {
+        let json: GraphJson =
+            serde_json::from_str(&cli(&["graph", root, "--format", "json"]).unwrap()).unwrap();
+        json.nodes.iter().find(|n| n.id == id).unwrap().wave
+    };
+
+    let added = cli(&[
+        "risks",
+        "add",
+        root,
+        "--title",
+        "  Carts cache cold after the move ",
+        "--category",
+        "performance",
+        "--severity",
+        "2",
+        "--likelihood",
+        "3",
+        "--artifact",
+        "datastore:carts-db",
+    ])
+    .unwrap();
+    assert!(added.contains("Added R-001"), "{added}");
+    // Cleaned as the desktop cleans it.
+    assert_eq!(risks()[0].title, "Carts cache cold after the move");
+    assert!(wave("datastore:carts-db") <= wave("service:front-end"));
+
+    let edited = cli(&[
+        "risks",
+        "edit",
+        root,
+        "R-001",
+        "--severity",
+        "4",
+        "--owner",
+        "@platform",
+        "--mitigation",
+        "Warm the cache first",
+        "--status",
+        "mitigating",
+        "--order",
+        "service:front-end before datastore:carts-db",
+    ])
+    .unwrap();
+    assert!(edited.contains("Edited R-001"), "{edited}");
+    let risk = &risks()[0];
+    assert_eq!((risk.severity, risk.likelihood), (4, 3));
+    assert_eq!(risk.owner.as_deref(), Some("@platform"));
+    assert_eq!(risk.mitigation.as_deref(), Some("Warm the cache first"));
+    assert_eq!(risk.status, Status::Mitigating);
+    assert_eq!(risk.artifacts, ["datastore:carts-db"]);
+    assert_eq!(risk.title, "Carts cache cold after the move");
+    assert!(wave("datastore:carts-db") > wave("service:front-end"));
+
+    // Empty text clears; `--no-order` drops the constraint and the plan follows.
+    cli(&[
+        "risks",
+        "edit",
+        root,
+        "R-001",
+        "--mitigation",
+        "",
+        "--no-order",
+        "--no-artifacts",
+    ])
+    .unwrap();
+    let risk = &risks()[0];
+    assert_eq!(risk.mitigation, None);
+    assert!(risk.ordering.is_empty() && risk.artifacts.is_empty());
+    assert!(wave("datastore:carts-db") <= wave("service:front-end"));
+    let list = cli(&["risks", "list", root]).unwrap();
+    assert!(list.contains("no-mitigation"), "{list}");
+
+    // Errors say what is wrong and change nothing.
+    let before = risks();
+    let e = cli(&["risks", "edit", root, "R-404", "--owner", "x"]).unwrap_err();
+    assert!(e.contains("no risk `R-404`"), "{e}");
+    let e = cli(&["risks", "edit", root, "R-001", "--title", "  "]).unwrap_err();
+    assert!(e.contains("title"), "{e}");
+    let e = cli(&["risks", "edit", root, "R-001", "--severity", "9"]).unwrap_err();
+    assert!(e.contains("severity"), "{e}");
+    assert_eq!(risks(), before);
+
+    // A risk accepted from a suggestion, deleted: the suggestion is pending again.
+    assert!(cli(&["risks", "accept", root, "ponr"])
+        .unwrap()
+        .contains("as R-002"));
+    assert!(!cli(&["risks", "suggest", root]).unwrap().contains("ponr"));
+    assert!(cli(&["risks", "delete", root, "R-002"])
+        .unwrap()
+        .contains("Deleted R-002"));
+    assert!(cli(&["risks", "suggest", root]).unwrap().contains("ponr"));
+    assert_eq!(risks().len(), 1);
+    let e = cli(&["risks", "delete", root, "R-002"]).unwrap_err();
+    assert!(e.contains("no risk `R-002`"), "{e}");
+}

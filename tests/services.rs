@@ -636,3 +636,36 @@ fn csv_errors_name_file_line_and_field() {
         .to_string()
         .starts_with("inv.csv:1: field `colour`: unknown column"));
 }
+
+#[test]
+fn csv_lines_are_right_after_crlf_endings_and_blank_lines() {
+    // A spreadsheet's CSV: `\r\n` endings and a blank line; the bad row is on line 5.
+    let text = "id,kind,size\r\nok,service,1GB\r\n\r\nstore,datastore,2GB\r\nbad,service,lots\r\n";
+    let error = ServiceImporter::new()
+        .add_text(text, "inv.csv", None, false)
+        .unwrap_err();
+    assert!(
+        error.to_string().starts_with("inv.csv:5: field `size`"),
+        "{error}"
+    );
+    // Malformed CSV (a cell too many) names its line too.
+    let error = ServiceImporter::new()
+        .add_text(
+            "id,kind\r\nok,service\r\nbad,service,extra\r\n",
+            "inv.csv",
+            None,
+            false,
+        )
+        .unwrap_err();
+    assert!(error.to_string().starts_with("inv.csv:3:"), "{error}");
+    // Without errors, each artifact's source line is its own line.
+    let mut importer = ServiceImporter::new();
+    importer
+        .add_text(&text.replace("lots", "3GB"), "inv.csv", None, false)
+        .unwrap();
+    let inventory = importer.finish();
+    let line_of = |id: &str| inventory.services.iter().find(|s| s.id == id).unwrap().line;
+    assert_eq!(line_of("ok"), Some(2));
+    assert_eq!(line_of("store"), Some(4));
+    assert_eq!(line_of("bad"), Some(5));
+}

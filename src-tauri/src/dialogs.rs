@@ -1,6 +1,7 @@
-//! Native open and save dialogs, opened from Rust. Every file the app writes or reads for the
-//! window (runbook and register exports, register imports) is one a person picked in one of
-//! these: the commands that write or read files take no path from the webview, and the window's
+//! Native open, save and folder dialogs, opened from Rust. Every file or folder the app writes
+//! or reads for the window (new projects, runbook and register exports, register imports) is
+//! one a person picked in one of these: the commands that write or read files take no path from
+//! the webview, and the window's
 //! capability does not grant the dialog plugin's save dialog, so a page that went wrong cannot
 //! make the app write to `/etc/…` or climb out with `../`.
 
@@ -11,7 +12,7 @@ use tauri_plugin_dialog::DialogExt;
 
 use crate::error::{AppError, ErrorCode};
 
-/// A path a person chose in a native dialog opened by [`save`] or [`open`]. Only this module
+/// A path a person chose in a native dialog opened by [`save`], [`open`] or [`folder`]. Only this module
 /// makes one (and unit tests), so a function that takes it cannot be handed a path that came
 /// from the webview.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -156,6 +157,34 @@ pub async fn open(
     dialog(app, title, kind, directory).pick_file(move |path| {
         if tx.send(path).is_err() {
             tracing::debug!("open dialog answered after its command ended");
+        }
+    });
+    chosen(rx).await
+}
+
+/// Asks for a folder, starting in `directory` (the person may make a new one in the dialog);
+/// `None` when the person cancels.
+///
+/// # Errors
+/// [`ErrorCode::Io`] when the choice is not a local path.
+pub async fn folder(
+    app: &AppHandle,
+    title: &str,
+    directory: Option<&Path>,
+) -> Result<Option<ChosenPath>, AppError> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let mut builder = app.dialog().file().set_title(title);
+    if let Some(window) = app.get_webview_window("main") {
+        builder = builder.set_parent(&window);
+    }
+    // Without a folder to start in, GTK's chooser opens on "Recent", where no folder is
+    // current and its Open button stays disabled.
+    if let Some(dir) = directory.filter(|d| d.is_dir()) {
+        builder = builder.set_directory(dir);
+    }
+    builder.pick_folder(move |path| {
+        if tx.send(path).is_err() {
+            tracing::debug!("folder dialog answered after its command ended");
         }
     });
     chosen(rx).await

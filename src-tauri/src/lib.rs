@@ -23,6 +23,7 @@ pub mod json;
 pub mod recent;
 pub mod secrets;
 pub mod state;
+pub mod webview;
 
 use std::path::Path;
 
@@ -89,6 +90,9 @@ pub fn run() {
         .invoke_handler(builder.invoke_handler())
         .setup(move |app| {
             builder.mount_events(app);
+            if let Some(window) = app.get_webview_window("main") {
+                webview::lean(&window);
+            }
             let config_dir = match std::env::var_os("MIGRATION_STUDIO_CONFIG_DIR") {
                 Some(dir) => dir.into(),
                 None => app.path().app_config_dir()?,

@@ -55,7 +55,7 @@ enum Command {
         #[command(subcommand)]
         command: RunbookCommand,
     },
-    /// The risk register: list, add, import, export, suggestions to accept or dismiss.
+    /// The risk register: list, add, edit, delete, import, export, suggestions to accept or dismiss.
     Risks {
         #[command(subcommand)]
         command: risks::RisksCommand,

@@ -1,18 +1,19 @@
-//! `migration-studio risks …`: the risk register (list, add, import, export, suggestions).
+//! `migration-studio risks …`: the risk register (list, add, edit, delete, import, export,
+//! suggestions). Every command is a call to the [`Workspace`] the desktop app edits the register
+//! through, so both clean, validate, store and re-plan the same way.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand, ValueEnum};
 
-use migration_studio::plan::Plan;
-use migration_studio::project::Project;
-use migration_studio::risk::heatmap::HeatMap;
-use migration_studio::risk::register::{self, Decision};
-use migration_studio::risk::suggest::suggest;
-use migration_studio::risk::table::{read_risks_csv, risks_markdown, write_risks_csv};
-use migration_studio::risk::{blast_radius, unknown_artifacts, Category, Risk, Status};
+use migration_studio::risk::register::Decision;
+use migration_studio::risk::{
+    blast_radius, unknown_artifacts, Category, OrderingConstraint, Risk, Status,
+};
+use migration_studio::workspace::risks::RiskFormat as ExportFormat;
+use migration_studio::workspace::Workspace;
 
-use super::{emit, load, BoxError};
+use super::{emit, BoxError};
 
 /// Risk register commands.
 #[derive(Debug, Subcommand)]
@@ -28,6 +29,15 @@ pub(super) enum RisksCommand {
     },
     /// Add a risk (its id is the next free `R-nnn`).
     Add(AddArgs),
+    /// Edit a risk: the fields given replace its own, the others stay.
+    Edit(EditArgs),
+    /// Delete a risk; a suggestion it was accepted from is pending again.
+    Delete {
+        /// Project folder.
+        project: PathBuf,
+        /// Risk id, e.g. `R-003`.
+        id: String,
+    },
     /// Import risks from CSV (all-or-nothing; rows with an id replace that risk).
     Import {
         /// Project folder.
@@ -114,35 +124,82 @@ pub(super) struct AddArgs {
     ordering: Vec<String>,
 }
 
+#[derive(Debug, Args)]
+pub(super) struct EditArgs {
+    /// Project folder.
+    project: PathBuf,
+    /// Risk id, e.g. `R-003`.
+    id: String,
+    /// What could happen.
+    #[arg(long)]
+    title: Option<String>,
+    /// data loss, downtime, compatibility, performance, security or other.
+    #[arg(long)]
+    category: Option<Category>,
+    /// Severity, 1–5.
+    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=5))]
+    severity: Option<u8>,
+    /// Likelihood, 1–5.
+    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=5))]
+    likelihood: Option<u8>,
+    /// How it is mitigated (empty: none).
+    #[arg(long)]
+    mitigation: Option<String>,
+    /// Who owns it (empty: nobody).
+    #[arg(long)]
+    owner: Option<String>,
+    /// open, mitigating, accepted or retired.
+    #[arg(long)]
+    status: Option<Status>,
+    /// Linked artifact id (repeatable): replaces the linked artifacts.
+    #[arg(long = "artifact")]
+    artifacts: Vec<String>,
+    /// Unlink every artifact.
+    #[arg(long, conflicts_with = "artifacts")]
+    no_artifacts: bool,
+    /// Runbook step id or validation check that retires it (empty: none).
+    #[arg(long)]
+    retired_by: Option<String>,
+    /// Ordering constraint `X before Y` (repeatable): replaces its constraints.
+    #[arg(long = "order")]
+    ordering: Vec<String>,
+    /// Remove every ordering constraint.
+    #[arg(long, conflicts_with = "ordering")]
+    no_order: bool,
+}
+
 /// Runs one `risks` command.
 pub(super) async fn run(command: RisksCommand) -> Result<(), BoxError> {
     match command {
         RisksCommand::List { project, json } => list(&project, json).await,
         RisksCommand::Add(args) => add(args).await,
-        RisksCommand::Import { project, file } => import(&project, &file).await,
+        RisksCommand::Edit(args) => edit(args).await,
+        RisksCommand::Delete { project, id } => {
+            open(&project).await?.delete_risk(&id).await?;
+            println!("Deleted {id}");
+            Ok(())
+        }
+        RisksCommand::Import { project, file } => {
+            let stored = open(&project).await?.import_risks_csv(&file).await?.stored;
+            println!("Imported {} risks from {}", stored.len(), file.display());
+            Ok(())
+        }
         RisksCommand::Export {
             project,
             format,
             output,
         } => {
-            let (project, graph) = load(&project).await?;
-            let store = project.store().await?;
-            let risks = register::load(&store).await?;
-            store.close().await;
-            let bytes = match format {
-                RiskFormat::Csv => {
-                    let mut bytes = Vec::new();
-                    write_risks_csv(&risks, Some(&graph), &mut bytes)?;
-                    bytes
-                }
-                RiskFormat::Md => {
-                    risks_markdown(&risks, Some(&graph), &project.manifest().name).into_bytes()
-                }
+            let format = match format {
+                RiskFormat::Csv => ExportFormat::Csv,
+                RiskFormat::Md => ExportFormat::Markdown,
             };
-            emit(output.as_deref(), &bytes)
+            emit(
+                output.as_deref(),
+                &open(&project).await?.risks_export(format)?,
+            )
         }
         RisksCommand::Suggest { project, json } => {
-            let pending = pending(&project).await?;
+            let pending = open(&project).await?.pending_suggestions().await?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&pending)?);
             } else if pending.is_empty() {
@@ -176,41 +233,54 @@ pub(super) async fn run(command: RisksCommand) -> Result<(), BoxError> {
     }
 }
 
-async fn list(path: &std::path::Path, json: bool) -> Result<(), BoxError> {
-    let (project, graph) = load(path).await?;
-    let store = project.store().await?;
-    let risks = register::load(&store).await?;
-    store.close().await;
+/// The project's workspace, warning about ordering constraints the plan cannot honour (as
+/// every other command that plans).
+async fn open(path: &Path) -> Result<Workspace, BoxError> {
+    let ws = Workspace::open(path).await?;
+    for (risk, constraint) in ws.ignored_orderings() {
+        eprintln!("warning: risk {risk}: ordering `{constraint}` names an artifact not in the graph; ignored");
+    }
+    Ok(ws)
+}
+
+async fn list(path: &Path, json: bool) -> Result<(), BoxError> {
+    let ws = open(path).await?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&risks)?);
+        println!("{}", serde_json::to_string_pretty(ws.risks())?);
         return Ok(());
     }
     println!(
         "{:<7} {:>5} {:<13} {:<11} {:>6}  {:<18} title",
         "id", "score", "category", "status", "blast", "flags"
     );
-    for risk in &risks {
+    for risk in ws.risks() {
         println!(
             "{:<7} {:>5} {:<13} {:<11} {:>6}  {:<18} {}",
             risk.id,
             risk.score(),
             risk.category.to_string(),
             risk.status.to_string(),
-            blast_radius(risk, &graph).affected.len(),
+            blast_radius(risk, ws.graph()).affected.len(),
             risk.flags().join(","),
             risk.title
         );
-        let unknown = unknown_artifacts(risk, &graph);
+        let unknown = unknown_artifacts(risk, ws.graph());
         if !unknown.is_empty() {
             println!("        not in the graph: {}", unknown.join(", "));
         }
     }
-    println!("\n{}", HeatMap::of(&risks).to_text());
+    println!("\n{}", ws.heat_map().to_text());
     Ok(())
 }
 
+fn orderings(text: &[String]) -> Result<Vec<OrderingConstraint>, BoxError> {
+    Ok(text
+        .iter()
+        .map(|o| o.parse())
+        .collect::<Result<_, String>>()?)
+}
+
 async fn add(args: AddArgs) -> Result<(), BoxError> {
-    let project = Project::open(&args.project)?;
     let mut risk = Risk::new(
         "",
         &args.title,
@@ -222,66 +292,59 @@ async fn add(args: AddArgs) -> Result<(), BoxError> {
     risk.owner = args.owner;
     risk.status = args.status;
     risk.artifacts = args.artifacts;
-    risk.artifacts.sort();
-    risk.artifacts.dedup();
     risk.retired_by = args.retired_by;
-    risk.ordering = args
-        .ordering
+    risk.ordering = orderings(&args.ordering)?;
+    let stored = open(&args.project).await?.save_risk(risk).await?;
+    println!("Added {}", stored.id);
+    Ok(())
+}
+
+async fn edit(args: EditArgs) -> Result<(), BoxError> {
+    let mut ws = open(&args.project).await?;
+    let mut risk = ws
+        .risks()
         .iter()
-        .map(|o| o.parse())
-        .collect::<Result<_, String>>()?;
-    if let Err((field, message)) = risk.validate() {
-        return Err(format!("{field}: {message}").into());
+        .find(|r| r.id == args.id)
+        .cloned()
+        .ok_or_else(|| format!("no risk `{}` in the register (see `risks list`)", args.id))?;
+    if let Some(title) = args.title {
+        risk.title = title;
     }
-    let store = project.store().await?;
-    let stored = register::upsert(&store, vec![risk]).await?;
-    store.close().await;
-    println!("Added {}", stored[0].id);
+    if let Some(category) = args.category {
+        risk.category = category;
+    }
+    if let Some(severity) = args.severity {
+        risk.severity = severity;
+    }
+    if let Some(likelihood) = args.likelihood {
+        risk.likelihood = likelihood;
+    }
+    if let Some(status) = args.status {
+        risk.status = status;
+    }
+    // Empty text clears a field: the workspace stores blank text as none.
+    if args.mitigation.is_some() {
+        risk.mitigation = args.mitigation;
+    }
+    if args.owner.is_some() {
+        risk.owner = args.owner;
+    }
+    if args.retired_by.is_some() {
+        risk.retired_by = args.retired_by;
+    }
+    if args.no_artifacts || !args.artifacts.is_empty() {
+        risk.artifacts = args.artifacts;
+    }
+    if args.no_order || !args.ordering.is_empty() {
+        risk.ordering = orderings(&args.ordering)?;
+    }
+    let stored = ws.save_risk(risk).await?;
+    println!("Edited {}", stored.id);
     Ok(())
 }
 
-async fn import(path: &std::path::Path, file: &std::path::Path) -> Result<(), BoxError> {
-    let project = Project::open(path)?;
-    let text = std::fs::read_to_string(file)
-        .map_err(|e| format!("{}: cannot read: {e}", file.display()))?;
-    let risks = read_risks_csv(&text, &file.display().to_string())?;
-    let store = project.store().await?;
-    let stored = register::upsert(&store, risks).await?;
-    store.close().await;
-    println!("Imported {} risks from {}", stored.len(), file.display());
-    Ok(())
-}
-
-async fn pending(
-    path: &std::path::Path,
-) -> Result<Vec<migration_studio::risk::suggest::Suggestion>, BoxError> {
-    let (project, graph) = load(path).await?;
-    let inventory = project.inventory().await?;
-    let plan = Plan::build(&graph, &project.manifest().plan_settings());
-    let store = project.store().await?;
-    let decided = register::decisions(&store).await?;
-    store.close().await;
-    Ok(suggest(&inventory, &graph, &plan)
-        .into_iter()
-        .filter(|s| !decided.iter().any(|(k, _)| *k == s.key))
-        .collect())
-}
-
-async fn decide(path: &std::path::Path, key: &str, decision: Decision) -> Result<(), BoxError> {
-    let suggestion = pending(path)
-        .await?
-        .into_iter()
-        .find(|s| s.key == key)
-        .ok_or_else(|| format!("no pending suggestion with key `{key}` (see `risks suggest`)"))?;
-    let project = Project::open(path)?;
-    let store = project.store().await?;
-    let risk = (decision == Decision::Accepted).then(|| {
-        let mut risk = suggestion.risk.clone();
-        risk.origin = Some(suggestion.key.clone());
-        risk
-    });
-    let stored = register::decide(&store, key, decision, risk).await?;
-    store.close().await;
+async fn decide(path: &Path, key: &str, decision: Decision) -> Result<(), BoxError> {
+    let stored = open(path).await?.decide_suggestion(key, decision).await?;
     match stored {
         Some(risk) => println!("Accepted {key} as {}", risk.id),
         None => println!("Dismissed {key}"),

@@ -30,6 +30,42 @@ pub fn restore_neutralized(cell: &str) -> Cow<'_, str> {
     }
 }
 
+/// Line numbers of CSV records for error messages. The csv reader's own count
+/// ([`csv::Position::line`]) is taken before the line ending of the previous record is finished:
+/// after a `\r\n` terminator, which spreadsheets and our exports write, it names the line before
+/// (and before a blank line, the blank line).
+pub struct CsvLines<'a> {
+    text: &'a [u8],
+    /// Byte offsets of every `\n`, in order.
+    newlines: Vec<usize>,
+}
+
+impl<'a> CsvLines<'a> {
+    /// The lines of `text`, the whole input the reader reads.
+    pub fn new(text: &'a str) -> Self {
+        let text = text.as_bytes();
+        let newlines = text
+            .iter()
+            .enumerate()
+            .filter_map(|(i, &b)| (b == b'\n').then_some(i))
+            .collect();
+        Self { text, newlines }
+    }
+
+    /// The 1-based line where the record (or error) at `position` starts: line endings and blank
+    /// lines at that offset are skipped, as the reader skips them.
+    pub fn line(&self, position: &csv::Position) -> usize {
+        let byte =
+            usize::try_from(position.byte()).map_or(self.text.len(), |b| b.min(self.text.len()));
+        let start = byte
+            + self.text[byte..]
+                .iter()
+                .take_while(|&&b| b == b'\r' || b == b'\n')
+                .count();
+        self.newlines.partition_point(|&i| i < start) + 1
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::{neutralize, restore_neutralized};

@@ -6,7 +6,7 @@ mod markdown;
 mod runbook_csv;
 mod services_csv;
 
-pub use csv_safe::{neutralize, restore_neutralized};
+pub use csv_safe::{neutralize, restore_neutralized, CsvLines};
 pub use markdown::runbook_markdown;
 pub use runbook_csv::{write_runbook_csv, ExportError, RUNBOOK_CSV_COLUMNS};
 pub use services_csv::write_services_csv;

@@ -26,7 +26,7 @@ use std::io::Write;
 
 use super::heatmap::HeatMap;
 use super::{blast_radius, Risk};
-use crate::export::{neutralize, restore_neutralized, ExportError};
+use crate::export::{neutralize, restore_neutralized, CsvLines, ExportError};
 use crate::graph::DependencyGraph;
 
 /// The risk CSV columns, in order.
@@ -118,23 +118,6 @@ pub fn write_risks_csv(
     Ok(())
 }
 
-/// The 1-based line where the record at `position` starts. (The reader's own line count lags
-/// by one after a CRLF terminator, which spreadsheets and our exports write: it counts the
-/// `\n` of the previous record when it reads the next one.)
-fn line_at(text: &str, position: &csv::Position) -> usize {
-    let byte = usize::try_from(position.byte()).map_or(text.len(), |b| b.min(text.len()));
-    let start = byte
-        + text.as_bytes()[byte..]
-            .iter()
-            .take_while(|&&b| b == b'\r' || b == b'\n')
-            .count();
-    text.as_bytes()[..start]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
-        + 1
-}
-
 /// Reads risks from the CSV `text` named `file`. Ids may be empty (the register assigns them).
 ///
 /// # Errors
@@ -143,9 +126,10 @@ pub fn read_risks_csv(text: &str, file: &str) -> Result<Vec<Risk>, RiskCsvError>
     let mut reader = csv::ReaderBuilder::new()
         .flexible(false)
         .from_reader(text.as_bytes());
+    let lines = CsvLines::new(text);
     let csv_err = |e: csv::Error| RiskCsvError::Csv {
         file: file.to_owned(),
-        line: e.position().map_or(1, |p| line_at(text, p)),
+        line: e.position().map_or(1, |p| lines.line(p)),
         message: e.to_string(),
     };
     let headers: Vec<String> = reader
@@ -180,7 +164,7 @@ pub fn read_risks_csv(text: &str, file: &str) -> Result<Vec<Risk>, RiskCsvError>
     let mut risks = Vec::new();
     for record in reader.records() {
         let record = record.map_err(csv_err)?;
-        let line = record.position().map_or(0, |p| line_at(text, p));
+        let line = record.position().map_or(0, |p| lines.line(p));
         if record.iter().all(|c| c.trim().is_empty()) {
             continue;
         }

@@ -1,7 +1,8 @@
 // End-to-end test of the desktop app in a real window: Xvfb, tauri-driver + WebKitWebDriver,
 // WebdriverIO. Opens the Sakila sample, checks the inventory, the graph and its blast radius,
 // edits the risk register (add, edit, delete, suggestions, CSV out and in) and watches the heat
-// map follow, edits a step, exports the runbook CSV through the save dialog the app opens (typed
+// map follow, creates a project in a folder picked in the folder dialog the app opens, edits a
+// step, exports the runbook CSV through the save dialog the app opens (typed
 // into with xdotool) and checks the file, checks that a path sent by the window is never written
 // and that an ungranted command is refused, shows where a full rehearsal would run and why,
 // runs a rehearsal from a MariaDB copy of Sakila into a scratch PostgreSQL database and waits
@@ -12,6 +13,7 @@
 // target/e2e-screenshots/desktop-bench.json.
 //
 // Usage: node ui/e2e/run.mjs [path/to/migration-studio-desktop]
+// MS_E2E_BENCH=start stops after the cold start, idle memory and Sakila graph measurements.
 // Needs: Xvfb, xdotool, ImageMagick, tauri-driver (cargo install tauri-driver --locked),
 // WebKitWebDriver (webkit2gtk-driver), mariadb and psql clients, PostgreSQL on 127.0.0.1:5432 (user postgres,
 // trust) and MariaDB on 127.0.0.1:3306 (root, no password).
@@ -128,7 +130,7 @@ async function findWindow(title, timeout = 20000) {
 /**
  * Answers a native file dialog the app opened from Rust (GTK), as a person would at the
  * keyboard: WebDriver cannot reach it. `path` null cancels; a save dialog takes the path in its
- * name box, an open dialog in its location box (Ctrl+L).
+ * name box, an open or folder dialog in its location box (Ctrl+L).
  */
 async function answerDialog(title, path, kind = "save") {
   const id = await findWindow(title);
@@ -141,9 +143,25 @@ async function answerDialog(title, path, kind = "save") {
   execFileSync("xdotool", ["key", "--clearmodifiers", kind === "save" ? "ctrl+a" : "ctrl+l"]);
   await sleep(100);
   execFileSync("xdotool", ["type", "--delay", "5", path]);
-  await sleep(200);
+  await sleep(300);
+  // A folder dialog completes the typed name inline with a subfolder (selected text): drop it.
+  if (kind === "folder") execFileSync("xdotool", ["key", "Delete"]);
   await shot(`dialog-${title.replace(/\W+/g, "-").toLowerCase()}`);
   execFileSync("xdotool", ["key", "Return"]);
+  if (kind === "folder") {
+    // Return on a folder's path may open it instead of choosing it; then the dialog shows that
+    // folder, and Return again chooses it.
+    await sleep(1000);
+    if (windowShown(title)) execFileSync("xdotool", ["key", "Return"]);
+  }
+}
+
+function windowShown(title) {
+  try {
+    return execFileSync("xdotool", ["search", "--onlyvisible", "--name", `^${title}$`], { stdio: ["ignore", "pipe", "ignore"] }).toString().trim() !== "";
+  } catch {
+    return false;
+  }
 }
 
 /** Waits until `fn` holds, giving its last value in the error. */
@@ -174,7 +192,12 @@ function filesUnder(dir) {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(join(dir, e.name)) : [join(dir, e.name)]));
 }
 
-/** RSS in KiB of a process and all its descendants (the app, WebKit's web and network processes). */
+/**
+ * Memory in KiB of a process and all its descendants (the app, WebKit's web and network
+ * processes): resident set (VmRSS) summed, which counts the pages of shared libraries (WebKit's
+ * are ~100 MB) once per process; proportional set size (Pss, shared pages split between the
+ * processes that map them), the honest total; and private anonymous memory (RssAnon, heaps).
+ */
 function treeRssKiB(rootPid) {
   const parent = new Map();
   for (const d of readdirSync("/proc")) {
@@ -194,19 +217,49 @@ function treeRssKiB(rootPid) {
     for (const [pid, ppid] of parent) if (!tree.has(pid) && tree.has(ppid)) (tree.add(pid), (grew = true));
   }
   let total = 0;
+  let pss = 0;
+  let anon = 0;
   const parts = {};
   for (const pid of tree) {
     try {
       const status = readFileSync(`/proc/${pid}/status`, "utf8");
-      const rss = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+      const field = (text, name) => Number(new RegExp(`${name}:\\s+(\\d+)`).exec(text)?.[1] ?? 0);
       const name = /Name:\s+(.+)/.exec(status)?.[1] ?? String(pid);
-      total += rss;
-      parts[name] = (parts[name] ?? 0) + rss;
+      const part = { rss: field(status, "VmRSS"), anon: field(status, "RssAnon"), pss: 0, top: topMappings(pid) };
+      try {
+        part.pss = field(readFileSync(`/proc/${pid}/smaps_rollup`, "utf8"), "Pss");
+      } catch {
+        // no smaps_rollup (older kernel or another user's process)
+      }
+      total += part.rss;
+      pss += part.pss;
+      anon += part.anon;
+      parts[name] = part;
     } catch {
       // exited meanwhile
     }
   }
-  return { total, parts };
+  return { total, pss, anon, parts };
+}
+
+/** The 6 largest holders of a process's memory by Pss in KiB: a file (e.g. libwebkit2gtk) or anonymous memory. */
+function topMappings(pid) {
+  const by = new Map();
+  let name = null;
+  try {
+    for (const line of readFileSync(`/proc/${pid}/smaps`, "utf8").split("\n")) {
+      const head = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \d+\s*(.*)$/.exec(line);
+      if (head) {
+        name = head[1].split("/").pop() || "[anon]";
+        continue;
+      }
+      const pss = /^Pss:\s+(\d+)/.exec(line);
+      if (pss && name) by.set(name, (by.get(name) ?? 0) + Number(pss[1]));
+    }
+  } catch {
+    return {};
+  }
+  return Object.fromEntries([...by].sort((a, b) => b[1] - a[1]).slice(0, 6));
 }
 
 function appPid() {
@@ -286,6 +339,10 @@ async function main() {
   });
   const bigProject = makeBigProject(5000);
   const liveProject = makeEmptyProject();
+  // The folder the create step picks in the dialog: made beforehand, as a person would make it.
+  const createdProject = join(work, "billing-new");
+  mkdirSync(join(createdProject, "ddl"), { recursive: true });
+  writeFileSync(join(createdProject, "ddl/schema.sql"), "CREATE TABLE account (id INT PRIMARY KEY);\nCREATE TABLE invoice (id INT PRIMARY KEY, account_id INT REFERENCES account(id));\n");
   let rentalId = null;
 
   const display = process.env.DISPLAY ?? ":99";
@@ -366,6 +423,14 @@ async function main() {
       if (!/(\d+) artifacts depend on it/.test(panel) || /^0 artifacts/.test(panel)) throw new Error(`blast panel: ${panel}`);
       await shot("03-graph");
     });
+
+    await step("memory with the Sakila graph open", async () => {
+      await sleep(3000);
+      const pid = appPid();
+      if (pid) bench.graph_memory_sakila = treeRssKiB(pid);
+    });
+    // MS_E2E_BENCH=start: only cold start, idle memory and the graph, for repeated measurements.
+    if (process.env.MS_E2E_BENCH === "start") return;
 
     await step("risk register: accept and dismiss suggestions, add a risk, the heat map follows", async () => {
       await (await byTestId("nav-risks")).click();
@@ -631,6 +696,39 @@ async function main() {
       if (!error.startsWith("Cancelled") || !error.includes("were removed")) throw new Error(`after cancel: ${error}`);
       await until("its scratch databases are gone", async () => scratch().length === before, 30000);
       await (await browser.$('[data-testid="error"] button.link')).click();
+    });
+
+    await step("create a project in a folder chosen in the app's folder dialog", async () => {
+      await (await byTestId("nav-projects")).click();
+      // A page gone wrong names a folder of its own: the command takes none, asks in the
+      // dialog instead, and creates nothing when it is cancelled.
+      const hostile = join(work, `hostile-${process.pid}`);
+      const pending = browser.executeAsync(
+        (path, done) => {
+          window.__TAURI_INTERNALS__
+            .invoke("create_project", { request: { path, name: "x", source: "mysql", target: "postgres", shape: "cdc", inputs: [] } })
+            .then((r) => done(JSON.stringify(r)))
+            .catch((e) => done(`refused: ${JSON.stringify(e)}`));
+        },
+        hostile,
+      );
+      await answerDialog("Choose a folder for the new project", null);
+      const outcome = await pending;
+      if (outcome !== "null") throw new Error(`create_project with a path: ${outcome}`);
+      if (existsSync(hostile)) throw new Error(`${hostile} was created`);
+      // A person makes a folder with a script in it, fills the form and picks the folder.
+      await setValue("create-name", "billing-e2e");
+      await (await byTestId("create-source")).selectByVisibleText("postgres");
+      await setValue("create-inputs", "ddl/schema.sql");
+      await (await byTestId("create-project")).click();
+      await answerDialog("Choose a folder for the new project", createdProject, "folder");
+      await byTestId("inventory-grid", 60000);
+      const current = await browser.execute(() => document.querySelector('[data-testid="current-project"]')?.textContent);
+      if (current !== "billing-e2e") throw new Error(`current project: ${current}`);
+      await until("2 tables in the grid", async () => (await browser.$$('[data-testid="inventory-row"]')).length === 2);
+      const manifest = readFileSync(join(createdProject, "migration-studio.toml"), "utf8");
+      if (!manifest.includes('name = "billing-e2e"') || !manifest.includes("ddl/schema.sql")) throw new Error(`manifest: ${manifest}`);
+      await shot("16b-created-project");
     });
 
     await step("live import: a PostgreSQL database read into a new project, its password kept out", async () => {

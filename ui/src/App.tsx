@@ -1,13 +1,16 @@
-import { useCallback, useState } from "react";
+import { lazy, Suspense, useCallback, useState } from "react";
 import type { ProjectView } from "./bindings";
 import { ProjectsScreen } from "./screens/Projects";
 import { InventoryScreen } from "./screens/Inventory";
-import { GraphScreen } from "./screens/Graph";
 import { RisksScreen } from "./screens/Risks";
 import { MappingScreen } from "./screens/Mapping";
 import { RunbookScreen } from "./screens/Runbook";
 import { RehearsalScreen } from "./screens/Rehearsal";
-import { EmptyState } from "./components/Feedback";
+import { EmptyState, Loading } from "./components/Feedback";
+
+// The graph view (React Flow, its styles and ELK) is most of the bundle: loaded when first
+// opened, so a window showing the inventory does not hold it in memory.
+const GraphScreen = lazy(() => import("./screens/Graph").then((m) => ({ default: m.GraphScreen })));
 
 const screens = [
   { id: "projects", label: "Projects" },
@@ -70,7 +73,11 @@ export function App() {
           </EmptyState>
         )}
         {project && screen === "inventory" && <InventoryScreen key={revision} project={project} onImported={setProject} />}
-        {project && screen === "graph" && <GraphScreen key={revision} project={project} />}
+        {project && screen === "graph" && (
+          <Suspense fallback={<Loading what="graph view" />}>
+            <GraphScreen key={revision} project={project} />
+          </Suspense>
+        )}
         {project && screen === "risks" && <RisksScreen key={revision} project={project} />}
         {project && screen === "mapping" && <MappingScreen project={project} />}
         {project && screen === "runbook" && <RunbookScreen key={revision} project={project} />}

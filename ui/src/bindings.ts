@@ -14,8 +14,11 @@ export const commands = {
 	forgetRecentProject: (path: string) => typedError<RecentProject_Serialize[], AppError_Serialize>(__TAURI_INVOKE("forget_recent_project", { path })),
 	/**  Opens the project in `path` (importing its inputs when needed) and remembers it. */
 	openProject: (path: string) => typedError<ProjectView, AppError_Serialize>(__TAURI_INVOKE("open_project", { path })),
-	/**  Creates a project folder with a manifest and an empty store, then opens it. */
-	createProject: (request: CreateProject) => typedError<ProjectView, AppError_Serialize>(__TAURI_INVOKE("create_project", { request })),
+	/**
+	 *  Asks for the new project's folder (a folder dialog opened here, in Rust: the window sends no
+	 *  path to write to), creates the project there and opens it; `null` when the person cancels.
+	 */
+	createProject: (request: CreateProject) => typedError<ProjectView | null, AppError_Serialize>(__TAURI_INVOKE("create_project", { request })),
 	/**
 	 *  Re-imports every input of `project` (all-or-nothing) as task `task`. Live inputs take their
 	 *  URL from the saved connection of the same name (else from their variable).
@@ -271,10 +274,8 @@ export type Counts = {
 	warnings: number,
 };
 
-/**  A new project. */
+/**  A new project. Its folder is not part of it: Rust asks for it in a folder dialog. */
 export type CreateProject = {
-	/**  Folder to create it in (created when missing). */
-	path: string,
 	/**  Name; the folder name when empty. */
 	name: string,
 	/**  Source engine. */

@@ -1,6 +1,5 @@
 //! Projects: recent list, open, create, import.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use migration_studio::import::Engine;
@@ -10,10 +9,11 @@ use migration_studio::workspace::{LiveSource, Workspace, WorkspaceError};
 use serde::{Deserialize, Serialize};
 use specta::Type;
 use tauri::ipc::Channel;
-use tauri::State;
+use tauri::{AppHandle, Manager, State};
 
 use super::send;
 use crate::connections;
+use crate::dialogs::{self, ChosenPath};
 use crate::error::{AppError, ErrorCode};
 use crate::json::{ImportView, ProjectView};
 use crate::recent::{self, RecentProject};
@@ -43,7 +43,15 @@ pub async fn open_project(
     state: State<'_, AppState>,
     path: String,
 ) -> Result<ProjectView, AppError> {
-    let key = project_key(&path)?;
+    open_at(&state, &path).await
+}
+
+/// [`open_project`].
+///
+/// # Errors
+/// `not_a_project`, `invalid_manifest`, the errors of the inputs.
+pub async fn open_at(state: &AppState, path: &str) -> Result<ProjectView, AppError> {
+    let key = project_key(path)?;
     let ws = Workspace::open(&key).await?;
     let view = ProjectView::of(&ws);
     state.workspaces.lock().await.insert(key, ws);
@@ -98,11 +106,9 @@ impl From<ShapeChoice> for MigrationShape {
     }
 }
 
-/// A new project.
+/// A new project. Its folder is not part of it: Rust asks for it in a folder dialog.
 #[derive(Debug, Clone, Deserialize, Type)]
 pub struct CreateProject {
-    /// Folder to create it in (created when missing).
-    pub path: String,
     /// Name; the folder name when empty.
     pub name: String,
     /// Source engine.
@@ -115,14 +121,49 @@ pub struct CreateProject {
     pub inputs: Vec<String>,
 }
 
-/// Creates a project folder with a manifest and an empty store, then opens it.
+/// Asks for the new project's folder (a folder dialog opened here, in Rust: the window sends no
+/// path to write to), creates the project there and opens it; `null` when the person cancels.
 #[tauri::command]
 #[specta::specta]
 pub async fn create_project(
+    app: AppHandle,
     state: State<'_, AppState>,
     request: CreateProject,
+) -> Result<Option<ProjectView>, AppError> {
+    // Start beside the most recent project (new projects tend to sit together), else home.
+    let start = recent::load(&state.config_dir)
+        .into_iter()
+        .find(|r| r.exists)
+        .and_then(|r| {
+            std::path::Path::new(&r.path)
+                .parent()
+                .map(ToOwned::to_owned)
+        })
+        .or_else(|| app.path().home_dir().ok());
+    match dialogs::folder(
+        &app,
+        "Choose a folder for the new project",
+        start.as_deref(),
+    )
+    .await?
+    {
+        Some(folder) => create_in(&state, request, &folder).await.map(Some),
+        None => Ok(None),
+    }
+}
+
+/// Creates a project with a manifest and an empty store in `folder` (created when missing),
+/// chosen in a dialog of [`dialogs`], then opens it.
+///
+/// # Errors
+/// `already_exists` when the folder holds a project; `invalid_manifest` when an input is not
+/// inside the folder; I/O and store errors.
+pub async fn create_in(
+    state: &AppState,
+    request: CreateProject,
+    folder: &ChosenPath,
 ) -> Result<ProjectView, AppError> {
-    let root = PathBuf::from(&request.path);
+    let root = folder.path();
     let name = match request.name.trim() {
         "" => root.file_name().map_or_else(
             || "migration".to_owned(),
@@ -144,8 +185,8 @@ pub async fn create_project(
             engine: None,
         })
         .collect();
-    Project::init(&root, manifest).await?;
-    open_project(state, request.path).await
+    Project::init(root, manifest).await?;
+    open_at(state, &root.to_string_lossy()).await
 }
 
 /// Progress of an import.

@@ -8,7 +8,10 @@ use std::sync::{Arc, Mutex};
 use tauri::ipc::{Channel, InvokeResponseBody};
 
 use super::plan::{write_runbook, ExportFormat};
-use super::projects::{import_live_database, reimport, ImportEvent, LiveImportRequest};
+use super::projects::{
+    create_in, import_live_database, reimport, CreateProject, EngineChoice, ImportEvent,
+    LiveImportRequest, ShapeChoice,
+};
 use super::rehearsal::{provider_for, FullRehearsalRequest, ProviderPick};
 use super::risks::{self, RiskForm, SuggestionDecision};
 use crate::connections::{self, ConnectionEngine, ConnectionForm};
@@ -343,10 +346,61 @@ fn file_commands_take_no_path_from_the_window() {
         ("export_runbook", "{ project, format }"),
         ("export_risks", "{ project, format }"),
         ("import_risks", "{ project }"),
+        ("create_project", "{ request }"),
     ] {
         let call = format!("__TAURI_INVOKE(\"{command}\", {args})");
         assert!(bindings.contains(&call), "{command}: expected {call}");
     }
+    // And the new project's request names no folder.
+    let request = bindings
+        .split("export type CreateProject = ")
+        .nth(1)
+        .and_then(|s| s.split('}').next())
+        .expect("CreateProject in the bindings");
+    assert!(!request.contains("path"), "CreateProject: {request}");
+}
+
+#[tokio::test]
+async fn a_project_is_created_in_the_folder_the_dialog_chose() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = state(dir.path());
+    // A folder a person made in the dialog and put a script in.
+    let folder = dir.path().join("new/billing");
+    std::fs::create_dir_all(folder.join("ddl")).unwrap();
+    std::fs::write(
+        folder.join("ddl/schema.sql"),
+        "CREATE TABLE invoice (id INT PRIMARY KEY);\n",
+    )
+    .unwrap();
+    let request = || CreateProject {
+        name: String::new(),
+        source: EngineChoice::Mysql,
+        target: EngineChoice::Postgres,
+        shape: ShapeChoice::Cdc,
+        inputs: vec!["ddl/schema.sql".into()],
+    };
+    let view = create_in(&state, request(), &ChosenPath::chosen_in_test(&folder))
+        .await
+        .unwrap();
+    // Named after the folder, with the manifest inside, and its script imported.
+    assert_eq!(view.name, "billing");
+    assert_eq!(view.inputs, ["script ddl/schema.sql"]);
+    assert_eq!(view.counts.tables, 1);
+    assert!(folder.join("migration-studio.toml").is_file());
+    let manifest = std::fs::read_to_string(folder.join("migration-studio.toml")).unwrap();
+    assert!(manifest.contains("ddl/schema.sql"), "{manifest}");
+    // Opened and remembered.
+    let recent = crate::recent::load(&state.config_dir);
+    assert_eq!(recent[0].name, "billing");
+    // A second time there is `already_exists`, and the first manifest stays.
+    let e = create_in(&state, request(), &ChosenPath::chosen_in_test(&folder))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, ErrorCode::AlreadyExists);
+    assert_eq!(
+        std::fs::read_to_string(folder.join("migration-studio.toml")).unwrap(),
+        manifest
+    );
 }
 
 struct Scratch {

@@ -24,7 +24,7 @@
 use std::collections::HashMap;
 
 use super::error::ServiceImportError;
-use crate::export::restore_neutralized;
+use crate::export::{restore_neutralized, CsvLines};
 use crate::inventory::{parse_size, Inventory, Link, LinkKind, Service, ServiceKind};
 
 /// The columns of the service inventory CSV, in export order.
@@ -99,9 +99,10 @@ pub(super) fn import(
         .flexible(false)
         .trim(csv::Trim::All)
         .from_reader(text.as_bytes());
+    let lines = CsvLines::new(text);
     let csv_err = |e: csv::Error| ServiceImportError::Csv {
         file: file.to_owned(),
-        line: e.position().map_or(1, |p| p.line() as usize),
+        line: e.position().map_or(1, |p| lines.line(p)),
         message: e.to_string(),
     };
     let headers: Vec<String> = reader
@@ -140,7 +141,7 @@ pub(super) fn import(
     let mut links = Vec::new();
     for record in reader.records() {
         let record = record.map_err(csv_err)?;
-        let line = record.position().map_or(0, |p| p.line() as usize);
+        let line = record.position().map_or(0, |p| lines.line(p));
         let cell = |name: &str| -> String {
             column
                 .get(name)

@@ -1,15 +1,25 @@
 /** Layered layout with ELK (Eclipse Layout Kernel) for graphs small enough to lay out quickly. */
-import ELK from "elkjs/lib/elk.bundled.js";
+import type ElkConstructor from "elkjs/lib/elk.bundled.js";
 import { columnLayout, NODE_HEIGHT, NODE_WIDTH, type Point, type VisibleGraph } from "./graphModel";
 
 /** Above this many visible nodes the column layout is used instead. */
 export const ELK_MAX_NODES = 400;
 
-const elk = new ELK();
+type Elk = InstanceType<typeof ElkConstructor>;
+let elk: Promise<Elk> | null = null;
+
+/**
+ * ELK is ~1.4 MB of compiled Java: fetched and parsed the first time a graph small enough for
+ * it is laid out, so the window's idle memory does not carry it (issue 5's < 200 MB target).
+ */
+function loadElk(): Promise<Elk> {
+  elk ??= import("elkjs/lib/elk.bundled.js").then((m) => new m.default());
+  return elk;
+}
 
 export async function layoutGraph(graph: VisibleGraph): Promise<Map<string, Point>> {
   if (graph.nodes.length > ELK_MAX_NODES) return columnLayout(graph.nodes);
-  const result = await elk.layout({
+  const result = await (await loadElk()).layout({
     id: "root",
     layoutOptions: {
       "elk.algorithm": "layered",

@@ -7,6 +7,8 @@ import { blastHighlight, defaultGroupBy, visibleGraph, waveColor, type GroupBy, 
 import { layoutGraph } from "../lib/layout";
 import type { Point } from "../lib/graphModel";
 import { EmptyState, ErrorBanner, Loading } from "../components/Feedback";
+import "@xyflow/react/dist/style.css";
+import "./Graph.css";
 
 export function GraphScreen({ project }: { project: ProjectView }) {
   const graph = useLoad(async () => unwrap(await commands.graph(project.root)));

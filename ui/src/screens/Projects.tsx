@@ -149,27 +149,31 @@ export function ProjectsScreen({ project, onOpened, onReimported }: Props) {
 }
 
 function CreateProject({ onCreated }: { onCreated: (p: ProjectView) => void }) {
-  const [form, setForm] = useState({ path: "", name: "", source: "mysql", target: "postgres", shape: "cdc", inputs: "" });
+  const [form, setForm] = useState({ name: "", source: "mysql", target: "postgres", shape: "cdc", inputs: "" });
   const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
   type Engine = "postgres" | "mysql" | "sqlite";
   type Shape = "offline" | "dual-write" | "cdc" | "blue-green";
+  // The folder is asked for in a dialog the app opens (Rust side): this form never names a path
+  // to write to. `null` is a cancelled dialog.
   async function create() {
     setError(null);
+    setBusy(true);
     try {
-      onCreated(
-        unwrap(
-          await commands.createProject({
-            path: form.path,
-            name: form.name,
-            source: form.source as Engine,
-            target: form.target as Engine,
-            shape: form.shape as Shape,
-            inputs: form.inputs.split(",").map((s) => s.trim()).filter((s) => s !== ""),
-          }),
-        ),
+      const created = unwrap(
+        await commands.createProject({
+          name: form.name,
+          source: form.source as Engine,
+          target: form.target as Engine,
+          shape: form.shape as Shape,
+          inputs: form.inputs.split(",").map((s) => s.trim()).filter((s) => s !== ""),
+        }),
       );
+      if (created) onCreated(created);
     } catch (e) {
       setError(e);
+    } finally {
+      setBusy(false);
     }
   }
   const engines = ["postgres", "mysql", "sqlite"];
@@ -179,16 +183,12 @@ function CreateProject({ onCreated }: { onCreated: (p: ProjectView) => void }) {
       <ErrorBanner error={error} onDismiss={() => setError(null)} />
       <div className="form-grid">
         <label>
-          Folder
-          <input value={form.path} onChange={(e) => setForm({ ...form, path: e.target.value })} placeholder="/path/to/new-project" />
-        </label>
-        <label>
           Name
-          <input value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} placeholder="(the folder name)" />
+          <input value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} placeholder="(the folder name)" data-testid="create-name" />
         </label>
         <label>
           Source
-          <select value={form.source} onChange={(e) => setForm({ ...form, source: e.target.value })}>
+          <select value={form.source} onChange={(e) => setForm({ ...form, source: e.target.value })} data-testid="create-source">
             {engines.map((e) => (
               <option key={e}>{e}</option>
             ))}
@@ -196,7 +196,7 @@ function CreateProject({ onCreated }: { onCreated: (p: ProjectView) => void }) {
         </label>
         <label>
           Target
-          <select value={form.target} onChange={(e) => setForm({ ...form, target: e.target.value })}>
+          <select value={form.target} onChange={(e) => setForm({ ...form, target: e.target.value })} data-testid="create-target">
             {engines.map((e) => (
               <option key={e}>{e}</option>
             ))}
@@ -204,7 +204,7 @@ function CreateProject({ onCreated }: { onCreated: (p: ProjectView) => void }) {
         </label>
         <label>
           Shape
-          <select value={form.shape} onChange={(e) => setForm({ ...form, shape: e.target.value })}>
+          <select value={form.shape} onChange={(e) => setForm({ ...form, shape: e.target.value })} data-testid="create-shape">
             {["offline", "dual-write", "cdc", "blue-green"].map((s) => (
               <option key={s}>{s}</option>
             ))}
@@ -212,11 +212,12 @@ function CreateProject({ onCreated }: { onCreated: (p: ProjectView) => void }) {
         </label>
         <label>
           SQL scripts (inside the folder, comma-separated)
-          <input value={form.inputs} onChange={(e) => setForm({ ...form, inputs: e.target.value })} placeholder="ddl/schema.sql, data/rows.sql" />
+          <input value={form.inputs} onChange={(e) => setForm({ ...form, inputs: e.target.value })} placeholder="ddl/schema.sql, data/rows.sql" data-testid="create-inputs" />
         </label>
       </div>
-      <button type="button" onClick={() => void create()} disabled={form.path.trim() === ""}>
-        Create
+      <p className="muted">The app asks for the project's folder next: choose an empty folder, or make one in the dialog.</p>
+      <button type="button" onClick={() => void create()} disabled={busy} data-testid="create-project">
+        Choose folder and create…
       </button>
     </section>
   );

@@ -4,13 +4,16 @@
 # MariaDB and a copy in PostgreSQL, compared by our `validate` (merge, the `auto` choice for two
 # local databases, and checksum) and by reladiff (PyPI), first identical, then with 10 rows
 # changed in the target. Prints a table; run from the repository root:
-#   bash bench/validate.sh [rows]        (default 3600000)
+#   bash bench/validate.sh [rows] [rounds]   (defaults 3600000 rows, 1 round)
+# With several rounds the three tools run interleaved, round after round, and each figure is the
+# median over the rounds (a burst of other work on a shared machine then hits one sample).
 # reladiff runs with 2 threads per database (the machine has 2 cores). It refuses a DATE key
 # column ("Cannot use a column of type Date as a key"), so it is keyed on emp_no alone with
 # from_date compared as a column (its hashdiff supports repeated keys); ours uses the real
 # (emp_no, from_date) key and includes the target constraint checks and a 100-row sample.
 set -euo pipefail
 ROWS=${1:-3600000}
+ROUNDS=${2:-1}
 cd "$(dirname "$0")/.."
 cargo build --release -q
 BIN=${CARGO_TARGET_DIR:-$PWD/target}/release/migration-studio
@@ -55,22 +58,31 @@ rela() {
 }
 rela_found() { grep -c '^[-+]' "$WORK/out" || true; }
 
-declare -A T N
+declare -A T N S
 for case in identical changed; do
   if [ "$case" = changed ]; then
     # 10 rows spread evenly over the key range get a new salary in the target.
     pg -c "UPDATE salaries SET salary = salary + 1 WHERE from_date = '1990-01-01'
       AND emp_no IN (SELECT 10003 + i * ($ROWS / 18 / 10) FROM generate_series(0, 9) AS i)" ms_bench_val
   fi
-  echo "$case: ours (merge)..." >&2
-  T[$case,merge]=$(ours merge); N[$case,merge]=$(found)
-  echo "$case: ours (checksum)..." >&2
-  T[$case,checksum]=$(ours checksum); N[$case,checksum]=$(found)
-  echo "$case: reladiff..." >&2
-  T[$case,reladiff]=$(rela); N[$case,reladiff]=$(rela_found)
+  for round in $(seq 1 "$ROUNDS"); do
+    echo "$case, round $round/$ROUNDS: ours (merge), ours (checksum), reladiff..." >&2
+    S[$case,merge]+="$(ours merge) "; N[$case,merge]=$(found)
+    S[$case,checksum]+="$(ours checksum) "; N[$case,checksum]=$(found)
+    S[$case,reladiff]+="$(rela) "; N[$case,reladiff]=$(rela_found)
+  done
+  for tool in merge checksum reladiff; do
+    T[$case,$tool]=$(printf '%s\n' ${S[$case,$tool]} | sort -n | awk '{ v[NR] = $1 } END { m = (NR + 1) / 2; print (NR % 2) ? v[m] : (v[m - 0.5] + v[m + 0.5]) / 2 }')
+  done
 done
+if [ "$ROUNDS" -gt 1 ]; then
+  echo
+  for case in identical changed; do
+    for tool in merge checksum reladiff; do printf '%-10s %-9s seconds per round: %s\n' "$case" "$tool" "${S[$case,$tool]}"; done
+  done
+fi
 
-printf '\n%-10s %-22s %10s %10s %12s\n' case tool seconds found "vs reladiff"
+printf '\n%-10s %-22s %10s %10s %12s   (median of %s)\n' case tool seconds found "vs reladiff" "$ROUNDS"
 for case in identical changed; do
   for tool in merge checksum reladiff; do
     name=$tool; [ "$tool" != reladiff ] && name="migration-studio $tool"

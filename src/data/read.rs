@@ -34,6 +34,44 @@ pub enum ReadAs {
     Text,
     /// By the value's own storage class (SQLite).
     Dynamic,
+    /// A MySQL `DATE` as the server sends it, uncast: a 4-byte struct in the binary protocol
+    /// (or `0000-00-00` as length 0), text in the text protocol; decoded to `YYYY-MM-DD` text
+    /// by [`mysql_date`]. `CAST(… AS CHAR)` in the `SELECT` cost MariaDB 0.5–0.6 s of CPU per
+    /// 3.6M rows of two dates.
+    MysqlDate,
+}
+
+/// `YYYY-MM-DD` of a year, month and day, zero-padded (`format!` costs more than the copy of
+/// the row it is part of).
+pub(crate) fn ymd(year: u16, month: u8, day: u8) -> [u8; 10] {
+    let mut text = *b"0000-00-00";
+    for (at, value, width) in [
+        (0, u32::from(year), 4),
+        (5, u32::from(month), 2),
+        (8, u32::from(day), 2),
+    ] {
+        let mut v = value;
+        for k in (at..at + width).rev() {
+            text[k] = b'0' + (v % 10) as u8;
+            v /= 10;
+        }
+    }
+    text
+}
+
+/// `YYYY-MM-DD` of a MySQL `DATE` value's bytes as sqlx hands them over: binary protocol
+/// (MySQL docs, "Binary Protocol Value", `MYSQL_TYPE_DATE`: a length byte of 0 for the zero
+/// date or 4+ followed by year u16 LE, month, day) or text protocol (the text itself). Its first
+/// byte tells them apart: a length is below `b'0'`, text starts with a digit.
+pub fn mysql_date(bytes: &[u8]) -> Option<String> {
+    match bytes {
+        [0, ..] => Some("0000-00-00".to_owned()),
+        [len, y0, y1, m, d, ..] if *len >= 4 && *len < b'0' => {
+            let text = ymd(u16::from_le_bytes([*y0, *y1]), *m, *d);
+            Some(String::from_utf8_lossy(&text).into_owned())
+        }
+        text => std::str::from_utf8(text).ok().map(str::to_owned),
+    }
 }
 
 /// A column to read.
@@ -91,6 +129,7 @@ fn read_as(engine: Engine, logical: &Logical) -> ReadAs {
         } => ReadAs::UInt,
         Logical::Int { .. } | Logical::Year => ReadAs::Int,
         Logical::Bool if engine == Engine::Mysql => ReadAs::Int,
+        Logical::Date if engine == Engine::Mysql => ReadAs::MysqlDate,
         Logical::Bool => ReadAs::Bool,
         Logical::Float { .. } => ReadAs::Float,
         Logical::Bytes => ReadAs::Bytes,
@@ -270,7 +309,7 @@ fn pg_cell(row: &PgRow, i: usize, read: ReadAs) -> Result<Cell, sqlx::Error> {
         ReadAs::Bytes => row
             .try_get::<Option<Vec<u8>>, _>(i)?
             .map_or(Cell::Null, Cell::Bytes),
-        ReadAs::Text | ReadAs::Dynamic => row
+        ReadAs::Text | ReadAs::Dynamic | ReadAs::MysqlDate => row
             .try_get_unchecked::<Option<String>, _>(i)?
             .map_or(Cell::Null, Cell::Text),
     })
@@ -295,6 +334,12 @@ fn mysql_cell(row: &MySqlRow, i: usize, read: ReadAs) -> Result<Cell, sqlx::Erro
         ReadAs::Bytes => row
             .try_get::<Option<Vec<u8>>, _>(i)?
             .map_or(Cell::Null, Cell::Bytes),
+        ReadAs::MysqlDate => match row.try_get_unchecked::<Option<&[u8]>, _>(i)? {
+            None => Cell::Null,
+            Some(bytes) => {
+                mysql_date(bytes).map_or_else(|| Cell::Bytes(bytes.to_vec()), Cell::Text)
+            }
+        },
         ReadAs::Text | ReadAs::Dynamic => {
             // Text columns with a binary collation arrive flagged binary; their bytes are text.
             match row.try_get_unchecked::<Option<Vec<u8>>, _>(i)? {
@@ -390,5 +435,21 @@ pub async fn read_fragment(
                 .collect::<Result<_, _>>()
                 .map_err(|e| db.query_error(context(), e))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::mysql_date;
+
+    #[test]
+    fn mysql_dates_decode_from_both_protocols() {
+        // Binary protocol: length 4, year 1985 (0x07C1) little-endian, month 1, day 31.
+        assert_eq!(
+            mysql_date(&[4, 0xC1, 0x07, 1, 31]).as_deref(),
+            Some("1985-01-31")
+        );
+        assert_eq!(mysql_date(&[0]).as_deref(), Some("0000-00-00"));
+        assert_eq!(mysql_date(b"2024-02-29").as_deref(), Some("2024-02-29"));
     }
 }

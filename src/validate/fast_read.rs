@@ -32,6 +32,8 @@ enum Raw<'r> {
     Bool(bool),
     Bytes(&'r [u8]),
     Text(&'r str),
+    /// A MySQL `DATE` from the binary protocol: year, month, day.
+    Date(u16, u8, u8),
 }
 
 impl Raw<'_> {
@@ -44,6 +46,9 @@ impl Raw<'_> {
             Raw::Bool(b) => Cell::Bool(*b),
             Raw::Bytes(b) => Cell::Bytes(b.to_vec()),
             Raw::Text(t) => Cell::Text((*t).to_owned()),
+            Raw::Date(y, m, d) => Cell::Text(
+                String::from_utf8_lossy(&crate::data::read::ymd(*y, *m, *d)).into_owned(),
+            ),
         }
     }
 }
@@ -66,6 +71,10 @@ fn write_raw(raw: &Raw<'_>, canon: &Logical, out: &mut Vec<u8>) -> bool {
             | Logical::Other(_),
         ) => {
             out.extend_from_slice(t.as_bytes());
+            true
+        }
+        (Raw::Date(y, m, d), Logical::Date) if *y != 0 && *m != 0 && *d != 0 => {
+            out.extend_from_slice(&crate::data::read::ymd(*y, *m, *d));
             true
         }
         (Raw::Text(t), Logical::Date) if !crate::data::cell::is_zero_date(t) => {
@@ -93,7 +102,7 @@ fn pg_raw<'r>(row: &'r PgRow, i: usize, read: ReadAs) -> Result<Raw<'r>, sqlx::E
         ReadAs::Bytes => row
             .try_get::<Option<&[u8]>, _>(i)?
             .map_or(Raw::Null, Raw::Bytes),
-        ReadAs::Text | ReadAs::Dynamic => row
+        ReadAs::Text | ReadAs::Dynamic | ReadAs::MysqlDate => row
             .try_get_unchecked::<Option<&str>, _>(i)?
             .map_or(Raw::Null, Raw::Text),
     })
@@ -116,6 +125,14 @@ fn mysql_raw<'r>(row: &'r MySqlRow, i: usize, read: ReadAs) -> Result<Raw<'r>, s
         ReadAs::Bytes => row
             .try_get::<Option<&[u8]>, _>(i)?
             .map_or(Raw::Null, Raw::Bytes),
+        ReadAs::MysqlDate => match row.try_get_unchecked::<Option<&[u8]>, _>(i)? {
+            None => Raw::Null,
+            Some([0, ..]) => Raw::Text("0000-00-00"),
+            Some([len, y0, y1, m, d, ..]) if *len >= 4 && *len < b'0' => {
+                Raw::Date(u16::from_le_bytes([*y0, *y1]), *m, *d)
+            }
+            Some(bytes) => std::str::from_utf8(bytes).map_or(Raw::Bytes(bytes), Raw::Text),
+        },
         // Text with a binary collation arrives flagged binary; its bytes are still text.
         ReadAs::Text | ReadAs::Dynamic => match row.try_get_unchecked::<Option<&[u8]>, _>(i)? {
             None => Raw::Null,

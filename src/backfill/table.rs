@@ -228,9 +228,7 @@ pub(super) async fn copy(
             };
             let seconds = t0.elapsed().as_secs_f64();
             after_target = Some(convert_key(source_last));
-            checkpoint = next;
-            checkpoint.rejected += refused.len() as u64;
-            checkpoint.rows -= refused.len() as u64;
+            checkpoint = chunk.checkpoint_after(refused.len());
             copied_this_attempt += n;
             report.chunks += 1;
             report.bytes += read.bytes;

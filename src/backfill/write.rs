@@ -89,6 +89,14 @@ pub enum WriteError {
 }
 
 impl Chunk<'_> {
+    /// The checkpoint to commit once `refused` rows of this chunk were kept aside.
+    pub fn checkpoint_after(&self, refused: usize) -> Checkpoint {
+        let mut checkpoint = self.checkpoint.clone();
+        checkpoint.rejected += refused as u64;
+        checkpoint.rows -= refused as u64;
+        checkpoint
+    }
+
     fn last_key(&self) -> Vec<Cell> {
         self.rows
             .last()
@@ -171,9 +179,7 @@ macro_rules! write_generic {
                 }
             }
         }
-        let mut checkpoint = chunk.checkpoint.clone();
-        checkpoint.rejected += refused.len() as u64;
-        checkpoint.rows -= refused.len() as u64;
+        let checkpoint = chunk.checkpoint_after(refused.len());
         let reject_sql = checkpoint::reject_sql(engine);
         for r in &refused {
             sqlx::query(&reject_sql)
@@ -467,9 +473,7 @@ async fn write_pg(
             .map_err(err("keeping rejected rows of"))?;
     }
     if !refused.is_empty() {
-        let mut checkpoint = chunk.checkpoint.clone();
-        checkpoint.rejected += refused.len() as u64;
-        checkpoint.rows -= refused.len() as u64;
+        let checkpoint = chunk.checkpoint_after(refused.len());
         sqlx::query(&checkpoint::upsert_sql(Engine::Postgres))
             .bind(chunk.run_id)
             .bind(chunk.label)

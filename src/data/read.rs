@@ -59,18 +59,27 @@ pub(crate) fn ymd(year: u16, month: u8, day: u8) -> [u8; 10] {
     text
 }
 
-/// `YYYY-MM-DD` of a MySQL `DATE` value's bytes as sqlx hands them over: binary protocol
-/// (MySQL docs, "Binary Protocol Value", `MYSQL_TYPE_DATE`: a length byte of 0 for the zero
-/// date or 4+ followed by year u16 LE, month, day) or text protocol (the text itself). Its first
-/// byte tells them apart: a length is below `b'0'`, text starts with a digit.
-pub fn mysql_date(bytes: &[u8]) -> Option<String> {
+/// Year, month and day of a MySQL `DATE` value's bytes when they are in the binary protocol's
+/// form (MySQL docs, "Binary Protocol Value", `MYSQL_TYPE_DATE`: a length byte of 0 for the
+/// zero date, or 4+ followed by year u16 LE, month, day); `None` when they are the text
+/// protocol's text. The first byte tells them apart: a length is below `b'0'`, text starts
+/// with a digit.
+pub(crate) fn mysql_date_fields(bytes: &[u8]) -> Option<(u16, u8, u8)> {
     match bytes {
-        [0, ..] => Some("0000-00-00".to_owned()),
+        [0, ..] => Some((0, 0, 0)),
         [len, y0, y1, m, d, ..] if *len >= 4 && *len < b'0' => {
-            let text = ymd(u16::from_le_bytes([*y0, *y1]), *m, *d);
-            Some(String::from_utf8_lossy(&text).into_owned())
+            Some((u16::from_le_bytes([*y0, *y1]), *m, *d))
         }
-        text => std::str::from_utf8(text).ok().map(str::to_owned),
+        _ => None,
+    }
+}
+
+/// `YYYY-MM-DD` of a MySQL `DATE` value's bytes as sqlx hands them over, in either protocol
+/// ([`mysql_date_fields`]); `None` for text that is not UTF-8.
+pub fn mysql_date(bytes: &[u8]) -> Option<String> {
+    match mysql_date_fields(bytes) {
+        Some((y, m, d)) => Some(String::from_utf8_lossy(&ymd(y, m, d)).into_owned()),
+        None => std::str::from_utf8(bytes).ok().map(str::to_owned),
     }
 }
 

@@ -127,11 +127,10 @@ fn mysql_raw<'r>(row: &'r MySqlRow, i: usize, read: ReadAs) -> Result<Raw<'r>, s
             .map_or(Raw::Null, Raw::Bytes),
         ReadAs::MysqlDate => match row.try_get_unchecked::<Option<&[u8]>, _>(i)? {
             None => Raw::Null,
-            Some([0, ..]) => Raw::Text("0000-00-00"),
-            Some([len, y0, y1, m, d, ..]) if *len >= 4 && *len < b'0' => {
-                Raw::Date(u16::from_le_bytes([*y0, *y1]), *m, *d)
-            }
-            Some(bytes) => std::str::from_utf8(bytes).map_or(Raw::Bytes(bytes), Raw::Text),
+            Some(bytes) => match crate::data::read::mysql_date_fields(bytes) {
+                Some((y, m, d)) => Raw::Date(y, m, d),
+                None => std::str::from_utf8(bytes).map_or(Raw::Bytes(bytes), Raw::Text),
+            },
         },
         // Text with a binary collation arrives flagged binary; its bytes are still text.
         ReadAs::Text | ReadAs::Dynamic => match row.try_get_unchecked::<Option<&[u8]>, _>(i)? {

@@ -2,6 +2,7 @@
 //! used by the backfill and by validation alike.
 
 pub mod cell;
+pub mod copy_out;
 pub mod keyset;
 pub mod pg_binary;
 pub mod read;

@@ -11,6 +11,7 @@ use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, TypeInfo, ValueRef};
 
 use super::cell::Cell;
+use super::copy_out::CopyField;
 use super::keyset::{self, KeyColumn};
 use super::types::Logical;
 use crate::db::{quote, Database, DbError, Pool};
@@ -253,6 +254,60 @@ impl TableSpec {
             sql,
             binds: range.binds,
         }
+    }
+}
+
+impl TableSpec {
+    /// A PostgreSQL table's whole-table read for a binary `COPY (…) TO STDOUT`, in key order,
+    /// and how each field arrives. Unlike [`Self::select`], columns whose binary form we decode
+    /// exactly are selected uncast: PostgreSQL's CPU for a 3.6M-row read of `salaries` fell by
+    /// about half without the `::int8` and `::text` casts (measured with `psql \copy`).
+    /// `char(n)` and every other type keep their `::text` cast, whose output (padding
+    /// trimmed, the type's own text form) is the canonical input.
+    pub fn copy_select_pg(&self) -> (String, Vec<CopyField>) {
+        let (exprs, fields): (Vec<String>, Vec<CopyField>) = self
+            .columns
+            .iter()
+            .enumerate()
+            .map(|(i, column)| {
+                let c = quote::ident(Engine::Postgres, &column.name);
+                let declared = column.declared.trim().to_ascii_lowercase();
+                let native = match (&column.logical, column.read) {
+                    (Logical::Int { .. }, ReadAs::Int) => Some(CopyField::Int),
+                    (Logical::Float { .. }, ReadAs::Float) => Some(CopyField::Float),
+                    (Logical::Date, _) if declared == "date" => Some(CopyField::Date),
+                    (Logical::Text { .. }, ReadAs::Text)
+                        if declared == "text"
+                            || declared.starts_with("character varying")
+                            || declared.starts_with("varchar") =>
+                    {
+                        Some(CopyField::Text)
+                    }
+                    _ => None,
+                };
+                let (expr, field) = match native {
+                    Some(field) => (c, field),
+                    None => (
+                        self.select_expr(column),
+                        match column.read {
+                            ReadAs::Int | ReadAs::UInt => CopyField::Int,
+                            ReadAs::Float => CopyField::Float,
+                            ReadAs::Bool => CopyField::Bool,
+                            ReadAs::Bytes => CopyField::Bytes,
+                            ReadAs::Text | ReadAs::Dynamic | ReadAs::MysqlDate => CopyField::Text,
+                        },
+                    ),
+                };
+                (format!("{expr} AS _ms_c{i}"), field)
+            })
+            .unzip();
+        let sql = format!(
+            "COPY (SELECT {} FROM {} {}) TO STDOUT (FORMAT binary)",
+            exprs.join(", "),
+            quote::table(Engine::Postgres, &self.name),
+            keyset::order_by(Engine::Postgres, &self.key_columns())
+        );
+        (sql, fields)
     }
 }
 

@@ -1,24 +1,31 @@
-//! Reading a key-ordered chunk straight into row texts, for the merge-compare.
+//! Reading a whole table in key order straight into row texts, for the merge-compare.
 //!
 //! [`crate::data::read_rows`] builds an owned [`Cell`] per value, which the merge would turn
 //! into text and drop at once; on millions of rows those allocations cost more than the
-//! comparison. Here each value is borrowed from the driver's row buffer (`&str`, `&[u8]`,
+//! comparison. Here each value is borrowed from the driver's buffer (`&str`, `&[u8]`,
 //! integers) and written into the row text directly; only values outside the common types go
-//! through [`Cell::canonical`], which stays the definition of the canonical form (the two
-//! paths are tested to agree in `tests/validate.rs`). Only the last row's key is decoded into
-//! owned cells, to bind the next chunk's keyset bound. SQLite and targets that repeat keys use
-//! the general reader ([`super::stream::KeyOrderReader`]).
+//! through [`Cell::canonical`], which stays the definition of the canonical form (the paths
+//! are tested to agree in `tests/validate.rs`). SQLite and targets that repeat keys use the
+//! general reader ([`super::stream::KeyOrderReader`]).
+//!
+//! [`stream_all`] reads the table with one statement, streamed, so the database produces rows
+//! while we compare them instead of waiting for a round trip at every keyset chunk. With no
+//! keyset bound the statement has no bound values, which lets PostgreSQL's side be a binary
+//! `COPY (SELECT …) TO STDOUT` ([`crate::data::copy_out`]): no per-row result objects in the
+//! driver, and columns in their own binary form instead of cast (both measured in
+//! BENCHMARKS.md, "Validation").
 
-use std::sync::Arc;
-
+use futures_util::TryStreamExt;
 use sqlx::mysql::MySqlRow;
-use sqlx::postgres::PgRow;
+use sqlx::postgres::PgPoolCopyExt;
 use sqlx::Row;
+use tokio::sync::mpsc;
 
 use super::canon_sql::{NULL_MARK, SEPARATOR};
 use super::row_hash::{write_canonical, KeyPart};
 use super::stream::{HashKind, Prepared};
-use crate::data::read::{bind_all, ReadAs};
+use crate::data::copy_out::{self, BinaryTuples, CopyField, FeedError};
+use crate::data::read::ReadAs;
 use crate::data::types::Logical;
 use crate::data::{Cell, TableSpec};
 use crate::db::{Database, DbError, Pool};
@@ -32,8 +39,10 @@ enum Raw<'r> {
     Bool(bool),
     Bytes(&'r [u8]),
     Text(&'r str),
-    /// A MySQL `DATE` from the binary protocol: year, month, day.
+    /// A `DATE` from a binary protocol: year, month, day.
     Date(u16, u8, u8),
+    /// Text built while decoding (a PostgreSQL date outside years 1–9999).
+    Owned(String),
 }
 
 impl Raw<'_> {
@@ -46,6 +55,7 @@ impl Raw<'_> {
             Raw::Bool(b) => Cell::Bool(*b),
             Raw::Bytes(b) => Cell::Bytes(b.to_vec()),
             Raw::Text(t) => Cell::Text((*t).to_owned()),
+            Raw::Owned(t) => Cell::Text(t.clone()),
             Raw::Date(y, m, d) => Cell::Text(
                 String::from_utf8_lossy(&crate::data::read::ymd(*y, *m, *d)).into_owned(),
             ),
@@ -57,6 +67,7 @@ impl Raw<'_> {
 fn write_raw(raw: &Raw<'_>, canon: &Logical, out: &mut Vec<u8>) -> bool {
     match (raw, canon) {
         (Raw::Null, _) => false,
+        (Raw::Owned(t), _) => write_raw(&Raw::Text(t), canon, out),
         (Raw::Int(i), Logical::Int { .. } | Logical::Year | Logical::Decimal { .. }) => {
             out.extend_from_slice(itoa::Buffer::new().format(*i).as_bytes());
             true
@@ -85,29 +96,36 @@ fn write_raw(raw: &Raw<'_>, canon: &Logical, out: &mut Vec<u8>) -> bool {
     }
 }
 
-// Unchecked where `TableSpec::select_expr` casts the column to the type read (integers,
-// floats, text): sqlx's per-value type check would only repeat what the SELECT guarantees.
-// Booleans and bytes are not cast, so they keep the check.
-fn pg_raw<'r>(row: &'r PgRow, i: usize, read: ReadAs) -> Result<Raw<'r>, sqlx::Error> {
-    Ok(match read {
-        ReadAs::Int | ReadAs::UInt => row
-            .try_get_unchecked::<Option<i64>, _>(i)?
-            .map_or(Raw::Null, Raw::Int),
-        ReadAs::Float => row
-            .try_get_unchecked::<Option<f64>, _>(i)?
-            .map_or(Raw::Null, Raw::Float),
-        ReadAs::Bool => row
-            .try_get::<Option<bool>, _>(i)?
-            .map_or(Raw::Null, Raw::Bool),
-        ReadAs::Bytes => row
-            .try_get::<Option<&[u8]>, _>(i)?
-            .map_or(Raw::Null, Raw::Bytes),
-        ReadAs::Text | ReadAs::Dynamic | ReadAs::MysqlDate => row
-            .try_get_unchecked::<Option<&str>, _>(i)?
-            .map_or(Raw::Null, Raw::Text),
+/// A field of [`TableSpec::copy_select_pg`]'s binary `COPY`.
+fn pg_copy_raw(field: Option<&[u8]>, form: CopyField) -> Result<Raw<'_>, sqlx::Error> {
+    let Some(bytes) = field else {
+        return Ok(Raw::Null);
+    };
+    let malformed = || {
+        sqlx::Error::Protocol(format!(
+            "binary COPY field of {} bytes read as {form:?}",
+            bytes.len()
+        ))
+    };
+    Ok(match form {
+        CopyField::Int => Raw::Int(copy_out::int(bytes).ok_or_else(malformed)?),
+        CopyField::Float => Raw::Float(copy_out::float(bytes).ok_or_else(malformed)?),
+        CopyField::Date => match copy_out::date(bytes).ok_or_else(malformed)? {
+            Ok((y, m, d)) => Raw::Date(y, m, d),
+            Err(text) => Raw::Owned(text),
+        },
+        CopyField::Bool => match bytes {
+            [b] => Raw::Bool(*b != 0),
+            _ => return Err(malformed()),
+        },
+        CopyField::Bytes => Raw::Bytes(bytes),
+        CopyField::Text => Raw::Text(std::str::from_utf8(bytes).map_err(|_| malformed())?),
     })
 }
 
+// Unchecked where `TableSpec::select_expr` casts the column to the type read (integers,
+// floats, text): sqlx's per-value type check would only repeat what the SELECT guarantees.
+// Booleans and bytes are not cast, so they keep the check.
 fn mysql_raw<'r>(row: &'r MySqlRow, i: usize, read: ReadAs) -> Result<Raw<'r>, sqlx::Error> {
     Ok(match read {
         ReadAs::Int => row
@@ -140,24 +158,37 @@ fn mysql_raw<'r>(row: &'r MySqlRow, i: usize, read: ReadAs) -> Result<Raw<'r>, s
     })
 }
 
-/// Builds the prepared row and, for the chunk's last row, its owned key cells.
+/// Builds prepared rows, reusing one row-text buffer.
 struct Builder<'a> {
-    spec: &'a TableSpec,
     canon: &'a [Logical],
     reads: Vec<ReadAs>,
+    /// For each column, its position in the key, if it is a key column.
+    key_slot: Vec<Option<usize>>,
+    key_len: usize,
     kind: HashKind,
     text: Vec<u8>,
 }
 
-impl Builder<'_> {
+impl<'a> Builder<'a> {
+    fn new(spec: &TableSpec, canon: &'a [Logical], kind: HashKind) -> Self {
+        Self {
+            canon,
+            reads: spec.columns.iter().map(|c| c.read).collect(),
+            key_slot: (0..spec.columns.len())
+                .map(|i| spec.key.iter().position(|&c| c == i))
+                .collect(),
+            key_len: spec.key.len(),
+            kind,
+            text: Vec::with_capacity(128),
+        }
+    }
+
     fn row<'r>(
         &mut self,
         raw: impl Fn(usize, ReadAs) -> Result<Raw<'r>, sqlx::Error>,
-        last: bool,
-    ) -> Result<(Prepared, Option<Vec<Cell>>), sqlx::Error> {
+    ) -> Result<Prepared, sqlx::Error> {
         self.text.clear();
-        let mut key = vec![KeyPart::Null; self.spec.key.len()];
-        let mut key_cells = last.then(|| vec![Cell::Null; self.spec.key.len()]);
+        let mut key = vec![KeyPart::Null; self.key_len];
         for (i, read) in self.reads.iter().enumerate() {
             if i > 0 {
                 self.text.push(SEPARATOR);
@@ -168,7 +199,7 @@ impl Builder<'_> {
             if !present {
                 self.text.push(NULL_MARK);
             }
-            if let Some(k) = self.spec.key.iter().position(|&c| c == i) {
+            if let Some(k) = self.key_slot[i] {
                 key[k] = match (&value, &self.canon[i]) {
                     (Raw::Int(v), Logical::Int { .. } | Logical::Year) => {
                         KeyPart::Int(i128::from(*v))
@@ -178,62 +209,112 @@ impl Builder<'_> {
                         &self.canon[i],
                     ),
                 };
-                if let Some(cells) = key_cells.as_mut() {
-                    cells[k] = value.to_cell();
-                }
             }
         }
-        Ok((Prepared::new(key, &self.text, self.kind), key_cells))
+        Ok(Prepared::new(key, &self.text, self.kind))
     }
 }
 
-/// Reads `spec`'s rows with keys after `after`, at most `limit`, in key order, prepared;
-/// returns them with the last row's key cells (`None` when no row). `db` must not be SQLite.
+/// How long MariaDB/MySQL may wait for us to read the next part of a streamed result (its
+/// `net_write_timeout`, seconds; default 60). The merge stops reading one side while the other
+/// catches up, e.g. while PostgreSQL sorts a table it cannot walk in key order; past the default
+/// the server would drop the connection.
+const MYSQL_STREAM_WRITE_TIMEOUT_S: u32 = 86_400;
+
+/// Reads `spec`'s whole table in key order with one streamed statement and sends it through
+/// `tx` prepared, in batches of `batch` rows. Memory stays bounded by the channel: while it is
+/// full, reading stops and the server waits. Returns when the table is read or the receiver is
+/// gone. `db` must not be SQLite, and the table must enforce its key (rows in strict key order).
 ///
 /// # Errors
 /// [`DbError::Query`] naming the table.
-pub async fn chunk(
+pub async fn stream_all(
     db: &Database,
     spec: &TableSpec,
-    canon: &Arc<Vec<Logical>>,
-    after: Option<&[Cell]>,
-    limit: usize,
+    canon: &[Logical],
+    batch: usize,
     kind: HashKind,
-) -> Result<(Vec<Prepared>, Option<Vec<Cell>>), DbError> {
-    let fragment = spec.select(after, None, Some(limit));
+    tx: &mpsc::Sender<Result<Vec<Prepared>, DbError>>,
+) -> Result<(), DbError> {
+    let batch = batch.max(1);
     let context = || format!("reading {}", spec.name);
-    let mut builder = Builder {
-        spec,
-        canon,
-        reads: spec.columns.iter().map(|c| c.read).collect(),
-        kind,
-        text: Vec::with_capacity(128),
-    };
-    let mut out = Vec::new();
-    let mut last_key = None;
-    macro_rules! run {
-        ($pool:expr, $raw:ident) => {{
-            let rows = bind_all!(sqlx::query(&fragment.sql), &fragment.binds)
-                .fetch_all($pool)
-                .await
-                .map_err(|e| db.query_error(context(), e))?;
-            out.reserve(rows.len());
-            let n = rows.len();
-            for (j, r) in rows.iter().enumerate() {
-                let (prepared, key) = builder
-                    .row(|i, read| $raw(r, i, read), j + 1 == n)
-                    .map_err(|e| db.query_error(context(), e))?;
-                out.push(prepared);
-                if key.is_some() {
-                    last_key = key;
+    let mut builder = Builder::new(spec, canon, kind);
+    let mut out = Vec::with_capacity(batch);
+    // Hands a full batch over; false when the comparison has stopped (an error elsewhere).
+    macro_rules! hand_over_full {
+        () => {
+            if out.len() >= batch {
+                let full = std::mem::replace(&mut out, Vec::with_capacity(batch));
+                if tx.send(Ok(full)).await.is_err() {
+                    return Ok(());
                 }
             }
-        }};
+        };
     }
     match &db.pool {
-        Pool::Postgres(pool) => run!(pool, pg_raw),
-        Pool::Mysql(pool) => run!(pool, mysql_raw),
+        Pool::Postgres(pool) => {
+            let (copy, forms) = spec.copy_select_pg();
+            let mut pieces = pool
+                .copy_out_raw(&copy)
+                .await
+                .map_err(|e| db.query_error(context(), e))?;
+            let mut tuples = BinaryTuples::new(forms.len());
+            while let Some(piece) = pieces
+                .try_next()
+                .await
+                .map_err(|e| db.query_error(context(), e))?
+            {
+                tuples
+                    .feed(&piece, |t| {
+                        out.push(builder.row(|i, _| pg_copy_raw(t.field(i), forms[i]))?);
+                        Ok(())
+                    })
+                    .map_err(|e| {
+                        db.query_error(
+                            context(),
+                            match e {
+                                FeedError::Format(f) => sqlx::Error::Decode(Box::new(f)),
+                                FeedError::Row(e) => e,
+                            },
+                        )
+                    })?;
+                hand_over_full!();
+            }
+            tuples
+                .finish()
+                .map_err(|e| db.query_error(context(), sqlx::Error::Decode(Box::new(e))))?;
+        }
+        Pool::Mysql(pool) => {
+            let mut conn = pool
+                .acquire()
+                .await
+                .map_err(|e| db.query_error(context(), e))?;
+            sqlx::query(&format!(
+                "SET SESSION net_write_timeout = {MYSQL_STREAM_WRITE_TIMEOUT_S}"
+            ))
+            .execute(&mut *conn)
+            .await
+            .map_err(|e| db.query_error(context(), e))?;
+            // On the connection itself: through the pool, every row would pass one more stream.
+            let sql = spec.select(None, None, None).sql;
+            let mut rows = sqlx::query(&sql).persistent(false).fetch(&mut *conn);
+            while let Some(r) = rows
+                .try_next()
+                .await
+                .map_err(|e| db.query_error(context(), e))?
+            {
+                out.push(
+                    builder
+                        .row(|i, read| mysql_raw(&r, i, read))
+                        .map_err(|e| db.query_error(context(), e))?,
+                );
+                hand_over_full!();
+            }
+        }
         Pool::Sqlite(_) => unreachable!("SQLite is read by the general reader"),
     }
-    Ok((out, last_key))
+    if !out.is_empty() {
+        let _ = tx.send(Ok(out)).await;
+    }
+    Ok(())
 }

@@ -157,7 +157,8 @@ impl KeyOrderReader {
 /// Reads `spec`'s whole table in key order in a task of its own, `chunk` rows at a time,
 /// preparing each chunk there (so the two sides' reading and hashing run in parallel), and
 /// sends the chunks through a channel two deep. A side that enforces its key and is not SQLite
-/// is read straight into row texts ([`super::fast_read`]).
+/// is read with one streamed statement straight into row texts
+/// ([`super::fast_read::stream_all`]).
 pub fn spawn_reader(
     db: Database,
     spec: TableSpec,
@@ -169,29 +170,12 @@ pub fn spawn_reader(
     let (tx, rx) = mpsc::channel(2);
     tokio::spawn(async move {
         if unique && db.engine != Engine::Sqlite {
-            let chunk = chunk.max(1);
-            let mut after: Option<Vec<Cell>> = None;
-            loop {
-                match super::fast_read::chunk(&db, &spec, &canon, after.as_deref(), chunk, kind)
-                    .await
-                {
-                    Ok((rows, last)) => {
-                        let full = rows.len() >= chunk;
-                        if !rows.is_empty() && tx.send(Ok(rows)).await.is_err() {
-                            return; // The comparison stopped early (an error on the other side).
-                        }
-                        if !full {
-                            return;
-                        }
-                        after = last;
-                    }
-                    Err(e) => {
-                        // If the receiver is gone the comparison has already failed.
-                        let _ = tx.send(Err(e)).await;
-                        return;
-                    }
-                }
+            if let Err(e) = super::fast_read::stream_all(&db, &spec, &canon, chunk, kind, &tx).await
+            {
+                // If the receiver is gone the comparison has already failed.
+                let _ = tx.send(Err(e)).await;
             }
+            return;
         }
         let mut reader = KeyOrderReader::new(db, spec, None, None, unique, chunk);
         loop {

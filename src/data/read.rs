@@ -229,6 +229,38 @@ impl TableSpec {
         upto: Option<&[Cell]>,
         limit: Option<usize>,
     ) -> keyset::Fragment {
+        self.select_with(|c| self.select_expr(c), after, upto, limit)
+    }
+
+    /// A MySQL/MariaDB table's whole-table read in key order, for the merge's streamed reader:
+    /// [`Self::select`] with no bounds, but signed integer columns uncast. The binary protocol
+    /// sends them as little-endian integers of their own width, which the driver widens;
+    /// `CAST(… AS SIGNED)` cost MariaDB about 0.4 s of CPU per 3.6M rows of two `INT` columns.
+    pub fn stream_select_mysql(&self) -> String {
+        self.select_with(
+            |c| match (&c.logical, c.read) {
+                (
+                    Logical::Int {
+                        unsigned: false, ..
+                    },
+                    ReadAs::Int,
+                ) => quote::ident(Engine::Mysql, &c.name),
+                _ => self.select_expr(c),
+            },
+            None,
+            None,
+            None,
+        )
+        .sql
+    }
+
+    fn select_with(
+        &self,
+        expr: impl Fn(&ColumnSpec) -> String,
+        after: Option<&[Cell]>,
+        upto: Option<&[Cell]>,
+        limit: Option<usize>,
+    ) -> keyset::Fragment {
         let keys = self.key_columns();
         let range = keyset::range(self.engine, &keys, after, upto, 1);
         // Positional aliases: PostgreSQL resolves a bare `ORDER BY name` to an output column of
@@ -238,7 +270,7 @@ impl TableSpec {
             .columns
             .iter()
             .enumerate()
-            .map(|(i, c)| format!("{} AS _ms_c{i}", self.select_expr(c)))
+            .map(|(i, c)| format!("{} AS _ms_c{i}", expr(c)))
             .collect();
         let mut sql = format!(
             "SELECT {} FROM {} {} {}",

@@ -123,9 +123,10 @@ fn pg_copy_raw(field: Option<&[u8]>, form: CopyField) -> Result<Raw<'_>, sqlx::E
     })
 }
 
-// Unchecked where `TableSpec::select_expr` casts the column to the type read (integers,
-// floats, text): sqlx's per-value type check would only repeat what the SELECT guarantees.
-// Booleans and bytes are not cast, so they keep the check.
+// Unchecked where `TableSpec::stream_select_mysql` casts the column to the type read, or
+// selects a signed integer of any width (which the driver widens by its length): sqlx's
+// per-value type check would only repeat what the SELECT guarantees. Booleans and bytes are
+// not cast, so they keep the check.
 fn mysql_raw<'r>(row: &'r MySqlRow, i: usize, read: ReadAs) -> Result<Raw<'r>, sqlx::Error> {
     Ok(match read {
         ReadAs::Int => row
@@ -296,7 +297,7 @@ pub async fn stream_all(
             .await
             .map_err(|e| db.query_error(context(), e))?;
             // On the connection itself: through the pool, every row would pass one more stream.
-            let sql = spec.select(None, None, None).sql;
+            let sql = spec.stream_select_mysql();
             let mut rows = sqlx::query(&sql).persistent(false).fetch(&mut *conn);
             while let Some(r) = rows
                 .try_next()

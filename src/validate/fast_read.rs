@@ -17,7 +17,6 @@
 
 use futures_util::TryStreamExt;
 use sqlx::mysql::MySqlRow;
-use sqlx::postgres::PgPoolCopyExt;
 use sqlx::Row;
 use tokio::sync::mpsc;
 
@@ -255,7 +254,17 @@ pub async fn stream_all(
     match &db.pool {
         Pool::Postgres(pool) => {
             let (copy, forms) = spec.copy_select_pg();
-            let mut pieces = pool
+            let mut conn = pool
+                .acquire()
+                .await
+                .map_err(|e| db.query_error(context(), e))?;
+            // One statement now reads what keyset chunks read in many: a `statement_timeout`
+            // set for the role or database, fine for each chunk, would cut the whole read.
+            sqlx::query("SET statement_timeout = 0")
+                .execute(&mut *conn)
+                .await
+                .map_err(|e| db.query_error(context(), e))?;
+            let mut pieces = conn
                 .copy_out_raw(&copy)
                 .await
                 .map_err(|e| db.query_error(context(), e))?;
@@ -296,6 +305,13 @@ pub async fn stream_all(
             .execute(&mut *conn)
             .await
             .map_err(|e| db.query_error(context(), e))?;
+            // As on PostgreSQL, a per-statement time limit must not cut the one long read. The
+            // variable is MariaDB's or MySQL's, never both: the other one's error is expected.
+            for limit in ["max_statement_time", "max_execution_time"] {
+                let _ = sqlx::query(&format!("SET SESSION {limit} = 0"))
+                    .execute(&mut *conn)
+                    .await;
+            }
             // On the connection itself: through the pool, every row would pass one more stream.
             let sql = spec.stream_select_mysql();
             let mut rows = sqlx::query(&sql).persistent(false).fetch(&mut *conn);

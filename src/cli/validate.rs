@@ -46,7 +46,8 @@ pub struct ValidateArgs {
     /// Keys shown per kind of difference.
     #[arg(long, default_value_t = 10)]
     show: usize,
-    /// Rows per read.
+    /// Rows per batch: each side's batches handed to the merge-compare, or keyset reads for
+    /// client-side hashing.
     #[arg(long, default_value_t = 20_000)]
     chunk_rows: usize,
     /// Differing segments of at most this many rows are compared row by row.

@@ -70,7 +70,8 @@ pub struct Options {
     pub strategy: StrategyChoice,
     /// Tables to validate (source names, case-insensitive, with or without schema); empty = all.
     pub tables: Vec<String>,
-    /// Rows per read (merge-compare, and client-side hashing).
+    /// Rows per batch handed from each side's reader to the merge-compare, and per keyset read
+    /// of client-side hashing.
     pub chunk_rows: usize,
     /// Sub-segments per bisection step.
     pub bisection_factor: u32,

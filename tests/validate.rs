@@ -277,6 +277,19 @@ async fn sql_row_hashes_equal_rust_row_hashes_on_real_data() {
     assert!(checked_tables >= 35, "{checked_tables} tables checked");
 }
 
+/// Checks [`rust_hashes_agree`] on the one table of the database at `url`; returns its rows.
+async fn only_table_reads_alike(url: &str) -> usize {
+    let db = db::connect(url, Access::ReadOnly, 2)
+        .await
+        .expect("connect");
+    let inventory = import_live(db.engine, url, &[]).await.expect("import");
+    let spec = TableSpec::new(db.engine, &inventory.tables[0]).expect("spec");
+    let canon: Vec<_> = spec.columns.iter().map(|c| c.logical.clone()).collect();
+    let (rows, _) = rust_hashes_agree(&db, &spec, &canon).await;
+    db.close().await;
+    rows.len()
+}
+
 /// PostgreSQL values at the edges of the types the streamed reader takes in binary (integers of
 /// each width, floats, dates before year 1, after 9999 and infinite, `varchar` and padded
 /// `char(n)`, text with tabs, newlines, backslashes and non-ASCII, booleans, bytes, NULLs): the
@@ -309,16 +322,7 @@ async fn postgres_edge_values_read_alike_by_every_reader() {
         None,
     );
     let url = format!("postgres://postgres@127.0.0.1:5432/{}", scratch.name);
-    let db = db::connect(&url, Access::ReadOnly, 2)
-        .await
-        .expect("connect");
-    let inventory = import_live(db.engine, &url, &[]).await.expect("import");
-    let table = &inventory.tables[0];
-    let spec = TableSpec::new(db.engine, table).expect("spec");
-    let canon: Vec<_> = spec.columns.iter().map(|c| c.logical.clone()).collect();
-    let (rows, _) = rust_hashes_agree(&db, &spec, &canon).await;
-    assert_eq!(rows.len(), 7);
-    db.close().await;
+    assert_eq!(only_table_reads_alike(&url).await, 7);
 }
 
 /// MariaDB integers of every width and sign at their limits (read uncast by the streamed
@@ -346,16 +350,7 @@ async fn mariadb_edge_values_read_alike_by_every_reader() {
         ],
         None,
     );
-    let url = scratch.url();
-    let db = db::connect(&url, Access::ReadOnly, 2)
-        .await
-        .expect("connect");
-    let inventory = import_live(db.engine, &url, &[]).await.expect("import");
-    let spec = TableSpec::new(db.engine, &inventory.tables[0]).expect("spec");
-    let canon: Vec<_> = spec.columns.iter().map(|c| c.logical.clone()).collect();
-    let (rows, _) = rust_hashes_agree(&db, &spec, &canon).await;
-    assert_eq!(rows.len(), 4);
-    db.close().await;
+    assert_eq!(only_table_reads_alike(&scratch.url()).await, 4);
 }
 
 #[tokio::test]

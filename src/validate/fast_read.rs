@@ -122,7 +122,7 @@ fn pg_copy_raw(field: Option<&[u8]>, form: CopyField) -> Result<Raw<'_>, sqlx::E
     })
 }
 
-// Unchecked where `TableSpec::stream_select_mysql` casts the column to the type read, or
+// Unchecked where `TableSpec::select` casts the column to the type read, or
 // selects a signed integer of any width (which the driver widens by its length): sqlx's
 // per-value type check would only repeat what the SELECT guarantees. Booleans and bytes are
 // not cast, so they keep the check.
@@ -313,7 +313,7 @@ pub async fn stream_all(
                     .await;
             }
             // On the connection itself: through the pool, every row would pass one more stream.
-            let sql = spec.stream_select_mysql();
+            let sql = spec.select(None, None, None).sql;
             let mut rows = sqlx::query(&sql).persistent(false).fetch(&mut *conn);
             while let Some(r) = rows
                 .try_next()

@@ -78,12 +78,16 @@ pub fn export_bindings(path: &Path) -> Result<(), specta_typescript::Error> {
 
 /// Runs the app.
 pub fn run() {
+    let software_rendering = webview::software_rendering_defaults();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
         .with_writer(std::io::stderr)
         .init();
+    if !software_rendering.is_empty() {
+        tracing::info!("no GPU render node: set {}", software_rendering.join(", "));
+    }
     let builder = specta_builder();
     tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())

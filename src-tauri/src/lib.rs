@@ -20,6 +20,7 @@ pub mod connections;
 pub mod dialogs;
 pub mod error;
 pub mod json;
+pub mod memory;
 pub mod recent;
 pub mod secrets;
 pub mod state;

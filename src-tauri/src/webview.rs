@@ -9,7 +9,9 @@
 //! software driver, whose `libLLVM` alone costs each process that loads it ~8 MB of relocated
 //! data plus its share of ~38 MB of code. WebKitGTK 2.50's web process always paints through
 //! EGL, but the UI process (this app) loads Mesa only to ask questions whose answers do not
-//! matter without a GPU; [`software_rendering_defaults`] stops those questions.
+//! matter without a GPU; [`software_rendering_defaults`] stops those questions. Without GL in
+//! GTK, WebKit also turns accelerated compositing off, which on llvmpipe was both heavier and
+//! slower (BENCHMARKS.md, "Desktop").
 
 /// Environment variables that keep Mesa out of the app's own process when the machine has no
 /// GPU, each with what it stops:
@@ -18,7 +20,8 @@
 ///   (the web process then hands its frames over in shared memory, the path it takes anyway once
 ///   GTK has no GL);
 /// - `WEBKIT_WEB_RENDER_DEVICE_FILE`: WebKit initialises EGL to ask which DRM render node the web
-///   process should use; there is none, so the answer is given instead of asked for.
+///   process should use; there is none, so an answer is given instead (WebKit needs it non-empty;
+///   with the DMA-BUF renderer off the web process never opens it).
 const SOFTWARE_RENDERING: [(&str, &str); 3] = [
     ("GDK_GL", "disable"),
     ("WEBKIT_DISABLE_DMABUF_RENDERER", "1"),
@@ -39,8 +42,8 @@ pub fn has_render_node() -> bool {
 /// and returns the ones it set. With a GPU it sets nothing: the GPU's own driver is shared with
 /// the rest of the desktop, and WebKit's DMA-BUF renderer and GTK's GL keep panning on the GPU.
 ///
-/// Call it first in `main`, before GTK starts or any thread exists (the environment is
-/// process-wide and not thread-safe to write).
+/// Call it before GTK starts and before any thread exists (the environment is process-wide and
+/// not thread-safe to write): [`crate::run`] does so first.
 pub fn software_rendering_defaults() -> Vec<&'static str> {
     if !cfg!(target_os = "linux") || has_render_node() {
         return Vec::new();

@@ -20,6 +20,7 @@ pub mod connections;
 pub mod dialogs;
 pub mod error;
 pub mod json;
+pub mod memory;
 pub mod recent;
 pub mod secrets;
 pub mod state;
@@ -78,12 +79,16 @@ pub fn export_bindings(path: &Path) -> Result<(), specta_typescript::Error> {
 
 /// Runs the app.
 pub fn run() {
+    let software_rendering = webview::software_rendering_defaults();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
         .with_writer(std::io::stderr)
         .init();
+    if !software_rendering.is_empty() {
+        tracing::info!("no GPU render node: set {}", software_rendering.join(", "));
+    }
     let builder = specta_builder();
     tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())

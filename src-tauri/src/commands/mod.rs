@@ -52,6 +52,7 @@ pub async fn workspace<'a>(state: &'a AppState, project: &str) -> Result<Opened<
     if !open.contains_key(&key) {
         let ws = Workspace::open(&key).await?;
         open.insert(key.clone(), ws);
+        crate::memory::release_freed();
     }
     Ok(Opened { open, key })
 }

@@ -55,6 +55,7 @@ pub async fn open_at(state: &AppState, path: &str) -> Result<ProjectView, AppErr
     let ws = Workspace::open(&key).await?;
     let view = ProjectView::of(&ws);
     state.workspaces.lock().await.insert(key, ws);
+    crate::memory::release_freed();
     recent::touch(&state.config_dir, &view.root, &view.name);
     Ok(view)
 }
@@ -346,5 +347,6 @@ async fn run_import(
     );
     let view = ProjectView::of(&ws);
     state.workspaces.lock().await.insert(key.to_owned(), ws);
+    crate::memory::release_freed();
     Ok(view)
 }

@@ -290,49 +290,51 @@ impl TableSpec {
     /// `char(n)` and every other type keep their `::text` cast, whose output (padding
     /// trimmed, the type's own text form) is the canonical input.
     pub fn copy_select_pg(&self) -> (String, Vec<CopyField>) {
-        let (exprs, fields): (Vec<String>, Vec<CopyField>) = self
+        let select = self.select_with(
+            |c| match pg_native_copy(c) {
+                Some(_) => quote::ident(Engine::Postgres, &c.name),
+                None => self.select_expr(c),
+            },
+            None,
+            None,
+            None,
+        );
+        let fields = self
             .columns
             .iter()
-            .enumerate()
-            .map(|(i, column)| {
-                let c = quote::ident(Engine::Postgres, &column.name);
-                let declared = column.declared.trim().to_ascii_lowercase();
-                let native = match (&column.logical, column.read) {
-                    (Logical::Int { .. }, ReadAs::Int) => Some(CopyField::Int),
-                    (Logical::Float { .. }, ReadAs::Float) => Some(CopyField::Float),
-                    (Logical::Date, _) if declared == "date" => Some(CopyField::Date),
-                    (Logical::Text { .. }, ReadAs::Text)
-                        if declared == "text"
-                            || declared.starts_with("character varying")
-                            || declared.starts_with("varchar") =>
-                    {
-                        Some(CopyField::Text)
-                    }
-                    _ => None,
-                };
-                let (expr, field) = match native {
-                    Some(field) => (c, field),
-                    None => (
-                        self.select_expr(column),
-                        match column.read {
-                            ReadAs::Int | ReadAs::UInt => CopyField::Int,
-                            ReadAs::Float => CopyField::Float,
-                            ReadAs::Bool => CopyField::Bool,
-                            ReadAs::Bytes => CopyField::Bytes,
-                            ReadAs::Text | ReadAs::Dynamic | ReadAs::MysqlDate => CopyField::Text,
-                        },
-                    ),
-                };
-                (format!("{expr} AS _ms_c{i}"), field)
+            .map(|c| {
+                pg_native_copy(c).unwrap_or(match c.read {
+                    ReadAs::Int | ReadAs::UInt => CopyField::Int,
+                    ReadAs::Float => CopyField::Float,
+                    ReadAs::Bool => CopyField::Bool,
+                    ReadAs::Bytes => CopyField::Bytes,
+                    ReadAs::Text | ReadAs::Dynamic | ReadAs::MysqlDate => CopyField::Text,
+                })
             })
-            .unzip();
-        let sql = format!(
-            "COPY (SELECT {} FROM {} {}) TO STDOUT (FORMAT binary)",
-            exprs.join(", "),
-            quote::table(Engine::Postgres, &self.name),
-            keyset::order_by(Engine::Postgres, &self.key_columns())
-        );
-        (sql, fields)
+            .collect();
+        (
+            format!("COPY ({}) TO STDOUT (FORMAT binary)", select.sql),
+            fields,
+        )
+    }
+}
+
+/// How a PostgreSQL column arrives in a binary `COPY` when selected uncast, for the types
+/// whose binary form we decode exactly; `None` for the rest, which keep their cast.
+fn pg_native_copy(column: &ColumnSpec) -> Option<CopyField> {
+    let declared = column.declared.trim().to_ascii_lowercase();
+    match (&column.logical, column.read) {
+        (Logical::Int { .. }, ReadAs::Int) => Some(CopyField::Int),
+        (Logical::Float { .. }, ReadAs::Float) => Some(CopyField::Float),
+        (Logical::Date, _) if declared == "date" => Some(CopyField::Date),
+        (Logical::Text { .. }, ReadAs::Text)
+            if declared == "text"
+                || declared.starts_with("character varying")
+                || declared.starts_with("varchar") =>
+        {
+            Some(CopyField::Text)
+        }
+        _ => None,
     }
 }
 

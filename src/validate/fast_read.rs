@@ -240,7 +240,7 @@ pub async fn stream_all(
     let context = || format!("reading {}", spec.name);
     let mut builder = Builder::new(spec, canon, kind);
     let mut out = Vec::with_capacity(batch);
-    // Hands a full batch over; false when the comparison has stopped (an error elsewhere).
+    // Hands a full batch over; returns when the comparison has stopped (an error elsewhere).
     macro_rules! hand_over_full {
         () => {
             if out.len() >= batch {

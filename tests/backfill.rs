@@ -583,3 +583,87 @@ async fn names_with_quotes_backticks_semicolons_unicode_stay_names() {
         "a 64-character MySQL name lands under PostgreSQL's 63-byte limit"
     );
 }
+
+/// The `CREATE TABLE` of `table` in the employees dataset's schema, without its foreign keys
+/// (the referenced tables are not loaded here).
+fn employees_table_ddl(table: &str) -> String {
+    let schema = std::fs::read_to_string(common::dataset("employees/employees.sql")).unwrap();
+    let start = schema
+        .find(&format!("CREATE TABLE {table} "))
+        .unwrap_or_else(|| panic!("employees.sql creates {table}"));
+    let end = start + schema[start..].find(';').unwrap();
+    schema[start..end]
+        .lines()
+        .filter(|line| !line.trim_start().starts_with("FOREIGN KEY"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[tokio::test]
+async fn a_resume_on_a_composite_key_with_a_date_goes_on_after_the_checkpointed_date() {
+    // The employees schema's `salaries`, keyed on (emp_no, from_date): a checkpoint's last key
+    // holds a date, which the resumed keyset predicate must compare as a date.
+    let source = ScratchMaria::new("bf_salaries_src");
+    mariadb(
+        &source.name,
+        &[
+            "-e",
+            &format!(
+                "{}; INSERT INTO salaries SELECT 10001 + seq DIV 7, 40000 + (seq * 7919) % 90000, \
+                 DATE_ADD('1985-02-28', INTERVAL (seq % 7) * 13 MONTH), \
+                 DATE_ADD('1986-02-28', INTERVAL (seq % 7) * 13 MONTH) FROM seq_0_to_29999",
+                employees_table_ddl("salaries")
+            ),
+        ],
+        None,
+    );
+    let target = ScratchPg::new("bf_salaries_tgt");
+    let project = project();
+    let args = [
+        "--create-tables",
+        "--mark-rehearsal-target",
+        "--chunk-rows",
+        "4000",
+        "--min-chunk-rows",
+        "4000",
+        "--max-chunk-rows",
+        "4000",
+    ];
+    let mut with_drill = args.to_vec();
+    with_drill.extend(["--drill-abort-before-commit", "3"]);
+    let aborted = backfill(project.path(), &source.url(), &target.url(), &with_drill);
+    assert!(!aborted.status.success(), "the drill aborts the process");
+    let last_key = psql(
+        &target.name,
+        &[
+            "-At",
+            "-c",
+            "SELECT state::json->'last_key' FROM _migration_studio_checkpoint",
+        ],
+        None,
+    );
+    // Two chunks committed: the 8000th row in key order is seq 7999, employee
+    // 10001 + 7999 / 7 = 11143's sixth salary (7999 % 7 = 5), from 1985-02-28 + 65 months.
+    assert_eq!(
+        last_key.trim(),
+        r#"[{"t":"Int","v":11143},{"t":"Text","v":"1990-07-28"}]"#
+    );
+    ok(backfill(
+        project.path(),
+        &source.url(),
+        &target.url(),
+        &args,
+    ));
+    let (src, tgt) = (
+        canonical_tables(&source.url()).await,
+        canonical_tables(&target.url()).await,
+    );
+    assert_eq!(src["salaries"].len(), 30_000);
+    assert!(src["salaries"] == tgt["salaries"], "rows differ");
+    let types = psql(
+        &target.name,
+        &["-At", "-c", "SELECT count(*) FROM information_schema.columns WHERE table_name = 'salaries' AND data_type = 'date'"],
+        None,
+    );
+    assert_eq!(types.trim(), "2", "both dates arrive as dates");
+}

@@ -60,6 +60,8 @@ impl From<&Cell> for KeyValue {
             Cell::UInt(u) => Self::UInt(*u),
             Cell::Float(f) => Self::Float(*f),
             Cell::Bool(b) => Self::Bool(*b),
+            // Stored as its text, as dates always were: checkpoints of earlier runs still read.
+            Cell::Date(d) => Self::Text(crate::data::cell::date_string(*d)),
             Cell::Text(t) => Self::Text(t.clone()),
             Cell::Bytes(b) => Self::Bytes(b.clone()),
         }

@@ -23,6 +23,43 @@ pub enum Cell {
     Text(String),
     /// Bytes.
     Bytes(Vec<u8>),
+    /// A calendar date as days since 1970-01-01 (proleptic Gregorian), for dates a driver hands
+    /// over as fields (MySQL's binary protocol) in years 1–9999. Zero dates and other dates
+    /// without a calendar day stay [`Cell::Text`]. Carrying the day number instead of its text
+    /// spares the backfill a `String` per value and the binary `COPY` encoder a parse.
+    Date(i32),
+}
+
+/// The day number of a calendar date ([`Cell::Date`]) when it is one: year 1–9999, month
+/// 1–12, day within the month; `None` for MySQL's zero dates and other invalid dates.
+pub fn date_days(year: u16, month: u8, day: u8) -> Option<i32> {
+    let (y, m, d) = (i64::from(year), i64::from(month), i64::from(day));
+    if !(1..=9999).contains(&y) || !(1..=12).contains(&m) || d < 1 || d > days_in_month(y, m) {
+        return None;
+    }
+    i32::try_from(days_from_civil(y, m, d)).ok()
+}
+
+/// Days in month `m` (1–12) of year `y`, proleptic Gregorian.
+pub(crate) fn days_in_month(y: i64, m: i64) -> i64 {
+    match m {
+        2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// `YYYY-MM-DD` of a [`Cell::Date`] day number.
+pub fn date_text(days: i32) -> [u8; 10] {
+    let (y, m, d) = civil_from_days(i64::from(days));
+    // `Cell::Date` holds years 1–9999 only, so the narrowing keeps every digit.
+    super::read::ymd(y as u16, m as u8, d as u8)
+}
+
+/// `YYYY-MM-DD` of a [`Cell::Date`] day number, owned.
+pub fn date_string(days: i32) -> String {
+    String::from_utf8_lossy(&date_text(days)).into_owned()
 }
 
 /// `0000-00-00`-style MySQL dates (and dates with a zero month or day) have no PostgreSQL
@@ -48,6 +85,7 @@ impl Cell {
             Cell::Null => 0,
             Cell::Int(_) | Cell::UInt(_) | Cell::Float(_) => 8,
             Cell::Bool(_) => 1,
+            Cell::Date(_) => 4,
             Cell::Text(t) => t.len(),
             Cell::Bytes(b) => b.len(),
         }
@@ -105,6 +143,7 @@ impl Cell {
                 }
             }
             Cell::Bool(b) => out.push(if *b { b't' } else { b'f' }),
+            Cell::Date(days) => out.extend_from_slice(&date_text(*days)),
             Cell::Text(t) => {
                 for &b in t.as_bytes() {
                     match b {
@@ -132,6 +171,7 @@ impl Cell {
     /// engines; date-times as `YYYY-MM-DD HH:MM:SS.ffffff` (zone offsets folded to UTC); bytes
     /// as lower-case hex; text exactly as stored (trailing spaces count).
     pub fn canonical(&self, logical: &Logical) -> Option<String> {
+        let date;
         let text = match self {
             Cell::Null => return None,
             Cell::Int(i) => {
@@ -153,6 +193,10 @@ impl Cell {
             }
             Cell::Float(f) => return Some(float_canonical(*f, logical)),
             Cell::Bytes(b) => return Some(b.iter().map(|x| format!("{x:02x}")).collect()),
+            Cell::Date(days) => {
+                date = date_string(*days);
+                &date
+            }
             Cell::Text(t) => t,
         };
         Some(match logical {
@@ -340,6 +384,38 @@ mod tests {
         assert_eq!(copy(Cell::Bytes(vec![0, 255])), "\\\\x00ff");
         assert_eq!(copy(Cell::Float(0.1)), "0.1");
         assert_eq!(copy(Cell::Bool(true)), "t");
+    }
+
+    #[test]
+    fn date_cells_are_calendar_days() {
+        assert_eq!(date_days(1970, 1, 1), Some(0));
+        assert_eq!(date_days(2024, 2, 29).map(date_text), Some(*b"2024-02-29"));
+        assert_eq!(date_days(1, 1, 1).map(date_text), Some(*b"0001-01-01"));
+        assert_eq!(date_days(9999, 12, 31).map(date_text), Some(*b"9999-12-31"));
+        for invalid in [
+            (0, 0, 0),
+            (2023, 2, 29),
+            (1985, 0, 1),
+            (1985, 1, 0),
+            (10000, 1, 1),
+        ] {
+            assert_eq!(
+                date_days(invalid.0, invalid.1, invalid.2),
+                None,
+                "{invalid:?}"
+            );
+        }
+        let day = Cell::Date(date_days(2006, 2, 15).unwrap());
+        assert_eq!(copy(day.clone()), "2006-02-15");
+        assert_eq!(
+            day.canonical(&Logical::Date),
+            Cell::Text("2006-02-15".into()).canonical(&Logical::Date)
+        );
+        let ts = Logical::Timestamp { tz: false };
+        assert_eq!(
+            day.canonical(&ts),
+            Cell::Text("2006-02-15".into()).canonical(&ts)
+        );
     }
 
     #[test]

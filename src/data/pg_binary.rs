@@ -8,7 +8,7 @@
 //! date) makes [`encode_row`] fail, and the caller loads that chunk as text, so the server's own
 //! error message reaches the reject file.
 
-use super::cell::Cell;
+use super::cell::{days_in_month, Cell};
 use super::types::Logical;
 
 /// Signature, flags and header-extension length that open a binary COPY stream.
@@ -120,15 +120,6 @@ fn parse_date(text: &str) -> Option<i64> {
     Some(super::cell::days_from_civil(y, m, d))
 }
 
-fn days_in_month(y: i64, m: i64) -> i64 {
-    match m {
-        2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
-}
-
 /// Microseconds since midnight of `HH:MM:SS[.ffffff]`.
 fn parse_time(text: &str) -> Option<i64> {
     let (hms, frac) = text.split_once('.').unwrap_or((text, ""));
@@ -234,10 +225,35 @@ fn encode_numeric(text: &str, out: &mut Vec<u8>) -> Option<()> {
     Some(())
 }
 
+/// A [`Cell::Date`] in a date, timestamp (midnight UTC) or text field.
+fn encode_date(days: i32, field: Field, out: &mut Vec<u8>) -> Option<()> {
+    let since_2000 = i64::from(days) - PG_EPOCH_DAYS;
+    match field {
+        Field::Date => {
+            put_len(out, 4);
+            out.extend_from_slice(&i32::try_from(since_2000).ok()?.to_be_bytes());
+        }
+        Field::Timestamp => {
+            put_len(out, 8);
+            out.extend_from_slice(&(since_2000 * 86_400_000_000).to_be_bytes());
+        }
+        Field::Text => {
+            put_len(out, 10);
+            out.extend_from_slice(&super::cell::date_text(days));
+        }
+        _ => return None,
+    }
+    Some(())
+}
+
 fn encode_field(cell: &Cell, field: Field, out: &mut Vec<u8>) -> Option<()> {
-    if *cell == Cell::Null {
-        out.extend_from_slice(&(-1i32).to_be_bytes());
-        return Some(());
+    match cell {
+        Cell::Null => {
+            out.extend_from_slice(&(-1i32).to_be_bytes());
+            return Some(());
+        }
+        Cell::Date(days) => return encode_date(*days, field, out),
+        _ => {}
     }
     match field {
         Field::Int2 => {
@@ -362,6 +378,30 @@ mod tests {
             [0, 1, 0xff, 0xff, 0x40, 0, 0, 2, 0x01, 0xf4]
         );
         assert_eq!(field(Cell::Null, Field::Int4), [0xff; 4]);
+    }
+
+    #[test]
+    fn date_cells_encode_as_their_text_would() {
+        use crate::data::cell::date_days;
+        for (y, m, d) in [
+            (1, 1, 1),
+            (1985, 1, 31),
+            (2000, 1, 1),
+            (2024, 2, 29),
+            (9999, 12, 31),
+        ] {
+            let days = date_days(y, m, d).unwrap();
+            let text = format!("{y:04}-{m:02}-{d:02}");
+            for f in [Field::Date, Field::Timestamp, Field::Text] {
+                assert_eq!(
+                    field(Cell::Date(days), f),
+                    field(Cell::Text(text.clone()), f),
+                    "{text} as {f:?}"
+                );
+            }
+        }
+        let mut out = Vec::new();
+        assert!(encode_field(&Cell::Date(0), Field::Int4, &mut out).is_none());
     }
 
     #[test]

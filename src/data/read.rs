@@ -5,12 +5,13 @@
 //! engine's own text form (decimals, dates, enums, arrays), cast in the `SELECT`. SQLite values
 //! carry their own storage class and are read as such.
 
+use futures_util::TryStreamExt;
 use sqlx::mysql::MySqlRow;
 use sqlx::postgres::PgRow;
 use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, TypeInfo, ValueRef};
 
-use super::cell::Cell;
+use super::cell::{date_days, Cell};
 use super::copy_out::CopyField;
 use super::keyset::{self, KeyColumn};
 use super::types::Logical;
@@ -75,12 +76,20 @@ pub(crate) fn mysql_date_fields(bytes: &[u8]) -> Option<(u16, u8, u8)> {
     }
 }
 
-/// `YYYY-MM-DD` of a MySQL `DATE` value's bytes as sqlx hands them over, in either protocol
-/// ([`mysql_date_fields`]); `None` for text that is not UTF-8.
-pub fn mysql_date(bytes: &[u8]) -> Option<String> {
+/// A MySQL `DATE` value's bytes as sqlx hands them over, in either protocol
+/// ([`mysql_date_fields`]), as a cell: [`Cell::Date`] for a calendar date, the date's text for
+/// the zero date and other dates without a calendar day (`YYYY-MM-DD`, as MySQL prints them),
+/// the text protocol's text as it came, and bytes that are not UTF-8 as bytes.
+pub fn mysql_date(bytes: &[u8]) -> Cell {
     match mysql_date_fields(bytes) {
-        Some((y, m, d)) => Some(String::from_utf8_lossy(&ymd(y, m, d)).into_owned()),
-        None => std::str::from_utf8(bytes).ok().map(str::to_owned),
+        Some((y, m, d)) => date_days(y, m, d).map_or_else(
+            || Cell::Text(String::from_utf8_lossy(&ymd(y, m, d)).into_owned()),
+            Cell::Date,
+        ),
+        None => std::str::from_utf8(bytes).map_or_else(
+            |_| Cell::Bytes(bytes.to_vec()),
+            |t| Cell::Text(t.to_owned()),
+        ),
     }
 }
 
@@ -370,6 +379,9 @@ macro_rules! bind_all {
                 },
                 Cell::Float(f) => q.bind(*f),
                 Cell::Bool(b) => q.bind(*b),
+                // As text, like every date value bound: PostgreSQL's placeholders are cast to
+                // the column's type, MySQL and SQLite read the text as a date.
+                Cell::Date(d) => q.bind($crate::data::cell::date_string(*d)),
                 Cell::Text(t) => q.bind(t.clone()),
                 Cell::Bytes(b) => q.bind(b.clone()),
             };
@@ -427,9 +439,7 @@ fn mysql_cell(row: &MySqlRow, i: usize, read: ReadAs) -> Result<Cell, sqlx::Erro
             .map_or(Cell::Null, Cell::Bytes),
         ReadAs::MysqlDate => match row.try_get_unchecked::<Option<&[u8]>, _>(i)? {
             None => Cell::Null,
-            Some(bytes) => {
-                mysql_date(bytes).map_or_else(|| Cell::Bytes(bytes.to_vec()), Cell::Text)
-            }
+            Some(bytes) => mysql_date(bytes),
         },
         ReadAs::Text | ReadAs::Dynamic => {
             // Text columns with a binary collation arrive flagged binary; their bytes are text.
@@ -469,7 +479,8 @@ pub async fn read_rows(
     upto: Option<&[Cell]>,
     limit: Option<usize>,
 ) -> Result<Vec<Vec<Cell>>, DbError> {
-    read_fragment(db, spec, &spec.select(after, upto, limit)).await
+    let fragment = spec.select(after, upto, limit);
+    read_into(db, spec, &fragment, limit.unwrap_or(0)).await
 }
 
 /// Runs a `SELECT` built from `spec` (e.g. [`TableSpec::select_key`]) and decodes its rows.
@@ -481,66 +492,65 @@ pub async fn read_fragment(
     spec: &TableSpec,
     fragment: &keyset::Fragment,
 ) -> Result<Vec<Vec<Cell>>, DbError> {
+    read_into(db, spec, fragment, 0).await
+}
+
+/// Rows are decoded as the driver receives them, each dropped once it is [`Cell`]s: collecting
+/// a chunk of driver rows first held 50k of them at once and walked them again, cold in cache.
+async fn read_into(
+    db: &Database,
+    spec: &TableSpec,
+    fragment: &keyset::Fragment,
+    expected: usize,
+) -> Result<Vec<Vec<Cell>>, DbError> {
     let context = || format!("reading {}", spec.name);
     let reads: Vec<ReadAs> = spec.columns.iter().map(|c| c.read).collect();
-    match &db.pool {
-        Pool::Postgres(pool) => {
-            let rows = bind_all!(sqlx::query(&fragment.sql), &fragment.binds)
-                .fetch_all(pool)
+    let mut out: Vec<Vec<Cell>> = Vec::with_capacity(expected.min(1 << 16));
+    macro_rules! decode_stream {
+        ($pool:expr, $cell:expr) => {{
+            let mut rows = bind_all!(sqlx::query(&fragment.sql), &fragment.binds).fetch($pool);
+            while let Some(row) = rows
+                .try_next()
                 .await
-                .map_err(|e| db.query_error(context(), e))?;
-            rows.iter()
-                .map(|r| {
-                    reads
-                        .iter()
-                        .enumerate()
-                        .map(|(i, read)| pg_cell(r, i, *read))
-                        .collect()
-                })
-                .collect::<Result<_, _>>()
-                .map_err(|e| db.query_error(context(), e))
-        }
-        Pool::Mysql(pool) => {
-            let rows = bind_all!(sqlx::query(&fragment.sql), &fragment.binds)
-                .fetch_all(pool)
-                .await
-                .map_err(|e| db.query_error(context(), e))?;
-            rows.iter()
-                .map(|r| {
-                    reads
-                        .iter()
-                        .enumerate()
-                        .map(|(i, read)| mysql_cell(r, i, *read))
-                        .collect()
-                })
-                .collect::<Result<_, _>>()
-                .map_err(|e| db.query_error(context(), e))
-        }
-        Pool::Sqlite(pool) => {
-            let rows = bind_all!(sqlx::query(&fragment.sql), &fragment.binds)
-                .fetch_all(pool)
-                .await
-                .map_err(|e| db.query_error(context(), e))?;
-            rows.iter()
-                .map(|r| (0..reads.len()).map(|i| sqlite_cell(r, i)).collect())
-                .collect::<Result<_, _>>()
-                .map_err(|e| db.query_error(context(), e))
-        }
+                .map_err(|e| db.query_error(context(), e))?
+            {
+                let cells = reads
+                    .iter()
+                    .enumerate()
+                    .map(|(i, read)| $cell(&row, i, *read))
+                    .collect::<Result<Vec<Cell>, sqlx::Error>>()
+                    .map_err(|e| db.query_error(context(), e))?;
+                out.push(cells);
+            }
+        }};
     }
+    match &db.pool {
+        Pool::Postgres(pool) => decode_stream!(pool, pg_cell),
+        Pool::Mysql(pool) => decode_stream!(pool, mysql_cell),
+        Pool::Sqlite(pool) => decode_stream!(pool, |r, i, _| sqlite_cell(r, i)),
+    }
+    Ok(out)
 }
 
 #[cfg(test)]
 mod tests {
     use super::mysql_date;
+    use crate::data::cell::{date_text, Cell};
 
     #[test]
     fn mysql_dates_decode_from_both_protocols() {
         // Binary protocol: length 4, year 1985 (0x07C1) little-endian, month 1, day 31.
+        let Cell::Date(days) = mysql_date(&[4, 0xC1, 0x07, 1, 31]) else {
+            panic!("a calendar date is a Cell::Date");
+        };
+        assert_eq!(&date_text(days), b"1985-01-31");
+        assert_eq!(days, 5509);
+        assert_eq!(mysql_date(&[0]), Cell::Text("0000-00-00".into()));
+        // 2023-02-29 has no calendar day (MySQL keeps it under ALLOW_INVALID_DATES).
         assert_eq!(
-            mysql_date(&[4, 0xC1, 0x07, 1, 31]).as_deref(),
-            Some("1985-01-31")
+            mysql_date(&[4, 0xE7, 0x07, 2, 29]),
+            Cell::Text("2023-02-29".into())
         );
-        assert_eq!(mysql_date(&[0]).as_deref(), Some("0000-00-00"));
-        assert_eq!(mysql_date(b"2024-02-29").as_deref(), Some("2024-02-29"));
+        assert_eq!(mysql_date(b"2024-02-29"), Cell::Text("2024-02-29".into()));
     }
 }

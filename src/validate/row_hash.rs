@@ -34,6 +34,10 @@ pub fn write_canonical(cell: &Cell, canon: &Logical, out: &mut Vec<u8>) -> bool 
             out.extend_from_slice(t.as_bytes());
             true
         }
+        (Cell::Date(d), Logical::Date) => {
+            out.extend_from_slice(&crate::data::cell::date_text(*d));
+            true
+        }
         (Cell::Text(t), Logical::Date) if !is_zero_date(t) => {
             out.extend_from_slice(t.as_bytes());
             true

@@ -173,6 +173,29 @@ fn input_paths_cannot_escape_the_project() {
 }
 
 #[test]
+fn creating_a_project_whose_input_escapes_it_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let project = dir.path().join("new-project");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_migration-studio"))
+        .arg("init")
+        .arg(&project)
+        .args(["--source", "mysql", "--target", "postgres"])
+        .args(["--input", "ddl/schema.sql", "--input", "../../etc/passwd"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("../../etc/passwd") && stderr.contains("climbs out"),
+        "{stderr}"
+    );
+    assert!(
+        !project.exists(),
+        "no folder, manifest or store was created"
+    );
+}
+
+#[test]
 fn identifiers_with_quotes_unicode_and_semicolons_survive() {
     let mut importer = DdlImporter::new(Engine::Postgres);
     importer

@@ -278,20 +278,24 @@ impl Manifest {
         }
     }
 
-    /// Writes the manifest to `root`, refusing to overwrite one that exists.
+    /// Writes the manifest to `root`, refusing to overwrite one that exists. It is checked as
+    /// [`Self::load`] would check it before anything is written, so a refused manifest leaves
+    /// no file (and no folder) behind.
     ///
     /// # Errors
-    /// [`ProjectError::AlreadyExists`], or [`ProjectError::Io`].
+    /// [`ProjectError::AlreadyExists`]; [`ProjectError::Manifest`] and
+    /// [`ProjectError::PathEscapes`] as [`Self::load`]; [`ProjectError::Io`].
     pub fn create(&self, root: &Path) -> Result<(), ProjectError> {
         let path = root.join(MANIFEST_FILE);
         if path.exists() {
             return Err(ProjectError::AlreadyExists(path));
         }
+        let text = toml::to_string_pretty(self).expect("a manifest always serialises");
+        self.validate(root, &path, &text)?;
         std::fs::create_dir_all(root).map_err(|source| ProjectError::Io {
             path: root.to_owned(),
             source,
         })?;
-        let text = toml::to_string_pretty(self).expect("a manifest always serialises");
         std::fs::write(&path, text).map_err(|source| ProjectError::Io { path, source })
     }
 }

@@ -535,6 +535,10 @@ async fn rows_the_target_refuses_are_kept_and_no_good_row_is_lost() {
     // The kept row has every value, so nothing is lost.
     let row = &kept.iter().find(|r| r["key"][0]["v"] == 1999).unwrap()["row"];
     assert_eq!(row[4]["v"], "much too long for five");
+    // Chunks the reader handed over as their binary COPY stream alone were read again as rows
+    // to isolate the refused ones (the invalid date's chunk went as text from the start).
+    let log = std::fs::read_to_string(run.join("backfill.log.jsonl")).unwrap();
+    assert!(log.contains(r#""step":"chunk_reread""#), "{log}");
 }
 
 #[tokio::test]

@@ -11,6 +11,7 @@
 pub mod checkpoint;
 mod log;
 mod plan;
+mod read;
 pub mod retry;
 mod table;
 pub mod write;

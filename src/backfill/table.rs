@@ -9,13 +9,14 @@ use serde_json::json;
 use tokio::sync::mpsc;
 
 use super::checkpoint::{self, Checkpoint, KeyValue};
+use super::read::{ChunkReader, ReadChunk};
 use super::retry;
-use super::write::{write_chunk, Chunk, CopyStream, WriteError};
+use super::write::{write_chunk, Chunk, WriteError};
 use super::{
     BackfillError, BackfillEvent, BackfillOptions, Control, PlannedTable, RunLog, TableReport,
 };
 use crate::data::pg_binary::Field;
-use crate::data::{read_rows, Cell};
+use crate::data::Cell;
 use crate::db::{Database, DbError};
 
 /// Next chunk size: scaled towards the target chunk time, at most doubling or halving per
@@ -27,15 +28,6 @@ fn next_chunk_size(current: usize, seconds: f64, options: &BackfillOptions) -> u
     let ideal = current as f64 * options.target_chunk_seconds / seconds;
     let bounded = ideal.clamp(current as f64 / 2.0, current as f64 * 2.0);
     (bounded as usize).clamp(options.min_chunk_rows, options.max_chunk_rows)
-}
-
-/// A chunk as the reader hands it to the writer: rows converted to the target's types, the
-/// source key of its last row, and its `COPY` encoding for PostgreSQL targets.
-struct ReadChunk {
-    rows: Vec<Vec<Cell>>,
-    source_last: Vec<Cell>,
-    encoded: Option<CopyStream>,
-    bytes: u64,
 }
 
 pub(super) async fn copy(
@@ -102,51 +94,31 @@ pub(super) async fn copy(
         .map(Arc::from);
     let encode_for_copy = target.engine == crate::import::Engine::Postgres;
     let chunk_size = Arc::new(AtomicUsize::new(options.initial_chunk_rows.max(1)));
+    let chunks = Arc::new(ChunkReader::new(
+        source.clone(),
+        planned.source.clone(),
+        planned.mapping.columns.clone(),
+        binary.clone(),
+        encode_for_copy,
+    ));
     let (tx, mut rx) = mpsc::channel::<Result<ReadChunk, DbError>>(1);
     let reader = {
-        let (source, spec, chunk_size) =
-            (source.clone(), planned.source.clone(), chunk_size.clone());
-        let (columns, binary) = (planned.mapping.columns.clone(), binary.clone());
-        let converted: Vec<usize> = (0..columns.len())
-            .filter(|&i| Cell::converts(&columns[i].source, &columns[i].target))
-            .collect();
+        let (chunks, chunk_size) = (chunks.clone(), chunk_size.clone());
         let mut after = start_after.clone();
+        // Reading, converting and encoding here, in the reader's task, overlaps them with the
+        // previous chunk's write: the target never waits for our CPU work.
         tokio::spawn(async move {
             loop {
                 let limit = chunk_size.load(Ordering::Relaxed);
-                let rows = retry::transient("reading a chunk", || {
-                    read_rows(&source, &spec, after.as_deref(), None, Some(limit))
-                })
-                .await;
-                let rows = match rows {
-                    Ok(rows) if rows.is_empty() => return,
-                    Ok(rows) => rows,
+                let chunk = match chunks.next(after.as_deref(), limit).await {
+                    Ok(None) => return,
+                    Ok(Some(chunk)) => chunk,
                     Err(e) => {
                         let _ = tx.send(Err(e)).await;
                         return;
                     }
                 };
-                let last_key = rows.last().map(|r| spec.key_of(r));
-                let bytes = rows.iter().flatten().map(|c| c.byte_len() as u64).sum();
-                // Converting and encoding here, in the reader's task, overlaps them with the
-                // previous chunk's write: the target never waits for our CPU work.
-                let mut rows = rows;
-                for row in &mut rows {
-                    for &i in &converted {
-                        let c = &columns[i];
-                        row[i] = std::mem::replace(&mut row[i], Cell::Null)
-                            .convert(&c.source, &c.target);
-                    }
-                }
-                let encoded = encode_for_copy.then(|| CopyStream::encode(&rows, binary.as_deref()));
-                let source_last = last_key.clone().expect("chunks are not empty");
-                after = last_key;
-                let chunk = ReadChunk {
-                    rows,
-                    source_last,
-                    encoded,
-                    bytes,
-                };
+                after = Some(chunk.source_last.clone());
                 if tx.send(Ok(chunk)).await.is_err() {
                     return;
                 }
@@ -179,8 +151,7 @@ pub(super) async fn copy(
             let read = read?;
             control.wait_if_paused().await;
             let source_last = read.source_last;
-            let rows = read.rows;
-            let n = rows.len() as u64;
+            let mut n = read.row_count as u64;
             let next = Checkpoint {
                 last_key: Some(source_last.iter().map(KeyValue::from).collect()),
                 rows: checkpoint.rows + n,
@@ -189,13 +160,15 @@ pub(super) async fn copy(
                 rejected: checkpoint.rejected,
                 done: false,
             };
-            let chunk = Chunk {
+            let mut chunk = Chunk {
                 table: &planned.mapping.target,
                 label,
                 columns: &columns,
                 key_columns: &key_columns,
                 key_index: &key_index,
-                rows,
+                rows: read.rows,
+                row_count: read.row_count,
+                last: convert_key(source_last.clone()),
                 after: after_target.clone(),
                 binary: binary.as_deref(),
                 encoded: read.encoded,
@@ -211,6 +184,20 @@ pub(super) async fn copy(
             let mut attempt = 1;
             let refused = loop {
                 match write_chunk(target, &chunk).await {
+                    Err(WriteError::RowsNeeded(_)) => {
+                        let rows = chunks
+                            .rows_between(read.source_after.as_deref(), &source_last)
+                            .await?;
+                        log.record(&json!({
+                            "step": "chunk_reread", "table": label, "chunk": next.chunks,
+                            "rows": rows.len()
+                        }));
+                        n = rows.len() as u64;
+                        chunk.row_count = rows.len();
+                        chunk.rows = rows;
+                        chunk.encoded = None;
+                        chunk.checkpoint.rows = checkpoint.rows + n;
+                    }
                     Err(WriteError::Db(e))
                         if attempt < retry::ATTEMPTS && retry::is_transient(&e) =>
                     {

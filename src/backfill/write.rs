@@ -41,8 +41,15 @@ pub struct Chunk<'a> {
     pub key_columns: &'a [KeyColumn],
     /// Index of each key column in a row.
     pub key_index: &'a [usize],
-    /// Rows, converted.
+    /// Rows, converted; empty when the reader handed the chunk over as its binary `COPY`
+    /// stream only (`encoded`), in which case a refused load asks for them
+    /// ([`WriteError::RowsNeeded`]).
     pub rows: Vec<Vec<Cell>>,
+    /// Number of rows in the chunk (`rows.len()` when they are there).
+    pub row_count: usize,
+    /// Key of the chunk's last row, in the target's types: the upper end (inclusive) of the key
+    /// range the chunk replaces.
+    pub last: Vec<Cell>,
     /// Key after which this chunk starts (exclusive); `None` for the first chunk.
     pub after: Option<Vec<Cell>>,
     /// Checkpoint to commit with the chunk (its `last_key` is this chunk's last key).
@@ -76,6 +83,11 @@ pub enum WriteError {
     /// The database failed outside row-level refusals.
     #[error(transparent)]
     Db(#[from] DbError),
+    /// The load was refused and the chunk came without its rows (`Chunk::rows` empty): the
+    /// caller reads them again and writes the chunk again, now able to isolate the refused
+    /// rows. The transaction was rolled back; nothing of the chunk was written.
+    #[error("{0}: the load was refused; the chunk's rows are needed to find the refused ones")]
+    RowsNeeded(String),
     /// A row was refused under [`RejectPolicy::Stop`].
     #[error("{table}: row with key {key} refused: {reason}")]
     Refused {
@@ -98,10 +110,7 @@ impl Chunk<'_> {
     }
 
     fn last_key(&self) -> Vec<Cell> {
-        self.rows
-            .last()
-            .map(|r| self.key_index.iter().map(|&i| r[i].clone()).collect())
-            .unwrap_or_default()
+        self.last.clone()
     }
 
     fn key_of(&self, row: usize) -> Vec<Cell> {
@@ -259,6 +268,18 @@ pub struct CopyStream {
 }
 
 impl CopyStream {
+    /// A binary-format stream of tuples already encoded by [`pg_binary::encode_row`], with
+    /// the offset where each row ends.
+    pub fn binary(rows: Vec<u8>, ends: Vec<usize>) -> Self {
+        CopyStream {
+            rows,
+            ends,
+            header: pg_binary::HEADER,
+            trailer: pg_binary::TRAILER,
+            options: " (FORMAT binary)",
+        }
+    }
+
     /// Encodes `rows` (already converted to the target's types) in binary format when
     /// `binary` gives every column's layout and every value fits it, in text format otherwise.
     pub fn encode(rows: &[Vec<Cell>], binary: Option<&[Field]>) -> Self {
@@ -271,13 +292,7 @@ impl CopyStream {
                 ok
             });
             if encoded {
-                return CopyStream {
-                    rows: bytes,
-                    ends,
-                    header: pg_binary::HEADER,
-                    trailer: pg_binary::TRAILER,
-                    options: " (FORMAT binary)",
-                };
+                return CopyStream::binary(bytes, ends);
             }
         }
         text_stream(rows)
@@ -387,16 +402,17 @@ async fn write_pg(
         .execute(&mut *tx)
         .await
         .map_err(err("clearing the chunk range of"))?;
-    if copy_rows(
-        &mut tx,
-        &copy_statement(chunk, stream),
-        stream,
-        0,
-        chunk.rows.len(),
-    )
-    .await
-    .is_ok()
-    {
+    let loaded = chunk.row_count == 0
+        || copy_rows(
+            &mut tx,
+            &copy_statement(chunk, stream),
+            stream,
+            0,
+            chunk.row_count,
+        )
+        .await
+        .is_ok();
+    if loaded {
         if chunk.abort_before_commit {
             std::process::abort();
         }
@@ -406,6 +422,9 @@ async fn write_pg(
     // The transaction is aborted (or its connection gone); its rollback cannot fail in a way
     // that matters, and a lost connection shows again, as an error, on the next BEGIN.
     let _ = tx.rollback().await;
+    if chunk.rows.len() != chunk.row_count {
+        return Err(WriteError::RowsNeeded(chunk.table.to_string()));
+    }
 
     let mut tx = pool.begin().await.map_err(err("starting a chunk of"))?;
     bind_all!(sqlx::query(&prologue.sql), &prologue.binds)

@@ -503,24 +503,48 @@ async fn read_into(
     fragment: &keyset::Fragment,
     expected: usize,
 ) -> Result<Vec<Vec<Cell>>, DbError> {
+    let width = spec.columns.len();
+    let mut out: Vec<Vec<Cell>> = Vec::with_capacity(expected.min(1 << 16));
+    let mut row = Vec::with_capacity(width);
+    stream_rows(db, spec, fragment, &mut row, |r| {
+        out.push(std::mem::replace(r, Vec::with_capacity(width)));
+    })
+    .await?;
+    Ok(out)
+}
+
+/// Runs a `SELECT` built from `spec` and hands each row to `on_row` as it is decoded, in
+/// `row`, a buffer reused from row to row (the callback may change the cells, or take them).
+/// Returns the number of rows; afterwards `row` holds the last row as `on_row` left it. For
+/// readers that turn rows into something else at once (the backfill's `COPY` encoding), this
+/// spares a `Vec` per row.
+///
+/// # Errors
+/// [`DbError::Query`] naming the table. The callback may have seen some rows by then.
+pub async fn stream_rows(
+    db: &Database,
+    spec: &TableSpec,
+    fragment: &keyset::Fragment,
+    row: &mut Vec<Cell>,
+    mut on_row: impl FnMut(&mut Vec<Cell>),
+) -> Result<usize, DbError> {
     let context = || format!("reading {}", spec.name);
     let reads: Vec<ReadAs> = spec.columns.iter().map(|c| c.read).collect();
-    let mut out: Vec<Vec<Cell>> = Vec::with_capacity(expected.min(1 << 16));
+    let mut count = 0;
     macro_rules! decode_stream {
         ($pool:expr, $cell:expr) => {{
             let mut rows = bind_all!(sqlx::query(&fragment.sql), &fragment.binds).fetch($pool);
-            while let Some(row) = rows
+            while let Some(r) = rows
                 .try_next()
                 .await
                 .map_err(|e| db.query_error(context(), e))?
             {
-                let cells = reads
-                    .iter()
-                    .enumerate()
-                    .map(|(i, read)| $cell(&row, i, *read))
-                    .collect::<Result<Vec<Cell>, sqlx::Error>>()
-                    .map_err(|e| db.query_error(context(), e))?;
-                out.push(cells);
+                row.clear();
+                for (i, read) in reads.iter().enumerate() {
+                    row.push($cell(&r, i, *read).map_err(|e| db.query_error(context(), e))?);
+                }
+                count += 1;
+                on_row(row);
             }
         }};
     }
@@ -529,7 +553,7 @@ async fn read_into(
         Pool::Mysql(pool) => decode_stream!(pool, mysql_cell),
         Pool::Sqlite(pool) => decode_stream!(pool, |r, i, _| sqlite_cell(r, i)),
     }
-    Ok(out)
+    Ok(count)
 }
 
 #[cfg(test)]

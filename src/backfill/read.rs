@@ -1,0 +1,207 @@
+//! The reader side of a table copy: the next keyset chunk of the source, converted to the
+//! target's types and, for PostgreSQL targets, encoded for `COPY`.
+//!
+//! Into PostgreSQL with a binary layout for every column, rows are converted and encoded one by
+//! one as the driver streams them, and only the encoding is kept: no `Vec` of cells per row,
+//! and no second walk over 50k rows gone cold in cache (our CPU per 3.6M-row copy, BENCHMARKS.md
+//! "Backfill"). The rows themselves are read again only in the rare case that needs them: a
+//! value that has no binary form (the chunk then goes as text), or a load the target refuses
+//! (the writer's [`super::write::WriteError::RowsNeeded`]).
+
+use std::sync::Arc;
+
+use super::retry;
+use super::write::CopyStream;
+use crate::data::pg_binary::{self, Field};
+use crate::data::read::stream_rows;
+use crate::data::{read_rows, Cell, TableSpec};
+use crate::db::{Database, DbError};
+use crate::mapping::ColumnMapping;
+
+/// A chunk as the reader hands it to the writer.
+pub(super) struct ReadChunk {
+    /// Rows converted to the target's types; empty when only `encoded` carries them.
+    pub rows: Vec<Vec<Cell>>,
+    /// Number of rows read.
+    pub row_count: usize,
+    /// Source key after which the chunk starts (exclusive); `None` for the first chunk.
+    pub source_after: Option<Vec<Cell>>,
+    /// Source key of the chunk's last row.
+    pub source_last: Vec<Cell>,
+    /// The rows' `COPY` encoding, for PostgreSQL targets.
+    pub encoded: Option<CopyStream>,
+    /// Bytes read, for throughput figures.
+    pub bytes: u64,
+}
+
+/// Reads chunks of one table.
+pub(super) struct ChunkReader {
+    source: Database,
+    spec: TableSpec,
+    columns: Vec<ColumnMapping>,
+    /// Columns whose values [`Cell::convert`] can change.
+    converted: Vec<usize>,
+    /// Whether a key column is among `converted` (its source value must then be kept aside
+    /// before the row is converted, for the checkpoint).
+    key_converted: bool,
+    /// The binary `COPY` layout of every target column, when there is one.
+    binary: Option<Arc<[Field]>>,
+    /// Whether the target is PostgreSQL (chunks are encoded for `COPY`).
+    encode_for_copy: bool,
+}
+
+impl ChunkReader {
+    pub(super) fn new(
+        source: Database,
+        spec: TableSpec,
+        columns: Vec<ColumnMapping>,
+        binary: Option<Arc<[Field]>>,
+        encode_for_copy: bool,
+    ) -> Self {
+        let converted: Vec<usize> = (0..columns.len())
+            .filter(|&i| Cell::converts(&columns[i].source, &columns[i].target))
+            .collect();
+        let key_converted = spec.key.iter().any(|k| converted.contains(k));
+        Self {
+            source,
+            spec,
+            columns,
+            converted,
+            key_converted,
+            binary,
+            encode_for_copy,
+        }
+    }
+
+    fn convert(&self, row: &mut [Cell]) {
+        for &i in &self.converted {
+            let c = &self.columns[i];
+            row[i] = std::mem::replace(&mut row[i], Cell::Null).convert(&c.source, &c.target);
+        }
+    }
+
+    /// The chunk of at most `limit` rows after `after`; `None` when the table has no more.
+    /// Transient errors are retried (each attempt starts the chunk afresh).
+    ///
+    /// # Errors
+    /// [`DbError`] once retries are spent.
+    pub(super) async fn next(
+        &self,
+        after: Option<&[Cell]>,
+        limit: usize,
+    ) -> Result<Option<ReadChunk>, DbError> {
+        if self.encode_for_copy {
+            if let Some(fields) = &self.binary {
+                let encoded = retry::transient("reading a chunk", || {
+                    self.read_encoded(after, limit, fields)
+                })
+                .await?;
+                match encoded {
+                    Encoded::Empty => return Ok(None),
+                    Encoded::Chunk(chunk) => return Ok(Some(chunk)),
+                    // Read again as rows below, and encoded as text (a binary form that does not
+                    // fit a value would hide the server's own words about it).
+                    Encoded::DoesNotFit => {}
+                }
+            }
+        }
+        let rows = retry::transient("reading a chunk", || {
+            read_rows(&self.source, &self.spec, after, None, Some(limit))
+        })
+        .await?;
+        Ok(self.chunk_of_rows(after, rows))
+    }
+
+    /// The chunk after `after` up to and including `last`, as rows: for the writer, when a
+    /// chunk that came encoded only has a refused load. The source may have changed since the
+    /// first read; the chunk is then written as it is now, which is as correct (the catch-up
+    /// applies later changes either way).
+    ///
+    /// # Errors
+    /// [`DbError`] once retries are spent.
+    pub(super) async fn rows_between(
+        &self,
+        after: Option<&[Cell]>,
+        last: &[Cell],
+    ) -> Result<Vec<Vec<Cell>>, DbError> {
+        let mut rows = retry::transient("reading a chunk again", || {
+            read_rows(&self.source, &self.spec, after, Some(last), None)
+        })
+        .await?;
+        for row in &mut rows {
+            self.convert(row);
+        }
+        Ok(rows)
+    }
+
+    fn chunk_of_rows(&self, after: Option<&[Cell]>, mut rows: Vec<Vec<Cell>>) -> Option<ReadChunk> {
+        let source_last = self.spec.key_of(rows.last()?);
+        let bytes = rows.iter().flatten().map(|c| c.byte_len() as u64).sum();
+        for row in &mut rows {
+            self.convert(row);
+        }
+        let encoded = self
+            .encode_for_copy
+            .then(|| CopyStream::encode(&rows, self.binary.as_deref()));
+        Some(ReadChunk {
+            row_count: rows.len(),
+            rows,
+            source_after: after.map(<[Cell]>::to_vec),
+            source_last,
+            encoded,
+            bytes,
+        })
+    }
+
+    async fn read_encoded(
+        &self,
+        after: Option<&[Cell]>,
+        limit: usize,
+        fields: &[Field],
+    ) -> Result<Encoded, DbError> {
+        let mut stream = Vec::with_capacity(limit.min(1 << 16) * 48);
+        let mut ends = Vec::with_capacity(limit.min(1 << 16));
+        let mut fits = true;
+        let mut bytes = 0u64;
+        let mut source_last: Vec<Cell> = Vec::new();
+        let mut row = Vec::with_capacity(self.spec.columns.len());
+        let fragment = self.spec.select(after, None, Some(limit));
+        let count = stream_rows(&self.source, &self.spec, &fragment, &mut row, |row| {
+            if !fits {
+                return;
+            }
+            bytes += row.iter().map(|c| c.byte_len() as u64).sum::<u64>();
+            if self.key_converted {
+                source_last.clear();
+                source_last.extend(self.spec.key.iter().map(|&k| row[k].clone()));
+            }
+            self.convert(row);
+            fits = pg_binary::encode_row(row, fields, &mut stream).is_some();
+            ends.push(stream.len());
+        })
+        .await?;
+        if count == 0 {
+            return Ok(Encoded::Empty);
+        }
+        if !fits {
+            return Ok(Encoded::DoesNotFit);
+        }
+        if !self.key_converted {
+            source_last = self.spec.key_of(&row);
+        }
+        Ok(Encoded::Chunk(ReadChunk {
+            rows: Vec::new(),
+            row_count: count,
+            source_after: after.map(<[Cell]>::to_vec),
+            source_last,
+            encoded: Some(CopyStream::binary(stream, ends)),
+            bytes,
+        }))
+    }
+}
+
+enum Encoded {
+    Empty,
+    Chunk(ReadChunk),
+    DoesNotFit,
+}

@@ -8,7 +8,6 @@ use super::canon_sql::SEPARATOR;
 use super::error::ValidateError;
 use super::pair::TablePair;
 use super::report::{ChangedRow, Differences};
-use super::row_hash::{self, KeyPart};
 use super::stream::Prepared;
 
 /// Which side the comparison needs more rows from before it can go on.
@@ -49,14 +48,14 @@ impl<'a> Comparer<'a> {
         }
     }
 
-    fn in_order(&self, side: usize, key: &[KeyPart]) -> Result<(), ValidateError> {
+    fn in_order(&self, side: usize, row: &Prepared) -> Result<(), ValidateError> {
         if let Some(previous) = &self.last[side] {
-            if row_hash::compare_keys(key, &previous.key) == Ordering::Less {
+            if row.key() < previous.key() {
                 return Err(ValidateError::KeyOrder {
                     table: self.pair.name(),
                     side: if side == 0 { "source" } else { "target" },
-                    key: row_hash::key_text(key),
-                    previous: row_hash::key_text(&previous.key),
+                    key: row.key_text(),
+                    previous: previous.key_text(),
                 });
             }
         }
@@ -67,7 +66,7 @@ impl<'a> Comparer<'a> {
     /// split; the row is still reported as changed, only the named columns may be off.)
     fn changed_columns(&self, s: &Prepared, t: &Prepared) -> Vec<String> {
         fn split(p: &Prepared) -> Vec<&[u8]> {
-            p.text.split(|b| *b == SEPARATOR).collect()
+            p.text().split(|b| *b == SEPARATOR).collect()
         }
         let (a, b) = (split(s), split(t));
         (0..self.pair.canon.len())
@@ -94,32 +93,28 @@ impl<'a> Comparer<'a> {
                 (None, None) => return Ok(Need::Nothing),
                 (Some(_), None) => Ordering::Less,
                 (None, Some(_)) => Ordering::Greater,
-                (Some(s), Some(t)) => row_hash::compare_keys(&s.key, &t.key),
+                (Some(s), Some(t)) => s.key().cmp(t.key()),
             };
             match ordering {
                 Ordering::Less => {
                     let s = source.pop_front().expect("front exists");
-                    self.in_order(0, &s.key)?;
+                    self.in_order(0, &s)?;
                     self.source_rows += 1;
-                    self.differences
-                        .missing
-                        .push(row_hash::key_text(&s.key), self.show);
+                    self.differences.missing.push(s.key_text(), self.show);
                     self.last[0] = Some(s);
                 }
                 Ordering::Greater => {
                     let t = target.pop_front().expect("front exists");
-                    self.in_order(1, &t.key)?;
+                    self.in_order(1, &t)?;
                     self.target_rows += 1;
-                    self.differences
-                        .extra
-                        .push(row_hash::key_text(&t.key), self.show);
+                    self.differences.extra.push(t.key_text(), self.show);
                     self.last[1] = Some(t);
                 }
                 Ordering::Equal => {
                     let s = source.pop_front().expect("front exists");
                     let t = target.pop_front().expect("front exists");
-                    self.in_order(0, &s.key)?;
-                    self.in_order(1, &t.key)?;
+                    self.in_order(0, &s)?;
+                    self.in_order(1, &t)?;
                     self.source_rows += 1;
                     self.target_rows += 1;
                     if s.hash != t.hash {
@@ -130,7 +125,7 @@ impl<'a> Comparer<'a> {
                         d.count += 1;
                         if d.first.len() < self.show {
                             d.first.push(ChangedRow {
-                                key: row_hash::key_text(&s.key),
+                                key: s.key_text(),
                                 columns,
                             });
                         }

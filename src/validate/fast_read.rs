@@ -21,7 +21,7 @@ use sqlx::Row;
 use tokio::sync::mpsc;
 
 use super::canon_sql::{NULL_MARK, SEPARATOR};
-use super::row_hash::{write_canonical, KeyPart};
+use super::row_hash::{encode_canonical_key, encode_int_key, write_canonical};
 use super::stream::{HashKind, Prepared};
 use crate::data::copy_out::{self, BinaryTuples, CopyField, FeedError};
 use crate::data::read::ReadAs;
@@ -164,9 +164,12 @@ struct Builder<'a> {
     reads: Vec<ReadAs>,
     /// For each column, its position in the key, if it is a key column.
     key_slot: Vec<Option<usize>>,
-    key_len: usize,
     kind: HashKind,
     text: Vec<u8>,
+    /// Each key part's encoding ([`super::row_hash::encode_key_part`]), by position in the key; reused.
+    key_parts: Vec<Vec<u8>>,
+    /// The whole encoded key; reused.
+    key: Vec<u8>,
 }
 
 impl<'a> Builder<'a> {
@@ -177,9 +180,10 @@ impl<'a> Builder<'a> {
             key_slot: (0..spec.columns.len())
                 .map(|i| spec.key.iter().position(|&c| c == i))
                 .collect(),
-            key_len: spec.key.len(),
             kind,
             text: Vec::with_capacity(128),
+            key_parts: vec![Vec::with_capacity(24); spec.key.len()],
+            key: Vec::with_capacity(64),
         }
     }
 
@@ -188,7 +192,9 @@ impl<'a> Builder<'a> {
         raw: impl Fn(usize, ReadAs) -> Result<Raw<'r>, sqlx::Error>,
     ) -> Result<Prepared, sqlx::Error> {
         self.text.clear();
-        let mut key = vec![KeyPart::Null; self.key_len];
+        for part in &mut self.key_parts {
+            part.clear();
+        }
         for (i, read) in self.reads.iter().enumerate() {
             if i > 0 {
                 self.text.push(SEPARATOR);
@@ -200,18 +206,24 @@ impl<'a> Builder<'a> {
                 self.text.push(NULL_MARK);
             }
             if let Some(k) = self.key_slot[i] {
-                key[k] = match (&value, &self.canon[i]) {
+                let part = &mut self.key_parts[k];
+                match (&value, &self.canon[i]) {
                     (Raw::Int(v), Logical::Int { .. } | Logical::Year) => {
-                        KeyPart::Int(i128::from(*v))
+                        encode_int_key(i128::from(*v), part);
                     }
-                    _ => KeyPart::from_canonical(
+                    _ => encode_canonical_key(
                         present.then(|| &self.text[start..]),
                         &self.canon[i],
+                        part,
                     ),
-                };
+                }
             }
         }
-        Ok(Prepared::new(key, &self.text, self.kind))
+        self.key.clear();
+        for part in &self.key_parts {
+            self.key.extend_from_slice(part);
+        }
+        Ok(Prepared::from_encoded_key(&self.key, &self.text, self.kind))
     }
 }
 

@@ -180,7 +180,7 @@ impl Side<'_> {
             let mut sums = BTreeMap::new();
             while let Some(rows) = reader.next().await? {
                 for row in prepare(self.spec, self.canon, rows, HashKind::Md5) {
-                    let KeyPart::Int(k) = row.key[0] else {
+                    let Some(k) = row.first_int() else {
                         continue;
                     };
                     let seg = ((k - i128::from(lo)) / i128::from(width)) as i64;

@@ -45,7 +45,7 @@ timed() {
   t0=$(date +%s.%N)
   "$@" >"$WORK/out" 2>"$WORK/err" || [ $? -eq 1 ] || { cat "$WORK/err" >&2; exit 1; }
   t1=$(date +%s.%N)
-  echo "$t1 - $t0" | bc
+  printf '%.2f' "$(echo "$t1 - $t0" | bc)"
 }
 ours() {
   timed "$BIN" validate "$WORK/project" --source-url "$SRC" --target-url "$DST" --tables salaries \
@@ -82,11 +82,11 @@ if [ "$ROUNDS" -gt 1 ]; then
   done
 fi
 
-printf '\n%-10s %-22s %10s %10s %12s   (median of %s)\n' case tool seconds found "vs reladiff" "$ROUNDS"
+printf '\n%-10s %-26s %10s %10s %12s   (median of %s)\n' case tool seconds found "vs reladiff" "$ROUNDS"
 for case in identical changed; do
   for tool in merge checksum reladiff; do
     name=$tool; [ "$tool" != reladiff ] && name="migration-studio $tool"
-    printf '%-10s %-22s %10.2f %10s %11.2fx\n' "$case" "$name" "${T[$case,$tool]}" "${N[$case,$tool]}" \
+    printf '%-10s %-26s %10.2f %10s %11.2fx\n' "$case" "$name" "${T[$case,$tool]}" "${N[$case,$tool]}" \
       "$(echo "${T[$case,reladiff]} / ${T[$case,$tool]}" | bc -l)"
   done
 done

@@ -150,8 +150,10 @@ async fn sakila_mariadb_to_postgres_every_table_arrives_equal() {
         .all(|t| t["chunks"] == 0));
 }
 
-#[tokio::test]
-async fn chinook_sqlite_to_postgres() {
+/// Copies Chinook (SQLite, a copy of the dataset's file) into `target` with its tables created
+/// and its indexes and foreign keys after the copy, and checks that every table arrived with
+/// the same rows. Returns the project and the source URL, with the folder holding the copy.
+async fn chinook_sqlite_into(target: &str) -> (tempfile::TempDir, String, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("chinook.sqlite");
     std::fs::copy(
@@ -160,23 +162,29 @@ async fn chinook_sqlite_to_postgres() {
     )
     .unwrap();
     let source = format!("sqlite://{}", file.display());
-    let target = ScratchPg::new("bf_chinook_tgt");
     let project = project();
     let out = ok(backfill(
         project.path(),
         &source,
-        &target.url(),
+        target,
         &["--create-tables", "--post-copy", "--mark-rehearsal-target"],
     ));
     assert!(out.contains("15607 rows"), "{out}");
     let (src, tgt) = (
         canonical_tables(&source).await,
-        canonical_tables(&target.url()).await,
+        canonical_tables(target).await,
     );
     assert_eq!(src.len(), 11);
     for (table, rows) in &src {
         assert!(rows == &tgt[table], "{table}: rows differ");
     }
+    (project, source, dir)
+}
+
+#[tokio::test]
+async fn chinook_sqlite_to_postgres() {
+    let target = ScratchPg::new("bf_chinook_tgt");
+    chinook_sqlite_into(&target.url()).await;
 }
 
 #[tokio::test]
@@ -676,31 +684,8 @@ async fn a_resume_on_a_composite_key_with_a_date_goes_on_after_the_checkpointed_
 async fn chinook_sqlite_to_mariadb_arrives_equal_by_validation() {
     // MariaDB as the target: multi-row INSERTs in the chunk's transaction, tables created from
     // the default SQLite → MySQL mapping, indexes and foreign keys after the copy.
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("chinook.sqlite");
-    std::fs::copy(
-        common::dataset("chinook/ChinookDatabase/DataSources/Chinook_Sqlite.sqlite"),
-        &file,
-    )
-    .unwrap();
-    let source = format!("sqlite://{}", file.display());
     let target = ScratchMaria::new("bf_chinook_my");
-    let project = project();
-    let out = ok(backfill(
-        project.path(),
-        &source,
-        &target.url(),
-        &["--create-tables", "--post-copy", "--mark-rehearsal-target"],
-    ));
-    assert!(out.contains("15607 rows"), "{out}");
-    let (src, tgt) = (
-        canonical_tables(&source).await,
-        canonical_tables(&target.url()).await,
-    );
-    assert_eq!(src.len(), 11);
-    for (table, rows) in &src {
-        assert!(rows == &tgt[table], "{table}: rows differ");
-    }
+    let (project, source, _dir) = chinook_sqlite_into(&target.url()).await;
     let validated = validate_json(project.path(), &source, &target.url());
     assert_eq!(validated["verdict"], "equal", "{validated}");
 }

@@ -402,8 +402,10 @@ async fn write_pg(
         .execute(&mut *tx)
         .await
         .map_err(err("clearing the chunk range of"))?;
-    let loaded = chunk.row_count == 0
-        || copy_rows(
+    let loaded = if chunk.row_count == 0 {
+        Ok(0)
+    } else {
+        copy_rows(
             &mut tx,
             &copy_statement(chunk, stream),
             stream,
@@ -411,17 +413,24 @@ async fn write_pg(
             chunk.row_count,
         )
         .await
-        .is_ok();
-    if loaded {
-        if chunk.abort_before_commit {
-            std::process::abort();
+    };
+    let refusal = match loaded {
+        Ok(_) => {
+            if chunk.abort_before_commit {
+                std::process::abort();
+            }
+            tx.commit().await.map_err(err("committing a chunk of"))?;
+            return Ok(Vec::new());
         }
-        tx.commit().await.map_err(err("committing a chunk of"))?;
-        return Ok(Vec::new());
-    }
+        Err(e) => db.query_error(ctx("loading"), e),
+    };
     // The transaction is aborted (or its connection gone); its rollback cannot fail in a way
     // that matters, and a lost connection shows again, as an error, on the next BEGIN.
     let _ = tx.rollback().await;
+    if super::retry::is_transient(&refusal) {
+        // A lost connection, not a refused row: the caller retries the chunk as it is.
+        return Err(WriteError::Db(refusal));
+    }
     if chunk.rows.len() != chunk.row_count {
         return Err(WriteError::RowsNeeded(chunk.table.to_string()));
     }

@@ -151,10 +151,13 @@ fn mysql_raw<'r>(row: &'r MySqlRow, i: usize, read: ReadAs) -> Result<Raw<'r>, s
             },
         },
         // Text with a binary collation arrives flagged binary; its bytes are still text.
-        ReadAs::Text | ReadAs::Dynamic => match row.try_get_unchecked::<Option<&[u8]>, _>(i)? {
-            None => Raw::Null,
-            Some(bytes) => std::str::from_utf8(bytes).map_or(Raw::Bytes(bytes), Raw::Text),
-        },
+        // (`PgDate` is PostgreSQL's; a MySQL column never reads as it.)
+        ReadAs::Text | ReadAs::Dynamic | ReadAs::PgDate => {
+            match row.try_get_unchecked::<Option<&[u8]>, _>(i)? {
+                None => Raw::Null,
+                Some(bytes) => std::str::from_utf8(bytes).map_or(Raw::Bytes(bytes), Raw::Text),
+            }
+        }
     })
 }
 

@@ -44,7 +44,8 @@ pub(super) struct ChunkReader {
     /// Whether a key column is among `converted` (its source value must then be kept aside
     /// before the row is converted, for the checkpoint).
     key_converted: bool,
-    /// The binary `COPY` layout of every target column, when there is one.
+    /// The binary `COPY` layout of every target column, when the target is PostgreSQL and
+    /// every column has one.
     binary: Option<Arc<[Field]>>,
     /// Whether the target is PostgreSQL (chunks are encoded for `COPY`).
     encode_for_copy: bool,
@@ -90,19 +91,17 @@ impl ChunkReader {
         after: Option<&[Cell]>,
         limit: usize,
     ) -> Result<Option<ReadChunk>, DbError> {
-        if self.encode_for_copy {
-            if let Some(fields) = &self.binary {
-                let encoded = retry::transient("reading a chunk", || {
-                    self.read_encoded(after, limit, fields)
-                })
-                .await?;
-                match encoded {
-                    Encoded::Empty => return Ok(None),
-                    Encoded::Chunk(chunk) => return Ok(Some(chunk)),
-                    // Read again as rows below, and encoded as text (a binary form that does not
-                    // fit a value would hide the server's own words about it).
-                    Encoded::DoesNotFit => {}
-                }
+        if let Some(fields) = &self.binary {
+            let encoded = retry::transient("reading a chunk", || {
+                self.read_encoded(after, limit, fields)
+            })
+            .await?;
+            match encoded {
+                Encoded::Empty => return Ok(None),
+                Encoded::Chunk(chunk) => return Ok(Some(chunk)),
+                // Read again as rows below, and encoded as text (a binary form that does not
+                // fit a value would hide the server's own words about it).
+                Encoded::DoesNotFit => {}
             }
         }
         let rows = retry::transient("reading a chunk", || {

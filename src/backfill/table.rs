@@ -151,7 +151,7 @@ pub(super) async fn copy(
             let read = read?;
             control.wait_if_paused().await;
             let source_last = read.source_last;
-            let mut n = read.row_count as u64;
+            let n = read.row_count as u64;
             let next = Checkpoint {
                 last_key: Some(source_last.iter().map(KeyValue::from).collect()),
                 rows: checkpoint.rows + n,
@@ -192,11 +192,10 @@ pub(super) async fn copy(
                             "step": "chunk_reread", "table": label, "chunk": next.chunks,
                             "rows": rows.len()
                         }));
-                        n = rows.len() as u64;
                         chunk.row_count = rows.len();
                         chunk.rows = rows;
                         chunk.encoded = None;
-                        chunk.checkpoint.rows = checkpoint.rows + n;
+                        chunk.checkpoint.rows = checkpoint.rows + chunk.row_count as u64;
                     }
                     Err(WriteError::Db(e))
                         if attempt < retry::ATTEMPTS && retry::is_transient(&e) =>
@@ -214,6 +213,8 @@ pub(super) async fn copy(
                 }
             };
             let seconds = t0.elapsed().as_secs_f64();
+            // The rows written: read again when the load was refused, so perhaps not `n`.
+            let n = chunk.row_count as u64;
             after_target = Some(convert_key(source_last));
             checkpoint = chunk.checkpoint_after(refused.len());
             copied_this_attempt += n;

@@ -109,10 +109,6 @@ impl Chunk<'_> {
         checkpoint
     }
 
-    fn last_key(&self) -> Vec<Cell> {
-        self.last.clone()
-    }
-
     fn key_of(&self, row: usize) -> Vec<Cell> {
         self.key_index
             .iter()
@@ -229,12 +225,11 @@ pub async fn write_chunk(db: &Database, chunk: &Chunk<'_>) -> Result<Vec<Refused
 }
 
 fn delete_range(engine: Engine, chunk: &Chunk<'_>) -> keyset::Fragment {
-    let last = chunk.last_key();
     let range = keyset::range(
         engine,
         chunk.key_columns,
         chunk.after.as_deref(),
-        Some(&last),
+        Some(&chunk.last),
         1,
     );
     keyset::Fragment {

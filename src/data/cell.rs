@@ -40,8 +40,16 @@ pub fn date_days(year: u16, month: u8, day: u8) -> Option<i32> {
     i32::try_from(days_from_civil(y, m, d)).ok()
 }
 
+/// The [`Cell::Date`] of a day number (days since 1970-01-01) when it falls in years 1–9999
+/// (0001-01-01 is day -719,162, 9999-12-31 day 2,932,896).
+pub fn date_of_days(days: i64) -> Option<Cell> {
+    (-719_162..=2_932_896)
+        .contains(&days)
+        .then_some(Cell::Date(days as i32))
+}
+
 /// Days in month `m` (1–12) of year `y`, proleptic Gregorian.
-pub(crate) fn days_in_month(y: i64, m: i64) -> i64 {
+fn days_in_month(y: i64, m: i64) -> i64 {
     match m {
         2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
         2 => 28,
@@ -392,6 +400,14 @@ mod tests {
         assert_eq!(date_days(2024, 2, 29).map(date_text), Some(*b"2024-02-29"));
         assert_eq!(date_days(1, 1, 1).map(date_text), Some(*b"0001-01-01"));
         assert_eq!(date_days(9999, 12, 31).map(date_text), Some(*b"9999-12-31"));
+        let (first, last) = (
+            i64::from(date_days(1, 1, 1).unwrap()),
+            i64::from(date_days(9999, 12, 31).unwrap()),
+        );
+        assert_eq!(date_of_days(first), Some(Cell::Date(first as i32)));
+        assert_eq!(date_of_days(last), Some(Cell::Date(last as i32)));
+        assert_eq!(date_of_days(first - 1), None);
+        assert_eq!(date_of_days(last + 1), None);
         for invalid in [
             (0, 0, 0),
             (2023, 2, 29),

@@ -8,7 +8,7 @@
 //! date) makes [`encode_row`] fail, and the caller loads that chunk as text, so the server's own
 //! error message reaches the reject file.
 
-use super::cell::{days_in_month, Cell};
+use super::cell::{date_days, Cell};
 use super::types::Logical;
 
 /// Signature, flags and header-extension length that open a binary COPY stream.
@@ -80,7 +80,7 @@ impl Field {
 }
 
 /// Days from 1970-01-01 to 2000-01-01 (PostgreSQL's epoch).
-const PG_EPOCH_DAYS: i64 = 10_957;
+pub(crate) const PG_EPOCH_DAYS: i64 = 10_957;
 
 fn put_len(out: &mut Vec<u8>, len: usize) {
     out.extend_from_slice(&(len as i32).to_be_bytes());
@@ -114,10 +114,12 @@ fn parse_date(text: &str) -> Option<i64> {
     let (y, rest) = text.split_once('-')?;
     let (m, d) = rest.split_once('-')?;
     let (y, m, d) = (digits(y)?, digits(m)?, digits(d.get(..2)?)?);
-    if !(1..=9999).contains(&y) || !(1..=12).contains(&m) || d < 1 || d > days_in_month(y, m) {
-        return None;
-    }
-    Some(super::cell::days_from_civil(y, m, d))
+    let days = date_days(
+        u16::try_from(y).ok()?,
+        u8::try_from(m).ok()?,
+        u8::try_from(d).ok()?,
+    )?;
+    Some(i64::from(days))
 }
 
 /// Microseconds since midnight of `HH:MM:SS[.ffffff]`.

@@ -11,7 +11,7 @@ use sqlx::postgres::PgRow;
 use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, TypeInfo, ValueRef};
 
-use super::cell::{date_days, Cell};
+use super::cell::{date_days, date_of_days, Cell};
 use super::copy_out::CopyField;
 use super::keyset::{self, KeyColumn};
 use super::types::Logical;
@@ -101,13 +101,14 @@ pub fn mysql_date(bytes: &[u8]) -> Cell {
 /// `10000-01-01`, as `date_out` writes them; see [`super::copy_out::date`]), the text format's
 /// text as it came; `None` for bytes that are neither.
 fn pg_date(bytes: &[u8]) -> Option<Cell> {
-    match super::copy_out::date(bytes) {
-        Some(Ok((y, m, d))) => date_days(y, m, d).map(Cell::Date),
-        Some(Err(text)) => Some(Cell::Text(text)),
-        None => std::str::from_utf8(bytes)
+    let Ok(binary) = <[u8; 4]>::try_from(bytes) else {
+        return std::str::from_utf8(bytes)
             .ok()
-            .map(|t| Cell::Text(t.to_owned())),
-    }
+            .map(|t| Cell::Text(t.to_owned()));
+    };
+    let days = i64::from(i32::from_be_bytes(binary)) + super::pg_binary::PG_EPOCH_DAYS;
+    // Outside years 1–9999, `copy_out::date` gives the text (it gives `Ok` only inside them).
+    date_of_days(days).or_else(|| super::copy_out::date(bytes)?.err().map(Cell::Text))
 }
 
 /// A column to read.

@@ -107,13 +107,18 @@ impl KeyPart {
             return KeyPart::Null;
         };
         let text = String::from_utf8_lossy(text);
-        if matches!(canon, Logical::Int { .. } | Logical::Year | Logical::Bool) {
-            if let Ok(i) = text.parse() {
-                return KeyPart::Int(i);
-            }
+        match canonical_int(&text, canon) {
+            Some(i) => KeyPart::Int(i),
+            None => KeyPart::Text(text.into_owned()),
         }
-        KeyPart::Text(text.into_owned())
     }
+}
+
+/// The integer a key part's canonical text stands for, when its column compares as one.
+fn canonical_int(text: &str, canon: &Logical) -> Option<i128> {
+    matches!(canon, Logical::Int { .. } | Logical::Year | Logical::Bool)
+        .then(|| text.parse().ok())
+        .flatten()
 }
 
 impl std::fmt::Display for KeyPart {
@@ -178,13 +183,22 @@ pub fn encode_canonical_key(text: Option<&[u8]>, canon: &Logical, out: &mut Vec<
         return;
     };
     let text = String::from_utf8_lossy(text);
-    if matches!(canon, Logical::Int { .. } | Logical::Year | Logical::Bool) {
-        if let Ok(i) = text.parse() {
-            encode_int_key(i, out);
-            return;
-        }
+    match canonical_int(&text, canon) {
+        Some(i) => encode_int_key(i, out),
+        None => encode_text_key(text.as_bytes(), out),
     }
-    encode_text_key(text.as_bytes(), out);
+}
+
+/// The first part of an encoded key ([`encode_key_part`]) when it is an integer, read without
+/// decoding the rest.
+pub fn first_int_key(bytes: &[u8]) -> Option<i128> {
+    match bytes {
+        [TAG_INT, rest @ ..] => {
+            let raw = u128::from_be_bytes(rest.get(..16)?.try_into().ok()?);
+            Some((raw ^ (1 << 127)) as i128)
+        }
+        _ => None,
+    }
 }
 
 /// The parts of an encoded key ([`encode_key_part`]); `None` for bytes no encoding produced.
@@ -294,6 +308,8 @@ mod tests {
         encode_canonical_key(Some(b"1985-01-01"), &Logical::Date, &mut out);
         encode_canonical_key(None, &Logical::Date, &mut out);
         assert_eq!(encoded_key_text(&out), "10001, 1985-01-01, NULL");
+        assert_eq!(first_int_key(&out), Some(10001));
+        assert_eq!(first_int_key(&out[17..]), None);
     }
 
     #[test]

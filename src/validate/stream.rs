@@ -70,10 +70,7 @@ impl Prepared {
 
     /// The first key part when it is an integer.
     pub fn first_int(&self) -> Option<i128> {
-        match row_hash::decode_key(self.key())?.first() {
-            Some(KeyPart::Int(i)) => Some(*i),
-            _ => None,
-        }
+        row_hash::first_int_key(self.key())
     }
 
     /// The row text ([`row_hash::row_text`]): canonical column texts, separated; kept so a

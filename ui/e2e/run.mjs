@@ -14,6 +14,8 @@
 //
 // Usage: node ui/e2e/run.mjs [path/to/migration-studio-desktop]
 // MS_E2E_BENCH=start stops after the cold start, idle memory and Sakila graph measurements.
+// MS_E2E_HOLD=SECONDS keeps the app idle that long after the idle-memory reading, with Sakila open,
+// to inspect its processes by hand (e.g. /proc/PID/smaps, bench/webkit_floor/pss.py PID).
 // Needs: Xvfb, xdotool, ImageMagick, tauri-driver (cargo install tauri-driver --locked),
 // WebKitWebDriver (webkit2gtk-driver), mariadb and psql clients, PostgreSQL on 127.0.0.1:5432 (user postgres,
 // trust) and MariaDB on 127.0.0.1:3306 (root, no password).
@@ -262,6 +264,12 @@ function topMappings(pid) {
   return Object.fromEntries([...by].sort((a, b) => b[1] - a[1]).slice(0, 6));
 }
 
+/** The graph view's zoom, read from React Flow's viewport transform ("translate(x, y) scale(z)"). */
+async function viewportZoom() {
+  const transform = await browser.execute(() => document.querySelector(".react-flow__viewport")?.style.transform ?? "");
+  return Number(/scale\(([\d.e-]+)\)/.exec(transform)?.[1]);
+}
+
 function appPid() {
   // The app is a child of the WebKitWebDriver that tauri-driver started; find it by its path.
   for (const d of readdirSync("/proc")) {
@@ -410,13 +418,22 @@ async function main() {
       await sleep(3000);
       const pid = appPid();
       if (pid) bench.idle_memory_sakila = treeRssKiB(pid);
+      if (process.env.MS_E2E_HOLD) await sleep(Number(process.env.MS_E2E_HOLD) * 1000);
     });
 
     await step("open the graph, select a table, see its blast radius and the PONR", async () => {
       await (await byTestId("nav-graph")).click();
       await byTestId("graph-canvas");
-      await browser.waitUntil(async () => (await browser.$$(".react-flow__node")).length >= 16, { timeout: 30000 });
+      // Every table is in the minimap; the canvas draws the ones in view, readable (names at >= 9 px:
+      // graphModel.READABLE_ZOOM).
+      await browser.waitUntil(async () => (await browser.$$(".react-flow__minimap-node")).length >= 16, { timeout: 30000 });
       await byTestId("ponr-banner");
+      const zoom = await viewportZoom();
+      if (!(zoom >= 0.6)) throw new Error(`the graph opens at zoom ${zoom}: labels unreadable`);
+      await shot("03-graph-open");
+      // The whole graph, through the fit-view control, to reach a table further right.
+      await (await browser.$(".react-flow__controls-fitview")).click();
+      await browser.waitUntil(async () => (await browser.$$(".react-flow__node")).length >= 16, { timeout: 30000 });
       const film = await browser.$('.react-flow__node[data-id$="film"]');
       await film.click();
       const panel = await textOf("blast-panel");
@@ -785,7 +802,11 @@ async function main() {
       await browser.waitUntil(async () => (await browser.$$(".react-flow__node")).length > 0, { timeout: 120000 });
       bench.graph_5k_ungrouped_ms = Date.now() - u;
       bench.graph_5k_ungrouped_stats = await textOf("graph-stats");
-      // Panning: count animation frames while dragging the pane for two seconds.
+      // Panning the worst case: the whole graph in view (fit-view control), every node the
+      // lowest zoom shows drawn. Count animation frames while dragging the pane for two seconds.
+      await (await browser.$(".react-flow__controls-fitview")).click();
+      await browser.waitUntil(async () => (await viewportZoom()) < 0.1, { timeout: 30000 });
+      bench.graph_5k_nodes_drawn = (await browser.$$(".react-flow__node")).length;
       await browser.execute(() => {
         const w = window;
         w.__frames = [];

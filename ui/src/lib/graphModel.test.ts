@@ -1,5 +1,17 @@
 import { describe, expect, it } from "vitest";
-import { AUTO_GROUP_THRESHOLD, blastHighlight, columnLayout, defaultGroupBy, visibleGraph, waveColor } from "./graphModel";
+import {
+  AUTO_GROUP_THRESHOLD,
+  blastHighlight,
+  columnLayout,
+  defaultGroupBy,
+  NODE_HEIGHT,
+  NODE_WIDTH,
+  openingViewport,
+  READABLE_ZOOM,
+  visibleGraph,
+  waveColor,
+  type Point,
+} from "./graphModel";
 import { node, smallGraph } from "./fixtures";
 
 describe("graph model", () => {
@@ -49,5 +61,52 @@ describe("graph model", () => {
     const colours = new Set(Array.from({ length: 10 }, (_, i) => waveColor(i + 1)));
     expect(colours.size).toBe(10);
     expect(waveColor(11)).toBe(waveColor(1));
+  });
+
+  describe("opening viewport", () => {
+    /** Where a graph point lands on screen under a viewport. */
+    const onScreen = (p: Point, v: { x: number; y: number; zoom: number }) => ({ x: p.x * v.zoom + v.x, y: p.y * v.zoom + v.y });
+
+    it("shows a graph that fits whole and centred, never magnified", () => {
+      const v = openingViewport([{ x: 100, y: 50 }], 800, 600);
+      expect(v.zoom).toBe(1);
+      const topLeft = onScreen({ x: 100, y: 50 }, v);
+      expect(topLeft.x).toBeCloseTo((800 - NODE_WIDTH) / 2);
+      expect(topLeft.y).toBeCloseTo((600 - NODE_HEIGHT) / 2);
+    });
+
+    it("shrinks a graph to fit while its labels stay readable", () => {
+      const v = openingViewport([{ x: 0, y: 0 }, { x: 1000, y: 0 }], 1000, 600);
+      expect(v.zoom).toBeGreaterThanOrEqual(READABLE_ZOOM);
+      expect(v.zoom).toBeLessThan(1);
+      expect(onScreen({ x: 1000 + NODE_WIDTH, y: 0 }, v).x).toBeLessThanOrEqual(1000);
+      expect(onScreen({ x: 0, y: 0 }, v).x).toBeGreaterThanOrEqual(0);
+    });
+
+    it("opens a graph too wide to read whole on its first waves, at the readable zoom", () => {
+      const waves = visibleGraph({ ...smallGraph(), nodes: Array.from({ length: 40 }, (_, i) => node(`table:t${i}`, i + 1)) }, "none", new Set());
+      const wide = columnLayout(waves.nodes);
+      const v = openingViewport(wide.values(), 700, 600);
+      expect(v.zoom).toBe(READABLE_ZOOM);
+      const first = onScreen(wide.get("table:t0") ?? { x: NaN, y: NaN }, v);
+      expect(first.x).toBe(24);
+      expect(first.y + (NODE_HEIGHT * v.zoom) / 2).toBeCloseTo(300);
+    });
+
+    it("centres the first column of a graph too tall, as far as the graph reaches", () => {
+      // A first column at the bottom of a tall graph, and columns further right above it.
+      const start = { x: 0, y: 5000 };
+      const rest = Array.from({ length: 100 }, (_, i) => ({ x: 1000 + (i % 4) * 250, y: i * 60 }));
+      const v = openingViewport([start, ...rest], 700, 600);
+      expect(onScreen(start, v).x).toBe(24);
+      expect(onScreen(start, v).y + (NODE_HEIGHT * v.zoom) / 2).toBeCloseTo(300);
+      // At the top of the graph, the view stops at the graph's edge instead of centring.
+      const top = openingViewport([{ x: 0, y: 0 }, ...rest], 700, 600);
+      expect(onScreen({ x: 0, y: 0 }, top)).toEqual({ x: 24, y: 24 });
+    });
+
+    it("leaves an empty graph at the origin", () => {
+      expect(openingViewport([], 700, 600)).toEqual({ x: 0, y: 0, zoom: 1 });
+    });
   });
 });

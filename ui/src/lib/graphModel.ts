@@ -147,8 +147,10 @@ export interface Point {
   y: number;
 }
 
+/** Every node's box in graph units (px at zoom 1): given to the layout and to React Flow, so the
+ * minimap and off-screen culling know node sizes without measuring the DOM. */
 export const NODE_WIDTH = 200;
-export const NODE_HEIGHT = 44;
+export const NODE_HEIGHT = 52;
 
 /**
  * A linear-time layout for large graphs: one column per wave, nodes stacked in id order.
@@ -172,4 +174,42 @@ export function blastHighlight(graph: VisibleGraph, affected: readonly string[])
   const out = new Set<string>();
   for (const n of graph.nodes) if (n.members.some((m) => hit.has(m))) out.add(n.id);
   return out;
+}
+
+/** The lowest zoom at which node names (15 px) stay readable (drawn at 9 px or more). */
+export const READABLE_ZOOM = 0.6;
+
+export interface Viewport {
+  x: number;
+  y: number;
+  zoom: number;
+}
+
+/**
+ * The view the graph opens on, for a canvas of `width` × `height` px: the whole graph when it
+ * fits at a readable zoom (centred, never above 1); otherwise the readable zoom with the first
+ * column of the layout (where migration starts: the layouts run waves left to right) at the
+ * left edge, and vertically the whole graph centred if its height fits, else that first column
+ * centred as far as the graph reaches. A graph too big to read whole opens on its start rather
+ * than as specks; the minimap and the fit-view control give the overview. React Flow's
+ * viewport: a screen point is `graph point × zoom + (x, y)`.
+ */
+export function openingViewport(positions: Iterable<Point>, width: number, height: number, padding = 24): Viewport {
+  const points = [...positions];
+  if (points.length === 0) return { x: 0, y: 0, zoom: 1 };
+  const minX = Math.min(...points.map((p) => p.x));
+  const minY = Math.min(...points.map((p) => p.y));
+  const maxX = Math.max(...points.map((p) => p.x)) + NODE_WIDTH;
+  const maxY = Math.max(...points.map((p) => p.y)) + NODE_HEIGHT;
+  const [w, h] = [maxX - minX, maxY - minY];
+  const [roomW, roomH] = [Math.max(width - 2 * padding, 1), Math.max(height - 2 * padding, 1)];
+  const fit = Math.min(roomW / w, roomH / h, 1);
+  if (fit >= READABLE_ZOOM) return { x: (width - w * fit) / 2 - minX * fit, y: (height - h * fit) / 2 - minY * fit, zoom: fit };
+  const zoom = READABLE_ZOOM;
+  const x = padding - minX * zoom;
+  if (h * zoom <= roomH) return { x, y: (height - h * zoom) / 2 - minY * zoom, zoom };
+  const first = points.filter((p) => p.x < minX + NODE_WIDTH).map((p) => p.y);
+  const middle = (Math.min(...first) + Math.max(...first) + NODE_HEIGHT) / 2;
+  const y = Math.min(padding - minY * zoom, Math.max(height - padding - maxY * zoom, height / 2 - middle * zoom));
+  return { x, y, zoom };
 }

@@ -1,9 +1,19 @@
-import { useEffect, useMemo, useState } from "react";
-import { Background, Controls, MiniMap, ReactFlow, type Edge, type Node } from "@xyflow/react";
+import { useEffect, useMemo, useRef, useState, type ReactNode } from "react";
+import { Background, Controls, MiniMap, ReactFlow, type Edge, type Node, type ReactFlowInstance } from "@xyflow/react";
 import { commands, type BlastView, type GraphView, type ProjectView } from "../bindings";
 import { unwrap } from "../lib/errors";
 import { useLoad } from "../lib/useLoad";
-import { blastHighlight, defaultGroupBy, visibleGraph, waveColor, type GroupBy, type VisNode } from "../lib/graphModel";
+import {
+  blastHighlight,
+  defaultGroupBy,
+  NODE_HEIGHT,
+  NODE_WIDTH,
+  openingViewport,
+  visibleGraph,
+  waveColor,
+  type GroupBy,
+  type VisNode,
+} from "../lib/graphModel";
 import { layoutGraph } from "../lib/layout";
 import type { Point } from "../lib/graphModel";
 import { EmptyState, ErrorBanner, Loading } from "../components/Feedback";
@@ -23,6 +33,35 @@ export function GraphScreen({ project }: { project: ProjectView }) {
   return <GraphCanvas view={graph.data} project={project} />;
 }
 
+/**
+ * Below this zoom node labels are not drawn (the boxes keep their wave colour): names there are
+ * under 4 px, and painting thousands of them made panning the 5k-node graph stutter (BENCHMARKS.md,
+ * "Desktop").
+ */
+const LABEL_MIN_ZOOM = 0.3;
+
+/**
+ * Above this many drawn nodes the minimap is left out: it repaints every one of its rectangles
+ * on each frame of a pan, which tripled the 95th-percentile frame time of the 5k-node graph
+ * (BENCHMARKS.md, "Desktop"); the fit-view control gives the same overview there.
+ */
+const MINIMAP_MAX_NODES = 1000;
+
+/** What a drawn node carries: its label, and what the minimap colours it by. */
+type NodeData = { label: ReactNode; wave: number; blast: boolean };
+
+function nodeLabel(n: VisNode): ReactNode {
+  const meta = n.group ? `${n.count} artifacts · from wave ${n.wave}` : `${n.kind} · wave ${n.wave}`;
+  return (
+    <>
+      <div className="gnode-name" title={n.label}>
+        {n.label}
+      </div>
+      <div className="gnode-meta">{meta}</div>
+    </>
+  );
+}
+
 function GraphCanvas({ view, project }: { view: GraphView; project: ProjectView }) {
   const [groupBy, setGroupBy] = useState<GroupBy>(() => defaultGroupBy(view));
   const [expanded, setExpanded] = useState<Set<string>>(new Set());
@@ -31,6 +70,10 @@ function GraphCanvas({ view, project }: { view: GraphView; project: ProjectView 
   const [error, setError] = useState<unknown>(null);
   const [positions, setPositions] = useState<Map<string, Point> | null>(null);
   const [layoutMs, setLayoutMs] = useState<number | null>(null);
+  const [far, setFar] = useState(false);
+  const farRef = useRef(false);
+  const canvas = useRef<HTMLDivElement>(null);
+  const flow = useRef<ReactFlowInstance<Node<NodeData>> | null>(null);
 
   const visible = useMemo(() => visibleGraph(view, groupBy, expanded), [view, groupBy, expanded]);
 
@@ -47,9 +90,16 @@ function GraphCanvas({ view, project }: { view: GraphView; project: ProjectView 
     };
   }, [visible]);
 
+  // Each new layout opens on a readable view (graphModel.openingViewport), not on fit-to-canvas.
+  function openView() {
+    const box = canvas.current?.getBoundingClientRect();
+    if (flow.current && positions && box) void flow.current.setViewport(openingViewport(positions.values(), box.width, box.height));
+  }
+  useEffect(openView, [positions]);
+
   const highlighted = useMemo(() => (blast ? blastHighlight(visible, blast.affected) : new Set<string>()), [visible, blast]);
 
-  const nodes: Node[] = useMemo(
+  const nodes: Node<NodeData>[] = useMemo(
     () =>
       visible.nodes.map((n) => {
         const p = positions?.get(n.id) ?? { x: 0, y: 0 };
@@ -61,7 +111,9 @@ function GraphCanvas({ view, project }: { view: GraphView; project: ProjectView 
         return {
           id: n.id,
           position: p,
-          data: { label: n.group ? `${n.label} (${n.count})` : n.label },
+          width: NODE_WIDTH,
+          height: NODE_HEIGHT,
+          data: { label: nodeLabel(n), wave: n.wave, blast: highlighted.has(n.id) },
           className: classes.join(" "),
           style: { borderLeft: `6px solid ${waveColor(n.wave)}` },
           draggable: false,
@@ -135,12 +187,21 @@ function GraphCanvas({ view, project }: { view: GraphView; project: ProjectView 
       )}
       <ErrorBanner error={error} onDismiss={() => setError(null)} />
       <div className="graph-body">
-        <div className="graph-canvas" data-testid="graph-canvas">
+        <div className="graph-canvas" data-testid="graph-canvas" ref={canvas}>
           {positions ? (
             <ReactFlow
               nodes={nodes}
               edges={edges}
-              fitView
+              className={far ? "labels-hidden" : undefined}
+              onMove={(_, viewport) => {
+                // Called on every frame of a pan: a state update only when the answer changes.
+                const isFar = viewport.zoom < LABEL_MIN_ZOOM;
+                if (isFar !== farRef.current) setFar((farRef.current = isFar));
+              }}
+              onInit={(instance) => {
+                flow.current = instance;
+                openView();
+              }}
               minZoom={0.02}
               onlyRenderVisibleElements
               nodesConnectable={false}
@@ -155,8 +216,8 @@ function GraphCanvas({ view, project }: { view: GraphView; project: ProjectView 
               proOptions={{ hideAttribution: true }}
             >
               <Background />
-              <Controls showInteractive={false} />
-              <MiniMap pannable zoomable nodeColor={(n) => (n.className?.includes("blast") ? "#f97316" : "#94a3b8")} />
+              <Controls position="top-right" showInteractive={false} />
+              {visible.nodes.length <= MINIMAP_MAX_NODES && <MiniMap pannable zoomable nodeColor={(n: Node<NodeData>) => (n.data.blast ? "#f97316" : waveColor(n.data.wave))} />}
             </ReactFlow>
           ) : (
             <Loading what="layout" />

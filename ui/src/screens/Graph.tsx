@@ -34,18 +34,11 @@ export function GraphScreen({ project }: { project: ProjectView }) {
 }
 
 /**
- * Below this zoom node labels are not drawn (the boxes keep their wave colour): names there are
- * under 4 px, and painting thousands of them made panning the 5k-node graph stutter (BENCHMARKS.md,
- * "Desktop").
+ * Below this zoom nodes have no label (the boxes keep their wave colour): names there are under
+ * 4 px, and drawing them, and building them for the hundreds of nodes a pan brings into view,
+ * made panning the 5k-node graph stutter (BENCHMARKS.md, "Desktop").
  */
 const LABEL_MIN_ZOOM = 0.3;
-
-/**
- * Above this many drawn nodes the minimap is left out: it repaints every one of its rectangles
- * on each frame of a pan, which tripled the 95th-percentile frame time of the 5k-node graph
- * (BENCHMARKS.md, "Desktop"); the fit-view control gives the same overview there.
- */
-const MINIMAP_MAX_NODES = 1000;
 
 /** What a drawn node carries: its label, and what the minimap colours it by. */
 type NodeData = { label: ReactNode; wave: number; blast: boolean };
@@ -113,13 +106,13 @@ function GraphCanvas({ view, project }: { view: GraphView; project: ProjectView 
           position: p,
           width: NODE_WIDTH,
           height: NODE_HEIGHT,
-          data: { label: nodeLabel(n), wave: n.wave, blast: highlighted.has(n.id) },
+          data: { label: far ? null : nodeLabel(n), wave: n.wave, blast: highlighted.has(n.id) },
           className: classes.join(" "),
           style: { borderLeft: `6px solid ${waveColor(n.wave)}` },
           draggable: false,
         };
       }),
-    [visible, positions, highlighted, selected],
+    [visible, positions, highlighted, selected, far],
   );
   const edges: Edge[] = useMemo(
     () =>
@@ -192,9 +185,9 @@ function GraphCanvas({ view, project }: { view: GraphView; project: ProjectView 
             <ReactFlow
               nodes={nodes}
               edges={edges}
-              className={far ? "labels-hidden" : undefined}
               onMove={(_, viewport) => {
-                // Called on every frame of a pan: a state update only when the answer changes.
+                // Called on every frame of a pan: a state update only when the answer changes (an
+                // update per frame re-rendered the flow and tripled the 5k graph's p95 frame time).
                 const isFar = viewport.zoom < LABEL_MIN_ZOOM;
                 if (isFar !== farRef.current) setFar((farRef.current = isFar));
               }}
@@ -217,7 +210,7 @@ function GraphCanvas({ view, project }: { view: GraphView; project: ProjectView 
             >
               <Background />
               <Controls position="top-right" showInteractive={false} />
-              {visible.nodes.length <= MINIMAP_MAX_NODES && <MiniMap pannable zoomable nodeColor={(n: Node<NodeData>) => (n.data.blast ? "#f97316" : waveColor(n.data.wave))} />}
+              <MiniMap pannable zoomable nodeColor={(n: Node<NodeData>) => (n.data.blast ? "#f97316" : waveColor(n.data.wave))} />
             </ReactFlow>
           ) : (
             <Loading what="layout" />

@@ -105,6 +105,29 @@ describe("graph model", () => {
       expect(onScreen({ x: 0, y: 0 }, top)).toEqual({ x: 24, y: 24 });
     });
 
+    it("keeps a first column at the bottom of a tall graph in view, bottom edge at the canvas's", () => {
+      const start = { x: 12, y: 9000 };
+      const rest = Array.from({ length: 100 }, (_, i) => ({ x: 1000 + (i % 4) * 250, y: 12 + i * 60 }));
+      const v = openingViewport([start, ...rest], 700, 600);
+      expect(onScreen(start, v).x).toBeCloseTo(24);
+      expect(onScreen({ x: 0, y: 9000 + NODE_HEIGHT }, v).y).toBeCloseTo(600 - 24);
+    });
+
+    it("centres a narrow, tall graph across, and its one column on the canvas's middle", () => {
+      const column = Array.from({ length: 100 }, (_, i) => ({ x: 40, y: 30 + i * 60 }));
+      const v = openingViewport(column, 700, 600);
+      expect(v.zoom).toBe(READABLE_ZOOM);
+      const top = onScreen({ x: 40, y: 30 }, v);
+      expect(top.x + (NODE_WIDTH * v.zoom) / 2).toBeCloseTo(350);
+      const middle = onScreen({ x: 40, y: (30 + 30 + 99 * 60 + NODE_HEIGHT) / 2 }, v);
+      expect(middle.y).toBeCloseTo(300);
+    });
+
+    it("handles more positions than a call takes arguments", () => {
+      const many = Array.from({ length: 200_000 }, (_, i) => ({ x: (i % 500) * 280, y: Math.floor(i / 500) * 60 }));
+      expect(openingViewport(many, 700, 600).zoom).toBe(READABLE_ZOOM);
+    });
+
     it("leaves an empty graph at the origin", () => {
       expect(openingViewport([], 700, 600)).toEqual({ x: 0, y: 0, zoom: 1 });
     });

@@ -187,29 +187,35 @@ export interface Viewport {
 
 /**
  * The view the graph opens on, for a canvas of `width` × `height` px: the whole graph when it
- * fits at a readable zoom (centred, never above 1); otherwise the readable zoom with the first
- * column of the layout (where migration starts: the layouts run waves left to right) at the
- * left edge, and vertically the whole graph centred if its height fits, else that first column
- * centred as far as the graph reaches. A graph too big to read whole opens on its start rather
- * than as specks; the minimap and the fit-view control give the overview. React Flow's
+ * fits at a readable zoom (centred, never above 1); otherwise the readable zoom, and along each
+ * axis the whole graph centred if it fits that way, else its start: the left edge, where both
+ * layouts put the artifacts nothing depends on before their dependents, and vertically the first
+ * column centred as far as the graph reaches. A graph too big to read whole opens on its start
+ * rather than as specks; the minimap and the fit-view control give the overview. React Flow's
  * viewport: a screen point is `graph point × zoom + (x, y)`.
  */
 export function openingViewport(positions: Iterable<Point>, width: number, height: number, padding = 24): Viewport {
   const points = [...positions];
   if (points.length === 0) return { x: 0, y: 0, zoom: 1 };
-  const minX = Math.min(...points.map((p) => p.x));
-  const minY = Math.min(...points.map((p) => p.y));
-  const maxX = Math.max(...points.map((p) => p.x)) + NODE_WIDTH;
-  const maxY = Math.max(...points.map((p) => p.y)) + NODE_HEIGHT;
+  let [minX, minY, maxX, maxY] = [Infinity, Infinity, -Infinity, -Infinity];
+  for (const p of points) {
+    minX = Math.min(minX, p.x);
+    minY = Math.min(minY, p.y);
+    maxX = Math.max(maxX, p.x + NODE_WIDTH);
+    maxY = Math.max(maxY, p.y + NODE_HEIGHT);
+  }
   const [w, h] = [maxX - minX, maxY - minY];
   const [roomW, roomH] = [Math.max(width - 2 * padding, 1), Math.max(height - 2 * padding, 1)];
-  const fit = Math.min(roomW / w, roomH / h, 1);
-  if (fit >= READABLE_ZOOM) return { x: (width - w * fit) / 2 - minX * fit, y: (height - h * fit) / 2 - minY * fit, zoom: fit };
-  const zoom = READABLE_ZOOM;
-  const x = padding - minX * zoom;
-  if (h * zoom <= roomH) return { x, y: (height - h * zoom) / 2 - minY * zoom, zoom };
-  const first = points.filter((p) => p.x < minX + NODE_WIDTH).map((p) => p.y);
-  const middle = (Math.min(...first) + Math.max(...first) + NODE_HEIGHT) / 2;
-  const y = Math.min(padding - minY * zoom, Math.max(height - padding - maxY * zoom, height / 2 - middle * zoom));
-  return { x, y, zoom };
+  const zoom = Math.max(Math.min(roomW / w, roomH / h, 1), READABLE_ZOOM);
+  const centred = (size: number, room: number, min: number) => (room + 2 * padding - size * zoom) / 2 - min * zoom;
+  const x = w * zoom <= roomW ? centred(w, roomW, minX) : padding - minX * zoom;
+  if (h * zoom <= roomH) return { x, y: centred(h, roomH, minY), zoom };
+  let [firstTop, firstBottom] = [Infinity, -Infinity];
+  for (const p of points) {
+    if (p.x >= minX + NODE_WIDTH) continue;
+    firstTop = Math.min(firstTop, p.y);
+    firstBottom = Math.max(firstBottom, p.y + NODE_HEIGHT);
+  }
+  const wanted = height / 2 - ((firstTop + firstBottom) / 2) * zoom;
+  return { x, y: Math.min(padding - minY * zoom, Math.max(height - padding - maxY * zoom, wanted)), zoom };
 }

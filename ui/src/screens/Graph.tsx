@@ -12,6 +12,7 @@ import {
   visibleGraph,
   waveColor,
   type GroupBy,
+  type VisibleGraph,
   type VisNode,
 } from "../lib/graphModel";
 import { layoutGraph } from "../lib/layout";
@@ -35,10 +36,29 @@ export function GraphScreen({ project }: { project: ProjectView }) {
 
 /**
  * Below this zoom nodes have no label (the boxes keep their wave colour): names there are under
- * 4 px, and drawing them, and building them for the hundreds of nodes a pan brings into view,
+ * 5 px, and drawing them, and building them for the hundreds of nodes a pan brings into view,
  * made panning the 5k-node graph stutter (BENCHMARKS.md, "Desktop").
  */
 const LABEL_MIN_ZOOM = 0.3;
+
+/** A layout and the graph it was computed for. That graph is what is drawn, so that while a new
+ * grouping is laid out the old one stays on screen instead of new nodes piling up at the origin. */
+interface Layout {
+  graph: VisibleGraph;
+  positions: Map<string, Point>;
+  /** How long the layout took, in ms. */
+  ms: number;
+  groupBy: GroupBy;
+}
+
+/** Moves the flow to the layout's opening view (graphModel.openingViewport) rather than fitting it
+ * to the canvas; false when the flow or the canvas is not there yet. */
+function openView(flow: ReactFlowInstance<Node<NodeData>> | null, canvas: HTMLDivElement | null, layout: Layout): boolean {
+  const box = canvas?.getBoundingClientRect();
+  if (!flow || !box) return false;
+  void flow.setViewport(openingViewport(layout.positions.values(), box.width, box.height));
+  return true;
+}
 
 /** What a drawn node carries: its label, and what the minimap colours it by. */
 type NodeData = { label: ReactNode; wave: number; blast: boolean };
@@ -61,8 +81,8 @@ function GraphCanvas({ view, project }: { view: GraphView; project: ProjectView 
   const [selected, setSelected] = useState<VisNode | null>(null);
   const [blast, setBlast] = useState<BlastView | null>(null);
   const [error, setError] = useState<unknown>(null);
-  const [positions, setPositions] = useState<Map<string, Point> | null>(null);
-  const [layoutMs, setLayoutMs] = useState<number | null>(null);
+  const [layout, setLayout] = useState<Layout | null>(null);
+  const openedFor = useRef<GroupBy | null>(null);
   const [far, setFar] = useState(false);
   const farRef = useRef(false);
   const canvas = useRef<HTMLDivElement>(null);
@@ -73,29 +93,27 @@ function GraphCanvas({ view, project }: { view: GraphView; project: ProjectView 
   useEffect(() => {
     let live = true;
     const t0 = performance.now();
-    void layoutGraph(visible).then((p) => {
-      if (!live) return;
-      setPositions(p);
-      setLayoutMs(performance.now() - t0);
+    void layoutGraph(visible).then((positions) => {
+      if (live) setLayout({ graph: visible, positions, ms: performance.now() - t0, groupBy });
     });
     return () => {
       live = false;
     };
-  }, [visible]);
+  }, [visible, groupBy]);
 
-  // Each new layout opens on a readable view (graphModel.openingViewport), not on fit-to-canvas.
-  function openView() {
-    const box = canvas.current?.getBoundingClientRect();
-    if (flow.current && positions && box) void flow.current.setViewport(openingViewport(positions.values(), box.width, box.height));
-  }
-  useEffect(openView, [positions]);
+  // A layout for a new grouping opens on its readable view; expanding or collapsing a group keeps
+  // the person's view. (The first layout lands before React Flow is ready: onInit opens that one.)
+  useEffect(() => {
+    if (layout && openedFor.current !== layout.groupBy && openView(flow.current, canvas.current, layout)) openedFor.current = layout.groupBy;
+  }, [layout]);
 
-  const highlighted = useMemo(() => (blast ? blastHighlight(visible, blast.affected) : new Set<string>()), [visible, blast]);
+  const drawn = layout?.graph;
+  const highlighted = useMemo(() => (blast && drawn ? blastHighlight(drawn, blast.affected) : new Set<string>()), [drawn, blast]);
 
   const nodes: Node<NodeData>[] = useMemo(
     () =>
-      visible.nodes.map((n) => {
-        const p = positions?.get(n.id) ?? { x: 0, y: 0 };
+      (drawn?.nodes ?? []).map((n) => {
+        const p = layout?.positions.get(n.id) ?? { x: 0, y: 0 };
         const classes = ["gnode"];
         if (n.group) classes.push("group");
         if (n.inCycle) classes.push("cycle");
@@ -112,11 +130,11 @@ function GraphCanvas({ view, project }: { view: GraphView; project: ProjectView 
           draggable: false,
         };
       }),
-    [visible, positions, highlighted, selected, far],
+    [drawn, layout, highlighted, selected, far],
   );
   const edges: Edge[] = useMemo(
     () =>
-      visible.edges.map((e) => ({
+      (drawn?.edges ?? []).map((e) => ({
         id: e.id,
         source: e.source,
         target: e.target,
@@ -124,7 +142,7 @@ function GraphCanvas({ view, project }: { view: GraphView; project: ProjectView 
         className: e.deferred ? "edge-deferred" : undefined,
         animated: e.deferred,
       })),
-    [visible],
+    [drawn],
   );
 
   async function select(n: VisNode) {
@@ -168,8 +186,9 @@ function GraphCanvas({ view, project }: { view: GraphView; project: ProjectView 
           </select>
         </label>
         <span className="muted" data-testid="graph-stats">
-          {view.nodes.length} artifacts, {view.edges.length} dependencies, {view.waves} waves, {view.cycles.length} cycles; showing {visible.nodes.length} nodes
-          {layoutMs !== null && ` (laid out in ${Math.round(layoutMs)} ms)`}
+          {view.nodes.length} artifacts, {view.edges.length} dependencies, {view.waves} waves, {view.cycles.length} cycles; {layout?.graph === visible
+            ? `showing ${visible.nodes.length} nodes (laid out in ${Math.round(layout.ms)} ms)`
+            : `laying out ${visible.nodes.length} nodes…`}
         </span>
       </div>
       {view.ponr && (
@@ -181,7 +200,7 @@ function GraphCanvas({ view, project }: { view: GraphView; project: ProjectView 
       <ErrorBanner error={error} onDismiss={() => setError(null)} />
       <div className="graph-body">
         <div className="graph-canvas" data-testid="graph-canvas" ref={canvas}>
-          {positions ? (
+          {layout ? (
             <ReactFlow
               nodes={nodes}
               edges={edges}
@@ -193,17 +212,17 @@ function GraphCanvas({ view, project }: { view: GraphView; project: ProjectView 
               }}
               onInit={(instance) => {
                 flow.current = instance;
-                openView();
+                if (openView(instance, canvas.current, layout)) openedFor.current = layout.groupBy;
               }}
               minZoom={0.02}
               onlyRenderVisibleElements
               nodesConnectable={false}
               onNodeClick={(_, n) => {
-                const v = visible.nodes.find((x) => x.id === n.id);
+                const v = layout.graph.nodes.find((x) => x.id === n.id);
                 if (v) void select(v);
               }}
               onNodeDoubleClick={(_, n) => {
-                const v = visible.nodes.find((x) => x.id === n.id);
+                const v = layout.graph.nodes.find((x) => x.id === n.id);
                 if (v?.group) toggleGroup(v);
               }}
               proOptions={{ hideAttribution: true }}

@@ -2,10 +2,10 @@
 # The memory floor under the desktop app (issue 5, "< 200 MB idle"): a bare WebKitGTK window
 # (bench/webkit_floor/window.py, Debian's python3-gi) showing a one-line page, with the app's
 # own software-rendering settings (src-tauri/src/webview.rs: set only where not already set) and
-# the e2e's (WEBKIT_DISABLE_COMPOSITING_MODE), measured like the e2e measures the app: PSS of the
-# process tree, here 8 s after the window is started. Prints per process its PSS and largest
+# the e2e's (WEBKIT_DISABLE_COMPOSITING_MODE), measured by the e2e's own code (ui/e2e/memory.mjs):
+# PSS of the process tree, here 8 s after the window is started. Prints per process its PSS and largest
 # holders. Extra environment (e.g. JSC_useDFGJIT=false) passes through.
-# Needs: Xvfb, python3-gi and gir1.2-webkit2-4.1. Usage: bash bench/webkit_floor.sh [URL]
+# Needs: Xvfb, Node.js, python3-gi and gir1.2-webkit2-4.1. Usage: bash bench/webkit_floor.sh [URL]
 set -euo pipefail
 cd "$(dirname "$0")/webkit_floor"
 url=${1:-"data:text/html,<h1>Hello</h1><p>One line of text.</p>"}
@@ -31,4 +31,4 @@ window=$!
 pids=("$window" "${pids[@]}")
 sleep 8
 kill -0 "$window" 2>/dev/null || { echo "the window exited: $(cat "$log/window")" >&2; exit 1; }
-"$python" pss.py "$window"
+node ../../ui/e2e/memory.mjs "$window"

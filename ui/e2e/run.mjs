@@ -15,7 +15,7 @@
 // Usage: node ui/e2e/run.mjs [path/to/migration-studio-desktop]
 // MS_E2E_BENCH=start stops after the cold start, idle memory and Sakila graph measurements.
 // MS_E2E_HOLD=SECONDS keeps the app idle that long after the idle-memory reading, with Sakila open,
-// to inspect its processes by hand (e.g. /proc/PID/smaps, bench/webkit_floor/pss.py PID).
+// to inspect its processes by hand (e.g. /proc/PID/smaps, node ui/e2e/memory.mjs PID).
 // Needs: Xvfb, xdotool, ImageMagick, tauri-driver (cargo install tauri-driver --locked),
 // WebKitWebDriver (webkit2gtk-driver), mariadb and psql clients, PostgreSQL on 127.0.0.1:5432 (user postgres,
 // trust) and MariaDB on 127.0.0.1:3306 (root, no password).
@@ -26,6 +26,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { remote } from "webdriverio";
+import { treeRssKiB } from "./memory.mjs";
 
 const repo = resolve(import.meta.dirname, "../..");
 const app = resolve(process.argv[2] ?? process.env.MS_DESKTOP_BIN ?? join(repo, "target/debug/migration-studio-desktop"));
@@ -192,76 +193,6 @@ async function riskRows() {
 /** Every file under `dir`, recursively. */
 function filesUnder(dir) {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(join(dir, e.name)) : [join(dir, e.name)]));
-}
-
-/**
- * Memory in KiB of a process and all its descendants (the app, WebKit's web and network
- * processes): resident set (VmRSS) summed, which counts the pages of shared libraries (WebKit's
- * are ~100 MB) once per process; proportional set size (Pss, shared pages split between the
- * processes that map them), the honest total; and private anonymous memory (RssAnon, heaps).
- */
-function treeRssKiB(rootPid) {
-  const parent = new Map();
-  for (const d of readdirSync("/proc")) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = readFileSync(`/proc/${d}/stat`, "utf8");
-      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      parent.set(Number(d), ppid);
-    } catch {
-      // exited meanwhile
-    }
-  }
-  const tree = new Set([rootPid]);
-  let grew = true;
-  while (grew) {
-    grew = false;
-    for (const [pid, ppid] of parent) if (!tree.has(pid) && tree.has(ppid)) (tree.add(pid), (grew = true));
-  }
-  let total = 0;
-  let pss = 0;
-  let anon = 0;
-  const parts = {};
-  for (const pid of tree) {
-    try {
-      const status = readFileSync(`/proc/${pid}/status`, "utf8");
-      const field = (text, name) => Number(new RegExp(`${name}:\\s+(\\d+)`).exec(text)?.[1] ?? 0);
-      const name = /Name:\s+(.+)/.exec(status)?.[1] ?? String(pid);
-      const part = { rss: field(status, "VmRSS"), anon: field(status, "RssAnon"), pss: 0, top: topMappings(pid) };
-      try {
-        part.pss = field(readFileSync(`/proc/${pid}/smaps_rollup`, "utf8"), "Pss");
-      } catch {
-        // no smaps_rollup (older kernel or another user's process)
-      }
-      total += part.rss;
-      pss += part.pss;
-      anon += part.anon;
-      parts[name] = part;
-    } catch {
-      // exited meanwhile
-    }
-  }
-  return { total, pss, anon, parts };
-}
-
-/** The 6 largest holders of a process's memory by Pss in KiB: a file (e.g. libwebkit2gtk) or anonymous memory. */
-function topMappings(pid) {
-  const by = new Map();
-  let name = null;
-  try {
-    for (const line of readFileSync(`/proc/${pid}/smaps`, "utf8").split("\n")) {
-      const head = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \d+\s*(.*)$/.exec(line);
-      if (head) {
-        name = head[1].split("/").pop() || "[anon]";
-        continue;
-      }
-      const pss = /^Pss:\s+(\d+)/.exec(line);
-      if (pss && name) by.set(name, (by.get(name) ?? 0) + Number(pss[1]));
-    }
-  } catch {
-    return {};
-  }
-  return Object.fromEntries([...by].sort((a, b) => b[1] - a[1]).slice(0, 6));
 }
 
 /** The graph view's zoom, read from React Flow's viewport transform ("translate(x, y) scale(z)"). */

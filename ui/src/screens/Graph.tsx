@@ -112,7 +112,7 @@ function GraphCanvas({ view, project }: { view: GraphView; project: ProjectView 
 
   const nodes: Node<NodeData>[] = useMemo(
     () =>
-      (drawn?.nodes ?? []).map((n) => {
+      (layout?.graph.nodes ?? []).map((n) => {
         const p = layout?.positions.get(n.id) ?? { x: 0, y: 0 };
         const classes = ["gnode"];
         if (n.group) classes.push("group");
@@ -130,7 +130,7 @@ function GraphCanvas({ view, project }: { view: GraphView; project: ProjectView 
           draggable: false,
         };
       }),
-    [drawn, layout, highlighted, selected, far],
+    [layout, highlighted, selected, far],
   );
   const edges: Edge[] = useMemo(
     () =>

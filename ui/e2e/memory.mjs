@@ -1,0 +1,88 @@
+// Memory of a process tree as the desktop benchmarks read it (BENCHMARKS.md, "Desktop"): used by
+// the e2e (run.mjs) on the app, and from the command line by bench/webkit_floor.sh on a bare
+// WebKitGTK window, so both are measured the same way.
+//
+// Usage: node ui/e2e/memory.mjs PID   prints per process its PSS and largest holders, then the total.
+import { readFileSync, readdirSync } from "node:fs";
+import { argv } from "node:process";
+import { fileURLToPath } from "node:url";
+
+/**
+ * Memory in KiB of a process and all its descendants (the app, WebKit's web and network
+ * processes): resident set (VmRSS) summed, which counts the pages of shared libraries (WebKit's
+ * are ~100 MB) once per process; proportional set size (Pss, shared pages split between the
+ * processes that map them), the honest total; and private anonymous memory (RssAnon, heaps).
+ */
+export function treeRssKiB(rootPid) {
+  const parent = new Map();
+  for (const d of readdirSync("/proc")) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      parent.set(Number(d), ppid);
+    } catch {
+      // exited meanwhile
+    }
+  }
+  const tree = new Set([rootPid]);
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const [pid, ppid] of parent) if (!tree.has(pid) && tree.has(ppid)) (tree.add(pid), (grew = true));
+  }
+  let total = 0;
+  let pss = 0;
+  let anon = 0;
+  const parts = {};
+  for (const pid of tree) {
+    try {
+      const status = readFileSync(`/proc/${pid}/status`, "utf8");
+      const field = (text, name) => Number(new RegExp(`${name}:\\s+(\\d+)`).exec(text)?.[1] ?? 0);
+      const name = /Name:\s+(.+)/.exec(status)?.[1] ?? String(pid);
+      const part = { rss: field(status, "VmRSS"), anon: field(status, "RssAnon"), pss: 0, top: topMappings(pid) };
+      try {
+        part.pss = field(readFileSync(`/proc/${pid}/smaps_rollup`, "utf8"), "Pss");
+      } catch {
+        // no smaps_rollup (older kernel or another user's process)
+      }
+      total += part.rss;
+      pss += part.pss;
+      anon += part.anon;
+      parts[name] = part;
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return { total, pss, anon, parts };
+}
+
+/** The 6 largest holders of a process's memory by Pss in KiB: a file (e.g. libwebkit2gtk) or anonymous memory. */
+function topMappings(pid) {
+  const by = new Map();
+  let name = null;
+  try {
+    for (const line of readFileSync(`/proc/${pid}/smaps`, "utf8").split("\n")) {
+      const head = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \d+\s*(.*)$/.exec(line);
+      if (head) {
+        name = head[1].split("/").pop() || "[anon]";
+        continue;
+      }
+      const pss = /^Pss:\s+(\d+)/.exec(line);
+      if (pss && name) by.set(name, (by.get(name) ?? 0) + Number(pss[1]));
+    }
+  } catch {
+    return {};
+  }
+  return Object.fromEntries([...by].sort((a, b) => b[1] - a[1]).slice(0, 6));
+}
+
+if (argv[1] === fileURLToPath(import.meta.url)) {
+  const mb = (kib) => (kib / 1024).toFixed(1);
+  const tree = treeRssKiB(Number(argv[2]));
+  for (const [name, part] of Object.entries(tree.parts)) {
+    const top = Object.entries(part.top).map(([file, kib]) => `${file.replace(/[.]so.*/, "")} ${mb(kib)}`);
+    console.log(`${name.padEnd(16)} ${mb(part.pss).padStart(6)} MB   ${top.join(", ")}`);
+  }
+  console.log(`total PSS ${mb(tree.pss)} MB`);
+}

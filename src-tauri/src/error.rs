@@ -167,6 +167,13 @@ impl From<DbError> for AppError {
                     "Migration Studio writes only to databases it marked as rehearsal targets; use a scratch database.",
                 )
             }
+            DbError::TargetIsSource { .. } | DbError::CaptureSource { .. } => {
+                Self::new(ErrorCode::NotARehearsalTarget, message).hint(
+                    "The target reaches the source database; choose a scratch database as the target.",
+                )
+            }
+            DbError::RunLocked { .. } => Self::new(ErrorCode::Busy, message)
+                .hint("Wait for the other run to finish, or stop it, then try again."),
             _ => Self::new(ErrorCode::Database, message)
                 .hint("Check that the server is running and the connection's host, port, user and database."),
         }

@@ -13,6 +13,7 @@ mod log;
 mod plan;
 mod read;
 pub mod retry;
+pub mod run_files;
 mod table;
 pub mod write;
 
@@ -25,7 +26,7 @@ use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use tokio::sync::{mpsc, watch};
 
-use crate::db::{guard, Database, DbError};
+use crate::db::{guard, Database, DbError, RunLock};
 pub use log::RunLog;
 pub use plan::{BackfillPlan, PlannedTable, SkippedTable};
 pub use write::{RejectPolicy, WriteError};
@@ -224,6 +225,9 @@ pub enum BackfillError {
     /// Writing a chunk failed.
     #[error(transparent)]
     Write(#[from] WriteError),
+    /// The run id cannot name a run folder.
+    #[error(transparent)]
+    RunId(#[from] run_files::InvalidRunId),
     /// The run log could not be written.
     #[error("run log {path}: {source}")]
     Log {
@@ -235,11 +239,14 @@ pub enum BackfillError {
     },
 }
 
-/// Copies every planned table from `source` to `target`, wave by wave.
+/// Copies every planned table from `source` to `target`, wave by wave, holding the run's
+/// writer lock on the target throughout.
 ///
 /// # Errors
-/// [`DbError::NotARehearsalTarget`] before any write when `target` is not marked; otherwise the
-/// first failure. Committed chunks stay, so the same run id resumes.
+/// Before any write: [`DbError::NotARehearsalTarget`] when `target` is not marked,
+/// [`DbError::TargetIsSource`] when it is the source database, [`DbError::RunLocked`] when
+/// another process is writing the same run. Otherwise the first failure. Committed chunks
+/// stay, so the same run id resumes.
 pub async fn run(
     source: &Database,
     target: &Database,
@@ -249,7 +256,30 @@ pub async fn run(
     events: Option<mpsc::UnboundedSender<BackfillEvent>>,
     log: &RunLog,
 ) -> Result<BackfillReport, BackfillError> {
+    run_files::check_run_id(&options.run_id)?;
     guard::ensure_rehearsal_target(target).await?;
+    guard::ensure_target_is_not_source(
+        source,
+        &plan.source_schemas(),
+        target,
+        &plan.target_schemas(),
+    )
+    .await?;
+    let lock = RunLock::acquire(target, &options.run_id).await?;
+    let report = run_locked(source, target, plan, options, control, events, log).await;
+    lock.release().await;
+    report
+}
+
+async fn run_locked(
+    source: &Database,
+    target: &Database,
+    plan: &BackfillPlan,
+    options: &BackfillOptions,
+    control: &Control,
+    events: Option<mpsc::UnboundedSender<BackfillEvent>>,
+    log: &RunLog,
+) -> Result<BackfillReport, BackfillError> {
     checkpoint::ensure_tables(target).await?;
     if options.restart {
         checkpoint::clear(target, &options.run_id).await?;

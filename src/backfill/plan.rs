@@ -57,6 +57,17 @@ fn is_internal(table: &Table) -> bool {
 }
 
 impl BackfillPlan {
+    /// The schema a copy into `target` lands in when none is asked for: the target URL's own
+    /// database for a MySQL target (a MySQL schema is a database, so keeping the source's
+    /// would write into the source on a shared server) and for a copy across engines; `None`
+    /// (keep the source's schemas) for PostgreSQL into PostgreSQL, where they live inside the
+    /// target database.
+    pub fn default_target_schema(source_engine: Engine, target: &crate::db::Database) -> Option<&str> {
+        (source_engine != target.engine || target.engine == Engine::Mysql)
+            .then_some(target.default_schema.as_deref())
+            .flatten()
+    }
+
     /// Plans the copy of `source` (a live import of the source database) into a `target`
     /// engine database, tables in `target_schema` (default: the source schema for a same-engine
     /// copy, else the target's default). `only` restricts to tables named (bare or qualified).
@@ -162,6 +173,16 @@ impl BackfillPlan {
             }
         }
         waves
+    }
+
+    /// The source schemas the planned tables are read from, sorted, each once.
+    pub fn source_schemas(&self) -> Vec<String> {
+        self.tables
+            .iter()
+            .filter_map(|t| t.mapping.source.schema.clone())
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect()
     }
 
     /// The target schemas the planned tables go to, sorted, each once.

@@ -7,7 +7,7 @@ use std::time::Instant;
 use clap::{Args, ValueEnum};
 
 use migration_studio::backfill::{
-    self, checkpoint, BackfillOptions, BackfillPlan, Control, RejectPolicy, RunLog,
+    self, checkpoint, run_files, BackfillOptions, BackfillPlan, Control, RejectPolicy, RunLog,
 };
 use migration_studio::db::{self, guard, Access, Database};
 use migration_studio::import::live::import_live;
@@ -127,22 +127,30 @@ pub async fn backfill(args: BackfillArgs) -> Result<(), BoxError> {
         target.engine,
         args.target_schema
             .as_deref()
-            .or(target.default_schema.as_deref())
-            .filter(|_| source.engine != target.engine),
+            .or(BackfillPlan::default_target_schema(source.engine, &target)),
         &args.tables,
     );
-    if args.dry_run {
-        print!("{}", plan.describe(args.create_tables, args.post_copy));
-        return Ok(());
-    }
-    if args.mark_rehearsal_target {
-        guard::mark_rehearsal_target(&target, "marked with --mark-rehearsal-target").await?;
-    }
-    guard::ensure_rehearsal_target(&target).await?;
     let run_id = args
         .run_id
         .clone()
         .unwrap_or_else(|| default_run_id(&source, &target));
+    run_files::check_run_id(&run_id)?;
+    if args.dry_run {
+        print!("{}", plan.describe(args.create_tables, args.post_copy));
+        return Ok(());
+    }
+    // Before the marker, the bookkeeping tables or any created table can reach the source.
+    guard::ensure_target_is_not_source(
+        &source,
+        &plan.source_schemas(),
+        &target,
+        &plan.target_schemas(),
+    )
+    .await?;
+    if args.mark_rehearsal_target {
+        guard::mark_rehearsal_target(&target, "marked with --mark-rehearsal-target").await?;
+    }
+    guard::ensure_rehearsal_target(&target).await?;
     let run_dir = project
         .root()
         .join(".migration-studio")
@@ -203,7 +211,7 @@ pub async fn backfill(args: BackfillArgs) -> Result<(), BoxError> {
         std::fs::write(
             run_dir
                 .join("rejects")
-                .join(format!("{}.jsonl", table.source)),
+                .join(run_files::file_name(&table.source, "jsonl")),
             lines.join("\n") + "\n",
         )?;
     }

@@ -117,6 +117,9 @@ pub async fn rehearse(args: RehearseArgs) -> Result<(), BoxError> {
         .resume
         .as_deref()
         .map(|id| (!id.is_empty()).then(|| id.to_owned()));
+    if let Some(Some(id)) = &resume_id {
+        migration_studio::backfill::run_files::check_run_id(id)?;
+    }
     // A resumed run keeps the provider it was made with.
     let resumed = resume_id
         .as_ref()

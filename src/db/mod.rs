@@ -5,7 +5,12 @@
 //! target is written only when it carries the rehearsal-target marker ([`guard`]).
 
 pub mod guard;
+mod identity;
 pub mod quote;
+mod run_lock;
+
+pub use identity::{identity, DatabaseIdentity};
+pub use run_lock::RunLock;
 
 use std::str::FromStr;
 
@@ -88,6 +93,37 @@ pub enum DbError {
     NotARehearsalTarget {
         /// Redacted URL.
         url: String,
+    },
+    /// The target is the source (same server and database), whatever the URLs say.
+    #[error("{target} is the source database ({source_url}, server {server}, database {database}): a backfill would delete and rewrite the source's own rows; point the target at another database")]
+    TargetIsSource {
+        /// Redacted source URL.
+        source_url: String,
+        /// Redacted target URL.
+        target: String,
+        /// The server identity both reach (PostgreSQL `system_identifier`, MySQL
+        /// `@@server_uuid` or host:port:datadir, SQLite file path).
+        server: String,
+        /// The database (or MySQL schema) both reach.
+        database: String,
+    },
+    /// The database holds a change-capture changelog: it was the source of a rehearsal run.
+    #[error("{url} holds Migration Studio's change-capture changelog ({table}): it has been the source of a run and will not be marked as a rehearsal target")]
+    CaptureSource {
+        /// Redacted URL.
+        url: String,
+        /// The changelog table found.
+        table: String,
+    },
+    /// Another process holds this run's writer lock on the target.
+    #[error("{url}: run {run_id} is already being written by another process ({holder}); one writer per run — wait for it to finish or stop it")]
+    RunLocked {
+        /// Redacted URL.
+        url: String,
+        /// Run id.
+        run_id: String,
+        /// Who holds the lock, as the server (or lock file) tells it.
+        holder: String,
     },
 }
 

@@ -21,7 +21,7 @@ use crate::import::Engine;
 use crate::inventory::QualifiedName;
 
 /// Changelog table name.
-pub const CHANGELOG: &str = "_migration_studio_changelog";
+pub const CHANGELOG: &str = crate::db::guard::CHANGELOG_TABLE;
 
 /// Names of the capture triggers (and PostgreSQL trigger functions) start with this.
 pub const TRIGGER_PREFIX: &str = "_ms_capture";

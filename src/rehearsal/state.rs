@@ -102,12 +102,16 @@ impl RunState {
 
     /// Reads run `id`'s state, if it has one.
     pub fn load(project: &Path, id: &str) -> Option<Self> {
+        crate::backfill::run_files::check_run_id(id).ok()?;
         let text = std::fs::read_to_string(run_dir(project, id).join(STATE_FILE)).ok()?;
         serde_json::from_str(&text).ok()
     }
 
     /// Forgets run `id`'s state (the run ended, or was cleaned up).
     pub fn remove(project: &Path, id: &str) {
+        if crate::backfill::run_files::check_run_id(id).is_err() {
+            return;
+        }
         let _ = std::fs::remove_file(run_dir(project, id).join(STATE_FILE));
     }
 

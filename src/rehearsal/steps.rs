@@ -327,7 +327,11 @@ pub(super) async fn run_in(
         &source_inventory,
         source.engine,
         target.engine,
-        target.default_schema.as_deref().filter(|_| !same_engine),
+        // A MySQL schema is a database: keeping the source's would write into the source.
+        target
+            .default_schema
+            .as_deref()
+            .filter(|_| !same_engine || target.engine == Engine::Mysql),
         &[],
     );
     let forward = routes(&bplan, false);

@@ -247,22 +247,27 @@ pub async fn run(
     let parallel = options.parallel_tables.max(1) as u32;
     let source = db::connect(source_url, Access::ReadOnly, parallel + 1).await?;
     let target = db::connect(target_url, Access::ReadWrite, parallel + 1).await?;
-    if options.mark_target {
-        guard::mark_rehearsal_target(&target, "marked from the desktop app").await?;
-    }
-    guard::ensure_rehearsal_target(&target).await?;
     let schemas: Vec<String> = source.default_schema.iter().cloned().collect();
     let inventory = import_live(source.engine, source_url, &schemas).await?;
     let backfill_plan = BackfillPlan::new(
         &inventory,
         source.engine,
         target.engine,
-        target
-            .default_schema
-            .as_deref()
-            .filter(|_| source.engine != target.engine),
+        BackfillPlan::default_target_schema(source.engine, &target),
         &[],
     );
+    guard::ensure_target_is_not_source(
+        &source,
+        &backfill_plan.source_schemas(),
+        &target,
+        &backfill_plan.target_schemas(),
+    )
+    .await?;
+    if options.mark_target {
+        guard::mark_rehearsal_target(&target, "marked from the desktop app").await?;
+    }
+    guard::ensure_rehearsal_target(&target).await?;
+    backfill::run_files::check_run_id(&options.run_id).map_err(backfill::BackfillError::from)?;
     let run_dir = project.root().join(RUNS_DIR).join(&options.run_id);
     std::fs::create_dir_all(&run_dir).map_err(io(&run_dir))?;
     let log = RunLog::open(&run_dir.join("backfill.log.jsonl"))?;

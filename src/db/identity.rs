@@ -1,0 +1,90 @@
+//! Which database a connection really reaches, independent of how its URL was spelled
+//! (`localhost` vs `127.0.0.1`, a socket, a port forward, a second user name).
+
+use super::{Database, DbError};
+use crate::import::Engine;
+
+/// The server a connection reaches and the database (PostgreSQL database, MySQL schema, SQLite
+/// file) it is in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DatabaseIdentity {
+    /// PostgreSQL: the cluster's `system_identifier` (unique per `initdb`). MySQL:
+    /// `@@server_uuid`, or `@@hostname:@@port:@@datadir` on MariaDB, which has no server UUID.
+    /// SQLite: the canonical path of the main database file (`""` for an in-memory database).
+    pub server: String,
+    /// PostgreSQL `current_database()`, MySQL `DATABASE()` (empty when the URL names none),
+    /// SQLite `main`.
+    pub database: String,
+}
+
+impl DatabaseIdentity {
+    /// Whether both name the same stored database. In-memory SQLite databases are private to
+    /// their connection, so two of them are never the same.
+    pub fn same_database(&self, other: &Self) -> bool {
+        self.server == other.server
+            && self.database == other.database
+            && !(self.server.is_empty() && self.database == "main")
+    }
+}
+
+/// Asks the server who it is.
+///
+/// # Errors
+/// [`DbError::Query`] when the catalog cannot be read.
+pub async fn identity(db: &Database) -> Result<DatabaseIdentity, DbError> {
+    let first_row = |rows: Vec<Vec<Option<String>>>| {
+        let mut row = rows.into_iter().next().unwrap_or_default().into_iter();
+        (
+            row.next().flatten().unwrap_or_default(),
+            row.next().flatten().unwrap_or_default(),
+        )
+    };
+    let context = "reading the server's identity";
+    let (server, database) = match db.engine {
+        Engine::Postgres => first_row(
+            db.fetch_texts(
+                "SELECT system_identifier::text, current_database()::text FROM pg_control_system()",
+                &[],
+                context,
+            )
+            .await?,
+        ),
+        Engine::Mysql => {
+            match db
+                .fetch_texts("SELECT @@server_uuid, DATABASE()", &[], context)
+                .await
+            {
+                Ok(rows) => first_row(rows),
+                // MariaDB has no @@server_uuid; its data directory on a host and port is as
+                // unique as a running server gets.
+                Err(_) => first_row(
+                    db.fetch_texts(
+                        "SELECT CONCAT(@@hostname, ':', @@port, ':', @@datadir), DATABASE()",
+                        &[],
+                        context,
+                    )
+                    .await?,
+                ),
+            }
+        }
+        Engine::Sqlite => {
+            let (file, _) = first_row(
+                db.fetch_texts(
+                    "SELECT file, name FROM pragma_database_list WHERE name = 'main'",
+                    &[],
+                    context,
+                )
+                .await?,
+            );
+            let server = if file.is_empty() {
+                file
+            } else {
+                std::fs::canonicalize(&file)
+                    .map(|p| p.display().to_string())
+                    .unwrap_or(file)
+            };
+            (server, "main".to_owned())
+        }
+    };
+    Ok(DatabaseIdentity { server, database })
+}

@@ -1,0 +1,240 @@
+//! One writer per run: a lock on the target, keyed by the run id, held for as long as a
+//! backfill writes. A second process with the same run id is refused at once, naming who holds
+//! it; a crashed holder's lock goes with its session (PostgreSQL and MySQL) or its open file
+//! (SQLite), so no stale lock needs clearing by hand.
+//!
+//! PostgreSQL: a session-level advisory lock (`pg_try_advisory_lock`) on a 64-bit key derived
+//! from the run id, on a connection taken out of the pool. MySQL/MariaDB: a named lock
+//! (`GET_LOCK(name, 0)`), whose namespace is the whole server, so the name also carries the
+//! database. SQLite: an exclusive lock on a file beside the database file, removed on release.
+
+use std::path::PathBuf;
+
+use sqlx::{Connection, MySqlConnection, PgConnection};
+
+use super::{Database, DbError, Pool};
+use crate::data::Cell;
+
+/// A held run lock; [`RunLock::release`] gives it back (dropping it does too, when the
+/// connection closes or the process ends).
+#[derive(Debug)]
+pub struct RunLock {
+    holder: Holder,
+}
+
+#[derive(Debug)]
+enum Holder {
+    Postgres(PgConnection, i64),
+    Mysql(MySqlConnection, String),
+    Sqlite(std::fs::File, PathBuf),
+    /// An in-memory SQLite database: no other process can reach it.
+    Private,
+}
+
+fn run_key(scope: &str, run_id: &str) -> u64 {
+    xxhash_rust::xxh3::xxh3_64(format!("migration-studio run\u{0}{scope}\u{0}{run_id}").as_bytes())
+}
+
+impl RunLock {
+    /// Takes the lock for `run_id` on `db`, without waiting.
+    ///
+    /// # Errors
+    /// [`DbError::RunLocked`] naming the holder when another session or process has it;
+    /// [`DbError::Query`] when the lock cannot be asked for.
+    pub async fn acquire(db: &Database, run_id: &str) -> Result<Self, DbError> {
+        let locked = |holder: String| DbError::RunLocked {
+            url: db.display.clone(),
+            run_id: run_id.to_owned(),
+            holder,
+        };
+        let context = "taking the run's writer lock";
+        let holder = match &db.pool {
+            Pool::Postgres(pool) => {
+                let key = run_key("", run_id) as i64;
+                let mut conn = pool
+                    .acquire()
+                    .await
+                    .map_err(|e| db.query_error(context, e))?
+                    .detach();
+                let got: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
+                    .bind(key)
+                    .fetch_one(&mut conn)
+                    .await
+                    .map_err(|e| db.query_error(context, e))?;
+                if !got {
+                    let _ = conn.close().await;
+                    return Err(locked(pg_holder(db, key).await));
+                }
+                Holder::Postgres(conn, key)
+            }
+            Pool::Mysql(pool) => {
+                let database = super::identity(db).await?.database;
+                let name = format!("migration-studio:{:016x}", run_key(&database, run_id));
+                let mut conn = pool
+                    .acquire()
+                    .await
+                    .map_err(|e| db.query_error(context, e))?
+                    .detach();
+                let got: Option<i64> = sqlx::query_scalar("SELECT GET_LOCK(?, 0)")
+                    .bind(&name)
+                    .fetch_one(&mut conn)
+                    .await
+                    .map_err(|e| db.query_error(context, e))?;
+                if got != Some(1) {
+                    let _ = conn.close().await;
+                    return Err(locked(mysql_holder(db, &name).await));
+                }
+                Holder::Mysql(conn, name)
+            }
+            Pool::Sqlite(_) => {
+                let file = super::identity(db).await?.server;
+                if file.is_empty() {
+                    Holder::Private
+                } else {
+                    let path =
+                        PathBuf::from(format!("{file}.ms-run-{:016x}.lock", run_key("", run_id)));
+                    let (lock, path) = sqlite_lock(&path).map_err(|why| locked(why))?;
+                    Holder::Sqlite(lock, path)
+                }
+            }
+        };
+        Ok(Self { holder })
+    }
+
+    /// Gives the lock back (and closes the connection that held it).
+    pub async fn release(self) {
+        match self.holder {
+            Holder::Postgres(mut conn, key) => {
+                let _ = sqlx::query("SELECT pg_advisory_unlock($1)")
+                    .bind(key)
+                    .execute(&mut conn)
+                    .await;
+                let _ = conn.close().await;
+            }
+            Holder::Mysql(mut conn, name) => {
+                let _ = sqlx::query("SELECT RELEASE_LOCK(?)")
+                    .bind(name)
+                    .execute(&mut conn)
+                    .await;
+                let _ = conn.close().await;
+            }
+            Holder::Sqlite(file, path) => {
+                // Removed while still locked, so a process that opens the path next creates a
+                // new file (and [`sqlite_lock`] checks it locked the file the path names).
+                let _ = std::fs::remove_file(&path);
+                drop(file);
+            }
+            Holder::Private => {}
+        }
+    }
+}
+
+/// Who holds the advisory lock `key`, from `pg_locks` and `pg_stat_activity`.
+async fn pg_holder(db: &Database, key: i64) -> String {
+    let key = key as u64;
+    let rows = db
+        .fetch_texts(
+            "SELECT a.pid::text, coalesce(a.application_name, ''), coalesce(a.client_addr::text, 'local'), \
+             a.backend_start::text FROM pg_catalog.pg_locks l JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid \
+             WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 \
+             AND l.classid::bigint = $1 AND l.objid::bigint = $2 \
+             AND l.database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database())",
+            &[Cell::Int((key >> 32) as i64), Cell::Int((key & 0xffff_ffff) as i64)],
+            "finding the run lock's holder",
+        )
+        .await;
+    match rows.ok().and_then(|r| r.into_iter().next()) {
+        Some(row) => {
+            let field = |i: usize| row.get(i).cloned().flatten().unwrap_or_default();
+            format!(
+                "PostgreSQL backend pid {} ({}) from {} since {}",
+                field(0),
+                field(1),
+                field(2),
+                field(3)
+            )
+        }
+        None => "another session".to_owned(),
+    }
+}
+
+/// Who holds the named lock, from `IS_USED_LOCK` and the process list.
+async fn mysql_holder(db: &Database, name: &str) -> String {
+    let rows = db
+        .fetch_texts(
+            "SELECT CAST(p.ID AS CHAR), p.USER, p.HOST, CAST(p.TIME AS CHAR) FROM information_schema.PROCESSLIST p \
+             WHERE p.ID = IS_USED_LOCK(?)",
+            &[Cell::Text(name.to_owned())],
+            "finding the run lock's holder",
+        )
+        .await;
+    match rows.ok().and_then(|r| r.into_iter().next()) {
+        Some(row) => {
+            let field = |i: usize| row.get(i).cloned().flatten().unwrap_or_default();
+            format!(
+                "connection {} of {}@{}, for {} s",
+                field(0),
+                field(1),
+                field(2),
+                field(3)
+            )
+        }
+        None => "another connection".to_owned(),
+    }
+}
+
+/// Locks the file at `path` exclusively (creating it) and writes the holder's process id into
+/// it; on refusal returns what the file says of its holder.
+fn sqlite_lock(path: &std::path::Path) -> Result<(std::fs::File, PathBuf), String> {
+    use std::io::{Read, Seek, Write};
+    // A holder that released (and removed the file) between our open and our lock leaves us
+    // holding a file no path names; try again on the path's new file.
+    for _ in 0..8 {
+        let mut file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .read(true)
+            .write(true)
+            .open(path)
+            .map_err(|e| format!("cannot open lock file {}: {e}", path.display()))?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                let mut who = String::new();
+                let _ = file.read_to_string(&mut who);
+                let who = who.trim();
+                return Err(if who.is_empty() {
+                    format!("lock file {}", path.display())
+                } else {
+                    format!("{who}, lock file {}", path.display())
+                });
+            }
+            Err(std::fs::TryLockError::Error(e)) => {
+                return Err(format!("cannot lock {}: {e}", path.display()))
+            }
+        }
+        if !same_file(&file, path) {
+            continue;
+        }
+        let _ = file.set_len(0);
+        let _ = file.rewind();
+        let _ = write!(file, "process {}", std::process::id());
+        let _ = file.flush();
+        return Ok((file, path.to_owned()));
+    }
+    Err(format!("lock file {} keeps changing", path.display()))
+}
+
+#[cfg(unix)]
+fn same_file(file: &std::fs::File, path: &std::path::Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (file.metadata(), std::fs::metadata(path)) {
+        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+        _ => false,
+    }
+}
+
+#[cfg(not(unix))]
+fn same_file(_: &std::fs::File, path: &std::path::Path) -> bool {
+    path.exists()
+}

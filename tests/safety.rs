@@ -257,3 +257,40 @@ fn collect_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
         }
     }
 }
+
+#[test]
+fn a_refused_connection_names_the_address_and_the_os_error() {
+    let project = project();
+    let output = backfill(
+        project.path(),
+        "postgres://postgres@127.0.0.1:1/nothing",
+        "postgres://postgres@127.0.0.1:1/nothing",
+        &[],
+    );
+    assert!(!output.status.success());
+    let err = stderr(&output);
+    assert!(err.contains("127.0.0.1:1"), "{err}");
+    assert!(err.contains("Connection refused"), "{err}");
+    assert!(!err.contains("pool timed out"), "{err}");
+}
+
+#[test]
+fn a_server_that_never_answers_fails_at_the_connect_timeout() {
+    // Accepts connections and says nothing, as a firewall or a hung server does.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let project = project();
+    let output = Command::new(env!("CARGO_BIN_EXE_migration-studio"))
+        .arg("backfill")
+        .arg(project.path())
+        .args(["--source-url", &format!("mysql://root@127.0.0.1:{port}/x")])
+        .args(["--target-url", &format!("mysql://root@127.0.0.1:{port}/y")])
+        .env("MIGRATION_STUDIO_CONNECT_TIMEOUT", "0.5")
+        .output()
+        .unwrap();
+    drop(listener);
+    assert!(!output.status.success());
+    let err = stderr(&output);
+    assert!(err.contains(&format!("127.0.0.1:{port}")), "{err}");
+    assert!(err.contains("no answer within 0.5 s"), "{err}");
+}

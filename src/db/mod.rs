@@ -77,6 +77,14 @@ pub enum DbError {
         #[source]
         source: sqlx::Error,
     },
+    /// The server did not answer within the connect timeout.
+    #[error("{url}: no answer within {seconds} s (set MIGRATION_STUDIO_CONNECT_TIMEOUT to wait longer)")]
+    ConnectTimeout {
+        /// Redacted URL.
+        url: String,
+        /// The timeout, in seconds.
+        seconds: f64,
+    },
     /// A query failed.
     #[error("{url}: {context}: {source}")]
     Query {
@@ -295,10 +303,45 @@ fn quiet<O: sqlx::ConnectOptions>(options: O) -> O {
     options.log_slow_statements(log::LevelFilter::Debug, std::time::Duration::from_secs(1))
 }
 
+/// How long a first connection may take before the server counts as unreachable: 5 s, or
+/// `MIGRATION_STUDIO_CONNECT_TIMEOUT` seconds.
+pub fn connect_timeout() -> std::time::Duration {
+    std::env::var("MIGRATION_STUDIO_CONNECT_TIMEOUT")
+        .ok()
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .filter(|s| s.is_finite() && *s > 0.0)
+        .map_or(std::time::Duration::from_secs(5), std::time::Duration::from_secs_f64)
+}
+
+/// One connection, made and closed, so an unreachable server fails within [`connect_timeout`]
+/// with the driver's own reason (e.g. `Connection refused (os error 111)`) instead of the
+/// pool's retries ending, 30 s later, in "pool timed out".
+async fn probe<C: sqlx::Connection>(
+    options: &C::Options,
+    display: &str,
+) -> Result<(), DbError> {
+    let timeout = connect_timeout();
+    match tokio::time::timeout(timeout, C::connect_with(options)).await {
+        Ok(Ok(conn)) => {
+            let _ = conn.close().await;
+            Ok(())
+        }
+        Ok(Err(source)) => Err(DbError::Connect {
+            url: display.to_owned(),
+            source,
+        }),
+        Err(_) => Err(DbError::ConnectTimeout {
+            url: display.to_owned(),
+            seconds: timeout.as_secs_f64(),
+        }),
+    }
+}
+
 /// Opens a pool of up to `connections` connections to `url` with the given access.
 ///
 /// # Errors
-/// [`DbError::Scheme`] or [`DbError::Connect`], naming the redacted URL.
+/// [`DbError::Scheme`], [`DbError::Connect`] or [`DbError::ConnectTimeout`] (after
+/// [`connect_timeout`]), naming the redacted URL.
 pub async fn connect(url: &str, access: Access, connections: u32) -> Result<Database, DbError> {
     let display = redact_url(url);
     let engine = engine_of(url).ok_or_else(|| DbError::Scheme {
@@ -319,6 +362,7 @@ pub async fn connect(url: &str, access: Access, connections: u32) -> Result<Data
             } else {
                 options
             };
+            probe::<sqlx::PgConnection>(&options, &display).await?;
             let pool = PgPoolOptions::new()
                 .max_connections(connections)
                 .connect_with(options)
@@ -330,6 +374,7 @@ pub async fn connect(url: &str, access: Access, connections: u32) -> Result<Data
             let url = url.replacen("mariadb://", "mysql://", 1);
             let options = quiet(MySqlConnectOptions::from_str(&url).map_err(connect_err)?);
             let database = options.get_database().map(str::to_owned);
+            probe::<sqlx::MySqlConnection>(&options, &display).await?;
             let pool = MySqlPoolOptions::new()
                 .max_connections(connections)
                 .after_connect(move |conn, _| {

@@ -143,3 +143,40 @@ fn resume_without_an_unfinished_run_says_so() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("no unfinished rehearsal"), "{err}");
 }
+
+/// SIGTERM (a CI timeout, a service manager) and SIGHUP (the terminal closed) stop a rehearsal
+/// as Ctrl-C does: its scratch databases are dropped and it is no longer offered for resume.
+#[test]
+fn sigterm_and_sighup_clean_up_and_leave_nothing_to_resume() {
+    for signal in ["-TERM", "-HUP"] {
+        let (_dir, root) = sample("sakila-mysql-to-postgres");
+        let mut child = start(&root);
+        let deadline = Instant::now() + Duration::from_secs(180);
+        let state = loop {
+            if let Some(state) = RunState::unfinished(&root).pop() {
+                if state.stage == Stage::Backfill && chunks_committed(&root, &state.id) >= 1 {
+                    break state;
+                }
+            }
+            assert!(child.try_wait().unwrap().is_none(), "ended before the signal");
+            assert!(Instant::now() < deadline, "never reached the backfill");
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        let sent = Command::new("kill")
+            .args([signal, &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(sent.success());
+        let status = child.wait().unwrap();
+        assert!(!status.success(), "{signal}: an interrupted rehearsal is not a success");
+        nothing_left(&root, &state.id);
+        let out = cli()
+            .arg("rehearse")
+            .arg(&root)
+            .args(["--resume", "--provider", "local"])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("no unfinished rehearsal"), "{signal}: {err}");
+    }
+}

@@ -183,10 +183,9 @@ pub async fn backfill(args: BackfillArgs) -> Result<(), BoxError> {
     {
         let control = control.clone();
         tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                eprintln!("stopping after the current chunk; run the same command to resume");
-                control.cancel();
-            }
+            let signal = super::stop_requested().await;
+            eprintln!("{signal}: stopping after the current chunk; run the same command to resume");
+            control.cancel();
         });
     }
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();

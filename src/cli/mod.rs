@@ -22,6 +22,32 @@ use migration_studio::project::{Manifest, Project};
 
 pub(crate) type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
+/// Resolves when the process is asked to stop: Ctrl-C (SIGINT), SIGTERM (a service manager, a
+/// CI runner's timeout, `kill`) or SIGHUP (the terminal closed). Returns the signal's name.
+pub(crate) async fn stop_requested() -> &'static str {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let (Ok(mut term), Ok(mut hup)) = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::hangup()),
+        ) else {
+            let _ = tokio::signal::ctrl_c().await;
+            return "SIGINT";
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => "SIGINT",
+            _ = term.recv() => "SIGTERM",
+            _ = hup.recv() => "SIGHUP",
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+        "Ctrl-C"
+    }
+}
+
 /// Plan and rehearse system and data migrations.
 #[derive(Debug, Parser)]
 #[command(name = "migration-studio", version, about)]

@@ -186,6 +186,13 @@ pub async fn rehearse(args: RehearseArgs) -> Result<(), BoxError> {
     if let Some(id) = resume_id {
         options.run_id = resumed.map(|s| s.id).or(id);
     }
+    // Named before it starts, so an interruption knows which scratch databases are this run's.
+    let run_id = match (&args.resume, &options.run_id) {
+        (Some(_), None) => None,
+        (_, Some(id)) => Some(id.clone()),
+        (None, None) => Some(rehearsal::new_run_id()),
+    };
+    options.run_id = run_id.clone();
     let (events, rx) = tokio::sync::mpsc::unbounded_channel();
     let bars = tokio::spawn(super::progress::show_rehearsal(rx, args.json));
     let run = async {
@@ -200,10 +207,14 @@ pub async fn rehearse(args: RehearseArgs) -> Result<(), BoxError> {
             let _ = bars.await;
             report?
         }
-        _ = tokio::signal::ctrl_c() => {
-            eprintln!("interrupted: removing the run's scratch databases and containers");
-            rehearsal::drop_scratch(options.run_id.as_deref().unwrap_or_default(), &provider).await;
-            return Err("rehearsal interrupted; its databases and containers were removed".into());
+        signal = super::stop_requested() => {
+            eprintln!("{signal}: removing the run's scratch databases and containers");
+            if let Some(id) = &run_id {
+                rehearsal::drop_scratch(id, &provider).await;
+                // Its databases are gone: nothing is left to resume.
+                rehearsal::state::RunState::remove(project.root(), id);
+            }
+            return Err(format!("rehearsal interrupted by {signal}; its databases and containers were removed").into());
         }
     };
     if args.json {

@@ -158,7 +158,10 @@ fn sigterm_and_sighup_clean_up_and_leave_nothing_to_resume() {
                     break state;
                 }
             }
-            assert!(child.try_wait().unwrap().is_none(), "ended before the signal");
+            assert!(
+                child.try_wait().unwrap().is_none(),
+                "ended before the signal"
+            );
             assert!(Instant::now() < deadline, "never reached the backfill");
             std::thread::sleep(Duration::from_millis(20));
         };
@@ -168,7 +171,10 @@ fn sigterm_and_sighup_clean_up_and_leave_nothing_to_resume() {
             .unwrap();
         assert!(sent.success());
         let status = child.wait().unwrap();
-        assert!(!status.success(), "{signal}: an interrupted rehearsal is not a success");
+        assert!(
+            !status.success(),
+            "{signal}: an interrupted rehearsal is not a success"
+        );
         nothing_left(&root, &state.id);
         let out = cli()
             .arg("rehearse")

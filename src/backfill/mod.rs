@@ -11,6 +11,7 @@
 pub mod checkpoint;
 mod log;
 mod plan;
+pub mod post_copy;
 mod read;
 pub mod retry;
 pub mod run_files;
@@ -29,6 +30,7 @@ use tokio::sync::{mpsc, watch};
 use crate::db::{guard, Database, DbError, RunLock};
 pub use log::RunLog;
 pub use plan::{BackfillPlan, PlannedTable, SkippedTable};
+pub use post_copy::{PostCopyError, PostCopyObject, PostCopyOutcome};
 pub use write::{RejectPolicy, WriteError};
 
 /// Tuning and safety options.
@@ -225,6 +227,9 @@ pub enum BackfillError {
     /// Writing a chunk failed.
     #[error(transparent)]
     Write(#[from] WriteError),
+    /// Indexes and foreign keys after the copy could not be put in place.
+    #[error(transparent)]
+    PostCopy(#[from] PostCopyError),
     /// The run id cannot name a run folder.
     #[error(transparent)]
     RunId(#[from] run_files::InvalidRunId),
@@ -282,6 +287,8 @@ async fn run_locked(
 ) -> Result<BackfillReport, BackfillError> {
     checkpoint::ensure_tables(target).await?;
     if options.restart {
+        // The foreign keys an earlier --post-copy made would refuse the reload's deletes.
+        post_copy::drop_planned(target, &plan.post_copy).await?;
         checkpoint::clear(target, &options.run_id).await?;
     }
     let started = Instant::now();

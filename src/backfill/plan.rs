@@ -11,6 +11,8 @@ use crate::import::Engine;
 use crate::inventory::{Inventory, Table};
 use crate::mapping::TableMapping;
 
+use super::post_copy::PostCopyObject;
+
 /// A table the plan copies.
 #[derive(Debug, Clone)]
 pub struct PlannedTable {
@@ -49,7 +51,7 @@ pub struct BackfillPlan {
     /// Tables left out.
     pub skipped: Vec<SkippedTable>,
     /// Secondary indexes and foreign keys to create after the copy.
-    pub post_copy: Vec<String>,
+    pub post_copy: Vec<PostCopyObject>,
 }
 
 fn is_internal(table: &Table) -> bool {
@@ -62,7 +64,10 @@ impl BackfillPlan {
     /// would write into the source on a shared server) and for a copy across engines; `None`
     /// (keep the source's schemas) for PostgreSQL into PostgreSQL, where they live inside the
     /// target database.
-    pub fn default_target_schema(source_engine: Engine, target: &crate::db::Database) -> Option<&str> {
+    pub fn default_target_schema(
+        source_engine: Engine,
+        target: &crate::db::Database,
+    ) -> Option<&str> {
         (source_engine != target.engine || target.engine == Engine::Mysql)
             .then_some(target.default_schema.as_deref())
             .flatten()
@@ -132,7 +137,7 @@ impl BackfillPlan {
             }
         }
         tables.sort_by(|a, b| (a.wave, &a.label).cmp(&(b.wave, &b.label)));
-        let post_copy = post_copy_sql(source, &tables, source_engine, target_engine);
+        let post_copy = super::post_copy::plan(source, &tables, source_engine, target_engine);
         Self {
             source_engine,
             target_engine,
@@ -245,86 +250,10 @@ impl BackfillPlan {
         }
         if post_copy {
             out.push_str("-- after the copy\n");
-            for sql in &self.post_copy {
-                let _ = writeln!(out, "{sql};");
+            for object in &self.post_copy {
+                let _ = writeln!(out, "{};", object.sql);
             }
         }
         out
     }
-}
-
-fn action(a: crate::inventory::ReferentialAction) -> String {
-    a.to_string()
-}
-
-/// Secondary indexes then foreign keys, named so they are unique in a PostgreSQL schema
-/// (MySQL index names are per table; Sakila reuses `idx_fk_film_id` on two tables).
-fn post_copy_sql(
-    source: &Inventory,
-    tables: &[PlannedTable],
-    from: Engine,
-    to: Engine,
-) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut fks = Vec::new();
-    for planned in tables {
-        let Some(table) = source
-            .tables
-            .iter()
-            .find(|t| t.name == planned.mapping.source)
-        else {
-            continue;
-        };
-        let target = quote::table(to, &planned.mapping.target);
-        let indexable = |col: &str| {
-            planned
-                .mapping
-                .columns
-                .iter()
-                .find(|c| c.name == col)
-                .is_some_and(|c| {
-                    from == to
-                        || !matches!(c.target, Logical::Text { max_len: None } | Logical::Bytes)
-                })
-        };
-        for index in &table.indexes {
-            if index.columns.iter().all(|c| indexable(c)) && !index.columns.is_empty() {
-                let mut name = format!("{}_{}", table.name.name, index.name);
-                name.truncate(60);
-                out.push(format!(
-                    "CREATE {}INDEX {} ON {target} ({})",
-                    if index.unique { "UNIQUE " } else { "" },
-                    quote::ident(to, &name),
-                    quote::columns(to, index.columns.iter().map(String::as_str))
-                ));
-            }
-        }
-        for fk in &table.foreign_keys {
-            let Some(parent) = tables.iter().find(|t| t.mapping.source == fk.references) else {
-                continue;
-            };
-            let name = fk
-                .name
-                .clone()
-                .unwrap_or_else(|| format!("{}_{}_fkey", table.name.name, fk.columns.join("_")));
-            let referenced = if fk.referenced_columns.is_empty() {
-                parent.mapping.key.clone()
-            } else {
-                fk.referenced_columns.clone()
-            };
-            fks.push(format!(
-                "ALTER TABLE {target} ADD CONSTRAINT {} FOREIGN KEY ({}) REFERENCES {} ({}) ON DELETE {} ON UPDATE {}",
-                quote::ident(to, &name),
-                quote::columns(to, fk.columns.iter().map(String::as_str)),
-                quote::table(to, &parent.mapping.target),
-                quote::columns(to, referenced.iter().map(String::as_str)),
-                action(fk.on_delete),
-                action(fk.on_update)
-            ));
-        }
-    }
-    if to != Engine::Sqlite {
-        out.extend(fks);
-    }
-    out
 }

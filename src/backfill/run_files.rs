@@ -44,7 +44,8 @@ pub fn file_name(label: &str, extension: &str) -> String {
     let mut stem = String::with_capacity(label.len());
     let mut previous_dot = true;
     for b in label.bytes() {
-        let keep = b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || (b == b'.' && !previous_dot);
+        let keep =
+            b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || (b == b'.' && !previous_dot);
         if keep {
             stem.push(b as char);
         } else {
@@ -61,7 +62,10 @@ pub fn file_name(label: &str, extension: &str) -> String {
             cut -= 1;
         }
         stem.truncate(cut);
-        stem.push_str(&format!("~{:016x}", xxhash_rust::xxh3::xxh3_64(label.as_bytes())));
+        stem.push_str(&format!(
+            "~{:016x}",
+            xxhash_rust::xxh3::xxh3_64(label.as_bytes())
+        ));
     }
     format!("{stem}.{extension}")
 }
@@ -72,7 +76,16 @@ mod tests {
 
     #[test]
     fn run_ids_that_would_be_paths_are_refused() {
-        for bad in ["", "..", ".hidden", "../../x", "a/b", "a\\b", "ü", &"x".repeat(65)] {
+        for bad in [
+            "",
+            "..",
+            ".hidden",
+            "../../x",
+            "a/b",
+            "a\\b",
+            "ü",
+            &"x".repeat(65),
+        ] {
             assert!(check_run_id(bad).is_err(), "{bad:?}");
         }
         for good in ["bf-0123abcd", "r.2026-12-04", "A_b-9"] {
@@ -83,7 +96,10 @@ mod tests {
     #[test]
     fn table_names_never_leave_the_folder() {
         assert_eq!(file_name("sakila.item", "jsonl"), "sakila.item.jsonl");
-        assert_eq!(file_name("./../../../x", "jsonl"), "%2E%2F.%2E%2F.%2E%2F.%2E%2Fx.jsonl");
+        assert_eq!(
+            file_name("./../../../x", "jsonl"),
+            "%2E%2F.%2E%2F.%2E%2F.%2E%2Fx.jsonl"
+        );
         assert_eq!(file_name("..", "jsonl"), "%2E%2E.jsonl");
         assert_eq!(file_name("a/b", "jsonl"), "a%2Fb.jsonl");
         assert_ne!(file_name("a/b", "jsonl"), file_name("a%2Fb", "jsonl"));

@@ -195,7 +195,7 @@ pub async fn backfill(args: BackfillArgs) -> Result<(), BoxError> {
     let report = report?;
     let post_copy_seconds = if args.post_copy && !report.cancelled {
         let t0 = Instant::now();
-        execute_all(&target, &plan.post_copy).await?;
+        backfill::post_copy::apply(&target, &plan.post_copy).await?;
         Some(t0.elapsed().as_secs_f64())
     } else {
         None

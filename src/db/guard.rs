@@ -107,7 +107,10 @@ pub async fn ensure_target_is_not_source(
     if source.engine != target.engine {
         return Ok(());
     }
-    let (from, to) = (super::identity(source).await?, super::identity(target).await?);
+    let (from, to) = (
+        super::identity(source).await?,
+        super::identity(target).await?,
+    );
     if from.server != to.server {
         return Ok(());
     }

@@ -78,7 +78,9 @@ pub enum DbError {
         source: sqlx::Error,
     },
     /// The server did not answer within the connect timeout.
-    #[error("{url}: no answer within {seconds} s (set MIGRATION_STUDIO_CONNECT_TIMEOUT to wait longer)")]
+    #[error(
+        "{url}: no answer within {seconds} s (set MIGRATION_STUDIO_CONNECT_TIMEOUT to wait longer)"
+    )]
     ConnectTimeout {
         /// Redacted URL.
         url: String,
@@ -310,16 +312,16 @@ pub fn connect_timeout() -> std::time::Duration {
         .ok()
         .and_then(|v| v.trim().parse::<f64>().ok())
         .filter(|s| s.is_finite() && *s > 0.0)
-        .map_or(std::time::Duration::from_secs(5), std::time::Duration::from_secs_f64)
+        .map_or(
+            std::time::Duration::from_secs(5),
+            std::time::Duration::from_secs_f64,
+        )
 }
 
 /// One connection, made and closed, so an unreachable server fails within [`connect_timeout`]
 /// with the driver's own reason (e.g. `Connection refused (os error 111)`) instead of the
 /// pool's retries ending, 30 s later, in "pool timed out".
-async fn probe<C: sqlx::Connection>(
-    options: &C::Options,
-    display: &str,
-) -> Result<(), DbError> {
+async fn probe<C: sqlx::Connection>(options: &C::Options, display: &str) -> Result<(), DbError> {
     let timeout = connect_timeout();
     match tokio::time::timeout(timeout, C::connect_with(options)).await {
         Ok(Ok(conn)) => {

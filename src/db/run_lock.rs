@@ -93,7 +93,7 @@ impl RunLock {
                 } else {
                     let path =
                         PathBuf::from(format!("{file}.ms-run-{:016x}.lock", run_key("", run_id)));
-                    let (lock, path) = sqlite_lock(&path).map_err(|why| locked(why))?;
+                    let (lock, path) = sqlite_lock(&path).map_err(locked)?;
                     Holder::Sqlite(lock, path)
                 }
             }

@@ -245,14 +245,16 @@ async fn copy_live(
     .await;
     live.close().await;
     copied?;
-    for sql in &plan.post_copy {
-        match exec_all(source, std::slice::from_ref(sql)).await {
+    for object in &plan.post_copy {
+        match backfill::post_copy::apply(source, std::slice::from_ref(object)).await {
             // A secondary index only speeds reads up; one the catalog cannot describe exactly
             // (MySQL FULLTEXT, prefix lengths) is left out of the copy, said in the log.
-            Err(e) if sql.starts_with("CREATE INDEX") => {
+            Err(e) if !object.is_foreign_key() => {
                 tracing::warn!(error = %e, "an index of the live source is not in its copy");
             }
-            other => other?,
+            other => {
+                other.map_err(backfill::BackfillError::from)?;
+            }
         }
     }
     Ok(())
@@ -503,7 +505,9 @@ pub(super) async fn run_in(
         plan.phase_seconds(Phase::Constraints),
     );
     if !same_engine {
-        exec_all(&target, &bplan.post_copy).await?;
+        backfill::post_copy::apply(&target, &bplan.post_copy)
+            .await
+            .map_err(backfill::BackfillError::from)?;
     }
     clock.record(
         "create deferred constraints and indexes",

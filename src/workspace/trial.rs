@@ -352,7 +352,9 @@ pub async fn run(
             },
         );
         let t0 = Instant::now();
-        execute_all(&target, &backfill_plan.post_copy).await?;
+        backfill::post_copy::apply(&target, &backfill_plan.post_copy)
+            .await
+            .map_err(backfill::BackfillError::from)?;
         finish_step(
             &events,
             &mut steps,

@@ -150,14 +150,14 @@ async fn sakila_mariadb_to_postgres_every_table_arrives_equal() {
         .all(|t| t["chunks"] == 0));
 }
 
-/// Copies Chinook (SQLite, a copy of the dataset's file) into `target` with its tables created
+/// Copies Chinook (SQLite, a copy of the sample project's file) into `target` with its tables created
 /// and its indexes and foreign keys after the copy, and checks that every table arrived with
 /// the same rows. Returns the project and the source URL, with the folder holding the copy.
 async fn chinook_sqlite_into(target: &str) -> (tempfile::TempDir, String, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("chinook.sqlite");
     std::fs::copy(
-        common::dataset("chinook/ChinookDatabase/DataSources/Chinook_Sqlite.sqlite"),
+        common::sample_file("chinook-sqlite-to-postgres/data/Chinook_Sqlite.sqlite"),
         &file,
     )
     .unwrap();
@@ -189,8 +189,8 @@ async fn chinook_sqlite_to_postgres() {
 
 #[tokio::test]
 async fn pagila_postgres_to_postgres_through_partitions() {
-    let schema = std::fs::read_to_string(common::dataset("pagila/pagila-schema.sql")).unwrap();
-    let data = std::fs::read_to_string(common::dataset("pagila/pagila-data.sql")).unwrap();
+    let [schema, data] =
+        common::pagila_scripts().map(|path| std::fs::read_to_string(path).unwrap());
     let source = ScratchPg::new("bf_pagila_src");
     psql(&source.name, &[], Some(&format!("{schema}\n{data}")));
     let target = ScratchPg::new("bf_pagila_tgt");

@@ -2,12 +2,12 @@
 //! same schema: both must find the same tables and keys.
 //!
 //! Needs PostgreSQL at 127.0.0.1:5432 (user `postgres`, trust auth), MariaDB at 127.0.0.1:3306
-//! (`root`, no password), the `psql` and `mariadb` clients and the datasets in
-//! `../shared/datasets`. Each test works in a database of its own, dropped at the end.
+//! (`root`, no password) and the `psql` and `mariadb` clients. The schemas are the sample
+//! projects' and `tests/datasets/`'s. Each test works in a database of its own, dropped at the
+//! end.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
-use std::path::Path;
 use std::process::{Command, Stdio};
 
 use migration_studio::import::ddl::DdlImporter;
@@ -17,15 +17,21 @@ use migration_studio::inventory::{Inventory, QualifiedName};
 
 mod common;
 
-fn chinook() -> String {
-    common::datasets()
-        .join("chinook/ChinookDatabase/DataSources")
+/// A file of Chinook's SQLite form, as its sample project carries it.
+fn chinook_sqlite(file: &str) -> String {
+    common::sample_file(&format!("chinook-sqlite-to-postgres/data/{file}"))
+        .to_string_lossy()
+        .into_owned()
+}
+
+fn chinook_postgres() -> String {
+    common::dataset("chinook/ChinookDatabase/DataSources/Chinook_PostgreSql.sql")
         .to_string_lossy()
         .into_owned()
 }
 
 fn sakila_schema() -> String {
-    common::dataset("sakila/mysql-official/sakila/sakila-mv-schema.sql")
+    common::sample_file("sakila-mysql-to-postgres/data/sakila-mv-schema.sql")
         .to_string_lossy()
         .into_owned()
 }
@@ -190,13 +196,13 @@ impl Drop for Scratch {
 async fn chinook_sqlite_live_matches_ddl() {
     let dir = tempfile::tempdir().expect("temp dir");
     let db = dir.path().join("chinook.sqlite");
-    std::fs::copy(Path::new(&chinook()).join("Chinook_Sqlite.sqlite"), &db).expect("copy database");
+    std::fs::copy(chinook_sqlite("Chinook_Sqlite.sqlite"), &db).expect("copy database");
     let url = format!("sqlite://{}", db.display());
 
     let live = import_live(Engine::Sqlite, &url, &[])
         .await
         .expect("live import");
-    let ddl = ddl_import(Engine::Sqlite, &format!("{}/Chinook_Sqlite.sql", chinook()));
+    let ddl = ddl_import(Engine::Sqlite, &chinook_sqlite("Chinook_Sqlite.sql"));
 
     assert_eq!(live.tables.len(), 11);
     assert_eq!(keys(&live, true), keys(&ddl, true));
@@ -211,8 +217,7 @@ async fn chinook_sqlite_live_matches_ddl() {
 async fn chinook_postgres_live_matches_ddl() {
     let name = format!("ms_test_chinook_{}", std::process::id());
     let scratch = Scratch::create(Engine::Postgres, name);
-    let script =
-        std::fs::read_to_string(format!("{}/Chinook_PostgreSql.sql", chinook())).expect("script");
+    let script = std::fs::read_to_string(chinook_postgres()).expect("script");
     // The script creates and connects to its own `chinook` database; it must fill the scratch one.
     let body: String = script
         .lines()
@@ -230,10 +235,7 @@ async fn chinook_postgres_live_matches_ddl() {
     let live = import_live(Engine::Postgres, &url, &[])
         .await
         .expect("live import");
-    let ddl = ddl_import(
-        Engine::Postgres,
-        &format!("{}/Chinook_PostgreSql.sql", chinook()),
-    );
+    let ddl = ddl_import(Engine::Postgres, &chinook_postgres());
 
     assert_eq!(live.schemas, vec!["public".to_owned()]);
     assert_eq!(live.tables.len(), 11);

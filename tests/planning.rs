@@ -1,22 +1,19 @@
-//! Planning facts a planner relies on, from the real public schemas in `../shared/datasets`.
+//! Planning facts a planner relies on, from real public schemas: those the sample projects
+//! carry and those in `tests/datasets/`.
 
 mod common;
 
 use std::collections::HashMap;
 
-use common::{import_scripts, psql, ScratchPg};
+use common::{
+    dataset, import_scripts, pagila_scripts, psql, sakila_scripts, sample_file, ScratchPg,
+};
 use migration_studio::graph::{DependencyGraph, DependencyKind, MigrationOrder};
 use migration_studio::import::Engine;
 use migration_studio::plan::{MigrationShape, Plan, PlanSettings};
 
-const SAKILA: [&str; 2] = [
-    "sakila/mysql-official/sakila/sakila-mv-schema.sql",
-    "sakila/mysql-official/sakila/sakila-mv-data.sql",
-];
-const CHINOOK_SQLITE: &str = "chinook/ChinookDatabase/DataSources/Chinook_Sqlite.sql";
 const CHINOOK_PG: &str = "chinook/ChinookDatabase/DataSources/Chinook_PostgreSql.sql";
 const CHINOOK_MYSQL: &str = "chinook/ChinookDatabase/DataSources/Chinook_MySql.sql";
-const PAGILA: [&str; 2] = ["pagila/pagila-schema.sql", "pagila/pagila-data.sql"];
 const ADVENTUREWORKS: &str = "adventureworks/install.sql";
 
 /// Every kept dependency goes from a later wave to an earlier one (or stays inside an
@@ -59,7 +56,7 @@ fn assert_valid_order(graph: &DependencyGraph, order: &MigrationOrder) {
 
 #[test]
 fn sakila_store_staff_cycle_is_found_and_broken_and_rental_comes_late() {
-    let inventory = import_scripts(Engine::Mysql, &SAKILA);
+    let inventory = import_scripts(Engine::Mysql, &sakila_scripts());
     assert_eq!(inventory.tables.len(), 16);
     assert_eq!(inventory.foreign_key_count(), 22);
     assert_eq!(inventory.views.len(), 7);
@@ -98,11 +95,24 @@ fn sakila_store_staff_cycle_is_found_and_broken_and_rental_comes_late() {
 fn chinook_in_all_three_dialects_gives_the_same_plan_shape() {
     let mut shapes = Vec::new();
     for (engine, file, employee) in [
-        (Engine::Sqlite, CHINOOK_SQLITE, "table:Employee"),
-        (Engine::Mysql, CHINOOK_MYSQL, "table:Chinook.Employee"),
-        (Engine::Postgres, CHINOOK_PG, "table:public.employee"),
+        (
+            Engine::Sqlite,
+            sample_file("chinook-sqlite-to-postgres/data/Chinook_Sqlite.sql"),
+            "table:Employee",
+        ),
+        (
+            Engine::Mysql,
+            dataset(CHINOOK_MYSQL),
+            "table:Chinook.Employee",
+        ),
+        (
+            Engine::Postgres,
+            dataset(CHINOOK_PG),
+            "table:public.employee",
+        ),
     ] {
-        let inventory = import_scripts(engine, &[file]);
+        let inventory = import_scripts(engine, std::slice::from_ref(&file));
+        let file = file.display();
         assert_eq!(inventory.tables.len(), 11, "{file}");
         assert_eq!(inventory.foreign_key_count(), 11, "{file}");
         let rows: u64 = inventory.tables.iter().filter_map(|t| t.rows).sum();
@@ -124,7 +134,7 @@ fn chinook_in_all_three_dialects_gives_the_same_plan_shape() {
 
 #[test]
 fn pagila_partitions_hang_under_their_parent() {
-    let inventory = import_scripts(Engine::Postgres, &PAGILA);
+    let inventory = import_scripts(Engine::Postgres, &pagila_scripts());
     assert_eq!(inventory.tables.len(), 22);
     assert_eq!(inventory.foreign_key_count(), 36);
     let payment = inventory
@@ -156,7 +166,7 @@ fn pagila_partitions_hang_under_their_parent() {
 
 #[test]
 fn adventureworks_fk_count_matches_what_postgresql_reports() {
-    let inventory = import_scripts(Engine::Postgres, &[ADVENTUREWORKS]);
+    let inventory = import_scripts(Engine::Postgres, &[dataset(ADVENTUREWORKS)]);
     assert_eq!(inventory.tables.len(), 68);
     let schemas: Vec<&str> = inventory
         .tables
@@ -178,7 +188,7 @@ fn adventureworks_fk_count_matches_what_postgresql_reports() {
 
     // Load the schema without its data (7 CSVs are missing upstream; without data every FK is
     // created) and ask PostgreSQL how many FKs it has.
-    let script = std::fs::read_to_string(common::dataset(ADVENTUREWORKS)).expect("read");
+    let script = std::fs::read_to_string(dataset(ADVENTUREWORKS)).expect("read");
     let schema_only: String = script
         .lines()
         .filter(|l| !l.trim_start().starts_with("\\copy") && !l.trim_start().starts_with("\\pset"))
@@ -208,7 +218,7 @@ fn adventureworks_fk_count_matches_what_postgresql_reports() {
 
 #[test]
 fn point_of_no_return_moves_with_the_rto_and_reversible_steps_come_first() {
-    let inventory = import_scripts(Engine::Mysql, &SAKILA);
+    let inventory = import_scripts(Engine::Mysql, &sakila_scripts());
     let graph = DependencyGraph::from_inventory(&inventory);
     for shape in [
         MigrationShape::Cdc,
@@ -295,7 +305,7 @@ fn point_of_no_return_moves_with_the_rto_and_reversible_steps_come_first() {
 
 #[test]
 fn critical_path_follows_the_longest_chain_of_dependencies() {
-    let inventory = import_scripts(Engine::Mysql, &SAKILA);
+    let inventory = import_scripts(Engine::Mysql, &sakila_scripts());
     let graph = DependencyGraph::from_inventory(&inventory);
     let plan = Plan::build(&graph, &PlanSettings::default());
     let path = &plan.schedule.critical_path;

@@ -132,9 +132,9 @@ fn heat_map_counts_risks_that_are_not_retired() {
 fn suggestions_from_a_plan_with_an_fk_cycle_and_a_table_without_key() {
     // Sakila: store <-> staff is an FK cycle; a table without a primary key is added.
     let mut importer = DdlImporter::new(Engine::Mysql);
-    let relative = "sakila/mysql-official/sakila/sakila-mv-schema.sql";
-    let text = std::fs::read_to_string(common::dataset(relative)).unwrap();
-    importer.add_script(relative, &text).unwrap();
+    let schema = common::sample_file("sakila-mysql-to-postgres/data/sakila-mv-schema.sql");
+    let text = std::fs::read_to_string(&schema).unwrap();
+    importer.add_script("sakila-mv-schema.sql", &text).unwrap();
     importer
         .add_script(
             "extra.sql",

@@ -1,7 +1,7 @@
-//! Service inventory import from the real datasets in `../shared/datasets`: counts of artifacts
-//! and links as the files declare them (counted by reading the files, cross-checked with an
-//! independent PyYAML script), dangling references with file and line, env-derived links,
-//! waves over services, blast radius, and the YAML limits.
+//! Service inventory import from real public manifests (`tests/datasets/` and the Sock Shop
+//! sample project): counts of artifacts and links as the files declare them (counted by reading
+//! the files, cross-checked with an independent PyYAML script), dangling references with file
+//! and line, env-derived links, waves over services, blast radius, and the YAML limits.
 
 mod common;
 
@@ -17,11 +17,16 @@ use migration_studio::inventory::{Inventory, LinkKind, ServiceKind};
 
 /// Imports dataset paths (files or folders under `datasets()`) as one services input.
 fn import(paths: &[&str]) -> Inventory {
-    let root = common::datasets();
+    import_under(&common::datasets(), paths)
+}
+
+/// Imports paths (files or folders under `root`, and named relative to it) as one services
+/// input.
+fn import_under(root: &Path, paths: &[&str]) -> Inventory {
     let mut importer = ServiceImporter::new();
     for path in paths {
         importer
-            .add_path(&root, Path::new(path), None)
+            .add_path(root, Path::new(path), None)
             .unwrap_or_else(|e| panic!("{path}: {e}"));
     }
     importer.finish()
@@ -253,17 +258,16 @@ fn sock_shop_dangling_network_policy_labels() {
     // redis, catalogue-db and user-db in-house `-db` images), 1 queue (rabbitmq). The policies
     // allow 11 links between existing pods. Three selectors select nothing: `name: cart`
     // (the Deployment is labelled `carts`) as a policy target and as a source, and `name: cortex`.
-    let inventory = import(&[
-        "sock-shop/deploy/kubernetes/manifests",
-        "sock-shop/deploy/kubernetes/manifests-policy",
-    ]);
+    // The sample project carries upstream's manifests and policies, unchanged.
+    let services = common::samples().join("sock-shop-services/services");
+    let inventory = import_under(&services, &["manifests", "manifests-policy"]);
     assert_eq!(inventory.services.len(), 14);
     let counts = kinds(&inventory);
     assert_eq!(counts[&ServiceKind::Service], 8);
     assert_eq!(counts[&ServiceKind::DataStore], 5);
     assert_eq!(counts[&ServiceKind::Queue], 1);
     assert_eq!(links_of(&inventory, LinkKind::Calls).len(), 11);
-    let policy = "sock-shop/deploy/kubernetes/manifests-policy";
+    let policy = "manifests-policy";
     assert_eq!(
         dangling(&inventory),
         [
@@ -381,7 +385,9 @@ fn services_csv_links_services_to_stores_to_tables() {
     // a service that writes it and reads one table directly.
     let mut inventory = common::import_scripts(
         migration_studio::import::Engine::Mysql,
-        &["sakila/mysql-official/sakila/sakila-mv-schema.sql"],
+        &[common::sample_file(
+            "sakila-mysql-to-postgres/data/sakila-mv-schema.sql",
+        )],
     );
     let mut importer = ServiceImporter::new();
     importer

@@ -6,7 +6,7 @@ mod common;
 
 use std::collections::BTreeSet;
 
-use common::{dataset, mariadb, psql, ScratchMaria, ScratchPg};
+use common::{dataset, mariadb, pagila_scripts, psql, sample_file, ScratchMaria, ScratchPg};
 use migration_studio::data::Logical;
 use migration_studio::data::{read_rows, TableSpec};
 use migration_studio::db::{self, Access};
@@ -24,7 +24,7 @@ fn chinook_sqlite() -> (tempfile::TempDir, String) {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("chinook.sqlite");
     std::fs::copy(
-        dataset("chinook/ChinookDatabase/DataSources/Chinook_Sqlite.sqlite"),
+        sample_file("chinook-sqlite-to-postgres/data/Chinook_Sqlite.sqlite"),
         &path,
     )
     .expect("copy chinook");
@@ -61,8 +61,7 @@ fn chinook_mariadb(label: &str) -> ScratchMaria {
 /// Pagila loaded into a scratch PostgreSQL database.
 fn pagila(label: &str) -> ScratchPg {
     let db = ScratchPg::new(&format!("val_{label}"));
-    for file in ["pagila/pagila-schema.sql", "pagila/pagila-data.sql"] {
-        let path = dataset(file);
+    for path in pagila_scripts() {
         psql(&db.name, &["-f", path.to_str().expect("utf-8 path")], None);
     }
     db

@@ -1,4 +1,5 @@
-//! Shared helpers for the integration tests: dataset paths, DDL import, scratch databases.
+//! Shared helpers for the integration tests: dataset and sample-project paths, DDL import,
+//! scratch databases.
 #![allow(dead_code)]
 
 use std::path::PathBuf;
@@ -8,12 +9,13 @@ use migration_studio::import::ddl::DdlImporter;
 use migration_studio::import::Engine;
 use migration_studio::inventory::Inventory;
 
-/// `../shared/datasets` beside the repository (as on developer machines and in CI), or
-/// `$MIGRATION_STUDIO_DATASETS`.
+/// The upstream datasets the tests read that no sample project carries: `tests/datasets/`
+/// (each folder says its source and licence), or `$MIGRATION_STUDIO_DATASETS`, a folder laid out
+/// the same way.
 pub fn datasets() -> PathBuf {
     std::env::var_os("MIGRATION_STUDIO_DATASETS")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/datasets"))
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/datasets"))
 }
 
 /// A dataset file by its path under `datasets()`.
@@ -23,15 +25,50 @@ pub fn dataset(relative: &str) -> PathBuf {
     path
 }
 
-/// Imports dataset scripts (paths under `datasets()`) with one importer.
-pub fn import_scripts(engine: Engine, relatives: &[&str]) -> Inventory {
+/// The sample projects' folder, `sample-projects/`: tests read the data the samples carry
+/// (Sakila, Pagila, Chinook's SQLite forms, Sock Shop's manifests) from there rather than from a
+/// second copy.
+pub fn samples() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("sample-projects")
+}
+
+/// A file of a sample project by its path under `samples()`, read in place (`sample` copies a
+/// whole project for tests that write).
+pub fn sample_file(relative: &str) -> PathBuf {
+    let path = samples().join(relative);
+    assert!(
+        path.is_file(),
+        "sample project file missing: {}",
+        path.display()
+    );
+    path
+}
+
+/// Oracle's Sakila for MySQL (schema, then data), as the Sakila sample project carries it.
+pub fn sakila_scripts() -> [PathBuf; 2] {
+    [
+        sample_file("sakila-mysql-to-postgres/data/sakila-mv-schema.sql"),
+        sample_file("sakila-mysql-to-postgres/data/sakila-mv-data.sql"),
+    ]
+}
+
+/// Pagila (schema, then data), as the Pagila sample project carries it.
+pub fn pagila_scripts() -> [PathBuf; 2] {
+    [
+        sample_file("pagila-postgres-upgrade/data/pagila-schema.sql"),
+        sample_file("pagila-postgres-upgrade/data/pagila-data.sql"),
+    ]
+}
+
+/// Imports scripts with one importer, each named by its file name.
+pub fn import_scripts(engine: Engine, paths: &[PathBuf]) -> Inventory {
     let mut importer = DdlImporter::new(engine);
-    for relative in relatives {
-        let path = dataset(relative);
-        let text = std::fs::read_to_string(&path).expect("dataset is UTF-8");
+    for path in paths {
+        let name = path.file_name().expect("a file").to_string_lossy();
+        let text = std::fs::read_to_string(path).expect("script is UTF-8");
         importer
-            .add_script(relative, &text)
-            .unwrap_or_else(|e| panic!("{relative}: {e}"));
+            .add_script(&name, &text)
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
     }
     importer.finish()
 }
@@ -199,11 +236,7 @@ impl ScratchPg {
 
 /// Loads Sakila (Oracle's MySQL scripts) into the MariaDB database `db`.
 pub fn load_sakila_mariadb(db: &str) {
-    let schema =
-        std::fs::read_to_string(dataset("sakila/mysql-official/sakila/sakila-mv-schema.sql"))
-            .expect("read");
-    let data = std::fs::read_to_string(dataset("sakila/mysql-official/sakila/sakila-mv-data.sql"))
-        .expect("read");
+    let [schema, data] = sakila_scripts().map(|path| std::fs::read_to_string(path).expect("read"));
     let script: String = format!("{schema}\n{data}")
         .lines()
         .filter(|l| {
@@ -238,12 +271,7 @@ pub fn sample(name: &str) -> (tempfile::TempDir, PathBuf) {
     }
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join(name);
-    copy(
-        &PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("sample-projects")
-            .join(name),
-        &root,
-    );
+    copy(&samples().join(name), &root);
     (dir, root)
 }
 

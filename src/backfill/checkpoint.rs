@@ -30,6 +30,9 @@ pub struct Checkpoint {
     pub rejected: u64,
     /// Whether the table is finished.
     pub done: bool,
+    /// Values converted by a stated rule so far, per column and rule.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub converted: Vec<crate::data::Converted>,
 }
 
 /// A key value as stored in a checkpoint (JSON).

@@ -57,6 +57,9 @@ pub struct BackfillOptions {
     /// Drill: abort the process after writing the chunk that would be committed as chunk
     /// number `n` of a table, before its commit.
     pub abort_before_commit_of_chunk: Option<u64>,
+    /// What the stated conversion rules do (the manifest's `[data]`).
+    #[serde(default)]
+    pub conversion: crate::data::ConversionPolicy,
 }
 
 impl Default for BackfillOptions {
@@ -72,6 +75,7 @@ impl Default for BackfillOptions {
             reject_policy: RejectPolicy::SkipAndRecord,
             restart: false,
             abort_before_commit_of_chunk: None,
+            conversion: crate::data::ConversionPolicy::default(),
         }
     }
 }
@@ -189,6 +193,10 @@ pub struct TableReport {
     /// Chunk writes repeated after a lost connection or an aborted transaction.
     #[serde(default)]
     pub retries: u64,
+    /// Values converted by a stated rule, per column and rule, with example keys (earlier
+    /// attempts included).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub converted: Vec<crate::data::Converted>,
 }
 
 /// What a backfill did.

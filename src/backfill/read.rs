@@ -10,12 +10,15 @@
 
 use std::sync::Arc;
 
+use super::checkpoint::key_json;
 use super::retry;
 use super::write::CopyStream;
 use crate::data::pg_binary::{self, Field};
 use crate::data::read::stream_rows;
+use crate::data::rules::{self, ConversionPolicy, Converted, Rule};
 use crate::data::{read_rows, Cell, TableSpec};
 use crate::db::{Database, DbError};
+use crate::import::Engine;
 use crate::mapping::ColumnMapping;
 
 /// A chunk as the reader hands it to the writer.
@@ -32,6 +35,8 @@ pub(super) struct ReadChunk {
     pub encoded: Option<CopyStream>,
     /// Bytes read, for throughput figures.
     pub bytes: u64,
+    /// Values the chunk's conversion changed under a stated rule.
+    pub converted: Vec<Converted>,
 }
 
 /// Reads chunks of one table.
@@ -49,6 +54,10 @@ pub(super) struct ChunkReader {
     binary: Option<Arc<[Field]>>,
     /// Whether the target is PostgreSQL (chunks are encoded for `COPY`).
     encode_for_copy: bool,
+    /// The target's engine, which decides what some values become.
+    target_engine: Engine,
+    /// What the stated rules do.
+    policy: ConversionPolicy,
 }
 
 impl ChunkReader {
@@ -57,7 +66,8 @@ impl ChunkReader {
         spec: TableSpec,
         columns: Vec<ColumnMapping>,
         binary: Option<Arc<[Field]>>,
-        encode_for_copy: bool,
+        target_engine: Engine,
+        policy: ConversionPolicy,
     ) -> Self {
         let converted: Vec<usize> = (0..columns.len())
             .filter(|&i| Cell::converts(&columns[i].source, &columns[i].target))
@@ -70,14 +80,28 @@ impl ChunkReader {
             converted,
             key_converted,
             binary,
-            encode_for_copy,
+            encode_for_copy: target_engine == Engine::Postgres,
+            target_engine,
+            policy,
         }
     }
 
-    fn convert(&self, row: &mut [Cell]) {
+    /// Converts `row` for the target in place, adding to `tally` what a stated rule changed.
+    fn convert(&self, row: &mut [Cell], tally: &mut Vec<Converted>) {
+        let mut key: Option<String> = None;
         for &i in &self.converted {
             let c = &self.columns[i];
-            row[i] = std::mem::replace(&mut row[i], Cell::Null).convert(&c.source, &c.target);
+            let (cell, rule) = std::mem::replace(&mut row[i], Cell::Null).convert(
+                &c.source,
+                &c.target,
+                self.target_engine,
+                &self.policy,
+            );
+            if let Some(rule) = rule {
+                let key = key.get_or_insert_with(|| key_json(&self.spec.key_of(row)));
+                record(tally, &c.name, rule, key);
+            }
+            row[i] = cell;
         }
     }
 
@@ -98,7 +122,7 @@ impl ChunkReader {
             .await?;
             match encoded {
                 Encoded::Empty => return Ok(None),
-                Encoded::Chunk(chunk) => return Ok(Some(chunk)),
+                Encoded::Chunk(chunk) => return Ok(Some(*chunk)),
                 // Read again as rows below, and encoded as text (a binary form that does not
                 // fit a value would hide the server's own words about it).
                 Encoded::DoesNotFit => {}
@@ -122,22 +146,24 @@ impl ChunkReader {
         &self,
         after: Option<&[Cell]>,
         last: &[Cell],
-    ) -> Result<Vec<Vec<Cell>>, DbError> {
+    ) -> Result<(Vec<Vec<Cell>>, Vec<Converted>), DbError> {
         let mut rows = retry::transient("reading a chunk again", || {
             read_rows(&self.source, &self.spec, after, Some(last), None)
         })
         .await?;
+        let mut converted = Vec::new();
         for row in &mut rows {
-            self.convert(row);
+            self.convert(row, &mut converted);
         }
-        Ok(rows)
+        Ok((rows, converted))
     }
 
     fn chunk_of_rows(&self, after: Option<&[Cell]>, mut rows: Vec<Vec<Cell>>) -> Option<ReadChunk> {
         let source_last = self.spec.key_of(rows.last()?);
         let bytes = rows.iter().flatten().map(|c| c.byte_len() as u64).sum();
+        let mut converted = Vec::new();
         for row in &mut rows {
-            self.convert(row);
+            self.convert(row, &mut converted);
         }
         let encoded = self
             .encode_for_copy
@@ -149,6 +175,7 @@ impl ChunkReader {
             source_last,
             encoded,
             bytes,
+            converted,
         })
     }
 
@@ -164,6 +191,7 @@ impl ChunkReader {
         let mut bytes = 0u64;
         let mut source_last: Vec<Cell> = Vec::new();
         let mut row = Vec::with_capacity(self.spec.columns.len());
+        let mut converted = Vec::new();
         let fragment = self.spec.select(after, None, Some(limit));
         let count = stream_rows(&self.source, &self.spec, &fragment, &mut row, |row| {
             if !fits {
@@ -174,7 +202,7 @@ impl ChunkReader {
                 source_last.clear();
                 source_last.extend(self.spec.key.iter().map(|&k| row[k].clone()));
             }
-            self.convert(row);
+            self.convert(row, &mut converted);
             fits = pg_binary::encode_row(row, fields, &mut stream).is_some();
             ends.push(stream.len());
         })
@@ -188,19 +216,41 @@ impl ChunkReader {
         if !self.key_converted {
             source_last = self.spec.key_of(&row);
         }
-        Ok(Encoded::Chunk(ReadChunk {
+        Ok(Encoded::Chunk(Box::new(ReadChunk {
             rows: Vec::new(),
             row_count: count,
             source_after: after.map(<[Cell]>::to_vec),
             source_last,
             encoded: Some(CopyStream::binary(stream, ends)),
             bytes,
-        }))
+            converted,
+        })))
+    }
+}
+
+/// Counts one value `rule` changed in `column`, keeping the first few rows' keys.
+fn record(tally: &mut Vec<Converted>, column: &str, rule: Rule, key: &str) {
+    match tally
+        .iter_mut()
+        .find(|c| c.rule == rule && c.column == column)
+    {
+        Some(c) => {
+            c.count += 1;
+            if c.example_keys.len() < rules::EXAMPLES {
+                c.example_keys.push(key.to_owned());
+            }
+        }
+        None => tally.push(Converted {
+            column: column.to_owned(),
+            rule,
+            count: 1,
+            example_keys: vec![key.to_owned()],
+        }),
     }
 }
 
 enum Encoded {
     Empty,
-    Chunk(ReadChunk),
+    Chunk(Box<ReadChunk>),
     DoesNotFit,
 }

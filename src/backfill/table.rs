@@ -16,6 +16,7 @@ use super::{
     BackfillError, BackfillEvent, BackfillOptions, Control, PlannedTable, RunLog, TableReport,
 };
 use crate::data::pg_binary::Field;
+use crate::data::rules::{self, Converted};
 use crate::data::Cell;
 use crate::db::{Database, DbError};
 
@@ -60,6 +61,7 @@ pub(super) async fn copy(
         resumed_from,
         done: checkpoint.done,
         retries: 0,
+        converted: checkpoint.converted.clone(),
     };
     if checkpoint.done {
         return Ok(report);
@@ -92,14 +94,14 @@ pub(super) async fn copy(
         })
         .flatten()
         .map(Arc::from);
-    let encode_for_copy = target.engine == crate::import::Engine::Postgres;
     let chunk_size = Arc::new(AtomicUsize::new(options.initial_chunk_rows.max(1)));
     let chunks = Arc::new(ChunkReader::new(
         source.clone(),
         planned.source.clone(),
         planned.mapping.columns.clone(),
         binary.clone(),
-        encode_for_copy,
+        target.engine,
+        options.conversion,
     ));
     let (tx, mut rx) = mpsc::channel::<Result<ReadChunk, DbError>>(1);
     let reader = {
@@ -139,7 +141,8 @@ pub(super) async fn copy(
             .zip(&planned.source.key)
             .map(|(cell, &i)| {
                 let c = &planned.mapping.columns[i];
-                cell.convert(&c.source, &c.target)
+                cell.convert(&c.source, &c.target, target.engine, &options.conversion)
+                    .0
             })
             .collect()
     };
@@ -159,6 +162,7 @@ pub(super) async fn copy(
                 chunks: checkpoint.chunks + 1,
                 rejected: checkpoint.rejected,
                 done: false,
+                converted: merged(&checkpoint.converted, &read.converted),
             };
             let mut chunk = Chunk {
                 table: &planned.mapping.target,
@@ -185,9 +189,10 @@ pub(super) async fn copy(
             let refused = loop {
                 match write_chunk(target, &chunk).await {
                     Err(WriteError::RowsNeeded(_)) => {
-                        let rows = chunks
+                        let (rows, converted) = chunks
                             .rows_between(read.source_after.as_deref(), &source_last)
                             .await?;
+                        chunk.checkpoint.converted = merged(&checkpoint.converted, &converted);
                         log.record(&json!({
                             "step": "chunk_reread", "table": label, "chunk": next.chunks,
                             "rows": rows.len()
@@ -269,6 +274,7 @@ pub(super) async fn copy(
     }
     report.rows = checkpoint.rows;
     report.rejected = checkpoint.rejected;
+    report.converted = checkpoint.converted.clone();
     report.seconds = started.elapsed().as_secs_f64();
     report.rows_per_second = copied_this_attempt as f64 / report.seconds.max(1e-9);
     log.record(&json!({
@@ -276,6 +282,12 @@ pub(super) async fn copy(
         "seconds": report.seconds, "outcome": if report.done { "done" } else { "cancelled" }
     }));
     Ok(report)
+}
+
+fn merged(committed: &[Converted], chunk: &[Converted]) -> Vec<Converted> {
+    let mut all = committed.to_vec();
+    rules::merge(&mut all, chunk);
+    all
 }
 
 async fn mark_done(

@@ -178,6 +178,7 @@ pub async fn backfill(args: BackfillArgs) -> Result<(), BoxError> {
         },
         restart: args.restart,
         abort_before_commit_of_chunk: args.drill_abort_before_commit,
+        conversion: project.manifest().data,
     };
     let control = Control::default();
     {
@@ -233,6 +234,19 @@ pub async fn backfill(args: BackfillArgs) -> Result<(), BoxError> {
         }
         for s in &report.skipped {
             println!("skipped {}: {}", s.table, s.reason);
+        }
+        for t in &report.tables {
+            for c in &t.converted {
+                println!(
+                    "converted {}.{}: {} value(s) by {} ({}); e.g. keys {}",
+                    t.source,
+                    c.column,
+                    c.count,
+                    c.rule,
+                    c.rule.description(),
+                    c.example_keys.join(", ")
+                );
+            }
         }
         println!(
             "{} rows in {:.2} s, {} rejected (kept in {}){}",

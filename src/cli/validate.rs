@@ -65,6 +65,10 @@ pub struct ValidateArgs {
     /// Skip the target constraint checks.
     #[arg(long)]
     no_constraints: bool,
+    /// Print sampled values whole (by default a value over 80 characters is shortened to its
+    /// start, its length and a hash).
+    #[arg(long)]
+    full_values: bool,
     /// An extra invariant, `NAME=SQL`, run on both sides (repeatable).
     #[arg(long = "invariant")]
     invariants: Vec<String>,
@@ -159,6 +163,7 @@ pub async fn validate(args: ValidateArgs) -> Result<(), BoxError> {
         show: args.show,
         constraints: !args.no_constraints,
         force_client_hash: false,
+        policy: manifest.data,
     };
     let strategy = validate::resolve_strategy(options.strategy, &args.source_url, &args.target_url);
     // The run is identified by what it compares, never by the password in a URL.
@@ -188,7 +193,7 @@ pub async fn validate(args: ValidateArgs) -> Result<(), BoxError> {
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
-        print!("{}", report.render_text());
+        print!("{}", report.render_text_with(args.full_values));
     }
     if report.verdict == Verdict::Equal {
         Ok(())

@@ -4,7 +4,9 @@
 
 use std::fmt::Write as _;
 
+use super::rules::{ConversionPolicy, NonBinaryBooleans, Rule, ZeroDates};
 use super::types::Logical;
+use crate::import::Engine;
 
 /// A value as read from a source or target row.
 #[derive(Debug, Clone, PartialEq)]
@@ -105,31 +107,65 @@ impl Cell {
         matches!(to, Logical::Bool)
             || matches!(
                 from,
-                Logical::Date | Logical::Timestamp { .. } | Logical::Year
+                Logical::Date | Logical::Timestamp { .. } | Logical::Year | Logical::Bits { .. }
             )
     }
 
-    /// Converts a value read from a column of type `from` for a column of type `to` (the
-    /// default mapping between engines): MySQL `TINYINT(1)` to boolean, zero dates to NULL,
-    /// `YEAR` to integer. Other values pass unchanged; the target rejects what it cannot store.
-    pub fn convert(self, from: &Logical, to: &Logical) -> Cell {
+    /// Converts a value read from a column of type `from` for a column of type `to` in a
+    /// `target` engine database (the default mapping between engines), and says which stated
+    /// [`Rule`] changed it, if one did: MySQL `TINYINT(1)` to boolean (values other than 0/1
+    /// under [`Rule::NonBinaryToTrue`]), zero dates to NULL for targets that cannot store them
+    /// ([`Rule::ZeroDateToNull`]), `YEAR` to integer. Under a `Reject` policy the value is left as it is, for the target to
+    /// refuse. Other values pass unchanged; the target rejects what it cannot store.
+    pub fn convert(
+        self,
+        from: &Logical,
+        to: &Logical,
+        target: Engine,
+        policy: &ConversionPolicy,
+    ) -> (Cell, Option<Rule>) {
         match (self, from, to) {
-            (Cell::Int(i), _, Logical::Bool) => Cell::Bool(i != 0),
-            (Cell::Text(t), _, Logical::Bool) if t == "0" || t == "1" => Cell::Bool(t == "1"),
-            (Cell::Text(t), Logical::Date | Logical::Timestamp { .. }, _) if is_zero_date(&t) => {
-                Cell::Null
+            (Cell::Int(i @ (0 | 1)), _, Logical::Bool) => (Cell::Bool(i == 1), None),
+            (Cell::Int(i), _, Logical::Bool) => match policy.non_binary_booleans {
+                NonBinaryBooleans::True => (Cell::Bool(true), Some(Rule::NonBinaryToTrue)),
+                NonBinaryBooleans::Reject => (Cell::Int(i), None),
+            },
+            (Cell::Text(t), _, Logical::Bool) if t == "0" || t == "1" => {
+                (Cell::Bool(t == "1"), None)
+            }
+            (Cell::Text(t), Logical::Date | Logical::Timestamp { .. }, _)
+                if target == Engine::Postgres && is_zero_date(&t) =>
+            {
+                match policy.zero_dates {
+                    ZeroDates::Null => (Cell::Null, Some(Rule::ZeroDateToNull)),
+                    ZeroDates::Reject => (Cell::Text(t), None),
+                }
             }
             // An instant written with a zone offset (PostgreSQL's timestamptz text) is folded to
             // UTC without one: MySQL rejects offsets, and every session here runs in UTC.
             (Cell::Text(t), Logical::Timestamp { .. }, Logical::Timestamp { .. })
                 if t.len() > 19 && t[19..].contains(['+', '-', 'Z']) =>
             {
-                Cell::Text(timestamp_canonical(&t))
+                (Cell::Text(timestamp_canonical(&t)), None)
             }
             (Cell::Text(t), Logical::Year, Logical::Int { .. }) => {
-                t.parse().map_or(Cell::Text(t), Cell::Int)
+                (t.parse().map_or(Cell::Text(t), Cell::Int), None)
             }
-            (cell, _, _) => cell,
+            // Bits travel as a number from MySQL and as binary digits from PostgreSQL; each
+            // engine is given the form its `bit(n)` input reads.
+            (Cell::Int(i), Logical::Bits { len }, _) if target == Engine::Postgres && i >= 0 => {
+                (Cell::Text(bit_digits(i as u64, *len)), None)
+            }
+            (Cell::UInt(u), Logical::Bits { len }, _) if target == Engine::Postgres => {
+                (Cell::Text(bit_digits(u, *len)), None)
+            }
+            (Cell::Text(t), Logical::Bits { .. }, _) if target != Engine::Postgres => {
+                match u64::from_str_radix(&t, 2) {
+                    Ok(u) => (i64::try_from(u).map_or(Cell::UInt(u), Cell::Int), None),
+                    Err(_) => (Cell::Text(t), None),
+                }
+            }
+            (cell, _, _) => (cell, None),
         }
     }
 
@@ -179,6 +215,13 @@ impl Cell {
     /// engines; date-times as `YYYY-MM-DD HH:MM:SS.ffffff` (zone offsets folded to UTC); bytes
     /// as lower-case hex; text exactly as stored (trailing spaces count).
     pub fn canonical(&self, logical: &Logical) -> Option<String> {
+        if let Logical::Bits { len } = logical {
+            match self {
+                Cell::Int(i) if *i >= 0 => return Some(bit_digits(*i as u64, *len)),
+                Cell::UInt(u) => return Some(bit_digits(*u, *len)),
+                _ => {}
+            }
+        }
         let date;
         let text = match self {
             Cell::Null => return None,
@@ -226,6 +269,13 @@ impl Cell {
             _ => text.clone(),
         })
     }
+}
+
+/// The `len` low bits of `value` as binary digits, most significant first (PostgreSQL's
+/// `bit(n)` text form).
+pub fn bit_digits(value: u64, len: u32) -> String {
+    let len = len.clamp(1, 64) as usize;
+    format!("{value:0len$b}")
 }
 
 struct HexSink<'a>(&'a mut Vec<u8>);

@@ -96,6 +96,17 @@ pub fn mysql_date(bytes: &[u8]) -> Cell {
     }
 }
 
+/// A MySQL `DATE` value's bytes, `None` for NULL. sqlx reports zero dates as NULL
+/// (`MySqlValueRef::is_null`), which would load `0000-00-00` as NULL with no rule counting
+/// it; the bytes themselves are still there, and only a true NULL has none.
+pub(crate) fn mysql_date_bytes(row: &MySqlRow, i: usize) -> Result<Option<&[u8]>, sqlx::Error> {
+    use sqlx::ValueRef as _;
+    if !row.try_get_raw(i)?.is_null() {
+        return row.try_get_unchecked::<Option<&[u8]>, _>(i);
+    }
+    Ok(row.try_get_unchecked::<&[u8], _>(i).ok())
+}
+
 /// A PostgreSQL `date` value's bytes as sqlx hands them over, as a cell: [`Cell::Date`] for
 /// years 1–9999, PostgreSQL's own text for the others (`infinity`, `0044-03-15 BC`,
 /// `10000-01-01`, as `date_out` writes them; see [`super::copy_out::date`]), the text format's
@@ -176,7 +187,9 @@ fn read_as(engine: Engine, logical: &Logical, declared: &str) -> ReadAs {
         Logical::Date if engine == Engine::Mysql => ReadAs::MysqlDate,
         Logical::Bool => ReadAs::Bool,
         Logical::Float { .. } => ReadAs::Float,
-        Logical::Bytes => ReadAs::Bytes,
+        Logical::Bytes | Logical::Spatial => ReadAs::Bytes,
+        // `CAST(… AS UNSIGNED)`: the bits as a number, which every engine can write back.
+        Logical::Bits { .. } if engine == Engine::Mysql => ReadAs::UInt,
         _ => ReadAs::Text,
     }
 }
@@ -470,10 +483,11 @@ fn mysql_cell(row: &MySqlRow, i: usize, read: ReadAs) -> Result<Cell, sqlx::Erro
         ReadAs::Bool => row
             .try_get::<Option<bool>, _>(i)?
             .map_or(Cell::Null, Cell::Bool),
+        // Unchecked: spatial and `BIT` columns are bytes too, which sqlx's check refuses.
         ReadAs::Bytes => row
-            .try_get::<Option<Vec<u8>>, _>(i)?
+            .try_get_unchecked::<Option<Vec<u8>>, _>(i)?
             .map_or(Cell::Null, Cell::Bytes),
-        ReadAs::MysqlDate => match row.try_get_unchecked::<Option<&[u8]>, _>(i)? {
+        ReadAs::MysqlDate => match mysql_date_bytes(row, i)? {
             None => Cell::Null,
             Some(bytes) => mysql_date(bytes),
         },

@@ -34,6 +34,11 @@ pub enum Logical {
     },
     /// Byte string.
     Bytes,
+    /// A fixed-width bit string (MySQL `BIT(n)`, PostgreSQL `bit(n)`), `len` bits.
+    Bits {
+        /// Width in bits.
+        len: u32,
+    },
     /// Calendar date.
     Date,
     /// Time of day.
@@ -53,6 +58,11 @@ pub enum Logical {
     Json,
     /// UUID.
     Uuid,
+    /// A MySQL spatial value (`GEOMETRY`, `POINT`, `POLYGON`…), read and written as MySQL
+    /// stores it: a 4-byte little-endian SRID, then the WKB (OGC Simple Features §8.2). Into
+    /// other engines it goes as these bytes unchanged (PostgreSQL `bytea`), so nothing of it,
+    /// SRID included, is lost; `substring(v from 5)` is the WKB.
+    Spatial,
     /// Anything else, kept as the engine's text form (arrays, tsvector, geometry, domains…).
     Other(String),
 }
@@ -152,6 +162,9 @@ impl Logical {
             "bytea" | "blob" | "tinyblob" | "mediumblob" | "longblob" | "binary" | "varbinary" => {
                 Logical::Bytes
             }
+            "bit" => Logical::Bits {
+                len: a.first().copied().unwrap_or(1),
+            },
             "date" => Logical::Date,
             "time" => Logical::Time,
             "datetime" => Logical::Timestamp { tz: false },
@@ -164,6 +177,12 @@ impl Logical {
             "set" => Logical::Set(labels(declared)),
             "json" | "jsonb" => Logical::Json,
             "uuid" => Logical::Uuid,
+            "geometry" | "point" | "linestring" | "polygon" | "multipoint" | "multilinestring"
+            | "multipolygon" | "geometrycollection" | "geomcollection"
+                if engine == Engine::Mysql =>
+            {
+                Logical::Spatial
+            }
             _ if lower.starts_with("character varying") => Logical::Text {
                 max_len: a.first().copied(),
             },

@@ -85,7 +85,8 @@ fn to_postgres(logical: &Logical, declared: &str) -> String {
         }
         Logical::Text { max_len: Some(n) } => format!("varchar({n})"),
         Logical::Text { max_len: None } | Logical::Enum(_) | Logical::Set(_) => "text".into(),
-        Logical::Bytes => "bytea".into(),
+        Logical::Bytes | Logical::Spatial => "bytea".into(),
+        Logical::Bits { len } => format!("bit({len})"),
         Logical::Date => "date".into(),
         Logical::Time => "time".into(),
         Logical::Timestamp { tz: false } => "timestamp".into(),
@@ -125,6 +126,9 @@ fn to_mysql(logical: &Logical) -> String {
             "longtext".into()
         }
         Logical::Bytes => "longblob".into(),
+        Logical::Spatial => "geometry".into(),
+        Logical::Bits { len } if *len <= 64 => format!("bit({len})"),
+        Logical::Bits { .. } => "longtext".into(),
         Logical::Date => "date".into(),
         Logical::Time => "time(6)".into(),
         Logical::Timestamp { .. } => "datetime(6)".into(),

@@ -124,6 +124,14 @@ pub struct Manifest {
     /// Go/no-go criteria a rehearsal checks (`[gates]`); defaults when absent.
     #[serde(default)]
     pub gates: crate::rehearsal::gates::Gates,
+    /// What the stated conversion rules do (`[data]`: `zero_dates = "null" | "reject"`,
+    /// `non_binary_booleans = "true" | "reject"`); defaults when absent.
+    #[serde(default, skip_serializing_if = "is_default_policy")]
+    pub data: crate::data::ConversionPolicy,
+}
+
+fn is_default_policy(policy: &crate::data::ConversionPolicy) -> bool {
+    *policy == crate::data::ConversionPolicy::default()
 }
 
 impl Manifest {
@@ -146,6 +154,7 @@ impl Manifest {
             inputs: Vec::new(),
             throughput: Throughput::default(),
             gates: crate::rehearsal::gates::Gates::default(),
+            data: crate::data::ConversionPolicy::default(),
             invariants: Vec::new(),
         }
     }

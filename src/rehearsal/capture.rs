@@ -244,6 +244,8 @@ pub struct Applied {
     pub deleted: u64,
     /// Highest sequence number read.
     pub last_seq: i64,
+    /// Changes the other side refused, kept in its reject table with the reason.
+    pub rejected: u64,
 }
 
 fn upsert_sql(engine: Engine, route: &Route) -> String {
@@ -316,6 +318,21 @@ pub struct Applier {
     pub routes: Vec<Route>,
     /// Highest sequence applied.
     pub applied: i64,
+    /// Run id the refused changes are kept under in the reject table of `to`.
+    pub run_id: String,
+    /// What the stated conversion rules do.
+    pub policy: crate::data::ConversionPolicy,
+    /// Changes refused so far (kept in the reject table of `to`).
+    pub refused: u64,
+}
+
+/// One write of an apply pass: its statement, binds, and the table and key it is for.
+struct Write {
+    sql: String,
+    binds: Vec<Cell>,
+    table: String,
+    key: Vec<Cell>,
+    row: Option<Vec<Cell>>,
 }
 
 impl Applier {
@@ -368,21 +385,26 @@ impl Applier {
         }
         result.upserted = upserts.len() as u64;
         result.deleted = deletes.len() as u64;
-        self.write(&upserts, &deletes).await?;
+        result.rejected = self.write(&upserts, &deletes).await?;
+        self.refused += result.rejected;
         self.applied = result.last_seq;
         Ok(result)
     }
 
+    /// Writes one pass in one transaction. When the other side refuses a row (a value it
+    /// cannot store, a constraint), the pass is written again statement by statement under
+    /// savepoints: refused changes go to the reject table with the reason, as the backfill's
+    /// refused rows do, and the rest is applied. Returns the number refused.
     async fn write(
         &self,
         upserts: &[(usize, Vec<Cell>)],
         deletes: &[(usize, Vec<Cell>)],
-    ) -> Result<(), DbError> {
+    ) -> Result<u64, DbError> {
         if upserts.is_empty() && deletes.is_empty() {
-            return Ok(());
+            return Ok(0);
         }
         let engine = self.to.engine;
-        let mut statements: Vec<(String, Vec<Cell>)> = Vec::new();
+        let mut writes: Vec<Write> = Vec::new();
         // Parents first for upserts, children first for deletes (routes are in wave order).
         let mut upserts: Vec<&(usize, Vec<Cell>)> = upserts.iter().collect();
         upserts.sort_by_key(|(t, _)| *t);
@@ -392,25 +414,52 @@ impl Applier {
                 .iter()
                 .zip(&route.from.columns)
                 .zip(&route.to_columns)
-                .map(|((cell, from), to)| cell.clone().convert(&from.logical, &to.2))
+                .map(|((cell, from), to)| {
+                    cell.clone()
+                        .convert(&from.logical, &to.2, engine, &self.policy)
+                        .0
+                })
                 .collect();
-            statements.push((upsert_sql(engine, route), values));
+            writes.push(Write {
+                sql: upsert_sql(engine, route),
+                binds: values,
+                table: route.from.name.to_string(),
+                key: route.from.key_of(row),
+                row: Some(row.clone()),
+            });
         }
         let mut deletes: Vec<&(usize, Vec<Cell>)> = deletes.iter().collect();
         deletes.sort_by_key(|(t, _)| std::cmp::Reverse(*t));
         for (tbl, key) in deletes {
             let route = &self.routes[*tbl];
             let filter = keyset::equals(engine, &route.to_key, key, 1);
-            statements.push((
-                format!(
+            writes.push(Write {
+                sql: format!(
                     "DELETE FROM {} {}",
                     quote::table(engine, &route.to_table),
                     filter.sql
                 ),
-                filter.binds,
-            ));
+                binds: filter.binds,
+                table: route.from.name.to_string(),
+                key: key.clone(),
+                row: None,
+            });
         }
+        match self.write_all(&writes, false).await {
+            Ok(refused) => Ok(refused),
+            Err(e) if !crate::backfill::retry::is_transient(&e) => {
+                crate::backfill::checkpoint::ensure_tables(&self.to).await?;
+                self.write_all(&writes, true).await
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Runs `writes` in one transaction; with `isolate`, each under a savepoint, keeping the
+    /// refused ones in the reject table. Returns the number refused.
+    async fn write_all(&self, writes: &[Write], isolate: bool) -> Result<u64, DbError> {
         let err = |e| self.to.query_error("applying captured changes", e);
+        let reject_sql = crate::backfill::checkpoint::reject_sql(self.to.engine);
         macro_rules! run_all {
             ($pool:expr) => {{
                 let mut tx = $pool.begin().await.map_err(err)?;
@@ -423,13 +472,60 @@ impl Applier {
                         .await
                         .map_err(err)?;
                 }
-                for (sql, binds) in &statements {
-                    bind_all!(sqlx::query(sql), binds)
+                let mut refused = 0u64;
+                for w in writes {
+                    if !isolate {
+                        bind_all!(sqlx::query(&w.sql), &w.binds)
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(err)?;
+                        continue;
+                    }
+                    sqlx::query("SAVEPOINT ms_apply").execute(&mut *tx).await.map_err(err)?;
+                    let outcome = bind_all!(sqlx::query(&w.sql), &w.binds)
                         .execute(&mut *tx)
-                        .await
-                        .map_err(err)?;
+                        .await;
+                    match outcome {
+                        Ok(_) => {
+                            sqlx::query("RELEASE SAVEPOINT ms_apply")
+                                .execute(&mut *tx)
+                                .await
+                                .map_err(err)?;
+                        }
+                        Err(e) => {
+                            let refusal = self.to.query_error("applying captured changes", e);
+                            if crate::backfill::retry::is_transient(&refusal) {
+                                return Err(refusal);
+                            }
+                            sqlx::query("ROLLBACK TO SAVEPOINT ms_apply")
+                                .execute(&mut *tx)
+                                .await
+                                .map_err(err)?;
+                            let reason = match &refusal {
+                                DbError::Query { source, .. } => source.to_string(),
+                                other => other.to_string(),
+                            };
+                            tracing::warn!(table = %w.table, %reason, "a captured change was refused");
+                            let row = w.row.as_ref().map_or(serde_json::Value::Null, |r| {
+                                serde_json::Value::Array(
+                                    r.iter().map(|c| serde_json::json!(crate::backfill::checkpoint::KeyValue::from(c))).collect(),
+                                )
+                            });
+                            sqlx::query(&reject_sql)
+                                .bind(&self.run_id)
+                                .bind(format!("{} (change capture)", w.table))
+                                .bind(crate::backfill::checkpoint::key_json(&w.key))
+                                .bind(reason)
+                                .bind(row.to_string())
+                                .execute(&mut *tx)
+                                .await
+                                .map_err(err)?;
+                            refused += 1;
+                        }
+                    }
                 }
-                tx.commit().await.map_err(err)
+                tx.commit().await.map_err(err)?;
+                Ok(refused)
             }};
         }
         match &self.to.pool {

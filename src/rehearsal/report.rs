@@ -82,6 +82,13 @@ pub struct RehearsalReport {
     pub source_rows: u64,
     /// Rows the target refused (kept in the reject table).
     pub rejected_rows: u64,
+    /// Values the backfill converted under a stated rule, by source table.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub converted: std::collections::BTreeMap<String, Vec<crate::data::Converted>>,
+    /// Captured changes the other side refused during catch-up or the rollback drill (kept in
+    /// its reject table with the reason).
+    #[serde(default)]
+    pub capture_rejected: u64,
     /// Rows differing after the final catch-up.
     pub mismatched_rows: u64,
     /// Validation verdict after the final catch-up.
@@ -138,6 +145,8 @@ impl RehearsalReport {
             gates: Vec::new(),
             source_rows: 0,
             rejected_rows: 0,
+            converted: Default::default(),
+            capture_rejected: 0,
             mismatched_rows: 0,
             validation_verdict: String::new(),
             point_of_no_return: None,

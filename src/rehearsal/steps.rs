@@ -422,6 +422,7 @@ pub(super) async fn run_in(
         let bf_options = BackfillOptions {
             run_id: id.clone(),
             max_rows_per_second: options.backfill_rows_per_second,
+            conversion: project.manifest().data,
             ..BackfillOptions::default()
         };
         let bf = super::drills::backfill_with_drills(
@@ -437,6 +438,12 @@ pub(super) async fn run_in(
         )
         .await?;
         report.rejected_rows = bf.rejected();
+        report.converted = bf
+            .tables
+            .iter()
+            .filter(|t| !t.converted.is_empty())
+            .map(|t| (t.source.clone(), t.converted.clone()))
+            .collect();
         clock.record(
             "backfill",
             state.stage_started_seconds,
@@ -457,6 +464,9 @@ pub(super) async fn run_in(
         to: target.clone(),
         routes: forward,
         applied: state.applied,
+        run_id: id.clone(),
+        policy: project.manifest().data,
+        refused: 0,
     };
     clock.begin("catch-up", plan.phase_seconds(Phase::CatchUp));
     let caught_up = drain(
@@ -498,6 +508,7 @@ pub(super) async fn run_in(
     )
     .await?;
     clock.record("final catch-up", t, None, Some(pending_at_freeze as u64));
+    report.capture_rejected += applier.refused;
 
     let t = clock.now();
     clock.begin(
@@ -661,6 +672,9 @@ pub(super) async fn run_in(
         to: source.clone(),
         routes: reverse,
         applied: 0,
+        run_id: id.clone(),
+        policy: project.manifest().data,
+        refused: 0,
     };
     drain(
         &mut back,
@@ -672,6 +686,7 @@ pub(super) async fn run_in(
         None,
     )
     .await?;
+    report.capture_rejected += back.refused;
     let after = validate::validate_urls(
         &env.target_url,
         &env.source_url,

@@ -140,10 +140,11 @@ fn mysql_raw<'r>(row: &'r MySqlRow, i: usize, read: ReadAs) -> Result<Raw<'r>, s
         ReadAs::Bool => row
             .try_get::<Option<bool>, _>(i)?
             .map_or(Raw::Null, Raw::Bool),
+        // Unchecked: spatial and `BIT` columns are bytes too, which sqlx's check refuses.
         ReadAs::Bytes => row
-            .try_get::<Option<&[u8]>, _>(i)?
+            .try_get_unchecked::<Option<&[u8]>, _>(i)?
             .map_or(Raw::Null, Raw::Bytes),
-        ReadAs::MysqlDate => match row.try_get_unchecked::<Option<&[u8]>, _>(i)? {
+        ReadAs::MysqlDate => match crate::data::read::mysql_date_bytes(row, i)? {
             None => Raw::Null,
             Some(bytes) => match crate::data::read::mysql_date_fields(bytes) {
                 Some((y, m, d)) => Raw::Date(y, m, d),

@@ -23,7 +23,8 @@
 //! table. A run records finished tables in a [`state::RunState`] so an interrupted run resumes.
 
 pub mod canon_sql;
-pub mod constraints;
+mod constraints;
+pub mod conversions;
 pub mod diff;
 pub mod error;
 pub mod fast_read;
@@ -87,6 +88,8 @@ pub struct Options {
     pub constraints: bool,
     /// Hash on the client even where the database could (checksum strategy).
     pub force_client_hash: bool,
+    /// What the stated conversion rules do, as the backfill applied them.
+    pub policy: crate::data::ConversionPolicy,
 }
 
 impl Default for Options {
@@ -102,6 +105,7 @@ impl Default for Options {
             show: 10,
             constraints: true,
             force_client_hash: false,
+            policy: crate::data::ConversionPolicy::default(),
         }
     }
 }
@@ -297,6 +301,7 @@ async fn fill(
             report.hashed_in = c.hashed_in;
         }
     }
+    report.converted = conversions::count(source, pair, target.engine, &options.policy).await?;
     if options.sample_rows > 0 {
         let bounds = if pair.integer_leading_key() {
             segment::leading_bounds(source, &pair.source).await?

@@ -107,6 +107,23 @@ pub struct Differences {
     pub changed: ChangedList,
 }
 
+/// Characters of a value printed before it is shortened.
+pub const SHOWN_CHARS: usize = 80;
+
+/// `value` if it has at most [`SHOWN_CHARS`] characters, else its first 60 characters, its
+/// length and a hash of the whole (so two long values can still be told apart).
+pub fn shorten(value: &str) -> String {
+    if value.chars().count() <= SHOWN_CHARS {
+        return value.to_owned();
+    }
+    let start: String = value.chars().take(60).collect();
+    format!(
+        "{start}… ({} bytes, xxh3 {:016x})",
+        value.len(),
+        xxhash_rust::xxh3::xxh3_64(value.as_bytes())
+    )
+}
+
 impl Differences {
     /// Total differing keys.
     pub fn total(&self) -> u64 {
@@ -235,6 +252,10 @@ pub struct TableReport {
     pub columns: ColumnMatch,
     /// Anything worth saying that is not a difference (skipped checks, fallbacks).
     pub notes: Vec<String>,
+    /// Source values a stated rule changes on the way (counted; compared as the rule makes
+    /// them).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub converted: Vec<crate::data::Converted>,
     /// Why the table was not compared, when it was not.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
@@ -261,6 +282,7 @@ impl TableReport {
             constraints: Vec::new(),
             columns: ColumnMatch::default(),
             notes: Vec::new(),
+            converted: Vec::new(),
             error: Some(why),
             verdict: Verdict::NotCompared,
             seconds: 0.0,
@@ -350,6 +372,13 @@ impl Report {
 
     /// A summary table for people, then the details of whatever is not equal.
     pub fn render_text(&self) -> String {
+        self.render_text_with(false)
+    }
+
+    /// [`Self::render_text`], with sampled values printed whole when `full_values`, else each
+    /// value over [`SHOWN_CHARS`] characters shortened to its start, its length and a hash
+    /// (a table of large blobs would otherwise fill the terminal).
+    pub fn render_text_with(&self, full_values: bool) -> String {
         let mut out = String::new();
         let _ = writeln!(
             out,
@@ -425,11 +454,24 @@ impl Report {
                     r.from, r.to, r.source_rows, r.target_rows
                 );
             }
-            for f in &t.sample.first {
+            let mut seen = std::collections::HashSet::new();
+            for f in t
+                .sample
+                .first
+                .iter()
+                .filter(|f| seen.insert((&f.key, &f.column)))
+            {
+                let shown = |v: &Option<String>| match v {
+                    Some(v) if !full_values => format!("{:?}", shorten(v)),
+                    other => format!("{other:?}"),
+                };
                 let _ = writeln!(
                     out,
-                    "  sample {} column {}: {:?} vs {:?}",
-                    f.key, f.column, f.source, f.target
+                    "  sample {} column {}: {} vs {}",
+                    f.key,
+                    f.column,
+                    shown(&f.source),
+                    shown(&f.target)
                 );
             }
             for c in t.constraints.iter().filter(|c| c.violations > 0) {
@@ -441,6 +483,17 @@ impl Report {
             }
         }
         for t in &self.tables {
+            for c in &t.converted {
+                let _ = writeln!(
+                    out,
+                    "converted: {}.{}: {} value(s) by {} ({}), compared as converted",
+                    t.source_table,
+                    c.column,
+                    c.count,
+                    c.rule,
+                    c.rule.description()
+                );
+            }
             for note in &t.notes {
                 let _ = writeln!(out, "note: {}: {note}", t.source_table);
             }

@@ -303,6 +303,7 @@ pub async fn run(
         initial_chunk_rows: options.chunk_rows.max(1),
         parallel_tables: options.parallel_tables.max(1),
         restart: options.restart,
+        conversion: project.manifest().data,
         ..BackfillOptions::default()
     };
     let report = backfill::run(

@@ -1,0 +1,133 @@
+//! Stated conversions: the few ways the default mapping changes a source value on its way to
+//! the target. Every value either arrives equal, or is converted by one of these rules (counted
+//! per table and column, with example keys, in the backfill, rehearsal and validation
+//! reports), or is rejected with the target's reason and its original value. Nothing else.
+//!
+//! Each rule has a stable code (`C001`…) used in reports, JSON and the README's type matrix.
+//! The project's `[data]` policy decides, for the rules that lose information, whether the
+//! value is converted (and counted) or left as it is for the target to refuse (and kept in the
+//! reject table with the reason).
+
+use serde::{Deserialize, Serialize};
+
+/// A conversion the default mapping applies to some source values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Rule {
+    /// `C001`: a MySQL zero or partial date or date-time (`0000-00-00`, a zero month or day),
+    /// which no other engine can store, becomes NULL (pgloader's `zero-dates-to-null`).
+    ZeroDateToNull,
+    /// `C002`: a MySQL `TINYINT(1)` (`BOOL`) holding a value other than 0 and 1 becomes `true`
+    /// in a boolean column.
+    NonBinaryToTrue,
+}
+
+impl Rule {
+    /// Every rule, in code order.
+    pub const ALL: [Rule; 2] = [Rule::ZeroDateToNull, Rule::NonBinaryToTrue];
+
+    /// Stable code, e.g. `C001`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Rule::ZeroDateToNull => "C001",
+            Rule::NonBinaryToTrue => "C002",
+        }
+    }
+
+    /// Name as reports print it, e.g. `zero-date-to-null`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Rule::ZeroDateToNull => "zero-date-to-null",
+            Rule::NonBinaryToTrue => "non-binary-to-true",
+        }
+    }
+
+    /// One line on what the rule does.
+    pub fn description(self) -> &'static str {
+        match self {
+            Rule::ZeroDateToNull => "MySQL zero or partial date/date-time → NULL",
+            Rule::NonBinaryToTrue => "TINYINT(1) value other than 0/1 → true",
+        }
+    }
+}
+
+impl std::fmt::Display for Rule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}", self.code(), self.name())
+    }
+}
+
+/// What to do with MySQL zero and partial dates (`[data] zero_dates`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ZeroDates {
+    /// Load them as NULL, counted under [`Rule::ZeroDateToNull`].
+    #[default]
+    Null,
+    /// Leave them as they are: a target that cannot store them refuses the row, which is kept
+    /// in the reject table with the original value and the target's reason.
+    Reject,
+}
+
+/// What to do with TINYINT(1) values other than 0 and 1 (`[data] non_binary_booleans`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum NonBinaryBooleans {
+    /// Load them as `true`, counted under [`Rule::NonBinaryToTrue`].
+    #[default]
+    True,
+    /// Leave them as they are: a boolean target refuses the row, which is kept in the reject
+    /// table with the original value.
+    Reject,
+}
+
+/// The project's conversion policy: the manifest's `[data]` table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConversionPolicy {
+    /// MySQL zero and partial dates.
+    #[serde(default)]
+    pub zero_dates: ZeroDates,
+    /// TINYINT(1) values other than 0 and 1.
+    #[serde(default)]
+    pub non_binary_booleans: NonBinaryBooleans,
+}
+
+/// Values one rule converted in one column: how many, and the keys of the first few rows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Converted {
+    /// Column (source name).
+    pub column: String,
+    /// Rule.
+    pub rule: Rule,
+    /// Values converted.
+    pub count: u64,
+    /// Keys (JSON) of the first rows converted, at most [`EXAMPLES`].
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub example_keys: Vec<String>,
+}
+
+/// Example keys kept per column and rule.
+pub const EXAMPLES: usize = 3;
+
+/// Adds `more` into `into`, summing counts per column and rule and keeping the first example
+/// keys; the result is sorted by column, then rule.
+pub fn merge(into: &mut Vec<Converted>, more: &[Converted]) {
+    for m in more {
+        match into
+            .iter_mut()
+            .find(|c| c.column == m.column && c.rule == m.rule)
+        {
+            Some(c) => {
+                c.count += m.count;
+                for key in &m.example_keys {
+                    if c.example_keys.len() < EXAMPLES && !c.example_keys.contains(key) {
+                        c.example_keys.push(key.clone());
+                    }
+                }
+            }
+            None => into.push(m.clone()),
+        }
+    }
+    into.sort_by(|a, b| (&a.column, a.rule).cmp(&(&b.column, b.rule)));
+}

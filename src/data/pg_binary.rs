@@ -281,9 +281,15 @@ fn encode_field(cell: &Cell, field: Field, out: &mut Vec<u8>) -> Option<()> {
             out.extend_from_slice(&float_of(cell)?.to_be_bytes());
         }
         Field::Bool => {
+            // Only 0 and 1 are booleans; any other integer was left unconverted on purpose
+            // (a reject policy), for PostgreSQL to refuse in the text form.
             let v = match cell {
                 Cell::Bool(b) => *b,
-                other => int_of(other)? != 0,
+                other => match int_of(other)? {
+                    0 => false,
+                    1 => true,
+                    _ => return None,
+                },
             };
             put_len(out, 1);
             out.push(v as u8);

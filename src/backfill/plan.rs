@@ -116,8 +116,16 @@ impl BackfillPlan {
                 continue;
             }
             let mapping = TableMapping::default_for(source_engine, target_engine, table, schema);
-            let specs = TableSpec::new(source_engine, table)
-                .and_then(|s| Ok((s, mapping.target_spec(target_engine)?)));
+            // A table without a key is copied whole, in one transaction.
+            let specs = if table.primary_key.is_empty() {
+                Ok((
+                    TableSpec::keyless(source_engine, table),
+                    TableSpec::keyless(target_engine, &mapping.target_table()),
+                ))
+            } else {
+                TableSpec::new(source_engine, table)
+                    .and_then(|s| Ok((s, mapping.target_spec(target_engine)?)))
+            };
             match specs {
                 Ok((source_spec, target_spec)) => tables.push(PlannedTable {
                     wave: wave_of

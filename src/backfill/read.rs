@@ -135,6 +135,18 @@ impl ChunkReader {
         Ok(self.chunk_of_rows(after, rows))
     }
 
+    /// The whole table as one chunk of rows (a table without a key); `None` when it is empty.
+    ///
+    /// # Errors
+    /// [`DbError`] once retries are spent.
+    pub(super) async fn whole(&self) -> Result<Option<ReadChunk>, DbError> {
+        let rows = retry::transient("reading a table without a key", || {
+            read_rows(&self.source, &self.spec, None, None, None)
+        })
+        .await?;
+        Ok(self.chunk_of_rows(None, rows))
+    }
+
     /// The chunk after `after` up to and including `last`, as rows: for the writer, when a
     /// chunk that came encoded only has a refused load. The source may have changed since the
     /// first read; the chunk is then written as it is now, which is as correct (the catch-up

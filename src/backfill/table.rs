@@ -109,7 +109,15 @@ pub(super) async fn copy(
         let mut after = start_after.clone();
         // Reading, converting and encoding here, in the reader's task, overlaps them with the
         // previous chunk's write: the target never waits for our CPU work.
+        let keyless = planned.source.is_keyless();
         tokio::spawn(async move {
+            if keyless {
+                let chunk = chunks.whole().await.transpose();
+                if let Some(chunk) = chunk {
+                    let _ = tx.send(chunk).await;
+                }
+                return;
+            }
             loop {
                 let limit = chunk_size.load(Ordering::Relaxed);
                 let chunk = match chunks.next(after.as_deref(), limit).await {
@@ -261,8 +269,10 @@ pub(super) async fn copy(
     result?;
     if !control.is_cancelled() {
         checkpoint.done = true;
+        let null_keyed = null_key_rows(source, planned).await?;
+        checkpoint.rejected += null_keyed.len() as u64;
         retry::transient("marking a table done", || {
-            mark_done(target, &options.run_id, label, &checkpoint)
+            mark_done(target, &options.run_id, label, &checkpoint, &null_keyed)
         })
         .await?;
         report.done = true;
@@ -290,23 +300,75 @@ fn merged(committed: &[Converted], chunk: &[Converted]) -> Vec<Converted> {
     all
 }
 
+/// Rows of a SQLite source whose key has a NULL part, as (key JSON, reason, row JSON): keyset
+/// pagination never reaches them, so they are rejected and counted rather than lost. Other
+/// engines' primary keys cannot hold NULL.
+async fn null_key_rows(
+    source: &Database,
+    planned: &PlannedTable,
+) -> Result<Vec<(String, String, String)>, DbError> {
+    if source.engine != crate::import::Engine::Sqlite || planned.source.key.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows = crate::data::read::read_fragment(
+        source,
+        &planned.source,
+        &planned.source.select_null_keys(),
+    )
+    .await?;
+    let key_names: Vec<&str> = planned
+        .source
+        .key
+        .iter()
+        .map(|&i| planned.source.columns[i].name.as_str())
+        .collect();
+    let reason = format!(
+        "NULL in primary key column(s) {}: SQLite allowed it, the target's key cannot hold it and keyset pagination cannot place the row",
+        key_names.join(", ")
+    );
+    Ok(rows
+        .iter()
+        .map(|row| {
+            (
+                checkpoint::key_json(&planned.source.key_of(row)),
+                reason.clone(),
+                checkpoint::key_json(row),
+            )
+        })
+        .collect())
+}
+
+/// Records the table's final checkpoint and, in the same transaction, the rows `rejects`
+/// (key JSON, reason, row JSON) kept aside at its end.
 async fn mark_done(
     db: &Database,
     run_id: &str,
     label: &str,
     checkpoint: &Checkpoint,
+    rejects: &[(String, String, String)],
 ) -> Result<(), DbError> {
     let state = serde_json::to_string(checkpoint).expect("checkpoint serialises");
-    let binds = [
-        Cell::Text(run_id.to_owned()),
-        Cell::Text(label.to_owned()),
-        Cell::Text(state),
-    ];
-    db.execute(
-        &checkpoint::upsert_sql(db.engine),
-        &binds,
-        &format!("finishing {label}"),
-    )
-    .await
-    .map(|_| ())
+    let context = format!("finishing {label}");
+    let mut script = Vec::new();
+    for (key, reason, row) in rejects {
+        script.push((
+            checkpoint::reject_sql(db.engine),
+            vec![
+                Cell::Text(run_id.to_owned()),
+                Cell::Text(label.to_owned()),
+                Cell::Text(key.clone()),
+                Cell::Text(reason.clone()),
+                Cell::Text(row.clone()),
+            ],
+        ));
+    }
+    script.push((
+        checkpoint::upsert_sql(db.engine),
+        vec![
+            Cell::Text(run_id.to_owned()),
+            Cell::Text(label.to_owned()),
+            Cell::Text(state),
+        ],
+    ));
+    db.execute_in_transaction(&script, &context).await
 }

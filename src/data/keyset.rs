@@ -145,8 +145,11 @@ pub fn equals(
     }
 }
 
-/// `ORDER BY` over the key columns.
+/// `ORDER BY` over the key columns; empty for no key (a table read whole).
 pub fn order_by(engine: Engine, keys: &[KeyColumn]) -> String {
+    if keys.is_empty() {
+        return String::new();
+    }
     format!(
         "ORDER BY {}",
         quote::columns(engine, keys.iter().map(|k| k.name.as_str()))

@@ -203,6 +203,23 @@ impl TableSpec {
         if table.primary_key.is_empty() {
             return Err(SpecError::NoPrimaryKey(table.name.clone()));
         }
+        Self::with_key(engine, table)
+    }
+
+    /// The read plan of a table read whole, without a key: a table that has none (or whose
+    /// key is not usable). Its [`Self::select`] has no `WHERE` and no `ORDER BY`.
+    pub fn keyless(engine: Engine, table: &Table) -> Self {
+        let mut keyless = table.clone();
+        keyless.primary_key.clear();
+        Self::with_key(engine, &keyless).expect("no key column can be unknown")
+    }
+
+    /// Whether the table is read whole, without a key ([`Self::keyless`]).
+    pub fn is_keyless(&self) -> bool {
+        self.key.is_empty()
+    }
+
+    fn with_key(engine: Engine, table: &Table) -> Result<Self, SpecError> {
         let columns: Vec<ColumnSpec> = table
             .columns
             .iter()
@@ -292,6 +309,32 @@ impl TableSpec {
         limit: Option<usize>,
     ) -> keyset::Fragment {
         self.select_with(|c| self.select_expr(c), after, upto, limit)
+    }
+
+    /// `SELECT …` of the rows whose key has a NULL part (SQLite allows them in a `PRIMARY
+    /// KEY` that is not an `INTEGER PRIMARY KEY`): keyset pagination never reaches them, so a
+    /// copy reads them apart. No order.
+    pub fn select_null_keys(&self) -> keyset::Fragment {
+        let nulls: Vec<String> = self
+            .key
+            .iter()
+            .map(|&i| {
+                format!(
+                    "{} IS NULL",
+                    quote::ident(self.engine, &self.columns[i].name)
+                )
+            })
+            .collect();
+        let exprs: Vec<String> = self.columns.iter().map(|c| self.select_expr(c)).collect();
+        keyset::Fragment {
+            sql: format!(
+                "SELECT {} FROM {} WHERE {}",
+                exprs.join(", "),
+                quote::table(self.engine, &self.name),
+                nulls.join(" OR ")
+            ),
+            binds: Vec::new(),
+        }
     }
 
     fn select_with(

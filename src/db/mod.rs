@@ -210,6 +210,35 @@ impl Database {
         result.map_err(|e| self.query_error(context, e))
     }
 
+    /// Runs statements with bound values in one transaction: all or none.
+    ///
+    /// # Errors
+    /// [`DbError::Query`] naming `context`; nothing is committed.
+    pub async fn execute_in_transaction(
+        &self,
+        statements: &[(String, Vec<Cell>)],
+        context: &str,
+    ) -> Result<(), DbError> {
+        let err = |e| self.query_error(context, e);
+        macro_rules! run_all {
+            ($pool:expr) => {{
+                let mut tx = $pool.begin().await.map_err(err)?;
+                for (sql, binds) in statements {
+                    bind_all!(sqlx::query(sql), binds)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(err)?;
+                }
+                tx.commit().await.map_err(err)
+            }};
+        }
+        match &self.pool {
+            Pool::Postgres(p) => run_all!(p),
+            Pool::Mysql(p) => run_all!(p),
+            Pool::Sqlite(p) => run_all!(p),
+        }
+    }
+
     /// Runs a query with bound values whose columns are all text (or NULL).
     ///
     /// # Errors

@@ -2,17 +2,28 @@
 //!
 //! Oracle's Sakila declares `password VARCHAR(40) BINARY`, the legacy MySQL spelling of a
 //! binary collation (MySQL 8.0 reference, §13.3.1 "String Data Type Syntax"). sqlparser 0.59
-//! rejects it, so this dialect wraps [`MySqlDialect`] (the wrapping pattern sqlparser documents
-//! for `Dialect::dialect`) and reads `BINARY` as a dialect-specific column option. Everything else
-//! is delegated unchanged.
+//! rejects it and a few more column attributes of MySQL's `column_definition` grammar (§15.1.20
+//! "CREATE TABLE Statement"): `CHARSET x` (the synonym of `CHARACTER SET x`), `ZEROFILL`,
+//! `COLUMN_FORMAT`, `STORAGE`, `[IN]VISIBLE`, `ENGINE_ATTRIBUTE`, `SERIAL DEFAULT VALUE`, the
+//! `KEY` / `UNIQUE KEY` spellings of the column keys, a `COMMENT` written as a double-quoted,
+//! national, introduced (`_utf8'…'`) or concatenated string, MariaDB's `PERSISTENT`,
+//! `COMPRESSED`, `[WITH|WITHOUT] SYSTEM VERSIONING` and `REF_SYSTEM_ID`, and the multi-word type
+//! names (`NATIONAL VARCHAR(n)`, `LONG VARCHAR`, `CHAR(n) BYTE`, `… ASCII`). This dialect wraps
+//! [`MySqlDialect`] (the wrapping pattern sqlparser documents for `Dialect::dialect`) and reads
+//! them in its column-option hook; everything else is delegated unchanged.
+//!
+//! A type name's later words arrive in that hook after sqlparser has read the first word as a
+//! type (`NATIONAL`, `LONG`, `CHAR(3)`), so they come back as a dialect-specific option made of
+//! the words themselves, and [`normalize_type`] puts the type together again as MySQL itself
+//! reports it (`information_schema.COLUMNS`), so the DDL and live imports agree.
 
-use sqlparser::ast::{ColumnOption, Expr, Statement};
+use sqlparser::ast::{ColumnOption, Expr, Ident, ObjectName, Statement};
 use sqlparser::dialect::{Dialect, MySqlDialect};
 use sqlparser::keywords::Keyword;
 use sqlparser::parser::{Parser, ParserError};
 use sqlparser::tokenizer::Token;
 
-/// [`MySqlDialect`] plus the `BINARY` column attribute.
+/// [`MySqlDialect`] plus the column attributes listed in the module documentation.
 #[derive(Debug)]
 pub struct MySqlDumpDialect(MySqlDialect);
 
@@ -89,11 +100,240 @@ impl Dialect for MySqlDumpDialect {
         &self,
         parser: &mut Parser,
     ) -> Result<Option<Result<Option<ColumnOption>, ParserError>>, ParserError> {
-        if parser.parse_keyword(Keyword::BINARY) {
-            return Ok(Some(Ok(Some(ColumnOption::DialectSpecific(vec![
-                Token::make_keyword("BINARY"),
-            ])))));
+        Ok(column_option(parser).transpose().map(|r| r.map(Some)))
+    }
+}
+
+/// Words that continue a type name after its first word (MySQL §13.3.1).
+const TYPE_WORDS: [&str; 8] = [
+    "VARCHAR",
+    "CHAR",
+    "CHARACTER",
+    "VARYING",
+    "VARBINARY",
+    "BYTE",
+    "ASCII",
+    "UNICODE",
+];
+
+fn is_word(token: &Token, word: &str) -> bool {
+    matches!(token, Token::Word(w) if w.quote_style.is_none() && w.value.eq_ignore_ascii_case(word))
+}
+
+fn peek_is(parser: &Parser, n: usize, word: &str) -> bool {
+    is_word(&parser.peek_nth_token(n).token, word)
+}
+
+/// Consumes `word` when it is next.
+fn eat(parser: &mut Parser, word: &str) -> bool {
+    let matched = peek_is(parser, 0, word);
+    if matched {
+        parser.next_token();
+    }
+    matched
+}
+
+fn keyword_option(words: &[&str]) -> ColumnOption {
+    ColumnOption::DialectSpecific(words.iter().map(|w| Token::make_keyword(w)).collect())
+}
+
+/// One column attribute sqlparser's MySQL dialect does not read, or `None` to let it try.
+fn column_option(parser: &mut Parser) -> Result<Option<ColumnOption>, ParserError> {
+    if parser.parse_keyword(Keyword::BINARY) {
+        return Ok(Some(keyword_option(&["BINARY"])));
+    }
+    if eat(parser, "CHARSET") {
+        return Ok(Some(ColumnOption::CharacterSet(charset_name(parser)?)));
+    }
+    if peek_is(parser, 0, "CHARACTER") && peek_is(parser, 1, "SET") {
+        parser.next_token();
+        parser.next_token();
+        return Ok(Some(ColumnOption::CharacterSet(charset_name(parser)?)));
+    }
+    if eat(parser, "COLLATE") {
+        return Ok(Some(ColumnOption::Collation(charset_name(parser)?)));
+    }
+    if eat(parser, "COMMENT") {
+        return comment(parser).map(|text| Some(ColumnOption::Comment(text)));
+    }
+    // `KEY` alone is MySQL's shorthand for PRIMARY KEY on a column, `UNIQUE KEY` for UNIQUE.
+    if peek_is(parser, 0, "UNIQUE") && peek_is(parser, 1, "KEY") {
+        parser.next_token();
+        parser.next_token();
+        return Ok(Some(ColumnOption::Unique {
+            is_primary: false,
+            characteristics: None,
+        }));
+    }
+    if eat(parser, "KEY") {
+        return Ok(Some(ColumnOption::Unique {
+            is_primary: true,
+            characteristics: None,
+        }));
+    }
+    // `SERIAL DEFAULT VALUE` is NOT NULL AUTO_INCREMENT UNIQUE; the NOT NULL is what the
+    // inventory needs, the uniqueness follows from the key it must have.
+    if peek_is(parser, 0, "SERIAL") && peek_is(parser, 1, "DEFAULT") && peek_is(parser, 2, "VALUE")
+    {
+        for _ in 0..3 {
+            parser.next_token();
         }
-        Ok(None)
+        return Ok(Some(ColumnOption::NotNull));
+    }
+    for single in [
+        "ZEROFILL",
+        "INVISIBLE",
+        "VISIBLE",
+        "PERSISTENT",
+        "COMPRESSED",
+    ] {
+        if eat(parser, single) {
+            // MariaDB's `COMPRESSED[=zlib]`.
+            if single == "COMPRESSED" && parser.consume_token(&Token::Eq) {
+                parser.next_token();
+            }
+            return Ok(Some(keyword_option(&[single])));
+        }
+    }
+    for (first, values) in [
+        ("COLUMN_FORMAT", &["FIXED", "DYNAMIC", "DEFAULT"][..]),
+        ("STORAGE", &["DISK", "MEMORY", "DEFAULT"][..]),
+    ] {
+        if peek_is(parser, 0, first) && values.iter().any(|v| peek_is(parser, 1, v)) {
+            parser.next_token();
+            let value = parser.next_token().token.to_string();
+            return Ok(Some(keyword_option(&[first, &value])));
+        }
+    }
+    for attribute in ["ENGINE_ATTRIBUTE", "SECONDARY_ENGINE_ATTRIBUTE", "REF_SYSTEM_ID"] {
+        if eat(parser, attribute) {
+            let _ = parser.consume_token(&Token::Eq);
+            parser.next_token();
+            return Ok(Some(keyword_option(&[attribute])));
+        }
+    }
+    for versioning in ["WITH", "WITHOUT"] {
+        if peek_is(parser, 0, versioning)
+            && peek_is(parser, 1, "SYSTEM")
+            && peek_is(parser, 2, "VERSIONING")
+        {
+            for _ in 0..3 {
+                parser.next_token();
+            }
+            return Ok(Some(keyword_option(&[versioning, "SYSTEM", "VERSIONING"])));
+        }
+    }
+    if let Some(word) = TYPE_WORDS.iter().find(|w| peek_is(parser, 0, w)) {
+        parser.next_token();
+        let mut tokens = vec![Token::make_keyword(word)];
+        if parser.consume_token(&Token::LParen) {
+            tokens.push(Token::LParen);
+            loop {
+                let next = parser.next_token().token;
+                match next {
+                    Token::RParen => break,
+                    Token::EOF => return parser.expected(")", parser.peek_token()),
+                    other => tokens.push(other),
+                }
+            }
+            tokens.push(Token::RParen);
+        }
+        return Ok(Some(ColumnOption::DialectSpecific(tokens)));
+    }
+    Ok(None)
+}
+
+/// A character set or collation name: an identifier or a quoted string (`CHARSET 'utf8'`).
+fn charset_name(parser: &mut Parser) -> Result<ObjectName, ParserError> {
+    let next = parser.peek_token().token;
+    match next {
+        Token::SingleQuotedString(s) | Token::DoubleQuotedString(s) => {
+            parser.next_token();
+            Ok(ObjectName::from(vec![Ident::new(s)]))
+        }
+        _ => parser.parse_object_name(false),
+    }
+}
+
+/// A comment's text: one or more adjacent strings (MySQL concatenates them), each maybe
+/// double-quoted (a string, not an identifier, unless `ANSI_QUOTES` is set), national (`N'…'`)
+/// or introduced by a character set (`_utf8mb4'…'`).
+fn comment(parser: &mut Parser) -> Result<String, ParserError> {
+    let mut text = String::new();
+    let mut parts = 0;
+    loop {
+        let next = parser.peek_token().token;
+        match next {
+            Token::Word(w) if w.quote_style.is_none() && w.value.starts_with('_') && parts == 0 => {
+                parser.next_token();
+                continue;
+            }
+            Token::SingleQuotedString(s)
+            | Token::DoubleQuotedString(s)
+            | Token::NationalStringLiteral(s) => {
+                parser.next_token();
+                text.push_str(&s);
+                parts += 1;
+            }
+            _ if parts > 0 => return Ok(text),
+            _ => return parser.expected("the comment's string", parser.peek_token()),
+        }
+    }
+}
+
+/// The later words of a type name, when `option` carries them (see the module documentation).
+pub(crate) fn type_words(option: &ColumnOption) -> Option<String> {
+    let ColumnOption::DialectSpecific(tokens) = option else {
+        return None;
+    };
+    let first = tokens.first()?;
+    TYPE_WORDS.iter().any(|w| is_word(first, w)).then(|| {
+        let mut text = String::new();
+        for token in tokens {
+            if matches!(token, Token::Word(_)) && !text.is_empty() {
+                text.push(' ');
+            }
+            text.push_str(&token.to_string());
+        }
+        text
+    })
+}
+
+/// A declared MySQL type as the server reports it: `NATIONAL VARCHAR(10)` and `NCHAR VARYING(10)`
+/// are `varchar(10)`, `NCHAR(3)` is `char(3)`, `LONG [VARCHAR]` is `mediumtext`, `LONG
+/// VARBINARY` is `mediumblob`, `CHAR(3) BYTE` is `binary(3)`; `ASCII` and `UNICODE` only name a
+/// character set (MySQL 8.0 reference §13.3.2). Anything else is returned as given.
+pub fn normalize_type(declared: &str) -> String {
+    let args = declared
+        .find('(')
+        .and_then(|s| declared[s..].find(')').map(|e| &declared[s..=s + e]))
+        .unwrap_or("");
+    let without_args = declared.replacen(args, " ", 1).to_ascii_uppercase();
+    let words: Vec<&str> = without_args
+        .split_whitespace()
+        .filter(|w| *w != "ASCII" && *w != "UNICODE")
+        .collect();
+    let with_args = |base: &str| format!("{base}{args}");
+    match words.as_slice() {
+        ["NATIONAL", "CHAR" | "CHARACTER"] | ["NCHAR"] => with_args("CHAR"),
+        ["NATIONAL", "VARCHAR"]
+        | ["NATIONAL", "CHAR" | "CHARACTER", "VARYING"]
+        | ["NCHAR", "VARCHAR" | "VARYING"]
+        | ["NVARCHAR"] => with_args("VARCHAR"),
+        ["LONG"] | ["LONG", "VARCHAR"] | ["LONG", "CHAR" | "CHARACTER", "VARYING"] => {
+            "MEDIUMTEXT".into()
+        }
+        ["LONG", "VARBINARY"] => "MEDIUMBLOB".into(),
+        ["CHAR" | "CHARACTER", "BYTE"] => with_args("BINARY"),
+        // Only ASCII or UNICODE went: the type is its first word, its arguments, the rest.
+        _ if words.len() != without_args.split_whitespace().count() => {
+            let mut out = with_args(words.first().copied().unwrap_or_default());
+            for word in words.iter().skip(1) {
+                out.push(' ');
+                out.push_str(word);
+            }
+            out
+        }
+        _ => declared.to_owned(),
     }
 }

@@ -45,6 +45,10 @@ pub const MAX_STATEMENT_BYTES: usize = 64 * 1024 * 1024;
 /// How many findings of one kind of skipped client directive are listed per file.
 const REPEATS_SHOWN: usize = 3;
 
+/// Finding code of a schema-shaping statement skipped because it did not parse
+/// ([`DdlImporter::set_skip_unparsed`]).
+pub const UNPARSED_STATEMENT: &str = "unparsed-statement";
+
 /// Deepest expression nesting accepted; deeper input is an error, not a stack overflow.
 pub const MAX_NESTING: usize = 64;
 
@@ -345,7 +349,7 @@ impl DdlImporter {
                 self.summary.skipped += 1;
                 self.summary.unparsed += 1;
                 self.finding(
-                    "unparsed-statement",
+                    UNPARSED_STATEMENT,
                     Severity::Warning,
                     file,
                     file_line,

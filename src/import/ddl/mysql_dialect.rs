@@ -5,19 +5,19 @@
 //! rejects it and a few more column attributes of MySQL's `column_definition` grammar (§15.1.20
 //! "CREATE TABLE Statement"): `CHARSET x` (the synonym of `CHARACTER SET x`), `ZEROFILL`,
 //! `COLUMN_FORMAT`, `STORAGE`, `[IN]VISIBLE`, `ENGINE_ATTRIBUTE`, `SERIAL DEFAULT VALUE`, the
-//! `KEY` / `UNIQUE KEY` spellings of the column keys, a `COMMENT` written as a double-quoted,
-//! national, introduced (`_utf8'…'`) or concatenated string, MariaDB's `PERSISTENT`,
+//! `KEY` / `UNIQUE KEY` spellings of the column keys, a `COMMENT` in double quotes, MariaDB's `PERSISTENT`,
 //! `COMPRESSED`, `[WITH|WITHOUT] SYSTEM VERSIONING` and `REF_SYSTEM_ID`, and the multi-word type
 //! names (`NATIONAL VARCHAR(n)`, `LONG VARCHAR`, `CHAR(n) BYTE`, `… ASCII`). This dialect wraps
 //! [`MySqlDialect`] (the wrapping pattern sqlparser documents for `Dialect::dialect`) and reads
-//! them in its column-option hook; everything else is delegated unchanged.
+//! them in its column-option hook, and `CAST(x AS CHAR CHARACTER SET cs)` in its prefix hook;
+//! everything else is delegated unchanged.
 //!
 //! A type name's later words arrive in that hook after sqlparser has read the first word as a
 //! type (`NATIONAL`, `LONG`, `CHAR(3)`), so they come back as a dialect-specific option made of
 //! the words themselves, and [`normalize_type`] puts the type together again as MySQL itself
 //! reports it (`information_schema.COLUMNS`), so the DDL and live imports agree.
 
-use sqlparser::ast::{ColumnOption, Expr, Ident, ObjectName, Statement};
+use sqlparser::ast::{CastKind, ColumnOption, Expr, Ident, ObjectName, Statement};
 use sqlparser::dialect::{Dialect, MySqlDialect};
 use sqlparser::keywords::Keyword;
 use sqlparser::parser::{Parser, ParserError};
@@ -78,6 +78,13 @@ impl Dialect for MySqlDumpDialect {
         supports_data_type_signed_suffix,
         supports_cross_join_constraint,
     );
+
+    fn parse_prefix(&self, parser: &mut Parser) -> Option<Result<Expr, ParserError>> {
+        // `CAST(x AS CHAR(n) CHARACTER SET cs)` (MySQL §14.10 "Cast Functions and Operators"):
+        // sqlparser reads the charset only in CONVERT's comma form.
+        (peek_is(parser, 0, "CAST") && parser.peek_nth_token(1).token == Token::LParen)
+            .then(|| cast_with_charset(parser))
+    }
 
     fn parse_infix(
         &self,
@@ -205,7 +212,11 @@ fn column_option(parser: &mut Parser) -> Result<Option<ColumnOption>, ParserErro
             return Ok(Some(keyword_option(&[first, &value])));
         }
     }
-    for attribute in ["ENGINE_ATTRIBUTE", "SECONDARY_ENGINE_ATTRIBUTE", "REF_SYSTEM_ID"] {
+    for attribute in [
+        "ENGINE_ATTRIBUTE",
+        "SECONDARY_ENGINE_ATTRIBUTE",
+        "REF_SYSTEM_ID",
+    ] {
         if eat(parser, attribute) {
             let _ = parser.consume_token(&Token::Eq);
             parser.next_token();
@@ -243,6 +254,25 @@ fn column_option(parser: &mut Parser) -> Result<Option<ColumnOption>, ParserErro
     Ok(None)
 }
 
+/// `CAST(expr AS type [CHARACTER SET cs | CHARSET cs])`; the character set is not kept.
+fn cast_with_charset(parser: &mut Parser) -> Result<Expr, ParserError> {
+    parser.next_token();
+    parser.expect_token(&Token::LParen)?;
+    let expr = parser.parse_expr()?;
+    parser.expect_keyword(Keyword::AS)?;
+    let data_type = parser.parse_data_type()?;
+    if eat(parser, "CHARSET") || (eat(parser, "CHARACTER") && eat(parser, "SET")) {
+        charset_name(parser)?;
+    }
+    parser.expect_token(&Token::RParen)?;
+    Ok(Expr::Cast {
+        kind: CastKind::Cast,
+        expr: Box::new(expr),
+        data_type,
+        format: None,
+    })
+}
+
 /// A character set or collation name: an identifier or a quoted string (`CHARSET 'utf8'`).
 fn charset_name(parser: &mut Parser) -> Result<ObjectName, ParserError> {
     let next = parser.peek_token().token;
@@ -255,29 +285,15 @@ fn charset_name(parser: &mut Parser) -> Result<ObjectName, ParserError> {
     }
 }
 
-/// A comment's text: one or more adjacent strings (MySQL concatenates them), each maybe
-/// double-quoted (a string, not an identifier, unless `ANSI_QUOTES` is set), national (`N'…'`)
-/// or introduced by a character set (`_utf8mb4'…'`).
+/// A comment's text: one string, which may be double-quoted (a string, not an identifier, unless
+/// `ANSI_QUOTES` is set); MariaDB refuses national, introduced and concatenated strings here.
 fn comment(parser: &mut Parser) -> Result<String, ParserError> {
-    let mut text = String::new();
-    let mut parts = 0;
-    loop {
-        let next = parser.peek_token().token;
-        match next {
-            Token::Word(w) if w.quote_style.is_none() && w.value.starts_with('_') && parts == 0 => {
-                parser.next_token();
-                continue;
-            }
-            Token::SingleQuotedString(s)
-            | Token::DoubleQuotedString(s)
-            | Token::NationalStringLiteral(s) => {
-                parser.next_token();
-                text.push_str(&s);
-                parts += 1;
-            }
-            _ if parts > 0 => return Ok(text),
-            _ => return parser.expected("the comment's string", parser.peek_token()),
+    match parser.peek_token().token {
+        Token::SingleQuotedString(s) | Token::DoubleQuotedString(s) => {
+            parser.next_token();
+            Ok(s)
         }
+        _ => parser.expected("the comment's string", parser.peek_token()),
     }
 }
 
@@ -335,5 +351,61 @@ pub fn normalize_type(declared: &str) -> String {
             out
         }
         _ => declared.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn multi_word_types_are_named_as_the_server_names_them() {
+        for (declared, reported) in [
+            ("national VARCHAR(3)", "VARCHAR(3)"),
+            ("NCHAR VARYING(3)", "VARCHAR(3)"),
+            ("NCHAR(4)", "CHAR(4)"),
+            ("long VARCHAR", "MEDIUMTEXT"),
+            ("long", "MEDIUMTEXT"),
+            ("long VARBINARY", "MEDIUMBLOB"),
+            ("CHAR(2) BYTE", "BINARY(2)"),
+            ("VARCHAR(3) ASCII", "VARCHAR(3)"),
+            ("INT(11) UNSIGNED", "INT(11) UNSIGNED"),
+            ("ENUM('a b', 'c')", "ENUM('a b', 'c')"),
+        ] {
+            assert_eq!(normalize_type(declared), reported, "{declared}");
+        }
+    }
+
+    #[test]
+    fn column_attributes_parse() {
+        let sql = "CREATE TABLE t (a varchar(3) CHARSET utf8 COLLATE 'utf8_bin' COMMENT \"dq\", b int unsigned ZEROFILL STORAGE DISK COLUMN_FORMAT FIXED ENGINE_ATTRIBUTE '{}', c int KEY, d int UNIQUE KEY, e text WITH SYSTEM VERSIONING)";
+        let statements = Parser::parse_sql(&MySqlDumpDialect::default(), sql).unwrap();
+        let Statement::CreateTable(create) = &statements[0] else {
+            panic!("{statements:?}")
+        };
+        let options = |i: usize| -> Vec<&ColumnOption> {
+            create.columns[i]
+                .options
+                .iter()
+                .map(|o| &o.option)
+                .collect()
+        };
+        assert!(
+            matches!(options(0)[..], [ColumnOption::CharacterSet(_), ColumnOption::Collation(_), ColumnOption::Comment(ref c)] if c == "dq")
+        );
+        assert!(matches!(
+            options(2)[..],
+            [ColumnOption::Unique {
+                is_primary: true,
+                ..
+            }]
+        ));
+        assert!(matches!(
+            options(3)[..],
+            [ColumnOption::Unique {
+                is_primary: false,
+                ..
+            }]
+        ));
     }
 }

@@ -257,8 +257,7 @@ impl<'a> Tokens<'a> {
                 open = Some(i);
                 break;
             }
-            if self.is(i, Keyword::AS) || self.is(i, Keyword::SELECT) || self.is(i, Keyword::LIKE)
-            {
+            if self.is(i, Keyword::AS) || self.is(i, Keyword::SELECT) || self.is(i, Keyword::LIKE) {
                 return None;
             }
         }
@@ -442,10 +441,7 @@ mod tests {
         assert!(text.contains("ON DELETE CASCADE"), "{text}");
         assert!(text.contains("COMMENT 'x'"), "{text}");
         assert!(!text.contains("PARTITION"), "{text}");
-        assert_eq!(
-            p.partition_by.as_deref(),
-            Some("RANGE (a)")
-        );
+        assert_eq!(p.partition_by.as_deref(), Some("RANGE (a)"));
     }
 
     #[test]

@@ -60,8 +60,9 @@ pub struct Cli {
 enum Command {
     /// Create a project folder with a manifest and an empty store.
     Init(InitArgs),
-    /// Import the manifest's inputs into the project store (all-or-nothing).
-    Import(ProjectArgs),
+    /// Import the manifest's inputs into the project store (all-or-nothing unless
+    /// --skip-unparsed).
+    Import(ImportArgs),
     /// List the imported inventory and the import's findings.
     Inventory(ProjectArgs),
     /// Export the dependency graph.
@@ -106,6 +107,17 @@ struct ProjectArgs {
     /// Print JSON instead of text.
     #[arg(long)]
     json: bool,
+}
+
+#[derive(Debug, Args)]
+struct ImportArgs {
+    #[command(flatten)]
+    project: ProjectArgs,
+    /// Import the rest of a script when a CREATE TABLE or key statement cannot be parsed: the
+    /// statement is skipped and listed with its file and line (a warning of the inventory),
+    /// instead of failing the whole import.
+    #[arg(long)]
+    skip_unparsed: bool,
 }
 
 #[derive(Debug, Args)]
@@ -253,8 +265,9 @@ async fn init(args: InitArgs) -> Result<(), BoxError> {
     Ok(())
 }
 
-async fn import(args: &ProjectArgs) -> Result<(), BoxError> {
-    let project = Project::open(&args.project)?;
+async fn import(import_args: &ImportArgs) -> Result<(), BoxError> {
+    let args = &import_args.project;
+    let project = Project::open(&args.project)?.with_skip_unparsed(import_args.skip_unparsed);
     let (inventory, report) = project.import().await?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
@@ -283,9 +296,16 @@ async fn import(args: &ProjectArgs) -> Result<(), BoxError> {
         .iter()
         .filter(|f| f.severity == migration_studio::inventory::Severity::Warning)
     {
+        let at = match finding.line {
+            Some(line) => format!("{}:{line}", finding.source),
+            None => finding.source.clone(),
+        };
+        println!("  warning [{}] {at}: {}", finding.code, finding.message);
+    }
+    if !report.unparsed.is_empty() {
         println!(
-            "  warning [{}] {}: {}",
-            finding.code, finding.source, finding.message
+            "{} statements could not be parsed and were skipped (--skip-unparsed); the tables and keys they declare are missing",
+            report.unparsed.len()
         );
     }
     Ok(())

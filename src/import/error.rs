@@ -24,8 +24,10 @@ pub enum ImportError {
         offset: usize,
     },
     /// A statement that shapes the schema (CREATE TABLE, ALTER TABLE … ADD CONSTRAINT) does not
-    /// parse; skipping it would silently drop tables or keys.
-    #[error("{file}:{line}: cannot parse {statement}: {expected}")]
+    /// parse; skipping it would silently drop tables or keys. The message says what to do.
+    #[error(
+        "{file}:{line}: cannot parse {statement}: {expected}, near `{near}`. Fix or remove the statement, or import with `migration-studio import --skip-unparsed` to import the rest and list what was skipped"
+    )]
     Parse {
         /// The file, as named in the manifest.
         file: String,
@@ -35,6 +37,8 @@ pub enum ImportError {
         statement: String,
         /// What the parser expected, in its words.
         expected: String,
+        /// The text of the failing line around the failure, at most 60 characters.
+        near: String,
     },
     /// A statement is larger than the import accepts.
     #[error("{file}:{line}: statement of {bytes} bytes exceeds the {limit}-byte limit")]

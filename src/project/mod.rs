@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::import::ddl::{DdlImporter, ScriptSummary};
+use crate::import::ddl::{DdlImporter, ScriptSummary, UNPARSED_STATEMENT};
 use crate::import::services::ServiceImporter;
 use crate::import::{Engine, ImportError};
 use crate::inventory::{Finding, Inventory, Severity};
@@ -50,6 +50,7 @@ impl std::fmt::Debug for LiveUrls {
 pub struct Project {
     root: PathBuf,
     manifest: Manifest,
+    skip_unparsed: bool,
 }
 
 /// What an import did.
@@ -81,6 +82,10 @@ pub struct ImportReport {
     pub notices: usize,
     /// Whether the inputs had changed since the previous import.
     pub changed: bool,
+    /// Statements skipped because they did not parse (`--skip-unparsed`), each as
+    /// `file:line: message`; the same are `unparsed-statement` findings of the inventory.
+    #[serde(default)]
+    pub unparsed: Vec<String>,
 }
 
 impl Project {
@@ -107,7 +112,16 @@ impl Project {
         Ok(Self {
             root: root.to_owned(),
             manifest,
+            skip_unparsed: false,
         })
+    }
+
+    /// With `skip` set, imports skip the schema-shaping statements of scripts that do not parse
+    /// and list them as `unparsed-statement` warnings (file and line) instead of failing
+    /// (`migration-studio import --skip-unparsed`); see [`DdlImporter::set_skip_unparsed`].
+    pub fn with_skip_unparsed(mut self, skip: bool) -> Self {
+        self.skip_unparsed = skip;
+        self
     }
 
     /// The project folder.
@@ -158,7 +172,9 @@ impl Project {
                     let importer = match importers.iter_mut().position(|(e, _)| *e == engine) {
                         Some(i) => &mut importers[i].1,
                         None => {
-                            importers.push((engine, DdlImporter::new(engine)));
+                            let mut importer = DdlImporter::new(engine);
+                            importer.set_skip_unparsed(self.skip_unparsed);
+                            importers.push((engine, importer));
                             &mut importers.last_mut().expect("just pushed").1
                         }
                     };
@@ -202,6 +218,7 @@ impl Project {
             summary.tokenized += s.tokenized;
             summary.skipped += s.skipped;
             summary.data_rows += s.data_rows;
+            summary.unparsed += s.unparsed;
             parts.push(importer.finish());
         }
         // Services after the schema, so that the first schema definition of a table still wins
@@ -306,6 +323,7 @@ impl Project {
         let updated = Self {
             root: self.root.clone(),
             manifest: Manifest::from_text(&self.root, manifest_text)?,
+            skip_unparsed: self.skip_unparsed,
         };
         let digest = updated.digest_with(manifest_text.as_bytes())?;
         let (inventory, report) = updated.import_digested(urls, digest).await?;
@@ -335,6 +353,15 @@ impl Project {
             warnings: count(&inventory.findings, Severity::Warning),
             notices: count(&inventory.findings, Severity::Notice),
             changed,
+            unparsed: inventory
+                .findings
+                .iter()
+                .filter(|f| f.code == UNPARSED_STATEMENT)
+                .map(|f| match f.line {
+                    Some(line) => format!("{}:{line}: {}", f.source, f.message),
+                    None => format!("{}: {}", f.source, f.message),
+                })
+                .collect(),
         };
         let summary = serde_json::to_string(&report).expect("report serialises");
         store

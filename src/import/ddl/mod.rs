@@ -1,17 +1,21 @@
 //! Schema import from DDL scripts (MySQL/MariaDB, PostgreSQL, SQLite dialects).
 //!
 //! A script is first split into statements as its engine's client would ([`split`]), then each
-//! statement is parsed with `sqlparser`. Statements that shape the schema (`CREATE TABLE`,
-//! `ALTER TABLE … ADD` a key) must parse: if one does not, the import fails naming the file and
-//! line, because skipping it would silently lose tables or keys. Anything else the parser cannot
-//! read (procedures, `/*!NNNNN */` comments, psql meta-commands) is skipped with a finding that
-//! says so. Trigger and routine bodies and `ATTACH PARTITION` are read from `sqlparser`'s token
+//! statement is parsed with `sqlparser`, MySQL through [`MySqlDumpDialect`] and `CREATE TABLE`
+//! of MySQL and SQLite after a token pre-pass ([`rewrite`]) for the valid syntax sqlparser does
+//! not read. Statements that shape the schema (`CREATE TABLE`, `ALTER TABLE … ADD` a key) must
+//! parse: if one does not, the import fails naming the file, line and the text near the failure,
+//! because skipping it would silently lose tables or keys, unless the importer was told to skip
+//! such statements ([`DdlImporter::set_skip_unparsed`]), which then become `unparsed-statement`
+//! warnings. Anything else the parser cannot read (procedures, `/*!NNNNN */` comments, psql
+//! meta-commands) is skipped with a finding that says so. Trigger and routine bodies and `ATTACH PARTITION` are read from `sqlparser`'s token
 //! stream ([`tokens`]), since the parser covers them only for some dialects.
 //!
 //! Data in the scripts (`INSERT … VALUES`, `COPY … FROM stdin`) is not loaded, only counted, to
 //! give row and byte estimates.
 
 mod mysql_dialect;
+mod rewrite;
 pub mod split;
 mod tokens;
 
@@ -41,6 +45,10 @@ pub const MAX_STATEMENT_BYTES: usize = 64 * 1024 * 1024;
 /// How many findings of one kind of skipped client directive are listed per file.
 const REPEATS_SHOWN: usize = 3;
 
+/// Finding code of a schema-shaping statement skipped because it did not parse
+/// ([`DdlImporter::set_skip_unparsed`]).
+pub const UNPARSED_STATEMENT: &str = "unparsed-statement";
+
 /// Deepest expression nesting accepted; deeper input is an error, not a stack overflow.
 pub const MAX_NESTING: usize = 64;
 
@@ -55,6 +63,10 @@ pub struct ScriptSummary {
     pub skipped: usize,
     /// Data rows counted (INSERT rows, COPY rows).
     pub data_rows: u64,
+    /// Schema-shaping statements that did not parse and were skipped on request (each also an
+    /// `unparsed-statement` warning); always 0 unless skipping was asked for.
+    #[serde(default)]
+    pub unparsed: usize,
 }
 
 /// Builds one [`Inventory`] from any number of scripts of one engine.
@@ -71,6 +83,7 @@ pub struct DdlImporter {
     pending_copy: Option<QualifiedName>,
     findings: Vec<Finding>,
     summary: ScriptSummary,
+    skip_unparsed: bool,
 }
 
 impl DdlImporter {
@@ -88,7 +101,16 @@ impl DdlImporter {
             pending_copy: None,
             findings: Vec::new(),
             summary: ScriptSummary::default(),
+            skip_unparsed: false,
         }
+    }
+
+    /// With `skip` set, a schema-shaping statement that does not parse is skipped and reported
+    /// as an `unparsed-statement` warning (file, line, the text near the failure) instead of
+    /// failing the import; the tables or keys it declares are then missing from the inventory,
+    /// which the warning says.
+    pub fn set_skip_unparsed(&mut self, skip: bool) {
+        self.skip_unparsed = skip;
     }
 
     /// Counts so far.
@@ -99,7 +121,8 @@ impl DdlImporter {
     /// Adds one script. `file` is how errors and findings name it (a project-relative path).
     ///
     /// # Errors
-    /// [`ImportError::Parse`] when a schema-shaping statement does not parse,
+    /// [`ImportError::Parse`] when a schema-shaping statement does not parse (unless
+    /// [`Self::set_skip_unparsed`]),
     /// [`ImportError::StatementTooLarge`] past [`MAX_STATEMENT_BYTES`]. The importer must then be
     /// dropped: a failed import is all-or-nothing at the project level.
     pub fn add_script(&mut self, file: &str, script: &str) -> Result<(), ImportError> {
@@ -176,14 +199,13 @@ impl DdlImporter {
                 table.rows = Some(0);
                 table.bytes = Some(0);
             }
-            for fk in &mut table.foreign_keys {
-                fk.nullable = fk.columns.iter().all(|c| {
-                    table
-                        .columns
-                        .iter()
-                        .find(|col| col.name.eq_ignore_ascii_case(c))
-                        .is_none_or(|col| col.nullable)
-                });
+            let nullable: Vec<bool> = table
+                .foreign_keys
+                .iter()
+                .map(|fk| foreign_key_nullable(table, &fk.columns))
+                .collect();
+            for (fk, nullable) in table.foreign_keys.iter_mut().zip(nullable) {
+                fk.nullable = nullable;
             }
         }
         let triggers = std::mem::take(&mut self.triggers)
@@ -281,25 +303,64 @@ impl DdlImporter {
                 return Ok(());
             }
         }
+        let prepared = if head.starts_with(&["CREATE".into(), "TABLE".into()]) {
+            rewrite::create_table(text, self.engine)
+        } else {
+            rewrite::Prepared::default()
+        };
         let dialect = self.engine.sql_dialect();
         let parsed = Parser::new(dialect.as_ref())
             .with_recursion_limit(MAX_NESTING)
-            .try_with_sql(text)
+            .try_with_sql(prepared.text.as_deref().unwrap_or(text))
             .and_then(|mut p| p.parse_statements());
         match parsed {
             Ok(statements) => {
                 self.summary.parsed += 1;
                 for statement in statements {
+                    let created = match &statement {
+                        Statement::CreateTable(create) => Some(self.name(&create.name)),
+                        _ => None,
+                    };
                     self.apply(file, line, statement);
+                    if let (Some(name), Some(strategy)) = (created, &prepared.partition_by) {
+                        if let Some(table) = self.tables.get_mut(&name) {
+                            table.partitioning.get_or_insert_with(|| Partitioning {
+                                strategy: strategy.clone(),
+                                partitions: Vec::new(),
+                            });
+                        }
+                    }
                 }
                 Ok(())
             }
-            Err(error) if shapes_schema(&head, text) => Err(ImportError::Parse {
-                file: file.to_owned(),
-                line: error_line(&error).map_or(line, |l| line + l - 1),
-                statement: statement_label(text),
-                expected: error_message(&error),
-            }),
+            Err(error) if shapes_schema(&head, text) => {
+                let error_line = error_line(&error).unwrap_or(1);
+                let near = near(text, error_line, error_column(&error));
+                let file_line = line + error_line - 1;
+                if !self.skip_unparsed {
+                    return Err(ImportError::Parse {
+                        file: file.to_owned(),
+                        line: file_line,
+                        statement: statement_label(text),
+                        expected: error_message(&error),
+                        near,
+                    });
+                }
+                self.summary.skipped += 1;
+                self.summary.unparsed += 1;
+                self.finding(
+                    UNPARSED_STATEMENT,
+                    Severity::Warning,
+                    file,
+                    file_line,
+                    format!(
+                        "{} not imported (--skip-unparsed): the SQL parser cannot read it ({}) near `{near}`; whatever it declares is missing from the inventory",
+                        statement_label(text),
+                        error_message(&error),
+                    ),
+                );
+                Ok(())
+            }
             Err(error) => {
                 self.summary.skipped += 1;
                 self.finding(
@@ -508,9 +569,15 @@ impl DdlImporter {
         for column in &create.columns {
             let column_name = ident(&column.name, engine);
             let mut nullable = true;
+            let mut data_type = match engine {
+                Engine::Sqlite => rewrite::declared_sqlite_type(&column.data_type)
+                    .unwrap_or_else(|| column.data_type.to_string()),
+                _ => column.data_type.to_string(),
+            };
             for option in &column.options {
                 match &option.option {
                     ColumnOption::NotNull => nullable = false,
+
                     ColumnOption::Unique { is_primary, .. } => {
                         if *is_primary {
                             table.primary_key = vec![column_name.clone()];
@@ -536,18 +603,27 @@ impl DdlImporter {
                         on_update: action(on_update),
                         nullable: true,
                     }),
-                    _ => {}
+                    other => {
+                        if let Some(words) = mysql_dialect::type_words(other) {
+                            data_type.push(' ');
+                            data_type.push_str(&words);
+                        }
+                    }
                 }
+            }
+            if engine == Engine::Mysql {
+                data_type = mysql_dialect::normalize_type(&data_type);
             }
             table.columns.push(Column {
                 name: column_name,
-                data_type: column.data_type.to_string(),
+                data_type,
                 nullable,
             });
         }
         for constraint in create.constraints {
             add_constraint(&mut table, constraint, engine, schema.as_deref());
         }
+        primary_key_not_null(&mut table, engine, create.without_rowid);
         if let Some(partition_by) = &create.partition_by {
             table.partitioning = Some(Partitioning {
                 strategy: partition_by.to_string(),
@@ -624,13 +700,7 @@ fn add_constraint(
     match constraint {
         TableConstraint::PrimaryKey { columns, .. } => {
             table.primary_key = columns_of(&columns);
-            if engine != Engine::Sqlite {
-                for pk in &table.primary_key {
-                    if let Some(col) = table.columns.iter_mut().find(|c| &c.name == pk) {
-                        col.nullable = false;
-                    }
-                }
-            }
+            primary_key_not_null(table, engine, false);
         }
         TableConstraint::Unique {
             name,
@@ -683,6 +753,47 @@ fn add_constraint(
         }),
         _ => {}
     }
+}
+
+/// Marks the primary key's columns NOT NULL where the engine makes them so, as its catalog
+/// (and so the live import) reports them. PostgreSQL and MySQL: every key column, declared on the
+/// column (`id int PRIMARY KEY`) or in a constraint. SQLite keeps its historical exception
+/// (SQLite docs, "CREATE TABLE", §3.5): a key column of an ordinary table may hold NULL, except
+/// the rowid alias (a lone `INTEGER` key, which can never be NULL) and every key column of a
+/// `WITHOUT ROWID` table. A table's key is known once all its columns are, so this runs after
+/// them.
+pub(crate) fn primary_key_not_null(table: &mut Table, engine: Engine, without_rowid: bool) {
+    let rowid_alias = engine == Engine::Sqlite
+        && !without_rowid
+        && match table.primary_key.as_slice() {
+            [only] => table
+                .columns
+                .iter()
+                .any(|c| &c.name == only && c.data_type.eq_ignore_ascii_case("INTEGER")),
+            _ => false,
+        };
+    if engine == Engine::Sqlite && !without_rowid && !rowid_alias {
+        return;
+    }
+    for pk in &table.primary_key {
+        if let Some(col) = table.columns.iter_mut().find(|c| &c.name == pk) {
+            col.nullable = false;
+        }
+    }
+}
+
+/// Whether rows can be loaded with the foreign key's columns NULL and the key set later: every
+/// column is nullable and none is in the primary key (a key column is NOT NULL on every target,
+/// whatever a SQLite source allows).
+pub(crate) fn foreign_key_nullable(table: &Table, columns: &[String]) -> bool {
+    columns.iter().all(|c| {
+        !table.primary_key.iter().any(|k| k.eq_ignore_ascii_case(c))
+            && table
+                .columns
+                .iter()
+                .find(|col| col.name.eq_ignore_ascii_case(c))
+                .is_none_or(|col| col.nullable)
+    })
 }
 
 fn action(action: &Option<ast::ReferentialAction>) -> ReferentialAction {
@@ -776,12 +887,46 @@ fn error_message(error: &ParserError) -> String {
 }
 
 /// The parser reports positions only inside its message (`… at Line: 3, Column: 7`).
-fn error_line(error: &ParserError) -> Option<usize> {
+fn error_position(error: &ParserError, label: &str) -> Option<usize> {
     let (ParserError::ParserError(m) | ParserError::TokenizerError(m)) = error else {
         return None;
     };
-    let rest = &m[m.find("Line: ")? + 6..];
-    rest[..rest.find(|c: char| !c.is_ascii_digit())?]
-        .parse()
-        .ok()
+    let rest = &m[m.find(label)? + label.len()..];
+    let end = rest
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(rest.len());
+    rest[..end].parse().ok()
+}
+
+fn error_line(error: &ParserError) -> Option<usize> {
+    error_position(error, "Line: ")
+}
+
+fn error_column(error: &ParserError) -> Option<usize> {
+    error_position(error, "Column: ")
+}
+
+/// Widest stretch of a line shown as the text near a parse failure, in characters.
+const NEAR_CHARS: usize = 60;
+
+/// The text of `text`'s line `line` (1-based) around `column`, whitespace collapsed, at most
+/// [`NEAR_CHARS`] characters, for a message that lets the reader find the place.
+fn near(text: &str, line: usize, column: Option<usize>) -> String {
+    let Some(source) = text.lines().nth(line.saturating_sub(1)) else {
+        return String::new();
+    };
+    let chars: Vec<char> = source.chars().collect();
+    let column = column.unwrap_or(1).saturating_sub(1).min(chars.len());
+    let start = column.saturating_sub(NEAR_CHARS / 2);
+    let end = (start + NEAR_CHARS).min(chars.len());
+    let start = end.saturating_sub(NEAR_CHARS).min(start);
+    let piece: String = chars[start..end].iter().collect();
+    let mut shown = piece.split_whitespace().collect::<Vec<_>>().join(" ");
+    if start > 0 && !chars[..start].iter().all(|c| c.is_whitespace()) {
+        shown.insert(0, '…');
+    }
+    if end < chars.len() && !chars[end..].iter().all(|c| c.is_whitespace()) {
+        shown.push('…');
+    }
+    shown
 }

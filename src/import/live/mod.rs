@@ -217,14 +217,13 @@ impl Catalog {
     fn finish(self) -> Inventory {
         let mut tables: Vec<Table> = self.tables.into_values().collect();
         for table in &mut tables {
-            for fk in &mut table.foreign_keys {
-                fk.nullable = fk.columns.iter().all(|c| {
-                    table
-                        .columns
-                        .iter()
-                        .find(|col| &col.name == c)
-                        .is_none_or(|col| col.nullable)
-                });
+            let nullable: Vec<bool> = table
+                .foreign_keys
+                .iter()
+                .map(|fk| crate::import::ddl::foreign_key_nullable(table, &fk.columns))
+                .collect();
+            for (fk, nullable) in table.foreign_keys.iter_mut().zip(nullable) {
+                fk.nullable = nullable;
             }
         }
         let mut inventory = Inventory {

@@ -106,6 +106,9 @@ async fn table(
     }
     key.sort();
     table.primary_key = key.into_iter().map(|(_, c)| c).collect();
+    // `pragma_table_info` says notnull 0 for the rowid alias, which can never hold NULL; the DDL
+    // import applies the same rule (a WITHOUT ROWID table's key is reported NOT NULL already).
+    crate::import::ddl::primary_key_not_null(&mut table, Engine::Sqlite, false);
 
     let e = catalog.error("reading foreign keys");
     let rows = sqlx::query(

@@ -279,3 +279,129 @@ fn under_a_reject_policy_the_values_are_rejected_with_their_original_and_reason(
     assert_eq!(report["verdict"], "different");
     assert!(converted(&report["tables"], "source_table").is_empty());
 }
+
+#[test]
+fn a_table_without_a_key_is_copied_whole_and_validated_as_a_multiset() {
+    let source = ScratchMaria::new("fid_nokey_src");
+    mariadb(
+        &source.name,
+        &[
+            "-e",
+            "CREATE TABLE log (at INT, msg VARCHAR(20)); \
+                 INSERT INTO log VALUES (1, 'x'), (1, 'x'), (2, NULL), (3, '')",
+        ],
+        None,
+    );
+    let target = ScratchPg::new("fid_nokey_tgt");
+    let project = project(ConversionPolicy::default());
+    for extra in [&[][..], &["--restart"][..]] {
+        let mut args = vec![
+            "--mark-rehearsal-target",
+            "--create-tables",
+            "--json",
+            "--run-id",
+            "nokey",
+        ];
+        args.extend_from_slice(extra);
+        let out = cli(
+            project.path(),
+            "backfill",
+            &source.url(),
+            &target.url(),
+            &args,
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let report = json(&out);
+        assert_eq!(report["tables"][0]["rows"], 4, "{report:#}");
+        assert!(report["skipped"].as_array().unwrap().is_empty());
+        assert_eq!(
+            pg(&target.name, "SELECT count(*), count(DISTINCT (at, msg)), count(*) FILTER (WHERE msg IS NULL), count(*) FILTER (WHERE msg = '') FROM log"),
+            "4|3|1|1"
+        );
+    }
+    let out = cli(
+        project.path(),
+        "validate",
+        &source.url(),
+        &target.url(),
+        &["--json"],
+    );
+    let report = json(&out);
+    assert_eq!(report["verdict"], "equal", "{report:#}");
+    assert_eq!(report["tables"][0]["source_rows"], 4);
+    // A lost duplicate and a changed row are both found.
+    psql(&target.name, &["-c", "DELETE FROM log WHERE ctid = (SELECT min(ctid) FROM log WHERE at = 1); UPDATE log SET msg = 'y' WHERE at = 3"], None);
+    let report = json(&cli(
+        project.path(),
+        "validate",
+        &source.url(),
+        &target.url(),
+        &["--json"],
+    ));
+    assert_eq!(report["verdict"], "different");
+    assert_eq!(report["tables"][0]["differences"]["missing"]["count"], 2);
+    assert_eq!(report["tables"][0]["differences"]["extra"]["count"], 1);
+}
+
+#[test]
+fn sqlite_rows_with_a_null_key_are_rejected_and_counted_never_lost() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("src.sqlite");
+    let created = Command::new("python3")
+        .args([
+            "-c",
+            "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); \
+             c.executescript(\"CREATE TABLE code (code TEXT PRIMARY KEY, v INT); \
+             INSERT INTO code VALUES ('a',1),(NULL,2),(NULL,3),('b',4);\"); c.commit()",
+            file.to_str().unwrap(),
+        ])
+        .status()
+        .unwrap();
+    assert!(created.success());
+    let target = ScratchPg::new("fid_nullkey_tgt");
+    let project = project(ConversionPolicy::default());
+    let source_url = format!("sqlite:{}", file.display());
+    let out = cli(
+        project.path(),
+        "backfill",
+        &source_url,
+        &target.url(),
+        &[
+            "--mark-rehearsal-target",
+            "--create-tables",
+            "--json",
+            "--run-id",
+            "nk",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report = json(&out);
+    assert_eq!(report["tables"][0]["rows"], 2, "{report:#}");
+    assert_eq!(report["tables"][0]["rejected"], 2);
+    assert_eq!(
+        pg(
+            &target.name,
+            "SELECT string_agg(code || v, ',' ORDER BY code) FROM code"
+        ),
+        "a1,b4"
+    );
+    let rejects = std::fs::read_to_string(
+        project
+            .path()
+            .join(".migration-studio/runs/nk/rejects/code.jsonl"),
+    )
+    .unwrap();
+    assert_eq!(rejects.lines().count(), 2, "{rejects}");
+    assert!(
+        rejects.contains("NULL in primary key column(s) code"),
+        "{rejects}"
+    );
+}

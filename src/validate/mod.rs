@@ -30,6 +30,7 @@ pub mod error;
 pub mod fast_read;
 pub mod invariants;
 pub mod merge;
+pub mod multiset;
 pub mod pair;
 pub mod report;
 pub mod row_hash;
@@ -268,6 +269,22 @@ async fn fill(
     report: &mut TableReport,
 ) -> Result<(), ValidateError> {
     let (source, target) = (sides.source, sides.target);
+    if pair.source.is_keyless() {
+        let m = multiset::compare(source, target, pair, options.show).await?;
+        report.source_rows = m.source_rows;
+        report.target_rows = m.target_rows;
+        report.segments_checked = 1;
+        report.differences = m.differences;
+        report.notes.push(
+            "no primary key: rows compared as a multiset of row hashes (a changed row counts as one missing and one extra)".to_owned(),
+        );
+        report.converted = conversions::count(source, pair, target.engine, &options.policy).await?;
+        if options.constraints {
+            report.constraints =
+                constraints::check(target, pair, sides.target_inventory, &mut report.notes).await?;
+        }
+        return Ok(());
+    }
     match strategy {
         Strategy::Merge => {
             let m = merge::compare(

@@ -117,9 +117,7 @@ pub fn pair(
     target_engine: Engine,
     target: &Table,
 ) -> Result<TablePair, PairError> {
-    if source.primary_key.is_empty() {
-        return Err(PairError::NoKey);
-    }
+    let keyless = source.primary_key.is_empty();
     let mut matched: Vec<(usize, usize)> = Vec::new();
     let mut columns = ColumnMatch::default();
     for (i, c) in source.columns.iter().enumerate() {
@@ -174,9 +172,19 @@ pub fn pair(
         &source.primary_key,
     );
     let tgt = project(target, matched.iter().map(|m| m.1).collect(), &target_key);
-    let source_spec = TableSpec::new(source_engine, &src).map_err(|_| PairError::NoKey)?;
-    let target_spec = TableSpec::new(target_engine, &tgt)
-        .map_err(|_| PairError::KeyNotInTarget(target_key.join(", ")))?;
+    // Without a key, rows are compared as a multiset (`super::multiset`).
+    let (source_spec, target_spec) = if keyless {
+        (
+            TableSpec::keyless(source_engine, &src),
+            TableSpec::keyless(target_engine, &tgt),
+        )
+    } else {
+        (
+            TableSpec::new(source_engine, &src).map_err(|_| PairError::NoKey)?,
+            TableSpec::new(target_engine, &tgt)
+                .map_err(|_| PairError::KeyNotInTarget(target_key.join(", ")))?,
+        )
+    };
     let canon = source_spec
         .columns
         .iter()

@@ -1,0 +1,117 @@
+//! A captured change the other side refuses does not stop the catch-up: it is kept in the
+//! reject table with the reason, and every other change of the pass is applied.
+
+mod common;
+
+use common::{mariadb, psql, ScratchMaria, ScratchPg};
+use migration_studio::data::TableSpec;
+use migration_studio::db::{self, Access};
+use migration_studio::import::live::import_live;
+use migration_studio::import::Engine;
+use migration_studio::rehearsal::capture::{self, Applier, Route};
+
+#[tokio::test]
+async fn a_refused_change_is_kept_with_its_reason_and_the_rest_applied() {
+    let source = ScratchMaria::new("cap_rej_src");
+    mariadb(
+        &source.name,
+        &[
+            "-e",
+            "CREATE TABLE item (id INT PRIMARY KEY, label VARCHAR(20)); \
+                 INSERT INTO item VALUES (1, 'a'), (2, 'b'), (3, 'c')",
+        ],
+        None,
+    );
+    let target = ScratchPg::new("cap_rej_tgt");
+    psql(
+        &target.name,
+        &[
+            "-c",
+            "CREATE TABLE item (id integer PRIMARY KEY, label text); \
+                 INSERT INTO item VALUES (1, 'a'), (2, 'b'), (3, 'c')",
+        ],
+        None,
+    );
+    let from = db::connect(&source.url(), Access::ReadWrite, 2)
+        .await
+        .unwrap();
+    let to = db::connect(&target.url(), Access::ReadWrite, 2)
+        .await
+        .unwrap();
+    let source_inventory = import_live(Engine::Mysql, &source.url(), &[source.name.clone()])
+        .await
+        .unwrap();
+    let target_inventory = import_live(Engine::Postgres, &target.url(), &["public".into()])
+        .await
+        .unwrap();
+    let target_spec = TableSpec::new(Engine::Postgres, &target_inventory.tables[0]).unwrap();
+    let routes = vec![Route {
+        from: TableSpec::new(Engine::Mysql, &source_inventory.tables[0]).unwrap(),
+        to_table: target_spec.name.clone(),
+        to_columns: target_spec
+            .columns
+            .iter()
+            .map(|c| (c.name.clone(), c.declared.clone(), c.logical.clone()))
+            .collect(),
+        to_key: target_spec.key_columns(),
+    }];
+    capture::install(&from, &routes).await.unwrap();
+    mariadb(
+        &source.name,
+        &[
+            "-e",
+            "UPDATE item SET label = 'a2' WHERE id = 1; \
+                 INSERT INTO item VALUES (4, CONCAT('nul', CHAR(0), 'byte')); \
+                 UPDATE item SET label = 'c2' WHERE id = 3; DELETE FROM item WHERE id = 2",
+        ],
+        None,
+    );
+    let mut applier = Applier {
+        from: from.clone(),
+        to: to.clone(),
+        routes,
+        applied: 0,
+        run_id: "cap".into(),
+        policy: Default::default(),
+        refused: 0,
+    };
+    let applied = applier
+        .apply(1_000)
+        .await
+        .expect("the pass goes on past the refusal");
+    assert_eq!(applied.rejected, 1);
+    assert_eq!(applier.refused, 1);
+    assert!(
+        applier.applied > 0,
+        "the position moved past the refused change"
+    );
+    let rows = psql(
+        &target.name,
+        &[
+            "-At",
+            "-c",
+            "SELECT string_agg(id || '=' || label, ',' ORDER BY id) FROM item",
+        ],
+        None,
+    );
+    assert_eq!(rows.trim(), "1=a2,3=c2");
+    let kept = psql(
+        &target.name,
+        &[
+            "-At",
+            "-F",
+            "|",
+            "-c",
+            "SELECT table_name, row_key, reason FROM _migration_studio_reject WHERE run_id = 'cap'",
+        ],
+        None,
+    );
+    let kept = kept.trim();
+    assert!(
+        kept.contains("item (change capture)|[{\"t\":\"Int\",\"v\":4}]|"),
+        "{kept}"
+    );
+    assert!(kept.contains("0x00"), "the target's reason: {kept}");
+    from.close().await;
+    to.close().await;
+}

@@ -1,7 +1,7 @@
 //! Loading the project's SQL scripts into a rehearsal source database, as the engine's own
 //! client would run them: statements split by [`crate::import::ddl::split`], `COPY … FROM
 //! stdin` data streamed, client directives skipped. Statements that would leave the scratch
-//! database (`USE`, `CREATE`/`DROP SCHEMA|DATABASE`, `\connect`) are skipped, and MySQL
+//! database (`USE`, `CREATE`/`DROP DATABASE`, MySQL's `SCHEMA` synonym, `\connect`) are skipped, and MySQL
 //! qualifiers naming the script's own schema are rewritten, token by token, to the scratch
 //! database, so a script written for `sakila` loads into `ms_rh_…_src`.
 
@@ -52,11 +52,19 @@ fn script_schemas(pieces: &[Piece]) -> BTreeSet<String> {
     out
 }
 
-fn leaves_the_database(text: &str) -> bool {
+/// Whether a statement reaches outside the scratch database: `USE`, `CREATE`/`DROP DATABASE`,
+/// and in MySQL also `CREATE`/`DROP SCHEMA` (a synonym of `DATABASE` there). A PostgreSQL
+/// schema lives inside the database, so its `CREATE SCHEMA` runs.
+fn leaves_the_database(text: &str, engine: Engine) -> bool {
     let h = head(text, 2);
+    let containers: &[&str] = if engine == Engine::Postgres {
+        &["DATABASE"]
+    } else {
+        &["SCHEMA", "DATABASE"]
+    };
     matches!(h.first().map(String::as_str), Some("USE"))
         || (matches!(h.first().map(String::as_str), Some("CREATE" | "DROP"))
-            && matches!(h.get(1).map(String::as_str), Some("SCHEMA" | "DATABASE")))
+            && h.get(1).is_some_and(|w| containers.contains(&w.as_str())))
 }
 
 /// Rewrites `schema.` qualifiers naming one of `from` to `to` (MySQL scripts).
@@ -138,7 +146,7 @@ pub async fn load_script(
                 let Piece::Statement { text, line } = piece else {
                     continue;
                 };
-                if leaves_the_database(text) {
+                if leaves_the_database(text, db.engine) {
                     continue;
                 }
                 let sql = if schemas.is_empty() {
@@ -163,7 +171,7 @@ pub async fn load_script(
             for piece in &pieces {
                 match piece {
                     Piece::Statement { text, line } => {
-                        if leaves_the_database(text) {
+                        if leaves_the_database(text, db.engine) {
                             continue;
                         }
                         if head(text, 1).first().is_some_and(|w| w == "COPY")

@@ -267,7 +267,12 @@ async fn copy_live(
 /// The source's catalog without what the rehearsal itself added (changelog, capture triggers),
 /// so a resumed run plans exactly what the first attempt planned.
 async fn source_catalog(env: &Environment, source: &Database) -> Result<Inventory, RehearsalError> {
-    let schemas: Vec<String> = source.default_schema.iter().cloned().collect();
+    // A PostgreSQL scratch source holds the project's schemas and nothing else: read them all
+    // (`sales`, not only `public`). A MySQL one is its one database.
+    let schemas: Vec<String> = match source.engine {
+        Engine::Postgres => Vec::new(),
+        _ => source.default_schema.iter().cloned().collect(),
+    };
     let mut inventory = import_live(source.engine, &env.source_url, &schemas).await?;
     inventory
         .tables

@@ -405,3 +405,77 @@ fn sqlite_rows_with_a_null_key_are_rejected_and_counted_never_lost() {
         "{rejects}"
     );
 }
+
+/// Keys the two engines order differently are still copied whole and compared by value: an
+/// ENUM orders by its index in MariaDB and as text in PostgreSQL, a BIGINT UNSIGNED beyond
+/// the signed range lands in numeric(20); blobs compare as bytes on both sides.
+#[test]
+fn keys_ordered_differently_by_the_engines_lose_nothing_and_validate_equal() {
+    let source = ScratchMaria::new("fid_order_src");
+    mariadb(
+        &source.name,
+        &["-e", "CREATE TABLE grade (g ENUM('b','a','c') PRIMARY KEY, v INT); \
+                 INSERT INTO grade VALUES ('a', 1), ('b', 2), ('c', 3); \
+                 CREATE TABLE big (id BIGINT UNSIGNED PRIMARY KEY, v INT); \
+                 INSERT INTO big VALUES (1, 1), (9223372036854775807, 2), (9223372036854775808, 3), (18446744073709551615, 4); \
+                 CREATE TABLE blobs (id INT PRIMARY KEY, b BLOB); \
+                 INSERT INTO blobs VALUES (1, 0x00FF80), (2, ''), (3, NULL), (4, 0x5C78)"],
+        None,
+    );
+    let target = ScratchPg::new("fid_order_tgt");
+    let project = project(ConversionPolicy::default());
+    let out = cli(
+        project.path(),
+        "backfill",
+        &source.url(),
+        &target.url(),
+        &[
+            "--mark-rehearsal-target",
+            "--create-tables",
+            "--json",
+            "--chunk-rows",
+            "1",
+            "--min-chunk-rows",
+            "1",
+            "--max-chunk-rows",
+            "1",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        pg(
+            &target.name,
+            "SELECT string_agg(g || v, ',' ORDER BY v) FROM grade"
+        ),
+        "a1,b2,c3"
+    );
+    assert_eq!(
+        pg(
+            &target.name,
+            "SELECT string_agg(id::text, ',' ORDER BY id) FROM big"
+        ),
+        "1,9223372036854775807,9223372036854775808,18446744073709551615"
+    );
+    assert_eq!(
+        pg(
+            &target.name,
+            "SELECT string_agg(coalesce(encode(b, 'hex'), 'null'), ',' ORDER BY id) FROM blobs"
+        ),
+        "00ff80,,null,5c78"
+    );
+    let report = json(&cli(
+        project.path(),
+        "validate",
+        &source.url(),
+        &target.url(),
+        &["--json", "--strategy", "merge"],
+    ));
+    assert_eq!(report["verdict"], "equal", "{report:#}");
+    for t in report["tables"].as_array().unwrap() {
+        assert_eq!(t["error"], serde_json::Value::Null, "{t:#}");
+    }
+}

@@ -28,6 +28,11 @@ pub struct PlannedTable {
     pub estimated_rows: Option<u64>,
     /// Label checkpoints are stored under (the source table's qualified name).
     pub label: String,
+    /// Copied whole, as one chunk in one transaction, rather than in keyset chunks: the table
+    /// has no key, or its key is text-like and copied across engines, whose orders of text
+    /// differ (a MySQL `ENUM` orders by its index, collations differ), so a chunk's key range
+    /// on the target would not hold the same rows as on the source.
+    pub whole: bool,
 }
 
 /// A table the plan leaves out, and why.
@@ -128,6 +133,18 @@ impl BackfillPlan {
             };
             match specs {
                 Ok((source_spec, target_spec)) => tables.push(PlannedTable {
+                    whole: source_spec.is_keyless()
+                        || (source_engine != target_engine
+                            && source_spec.key.iter().any(|&k| {
+                                matches!(
+                                    source_spec.columns[k].logical,
+                                    Logical::Text { .. }
+                                        | Logical::Enum(_)
+                                        | Logical::Set(_)
+                                        | Logical::Json
+                                        | Logical::Other(_)
+                                )
+                            })),
                     wave: wave_of
                         .get(format!("table:{}", table.name).as_str())
                         .copied()
@@ -242,13 +259,24 @@ impl BackfillPlan {
         for wave in self.waves() {
             let _ = writeln!(out, "-- wave {}", wave[0].wave);
             for t in wave {
-                let select = t.source.select(None, None, Some(10_000));
+                let (select, write) = if t.whole {
+                    (
+                        t.source.select(None, None, None),
+                        "copied whole (no key, or a text-like key the two engines order differently): delete all, load, checkpoint; one transaction",
+                    )
+                } else {
+                    (
+                        t.source.select(None, None, Some(10_000)),
+                        "delete key range, load, checkpoint; one transaction per chunk",
+                    )
+                };
                 let _ = writeln!(
                     out,
-                    "--   {} -> {} ({} rows estimated)\n--     read:  {}\n--     write: delete key range, load, checkpoint; one transaction per chunk",
+                    "--   {} -> {} ({} rows estimated)\n--     read:  {}\n--     write: {write}",
                     t.label,
                     t.mapping.target,
-                    t.estimated_rows.map_or_else(|| "?".into(), |r| r.to_string()),
+                    t.estimated_rows
+                        .map_or_else(|| "?".into(), |r| r.to_string()),
                     select.sql.trim()
                 );
             }

@@ -109,9 +109,9 @@ pub(super) async fn copy(
         let mut after = start_after.clone();
         // Reading, converting and encoding here, in the reader's task, overlaps them with the
         // previous chunk's write: the target never waits for our CPU work.
-        let keyless = planned.source.is_keyless();
+        let whole = planned.whole;
         tokio::spawn(async move {
-            if keyless {
+            if whole {
                 let chunk = chunks.whole().await.transpose();
                 if let Some(chunk) = chunk {
                     let _ = tx.send(chunk).await;
@@ -142,7 +142,12 @@ pub(super) async fn copy(
         .iter()
         .map(|c| c.name.clone())
         .collect();
-    let key_columns = planned.target.key_columns();
+    // No key columns: the whole table's one chunk replaces all of it (`write::delete_range`).
+    let key_columns = if planned.whole {
+        Vec::new()
+    } else {
+        planned.target.key_columns()
+    };
     let key_index = planned.target.key.clone();
     let convert_key = |key: Vec<Cell>| -> Vec<Cell> {
         key.into_iter()

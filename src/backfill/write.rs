@@ -225,7 +225,8 @@ pub async fn write_chunk(db: &Database, chunk: &Chunk<'_>) -> Result<Vec<Refused
 }
 
 fn delete_range(engine: Engine, chunk: &Chunk<'_>) -> keyset::Fragment {
-    // A table without a key is copied whole as one chunk, which replaces all of it.
+    // A table copied whole (no key, or a key the engines order differently) is one chunk,
+    // which replaces all of it.
     if chunk.key_columns.is_empty() {
         return keyset::Fragment {
             sql: format!("DELETE FROM {}", quote::table(engine, chunk.table)),

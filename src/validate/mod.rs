@@ -285,9 +285,9 @@ async fn fill(
         }
         return Ok(());
     }
-    match strategy {
-        Strategy::Merge => {
-            let m = merge::compare(
+    let merged = match strategy {
+        Strategy::Merge => Some(
+            merge::compare(
                 source,
                 target,
                 pair,
@@ -295,12 +295,37 @@ async fn fill(
                 options.show,
                 progress,
             )
-            .await?;
+            .await,
+        ),
+        Strategy::Checksum => None,
+    };
+    let strategy = match merged {
+        Some(Ok(m)) => {
             report.source_rows = m.source_rows;
             report.target_rows = m.target_rows;
             report.segments_checked = m.chunks;
             report.differences = m.differences;
+            Strategy::Merge
         }
+        // The engines order this key differently (an ENUM by its index against text, text
+        // under two collations): the checksum strategy matches keys by value, not by order.
+        Some(Err(ValidateError::KeyOrder {
+            key,
+            previous,
+            side,
+            ..
+        })) => {
+            report.notes.push(format!(
+                "the {side} ordered key {key} after {previous}, not as the other engine orders it: compared with the checksum strategy instead of the merge"
+            ));
+            report.strategy = Strategy::Checksum;
+            Strategy::Checksum
+        }
+        Some(Err(e)) => return Err(e),
+        None => Strategy::Checksum,
+    };
+    match strategy {
+        Strategy::Merge => {}
         Strategy::Checksum => {
             let tuning = segment::Bisection {
                 factor: options.bisection_factor.max(2),

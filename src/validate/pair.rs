@@ -54,6 +54,25 @@ pub fn common(a: &Logical, b: &Logical) -> Logical {
     }
     match (a, b) {
         (Bool, Int { .. }) | (Int { .. }, Bool) => Bool,
+        // MySQL `BIGINT UNSIGNED` lands in `numeric(20)`: integers on both sides, which must
+        // order as numbers (as text, 18446744073709551615 sorts before 9…).
+        (
+            Int { .. },
+            Decimal {
+                precision: Some(_),
+                scale: None | Some(0),
+            },
+        )
+        | (
+            Decimal {
+                precision: Some(_),
+                scale: None | Some(0),
+            },
+            Int { .. },
+        ) => Int {
+            bits: 64,
+            unsigned: false,
+        },
         (Float { bits: x }, Float { bits: y }) => Float { bits: (*x).min(*y) },
         (Float { bits }, Int { .. } | Decimal { .. })
         | (Int { .. } | Decimal { .. }, Float { bits }) => Float { bits: *bits },

@@ -38,9 +38,13 @@ async fn a_refused_change_is_kept_with_its_reason_and_the_rest_applied() {
     let to = db::connect(&target.url(), Access::ReadWrite, 2)
         .await
         .unwrap();
-    let source_inventory = import_live(Engine::Mysql, &source.url(), std::slice::from_ref(&source.name))
-        .await
-        .unwrap();
+    let source_inventory = import_live(
+        Engine::Mysql,
+        &source.url(),
+        std::slice::from_ref(&source.name),
+    )
+    .await
+    .unwrap();
     let target_inventory = import_live(Engine::Postgres, &target.url(), &["public".into()])
         .await
         .unwrap();

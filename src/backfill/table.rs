@@ -312,7 +312,8 @@ async fn null_key_rows(
     source: &Database,
     planned: &PlannedTable,
 ) -> Result<Vec<(String, String, String)>, DbError> {
-    if source.engine != crate::import::Engine::Sqlite || planned.source.key.is_empty() {
+    // A table copied whole read these rows with the others (and the target decided).
+    if source.engine != crate::import::Engine::Sqlite || planned.whole {
         return Ok(Vec::new());
     }
     let rows = crate::data::read::read_fragment(

@@ -6,7 +6,7 @@ use crate::plan::Plan;
 
 /// Escapes text for a Markdown table cell: pipes, backslashes, HTML-significant characters and
 /// line breaks, so imported names render as text.
-fn cell(text: &str) -> String {
+pub fn cell(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {

@@ -2,7 +2,7 @@
 //! JSON) live with the graph in [`crate::graph`].
 
 mod csv_safe;
-mod markdown;
+pub mod markdown;
 mod runbook_csv;
 mod services_csv;
 

@@ -238,9 +238,25 @@ pub fn markdown(r: &RehearsalReport) -> String {
     );
     let _ = writeln!(
         out,
-        "\nRows lost: {}; duplicate rows: {}; rejected rows kept: {}.",
-        r.rows_lost, r.duplicate_rows, r.rejected_rows
+        "\nRows lost: {}; duplicate rows: {}; rejected rows kept: {}; captured changes refused and kept: {}.",
+        r.rows_lost, r.duplicate_rows, r.rejected_rows, r.capture_rejected
     );
+    if !r.converted.is_empty() {
+        out.push_str("\n| Table | Column | Rule | Values converted | Example keys |\n|---|---|---|---:|---|\n");
+        for (table, converted) in &r.converted {
+            for c in converted {
+                let _ = writeln!(
+                    out,
+                    "| {} | {} | {} | {} | {} |",
+                    crate::export::markdown::cell(table),
+                    crate::export::markdown::cell(&c.column),
+                    c.rule,
+                    c.count,
+                    crate::export::markdown::cell(&c.example_keys.join(" "))
+                );
+            }
+        }
+    }
     for i in &r.interruptions {
         let _ = writeln!(
             out,

@@ -162,6 +162,13 @@ impl Logical {
             "bytea" | "blob" | "tinyblob" | "mediumblob" | "longblob" | "binary" | "varbinary" => {
                 Logical::Bytes
             }
+            // A varying bit string keeps its own length: it travels as its digits.
+            "bit" if lower.contains("varying") => Logical::Text {
+                max_len: a.first().copied(),
+            },
+            "varbit" => Logical::Text {
+                max_len: a.first().copied(),
+            },
             "bit" => Logical::Bits {
                 len: a.first().copied().unwrap_or(1),
             },

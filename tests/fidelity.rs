@@ -713,7 +713,11 @@ async fn type_matrix_of_every_engine_pair_matches_the_docs() {
         measure_matrix(
             "MariaDB → PostgreSQL",
             p.path(),
-            (Engine::Mysql, &maria.url(), &[maria.name.clone()]),
+            (
+                Engine::Mysql,
+                &maria.url(),
+                std::slice::from_ref(&maria.name),
+            ),
             (Engine::Postgres, &pg_target.url(), &["public".into()]),
         )
         .await,
@@ -749,7 +753,7 @@ async fn type_matrix_of_every_engine_pair_matches_the_docs() {
             (
                 Engine::Mysql,
                 &maria_target.url(),
-                &[maria_target.name.clone()],
+                std::slice::from_ref(&maria_target.name),
             ),
         )
         .await,

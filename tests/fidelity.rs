@@ -801,3 +801,49 @@ async fn type_matrix_of_every_engine_pair_matches_the_docs() {
         "docs/type-fidelity.md is out of date: rerun with MIGRATION_STUDIO_UPDATE_DOCS=1"
     );
 }
+
+/// A value a rule converted that the target then refuses (NULL into NOT NULL) is kept with what
+/// the source held, not with what the rule made of it.
+#[test]
+fn a_refused_row_is_kept_with_the_original_value_not_the_converted_one() {
+    let source = ScratchMaria::new("fid_orig_src");
+    mariadb(
+        &source.name,
+        &[
+            "-e",
+            "SET SESSION sql_mode = ''; CREATE TABLE ev (id INT PRIMARY KEY, d DATE); \
+                 INSERT INTO ev VALUES (1, '2020-01-01'), (2, '0000-00-00')",
+        ],
+        None,
+    );
+    let target = ScratchPg::new("fid_orig_tgt");
+    psql(
+        &target.name,
+        &[
+            "-c",
+            "CREATE TABLE ev (id integer PRIMARY KEY, d date NOT NULL)",
+        ],
+        None,
+    );
+    let project = project(ConversionPolicy::default());
+    let out = cli(
+        project.path(),
+        "backfill",
+        &source.url(),
+        &target.url(),
+        &["--mark-rehearsal-target", "--json", "--run-id", "orig"],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(json(&out)["tables"][0]["rejected"], 1);
+    let kept = std::fs::read_to_string(project.path().join(format!(
+        ".migration-studio/runs/orig/rejects/{}.ev.jsonl",
+        source.name
+    )))
+    .unwrap();
+    assert!(kept.contains("\"0000-00-00\""), "{kept}");
+    assert!(kept.contains("null value"), "{kept}");
+}

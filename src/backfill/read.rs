@@ -35,8 +35,18 @@ pub(super) struct ReadChunk {
     pub encoded: Option<CopyStream>,
     /// Bytes read, for throughput figures.
     pub bytes: u64,
-    /// Values the chunk's conversion changed under a stated rule.
+    /// Values the chunk's conversion changed under a stated rule, and their originals.
+    pub conversions: Conversions,
+}
+
+/// What the stated rules changed in one chunk.
+#[derive(Debug, Default)]
+pub(super) struct Conversions {
+    /// Counts per column and rule, with example keys.
     pub converted: Vec<Converted>,
+    /// (row index in the chunk, column index, value as read) of each changed value: a row the
+    /// target refuses is kept with what the source held, not what a rule made of it.
+    pub originals: Vec<(usize, usize, Cell)>,
 }
 
 /// Reads chunks of one table.
@@ -86,20 +96,22 @@ impl ChunkReader {
         }
     }
 
-    /// Converts `row` for the target in place, adding to `tally` what a stated rule changed.
-    fn convert(&self, row: &mut [Cell], tally: &mut Vec<Converted>) {
+    /// Converts row `index` of a chunk for the target in place, adding to `conversions` what a
+    /// stated rule changed.
+    fn convert(&self, row: &mut [Cell], index: usize, conversions: &mut Conversions) {
         let mut key: Option<String> = None;
         for &i in &self.converted {
             let c = &self.columns[i];
-            let (cell, rule) = std::mem::replace(&mut row[i], Cell::Null).convert(
+            let (cell, ruled) = std::mem::replace(&mut row[i], Cell::Null).convert(
                 &c.source,
                 &c.target,
                 self.target_engine,
                 &self.policy,
             );
-            if let Some(rule) = rule {
+            if let Some((rule, original)) = ruled {
                 let key = key.get_or_insert_with(|| key_json(&self.spec.key_of(row)));
-                record(tally, &c.name, rule, key);
+                record(&mut conversions.converted, &c.name, rule, key);
+                conversions.originals.push((index, i, original));
             }
             row[i] = cell;
         }
@@ -158,24 +170,24 @@ impl ChunkReader {
         &self,
         after: Option<&[Cell]>,
         last: &[Cell],
-    ) -> Result<(Vec<Vec<Cell>>, Vec<Converted>), DbError> {
+    ) -> Result<(Vec<Vec<Cell>>, Conversions), DbError> {
         let mut rows = retry::transient("reading a chunk again", || {
             read_rows(&self.source, &self.spec, after, Some(last), None)
         })
         .await?;
-        let mut converted = Vec::new();
-        for row in &mut rows {
-            self.convert(row, &mut converted);
+        let mut conversions = Conversions::default();
+        for (index, row) in rows.iter_mut().enumerate() {
+            self.convert(row, index, &mut conversions);
         }
-        Ok((rows, converted))
+        Ok((rows, conversions))
     }
 
     fn chunk_of_rows(&self, after: Option<&[Cell]>, mut rows: Vec<Vec<Cell>>) -> Option<ReadChunk> {
         let source_last = self.spec.key_of(rows.last()?);
         let bytes = rows.iter().flatten().map(|c| c.byte_len() as u64).sum();
-        let mut converted = Vec::new();
-        for row in &mut rows {
-            self.convert(row, &mut converted);
+        let mut conversions = Conversions::default();
+        for (index, row) in rows.iter_mut().enumerate() {
+            self.convert(row, index, &mut conversions);
         }
         let encoded = self
             .encode_for_copy
@@ -187,7 +199,7 @@ impl ChunkReader {
             source_last,
             encoded,
             bytes,
-            converted,
+            conversions,
         })
     }
 
@@ -203,7 +215,8 @@ impl ChunkReader {
         let mut bytes = 0u64;
         let mut source_last: Vec<Cell> = Vec::new();
         let mut row = Vec::with_capacity(self.spec.columns.len());
-        let mut converted = Vec::new();
+        let mut conversions = Conversions::default();
+        let mut index = 0;
         let fragment = self.spec.select(after, None, Some(limit));
         let count = stream_rows(&self.source, &self.spec, &fragment, &mut row, |row| {
             if !fits {
@@ -214,7 +227,8 @@ impl ChunkReader {
                 source_last.clear();
                 source_last.extend(self.spec.key.iter().map(|&k| row[k].clone()));
             }
-            self.convert(row, &mut converted);
+            self.convert(row, index, &mut conversions);
+            index += 1;
             fits = pg_binary::encode_row(row, fields, &mut stream).is_some();
             ends.push(stream.len());
         })
@@ -235,7 +249,7 @@ impl ChunkReader {
             source_last,
             encoded: Some(CopyStream::binary(stream, ends)),
             bytes,
-            converted,
+            conversions,
         })))
     }
 }

@@ -175,7 +175,7 @@ pub(super) async fn copy(
                 chunks: checkpoint.chunks + 1,
                 rejected: checkpoint.rejected,
                 done: false,
-                converted: merged(&checkpoint.converted, &read.converted),
+                converted: merged(&checkpoint.converted, &read.conversions.converted),
             };
             let mut chunk = Chunk {
                 table: &planned.mapping.target,
@@ -193,6 +193,7 @@ pub(super) async fn copy(
                 checkpoint: next.clone(),
                 run_id: &options.run_id,
                 policy: options.reject_policy,
+                originals: read.conversions.originals,
             };
             log.record(
                 &json!({"step": "chunk_begin", "table": label, "chunk": next.chunks, "rows": n}),
@@ -202,10 +203,12 @@ pub(super) async fn copy(
             let refused = loop {
                 match write_chunk(target, &chunk).await {
                     Err(WriteError::RowsNeeded(_)) => {
-                        let (rows, converted) = chunks
+                        let (rows, conversions) = chunks
                             .rows_between(read.source_after.as_deref(), &source_last)
                             .await?;
-                        chunk.checkpoint.converted = merged(&checkpoint.converted, &converted);
+                        chunk.checkpoint.converted =
+                            merged(&checkpoint.converted, &conversions.converted);
+                        chunk.originals = conversions.originals;
                         log.record(&json!({
                             "step": "chunk_reread", "table": label, "chunk": next.chunks,
                             "rows": rows.len()

@@ -66,6 +66,9 @@ pub struct Chunk<'a> {
     /// Drill: abort the process after writing, before committing (tests "killed between
     /// writing a chunk and committing its checkpoint").
     pub abort_before_commit: bool,
+    /// (row, column, value as read) of each value a stated rule changed: reject records show
+    /// what the source held.
+    pub originals: Vec<(usize, usize, Cell)>,
 }
 
 /// A refused row.
@@ -117,13 +120,11 @@ impl Chunk<'_> {
     }
 
     fn row_json(&self, row: usize) -> String {
-        serde_json::to_string(
-            &self.rows[row]
-                .iter()
-                .map(KeyValue::from)
-                .collect::<Vec<_>>(),
-        )
-        .expect("rows serialise")
+        let mut values: Vec<KeyValue> = self.rows[row].iter().map(KeyValue::from).collect();
+        for (_, column, original) in self.originals.iter().filter(|(r, _, _)| *r == row) {
+            values[*column] = KeyValue::from(original);
+        }
+        serde_json::to_string(&values).expect("rows serialise")
     }
 }
 

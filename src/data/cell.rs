@@ -115,19 +115,24 @@ impl Cell {
     /// `target` engine database (the default mapping between engines), and says which stated
     /// [`Rule`] changed it, if one did: MySQL `TINYINT(1)` to boolean (values other than 0/1
     /// under [`Rule::NonBinaryToTrue`]), zero dates to NULL for targets that cannot store them
-    /// ([`Rule::ZeroDateToNull`]), `YEAR` to integer. Under a `Reject` policy the value is left as it is, for the target to
-    /// refuse. Other values pass unchanged; the target rejects what it cannot store.
+    /// ([`Rule::ZeroDateToNull`]), `YEAR` to integer. Under a `Reject` policy the value is left
+    /// as it is, for the target to refuse. Other values pass unchanged; the target rejects what
+    /// it cannot store. When a rule changed the value, the original comes back with it (for
+    /// reject records).
     pub fn convert(
         self,
         from: &Logical,
         to: &Logical,
         target: Engine,
         policy: &ConversionPolicy,
-    ) -> (Cell, Option<Rule>) {
+    ) -> (Cell, Option<(Rule, Cell)>) {
         match (self, from, to) {
             (Cell::Int(i @ (0 | 1)), _, Logical::Bool) => (Cell::Bool(i == 1), None),
             (Cell::Int(i), _, Logical::Bool) => match policy.non_binary_booleans {
-                NonBinaryBooleans::True => (Cell::Bool(true), Some(Rule::NonBinaryToTrue)),
+                NonBinaryBooleans::True => (
+                    Cell::Bool(true),
+                    Some((Rule::NonBinaryToTrue, Cell::Int(i))),
+                ),
                 NonBinaryBooleans::Reject => (Cell::Int(i), None),
             },
             (Cell::Text(t), _, Logical::Bool) if t == "0" || t == "1" => {
@@ -137,7 +142,7 @@ impl Cell {
                 if target == Engine::Postgres && is_zero_date(&t) =>
             {
                 match policy.zero_dates {
-                    ZeroDates::Null => (Cell::Null, Some(Rule::ZeroDateToNull)),
+                    ZeroDates::Null => (Cell::Null, Some((Rule::ZeroDateToNull, Cell::Text(t)))),
                     ZeroDates::Reject => (Cell::Text(t), None),
                 }
             }

@@ -516,3 +516,50 @@ impl Report {
         out
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report_with_sample(first: Vec<FieldDiff>) -> Report {
+        let mut table = TableReport::not_compared("s.t", "t", Strategy::Merge, String::new());
+        table.error = None;
+        table.verdict = Verdict::Different;
+        table.sample.first = first;
+        Report {
+            source: "s".into(),
+            target: "t".into(),
+            strategy: Strategy::Merge,
+            tables: vec![table],
+            invariants: Vec::new(),
+            verdict: Verdict::Different,
+            seconds: 0.0,
+        }
+    }
+
+    #[test]
+    fn each_sampled_difference_is_printed_once_and_long_values_shortened() {
+        let blob = "ab".repeat(500_000);
+        let diff = FieldDiff {
+            key: "7".into(),
+            column: "payload".into(),
+            source: Some(blob.clone()),
+            target: Some(format!("{blob}00")),
+        };
+        let report = report_with_sample(vec![diff.clone(); 10]);
+        let text = report.render_text();
+        assert_eq!(text.matches("sample 7 column payload").count(), 1, "{text}");
+        assert!(
+            text.len() < 2_000,
+            "a 1 MB value is not printed whole: {} bytes",
+            text.len()
+        );
+        assert!(text.contains("(1000000 bytes, xxh3 "), "{text}");
+        assert!(
+            text.contains("(1000002 bytes, xxh3 "),
+            "the two values stay told apart"
+        );
+        let full = report.render_text_with(true);
+        assert!(full.len() > 2_000_000, "--full-values prints them whole");
+    }
+}

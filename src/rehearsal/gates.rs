@@ -2,30 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-/// Limits a rehearsal must stay within (`[gates]` in the manifest).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct Gates {
-    /// Rows that may differ after the final catch-up (missing + extra + changed).
-    pub max_mismatched_rows: u64,
-    /// Capture lag, in seconds, allowed when writes are frozen for the cutover.
-    pub max_lag_seconds: f64,
-    /// Errors allowed: rows the target refused plus workload writes that failed.
-    pub max_errors: u64,
-    /// A step may take this many times its expected duration.
-    pub step_budget_factor: f64,
-}
-
-impl Default for Gates {
-    fn default() -> Self {
-        Self {
-            max_mismatched_rows: 0,
-            max_lag_seconds: 30.0,
-            max_errors: 0,
-            step_budget_factor: 10.0,
-        }
-    }
-}
+pub use crate::project::settings::Gates;
 
 /// One gate's outcome.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -71,7 +71,8 @@ pub struct RehearsalReport {
     pub started_at_unix: u64,
     /// Verdict.
     pub verdict: Verdict,
-    /// The first failed gate's reason, when the verdict is fail.
+    /// The first failed gate's reason, starting with its code (`G004 rollback time vs RTO: …`),
+    /// when the verdict is fail.
     pub failed_because: Option<String>,
     /// Steps in order.
     pub steps: Vec<StepTiming>,
@@ -264,11 +265,12 @@ pub fn markdown(r: &RehearsalReport) -> String {
                 .map_or_else(String::new, |n| format!("{:.0}", n as f64 / measured))
         );
     }
-    out.push_str("\n| Gate | Result |\n|---|---|\n");
+    out.push_str("\n| Code | Gate | Result |\n|---|---|---|\n");
     for g in &r.gates {
         let _ = writeln!(
             out,
-            "| {} | {} {} |",
+            "| {} | {} | {} {} |",
+            g.code,
             g.gate,
             if g.passed { "pass" } else { "**FAIL**" },
             g.reason
@@ -350,7 +352,8 @@ pub fn html(r: &RehearsalReport) -> String {
         .iter()
         .map(|g| {
             format!(
-                "<tr><td>{}</td><td class=\"{}\">{}</td><td>{}</td></tr>",
+                "<tr><td>{}</td><td>{}</td><td class=\"{}\">{}</td><td>{}</td></tr>",
+                esc(&g.code),
                 esc(&g.gate),
                 if g.passed { "pass" } else { "fail" },
                 if g.passed { "pass" } else { "FAIL" },

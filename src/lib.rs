@@ -14,12 +14,16 @@
 //!    return (the first step after which returning to the source costs more than the RTO).
 //! 5. **Export** ([`export`]): runbook to CSV and Markdown, graph to DOT and JSON.
 //!
+//! Every code the engine publishes (gates, findings, verdicts, suggestions, conversion rules,
+//! exit classes) is registered in [`codes`], which also classes every engine error.
+//!
 //! A [`project`] is a folder with a readable manifest and an SQLite store of imported state.
 //! The CLI and the desktop shell are thin layers over these modules.
 
 #![deny(missing_docs)]
 
 pub mod backfill;
+pub mod codes;
 pub mod data;
 pub mod db;
 pub mod export;

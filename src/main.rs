@@ -1,14 +1,17 @@
 //! `migration-studio`: the command-line face of the engine. Every command is a thin call into
 //! the library; output is text for people by default and JSON with `--json`.
 //!
-//! Exit codes: 0 success, 1 the operation failed (the message names the file, line or store),
-//! 2 bad command line.
+//! Exit codes by class ([`migration_studio::codes::ErrorClass`], documented in the README and
+//! `docs/CODES.md`): 0 success, 1 a gate or verdict failed, 2 bad input (usage, manifest, DDL,
+//! CSV, run id, a target the guards refuse), 3 a database or provider could not be reached or
+//! refused, 4 an unexpected failure, 130 interrupted by a signal.
 
 mod cli;
 
 use std::process::ExitCode;
 
 use clap::Parser;
+use migration_studio::codes::{classify, ErrorClass};
 
 // The data path allocates and frees millions of short-lived row buffers across the runtime's
 // threads; glibc's malloc spent ~15% of a validation run consolidating and unlinking chunks.
@@ -31,7 +34,7 @@ fn main() -> ExitCode {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
-            return ExitCode::FAILURE;
+            return ExitCode::from(ErrorClass::Internal.exit_code());
         }
     };
     match runtime.block_on(cli::run(args)) {
@@ -43,7 +46,7 @@ fn main() -> ExitCode {
                 eprintln!("  caused by: {cause}");
                 source = cause.source();
             }
-            ExitCode::FAILURE
+            ExitCode::from(classify(&*error).exit_code())
         }
     }
 }

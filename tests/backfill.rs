@@ -240,7 +240,8 @@ async fn an_unmarked_target_is_refused_before_any_write() {
         &target.url(),
         &["--create-tables"],
     );
-    assert_eq!(output.status.code(), Some(1));
+    // A guard's refusal is bad input (exit 2): the fix is another database, not a retry.
+    assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("is not a rehearsal target"), "{stderr}");
     let tables = psql(

@@ -11,7 +11,7 @@ use std::process::Command;
 
 use common::sample;
 use migration_studio::graph::DependencyGraph;
-use migration_studio::plan::{Calibration, Phase, Plan, PlanSettings, Schedule, StepKind};
+use migration_studio::plan::{Phase, Plan, PlanSettings, Schedule, StepKind};
 use migration_studio::project::Project;
 use migration_studio::rehearsal::compare::{compare, Comparison};
 use migration_studio::rehearsal::runs::{self, ReadFailure, RunError};
@@ -96,7 +96,7 @@ async fn backfill_runs_at_the_rehearsed_rate_on_the_plans_rows() {
     let report = runs::load(&root, "latest", SAKILA).unwrap();
     assert_eq!(report.id, RUN);
     let estimated = Plan::build(&graph, &settings);
-    let plan = Plan::build_calibrated(&graph, &settings, &Calibration::from_report(&report));
+    let plan = Plan::build_calibrated(&graph, &settings, &report.measured_steps());
 
     // Backfill: the rehearsal's rows per second applied to each table's production rows.
     let (seconds, rows) = measured(&report, "backfill");
@@ -194,7 +194,7 @@ async fn a_measured_rollback_moves_the_point_of_no_return() {
     settings.rto_minutes = 10.0;
     let report = runs::load(&root, RUN, SAKILA).unwrap();
     let estimated = Plan::build(&graph, &settings);
-    let plan = Plan::build_calibrated(&graph, &settings, &Calibration::from_report(&report));
+    let plan = Plan::build_calibrated(&graph, &settings, &report.measured_steps());
     let ponr_step = |plan: &Plan| {
         let id = &plan.point_of_no_return.as_ref().unwrap().step_id;
         plan.step(id).unwrap().clone()

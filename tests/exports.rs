@@ -246,6 +246,10 @@ fn init_then_import_from_the_cli() {
         .args(["init", r, "--source", "mysql", "--target", "postgres"])
         .output()
         .unwrap();
-    assert_eq!(failed.status.code(), Some(1), "init twice is refused");
+    assert_eq!(
+        failed.status.code(),
+        Some(2),
+        "init twice is refused as bad input"
+    );
     assert!(String::from_utf8_lossy(&failed.stderr).contains("already exists"));
 }

@@ -107,7 +107,9 @@ async fn an_impossible_rto_fails_on_the_rollback_gate() {
         .unwrap();
     assert_eq!(report.verdict, Verdict::Fail);
     let why = report.failed_because.unwrap();
-    assert!(why.starts_with("rollback time vs RTO"), "{why}");
+    assert!(why.starts_with("G004 rollback time vs RTO"), "{why}");
+    let gate = report.gates.iter().find(|g| !g.passed).unwrap();
+    assert_eq!(gate.code, "G004");
     nothing_left(&report.id);
 }
 

@@ -90,6 +90,22 @@ impl AppError {
     pub fn cancelled() -> Self {
         Self::new(ErrorCode::Cancelled, "cancelled")
     }
+
+    /// An engine error without a more specific mapping, coded by its class
+    /// ([`migration_studio::codes::classify`], the same classes as the CLI's exit codes), so no
+    /// failure is reported as `database` unless a database failed.
+    pub fn classified(e: &(dyn std::error::Error + 'static)) -> Self {
+        use migration_studio::codes::ErrorClass;
+        let message = e.to_string();
+        match migration_studio::codes::classify(e) {
+            ErrorClass::BadInput => Self::new(ErrorCode::InvalidInput, message),
+            ErrorClass::Unavailable => Self::new(ErrorCode::Database, message).hint(
+                "Check that the server is running and the connection's host, port, user and database.",
+            ),
+            ErrorClass::Interrupted => Self::new(ErrorCode::Cancelled, message),
+            ErrorClass::Failed | ErrorClass::Internal => Self::new(ErrorCode::Internal, message),
+        }
+    }
 }
 
 impl From<ProjectError> for AppError {

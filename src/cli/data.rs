@@ -181,10 +181,13 @@ pub async fn backfill(args: BackfillArgs) -> Result<(), BoxError> {
         conversion: project.manifest().data,
     };
     let control = Control::default();
+    let stopped_by = std::sync::Arc::new(std::sync::OnceLock::new());
     {
         let control = control.clone();
+        let stopped_by = stopped_by.clone();
         tokio::spawn(async move {
             let signal = super::stop_requested().await;
+            let _ = stopped_by.set(signal);
             eprintln!("{signal}: stopping after the current chunk; run the same command to resume");
             control.cancel();
         });
@@ -264,7 +267,11 @@ pub async fn backfill(args: BackfillArgs) -> Result<(), BoxError> {
     source.close().await;
     target.close().await;
     if report.cancelled {
-        return Err("backfill cancelled before the end".into());
+        return Err(Box::new(migration_studio::codes::Interrupted {
+            what: "backfill".into(),
+            signal: stopped_by.get().copied().unwrap_or("a signal").into(),
+            cleanup: "run the same command to resume".into(),
+        }));
     }
     Ok(())
 }

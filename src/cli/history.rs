@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 use migration_studio::graph::DependencyGraph;
-use migration_studio::plan::{Calibration, Plan};
+use migration_studio::plan::Plan;
 use migration_studio::project::Project;
 use migration_studio::rehearsal::compare::{compare, Comparison, Headline};
 use migration_studio::rehearsal::{runs, Verdict};
@@ -66,7 +66,7 @@ pub(super) fn calibrated_plan(
     Ok(Plan::build_calibrated(
         graph,
         &project.manifest().plan_settings(),
-        &Calibration::from_report(&report),
+        &report.measured_steps(),
     ))
 }
 

@@ -415,8 +415,13 @@ fn csv_bytes(plan: &Plan) -> Result<Vec<u8>, BoxError> {
 
 fn emit(path: Option<&Path>, bytes: &[u8]) -> Result<(), BoxError> {
     match path {
-        Some(path) => std::fs::write(path, bytes)
-            .map_err(|e| format!("cannot write {}: {e}", path.display()).into()),
+        Some(path) => std::fs::write(path, bytes).map_err(|source| {
+            migration_studio::workspace::WorkspaceError::Write {
+                path: path.to_owned(),
+                source,
+            }
+            .into()
+        }),
         None => Ok(std::io::stdout().write_all(bytes)?),
     }
 }

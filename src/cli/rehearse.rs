@@ -109,7 +109,8 @@ fn local_server(engine: migration_studio::import::Engine) -> String {
     }
 }
 
-/// Runs `rehearse`. Exit code 1 when a gate fails, so CI can gate on it.
+/// Runs `rehearse`. A failed gate is [`migration_studio::codes::NotPassed`] (exit code 1), so
+/// CI can gate on it.
 pub async fn rehearse(args: RehearseArgs) -> Result<(), BoxError> {
     let project = Project::open(&args.project)?;
     let m = project.manifest();
@@ -214,7 +215,11 @@ pub async fn rehearse(args: RehearseArgs) -> Result<(), BoxError> {
                 // Its databases are gone: nothing is left to resume.
                 rehearsal::state::RunState::remove(project.root(), id);
             }
-            return Err(format!("rehearsal interrupted by {signal}; its databases and containers were removed").into());
+            return Err(Box::new(migration_studio::codes::Interrupted {
+                what: "rehearsal".into(),
+                signal: signal.into(),
+                cleanup: "its databases and containers were removed".into(),
+            }));
         }
     };
     if args.json {
@@ -230,11 +235,10 @@ pub async fn rehearse(args: RehearseArgs) -> Result<(), BoxError> {
         );
     }
     if report.verdict == Verdict::Fail {
-        return Err(format!(
+        return Err(Box::new(migration_studio::codes::NotPassed(format!(
             "rehearsal failed: {}",
             report.failed_because.as_deref().unwrap_or("a gate failed")
-        )
-        .into());
+        ))));
     }
     Ok(())
 }

@@ -80,11 +80,6 @@ pub struct ValidateArgs {
     json: bool,
 }
 
-/// The verdict is not `equal`: the command fails, after printing the report.
-#[derive(Debug, thiserror::Error)]
-#[error("validation verdict: {0}")]
-struct NotEqual(Verdict);
-
 /// indicatif bars, one per table.
 struct Bars {
     multi: MultiProgress,
@@ -198,6 +193,10 @@ pub async fn validate(args: ValidateArgs) -> Result<(), BoxError> {
     if report.verdict == Verdict::Equal {
         Ok(())
     } else {
-        Err(Box::new(NotEqual(report.verdict)))
+        // The report is printed: the command fails with the verdict (exit code 1).
+        Err(Box::new(migration_studio::codes::NotPassed(format!(
+            "validation verdict: {}",
+            report.verdict
+        ))))
     }
 }

@@ -1,7 +1,7 @@
 //! Calibration: the durations a rehearsal measured replace the runbook's estimates, scaled to
 //! the plan's sizes.
 //!
-//! A rehearsal runs on a scratch copy holding [`RehearsalReport::source_rows`] rows; the plan is
+//! A rehearsal runs on a scratch copy holding [`Calibration::rehearsal_rows`] rows; the plan is
 //! made from the inventory's size estimates, which may be larger (production). Each measured
 //! rehearsal step carries over by one of two rules:
 //!
@@ -17,13 +17,16 @@
 //! decommission) keep their estimates. Calibration happens before the point of no return and
 //! the schedule are computed ([`super::Plan::build_calibrated`]), so both follow the measured
 //! figures.
+//!
+//! The input is [`Calibration`], plain measured step durations: the rehearsal produces it from
+//! its report (`RehearsalReport::measured_steps`), so planning depends on no rehearsal type and
+//! the rehearsal depends on planning, not the other way round.
 
 use serde::{Deserialize, Serialize};
 
 use super::settings::MigrationShape;
 use super::step::{Phase, Step, StepKind};
 use crate::graph::{ArtifactKind, DependencyGraph};
-use crate::rehearsal::RehearsalReport;
 
 /// How a measured duration carries over to a plan of another size.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -60,7 +63,7 @@ pub enum Which {
 /// One row of [`STEP_MAPPINGS`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StepMapping {
-    /// Name of the rehearsal step ([`crate::rehearsal::StepTiming::name`]).
+    /// Name of the rehearsal step, as it measured and named it.
     pub rehearsal_step: &'static str,
     /// Phase of the runbook steps it measures.
     pub phase: Phase,
@@ -88,8 +91,8 @@ const SWITCH: &[MigrationShape] = &[
     MigrationShape::BlueGreen,
 ];
 
-/// Name of the freeze measurement, derived from the report when it has no step of that name
-/// (see [`Calibration::from_report`]).
+/// Name of the freeze measurement; the rehearsal derives it from its write downtime when it has
+/// no step of that name.
 pub const FREEZE_STEP: &str = "freeze";
 
 /// Rehearsal steps → runbook steps, the one table calibration follows.
@@ -210,7 +213,8 @@ pub struct Measurement {
     pub derived: Option<String>,
 }
 
-/// Measured durations of one rehearsal, the input of [`super::Plan::build_calibrated`].
+/// Measured step durations of one rehearsal, the input of [`super::Plan::build_calibrated`]: a
+/// neutral value the rehearsal produces, so planning reads measurements without knowing reports.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Calibration {
     /// Run id of the rehearsal.
@@ -222,46 +226,6 @@ pub struct Calibration {
 }
 
 impl Calibration {
-    /// The measurements of `report`. The rehearsal does not record the freeze as a step; when
-    /// the report has no `freeze` step but has a cutover, the freeze is derived: the write
-    /// downtime starts at the freeze and ends with the cutover, and the final catch-up starts
-    /// right after the freeze, so freeze seconds = start of `final catch-up` − (end of `cutover`
-    /// − [`RehearsalReport::write_downtime_seconds`]).
-    pub fn from_report(report: &RehearsalReport) -> Self {
-        let mut measurements: Vec<Measurement> = report
-            .steps
-            .iter()
-            .map(|s| Measurement {
-                step: s.name.clone(),
-                seconds: (s.end_seconds - s.start_seconds).max(0.0),
-                rows: s.rows,
-                derived: None,
-            })
-            .collect();
-        let named = |name: &str| report.steps.iter().find(|s| s.name == name);
-        if named(FREEZE_STEP).is_none() {
-            if let (Some(cutover), Some(final_catch_up)) =
-                (named("cutover"), named("final catch-up"))
-            {
-                let freeze_at = cutover.end_seconds - report.write_downtime_seconds;
-                let seconds = final_catch_up.start_seconds - freeze_at;
-                if seconds >= 0.0 {
-                    measurements.push(Measurement {
-                        step: FREEZE_STEP.to_owned(),
-                        seconds,
-                        rows: None,
-                        derived: Some("write downtime minus the steps after the freeze".into()),
-                    });
-                }
-            }
-        }
-        Self {
-            run_id: report.id.clone(),
-            rehearsal_rows: report.source_rows,
-            measurements,
-        }
-    }
-
     fn measurement(&self, step: &str) -> Option<&Measurement> {
         self.measurements.iter().find(|m| m.step == step)
     }

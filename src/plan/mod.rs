@@ -262,3 +262,41 @@ fn renumber(runbook: Runbook, sequence: &[usize]) -> (Vec<Step>, Vec<Vec<usize>>
     }
     (ordered, ordered_deps)
 }
+
+#[cfg(test)]
+mod layering {
+    use std::path::Path;
+
+    /// Every `.rs` file under `dir`, recursively, with its text.
+    fn sources(dir: &Path) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        for entry in std::fs::read_dir(dir).expect("readable source folder") {
+            let path = entry.expect("a folder entry").path();
+            if path.is_dir() {
+                out.extend(sources(&path));
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let text = std::fs::read_to_string(&path).expect("readable source");
+                out.push((path.display().to_string(), text));
+            }
+        }
+        out
+    }
+
+    /// The planning core is a leaf: a rehearsal and the desktop-facing layer use plans, never
+    /// the reverse, so neither can leak into what a plan is.
+    #[test]
+    fn the_planning_core_imports_neither_the_rehearsal_nor_the_workspace() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/plan");
+        let files = sources(&dir);
+        assert!(files.len() >= 5, "found {} plan sources", files.len());
+        for (path, text) in files {
+            // Spelt in pieces so this test's own text does not match.
+            for module in ["rehearsal", "workspace"] {
+                for prefix in ["crate", "super::super", "migration_studio"] {
+                    let forbidden = format!("{prefix}::{module}");
+                    assert!(!text.contains(&forbidden), "{path} names {forbidden}");
+                }
+            }
+        }
+    }
+}

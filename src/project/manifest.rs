@@ -40,6 +40,7 @@ use std::path::{Component, Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::error::ProjectError;
+use super::settings::{Gates, Invariant};
 use crate::import::services::ServiceFormat;
 use crate::import::Engine;
 use crate::plan::{MigrationShape, PlanSettings, Throughput};
@@ -120,10 +121,10 @@ pub struct Manifest {
     /// Validation invariants: `[[invariants]]` with `name`, `source_sql` and `target_sql`, queries
     /// whose results must be equal on both sides (e.g. total payment amount by month).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub invariants: Vec<crate::validate::Invariant>,
+    pub invariants: Vec<Invariant>,
     /// Go/no-go criteria a rehearsal checks (`[gates]`); defaults when absent.
     #[serde(default)]
-    pub gates: crate::rehearsal::gates::Gates,
+    pub gates: Gates,
     /// What the stated conversion rules do (`[data]`: `zero_dates = "null" | "reject"`,
     /// `non_binary_booleans = "true" | "reject"`); defaults when absent.
     #[serde(default, skip_serializing_if = "is_default_policy")]
@@ -153,7 +154,7 @@ impl Manifest {
             },
             inputs: Vec::new(),
             throughput: Throughput::default(),
-            gates: crate::rehearsal::gates::Gates::default(),
+            gates: Gates::default(),
             data: crate::data::ConversionPolicy::default(),
             invariants: Vec::new(),
         }
@@ -412,6 +413,19 @@ pub fn resolve_inside(root: &Path, relative: &Path) -> Result<PathBuf, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The manifest is read by every stage: it names the settings types of
+    /// [`super::super::settings`], never a stage's internals, so no stage depends on another
+    /// through it.
+    #[test]
+    fn the_manifest_imports_no_stage_internals() {
+        let text = include_str!("manifest.rs");
+        // Spelt in pieces so this test's own text does not match.
+        for module in ["rehearsal", "validate", "workspace"] {
+            let forbidden = format!("crate::{module}");
+            assert!(!text.contains(&forbidden), "the manifest names {forbidden}");
+        }
+    }
 
     #[test]
     fn paths_cannot_escape() {

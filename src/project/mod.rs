@@ -6,6 +6,7 @@
 
 pub mod error;
 pub mod manifest;
+pub mod settings;
 pub mod store;
 
 use std::collections::BTreeSet;

@@ -1,36 +1,18 @@
-//! Go/no-go gates: abort criteria evaluated from measured figures, never from estimates.
+//! Go/no-go gates: abort criteria evaluated from measured figures, never from estimates. Each
+//! gate has a stable code from [`crate::codes::GATES`] (`G001 mismatched rows`…).
 
 use serde::{Deserialize, Serialize};
 
-/// Limits a rehearsal must stay within (`[gates]` in the manifest).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct Gates {
-    /// Rows that may differ after the final catch-up (missing + extra + changed).
-    pub max_mismatched_rows: u64,
-    /// Capture lag, in seconds, allowed when writes are frozen for the cutover.
-    pub max_lag_seconds: f64,
-    /// Errors allowed: rows the target refused plus workload writes that failed.
-    pub max_errors: u64,
-    /// A step may take this many times its expected duration.
-    pub step_budget_factor: f64,
-}
-
-impl Default for Gates {
-    fn default() -> Self {
-        Self {
-            max_mismatched_rows: 0,
-            max_lag_seconds: 30.0,
-            max_errors: 0,
-            step_budget_factor: 10.0,
-        }
-    }
-}
+pub use crate::project::settings::Gates;
 
 /// One gate's outcome.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GateResult {
-    /// Gate name, e.g. `mismatched rows`.
+    /// Stable code of the gate ([`crate::codes::GATES`]), e.g. `G001`. Empty in reports
+    /// written before gates had codes.
+    #[serde(default)]
+    pub code: String,
+    /// Gate label, e.g. `mismatched rows` or `time of step `backfill``.
     pub gate: String,
     /// The limit, in the unit of `measured`.
     pub limit: f64,
@@ -38,23 +20,29 @@ pub struct GateResult {
     pub measured: f64,
     /// Whether it passed.
     pub passed: bool,
-    /// Why it failed (or what it checked).
+    /// Why it failed (or what it checked), starting with the code and label.
     pub reason: String,
 }
 
 impl GateResult {
-    /// `measured <= limit`, with a reason naming both.
+    /// `measured <= limit`, with a reason naming both. `gate` is a registered gate's name,
+    /// or starts with it (`time of step `backfill``); its code comes from the registry.
     pub fn at_most(gate: &str, measured: f64, limit: f64, unit: &str) -> Self {
         let passed = measured <= limit;
+        let code = crate::codes::gate_for_label(gate).map_or("", |g| g.code);
+        debug_assert!(!code.is_empty(), "gate `{gate}` is not in codes::GATES");
         Self {
+            code: code.to_owned(),
             gate: gate.to_owned(),
             limit,
             measured,
             passed,
             reason: format!(
-                "{gate}: measured {measured:.3}{unit}, limit {limit:.3}{unit}{}",
+                "{code} {gate}: measured {measured:.3}{unit}, limit {limit:.3}{unit}{}",
                 if passed { "" } else { ": over the limit" }
-            ),
+            )
+            .trim_start()
+            .to_owned(),
         }
     }
 }

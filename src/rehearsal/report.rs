@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::gates::GateResult;
 use super::workload::WorkloadStats;
+use crate::plan::calibrate::{Calibration, Measurement, FREEZE_STEP};
 
 /// Pass or fail.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -70,7 +71,8 @@ pub struct RehearsalReport {
     pub started_at_unix: u64,
     /// Verdict.
     pub verdict: Verdict,
-    /// The first failed gate's reason, when the verdict is fail.
+    /// The first failed gate's reason, starting with its code (`G004 rollback time vs RTO: …`),
+    /// when the verdict is fail.
     pub failed_because: Option<String>,
     /// Steps in order.
     pub steps: Vec<StepTiming>,
@@ -180,6 +182,48 @@ impl RehearsalReport {
     }
 }
 
+impl RehearsalReport {
+    /// The measured step durations planning calibrates from. The rehearsal does not record the
+    /// freeze as a step; when the report has no [`FREEZE_STEP`] step but has a cutover, the
+    /// freeze is derived: the write downtime starts at the freeze and ends with the cutover, and
+    /// the final catch-up starts right after the freeze, so freeze seconds = start of
+    /// `final catch-up` − (end of `cutover` − [`RehearsalReport::write_downtime_seconds`]).
+    pub fn measured_steps(&self) -> Calibration {
+        let mut measurements: Vec<Measurement> = self
+            .steps
+            .iter()
+            .map(|s| Measurement {
+                step: s.name.clone(),
+                seconds: (s.end_seconds - s.start_seconds).max(0.0),
+                rows: s.rows,
+                derived: None,
+            })
+            .collect();
+        let named = |name: &str| self.steps.iter().find(|s| s.name == name);
+        if named(FREEZE_STEP).is_none() {
+            if let (Some(cutover), Some(final_catch_up)) =
+                (named("cutover"), named("final catch-up"))
+            {
+                let freeze_at = cutover.end_seconds - self.write_downtime_seconds;
+                let seconds = final_catch_up.start_seconds - freeze_at;
+                if seconds >= 0.0 {
+                    measurements.push(Measurement {
+                        step: FREEZE_STEP.to_owned(),
+                        seconds,
+                        rows: None,
+                        derived: Some("write downtime minus the steps after the freeze".into()),
+                    });
+                }
+            }
+        }
+        Calibration {
+            run_id: self.id.clone(),
+            rehearsal_rows: self.source_rows,
+            measurements,
+        }
+    }
+}
+
 fn esc(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
@@ -221,11 +265,12 @@ pub fn markdown(r: &RehearsalReport) -> String {
                 .map_or_else(String::new, |n| format!("{:.0}", n as f64 / measured))
         );
     }
-    out.push_str("\n| Gate | Result |\n|---|---|\n");
+    out.push_str("\n| Code | Gate | Result |\n|---|---|---|\n");
     for g in &r.gates {
         let _ = writeln!(
             out,
-            "| {} | {} {} |",
+            "| {} | {} | {} {} |",
+            g.code,
             g.gate,
             if g.passed { "pass" } else { "**FAIL**" },
             g.reason
@@ -323,7 +368,8 @@ pub fn html(r: &RehearsalReport) -> String {
         .iter()
         .map(|g| {
             format!(
-                "<tr><td>{}</td><td class=\"{}\">{}</td><td>{}</td></tr>",
+                "<tr><td>{}</td><td>{}</td><td class=\"{}\">{}</td><td>{}</td></tr>",
+                esc(&g.code),
                 esc(&g.gate),
                 if g.passed { "pass" } else { "fail" },
                 if g.passed { "pass" } else { "FAIL" },

@@ -7,23 +7,12 @@
 //! send every value as text, so any result type (numeric, date, interval) is read without a
 //! decoder for it.
 
-use serde::{Deserialize, Serialize};
 use sqlx::{Row, TypeInfo, ValueRef};
 
 use super::report::InvariantReport;
 use crate::db::{Database, DbError, Pool};
 
-/// An invariant to check.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Invariant {
-    /// Name for the report.
-    pub name: String,
-    /// Query run on the source.
-    pub source_sql: String,
-    /// Query run on the target.
-    pub target_sql: String,
-}
+pub use crate::project::settings::Invariant;
 
 /// One value, canonical: numbers as decimals without trailing fractional zeros.
 fn canonical(text: Option<String>) -> Option<String> {

@@ -301,7 +301,8 @@ impl From<migration_studio::rehearsal::RehearsalReport> for RehearsalReport {
                 .gates
                 .iter()
                 .map(|g| GateView {
-                    gate: g.gate.clone(),
+                    // The gate's code leads, as in the CLI's report (`G001 mismatched rows`).
+                    gate: format!("{} {}", g.code, g.gate).trim_start().to_owned(),
                     measured: g.measured,
                     limit: g.limit,
                     passed: g.passed,
@@ -432,7 +433,7 @@ fn trial_error(e: trial::TrialError) -> AppError {
     match e {
         trial::TrialError::Db(db) => db.into(),
         trial::TrialError::Backfill(migration_studio::backfill::BackfillError::Db(db)) => db.into(),
-        other => AppError::new(ErrorCode::Database, other.to_string()),
+        other => AppError::classified(&other),
     }
 }
 
@@ -718,6 +719,7 @@ fn rehearsal_error(e: rehearsal::RehearsalError) -> AppError {
         E::Backfill(migration_studio::backfill::BackfillError::Db(db)) => db.into(),
         E::Busy(_) => AppError::new(ErrorCode::Busy, e.to_string()),
         E::Io { .. } => AppError::new(ErrorCode::Io, e.to_string()),
-        other => AppError::new(ErrorCode::Database, other.to_string()),
+        E::Import(i) => migration_studio::project::ProjectError::Import(i).into(),
+        other => AppError::classified(&other),
     }
 }

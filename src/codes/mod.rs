@@ -1,0 +1,276 @@
+//! The one registry of stable codes: go/no-go gates (`G001`…), import findings
+//! (`unparsed-statement`…), validation and rehearsal verdicts, risk suggestion keys, conversion
+//! rules (`C001`…) and the exit classes of the command line. The JSON, the rehearsal report, the
+//! CLI and the desktop app print these codes; a UI or a CI job branches on them, so a code, once
+//! published, keeps its meaning.
+//!
+//! `docs/CODES.md` is [`markdown`] written out; a test fails when they differ (run it with
+//! `MIGRATION_STUDIO_WRITE_CODES=1` to rewrite the file), and other tests check that the codes
+//! the engine emits are the registered ones.
+
+mod class;
+
+pub use class::{classify, Classify, ErrorClass, Interrupted, NotPassed};
+
+use std::fmt::Write as _;
+
+use crate::data::Rule;
+use crate::inventory::Severity;
+
+/// A go/no-go gate of a rehearsal: a measured figure against a limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Gate {
+    /// Stable code, e.g. `G001`.
+    pub code: &'static str,
+    /// The gate's name as reports print it, e.g. `mismatched rows`. A per-step gate's label
+    /// starts with its name (`time of step `backfill``).
+    pub name: &'static str,
+    /// What is measured and against which limit.
+    pub meaning: &'static str,
+}
+
+/// Rows differing after the final catch-up.
+pub const G001_MISMATCHED_ROWS: Gate = Gate {
+    code: "G001",
+    name: "mismatched rows",
+    meaning: "rows differing between source and target after the final catch-up (missing + extra + changed, less the rejects kept with their reason), at most `[gates] max_mismatched_rows`",
+};
+/// Capture lag when writes freeze.
+pub const G002_LAG_AT_FREEZE: Gate = Gate {
+    code: "G002",
+    name: "lag at freeze",
+    meaning: "age of the oldest captured change not yet applied when writes are frozen for the cutover, at most `[gates] max_lag_seconds` (infinite when the catch-up never caught up)",
+};
+/// Refused rows and failed workload writes.
+pub const G003_ERRORS: Gate = Gate {
+    code: "G003",
+    name: "errors",
+    meaning:
+        "rows the target refused plus workload writes that failed, at most `[gates] max_errors`",
+};
+/// Rollback drill against the RTO.
+pub const G004_ROLLBACK_TIME: Gate = Gate {
+    code: "G004",
+    name: "rollback time vs RTO",
+    meaning: "seconds the rollback drill took to bring the target's writes back into the source, at most the manifest's `rto_minutes`",
+};
+/// Write downtime against the maintenance window.
+pub const G005_WRITE_DOWNTIME: Gate = Gate {
+    code: "G005",
+    name: "write downtime",
+    meaning: "seconds without writes between the freeze and writes resuming on the target, at most the manifest's `maintenance_window_minutes`",
+};
+/// Writes lost by the rollback drill.
+pub const G006_ROLLBACK_MISMATCHES: Gate = Gate {
+    code: "G006",
+    name: "writes made on the target missing from the source after rollback",
+    meaning:
+        "rows of the target missing or different in the source after the rollback drill, 0 allowed",
+};
+/// A step over its budget.
+pub const G007_STEP_TIME: Gate = Gate {
+    code: "G007",
+    name: "time of step",
+    meaning: "a step's measured seconds, at most its expected seconds × `[gates] step_budget_factor` (one gate per step with an estimate)",
+};
+/// Rows lost during fault drills.
+pub const G008_ROWS_LOST: Gate = Gate {
+    code: "G008",
+    name: "rows lost",
+    meaning: "with `--drill`: source rows missing from the target after the catch-up and not kept as rejects, 0 allowed",
+};
+/// Rows copied twice during fault drills.
+pub const G009_DUPLICATE_ROWS: Gate = Gate {
+    code: "G009",
+    name: "duplicate rows",
+    meaning: "with `--drill`: target rows with no source row after the catch-up (a chunk copied twice), 0 allowed",
+};
+/// Planted rejects not kept.
+pub const G010_PLANTED_REJECTS: Gate = Gate {
+    code: "G010",
+    name: "planted rows not kept as rejects",
+    meaning: "with `--drill plant-rejects`: planted rows the target refused that are not in the reject table with their reason, 0 allowed",
+};
+
+/// Every gate, in code order.
+pub const GATES: &[Gate] = &[
+    G001_MISMATCHED_ROWS,
+    G002_LAG_AT_FREEZE,
+    G003_ERRORS,
+    G004_ROLLBACK_TIME,
+    G005_WRITE_DOWNTIME,
+    G006_ROLLBACK_MISMATCHES,
+    G007_STEP_TIME,
+    G008_ROWS_LOST,
+    G009_DUPLICATE_ROWS,
+    G010_PLANTED_REJECTS,
+];
+
+/// The gate a report label names: the gate whose name is the label, or the label with a
+/// quoted subject (`time of step `backfill``).
+pub fn gate_for_label(label: &str) -> Option<&'static Gate> {
+    GATES.iter().find(|g| {
+        label == g.name
+            || label
+                .strip_prefix(g.name)
+                .is_some_and(|rest| rest.starts_with(" `"))
+    })
+}
+
+/// The gate with this code.
+pub fn gate(code: &str) -> Option<&'static Gate> {
+    GATES.iter().find(|g| g.code == code)
+}
+
+/// What an import noticed about its inputs ([`crate::inventory::Finding::code`]). Finding codes
+/// are kebab-case words, as they were first published.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FindingCode {
+    /// Stable code, e.g. `unparsed-statement`.
+    pub code: &'static str,
+    /// The severity it is reported with.
+    pub severity: Severity,
+    /// When it is reported.
+    pub meaning: &'static str,
+}
+
+const fn finding(code: &'static str, severity: Severity, meaning: &'static str) -> FindingCode {
+    FindingCode {
+        code,
+        severity,
+        meaning,
+    }
+}
+
+/// Every finding code, in alphabetical order. A warning becomes a risk suggestion
+/// (`finding:<code>:<source>:<line>`).
+pub const FINDINGS: &[FindingCode] = &[
+    finding("copy-data-without-table", Severity::Notice, "a `COPY … FROM stdin` data block whose COPY statement was not understood; its rows are not counted"),
+    finding("dangling-api", Severity::Warning, "a Backstage entity consumes an API that no entity of the catalog provides or declares"),
+    finding("dangling-connection", Severity::Warning, "a service's connection names no schema of the inventory"),
+    finding("dangling-depends-on", Severity::Warning, "a docker-compose `depends_on` or `links` names a service the file does not define"),
+    finding("dangling-env-host", Severity::Warning, "a Kubernetes `*_ADDR`/`*_HOST`/`*_URL` variable names a Service that is not in the manifests"),
+    finding("dangling-fk", Severity::Warning, "a foreign key references a table that is not in the inventory"),
+    finding("dangling-link", Severity::Warning, "a service link points at an artifact that is not in the inventory"),
+    finding("dangling-partition", Severity::Warning, "a partition is attached to a table no script creates"),
+    finding("dangling-ref", Severity::Warning, "a Backstage relation (`dependsOn`, `subcomponentOf`…) names an entity that is not in the catalog"),
+    finding("dangling-reference", Severity::Notice, "a trigger names a table that is not in the inventory"),
+    finding("dangling-selector", Severity::Warning, "a Kubernetes Service or NetworkPolicy selects no workload of the manifests"),
+    finding("dangling-table", Severity::Warning, "a data store's `tables` cell lists a table that is not in the inventory"),
+    finding("duplicate-table", Severity::Warning, "a table is defined by more than one input; the first is kept"),
+    finding("skipped-file", Severity::Notice, "a file of a service-inventory folder is neither a compose file, a Kubernetes manifest nor a Backstage entity"),
+    finding("skipped-statement", Severity::Notice, "a statement that declares nothing the inventory keeps (or a trigger whose name or table was not found) was skipped"),
+    finding("skipped-virtual-table", Severity::Notice, "an SQLite virtual table was skipped"),
+    finding("unknown-owner", Severity::Notice, "a Backstage owner is not an entity of the catalog (kept as the owner's name)"),
+    finding("unknown-schema", Severity::Warning, "a live input asked for a schema the server does not have"),
+    finding("unknown-table", Severity::Warning, "a statement refers to a table no script creates"),
+    finding(crate::import::ddl::UNPARSED_STATEMENT, Severity::Warning, "with `import --skip-unparsed`: a CREATE TABLE or key statement the SQL parser cannot read was skipped; what it declares is missing"),
+    finding("unread-definition", Severity::Notice, "a live view's definition or trigger's body could not be read; the tables it reads or writes are unknown"),
+];
+
+/// The finding code registered as `code`.
+pub fn finding_code(code: &str) -> Option<&'static FindingCode> {
+    FINDINGS.iter().find(|f| f.code == code)
+}
+
+/// A code with a meaning: verdicts and risk suggestion keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Entry {
+    /// Stable code as it appears in JSON and text.
+    pub code: &'static str,
+    /// What it means.
+    pub meaning: &'static str,
+}
+
+const fn entry(code: &'static str, meaning: &'static str) -> Entry {
+    Entry { code, meaning }
+}
+
+/// Verdicts of `validate` (the report's `verdict`, per table and overall; JSON spelling).
+pub const VALIDATION_VERDICTS: &[Entry] = &[
+    entry("equal", "same rows on both sides (values compared through the conversion rules), and the target's constraints hold; the only verdict `validate` exits 0 on"),
+    entry("different", "rows differ: counts, missing, extra or changed keys, sampled fields or invariants"),
+    entry("violations", "rows are equal but the target violates a constraint (orphans, NULLs, duplicates, CHECK)"),
+    entry("not_compared", "the table could not be compared (no key, missing on one side, or an error)"),
+];
+
+/// Verdicts of `rehearse` (the report's `verdict`).
+pub const REHEARSAL_VERDICTS: &[Entry] = &[
+    entry("pass", "every gate passed"),
+    entry(
+        "fail",
+        "a gate failed; `failed_because` starts with its code (`G004 rollback time vs RTO: …`)",
+    ),
+];
+
+/// Risk suggestion keys ([`crate::risk::suggest`]); the part before the first `:` is the code.
+pub const SUGGESTIONS: &[Entry] = &[
+    entry("fk-cycle", "`fk-cycle:<members>`: a cycle broken by deferring foreign keys; orphans can slip in until the FKs exist"),
+    entry("finding", "`finding:<code>:<source>:<line>`: an import warning (a finding code above)"),
+    entry("no-owner", "`no-owner:<kind>`: artifacts of one kind without an owner"),
+    entry("no-primary-key", "`no-primary-key:<table>`: a table without a primary key cannot be keyset-paged or validated by key"),
+    entry("ponr", "`ponr`: the point of no return; after it, returning to the source exceeds the RTO"),
+    entry("service-cycle", "`service-cycle:<members>`: a cycle among services, bridged by dual writes, facades or replicas"),
+    entry("unbroken-cycle", "`unbroken-cycle:<members>`: a cycle with nothing to cut; its members move together"),
+];
+
+/// The registry as Markdown: the text of `docs/CODES.md`.
+pub fn markdown() -> String {
+    let mut out = String::from(
+        "# Codes\n\n\
+Every code Migration Studio prints, from one registry (`src/codes/`); this file is generated \
+from it and a test fails when they differ (`MIGRATION_STUDIO_WRITE_CODES=1 cargo test --lib codes` \
+rewrites it). A code, once published, keeps its meaning.\n",
+    );
+    out.push_str(
+        "\n## Exit codes of the command line\n\n| exit | class | when |\n|---:|---|---|\n",
+    );
+    out.push_str("| 0 | success | the command did what it was asked |\n");
+    for class in ErrorClass::ALL {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} |",
+            class.exit_code(),
+            class.name(),
+            class.meaning()
+        );
+    }
+    out.push_str("\n## Rehearsal gates\n\nIn the report's `gates[].code`, its Markdown and HTML tables, `failed_because` and the desktop's gate list.\n\n| code | gate | passes when |\n|---|---|---|\n");
+    for g in GATES {
+        let _ = writeln!(out, "| {} | {} | {} |", g.code, g.name, g.meaning);
+    }
+    out.push_str("\n## Rehearsal verdicts\n\n| verdict | meaning |\n|---|---|\n");
+    for v in REHEARSAL_VERDICTS {
+        let _ = writeln!(out, "| `{}` | {} |", v.code, v.meaning);
+    }
+    out.push_str("\n## Validation verdicts\n\n| verdict | meaning |\n|---|---|\n");
+    for v in VALIDATION_VERDICTS {
+        let _ = writeln!(out, "| `{}` | {} |", v.code, v.meaning);
+    }
+    out.push_str("\n## Import findings\n\nIn `inventory`, `import --json`, the store and the desktop's findings list.\n\n| code | severity | when |\n|---|---|---|\n");
+    for f in FINDINGS {
+        let severity = match f.severity {
+            Severity::Warning => "warning",
+            Severity::Notice => "notice",
+        };
+        let _ = writeln!(out, "| `{}` | {severity} | {} |", f.code, f.meaning);
+    }
+    out.push_str("\n## Risk suggestions\n\n| key | suggested when |\n|---|---|\n");
+    for s in SUGGESTIONS {
+        let _ = writeln!(out, "| `{}` | {} |", s.code, s.meaning);
+    }
+    out.push_str("\n## Conversion rules\n\nIn the backfill, rehearsal and validation reports (`converted`); the README's data-fidelity section says what the `[data]` policy does with them.\n\n| code | rule | what it does |\n|---|---|---|\n");
+    for rule in Rule::ALL {
+        let _ = writeln!(
+            out,
+            "| {} | `{}` | {} |",
+            rule.code(),
+            rule.name(),
+            rule.description()
+        );
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests;

@@ -9,7 +9,6 @@ use std::path::Path;
 
 use migration_studio_desktop::COMMANDS;
 
-
 fn crate_file(path: &str) -> String {
     std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(path))
         .unwrap_or_else(|e| panic!("{path}: {e}"))

@@ -40,7 +40,9 @@ pub fn save(state: &AppState, form: ConnectionForm) -> Result<ConnectionInfo, Ap
         let kept = connections::list(&state.config_dir, &state.secrets)
             .into_iter()
             .any(|c| {
-                c.name == form.name.trim() && c.engine == ConnectionEngine::Sqlite && c.database == file
+                c.name == form.name.trim()
+                    && c.engine == ConnectionEngine::Sqlite
+                    && c.database == file
             });
         if !file.is_empty() && !kept && !state.sqlite_file_chosen(Path::new(file)) {
             return Err(AppError::invalid(

@@ -9,8 +9,8 @@ use tauri::ipc::{Channel, InvokeResponseBody};
 
 use super::plan::{write_runbook, ExportFormat};
 use super::projects::{
-    create_in, import_live_database, open_at, open_recent, reimport, CreateProject, EngineChoice, ImportEvent,
-    LiveImportRequest, ShapeChoice,
+    create_in, import_live_database, open_at, open_recent, reimport, CreateProject, EngineChoice,
+    ImportEvent, LiveImportRequest, ShapeChoice,
 };
 use super::rehearsal::{provider_for, FullRehearsalRequest, ProviderPick};
 use super::risks::{self, RiskForm, SuggestionDecision};
@@ -451,7 +451,11 @@ async fn a_path_never_opened_is_refused_and_nothing_is_written_there() {
         // Not opened from the recent list either: it is not in it.
         refused(open_recent(&state, name).await.unwrap_err(), "recent", name);
     }
-    assert_eq!(bytes_of_tree(&other), before, "the folder never opened changed");
+    assert_eq!(
+        bytes_of_tree(&other),
+        before,
+        "the folder never opened changed"
+    );
     assert!(!other.join("migration-studio.db").exists());
     assert!(crate::recent::load(&state.config_dir)
         .iter()
@@ -499,7 +503,10 @@ fn an_sqlite_file_not_chosen_in_the_dialog_is_refused() {
         let e = super::connections::save(&restarted, sqlite(name, database)).unwrap_err();
         assert_eq!(e.field.as_deref(), Some("database"), "{name} {database}");
     }
-    assert_eq!(connections::list(&state.config_dir, &state.secrets).len(), 1);
+    assert_eq!(
+        connections::list(&state.config_dir, &state.secrets).len(),
+        1
+    );
 }
 
 /// The commands that write or read files take no path from the window: their generated

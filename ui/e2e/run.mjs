@@ -318,6 +318,7 @@ async function main() {
   mkdirSync(join(createdProject, "ddl"), { recursive: true });
   writeFileSync(join(createdProject, "ddl/schema.sql"), "CREATE TABLE account (id INT PRIMARY KEY);\nCREATE TABLE invoice (id INT PRIMARY KEY, account_id INT REFERENCES account(id));\n");
   let rentalId = null;
+  let sakilaHandle = null;
 
   const display = process.env.DISPLAY ?? ":99";
   if (!process.env.DISPLAY) {
@@ -379,6 +380,7 @@ async function main() {
       if (tables !== 16) throw new Error(`16 tables expected, filter shows ${tables}`);
       const ids = await browser.$$('[data-testid="inventory-row"] td:first-child').map((e) => e.getAttribute("title"));
       rentalId = ids.find((id) => /^table:(.*\.)?rental$/.test(id));
+      sakilaHandle = await currentHandle();
       if (!rentalId) throw new Error(`no rental table id in ${ids}`);
       await shot("02-inventory");
     });
@@ -786,6 +788,15 @@ async function main() {
       }
       const page = await browser.execute(() => document.documentElement.outerHTML);
       if (page.includes(LIVE_PASSWORD)) throw new Error("the password reached the page");
+    });
+
+    await step("reopen Sakila from the recent list, under the handle it had", async () => {
+      await (await byTestId("nav-projects")).click();
+      const entry = await browser.$(`[data-testid="open-recent"][title="${project}"]`);
+      await entry.waitForExist({ timeout: 10000 });
+      await entry.click();
+      await byTestId("inventory-grid", 60000);
+      if ((await currentHandle()) !== sakilaHandle) throw new Error(`handle ${await currentHandle()}, was ${sakilaHandle}`);
     });
 
     await step("graph of a 5,000-table project", async () => {

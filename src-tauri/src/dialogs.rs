@@ -1,9 +1,9 @@
 //! Native open, save and folder dialogs, opened from Rust. Every file or folder the app writes
-//! or reads for the window (new projects, runbook and register exports, register imports) is
-//! one a person picked in one of these: the commands that write or read files take no path from
-//! the webview, and the window's
-//! capability does not grant the dialog plugin's save dialog, so a page that went wrong cannot
-//! make the app write to `/etc/…` or climb out with `../`.
+//! or reads for the window (projects opened or created, runbook and register exports, register
+//! imports, SQLite connection files) is one a person picked in one of these: the commands that
+//! write or read files take no path from the webview, and the window's capability grants none
+//! of the dialog plugin's own commands, so a page that went wrong cannot make the app write to
+//! `/etc/…`, climb out with `../` or open a project folder the person never chose.
 
 use std::path::{Path, PathBuf};
 
@@ -22,6 +22,12 @@ impl ChosenPath {
     /// The path.
     pub fn path(&self) -> &Path {
         &self.0
+    }
+
+    /// A project folder from the recent list, which holds only projects opened or created
+    /// through these dialogs (see [`crate::recent`]).
+    pub(crate) fn remembered(path: impl Into<PathBuf>) -> Self {
+        Self(path.into())
     }
 
     /// A path as if chosen in a dialog, for the shell's unit tests.
@@ -155,6 +161,32 @@ pub async fn open(
 ) -> Result<Option<ChosenPath>, AppError> {
     let (tx, rx) = tokio::sync::oneshot::channel();
     dialog(app, title, kind, directory).pick_file(move |path| {
+        if tx.send(path).is_err() {
+            tracing::debug!("open dialog answered after its command ended");
+        }
+    });
+    chosen(rx).await
+}
+
+/// Asks which file to open, of any kind (an SQLite database has no fixed extension), starting
+/// in `directory`; `None` when the person cancels.
+///
+/// # Errors
+/// [`ErrorCode::Io`] when the choice is not a local path.
+pub async fn open_any(
+    app: &AppHandle,
+    title: &str,
+    directory: Option<&Path>,
+) -> Result<Option<ChosenPath>, AppError> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let mut builder = app.dialog().file().set_title(title);
+    if let Some(window) = app.get_webview_window("main") {
+        builder = builder.set_parent(&window);
+    }
+    if let Some(dir) = directory.filter(|d| d.is_dir()) {
+        builder = builder.set_directory(dir);
+    }
+    builder.pick_file(move |path| {
         if tx.send(path).is_err() {
             tracing::debug!("open dialog answered after its command ended");
         }

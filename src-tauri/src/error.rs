@@ -13,6 +13,9 @@ use serde::Serialize;
 pub enum ErrorCode {
     /// The folder holds no `migration-studio.toml`.
     NotAProject,
+    /// The window named a project this session did not open (through the app's dialog or the
+    /// recent list): nothing was read or written.
+    NotOpened,
     /// A project already exists there.
     AlreadyExists,
     /// The manifest is not valid.

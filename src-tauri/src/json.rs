@@ -25,7 +25,10 @@ fn label<T: Serialize>(value: &T) -> String {
 /// An opened project.
 #[derive(Debug, Clone, Serialize, Type)]
 pub struct ProjectView {
-    /// Absolute folder.
+    /// What every other command names the project by, for this session: the window never
+    /// names a project by its folder.
+    pub handle: String,
+    /// Absolute folder (shown, never sent back).
     pub root: String,
     /// Name from the manifest.
     pub name: String,
@@ -69,12 +72,13 @@ pub struct Counts {
 }
 
 impl ProjectView {
-    /// The view of an opened workspace.
-    pub fn of(ws: &Workspace) -> Self {
+    /// The view of an opened workspace, opened under `handle`.
+    pub fn of(ws: &Workspace, handle: &str) -> Self {
         let project: &Project = ws.project();
         let m = project.manifest();
         let inv = ws.inventory();
         Self {
+            handle: handle.to_owned(),
             root: project.root().display().to_string(),
             name: m.name.clone(),
             shape: m.shape.to_string(),

@@ -7,9 +7,9 @@
 //! [`export_bindings`] (run by this crate's tests, checked for drift in CI).
 //!
 //! Security: the window may call only the commands in [`COMMANDS`] (declared in the app
-//! manifest by `build.rs`, granted by `capabilities/main.json`) and the native folder picker;
-//! files are written and read only where a person chose in a dialog opened by Rust
-//! ([`dialogs`]); the content security policy in `tauri.conf.json` allows no remote content;
+//! manifest by `build.rs`, granted by `capabilities/main.json`), none of a plugin's; files
+//! are written and read only where a person chose in a dialog opened by Rust ([`dialogs`]), and
+//! a project is named by the handle its opening gave ([`state`]), never by a path; the content security policy in `tauri.conf.json` allows no remote content;
 //! passwords stay in Rust ([`secrets`]).
 
 #![deny(missing_docs)]
@@ -40,6 +40,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
         commands::projects::recent_projects,
         commands::projects::forget_recent_project,
         commands::projects::open_project,
+        commands::projects::open_recent_project,
         commands::projects::create_project,
         commands::projects::import_project,
         commands::projects::import_live,
@@ -58,6 +59,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
         commands::connections::connections,
         commands::connections::save_connection,
         commands::connections::delete_connection,
+        commands::connections::choose_sqlite_file,
         commands::rehearsal::start_rehearsal,
         commands::rehearsal::rehearsal_provider,
         commands::rehearsal::rehearse,

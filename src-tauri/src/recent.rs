@@ -1,6 +1,10 @@
 //! Recently opened projects, most recent first, kept in `recent-projects.json` in the app's
 //! configuration folder (at most [`MAX_RECENT`]). A missing or unreadable file is an empty list:
 //! the list is a convenience, never a reason to fail.
+//!
+//! Only Rust writes the list, and only for a project the person opened or created through a
+//! dialog Rust opened ([`crate::dialogs`]): so a folder in it may be opened again by its path
+//! ([`remembered`]), and no other path the window names can be.
 
 use std::path::Path;
 
@@ -44,6 +48,14 @@ fn store(config_dir: &Path, list: &[RecentProject]) -> std::io::Result<()> {
     let tmp = config_dir.join(format!("{FILE}.tmp"));
     std::fs::write(&tmp, serde_json::to_vec_pretty(list).unwrap_or_default())?;
     std::fs::rename(tmp, config_dir.join(FILE))
+}
+
+/// The folder `path` when it is in the list (as the list names it), to open it again.
+pub fn remembered(config_dir: &Path, path: &str) -> Option<crate::dialogs::ChosenPath> {
+    load(config_dir)
+        .into_iter()
+        .find(|p| p.path == path)
+        .map(|p| crate::dialogs::ChosenPath::remembered(p.path))
 }
 
 /// Puts `path` first; failures to write are logged, not returned.
@@ -96,6 +108,11 @@ mod tests {
         assert_eq!(list[0].path, "/p/5");
         assert_eq!(list.iter().filter(|p| p.path == "/p/5").count(), 1);
         assert!(!list[0].exists);
+        assert_eq!(
+            remembered(dir.path(), "/p/5").map(|p| p.path().to_owned()),
+            Some(std::path::PathBuf::from("/p/5"))
+        );
+        assert!(remembered(dir.path(), "/p/99").is_none());
         let list = forget(dir.path(), "/p/5");
         assert!(list.iter().all(|p| p.path != "/p/5"));
         std::fs::write(dir.path().join(FILE), b"not json").unwrap();

@@ -1,7 +1,13 @@
-//! What the shell keeps between commands: opened workspaces, running tasks, the secret store and
-//! the app's configuration folder.
+//! What the shell keeps between commands: the projects this session opened and their
+//! workspaces, the SQLite files chosen in its dialogs, running tasks, the secret store and the
+//! app's configuration folder.
+//!
+//! The window names a project only by the handle it was given when the person opened or created
+//! it through a dialog Rust opened (or from the recent list, which holds only such projects):
+//! [`AppState::project_root`] refuses anything else, so a page that went wrong cannot make the
+//! app open, write to or import into a folder the person never opened.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -17,6 +23,10 @@ pub type Cancel = Box<dyn Fn() + Send + Sync>;
 pub struct AppState {
     /// Opened workspaces by canonical project folder.
     pub workspaces: tokio::sync::Mutex<HashMap<PathBuf, Workspace>>,
+    /// Projects opened this session: canonical folder by handle.
+    projects: Mutex<HashMap<String, PathBuf>>,
+    /// SQLite files chosen in the app's dialog this session.
+    sqlite_files: Mutex<HashSet<PathBuf>>,
     tasks: Mutex<HashMap<String, Cancel>>,
     /// Where connection secrets go.
     pub secrets: SecretStore,
@@ -29,10 +39,55 @@ impl AppState {
     pub fn new(config_dir: PathBuf, secrets: SecretStore) -> Self {
         Self {
             workspaces: tokio::sync::Mutex::new(HashMap::new()),
+            projects: Mutex::new(HashMap::new()),
+            sqlite_files: Mutex::new(HashSet::new()),
             tasks: Mutex::new(HashMap::new()),
             secrets,
             config_dir,
         }
+    }
+
+    /// The handle of the project in `root` (a canonical folder the person chose in a dialog Rust
+    /// opened, or took from the recent list), made on first use: the same folder keeps its
+    /// handle for the session.
+    pub(crate) fn admit(&self, root: &Path) -> String {
+        let mut projects = self.projects.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((handle, _)) = projects.iter().find(|(_, r)| r.as_path() == root) {
+            return handle.clone();
+        }
+        let handle = format!("project-{}", projects.len() + 1);
+        projects.insert(handle.clone(), root.to_owned());
+        handle
+    }
+
+    /// The folder of the project opened this session under `handle`.
+    ///
+    /// # Errors
+    /// [`ErrorCode::NotOpened`] for anything else, a folder's path included: the app acts only
+    /// on projects the person opened or created through its dialogs.
+    pub fn project_root(&self, handle: &str) -> Result<PathBuf, AppError> {
+        self.projects
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(handle)
+            .cloned()
+            .ok_or_else(|| not_opened(handle))
+    }
+
+    /// Remembers an SQLite file the person chose in the app's dialog.
+    pub(crate) fn admit_sqlite_file(&self, path: &Path) {
+        self.sqlite_files
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(path.to_owned());
+    }
+
+    /// Whether `path` is an SQLite file chosen in the app's dialog this session.
+    pub fn sqlite_file_chosen(&self, path: &Path) -> bool {
+        self.sqlite_files
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains(path)
     }
 
     /// Registers a running task under `id`; the guard unregisters it when dropped.
@@ -83,13 +138,22 @@ impl Drop for TaskGuard<'_> {
     }
 }
 
-/// The key of a project folder: its canonical path.
+/// The refusal of a project the window names but this session did not open.
+pub fn not_opened(named: &str) -> AppError {
+    AppError::new(
+        ErrorCode::NotOpened,
+        format!("`{named}` is not a project opened in this window"),
+    )
+    .hint("Open the project with “Open a project…” (the app's folder dialog) or from the recent list; the app works only on projects opened there.")
+}
+
+/// The canonical path of a folder chosen in a dialog (or taken from the recent list).
 ///
 /// # Errors
 /// [`ErrorCode::NotAProject`] when the folder does not exist.
-pub fn project_key(path: &str) -> Result<PathBuf, AppError> {
-    Path::new(path).canonicalize().map_err(|e| {
-        AppError::new(ErrorCode::NotAProject, format!("{path}: {e}"))
+pub(crate) fn canonical(path: &Path) -> Result<PathBuf, AppError> {
+    path.canonicalize().map_err(|e| {
+        AppError::new(ErrorCode::NotAProject, format!("{}: {e}", path.display()))
             .hint("Choose an existing project folder.")
     })
 }

@@ -1,16 +1,13 @@
 //! Every registered command, and nothing else, is callable from the window: the commands in the
 //! generated bindings are exactly [`COMMANDS`], the app manifest declares exactly them, and the
-//! window's capability grants exactly their `allow-` permissions plus the folder picker. (The end-to-end test also checks at run time that an ungranted command is
-//! refused.)
+//! window's capability grants exactly their `allow-` permissions and no plugin's (not even the
+//! dialog plugin's open: projects and SQLite files are chosen in dialogs Rust opens). (The
+//! end-to-end test also checks at run time that an ungranted command is refused.)
 
 use std::collections::BTreeSet;
 use std::path::Path;
 
 use migration_studio_desktop::COMMANDS;
-
-/// Plugin permissions the UI needs: the native folder picker to open a project. Not the save
-/// dialog: files are saved where a person chose in a dialog Rust opens (see `dialogs`).
-const PLUGIN_PERMISSIONS: [&str; 1] = ["dialog:allow-open"];
 
 fn crate_file(path: &str) -> String {
     std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(path))
@@ -21,7 +18,6 @@ fn expected_permissions() -> BTreeSet<String> {
     COMMANDS
         .iter()
         .map(|c| format!("allow-{}", c.replace('_', "-")))
-        .chain(PLUGIN_PERMISSIONS.iter().map(|p| (*p).to_owned()))
         .collect()
 }
 
@@ -37,6 +33,10 @@ fn capability_grants_exactly_the_registered_commands() {
         .map(|p| p.as_str().expect("plain permission ids only").to_owned())
         .collect();
     assert_eq!(granted, expected_permissions());
+    assert!(
+        granted.iter().all(|p| !p.contains(':')),
+        "no plugin permission: {granted:?}"
+    );
     // Only this capability file exists, and the config enables only it.
     let files: Vec<_> =
         std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("capabilities"))

@@ -4,7 +4,9 @@
 // map follow, creates a project in a folder picked in the folder dialog the app opens, edits a
 // step, exports the runbook CSV through the save dialog the app opens (typed
 // into with xdotool) and checks the file, checks that a path sent by the window is never written
-// and that an ungranted command is refused, shows where a full rehearsal would run and why,
+// nor opened (projects are opened only in the app's folder dialog or from the recent list; every
+// command names the project by the handle its opening gave) and that an ungranted command is
+// refused, shows where a full rehearsal would run and why,
 // runs a rehearsal from a MariaDB copy of Sakila into a scratch PostgreSQL database and waits
 // for it to pass, runs a full rehearsal and cancels another (its scratch databases removed),
 // and imports a live PostgreSQL database into a new project through a saved
@@ -167,6 +169,39 @@ function windowShown(title) {
   }
 }
 
+/** Opens the project in `dir` as a person does: "Open a project…", then the app's folder dialog. */
+async function openProject(dir) {
+  await (await byTestId("open-project")).click();
+  await answerDialog("Open a project folder", dir, "folder");
+}
+
+/** The handle the app gave the current project (what every project command takes). */
+async function currentHandle() {
+  const handle = await browser.execute(() => document.querySelector('[data-testid="current-project"]')?.getAttribute("data-handle"));
+  if (!handle) throw new Error("no current project handle");
+  return handle;
+}
+
+/**
+ * Calls a command as a page gone wrong would, straight through the IPC; the outcome as text. An
+ * argument given as "CHANNEL" becomes a progress channel (what `Channel` of @tauri-apps/api sends).
+ */
+async function invoke(command, args) {
+  return browser.executeAsync(
+    (command, args, done) => {
+      for (const [k, v] of Object.entries(args ?? {})) {
+        if (v === "CHANNEL") args[k] = `__CHANNEL__:${window.__TAURI_INTERNALS__.transformCallback(() => {})}`;
+      }
+      window.__TAURI_INTERNALS__
+        .invoke(command, args)
+        .then((r) => done(JSON.stringify(r)))
+        .catch((e) => done(`refused: ${typeof e === "string" ? e : JSON.stringify(e)}`));
+    },
+    command,
+    args,
+  );
+}
+
 /** Waits until `fn` holds, giving its last value in the error. */
 async function until(what, fn, timeout = 15000) {
   let last;
@@ -283,6 +318,7 @@ async function main() {
   mkdirSync(join(createdProject, "ddl"), { recursive: true });
   writeFileSync(join(createdProject, "ddl/schema.sql"), "CREATE TABLE account (id INT PRIMARY KEY);\nCREATE TABLE invoice (id INT PRIMARY KEY, account_id INT REFERENCES account(id));\n");
   let rentalId = null;
+  let sakilaHandle = null;
 
   const display = process.env.DISPLAY ?? ":99";
   if (!process.env.DISPLAY) {
@@ -325,9 +361,12 @@ async function main() {
       await (await byTestId("nav-projects")).click();
     });
 
-    await step("open the Sakila sample and see its inventory", async () => {
-      await setValue("project-path", project);
+    await step("open the Sakila sample in the app's folder dialog and see its inventory", async () => {
+      // Cancelling the dialog opens nothing.
       await (await byTestId("open-project")).click();
+      await answerDialog("Open a project folder", null);
+      await byTestId("no-recent");
+      await openProject(project);
       await byTestId("inventory-grid", 60000);
       const count = await textOf("inventory-count");
       const total = Number(/of (\d+) artifacts/.exec(count)?.[1]);
@@ -341,6 +380,7 @@ async function main() {
       if (tables !== 16) throw new Error(`16 tables expected, filter shows ${tables}`);
       const ids = await browser.$$('[data-testid="inventory-row"] td:first-child').map((e) => e.getAttribute("title"));
       rentalId = ids.find((id) => /^table:(.*\.)?rental$/.test(id));
+      sakilaHandle = await currentHandle();
       if (!rentalId) throw new Error(`no rental table id in ${ids}`);
       await shot("02-inventory");
     });
@@ -500,23 +540,13 @@ async function main() {
       await shot("10-runbook");
     });
 
-    await step("a path sent by the window is never written", async () => {
+    await step("a path sent by the window is never written nor opened", async () => {
       // A page gone wrong calls the export command with paths of its own: the command takes
       // none, opens the app's save dialog instead, and writes nothing when it is cancelled.
+      const handle = await currentHandle();
       const hostile = [`${work}/exports/../../escaped-${process.pid}.csv`, `/etc/passwd-like-${process.pid}`];
-      const call = (path) =>
-        browser.executeAsync(
-          (project, path, done) => {
-            window.__TAURI_INTERNALS__
-              .invoke("export_runbook", { project, format: "csv", path })
-              .then((r) => done(JSON.stringify(r)))
-              .catch((e) => done(`refused: ${JSON.stringify(e)}`));
-          },
-          project,
-          path,
-        );
       for (const path of hostile) {
-        const pending = call(path);
+        const pending = invoke("export_runbook", { project: handle, format: "csv", path });
         await answerDialog("Export the runbook", null);
         const outcome = await pending;
         if (outcome !== "null") throw new Error(`export_runbook with path ${path}: ${outcome}`);
@@ -525,6 +555,43 @@ async function main() {
           throw new Error(`${path} was written`);
         }
       }
+      // It names a project folder the person never opened instead of a handle: every project
+      // command refuses it (not_opened) before touching a file, and the folder stays as it was.
+      const never = join(work, "never-opened");
+      mkdirSync(never, { recursive: true });
+      const manifest = 'name = "never"\nshape = "cdc"\n\n[source]\nengine = "postgres"\n\n[target]\nengine = "postgres"\n';
+      writeFileSync(join(never, "migration-studio.toml"), manifest);
+      const risk = { id: "", title: "planted", category: "performance", severity: 5, likelihood: 5, mitigation: null, owner: null, status: "open", artifacts: [], retired_by: null, ordering: [] };
+      const calls = [
+        ["inventory", { project: never }],
+        ["save_risk", { project: never, risk }],
+        ["edit_step", { project: never, edit: { key: "x", owner: "me", expected_minutes: null, notes: null } }],
+        ["import_project", { project: never, task: "hostile-import", onEvent: "CHANNEL" }],
+        ["import_live", { project: never, task: "hostile-live", request: { connection: "x", schemas: [] }, onEvent: "CHANNEL" }],
+        ["export_runbook", { project: never, format: "csv" }],
+        ["rehearsal_history", { project: never }],
+        ["open_recent_project", { path: never }],
+      ];
+      for (const [command, args] of calls) {
+        const outcome = await invoke(command, args);
+        if (!outcome.startsWith("refused") || !outcome.includes('"code":"not_opened"')) {
+          throw new Error(`${command} on a folder never opened: ${outcome}`);
+        }
+      }
+      const left = readdirSync(never);
+      if (left.length !== 1 || readFileSync(join(never, "migration-studio.toml"), "utf8") !== manifest) throw new Error(`the folder never opened changed: ${left}`);
+      // Opening takes no path: one sent along is ignored, the app's dialog asks, and a cancel
+      // opens nothing.
+      const pending = invoke("open_project", { path: never });
+      await answerDialog("Open a project folder", null);
+      if ((await pending) !== "null") throw new Error("open_project with a path opened something");
+      if (readdirSync(never).length !== 1) throw new Error("open_project wrote into the folder it was sent");
+      // An SQLite connection's file is chosen in the app's dialog: one typed by the page is refused.
+      const conn = await invoke("save_connection", { form: { name: "planted", engine: "sqlite", host: "", port: null, user: "", database: join(never, "x.db"), password: null } });
+      if (!conn.startsWith("refused") || !conn.includes('"field":"database"')) throw new Error(`save_connection with a typed SQLite file: ${conn}`);
+      // The window cannot open the dialog plugin's open dialog (nor, below, its save dialog).
+      const open = await invoke("plugin:dialog|open", { options: { directory: true } });
+      if (!open.startsWith("refused")) throw new Error(`plugin:dialog|open was ${open}`);
       // And the window cannot open a save dialog of its own.
       const own = await browser.executeAsync((done) => {
         window.__TAURI_INTERNALS__
@@ -691,8 +758,7 @@ async function main() {
 
     await step("live import: a PostgreSQL database read into a new project, its password kept out", async () => {
       await (await byTestId("nav-projects")).click();
-      await setValue("project-path", liveProject);
-      await (await byTestId("open-project")).click();
+      await openProject(liveProject);
       await byTestId("live-import-open", 60000);
       await (await byTestId("live-import-open")).click();
       await byTestId("live-import");
@@ -724,11 +790,20 @@ async function main() {
       if (page.includes(LIVE_PASSWORD)) throw new Error("the password reached the page");
     });
 
+    await step("reopen Sakila from the recent list, under the handle it had", async () => {
+      await (await byTestId("nav-projects")).click();
+      const entry = await browser.$(`[data-testid="open-recent"][title="${project}"]`);
+      await entry.waitForExist({ timeout: 10000 });
+      await entry.click();
+      await byTestId("inventory-grid", 60000);
+      if ((await currentHandle()) !== sakilaHandle) throw new Error(`handle ${await currentHandle()}, was ${sakilaHandle}`);
+    });
+
     await step("graph of a 5,000-table project", async () => {
       await (await byTestId("nav-projects")).click();
-      await setValue("project-path", bigProject);
-      const t = Date.now();
       await (await byTestId("open-project")).click();
+      const t = Date.now();
+      await answerDialog("Open a project folder", bigProject, "folder");
       await byTestId("inventory-grid", 120000);
       bench.open_5k_project_ms = Date.now() - t;
       const g = Date.now();

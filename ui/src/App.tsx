@@ -45,7 +45,7 @@ export function App() {
       <nav className="sidebar" aria-label="Screens">
         <div className="brand">Migration Studio</div>
         {project && (
-          <div className="current" data-testid="current-project" title={project.root}>
+          <div className="current" data-testid="current-project" data-handle={project.handle} title={project.root}>
             {project.name}
           </div>
         )}

@@ -12,20 +12,32 @@ export const commands = {
 	recentProjects: () => typedError<RecentProject_Serialize[], AppError_Serialize>(__TAURI_INVOKE("recent_projects")),
 	/**  Removes a project from the recent list (the folder is not touched). */
 	forgetRecentProject: (path: string) => typedError<RecentProject_Serialize[], AppError_Serialize>(__TAURI_INVOKE("forget_recent_project", { path })),
-	/**  Opens the project in `path` (importing its inputs when needed) and remembers it. */
-	openProject: (path: string) => typedError<ProjectView, AppError_Serialize>(__TAURI_INVOKE("open_project", { path })),
+	/**
+	 *  Asks for a project folder (a folder dialog opened here, in Rust: the window sends no path),
+	 *  opens the project there (importing its inputs when needed) and remembers it; `null` when
+	 *  the person cancels.
+	 */
+	openProject: () => typedError<ProjectView | null, AppError_Serialize>(__TAURI_INVOKE("open_project")),
+	/**
+	 *  Opens a project of the recent list again, by its path as the list names it.
+	 * 
+	 *  # Errors
+	 *  `not_opened` when `path` is not in the list (the window cannot open a folder of its own
+	 *  choosing); the errors of [`open_at`].
+	 */
+	openRecentProject: (path: string) => typedError<ProjectView, AppError_Serialize>(__TAURI_INVOKE("open_recent_project", { path })),
 	/**
 	 *  Asks for the new project's folder (a folder dialog opened here, in Rust: the window sends no
 	 *  path to write to), creates the project there and opens it; `null` when the person cancels.
 	 */
 	createProject: (request: CreateProject) => typedError<ProjectView | null, AppError_Serialize>(__TAURI_INVOKE("create_project", { request })),
 	/**
-	 *  Re-imports every input of `project` (all-or-nothing) as task `task`. Live inputs take their
+	 *  Re-imports every input of the project `project` (a handle; all-or-nothing) as task `task`. Live inputs take their
 	 *  URL from the saved connection of the same name (else from their variable).
 	 */
 	importProject: (project: string, task: string, onEvent: Channel<ImportEvent>) => typedError<ProjectView, AppError_Serialize>(__TAURI_INVOKE("import_project", { project, task, onEvent })),
 	/**
-	 *  Imports the live database of a saved connection into `project` as task `task`: the
+	 *  Imports the live database of a saved connection into the project `project` (a handle) as task `task`: the
 	 *  connection becomes a live input of the manifest (by name; its URL stays in Rust) and every
 	 *  input is imported, all-or-nothing. The window then reloads the inventory.
 	 */
@@ -69,6 +81,12 @@ export const commands = {
 	saveConnection: (form: ConnectionForm_Deserialize) => typedError<ConnectionInfo_Serialize, AppError_Serialize>(__TAURI_INVOKE("save_connection", { form })),
 	/**  Deletes a connection and its password. */
 	deleteConnection: (name: string) => typedError<null, AppError_Serialize>(__TAURI_INVOKE("delete_connection", { name })),
+	/**
+	 *  Asks which SQLite file a connection uses (an open dialog opened here, in Rust) and returns
+	 *  its path for the connection form; `null` when the person cancels. Only a file chosen here
+	 *  (this session) can be saved as an SQLite connection.
+	 */
+	chooseSqliteFile: () => typedError<string | null, AppError_Serialize>(__TAURI_INVOKE("choose_sqlite_file")),
 	/**
 	 *  Runs a rehearsal of `project` as task `task`, streaming progress; cancel stops after the
 	 *  current chunk (the report then says `cancelled`).
@@ -386,6 +404,11 @@ export type EngineChoice =
 export type ErrorCode = 
 /**  The folder holds no `migration-studio.toml`. */
 "not_a_project" | 
+/**
+ *  The window named a project this session did not open (through the app's dialog or the
+ *  recent list): nothing was read or written.
+ */
+"not_opened" | 
 /**  A project already exists there. */
 "already_exists" | 
 /**  The manifest is not valid. */
@@ -732,7 +755,12 @@ export type PonrView = {
 
 /**  An opened project. */
 export type ProjectView = {
-	/**  Absolute folder. */
+	/**
+	 *  What every other command names the project by, for this session: the window never
+	 *  names a project by its folder.
+	 */
+	handle: string,
+	/**  Absolute folder (shown, never sent back). */
 	root: string,
 	/**  Name from the manifest. */
 	name: string,

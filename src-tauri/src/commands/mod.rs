@@ -2,6 +2,10 @@
 //! engine (through [`migration_studio::workspace::Workspace`]) plus error conversion; long work
 //! runs as a task that streams typed progress over a [`tauri::ipc::Channel`] and stops when
 //! [`app::cancel_task`] is called with its id.
+//!
+//! A command names its project by the handle [`projects::open_project`],
+//! [`projects::open_recent_project`] or [`projects::create_project`] gave the window, never by
+//! a path: [`workspace`] refuses any other value with `not_opened` before touching a file.
 
 pub mod app;
 pub mod connections;
@@ -19,7 +23,7 @@ use migration_studio::workspace::Workspace;
 use tauri::ipc::Channel;
 
 use crate::error::AppError;
-use crate::state::{project_key, AppState};
+use crate::state::AppState;
 
 /// The opened workspace of a project, held (no other command uses any workspace meanwhile,
 /// so two edits cannot interleave).
@@ -42,12 +46,13 @@ impl std::ops::DerefMut for Opened<'_> {
     }
 }
 
-/// The workspace of `project`, opened first when needed.
+/// The workspace of the project opened under the handle `project`, opened again when needed.
 ///
 /// # Errors
-/// [`crate::error::ErrorCode::NotAProject`] and the errors of opening it.
+/// [`crate::error::ErrorCode::NotOpened`] when `project` is not the handle of a project this
+/// session opened (nothing is read or written then), and the errors of opening it.
 pub async fn workspace<'a>(state: &'a AppState, project: &str) -> Result<Opened<'a>, AppError> {
-    let key: PathBuf = project_key(project)?;
+    let key: PathBuf = state.project_root(project)?;
     let mut open = state.workspaces.lock().await;
     if !open.contains_key(&key) {
         let ws = Workspace::open(&key).await?;
@@ -57,7 +62,7 @@ pub async fn workspace<'a>(state: &'a AppState, project: &str) -> Result<Opened<
     Ok(Opened { open, key })
 }
 
-/// Runs `f` on the opened workspace of `project`, opening it first when needed.
+/// Runs `f` on the workspace of the project opened under the handle `project`.
 pub(crate) async fn with_workspace<R>(
     state: &AppState,
     project: &str,

@@ -9,7 +9,7 @@ use super::{with_workspace, workspace};
 use crate::dialogs::{self, ChosenPath, FileKind};
 use crate::error::AppError;
 use crate::json::{BlastView, GraphView, InventoryView, RunbookView, StepEditRequest};
-use crate::state::{project_key, AppState};
+use crate::state::AppState;
 
 /// The inventory grid: every artifact with its wave, and the import's findings.
 #[tauri::command]
@@ -108,7 +108,7 @@ pub async fn export_runbook(
         "Export the runbook",
         &dialogs::file_name(&name, "-runbook", kind),
         kind,
-        Some(&project_key(&project)?),
+        Some(&state.project_root(&project)?),
     )
     .await?;
     match chosen {

@@ -1,4 +1,9 @@
 //! Projects: recent list, open, create, import.
+//!
+//! A project is opened only in a folder dialog Rust opens ([`open_project`], [`create_project`])
+//! or from the recent list ([`open_recent_project`]), which Rust fills only with such projects.
+//! Opening gives the window the project's handle ([`ProjectView::handle`]); every other command
+//! takes that handle and refuses anything else (see [`super::workspace`]).
 
 use std::sync::Arc;
 
@@ -17,7 +22,7 @@ use crate::dialogs::{self, ChosenPath};
 use crate::error::{AppError, ErrorCode};
 use crate::json::{ImportView, ProjectView};
 use crate::recent::{self, RecentProject};
-use crate::state::{project_key, AppState};
+use crate::state::{self, AppState};
 
 /// Recently opened projects, most recent first.
 #[tauri::command]
@@ -36,24 +41,73 @@ pub async fn forget_recent_project(
     Ok(recent::forget(&state.config_dir, &path))
 }
 
-/// Opens the project in `path` (importing its inputs when needed) and remembers it.
+/// Where a dialog starts: beside the most recent project (projects tend to sit together), else
+/// in the home folder.
+fn start_folder(app: &AppHandle, state: &AppState) -> Option<std::path::PathBuf> {
+    recent::load(&state.config_dir)
+        .into_iter()
+        .find(|r| r.exists)
+        .and_then(|r| {
+            std::path::Path::new(&r.path)
+                .parent()
+                .map(ToOwned::to_owned)
+        })
+        .or_else(|| app.path().home_dir().ok())
+}
+
+/// Asks for a project folder (a folder dialog opened here, in Rust: the window sends no path),
+/// opens the project there (importing its inputs when needed) and remembers it; `null` when
+/// the person cancels.
 #[tauri::command]
 #[specta::specta]
 pub async fn open_project(
+    app: AppHandle,
+    state: State<'_, AppState>,
+) -> Result<Option<ProjectView>, AppError> {
+    let start = start_folder(&app, &state);
+    match dialogs::folder(&app, "Open a project folder", start.as_deref()).await? {
+        Some(folder) => open_at(&state, &folder).await.map(Some),
+        None => Ok(None),
+    }
+}
+
+/// Opens a project of the recent list again, by its path as the list names it.
+///
+/// # Errors
+/// `not_opened` when `path` is not in the list (the window cannot open a folder of its own
+/// choosing); the errors of [`open_at`].
+#[tauri::command]
+#[specta::specta]
+pub async fn open_recent_project(
     state: State<'_, AppState>,
     path: String,
 ) -> Result<ProjectView, AppError> {
-    open_at(&state, &path).await
+    open_recent(&state, &path).await
 }
 
-/// [`open_project`].
+/// [`open_recent_project`].
+///
+/// # Errors
+/// `not_opened`, and the errors of [`open_at`].
+pub async fn open_recent(state: &AppState, path: &str) -> Result<ProjectView, AppError> {
+    let folder = recent::remembered(&state.config_dir, path).ok_or_else(|| {
+        state::not_opened(path).hint(
+            "Only projects of the recent list can be opened by name; choose any other folder with “Open a project…”.",
+        )
+    })?;
+    open_at(state, &folder).await
+}
+
+/// Opens the project in `folder`, chosen in a dialog of [`dialogs`] or taken from the recent
+/// list, gives it a handle for this session and remembers it.
 ///
 /// # Errors
 /// `not_a_project`, `invalid_manifest`, the errors of the inputs.
-pub async fn open_at(state: &AppState, path: &str) -> Result<ProjectView, AppError> {
-    let key = project_key(path)?;
+pub async fn open_at(state: &AppState, folder: &ChosenPath) -> Result<ProjectView, AppError> {
+    let key = state::canonical(folder.path())?;
     let ws = Workspace::open(&key).await?;
-    let view = ProjectView::of(&ws);
+    let handle = state.admit(&key);
+    let view = ProjectView::of(&ws, &handle);
     state.workspaces.lock().await.insert(key, ws);
     crate::memory::release_freed();
     recent::touch(&state.config_dir, &view.root, &view.name);
@@ -131,16 +185,7 @@ pub async fn create_project(
     state: State<'_, AppState>,
     request: CreateProject,
 ) -> Result<Option<ProjectView>, AppError> {
-    // Start beside the most recent project (new projects tend to sit together), else home.
-    let start = recent::load(&state.config_dir)
-        .into_iter()
-        .find(|r| r.exists)
-        .and_then(|r| {
-            std::path::Path::new(&r.path)
-                .parent()
-                .map(ToOwned::to_owned)
-        })
-        .or_else(|| app.path().home_dir().ok());
+    let start = start_folder(&app, &state);
     match dialogs::folder(
         &app,
         "Choose a folder for the new project",
@@ -187,7 +232,7 @@ pub async fn create_in(
         })
         .collect();
     Project::init(root, manifest).await?;
-    open_at(state, &root.to_string_lossy()).await
+    open_at(state, folder).await
 }
 
 /// Progress of an import.
@@ -206,7 +251,7 @@ pub enum ImportEvent {
     },
 }
 
-/// Re-imports every input of `project` (all-or-nothing) as task `task`. Live inputs take their
+/// Re-imports every input of the project `project` (a handle; all-or-nothing) as task `task`. Live inputs take their
 /// URL from the saved connection of the same name (else from their variable).
 #[tauri::command]
 #[specta::specta]
@@ -223,18 +268,20 @@ pub async fn import_project(
 ///
 /// # Errors
 /// `missing_connection` for a live input with neither a saved connection of its name nor its
-/// variable; the errors of the inputs; `import_failed` when they hold nothing.
+/// variable; the errors of the inputs; `import_failed` when they hold nothing; `not_opened`
+/// when `project` is not the handle of a project opened this session.
 pub async fn reimport(
     state: &AppState,
     project: &str,
     task: &str,
     on_event: &Channel<ImportEvent>,
 ) -> Result<ProjectView, AppError> {
-    let key = project_key(project)?;
+    let key = state.project_root(project)?;
     let manifest = Project::open(&key)?.manifest().clone();
     let urls = connections::live_urls(&state.config_dir, &state.secrets, &manifest);
     let view = run_import(
         state,
+        project,
         &key,
         task,
         manifest.inputs.len() as u32,
@@ -263,7 +310,7 @@ pub struct LiveImportRequest {
     pub schemas: Vec<String>,
 }
 
-/// Imports the live database of a saved connection into `project` as task `task`: the
+/// Imports the live database of a saved connection into the project `project` (a handle) as task `task`: the
 /// connection becomes a live input of the manifest (by name; its URL stays in Rust) and every
 /// input is imported, all-or-nothing. The window then reloads the inventory.
 #[tauri::command]
@@ -283,7 +330,8 @@ pub async fn import_live(
 /// # Errors
 /// `not_found` (no such connection), `missing_connection` (its password is not available),
 /// `import_failed` or `database` (the message names the redacted URL), `invalid_input` (field
-/// `name`), `cancelled`, `busy`.
+/// `name`), `cancelled`, `busy`; `not_opened` when `project` is not the handle of a project
+/// opened this session (its manifest is not touched).
 pub async fn import_live_database(
     state: &AppState,
     project: &str,
@@ -291,7 +339,7 @@ pub async fn import_live_database(
     request: LiveImportRequest,
     on_event: &Channel<ImportEvent>,
 ) -> Result<ProjectView, AppError> {
-    let key = project_key(project)?;
+    let key = state.project_root(project)?;
     let info = connections::find(&state.config_dir, &state.secrets, &request.connection)?;
     let url = connections::url(&state.config_dir, &state.secrets, &request.connection)?;
     let manifest = Project::open(&key)?.manifest().clone();
@@ -311,7 +359,7 @@ pub async fn import_live_database(
         .iter()
         .any(|i| matches!(i, Input::Live { live, .. } if *live == source.label));
     let inputs = manifest.inputs.len() as u32 + u32::from(!known);
-    run_import(state, &key, task, inputs, on_event, async {
+    run_import(state, project, &key, task, inputs, on_event, async {
         Workspace::import_live(&key, &source, &url, &others).await
     })
     .await
@@ -321,6 +369,7 @@ pub async fn import_live_database(
 /// manifest stay as they were), then keeps the workspace it made.
 async fn run_import(
     state: &AppState,
+    handle: &str,
     key: &std::path::Path,
     task: &str,
     inputs: u32,
@@ -345,7 +394,7 @@ async fn run_import(
             report: (&report).into(),
         },
     );
-    let view = ProjectView::of(&ws);
+    let view = ProjectView::of(&ws, handle);
     state.workspaces.lock().await.insert(key.to_owned(), ws);
     crate::memory::release_freed();
     Ok(view)

@@ -14,7 +14,7 @@ use super::plan::{ExportFormat, SavedFile};
 use super::{with_workspace, workspace};
 use crate::dialogs::{self, ChosenPath};
 use crate::error::AppError;
-use crate::state::{project_key, AppState};
+use crate::state::AppState;
 
 /// One risk of the register.
 #[derive(Debug, Clone, Serialize, Type)]
@@ -356,7 +356,7 @@ pub async fn import_risks(
     state: State<'_, AppState>,
     project: String,
 ) -> Result<Option<RiskImportDone>, AppError> {
-    let folder = project_key(&project)?;
+    let folder = state.project_root(&project)?;
     match dialogs::open(&app, "Import risks from CSV", dialogs::CSV, Some(&folder)).await? {
         Some(path) => import_csv(&state, &project, &path).await.map(Some),
         None => Ok(None),
@@ -399,7 +399,7 @@ pub async fn export_risks(
         "Export the risk register",
         &dialogs::file_name(&name, "-risks", kind),
         kind,
-        Some(&project_key(&project)?),
+        Some(&state.project_root(&project)?),
     )
     .await?;
     match chosen {

@@ -9,8 +9,8 @@ use tauri::ipc::{Channel, InvokeResponseBody};
 
 use super::plan::{write_runbook, ExportFormat};
 use super::projects::{
-    create_in, import_live_database, reimport, CreateProject, EngineChoice, ImportEvent,
-    LiveImportRequest, ShapeChoice,
+    create_in, import_live_database, open_at, open_recent, reimport, CreateProject, EngineChoice,
+    ImportEvent, LiveImportRequest, ShapeChoice,
 };
 use super::rehearsal::{provider_for, FullRehearsalRequest, ProviderPick};
 use super::risks::{self, RiskForm, SuggestionDecision};
@@ -55,6 +55,14 @@ fn state(dir: &Path) -> AppState {
     AppState::new(dir.join("config"), SecretStore::memory("test"))
 }
 
+/// Opens the project in `root` as if chosen in the app's folder dialog; its handle.
+async fn opened(state: &AppState, root: &Path) -> String {
+    open_at(state, &ChosenPath::chosen_in_test(root))
+        .await
+        .unwrap()
+        .handle
+}
+
 fn form(title: &str, severity: u8, likelihood: u8) -> RiskForm {
     RiskForm {
         id: String::new(),
@@ -87,8 +95,8 @@ fn events() -> (Channel<ImportEvent>, Arc<Mutex<Vec<String>>>) {
 async fn risks_are_added_edited_decided_deleted_and_the_heat_map_follows() {
     let dir = tempfile::tempdir().unwrap();
     let root = sample("sakila-mysql-to-postgres", dir.path());
-    let project = root.to_string_lossy().into_owned();
     let state = state(dir.path());
+    let project = opened(&state, &root).await;
 
     let view = risks::register(&state, &project).await.unwrap();
     assert!(view.risks.is_empty());
@@ -259,6 +267,7 @@ async fn risks_are_added_edited_decided_deleted_and_the_heat_map_follows() {
 
     // Everything is in the project store: a new app session sees it.
     let again = AppState::new(dir.path().join("config"), SecretStore::memory("test"));
+    let project = opened(&again, &root).await;
     let view = risks::register(&again, &project).await.unwrap();
     assert_eq!(view.risks.len(), 2);
     let md = dir.path().join("register.md");
@@ -277,8 +286,8 @@ async fn risks_are_added_edited_decided_deleted_and_the_heat_map_follows() {
 async fn ordering_constraints_of_risks_reach_the_plan() {
     let dir = tempfile::tempdir().unwrap();
     let root = sample("sakila-mysql-to-postgres", dir.path());
-    let project = root.to_string_lossy().into_owned();
     let state = state(dir.path());
+    let project = opened(&state, &root).await;
     let wave = |ws: &migration_studio::workspace::Workspace, name: &str| {
         crate::json::InventoryView::of(ws)
             .artifacts
@@ -307,8 +316,8 @@ async fn ordering_constraints_of_risks_reach_the_plan() {
 async fn runbook_export_writes_only_where_the_dialog_chose() {
     let dir = tempfile::tempdir().unwrap();
     let root = sample("sakila-mysql-to-postgres", dir.path());
-    let project = root.to_string_lossy().into_owned();
     let state = state(dir.path());
+    let project = opened(&state, &root).await;
     let out = dir.path().join("out.csv");
     let saved = write_runbook(
         &state,
@@ -334,6 +343,172 @@ async fn runbook_export_writes_only_where_the_dialog_chose() {
     assert!(e.hint.is_some());
 }
 
+/// A folder the person never opened is refused by every project command, by its path or any
+/// other name the window makes up, and nothing is written there: no store, no edit, no risk, no
+/// manifest change, no report. Only a folder chosen in the app's dialog, or one of the recent
+/// list, is opened.
+#[tokio::test]
+async fn a_path_never_opened_is_refused_and_nothing_is_written_there() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = state(dir.path());
+    // One project the person opened, so handles exist; and one they never opened.
+    let mine = sample("sakila-mysql-to-postgres", &dir.path().join("mine"));
+    let handle = opened(&state, &mine).await;
+    let other = sample("sakila-mysql-to-postgres", &dir.path().join("other"));
+    let before = bytes_of_tree(&other);
+    assert!(!other.join("migration-studio.db").exists());
+    let names = [
+        other.to_string_lossy().into_owned(),
+        format!("{}/", other.display()),
+        format!("{}/../other/sakila-mysql-to-postgres", mine.display()),
+        String::new(),
+        "project-2".into(),
+    ];
+    let refused = |e: crate::error::AppError, what: &str, name: &str| {
+        assert_eq!(e.code, ErrorCode::NotOpened, "{what} {name:?}: {e:?}");
+        assert!(e.hint.is_some());
+    };
+    for name in &names {
+        refused(
+            super::workspace(&state, name).await.err().unwrap(),
+            "workspace",
+            name,
+        );
+        refused(
+            risks::register(&state, name).await.unwrap_err(),
+            "risks",
+            name,
+        );
+        refused(
+            risks::save(&state, name, form("planted", 5, 5))
+                .await
+                .unwrap_err(),
+            "save_risk",
+            name,
+        );
+        refused(
+            risks::delete(&state, name, "R-1").await.unwrap_err(),
+            "delete_risk",
+            name,
+        );
+        refused(
+            risks::decide(&state, name, "ponr", SuggestionDecision::Accept)
+                .await
+                .unwrap_err(),
+            "decide",
+            name,
+        );
+        let (channel, seen) = events();
+        refused(
+            reimport(&state, name, "t", &channel).await.unwrap_err(),
+            "import_project",
+            name,
+        );
+        refused(
+            import_live_database(
+                &state,
+                name,
+                "t",
+                LiveImportRequest {
+                    connection: "x".into(),
+                    schemas: Vec::new(),
+                },
+                &channel,
+            )
+            .await
+            .unwrap_err(),
+            "import_live",
+            name,
+        );
+        assert!(seen.lock().unwrap().is_empty());
+        let out = dir.path().join("out.csv");
+        refused(
+            write_runbook(
+                &state,
+                name,
+                ExportFormat::Csv,
+                &ChosenPath::chosen_in_test(&out),
+            )
+            .await
+            .unwrap_err(),
+            "export_runbook",
+            name,
+        );
+        assert!(!out.exists());
+        let request = FullRehearsalRequest {
+            provider: ProviderPick::Local,
+            source_server: None,
+            target_server: None,
+            source_image: None,
+            target_image: None,
+            workload_rate: 20.0,
+        };
+        refused(
+            provider_for(&state, name, &request).await.unwrap_err(),
+            "rehearsal_provider",
+            name,
+        );
+        // Not opened from the recent list either: it is not in it.
+        refused(open_recent(&state, name).await.unwrap_err(), "recent", name);
+    }
+    assert_eq!(
+        bytes_of_tree(&other),
+        before,
+        "the folder never opened changed"
+    );
+    assert!(!other.join("migration-studio.db").exists());
+    assert!(crate::recent::load(&state.config_dir)
+        .iter()
+        .all(|r| !r.path.contains("other")));
+    // The project the person opened still works, and opens again from the recent list.
+    assert!(risks::register(&state, &handle).await.is_ok());
+    let recent = crate::recent::load(&state.config_dir);
+    let again = open_recent(&state, &recent[0].path).await.unwrap();
+    assert_eq!(again.handle, handle, "one handle per folder");
+}
+
+/// An SQLite connection's file is one chosen in the app's dialog: a path from the window is
+/// refused (and nothing saved), a chosen one is kept, and re-saving keeps its file.
+#[test]
+fn an_sqlite_file_not_chosen_in_the_dialog_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = state(dir.path());
+    let file = dir.path().join("app.db");
+    std::fs::write(&file, b"").unwrap();
+    let sqlite = |name: &str, database: &str| ConnectionForm {
+        name: name.into(),
+        engine: ConnectionEngine::Sqlite,
+        host: String::new(),
+        port: None,
+        user: String::new(),
+        database: database.into(),
+        password: None,
+    };
+    let typed = file.display().to_string();
+    let e = super::connections::save(&state, sqlite("local", &typed)).unwrap_err();
+    assert_eq!(
+        (e.code, e.field.as_deref()),
+        (ErrorCode::InvalidInput, Some("database"))
+    );
+    assert!(e.hint.unwrap().contains("Choose file"));
+    assert!(connections::list(&state.config_dir, &state.secrets).is_empty());
+    // Chosen in the dialog: saved; saved again under its name with the same file: kept.
+    let chosen = super::connections::admit_sqlite_file(&state, &ChosenPath::chosen_in_test(&file));
+    assert_eq!(chosen, typed);
+    super::connections::save(&state, sqlite("local", &chosen)).unwrap();
+    let restarted = AppState::new(dir.path().join("config"), SecretStore::memory("test"));
+    super::connections::save(&restarted, sqlite("local", &chosen)).unwrap();
+    // But not under another name, nor another file under its name, in a new session.
+    for (name, database) in [("copy", chosen.as_str()), ("local", "/etc/passwd")] {
+        let e = super::connections::save(&restarted, sqlite(name, database)).unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("database"), "{name} {database}");
+    }
+    assert_eq!(
+        connections::list(&state.config_dir, &state.secrets).len(),
+        1
+    );
+}
+
 /// The commands that write or read files take no path from the window: their generated
 /// bindings send only the project and a format (the path comes from a dialog Rust opens).
 #[test]
@@ -347,8 +522,14 @@ fn file_commands_take_no_path_from_the_window() {
         ("export_risks", "{ project, format }"),
         ("import_risks", "{ project }"),
         ("create_project", "{ request }"),
+        ("open_project", ""),
+        ("choose_sqlite_file", ""),
     ] {
-        let call = format!("__TAURI_INVOKE(\"{command}\", {args})");
+        let call = if args.is_empty() {
+            format!("__TAURI_INVOKE(\"{command}\")")
+        } else {
+            format!("__TAURI_INVOKE(\"{command}\", {args})")
+        };
         assert!(bindings.contains(&call), "{command}: expected {call}");
     }
     // And the new project's request names no folder.
@@ -489,8 +670,8 @@ async fn live_import_keeps_the_password_in_the_secret_store() {
     )
     .await
     .unwrap();
-    let project = root.to_string_lossy().into_owned();
     let state = state(dir.path());
+    let project = opened(&state, &root).await;
     let save = |name: &str, database: &str| ConnectionForm {
         name: name.into(),
         engine: ConnectionEngine::Postgres,
@@ -596,7 +777,8 @@ async fn live_import_keeps_the_password_in_the_secret_store() {
         2
     );
     let elsewhere = AppState::new(dir.path().join("other-config"), SecretStore::memory("test"));
-    let e = reimport(&elsewhere, &project, "t2c", &channel)
+    let handle = elsewhere.admit(&root.canonicalize().unwrap());
+    let e = reimport(&elsewhere, &handle, "t2c", &channel)
         .await
         .unwrap_err();
     assert_eq!(e.code, ErrorCode::MissingConnection);
@@ -643,6 +825,7 @@ async fn live_import_keeps_the_password_in_the_secret_store() {
 
     // After a restart without a keychain the password is gone: said so, with what to do.
     let restarted = AppState::new(dir.path().join("config"), SecretStore::memory("test"));
+    let project = restarted.admit(&root.canonicalize().unwrap());
     let (channel, _) = events();
     let e = import_live_database(
         &restarted,
@@ -664,8 +847,8 @@ async fn live_import_keeps_the_password_in_the_secret_store() {
 async fn provider_choice_says_why() {
     let dir = tempfile::tempdir().unwrap();
     let root = sample("sakila-mysql-to-postgres", dir.path());
-    let project = root.to_string_lossy().into_owned();
     let state = state(dir.path());
+    let project = opened(&state, &root).await;
     let request = |provider| FullRehearsalRequest {
         provider,
         source_server: None,

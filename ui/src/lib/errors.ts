@@ -11,6 +11,7 @@ export class CommandError extends Error {
 
 const titles: Record<ErrorCode, string> = {
   not_a_project: "This folder is not a Migration Studio project",
+  not_opened: "That project was not opened in this window",
   already_exists: "A project already exists here",
   invalid_manifest: "The project manifest needs fixing",
   import_failed: "The import stopped",

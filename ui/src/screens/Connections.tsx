@@ -62,6 +62,16 @@ export function ConnectionForm({ onSaved, initial }: { onSaved: (c: ConnectionIn
       else setError(e);
     }
   }
+  async function chooseFile() {
+    setError(null);
+    setField(null);
+    try {
+      const file = unwrap(await commands.chooseSqliteFile());
+      if (file !== null) setForm((f) => ({ ...f, database: file }));
+    } catch (e) {
+      setError(e);
+    }
+  }
   const bad = (name: string) => (field?.field === name ? "invalid" : "");
   const hint = (name: string) => field?.field === name && <span className="field-error">{field.message}</span>;
   return (
@@ -79,7 +89,9 @@ export function ConnectionForm({ onSaved, initial }: { onSaved: (c: ConnectionIn
             value={form.engine}
             onChange={(e) => {
               const engine = e.target.value as ConnectionEngine;
-              setForm({ ...form, engine, ...defaults[engine] });
+              // A database name is not a file, nor a file a database name.
+              const database = (engine === "sqlite") === (form.engine === "sqlite") ? form.database : "";
+              setForm({ ...form, engine, database, ...defaults[engine] });
             }}
             data-testid="conn-engine"
           >
@@ -105,11 +117,26 @@ export function ConnectionForm({ onSaved, initial }: { onSaved: (c: ConnectionIn
             </label>
           </>
         )}
-        <label>
-          {form.engine === "sqlite" ? "File" : "Database (empty for a server)"}
-          <input className={bad("database")} value={form.database} onChange={(e) => setForm({ ...form, database: e.target.value })} data-testid="conn-database" />
-          {hint("database")}
-        </label>
+        {form.engine === "sqlite" ? (
+          // The file is chosen in a dialog the app opens (Rust side): a path typed here would be
+          // refused, so there is no box to type one in.
+          <label>
+            File
+            <span className="row">
+              <input className={bad("database")} value={form.database} readOnly placeholder="(none chosen)" data-testid="conn-file" />
+              <button type="button" className="secondary" onClick={() => void chooseFile()} data-testid="conn-choose-file">
+                Choose file…
+              </button>
+            </span>
+            {hint("database")}
+          </label>
+        ) : (
+          <label>
+            Database (empty for a server)
+            <input className={bad("database")} value={form.database} onChange={(e) => setForm({ ...form, database: e.target.value })} data-testid="conn-database" />
+            {hint("database")}
+          </label>
+        )}
         {form.engine !== "sqlite" && (
           <label>
             Password{initial?.has_password && initial.password_available ? " (empty: keep the stored one)" : ""}

@@ -22,7 +22,7 @@ import "@xyflow/react/dist/style.css";
 import "./Graph.css";
 
 export function GraphScreen({ project }: { project: ProjectView }) {
-  const graph = useLoad(async () => unwrap(await commands.graph(project.root)));
+  const graph = useLoad(async () => unwrap(await commands.graph(project.handle)));
   if (graph.loading && !graph.data) return <Loading what="graph" />;
   if (graph.error) return <ErrorBanner error={graph.error} />;
   if (!graph.data || graph.data.nodes.length === 0)
@@ -149,7 +149,7 @@ function GraphCanvas({ view, project }: { view: GraphView; project: ProjectView 
     setSelected(n);
     setError(null);
     try {
-      setBlast(unwrap(await commands.blastRadius(project.root, n.members)));
+      setBlast(unwrap(await commands.blastRadius(project.handle, n.members)));
     } catch (e) {
       setError(e);
       setBlast(null);

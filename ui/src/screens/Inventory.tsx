@@ -24,7 +24,7 @@ const columns: { key: SortKey; label: string; numeric?: boolean }[] = [
 ];
 
 export function InventoryScreen({ project, onImported }: { project: ProjectView; onImported: (p: ProjectView) => void }) {
-  const inv = useLoad(async () => unwrap(await commands.inventory(project.root)));
+  const inv = useLoad(async () => unwrap(await commands.inventory(project.handle)));
   const [showLive, setShowLive] = useState(false);
   const [imported, setImported] = useState<string | null>(null);
   const live = showLive && (
@@ -189,7 +189,7 @@ function LiveImport({ project, onDone, onClose }: { project: ProjectView; onDone
       setStatus(last);
     };
     try {
-      const p = unwrap(await commands.importLive(project.root, id, { connection, schemas: parseSchemas(schemas) }, channel));
+      const p = unwrap(await commands.importLive(project.handle, id, { connection, schemas: parseSchemas(schemas) }, channel));
       onDone(p, `${last} From “${connection}”, now a live input of the project (its URL and password stay in the app).`);
     } catch (e) {
       setStatus(null);

@@ -1,6 +1,5 @@
 import { useState } from "react";
 import { Channel } from "@tauri-apps/api/core";
-import { open } from "@tauri-apps/plugin-dialog";
 import { commands, type ImportEvent, type ProjectView } from "../bindings";
 import { unwrap } from "../lib/errors";
 import { newTaskId, useLoad } from "../lib/useLoad";
@@ -15,33 +14,31 @@ interface Props {
 
 export function ProjectsScreen({ project, onOpened, onReimported }: Props) {
   const recent = useLoad(async () => unwrap(await commands.recentProjects()));
-  const [path, setPath] = useState("");
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState<string | null>(null);
   const [importTask, setImportTask] = useState<string | null>(null);
   const [importStatus, setImportStatus] = useState<string | null>(null);
 
-  async function openPath(p: string) {
-    if (p.trim() === "") return;
+  // The folder is chosen in a dialog the app opens (Rust side), or taken from the recent list
+  // (which holds only folders chosen there): the window never names a folder to open. What it
+  // gets back is the project's handle, which every other command takes.
+  async function opening(how: () => Promise<ProjectView | null>) {
     setBusy("Opening…");
     setError(null);
     try {
-      onOpened(unwrap(await commands.openProject(p.trim())));
-      recent.reload();
+      const opened = await how();
+      if (opened) {
+        onOpened(opened);
+        recent.reload();
+      }
     } catch (e) {
       setError(e);
     } finally {
       setBusy(null);
     }
   }
-
-  async function browse() {
-    const chosen = await open({ directory: true, multiple: false, title: "Open a project folder" });
-    if (typeof chosen === "string") {
-      setPath(chosen);
-      await openPath(chosen);
-    }
-  }
+  const browse = () => opening(async () => unwrap(await commands.openProject()));
+  const openRecent = (path: string) => opening(async () => unwrap(await commands.openRecentProject(path)));
 
   async function reimport() {
     if (!project) return;
@@ -53,7 +50,7 @@ export function ProjectsScreen({ project, onOpened, onReimported }: Props) {
       setImportStatus(ev.event === "started" ? `Reading ${ev.inputs} inputs…` : `Imported ${ev.report.tables} tables, ${formatCount(ev.report.rows)} rows${ev.report.changed ? "" : " (unchanged)"}`);
     };
     try {
-      onReimported(unwrap(await commands.importProject(project.root, task, channel)));
+      onReimported(unwrap(await commands.importProject(project.handle, task, channel)));
     } catch (e) {
       setError(e);
       setImportStatus(null);
@@ -103,20 +100,10 @@ export function ProjectsScreen({ project, onOpened, onReimported }: Props) {
       )}
       <section className="card">
         <h2>Open a project</h2>
+        <p className="muted">Choose the folder holding migration-studio.toml in the app&apos;s folder dialog.</p>
         <div className="row">
-          <input
-            className="grow"
-            placeholder="/path/to/project (the folder holding migration-studio.toml)"
-            value={path}
-            onChange={(e) => setPath(e.target.value)}
-            onKeyDown={(e) => e.key === "Enter" && void openPath(path)}
-            data-testid="project-path"
-          />
-          <button type="button" onClick={() => void openPath(path)} disabled={busy !== null} data-testid="open-project">
-            Open
-          </button>
-          <button type="button" onClick={() => void browse()}>
-            Browse…
+          <button type="button" onClick={() => void browse()} disabled={busy !== null} data-testid="open-project">
+            Open a project…
           </button>
         </div>
         {busy && <div className="muted">{busy}</div>}
@@ -132,7 +119,7 @@ export function ProjectsScreen({ project, onOpened, onReimported }: Props) {
         <ul className="recent">
           {recent.data?.map((r) => (
             <li key={r.path}>
-              <button type="button" className="link" disabled={!r.exists} onClick={() => void openPath(r.path)} title={r.path}>
+              <button type="button" className="link" disabled={!r.exists} onClick={() => void openRecent(r.path)} title={r.path} data-testid="open-recent">
                 {r.name}
               </button>{" "}
               <span className="muted">{r.path}</span>

@@ -22,7 +22,7 @@ import { applyEvent, startLive, type Live } from "../lib/rehearsalLive";
 
 export function RehearsalScreen({ project }: { project: ProjectView }) {
   const conns = useLoad(async () => unwrap(await commands.connections()));
-  const history = useLoad(async () => unwrap(await commands.rehearsalHistory(project.root)));
+  const history = useLoad(async () => unwrap(await commands.rehearsalHistory(project.handle)));
   const [source, setSource] = useState("");
   const [target, setTarget] = useState("");
   const [markTarget, setMarkTarget] = useState(false);
@@ -55,7 +55,7 @@ export function RehearsalScreen({ project }: { project: ProjectView }) {
   useEffect(() => {
     let live = true;
     const timer = setTimeout(() => {
-      commands.rehearsalProvider(project.root, fullRequest()).then(
+      commands.rehearsalProvider(project.handle, fullRequest()).then(
         (r) => {
           if (!live) return;
           if (r.status === "ok") setChoice({ view: r.data, error: null });
@@ -70,7 +70,7 @@ export function RehearsalScreen({ project }: { project: ProjectView }) {
     };
     // The request is rebuilt from these on each render.
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [project.root, provider, sourceImage, targetImage, sourceServer, targetServer]);
+  }, [project.handle, provider, sourceImage, targetImage, sourceServer, targetServer]);
 
   async function startFull() {
     setError(null);
@@ -91,7 +91,7 @@ export function RehearsalScreen({ project }: { project: ProjectView }) {
       }
     };
     try {
-      setReport(unwrap(await commands.rehearse(project.root, id, fullRequest(), channel)));
+      setReport(unwrap(await commands.rehearse(project.handle, id, fullRequest(), channel)));
       history.reload();
     } catch (e) {
       setError(e);
@@ -119,7 +119,7 @@ export function RehearsalScreen({ project }: { project: ProjectView }) {
       setLive(liveRef.current);
     };
     try {
-      setReport(unwrap(await commands.startRehearsal(project.root, id, { source, target, mark_target: markTarget }, channel)));
+      setReport(unwrap(await commands.startRehearsal(project.handle, id, { source, target, mark_target: markTarget }, channel)));
       history.reload();
     } catch (e) {
       setError(e);

@@ -7,10 +7,10 @@ import { checkDraft, draftOf, emptyDraft, fieldError, formOf, matchArtifacts, sc
 import { EmptyState, ErrorBanner, Loading } from "../components/Feedback";
 
 export function RisksScreen({ project }: { project: ProjectView }) {
-  const reg = useLoad(async () => unwrap(await commands.risks(project.root)));
+  const reg = useLoad(async () => unwrap(await commands.risks(project.handle)));
   // For the editor's pickers: artifacts to link, runbook steps that retire a risk.
-  const inv = useLoad(async () => unwrap(await commands.inventory(project.root)));
-  const rb = useLoad(async () => unwrap(await commands.runbook(project.root)));
+  const inv = useLoad(async () => unwrap(await commands.inventory(project.handle)));
+  const rb = useLoad(async () => unwrap(await commands.runbook(project.handle)));
   const [cell, setCell] = useState<{ severity: number; likelihood: number } | null>(null);
   const [draft, setDraft] = useState<RiskDraft | null>(null);
   const [fieldErrors, setFieldErrors] = useState<FieldErrors>({});
@@ -56,7 +56,7 @@ export function RisksScreen({ project }: { project: ProjectView }) {
     setFieldErrors(errors);
     if (Object.keys(errors).length > 0) return;
     const isNew = draft.id === "";
-    if (await act(async () => unwrap(await commands.saveRisk(project.root, formOf(draft))), isNew ? `Added “${draft.title.trim()}”.` : `Saved ${draft.id}.`)) {
+    if (await act(async () => unwrap(await commands.saveRisk(project.handle, formOf(draft))), isNew ? `Added “${draft.title.trim()}”.` : `Saved ${draft.id}.`)) {
       setDraft(null);
       setFieldErrors({});
     }
@@ -65,18 +65,18 @@ export function RisksScreen({ project }: { project: ProjectView }) {
   async function remove(id: string) {
     setConfirmDelete(null);
     if (draft?.id === id) setDraft(null);
-    await act(async () => unwrap(await commands.deleteRisk(project.root, id)), `Deleted ${id}.`);
+    await act(async () => unwrap(await commands.deleteRisk(project.handle, id)), `Deleted ${id}.`);
   }
 
   async function decide(key: string, decision: SuggestionDecision) {
-    await act(async () => unwrap(await commands.decideRiskSuggestion(project.root, key, decision)), decision === "accept" ? "Accepted: it is now a risk of the register." : "Dismissed.");
+    await act(async () => unwrap(await commands.decideRiskSuggestion(project.handle, key, decision)), decision === "accept" ? "Accepted: it is now a risk of the register." : "Dismissed.");
   }
 
   async function importCsv() {
     setError(null);
     setNotice(null);
     try {
-      const done = unwrap(await commands.importRisks(project.root));
+      const done = unwrap(await commands.importRisks(project.handle));
       if (!done) return;
       reg.set(done.register);
       setNotice(`Imported ${done.imported} risks from ${done.path}.`);
@@ -89,7 +89,7 @@ export function RisksScreen({ project }: { project: ProjectView }) {
     setError(null);
     setNotice(null);
     try {
-      const saved = unwrap(await commands.exportRisks(project.root, format));
+      const saved = unwrap(await commands.exportRisks(project.handle, format));
       if (saved) setNotice(`Saved ${(saved.bytes ?? 0).toLocaleString("en-US")} bytes to ${saved.path}`);
     } catch (e) {
       setError(e);

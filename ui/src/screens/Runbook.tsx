@@ -6,7 +6,7 @@ import { formatMinutes } from "../lib/format";
 import { EmptyState, ErrorBanner, Loading } from "../components/Feedback";
 
 export function RunbookScreen({ project }: { project: ProjectView }) {
-  const rb = useLoad(async () => unwrap(await commands.runbook(project.root)));
+  const rb = useLoad(async () => unwrap(await commands.runbook(project.handle)));
   const [error, setError] = useState<unknown>(null);
   const [editing, setEditing] = useState<string | null>(null);
   const [exported, setExported] = useState<string | null>(null);
@@ -16,7 +16,7 @@ export function RunbookScreen({ project }: { project: ProjectView }) {
     setExported(null);
     try {
       // The app asks where in its own save dialog; nothing is written when it is cancelled.
-      const saved = unwrap(await commands.exportRunbook(project.root, format));
+      const saved = unwrap(await commands.exportRunbook(project.handle, format));
       if (saved) setExported(`Saved ${(saved.bytes ?? 0).toLocaleString("en-US")} bytes to ${saved.path}`);
     } catch (e) {
       setError(e);
@@ -87,7 +87,7 @@ export function RunbookScreen({ project }: { project: ProjectView }) {
                     onSave={async (owner, minutes, notes) => {
                       setError(null);
                       try {
-                        rb.set(unwrap(await commands.editStep(project.root, { key: s.key, owner, expected_minutes: minutes, notes })));
+                        rb.set(unwrap(await commands.editStep(project.handle, { key: s.key, owner, expected_minutes: minutes, notes })));
                         setEditing(null);
                       } catch (e) {
                         setError(e);

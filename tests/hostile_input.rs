@@ -159,3 +159,131 @@ async fn oversized_statements_are_refused_naming_file_and_line() {
         "{message}"
     );
 }
+
+/// Runs the CLI with `args`, killing it after `seconds` (a read of a FIFO or of /dev/zero would
+/// otherwise hang the test or eat the machine's memory).
+fn cli_within(seconds: u64, args: &[&std::ffi::OsStr]) -> std::process::Output {
+    use std::io::Read;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_migration-studio"))
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(seconds);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            child.kill().unwrap();
+            child.wait().unwrap();
+            panic!("migration-studio {args:?} still running after {seconds} s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_end(&mut stdout)
+        .unwrap();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_end(&mut stderr)
+        .unwrap();
+    std::process::Output {
+        status,
+        stdout,
+        stderr,
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn special_files_in_a_services_folder_are_skipped_unopened_and_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let project = dir.path().join("p");
+    let outside = dir.path().join("outside");
+    std::fs::create_dir_all(&outside).unwrap();
+    std::fs::write(
+        outside.join("secret.yaml"),
+        "services:\n  secret:\n    image: x\n",
+    )
+    .unwrap();
+    project_with(
+        &project,
+        "[[inputs]]\nservices = \"svc\"\n",
+        &[(
+            "svc/compose.yaml",
+            "services:\n  web:\n    image: nginx\n    depends_on: [db]\n  db:\n    image: postgres:16\n",
+        )],
+    );
+    let svc = project.join("svc");
+    std::os::unix::fs::symlink("/dev/zero", svc.join("zero.yaml")).unwrap();
+    std::os::unix::fs::symlink(&outside, svc.join("elsewhere")).unwrap();
+    std::os::unix::fs::symlink("compose.yaml", svc.join("again.yaml")).unwrap();
+    let mkfifo = |path: &Path| {
+        assert!(std::process::Command::new("mkfifo")
+            .arg(path)
+            .status()
+            .unwrap()
+            .success())
+    };
+    mkfifo(&svc.join("pipe.yaml"));
+
+    let out = cli_within(60, &["import".as_ref(), project.as_os_str()]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for name in ["again.yaml", "elsewhere", "pipe.yaml", "zero.yaml"] {
+        assert!(
+            stdout.contains(&format!("warning [not-a-regular-file] svc/{name}: ")),
+            "{name}: {stdout}"
+        );
+    }
+    assert!(stdout.contains("svc/pipe.yaml: a FIFO; skipped unopened"));
+    assert!(stdout.contains("svc/elsewhere: a symbolic link; skipped unopened"));
+    let out = cli_within(
+        60,
+        &["inventory".as_ref(), "--json".as_ref(), project.as_os_str()],
+    );
+    let inventory: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let services: Vec<&str> = inventory["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_str().unwrap())
+        .collect();
+    assert!(
+        !services.iter().any(|s| s.contains("secret")),
+        "{services:?}"
+    );
+    assert_eq!(services.len(), 2, "{services:?}");
+
+    // Named in the manifest, a FIFO is refused at once, naming it.
+    mkfifo(&project.join("pipe.csv"));
+    project_with(&project, "[[inputs]]\nservices = \"pipe.csv\"\n", &[]);
+    let out = cli_within(60, &["import".as_ref(), project.as_os_str()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains("pipe.csv: a FIFO, not a regular file or folder"),
+        "{stderr}"
+    );
+    mkfifo(&project.join("pipe.sql"));
+    project_with(&project, "[[inputs]]\npath = \"pipe.sql\"\n", &[]);
+    let out = cli_within(60, &["import".as_ref(), project.as_os_str()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains("pipe.sql: a FIFO, not a regular file"),
+        "{stderr}"
+    );
+}

@@ -15,6 +15,16 @@ pub enum ImportError {
         #[source]
         source: std::io::Error,
     },
+    /// A script is larger than the import reads.
+    #[error("{path}: {bytes} bytes exceeds the {limit}-byte limit for a script; split it, or import the schema alone")]
+    ScriptTooLarge {
+        /// The file.
+        path: PathBuf,
+        /// Its size in bytes (at least).
+        bytes: u64,
+        /// The limit in bytes.
+        limit: u64,
+    },
     /// A file is not UTF-8 text.
     #[error("{path}: not UTF-8 text (byte {offset})")]
     NotUtf8 {

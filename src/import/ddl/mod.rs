@@ -42,13 +42,17 @@ pub use mysql_dialect::MySqlDumpDialect;
 
 pub use split::MAX_STATEMENT_BYTES;
 
+/// Largest script read, in bytes. A script is held in memory whole while it is imported (its
+/// statements are borrowed from it), so this bounds the import's memory with the limits below.
+pub const MAX_SCRIPT_BYTES: u64 = 1024 * 1024 * 1024;
+
 /// Largest statement parsed whole, in bytes. The parser holds a statement's tokens and syntax
 /// tree at once (some thirty times its text), so only `INSERT … VALUES` may be longer, up to
 /// [`MAX_STATEMENT_BYTES`]: its rows are parsed [`INSERT_SLICE_BYTES`] at a time.
 pub const MAX_PARSED_STATEMENT_BYTES: usize = 8 * 1024 * 1024;
 
 /// An `INSERT … VALUES` longer than this is parsed in slices of whole rows of about this size.
-pub const INSERT_SLICE_BYTES: usize = 1024 * 1024;
+pub const INSERT_SLICE_BYTES: usize = 256 * 1024;
 
 /// How many findings of one kind of skipped client directive are listed per file.
 const REPEATS_SHOWN: usize = 3;

@@ -287,3 +287,43 @@ fn special_files_in_a_services_folder_are_skipped_unopened_and_reported() {
         "{stderr}"
     );
 }
+
+#[tokio::test]
+async fn loose_csv_quotes_are_errors_naming_line_and_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = "id,kind,owner\nweb,service,\"team, \"\"web\"\"\"\ndb,datastore,team-db\n";
+    project_with(
+        dir.path(),
+        "[[inputs]]\nservices = \"services.csv\"\n",
+        &[("services.csv", good)],
+    );
+    let (before, _) = Project::open(dir.path()).unwrap().import().await.unwrap();
+    assert_eq!(before.services.len(), 2);
+    assert_eq!(before.services[1].owner.as_deref(), Some("team, \"web\""));
+    for (csv, line, what) in [
+        (
+            "id,kind,owner\nweb,service,team\"a\ndb,datastore,x\n",
+            2,
+            "a quote inside an unquoted cell",
+        ),
+        (
+            "id,kind,owner\r\nweb,service,x\r\ndb,datastore,\"team-b\"x\r\n",
+            3,
+            "text after the closing quote",
+        ),
+        (
+            "id,kind,owner\nweb,service,\"team-a\ndb,datastore,x\nq,queue,y\n",
+            2,
+            "a quoted cell is never closed",
+        ),
+    ] {
+        std::fs::write(dir.path().join("services.csv"), csv).unwrap();
+        let message = refused(dir.path(), &before).await.to_string();
+        assert!(
+            message.starts_with(&format!(
+                "services.csv:{line}: malformed CSV: field `owner`: {what}"
+            )),
+            "{message}"
+        );
+    }
+}

@@ -327,3 +327,56 @@ async fn loose_csv_quotes_are_errors_naming_line_and_field() {
         );
     }
 }
+
+#[test]
+fn control_characters_in_names_reach_the_terminal_escaped() {
+    let dir = tempfile::tempdir().unwrap();
+    let evil = "evil\u{1b}[2J\u{1b}]0;pwned\u{7}\u{9b}31m";
+    let schema = format!(
+        "CREATE TABLE \"{evil}\" (id int PRIMARY KEY);\nCREATE TABLE child (id int PRIMARY KEY, e int REFERENCES \"{evil}\" (id));\n"
+    );
+    std::fs::write(
+        dir.path().join(MANIFEST_FILE),
+        HEAD.replace("\"mysql\"", "\"postgres\"") + "[[inputs]]\npath = \"schema.sql\"\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("schema.sql"), &schema).unwrap();
+    let project = dir.path().as_os_str();
+    let escaped = "evil\\u{1b}[2J\\u{1b}]0;pwned\\u{7}\\u{9b}31m";
+    for command in ["import", "inventory", "plan"] {
+        let out = cli_within(60, &[command.as_ref(), project]);
+        assert!(out.status.success(), "{command}: {out:?}");
+        let stdout = String::from_utf8(out.stdout).unwrap();
+        assert!(
+            !stdout
+                .chars()
+                .any(|c| c.is_control() && c != '\n' && c != '\t'),
+            "{command} printed a control character: {stdout:?}"
+        );
+        if command != "import" {
+            assert!(stdout.contains(escaped), "{command}: {stdout}");
+        }
+    }
+    // Machine output keeps the name as it is.
+    let out = cli_within(60, &["inventory".as_ref(), "--json".as_ref(), project]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(json["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|t| t["name"]["name"] == evil));
+
+    // Error messages too.
+    std::fs::write(
+        dir.path().join("schema.sql"),
+        format!("CREATE TABLE \"{evil}\" (id int GARBAGE HERE);\n"),
+    )
+    .unwrap();
+    let out = cli_within(60, &["import".as_ref(), project]);
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains(escaped) && !stderr.contains('\u{1b}') && !stderr.contains('\u{7}'),
+        "{stderr:?}"
+    );
+}

@@ -414,11 +414,12 @@ impl<'a> Splitter<'a> {
         let nests = self.engine == Engine::Postgres;
         let mut depth = 0usize;
         let mut i = start;
+        // Bytes, not `str` slices: `i` steps through multi-byte characters of the comment.
         while i < self.bytes.len() {
-            if self.src[i..].starts_with("/*") && (depth == 0 || nests) {
+            if self.bytes[i..].starts_with(b"/*") && (depth == 0 || nests) {
                 depth += 1;
                 i += 2;
-            } else if self.src[i..].starts_with("*/") {
+            } else if self.bytes[i..].starts_with(b"*/") {
                 depth -= 1;
                 i += 2;
                 if depth == 0 {
@@ -622,5 +623,19 @@ mod tests {
         let got = statements(&split(sql, Engine::Sqlite).unwrap());
         assert_eq!(got.len(), 2, "{got:?}");
         assert_eq!(got[1].1, 7);
+    }
+
+    /// Found by fuzzing (`fuzz/run.sh ddl_split`): the block comment scan sliced the script at
+    /// every byte and panicked inside a multi-byte character.
+    #[test]
+    fn block_comments_may_hold_any_character() {
+        for engine in [Engine::Mysql, Engine::Postgres, Engine::Sqlite] {
+            let sql = "/* Tables du café — 表 */\nCREATE TABLE a (id int /* é ü */);\n";
+            let got = statements(&split(sql, engine).unwrap());
+            assert_eq!(got.len(), 1, "{engine:?}: {got:?}");
+            assert_eq!(got[0].1, 2);
+            let open = split("SELECT 1;\n/* é", engine).unwrap_err();
+            assert_eq!(open.line(), 2, "{engine:?}");
+        }
     }
 }

@@ -25,7 +25,7 @@ runs="${2:-1000000}"
 shift $(( $# >= 2 ? 2 : 1 ))
 mkdir -p "$here/corpus/$target" "$here/artifacts/$target"
 max_len=4096
-case "$target" in ddl_*) max_len=16384 ;; esac
+case "$target" in ddl_*) max_len=8192 ;; esac
 seeds=()
 [ -d "$here/seeds/$target" ] && seeds=("$here/seeds/$target")
 exec nice -n 19 "$CARGO_TARGET_DIR/$host/release/$target" \

@@ -277,7 +277,11 @@ impl Manifest {
     }
 
     fn parse(root: &Path, path: &Path, text: &str) -> Result<Self, ProjectError> {
-        let line_at = |offset: usize| text[..offset.min(text.len())].matches('\n').count() + 1;
+        // Bytes: the TOML parser's error spans may start inside a multi-byte character.
+        let line_at = |offset: usize| {
+            let before = &text.as_bytes()[..offset.min(text.len())];
+            before.iter().filter(|&&b| b == b'\n').count() + 1
+        };
         let error = |e: toml::de::Error| ProjectError::Manifest {
             file: path.to_owned(),
             line: e.span().map(|s| line_at(s.start)),
@@ -553,6 +557,18 @@ mod tests {
             let forbidden = format!("crate::{module}");
             assert!(!text.contains(&forbidden), "the manifest names {forbidden}");
         }
+    }
+
+    /// Found by fuzzing (`fuzz/run.sh manifest`): an invalid escape before a multi-byte
+    /// character gave an error span inside it, and counting its line sliced the text there.
+    #[test]
+    fn an_error_inside_a_multibyte_character_names_its_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let error = Manifest::from_text(dir.path(), "name = \"x\"\n\"\\\u{4ce}").unwrap_err();
+        assert!(
+            matches!(error, ProjectError::Manifest { line: Some(2), .. }),
+            "{error:?}"
+        );
     }
 
     #[test]

@@ -243,7 +243,8 @@ impl<'a> Splitter<'a> {
         let trimmed = line.trim_start();
         if self.engine == Engine::Mysql
             && trimmed.len() > 10
-            && trimmed[..10].eq_ignore_ascii_case("DELIMITER ")
+            // Bytes: the line may start with a multi-byte character.
+            && trimmed.as_bytes()[..10].eq_ignore_ascii_case(b"DELIMITER ")
         {
             let new = trimmed[10..].trim();
             if !new.is_empty() {
@@ -637,5 +638,18 @@ mod tests {
             let open = split("SELECT 1;\n/* é", engine).unwrap_err();
             assert_eq!(open.line(), 2, "{engine:?}");
         }
+    }
+
+    /// Found by fuzzing (`fuzz/run.sh ddl_split`): the `DELIMITER` check sliced a line's
+    /// first ten bytes and panicked when they ended inside a character.
+    #[test]
+    fn a_statement_may_start_with_any_character() {
+        // `ã` takes bytes 9 and 10.
+        let sql = "(2807, 'Não Vou');\nDELIMITER //\nSELECT 1//\n";
+        let got = statements(&split(sql, Engine::Mysql).unwrap());
+        assert_eq!(
+            got,
+            [("(2807, 'Não Vou')".into(), 1), ("SELECT 1".into(), 3)]
+        );
     }
 }

@@ -228,12 +228,22 @@ pub async fn backfill(args: BackfillArgs) -> Result<(), BoxError> {
     } else {
         outln!(
             "{:<36} {:>5} {:>10} {:>9} {:>8} {:>10}",
-            "table", "wave", "rows", "rejected", "seconds", "rows/s"
+            "table",
+            "wave",
+            "rows",
+            "rejected",
+            "seconds",
+            "rows/s"
         );
         for t in &report.tables {
             outln!(
                 "{:<36} {:>5} {:>10} {:>9} {:>8.2} {:>10.0}",
-                t.source, t.wave, t.rows, t.rejected, t.seconds, t.rows_per_second
+                t.source,
+                t.wave,
+                t.rows,
+                t.rejected,
+                t.seconds,
+                t.rows_per_second
             );
         }
         for s in &report.skipped {

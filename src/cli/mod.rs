@@ -281,7 +281,9 @@ async fn import(import_args: &ImportArgs) -> Result<(), BoxError> {
     );
     outln!(
         "Statements: {} parsed, {} read from tokens, {} skipped (see notices)",
-        report.statements.parsed, report.statements.tokenized, report.statements.skipped
+        report.statements.parsed,
+        report.statements.tokenized,
+        report.statements.skipped
     );
     outln!(
         "Findings: {} warnings, {} notices{}",

@@ -260,7 +260,13 @@ pub fn history(project: &std::path::Path, json: bool) -> Result<(), BoxError> {
     }
     outln!(
         "{:<20} {:<6} {:>9} {:>10} {:>11} {:>10} {:>9}",
-        "id", "result", "rows", "mismatch", "downtime s", "rollback s", "total s"
+        "id",
+        "result",
+        "rows",
+        "mismatch",
+        "downtime s",
+        "rollback s",
+        "total s"
     );
     for r in reports {
         outln!(

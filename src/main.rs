@@ -8,6 +8,7 @@
 
 mod cli;
 
+use cli::term::errln;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -33,17 +34,17 @@ fn main() -> ExitCode {
     {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
+            errln!("error: cannot start the async runtime: {e}");
             return ExitCode::from(ErrorClass::Internal.exit_code());
         }
     };
     match runtime.block_on(cli::run(args)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("error: {error}");
+            errln!("error: {error}");
             let mut source = std::error::Error::source(&*error);
             while let Some(cause) = source {
-                eprintln!("  caused by: {cause}");
+                errln!("  caused by: {cause}");
                 source = cause.source();
             }
             ExitCode::from(classify(&*error).exit_code())

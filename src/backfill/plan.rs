@@ -290,6 +290,6 @@ impl BackfillPlan {
                 let _ = writeln!(out, "{};", object.sql);
             }
         }
-        out
+        crate::export::terminal_text(&out).into_owned()
     }
 }

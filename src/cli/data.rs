@@ -1,5 +1,6 @@
 //! `migration-studio backfill`: copy a live source into a rehearsal target, resumably.
 
+use crate::cli::term::{errln, out, outln};
 use std::hash::{Hash, Hasher};
 use std::path::PathBuf;
 use std::time::Instant;
@@ -136,7 +137,7 @@ pub async fn backfill(args: BackfillArgs) -> Result<(), BoxError> {
         .unwrap_or_else(|| default_run_id(&source, &target));
     run_files::check_run_id(&run_id)?;
     if args.dry_run {
-        print!("{}", plan.describe(args.create_tables, args.post_copy));
+        out!("{}", plan.describe(args.create_tables, args.post_copy));
         return Ok(());
     }
     // Before the marker, the bookkeeping tables or any created table can reach the source.
@@ -188,7 +189,7 @@ pub async fn backfill(args: BackfillArgs) -> Result<(), BoxError> {
         tokio::spawn(async move {
             let signal = super::stop_requested().await;
             let _ = stopped_by.set(signal);
-            eprintln!("{signal}: stopping after the current chunk; run the same command to resume");
+            errln!("{signal}: stopping after the current chunk; run the same command to resume");
             control.cancel();
         });
     }
@@ -225,22 +226,32 @@ pub async fn backfill(args: BackfillArgs) -> Result<(), BoxError> {
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
-        println!(
+        outln!(
             "{:<36} {:>5} {:>10} {:>9} {:>8} {:>10}",
-            "table", "wave", "rows", "rejected", "seconds", "rows/s"
+            "table",
+            "wave",
+            "rows",
+            "rejected",
+            "seconds",
+            "rows/s"
         );
         for t in &report.tables {
-            println!(
+            outln!(
                 "{:<36} {:>5} {:>10} {:>9} {:>8.2} {:>10.0}",
-                t.source, t.wave, t.rows, t.rejected, t.seconds, t.rows_per_second
+                t.source,
+                t.wave,
+                t.rows,
+                t.rejected,
+                t.seconds,
+                t.rows_per_second
             );
         }
         for s in &report.skipped {
-            println!("skipped {}: {}", s.table, s.reason);
+            outln!("skipped {}: {}", s.table, s.reason);
         }
         for t in &report.tables {
             for c in &t.converted {
-                println!(
+                outln!(
                     "converted {}.{}: {} value(s) by {} ({}); e.g. keys {}",
                     t.source,
                     c.column,
@@ -251,7 +262,7 @@ pub async fn backfill(args: BackfillArgs) -> Result<(), BoxError> {
                 );
             }
         }
-        println!(
+        outln!(
             "{} rows in {:.2} s, {} rejected (kept in {}){}",
             report.rows(),
             report.seconds,
@@ -261,7 +272,7 @@ pub async fn backfill(args: BackfillArgs) -> Result<(), BoxError> {
                 .map_or_else(String::new, |s| format!("; indexes and FKs in {s:.2} s"))
         );
         if report.cancelled {
-            println!("cancelled: run the same command to resume (run id {run_id})");
+            outln!("cancelled: run the same command to resume (run id {run_id})");
         }
     }
     source.close().await;

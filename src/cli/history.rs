@@ -1,6 +1,7 @@
 //! `migration-studio history` (the list, or `--compare a b`) and the stored run behind
 //! `plan --calibrate-from`.
 
+use crate::cli::term::errln;
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -39,7 +40,7 @@ pub fn run(args: &HistoryArgs) -> Result<(), BoxError> {
     let a = runs::load(project.root(), &pair[0], name)?;
     let b = runs::load(project.root(), &pair[1], name)?;
     let comparison = compare(&a, &b);
-    let mut out = std::io::stdout().lock();
+    let mut out = crate::cli::term::stdout();
     if args.json {
         serde_json::to_writer_pretty(&mut out, &comparison)?;
         writeln!(out)?;
@@ -57,7 +58,7 @@ pub(super) fn calibrated_plan(
 ) -> Result<Plan, BoxError> {
     let report = runs::load(project.root(), run, &project.manifest().name)?;
     if report.verdict == Verdict::Fail {
-        eprintln!(
+        errln!(
             "note: rehearsal {} failed ({}); the steps it measured calibrate the plan, the others keep their estimates",
             report.id,
             report.failed_because.as_deref().unwrap_or("a gate failed")

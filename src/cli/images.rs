@@ -1,5 +1,6 @@
 //! `migration-studio images build`: the docker provider's database images from Debian packages.
 
+use crate::cli::term::{errln, outln};
 use std::path::PathBuf;
 
 use clap::{Subcommand, ValueEnum};
@@ -60,10 +61,10 @@ pub(crate) fn run(command: ImagesCommand) -> Result<(), BoxError> {
             images,
             rebuild,
         },
-        |line| eprintln!("{line}"),
+        |line| errln!("{line}"),
     )?;
     for tag in tags {
-        println!("{tag}");
+        outln!("{tag}");
     }
     Ok(())
 }

@@ -7,14 +7,16 @@ mod progress;
 mod rehearse;
 mod risks;
 mod services;
+pub(crate) mod term;
 mod validate;
 
+use crate::cli::term::{errln, out, outln};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use migration_studio::export::{runbook_markdown, write_runbook_csv};
+use migration_studio::export::{escape_controls, runbook_markdown, write_runbook_csv};
 use migration_studio::graph::{DependencyGraph, GraphJson, ToDot};
 use migration_studio::import::Engine;
 use migration_studio::plan::{MigrationShape, Plan};
@@ -257,7 +259,7 @@ async fn init(args: InitArgs) -> Result<(), BoxError> {
         .map(|path| migration_studio::project::Input::Script { path, engine: None })
         .collect();
     let project = Project::init(&args.project, manifest).await?;
-    println!(
+    outln!(
         "Created project {} in {}",
         project.manifest().name,
         project.root().display()
@@ -273,15 +275,17 @@ async fn import(import_args: &ImportArgs) -> Result<(), BoxError> {
         println!("{}", serde_json::to_string_pretty(&report)?);
         return Ok(());
     }
-    println!(
+    outln!(
         "Imported {} tables, {} views, {} triggers, {} foreign keys in {} schemas ({} rows estimated)",
         report.tables, report.views, report.triggers, report.foreign_keys, report.schemas, report.rows
     );
-    println!(
+    outln!(
         "Statements: {} parsed, {} read from tokens, {} skipped (see notices)",
-        report.statements.parsed, report.statements.tokenized, report.statements.skipped
+        report.statements.parsed,
+        report.statements.tokenized,
+        report.statements.skipped
     );
-    println!(
+    outln!(
         "Findings: {} warnings, {} notices{}",
         report.warnings,
         report.notices,
@@ -300,10 +304,10 @@ async fn import(import_args: &ImportArgs) -> Result<(), BoxError> {
             Some(line) => format!("{}:{line}", finding.source),
             None => finding.source.clone(),
         };
-        println!("  warning [{}] {at}: {}", finding.code, finding.message);
+        outln!("  warning [{}] {at}: {}", finding.code, finding.message);
     }
     if !report.unparsed.is_empty() {
-        println!(
+        outln!(
             "{} statements could not be parsed and were skipped (--skip-unparsed); the tables and keys they declare are missing",
             report.unparsed.len()
         );
@@ -321,7 +325,7 @@ async fn inventory(args: &ProjectArgs) -> Result<(), BoxError> {
     let graph = DependencyGraph::from_inventory(&inventory);
     let order = graph.order();
     let wave_of = order.wave_of();
-    let mut out = std::io::stdout().lock();
+    let mut out = term::stdout();
     writeln!(
         out,
         "{:<40} {:>5} {:>10} {:>12} {:>4} {:>4}",
@@ -333,7 +337,7 @@ async fn inventory(args: &ProjectArgs) -> Result<(), BoxError> {
         writeln!(
             out,
             "{:<40} {:>5} {:>10} {:>12} {:>4} {:>4}",
-            table.name.to_string(),
+            escape_controls(&table.name.to_string()),
             wave_of.get(id.as_str()).copied().unwrap_or(0),
             fmt(table.rows),
             fmt(table.bytes),
@@ -377,18 +381,18 @@ async fn plan(args: &PlanArgs) -> Result<(), BoxError> {
     if args.json {
         println!("{}", serde_json::to_string_pretty(&plan)?);
     } else {
-        print!("{}", plan.render_text(&project.manifest().name, &graph));
+        out!("{}", plan.render_text(&project.manifest().name, &graph));
     }
     if let Some(path) = &args.runbook_csv {
         emit(Some(path), &csv_bytes(&plan)?)?;
-        eprintln!("Runbook CSV written to {}", path.display());
+        errln!("Runbook CSV written to {}", path.display());
     }
     if let Some(path) = &args.runbook_md {
         emit(
             Some(path),
             runbook_markdown(&plan, &project.manifest().name).as_bytes(),
         )?;
-        eprintln!("Runbook Markdown written to {}", path.display());
+        errln!("Runbook Markdown written to {}", path.display());
     }
     Ok(())
 }
@@ -402,7 +406,7 @@ async fn load(path: &Path) -> Result<(Project, DependencyGraph), BoxError> {
     let risks = migration_studio::risk::register::load(&store).await?;
     store.close().await;
     for (risk, constraint) in migration_studio::risk::apply_ordering(&mut graph, &risks) {
-        eprintln!("warning: risk {risk}: ordering `{constraint}` names an artifact not in the graph; ignored");
+        errln!("warning: risk {risk}: ordering `{constraint}` names an artifact not in the graph; ignored");
     }
     Ok((project, graph))
 }
@@ -422,6 +426,6 @@ fn emit(path: Option<&Path>, bytes: &[u8]) -> Result<(), BoxError> {
             }
             .into()
         }),
-        None => Ok(std::io::stdout().write_all(bytes)?),
+        None => Ok(term::print_document(bytes)?),
     }
 }

@@ -6,6 +6,7 @@ use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use tokio::sync::mpsc::UnboundedReceiver;
 
 use migration_studio::backfill::BackfillEvent;
+use migration_studio::export::escape_controls;
 use migration_studio::rehearsal::RehearsalEvent;
 
 /// A progress area, drawn only on a terminal.
@@ -49,7 +50,7 @@ impl BackfillBars {
                     estimated_rows.unwrap_or(0).max(resumed_rows),
                 ));
                 bar.set_style(self.style.clone());
-                bar.set_prefix(table.clone());
+                bar.set_prefix(escape_controls(&table).into_owned());
                 bar.set_position(resumed_rows);
                 self.bars.insert(table, bar);
             }
@@ -97,7 +98,7 @@ pub(crate) async fn show_rehearsal(mut rx: UnboundedReceiver<RehearsalEvent>, qu
             } => {
                 let bar = multi.add(ProgressBar::new_spinner());
                 bar.set_style(running.clone());
-                bar.set_prefix(name);
+                bar.set_prefix(escape_controls(&name).into_owned());
                 if let Some(e) = expected_seconds {
                     bar.set_message(format!("(runbook: {e:.0} s)"));
                 }
@@ -114,7 +115,7 @@ pub(crate) async fn show_rehearsal(mut rx: UnboundedReceiver<RehearsalEvent>, qu
                     None => multi.add(ProgressBar::new_spinner()),
                 };
                 bar.set_style(done.clone());
-                bar.set_prefix(name);
+                bar.set_prefix(escape_controls(&name).into_owned());
                 bar.finish_with_message(match rows {
                     Some(n) => format!("{seconds:>8.2} s  {n} rows"),
                     None => format!("{seconds:>8.2} s"),

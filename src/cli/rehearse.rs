@@ -1,5 +1,6 @@
 //! `migration-studio rehearse` and `history`.
 
+use crate::cli::term::{errln, out, outln};
 use std::path::PathBuf;
 
 use clap::Args;
@@ -168,14 +169,14 @@ pub async fn rehearse(args: RehearseArgs) -> Result<(), BoxError> {
     let (provider, why) = rehearsal::choose_provider(&project, &options).await?;
     let redact = migration_studio::import::live::redact_url;
     match provider.name() {
-        "docker" => eprintln!(
+        "docker" => errln!(
             "Rehearsing {} on the docker provider: throwaway containers for {} and {}{}",
             m.name,
             m.source.engine,
             m.target.engine,
             why.map(|w| format!(" ({w})")).unwrap_or_default()
         ),
-        _ => eprintln!(
+        _ => errln!(
             "Rehearsing {} on the local provider: scratch databases on {} and {}{}",
             m.name,
             redact(&options.source_server),
@@ -209,7 +210,7 @@ pub async fn rehearse(args: RehearseArgs) -> Result<(), BoxError> {
             report?
         }
         signal = super::stop_requested() => {
-            eprintln!("{signal}: removing the run's scratch databases and containers");
+            errln!("{signal}: removing the run's scratch databases and containers");
             if let Some(id) = &run_id {
                 rehearsal::drop_scratch(id, &provider).await;
                 // Its databases are gone: nothing is left to resume.
@@ -225,8 +226,8 @@ pub async fn rehearse(args: RehearseArgs) -> Result<(), BoxError> {
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
-        print!("{}", rehearsal::report::markdown(&report));
-        println!(
+        out!("{}", rehearsal::report::markdown(&report));
+        outln!(
             "\nReport: {}",
             history_dir(project.root())
                 .join(&report.id)
@@ -251,18 +252,24 @@ pub fn history(project: &std::path::Path, json: bool) -> Result<(), BoxError> {
         return Ok(());
     }
     if reports.is_empty() {
-        println!(
+        outln!(
             "No rehearsals yet: run `migration-studio rehearse {}`",
             project.display()
         );
         return Ok(());
     }
-    println!(
+    outln!(
         "{:<20} {:<6} {:>9} {:>10} {:>11} {:>10} {:>9}",
-        "id", "result", "rows", "mismatch", "downtime s", "rollback s", "total s"
+        "id",
+        "result",
+        "rows",
+        "mismatch",
+        "downtime s",
+        "rollback s",
+        "total s"
     );
     for r in reports {
-        println!(
+        outln!(
             "{:<20} {:<6} {:>9} {:>10} {:>11.2} {:>10.2} {:>9.2}",
             r.id,
             format!("{:?}", r.verdict).to_lowercase(),

@@ -2,6 +2,7 @@
 //! suggestions). Every command is a call to the [`Workspace`] the desktop app edits the register
 //! through, so both clean, validate, store and re-plan the same way.
 
+use crate::cli::term::{errln, outln};
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand, ValueEnum};
@@ -176,12 +177,12 @@ pub(super) async fn run(command: RisksCommand) -> Result<(), BoxError> {
         RisksCommand::Edit(args) => edit(args).await,
         RisksCommand::Delete { project, id } => {
             open(&project).await?.delete_risk(&id).await?;
-            println!("Deleted {id}");
+            outln!("Deleted {id}");
             Ok(())
         }
         RisksCommand::Import { project, file } => {
             let stored = open(&project).await?.import_risks_csv(&file).await?.stored;
-            println!("Imported {} risks from {}", stored.len(), file.display());
+            outln!("Imported {} risks from {}", stored.len(), file.display());
             Ok(())
         }
         RisksCommand::Export {
@@ -203,10 +204,10 @@ pub(super) async fn run(command: RisksCommand) -> Result<(), BoxError> {
             if json {
                 println!("{}", serde_json::to_string_pretty(&pending)?);
             } else if pending.is_empty() {
-                println!("No pending suggestions.");
+                outln!("No pending suggestions.");
             } else {
                 for s in &pending {
-                    println!(
+                    outln!(
                         "{}\n    {} [{}, severity {} x likelihood {} = {}]{}",
                         s.key,
                         s.risk.title,
@@ -221,7 +222,7 @@ pub(super) async fn run(command: RisksCommand) -> Result<(), BoxError> {
                             .unwrap_or_default()
                     );
                 }
-                println!(
+                outln!(
                     "{} pending; `risks accept <project> <key>` or `risks dismiss <project> <key>`",
                     pending.len()
                 );
@@ -238,7 +239,7 @@ pub(super) async fn run(command: RisksCommand) -> Result<(), BoxError> {
 async fn open(path: &Path) -> Result<Workspace, BoxError> {
     let ws = Workspace::open(path).await?;
     for (risk, constraint) in ws.ignored_orderings() {
-        eprintln!("warning: risk {risk}: ordering `{constraint}` names an artifact not in the graph; ignored");
+        errln!("warning: risk {risk}: ordering `{constraint}` names an artifact not in the graph; ignored");
     }
     Ok(ws)
 }
@@ -249,12 +250,17 @@ async fn list(path: &Path, json: bool) -> Result<(), BoxError> {
         println!("{}", serde_json::to_string_pretty(ws.risks())?);
         return Ok(());
     }
-    println!(
+    outln!(
         "{:<7} {:>5} {:<13} {:<11} {:>6}  {:<18} title",
-        "id", "score", "category", "status", "blast", "flags"
+        "id",
+        "score",
+        "category",
+        "status",
+        "blast",
+        "flags"
     );
     for risk in ws.risks() {
-        println!(
+        outln!(
             "{:<7} {:>5} {:<13} {:<11} {:>6}  {:<18} {}",
             risk.id,
             risk.score(),
@@ -266,10 +272,10 @@ async fn list(path: &Path, json: bool) -> Result<(), BoxError> {
         );
         let unknown = unknown_artifacts(risk, ws.graph());
         if !unknown.is_empty() {
-            println!("        not in the graph: {}", unknown.join(", "));
+            outln!("        not in the graph: {}", unknown.join(", "));
         }
     }
-    println!("\n{}", ws.heat_map().to_text());
+    outln!("\n{}", ws.heat_map().to_text());
     Ok(())
 }
 
@@ -295,7 +301,7 @@ async fn add(args: AddArgs) -> Result<(), BoxError> {
     risk.retired_by = args.retired_by;
     risk.ordering = orderings(&args.ordering)?;
     let stored = open(&args.project).await?.save_risk(risk).await?;
-    println!("Added {}", stored.id);
+    outln!("Added {}", stored.id);
     Ok(())
 }
 
@@ -339,15 +345,15 @@ async fn edit(args: EditArgs) -> Result<(), BoxError> {
         risk.ordering = orderings(&args.ordering)?;
     }
     let stored = ws.save_risk(risk).await?;
-    println!("Edited {}", stored.id);
+    outln!("Edited {}", stored.id);
     Ok(())
 }
 
 async fn decide(path: &Path, key: &str, decision: Decision) -> Result<(), BoxError> {
     let stored = open(path).await?.decide_suggestion(key, decision).await?;
     match stored {
-        Some(risk) => println!("Accepted {key} as {}", risk.id),
-        None => println!("Dismissed {key}"),
+        Some(risk) => outln!("Accepted {key} as {}", risk.id),
+        None => outln!("Dismissed {key}"),
     }
     Ok(())
 }

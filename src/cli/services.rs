@@ -1,5 +1,6 @@
 //! `migration-studio services …`: the service-level inventory views, blast radius, CSV export.
 
+use crate::cli::term::outln;
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -87,7 +88,7 @@ pub(super) async fn run(command: ServicesCommand) -> Result<(), BoxError> {
                 GroupBy::Kind => ("kind", &rollup.by_kind),
                 GroupBy::Wave => ("wave", &rollup.by_wave),
             };
-            let mut out = std::io::stdout().lock();
+            let mut out = crate::cli::term::stdout();
             writeln!(
                 out,
                 "{:<32} {:>9} {:>12} {:>12} {:>9}",
@@ -135,7 +136,7 @@ pub(super) async fn run(command: ServicesCommand) -> Result<(), BoxError> {
                 println!("{}", serde_json::to_string_pretty(&radius)?);
                 return Ok(());
             }
-            println!(
+            outln!(
                 "Blast radius of {}: {} artifacts",
                 radius.roots.join(", "),
                 radius.affected.len()
@@ -150,10 +151,10 @@ pub(super) async fn run(command: ServicesCommand) -> Result<(), BoxError> {
                 .iter()
                 .map(|(k, n)| format!("{k} {n}"))
                 .collect();
-            println!("  by kind: {}", kinds.join(", "));
-            println!("  by owner: {}", owners.join(", "));
+            outln!("  by kind: {}", kinds.join(", "));
+            outln!("  by owner: {}", owners.join(", "));
             for id in &radius.affected {
-                println!("  {id}");
+                outln!("  {id}");
             }
             Ok(())
         }

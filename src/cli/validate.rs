@@ -1,6 +1,7 @@
 //! `migration-studio validate`: prove the target holds the source's rows, resumably, with a
 //! progress bar per table and a summary table at the end.
 
+use crate::cli::term::out;
 use std::path::PathBuf;
 use std::sync::Mutex;
 
@@ -102,7 +103,7 @@ impl Progress for Bars {
             .expect("a valid template")
             .progress_chars("=> "),
         );
-        bar.set_prefix(table.to_owned());
+        bar.set_prefix(migration_studio::export::escape_controls(table).into_owned());
         *self.current.lock().expect("progress lock") = Some(bar);
     }
 
@@ -188,7 +189,7 @@ pub async fn validate(args: ValidateArgs) -> Result<(), BoxError> {
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
-        print!("{}", report.render_text_with(args.full_values));
+        out!("{}", report.render_text_with(args.full_values));
     }
     if report.verdict == Verdict::Equal {
         Ok(())

@@ -158,7 +158,9 @@ impl Classify for ImportError {
             ImportError::Read { .. }
             | ImportError::NotUtf8 { .. }
             | ImportError::Parse { .. }
-            | ImportError::StatementTooLarge { .. } => ErrorClass::BadInput,
+            | ImportError::StatementTooLarge { .. }
+            | ImportError::ScriptTooLarge { .. }
+            | ImportError::Unterminated { .. } => ErrorClass::BadInput,
             ImportError::Live { source, .. } => sqlx_class(source),
         }
     }

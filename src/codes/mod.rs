@@ -158,6 +158,8 @@ pub const FINDINGS: &[FindingCode] = &[
     finding("dangling-selector", Severity::Warning, "a Kubernetes Service or NetworkPolicy selects no workload of the manifests"),
     finding("dangling-table", Severity::Warning, "a data store's `tables` cell lists a table that is not in the inventory"),
     finding("duplicate-table", Severity::Warning, "a table is defined by more than one input; the first is kept"),
+    finding("empty-script", Severity::Notice, "a SQL script holds no statement (it is empty, or only comments and client directives)"),
+    finding("not-a-regular-file", Severity::Warning, "an entry of a service-inventory folder is a symbolic link, FIFO, device or socket; it was skipped unopened (only regular files inside the project are read)"),
     finding("skipped-file", Severity::Notice, "a file of a service-inventory folder is neither a compose file, a Kubernetes manifest nor a Backstage entity"),
     finding("skipped-statement", Severity::Notice, "a statement that declares nothing the inventory keeps (or a trigger whose name or table was not found) was skipped"),
     finding("skipped-virtual-table", Severity::Notice, "an SQLite virtual table was skipped"),

@@ -15,6 +15,16 @@ pub enum ImportError {
         #[source]
         source: std::io::Error,
     },
+    /// A script is larger than the import reads.
+    #[error("{path}: {bytes} bytes exceeds the {limit}-byte limit for a script; split it, or import the schema alone")]
+    ScriptTooLarge {
+        /// The file.
+        path: PathBuf,
+        /// Its size in bytes (at least).
+        bytes: u64,
+        /// The limit in bytes.
+        limit: u64,
+    },
     /// A file is not UTF-8 text.
     #[error("{path}: not UTF-8 text (byte {offset})")]
     NotUtf8 {
@@ -41,16 +51,29 @@ pub enum ImportError {
         near: String,
     },
     /// A statement is larger than the import accepts.
-    #[error("{file}:{line}: statement of {bytes} bytes exceeds the {limit}-byte limit")]
+    #[error("{file}:{line}: {what} is longer than the {limit}-byte limit{hint}")]
     StatementTooLarge {
         /// The file.
         file: String,
         /// 1-based line where the statement starts.
         line: usize,
-        /// Statement size in bytes.
-        bytes: usize,
+        /// What kind of statement, e.g. `statement` or `CREATE FUNCTION f`.
+        what: String,
         /// The limit in bytes.
         limit: usize,
+        /// How to get under it, with a leading separator, or empty.
+        hint: &'static str,
+    },
+    /// A comment, string, quoted identifier or dollar quote is never closed: read to the end
+    /// of the file it would swallow every statement after it.
+    #[error("{file}:{line}: {what} is never closed (it would swallow every statement after it)")]
+    Unterminated {
+        /// The file.
+        file: String,
+        /// 1-based line where it opens.
+        line: usize,
+        /// What is open, e.g. `block comment /*`.
+        what: String,
     },
     /// A live database could not be read.
     #[error("{connection}: {context}: {source}")]

@@ -6,6 +6,7 @@
 pub mod ddl;
 pub mod dialect;
 pub mod error;
+pub mod files;
 pub mod live;
 pub mod services;
 

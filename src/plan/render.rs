@@ -3,12 +3,14 @@
 use std::fmt::Write;
 
 use super::{Calibrated, Plan};
+use crate::export::{escape_controls, terminal_text};
 use crate::graph::{ArtifactKind, DependencyGraph, DependencyKind};
 
 fn name_of<'a>(graph: &'a DependencyGraph, id: &'a str) -> String {
-    graph
+    let name = graph
         .find(id)
-        .map_or_else(|| id.to_owned(), |n| graph.artifact(n).name.to_string())
+        .map_or_else(|| id.to_owned(), |n| graph.artifact(n).name.to_string());
+    escape_controls(&name).into_owned()
 }
 
 pub(super) fn text(plan: &Plan, title: &str, graph: &DependencyGraph) -> String {
@@ -171,7 +173,8 @@ pub(super) fn text(plan: &Plan, title: &str, graph: &DependencyGraph) -> String 
         },
         s.maintenance_window_minutes
     );
-    out
+    // Names come from the inputs: their control characters must not reach a terminal.
+    terminal_text(&out).into_owned()
 }
 
 /// The runbook line of a calibrated plan: which run, which steps, what was left as estimated.

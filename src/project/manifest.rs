@@ -60,8 +60,12 @@ pub struct Endpoint {
 }
 
 /// Something to import.
+///
+/// Read through [`RawInput`] rather than as an untagged enum: serde buffers an untagged value
+/// before trying each variant, which loses the position of a bad key, so an unknown key in the
+/// third `[[inputs]]` was reported at the first one.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged, deny_unknown_fields)]
+#[serde(untagged, try_from = "RawInput")]
 pub enum Input {
     /// A SQL script (DDL, data, or both).
     Script {
@@ -93,6 +97,104 @@ pub enum Input {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         format: Option<ServiceFormat>,
     },
+}
+
+/// One `[[inputs]]` entry as written: every key any input takes, unknown keys refused where
+/// they stand. [`Input::try_from`] then checks the combination.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawInput {
+    path: Option<PathBuf>,
+    live: Option<String>,
+    services: Option<PathBuf>,
+    engine: Option<Engine>,
+    url_env: Option<String>,
+    schemas: Option<Vec<String>>,
+    format: Option<ServiceFormat>,
+}
+
+impl TryFrom<RawInput> for Input {
+    type Error = String;
+
+    fn try_from(raw: RawInput) -> Result<Self, String> {
+        raw.check().map_err(|(_, message)| message)
+    }
+}
+
+impl RawInput {
+    /// The input this entry describes, or the key at fault (when one is) and what is wrong.
+    fn check(self) -> Result<Input, (Option<&'static str>, String)> {
+        let misplaced = |kind: &str, keys: &[(&'static str, bool)]| match keys
+            .iter()
+            .find(|(_, present)| *present)
+        {
+            Some((key, _)) => Err((
+                Some(*key),
+                format!("`{key}` does not apply to {kind} inputs"),
+            )),
+            None => Ok(()),
+        };
+        match (self.path, self.live, self.services) {
+            (Some(path), None, None) => {
+                misplaced(
+                    "script (`path`)",
+                    &[
+                        ("url_env", self.url_env.is_some()),
+                        ("schemas", self.schemas.is_some()),
+                        ("format", self.format.is_some()),
+                    ],
+                )?;
+                Ok(Input::Script {
+                    path,
+                    engine: self.engine,
+                })
+            }
+            (None, Some(live), None) => {
+                misplaced("live", &[("format", self.format.is_some())])?;
+                let url_env = self.url_env.ok_or_else(|| {
+                    (
+                        None,
+                        format!("live input `{live}` needs `url_env`, the environment variable that holds its URL"),
+                    )
+                })?;
+                Ok(Input::Live {
+                    live,
+                    engine: self.engine,
+                    url_env,
+                    schemas: self.schemas.unwrap_or_default(),
+                })
+            }
+            (None, None, Some(services)) => {
+                misplaced(
+                    "services",
+                    &[
+                        ("engine", self.engine.is_some()),
+                        ("url_env", self.url_env.is_some()),
+                        ("schemas", self.schemas.is_some()),
+                    ],
+                )?;
+                Ok(Input::Services {
+                    services,
+                    format: self.format,
+                })
+            }
+            (None, None, None) => Err((
+                None,
+                "an input needs one of `path` (a script), `live` (a database) or `services` (a service inventory)".into(),
+            )),
+            _ => Err((
+                None,
+                "an input takes only one of `path`, `live` and `services`".into(),
+            )),
+        }
+    }
+}
+
+/// The manifest's inputs with their positions, every other key ignored.
+#[derive(Deserialize)]
+struct SpannedInputs {
+    #[serde(default)]
+    inputs: Vec<toml::Spanned<RawInput>>,
 }
 
 /// The parsed manifest.
@@ -175,13 +277,43 @@ impl Manifest {
     }
 
     fn parse(root: &Path, path: &Path, text: &str) -> Result<Self, ProjectError> {
-        let manifest: Manifest = toml::from_str(text).map_err(|e| ProjectError::Manifest {
+        // Bytes: the TOML parser's error spans may start inside a multi-byte character.
+        let line_at = |offset: usize| {
+            let before = &text.as_bytes()[..offset.min(text.len())];
+            before.iter().filter(|&&b| b == b'\n').count() + 1
+        };
+        let error = |e: toml::de::Error| ProjectError::Manifest {
             file: path.to_owned(),
-            line: e
-                .span()
-                .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1),
+            line: e.span().map(|s| line_at(s.start)),
             message: e.message().to_owned(),
-        })?;
+        };
+        // The inputs first, each with its position: an input's keys are checked only once the
+        // whole entry is read, and by then the full manifest's deserializer knows only where the
+        // `inputs` array starts.
+        let spanned: SpannedInputs = toml::from_str(text).map_err(error)?;
+        for raw in spanned.inputs {
+            let span = raw.span();
+            raw.into_inner().check().map_err(|(key, message)| {
+                // The key's own line when it is written as `key = …` in the entry.
+                let entry = text.get(span.clone()).unwrap_or_default();
+                let at = key
+                    .and_then(|key| {
+                        entry.match_indices(key).find_map(|(i, _)| {
+                            let line_start = entry[..i].rfind('\n').map_or(0, |n| n + 1);
+                            let after = entry[i + key.len()..].trim_start();
+                            (entry[line_start..i].trim().is_empty() && after.starts_with('='))
+                                .then_some(i)
+                        })
+                    })
+                    .unwrap_or(0);
+                ProjectError::Manifest {
+                    file: path.to_owned(),
+                    line: Some(line_at(span.start + at)),
+                    message,
+                }
+            })?;
+        }
+        let manifest: Manifest = toml::from_str(text).map_err(error)?;
         manifest.validate(root, path, text)?;
         Ok(manifest)
     }
@@ -425,6 +557,18 @@ mod tests {
             let forbidden = format!("crate::{module}");
             assert!(!text.contains(&forbidden), "the manifest names {forbidden}");
         }
+    }
+
+    /// Found by fuzzing (`fuzz/run.sh manifest`): an invalid escape before a multi-byte
+    /// character gave an error span inside it, and counting its line sliced the text there.
+    #[test]
+    fn an_error_inside_a_multibyte_character_names_its_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let error = Manifest::from_text(dir.path(), "name = \"x\"\n\"\\\u{4ce}").unwrap_err();
+        assert!(
+            matches!(error, ProjectError::Manifest { line: Some(2), .. }),
+            "{error:?}"
+        );
     }
 
     #[test]

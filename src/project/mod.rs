@@ -15,8 +15,9 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::import::ddl::{DdlImporter, ScriptSummary, UNPARSED_STATEMENT};
-use crate::import::services::ServiceImporter;
+use crate::import::ddl::{DdlImporter, ScriptSummary, MAX_SCRIPT_BYTES, UNPARSED_STATEMENT};
+use crate::import::files::{self, Links, ReadError};
+use crate::import::services::{input_files, ServiceImporter, YamlLimits};
 use crate::import::{Engine, ImportError};
 use crate::inventory::{Finding, Inventory, Severity};
 pub use error::ProjectError;
@@ -239,10 +240,18 @@ impl Project {
                 reason,
             }
         })?;
-        let bytes = std::fs::read(&path).map_err(|source| ImportError::Read {
-            path: relative.to_owned(),
-            source,
-        })?;
+        let bytes =
+            files::read_limited(&path, Links::Follow, MAX_SCRIPT_BYTES).map_err(|e| match e {
+                ReadError::Io(source) => ImportError::Read {
+                    path: relative.to_owned(),
+                    source,
+                },
+                ReadError::TooLarge { bytes, limit } => ImportError::ScriptTooLarge {
+                    path: relative.to_owned(),
+                    bytes,
+                    limit,
+                },
+            })?;
         String::from_utf8(bytes).map_err(|e| {
             ImportError::NotUtf8 {
                 path: relative.to_owned(),
@@ -252,8 +261,10 @@ impl Project {
         })
     }
 
-    /// Digest of the manifest and every script input, to tell whether a stored import is stale.
-    /// Not cryptographic; it only decides whether to re-read the inputs.
+    /// Digest of the manifest and every script and service file input, to tell whether a stored
+    /// import is stale. Not cryptographic; it only decides whether to re-read the inputs. Files
+    /// are read as the import reads them (regular files only, within its size limits), in
+    /// chunks.
     pub fn inputs_digest(&self) -> Result<String, ProjectError> {
         let manifest_path = self.root.join(MANIFEST_FILE);
         let manifest = std::fs::read(&manifest_path).map_err(|source| ProjectError::Io {
@@ -273,15 +284,9 @@ impl Project {
             }
             if let Input::Script { path, .. } = input {
                 let full = self.root.join(path);
-                let meta = std::fs::metadata(&full).map_err(|source| ProjectError::Io {
-                    path: full.clone(),
-                    source,
-                })?;
                 path.hash(&mut hasher);
-                meta.len().hash(&mut hasher);
-                std::fs::read(&full)
-                    .map_err(|source| ProjectError::Io { path: full, source })?
-                    .hash(&mut hasher);
+                files::hash_limited(&full, Links::Follow, MAX_SCRIPT_BYTES, &mut hasher)
+                    .map_err(|source| ProjectError::Io { path: full, source })?;
             }
         }
         Ok(format!("{:016x}", hasher.finish()))
@@ -392,31 +397,30 @@ impl Project {
     }
 }
 
-/// Hashes the names, sizes and contents of the files of a services input (a file or a folder,
-/// read recursively in name order).
+/// Hashes the names and contents of the files a services input reads, and the names of what it
+/// skips, as [`ServiceImporter::add_path`] lists them.
 fn service_files_digest(
     root: &Path,
     relative: &Path,
     hasher: &mut impl Hasher,
 ) -> Result<(), ProjectError> {
-    let full = root.join(relative);
-    let io = |path: &Path| {
-        let path = path.to_owned();
-        move |source| ProjectError::Io { path, source }
-    };
-    if full.is_dir() {
-        let mut entries: Vec<PathBuf> = std::fs::read_dir(&full)
-            .map_err(io(&full))?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .collect();
-        entries.sort();
-        for entry in entries {
-            let child = entry.strip_prefix(root).unwrap_or(&entry).to_owned();
-            service_files_digest(root, &child, hasher)?;
-        }
+    let listing = input_files(root, relative)?;
+    let links = if listing.folder {
+        Links::Refuse
     } else {
-        relative.hash(hasher);
-        std::fs::read(&full).map_err(io(&full))?.hash(hasher);
+        Links::Follow
+    };
+    let limit = YamlLimits::default().max_bytes;
+    for file in &listing.files {
+        file.strip_prefix(root).unwrap_or(file).hash(hasher);
+        files::hash_limited(file, links, limit, hasher).map_err(|source| ProjectError::Io {
+            path: file.clone(),
+            source,
+        })?;
+    }
+    for (path, what) in &listing.skipped {
+        path.strip_prefix(root).unwrap_or(path).hash(hasher);
+        what.hash(hasher);
     }
     Ok(())
 }

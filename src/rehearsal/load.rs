@@ -116,7 +116,11 @@ pub async fn load_script(
     script: &str,
     part: Part,
 ) -> Result<u64, LoadError> {
-    let mut pieces = split(script, db.engine);
+    let mut pieces = split(script, db.engine).map_err(|e| LoadError {
+        file: file.to_owned(),
+        line: e.line(),
+        message: e.to_string(),
+    })?;
     if part == Part::SchemaOnly {
         pieces.retain(|p| match p {
             Piece::Statement { text, .. } => !matches!(
@@ -150,7 +154,7 @@ pub async fn load_script(
                     continue;
                 }
                 let sql = if schemas.is_empty() {
-                    text.clone()
+                    text.to_string()
                 } else {
                     requalify(text, &schemas, database_name)
                 };
@@ -177,7 +181,7 @@ pub async fn load_script(
                         if head(text, 1).first().is_some_and(|w| w == "COPY")
                             && text.to_ascii_uppercase().contains("FROM STDIN")
                         {
-                            pending_copy = Some((text.clone(), *line));
+                            pending_copy = Some((text.to_string(), *line));
                             continue;
                         }
                         let done = conn

@@ -26,7 +26,7 @@ use std::io::Write;
 
 use super::heatmap::HeatMap;
 use super::{blast_radius, Risk};
-use crate::export::{neutralize, restore_neutralized, CsvLines, ExportError};
+use crate::export::{check_quotes, neutralize, restore_neutralized, CsvLines, ExportError};
 use crate::graph::DependencyGraph;
 
 /// The risk CSV columns, in order.
@@ -123,6 +123,11 @@ pub fn write_risks_csv(
 /// # Errors
 /// [`RiskCsvError`] naming the file, line and column of the first problem.
 pub fn read_risks_csv(text: &str, file: &str) -> Result<Vec<Risk>, RiskCsvError> {
+    check_quotes(text).map_err(|e| RiskCsvError::Csv {
+        file: file.to_owned(),
+        line: e.line,
+        message: format!("field `{}`: {}", e.field(text), e.message),
+    })?;
     let mut reader = csv::ReaderBuilder::new()
         .flexible(false)
         .from_reader(text.as_bytes());

@@ -513,7 +513,7 @@ impl Report {
             self.tables.len(),
             self.seconds
         );
-        out
+        crate::export::terminal_text(&out).into_owned()
     }
 }
 

@@ -18,6 +18,7 @@ mod mysql_dialect;
 mod rewrite;
 pub mod split;
 mod tokens;
+mod values;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::ops::ControlFlow;
@@ -39,8 +40,19 @@ use tokens::RawName;
 
 pub use mysql_dialect::MySqlDumpDialect;
 
-/// Largest statement accepted, in bytes (a mysqldump extended INSERT is usually under 1 MiB).
-pub const MAX_STATEMENT_BYTES: usize = 64 * 1024 * 1024;
+pub use split::MAX_STATEMENT_BYTES;
+
+/// Largest script read, in bytes. A script is held in memory whole while it is imported (its
+/// statements are borrowed from it), so this bounds the import's memory with the limits below.
+pub const MAX_SCRIPT_BYTES: u64 = 1024 * 1024 * 1024;
+
+/// Largest statement parsed whole, in bytes. The parser holds a statement's tokens and syntax
+/// tree at once (some thirty times its text), so only `INSERT … VALUES` may be longer, up to
+/// [`MAX_STATEMENT_BYTES`]: its rows are parsed [`INSERT_SLICE_BYTES`] at a time.
+pub const MAX_PARSED_STATEMENT_BYTES: usize = 8 * 1024 * 1024;
+
+/// An `INSERT … VALUES` longer than this is parsed in slices of whole rows of about this size.
+pub const INSERT_SLICE_BYTES: usize = 256 * 1024;
 
 /// How many findings of one kind of skipped client directive are listed per file.
 const REPEATS_SHOWN: usize = 3;
@@ -130,9 +142,27 @@ impl DdlImporter {
         self.current_schema = self.engine.default_schema().map(str::to_owned);
         // Dumps repeat the same client directive hundreds of times; list a few, count the rest.
         let mut repeated: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
-        for piece in split::split(script, self.engine) {
+        let mut statements = 0usize;
+        for piece in split::pieces(script, self.engine) {
+            let piece = piece.map_err(|e| match e {
+                split::SplitError::Unterminated { line, what } => ImportError::Unterminated {
+                    file: file.to_owned(),
+                    line,
+                    what,
+                },
+                split::SplitError::TooLarge { line, limit } => ImportError::StatementTooLarge {
+                    file: file.to_owned(),
+                    line,
+                    what: "statement".into(),
+                    limit,
+                    hint: "",
+                },
+            })?;
             match piece {
-                Piece::Statement { text, line } => self.statement(file, &text, line)?,
+                Piece::Statement { text, line } => {
+                    statements += 1;
+                    self.statement(file, &text, line)?;
+                }
                 Piece::CopyData {
                     line, rows, bytes, ..
                 } => {
@@ -170,6 +200,15 @@ impl DdlImporter {
                     }
                 }
             }
+        }
+        if statements == 0 {
+            self.finding(
+                "empty-script",
+                Severity::Notice,
+                file,
+                1,
+                "no SQL statement in this file (it is empty or holds only comments and client directives)".into(),
+            );
         }
         for (kind, (count, first_line)) in repeated {
             if count > REPEATS_SHOWN {
@@ -253,16 +292,26 @@ impl DdlImporter {
     }
 
     fn statement(&mut self, file: &str, text: &str, line: usize) -> Result<(), ImportError> {
-        if text.len() > MAX_STATEMENT_BYTES {
+        let head = head_words(text, 4);
+        let head_str = head.join(" ");
+        let is_insert = head
+            .first()
+            .is_some_and(|w| w == "INSERT" || w == "REPLACE");
+        if is_insert && text.len() > INSERT_SLICE_BYTES {
+            if let Some(layout) = values::layout(text, self.engine) {
+                self.insert_in_slices(file, text, line, &layout);
+                return Ok(());
+            }
+        }
+        if text.len() > MAX_PARSED_STATEMENT_BYTES {
             return Err(ImportError::StatementTooLarge {
                 file: file.to_owned(),
                 line,
-                bytes: text.len(),
-                limit: MAX_STATEMENT_BYTES,
+                what: statement_label(text),
+                limit: MAX_PARSED_STATEMENT_BYTES,
+                hint: "; only INSERT … VALUES may be longer (its rows are read in slices)",
             });
         }
-        let head = head_words(text, 4);
-        let head_str = head.join(" ");
         let is_create = head.first().is_some_and(|w| w == "CREATE");
         if is_create && head.iter().any(|w| w == "TRIGGER") {
             self.trigger(file, text, line, &head_str);
@@ -377,6 +426,88 @@ impl DdlImporter {
                 Ok(())
             }
         }
+    }
+
+    /// Counts a long `INSERT … VALUES` by parsing `head rows suffix` for slices of its rows, so
+    /// memory follows the slice, not the statement. Rows and bytes come out as parsing it whole
+    /// would give them; a slice that does not parse skips the statement, as a whole would.
+    fn insert_in_slices(
+        &mut self,
+        file: &str,
+        text: &str,
+        line: usize,
+        layout: &values::ValuesLayout,
+    ) {
+        let head = &text[layout.head.clone()];
+        let suffix = &text[layout.suffix.clone()];
+        let head_lines = head.matches('\n').count();
+        let dialect = self.engine.sql_dialect();
+        let (mut table, mut rows, mut rendered) = (None, 0u64, 0u64);
+        let (mut lines_before, mut counted_to) = (0usize, 0usize);
+        for (k, slice) in values::slices(text, layout, self.engine, INSERT_SLICE_BYTES).enumerate()
+        {
+            lines_before += text[counted_to..slice.start].matches('\n').count();
+            counted_to = slice.start;
+            let sql = format!("{head} {} {suffix}", &text[slice]);
+            let parsed = Parser::new(dialect.as_ref())
+                .with_recursion_limit(MAX_NESTING)
+                .try_with_sql(&sql)
+                .and_then(|mut p| p.parse_statements());
+            let insert = match parsed.as_deref() {
+                Ok([Statement::Insert(insert)]) => insert,
+                other => {
+                    let (at, why) = match other {
+                        Err(error) => (
+                            error_line(error).map_or(line, |l| {
+                                if l <= head_lines + 1 {
+                                    line + l - 1
+                                } else {
+                                    line + lines_before + l - 1 - head_lines
+                                }
+                            }),
+                            error_message(error),
+                        ),
+                        Ok(_) => (line, "not one INSERT".into()),
+                    };
+                    self.summary.skipped += 1;
+                    self.finding(
+                        "skipped-statement",
+                        Severity::Notice,
+                        file,
+                        at,
+                        format!(
+                            "{} skipped: the SQL parser cannot read it ({why})",
+                            statement_label(text)
+                        ),
+                    );
+                    return;
+                }
+            };
+            let TableObject::TableName(name) = &insert.table else {
+                return;
+            };
+            let Some(SetExpr::Values(values)) = insert.source.as_ref().map(|q| q.body.as_ref())
+            else {
+                return;
+            };
+            let whole = insert.to_string().len() as u64;
+            let values_text = values.to_string().len() as u64;
+            // Rendered whole, the statement is this head and suffix once and every slice's
+            // `VALUES` list joined: one `VALUES` keyword, a `,` where two lists meet.
+            rendered += if k == 0 {
+                whole
+            } else {
+                values_text - "VALUES".len() as u64 + ",".len() as u64
+            };
+            rows += values.rows.len() as u64;
+            table.get_or_insert_with(|| self.name(name));
+        }
+        let Some(table) = table else { return };
+        self.summary.parsed += 1;
+        self.summary.data_rows += rows;
+        let entry = self.data.entry(table).or_default();
+        entry.0 += rows;
+        entry.1 += rendered;
     }
 
     /// PostgreSQL creates each element of `CREATE SCHEMA s CREATE TABLE …` inside `s`.
@@ -929,4 +1060,54 @@ fn near(text: &str, line: usize, column: Option<usize>) -> String {
         shown.push('…');
     }
     shown
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A long INSERT read in slices counts the rows and bytes that parsing it whole gives.
+    #[test]
+    fn a_sliced_insert_counts_as_a_whole_one() {
+        for (engine, row) in [
+            (Engine::Mysql, "(7, 'it\\'s (a), row', NULL, 1.5e3)"),
+            (Engine::Postgres, "(7, 'it''s (a), row', $$x)$$, E'\\')')"),
+            (Engine::Sqlite, "(7, 'it''s (a), row', [x], -2)"),
+        ] {
+            let rows = 3 * INSERT_SLICE_BYTES / row.len();
+            let sql = format!(
+                "INSERT INTO t (a, b, c, d) VALUES\n{}",
+                vec![row; rows].join(",\n")
+            );
+            let dialect = engine.sql_dialect();
+            let whole = Parser::new(dialect.as_ref())
+                .try_with_sql(&sql)
+                .and_then(|mut p| p.parse_statements())
+                .unwrap();
+            let Statement::Insert(insert) = &whole[0] else {
+                panic!("{whole:?}")
+            };
+            let mut importer = DdlImporter::new(engine);
+            importer.add_script("big.sql", &sql).unwrap();
+            assert_eq!(importer.summary().parsed, 1, "{engine:?}");
+            assert_eq!(importer.summary().data_rows, rows as u64, "{engine:?}");
+            let (_, (counted_rows, bytes)) = importer.data.iter().next().unwrap();
+            assert_eq!(*counted_rows, rows as u64);
+            assert_eq!(*bytes, insert.to_string().len() as u64, "{engine:?}");
+        }
+    }
+
+    #[test]
+    fn a_bad_row_in_a_long_insert_skips_it_naming_the_line() {
+        let row = "(1, 'abc')";
+        let rows = 2 * INSERT_SLICE_BYTES / row.len();
+        let mut lines = vec![row; rows];
+        lines[rows - 10] = "(1, 'abc' 'x' +)";
+        let sql = format!("INSERT INTO t VALUES\n{}", lines.join(",\n"));
+        let mut importer = DdlImporter::new(Engine::Postgres);
+        importer.add_script("big.sql", &sql).unwrap();
+        assert_eq!(importer.summary().skipped, 1);
+        let finding = &importer.findings[0];
+        assert_eq!(finding.line, Some(rows - 10 + 2), "{finding:?}");
+    }
 }

@@ -169,8 +169,11 @@ impl Edits {
             }
             out.push_str(&text[at..range.start]);
             out.push_str(&with);
-            // Keep the removed text's line breaks so later line numbers stay right.
-            out.extend(text[range.clone()].chars().filter(|c| *c == '\n'));
+            // Keep the removed text's line breaks so later line numbers stay right, less those
+            // the replacement carries itself (a quoted SQLite type name may hold one).
+            let removed = text[range.clone()].matches('\n').count();
+            let kept = removed.saturating_sub(with.matches('\n').count());
+            out.extend(std::iter::repeat_n('\n', kept));
             at = range.end;
         }
         out.push_str(&text[at..]);
@@ -407,6 +410,16 @@ mod tests {
 
     fn prepared(sql: &str, engine: Engine) -> String {
         create_table(sql, engine).text.unwrap_or_else(|| sql.into())
+    }
+
+    /// Found by fuzzing (`fuzz/run.sh ddl_import`): a type name holding a line break was
+    /// replaced by a quoted name holding it and the removed text's line break was kept too, so
+    /// every later line number was one too far (a parse error named line 3 of a 2-line file).
+    #[test]
+    fn a_type_name_across_lines_keeps_the_line_count() {
+        let sql = "CREATE TABLE t (c [my\ntype], d int)";
+        let text = prepared(sql, Engine::Sqlite);
+        assert_eq!(text.matches('\n').count(), 1, "{text}");
     }
 
     #[test]

@@ -14,6 +14,14 @@ pub enum ServiceImportError {
         #[source]
         source: std::io::Error,
     },
+    /// An input path is neither a regular file nor a folder (a FIFO, a device…).
+    #[error("{file}: {what}, not a regular file or folder; only regular files inside the project are read")]
+    NotAFile {
+        /// The path, as written in the manifest.
+        file: String,
+        /// What it is, e.g. `a FIFO`.
+        what: &'static str,
+    },
     /// A file is not UTF-8 text.
     #[error("{file}: not UTF-8 text (byte {offset})")]
     NotUtf8 {

@@ -28,6 +28,7 @@ pub use error::ServiceImportError;
 pub use table::SERVICE_CSV_COLUMNS;
 pub use yaml::YamlLimits;
 
+use crate::import::files::{self, Links};
 use crate::inventory::{Finding, Inventory, ServiceKind, Severity};
 
 /// Format of a service inventory file.
@@ -175,44 +176,45 @@ impl ServiceImporter {
     }
 
     /// Adds the file or folder `relative` under `root`; files are named relative to `root` in
-    /// artifacts, links, findings and errors.
+    /// artifacts, links, findings and errors. In a folder, anything but a regular file or a
+    /// folder (a symbolic link, FIFO, device or socket) is skipped unopened with a
+    /// `not-a-regular-file` warning.
     ///
     /// # Errors
-    /// The first file that cannot be read or parsed, naming it and the line.
+    /// The first file that cannot be read or parsed, naming it and the line; `relative` itself
+    /// when it is neither a regular file nor a folder.
     pub fn add_path(
         &mut self,
         root: &Path,
         relative: &Path,
         format: Option<ServiceFormat>,
     ) -> Result<(), ServiceImportError> {
-        let full = root.join(relative);
-        let name = relative.to_string_lossy().replace('\\', "/");
-        let meta = std::fs::metadata(&full).map_err(|source| ServiceImportError::Read {
-            file: name.clone(),
-            source,
-        })?;
-        if !meta.is_dir() {
-            return self.add_file(&full, &name, format, false);
+        let listing = input_files(root, relative)?;
+        if !listing.folder {
+            let name = relative.to_string_lossy().replace('\\', "/");
+            return self.add_file(&root.join(relative), &name, format, false);
         }
-        let mut files = Vec::new();
-        collect(&full, &mut files).map_err(|source| ServiceImportError::Read {
-            file: name.clone(),
-            source,
-        })?;
-        files.sort();
-        for file in files {
-            let relative_name = file
-                .strip_prefix(root)
-                .unwrap_or(&file)
-                .to_string_lossy()
-                .replace('\\', "/");
-            self.add_file(&file, &relative_name, format, true)?;
+        for (path, what) in listing.skipped {
+            self.inventory.findings.push(Finding {
+                code: "not-a-regular-file".into(),
+                severity: Severity::Warning,
+                source: relative_name(root, &path),
+                line: None,
+                message: format!(
+                    "{what}; skipped unopened: only regular files inside the project are read"
+                ),
+            });
+        }
+        for file in listing.files {
+            let name = relative_name(root, &file);
+            self.add_file(&file, &name, format, true)?;
         }
         Ok(())
     }
 
     /// Adds one file, named `name` in what it produces. `in_folder` turns an unrecognised
-    /// format into a notice instead of an error.
+    /// format into a notice instead of an error, and refuses a symbolic link (a path named in
+    /// the manifest was resolved inside the project already; one found in a folder was not).
     ///
     /// # Errors
     /// Read, size, YAML, CSV and format errors naming `name`.
@@ -223,7 +225,12 @@ impl ServiceImporter {
         format: Option<ServiceFormat>,
         in_folder: bool,
     ) -> Result<(), ServiceImportError> {
-        let text = yaml::read_bounded(path, name, self.limits.max_bytes)?;
+        let links = if in_folder {
+            Links::Refuse
+        } else {
+            Links::Follow
+        };
+        let text = yaml::read_bounded(path, name, self.limits.max_bytes, links)?;
         self.add_text(&text, name, format, in_folder)
     }
 
@@ -316,23 +323,78 @@ impl ServiceImporter {
     }
 }
 
-fn collect(folder: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+/// The files a services input reads: the file itself, or a folder's `.csv`, `.yaml` and `.yml`
+/// regular files (recursively, in name order) and what was skipped in it.
+#[derive(Debug, Default)]
+pub struct InputFiles {
+    /// Whether the input is a folder.
+    pub folder: bool,
+    /// Files to read, full paths.
+    pub files: Vec<PathBuf>,
+    /// Entries that are neither regular files nor folders, with what they are; never opened.
+    pub skipped: Vec<(PathBuf, &'static str)>,
+}
+
+/// Lists what the input `relative` under `root` reads, opening nothing but folders. Entries
+/// are judged by their own type (`symlink_metadata`), so a link is never followed.
+///
+/// # Errors
+/// [`ServiceImportError::Read`] when a folder cannot be listed; [`ServiceImportError::NotAFile`]
+/// when `relative` itself is neither a regular file nor a folder.
+pub fn input_files(root: &Path, relative: &Path) -> Result<InputFiles, ServiceImportError> {
+    let full = root.join(relative);
+    let name = relative.to_string_lossy().replace('\\', "/");
+    let read_err = |source| ServiceImportError::Read {
+        file: name.clone(),
+        source,
+    };
+    // The manifest's own path may be a link: the manifest check resolved it inside the project.
+    let kind = std::fs::metadata(&full).map_err(read_err)?.file_type();
+    if kind.is_file() {
+        return Ok(InputFiles {
+            folder: false,
+            files: vec![full],
+            skipped: Vec::new(),
+        });
+    }
+    if let Some(what) = files::special_kind(&kind) {
+        return Err(ServiceImportError::NotAFile { file: name, what });
+    }
+    let mut listing = InputFiles {
+        folder: true,
+        ..InputFiles::default()
+    };
+    collect(&full, &mut listing).map_err(read_err)?;
+    listing.files.sort();
+    listing.skipped.sort();
+    Ok(listing)
+}
+
+fn collect(folder: &Path, out: &mut InputFiles) -> std::io::Result<()> {
     for entry in std::fs::read_dir(folder)? {
         let entry = entry?;
         let path = entry.path();
+        // The entry's own type (`lstat`): a link to a folder or to /dev/zero is a link.
         let kind = entry.file_type()?;
         if kind.is_dir() {
             collect(&path, out)?;
-        } else if kind.is_file()
-            && path.extension().is_some_and(|e| {
-                let e = e.to_string_lossy().to_ascii_lowercase();
-                e == "csv" || e == "yaml" || e == "yml"
-            })
-        {
-            out.push(path);
+        } else if let Some(what) = files::special_kind(&kind) {
+            out.skipped.push((path, what));
+        } else if path.extension().is_some_and(|e| {
+            let e = e.to_string_lossy().to_ascii_lowercase();
+            e == "csv" || e == "yaml" || e == "yml"
+        }) {
+            out.files.push(path);
         }
     }
     Ok(())
+}
+
+fn relative_name(root: &Path, path: &Path) -> String {
+    path.strip_prefix(root)
+        .unwrap_or(path)
+        .to_string_lossy()
+        .replace('\\', "/")
 }
 
 #[cfg(test)]

@@ -19,12 +19,14 @@
 //!
 //! List cells hold ids separated by spaces, commas or semicolons. Cells that the exporter
 //! neutralised against formula injection (a leading `'` before `=`, `+`, `-`, `@`) are read
-//! back without the quote. Any error names the file, line and column; nothing is imported then.
+//! back without the quote. Quoting is strict RFC 4180 ([`check_quotes`]): a stray, trailing or
+//! unclosed quote is an error, not a cell read some other way. Any error names the file, line and
+//! column; nothing is imported then.
 
 use std::collections::HashMap;
 
 use super::error::ServiceImportError;
-use crate::export::{restore_neutralized, CsvLines};
+use crate::export::{check_quotes, restore_neutralized, CsvLines};
 use crate::inventory::{parse_size, Inventory, Link, LinkKind, Service, ServiceKind};
 
 /// The columns of the service inventory CSV, in export order.
@@ -95,6 +97,11 @@ pub(super) fn import(
     file: &str,
     out: &mut Inventory,
 ) -> Result<(), ServiceImportError> {
+    check_quotes(text).map_err(|e| ServiceImportError::Csv {
+        file: file.to_owned(),
+        line: e.line,
+        message: format!("field `{}`: {}", e.field(text), e.message),
+    })?;
     let mut reader = csv::ReaderBuilder::new()
         .flexible(false)
         .trim(csv::Trim::All)

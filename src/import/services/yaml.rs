@@ -17,12 +17,12 @@
 //! [`YamlValue::Null`].
 
 use std::collections::HashMap;
-use std::io::Read;
 use std::path::Path;
 
 use saphyr_parser::{Event, Parser, ScalarStyle};
 
 use super::error::ServiceImportError;
+use crate::import::files::{read_limited, Links, ReadError};
 
 /// Limits applied to one YAML file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -163,41 +163,32 @@ pub fn load_file(
     file: &str,
     limits: &YamlLimits,
 ) -> Result<Vec<Yaml>, ServiceImportError> {
-    let text = read_bounded(path, file, limits.max_bytes)?;
+    let text = read_bounded(path, file, limits.max_bytes, Links::Follow)?;
     parse_documents(&text, file, limits)
 }
 
-/// Reads a text file of at most `max_bytes`, refusing a larger one before reading it.
+/// Reads a regular text file of at most `max_bytes`, refusing a larger one before reading it
+/// and anything but a regular file before opening it.
 ///
 /// # Errors
 /// [`ServiceImportError::TooLarge`], [`ServiceImportError::Read`], [`ServiceImportError::NotUtf8`].
-pub fn read_bounded(path: &Path, file: &str, max_bytes: u64) -> Result<String, ServiceImportError> {
-    let read_err = |source| ServiceImportError::Read {
-        file: file.to_owned(),
-        source,
-    };
-    let handle = std::fs::File::open(path).map_err(read_err)?;
-    let len = handle.metadata().map_err(read_err)?.len();
-    if len > max_bytes {
-        return Err(ServiceImportError::TooLarge {
+pub fn read_bounded(
+    path: &Path,
+    file: &str,
+    max_bytes: u64,
+    links: Links,
+) -> Result<String, ServiceImportError> {
+    let bytes = read_limited(path, links, max_bytes).map_err(|e| match e {
+        ReadError::Io(source) => ServiceImportError::Read {
             file: file.to_owned(),
-            bytes: len,
-            limit: max_bytes,
-        });
-    }
-    let mut bytes = Vec::with_capacity(len as usize);
-    // `take` guards against a file that grows between the size check and the read.
-    handle
-        .take(max_bytes + 1)
-        .read_to_end(&mut bytes)
-        .map_err(read_err)?;
-    if bytes.len() as u64 > max_bytes {
-        return Err(ServiceImportError::TooLarge {
+            source,
+        },
+        ReadError::TooLarge { bytes, limit } => ServiceImportError::TooLarge {
             file: file.to_owned(),
-            bytes: bytes.len() as u64,
-            limit: max_bytes,
-        });
-    }
+            bytes,
+            limit,
+        },
+    })?;
     String::from_utf8(bytes).map_err(|e| ServiceImportError::NotUtf8 {
         file: file.to_owned(),
         offset: e.utf8_error().valid_up_to(),

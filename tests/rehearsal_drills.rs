@@ -67,7 +67,7 @@ async fn every_drill_at_once_loses_nothing_and_keeps_the_planted_rejects() {
     assert!(drill("drop-connection").sessions_dropped >= 1);
     assert_eq!(report.rollback_mismatched_rows, 0);
     let md = rehearsal::report::markdown(&report);
-    assert!(md.contains("Rows lost: 0; duplicate rows: 0; rejected rows kept: 4."));
+    assert!(md.contains("Rows lost: 0; duplicate rows: 0; rejected rows kept: 4;"));
 }
 
 #[tokio::test]

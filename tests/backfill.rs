@@ -30,13 +30,7 @@ fn project() -> tempfile::TempDir {
 }
 
 fn backfill(project: &Path, source: &str, target: &str, extra: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_migration-studio"))
-        .arg("backfill")
-        .arg(project)
-        .args(["--source-url", source, "--target-url", target])
-        .args(extra)
-        .output()
-        .expect("the CLI runs")
+    common::between("backfill", project, source, target, extra)
 }
 
 fn ok(output: Output) -> String {

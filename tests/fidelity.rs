@@ -40,13 +40,7 @@ fn project(policy: ConversionPolicy) -> tempfile::TempDir {
 }
 
 fn cli(project: &Path, command: &str, source: &str, target: &str, extra: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_migration-studio"))
-        .arg(command)
-        .arg(project)
-        .args(["--source-url", source, "--target-url", target])
-        .args(extra)
-        .output()
-        .expect("the CLI runs")
+    common::between(command, project, source, target, extra)
 }
 
 fn json(output: &Output) -> serde_json::Value {

@@ -19,24 +19,17 @@ pub const CHANGELOG_TABLE: &str = "_migration_studio_changelog";
 /// [`DbError::CaptureSource`] when `db` holds a change-capture changelog (it has been the
 /// source of a run); [`DbError::Query`].
 pub async fn mark_rehearsal_target(db: &Database, note: &str) -> Result<(), DbError> {
-    let changelog = CHANGELOG_TABLE;
-    let holds_changelog = match db.engine {
-        Engine::Postgres => "SELECT count(*)::bigint FROM pg_catalog.pg_tables WHERE tablename = $1",
-        Engine::Mysql => "SELECT CAST(count(*) AS SIGNED) FROM information_schema.TABLES WHERE TABLE_NAME = ? AND TABLE_SCHEMA = DATABASE()",
-        Engine::Sqlite => "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?",
-    };
-    let found = db
-        .fetch_i64(
-            holds_changelog,
-            &[Cell::Text(changelog.to_owned())],
-            "looking for a change-capture changelog",
-        )
-        .await?
-        .unwrap_or(0);
-    if found > 0 {
+    let found = has_table(
+        db,
+        CHANGELOG_TABLE,
+        Scope::AnySchema,
+        "looking for a change-capture changelog",
+    )
+    .await?;
+    if found {
         return Err(DbError::CaptureSource {
             url: db.display.clone(),
-            table: changelog.to_owned(),
+            table: CHANGELOG_TABLE.to_owned(),
         });
     }
     let create = format!(
@@ -64,25 +57,47 @@ pub async fn mark_rehearsal_target(db: &Database, note: &str) -> Result<(), DbEr
     Ok(())
 }
 
+/// Where [`has_table`] looks in a PostgreSQL database (MySQL: the URL's database; SQLite: the
+/// file).
+enum Scope {
+    /// The session's current schema (where the tool creates its tables).
+    CurrentSchema,
+    /// Every schema.
+    AnySchema,
+}
+
+/// Whether `db` has a table named `name`.
+async fn has_table(
+    db: &Database,
+    name: &str,
+    scope: Scope,
+    context: &str,
+) -> Result<bool, DbError> {
+    let sql = match (db.engine, scope) {
+        (Engine::Postgres, Scope::CurrentSchema) => "SELECT count(*)::bigint FROM pg_catalog.pg_tables WHERE tablename = $1 AND schemaname = current_schema()",
+        (Engine::Postgres, Scope::AnySchema) => "SELECT count(*)::bigint FROM pg_catalog.pg_tables WHERE tablename = $1",
+        (Engine::Mysql, _) => "SELECT CAST(count(*) AS SIGNED) FROM information_schema.TABLES WHERE TABLE_NAME = ? AND TABLE_SCHEMA = DATABASE()",
+        (Engine::Sqlite, _) => "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?",
+    };
+    let count = db
+        .fetch_i64(sql, &[Cell::Text(name.to_owned())], context)
+        .await?;
+    Ok(count.unwrap_or(0) > 0)
+}
+
 /// Succeeds only when `db` carries the marker.
 ///
 /// # Errors
 /// [`DbError::NotARehearsalTarget`], or [`DbError::Query`] when the check itself fails.
 pub async fn ensure_rehearsal_target(db: &Database) -> Result<(), DbError> {
-    let check = match db.engine {
-        Engine::Postgres => "SELECT count(*)::bigint FROM pg_catalog.pg_tables WHERE tablename = $1 AND schemaname = current_schema()",
-        Engine::Mysql => "SELECT CAST(count(*) AS SIGNED) FROM information_schema.TABLES WHERE TABLE_NAME = ? AND TABLE_SCHEMA = DATABASE()",
-        Engine::Sqlite => "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?",
-    };
-    let count = db
-        .fetch_i64(
-            check,
-            &[Cell::Text(MARKER_TABLE.to_owned())],
-            "checking for the rehearsal-target marker",
-        )
-        .await?
-        .unwrap_or(0);
-    if count == 0 {
+    let marked = has_table(
+        db,
+        MARKER_TABLE,
+        Scope::CurrentSchema,
+        "checking for the rehearsal-target marker",
+    )
+    .await?;
+    if !marked {
         return Err(DbError::NotARehearsalTarget {
             url: db.display.clone(),
         });

@@ -129,6 +129,23 @@ impl RunLock {
     }
 }
 
+/// The holder described from the first row of a catalog query (NULLs as empty text), or
+/// `unknown` when the query failed or found nobody (the holder may have just let go).
+fn describe(
+    rows: Result<Vec<Vec<Option<String>>>, DbError>,
+    unknown: &str,
+    text: impl Fn(&[String]) -> String,
+) -> String {
+    match rows.ok().and_then(|r| r.into_iter().next()) {
+        Some(row) => text(
+            &row.into_iter()
+                .map(Option::unwrap_or_default)
+                .collect::<Vec<_>>(),
+        ),
+        None => unknown.to_owned(),
+    }
+}
+
 /// Who holds the advisory lock `key`, from `pg_locks` and `pg_stat_activity`.
 async fn pg_holder(db: &Database, key: i64) -> String {
     let key = key as u64;
@@ -143,19 +160,12 @@ async fn pg_holder(db: &Database, key: i64) -> String {
             "finding the run lock's holder",
         )
         .await;
-    match rows.ok().and_then(|r| r.into_iter().next()) {
-        Some(row) => {
-            let field = |i: usize| row.get(i).cloned().flatten().unwrap_or_default();
-            format!(
-                "PostgreSQL backend pid {} ({}) from {} since {}",
-                field(0),
-                field(1),
-                field(2),
-                field(3)
-            )
-        }
-        None => "another session".to_owned(),
-    }
+    describe(rows, "another session", |f| {
+        format!(
+            "PostgreSQL backend pid {} ({}) from {} since {}",
+            f[0], f[1], f[2], f[3]
+        )
+    })
 }
 
 /// Who holds the named lock, from `IS_USED_LOCK` and the process list.
@@ -168,19 +178,9 @@ async fn mysql_holder(db: &Database, name: &str) -> String {
             "finding the run lock's holder",
         )
         .await;
-    match rows.ok().and_then(|r| r.into_iter().next()) {
-        Some(row) => {
-            let field = |i: usize| row.get(i).cloned().flatten().unwrap_or_default();
-            format!(
-                "connection {} of {}@{}, for {} s",
-                field(0),
-                field(1),
-                field(2),
-                field(3)
-            )
-        }
-        None => "another connection".to_owned(),
-    }
+    describe(rows, "another connection", |f| {
+        format!("connection {} of {}@{}, for {} s", f[0], f[1], f[2], f[3])
+    })
 }
 
 /// Locks the file at `path` exclusively (creating it) and writes the holder's process id into

@@ -73,6 +73,23 @@ pub fn import_scripts(engine: Engine, paths: &[PathBuf]) -> Inventory {
     importer.finish()
 }
 
+/// Runs the CLI's `command` (`backfill`, `validate`) on `project` from `source` to `target`.
+pub fn between(
+    command: &str,
+    project: &std::path::Path,
+    source: &str,
+    target: &str,
+    extra: &[&str],
+) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_migration-studio"))
+        .arg(command)
+        .arg(project)
+        .args(["--source-url", source, "--target-url", target])
+        .args(extra)
+        .output()
+        .expect("the CLI runs")
+}
+
 /// Runs `psql` against the local server as `postgres`, failing the test on error.
 pub fn psql(database: &str, args: &[&str], stdin: Option<&str>) -> String {
     let mut command = Command::new("psql");

@@ -13,6 +13,11 @@ use crate::mapping::TableMapping;
 
 use super::post_copy::PostCopyObject;
 
+/// Largest catalog row estimate of a keyed table copied whole because the engines may order its
+/// key differently: a whole copy holds the table in memory, so bigger ones keep keyset chunks
+/// (validation then finds any row a differing order cost).
+pub const WHOLE_COPY_MAX_ROWS: u64 = 200_000;
+
 /// A table the plan copies.
 #[derive(Debug, Clone)]
 pub struct PlannedTable {
@@ -31,7 +36,8 @@ pub struct PlannedTable {
     /// Copied whole, as one chunk in one transaction, rather than in keyset chunks: the table
     /// has no key, or its key is text-like and copied across engines, whose orders of text
     /// differ (a MySQL `ENUM` orders by its index, collations differ), so a chunk's key range
-    /// on the target would not hold the same rows as on the source.
+    /// on the target would not hold the same rows as on the source (up to
+    /// [`WHOLE_COPY_MAX_ROWS`] rows).
     pub whole: bool,
 }
 
@@ -135,6 +141,7 @@ impl BackfillPlan {
                 Ok((source_spec, target_spec)) => tables.push(PlannedTable {
                     whole: source_spec.is_keyless()
                         || (source_engine != target_engine
+                            && table.rows.is_some_and(|rows| rows <= WHOLE_COPY_MAX_ROWS)
                             && source_spec.key.iter().any(|&k| {
                                 matches!(
                                     source_spec.columns[k].logical,

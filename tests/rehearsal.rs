@@ -90,6 +90,19 @@ async fn pagila_postgres_upgrade_passes() {
     assert_eq!(report.mismatched_rows, 0);
     assert_eq!(report.rollback_mismatched_rows, 0);
     assert!(report.workload_target.writes() > 0);
+    // The manifest says 15 -> 16: a rehearsal on other servers says so, never silently.
+    let (source_version, target_version) = &report.server_versions;
+    assert!(!source_version.is_empty() && !target_version.is_empty());
+    let ran_16 = migration_studio::db::version_matches("16", target_version);
+    assert_eq!(
+        report
+            .version_mismatches
+            .iter()
+            .any(|m| m.contains("target is postgres 16")),
+        !ran_16,
+        "{:?} on {target_version}",
+        report.version_mismatches
+    );
     nothing_left(&report.id);
 }
 

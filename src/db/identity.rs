@@ -88,3 +88,54 @@ pub async fn identity(db: &Database) -> Result<DatabaseIdentity, DbError> {
     };
     Ok(DatabaseIdentity { server, database })
 }
+
+/// The server's version as it reports it (`15.19 (Debian 15.19-0+deb12u1)`,
+/// `10.11.19-MariaDB-0+deb12u1`, `3.45.1` for SQLite's library).
+///
+/// # Errors
+/// [`DbError::Query`].
+pub async fn server_version(db: &Database) -> Result<String, DbError> {
+    let sql = match db.engine {
+        Engine::Postgres => "SELECT current_setting('server_version')",
+        Engine::Mysql => "SELECT VERSION()",
+        Engine::Sqlite => "SELECT sqlite_version()",
+    };
+    let rows = db
+        .fetch_texts(sql, &[], "reading the server's version")
+        .await?;
+    Ok(rows
+        .into_iter()
+        .next()
+        .and_then(|r| r.into_iter().next().flatten())
+        .unwrap_or_default())
+}
+
+/// Whether a server reporting `reported` runs the version a manifest names as `wanted`
+/// (`"16"`, `"10.11"`): its dot-separated leading numbers start with those of `wanted`.
+pub fn version_matches(wanted: &str, reported: &str) -> bool {
+    let numbers = |v: &str| -> Vec<String> {
+        v.split(|c: char| !c.is_ascii_digit() && c != '.')
+            .next()
+            .unwrap_or_default()
+            .split('.')
+            .filter(|p| !p.is_empty())
+            .map(str::to_owned)
+            .collect()
+    };
+    let (wanted, reported) = (numbers(wanted), numbers(reported));
+    !wanted.is_empty() && reported.len() >= wanted.len() && reported[..wanted.len()] == wanted[..]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::version_matches;
+
+    #[test]
+    fn versions_match_by_their_leading_numbers() {
+        assert!(version_matches("15", "15.19 (Debian 15.19-0+deb12u1)"));
+        assert!(version_matches("10.11", "10.11.19-MariaDB-0+deb12u1"));
+        assert!(!version_matches("16", "15.19 (Debian 15.19-0+deb12u1)"));
+        assert!(!version_matches("10.1", "10.11.19-MariaDB"));
+        assert!(!version_matches("8.0", "10.11.19-MariaDB"));
+    }
+}

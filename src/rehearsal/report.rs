@@ -91,6 +91,13 @@ pub struct RehearsalReport {
     /// its reject table with the reason).
     #[serde(default)]
     pub capture_rejected: u64,
+    /// The source and target servers' versions as they reported them.
+    #[serde(default)]
+    pub server_versions: (String, String),
+    /// Where a server's version is not the manifest's (`[source]`/`[target]` `version`): the
+    /// rehearsal did not rehearse the upgrade the manifest describes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub version_mismatches: Vec<String>,
     /// Rows differing after the final catch-up.
     pub mismatched_rows: u64,
     /// Validation verdict after the final catch-up.
@@ -149,6 +156,8 @@ impl RehearsalReport {
             rejected_rows: 0,
             converted: Default::default(),
             capture_rejected: 0,
+            server_versions: Default::default(),
+            version_mismatches: Vec::new(),
             mismatched_rows: 0,
             validation_verdict: String::new(),
             point_of_no_return: None,
@@ -281,6 +290,14 @@ pub fn markdown(r: &RehearsalReport) -> String {
         "\nWorkload on the source: {} inserts, {} updates, {} deletes, {} key changes; on the target after cutover: {} writes.",
         r.workload_source.inserts, r.workload_source.updates, r.workload_source.deletes, r.workload_source.key_changes, r.workload_target.writes()
     );
+    let _ = writeln!(
+        out,
+        "\nServers: source {}, target {}.",
+        r.server_versions.0, r.server_versions.1
+    );
+    for mismatch in &r.version_mismatches {
+        let _ = writeln!(out, "\n**Version mismatch:** {mismatch}");
+    }
     let _ = writeln!(
         out,
         "\nRows lost: {}; duplicate rows: {}; rejected rows kept: {}; captured changes refused and kept: {}.",

@@ -303,6 +303,27 @@ pub(super) async fn run_in(
         manifest.rto_minutes * 60.0,
         manifest.maintenance_window_minutes * 60.0,
     );
+    report.server_versions = (
+        db::server_version(&source).await?,
+        db::server_version(&target).await?,
+    );
+    for (side, endpoint, reported) in [
+        ("source", &manifest.source, &report.server_versions.0),
+        ("target", &manifest.target, &report.server_versions.1),
+    ] {
+        if let Some(wanted) = endpoint
+            .version
+            .as_deref()
+            .filter(|w| !db::version_matches(w, reported))
+        {
+            let mismatch = format!(
+                "the manifest's {side} is {} {wanted}, the rehearsal ran against {reported}",
+                endpoint.engine
+            );
+            tracing::warn!("{mismatch}");
+            report.version_mismatches.push(mismatch);
+        }
+    }
     report.lag = std::mem::take(&mut state.lag);
     report.interruptions.clone_from(&state.interruptions);
     let fresh = state.stage == Stage::Provisioned;

@@ -78,6 +78,7 @@ async fn a_refused_change_is_kept_with_its_reason_and_the_rest_applied() {
         run_id: "cap".into(),
         policy: Default::default(),
         refused: 0,
+        converted: Default::default(),
     };
     let applied = applier
         .apply(1_000)

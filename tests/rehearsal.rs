@@ -313,3 +313,85 @@ async fn postgres_schemas_other_than_public_are_rehearsed_from_scripts_and_live(
         nothing_left(&report.id);
     }
 }
+
+/// Edge values written while the rehearsal runs: a zero date arrives by its counted rule, a
+/// time PostgreSQL cannot store is refused and kept — during the backfill or the catch-up,
+/// whichever meets it — and the rehearsal ends with a report whose mismatch gate names the row
+/// instead of dying.
+#[tokio::test]
+async fn edge_values_written_during_the_rehearsal_are_converted_or_refused_with_a_report() {
+    use migration_studio::rehearsal::state::{RunState, Stage};
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("edge");
+    std::fs::create_dir_all(&root).unwrap();
+    std::fs::write(
+        root.join("schema.sql"),
+        "CREATE TABLE ev (id INT AUTO_INCREMENT PRIMARY KEY, d DATE NULL, t TIME NULL, pad VARCHAR(100) NOT NULL);\n\
+         INSERT INTO ev (d, t, pad) SELECT '2024-01-01', '12:00:00', REPEAT('x', 100) FROM seq_1_to_3000;\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("migration-studio.toml"),
+        "name = \"edge\"\nshape = \"cdc\"\nrto_minutes = 30\nmaintenance_window_minutes = 60\n\n\
+         [source]\nengine = \"mysql\"\n\n[target]\nengine = \"postgres\"\n\n[[inputs]]\npath = \"schema.sql\"\n",
+    )
+    .unwrap();
+    let project = Project::open(&root).unwrap();
+    project.import().await.unwrap();
+    let options = RehearsalOptions {
+        backfill_rows_per_second: Some(600.0),
+        provider: migration_studio::rehearsal::ProviderChoice::Local,
+        ..options("mysql")
+    };
+    let writer = {
+        let root = root.clone();
+        std::thread::spawn(move || {
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+            loop {
+                if let Some(state) = RunState::unfinished(&root).pop() {
+                    if state.stage == Stage::Backfill {
+                        let source = format!("ms_rh_{}_src", state.id.replace('-', "_"));
+                        mariadb(
+                            &source,
+                            &["-e", "SET SESSION sql_mode = ''; \
+                                     INSERT INTO ev (id, d, t, pad) VALUES (90001, '0000-00-00', '01:00:00', 'zero date'), \
+                                     (90002, '2024-01-02', '838:59:59', 'too long a time')"],
+                            None,
+                        );
+                        return;
+                    }
+                }
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "the backfill never started"
+                );
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+        })
+    };
+    let report = rehearsal::rehearse(&project, &options)
+        .await
+        .expect("a refused value ends in a report, not an error");
+    writer.join().unwrap();
+    assert_eq!(report.verdict, Verdict::Fail);
+    assert!(
+        report
+            .failed_because
+            .as_deref()
+            .unwrap_or_default()
+            .contains("G001"),
+        "{:?}",
+        report.failed_because
+    );
+    assert!(report.mismatched_rows >= 1);
+    assert!(report.rejected_rows + report.capture_rejected >= 1);
+    let zero_dates: u64 = report
+        .converted
+        .values()
+        .flatten()
+        .filter(|c| c.column == "d" && c.rule == migration_studio::data::Rule::ZeroDateToNull)
+        .map(|c| c.count)
+        .sum();
+    assert!(zero_dates >= 1, "{:?}", report.converted);
+    nothing_left(&report.id);
+}

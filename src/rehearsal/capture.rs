@@ -324,6 +324,8 @@ pub struct Applier {
     pub policy: crate::data::ConversionPolicy,
     /// Changes refused so far (kept in the reject table of `to`).
     pub refused: u64,
+    /// Values a stated rule changed on the way so far (one per applied change), by source table.
+    pub converted: std::collections::BTreeMap<String, Vec<crate::data::Converted>>,
 }
 
 /// One write of an apply pass: its statement, binds, and the table and key it is for.
@@ -396,7 +398,7 @@ impl Applier {
     /// savepoints: refused changes go to the reject table with the reason, as the backfill's
     /// refused rows do, and the rest is applied. Returns the number refused.
     async fn write(
-        &self,
+        &mut self,
         upserts: &[(usize, Vec<Cell>)],
         deletes: &[(usize, Vec<Cell>)],
     ) -> Result<u64, DbError> {
@@ -405,6 +407,7 @@ impl Applier {
         }
         let engine = self.to.engine;
         let mut writes: Vec<Write> = Vec::new();
+        let mut converted: Vec<(String, String, crate::data::Rule)> = Vec::new();
         // Parents first for upserts, children first for deletes (routes are in wave order).
         let mut upserts: Vec<&(usize, Vec<Cell>)> = upserts.iter().collect();
         upserts.sort_by_key(|(t, _)| *t);
@@ -415,9 +418,13 @@ impl Applier {
                 .zip(&route.from.columns)
                 .zip(&route.to_columns)
                 .map(|((cell, from), to)| {
-                    cell.clone()
-                        .convert(&from.logical, &to.2, engine, &self.policy)
-                        .0
+                    let (value, ruled) =
+                        cell.clone()
+                            .convert(&from.logical, &to.2, engine, &self.policy);
+                    if let Some((rule, _)) = ruled {
+                        converted.push((route.from.name.to_string(), from.name.clone(), rule));
+                    }
+                    value
                 })
                 .collect();
             writes.push(Write {
@@ -444,6 +451,17 @@ impl Applier {
                 key: key.clone(),
                 row: None,
             });
+        }
+        for (table, column, rule) in converted {
+            crate::data::rules::merge(
+                self.converted.entry(table).or_default(),
+                &[crate::data::Converted {
+                    column,
+                    rule,
+                    count: 1,
+                    example_keys: Vec::new(),
+                }],
+            );
         }
         match self.write_all(&writes, false).await {
             Ok(refused) => Ok(refused),

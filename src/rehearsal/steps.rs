@@ -497,6 +497,7 @@ pub(super) async fn run_in(
         run_id: id.clone(),
         policy: project.manifest().data,
         refused: 0,
+        converted: Default::default(),
     };
     clock.begin("catch-up", plan.phase_seconds(Phase::CatchUp));
     let caught_up = drain(
@@ -539,6 +540,12 @@ pub(super) async fn run_in(
     .await?;
     clock.record("final catch-up", t, None, Some(pending_at_freeze as u64));
     report.capture_rejected += applier.refused;
+    for (table, converted) in &applier.converted {
+        crate::data::rules::merge(
+            report.converted.entry(table.clone()).or_default(),
+            converted,
+        );
+    }
 
     let t = clock.now();
     clock.begin(
@@ -705,6 +712,7 @@ pub(super) async fn run_in(
         run_id: id.clone(),
         policy: project.manifest().data,
         refused: 0,
+        converted: Default::default(),
     };
     drain(
         &mut back,

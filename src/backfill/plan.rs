@@ -65,6 +65,21 @@ pub struct BackfillPlan {
     pub post_copy: Vec<PostCopyObject>,
 }
 
+/// Whether another engine may order `spec`'s key differently: a text-like key part (a MySQL
+/// `ENUM` orders by its index, text by collations that differ between engines).
+fn key_order_may_differ(spec: &TableSpec) -> bool {
+    spec.key.iter().any(|&k| {
+        matches!(
+            spec.columns[k].logical,
+            Logical::Text { .. }
+                | Logical::Enum(_)
+                | Logical::Set(_)
+                | Logical::Json
+                | Logical::Other(_)
+        )
+    })
+}
+
 fn is_internal(table: &Table) -> bool {
     table.name.name.starts_with("_migration_studio")
 }
@@ -142,16 +157,7 @@ impl BackfillPlan {
                     whole: source_spec.is_keyless()
                         || (source_engine != target_engine
                             && table.rows.is_some_and(|rows| rows <= WHOLE_COPY_MAX_ROWS)
-                            && source_spec.key.iter().any(|&k| {
-                                matches!(
-                                    source_spec.columns[k].logical,
-                                    Logical::Text { .. }
-                                        | Logical::Enum(_)
-                                        | Logical::Set(_)
-                                        | Logical::Json
-                                        | Logical::Other(_)
-                                )
-                            })),
+                            && key_order_may_differ(&source_spec)),
                     wave: wave_of
                         .get(format!("table:{}", table.name).as_str())
                         .copied()
@@ -214,19 +220,21 @@ impl BackfillPlan {
 
     /// The source schemas the planned tables are read from, sorted, each once.
     pub fn source_schemas(&self) -> Vec<String> {
-        self.tables
-            .iter()
-            .filter_map(|t| t.mapping.source.schema.clone())
-            .collect::<std::collections::BTreeSet<_>>()
-            .into_iter()
-            .collect()
+        self.schemas(|m| &m.source)
     }
 
     /// The target schemas the planned tables go to, sorted, each once.
     pub fn target_schemas(&self) -> Vec<String> {
+        self.schemas(|m| &m.target)
+    }
+
+    fn schemas(
+        &self,
+        side: impl Fn(&TableMapping) -> &crate::inventory::QualifiedName,
+    ) -> Vec<String> {
         self.tables
             .iter()
-            .filter_map(|t| t.mapping.target.schema.clone())
+            .filter_map(|t| side(&t.mapping).schema.clone())
             .collect::<std::collections::BTreeSet<_>>()
             .into_iter()
             .collect()

@@ -15,7 +15,7 @@ use super::retry;
 use super::write::CopyStream;
 use crate::data::pg_binary::{self, Field};
 use crate::data::read::stream_rows;
-use crate::data::rules::{self, ConversionPolicy, Converted, Rule};
+use crate::data::rules::{self, ConversionPolicy, Converted};
 use crate::data::{read_rows, Cell, TableSpec};
 use crate::db::{Database, DbError};
 use crate::import::Engine;
@@ -110,7 +110,7 @@ impl ChunkReader {
             );
             if let Some((rule, original)) = ruled {
                 let key = key.get_or_insert_with(|| key_json(&self.spec.key_of(row)));
-                record(&mut conversions.converted, &c.name, rule, key);
+                rules::count_one(&mut conversions.converted, &c.name, rule, key);
                 conversions.originals.push((index, i, original));
             }
             row[i] = cell;
@@ -251,27 +251,6 @@ impl ChunkReader {
             bytes,
             conversions,
         })))
-    }
-}
-
-/// Counts one value `rule` changed in `column`, keeping the first few rows' keys.
-fn record(tally: &mut Vec<Converted>, column: &str, rule: Rule, key: &str) {
-    match tally
-        .iter_mut()
-        .find(|c| c.rule == rule && c.column == column)
-    {
-        Some(c) => {
-            c.count += 1;
-            if c.example_keys.len() < rules::EXAMPLES {
-                c.example_keys.push(key.to_owned());
-            }
-        }
-        None => tally.push(Converted {
-            column: column.to_owned(),
-            rule,
-            count: 1,
-            example_keys: vec![key.to_owned()],
-        }),
     }
 }
 

@@ -110,6 +110,28 @@ pub struct Converted {
 /// Example keys kept per column and rule.
 pub const EXAMPLES: usize = 3;
 
+/// Counts one value `rule` changed in `column` into `tally`, keeping `key` (the row's key as
+/// JSON) among the first [`EXAMPLES`] example keys.
+pub fn count_one(tally: &mut Vec<Converted>, column: &str, rule: Rule, key: &str) {
+    match tally
+        .iter_mut()
+        .find(|c| c.rule == rule && c.column == column)
+    {
+        Some(c) => {
+            c.count += 1;
+            if c.example_keys.len() < EXAMPLES {
+                c.example_keys.push(key.to_owned());
+            }
+        }
+        None => tally.push(Converted {
+            column: column.to_owned(),
+            rule,
+            count: 1,
+            example_keys: vec![key.to_owned()],
+        }),
+    }
+}
+
 /// Adds `more` into `into`, summing counts per column and rule and keeping the first example
 /// keys; the result is sorted by column, then rule.
 pub fn merge(into: &mut Vec<Converted>, more: &[Converted]) {

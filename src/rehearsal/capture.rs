@@ -407,26 +407,27 @@ impl Applier {
         }
         let engine = self.to.engine;
         let mut writes: Vec<Write> = Vec::new();
-        let mut converted: Vec<(String, String, crate::data::Rule)> = Vec::new();
         // Parents first for upserts, children first for deletes (routes are in wave order).
         let mut upserts: Vec<&(usize, Vec<Cell>)> = upserts.iter().collect();
         upserts.sort_by_key(|(t, _)| *t);
         for (tbl, row) in upserts {
             let route = &self.routes[*tbl];
-            let values: Vec<Cell> = row
-                .iter()
-                .zip(&route.from.columns)
-                .zip(&route.to_columns)
-                .map(|((cell, from), to)| {
-                    let (value, ruled) =
-                        cell.clone()
-                            .convert(&from.logical, &to.2, engine, &self.policy);
-                    if let Some((rule, _)) = ruled {
-                        converted.push((route.from.name.to_string(), from.name.clone(), rule));
-                    }
-                    value
-                })
-                .collect();
+            let table = route.from.name.to_string();
+            let mut values: Vec<Cell> = Vec::with_capacity(row.len());
+            for ((cell, from), to) in row.iter().zip(&route.from.columns).zip(&route.to_columns) {
+                let (value, ruled) =
+                    cell.clone()
+                        .convert(&from.logical, &to.2, engine, &self.policy);
+                if let Some((rule, _)) = ruled {
+                    crate::data::rules::count_one(
+                        self.converted.entry(table.clone()).or_default(),
+                        &from.name,
+                        rule,
+                        &crate::backfill::checkpoint::key_json(&route.from.key_of(row)),
+                    );
+                }
+                values.push(value);
+            }
             writes.push(Write {
                 sql: upsert_sql(engine, route),
                 binds: values,
@@ -451,17 +452,6 @@ impl Applier {
                 key: key.clone(),
                 row: None,
             });
-        }
-        for (table, column, rule) in converted {
-            crate::data::rules::merge(
-                self.converted.entry(table).or_default(),
-                &[crate::data::Converted {
-                    column,
-                    rule,
-                    count: 1,
-                    example_keys: Vec::new(),
-                }],
-            );
         }
         match self.write_all(&writes, false).await {
             Ok(refused) => Ok(refused),

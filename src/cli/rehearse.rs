@@ -25,9 +25,17 @@ pub struct RehearseArgs {
     /// Server for the scratch target database.
     #[arg(long, env = "MIGRATION_STUDIO_TARGET_SERVER", hide_env_values = true)]
     target_server: Option<String>,
-    /// Workload writes per second during the backfill and after the cutover.
-    #[arg(long, default_value_t = 20.0)]
+    /// Workload operations per second (the simulated application's writes), on the source
+    /// until the freeze and on the target after the cutover.
+    #[arg(long = "workload-rate", alias = "rate", default_value_t = 100.0)]
     rate: f64,
+    /// Source writes the workload makes before the catch-up may end (so it has real work).
+    #[arg(long, default_value_t = 200)]
+    min_source_writes: u64,
+    /// Rehearse this migration shape instead of the manifest's: `offline`, `dual-write`,
+    /// `cdc` or `blue-green`; its runbook is the one executed.
+    #[arg(long, value_parser = parse_shape)]
+    shape: Option<migration_studio::plan::MigrationShape>,
     /// Workload seed.
     #[arg(long, default_value_t = 42)]
     seed: u64,
@@ -71,6 +79,11 @@ pub struct RehearseArgs {
     /// every foreign key still satisfied.
     #[arg(long)]
     scale: Option<f64>,
+}
+
+fn parse_shape(text: &str) -> Result<migration_studio::plan::MigrationShape, String> {
+    text.parse()
+        .map_err(|e: migration_studio::plan::settings::UnknownShape| e.to_string())
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -148,6 +161,8 @@ pub async fn rehearse(args: RehearseArgs) -> Result<(), BoxError> {
         },
         backfill_rows_per_second: args.backfill_rows_per_second,
         scale: args.scale,
+        shape: args.shape,
+        min_source_writes: args.min_source_writes,
         drills: args.drills.iter().fold(
             Default::default(),
             |mut d: rehearsal::drills::Drills, drill| {

@@ -23,7 +23,7 @@ pub use calibrate::{Calibrated, Calibration};
 use runbook::Runbook;
 pub use schedule::Schedule;
 pub use settings::{MigrationShape, PlanSettings, Throughput};
-pub use step::{Phase, Rollback, Step, StepKind};
+pub use step::{Phase, Rollback, Step, StepAction, StepKind};
 
 /// The point of no return.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

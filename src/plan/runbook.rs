@@ -8,7 +8,7 @@
 use std::collections::HashSet;
 
 use super::settings::{MigrationShape, PlanSettings, Throughput};
-use super::step::{Phase, Rollback, Step, StepKind};
+use super::step::{Phase, Rollback, Step, StepAction, StepKind};
 use crate::graph::{ArtifactKind, DependencyGraph, DependencyKind, MigrationOrder};
 
 const LEAD: &str = "Migration lead";
@@ -33,6 +33,7 @@ pub(super) struct Runbook {
 
 /// A step under construction.
 struct Draft<'a> {
+    action: StepAction,
     phase: Phase,
     kind: StepKind,
     owner: &'a str,
@@ -43,8 +44,15 @@ struct Draft<'a> {
 }
 
 impl<'a> Draft<'a> {
-    fn new(phase: Phase, kind: StepKind, owner: &'a str, title: impl Into<String>) -> Self {
+    fn new(
+        action: StepAction,
+        phase: Phase,
+        kind: StepKind,
+        owner: &'a str,
+        title: impl Into<String>,
+    ) -> Self {
         Self {
+            action,
             phase,
             kind,
             owner,
@@ -79,6 +87,7 @@ impl Builder {
             estimate_basis: draft.basis,
             depends_on: Vec::new(),
             kind: draft.kind,
+            action: draft.action,
             rollback: draft.rollback.map(|(action, minutes)| Rollback {
                 action: action.to_owned(),
                 minutes,
@@ -221,6 +230,7 @@ fn backfill(
             let owner = artifact.owner.as_deref().unwrap_or(DBA);
             let step = b.push(
                 Draft::new(
+                    StepAction::Backfill,
                     Phase::Backfill,
                     StepKind::Action,
                     owner,
@@ -255,6 +265,7 @@ fn constraints(
     let minutes = (s.total_rows as f64 / t.index_rows_per_second / 60.0).max(1.0);
     let mut last = b.push(
         Draft::new(
+            StepAction::CreateConstraints,
             Phase::Constraints,
             StepKind::Action,
             DBA,
@@ -276,6 +287,7 @@ fn constraints(
     if s.views_and_triggers > 0 {
         last = b.then(
             Draft::new(
+                StepAction::CreateViewsAndTriggers,
                 Phase::Constraints,
                 StepKind::Action,
                 DBA,
@@ -294,30 +306,48 @@ fn constraints(
 fn validation(b: &mut Builder, s: &Sizes, t: &Throughput, title: &str) -> usize {
     let minutes = (s.total_rows as f64 / t.validation_rows_per_second / 60.0).max(1.0);
     b.then(
-        Draft::new(Phase::Validation, StepKind::Action, DBA, title)
-            .minutes(
-                minutes,
-                format!(
-                    "estimate: {} rows at {} rows/s",
-                    s.total_rows, t.validation_rows_per_second
-                ),
-            )
-            .rollback("Nothing to undo (read-only)", 0.0),
+        Draft::new(
+            StepAction::Validate,
+            Phase::Validation,
+            StepKind::Action,
+            DBA,
+            title,
+        )
+        .minutes(
+            minutes,
+            format!(
+                "estimate: {} rows at {} rows/s",
+                s.total_rows, t.validation_rows_per_second
+            ),
+        )
+        .rollback("Nothing to undo (read-only)", 0.0),
     )
 }
 
 fn go_no_go(b: &mut Builder, title: &str) -> usize {
     b.then(
-        Draft::new(Phase::GoNoGo, StepKind::Checkpoint, LEAD, title)
-            .minutes(5.0, "estimate: fixed allowance")
-            .rollback("No-go: stop here and roll back the steps done so far", 0.0),
+        Draft::new(
+            StepAction::GoNoGo,
+            Phase::GoNoGo,
+            StepKind::Checkpoint,
+            LEAD,
+            title,
+        )
+        .minutes(5.0, "estimate: fixed allowance")
+        .rollback("No-go: stop here and roll back the steps done so far", 0.0),
     )
 }
 
 fn announce<'a>(phase: Phase, title: &str) -> Draft<'a> {
-    Draft::new(phase, StepKind::Communication, LEAD, title)
-        .minutes(5.0, "estimate: fixed allowance")
-        .rollback("Announce that the migration is called off", 0.0)
+    Draft::new(
+        StepAction::Announce,
+        phase,
+        StepKind::Communication,
+        LEAD,
+        title,
+    )
+    .minutes(5.0, "estimate: fixed allowance")
+    .rollback("Announce that the migration is called off", 0.0)
 }
 
 /// Steps for `settings.shape`, with provisional ids, in template order.
@@ -334,9 +364,15 @@ pub(super) fn generate(
     };
     let prepare_minutes = 1.0 + 0.02 * s.tables as f64;
     let prepare = |title: String| {
-        Draft::new(Phase::Prepare, StepKind::Action, DBA, title)
-            .minutes(prepare_minutes, "estimate: 1 min + 1.2 s per table")
-            .rollback("Drop the target schemas (the source is untouched)", 0.0)
+        Draft::new(
+            StepAction::PrepareTarget,
+            Phase::Prepare,
+            StepKind::Action,
+            DBA,
+            title,
+        )
+        .minutes(prepare_minutes, "estimate: 1 min + 1.2 s per table")
+        .rollback("Drop the target schemas (the source is untouched)", 0.0)
     };
     let prepare_title = format!(
         "Prepare the target: create schemas and {} tables without deferred FKs and secondary indexes",
@@ -352,6 +388,7 @@ pub(super) fn generate(
             b.then(prepare(prepare_title));
             let capture = b.then(
                 Draft::new(
+                    if blue_green { StepAction::StartReplication } else { StepAction::StartCapture },
                     Phase::Capture,
                     StepKind::Action,
                     DBA,
@@ -368,6 +405,7 @@ pub(super) fn generate(
             constraints(&mut b, &s, t, &backfills, capture);
             b.then(
                 Draft::new(
+                    StepAction::CatchUp,
                     Phase::CatchUp,
                     StepKind::Action,
                     DBA,
@@ -389,6 +427,7 @@ pub(super) fn generate(
             ));
             b.then(
                 Draft::new(
+                    StepAction::FreezeWrites,
                     Phase::Freeze,
                     StepKind::Action,
                     APP,
@@ -399,6 +438,7 @@ pub(super) fn generate(
             );
             b.then(
                 Draft::new(
+                    StepAction::FinalCatchUp,
                     Phase::CatchUp,
                     StepKind::Action,
                     DBA,
@@ -408,7 +448,7 @@ pub(super) fn generate(
                 .rollback("Nothing to undo on the source", 0.0),
             );
             b.then(
-                Draft::new(Phase::Validation, StepKind::Action, DBA, "Final validation: row counts and checksums of segments changed since the last validation")
+                Draft::new(StepAction::FinalValidation, Phase::Validation, StepKind::Action, DBA, "Final validation: row counts and checksums of segments changed since the last validation")
                     .minutes(2.0, "estimate: changed segments only")
                     .rollback("Nothing to undo (read-only)", 0.0),
             );
@@ -418,6 +458,7 @@ pub(super) fn generate(
             );
             b.then(
                 Draft::new(
+                    StepAction::SwitchWrites,
                     Phase::Cutover,
                     StepKind::Action,
                     APP,
@@ -427,12 +468,13 @@ pub(super) fn generate(
                 .rollback("Point applications back at the source and replay the writes made on the target (reverse changelog)", 10.0),
             );
             let reverse = b.then(
-                Draft::new(Phase::KeepWarm, StepKind::Action, DBA, "Keep the source warm: reverse change capture target → source for the fallback period")
+                Draft::new(StepAction::StartReverseCapture, Phase::KeepWarm, StepKind::Action, DBA, "Keep the source warm: reverse change capture target → source for the fallback period")
                     .minutes(2.0, "estimate: set-up only; it then runs in the background")
                     .rollback("Stop the reverse change capture", 0.0),
             );
             b.then(
                 Draft::new(
+                    StepAction::Verify,
                     Phase::Verify,
                     StepKind::Action,
                     APP,
@@ -447,6 +489,7 @@ pub(super) fn generate(
             ));
             b.push(
                 Draft::new(
+                    StepAction::Decommission,
                     Phase::Decommission,
                     StepKind::Action,
                     DBA,
@@ -463,6 +506,7 @@ pub(super) fn generate(
             ));
             b.then(
                 Draft::new(
+                    StepAction::FreezeWrites,
                     Phase::Freeze,
                     StepKind::Action,
                     APP,
@@ -486,6 +530,7 @@ pub(super) fn generate(
             );
             b.then(
                 Draft::new(
+                    StepAction::SwitchWrites,
                     Phase::Cutover,
                     StepKind::Action,
                     APP,
@@ -495,11 +540,12 @@ pub(super) fn generate(
                 .rollback("Point applications back at the source", 5.0),
             );
             b.then(
-                Draft::new(Phase::Cutover, StepKind::Action, APP, "Resume writes on the target (end of downtime); the source no longer receives them")
+                Draft::new(StepAction::ResumeWrites, Phase::Cutover, StepKind::Action, APP, "Resume writes on the target (end of downtime); the source no longer receives them")
                     .minutes(2.0, "estimate: fixed allowance"),
             );
             b.then(
                 Draft::new(
+                    StepAction::Verify,
                     Phase::Verify,
                     StepKind::Action,
                     APP,
@@ -510,6 +556,7 @@ pub(super) fn generate(
             );
             b.then(
                 Draft::new(
+                    StepAction::Decommission,
                     Phase::Decommission,
                     StepKind::Action,
                     DBA,
@@ -526,6 +573,7 @@ pub(super) fn generate(
             b.then(prepare(prepare_title));
             let dual = b.then(
                 Draft::new(
+                    StepAction::StartDualWrite,
                     Phase::Capture,
                     StepKind::Action,
                     APP,
@@ -543,6 +591,7 @@ pub(super) fn generate(
             go_no_go(&mut b, "Go/no-go 1: zero drift over the observation period");
             b.then(
                 Draft::new(
+                    StepAction::SwitchReads,
                     Phase::Cutover,
                     StepKind::Action,
                     APP,
@@ -553,6 +602,7 @@ pub(super) fn generate(
             );
             b.then(
                 Draft::new(
+                    StepAction::Verify,
                     Phase::Verify,
                     StepKind::Action,
                     APP,
@@ -567,6 +617,7 @@ pub(super) fn generate(
             );
             b.then(
                 Draft::new(
+                    StepAction::StopSourceWrites,
                     Phase::Cutover,
                     StepKind::Action,
                     APP,
@@ -577,6 +628,7 @@ pub(super) fn generate(
             b.then(announce(Phase::Verify, "Announce completion"));
             b.then(
                 Draft::new(
+                    StepAction::Decommission,
                     Phase::Decommission,
                     StepKind::Action,
                     DBA,

@@ -74,6 +74,75 @@ impl fmt::Display for StepKind {
     }
 }
 
+/// What a step does, for the machine that executes it (a rehearsal's interpreter, an
+/// orchestrator export). The title says it to people; the action says it to programs, so
+/// nothing downstream matches titles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StepAction {
+    /// People are told something; no system changes.
+    Announce,
+    /// Create the target's schemas and tables (without deferred FKs and secondary indexes).
+    PrepareTarget,
+    /// Start change capture (CDC) on the source.
+    StartCapture,
+    /// Start replication source → target into a read-only standby (blue-green).
+    StartReplication,
+    /// Deploy the application's dual writer: every write goes to the source and the target.
+    StartDualWrite,
+    /// Copy one table's existing rows ([`Step::artifact`] names it).
+    Backfill,
+    /// Create deferred foreign keys and secondary indexes on the target.
+    CreateConstraints,
+    /// Create views and triggers on the target.
+    CreateViewsAndTriggers,
+    /// Apply captured changes until the lag is under the threshold, writes running.
+    CatchUp,
+    /// Full validation (counts, checksums, samples, constraints), or drift detection when
+    /// the application writes both sides.
+    Validate,
+    /// A go/no-go decision on the gates measured so far.
+    GoNoGo,
+    /// Stop writes on the source.
+    FreezeWrites,
+    /// Apply the remaining captured changes until the lag is zero, writes frozen.
+    FinalCatchUp,
+    /// Validation of what changed since the last validation, writes frozen.
+    FinalValidation,
+    /// Point the applications' writes at the target (and lift the freeze there).
+    SwitchWrites,
+    /// Writes resume on the target, and the source no longer receives them.
+    ResumeWrites,
+    /// Point the applications' reads at the target (dual write).
+    SwitchReads,
+    /// Stop writing to the source (the dual writer writes the target only).
+    StopSourceWrites,
+    /// Reverse change capture target → source, keeping the source warm for a fallback.
+    StartReverseCapture,
+    /// Post-cutover verification: the application runs against the target; checks pass.
+    Verify,
+    /// Retire the source.
+    Decommission,
+}
+
+impl StepAction {
+    /// Whether a rehearsal on a laptop has something to execute for it (an announcement or
+    /// the retirement of production has not: it is recorded, not run).
+    pub fn has_machine_action(self) -> bool {
+        !matches!(self, Self::Announce | Self::Decommission)
+    }
+}
+
+impl fmt::Display for StepAction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let text = serde_json::to_value(self)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default();
+        f.write_str(&text.replace('_', "-"))
+    }
+}
+
 /// How a step is undone.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Rollback {
@@ -102,6 +171,8 @@ pub struct Step {
     pub depends_on: Vec<String>,
     /// Kind.
     pub kind: StepKind,
+    /// What the step does, for the programs that execute it.
+    pub action: StepAction,
     /// How to undo it; `None` means it cannot be undone.
     pub rollback: Option<Rollback>,
     /// Artifact this step is about (backfill steps), by id.

@@ -123,6 +123,67 @@ pub async fn install(db: &Database, routes: &[Route]) -> Result<(), DbError> {
     Ok(())
 }
 
+/// Removes what [`install`] made for `routes`: the triggers (and PostgreSQL trigger functions).
+/// The changelog stays: it is what a later apply or validation reads, and the scratch
+/// database it lives in is dropped with the run.
+///
+/// # Errors
+/// [`DbError::Query`].
+pub async fn remove(db: &Database, routes: &[Route]) -> Result<(), DbError> {
+    let e = db.engine;
+    let mut statements = Vec::new();
+    for (i, route) in routes.iter().enumerate() {
+        let table = quote::table(e, &route.from.name);
+        match e {
+            Engine::Postgres => {
+                statements.push(format!("DROP TRIGGER IF EXISTS _ms_capture ON {table}"));
+                statements.push(format!(
+                    "DROP FUNCTION IF EXISTS {}()",
+                    quote::ident(e, &format!("_ms_capture_{i}"))
+                ));
+            }
+            Engine::Mysql | Engine::Sqlite => {
+                for op in ["I", "U", "D"] {
+                    let name = quote::ident(e, &format!("{TRIGGER_PREFIX}_{i}_{op}"));
+                    statements.push(if e == Engine::Mysql {
+                        // MySQL names a trigger within its table's database.
+                        match &route.from.name.schema {
+                            Some(schema) => {
+                                format!("DROP TRIGGER IF EXISTS {}.{name}", quote::ident(e, schema))
+                            }
+                            None => format!("DROP TRIGGER IF EXISTS {name}"),
+                        }
+                    } else {
+                        format!("DROP TRIGGER IF EXISTS {name}")
+                    });
+                }
+            }
+        }
+    }
+    for sql in statements {
+        db.execute_script(&sql, "removing change capture").await?;
+    }
+    Ok(())
+}
+
+/// The changelog's last sequence number (0 when it is empty): the position a validation or a
+/// switch is pinned to.
+///
+/// # Errors
+/// [`DbError::Query`].
+pub async fn position(db: &Database) -> Result<i64, DbError> {
+    let log = quote::ident(db.engine, CHANGELOG);
+    let sql = match db.engine {
+        Engine::Postgres => format!("SELECT COALESCE(max(seq), 0)::int8 FROM {log}"),
+        Engine::Mysql => format!("SELECT CAST(COALESCE(max(seq), 0) AS SIGNED) FROM {log}"),
+        Engine::Sqlite => format!("SELECT COALESCE(max(seq), 0) FROM {log}"),
+    };
+    Ok(db
+        .fetch_i64(&sql, &[], "reading the changelog position")
+        .await?
+        .unwrap_or(0))
+}
+
 /// Captured entries not applied yet, and the age in seconds of the oldest of them.
 ///
 /// # Errors

@@ -10,7 +10,9 @@
 pub mod capture;
 pub mod compare;
 pub mod drills;
+mod execute;
 pub mod gates;
+mod interpret;
 pub mod load;
 mod lock;
 pub mod progress;
@@ -18,8 +20,10 @@ pub mod provider;
 pub mod report;
 pub mod runs;
 mod sample;
+mod setup;
+mod standby;
 pub mod state;
-mod steps;
+mod undo;
 pub mod workload;
 
 use std::path::{Path, PathBuf};
@@ -30,6 +34,7 @@ use serde::{Deserialize, Serialize};
 use crate::backfill;
 use crate::db::DbError;
 use crate::import::ImportError;
+use crate::plan::Plan;
 use crate::project::{Project, ProjectError};
 use crate::validate;
 use lock::{take_lock, RunLock};
@@ -37,7 +42,9 @@ pub use progress::RehearsalEvent;
 pub use provider::docker::ImageOverrides;
 use provider::local::LocalProvider;
 pub use provider::{AnyProvider, Environment, Provider, ProviderChoice, ProviderError, Side};
-pub use report::{Interruption, LagSample, RehearsalReport, StepTiming, Verdict};
+pub use report::{
+    Interruption, LagSample, RehearsalReport, StepOutcome, StepRow, StepTiming, Verdict,
+};
 use state::{RunState, Stage};
 
 /// How to run a rehearsal.
@@ -78,6 +85,17 @@ pub struct RehearsalOptions {
     /// Keep about this fraction of the source's rows (foreign keys kept whole); `None`: all.
     #[serde(default)]
     pub scale: Option<f64>,
+    /// The migration shape to rehearse instead of the manifest's.
+    #[serde(default)]
+    pub shape: Option<crate::plan::MigrationShape>,
+    /// Source writes the workload makes before the catch-up may end, so catch-up has real
+    /// work whatever the source's size.
+    #[serde(default = "default_min_source_writes")]
+    pub min_source_writes: u64,
+}
+
+fn default_min_source_writes() -> u64 {
+    200
 }
 
 fn default_apply_batch() -> i64 {
@@ -89,7 +107,7 @@ impl Default for RehearsalOptions {
         Self {
             source_server: "mysql://root@127.0.0.1:3306".into(),
             target_server: "postgres://postgres@127.0.0.1:5432".into(),
-            workload_rate: 20.0,
+            workload_rate: 100.0,
             seed: 42,
             post_cutover_seconds: 2.0,
             catch_up_timeout_seconds: 120.0,
@@ -101,6 +119,8 @@ impl Default for RehearsalOptions {
             apply_batch_rows: default_apply_batch(),
             drills: drills::Drills::default(),
             scale: None,
+            shape: None,
+            min_source_writes: default_min_source_writes(),
         }
     }
 }
@@ -191,6 +211,52 @@ impl Clock {
         });
     }
 
+    /// Says that runbook step `id` starts.
+    fn begin_step(&self, id: &str, title: &str, expected_seconds: Option<f64>) {
+        self.begin(&format!("{id} {title}"), expected_seconds);
+    }
+
+    /// Records runbook step `id`, from `start` to now.
+    fn record_step(
+        &mut self,
+        id: &str,
+        title: &str,
+        start: f64,
+        expected_seconds: Option<f64>,
+        rows: Option<u64>,
+    ) {
+        let seconds = self.now() - start;
+        self.record_measured(id, title, start, seconds, expected_seconds, rows);
+    }
+
+    /// Records runbook step `id` as taking `seconds` from `start` (a table of a backfill run
+    /// measured by the backfill).
+    fn record_measured(
+        &mut self,
+        id: &str,
+        title: &str,
+        start: f64,
+        seconds: f64,
+        expected_seconds: Option<f64>,
+        rows: Option<u64>,
+    ) {
+        let name = format!("{id} {title}");
+        tracing::info!(step = name, seconds, "rehearsal step done");
+        self.emit(RehearsalEvent::StepFinished {
+            step: name,
+            seconds,
+            rows,
+        });
+        self.steps.push(StepTiming {
+            step_id: Some(id.to_owned()),
+            name: title.to_owned(),
+            start_seconds: start,
+            end_seconds: start + seconds,
+            expected_seconds,
+            rows,
+        });
+    }
+
     fn now(&self) -> f64 {
         self.started.elapsed().as_secs_f64()
     }
@@ -204,6 +270,7 @@ impl Clock {
             rows,
         });
         self.steps.push(StepTiming {
+            step_id: None,
             name: name.to_owned(),
             start_seconds: start,
             end_seconds: end,
@@ -303,6 +370,23 @@ pub async fn rehearse_on(
     provider: &AnyProvider,
     events: progress::Events,
 ) -> Result<RehearsalReport, RehearsalError> {
+    rehearse_plan(project, None, options, provider, events).await
+}
+
+/// [`rehearse_on`] executing `plan`, the runbook the team will run (the project's plan with
+/// its step edits and risk orderings); `None` plans the rehearsal's source as loaded, under
+/// the manifest's settings (and `options.shape`). Its steps are matched to the source's
+/// tables by the tables their backfill steps name.
+///
+/// # Errors
+/// As [`rehearse_on`].
+pub async fn rehearse_plan(
+    project: &Project,
+    plan: Option<&Plan>,
+    options: &RehearsalOptions,
+    provider: &AnyProvider,
+    events: progress::Events,
+) -> Result<RehearsalReport, RehearsalError> {
     let lock = lock_for(project, provider).await?;
     let id = options.run_id.clone().unwrap_or_else(new_run_id);
     let mut clock = Clock::resumed(0.0, Vec::new(), events);
@@ -346,12 +430,13 @@ pub async fn rehearse_on(
         interruptions: Vec::new(),
         schema_from_copy: false,
         planted: None,
+        done: Vec::new(),
     };
     if let Err((path, source)) = state.save(project.root()) {
         env.teardown().await;
         return Err(RehearsalError::Io { path, source });
     }
-    finish(project, options, &env, clock, state, lock).await
+    finish(project, options, &env, clock, state, lock, plan).await
 }
 
 /// Goes on with a run whose process died (kill -9, a crash) from its last saved progress:
@@ -364,6 +449,20 @@ pub async fn rehearse_on(
 /// stopped where a resume cannot go on (then its leftovers are removed); else as [`rehearse`].
 pub async fn resume_on(
     project: &Project,
+    options: &RehearsalOptions,
+    provider: &AnyProvider,
+    events: progress::Events,
+) -> Result<RehearsalReport, RehearsalError> {
+    resume_plan(project, None, options, provider, events).await
+}
+
+/// [`resume_on`] executing `plan` (see [`rehearse_plan`]): the plan the run started with.
+///
+/// # Errors
+/// As [`resume_on`].
+pub async fn resume_plan(
+    project: &Project,
+    plan: Option<&Plan>,
     options: &RehearsalOptions,
     provider: &AnyProvider,
     events: progress::Events,
@@ -427,7 +526,7 @@ pub async fn resume_on(
         None,
         None,
     );
-    finish(project, options, &env, clock, state, lock).await
+    finish(project, options, &env, clock, state, lock, plan).await
 }
 
 async fn lock_for(
@@ -472,8 +571,9 @@ async fn finish(
     mut clock: Clock,
     mut state: RunState,
     lock: Option<RunLock>,
+    plan: Option<&Plan>,
 ) -> Result<RehearsalReport, RehearsalError> {
-    let result = steps::run_in(project, options, env, &mut clock, &mut state).await;
+    let result = interpret::run_plan(project, options, env, plan, &mut clock, &mut state).await;
     if !options.keep {
         env.teardown().await;
         RunState::remove(project.root(), &state.id);

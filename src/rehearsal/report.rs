@@ -19,9 +19,66 @@ pub enum Verdict {
     Fail,
 }
 
+/// What became of one runbook step in a rehearsal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StepOutcome {
+    /// Executed to its end.
+    Done,
+    /// No machine action on a laptop (an announcement, the source's retirement): recorded.
+    Recorded,
+    /// A go/no-go checkpoint whose gates passed.
+    Go,
+    /// A go/no-go checkpoint whose gates failed: the run stopped there and rolled back.
+    NoGo,
+    /// The step failed (the run stopped).
+    Failed,
+    /// Not reached: the run stopped before it.
+    NotReached,
+    /// At or after the point of no return: a rehearsal stops before it and drills the
+    /// rollback instead.
+    PastPointOfNoReturn,
+    /// Undone by its rollback action during the rollback drill.
+    Undone,
+    /// Its rollback is the target's removal, which the run's teardown does.
+    UndoneByTeardown,
+}
+
+/// One runbook step of the rehearsed plan, by its id: expected against measured.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StepRow {
+    /// Runbook step id (`S017`).
+    pub step_id: String,
+    /// Its title in the runbook.
+    pub title: String,
+    /// Its phase.
+    pub phase: crate::plan::Phase,
+    /// What it does.
+    pub action: crate::plan::StepAction,
+    /// What became of it.
+    pub outcome: StepOutcome,
+    /// The plan's expected seconds for it (its budget before `[gates] step_budget_factor`),
+    /// scaled to the rehearsal's rows for steps that handle rows.
+    pub expected_seconds: f64,
+    /// Seconds it took, when it ran.
+    pub measured_seconds: Option<f64>,
+    /// Rows it handled, when it handles rows.
+    pub rows: Option<u64>,
+    /// Writes the workload made on the source while it ran.
+    pub source_writes: u64,
+    /// Writes the workload made on the target while it ran.
+    pub target_writes: u64,
+    /// What it did, in a sentence.
+    pub detail: String,
+}
+
 /// One step as measured.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StepTiming {
+    /// Runbook step id (`S017`) when the step is one of the plan's; set-up steps
+    /// (provisioning, loading the source) and rollback actions (`S014 undo`) have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub step_id: Option<String>,
     /// Step name.
     pub name: String,
     /// Start, seconds from the rehearsal start.
@@ -76,6 +133,15 @@ pub struct RehearsalReport {
     pub failed_because: Option<String>,
     /// Steps in order.
     pub steps: Vec<StepTiming>,
+    /// The migration shape rehearsed (`cdc`, `offline`, `dual-write`, `blue-green`).
+    #[serde(default)]
+    pub shape: String,
+    /// One row per runbook step, in the plan's order: what the rehearsal did with it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub runbook: Vec<StepRow>,
+    /// The rollback drill: one row per step undone, in the order undone.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rollback: Vec<StepRow>,
     /// Lag over time.
     pub lag: Vec<LagSample>,
     /// Gates evaluated.
@@ -150,6 +216,9 @@ impl RehearsalReport {
             verdict: Verdict::Fail,
             failed_because: None,
             steps: Vec::new(),
+            shape: String::new(),
+            runbook: Vec::new(),
+            rollback: Vec::new(),
             lag: Vec::new(),
             gates: Vec::new(),
             source_rows: 0,
@@ -241,6 +310,22 @@ fn esc(text: &str) -> String {
 }
 
 /// The report as Markdown.
+fn outcome_label(outcome: StepOutcome) -> &'static str {
+    match outcome {
+        StepOutcome::Done => "done",
+        StepOutcome::Recorded => "recorded",
+        StepOutcome::Go => "go",
+        StepOutcome::NoGo => "**no-go**",
+        StepOutcome::Failed => "**failed**",
+        StepOutcome::NotReached => "not reached",
+        StepOutcome::PastPointOfNoReturn => "past the point of no return",
+        StepOutcome::Undone => "undone",
+        StepOutcome::UndoneByTeardown => "undone by teardown",
+    }
+}
+
+/// The report as Markdown: the verdict, one row per runbook step by id, the rollback drill,
+/// the set-up timings and the gates.
 pub fn markdown(r: &RehearsalReport) -> String {
     let mut out = String::new();
     let _ = writeln!(
@@ -257,8 +342,55 @@ pub fn markdown(r: &RehearsalReport) -> String {
         r.provider, r.source_rows, r.write_downtime_seconds, r.maintenance_window_seconds, r.rollback_seconds, r.rto_seconds,
         r.point_of_no_return.as_deref().unwrap_or("none")
     );
-    out.push_str("| Step | Start s | Measured s | Expected s | Rows | Rows/s |\n|---|---:|---:|---:|---:|---:|\n");
-    for s in &r.steps {
+    if !r.runbook.is_empty() {
+        let _ = writeln!(out, "Shape: {}.\n", r.shape);
+        out.push_str("| Step | Title | Outcome | Expected s | Measured s | Rows | Source writes | Target writes |\n|---|---|---|---:|---:|---:|---:|---:|\n");
+        for row in &r.runbook {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {:.1} | {} | {} | {} | {} |",
+                row.step_id,
+                row.title.replace('|', "\\|"),
+                outcome_label(row.outcome),
+                row.expected_seconds,
+                row.measured_seconds
+                    .map_or_else(String::new, |m| format!("{m:.2}")),
+                row.rows.map_or_else(String::new, |n| n.to_string()),
+                row.source_writes,
+                row.target_writes,
+            );
+        }
+        let undone: Vec<&StepRow> = r
+            .rollback
+            .iter()
+            .filter(|u| u.outcome == StepOutcome::Undone)
+            .collect();
+        if !undone.is_empty() {
+            let _ = writeln!(
+                out,
+                "\nRollback drill ({:.2} s until writes were back on the source; steps whose rollback is the target's removal are left to the teardown):\n",
+                r.rollback_seconds
+            );
+            out.push_str("| Step | Rollback | Measured s | What it did |\n|---|---|---:|---|\n");
+            for u in undone {
+                let _ = writeln!(
+                    out,
+                    "| {} | {} | {:.2} | {} |",
+                    u.step_id,
+                    u.title.replace('|', "\\|"),
+                    u.measured_seconds.unwrap_or(0.0),
+                    u.detail.replace('|', "\\|")
+                );
+            }
+        }
+        out.push('\n');
+    }
+    out.push_str("| Timing | Start s | Measured s | Expected s | Rows | Rows/s |\n|---|---:|---:|---:|---:|---:|\n");
+    for s in r
+        .steps
+        .iter()
+        .filter(|s| s.step_id.is_none() && !s.name.ends_with(" undo"))
+    {
         let measured = s.end_seconds - s.start_seconds;
         let _ = writeln!(
             out,

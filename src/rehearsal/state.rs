@@ -77,6 +77,9 @@ pub struct RunState {
     /// Rows the `plant-rejects` drill planted.
     #[serde(default)]
     pub planted: Option<super::drills::Planted>,
+    /// Ids of the runbook steps done, in order.
+    #[serde(default)]
+    pub done: Vec<String>,
 }
 
 /// The run folder of run `id`.

@@ -8,7 +8,7 @@
 //! single-column integer primary key are only updated, and tables with application triggers
 //! are not written at all (a replayed write would fire them again).
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -130,7 +130,11 @@ impl Rng {
 #[derive(Debug)]
 pub struct Workload {
     stop: Arc<AtomicBool>,
-    handle: tokio::task::JoinHandle<WorkloadMemory>,
+    writes: Arc<AtomicU64>,
+    resync: Arc<AtomicBool>,
+    resyncs: Arc<AtomicU64>,
+    dual: bool,
+    handle: tokio::task::JoinHandle<(WorkloadMemory, Option<super::capture::Applier>)>,
 }
 
 /// Workload settings.
@@ -317,11 +321,44 @@ impl Workload {
         settings: WorkloadSettings,
         memory: WorkloadMemory,
     ) -> Self {
+        Self::spawn(db, inventory, avoid, settings, memory, None)
+    }
+
+    /// [`Workload::start`] as an application's dual writer: after each write to `db` (the
+    /// source, with change capture on), the same rows are written to the other side by
+    /// `mirror` before the next operation, so the target trails the source by at most the
+    /// write in flight. The target's copy of a row is the source's current row converted by
+    /// the stated rules, as the capture's apply writes it.
+    pub fn start_dual(
+        db: Database,
+        inventory: &Inventory,
+        avoid: &[String],
+        settings: WorkloadSettings,
+        memory: WorkloadMemory,
+        mirror: super::capture::Applier,
+    ) -> Self {
+        Self::spawn(db, inventory, avoid, settings, memory, Some(mirror))
+    }
+
+    fn spawn(
+        db: Database,
+        inventory: &Inventory,
+        avoid: &[String],
+        settings: WorkloadSettings,
+        memory: WorkloadMemory,
+        mirror: Option<super::capture::Applier>,
+    ) -> Self {
         let targets = targets(db.engine, inventory, avoid);
         let stop = Arc::new(AtomicBool::new(false));
-        let flag = stop.clone();
+        let writes = Arc::new(AtomicU64::new(0));
+        let dual = mirror.is_some();
+        let resync = Arc::new(AtomicBool::new(false));
+        let resyncs = Arc::new(AtomicU64::new(0));
+        let (flag, written) = (stop.clone(), writes.clone());
+        let (resync_asked, resyncs_done) = (resync.clone(), resyncs.clone());
         let handle = tokio::spawn(async move {
             let mut memory = memory;
+            let mut mirror = mirror;
             let mut rng = Rng(if memory.rng_state == 0 {
                 settings.seed.max(1)
             } else {
@@ -331,12 +368,39 @@ impl Workload {
             let started = Instant::now();
             let mut done = 0u64;
             while !flag.load(Ordering::SeqCst) && !targets.is_empty() {
+                if let Some(mirror) = mirror
+                    .as_mut()
+                    .filter(|_| resync_asked.swap(false, Ordering::SeqCst))
+                {
+                    // Between two of its writes, so no write of its own races the pass.
+                    mirror.applied = 0;
+                    loop {
+                        match mirror.apply(10_000).await {
+                            Ok(a) if a.entries > 0 => {}
+                            Ok(_) => break,
+                            Err(_) => {
+                                memory.stats.errors += 1;
+                                break;
+                            }
+                        }
+                    }
+                    resyncs_done.fetch_add(1, Ordering::SeqCst);
+                }
+                let before = memory.stats.writes();
                 if one_operation(&db, &targets, &mut memory, &mut rng)
                     .await
                     .is_err()
                 {
                     memory.stats.errors += 1;
                 }
+                if let Some(mirror) = mirror.as_mut() {
+                    // A failed second write is the dual writer's error, counted like the
+                    // first; the changelog keeps the change, so the next pass writes it.
+                    if mirror.apply(10_000).await.is_err() {
+                        memory.stats.errors += 1;
+                    }
+                }
+                written.fetch_add(memory.stats.writes() - before, Ordering::SeqCst);
                 done += 1;
                 let due = started + interval * done as u32;
                 let now = Instant::now();
@@ -345,13 +409,47 @@ impl Workload {
                 }
             }
             memory.rng_state = rng.0;
-            memory
+            (memory, mirror)
         });
-        Self { stop, handle }
+        Self {
+            stop,
+            writes,
+            resync,
+            resyncs,
+            dual,
+            handle,
+        }
+    }
+
+    /// Has the dual writer write the current source row of every key it ever wrote to the
+    /// target again, between two of its writes, and waits for it. A backfill chunk read
+    /// before a dual write and written after it puts the older row back on the target; this
+    /// pass, run once the backfill ends, restores the current one. Returns at once when the
+    /// workload is not a dual writer or has stopped.
+    pub async fn resync(&self) {
+        if !self.dual {
+            return;
+        }
+        let before = self.resyncs.load(Ordering::SeqCst);
+        self.resync.store(true, Ordering::SeqCst);
+        while self.resyncs.load(Ordering::SeqCst) == before && !self.handle.is_finished() {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+
+    /// Writes made so far by this run of the workload (since [`Workload::start`]).
+    pub fn writes(&self) -> u64 {
+        self.writes.load(Ordering::SeqCst)
     }
 
     /// Stops after the operation in flight and returns what it did so far.
     pub async fn stop(self) -> WorkloadMemory {
+        self.stop_dual().await.0
+    }
+
+    /// Stops after the operation in flight; returns what it did so far and the dual writer's
+    /// second-side writer, when it had one.
+    pub async fn stop_dual(self) -> (WorkloadMemory, Option<super::capture::Applier>) {
         self.stop.store(true, Ordering::SeqCst);
         self.handle.await.unwrap_or_default()
     }

@@ -1,0 +1,280 @@
+//! What a rehearsal needs before and between its runbook steps: the source loaded (from the
+//! project's scripts or a live copy), its catalog, capture routes, draining captured changes,
+//! and saving progress.
+
+use std::time::{Duration, Instant};
+
+use super::capture::{self, Applier, Route};
+use super::report::LagSample;
+use super::state::RunState;
+use super::{Clock, Environment, RehearsalError, RehearsalOptions};
+use crate::backfill::{self, BackfillOptions, BackfillPlan, RunLog};
+use crate::db::{self, Access, Database, DbError};
+use crate::import::live::import_live;
+use crate::import::Engine;
+use crate::inventory::Inventory;
+use crate::project::{Input, Project};
+
+pub(super) async fn exec_all(db: &Database, statements: &[String]) -> Result<(), DbError> {
+    for sql in statements {
+        let first_line = sql.lines().next().unwrap_or(sql);
+        db.execute_script(sql, &format!("running `{first_line}`"))
+            .await?;
+    }
+    Ok(())
+}
+
+pub(super) async fn count_rows(
+    db: &Database,
+    inventory: &crate::inventory::Inventory,
+) -> Result<u64, DbError> {
+    let mut total = 0u64;
+    for table in inventory
+        .tables
+        .iter()
+        .filter(|t| !t.name.name.starts_with("_migration_studio"))
+    {
+        if table
+            .partitioning
+            .as_ref()
+            .is_some_and(|p| !p.partitions.is_empty())
+        {
+            continue;
+        }
+        let n = db.count_rows(&table.name).await?;
+        total += n;
+    }
+    Ok(total)
+}
+
+/// Capture routes of the planned tables that have a key: a change to a row of a table without
+/// one cannot name the row it changed, so such tables are copied whole and left to the final
+/// validation's multiset comparison, which finds any change made to them after their copy.
+pub(super) fn routes(plan: &BackfillPlan, reverse: bool) -> Vec<Route> {
+    plan.tables
+        .iter()
+        .filter(|t| !t.source.is_keyless())
+        .map(|t| {
+            if reverse {
+                Route {
+                    from: t.target.clone(),
+                    to_table: t.mapping.source.clone(),
+                    to_columns: t
+                        .source
+                        .columns
+                        .iter()
+                        .map(|c| (c.name.clone(), c.declared.clone(), c.logical.clone()))
+                        .collect(),
+                    to_key: t.source.key_columns(),
+                }
+            } else {
+                Route {
+                    from: t.source.clone(),
+                    to_table: t.mapping.target.clone(),
+                    to_columns: t
+                        .target
+                        .columns
+                        .iter()
+                        .map(|c| (c.name.clone(), c.declared.clone(), c.logical.clone()))
+                        .collect(),
+                    to_key: t.target.key_columns(),
+                }
+            }
+        })
+        .collect()
+}
+
+/// Applies until nothing is pending, sampling lag. Returns whether it drained in time. With
+/// `progress`, the applied position is saved after each batch (for `--resume`).
+pub(super) async fn drain(
+    applier: &mut Applier,
+    clock: &Clock,
+    lag: &mut Vec<LagSample>,
+    phase: &str,
+    options: &RehearsalOptions,
+    threshold: f64,
+    mut progress: Option<(&Project, &mut RunState)>,
+) -> Result<bool, RehearsalError> {
+    let deadline = Instant::now() + Duration::from_secs_f64(options.catch_up_timeout_seconds);
+    loop {
+        let (pending, age) = capture::lag(&applier.from, applier.applied).await?;
+        tracing::debug!(phase, pending, age, "capture lag");
+        lag.push(LagSample {
+            at_seconds: clock.now(),
+            phase: phase.to_owned(),
+            pending: pending as u64,
+            age_seconds: age,
+        });
+        clock.emit(super::RehearsalEvent::Lag {
+            phase: phase.to_owned(),
+            pending: pending as u64,
+            age_seconds: age,
+        });
+        if pending == 0 || (threshold > 0.0 && age < threshold && pending < 50) {
+            return Ok(true);
+        }
+        if Instant::now() > deadline {
+            return Ok(false);
+        }
+        applier.apply(options.apply_batch_rows).await?;
+        if let Some((project, state)) = progress.as_mut() {
+            state.applied = applier.applied;
+            save(project, state, clock, lag)?;
+        }
+    }
+}
+
+/// Saves `state` with the clock and lag as they are now.
+pub(super) fn save(
+    project: &Project,
+    state: &mut RunState,
+    clock: &Clock,
+    lag: &[LagSample],
+) -> Result<(), RehearsalError> {
+    state.elapsed_seconds = clock.now();
+    state.steps.clone_from(&clock.steps);
+    state.lag = lag.to_vec();
+    state
+        .save(project.root())
+        .map_err(|(path, source)| RehearsalError::Io { path, source })
+}
+
+/// Loads the source (and, for an upgrade, the target's schema) from the project's scripts, or
+/// copies the live databases its live inputs name. Returns whether the schema came from a live
+/// copy (then the target's tables are made from the copy's catalog, as across engines).
+pub(super) async fn load_source(
+    project: &Project,
+    env: &Environment,
+    source: &Database,
+    target: &Database,
+    run_id: &str,
+) -> Result<bool, RehearsalError> {
+    let mut copied = false;
+    for input in &project.manifest().inputs {
+        match input {
+            Input::Script { path, engine } => {
+                if engine.is_some_and(|e| e != source.engine) {
+                    continue;
+                }
+                let text =
+                    std::fs::read_to_string(project.root().join(path)).map_err(|source| {
+                        RehearsalError::Io {
+                            path: path.clone(),
+                            source,
+                        }
+                    })?;
+                let file = path.to_string_lossy();
+                super::load::load_script(
+                    source,
+                    &env.source_name,
+                    &file,
+                    &text,
+                    super::load::Part::All,
+                )
+                .await?;
+                if source.engine == target.engine {
+                    // An upgrade keeps its schema: the target gets the same DDL (types,
+                    // domains, triggers, keys), without the data.
+                    super::load::load_script(
+                        target,
+                        &env.target_name,
+                        &file,
+                        &text,
+                        super::load::Part::SchemaOnly,
+                    )
+                    .await?;
+                }
+            }
+            Input::Live {
+                live,
+                engine,
+                url_env,
+                schemas,
+            } => {
+                if engine.is_some_and(|e| e != source.engine) {
+                    continue;
+                }
+                let url = std::env::var(url_env).map_err(|_| RehearsalError::LiveUrlMissing {
+                    input: live.clone(),
+                    variable: url_env.clone(),
+                })?;
+                copy_live(project, env, source, &url, schemas, run_id).await?;
+                copied = true;
+            }
+            Input::Services { .. } => {}
+        }
+    }
+    Ok(copied)
+}
+
+/// Copies a live database into the scratch source with the backfill engine: tables from its
+/// catalog, rows in keyset chunks over a read-only session, then keys and indexes. Views,
+/// triggers and routines are not copied.
+async fn copy_live(
+    project: &Project,
+    env: &Environment,
+    source: &Database,
+    url: &str,
+    schemas: &[String],
+    run_id: &str,
+) -> Result<(), RehearsalError> {
+    let live = db::connect(url, Access::ReadOnly, 4).await?;
+    let inventory = import_live(source.engine, url, schemas).await?;
+    // MySQL tables land in the scratch database; PostgreSQL keeps their schemas inside it.
+    let schema = (source.engine == Engine::Mysql).then_some(env.source_name.as_str());
+    let plan = BackfillPlan::new(&inventory, source.engine, source.engine, schema, &[]);
+    exec_all(source, &plan.create_tables_sql()).await?;
+    crate::db::guard::mark_rehearsal_target(source, "scratch source: a copy of a live database")
+        .await?;
+    let log = RunLog::open(&super::state::run_dir(project.root(), run_id).join("copy.log.jsonl"))?;
+    let copied = backfill::run(
+        &live,
+        source,
+        &plan,
+        &BackfillOptions {
+            run_id: format!("{run_id}-source-copy"),
+            ..BackfillOptions::default()
+        },
+        &backfill::Control::default(),
+        None,
+        &log,
+    )
+    .await;
+    live.close().await;
+    copied?;
+    for object in &plan.post_copy {
+        match backfill::post_copy::apply(source, std::slice::from_ref(object)).await {
+            // A secondary index only speeds reads up; one the catalog cannot describe exactly
+            // (MySQL FULLTEXT, prefix lengths) is left out of the copy, said in the log.
+            Err(e) if !object.is_foreign_key() => {
+                tracing::warn!(error = %e, "an index of the live source is not in its copy");
+            }
+            other => {
+                other.map_err(backfill::BackfillError::from)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The source's catalog without what the rehearsal itself added (changelog, capture triggers),
+/// so a resumed run plans exactly what the first attempt planned.
+pub(super) async fn source_catalog(
+    env: &Environment,
+    source: &Database,
+) -> Result<Inventory, RehearsalError> {
+    // A PostgreSQL scratch source holds the project's schemas and nothing else: read them all
+    // (`sales`, not only `public`). A MySQL one is its one database.
+    let schemas: Vec<String> = match source.engine {
+        Engine::Postgres => Vec::new(),
+        _ => source.default_schema.iter().cloned().collect(),
+    };
+    let mut inventory = import_live(source.engine, &env.source_url, &schemas).await?;
+    inventory
+        .tables
+        .retain(|t| !t.name.name.starts_with("_migration_studio"));
+    inventory
+        .triggers
+        .retain(|t| !t.name.name.starts_with(capture::TRIGGER_PREFIX));
+    Ok(inventory)
+}

@@ -1,0 +1,76 @@
+//! A standby kept in sync: captured changes applied continuously in the background, as a
+//! replica follows its primary (blue-green's replication, the keep-warm reverse capture).
+
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::capture::Applier;
+
+/// Pause between apply passes that found nothing to apply.
+const IDLE: Duration = Duration::from_millis(20);
+
+/// A background task applying what `Applier::from` captures to `Applier::to`.
+#[derive(Debug)]
+pub struct Standby {
+    stop: Arc<AtomicBool>,
+    failures: Arc<AtomicU64>,
+    applied: Arc<AtomicI64>,
+    handle: tokio::task::JoinHandle<Applier>,
+}
+
+impl Standby {
+    /// Starts following with `applier` (from its `applied` position), `batch` entries a pass.
+    pub fn follow(applier: Applier, batch: i64) -> Self {
+        let stop = Arc::new(AtomicBool::new(false));
+        let failures = Arc::new(AtomicU64::new(0));
+        let applied = Arc::new(AtomicI64::new(applier.applied));
+        let (flag, failed, position) = (stop.clone(), failures.clone(), applied.clone());
+        let handle = tokio::spawn(async move {
+            let mut applier = applier;
+            while !flag.load(Ordering::SeqCst) {
+                let pass = applier.apply(batch).await;
+                position.store(applier.applied, Ordering::SeqCst);
+                match pass {
+                    Ok(applied) if applied.entries > 0 => {}
+                    Ok(_) => tokio::time::sleep(IDLE).await,
+                    // A failed pass changed nothing (it is one transaction) and is tried
+                    // again; the failures are counted for the report.
+                    Err(e) => {
+                        tracing::warn!(error = %e, "a standby apply pass failed");
+                        failed.fetch_add(1, Ordering::SeqCst);
+                        tokio::time::sleep(IDLE).await;
+                    }
+                }
+            }
+            applier
+        });
+        Self {
+            stop,
+            failures,
+            applied,
+            handle,
+        }
+    }
+
+    /// The highest changelog sequence applied so far.
+    pub fn applied(&self) -> i64 {
+        self.applied.load(Ordering::SeqCst)
+    }
+
+    /// Apply passes that failed so far.
+    pub fn failures(&self) -> u64 {
+        self.failures.load(Ordering::SeqCst)
+    }
+
+    /// Stops after the pass in flight; returns the applier at the position it reached.
+    ///
+    /// # Errors
+    /// A message when the task panicked (its applier is lost with it).
+    pub async fn stop(self) -> Result<Applier, String> {
+        self.stop.store(true, Ordering::SeqCst);
+        self.handle
+            .await
+            .map_err(|e| format!("the standby's apply task ended abnormally: {e}"))
+    }
+}

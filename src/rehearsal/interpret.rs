@@ -211,11 +211,14 @@ impl Run<'_> {
     }
 }
 
-/// The index of the point of no return in `plan.steps` (the steps' count when none).
+/// Where the rehearsal stops and drills the rollback: the first step that cannot be undone
+/// (the steps' count when every step can). A point of no return the plan puts earlier, because
+/// returning from there is estimated over the RTO, is rehearsed through: the drill measures
+/// the real rollback time against the RTO (gate G004).
 fn ponr_index(plan: &Plan) -> usize {
-    plan.point_of_no_return
-        .as_ref()
-        .and_then(|p| plan.steps.iter().position(|s| s.id == p.step_id))
+    plan.steps
+        .iter()
+        .position(|s| s.rollback.is_none())
         .unwrap_or(plan.steps.len())
 }
 
@@ -479,7 +482,7 @@ async fn interpret(
                 step,
                 StepOutcome::PastPointOfNoReturn,
                 expected,
-                "at or after the point of no return: not rehearsed (the rollback drill runs here instead)".into(),
+                "cannot be undone: not rehearsed (the rollback drill runs before it)".into(),
             ));
             i += 1;
             continue;

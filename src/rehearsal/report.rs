@@ -267,6 +267,88 @@ impl RehearsalReport {
     /// the final catch-up starts right after the freeze, so freeze seconds = start of
     /// `final catch-up` − (end of `cutover` − [`RehearsalReport::write_downtime_seconds`]).
     pub fn measured_steps(&self) -> Calibration {
+        if self.runbook.is_empty() {
+            return self.measured_steps_by_name();
+        }
+        // Runbook rows by action, under the measurement names planning maps
+        // ([`crate::plan::calibrate::STEP_MAPPINGS`]); the backfill steps of a run are one
+        // measurement: their rows in all over the run's seconds.
+        use crate::plan::StepAction as A;
+        let mut measurements: Vec<Measurement> = Vec::new();
+        let ran = |row: &&StepRow| {
+            matches!(row.outcome, StepOutcome::Done | StepOutcome::Go)
+                && row.measured_seconds.is_some()
+        };
+        let backfill: Vec<&StepRow> = self
+            .runbook
+            .iter()
+            .filter(ran)
+            .filter(|r| r.action == A::Backfill)
+            .collect();
+        if !backfill.is_empty() {
+            let wall = self
+                .steps
+                .iter()
+                .filter(|t| {
+                    backfill
+                        .iter()
+                        .any(|r| t.step_id.as_deref() == Some(&r.step_id))
+                })
+                .fold((f64::INFINITY, 0.0f64), |(start, end), t| {
+                    (start.min(t.start_seconds), end.max(t.end_seconds))
+                });
+            measurements.push(Measurement {
+                step: "backfill".into(),
+                seconds: (wall.1 - wall.0).max(0.0),
+                rows: Some(backfill.iter().filter_map(|r| r.rows).sum()),
+                derived: Some(format!("{} backfill steps", backfill.len())),
+            });
+        }
+        for row in self.runbook.iter().filter(ran) {
+            let name = match row.action {
+                A::PrepareTarget => "prepare target",
+                A::StartCapture | A::StartReplication => "start change capture",
+                A::CatchUp => "catch-up",
+                A::FinalCatchUp => "final catch-up",
+                A::CreateConstraints => "create deferred constraints and indexes",
+                A::Validate => "validation",
+                A::FreezeWrites => FREEZE_STEP,
+                A::SwitchWrites => "cutover",
+                _ => continue,
+            };
+            if measurements.iter().any(|m| m.step == name) {
+                continue;
+            }
+            measurements.push(Measurement {
+                step: name.to_owned(),
+                seconds: row.measured_seconds.unwrap_or(0.0),
+                // Validation and constraints handle every row; the catch-up's backlog grows
+                // with the backfill, so with every row too.
+                rows: match row.action {
+                    A::Validate | A::CreateConstraints | A::CatchUp => None,
+                    _ => row.rows,
+                },
+                derived: Some(format!("runbook step {}", row.step_id)),
+            });
+        }
+        if self.rollback_seconds > 0.0 {
+            measurements.push(Measurement {
+                step: "rollback drill".into(),
+                seconds: self.rollback_seconds,
+                rows: None,
+                derived: Some("until writes were back on the source".into()),
+            });
+        }
+        Calibration {
+            run_id: self.id.clone(),
+            rehearsal_rows: self.source_rows,
+            measurements,
+        }
+    }
+
+    /// Measurements of a report written before rehearsals executed the plan's steps (its
+    /// steps are named, not numbered).
+    fn measured_steps_by_name(&self) -> Calibration {
         let mut measurements: Vec<Measurement> = self
             .steps
             .iter()

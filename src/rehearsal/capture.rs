@@ -228,6 +228,8 @@ pub async fn lag(db: &Database, applied: i64) -> Result<(i64, f64), DbError> {
 
 struct Entry {
     seq: i64,
+    /// Seconds since the change was captured.
+    age: f64,
     tbl: usize,
     old_key: Option<Vec<Cell>>,
     new_key: Option<Vec<Cell>>,
@@ -257,9 +259,9 @@ fn json_key(text: Option<String>) -> Option<Vec<Cell>> {
 async fn read_entries(db: &Database, after: i64, limit: i64) -> Result<Vec<Entry>, DbError> {
     let log = quote::ident(db.engine, CHANGELOG);
     let err = |e| db.query_error("reading the changelog", e);
-    let rows: Vec<(i64, i64, Option<String>, Option<String>)> = match &db.pool {
+    let rows: Vec<(i64, f64, i64, Option<String>, Option<String>)> = match &db.pool {
         Pool::Postgres(p) => sqlx::query_as(&format!(
-            "SELECT seq, tbl::int8, old_key::text, new_key::text FROM {log} WHERE seq > $1 ORDER BY seq LIMIT $2"
+            "SELECT seq, extract(epoch FROM clock_timestamp() - at)::float8, tbl::int8, old_key::text, new_key::text FROM {log} WHERE seq > $1 ORDER BY seq LIMIT $2"
         ))
         .bind(after)
         .bind(limit)
@@ -267,7 +269,7 @@ async fn read_entries(db: &Database, after: i64, limit: i64) -> Result<Vec<Entry
         .await
         .map_err(err)?,
         Pool::Mysql(p) => sqlx::query_as(&format!(
-            "SELECT seq, CAST(tbl AS SIGNED), CAST(old_key AS CHAR), CAST(new_key AS CHAR) FROM {log} WHERE seq > ? ORDER BY seq LIMIT ?"
+            "SELECT seq, CAST(TIMESTAMPDIFF(MICROSECOND, at, NOW(6)) AS DOUBLE) / 1e6, CAST(tbl AS SIGNED), CAST(old_key AS CHAR), CAST(new_key AS CHAR) FROM {log} WHERE seq > ? ORDER BY seq LIMIT ?"
         ))
         .bind(after)
         .bind(limit)
@@ -275,7 +277,7 @@ async fn read_entries(db: &Database, after: i64, limit: i64) -> Result<Vec<Entry
         .await
         .map_err(err)?,
         Pool::Sqlite(p) => sqlx::query_as(&format!(
-            "SELECT seq, tbl, old_key, new_key FROM {log} WHERE seq > ? ORDER BY seq LIMIT ?"
+            "SELECT seq, (julianday('now') - at) * 86400.0, tbl, old_key, new_key FROM {log} WHERE seq > ? ORDER BY seq LIMIT ?"
         ))
         .bind(after)
         .bind(limit)
@@ -285,8 +287,9 @@ async fn read_entries(db: &Database, after: i64, limit: i64) -> Result<Vec<Entry
     };
     Ok(rows
         .into_iter()
-        .map(|(seq, tbl, old, new)| Entry {
+        .map(|(seq, age, tbl, old, new)| Entry {
             seq,
+            age,
             tbl: tbl as usize,
             old_key: json_key(old),
             new_key: json_key(new),
@@ -368,6 +371,28 @@ fn upsert_sql(engine: Engine, route: &Route) -> String {
     }
 }
 
+/// Seconds after which a gap in the changelog's sequence is taken for a rolled-back
+/// transaction: a sequence number is taken when a change is captured, so a transaction still
+/// committing leaves a gap below changes already visible; the workload's transactions are one
+/// statement long.
+const IN_FLIGHT_SECONDS: f64 = 2.0;
+
+/// The position an apply pass may move to after reading `entries` (in sequence order, after
+/// `after`): the last entry before the first gap in the sequence that is younger than
+/// `in_flight_seconds` (a transaction that took its number and has not committed yet), else
+/// the last entry. Entries past the gap are applied all the same (apply writes current rows,
+/// so applying them again with the late one changes nothing).
+fn settled_position(after: i64, entries: &[Entry], in_flight_seconds: f64) -> i64 {
+    let mut position = after;
+    for entry in entries {
+        if entry.seq > position + 1 && entry.age < in_flight_seconds {
+            return position;
+        }
+        position = entry.seq;
+    }
+    position
+}
+
 /// Applies captured changes from `from` to `to`, `routes` in wave order (parents first).
 #[derive(Debug)]
 pub struct Applier {
@@ -404,7 +429,18 @@ impl Applier {
     /// # Errors
     /// [`DbError::Query`]; the pass is then rolled back on `to` and `applied` is unchanged.
     pub async fn apply(&mut self, limit: i64) -> Result<Applied, DbError> {
-        self.apply_from(self.applied, limit).await
+        self.apply_pass(self.applied, limit, IN_FLIGHT_SECONDS)
+            .await
+    }
+
+    /// [`Applier::apply`] once writes have stopped on the captured side: every transaction
+    /// has ended, so a gap in the changelog's sequence is a rolled-back one, not one still
+    /// committing, and the position moves past it at once.
+    ///
+    /// # Errors
+    /// As [`Applier::apply`].
+    pub async fn apply_settled(&mut self, limit: i64) -> Result<Applied, DbError> {
+        self.apply_pass(self.applied, limit, 0.0).await
     }
 
     /// Applies entries after `after` (used with `after = 0` for a full re-scan, which is
@@ -413,12 +449,19 @@ impl Applier {
     /// # Errors
     /// [`DbError::Query`].
     pub async fn apply_from(&mut self, after: i64, limit: i64) -> Result<Applied, DbError> {
+        self.apply_pass(after, limit, IN_FLIGHT_SECONDS).await
+    }
+
+    async fn apply_pass(
+        &mut self,
+        after: i64,
+        limit: i64,
+        in_flight_seconds: f64,
+    ) -> Result<Applied, DbError> {
         let entries = read_entries(&self.from, after, limit).await?;
         let mut result = Applied {
             entries: entries.len() as u64,
-            last_seq: entries
-                .last()
-                .map_or(self.applied, |e| e.seq.max(self.applied)),
+            last_seq: settled_position(after, &entries, in_flight_seconds).max(self.applied),
             ..Applied::default()
         };
         // Distinct keys touched per table, in first-touch order.

@@ -575,13 +575,7 @@ async fn final_catch_up(
 ) -> Result<Outcome, RehearsalError> {
     let (pending_at_start, _) = pending(run).await?;
     if let Some(standby) = run.standby.take() {
-        // The standby drains what is left, then stops: the target is the source's equal.
-        let deadline =
-            Instant::now() + Duration::from_secs_f64(run.options.catch_up_timeout_seconds);
-        while capture::lag(&run.source, standby.applied()).await?.0 > 0 && Instant::now() < deadline
-        {
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
+        // The standby stops; the drain below, writes stopped, applies what is left.
         run.standby_failures += standby.failures();
         let applier = standby.stop().await.map_err(RehearsalError::Drill)?;
         run.applier = Some(applier);

@@ -556,9 +556,7 @@ async fn interpret(
         if let Some(a) = run.applier.as_ref() {
             state.applied = a.applied;
         }
-        if matches!(state.stage, Stage::Backfill | Stage::CatchUp) {
-            save(run.project, state, clock, &run.report.lag)?;
-        }
+        save(run.project, state, clock, &run.report.lag)?;
         if outcome.outcome == StepOutcome::NoGo {
             stopped = Some(i);
         }

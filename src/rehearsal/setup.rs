@@ -116,7 +116,12 @@ pub(super) async fn drain(
         if Instant::now() > deadline {
             return Ok(false);
         }
-        applier.apply(options.apply_batch_rows).await?;
+        if threshold > 0.0 {
+            applier.apply(options.apply_batch_rows).await?;
+        } else {
+            // A drain to zero runs with writes stopped on the captured side.
+            applier.apply_settled(options.apply_batch_rows).await?;
+        }
         if let Some((project, state)) = progress.as_mut() {
             state.applied = applier.applied;
             save(project, state, clock, lag)?;

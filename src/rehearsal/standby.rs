@@ -29,10 +29,13 @@ impl Standby {
         let handle = tokio::spawn(async move {
             let mut applier = applier;
             while !flag.load(Ordering::SeqCst) {
+                let before = applier.applied;
                 let pass = applier.apply(batch).await;
                 position.store(applier.applied, Ordering::SeqCst);
                 match pass {
-                    Ok(applied) if applied.entries > 0 => {}
+                    // Moved on: there may be more. (Entries past a gap still in flight are
+                    // read again each pass; the pause keeps that from spinning.)
+                    Ok(applied) if applied.entries > 0 && applier.applied > before => {}
                     Ok(_) => tokio::time::sleep(IDLE).await,
                     // A failed pass changed nothing (it is one transaction) and is tried
                     // again; the failures are counted for the report.

@@ -454,6 +454,14 @@ async fn restore(run: &mut Run<'_>, state: &RunState) -> Result<(), RehearsalErr
         if !frozen {
             run.start_source_writes(None);
         }
+        if done(StepAction::CatchUp) {
+            // The catch-up had started the continuous apply; it goes on from the last
+            // position saved (apply is idempotent).
+            if let Some(applier) = run.applier.take() {
+                run.standby = Some(Standby::follow(applier, run.options.apply_batch_rows));
+            }
+            run.caught_up = true;
+        }
     }
     Ok(())
 }

@@ -46,9 +46,12 @@ const CATCH_UP_DONE: &str = "S022";
 const FINAL_GO_NO_GO_DONE: &str = "S029";
 const LAST_STEP_BEFORE_DRILL: &str = "S033";
 
+/// Whether a run's saved state shows it at the stage a test interrupts.
+type Reached = fn(&RunState) -> bool;
+
 #[test]
 fn ctrl_c_at_each_stage_leaves_nothing_behind() {
-    let stages: [(&str, fn(&RunState) -> bool); 6] = [
+    let stages: [(&str, Reached); 6] = [
         ("provisioning", |s| s.stage == Stage::Provisioned),
         ("backfill", |s| s.stage == Stage::Backfill),
         ("catch-up", |s| s.stage == Stage::CatchUp),

@@ -256,10 +256,13 @@ fn json_key(text: Option<String>) -> Option<Vec<Cell>> {
     )
 }
 
+/// A changelog row as read: sequence, age in seconds, table id, old key, new key (JSON).
+type EntryRow = (i64, f64, i64, Option<String>, Option<String>);
+
 async fn read_entries(db: &Database, after: i64, limit: i64) -> Result<Vec<Entry>, DbError> {
     let log = quote::ident(db.engine, CHANGELOG);
     let err = |e| db.query_error("reading the changelog", e);
-    let rows: Vec<(i64, f64, i64, Option<String>, Option<String>)> = match &db.pool {
+    let rows: Vec<EntryRow> = match &db.pool {
         Pool::Postgres(p) => sqlx::query_as(&format!(
             "SELECT seq, extract(epoch FROM clock_timestamp() - at)::float8, tbl::int8, old_key::text, new_key::text FROM {log} WHERE seq > $1 ORDER BY seq LIMIT $2"
         ))

@@ -203,6 +203,9 @@ pub(super) async fn backfill(
     )
     .await?;
     run.report.rejected_rows += report.rejected();
+    // Planted rows the target refused and the backfill kept are expected, not errors.
+    let planted = run.report.drills.iter().map(|d| d.planted).sum::<u64>();
+    run.kept = run.report.rejected_rows.min(planted);
     for t in report.tables.iter().filter(|t| !t.converted.is_empty()) {
         crate::data::rules::merge(
             run.report.converted.entry(t.source.clone()).or_default(),

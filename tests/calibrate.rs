@@ -471,3 +471,88 @@ fn compare_shows_both_runs_step_by_step() {
         "{text}"
     );
 }
+
+/// Two rehearsals at different sizes fit a fixed and a per-row cost per step: the validation
+/// measured 6.432 s over 47,273 rows and 2.0 s over 4,727 rows costs about 1.5 s whatever the
+/// size plus about 0.10 ms a row, and the plan's validation at 100 times the rows follows the
+/// line, not the larger run's rate alone.
+#[tokio::test]
+async fn rehearsals_at_two_sizes_fit_a_fixed_and_a_per_row_cost() {
+    let (_dir, root, graph, settings) = production_sakila().await;
+    let full = runs::load(&root, RUN, SAKILA).unwrap();
+    let mut tenth = full.clone();
+    tenth.id = "1795316000-5cf700".into();
+    tenth.source_rows = full.source_rows / 10;
+    for step in &mut tenth.steps {
+        let seconds = if step.name == "validation" {
+            2.0
+        } else {
+            (step.end_seconds - step.start_seconds) / 2.0
+        };
+        step.end_seconds = step.start_seconds + seconds;
+        step.rows = step.rows.map(|r| r / 10);
+    }
+    store_report(&root, &tenth);
+    let (calibration, _) =
+        migration_studio::plan::fit::fit_runs(&[tenth.measured_steps(), full.measured_steps()])
+            .unwrap();
+    let fit = calibration
+        .fits
+        .iter()
+        .find(|f| f.step == "validation")
+        .unwrap();
+    let (full_seconds, _) = measured(&full, "validation");
+    let per_row = (full_seconds - 2.0) / (full.source_rows - tenth.source_rows) as f64;
+    assert!((fit.seconds_per_row - per_row).abs() < 1e-12, "{fit:?}");
+    assert!((fit.fixed_seconds - (2.0 - per_row * tenth.source_rows as f64)).abs() < 1e-9);
+    let plan = Plan::build_calibrated(&graph, &settings, &calibration);
+    let plan_rows: u64 = graph
+        .artifacts()
+        .filter_map(|(_, a)| {
+            (a.kind == migration_studio::graph::ArtifactKind::Table).then_some(a.rows.unwrap_or(0))
+        })
+        .sum();
+    let validation = plan
+        .steps
+        .iter()
+        .find(|s| s.action == migration_studio::plan::StepAction::Validate)
+        .unwrap();
+    let expected = (fit.fixed_seconds + fit.seconds_per_row * plan_rows as f64) / 60.0;
+    assert!(
+        (validation.expected_minutes - expected).abs() < 0.0001,
+        "{} vs {expected}: {}",
+        validation.expected_minutes,
+        validation.estimate_basis
+    );
+    assert!(
+        validation.estimate_basis.contains("fitted"),
+        "{}",
+        validation.estimate_basis
+    );
+    let calibrated = plan.calibration.as_ref().unwrap();
+    assert!(calibrated
+        .fitted
+        .iter()
+        .any(|f| f.starts_with("validation:")));
+
+    // The CLI takes the runs comma-separated.
+    let out = cli(&[
+        "plan",
+        root.to_str().unwrap(),
+        "--json",
+        "--calibrate-from",
+        &format!("{},{RUN}", tenth.id),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let shown: Plan = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(shown
+        .calibration
+        .unwrap()
+        .fitted
+        .iter()
+        .any(|f| f.starts_with("validation:")));
+}

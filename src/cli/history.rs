@@ -50,24 +50,38 @@ pub fn run(args: &HistoryArgs) -> Result<(), BoxError> {
     Ok(())
 }
 
-/// The plan of `project`, calibrated from its rehearsal `run` (an id or `latest`).
+/// The plan of `project`, calibrated from its rehearsal `run` (an id or `latest`), or from
+/// several comma-separated runs at different sizes (a fixed and a per-row cost fitted per step).
 pub(super) fn calibrated_plan(
     project: &Project,
     graph: &DependencyGraph,
     run: &str,
 ) -> Result<Plan, BoxError> {
-    let report = runs::load(project.root(), run, &project.manifest().name)?;
-    if report.verdict == Verdict::Fail {
-        errln!(
-            "note: rehearsal {} failed ({}); the steps it measured calibrate the plan, the others keep their estimates",
-            report.id,
-            report.failed_because.as_deref().unwrap_or("a gate failed")
-        );
+    let mut calibrations = Vec::new();
+    for id in run.split(',').map(str::trim).filter(|id| !id.is_empty()) {
+        let report = runs::load(project.root(), id, &project.manifest().name)?;
+        if report.verdict == Verdict::Fail {
+            errln!(
+                "note: rehearsal {} failed ({}); the steps it measured calibrate the plan, the others keep their estimates",
+                report.id,
+                report.failed_because.as_deref().unwrap_or("a gate failed")
+            );
+        }
+        calibrations.push(report.measured_steps());
     }
+    let calibration = if calibrations.len() > 1 {
+        let (fitted, unfitted) = migration_studio::plan::fit::fit_runs(&calibrations)?;
+        for why in unfitted {
+            errln!("note: not fitted: {why}");
+        }
+        fitted
+    } else {
+        calibrations.pop().ok_or("--calibrate-from: no run named")?
+    };
     Ok(Plan::build_calibrated(
         graph,
         &project.manifest().plan_settings(),
-        &report.measured_steps(),
+        &calibration,
     ))
 }
 

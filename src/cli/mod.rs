@@ -177,8 +177,10 @@ struct PlanArgs {
     #[arg(long)]
     runbook_md: Option<PathBuf>,
     /// Replace estimated durations by those measured in this rehearsal (a run id from
-    /// `history`, or `latest`), scaled to the inventory's row counts.
-    #[arg(long, value_name = "RUN")]
+    /// `history`, or `latest`), scaled to the inventory's row counts. Several runs at
+    /// different sizes, comma-separated (`--scale 0.1` and `0.3` runs), fit a fixed and a
+    /// per-row cost per step.
+    #[arg(long, value_name = "RUN[,RUN…]")]
     calibrate_from: Option<String>,
 }
 

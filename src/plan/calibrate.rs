@@ -223,11 +223,20 @@ pub struct Calibration {
     pub rehearsal_rows: u64,
     /// Measured steps, in the rehearsal's order.
     pub measurements: Vec<Measurement>,
+    /// Fixed and per-row costs fitted from rehearsals at several sizes
+    /// ([`super::fit::fit_runs`]); a fitted step is planned from its line, not from this run's
+    /// one point.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fits: Vec<super::fit::StepFit>,
 }
 
 impl Calibration {
     fn measurement(&self, step: &str) -> Option<&Measurement> {
         self.measurements.iter().find(|m| m.step == step)
+    }
+
+    fn fit(&self, step: &str) -> Option<&super::fit::StepFit> {
+        self.fits.iter().find(|f| f.step == step)
     }
 }
 
@@ -246,6 +255,10 @@ pub struct Calibrated {
     pub rollback_steps: Vec<String>,
     /// Rehearsal steps of [`STEP_MAPPINGS`] that calibrated nothing, with why.
     pub unused: Vec<String>,
+    /// Steps planned from a fitted line (rehearsals at several sizes): name, fixed and
+    /// per-row cost, points, and how well the line fits them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fitted: Vec<String>,
 }
 
 /// Marks left by [`apply`] on the steps, by provisional id.
@@ -253,6 +266,7 @@ pub(super) struct Marks {
     pub duration: Vec<bool>,
     pub rollback: Vec<bool>,
     pub unused: Vec<String>,
+    pub fitted: Vec<String>,
     pub plan_rows: u64,
 }
 
@@ -278,6 +292,7 @@ pub(super) fn apply(
         duration: vec![false; steps.len()],
         rollback: vec![false; steps.len()],
         unused: Vec::new(),
+        fitted: Vec::new(),
         plan_rows,
     };
     let run = &calibration.run_id;
@@ -314,6 +329,55 @@ pub(super) fn apply(
         }
         let seconds = measured.seconds;
         let rehearsal_rows = measured.rows.unwrap_or(calibration.rehearsal_rows);
+        if let Some(fit) = calibration.fit(name) {
+            let share = chosen.len() as f64;
+            let mut used = false;
+            for &i in &chosen {
+                let step = &mut steps[i];
+                let rows = match &step.artifact {
+                    Some(id) => graph.find(id).and_then(|n| graph.artifact(n).rows),
+                    None => Some(plan_rows),
+                };
+                let Some(rows) = rows else { continue };
+                // The fixed cost of a run of several steps (the backfill's) is shared.
+                let seconds = fit.fixed_seconds / share + fit.seconds_per_row * rows as f64;
+                let how = format!(
+                    "{name} fitted as {:.3} s + {:.3} µs/row over {} runs, {rows} rows",
+                    fit.fixed_seconds,
+                    fit.seconds_per_row * 1e6,
+                    fit.points.len()
+                );
+                let minutes = round4(seconds / 60.0);
+                match mapping.replaces {
+                    Replaces::Duration => {
+                        step.expected_minutes = minutes;
+                        step.estimate_basis = format!("calibrated from rehearsals {run}: {how}");
+                        marks.duration[i] = true;
+                    }
+                    Replaces::Rollback => {
+                        let Some(rollback) = step.rollback.as_mut() else {
+                            continue;
+                        };
+                        rollback.minutes = minutes;
+                        step.estimate_basis.push_str(&format!(
+                            "; rollback calibrated from rehearsals {run}: {how}"
+                        ));
+                        marks.rollback[i] = true;
+                    }
+                }
+                used = true;
+            }
+            if used {
+                marks.fitted.push(format!(
+                    "{name}: {:.3} s + {:.3} µs/row from {} runs (worst error on them {:.0} %)",
+                    fit.fixed_seconds,
+                    fit.seconds_per_row * 1e6,
+                    fit.points.len(),
+                    fit.worst_relative_error * 100.0
+                ));
+                continue;
+            }
+        }
         if mapping.scaling == Scaling::Rows && (rehearsal_rows == 0 || seconds <= 0.0) {
             marks.unused.push(format!(
                 "{name}: {rehearsal_rows} rows in {seconds:.3} s give no rate"

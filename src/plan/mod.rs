@@ -10,6 +10,7 @@
 //! undo before crossing; the PONR is then computed again until it no longer moves.
 
 pub mod calibrate;
+pub mod fit;
 mod render;
 mod runbook;
 mod schedule;
@@ -139,6 +140,7 @@ impl Plan {
                 duration_steps: ids(&marks.duration),
                 rollback_steps: ids(&marks.rollback),
                 unused: marks.unused,
+                fitted: marks.fitted,
             }
         });
         let point_of_no_return = ponr.map(|(i, reason, before)| PointOfNoReturn {

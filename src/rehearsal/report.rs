@@ -343,6 +343,7 @@ impl RehearsalReport {
             run_id: self.id.clone(),
             rehearsal_rows: self.source_rows,
             measurements,
+            fits: Vec::new(),
         }
     }
 
@@ -380,6 +381,7 @@ impl RehearsalReport {
             run_id: self.id.clone(),
             rehearsal_rows: self.source_rows,
             measurements,
+            fits: Vec::new(),
         }
     }
 }

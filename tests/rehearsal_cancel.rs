@@ -100,3 +100,67 @@ fn ctrl_c_at_each_stage_leaves_nothing_behind() {
         assert_eq!(advisory_locks(), 0, "{stage}: the run's lock is released");
     }
 }
+
+/// The desktop cancels by dropping the rehearsal's future (then removing what the run made):
+/// at each stage, every task the run started (workloads, standbys) ends with it, its scratch
+/// databases go, its lock is released.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dropped_rehearsal_leaves_no_task_database_or_lock() {
+    use migration_studio::project::Project;
+    use migration_studio::rehearsal::{self, ProviderChoice, RehearsalOptions};
+    let stages: [(&str, Reached); 4] = [
+        ("backfill", |s| s.stage == Stage::Backfill),
+        ("catch-up", |s| s.stage == Stage::CatchUp),
+        ("cutover", |s| {
+            s.done.iter().any(|d| d == FINAL_GO_NO_GO_DONE)
+        }),
+        ("rollback drill", |s| {
+            s.done.iter().any(|d| d == LAST_STEP_BEFORE_DRILL)
+        }),
+    ];
+    let metrics = tokio::runtime::Handle::current().metrics();
+    for (stage, reached) in stages {
+        let (_dir, root) = sample("sakila-mysql-to-postgres");
+        let project = Project::open(&root).unwrap();
+        let options = RehearsalOptions {
+            provider: ProviderChoice::Local,
+            run_id: Some(rehearsal::new_run_id()),
+            backfill_rows_per_second: Some(5000.0),
+            ..RehearsalOptions::default()
+        };
+        let id = options.run_id.clone().unwrap();
+        let (provider, _) = rehearsal::choose_provider(&project, &options)
+            .await
+            .unwrap();
+        let tasks_before = metrics.num_alive_tasks();
+        let watch = async {
+            loop {
+                if RunState::load(&root, &id).is_some_and(|s| reached(&s)) {
+                    return;
+                }
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        };
+        tokio::select! {
+            report = rehearsal::rehearse_on(&project, &options, &provider, None) => {
+                panic!("{stage}: the rehearsal ended before the cancel: {:?}", report.map(|r| r.failed_because));
+            }
+            () = watch => {}
+        }
+        rehearsal::drop_scratch(&id, &provider).await;
+        RunState::remove(&root, &id);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while (metrics.num_alive_tasks() > tasks_before || advisory_locks() > 0)
+            && Instant::now() < deadline
+        {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert!(
+            metrics.num_alive_tasks() <= tasks_before,
+            "{stage}: {} tasks alive, {tasks_before} before the run",
+            metrics.num_alive_tasks()
+        );
+        assert_eq!(advisory_locks(), 0, "{stage}: the run's lock is released");
+        common::no_scratch_databases(&id);
+    }
+}

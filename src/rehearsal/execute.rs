@@ -438,12 +438,35 @@ async fn quiet_validation(run: &mut Run<'_>) -> Result<(u64, String), RehearsalE
         .map(|t| t.differences.extra.count)
         .sum();
     run.quiet_mismatches = Some(mismatched.saturating_sub(run.kept));
+    // Which rows, so a failed gate can be followed up from the report alone.
+    let examples: Vec<String> = validation
+        .tables
+        .iter()
+        .filter(|t| t.differences.total() > 0 || t.error.is_some())
+        .map(|t| {
+            let d = &t.differences;
+            format!(
+                "{}: missing {:?}, extra {:?}, changed {:?}{}",
+                t.source_table,
+                d.missing.first,
+                d.extra.first,
+                d.changed.first.iter().map(|c| (&c.key, &c.columns)).collect::<Vec<_>>(),
+                t.error.as_ref().map(|e| format!(", error {e}")).unwrap_or_default()
+            )
+        })
+        .take(5)
+        .collect();
     Ok((
         mismatched,
         format!(
-            "{} tables compared with writes quiet: {mismatched} rows differ ({} expected: planted rejects kept)",
+            "{} tables compared with writes quiet: {mismatched} rows differ ({} expected: planted rejects kept){}",
             validation.tables.len(),
-            run.kept
+            run.kept,
+            if examples.is_empty() {
+                String::new()
+            } else {
+                format!("; {}", examples.join("; "))
+            }
         ),
     ))
 }
@@ -529,6 +552,7 @@ fn gates_now(run: &mut Run<'_>) -> Vec<GateResult> {
         ));
     }
     let errors = run.report.rejected_rows.saturating_sub(run.kept)
+        + run.report.capture_rejected
         + run.source_memory.stats().errors
         + run.target_memory.stats().errors
         + run.standby_failures;

@@ -16,7 +16,8 @@ pub struct Standby {
     stop: Arc<AtomicBool>,
     failures: Arc<AtomicU64>,
     applied: Arc<AtomicI64>,
-    handle: tokio::task::JoinHandle<Applier>,
+    /// `None` once stopped.
+    handle: Option<tokio::task::JoinHandle<Applier>>,
 }
 
 impl Standby {
@@ -52,7 +53,7 @@ impl Standby {
             stop,
             failures,
             applied,
-            handle,
+            handle: Some(handle),
         }
     }
 
@@ -70,10 +71,22 @@ impl Standby {
     ///
     /// # Errors
     /// A message when the task panicked (its applier is lost with it).
-    pub async fn stop(self) -> Result<Applier, String> {
+    pub async fn stop(mut self) -> Result<Applier, String> {
         self.stop.store(true, Ordering::SeqCst);
         self.handle
+            .take()
+            .ok_or_else(|| "the standby was stopped already".to_owned())?
             .await
             .map_err(|e| format!("the standby's apply task ended abnormally: {e}"))
+    }
+}
+
+/// A standby dropped without [`Standby::stop`] (a cancelled run) stops applying at once.
+impl Drop for Standby {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        if let Some(handle) = self.handle.take() {
+            handle.abort();
+        }
     }
 }

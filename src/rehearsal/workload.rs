@@ -134,7 +134,8 @@ pub struct Workload {
     resync: Arc<AtomicBool>,
     resyncs: Arc<AtomicU64>,
     dual: bool,
-    handle: tokio::task::JoinHandle<(WorkloadMemory, Option<super::capture::Applier>)>,
+    /// `None` once stopped.
+    handle: Option<tokio::task::JoinHandle<(WorkloadMemory, Option<super::capture::Applier>)>>,
 }
 
 /// Workload settings.
@@ -417,7 +418,7 @@ impl Workload {
             resync,
             resyncs,
             dual,
-            handle,
+            handle: Some(handle),
         }
     }
 
@@ -432,7 +433,9 @@ impl Workload {
         }
         let before = self.resyncs.load(Ordering::SeqCst);
         self.resync.store(true, Ordering::SeqCst);
-        while self.resyncs.load(Ordering::SeqCst) == before && !self.handle.is_finished() {
+        while self.resyncs.load(Ordering::SeqCst) == before
+            && self.handle.as_ref().is_some_and(|h| !h.is_finished())
+        {
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
     }
@@ -449,9 +452,23 @@ impl Workload {
 
     /// Stops after the operation in flight; returns what it did so far and the dual writer's
     /// second-side writer, when it had one.
-    pub async fn stop_dual(self) -> (WorkloadMemory, Option<super::capture::Applier>) {
+    pub async fn stop_dual(mut self) -> (WorkloadMemory, Option<super::capture::Applier>) {
         self.stop.store(true, Ordering::SeqCst);
-        self.handle.await.unwrap_or_default()
+        match self.handle.take() {
+            Some(handle) => handle.await.unwrap_or_default(),
+            None => Default::default(),
+        }
+    }
+}
+
+/// A workload dropped without [`Workload::stop`] (its rehearsal was cancelled, the future
+/// running it dropped) stops writing at once: no task outlives the run that started it.
+impl Drop for Workload {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        if let Some(handle) = self.handle.take() {
+            handle.abort();
+        }
     }
 }
 

@@ -450,8 +450,15 @@ async fn quiet_validation(run: &mut Run<'_>) -> Result<(u64, String), RehearsalE
                 t.source_table,
                 d.missing.first,
                 d.extra.first,
-                d.changed.first.iter().map(|c| (&c.key, &c.columns)).collect::<Vec<_>>(),
-                t.error.as_ref().map(|e| format!(", error {e}")).unwrap_or_default()
+                d.changed
+                    .first
+                    .iter()
+                    .map(|c| (&c.key, &c.columns))
+                    .collect::<Vec<_>>(),
+                t.error
+                    .as_ref()
+                    .map(|e| format!(", error {e}"))
+                    .unwrap_or_default()
             )
         })
         .take(5)

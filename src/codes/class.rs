@@ -24,6 +24,8 @@ use crate::risk::table::RiskCsvError;
 use crate::validate::pair::PairError;
 use crate::validate::ValidateError;
 use crate::workspace::backfill::BackfillRunError;
+use crate::workspace::connections::ConnectionError;
+use crate::workspace::secrets::SecretError;
 use crate::workspace::validate::ValidateRunError;
 use crate::workspace::WorkspaceError;
 
@@ -363,6 +365,26 @@ impl Classify for BackfillRunError {
     }
 }
 
+impl Classify for SecretError {
+    fn class(&self) -> ErrorClass {
+        // The keychain is a service of the machine that refused or did not answer.
+        ErrorClass::Unavailable
+    }
+}
+
+impl Classify for ConnectionError {
+    fn class(&self) -> ErrorClass {
+        match self {
+            ConnectionError::Secret(e) => e.class(),
+            ConnectionError::Invalid { .. }
+            | ConnectionError::NotFound(_)
+            | ConnectionError::PasswordUnavailable { .. }
+            | ConnectionError::VariableUnset(_)
+            | ConnectionError::Io { .. } => ErrorClass::BadInput,
+        }
+    }
+}
+
 impl Classify for ValidateRunError {
     fn class(&self) -> ErrorClass {
         match self {
@@ -406,6 +428,8 @@ fn own_class(error: &(dyn Error + 'static)) -> Option<ErrorClass> {
         WorkspaceError,
         BackfillRunError,
         ValidateRunError,
+        ConnectionError,
+        SecretError,
     );
     if let Some(e) = error.downcast_ref::<sqlx::Error>() {
         return Some(sqlx_class(e));

@@ -4,7 +4,7 @@
 //!
 //! | use case | file | entry points |
 //! |---|---|---|
-//! | open, import | [`open`] | [`Workspace::open`], [`Workspace::import`], [`Workspace::import_live`] |
+//! | open, import | [`open`] | [`Workspace::open`], [`Workspace::import`], [`Workspace::import_project`], [`Workspace::import_live`] |
 //! | plan | [`plan`] | [`plan::project_plan`], [`plan::planned`], [`Workspace::edit_step`], [`Workspace::calibrate`] |
 //! | export | [`export`] | [`export::runbook`], [`Workspace::runbook`], [`Workspace::risks_export`] |
 //! | backfill (and the desktop's trial copy) | [`backfill`] | [`backfill::run`], [`backfill::dry_run`], [`backfill::history`] |
@@ -12,7 +12,7 @@
 //! | history | [`history`] | [`history::compare`], [`history::rehearsals`] |
 //! | calibrate | [`calibrate`] | [`calibrate::from_run`] |
 //! | risks | [`risks`] | [`Workspace::save_risk`], [`Workspace::decide_suggestion`]… |
-//! | services | [`services`] | [`services::rollup`], [`services::blast_radius`], [`services::export_csv`] |
+//! | services | [`services`] | [`Workspace::rollup`], [`services::blast_radius`], [`Workspace::services_csv`] |
 //!
 //! What every use case shares lives here too: cancellation ([`cancel::Cancel`]), where URLs and
 //! passwords come from ([`secrets`], [`connections`]), and the clean-up of what a cancelled run
@@ -27,12 +27,14 @@
 pub mod backfill;
 pub mod calibrate;
 pub mod cancel;
+pub mod connections;
 pub mod edits;
 pub mod export;
 pub mod history;
 pub mod open;
 pub mod plan;
 pub mod risks;
+pub mod secrets;
 pub mod services;
 pub mod validate;
 

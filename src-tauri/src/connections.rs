@@ -178,6 +178,7 @@ pub fn url(config_dir: &Path, secrets: &SecretStore, name: &str) -> Result<Strin
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::ErrorCode;
 
     fn form(password: Option<&str>) -> ConnectionForm {
         ConnectionForm {

@@ -12,7 +12,7 @@ use super::calibrate::{self, RunCalibration};
 use super::{edits, open, step_key, StepEdit, Workspace, WorkspaceError};
 use crate::graph::DependencyGraph;
 use crate::inventory::Inventory;
-use crate::plan::{Calibration, Plan};
+use crate::plan::{Calibration, MigrationShape, Plan};
 use crate::project::Project;
 use crate::risk::Risk;
 
@@ -37,9 +37,22 @@ impl Derived {
         edits: &[StepEdit],
         calibration: Option<&Calibration>,
     ) -> Self {
+        Self::shaped(project, None, inventory, risks, edits, calibration)
+    }
+
+    /// [`Derived::of`] with the runbook of `shape` instead of the manifest's.
+    fn shaped(
+        project: &Project,
+        shape: Option<MigrationShape>,
+        inventory: &Inventory,
+        risks: &[Risk],
+        edits: &[StepEdit],
+        calibration: Option<&Calibration>,
+    ) -> Self {
         let mut graph = DependencyGraph::from_inventory(inventory);
         let ignored_orderings = crate::risk::apply_ordering(&mut graph, risks);
-        let settings = project.manifest().plan_settings();
+        let mut settings = project.manifest().plan_settings();
+        settings.shape = shape.unwrap_or(settings.shape);
         let generated = match calibration {
             Some(c) => Plan::build_calibrated(&graph, &settings, c),
             None => Plan::build(&graph, &settings),
@@ -81,13 +94,28 @@ pub async fn planned(
     project: &Project,
     calibrate_from: Option<&str>,
 ) -> Result<Planned, WorkspaceError> {
+    planned_as(project, None, calibrate_from).await
+}
+
+/// [`planned`] with the runbook of `shape` in place of the manifest's (the rehearsal's
+/// `--shape`); `None` keeps the manifest's. Step edits apply to the steps of that runbook they
+/// name (by phase and title).
+///
+/// # Errors
+/// As [`planned`].
+pub async fn planned_as(
+    project: &Project,
+    shape: Option<MigrationShape>,
+    calibrate_from: Option<&str>,
+) -> Result<Planned, WorkspaceError> {
     let calibrated_from = calibrate_from
         .map(|run| calibrate::from_run(project, run))
         .transpose()?;
     let inventory = project.inventory().await?;
     let (risks, edits) = open::stored(project).await?;
-    let derived = Derived::of(
+    let derived = Derived::shaped(
         project,
+        shape,
         &inventory,
         &risks,
         &edits,

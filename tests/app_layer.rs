@@ -329,3 +329,30 @@ async fn a_cancelled_backfill_keeps_what_was_there_before_and_resumes_when_asked
     );
     assert_eq!(rows.trim(), "60000");
 }
+
+#[tokio::test]
+async fn a_cancelled_validation_returns_no_report_and_writes_nothing() {
+    use migration_studio::validate::{Options, Progress};
+    use migration_studio::workspace::validate::{self, ValidateRequest};
+    struct Quiet;
+    impl Progress for Quiet {}
+    let source = source("app_val_src");
+    let target = ScratchPg::new("app_val_tgt");
+    let project = project_dir();
+    let request = ValidateRequest {
+        source_url: source.url(),
+        target_url: target.url(),
+        options: Options::default(),
+        invariants: vec![validate::parse_invariant("parents=SELECT count(*) FROM parent").unwrap()],
+        restart: false,
+    };
+    let cancel = Cancel::new();
+    cancel.cancel();
+    let report = validate::run(project.path(), &request, &cancel, &Quiet)
+        .await
+        .unwrap();
+    assert!(report.is_none());
+    // Read-only on both sides: the target is as it was.
+    assert_eq!(pg_public_tables(&target.name), "");
+    assert!(validate::parse_invariant("no sql=").is_err());
+}

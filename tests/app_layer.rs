@@ -356,3 +356,60 @@ async fn a_cancelled_validation_returns_no_report_and_writes_nothing() {
     assert_eq!(pg_public_tables(&target.name), "");
     assert!(validate::parse_invariant("no sql=").is_err());
 }
+
+#[tokio::test]
+async fn the_desktops_trial_copy_is_the_backfill_use_case_run_to_the_end() {
+    let source = source("app_trial_src");
+    let target = ScratchPg::new("app_trial_tgt");
+    let (_dir, root) = sample("sakila-mysql-to-postgres");
+    let project = Project::open(&root).unwrap();
+    let plan = plan::project_plan(&project, false).await.unwrap();
+    let mut request = BackfillRequest::new(source.url(), target.url());
+    request.create_tables = true;
+    request.post_copy = true;
+    request.validate = true;
+    request.mark_target = Some("scratch target of a test".into());
+    request.on_cancel = OnCancel::Remove;
+    request.options.run_id = "trial".into();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let events = tokio::spawn(async move {
+        let mut steps = Vec::new();
+        while let Some(event) = rx.recv().await {
+            if let BackfillProgress::StepFinished { step, .. } = event {
+                steps.push(step);
+            }
+        }
+        steps
+    });
+    let run = backfill::run(&project, Some(&plan), &request, &Cancel::new(), Some(tx))
+        .await
+        .unwrap();
+    assert_eq!(run.outcome, "passed", "{:?}", run.validation);
+    assert_eq!(run.backfill.rows(), 60_000);
+    assert_eq!(
+        events.await.unwrap(),
+        ["create tables", "backfill", "indexes and FKs", "validate"]
+    );
+    // The steps are timed against the plan's phases; the record is in the run folder.
+    let backfill_step = run.steps.iter().find(|s| s.name == "backfill").unwrap();
+    assert!(backfill_step.expected.is_some());
+    assert!(root
+        .join(".migration-studio/runs/trial/backfill-run.json")
+        .is_file());
+    assert!(root
+        .join(".migration-studio/runs/trial/backfill-report.json")
+        .is_file());
+    // The foreign key the post-copy step made is in the target.
+    let fks = psql(
+        &target.name,
+        &[
+            "-At",
+            "-c",
+            "SELECT count(*) FROM pg_constraint WHERE contype = 'f'",
+        ],
+        None,
+    );
+    assert_eq!(fks.trim(), "1");
+    // Nothing was removed: the run was not cancelled.
+    assert!(run.removed.is_empty());
+}

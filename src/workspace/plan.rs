@@ -6,7 +6,7 @@
 //!
 //! `migration-studio plan`, `runbook export`, the desktop's runbook and the rehearsal all get
 //! their plan from [`project_plan`] / [`planned`] or an opened [`Workspace`], which build it the
-//! same way ([`Derived::of`]).
+//! same way (one private `Derived::of`).
 
 use super::calibrate::{self, RunCalibration};
 use super::{edits, open, step_key, StepEdit, Workspace, WorkspaceError};

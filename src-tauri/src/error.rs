@@ -189,8 +189,10 @@ impl From<WorkspaceError> for AppError {
             WorkspaceError::Export(_) | WorkspaceError::Write { .. } => {
                 Self::new(ErrorCode::Io, message).hint("Choose another place to save the file.")
             }
-            WorkspaceError::Run(_) => Self::new(ErrorCode::NotFound, message)
-                .hint("Choose a rehearsal of the history, or run one first."),
+            WorkspaceError::Run(_) | WorkspaceError::Calibration(_) => {
+                Self::new(ErrorCode::NotFound, message)
+                    .hint("Choose a rehearsal of the history, or run one first.")
+            }
         }
     }
 }

@@ -15,6 +15,7 @@ pub const COMMANDS: &[&str] = &[
     "blast_radius",
     "runbook",
     "edit_step",
+    "calibrate_runbook",
     "export_runbook",
     "risks",
     "save_risk",

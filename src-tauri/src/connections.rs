@@ -1,19 +1,18 @@
-//! Named database connections. The non-secret parts (engine, host, port, user, database) are
-//! kept in `connections.json` in the app's configuration folder; the password goes to the
-//! [`SecretStore`] under `connection:<name>`. The webview only ever sees [`ConnectionInfo`],
-//! whose URL has the password replaced by `***`.
+//! Named database connections as the window sees them: the transport types of the engine's
+//! [`migration_studio::workspace::connections`] (which keeps them, their passwords in the secret
+//! store, and turns them into URLs), and one call into it per operation. The webview only ever
+//! sees [`ConnectionInfo`], whose URL has the password replaced by `***`.
 
 use std::path::Path;
 
+use migration_studio::import::Engine;
+use migration_studio::project::{LiveUrls, Manifest};
+use migration_studio::workspace::connections::{Connection, ConnectionDraft, Connections};
 use serde::{Deserialize, Serialize};
 use specta::Type;
 
-use crate::error::{AppError, ErrorCode};
+use crate::error::AppError;
 use crate::secrets::SecretStore;
-
-const FILE: &str = "connections.json";
-/// What stands for a password in everything the webview sees.
-const REDACTED: &str = "***";
 
 /// Database engine of a connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type)]
@@ -71,144 +70,7 @@ pub struct ConnectionInfo {
     pub display_url: String,
 }
 
-fn secret_key(name: &str) -> String {
-    format!("connection:{name}")
-}
-
-/// Percent-encodes everything but RFC 3986 unreserved characters.
-fn encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
-impl ConnectionInfo {
-    /// The URL with `password`, or with `***` in its place when `password` is `REDACTED`.
-    fn url_with(&self, password: Option<&str>) -> String {
-        match self.engine {
-            ConnectionEngine::Sqlite => format!("sqlite:{}", self.database),
-            ConnectionEngine::Postgres | ConnectionEngine::Mysql => {
-                let scheme = if self.engine == ConnectionEngine::Postgres {
-                    "postgres"
-                } else {
-                    "mysql"
-                };
-                let auth = match password.filter(|p| !p.is_empty()) {
-                    Some(REDACTED) => format!("{}:{REDACTED}@", encode(&self.user)),
-                    Some(p) => format!("{}:{}@", encode(&self.user), encode(p)),
-                    None if self.user.is_empty() => String::new(),
-                    None => format!("{}@", encode(&self.user)),
-                };
-                let port = self.port.map(|p| format!(":{p}")).unwrap_or_default();
-                // A server connection (no database) is what a full rehearsal needs.
-                let path = if self.database.is_empty() {
-                    String::new()
-                } else {
-                    format!("/{}", encode(&self.database))
-                };
-                format!("{scheme}://{auth}{}{port}{path}", self.host)
-            }
-        }
-    }
-}
-
-/// The stored connections, with `password_available` and `display_url` filled in.
-pub fn list(config_dir: &Path, secrets: &SecretStore) -> Vec<ConnectionInfo> {
-    let mut list: Vec<ConnectionInfo> = std::fs::read(config_dir.join(FILE))
-        .ok()
-        .and_then(|b| serde_json::from_slice(&b).ok())
-        .unwrap_or_default();
-    for c in &mut list {
-        c.password_available =
-            !c.has_password || matches!(secrets.get(&secret_key(&c.name)), Ok(Some(_)));
-        c.display_url = c.url_with(c.has_password.then_some(REDACTED));
-    }
-    list
-}
-
-fn store(config_dir: &Path, list: &[ConnectionInfo]) -> Result<(), AppError> {
-    let io = |e: std::io::Error| {
-        AppError::new(
-            ErrorCode::Io,
-            format!("{}: {e}", config_dir.join(FILE).display()),
-        )
-    };
-    std::fs::create_dir_all(config_dir).map_err(io)?;
-    let tmp = config_dir.join(format!("{FILE}.tmp"));
-    std::fs::write(&tmp, serde_json::to_vec_pretty(list).unwrap_or_default()).map_err(io)?;
-    std::fs::rename(tmp, config_dir.join(FILE)).map_err(io)
-}
-
-/// Saves a connection (replacing one of the same name) and its password.
-///
-/// # Errors
-/// [`ErrorCode::InvalidInput`] naming the field; [`ErrorCode::Secret`]; [`ErrorCode::Io`].
-pub fn save(
-    config_dir: &Path,
-    secrets: &SecretStore,
-    form: ConnectionForm,
-) -> Result<ConnectionInfo, AppError> {
-    let invalid = |field: &str, what: &str| AppError::invalid(field, format!("{field}: {what}"));
-    let name = form.name.trim().to_owned();
-    if name.is_empty() {
-        return Err(invalid("name", "a connection needs a name"));
-    }
-    if form.engine == ConnectionEngine::Sqlite && form.database.trim().is_empty() {
-        return Err(invalid("database", "name the SQLite file"));
-    }
-    if form.engine != ConnectionEngine::Sqlite && form.host.trim().is_empty() {
-        return Err(invalid("host", "name the server's host, e.g. 127.0.0.1"));
-    }
-    let mut all = list(config_dir, secrets);
-    let previous = all.iter().find(|c| c.name == name).cloned();
-    let has_password = match &form.password {
-        Some(p) if !p.is_empty() => {
-            secrets.set(&secret_key(&name), p)?;
-            true
-        }
-        Some(_) => {
-            secrets.delete(&secret_key(&name))?;
-            false
-        }
-        None => previous.as_ref().is_some_and(|c| c.has_password),
-    };
-    let mut info = ConnectionInfo {
-        name: name.clone(),
-        engine: form.engine,
-        host: form.host.trim().to_owned(),
-        port: form.port,
-        user: form.user.trim().to_owned(),
-        database: form.database.trim().to_owned(),
-        has_password,
-        password_available: true,
-        display_url: String::new(),
-    };
-    info.display_url = info.url_with(has_password.then_some(REDACTED));
-    all.retain(|c| c.name != name);
-    all.push(info.clone());
-    all.sort_by(|a, b| a.name.cmp(&b.name));
-    store(config_dir, &all)?;
-    Ok(info)
-}
-
-/// Deletes a connection and its password.
-///
-/// # Errors
-/// [`ErrorCode::Secret`]; [`ErrorCode::Io`].
-pub fn delete(config_dir: &Path, secrets: &SecretStore, name: &str) -> Result<(), AppError> {
-    let mut all = list(config_dir, secrets);
-    all.retain(|c| c.name != name);
-    secrets.delete(&secret_key(name))?;
-    store(config_dir, &all)
-}
-
-impl From<ConnectionEngine> for migration_studio::import::Engine {
+impl From<ConnectionEngine> for Engine {
     fn from(e: ConnectionEngine) -> Self {
         match e {
             ConnectionEngine::Postgres => Self::Postgres,
@@ -218,67 +80,105 @@ impl From<ConnectionEngine> for migration_studio::import::Engine {
     }
 }
 
+impl From<Engine> for ConnectionEngine {
+    fn from(e: Engine) -> Self {
+        match e {
+            Engine::Postgres => Self::Postgres,
+            Engine::Mysql => Self::Mysql,
+            Engine::Sqlite => Self::Sqlite,
+        }
+    }
+}
+
+fn info(connections: &Connections<'_>, c: Connection) -> ConnectionInfo {
+    ConnectionInfo {
+        password_available: connections.password_available(&c),
+        display_url: c.display_url(),
+        name: c.name,
+        engine: c.engine.into(),
+        host: c.host,
+        port: c.port,
+        user: c.user,
+        database: c.database,
+        has_password: c.has_password,
+    }
+}
+
+/// The stored connections, with `password_available` and `display_url` filled in.
+pub fn list(config_dir: &Path, secrets: &SecretStore) -> Vec<ConnectionInfo> {
+    let connections = Connections::new(config_dir, secrets);
+    connections
+        .list()
+        .into_iter()
+        .map(|c| info(&connections, c))
+        .collect()
+}
+
+/// Saves a connection (replacing one of the same name) and its password.
+///
+/// # Errors
+/// [`ErrorCode::InvalidInput`](crate::error::ErrorCode::InvalidInput) naming the field;
+/// `secret`; `io`.
+pub fn save(
+    config_dir: &Path,
+    secrets: &SecretStore,
+    form: ConnectionForm,
+) -> Result<ConnectionInfo, AppError> {
+    let connections = Connections::new(config_dir, secrets);
+    let saved = connections.save(ConnectionDraft {
+        connection: Connection {
+            name: form.name,
+            engine: form.engine.into(),
+            host: form.host,
+            port: form.port,
+            user: form.user,
+            database: form.database,
+            has_password: false,
+        },
+        password: form.password,
+    })?;
+    Ok(info(&connections, saved))
+}
+
+/// Deletes a connection and its password.
+///
+/// # Errors
+/// `secret`; `io`.
+pub fn delete(config_dir: &Path, secrets: &SecretStore, name: &str) -> Result<(), AppError> {
+    Ok(Connections::new(config_dir, secrets).delete(name)?)
+}
+
 /// The stored connection `name` (no password).
 ///
 /// # Errors
-/// [`ErrorCode::NotFound`].
+/// `not_found`.
 pub fn find(
     config_dir: &Path,
     secrets: &SecretStore,
     name: &str,
 ) -> Result<ConnectionInfo, AppError> {
-    list(config_dir, secrets)
-        .into_iter()
-        .find(|c| c.name == name)
-        .ok_or_else(|| {
-            AppError::new(ErrorCode::NotFound, format!("no connection named `{name}`"))
-                .hint("Add it in the connection form.")
-        })
+    let connections = Connections::new(config_dir, secrets);
+    Ok(info(&connections, connections.find(name)?))
 }
 
 /// The URLs of the live inputs of `manifest` that a saved connection of the same name can
 /// give (password available), for the engine only; the others read their variable.
-pub fn live_urls(
-    config_dir: &Path,
-    secrets: &SecretStore,
-    manifest: &migration_studio::project::Manifest,
-) -> migration_studio::project::LiveUrls {
-    let mut urls = migration_studio::project::LiveUrls::default();
-    for input in &manifest.inputs {
-        if let migration_studio::project::Input::Live { live, .. } = input {
-            if let Ok(url) = url(config_dir, secrets, live) {
-                urls.insert(live, url);
-            }
-        }
-    }
-    urls
+pub fn live_urls(config_dir: &Path, secrets: &SecretStore, manifest: &Manifest) -> LiveUrls {
+    Connections::new(config_dir, secrets).live_urls(manifest)
 }
 
 /// The full URL of a connection, password included, for the engine only.
 ///
 /// # Errors
-/// [`ErrorCode::NotFound`]; [`ErrorCode::MissingConnection`] when its password is not available.
+/// `not_found`; `missing_connection` when its password is not available; `secret`.
 pub fn url(config_dir: &Path, secrets: &SecretStore, name: &str) -> Result<String, AppError> {
-    let info = find(config_dir, secrets, name)?;
-    if !info.has_password {
-        return Ok(info.url_with(None));
-    }
-    match secrets.get(&secret_key(name))? {
-        Some(p) => Ok(info.url_with(Some(&p))),
-        None => Err(AppError::new(
-            ErrorCode::MissingConnection,
-            format!("the password of connection `{name}` is not available"),
-        )
-        .hint(match secrets.backend() {
-            crate::secrets::SecretBackend::Memory => "Enter the password again in the connection form (same name): without an OS keychain it is kept only until the app quits.",
-            crate::secrets::SecretBackend::Keychain => "Enter the password again in the connection form (same name): the keychain has none for it.",
-        })),
-    }
+    Ok(Connections::new(config_dir, secrets).url(name)?)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::ErrorCode;
 
     fn form(password: Option<&str>) -> ConnectionForm {
         ConnectionForm {
@@ -298,7 +198,7 @@ mod tests {
         let secrets = SecretStore::memory("test");
         let info = save(dir.path(), &secrets, form(Some("p@ss:w/rd"))).unwrap();
         assert_eq!(info.display_url, "postgres://me%40x:***@127.0.0.1:5432/db");
-        let on_disk = std::fs::read_to_string(dir.path().join(FILE)).unwrap();
+        let on_disk = std::fs::read_to_string(dir.path().join("connections.json")).unwrap();
         assert!(
             !on_disk.contains("p@ss") && !on_disk.contains("p%40ss"),
             "{on_disk}"

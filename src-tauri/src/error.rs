@@ -4,6 +4,9 @@
 
 use migration_studio::db::DbError;
 use migration_studio::project::ProjectError;
+use migration_studio::workspace::backfill::BackfillRunError;
+use migration_studio::workspace::connections::ConnectionError;
+use migration_studio::workspace::secrets::{SecretBackend, SecretError};
 use migration_studio::workspace::WorkspaceError;
 use serde::Serialize;
 
@@ -46,6 +49,11 @@ pub enum ErrorCode {
     Cancelled,
     /// Another task with that id is running.
     Busy,
+    /// The work ran and its answer is no (a verdict or gate), the engine's `failed` class.
+    Failed,
+    /// A service other than a database (the keychain, a provider) could not be reached or
+    /// refused: the engine's `unavailable` class when no more specific code applies.
+    Unavailable,
     /// Something the app did not expect; the message says what.
     Internal,
 }
@@ -95,18 +103,26 @@ impl AppError {
     }
 
     /// An engine error without a more specific mapping, coded by its class
-    /// ([`migration_studio::codes::classify`], the same classes as the CLI's exit codes), so no
-    /// failure is reported as `database` unless a database failed.
+    /// ([`migration_studio::codes::classify`], the same classes as the CLI's exit codes): a
+    /// database error found down its sources keeps its own codes ([`From<DbError>`]), anything
+    /// else is coded by class, so no failure is reported as `database` unless a database
+    /// failed.
     pub fn classified(e: &(dyn std::error::Error + 'static)) -> Self {
         use migration_studio::codes::ErrorClass;
+        let mut next = Some(e);
+        while let Some(cause) = next {
+            if let Some(db) = cause.downcast_ref::<DbError>() {
+                return Self::of_db(db, e.to_string());
+            }
+            next = cause.source();
+        }
         let message = e.to_string();
         match migration_studio::codes::classify(e) {
             ErrorClass::BadInput => Self::new(ErrorCode::InvalidInput, message),
-            ErrorClass::Unavailable => Self::new(ErrorCode::Database, message).hint(
-                "Check that the server is running and the connection's host, port, user and database.",
-            ),
+            ErrorClass::Unavailable => Self::new(ErrorCode::Unavailable, message),
             ErrorClass::Interrupted => Self::new(ErrorCode::Cancelled, message),
-            ErrorClass::Failed | ErrorClass::Internal => Self::new(ErrorCode::Internal, message),
+            ErrorClass::Failed => Self::new(ErrorCode::Failed, message),
+            ErrorClass::Internal => Self::new(ErrorCode::Internal, message),
         }
     }
 }
@@ -173,13 +189,18 @@ impl From<WorkspaceError> for AppError {
             WorkspaceError::Export(_) | WorkspaceError::Write { .. } => {
                 Self::new(ErrorCode::Io, message).hint("Choose another place to save the file.")
             }
+            WorkspaceError::Run(_) | WorkspaceError::Calibration(_) => {
+                Self::new(ErrorCode::NotFound, message)
+                    .hint("Choose a rehearsal of the history, or run one first.")
+            }
         }
     }
 }
 
-impl From<DbError> for AppError {
-    fn from(e: DbError) -> Self {
-        let message = e.to_string();
+impl AppError {
+    /// The codes of a database error, with `message` (the error's own, or that of an error
+    /// wrapping it).
+    fn of_db(e: &DbError, message: String) -> Self {
         match e {
             DbError::NotARehearsalTarget { .. } => {
                 Self::new(ErrorCode::NotARehearsalTarget, message).hint(
@@ -193,8 +214,60 @@ impl From<DbError> for AppError {
             }
             DbError::RunLocked { .. } => Self::new(ErrorCode::Busy, message)
                 .hint("Wait for the other run to finish, or stop it, then try again."),
-            _ => Self::new(ErrorCode::Database, message)
-                .hint("Check that the server is running and the connection's host, port, user and database."),
+            DbError::Scheme { .. } => Self::new(ErrorCode::InvalidInput, message)
+                .hint("Check the connection's engine: the URL's scheme is not one Migration Studio reads."),
+            DbError::Connect { .. } | DbError::ConnectTimeout { .. } | DbError::Query { .. } => {
+                Self::new(ErrorCode::Database, message).hint(
+                    "Check that the server is running and the connection's host, port, user and database.",
+                )
+            }
+        }
+    }
+}
+
+impl From<DbError> for AppError {
+    fn from(e: DbError) -> Self {
+        let message = e.to_string();
+        Self::of_db(&e, message)
+    }
+}
+
+impl From<SecretError> for AppError {
+    fn from(e: SecretError) -> Self {
+        Self::new(ErrorCode::Secret, e.to_string())
+            .hint("Unlock the keychain, or start the app with MIGRATION_STUDIO_SECRETS=memory.")
+    }
+}
+
+impl From<ConnectionError> for AppError {
+    fn from(e: ConnectionError) -> Self {
+        let message = e.to_string();
+        match e {
+            ConnectionError::Invalid { field, .. } => Self::invalid(field, message),
+            ConnectionError::NotFound(_) => {
+                Self::new(ErrorCode::NotFound, message).hint("Add it in the connection form.")
+            }
+            ConnectionError::PasswordUnavailable { backend, .. } => {
+                Self::new(ErrorCode::MissingConnection, message).hint(match backend {
+                    SecretBackend::Memory => "Enter the password again in the connection form (same name): without an OS keychain it is kept only until the app quits.",
+                    SecretBackend::Keychain => "Enter the password again in the connection form (same name): the keychain has none for it.",
+                })
+            }
+            ConnectionError::VariableUnset(_) => Self::new(ErrorCode::MissingConnection, message)
+                .hint("Save a connection for it, or set the variable before starting the app."),
+            ConnectionError::Secret(e) => e.into(),
+            ConnectionError::Io { .. } => Self::new(ErrorCode::Io, message),
+        }
+    }
+}
+
+impl From<BackfillRunError> for AppError {
+    fn from(e: BackfillRunError) -> Self {
+        match e {
+            BackfillRunError::Db(db) => db.into(),
+            BackfillRunError::Import(i) => ProjectError::Import(i).into(),
+            BackfillRunError::Io { .. } => Self::new(ErrorCode::Io, e.to_string()),
+            other => Self::classified(&other),
         }
     }
 }

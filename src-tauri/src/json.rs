@@ -440,6 +440,8 @@ pub struct RunbookView {
     pub maintenance_window_minutes: f64,
     /// Shape.
     pub shape: String,
+    /// The rehearsal whose measured durations replaced estimates, when the plan is calibrated.
+    pub calibrated_from: Option<String>,
 }
 
 impl RunbookView {
@@ -486,6 +488,7 @@ impl RunbookView {
             rto_minutes: plan.settings.rto_minutes,
             maintenance_window_minutes: plan.settings.maintenance_window_minutes,
             shape: plan.settings.shape.to_string(),
+            calibrated_from: plan.calibration.as_ref().map(|c| c.run_id.clone()),
         }
     }
 }

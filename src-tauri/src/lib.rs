@@ -49,6 +49,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
         commands::plan::blast_radius,
         commands::plan::runbook,
         commands::plan::edit_step,
+        commands::plan::calibrate_runbook,
         commands::plan::export_runbook,
         commands::risks::risks,
         commands::risks::save_risk,

@@ -1,20 +1,12 @@
-//! Where connection passwords live: the OS keychain through `keyring` (Secret Service on Linux,
-//! Keychain on macOS, Credential Manager on Windows), or, when the machine has no keychain
-//! service (a headless Linux box without a Secret Service on its session bus, CI), a store in
-//! this process's memory that is forgotten when the app quits. `MIGRATION_STUDIO_SECRETS=memory`
-//! forces the memory store. Secrets never leave Rust: commands return connections with the
-//! password replaced by `***`, and nothing here logs a secret.
-
-use std::collections::HashMap;
-use std::fmt;
-use std::sync::Mutex;
+//! Where connection passwords live, as the window is told: the engine's secret store
+//! ([`migration_studio::workspace::secrets`]: the OS keychain, or this process's memory)
+//! under the app's own transport type.
 
 use serde::Serialize;
 use specta::Type;
 
-use crate::error::{AppError, ErrorCode};
-
-const SERVICE: &str = "dev.migration-studio.desktop";
+use migration_studio::workspace::secrets::SecretBackend as Backend;
+pub use migration_studio::workspace::secrets::SecretStore;
 
 /// Which store is in use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Type)]
@@ -27,137 +19,11 @@ pub enum SecretBackend {
     Memory,
 }
 
-/// The secret store.
-pub struct SecretStore {
-    backend: SecretBackend,
-    /// Why the memory store is in use, in words for the window.
-    why_memory: Option<String>,
-    memory: Mutex<HashMap<String, String>>,
-}
-
-impl fmt::Debug for SecretStore {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SecretStore")
-            .field("backend", &self.backend)
-            .finish_non_exhaustive()
-    }
-}
-
-impl SecretStore {
-    /// The keychain when one answers, else memory.
-    pub fn detect() -> Self {
-        if std::env::var("MIGRATION_STUDIO_SECRETS").as_deref() == Ok("memory") {
-            return Self::memory("MIGRATION_STUDIO_SECRETS=memory was set when the app started");
+impl From<Backend> for SecretBackend {
+    fn from(b: Backend) -> Self {
+        match b {
+            Backend::Keychain => Self::Keychain,
+            Backend::Memory => Self::Memory,
         }
-        let probe = keyring::Entry::new(SERVICE, "probe").and_then(|e| e.get_password());
-        match probe {
-            Ok(_) | Err(keyring::Error::NoEntry) => Self {
-                backend: SecretBackend::Keychain,
-                why_memory: None,
-                memory: Mutex::new(HashMap::new()),
-            },
-            Err(e) => {
-                tracing::info!("no OS keychain ({e}); connection passwords are kept in memory");
-                Self::memory(&format!("the OS keychain did not answer ({e})"))
-            }
-        }
-    }
-
-    /// A memory store, in use because of `why`.
-    pub fn memory(why: &str) -> Self {
-        Self {
-            backend: SecretBackend::Memory,
-            why_memory: Some(why.to_owned()),
-            memory: Mutex::new(HashMap::new()),
-        }
-    }
-
-    /// Which store is in use.
-    pub fn backend(&self) -> SecretBackend {
-        self.backend
-    }
-
-    /// Why passwords are kept in memory only, when they are.
-    pub fn why_memory(&self) -> Option<&str> {
-        self.why_memory.as_deref()
-    }
-
-    fn err(e: keyring::Error) -> AppError {
-        AppError::new(ErrorCode::Secret, format!("keychain: {e}"))
-            .hint("Unlock the keychain, or start the app with MIGRATION_STUDIO_SECRETS=memory.")
-    }
-
-    /// Stores `secret` under `key`.
-    ///
-    /// # Errors
-    /// [`ErrorCode::Secret`].
-    pub fn set(&self, key: &str, secret: &str) -> Result<(), AppError> {
-        match self.backend {
-            SecretBackend::Keychain => keyring::Entry::new(SERVICE, key)
-                .and_then(|e| e.set_password(secret))
-                .map_err(Self::err),
-            SecretBackend::Memory => {
-                self.lock().insert(key.to_owned(), secret.to_owned());
-                Ok(())
-            }
-        }
-    }
-
-    /// The secret under `key`, if any.
-    ///
-    /// # Errors
-    /// [`ErrorCode::Secret`].
-    pub fn get(&self, key: &str) -> Result<Option<String>, AppError> {
-        match self.backend {
-            SecretBackend::Keychain => {
-                match keyring::Entry::new(SERVICE, key).and_then(|e| e.get_password()) {
-                    Ok(s) => Ok(Some(s)),
-                    Err(keyring::Error::NoEntry) => Ok(None),
-                    Err(e) => Err(Self::err(e)),
-                }
-            }
-            SecretBackend::Memory => Ok(self.lock().get(key).cloned()),
-        }
-    }
-
-    /// Removes the secret under `key`.
-    ///
-    /// # Errors
-    /// [`ErrorCode::Secret`].
-    pub fn delete(&self, key: &str) -> Result<(), AppError> {
-        match self.backend {
-            SecretBackend::Keychain => {
-                match keyring::Entry::new(SERVICE, key).and_then(|e| e.delete_credential()) {
-                    Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
-                    Err(e) => Err(Self::err(e)),
-                }
-            }
-            SecretBackend::Memory => {
-                self.lock().remove(key);
-                Ok(())
-            }
-        }
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, String>> {
-        self.memory.lock().unwrap_or_else(|e| e.into_inner())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn memory_store_round_trip_and_debug_hides_secrets() {
-        let store = SecretStore::memory("test");
-        store.set("connection:a", "hunter2").unwrap();
-        assert_eq!(
-            store.get("connection:a").unwrap().as_deref(),
-            Some("hunter2")
-        );
-        assert!(!format!("{store:?}").contains("hunter2"));
-        store.delete("connection:a").unwrap();
-        assert_eq!(store.get("connection:a").unwrap(), None);
     }
 }

@@ -1,18 +1,14 @@
 //! `migration-studio backfill`: copy a live source into a rehearsal target, resumably.
 
 use crate::cli::term::{errln, out, outln};
-use std::hash::{Hash, Hasher};
 use std::path::PathBuf;
-use std::time::Instant;
 
 use clap::{Args, ValueEnum};
 
-use migration_studio::backfill::{
-    self, checkpoint, run_files, BackfillOptions, BackfillPlan, Control, RejectPolicy, RunLog,
-};
-use migration_studio::db::{self, guard, Access, Database};
-use migration_studio::import::live::import_live;
+use migration_studio::backfill::{BackfillOptions, RejectPolicy};
 use migration_studio::project::Project;
+use migration_studio::workspace::backfill::{self, BackfillRequest, OnCancel, RUNS_DIR};
+use migration_studio::workspace::Cancel;
 
 use super::BoxError;
 
@@ -94,137 +90,71 @@ pub struct BackfillArgs {
     drill_abort_before_commit: Option<u64>,
 }
 
-fn default_run_id(source: &Database, target: &Database) -> String {
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    source.display.hash(&mut h);
-    target.display.hash(&mut h);
-    format!("bf-{:016x}", h.finish())
-}
-
-async fn execute_all(db: &Database, statements: &[String]) -> Result<(), BoxError> {
-    for sql in statements {
-        let first_line = sql.lines().next().unwrap_or(sql);
-        db.execute_script(sql, &format!("running `{first_line}`"))
-            .await?;
+impl BackfillArgs {
+    /// The use case's request: the flags as they are, a cancelled run kept for resuming.
+    fn request(&self) -> BackfillRequest {
+        BackfillRequest {
+            source_url: self.source_url.clone(),
+            target_url: self.target_url.clone(),
+            source_schemas: self.source_schema.clone(),
+            target_schema: self.target_schema.clone(),
+            tables: self.tables.clone(),
+            create_tables: self.create_tables,
+            post_copy: self.post_copy,
+            validate: false,
+            mark_target: self
+                .mark_rehearsal_target
+                .then(|| "marked with --mark-rehearsal-target".to_owned()),
+            options: BackfillOptions {
+                run_id: self.run_id.clone().unwrap_or_default(),
+                initial_chunk_rows: self.chunk_rows,
+                min_chunk_rows: self.min_chunk_rows.max(1),
+                max_chunk_rows: self.max_chunk_rows.max(self.min_chunk_rows.max(1)),
+                target_chunk_seconds: self.chunk_seconds,
+                max_rows_per_second: self.max_rate,
+                parallel_tables: self.parallel.max(1),
+                reject_policy: match self.on_reject {
+                    OnReject::Skip => RejectPolicy::SkipAndRecord,
+                    OnReject::Stop => RejectPolicy::Stop,
+                },
+                restart: self.restart,
+                abort_before_commit_of_chunk: self.drill_abort_before_commit,
+                ..BackfillOptions::default()
+            },
+            on_cancel: OnCancel::KeepForResume,
+        }
     }
-    Ok(())
 }
 
-/// Runs `backfill`.
+/// Runs `backfill`: one call of the backfill use case, its record printed.
 pub async fn backfill(args: BackfillArgs) -> Result<(), BoxError> {
     let project = Project::open(&args.project)?;
-    let parallel = args.parallel.max(1) as u32;
-    let source = db::connect(&args.source_url, Access::ReadOnly, parallel + 1).await?;
-    let target = db::connect(&args.target_url, Access::ReadWrite, parallel + 1).await?;
-    let schemas = if args.source_schema.is_empty() {
-        source.default_schema.iter().cloned().collect()
-    } else {
-        args.source_schema.clone()
-    };
-    let inventory = import_live(source.engine, &args.source_url, &schemas).await?;
-    let mut plan = BackfillPlan::new(
-        &inventory,
-        source.engine,
-        target.engine,
-        args.target_schema
-            .as_deref()
-            .or(BackfillPlan::default_target_schema(source.engine, &target)),
-        &args.tables,
-    );
-    let run_id = args
-        .run_id
-        .clone()
-        .unwrap_or_else(|| default_run_id(&source, &target));
-    run_files::check_run_id(&run_id)?;
+    let request = args.request();
     if args.dry_run {
-        out!("{}", plan.describe(args.create_tables, args.post_copy));
+        out!("{}", backfill::dry_run(&request).await?);
         return Ok(());
     }
-    // Before the marker, the bookkeeping tables or any created table can reach the source.
-    guard::ensure_target_is_not_source(
-        &source,
-        &plan.source_schemas(),
-        &target,
-        &plan.target_schemas(),
-    )
-    .await?;
-    if args.mark_rehearsal_target {
-        guard::mark_rehearsal_target(&target, "marked with --mark-rehearsal-target").await?;
-    }
-    guard::ensure_rehearsal_target(&target).await?;
-    let run_dir = project
-        .root()
-        .join(".migration-studio")
-        .join("runs")
-        .join(&run_id);
-    let log = RunLog::open(&run_dir.join("backfill.log.jsonl"))?;
-    if args.create_tables {
-        execute_all(&target, &plan.create_tables_sql()).await?;
-    }
-    let target_schemas = plan.target_schemas();
-    plan.adopt_target_catalog(
-        &import_live(target.engine, &args.target_url, &target_schemas).await?,
-    );
-    let options = BackfillOptions {
-        run_id: run_id.clone(),
-        initial_chunk_rows: args.chunk_rows,
-        min_chunk_rows: args.min_chunk_rows.max(1),
-        max_chunk_rows: args.max_chunk_rows.max(args.min_chunk_rows.max(1)),
-        target_chunk_seconds: args.chunk_seconds,
-        max_rows_per_second: args.max_rate,
-        parallel_tables: args.parallel.max(1),
-        reject_policy: match args.on_reject {
-            OnReject::Skip => RejectPolicy::SkipAndRecord,
-            OnReject::Stop => RejectPolicy::Stop,
-        },
-        restart: args.restart,
-        abort_before_commit_of_chunk: args.drill_abort_before_commit,
-        conversion: project.manifest().data,
-    };
-    let control = Control::default();
+    let cancel = Cancel::new();
     let stopped_by = std::sync::Arc::new(std::sync::OnceLock::new());
     {
-        let control = control.clone();
+        let cancel = cancel.clone();
         let stopped_by = stopped_by.clone();
         tokio::spawn(async move {
             let signal = super::stop_requested().await;
             let _ = stopped_by.set(signal);
             errln!("{signal}: stopping after the current chunk; run the same command to resume");
-            control.cancel();
+            cancel.cancel();
         });
     }
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
     let bars = tokio::spawn(super::progress::show_backfill(rx, args.json));
-    let report = backfill::run(&source, &target, &plan, &options, &control, Some(tx), &log).await;
+    let run = backfill::run(&project, None, &request, &cancel, Some(tx)).await;
     let _ = bars.await;
-    let report = report?;
-    let post_copy_seconds = if args.post_copy && !report.cancelled {
-        let t0 = Instant::now();
-        backfill::post_copy::apply(&target, &plan.post_copy).await?;
-        Some(t0.elapsed().as_secs_f64())
-    } else {
-        None
-    };
-    std::fs::create_dir_all(run_dir.join("rejects"))?;
-    for table in report.tables.iter().filter(|t| t.rejected > 0) {
-        let rejects = checkpoint::rejects(&target, &run_id, &table.source).await?;
-        let lines: Vec<String> = rejects
-            .iter()
-            .map(|r| serde_json::to_string(r).expect("rejects serialise"))
-            .collect();
-        std::fs::write(
-            run_dir
-                .join("rejects")
-                .join(run_files::file_name(&table.source, "jsonl")),
-            lines.join("\n") + "\n",
-        )?;
-    }
-    std::fs::write(
-        run_dir.join("backfill-report.json"),
-        serde_json::to_string_pretty(&report)?,
-    )?;
+    let run = run?;
+    let report = &run.backfill;
+    let run_dir = project.root().join(RUNS_DIR).join(&run.run_id);
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        println!("{}", serde_json::to_string_pretty(report)?);
     } else {
         outln!(
             "{:<36} {:>5} {:>10} {:>9} {:>8} {:>10}",
@@ -268,16 +198,17 @@ pub async fn backfill(args: BackfillArgs) -> Result<(), BoxError> {
             report.seconds,
             report.rejected(),
             run_dir.join("rejects").display(),
-            post_copy_seconds
+            run.post_copy_seconds
                 .map_or_else(String::new, |s| format!("; indexes and FKs in {s:.2} s"))
         );
-        if report.cancelled {
-            outln!("cancelled: run the same command to resume (run id {run_id})");
+        if run.cancelled() {
+            outln!(
+                "cancelled: run the same command to resume (run id {})",
+                run.run_id
+            );
         }
     }
-    source.close().await;
-    target.close().await;
-    if report.cancelled {
+    if run.cancelled() {
         return Err(Box::new(migration_studio::codes::Interrupted {
             what: "backfill".into(),
             signal: stopped_by.get().copied().unwrap_or("a signal").into(),

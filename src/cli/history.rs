@@ -1,17 +1,13 @@
-//! `migration-studio history` (the list, or `--compare a b`) and the stored run behind
-//! `plan --calibrate-from`.
+//! `migration-studio history`: the list, or `--compare a b`.
 
-use crate::cli::term::errln;
 use std::io::Write;
 use std::path::PathBuf;
 
 use clap::Args;
 
-use migration_studio::graph::DependencyGraph;
-use migration_studio::plan::Plan;
 use migration_studio::project::Project;
-use migration_studio::rehearsal::compare::{compare, Comparison, Headline};
-use migration_studio::rehearsal::{runs, Verdict};
+use migration_studio::rehearsal::compare::{Comparison, Headline};
+use migration_studio::workspace::history;
 
 use super::BoxError;
 
@@ -36,10 +32,7 @@ pub fn run(args: &HistoryArgs) -> Result<(), BoxError> {
         return super::rehearse::history(&args.project, args.json);
     };
     let project = Project::open(&args.project)?;
-    let name = &project.manifest().name;
-    let a = runs::load(project.root(), &pair[0], name)?;
-    let b = runs::load(project.root(), &pair[1], name)?;
-    let comparison = compare(&a, &b);
+    let comparison = history::compare(&project, &pair[0], &pair[1])?;
     let mut out = crate::cli::term::stdout();
     if args.json {
         serde_json::to_writer_pretty(&mut out, &comparison)?;
@@ -48,41 +41,6 @@ pub fn run(args: &HistoryArgs) -> Result<(), BoxError> {
         out.write_all(render(&comparison).as_bytes())?;
     }
     Ok(())
-}
-
-/// The plan of `project`, calibrated from its rehearsal `run` (an id or `latest`), or from
-/// several comma-separated runs at different sizes (a fixed and a per-row cost fitted per step).
-pub(super) fn calibrated_plan(
-    project: &Project,
-    graph: &DependencyGraph,
-    run: &str,
-) -> Result<Plan, BoxError> {
-    let mut calibrations = Vec::new();
-    for id in run.split(',').map(str::trim).filter(|id| !id.is_empty()) {
-        let report = runs::load(project.root(), id, &project.manifest().name)?;
-        if report.verdict == Verdict::Fail {
-            errln!(
-                "note: rehearsal {} failed ({}); the steps it measured calibrate the plan, the others keep their estimates",
-                report.id,
-                report.failed_because.as_deref().unwrap_or("a gate failed")
-            );
-        }
-        calibrations.push(report.measured_steps());
-    }
-    let calibration = if calibrations.len() > 1 {
-        let (fitted, unfitted) = migration_studio::plan::fit::fit_runs(&calibrations)?;
-        for why in unfitted {
-            errln!("note: not fitted: {why}");
-        }
-        fitted
-    } else {
-        calibrations.pop().ok_or("--calibrate-from: no run named")?
-    };
-    Ok(Plan::build_calibrated(
-        graph,
-        &project.manifest().plan_settings(),
-        &calibration,
-    ))
 }
 
 fn secs(s: Option<f64>) -> String {

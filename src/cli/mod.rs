@@ -16,11 +16,12 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use migration_studio::export::{escape_controls, runbook_markdown, write_runbook_csv};
-use migration_studio::graph::{DependencyGraph, GraphJson, ToDot};
+use migration_studio::export::escape_controls;
+use migration_studio::graph::ToDot;
 use migration_studio::import::Engine;
-use migration_studio::plan::{MigrationShape, Plan};
-use migration_studio::project::{Manifest, Project};
+use migration_studio::plan::MigrationShape;
+use migration_studio::project::{LiveUrls, Manifest, Project};
+use migration_studio::workspace::{self, Workspace};
 
 pub(crate) type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -233,15 +234,14 @@ pub async fn run(cli: Cli) -> Result<(), BoxError> {
                     calibrate_from,
                 },
         } => {
-            let (project, graph) = load(&project).await?;
-            let plan = match &calibrate_from {
-                Some(run) => history::calibrated_plan(&project, &graph, run)?,
-                None => Plan::build(&graph, &project.manifest().plan_settings()),
+            let project = Project::open(&project)?;
+            let planned = planned(&project, calibrate_from.as_deref()).await?;
+            let format = match format {
+                RunbookFormat::Csv => workspace::RunbookFormat::Csv,
+                RunbookFormat::Md => workspace::RunbookFormat::Markdown,
             };
-            let bytes = match format {
-                RunbookFormat::Csv => csv_bytes(&plan)?,
-                RunbookFormat::Md => runbook_markdown(&plan, &project.manifest().name).into_bytes(),
-            };
+            let bytes =
+                workspace::export::runbook(&planned.plan, &project.manifest().name, format)?;
             emit(output.as_deref(), &bytes)
         }
     }
@@ -272,7 +272,8 @@ async fn init(args: InitArgs) -> Result<(), BoxError> {
 async fn import(import_args: &ImportArgs) -> Result<(), BoxError> {
     let args = &import_args.project;
     let project = Project::open(&args.project)?.with_skip_unparsed(import_args.skip_unparsed);
-    let (inventory, report) = project.import().await?;
+    let (ws, report) = Workspace::import_project(project, &LiveUrls::default()).await?;
+    let inventory = ws.inventory();
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
         return Ok(());
@@ -318,15 +319,13 @@ async fn import(import_args: &ImportArgs) -> Result<(), BoxError> {
 }
 
 async fn inventory(args: &ProjectArgs) -> Result<(), BoxError> {
-    let project = Project::open(&args.project)?;
-    let inventory = project.inventory().await?;
+    let ws = Workspace::open(&args.project).await?;
+    let inventory = ws.inventory();
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&inventory)?);
+        println!("{}", serde_json::to_string_pretty(inventory)?);
         return Ok(());
     }
-    let graph = DependencyGraph::from_inventory(&inventory);
-    let order = graph.order();
-    let wave_of = order.wave_of();
+    let wave_of = ws.plan().order.wave_of();
     let mut out = term::stdout();
     writeln!(
         out,
@@ -365,69 +364,71 @@ async fn inventory(args: &ProjectArgs) -> Result<(), BoxError> {
 }
 
 async fn graph(args: &GraphArgs) -> Result<(), BoxError> {
-    let (_, graph) = load(&args.project).await?;
-    let order = graph.order();
+    let ws = open_workspace(&args.project).await?;
     let text = match args.format {
-        GraphFormat::Dot => graph.to_dot(&order),
-        GraphFormat::Json => serde_json::to_string_pretty(&GraphJson::new(&graph, &order))?,
+        GraphFormat::Dot => ws.graph().to_dot(&ws.plan().order),
+        GraphFormat::Json => serde_json::to_string_pretty(&ws.graph_json())?,
     };
     emit(args.output.as_deref(), text.as_bytes())
 }
 
 async fn plan(args: &PlanArgs) -> Result<(), BoxError> {
-    let (project, graph) = load(&args.project).await?;
-    let plan = match &args.calibrate_from {
-        Some(run) => history::calibrated_plan(&project, &graph, run)?,
-        None => Plan::build(&graph, &project.manifest().plan_settings()),
-    };
+    let project = Project::open(&args.project)?;
+    let planned = planned(&project, args.calibrate_from.as_deref()).await?;
+    let (plan, name) = (&planned.plan, &project.manifest().name);
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&plan)?);
+        println!("{}", serde_json::to_string_pretty(plan)?);
     } else {
-        out!("{}", plan.render_text(&project.manifest().name, &graph));
+        out!("{}", plan.render_text(name, &planned.graph));
     }
-    if let Some(path) = &args.runbook_csv {
-        emit(Some(path), &csv_bytes(&plan)?)?;
-        errln!("Runbook CSV written to {}", path.display());
-    }
-    if let Some(path) = &args.runbook_md {
-        emit(
-            Some(path),
-            runbook_markdown(&plan, &project.manifest().name).as_bytes(),
-        )?;
-        errln!("Runbook Markdown written to {}", path.display());
+    for (path, format, what) in [
+        (&args.runbook_csv, workspace::RunbookFormat::Csv, "CSV"),
+        (
+            &args.runbook_md,
+            workspace::RunbookFormat::Markdown,
+            "Markdown",
+        ),
+    ] {
+        if let Some(path) = path {
+            emit(Some(path), &workspace::export::runbook(plan, name, format)?)?;
+            errln!("Runbook {what} written to {}", path.display());
+        }
     }
     Ok(())
 }
 
-async fn load(path: &Path) -> Result<(Project, DependencyGraph), BoxError> {
-    let project = Project::open(path)?;
-    let inventory = project.inventory().await?;
-    let mut graph = DependencyGraph::from_inventory(&inventory);
-    // Ordering constraints from the risk register feed every plan, graph and export.
-    let store = project.store().await?;
-    let risks = migration_studio::risk::register::load(&store).await?;
-    store.close().await;
-    for (risk, constraint) in migration_studio::risk::apply_ordering(&mut graph, &risks) {
-        errln!("warning: risk {risk}: ordering `{constraint}` names an artifact not in the graph; ignored");
+/// The project's plan as every face shows it (risk orderings, calibration when asked, step
+/// edits), warning about what it had to ignore.
+async fn planned(
+    project: &Project,
+    calibrate_from: Option<&str>,
+) -> Result<workspace::plan::Planned, BoxError> {
+    let planned = workspace::plan::planned(project, calibrate_from).await?;
+    warn_ignored(&planned.ignored_orderings);
+    for note in planned.calibrated_from.iter().flat_map(|c| &c.notes) {
+        errln!("note: {note}");
     }
-    Ok((project, graph))
+    Ok(planned)
 }
 
-fn csv_bytes(plan: &Plan) -> Result<Vec<u8>, BoxError> {
-    let mut bytes = Vec::new();
-    write_runbook_csv(plan, &mut bytes)?;
-    Ok(bytes)
+/// Warns about ordering constraints of the risk register that the plan cannot honour.
+fn warn_ignored(ignored: &[(String, String)]) {
+    for (risk, constraint) in ignored {
+        errln!("warning: risk {risk}: ordering `{constraint}` names an artifact not in the graph; ignored");
+    }
+}
+
+/// The project's workspace (graph and plan with the risks' orderings), warning about what the
+/// plan had to ignore.
+async fn open_workspace(path: &Path) -> Result<Workspace, BoxError> {
+    let ws = Workspace::open(path).await?;
+    warn_ignored(ws.ignored_orderings());
+    Ok(ws)
 }
 
 fn emit(path: Option<&Path>, bytes: &[u8]) -> Result<(), BoxError> {
     match path {
-        Some(path) => std::fs::write(path, bytes).map_err(|source| {
-            migration_studio::workspace::WorkspaceError::Write {
-                path: path.to_owned(),
-                source,
-            }
-            .into()
-        }),
+        Some(path) => Ok(workspace::export::write(path, bytes).map(|_| ())?),
         None => Ok(term::print_document(bytes)?),
     }
 }

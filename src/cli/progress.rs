@@ -8,6 +8,7 @@ use tokio::sync::mpsc::UnboundedReceiver;
 use migration_studio::backfill::BackfillEvent;
 use migration_studio::export::escape_controls;
 use migration_studio::rehearsal::RehearsalEvent;
+use migration_studio::workspace::backfill::BackfillProgress;
 
 /// A progress area, drawn only on a terminal.
 pub(crate) fn area(quiet: bool) -> MultiProgress {
@@ -72,11 +73,13 @@ impl BackfillBars {
     }
 }
 
-/// Draws backfill events until the sender is dropped.
-pub(crate) async fn show_backfill(mut rx: UnboundedReceiver<BackfillEvent>, quiet: bool) {
+/// Draws a backfill's table bars until the sender is dropped.
+pub(crate) async fn show_backfill(mut rx: UnboundedReceiver<BackfillProgress>, quiet: bool) {
     let mut bars = BackfillBars::new(area(quiet));
     while let Some(event) = rx.recv().await {
-        bars.handle(event);
+        if let BackfillProgress::Copy(event) = event {
+            bars.handle(event);
+        }
     }
 }
 

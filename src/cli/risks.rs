@@ -2,7 +2,7 @@
 //! suggestions). Every command is a call to the [`Workspace`] the desktop app edits the register
 //! through, so both clean, validate, store and re-plan the same way.
 
-use crate::cli::term::{errln, outln};
+use crate::cli::term::outln;
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand, ValueEnum};
@@ -12,7 +12,6 @@ use migration_studio::risk::{
     blast_radius, unknown_artifacts, Category, OrderingConstraint, Risk, Status,
 };
 use migration_studio::workspace::risks::RiskFormat as ExportFormat;
-use migration_studio::workspace::Workspace;
 
 use super::{emit, BoxError};
 
@@ -234,15 +233,7 @@ pub(super) async fn run(command: RisksCommand) -> Result<(), BoxError> {
     }
 }
 
-/// The project's workspace, warning about ordering constraints the plan cannot honour (as
-/// every other command that plans).
-async fn open(path: &Path) -> Result<Workspace, BoxError> {
-    let ws = Workspace::open(path).await?;
-    for (risk, constraint) in ws.ignored_orderings() {
-        errln!("warning: risk {risk}: ordering `{constraint}` names an artifact not in the graph; ignored");
-    }
-    Ok(ws)
-}
+use super::open_workspace as open;
 
 async fn list(path: &Path, json: bool) -> Result<(), BoxError> {
     let ws = open(path).await?;

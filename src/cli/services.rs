@@ -6,11 +6,10 @@ use std::path::PathBuf;
 
 use clap::{Subcommand, ValueEnum};
 
-use migration_studio::export::write_services_csv;
 use migration_studio::graph::Group;
-use migration_studio::project::Project;
+use migration_studio::workspace::Workspace;
 
-use super::{emit, load, BoxError};
+use super::{emit, open_workspace, BoxError};
 
 /// Service inventory commands.
 #[derive(Debug, Subcommand)]
@@ -76,8 +75,7 @@ fn human_bytes(bytes: u64) -> String {
 pub(super) async fn run(command: ServicesCommand) -> Result<(), BoxError> {
     match command {
         ServicesCommand::List { project, by, json } => {
-            let (_, graph) = load(&project).await?;
-            let rollup = graph.rollup(&graph.order());
+            let rollup = open_workspace(&project).await?.rollup();
             if json {
                 println!("{}", serde_json::to_string_pretty(&rollup)?);
                 return Ok(());
@@ -120,18 +118,7 @@ pub(super) async fn run(command: ServicesCommand) -> Result<(), BoxError> {
             artifacts,
             json,
         } => {
-            let (_, graph) = load(&project).await?;
-            let roots = artifacts
-                .iter()
-                .map(|id| {
-                    graph.find(id).ok_or_else(|| {
-                        format!(
-                            "artifact {id} is not in the graph (see `graph --format json` for ids)"
-                        )
-                    })
-                })
-                .collect::<Result<Vec<_>, _>>()?;
-            let radius = graph.blast_radius(&roots);
+            let radius = open_workspace(&project).await?.blast_radius(&artifacts)?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&radius)?);
                 return Ok(());
@@ -159,10 +146,7 @@ pub(super) async fn run(command: ServicesCommand) -> Result<(), BoxError> {
             Ok(())
         }
         ServicesCommand::Export { project, output } => {
-            let project = Project::open(&project)?;
-            let inventory = project.inventory().await?;
-            let mut bytes = Vec::new();
-            write_services_csv(&inventory, &mut bytes)?;
+            let bytes = Workspace::open(&project).await?.services_csv()?;
             emit(output.as_deref(), &bytes)
         }
     }

@@ -8,11 +8,9 @@ use std::sync::Mutex;
 use clap::{Args, ValueEnum};
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 
-use migration_studio::project::Manifest;
-use migration_studio::validate::{
-    self, Invariant, Options, Progress, RunState, StrategyChoice, TableReport, ValidateError,
-    Verdict,
-};
+use migration_studio::validate::{Options, Progress, StrategyChoice, TableReport, Verdict};
+use migration_studio::workspace::validate::{self, parse_invariant, ValidateRequest};
+use migration_studio::workspace::Cancel;
 
 use super::BoxError;
 
@@ -125,67 +123,60 @@ impl Progress for Bars {
     }
 }
 
-fn parse_invariant(text: &str) -> Result<Invariant, ValidateError> {
-    let (name, sql) = text
-        .split_once('=')
-        .filter(|(n, s)| !n.trim().is_empty() && !s.trim().is_empty())
-        .ok_or_else(|| ValidateError::BadInvariant(text.to_owned()))?;
-    Ok(Invariant {
-        name: name.trim().to_owned(),
-        source_sql: sql.to_owned(),
-        target_sql: sql.to_owned(),
-    })
-}
-
-/// Runs `validate`.
+/// Runs `validate`: one call of the validate use case, its report printed; Ctrl-C keeps the
+/// tables finished so far for the next run.
 pub async fn validate(args: ValidateArgs) -> Result<(), BoxError> {
-    let manifest = Manifest::load(&args.project)?;
-    let mut invariants = manifest.invariants.clone();
-    for text in &args.invariants {
-        invariants.push(parse_invariant(text)?);
-    }
-    let options = Options {
-        strategy: match args.strategy {
-            StrategyArg::Auto => StrategyChoice::Auto,
-            StrategyArg::Checksum => StrategyChoice::Checksum,
-            StrategyArg::Merge => StrategyChoice::Merge,
+    let request = ValidateRequest {
+        source_url: args.source_url.clone(),
+        target_url: args.target_url.clone(),
+        options: Options {
+            strategy: match args.strategy {
+                StrategyArg::Auto => StrategyChoice::Auto,
+                StrategyArg::Checksum => StrategyChoice::Checksum,
+                StrategyArg::Merge => StrategyChoice::Merge,
+            },
+            tables: args.tables.clone(),
+            chunk_rows: args.chunk_rows.max(2),
+            bisection_factor: args.bisection_factor.max(2),
+            leaf_rows: args.leaf_rows.max(1),
+            sample_rows: args.sample,
+            seed: args.seed,
+            show: args.show,
+            constraints: !args.no_constraints,
+            force_client_hash: false,
+            policy: Default::default(),
         },
-        tables: args.tables.clone(),
-        chunk_rows: args.chunk_rows.max(2),
-        bisection_factor: args.bisection_factor.max(2),
-        leaf_rows: args.leaf_rows.max(1),
-        sample_rows: args.sample,
-        seed: args.seed,
-        show: args.show,
-        constraints: !args.no_constraints,
-        force_client_hash: false,
-        policy: manifest.data,
+        invariants: args
+            .invariants
+            .iter()
+            .map(|text| parse_invariant(text))
+            .collect::<Result<_, _>>()?,
+        restart: args.restart,
     };
-    let strategy = validate::resolve_strategy(options.strategy, &args.source_url, &args.target_url);
-    // The run is identified by what it compares, never by the password in a URL.
-    let identity = format!(
-        "{}\n{}\n{strategy}\n{}",
-        migration_studio::import::live::redact_url(&args.source_url),
-        migration_studio::import::live::redact_url(&args.target_url),
-        args.tables.join(",")
-    );
-    let mut state = RunState::load(RunState::path_for(&args.project, &identity), args.restart)?;
     let bars = Bars {
         multi: MultiProgress::new(),
         current: Mutex::new(None),
         hidden: args.json,
     };
-    let report = validate::validate_urls(
-        &args.source_url,
-        &args.target_url,
-        &options,
-        &invariants,
-        Some(&mut state),
-        &bars,
-    )
-    .await?;
-    // Every table was validated: a later run starts afresh.
-    state.clear()?;
+    let cancel = Cancel::new();
+    let stop = tokio::spawn({
+        let cancel = cancel.clone();
+        async move {
+            let signal = super::stop_requested().await;
+            cancel.cancel();
+            signal
+        }
+    });
+    let report = validate::run(&args.project, &request, &cancel, &bars).await?;
+    let Some(report) = report else {
+        let signal = stop.await.unwrap_or("a signal");
+        return Err(Box::new(migration_studio::codes::Interrupted {
+            what: "validation".into(),
+            signal: signal.into(),
+            cleanup: "the tables finished are kept: run the same command to go on".into(),
+        }));
+    };
+    stop.abort();
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {

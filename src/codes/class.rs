@@ -23,7 +23,10 @@ use crate::rehearsal::{ProviderError, RehearsalError};
 use crate::risk::table::RiskCsvError;
 use crate::validate::pair::PairError;
 use crate::validate::ValidateError;
-use crate::workspace::trial::TrialError;
+use crate::workspace::backfill::BackfillRunError;
+use crate::workspace::connections::ConnectionError;
+use crate::workspace::secrets::SecretError;
+use crate::workspace::validate::ValidateRunError;
 use crate::workspace::WorkspaceError;
 
 /// What kind of failure it was.
@@ -337,25 +340,56 @@ impl Classify for WorkspaceError {
             WorkspaceError::Project(e) => e.class(),
             WorkspaceError::Export(e) => e.class(),
             WorkspaceError::RiskCsv(e) => e.class(),
+            WorkspaceError::Run(e) => e.class(),
             WorkspaceError::UnknownArtifact(_)
             | WorkspaceError::UnknownStep(_)
             | WorkspaceError::InvalidEdit { .. }
             | WorkspaceError::Write { .. }
             | WorkspaceError::UnknownRisk(_)
             | WorkspaceError::UnknownSuggestion(_)
+            | WorkspaceError::Calibration(_)
             | WorkspaceError::Read { .. } => ErrorClass::BadInput,
         }
     }
 }
 
-impl Classify for TrialError {
+impl Classify for BackfillRunError {
     fn class(&self) -> ErrorClass {
         match self {
-            TrialError::Db(e) => e.class(),
-            TrialError::Import(e) => e.class(),
-            TrialError::Backfill(e) => e.class(),
-            TrialError::Validate(e) => e.class(),
-            TrialError::Io { .. } => ErrorClass::BadInput,
+            BackfillRunError::Db(e) => e.class(),
+            BackfillRunError::Import(e) => e.class(),
+            BackfillRunError::Backfill(e) => e.class(),
+            BackfillRunError::Validate(e) => e.class(),
+            BackfillRunError::Io { .. } => ErrorClass::BadInput,
+        }
+    }
+}
+
+impl Classify for SecretError {
+    fn class(&self) -> ErrorClass {
+        // The keychain is a service of the machine that refused or did not answer.
+        ErrorClass::Unavailable
+    }
+}
+
+impl Classify for ConnectionError {
+    fn class(&self) -> ErrorClass {
+        match self {
+            ConnectionError::Secret(e) => e.class(),
+            ConnectionError::Invalid { .. }
+            | ConnectionError::NotFound(_)
+            | ConnectionError::PasswordUnavailable { .. }
+            | ConnectionError::VariableUnset(_)
+            | ConnectionError::Io { .. } => ErrorClass::BadInput,
+        }
+    }
+}
+
+impl Classify for ValidateRunError {
+    fn class(&self) -> ErrorClass {
+        match self {
+            ValidateRunError::Project(e) => e.class(),
+            ValidateRunError::Validate(e) => e.class(),
         }
     }
 }
@@ -392,7 +426,10 @@ fn own_class(error: &(dyn Error + 'static)) -> Option<ErrorClass> {
         RiskCsvError,
         ExportError,
         WorkspaceError,
-        TrialError,
+        BackfillRunError,
+        ValidateRunError,
+        ConnectionError,
+        SecretError,
     );
     if let Some(e) = error.downcast_ref::<sqlx::Error>() {
         return Some(sqlx_class(e));

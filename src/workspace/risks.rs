@@ -187,12 +187,7 @@ impl Workspace {
     /// # Errors
     /// [`WorkspaceError::Export`], [`WorkspaceError::Write`].
     pub fn write_risks(&self, format: RiskFormat, path: &Path) -> Result<u64, WorkspaceError> {
-        let bytes = self.risks_export(format)?;
-        std::fs::write(path, &bytes).map_err(|source| WorkspaceError::Write {
-            path: path.to_owned(),
-            source,
-        })?;
-        Ok(bytes.len() as u64)
+        super::export::write(path, &self.risks_export(format)?)
     }
 
     async fn store_risks(&mut self, risks: Vec<Risk>) -> Result<Vec<Risk>, WorkspaceError> {

@@ -53,6 +53,11 @@ export const commands = {
 	/**  Stores an edit of one step (owner, duration, notes) and returns the runbook again. */
 	editStep: (project: string, edit: StepEditRequest_Deserialize) => typedError<RunbookView_Serialize, AppError_Serialize>(__TAURI_INVOKE("edit_step", { project, edit })),
 	/**
+	 *  Calibrates the runbook from rehearsal `run` (an id of the history, or `latest`) or, with
+	 *  `null`, goes back to the estimates; edits stay applied. Returns the runbook again.
+	 */
+	calibrateRunbook: (project: string, run: string | null) => typedError<RunbookView_Serialize, AppError_Serialize>(__TAURI_INVOKE("calibrate_runbook", { project, run })),
+	/**
 	 *  Asks where to save the runbook (a save dialog opened here, in Rust: the window sends no
 	 *  path) and writes it there; `null` when the person cancels.
 	 */
@@ -88,8 +93,9 @@ export const commands = {
 	 */
 	chooseSqliteFile: () => typedError<string | null, AppError_Serialize>(__TAURI_INVOKE("choose_sqlite_file")),
 	/**
-	 *  Runs a rehearsal of `project` as task `task`, streaming progress; cancel stops after the
-	 *  current chunk (the report then says `cancelled`).
+	 *  Runs a trial copy of `project` as task `task` (the backfill use case: create tables, copy,
+	 *  indexes and FKs, validate), streaming progress. Cancel stops after the current chunk and
+	 *  removes what the run made in the target (the report then says `cancelled`).
 	 */
 	startRehearsal: (project: string, task: string, request: RehearsalRequest, onEvent: Channel<RehearsalEvent_Deserialize>) => typedError<RehearsalReport_Serialize, AppError_Serialize>(__TAURI_INVOKE("start_rehearsal", { project, task, request, onEvent })),
 	/**
@@ -439,6 +445,13 @@ export type ErrorCode =
 "cancelled" | 
 /**  Another task with that id is running. */
 "busy" | 
+/**  The work ran and its answer is no (a verdict or gate), the engine's `failed` class. */
+"failed" | 
+/**
+ *  A service other than a database (the keychain, a provider) could not be reached or
+ *  refused: the engine's `unavailable` class when no more specific code applies.
+ */
+"unavailable" | 
 /**  Something the app did not expect; the message says what. */
 "internal";
 
@@ -961,7 +974,10 @@ export type RehearsalReport_Deserialize = {
 	source: string,
 	/**  Target (password redacted). */
 	target: string,
-	/**  `passed`, `failed` or `cancelled`. */
+	/**
+	 *  `passed`, `failed`, `copied` (a backfill run without validation, from the CLI) or
+	 *  `cancelled`.
+	 */
 	outcome: string,
 	/**  Seconds in all. */
 	seconds: number | null,
@@ -997,7 +1013,10 @@ export type RehearsalReport_Serialize = {
 	source: string,
 	/**  Target (password redacted). */
 	target: string,
-	/**  `passed`, `failed` or `cancelled`. */
+	/**
+	 *  `passed`, `failed`, `copied` (a backfill run without validation, from the CLI) or
+	 *  `cancelled`.
+	 */
 	outcome: string,
 	/**  Seconds in all. */
 	seconds: number | null,
@@ -1261,6 +1280,8 @@ export type RunbookView_Deserialize = {
 	maintenance_window_minutes: number | null,
 	/**  Shape. */
 	shape: string,
+	/**  The rehearsal whose measured durations replaced estimates, when the plan is calibrated. */
+	calibrated_from?: string | null,
 };
 
 /**  The runbook. */
@@ -1279,6 +1300,8 @@ export type RunbookView_Serialize = {
 	maintenance_window_minutes: number | null,
 	/**  Shape. */
 	shape: string,
+	/**  The rehearsal whose measured durations replaced estimates, when the plan is calibrated. */
+	calibrated_from: string | null,
 };
 
 /**  A file written where the person chose in the save dialog. */

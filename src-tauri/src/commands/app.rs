@@ -25,7 +25,7 @@ pub struct AppInfo {
 pub async fn app_info(state: State<'_, AppState>) -> Result<AppInfo, AppError> {
     Ok(AppInfo {
         version: env!("CARGO_PKG_VERSION").to_owned(),
-        secrets: state.secrets.backend(),
+        secrets: state.secrets.backend().into(),
         secrets_note: state.secrets.why_memory().map(str::to_owned),
     })
 }

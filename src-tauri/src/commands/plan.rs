@@ -62,6 +62,20 @@ pub async fn edit_step(
     Ok(RunbookView::of(&ws))
 }
 
+/// Calibrates the runbook from rehearsal `run` (an id of the history, or `latest`) or, with
+/// `null`, goes back to the estimates; edits stay applied. Returns the runbook again.
+#[tauri::command]
+#[specta::specta]
+pub async fn calibrate_runbook(
+    state: State<'_, AppState>,
+    project: String,
+    run: Option<String>,
+) -> Result<RunbookView, AppError> {
+    let mut ws = workspace(&state, &project).await?;
+    ws.calibrate(run.as_deref())?;
+    Ok(RunbookView::of(&ws))
+}
+
 /// Export formats.
 #[derive(Debug, Clone, Copy, Deserialize, Type)]
 #[serde(rename_all = "snake_case")]

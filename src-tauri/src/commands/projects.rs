@@ -5,12 +5,10 @@
 //! Opening gives the window the project's handle ([`ProjectView::handle`]); every other command
 //! takes that handle and refuses anything else (see [`super::workspace`]).
 
-use std::sync::Arc;
-
 use migration_studio::import::Engine;
 use migration_studio::plan::MigrationShape;
 use migration_studio::project::{Input, Manifest, Project};
-use migration_studio::workspace::{LiveSource, Workspace, WorkspaceError};
+use migration_studio::workspace::{Cancel, LiveSource, Workspace, WorkspaceError};
 use serde::{Deserialize, Serialize};
 use specta::Type;
 use tauri::ipc::Channel;
@@ -378,15 +376,15 @@ async fn run_import(
         Output = Result<(Workspace, migration_studio::project::ImportReport), WorkspaceError>,
     >,
 ) -> Result<ProjectView, AppError> {
-    let stop = Arc::new(tokio::sync::Notify::new());
+    let cancel = Cancel::new();
     let _task = state.start_task(task, {
-        let stop = stop.clone();
-        Box::new(move || stop.notify_one())
+        let cancel = cancel.clone();
+        Box::new(move || cancel.cancel())
     })?;
     send(on_event, ImportEvent::Started { inputs });
     let (ws, report) = tokio::select! {
         result = import => result?,
-        () = stop.notified() => return Err(AppError::cancelled()),
+        () = cancel.cancelled() => return Err(AppError::cancelled()),
     };
     send(
         on_event,

@@ -4,18 +4,22 @@
 //!   databases on two servers, the source loaded from the project's scripts, change capture, a
 //!   write workload, backfill, catch-up, freeze, validation, go/no-go gates, cutover and a
 //!   rollback drill timed against the RTO;
-//! - a trial copy ([`start_rehearsal`], [`migration_studio::workspace::trial`]) from a database
-//!   that already holds the data into a scratch target: create tables, backfill, indexes and
-//!   FKs, validate, with per-table progress.
+//! - a trial copy ([`start_rehearsal`], the backfill use case
+//!   [`migration_studio::workspace::backfill`]) from a database that already holds the data into
+//!   a scratch target: create tables, backfill, indexes and FKs, validate, with per-table
+//!   progress; cancel removes what it made in the target.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use migration_studio::backfill::{BackfillEvent, Control};
+use migration_studio::backfill::{BackfillEvent, BackfillOptions};
 use migration_studio::project::Project;
 use migration_studio::rehearsal::{
     self, AnyProvider, ImageOverrides, Provider, ProviderChoice, ProviderError, RehearsalOptions,
 };
-use migration_studio::workspace::trial::{self, TrialEvent, TrialOptions, TrialReport};
+use migration_studio::workspace::backfill::{
+    self, BackfillProgress, BackfillRequest, BackfillRun, OnCancel,
+};
+use migration_studio::workspace::Cancel;
 use serde::{Deserialize, Serialize};
 use specta::Type;
 use tauri::ipc::Channel;
@@ -134,13 +138,15 @@ impl From<BackfillEvent> for RehearsalEvent {
     }
 }
 
-impl From<TrialEvent> for RehearsalEvent {
-    fn from(e: TrialEvent) -> Self {
+impl From<BackfillProgress> for RehearsalEvent {
+    fn from(e: BackfillProgress) -> Self {
         match e {
-            TrialEvent::StepStarted { step } => Self::StepStarted { step },
-            TrialEvent::StepFinished { step, seconds } => Self::StepFinished { step, seconds },
-            TrialEvent::Validated { table, verdict } => Self::Validated { table, verdict },
-            TrialEvent::Backfill(e) => e.into(),
+            BackfillProgress::StepStarted { step } => Self::StepStarted { step },
+            BackfillProgress::StepFinished { step, seconds } => {
+                Self::StepFinished { step, seconds }
+            }
+            BackfillProgress::Validated { table, verdict } => Self::Validated { table, verdict },
+            BackfillProgress::Copy(e) => e.into(),
         }
     }
 }
@@ -236,7 +242,8 @@ pub struct RehearsalReport {
     pub source: String,
     /// Target (password redacted).
     pub target: String,
-    /// `passed`, `failed` or `cancelled`.
+    /// `passed`, `failed`, `copied` (a backfill run without validation, from the CLI) or
+    /// `cancelled`.
     pub outcome: String,
     /// Seconds in all.
     pub seconds: f64,
@@ -317,8 +324,8 @@ impl From<migration_studio::rehearsal::RehearsalReport> for RehearsalReport {
     }
 }
 
-impl From<TrialReport> for RehearsalReport {
-    fn from(r: TrialReport) -> Self {
+impl From<BackfillRun> for RehearsalReport {
+    fn from(r: BackfillRun) -> Self {
         let verdict_of = |table: &str| {
             r.validation
                 .as_ref()
@@ -367,8 +374,9 @@ impl From<TrialReport> for RehearsalReport {
     }
 }
 
-/// Runs a rehearsal of `project` as task `task`, streaming progress; cancel stops after the
-/// current chunk (the report then says `cancelled`).
+/// Runs a trial copy of `project` as task `task` (the backfill use case: create tables, copy,
+/// indexes and FKs, validate), streaming progress. Cancel stops after the current chunk and
+/// removes what the run made in the target (the report then says `cancelled`).
 #[tauri::command]
 #[specta::specta]
 pub async fn start_rehearsal(
@@ -384,10 +392,10 @@ pub async fn start_rehearsal(
         (ws.project().clone(), ws.plan().clone())
     })
     .await?;
-    let control = Control::default();
+    let cancel = Cancel::new();
     let _task = state.start_task(&task, {
-        let control = control.clone();
-        Box::new(move || control.cancel())
+        let cancel = cancel.clone();
+        Box::new(move || cancel.cancel())
     })?;
     let run_id = format!(
         "desktop-{}",
@@ -395,12 +403,22 @@ pub async fn start_rehearsal(
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_secs())
     );
-    let options = TrialOptions {
-        run_id,
-        mark_target: request.mark_target,
-        ..TrialOptions::default()
+    let trial = BackfillRequest {
+        create_tables: true,
+        post_copy: true,
+        validate: true,
+        mark_target: request
+            .mark_target
+            .then(|| "marked from the desktop app".to_owned()),
+        options: BackfillOptions {
+            run_id,
+            restart: true,
+            ..BackfillOptions::default()
+        },
+        on_cancel: OnCancel::Remove,
+        ..BackfillRequest::new(source_url, target_url)
     };
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<TrialEvent>();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<BackfillProgress>();
     let forward = tokio::spawn(async move {
         while let Some(e) = rx.recv().await {
             send(&on_event, RehearsalEvent::from(e));
@@ -410,14 +428,12 @@ pub async fn start_rehearsal(
     // trial runs on a blocking thread of the runtime, driven there to completion.
     let handle = tokio::runtime::Handle::current();
     let result = tokio::task::spawn_blocking(move || {
-        handle.block_on(trial::run(
+        handle.block_on(backfill::run(
             &project_value,
-            &plan,
-            &source_url,
-            &target_url,
-            &options,
-            &control,
-            tx,
+            Some(&plan),
+            &trial,
+            &cancel,
+            Some(tx),
         ))
     })
     .await
@@ -425,16 +441,7 @@ pub async fn start_rehearsal(
     if let Err(e) = forward.await {
         tracing::debug!("progress forwarder ended: {e}");
     }
-    let report = result.map_err(trial_error)?;
-    Ok(report.into())
-}
-
-fn trial_error(e: trial::TrialError) -> AppError {
-    match e {
-        trial::TrialError::Db(db) => db.into(),
-        trial::TrialError::Backfill(migration_studio::backfill::BackfillError::Db(db)) => db.into(),
-        other => AppError::classified(&other),
-    }
+    Ok(result?.into())
 }
 
 /// Past rehearsals of `project`, most recent first.
@@ -446,13 +453,12 @@ pub async fn rehearsal_history(
 ) -> Result<Vec<RehearsalReport>, AppError> {
     let (trials, full) = with_workspace(&state, &project, |ws| {
         (
-            trial::history(ws.project()),
-            migration_studio::rehearsal::history(ws.project().root()),
+            backfill::history(ws.project()),
+            migration_studio::workspace::history::rehearsals(ws.project().root()),
         )
     })
     .await?;
-    let mut all: Vec<RehearsalReport> = trials
-        .map_err(|e| AppError::new(ErrorCode::Io, e.to_string()))?
+    let mut all: Vec<RehearsalReport> = trials?
         .into_iter()
         .map(Into::into)
         .chain(full.into_iter().map(Into::into))

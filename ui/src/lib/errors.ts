@@ -27,6 +27,8 @@ const titles: Record<ErrorCode, string> = {
   secret: "The keychain refused",
   cancelled: "Cancelled",
   busy: "Already running",
+  failed: "The check did not pass",
+  unavailable: "A service could not be reached",
   internal: "Something unexpected happened",
 };
 

@@ -11,6 +11,16 @@ export function RunbookScreen({ project }: { project: ProjectView }) {
   const [editing, setEditing] = useState<string | null>(null);
   const [exported, setExported] = useState<string | null>(null);
 
+  async function calibrate(on: boolean) {
+    setError(null);
+    try {
+      // The latest rehearsal's measured durations replace the estimates; edits stay applied.
+      rb.set(unwrap(await commands.calibrateRunbook(project.handle, on ? "latest" : null)));
+    } catch (e) {
+      setError(e);
+    }
+  }
+
   async function exportAs(format: "csv" | "markdown") {
     setError(null);
     setExported(null);
@@ -34,6 +44,15 @@ export function RunbookScreen({ project }: { project: ProjectView }) {
       <div className="row spread">
         <h1>Runbook</h1>
         <div className="row">
+          <label>
+            <input
+              type="checkbox"
+              checked={data.calibrated_from !== null}
+              onChange={(e) => void calibrate(e.target.checked)}
+              data-testid="calibrate"
+            />{" "}
+            Calibrated from the latest rehearsal
+          </label>
           <button type="button" onClick={() => void exportAs("csv")} data-testid="export-csv">
             Export CSV…
           </button>
@@ -44,7 +63,8 @@ export function RunbookScreen({ project }: { project: ProjectView }) {
       </div>
       <div className="muted">
         Shape {data.shape}: {data.steps.length} steps, critical path {formatMinutes(data.total_minutes)}, estimated write downtime{" "}
-        {formatMinutes(data.downtime_minutes)} (window {formatMinutes(data.maintenance_window_minutes)}), RTO {formatMinutes(data.rto_minutes)}.
+        {formatMinutes(data.downtime_minutes)} (window {formatMinutes(data.maintenance_window_minutes)}), RTO {formatMinutes(data.rto_minutes)}
+        {data.calibrated_from ? `; durations measured in rehearsal ${data.calibrated_from} where it measured them` : ""}.
       </div>
       {exported && (
         <div className="ok" data-testid="export-done">

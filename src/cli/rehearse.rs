@@ -11,6 +11,8 @@ use migration_studio::rehearsal::{
 };
 
 use super::BoxError;
+use migration_studio::workspace::rehearse::{self, Rehearsed};
+use migration_studio::workspace::Cancel;
 
 /// Arguments of `rehearse`.
 #[derive(Debug, Args)]
@@ -212,25 +214,33 @@ pub async fn rehearse(args: RehearseArgs) -> Result<(), BoxError> {
     options.run_id = run_id.clone();
     let (events, rx) = tokio::sync::mpsc::unbounded_channel();
     let bars = tokio::spawn(super::progress::show_rehearsal(rx, args.json));
-    let run = async {
-        if args.resume.is_some() {
-            rehearsal::resume_on(&project, &options, &provider, Some(events)).await
-        } else {
-            rehearsal::rehearse_on(&project, &options, &provider, Some(events)).await
+    let cancel = Cancel::new();
+    let stop = tokio::spawn({
+        let cancel = cancel.clone();
+        async move {
+            let signal = super::stop_requested().await;
+            cancel.cancel();
+            signal
         }
-    };
-    let report = tokio::select! {
-        report = run => {
+    });
+    let outcome = rehearse::run(
+        &project,
+        &options,
+        args.resume.is_some(),
+        &provider,
+        &cancel,
+        Some(events),
+    )
+    .await;
+    let report = match outcome? {
+        Rehearsed::Finished(report) => {
+            stop.abort();
             let _ = bars.await;
-            report?
+            report
         }
-        signal = super::stop_requested() => {
-            errln!("{signal}: removing the run's scratch databases and containers");
-            if let Some(id) = &run_id {
-                rehearsal::drop_scratch(id, &provider).await;
-                // Its databases are gone: nothing is left to resume.
-                rehearsal::state::RunState::remove(project.root(), id);
-            }
+        Rehearsed::Cancelled { .. } => {
+            let signal = stop.await.unwrap_or("a signal");
+            errln!("{signal}: the run's scratch databases and containers were removed");
             return Err(Box::new(migration_studio::codes::Interrupted {
                 what: "rehearsal".into(),
                 signal: signal.into(),

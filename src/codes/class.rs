@@ -394,6 +394,15 @@ impl Classify for ValidateRunError {
     }
 }
 
+impl Classify for crate::workspace::rehearse::RehearseError {
+    fn class(&self) -> ErrorClass {
+        match self {
+            Self::Plan(e) => e.class(),
+            Self::Rehearsal(e) => e.class(),
+        }
+    }
+}
+
 /// The class of `error` when it is one of the engine's error types.
 fn own_class(error: &(dyn Error + 'static)) -> Option<ErrorClass> {
     macro_rules! try_types {
@@ -428,6 +437,7 @@ fn own_class(error: &(dyn Error + 'static)) -> Option<ErrorClass> {
         WorkspaceError,
         BackfillRunError,
         ValidateRunError,
+        crate::workspace::rehearse::RehearseError,
         ConnectionError,
         SecretError,
     );

@@ -9,6 +9,7 @@
 //! | export | [`export`] | [`export::runbook`], [`Workspace::runbook`], [`Workspace::risks_export`] |
 //! | backfill (and the desktop's trial copy) | [`backfill`] | [`backfill::run`], [`backfill::dry_run`], [`backfill::history`] |
 //! | validate | [`validate`] | [`validate::run`] |
+//! | rehearse, resume, cancel | [`rehearse`] | [`rehearse::run`] |
 //! | history | [`history`] | [`history::compare`], [`history::rehearsals`] |
 //! | calibrate | [`calibrate`] | [`calibrate::from_run`] |
 //! | risks | [`risks`] | [`Workspace::save_risk`], [`Workspace::decide_suggestion`]… |
@@ -33,6 +34,7 @@ pub mod export;
 pub mod history;
 pub mod open;
 pub mod plan;
+pub mod rehearse;
 pub mod risks;
 pub mod secrets;
 pub mod services;

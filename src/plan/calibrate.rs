@@ -56,7 +56,8 @@ pub enum Which {
     Every,
     /// The first action step of the phase.
     First,
-    /// The second action step of the phase (the final catch-up after the freeze).
+    /// The second action step of the phase (the final catch-up or the final validation after
+    /// the freeze).
     Second,
 }
 
@@ -106,6 +107,8 @@ pub const FREEZE_STEP: &str = "freeze";
 /// | `final catch-up` | second catch-up (after the freeze) | fixed | duration | cdc, blue-green |
 /// | `create deferred constraints and indexes` | first constraints step | rows | duration | all |
 /// | `validation` | first validation (the full one) | rows | duration | all |
+/// | `final validation` | second validation (after the freeze) | rows | duration | cdc, blue-green |
+/// | `verify` | first verification after the switch | fixed | duration | all |
 /// | `freeze` | freeze | fixed | duration | offline, cdc, blue-green |
 /// | `cutover` | first cutover step | fixed | duration | offline, cdc, blue-green |
 /// | `rollback drill` | first cutover step | fixed | rollback minutes | cdc, blue-green |
@@ -170,6 +173,22 @@ pub const STEP_MAPPINGS: &[StepMapping] = &[
         phase: Phase::Validation,
         which: Which::First,
         scaling: Scaling::Rows,
+        replaces: Replaces::Duration,
+        shapes: ALL,
+    },
+    StepMapping {
+        rehearsal_step: "final validation",
+        phase: Phase::Validation,
+        which: Which::Second,
+        scaling: Scaling::Rows,
+        replaces: Replaces::Duration,
+        shapes: CDC,
+    },
+    StepMapping {
+        rehearsal_step: "verify",
+        phase: Phase::Verify,
+        which: Which::First,
+        scaling: Scaling::Fixed,
         replaces: Replaces::Duration,
         shapes: ALL,
     },

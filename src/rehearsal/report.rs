@@ -312,6 +312,8 @@ impl RehearsalReport {
                 A::FinalCatchUp => "final catch-up",
                 A::CreateConstraints => "create deferred constraints and indexes",
                 A::Validate => "validation",
+                A::FinalValidation => "final validation",
+                A::Verify => "verify",
                 A::FreezeWrites => FREEZE_STEP,
                 A::SwitchWrites => "cutover",
                 _ => continue,
@@ -325,7 +327,7 @@ impl RehearsalReport {
                 // Validation and constraints handle every row; the catch-up's backlog grows
                 // with the backfill, so with every row too.
                 rows: match row.action {
-                    A::Validate | A::CreateConstraints | A::CatchUp => None,
+                    A::Validate | A::FinalValidation | A::CreateConstraints | A::CatchUp => None,
                     _ => row.rows,
                 },
                 derived: Some(format!("runbook step {}", row.step_id)),

@@ -281,11 +281,15 @@ impl From<migration_studio::rehearsal::RehearsalReport> for RehearsalReport {
                 migration_studio::rehearsal::Verdict::Fail => "failed".into(),
             },
             seconds: r.total_seconds,
+            // Runbook steps by their id (`S017 Backfill …`), set-up steps by name.
             steps: r
                 .steps
                 .iter()
                 .map(|s| TimedStepView {
-                    name: s.name.clone(),
+                    name: s
+                        .step_id
+                        .as_ref()
+                        .map_or_else(|| s.name.clone(), |id| format!("{id} {}", s.name)),
                     start: s.start_seconds,
                     seconds: s.end_seconds - s.start_seconds,
                     expected: s.expected_seconds,
@@ -655,10 +659,10 @@ pub async fn rehearse(
         }
     }
     send(&on_event, FullRehearsalEvent::Provider { choice });
-    let stop = std::sync::Arc::new(tokio::sync::Notify::new());
+    let cancel = migration_studio::workspace::Cancel::new();
     let _task = state.start_task(&task, {
-        let stop = stop.clone();
-        Box::new(move || stop.notify_one())
+        let cancel = cancel.clone();
+        Box::new(move || cancel.cancel())
     })?;
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<rehearsal::RehearsalEvent>();
     let forward = tokio::spawn({
@@ -686,19 +690,15 @@ pub async fn rehearse(
     });
     // Driven on a blocking thread of the runtime, as the trial (its futures are not `Send`).
     let handle = tokio::runtime::Handle::current();
-    let run_id = options.run_id.clone().unwrap_or_default();
     let result = tokio::task::spawn_blocking(move || {
-        handle.block_on(async {
-            let outcome = tokio::select! {
-                r = rehearsal::rehearse_on(&project_value, &options, &provider, Some(tx)) => Some(r),
-                () = stop.notified() => None,
-            };
-            if outcome.is_none() {
-                // As the CLI does on Ctrl-C: remove what the run made.
-                rehearsal::drop_scratch(&run_id, &provider).await;
-            }
-            outcome
-        })
+        handle.block_on(migration_studio::workspace::rehearse::run(
+            &project_value,
+            &options,
+            false,
+            &provider,
+            &cancel,
+            Some(tx),
+        ))
     })
     .await;
     ticker.abort();
@@ -706,13 +706,15 @@ pub async fn rehearse(
     if let Err(e) = forward.await {
         tracing::debug!("progress forwarder ended: {e}");
     }
+    use migration_studio::workspace::rehearse::{RehearseError, Rehearsed};
     match result {
         Err(e) => Err(AppError::new(ErrorCode::Internal, format!("the rehearsal stopped: {e}"))),
-        Ok(None) => Err(AppError::cancelled().hint(
+        Ok(Ok(Rehearsed::Cancelled { .. })) => Err(AppError::cancelled().hint(
             "Stopped mid-run; its scratch databases (or containers) were removed. Start it again when ready.",
         )),
-        Ok(Some(Err(e))) => Err(rehearsal_error(e)),
-        Ok(Some(Ok(report))) => Ok(report.into()),
+        Ok(Err(RehearseError::Rehearsal(e))) => Err(rehearsal_error(e)),
+        Ok(Err(RehearseError::Plan(e))) => Err(e.into()),
+        Ok(Ok(Rehearsed::Finished(report))) => Ok((*report).into()),
     }
 }
 

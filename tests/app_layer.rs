@@ -413,3 +413,61 @@ async fn the_desktops_trial_copy_is_the_backfill_use_case_run_to_the_end() {
     // Nothing was removed: the run was not cancelled.
     assert!(run.removed.is_empty());
 }
+
+/// The rehearsal rehearses the plan the team edited: a step's duration edited through the
+/// workspace is that step's budget in the next rehearsal (its row and its G007 gate).
+#[tokio::test]
+async fn a_step_edit_is_the_rehearsals_budget_for_that_step() {
+    use migration_studio::plan::StepAction;
+    use migration_studio::rehearsal::{self, ProviderChoice, RehearsalOptions};
+    use migration_studio::workspace::rehearse::{self, Rehearsed};
+    let (_dir, root) = sample("sakila-mysql-to-postgres");
+    let mut ws = Workspace::open(&root).await.unwrap();
+    let step = ws
+        .plan()
+        .steps
+        .iter()
+        .find(|s| s.action == StepAction::CreateConstraints)
+        .unwrap()
+        .clone();
+    ws.edit_step(StepEdit {
+        step_key: step_key(&step),
+        owner: None,
+        expected_minutes: Some(0.75),
+        notes: None,
+    })
+    .await
+    .unwrap();
+    let project = Project::open(&root).unwrap();
+    let options = RehearsalOptions {
+        provider: ProviderChoice::Local,
+        run_id: Some(rehearsal::new_run_id()),
+        post_cutover_seconds: 0.5,
+        ..RehearsalOptions::default()
+    };
+    let (provider, _) = rehearsal::choose_provider(&project, &options)
+        .await
+        .unwrap();
+    let Rehearsed::Finished(report) =
+        rehearse::run(&project, &options, false, &provider, &Cancel::new(), None)
+            .await
+            .unwrap()
+    else {
+        panic!("not cancelled")
+    };
+    let row = report
+        .runbook
+        .iter()
+        .find(|r| r.step_id == step.id)
+        .unwrap();
+    assert_eq!(row.action, StepAction::CreateConstraints);
+    assert_eq!(row.expected_seconds, 45.0, "{row:?}");
+    let gate = report
+        .gates
+        .iter()
+        .find(|g| g.gate.starts_with(&format!("time of step `{}", step.id)))
+        .unwrap();
+    let factor = project.manifest().gates.step_budget_factor;
+    assert_eq!(gate.limit, 45.0 * factor);
+    common::no_scratch_databases(&report.id);
+}

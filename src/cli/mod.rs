@@ -187,8 +187,14 @@ struct PlanArgs {
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 enum RunbookFormat {
+    /// RFC 4180 CSV, one row per step.
     Csv,
+    /// Markdown document.
     Md,
+    /// Argo Workflows `Workflow` manifest (YAML).
+    Argo,
+    /// Apache Airflow DAG file (Python): the cutover and its rollback.
+    Airflow,
 }
 
 #[derive(Debug, Subcommand)]
@@ -239,9 +245,10 @@ pub async fn run(cli: Cli) -> Result<(), BoxError> {
             let format = match format {
                 RunbookFormat::Csv => workspace::RunbookFormat::Csv,
                 RunbookFormat::Md => workspace::RunbookFormat::Markdown,
+                RunbookFormat::Argo => workspace::RunbookFormat::Argo,
+                RunbookFormat::Airflow => workspace::RunbookFormat::Airflow,
             };
-            let bytes =
-                workspace::export::runbook(&planned.plan, &project.manifest().name, format)?;
+            let bytes = workspace::export::runbook(&planned.plan, project.manifest(), format)?;
             emit(output.as_deref(), &bytes)
         }
     }
@@ -375,7 +382,8 @@ async fn graph(args: &GraphArgs) -> Result<(), BoxError> {
 async fn plan(args: &PlanArgs) -> Result<(), BoxError> {
     let project = Project::open(&args.project)?;
     let planned = planned(&project, args.calibrate_from.as_deref()).await?;
-    let (plan, name) = (&planned.plan, &project.manifest().name);
+    let (plan, manifest) = (&planned.plan, project.manifest());
+    let name = &manifest.name;
     if args.json {
         println!("{}", serde_json::to_string_pretty(plan)?);
     } else {
@@ -390,7 +398,7 @@ async fn plan(args: &PlanArgs) -> Result<(), BoxError> {
         ),
     ] {
         if let Some(path) = path {
-            emit(Some(path), &workspace::export::runbook(plan, name, format)?)?;
+            emit(Some(path), &workspace::export::runbook(plan, manifest, format)?)?;
             errln!("Runbook {what} written to {}", path.display());
         }
     }

@@ -330,7 +330,13 @@ impl Classify for RiskCsvError {
 
 impl Classify for ExportError {
     fn class(&self) -> ErrorClass {
-        ErrorClass::BadInput
+        match self {
+            ExportError::Write(_) | ExportError::Csv(_) | ExportError::InvalidPlan(_) => {
+                ErrorClass::BadInput
+            }
+            // A plan that serde cannot serialise is a bug, not the person's input.
+            ExportError::Json(_) | ExportError::Yaml(_) => ErrorClass::Internal,
+        }
     }
 }
 

@@ -55,6 +55,15 @@ pub enum ExportError {
     /// The CSV writer failed.
     #[error("cannot write CSV: {0}")]
     Csv(#[from] csv::Error),
+    /// The plan cannot be carried into the format as it is (an orchestrator export).
+    #[error("cannot export this plan: {0}")]
+    InvalidPlan(String),
+    /// The plan could not be serialised as JSON (for its fingerprint or a DAG file's data).
+    #[error("cannot serialise the plan: {0}")]
+    Json(#[from] serde_json::Error),
+    /// The YAML writer failed.
+    #[error("cannot write YAML: {0}")]
+    Yaml(#[from] serde_yaml_ng::Error),
 }
 
 fn yes(b: bool) -> &'static str {

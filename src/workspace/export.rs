@@ -1,5 +1,5 @@
-//! Export: the runbook as CSV or Markdown (the plan of [`super::plan`], edits and orderings
-//! included), written to bytes or to a file. The risk register's exports are in
+//! Export: the runbook as CSV, Markdown, an Argo Workflows `Workflow` or an Airflow DAG file
+//! (the plan of [`super::plan`], edits and orderings included), written to bytes or to a file. The risk register's exports are in
 //! [`super::risks`].
 
 use std::path::Path;
@@ -7,8 +7,11 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use super::{Workspace, WorkspaceError};
-use crate::export::{runbook_markdown, write_runbook_csv};
+use crate::export::{
+    airflow_dag, argo_workflow, runbook_markdown, write_runbook_csv, OrchestratorContext,
+};
 use crate::plan::Plan;
+use crate::project::Manifest;
 
 /// Runbook export formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -18,20 +21,32 @@ pub enum RunbookFormat {
     Csv,
     /// Markdown document.
     Markdown,
+    /// Argo Workflows `Workflow` manifest (YAML), see [`crate::export::argo`].
+    Argo,
+    /// Apache Airflow DAG file (Python), see [`crate::export::airflow`].
+    Airflow,
 }
 
-/// `plan`'s runbook in `format`; `title` heads the Markdown (the project's name).
+/// `plan`'s runbook in `format`, for the project of `manifest` (its name heads the Markdown and
+/// names the orchestrators' workflows; its `[gates] step_budget_factor` gives their tasks'
+/// timeouts).
 ///
 /// # Errors
 /// [`WorkspaceError::Export`].
-pub fn runbook(plan: &Plan, title: &str, format: RunbookFormat) -> Result<Vec<u8>, WorkspaceError> {
+pub fn runbook(
+    plan: &Plan,
+    manifest: &Manifest,
+    format: RunbookFormat,
+) -> Result<Vec<u8>, WorkspaceError> {
     Ok(match format {
         RunbookFormat::Csv => {
             let mut bytes = Vec::new();
             write_runbook_csv(plan, &mut bytes)?;
             bytes
         }
-        RunbookFormat::Markdown => runbook_markdown(plan, title).into_bytes(),
+        RunbookFormat::Markdown => runbook_markdown(plan, &manifest.name).into_bytes(),
+        RunbookFormat::Argo => argo_workflow(plan, &OrchestratorContext::of(manifest))?,
+        RunbookFormat::Airflow => airflow_dag(plan, &OrchestratorContext::of(manifest))?,
     })
 }
 
@@ -53,7 +68,7 @@ impl Workspace {
     /// # Errors
     /// [`WorkspaceError::Export`].
     pub fn runbook(&self, format: RunbookFormat) -> Result<Vec<u8>, WorkspaceError> {
-        runbook(&self.plan, &self.project.manifest().name, format)
+        runbook(&self.plan, self.project.manifest(), format)
     }
 
     /// Writes the runbook in `format` to `path`; returns the number of bytes written.

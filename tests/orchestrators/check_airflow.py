@@ -1,0 +1,85 @@
+"""Loads Airflow DAG files exported by migration-studio with Airflow's own DagBag and checks them
+against the runbooks they came from.
+
+Usage: python check_airflow.py CASES.json. CASES.json is a list of cases
+{"name", "file", "steps": [{"id", "depends_on", "placeholder"}], "before_ponr": [step ids],
+"undos": [{"step", "after"}]}. Prints one line per case; exits 1 when any case differs.
+"""
+
+import json
+import subprocess
+import sys
+
+from airflow.dag_processing.dagbag import DagBag
+
+TRIGGER = "rollback_on_failure"
+
+
+def upstream_sets(dag):
+    return {t.task_id: sorted(t.upstream_task_ids) for t in dag.tasks}
+
+
+def check(case):
+    bag = DagBag(dag_folder=case["file"])
+    if bag.import_errors:
+        return [f"import errors: {bag.import_errors}"]
+    by_suffix = {suffix: [d for d in bag.dags.values() if d.dag_id.endswith(suffix)]
+                 for suffix in ("-cutover", "-rollback")}
+    if len(by_suffix["-cutover"]) != 1:
+        return [f"expected one cutover DAG, found {sorted(bag.dags)}"]
+    problems = []
+    tasks = upstream_sets(by_suffix["-cutover"][0])
+    trigger = tasks.pop(TRIGGER, None)
+    expected = {s["id"]: sorted(s["depends_on"]) for s in case["steps"]}
+    if tasks != expected:
+        problems.append(
+            "tasks differ from the steps: missing %s, extra %s, other upstream %s" % (
+                sorted(set(expected) - set(tasks)),
+                sorted(set(tasks) - set(expected)),
+                sorted(k for k in expected if k in tasks and tasks[k] != expected[k]),
+            )
+        )
+    rollback = by_suffix["-rollback"]
+    if case["undos"]:
+        if trigger != sorted(case["before_ponr"]):
+            problems.append(f"{TRIGGER} waits for {trigger}, not the steps before the PONR")
+        if len(rollback) != 1:
+            problems.append(f"expected one rollback DAG, found {sorted(bag.dags)}")
+        else:
+            # An undo runs after the undos of the steps that depend on its step.
+            want = {f"undo_{u['step']}": sorted(f"undo_{a}" for a in u["after"])
+                    for u in case["undos"]}
+            if upstream_sets(rollback[0]) != want:
+                problems.append("the rollback DAG's order differs from the runbook's")
+    elif trigger is not None or rollback:
+        problems.append("a rollback with nothing to undo")
+    # The file's own data: a placeholder fails loudly, exit code 2 naming the step.
+    namespace = {}
+    with open(case["file"], encoding="utf-8") as f:
+        exec(compile(f.read(), case["file"], "exec"), namespace)
+    for step in case["steps"]:
+        argv = namespace["STEP_BY_ID"][step["id"]]["argv"]
+        if step["placeholder"]:
+            run = subprocess.run(argv, capture_output=True, text=True, check=False)
+            if run.returncode != 2 or f"manual-step: step {step['id']} " not in run.stderr:
+                problems.append(f"placeholder {step['id']}: exit {run.returncode}, {run.stderr!r}")
+    return problems
+
+
+def main():
+    with open(sys.argv[1], encoding="utf-8") as f:
+        cases = json.load(f)
+    failed = 0
+    for case in cases:
+        problems = check(case)
+        failed += bool(problems)
+        if problems:
+            print(f"FAIL airflow {case['name']}: " + "; ".join(problems))
+        else:
+            print(f"ok airflow {case['name']}: {len(case['steps'])} step tasks")
+    print(f"airflow: {len(cases)} exports checked, {failed} differ")
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()

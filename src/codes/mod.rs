@@ -216,6 +216,14 @@ pub const SUGGESTIONS: &[Entry] = &[
     entry("unbroken-cycle", "`unbroken-cycle:<members>`: a cycle with nothing to cut; its members move together"),
 ];
 
+/// What a task of an orchestrator export (`runbook export --format argo|airflow`) prints or
+/// exports, for a person or a CI job reading its log.
+pub const ORCHESTRATOR_TASKS: &[Entry] = &[
+    entry("manual-step", "`manual-step: step <id> (<phase>) …`: a placeholder task, for a step with no migration-studio command, printed on stderr before it exits 2; the team puts its command in the placeholder's place"),
+    entry("completed-<id>", "Argo global output parameter: `yes` once step `<id>` completed (a command that exited 0, or a suspend resumed with `completed=yes`); the `onExit` rollback undoes only completed steps"),
+    entry("rollback_on_failure", "Airflow task of the cutover DAG (not a step): triggers `<project>-rollback` when a step before the point of no return fails, with the conf `cutover_run_id`"),
+];
+
 /// The registry as Markdown: the text of `docs/CODES.md`.
 pub fn markdown() -> String {
     let mut out = String::from(
@@ -260,6 +268,10 @@ rewrites it). A code, once published, keeps its meaning.\n",
     out.push_str("\n## Risk suggestions\n\n| key | suggested when |\n|---|---|\n");
     for s in SUGGESTIONS {
         let _ = writeln!(out, "| `{}` | {} |", s.code, s.meaning);
+    }
+    out.push_str("\n## Orchestrator tasks\n\nIn the Argo Workflows and Airflow exports of the runbook and the logs of their tasks.\n\n| code | meaning |\n|---|---|\n");
+    for t in ORCHESTRATOR_TASKS {
+        let _ = writeln!(out, "| `{}` | {} |", t.code, t.meaning);
     }
     out.push_str("\n## Conversion rules\n\nIn the backfill, rehearsal and validation reports (`converted`); the README's data-fidelity section says what the `[data]` policy does with them.\n\n| code | rule | what it does |\n|---|---|---|\n");
     for rule in Rule::ALL {

@@ -229,3 +229,18 @@ fn errors_are_classed_through_boxes_and_sources() {
     assert_eq!(classify(&stopped).exit_code(), 130);
     assert_eq!(stopped.to_string(), "rehearsal interrupted by SIGTERM");
 }
+
+/// The orchestrator task codes are the ones the exports write.
+#[test]
+fn orchestrator_task_codes_are_the_exports_own() {
+    let codes: Vec<&str> = ORCHESTRATOR_TASKS.iter().map(|t| t.code).collect();
+    assert_eq!(
+        codes,
+        ["manual-step", "completed-<id>", "rollback_on_failure"]
+    );
+    assert_eq!(crate::export::orchestrator::MANUAL_STEP, "manual-step");
+    let dag = include_str!("../export/airflow_dag.py");
+    assert!(dag.contains("task_id=\"rollback_on_failure\""));
+    let argo = include_str!("../export/argo.rs");
+    assert!(argo.contains("format!(\"completed-{id}\")"));
+}

@@ -31,8 +31,9 @@ pub const PROGRAM: &str = "migration-studio";
 /// The environment variables holding the database URLs the commands read.
 pub const URL_VARIABLES: [&str; 2] = ["MIGRATION_STUDIO_SOURCE_URL", "MIGRATION_STUDIO_TARGET_URL"];
 
-/// Code printed first by a placeholder task (`manual-step: S002 …`), which then exits 2.
-pub const MANUAL_STEP: &str = "manual-step";
+/// Code printed first by a placeholder task (`manual-step: step S002 …`), which then exits 2
+/// (registered in [`crate::codes::ORCHESTRATOR_TASKS`]).
+pub const MANUAL_STEP: &str = crate::codes::ORCHESTRATOR_TASKS[0].code;
 
 /// The exit code of a placeholder task: bad input, as the CLI's own exit codes say (retrying
 /// as is fails again).

@@ -58,6 +58,18 @@ pub const MARKDOWN: FileKind = FileKind {
     extension: "md",
 };
 
+/// An Argo Workflows manifest.
+pub const ARGO_YAML: FileKind = FileKind {
+    label: "Argo Workflows YAML",
+    extension: "yaml",
+};
+
+/// An Apache Airflow DAG file.
+pub const AIRFLOW_DAG: FileKind = FileKind {
+    label: "Airflow DAG (Python)",
+    extension: "py",
+};
+
 /// A file name for `stem` (a project name): path separators and control characters replaced,
 /// so the suggestion in the dialog is a name, never a path.
 pub fn file_name(stem: &str, suffix: &str, kind: FileKind) -> String {

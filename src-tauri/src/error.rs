@@ -3,6 +3,7 @@
 //! what to do about it. Never a stack trace, never a raw `String`.
 
 use migration_studio::db::DbError;
+use migration_studio::export::ExportError;
 use migration_studio::project::ProjectError;
 use migration_studio::workspace::backfill::BackfillRunError;
 use migration_studio::workspace::connections::ConnectionError;
@@ -185,6 +186,14 @@ impl From<WorkspaceError> for AppError {
             ),
             WorkspaceError::Read { .. } => {
                 Self::new(ErrorCode::Io, message).hint("Choose a file you can read.")
+            }
+            WorkspaceError::Export(ExportError::InvalidPlan(_)) => {
+                Self::new(ErrorCode::InvalidInput, message).hint(
+                    "An orchestrator cannot carry the step named: edit it, or export CSV or Markdown.",
+                )
+            }
+            WorkspaceError::Export(ExportError::Json(_) | ExportError::Yaml(_)) => {
+                Self::new(ErrorCode::Internal, message)
             }
             WorkspaceError::Export(_) | WorkspaceError::Write { .. } => {
                 Self::new(ErrorCode::Io, message).hint("Choose another place to save the file.")

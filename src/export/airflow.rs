@@ -27,8 +27,8 @@ use serde::Serialize;
 use serde_yaml_ng::Value;
 
 use super::orchestrator::{
-    slug, Arg, OrchestratorContext, StepFacts, Tasks, Work, PLACEHOLDER_EXIT, RETRY_EXIT,
-    URL_VARIABLES,
+    placeholder_argv, slug, Arg, OrchestratorContext, StepFacts, Tasks, Work, PLACEHOLDER_EXIT,
+    RETRY_EXIT, URL_VARIABLES,
 };
 use super::ExportError;
 use crate::plan::Plan;
@@ -183,14 +183,9 @@ pub fn airflow_dag(plan: &Plan, context: &OrchestratorContext) -> Result<Vec<u8>
                         })
                         .collect(),
                 ),
-                Work::Placeholder(message) => Some(vec![
-                    Some("sh".into()),
-                    Some("-c".into()),
-                    Some(format!(
-                        "printf '%s\\n' \"$0\" >&2; exit {PLACEHOLDER_EXIT}"
-                    )),
-                    Some(message.clone()),
-                ]),
+                Work::Placeholder(message) => {
+                    Some(placeholder_argv(message).into_iter().map(Some).collect())
+                }
             },
             retries: t.retries,
             timeout_seconds: t.timeout_seconds,

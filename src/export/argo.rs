@@ -29,7 +29,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::orchestrator::{
-    slug, Arg, OrchestratorContext, StepFacts, Tasks, Work, PLACEHOLDER_EXIT, RETRY_EXIT,
+    placeholder_argv, slug, Arg, OrchestratorContext, StepFacts, Tasks, Work, RETRY_EXIT,
     URL_VARIABLES,
 };
 use super::ExportError;
@@ -208,6 +208,7 @@ fn step_annotations(facts: &StepFacts<'_>, id: &str, ponr: bool) -> BTreeMap<Str
     put("title", literal(facts.title));
     put("phase", facts.phase.clone());
     put("kind", facts.kind.clone());
+    put("action", facts.action.clone());
     put("owner", literal(facts.owner));
     put("expected-minutes", facts.expected_minutes.to_string());
     put("estimate-basis", literal(facts.estimate_basis));
@@ -281,12 +282,7 @@ fn container_args(work: &Work) -> Vec<String> {
                 Arg::Project => "{{workflow.parameters.project-dir}}".to_owned(),
             })
             .collect(),
-        Work::Placeholder(message) => vec![
-            "sh".into(),
-            "-c".into(),
-            format!("printf '%s\\n' \"$0\" >&2; exit {PLACEHOLDER_EXIT}"),
-            literal(message),
-        ],
+        Work::Placeholder(message) => placeholder_argv(&literal(message)),
         Work::Approval => Vec::new(),
     }
 }

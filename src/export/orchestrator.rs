@@ -7,8 +7,8 @@
 //! | step | work |
 //! |---|---|
 //! | a go/no-go checkpoint, a communication, the point of no return | a person decides or does it and approves ([`Work::Approval`]) |
-//! | a backfill of a table | `migration-studio backfill <project> --tables <table>` |
-//! | a validation | `migration-studio validate <project>` |
+//! | a backfill of a table ([`StepAction::Backfill`]) | `migration-studio backfill <project> --tables <table>` |
+//! | a validation ([`StepAction::Validate`], [`StepAction::FinalValidation`]) | `migration-studio validate <project>` |
 //! | any other action | a placeholder that prints `manual-step: …` naming the step and exits 2 ([`Work::Placeholder`]): the team puts its own command there before running |
 //!
 //! Commands find the database URLs in `MIGRATION_STUDIO_SOURCE_URL` and
@@ -22,7 +22,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::ExportError;
-use crate::plan::{Phase, Plan, Step, StepKind};
+use crate::plan::{Plan, Step, StepAction, StepKind};
 use crate::project::Manifest;
 
 /// The program an exported command runs.
@@ -171,21 +171,17 @@ fn work_of(step: &Step, ponr: bool) -> Result<Work, ExportError> {
     if ponr || step.kind != StepKind::Action {
         return Ok(Work::Approval);
     }
-    let project = || {
-        vec![
+    let command = |sub: &str, extra: &[&str]| {
+        let mut argv = vec![
             Arg::Text(PROGRAM.to_owned()),
-            Arg::Text(String::new()),
+            Arg::Text(sub.to_owned()),
             Arg::Project,
-        ]
-    };
-    let command = |sub: &str, extra: Vec<String>| {
-        let mut argv = project();
-        argv[1] = Arg::Text(sub.to_owned());
-        argv.extend(extra.into_iter().map(Arg::Text));
+        ];
+        argv.extend(extra.iter().map(|e| Arg::Text((*e).to_owned())));
         Work::Command(argv)
     };
-    Ok(match step.phase {
-        Phase::Backfill => match backfill_table(step) {
+    Ok(match step.action {
+        StepAction::Backfill => match backfill_table(step) {
             Some(table) => {
                 // Argo expands `{{…}}` anywhere in a template; a table name holding it would
                 // run another command than the plan's.
@@ -195,19 +191,31 @@ fn work_of(step: &Step, ponr: bool) -> Result<Work, ExportError> {
                         step.id
                     )));
                 }
-                command("backfill", vec!["--tables".into(), table.to_owned()])
+                command("backfill", &["--tables", table])
             }
             None => placeholder(step),
         },
-        Phase::Validation => command("validate", Vec::new()),
+        StepAction::Validate | StepAction::FinalValidation => command("validate", &[]),
+        StepAction::Announce | StepAction::GoNoGo => Work::Approval,
         _ => placeholder(step),
     })
+}
+
+/// The command of a placeholder: a shell printing `message` on stderr and exiting
+/// [`PLACEHOLDER_EXIT`] (the message is `$0`, so no quoting of it is needed).
+pub fn placeholder_argv(message: &str) -> Vec<String> {
+    vec![
+        "sh".into(),
+        "-c".into(),
+        format!("printf '%s\\n' \"$0\" >&2; exit {PLACEHOLDER_EXIT}"),
+        message.to_owned(),
+    ]
 }
 
 fn placeholder(step: &Step) -> Work {
     Work::Placeholder(format!(
         "{MANUAL_STEP}: step {} ({}) has no migration-studio command: replace this placeholder with the team's command for \"{}\" before running",
-        step.id, step.phase, step.title
+        step.id, step.action, step.title
     ))
 }
 
@@ -339,6 +347,8 @@ pub struct StepFacts<'a> {
     pub phase: String,
     /// Kind.
     pub kind: String,
+    /// What the step does (`backfill`, `switch-writes`…).
+    pub action: String,
     /// Owner.
     pub owner: &'a str,
     /// Expected minutes.
@@ -360,6 +370,7 @@ impl<'a> StepFacts<'a> {
             title: &step.title,
             phase: step.phase.to_string(),
             kind: step.kind.to_string(),
+            action: step.action.to_string(),
             owner: &step.owner,
             expected_minutes: step.expected_minutes,
             estimate_basis: &step.estimate_basis,

@@ -7,8 +7,12 @@ Usage: python check_airflow.py CASES.json. CASES.json is a list of cases
 """
 
 import json
+import os
 import subprocess
 import sys
+import tempfile
+
+from airflow.sdk.exceptions import AirflowFailException
 
 from airflow.dag_processing.dagbag import DagBag
 
@@ -63,6 +67,44 @@ def check(case):
             run = subprocess.run(argv, capture_output=True, text=True, check=False)
             if run.returncode != 2 or f"manual-step: step {step['id']} " not in run.stderr:
                 problems.append(f"placeholder {step['id']}: exit {run.returncode}, {run.stderr!r}")
+    problems += run_commands(case, namespace)
+    return problems
+
+
+def run_commands(case, namespace):
+    """Runs each command step's task callable with a stand-in `migration-studio` on the PATH that
+    records its arguments and exits as told: the project folder comes from MIGRATION_STUDIO_PROJECT,
+    exit 0 succeeds, exit 3 is retried (AirflowException), any other fails at once."""
+    problems = []
+    commands = [s for s in case["steps"] if not s["placeholder"] and not s["approval"]]
+    with tempfile.TemporaryDirectory() as bin_dir:
+        log = os.path.join(bin_dir, "argv")
+        fake = os.path.join(bin_dir, "migration-studio")
+        with open(fake, "w", encoding="utf-8") as f:
+            f.write(f'#!/bin/sh\nprintf "%s\\n" "$@" > {log}\nexit "$FAKE_EXIT"\n')
+        os.chmod(fake, 0o755)
+        saved = dict(os.environ)
+        os.environ.update(PATH=f"{bin_dir}:{os.environ['PATH']}", MIGRATION_STUDIO_PROJECT="/srv/project")
+        try:
+            for step in commands:
+                want = ["/srv/project" if a is None else a
+                        for a in namespace["STEP_BY_ID"][step["id"]]["argv"][1:]]
+                for code, outcome in (("0", None), ("3", "retried"), ("1", "failed")):
+                    os.environ["FAKE_EXIT"] = code
+                    try:
+                        namespace["_run"](step["id"])
+                        got = None
+                    except AirflowFailException:
+                        got = "failed"
+                    except Exception:  # AirflowException: retried
+                        got = "retried"
+                    with open(log, encoding="utf-8") as f:
+                        argv = f.read().splitlines()
+                    if got != outcome or argv != want:
+                        problems.append(f"{step['id']} exiting {code}: {got}, argv {argv}")
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
     return problems
 
 

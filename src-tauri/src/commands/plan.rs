@@ -96,6 +96,42 @@ impl ExportFormat {
     }
 }
 
+/// Runbook export formats: [`ExportFormat`]'s, and the orchestrators'.
+#[derive(Debug, Clone, Copy, Deserialize, Type)]
+#[serde(rename_all = "snake_case")]
+pub enum RunbookExportFormat {
+    /// CSV.
+    Csv,
+    /// Markdown.
+    Markdown,
+    /// Argo Workflows `Workflow` manifest (YAML).
+    Argo,
+    /// Apache Airflow DAG file (Python).
+    Airflow,
+}
+
+impl RunbookExportFormat {
+    /// What the save dialog offers for it, and the suggested name's suffix.
+    pub fn kind(self) -> (FileKind, &'static str) {
+        match self {
+            Self::Csv => (dialogs::CSV, "-runbook"),
+            Self::Markdown => (dialogs::MARKDOWN, "-runbook"),
+            Self::Argo => (dialogs::ARGO_YAML, "-cutover-workflow"),
+            Self::Airflow => (dialogs::AIRFLOW_DAG, "-cutover-dag"),
+        }
+    }
+
+    /// The engine's format.
+    pub fn engine(self) -> RunbookFormat {
+        match self {
+            Self::Csv => RunbookFormat::Csv,
+            Self::Markdown => RunbookFormat::Markdown,
+            Self::Argo => RunbookFormat::Argo,
+            Self::Airflow => RunbookFormat::Airflow,
+        }
+    }
+}
+
 /// A file written where the person chose in the save dialog.
 #[derive(Debug, Clone, Serialize, Type)]
 pub struct SavedFile {
@@ -113,14 +149,14 @@ pub async fn export_runbook(
     app: AppHandle,
     state: State<'_, AppState>,
     project: String,
-    format: ExportFormat,
+    format: RunbookExportFormat,
 ) -> Result<Option<SavedFile>, AppError> {
     let name = with_workspace(&state, &project, |ws| ws.project().manifest().name.clone()).await?;
-    let kind = format.kind();
+    let (kind, suffix) = format.kind();
     let chosen = dialogs::save(
         &app,
         "Export the runbook",
-        &dialogs::file_name(&name, "-runbook", kind),
+        &dialogs::file_name(&name, suffix, kind),
         kind,
         Some(&state.project_root(&project)?),
     )
@@ -140,14 +176,11 @@ pub async fn export_runbook(
 pub async fn write_runbook(
     state: &AppState,
     project: &str,
-    format: ExportFormat,
+    format: RunbookExportFormat,
     path: &ChosenPath,
 ) -> Result<SavedFile, AppError> {
     let path = path.path();
-    let format = match format {
-        ExportFormat::Csv => RunbookFormat::Csv,
-        ExportFormat::Markdown => RunbookFormat::Markdown,
-    };
+    let format = format.engine();
     let bytes = with_workspace(state, project, |ws| ws.write_runbook(format, path)).await??;
     Ok(SavedFile {
         path: path.display().to_string(),

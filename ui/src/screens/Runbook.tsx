@@ -1,9 +1,10 @@
 import { Fragment, useState } from "react";
-import { commands, type ProjectView, type StepView } from "../bindings";
+import { commands, type ProjectView, type RunbookExportFormat, type StepView } from "../bindings";
 import { unwrap } from "../lib/errors";
 import { useLoad } from "../lib/useLoad";
 import { formatMinutes } from "../lib/format";
 import { EmptyState, ErrorBanner, Loading } from "../components/Feedback";
+import { RUNBOOK_EXPORTS } from "../lib/runbookExports";
 
 export function RunbookScreen({ project }: { project: ProjectView }) {
   const rb = useLoad(async () => unwrap(await commands.runbook(project.handle)));
@@ -21,7 +22,7 @@ export function RunbookScreen({ project }: { project: ProjectView }) {
     }
   }
 
-  async function exportAs(format: "csv" | "markdown") {
+  async function exportAs(format: RunbookExportFormat) {
     setError(null);
     setExported(null);
     try {
@@ -53,12 +54,14 @@ export function RunbookScreen({ project }: { project: ProjectView }) {
             />{" "}
             Calibrated from the latest rehearsal
           </label>
-          <button type="button" onClick={() => void exportAs("csv")} data-testid="export-csv">
-            Export CSV…
-          </button>
-          <button type="button" onClick={() => void exportAs("markdown")} data-testid="export-md">
-            Export Markdown…
-          </button>
+          <div className="row" role="group" aria-label="Export the runbook">
+            <span className="muted">Export:</span>
+            {RUNBOOK_EXPORTS.map((e) => (
+              <button key={e.format} type="button" title={e.title} onClick={() => void exportAs(e.format)} data-testid={e.testId}>
+                {e.label}
+              </button>
+            ))}
+          </div>
         </div>
       </div>
       <div className="muted">

@@ -9,7 +9,10 @@ from airflow.providers.standard.operators.hitl import ApprovalOperator
 from airflow.providers.standard.operators.python import PythonOperator
 from airflow.providers.standard.operators.trigger_dagrun import TriggerDagRunOperator
 from airflow.sdk import DAG
-from airflow.sdk.exceptions import AirflowException, AirflowFailException, AirflowSkipException
+try:
+    from airflow.sdk.exceptions import AirflowException, AirflowFailException, AirflowSkipException
+except ImportError:  # Airflow before the task SDK held them
+    from airflow.exceptions import AirflowException, AirflowFailException, AirflowSkipException
 
 # The worker's environment names the project folder; the database URLs are in the variables
 # PLAN["url_variables"], which the deployment fills from its secrets backend.

@@ -61,7 +61,7 @@ export const commands = {
 	 *  Asks where to save the runbook (a save dialog opened here, in Rust: the window sends no
 	 *  path) and writes it there; `null` when the person cancels.
 	 */
-	exportRunbook: (project: string, format: ExportFormat) => typedError<SavedFile | null, AppError_Serialize>(__TAURI_INVOKE("export_runbook", { project, format })),
+	exportRunbook: (project: string, format: RunbookExportFormat) => typedError<SavedFile | null, AppError_Serialize>(__TAURI_INVOKE("export_runbook", { project, format })),
 	/**  The risk register of `project`, its heat map and the pending suggestions. */
 	risks: (project: string) => typedError<RiskView_Serialize, AppError_Serialize>(__TAURI_INVOKE("risks", { project })),
 	/**  Adds a risk (empty id) or replaces one; returns the register. */
@@ -1260,6 +1260,17 @@ export type RollbackView = {
 	/**  Minutes. */
 	minutes: number | null,
 };
+
+/**  Runbook export formats: CSV, Markdown and the orchestrators' (Argo Workflows, Airflow). */
+export type RunbookExportFormat = 
+/**  CSV. */
+"csv" | 
+/**  Markdown. */
+"markdown" | 
+/**  Argo Workflows `Workflow` manifest (YAML). */
+"argo" | 
+/**  Apache Airflow DAG file (Python). */
+"airflow";
 
 /**  The runbook. */
 export type RunbookView = RunbookView_Serialize | RunbookView_Deserialize;

@@ -96,7 +96,7 @@ impl ExportFormat {
     }
 }
 
-/// Runbook export formats: [`ExportFormat`]'s, and the orchestrators'.
+/// Runbook export formats: CSV, Markdown and the orchestrators' (Argo Workflows, Airflow).
 #[derive(Debug, Clone, Copy, Deserialize, Type)]
 #[serde(rename_all = "snake_case")]
 pub enum RunbookExportFormat {

@@ -18,6 +18,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use common::sample;
+use migration_studio::codes::{classify, ErrorClass};
 use migration_studio::export::orchestrator::{fingerprint, Tasks, Work};
 use migration_studio::export::{airflow_dag, argo_workflow, OrchestratorContext};
 use migration_studio::graph::DependencyGraph;
@@ -270,7 +271,10 @@ async fn plans_an_orchestrator_cannot_carry_are_refused_by_name() {
         (&renamed, "step id `1 first` cannot name a task".to_owned()),
     ] {
         for export in [argo_workflow, airflow_dag] {
-            let error = export(bad, &context).unwrap_err().to_string();
+            let error = export(bad, &context).unwrap_err();
+            // Bad input: exit code 2, `invalid_input` in the desktop app.
+            assert_eq!(classify(&error), ErrorClass::BadInput);
+            let error = error.to_string();
             assert!(error.contains(&message), "{error}");
         }
     }

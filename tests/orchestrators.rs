@@ -231,6 +231,7 @@ async fn a_calibrated_plan_says_which_rehearsal_and_changes_the_fingerprint() {
         duration_steps: vec![],
         rollback_steps: vec![],
         unused: vec![],
+        fitted: vec![],
     });
     assert_ne!(
         fingerprint(plan).unwrap(),

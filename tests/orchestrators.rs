@@ -105,7 +105,7 @@ fn case(name: &str, file: &Path, plan: &Plan, context: &OrchestratorContext) -> 
             "placeholder": matches!(t.work, Work::Placeholder(_)),
             "approval": matches!(t.work, Work::Approval),
         })).collect::<Vec<_>>(),
-        "before_ponr": tasks.tasks.iter().filter(|t| t.before_ponr).map(|t| &t.step.id).collect::<Vec<_>>(),
+        "rollback_trigger": tasks.tasks.iter().filter(|t| t.before_ponr || t.ponr).map(|t| &t.step.id).collect::<Vec<_>>(),
         "undos": tasks.undos.iter().map(|u| json!({"step": u.step.id, "after": u.after})).collect::<Vec<_>>(),
     })
 }

@@ -221,7 +221,7 @@ pub const SUGGESTIONS: &[Entry] = &[
 pub const ORCHESTRATOR_TASKS: &[Entry] = &[
     entry("manual-step", "`manual-step: step <id> (<action>) …`: a placeholder task, for a step with no migration-studio command, printed on stderr before it exits 2; the team puts its command in the placeholder's place"),
     entry("completed-<id>", "Argo global output parameter: `yes` once step `<id>` completed (a command that exited 0, or a suspend resumed with `completed=yes`); the `onExit` rollback undoes only completed steps"),
-    entry("rollback_on_failure", "Airflow task of the cutover DAG (not a step): triggers `<project>-rollback` when a step before the point of no return fails, with the conf `cutover_run_id`"),
+    entry("rollback_on_failure", "Airflow task of the cutover DAG (not a step): triggers `<project>-rollback` when a step before the point of no return fails or the point of no return is rejected, with the conf `cutover_run_id`"),
 ];
 
 /// The registry as Markdown: the text of `docs/CODES.md`.

@@ -12,7 +12,7 @@
 //!   `manual-step:` message naming the step and exits 2. A checkpoint, a communication and the
 //!   point of no return are `ApprovalOperator` tasks: a person approves; a rejection fails the
 //!   task. One more task, `rollback_on_failure` (not a step), triggers the rollback DAG when a
-//!   step before the point of no return fails.
+//!   step before the point of no return fails or the point of no return is rejected.
 //! - `<project>-rollback`: one approval per reversible step before the point of no return, in
 //!   reverse order, each skipped unless its step succeeded in the failed cutover run and the
 //!   point of no return did not.

@@ -120,7 +120,7 @@ with DAG(
             tasks[upstream] >> tasks[step["id"]]
     if UNDOS:
         # Not a runbook step: starts the rollback DAG when a step before the point of no return
-        # fails (a rejected approval included).
+        # fails, or the point of no return itself is rejected (a rejected approval fails).
         trigger = TriggerDagRunOperator(
             task_id="rollback_on_failure",
             trigger_dag_id=PLAN["rollback_dag_id"],
@@ -129,7 +129,7 @@ with DAG(
             owner=PLAN["owner"],
         )
         for step in STEPS:
-            if step["before_ponr"]:
+            if step["before_ponr"] or step["point_of_no_return"]:
                 tasks[step["id"]] >> trigger
 
 if UNDOS:

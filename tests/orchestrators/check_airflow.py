@@ -2,7 +2,8 @@
 against the runbooks they came from.
 
 Usage: python check_airflow.py CASES.json. CASES.json is a list of cases
-{"name", "file", "steps": [{"id", "depends_on", "placeholder"}], "before_ponr": [step ids],
+{"name", "file", "ponr", "steps": [{"id", "depends_on", "placeholder", "approval"}],
+"rollback_trigger": [the steps up to the PONR, which trigger the rollback when one fails],
 "undos": [{"step", "after"}]}. Prints one line per case; exits 1 when any case differs.
 """
 
@@ -45,8 +46,8 @@ def check(case):
         )
     rollback = by_suffix["-rollback"]
     if case["undos"]:
-        if trigger != sorted(case["before_ponr"]):
-            problems.append(f"{TRIGGER} waits for {trigger}, not the steps before the PONR")
+        if trigger != sorted(case["rollback_trigger"]):
+            problems.append(f"{TRIGGER} waits for {trigger}, not the steps up to the PONR")
         if len(rollback) != 1:
             problems.append(f"expected one rollback DAG, found {sorted(bag.dags)}")
         else:

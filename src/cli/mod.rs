@@ -398,7 +398,10 @@ async fn plan(args: &PlanArgs) -> Result<(), BoxError> {
         ),
     ] {
         if let Some(path) = path {
-            emit(Some(path), &workspace::export::runbook(plan, manifest, format)?)?;
+            emit(
+                Some(path),
+                &workspace::export::runbook(plan, manifest, format)?,
+            )?;
             errln!("Runbook {what} written to {}", path.display());
         }
     }

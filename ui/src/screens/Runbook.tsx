@@ -45,7 +45,7 @@ export function RunbookScreen({ project }: { project: ProjectView }) {
       <div className="row spread">
         <h1>Runbook</h1>
         <div className="row">
-          <label>
+          <label className="nowrap">
             <input
               type="checkbox"
               checked={data.calibrated_from !== null}

@@ -102,12 +102,34 @@ impl BackfillPlan {
     /// Plans the copy of `source` (a live import of the source database) into a `target`
     /// engine database, tables in `target_schema` (default: the source schema for a same-engine
     /// copy, else the target's default). `only` restricts to tables named (bare or qualified).
+    /// Every table under the default mapping; see [`Self::mapped`].
     pub fn new(
         source: &Inventory,
         source_engine: Engine,
         target_engine: Engine,
         target_schema: Option<&str>,
         only: &[String],
+    ) -> Self {
+        Self::mapped(
+            source,
+            source_engine,
+            target_engine,
+            target_schema,
+            only,
+            None,
+        )
+    }
+
+    /// [`Self::new`] through a mapping spec: its renames, casts and drops shape the target
+    /// tables, their keys, indexes and foreign keys; a table the spec drops is skipped (and a
+    /// foreign key into it is not created).
+    pub fn mapped(
+        source: &Inventory,
+        source_engine: Engine,
+        target_engine: Engine,
+        target_schema: Option<&str>,
+        only: &[String],
+        spec: Option<&crate::mapping::MappingSpec>,
     ) -> Self {
         let graph = DependencyGraph::from_inventory(source);
         let order = graph.order();
@@ -141,15 +163,24 @@ impl BackfillPlan {
                 });
                 continue;
             }
-            let mapping = TableMapping::default_for(source_engine, target_engine, table, schema);
+            let rule = spec.and_then(|s| s.table(table));
+            if let Some(rule) = rule.filter(|r| r.drop) {
+                skipped.push(SkippedTable {
+                    table: qualified,
+                    reason: format!("dropped by the mapping spec: {}", rule.reason),
+                });
+                continue;
+            }
+            let (mapping, read) =
+                TableMapping::mapped(source_engine, target_engine, table, schema, rule);
             // A table without a key is copied whole, in one transaction.
-            let specs = if table.primary_key.is_empty() {
+            let specs = if read.primary_key.is_empty() {
                 Ok((
-                    TableSpec::keyless(source_engine, table),
+                    TableSpec::keyless(source_engine, &read),
                     TableSpec::keyless(target_engine, &mapping.target_table()),
                 ))
             } else {
-                TableSpec::new(source_engine, table)
+                TableSpec::new(source_engine, &read)
                     .and_then(|s| Ok((s, mapping.target_spec(target_engine)?)))
             };
             match specs {
@@ -194,7 +225,7 @@ impl BackfillPlan {
                 continue;
             };
             for column in &mut planned.mapping.columns {
-                if let Some(actual) = table.column(&column.name) {
+                if let Some(actual) = table.column(&column.target_name) {
                     column.target_type = actual.data_type.clone();
                     column.target = Logical::of(self.target_engine, &actual.data_type);
                     column.not_null = !actual.nullable;

@@ -243,6 +243,7 @@ pub(super) fn plan(
             continue;
         };
         let target = quote::table(to, &planned.mapping.target);
+        // A column the spec dropped is not there: an index or FK over it is not made.
         let indexable = |col: &str| {
             planned
                 .mapping
@@ -255,6 +256,9 @@ pub(super) fn plan(
                 })
         };
         for index in &table.indexes {
+            let Some(columns) = planned.mapping.target_columns(&index.columns) else {
+                continue;
+            };
             if index.columns.iter().all(|c| indexable(c)) && !index.columns.is_empty() {
                 let mut name = format!("{}_{}", table.name.name, index.name);
                 name.truncate(60);
@@ -267,10 +271,10 @@ pub(super) fn plan(
                         "CREATE {}INDEX {} ON {target} ({})",
                         if index.unique { "UNIQUE " } else { "" },
                         quote::ident(to, &name),
-                        quote::columns(to, index.columns.iter().map(String::as_str))
+                        quote::columns(to, columns.iter().map(String::as_str))
                     ),
                     name,
-                    columns: index.columns.clone(),
+                    columns,
                 });
             }
         }
@@ -283,9 +287,15 @@ pub(super) fn plan(
                 .clone()
                 .unwrap_or_else(|| format!("{}_{}_fkey", table.name.name, fk.columns.join("_")));
             let referenced = if fk.referenced_columns.is_empty() {
-                parent.mapping.key.clone()
+                &parent.mapping.key
             } else {
-                fk.referenced_columns.clone()
+                &fk.referenced_columns
+            };
+            let (Some(columns), Some(referenced)) = (
+                planned.mapping.target_columns(&fk.columns),
+                parent.mapping.target_columns(referenced),
+            ) else {
+                continue;
             };
             fks.push(PostCopyObject {
                 kind: PostCopyKind::ForeignKey,
@@ -293,14 +303,14 @@ pub(super) fn plan(
                 sql: format!(
                     "ALTER TABLE {target} ADD CONSTRAINT {} FOREIGN KEY ({}) REFERENCES {} ({}) ON DELETE {} ON UPDATE {}",
                     quote::ident(to, &name),
-                    quote::columns(to, fk.columns.iter().map(String::as_str)),
+                    quote::columns(to, columns.iter().map(String::as_str)),
                     quote::table(to, &parent.mapping.target),
                     quote::columns(to, referenced.iter().map(String::as_str)),
                     action(fk.on_delete),
                     action(fk.on_update)
                 ),
                 name,
-                columns: fk.columns.clone(),
+                columns,
             });
         }
     }

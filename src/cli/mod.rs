@@ -3,6 +3,7 @@
 mod data;
 mod history;
 mod images;
+mod mapping;
 mod progress;
 mod rehearse;
 mod risks;
@@ -80,6 +81,11 @@ enum Command {
     Rehearse(Box<rehearse::RehearseArgs>),
     /// List the project's rehearsals, or compare two (`--compare A B`).
     History(history::HistoryArgs),
+    /// The mapping spec: init, show, ddl, diff, review, accept.
+    Mapping {
+        #[command(subcommand)]
+        command: mapping::MappingCommand,
+    },
     /// Runbook operations.
     Runbook {
         #[command(subcommand)]
@@ -230,6 +236,7 @@ pub async fn run(cli: Cli) -> Result<(), BoxError> {
         Command::Validate(args) => validate::validate(*args).await,
         Command::Risks { command } => risks::run(command).await,
         Command::Services { command } => services::run(command).await,
+        Command::Mapping { command } => mapping::run(command).await,
         Command::Images { command } => images::run(command),
         Command::Runbook {
             command:

@@ -15,6 +15,7 @@ use crate::db::DbError;
 use crate::export::ExportError;
 use crate::import::services::ServiceImportError;
 use crate::import::ImportError;
+use crate::mapping::MappingError;
 use crate::project::ProjectError;
 use crate::rehearsal::load::LoadError;
 use crate::rehearsal::provider::images::ImageBuildError;
@@ -366,6 +367,7 @@ impl Classify for BackfillRunError {
             BackfillRunError::Import(e) => e.class(),
             BackfillRunError::Backfill(e) => e.class(),
             BackfillRunError::Validate(e) => e.class(),
+            BackfillRunError::Mapping(e) => e.class(),
             BackfillRunError::Io { .. } => ErrorClass::BadInput,
         }
     }
@@ -409,6 +411,19 @@ impl Classify for crate::workspace::rehearse::RehearseError {
     }
 }
 
+impl Classify for MappingError {
+    fn class(&self) -> ErrorClass {
+        match self {
+            MappingError::Project(e) => e.class(),
+            MappingError::Spec { .. }
+            | MappingError::Exists(_)
+            | MappingError::NoSpec(_)
+            | MappingError::NotAFinding { .. }
+            | MappingError::Io { .. } => ErrorClass::BadInput,
+        }
+    }
+}
+
 /// The class of `error` when it is one of the engine's error types.
 fn own_class(error: &(dyn Error + 'static)) -> Option<ErrorClass> {
     macro_rules! try_types {
@@ -425,6 +440,7 @@ fn own_class(error: &(dyn Error + 'static)) -> Option<ErrorClass> {
         ImportError,
         ServiceImportError,
         ProjectError,
+        MappingError,
         InvalidRunId,
         WriteError,
         PostCopyError,

@@ -16,6 +16,7 @@ use std::fmt::Write as _;
 
 use crate::data::Rule;
 use crate::inventory::Severity;
+use crate::mapping::review::{self as mapping, Severity as ReviewSeverity};
 
 /// A go/no-go gate of a rehearsal: a measured figure against a limit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -224,6 +225,57 @@ pub const ORCHESTRATOR_TASKS: &[Entry] = &[
     entry("rollback_on_failure", "Airflow task of the cutover DAG (not a step): triggers `<project>-rollback` when a step before the point of no return fails or the point of no return is rejected, with the conf `cutover_run_id`"),
 ];
 
+/// A finding of `mapping review` ([`crate::mapping::review`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReviewFinding {
+    /// Stable code, e.g. `M001`.
+    pub code: &'static str,
+    /// Severity it is reported with (`error` fails the review until accepted).
+    pub severity: ReviewSeverity,
+    /// When it is reported.
+    pub meaning: &'static str,
+}
+
+const fn review(
+    code: &'static str,
+    severity: ReviewSeverity,
+    meaning: &'static str,
+) -> ReviewFinding {
+    ReviewFinding {
+        code,
+        severity,
+        meaning,
+    }
+}
+
+/// Every review finding, in code order.
+pub const REVIEW_FINDINGS: &[ReviewFinding] = &[
+    review(mapping::M001_LENGTH, ReviewSeverity::Error, "narrowing cast of text: the source can hold longer values than the target type's length (varchar(255) → varchar(10), text → varchar(n), an ENUM label longer than n)"),
+    review(mapping::M002_PRECISION, ReviewSeverity::Error, "narrowing cast of a number: fewer integer digits or fewer decimals (numeric(65,30) → numeric(10,2), an integer into too small a numeric, numeric → integer)"),
+    review(mapping::M003_INTEGER_RANGE, ReviewSeverity::Error, "narrowing integer cast: the source range does not fit the target's (bigint → integer, unsigned → signed of the same width)"),
+    review(mapping::M004_TIME_ZONE, ReviewSeverity::Warning, "time zone loss: an instant (MySQL TIMESTAMP, timestamptz) becomes a local date-time (timestamp without time zone)"),
+    review(mapping::M005_NOT_NULL, ReviewSeverity::Error, "the target column is NOT NULL over a nullable source column and the spec gives no `null_default`"),
+    review(mapping::M006_FK_UNMAPPED, ReviewSeverity::Error, "a foreign key references a table the spec drops or the inventory lacks, or one of its columns is dropped: the constraint is not created"),
+    review(mapping::M007_ENUM_WITHOUT_CHECK, ReviewSeverity::Warning, "ENUM or SET labels become text with no CHECK constraint: the target accepts any value"),
+];
+
+/// The review finding registered as `code`.
+pub fn review_finding(code: &str) -> Option<&'static ReviewFinding> {
+    REVIEW_FINDINGS.iter().find(|f| f.code == code)
+}
+
+/// Why a mapping spec was refused ([`crate::mapping::MappingError::Spec`]); exit code 2.
+pub const SPEC_ERRORS: &[Entry] = &[
+    entry(crate::mapping::error::SYNTAX, "the spec is not valid TOML, a field is unknown or of the wrong type, or `version` is not 1"),
+    entry(crate::mapping::error::UNKNOWN_TABLE, "a `[tables.\"…\"]` key names no table of the inventory"),
+    entry(crate::mapping::error::UNKNOWN_COLUMN, "a `columns.<name>` key names no column of its source table"),
+    entry(crate::mapping::error::UNKNOWN_TYPE, "a `type` is not a type of the target engine the engine maps (or holds characters no type name has)"),
+    entry(crate::mapping::error::MISSING_FIELD, "a rule or an acceptance has no `reason` or no `author`"),
+    entry(crate::mapping::error::NOT_SUPPORTED, "a rule this version parses but cannot apply yet: table split or merge, column derive, split or merge"),
+    entry(crate::mapping::error::CONFLICT, "a rule contradicts the schema: a primary key column dropped, two columns or tables mapped to one name, a bad target name, a dropped column with a type"),
+    entry(crate::mapping::error::UNKNOWN_FINDING, "an `[[accept]]` names a code that is not a review finding"),
+];
+
 /// The registry as Markdown: the text of `docs/CODES.md`.
 pub fn markdown() -> String {
     let mut out = String::from(
@@ -272,6 +324,14 @@ rewrites it). A code, once published, keeps its meaning.\n",
     out.push_str("\n## Orchestrator tasks\n\nIn the Argo Workflows and Airflow exports of the runbook and the logs of their tasks.\n\n| code | meaning |\n|---|---|\n");
     for t in ORCHESTRATOR_TASKS {
         let _ = writeln!(out, "| `{}` | {} |", t.code, t.meaning);
+    }
+    out.push_str("\n## Mapping review findings\n\nIn `mapping review` (text and `--json`); an `error` not accepted in the spec's `[[accept]]` makes it exit 1.\n\n| code | severity | when |\n|---|---|---|\n");
+    for f in REVIEW_FINDINGS {
+        let _ = writeln!(out, "| {} | {} | {} |", f.code, f.severity, f.meaning);
+    }
+    out.push_str("\n## Mapping spec errors\n\nA refused `mapping.toml` (exit 2), printed as `file:line: [code] field: message`.\n\n| code | when |\n|---|---|\n");
+    for e in SPEC_ERRORS {
+        let _ = writeln!(out, "| `{}` | {} |", e.code, e.meaning);
     }
     out.push_str("\n## Conversion rules\n\nIn the backfill, rehearsal and validation reports (`converted`); the README's data-fidelity section says what the `[data]` policy does with them.\n\n| code | rule | what it does |\n|---|---|---|\n");
     for rule in Rule::ALL {

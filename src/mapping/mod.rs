@@ -1,9 +1,26 @@
-//! Source → target mapping. Until mapping specs exist, every engine pair has a default mapping:
-//! same table and column names, each column's type mapped by meaning ([`Logical`]), as
+//! Source → target mapping. Every engine pair has a default mapping: same table and column
+//! names, each column's type mapped by meaning ([`Logical`]), as
 //! pgloader's default MySQL → PostgreSQL casting rules do (`TINYINT(1)` → boolean, unsigned
 //! integers widened, `YEAR` → smallint, zero dates → NULL, BLOB → bytea). ENUM and SET become
 //! text (pgloader creates enum types; text keeps every label and needs no type management).
 //! Same-engine migrations keep declared types verbatim.
+//!
+//! A project may override the default with a mapping spec ([`spec::MappingSpec`], the
+//! manifest's `mapping` field): renames, casts, NULL defaults and drops per table and column,
+//! each with its reason and author. [`TableMapping::mapped`] applies a table's rule; the
+//! target DDL ([`ddl`]) and the backfill plan follow the result, so a rename lands. The
+//! spec's static review is [`review`]; `mapping init` writes a starting spec ([`init`]) whose
+//! every rule is the default with its reason and source ([`defaults`]).
+
+pub mod ddl;
+pub mod defaults;
+pub mod error;
+pub mod init;
+pub mod review;
+pub mod spec;
+
+pub use error::MappingError;
+pub use spec::{MappingSpec, SPEC_FILE};
 
 use crate::data::{Logical, TableSpec};
 use crate::db::quote;
@@ -13,8 +30,10 @@ use crate::inventory::{QualifiedName, Table};
 /// One mapped column.
 #[derive(Debug, Clone)]
 pub struct ColumnMapping {
-    /// Source column name (the target column has the same name).
+    /// Source column name.
     pub name: String,
+    /// Target column name (the source name unless the spec renames it).
+    pub target_name: String,
     /// Source meaning.
     pub source: Logical,
     /// Target declared type.
@@ -23,6 +42,8 @@ pub struct ColumnMapping {
     pub target: Logical,
     /// Whether the target column is NOT NULL.
     pub not_null: bool,
+    /// The SQL literal a NULL becomes, from the spec (not yet applied by the backfill).
+    pub null_default: Option<String>,
 }
 
 /// One mapped table.
@@ -34,7 +55,7 @@ pub struct TableMapping {
     pub target: QualifiedName,
     /// Columns in source order.
     pub columns: Vec<ColumnMapping>,
-    /// Primary key columns.
+    /// Primary key columns (source names).
     pub key: Vec<String>,
 }
 
@@ -157,22 +178,48 @@ impl TableMapping {
         table: &Table,
         target_schema: Option<&str>,
     ) -> Self {
-        let columns = table
+        Self::mapped(source, target, table, target_schema, None).0
+    }
+
+    /// The mapping of `table` under `rule` (the spec's rule of the table, if any; no rule is
+    /// the default mapping), and the source table as it is read: without the columns the rule
+    /// drops, so the read plan's columns line up with [`Self::columns`].
+    pub fn mapped(
+        source: Engine,
+        target: Engine,
+        table: &Table,
+        target_schema: Option<&str>,
+        rule: Option<&spec::TableRule>,
+    ) -> (Self, Table) {
+        let mut read = table.clone();
+        read.columns.retain(|c| {
+            !rule
+                .and_then(|r| r.columns.get(&c.name))
+                .is_some_and(|c| c.drop)
+        });
+        let columns = read
             .columns
             .iter()
             .map(|c| {
+                let column_rule = rule.and_then(|r| r.columns.get(&c.name));
                 let logical = Logical::of(source, &c.data_type);
-                let target_type = default_type(source, target, &c.data_type, &logical);
+                let target_type = column_rule
+                    .and_then(|r| r.cast.clone())
+                    .unwrap_or_else(|| default_type(source, target, &c.data_type, &logical));
                 ColumnMapping {
                     name: c.name.clone(),
+                    target_name: column_rule
+                        .and_then(|r| r.target.clone())
+                        .unwrap_or_else(|| c.name.clone()),
                     target: Logical::of(target, &target_type),
                     source: logical,
                     target_type,
-                    not_null: !c.nullable,
+                    not_null: column_rule.and_then(|r| r.not_null).unwrap_or(!c.nullable),
+                    null_default: column_rule.and_then(|r| r.null_default.clone()),
                 }
             })
             .collect();
-        Self {
+        let mapping = Self {
             source: table.name.clone(),
             target: QualifiedName {
                 schema: match target {
@@ -181,11 +228,36 @@ impl TableMapping {
                         .map(str::to_owned)
                         .or_else(|| table.name.schema.clone()),
                 },
-                name: table.name.name.clone(),
+                name: rule
+                    .and_then(|r| r.target.clone())
+                    .unwrap_or_else(|| table.name.name.clone()),
             },
             columns,
             key: table.primary_key.clone(),
-        }
+        };
+        (mapping, read)
+    }
+
+    /// The target name of source column `source`; `None` when it is not mapped (dropped).
+    pub fn target_column(&self, source: &str) -> Option<&str> {
+        self.columns
+            .iter()
+            .find(|c| c.name == source)
+            .map(|c| c.target_name.as_str())
+    }
+
+    /// The target names of source columns `source`; `None` when one is not mapped.
+    pub fn target_columns(&self, source: &[String]) -> Option<Vec<String>> {
+        source
+            .iter()
+            .map(|c| self.target_column(c).map(str::to_owned))
+            .collect()
+    }
+
+    /// The primary key's target column names.
+    pub fn target_key(&self) -> Vec<String> {
+        self.target_columns(&self.key)
+            .expect("key columns are never dropped (the spec refuses it)")
     }
 
     /// `CREATE TABLE IF NOT EXISTS` for the target, with the primary key and NOT NULL, without
@@ -197,7 +269,7 @@ impl TableMapping {
             .map(|c| {
                 format!(
                     "  {} {}{}",
-                    quote::ident(target, &c.name),
+                    quote::ident(target, &c.target_name),
                     c.target_type,
                     if c.not_null { " NOT NULL" } else { "" }
                 )
@@ -206,7 +278,7 @@ impl TableMapping {
         if !self.key.is_empty() {
             lines.push(format!(
                 "  PRIMARY KEY ({})",
-                quote::columns(target, self.key.iter().map(String::as_str))
+                quote::columns(target, self.target_key().iter().map(String::as_str))
             ));
         }
         format!(
@@ -223,12 +295,12 @@ impl TableMapping {
             .columns
             .iter()
             .map(|c| crate::inventory::Column {
-                name: c.name.clone(),
+                name: c.target_name.clone(),
                 data_type: c.target_type.clone(),
                 nullable: !c.not_null,
             })
             .collect();
-        table.primary_key = self.key.clone();
+        table.primary_key = self.target_key();
         table
     }
 

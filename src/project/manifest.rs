@@ -26,6 +26,8 @@
 //! [throughput]                      # optional; defaults in `plan::Throughput`
 //! backfill_rows_per_second = 50000
 //!
+//! mapping = "mapping.toml"          # optional: the mapping spec (`mapping init` writes it)
+//!
 //! [[invariants]]                    # optional; checked by `validate` on both sides
 //! name = "payments by month"
 //! source_sql = "SELECT DATE_FORMAT(payment_date, '%Y-%m'), SUM(amount) FROM payment GROUP BY 1"
@@ -231,6 +233,10 @@ pub struct Manifest {
     /// `non_binary_booleans = "true" | "reject"`); defaults when absent.
     #[serde(default, skip_serializing_if = "is_default_policy")]
     pub data: crate::data::ConversionPolicy,
+    /// The mapping spec (`mapping = "mapping.toml"`, relative to the project folder, never
+    /// outside it); absent: every table moves under the default mapping.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mapping: Option<PathBuf>,
 }
 
 fn is_default_policy(policy: &crate::data::ConversionPolicy) -> bool {
@@ -259,6 +265,7 @@ impl Manifest {
             gates: Gates::default(),
             data: crate::data::ConversionPolicy::default(),
             invariants: Vec::new(),
+            mapping: None,
         }
     }
 
@@ -396,6 +403,14 @@ impl Manifest {
                     message: format!("{field} must be a positive number of minutes, got {value}"),
                 });
             }
+        }
+        if let Some(path) = &self.mapping {
+            resolve_inside(root, path).map_err(|reason| ProjectError::PathEscapes {
+                file: file.to_owned(),
+                line: line_of("mapping"),
+                path: path.clone(),
+                reason,
+            })?;
         }
         for input in &self.inputs {
             if let Input::Script { path, .. } | Input::Services { services: path, .. } = input {

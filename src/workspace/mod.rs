@@ -9,6 +9,7 @@
 //! | export | [`export`] | [`export::runbook`], [`Workspace::runbook`], [`Workspace::risks_export`] |
 //! | backfill (and the desktop's trial copy) | [`backfill`] | [`backfill::run`], [`backfill::dry_run`], [`backfill::history`] |
 //! | validate | [`validate`] | [`validate::run`] |
+//! | mapping spec: init, show, DDL and diff, review, accept | [`mapping`] | [`mapping::init::init`], [`mapping::show::show`], [`mapping::diff::diff`], [`mapping::review::review`], [`mapping::accept::accept`] |
 //! | rehearse, resume, cancel | [`rehearse`] | [`rehearse::run`] |
 //! | history | [`history`] | [`history::compare`], [`history::rehearsals`] |
 //! | calibrate | [`calibrate`] | [`calibrate::from_run`] |
@@ -32,6 +33,7 @@ pub mod connections;
 pub mod edits;
 pub mod export;
 pub mod history;
+pub mod mapping;
 pub mod open;
 pub mod plan;
 pub mod rehearse;

@@ -1,6 +1,6 @@
 //! Backfill: copy a live source into a rehearsal target, as `migration-studio backfill` and the
 //! desktop's trial copy both run it. Steps, each timed and compared with the plan's estimate
-//! when a plan is given: prepare the target (create the tables, default mapping), copy in wave
+//! when a plan is given: prepare the target (create the tables through the mapping spec, or the default mapping), copy in wave
 //! order (keyset chunks, a checkpoint per chunk, resumable by run id), create indexes and
 //! foreign keys, validate. The run's record, its plain backfill report and the rows the target
 //! refused are kept in the project's run folder (`.migration-studio/runs/<run>/`).
@@ -31,6 +31,8 @@ use crate::backfill::{
 };
 use crate::db::{self, guard, Access, Database, DbError};
 use crate::import::live::{import_live, redact_url};
+use crate::mapping::spec::Schema;
+use crate::mapping::{MappingError, MappingSpec};
 use crate::plan::{Phase, Plan};
 use crate::project::Project;
 use crate::validate::{self, Report as ValidationReport, Sides, Verdict};
@@ -71,7 +73,7 @@ pub struct BackfillRequest {
     pub target_schema: Option<String>,
     /// Only these tables (bare or qualified names); empty: every table.
     pub tables: Vec<String>,
-    /// Create the target tables (default mapping) before the copy.
+    /// Create the target tables (through `mapping`, else the default mapping) before the copy.
     pub create_tables: bool,
     /// Create secondary indexes and foreign keys after the copy, as a timed step.
     pub post_copy: bool,
@@ -86,6 +88,9 @@ pub struct BackfillRequest {
     pub options: BackfillOptions,
     /// What a cancelled run leaves.
     pub on_cancel: OnCancel,
+    /// The mapping spec to copy through (the project's, [`super::mapping::spec_path`]), checked
+    /// against the live source's catalog; `None`: the default mapping.
+    pub mapping: Option<PathBuf>,
 }
 
 impl BackfillRequest {
@@ -106,6 +111,7 @@ impl BackfillRequest {
                 ..BackfillOptions::default()
             },
             on_cancel: OnCancel::KeepForResume,
+            mapping: None,
         }
     }
 }
@@ -206,6 +212,9 @@ pub enum BackfillRunError {
     /// The validation failed.
     #[error(transparent)]
     Validate(#[from] validate::ValidateError),
+    /// The mapping spec was refused (nothing was written).
+    #[error(transparent)]
+    Mapping(#[from] MappingError),
     /// The run folder could not be written or read.
     #[error("{path}: {source}")]
     Io {
@@ -251,7 +260,16 @@ async fn open(request: &BackfillRequest) -> Result<Opened, BackfillRunError> {
         request.source_schemas.clone()
     };
     let inventory = import_live(source.engine, &request.source_url, &schemas).await?;
-    let plan = BackfillPlan::new(
+    let spec = match &request.mapping {
+        Some(path) => Some(copyable_spec(
+            path,
+            &inventory,
+            source.engine,
+            target.engine,
+        )?),
+        None => None,
+    };
+    let plan = BackfillPlan::mapped(
         &inventory,
         source.engine,
         target.engine,
@@ -260,6 +278,7 @@ async fn open(request: &BackfillRequest) -> Result<Opened, BackfillRunError> {
             .as_deref()
             .or(BackfillPlan::default_target_schema(source.engine, &target)),
         &request.tables,
+        spec.as_ref(),
     );
     let run_id = if request.options.run_id.is_empty() {
         default_run_id(&source, &target)
@@ -274,6 +293,39 @@ async fn open(request: &BackfillRequest) -> Result<Opened, BackfillRunError> {
         plan,
         run_id,
     })
+}
+
+/// The spec at `path`, checked against the live source's catalog, refused when it holds a rule
+/// the copy does not apply yet (a NULL default).
+fn copyable_spec(
+    path: &Path,
+    inventory: &crate::inventory::Inventory,
+    source: crate::import::Engine,
+    target: crate::import::Engine,
+) -> Result<MappingSpec, MappingError> {
+    let spec = MappingSpec::load(
+        path,
+        Schema {
+            inventory,
+            source,
+            target,
+        },
+    )?;
+    if let Some((table, column, rule)) = spec.tables.iter().find_map(|(t, r)| {
+        r.columns
+            .iter()
+            .find(|(_, c)| c.null_default.is_some())
+            .map(|(c, rule)| (t, c, rule))
+    }) {
+        return Err(MappingError::Spec {
+            code: crate::mapping::error::NOT_SUPPORTED,
+            file: path.to_owned(),
+            line: Some(rule.line),
+            field: format!("tables.{table}.columns.{column}.null_default"),
+            message: "the backfill does not apply NULL defaults yet (the review and the DDL use them); remove it to copy".into(),
+        });
+    }
+    Ok(spec)
 }
 
 /// The statements and steps `request` would run, as text (`--dry-run`): the same copy plan the

@@ -1,0 +1,372 @@
+//! The static review of a mapping spec: what the spec's casts, drops and NOT NULLs can do to
+//! the data, found from the types alone, before anything runs. Each finding has a stable code
+//! ([`crate::codes::REVIEW_FINDINGS`]: `M001`…), a severity, the spec entry it is about
+//! (`schema.table.column` in source names, with the spec's line when the entry is written
+//! there), a message and a suggested fix. A reviewer accepts a finding with a reason
+//! (`[[accept]]` in the spec); an unaccepted error fails `mapping review` (exit 1).
+
+use serde::Serialize;
+
+use super::spec::{Acceptance, MappingSpec};
+use super::TableMapping;
+use crate::data::Logical;
+use crate::import::Engine;
+use crate::inventory::Inventory;
+
+/// Text longer than the target length.
+pub const M001_LENGTH: &str = "M001";
+/// Fewer integer digits or fewer decimals.
+pub const M002_PRECISION: &str = "M002";
+/// A narrower integer range (width, or unsigned into signed).
+pub const M003_INTEGER_RANGE: &str = "M003";
+/// An instant becomes a local date-time.
+pub const M004_TIME_ZONE: &str = "M004";
+/// NOT NULL over a nullable source without a NULL default.
+pub const M005_NOT_NULL: &str = "M005";
+/// A foreign key into a table (or over columns) the spec drops or does not map.
+pub const M006_FK_UNMAPPED: &str = "M006";
+/// ENUM/SET labels become free text with nothing to constrain them.
+pub const M007_ENUM_WITHOUT_CHECK: &str = "M007";
+
+/// How bad a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// Data can be lost or refused: fails the review until accepted.
+    Error,
+    /// Meaning can change; worth a look.
+    Warning,
+}
+
+impl std::fmt::Display for Severity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        })
+    }
+}
+
+/// One finding.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Finding {
+    /// Stable code (`M001`…).
+    pub code: &'static str,
+    /// Severity.
+    pub severity: Severity,
+    /// The spec entry: `schema.table.column` or `schema.table`, source names.
+    pub entry: String,
+    /// 1-based line of the entry's rule in the spec, when the spec writes one.
+    pub line: Option<usize>,
+    /// What can happen.
+    pub message: String,
+    /// What to do about it.
+    pub fix: String,
+    /// The reviewer's acceptance, when given.
+    pub accepted: Option<Acceptance>,
+}
+
+/// The review of a spec.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Review {
+    /// The spec file reviewed.
+    pub spec: String,
+    /// Findings, by entry then code.
+    pub findings: Vec<Finding>,
+    /// Errors not accepted: the review fails when this is above zero.
+    pub blocking: usize,
+}
+
+/// Smallest and largest value of an integer type.
+fn int_range(bits: u8, unsigned: bool) -> (i128, i128) {
+    let bits = u32::from(bits.clamp(8, 64));
+    if unsigned {
+        (0, (1i128 << bits) - 1)
+    } else {
+        (-(1i128 << (bits - 1)), (1i128 << (bits - 1)) - 1)
+    }
+}
+
+/// Decimal digits of the largest magnitude of an integer type.
+fn int_digits(bits: u8, unsigned: bool) -> u32 {
+    let (min, max) = int_range(bits, unsigned);
+    max.max(-min).to_string().len() as u32
+}
+
+/// The longest text a source value of `logical` can hold (characters), `None` for unbounded.
+fn max_chars(logical: &Logical) -> Option<Option<u32>> {
+    match logical {
+        Logical::Text { max_len } => Some(*max_len),
+        Logical::Enum(labels) => Some(Some(
+            labels.iter().map(|l| l.chars().count()).max().unwrap_or(0) as u32,
+        )),
+        Logical::Set(labels) => Some(Some(
+            (labels.iter().map(|l| l.chars().count() + 1).sum::<usize>()).saturating_sub(1) as u32,
+        )),
+        _ => None,
+    }
+}
+
+/// A narrowing of `from` into `to`: (code, message, fix).
+fn narrowing(
+    from: &Logical,
+    to: &Logical,
+    source_type: &str,
+    target_type: &str,
+) -> Option<(&'static str, String, String)> {
+    let cast = format!("{source_type} → {target_type}");
+    match (from, to) {
+        (_, Logical::Text { max_len: Some(n) }) => {
+            let longest = max_chars(from)?;
+            match longest {
+                Some(m) if m <= *n => None,
+                _ => Some((
+                    M001_LENGTH,
+                    format!(
+                        "{cast}: source values can be {} characters long; longer than {n} are refused by the target (rejects) or cut",
+                        longest.map_or_else(|| "any number of".to_owned(), |m| format!("up to {m}"))
+                    ),
+                    format!(
+                        "cast to {} or text, or accept after the data review shows no longer value",
+                        longest.map_or_else(|| "text".to_owned(), |m| format!("varchar({m})"))
+                    ),
+                )),
+            }
+        }
+        (
+            Logical::Decimal {
+                precision: Some(p),
+                scale,
+            },
+            Logical::Decimal {
+                precision: Some(q),
+                scale: t,
+            },
+        ) => {
+            let (s, t) = (scale.unwrap_or(0), t.unwrap_or(0));
+            (p.saturating_sub(s) > q.saturating_sub(t) || s > t).then(|| {
+                (
+                    M002_PRECISION,
+                    format!(
+                        "{cast}: {} integer digits and {s} decimals into {} and {t}: large values overflow, extra decimals are rounded",
+                        p.saturating_sub(s),
+                        q.saturating_sub(t)
+                    ),
+                    format!("cast to numeric({p},{s}) or wider"),
+                )
+            })
+        }
+        (
+            Logical::Int { bits, unsigned },
+            Logical::Decimal {
+                precision: Some(q),
+                scale,
+            },
+        ) => {
+            let digits = int_digits(*bits, *unsigned);
+            (digits > q.saturating_sub(scale.unwrap_or(0))).then(|| {
+                (
+                    M002_PRECISION,
+                    format!(
+                        "{cast}: integers of up to {digits} digits into {} integer digits",
+                        q.saturating_sub(scale.unwrap_or(0))
+                    ),
+                    format!("cast to numeric({digits}) or a wide enough integer"),
+                )
+            })
+        }
+        (Logical::Decimal { scale, .. }, Logical::Int { .. }) => Some((
+            M002_PRECISION,
+            format!(
+                "{cast}: decimals{} are rounded away",
+                scale.map(|s| format!(" (scale {s})")).unwrap_or_default()
+            ),
+            "keep numeric, or accept if every value is whole".to_owned(),
+        )),
+        (
+            Logical::Int { bits, unsigned },
+            Logical::Int {
+                bits: to_bits,
+                unsigned: to_unsigned,
+            },
+        ) => {
+            let (min, max) = int_range(*bits, *unsigned);
+            let (tmin, tmax) = int_range(*to_bits, *to_unsigned);
+            (min < tmin || max > tmax).then(|| {
+                (
+                    M003_INTEGER_RANGE,
+                    format!(
+                        "{cast}: source range {min}..{max} does not fit the target's {tmin}..{tmax}{}",
+                        if *unsigned && !to_unsigned { " (unsigned into signed)" } else { "" }
+                    ),
+                    "cast to an integer type whose range holds the source's (see the default mapping)".to_owned(),
+                )
+            })
+        }
+        (Logical::Timestamp { tz: true }, Logical::Timestamp { tz: false }) => Some((
+            M004_TIME_ZONE,
+            format!("{cast}: an instant becomes a local date-time; which zone it was in is lost"),
+            "cast to timestamptz, or accept and state the zone the values are in".to_owned(),
+        )),
+        _ => None,
+    }
+}
+
+fn finding(
+    code: &'static str,
+    severity: Severity,
+    entry: String,
+    line: Option<usize>,
+    message: String,
+    fix: String,
+) -> Finding {
+    Finding {
+        code,
+        severity,
+        entry,
+        line,
+        message,
+        fix,
+        accepted: None,
+    }
+}
+
+/// Reviews `spec` for `inventory` moved from `source` to `target`: narrowing casts (M001
+/// length, M002 precision/scale, M003 integer range), time zone loss (M004), NOT NULL over a
+/// nullable source without a NULL default (M005), foreign keys into dropped or unmapped
+/// tables or over dropped columns (M006), ENUM/SET into text without a CHECK (M007).
+/// Acceptances in the spec are attached to their findings.
+pub fn review(inventory: &Inventory, source: Engine, target: Engine, spec: &MappingSpec) -> Review {
+    let mut findings = Vec::new();
+    for table in &inventory.tables {
+        if table.name.name.starts_with("_migration_studio") {
+            continue;
+        }
+        let rule = spec.table(table);
+        if rule.is_some_and(|r| r.drop) {
+            continue;
+        }
+        let table_line = rule.map(|r| r.line);
+        let (mapping, read) = TableMapping::mapped(source, target, table, None, rule);
+        for (column, source_column) in mapping.columns.iter().zip(&read.columns) {
+            let entry = format!("{}.{}", table.name, column.name);
+            let line = rule
+                .and_then(|r| r.columns.get(&column.name))
+                .map(|c| c.line)
+                .or(table_line);
+            if let Some((code, message, fix)) = narrowing(
+                &column.source,
+                &column.target,
+                &source_column.data_type,
+                &column.target_type,
+            ) {
+                let severity = if code == M004_TIME_ZONE {
+                    Severity::Warning
+                } else {
+                    Severity::Error
+                };
+                findings.push(finding(code, severity, entry.clone(), line, message, fix));
+            }
+            if column.not_null && source_column.nullable && column.null_default.is_none() {
+                findings.push(finding(
+                    M005_NOT_NULL,
+                    Severity::Error,
+                    entry.clone(),
+                    line,
+                    format!("the target column is NOT NULL but the source column {} is nullable and has no `null_default`: rows with NULL are refused", column.name),
+                    "set `null_default`, or drop `not_null`".into(),
+                ));
+            }
+            if let (Logical::Enum(labels) | Logical::Set(labels), Logical::Text { .. }) =
+                (&column.source, &column.target)
+            {
+                findings.push(finding(
+                    M007_ENUM_WITHOUT_CHECK,
+                    Severity::Warning,
+                    entry.clone(),
+                    line,
+                    format!(
+                        "{} labels ({}) become {} with no CHECK: the target accepts any text",
+                        if matches!(column.source, Logical::Enum(_)) { "ENUM" } else { "SET" },
+                        labels.join(", "),
+                        column.target_type
+                    ),
+                    "add a CHECK constraint on the labels after the backfill (or map to an enum type)".into(),
+                ));
+            }
+        }
+        for fk in &table.foreign_keys {
+            let entry = format!("{}.{}", table.name, fk.columns.join(","));
+            let parent = inventory.table(&fk.references);
+            let parent_dropped = parent.and_then(|p| spec.table(p)).is_some_and(|r| r.drop);
+            let message = if parent.is_none() {
+                Some(format!("foreign key ({}) references {}, which is not in the inventory: it is not created", fk.columns.join(", "), fk.references))
+            } else if parent_dropped {
+                Some(format!("foreign key ({}) references {}, which the spec drops: it is not created and nothing checks these values", fk.columns.join(", "), fk.references))
+            } else if mapping.target_columns(&fk.columns).is_none() {
+                Some(format!(
+                    "foreign key ({}) → {}: a column of it is dropped, so the key is not created",
+                    fk.columns.join(", "),
+                    fk.references
+                ))
+            } else {
+                None
+            };
+            if let Some(message) = message {
+                findings.push(finding(
+                    M006_FK_UNMAPPED,
+                    Severity::Error,
+                    entry,
+                    table_line,
+                    message,
+                    "map the referenced table (or keep the columns), or accept the lost constraint"
+                        .into(),
+                ));
+            }
+        }
+    }
+    for f in &mut findings {
+        f.accepted = spec.is_accepted(f.code, &f.entry).cloned();
+    }
+    findings.sort_by(|a, b| (&a.entry, a.code).cmp(&(&b.entry, b.code)));
+    let blocking = findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error && f.accepted.is_none())
+        .count();
+    Review {
+        spec: spec.file.display().to_string(),
+        findings,
+        blocking,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn n(from: &str, to: &str) -> Option<&'static str> {
+        narrowing(
+            &Logical::of(Engine::Mysql, from),
+            &Logical::of(Engine::Postgres, to),
+            from,
+            to,
+        )
+        .map(|(code, _, _)| code)
+    }
+
+    #[test]
+    fn narrowing_casts_are_found_and_widening_ones_are_not() {
+        assert_eq!(n("varchar(255)", "varchar(10)"), Some(M001_LENGTH));
+        assert_eq!(n("text", "varchar(10)"), Some(M001_LENGTH));
+        assert_eq!(n("varchar(10)", "varchar(10)"), None);
+        assert_eq!(n("enum('G','PG-13')", "varchar(5)"), None);
+        assert_eq!(n("enum('G','PG-13')", "varchar(4)"), Some(M001_LENGTH));
+        assert_eq!(n("decimal(65,30)", "numeric(10,2)"), Some(M002_PRECISION));
+        assert_eq!(n("decimal(5,2)", "numeric(6,2)"), None);
+        assert_eq!(n("int unsigned", "integer"), Some(M003_INTEGER_RANGE));
+        assert_eq!(n("smallint unsigned", "integer"), None);
+        assert_eq!(n("bigint", "integer"), Some(M003_INTEGER_RANGE));
+        assert_eq!(n("timestamp", "timestamp"), Some(M004_TIME_ZONE));
+        assert_eq!(n("datetime", "timestamp"), None);
+    }
+}

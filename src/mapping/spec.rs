@@ -1,0 +1,659 @@
+//! The mapping spec, `mapping.toml`: which source table and column goes where, as what, and why.
+//! It is referenced by the manifest's optional `mapping` field; without one, every table moves
+//! under the engine pair's default mapping ([`super::default_type`]), as before specs existed.
+//!
+//! ```toml
+//! version = 1
+//!
+//! [tables."sakila.film"]
+//! target = "movie"                 # rename (bare name; the schema follows the default)
+//! reason = "the product team calls them movies"
+//! author = "ana"
+//!
+//! [tables."sakila.film".columns]
+//! title = { target = "name", type = "varchar(200)", reason = "…", author = "ana" }
+//! original_language_id = { drop = true, reason = "always NULL", author = "ana" }
+//! rental_rate = { null_default = 0, not_null = true, reason = "…", author = "ana" }
+//!
+//! [[accept]]                       # a reviewer's acceptance of a review finding
+//! code = "M001"
+//! entry = "sakila.film.title"
+//! reason = "no title is longer than 200 characters (checked 2026-12-04)"
+//! author = "ben"
+//! ```
+//!
+//! A table or column the spec does not name keeps the default mapping, so a spec may be as
+//! small as one rule. Every rule carries a `reason` and an `author`. Split, merge and
+//! derivation are parsed and refused as not yet supported ([`super::error::NOT_SUPPORTED`]).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::error::{self, MappingError};
+use crate::data::Logical;
+use crate::import::Engine;
+use crate::inventory::{Inventory, Table};
+
+/// Default file name of a spec inside the project folder.
+pub const SPEC_FILE: &str = "mapping.toml";
+/// The spec format version this build reads.
+pub const SPEC_VERSION: u32 = 1;
+
+/// A parsed and checked mapping spec.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MappingSpec {
+    /// The file it was read from (for messages).
+    pub file: PathBuf,
+    /// Rules by source table (qualified name as the inventory prints it, e.g. `sakila.film`).
+    pub tables: BTreeMap<String, TableRule>,
+    /// Review findings a reviewer accepted.
+    pub accepted: Vec<Acceptance>,
+}
+
+/// The rule of one source table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TableRule {
+    /// Target table name (bare), when renamed.
+    pub target: Option<String>,
+    /// Whether the table is left out of the target.
+    pub drop: bool,
+    /// Why.
+    pub reason: String,
+    /// Who decided.
+    pub author: String,
+    /// Rules by source column name.
+    pub columns: BTreeMap<String, ColumnRule>,
+    /// 1-based line of the table's header in the spec.
+    pub line: usize,
+}
+
+/// The rule of one source column.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ColumnRule {
+    /// Target column name, when renamed.
+    pub target: Option<String>,
+    /// Target declared type, when cast away from the default.
+    pub cast: Option<String>,
+    /// The value a NULL becomes, as a SQL literal of the target type (a TOML string is
+    /// quoted, a number or boolean written as is).
+    pub null_default: Option<String>,
+    /// Whether the target column is NOT NULL, when the spec says (default: as the source).
+    pub not_null: Option<bool>,
+    /// Whether the column is left out of the target.
+    pub drop: bool,
+    /// Why.
+    pub reason: String,
+    /// Who decided.
+    pub author: String,
+    /// 1-based line of the rule in the spec.
+    pub line: usize,
+}
+
+/// A review finding a reviewer accepted: it no longer fails `mapping review`.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Acceptance {
+    /// Finding code (`M001`…).
+    pub code: String,
+    /// The spec entry the finding is about (`sakila.film.title`, or a table).
+    pub entry: String,
+    /// Why it is acceptable.
+    #[serde(default)]
+    pub reason: String,
+    /// Who accepted it.
+    #[serde(default)]
+    pub author: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSpec {
+    version: Spanned<u32>,
+    #[serde(default)]
+    tables: BTreeMap<Spanned<String>, Spanned<RawTable>>,
+    #[serde(default)]
+    accept: Vec<Spanned<Acceptance>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTable {
+    target: Option<Spanned<String>>,
+    #[serde(default)]
+    drop: bool,
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    author: String,
+    split: Option<toml::Value>,
+    merge: Option<toml::Value>,
+    #[serde(default)]
+    columns: BTreeMap<Spanned<String>, Spanned<RawColumn>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawColumn {
+    target: Option<Spanned<String>>,
+    #[serde(rename = "type")]
+    cast: Option<Spanned<String>>,
+    null_default: Option<Spanned<toml::Value>>,
+    not_null: Option<bool>,
+    #[serde(default)]
+    drop: bool,
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    author: String,
+    derive: Option<toml::Value>,
+    split: Option<toml::Value>,
+    merge: Option<toml::Value>,
+}
+
+/// What a spec is checked against: the source inventory and the engine pair.
+#[derive(Debug, Clone, Copy)]
+pub struct Schema<'a> {
+    /// The source inventory (the project's import).
+    pub inventory: &'a Inventory,
+    /// Source engine.
+    pub source: Engine,
+    /// Target engine.
+    pub target: Engine,
+}
+
+/// 1-based line of byte `offset` of `text` (bytes: a span may start inside a character).
+pub(crate) fn line_at(text: &str, offset: usize) -> usize {
+    text.as_bytes()[..offset.min(text.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
+}
+
+/// A TOML key as the spec writes it: bare when it can be, else a quoted string.
+pub(crate) fn toml_key(key: &str) -> String {
+    if !key.is_empty()
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    {
+        key.to_owned()
+    } else {
+        toml::Value::String(key.to_owned()).to_string()
+    }
+}
+
+/// Whether `declared` is a type of `engine` the engine maps: only the characters type names
+/// use (it goes into DDL as written), and a meaning other than [`Logical::Other`].
+pub fn known_type(engine: Engine, declared: &str) -> bool {
+    let chars_ok = !declared.trim().is_empty()
+        && declared
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, ' ' | '(' | ')' | ',' | '_'))
+        && declared.matches('(').count() == declared.matches(')').count()
+        && declared.matches('(').count() <= 1;
+    chars_ok && !matches!(Logical::of(engine, declared), Logical::Other(_))
+}
+
+/// Whether `name` can be a target identifier: not empty, at most 63 bytes (PostgreSQL's
+/// limit), no control character. It is always quoted in DDL.
+fn valid_identifier(name: &str) -> bool {
+    !name.is_empty() && name.len() <= 63 && !name.chars().any(char::is_control)
+}
+
+struct Checker<'a> {
+    file: &'a Path,
+    text: &'a str,
+}
+
+impl Checker<'_> {
+    fn err(
+        &self,
+        code: &'static str,
+        span: Option<std::ops::Range<usize>>,
+        field: impl Into<String>,
+        message: impl Into<String>,
+    ) -> MappingError {
+        MappingError::Spec {
+            code,
+            file: self.file.to_owned(),
+            line: span.map(|s| line_at(self.text, s.start)),
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+
+    fn require_why(
+        &self,
+        reason: &str,
+        author: &str,
+        span: std::ops::Range<usize>,
+        field: &str,
+    ) -> Result<(), MappingError> {
+        for (name, value) in [("reason", reason), ("author", author)] {
+            if value.trim().is_empty() {
+                return Err(self.err(
+                    error::MISSING_FIELD,
+                    Some(span),
+                    format!("{field}.{name}"),
+                    format!(
+                        "every rule needs a non-empty `{name}` (a rule says why, and who decided)"
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Renders a TOML value given as a NULL default as a SQL literal.
+fn sql_literal(value: &toml::Value) -> Option<String> {
+    match value {
+        toml::Value::String(s) => Some(format!("'{}'", s.replace('\'', "''"))),
+        toml::Value::Integer(i) => Some(i.to_string()),
+        toml::Value::Float(f) if f.is_finite() => Some(f.to_string()),
+        toml::Value::Boolean(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+fn names(list: impl Iterator<Item = String>) -> String {
+    let all: Vec<String> = list.collect();
+    let shown: Vec<&str> = all.iter().take(12).map(String::as_str).collect();
+    let more = all.len().saturating_sub(shown.len());
+    if more > 0 {
+        format!("{}, … ({more} more)", shown.join(", "))
+    } else {
+        shown.join(", ")
+    }
+}
+
+impl MappingSpec {
+    /// Reads and checks the spec at `path` against `schema`.
+    ///
+    /// # Errors
+    /// [`MappingError::Io`] when it cannot be read; [`MappingError::Spec`] as [`Self::parse`].
+    pub fn load(path: &Path, schema: Schema<'_>) -> Result<Self, MappingError> {
+        let text = std::fs::read_to_string(path).map_err(|source| MappingError::Io {
+            path: path.to_owned(),
+            source,
+        })?;
+        Self::parse(path, &text, schema)
+    }
+
+    /// Parses `text` (the contents of `file`) and checks it against `schema`: every table and
+    /// column it names exists, every type is one the target engine maps, every rule has a
+    /// reason and an author, no key column is dropped, no two targets share a name.
+    ///
+    /// # Errors
+    /// [`MappingError::Spec`] with the file, line, field and what was expected: codes
+    /// [`error::SYNTAX`], [`error::UNKNOWN_TABLE`], [`error::UNKNOWN_COLUMN`],
+    /// [`error::UNKNOWN_TYPE`], [`error::MISSING_FIELD`], [`error::NOT_SUPPORTED`],
+    /// [`error::CONFLICT`], [`error::UNKNOWN_FINDING`].
+    pub fn parse(file: &Path, text: &str, schema: Schema<'_>) -> Result<Self, MappingError> {
+        let check = Checker { file, text };
+        let raw: RawSpec = toml::from_str(text).map_err(|e| {
+            check.err(
+                error::SYNTAX,
+                e.span(),
+                "(file)",
+                e.message().trim().to_owned(),
+            )
+        })?;
+        if *raw.version.get_ref() != SPEC_VERSION {
+            return Err(check.err(
+                error::SYNTAX,
+                Some(raw.version.span()),
+                "version",
+                format!(
+                    "expected version = {SPEC_VERSION}, got {}",
+                    raw.version.get_ref()
+                ),
+            ));
+        }
+        let mut tables = BTreeMap::new();
+        let mut target_tables: BTreeMap<String, String> = BTreeMap::new();
+        for (key, raw_table) in raw.tables {
+            let (key_span, name) = (key.span(), key.into_inner());
+            let field = format!("tables.{}", toml_key(&name));
+            let table = find_table(schema.inventory, &name)
+                .ok_or_else(|| {
+                    check.err(
+                        error::UNKNOWN_TABLE,
+                        Some(key_span.clone()),
+                        &field,
+                        format!(
+                            "no table `{name}` in the inventory; expected a qualified name as `inventory` prints it: {}",
+                            names(schema.inventory.tables.iter().map(|t| t.name.to_string()))
+                        ),
+                    )
+                })?;
+            let rule = check_table(&check, schema, table, &field, key_span, raw_table)?;
+            if !rule.drop {
+                let target = rule
+                    .target
+                    .clone()
+                    .unwrap_or_else(|| table.name.name.clone());
+                if let Some(other) = target_tables.insert(target.to_lowercase(), name.clone()) {
+                    return Err(check.err(
+                        error::CONFLICT,
+                        None,
+                        format!("{field}.target"),
+                        format!("`{name}` and `{other}` both map to the target table `{target}`"),
+                    ));
+                }
+            }
+            let resolved = table.name.to_string();
+            if tables.contains_key(&resolved) {
+                return Err(check.err(
+                    error::CONFLICT,
+                    Some(key_span_for_line(&rule, text)),
+                    &field,
+                    format!("a second rule for table {resolved}"),
+                ));
+            }
+            tables.insert(resolved, rule);
+        }
+        // Renamed tables may now collide with tables the spec leaves as they are.
+        for table in &schema.inventory.tables {
+            let name = table.name.to_string();
+            if tables.contains_key(&name) {
+                continue;
+            }
+            if let Some(other) = target_tables.get(&table.name.name.to_lowercase()) {
+                let line = tables.get(other).map(|r| r.line);
+                return Err(MappingError::Spec {
+                    code: error::CONFLICT,
+                    file: file.to_owned(),
+                    line,
+                    field: format!("tables.{}.target", toml_key(other)),
+                    message: format!(
+                        "`{other}` is renamed to `{}`, the name `{name}` keeps in the target",
+                        table.name.name
+                    ),
+                });
+            }
+        }
+        let mut accepted = Vec::new();
+        for entry in raw.accept {
+            let span = entry.span();
+            let entry = entry.into_inner();
+            if crate::codes::review_finding(&entry.code).is_none() {
+                return Err(check.err(
+                    error::UNKNOWN_FINDING,
+                    Some(span),
+                    "accept.code",
+                    format!(
+                        "no review finding `{}`; expected one of {}",
+                        entry.code,
+                        names(
+                            crate::codes::REVIEW_FINDINGS
+                                .iter()
+                                .map(|f| f.code.to_owned())
+                        )
+                    ),
+                ));
+            }
+            check.require_why(&entry.reason, &entry.author, span, "accept")?;
+            accepted.push(entry);
+        }
+        Ok(Self {
+            file: file.to_owned(),
+            tables,
+            accepted,
+        })
+    }
+
+    /// The rule of `table`, when the spec has one.
+    pub fn table(&self, table: &Table) -> Option<&TableRule> {
+        self.tables.get(&table.name.to_string())
+    }
+
+    /// Whether finding `code` about `entry` was accepted.
+    pub fn is_accepted(&self, code: &str, entry: &str) -> Option<&Acceptance> {
+        self.accepted
+            .iter()
+            .find(|a| a.code == code && a.entry == entry)
+    }
+
+    /// Whether some column rule sets a NULL default (not yet applied by the backfill).
+    pub fn has_null_defaults(&self) -> bool {
+        self.tables
+            .values()
+            .any(|t| t.columns.values().any(|c| c.null_default.is_some()))
+    }
+}
+
+/// The table a spec key names: its qualified name as the inventory prints it, or, when no
+/// table has that name, the one table whose bare name is the key's last part. A spec written
+/// from the DDL import (`sakila.film`) so applies to a live copy in another database
+/// (`rehearsal_db.film`).
+fn find_table<'a>(inventory: &'a Inventory, key: &str) -> Option<&'a Table> {
+    if let Some(t) = inventory.tables.iter().find(|t| t.name.to_string() == key) {
+        return Some(t);
+    }
+    let bare = key.rsplit('.').next().unwrap_or(key);
+    let mut same = inventory.tables.iter().filter(|t| t.name.name == bare);
+    match (same.next(), same.next()) {
+        (Some(t), None) => Some(t),
+        _ => None,
+    }
+}
+
+/// The byte range of the start of `rule`'s line, for an error about the rule as a whole.
+fn key_span_for_line(rule: &TableRule, text: &str) -> std::ops::Range<usize> {
+    let start = text
+        .split_inclusive('\n')
+        .take(rule.line.saturating_sub(1))
+        .map(str::len)
+        .sum();
+    start..start
+}
+
+fn check_table(
+    check: &Checker<'_>,
+    schema: Schema<'_>,
+    table: &Table,
+    field: &str,
+    key_span: std::ops::Range<usize>,
+    raw: Spanned<RawTable>,
+) -> Result<TableRule, MappingError> {
+    let span = raw.span();
+    let raw = raw.into_inner();
+    for (what, present) in [
+        ("split", raw.split.is_some()),
+        ("merge", raw.merge.is_some()),
+    ] {
+        if present {
+            return Err(check.err(
+                error::NOT_SUPPORTED,
+                Some(span),
+                format!("{field}.{what}"),
+                format!("a table {what} is not supported yet; map the table 1:1 (rename, cast, drop columns) for now"),
+            ));
+        }
+    }
+    check.require_why(&raw.reason, &raw.author, key_span.clone(), field)?;
+    if let Some(target) = &raw.target {
+        if !valid_identifier(target.get_ref()) || target.get_ref().contains('.') {
+            return Err(check.err(
+                error::CONFLICT,
+                Some(target.span()),
+                format!("{field}.target"),
+                "expected a bare table name (1–63 bytes, no `.`, no control characters); the schema follows the default",
+            ));
+        }
+    }
+    let mut columns = BTreeMap::new();
+    let mut targets: BTreeSet<String> = BTreeSet::new();
+    for (key, raw_column) in raw.columns {
+        let (key_span, name) = (key.span(), key.into_inner());
+        let cfield = format!("{field}.columns.{}", toml_key(&name));
+        let column = table.column(&name).ok_or_else(|| {
+            check.err(
+                error::UNKNOWN_COLUMN,
+                Some(key_span.clone()),
+                &cfield,
+                format!(
+                    "no column `{name}` in source table {}; expected one of: {}",
+                    table.name,
+                    names(table.columns.iter().map(|c| c.name.clone()))
+                ),
+            )
+        })?;
+        let rule = check_column(
+            check,
+            schema,
+            table,
+            &column.name,
+            &cfield,
+            key_span,
+            raw_column,
+        )?;
+        if !rule.drop {
+            let target = rule.target.clone().unwrap_or_else(|| column.name.clone());
+            targets.insert(target);
+        }
+        columns.insert(name, rule);
+    }
+    // A rename onto the name another column keeps.
+    let mut seen = BTreeSet::new();
+    for column in &table.columns {
+        let rule = columns.get(&column.name);
+        if rule.is_some_and(|r| r.drop) {
+            continue;
+        }
+        let target = rule
+            .and_then(|r| r.target.clone())
+            .unwrap_or_else(|| column.name.clone());
+        if !seen.insert(target.to_lowercase()) {
+            return Err(check.err(
+                error::CONFLICT,
+                Some(key_span.clone()),
+                format!("{field}.columns"),
+                format!(
+                    "two columns of {} map to the target column `{target}`",
+                    table.name
+                ),
+            ));
+        }
+    }
+    let drop = raw.drop;
+    Ok(TableRule {
+        target: raw.target.map(Spanned::into_inner),
+        drop,
+        reason: raw.reason,
+        author: raw.author,
+        columns,
+        line: line_at(check.text, key_span.start),
+    })
+}
+
+fn check_column(
+    check: &Checker<'_>,
+    schema: Schema<'_>,
+    table: &Table,
+    source_name: &str,
+    field: &str,
+    key_span: std::ops::Range<usize>,
+    raw: Spanned<RawColumn>,
+) -> Result<ColumnRule, MappingError> {
+    let span = raw.span();
+    let raw = raw.into_inner();
+    for (what, present) in [
+        ("derive", raw.derive.is_some()),
+        ("split", raw.split.is_some()),
+        ("merge", raw.merge.is_some()),
+    ] {
+        if present {
+            return Err(check.err(
+                error::NOT_SUPPORTED,
+                Some(span),
+                format!("{field}.{what}"),
+                format!("column `{what}` rules are not supported yet; expected `target`, `type`, `null_default` or `drop`"),
+            ));
+        }
+    }
+    check.require_why(&raw.reason, &raw.author, key_span.clone(), field)?;
+    if raw.drop {
+        if table.primary_key.iter().any(|k| k == source_name) {
+            return Err(check.err(
+                error::CONFLICT,
+                Some(key_span),
+                format!("{field}.drop"),
+                format!(
+                    "`{source_name}` is part of the primary key of {}; a key column cannot be dropped",
+                    table.name
+                ),
+            ));
+        }
+        if raw.target.is_some()
+            || raw.cast.is_some()
+            || raw.null_default.is_some()
+            || raw.not_null.is_some()
+        {
+            return Err(check.err(
+                error::CONFLICT,
+                Some(span),
+                field,
+                "a dropped column takes no `target`, `type`, `null_default` or `not_null`",
+            ));
+        }
+    }
+    if let Some(target) = &raw.target {
+        if !valid_identifier(target.get_ref()) {
+            return Err(check.err(
+                error::CONFLICT,
+                Some(target.span()),
+                format!("{field}.target"),
+                "expected a column name of 1–63 bytes without control characters",
+            ));
+        }
+    }
+    if let Some(cast) = &raw.cast {
+        // The default type is the catalog's own (verbatim for a same-engine move, e.g. an
+        // array or a domain): always accepted, so `mapping init`'s output loads back.
+        let default = table.column(source_name).map(|c| {
+            let logical = Logical::of(schema.source, &c.data_type);
+            super::default_type(schema.source, schema.target, &c.data_type, &logical)
+        });
+        if default.as_deref() != Some(cast.get_ref().as_str())
+            && !known_type(schema.target, cast.get_ref())
+        {
+            return Err(check.err(
+                error::UNKNOWN_TYPE,
+                Some(cast.span()),
+                format!("{field}.type"),
+                format!(
+                    "`{}` is not a {} type this tool maps; expected e.g. integer, bigint, numeric(10,2), varchar(255), text, boolean, date, timestamp, timestamptz, bytea, json",
+                    cast.get_ref(),
+                    schema.target
+                ),
+            ));
+        }
+    }
+    let null_default = match raw.null_default {
+        None => None,
+        Some(value) => Some(sql_literal(value.get_ref()).ok_or_else(|| {
+            check.err(
+                error::SYNTAX,
+                Some(value.span()),
+                format!("{field}.null_default"),
+                "expected a string, a number or a boolean",
+            )
+        })?),
+    };
+    Ok(ColumnRule {
+        target: raw.target.map(Spanned::into_inner),
+        cast: raw.cast.map(|c| c.into_inner().trim().to_owned()),
+        null_default,
+        not_null: raw.not_null,
+        drop: raw.drop,
+        reason: raw.reason,
+        author: raw.author,
+        line: line_at(check.text, key_span.start),
+    })
+}

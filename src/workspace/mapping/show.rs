@@ -1,0 +1,105 @@
+//! `mapping show`: the spec as a table, one row per source column, with what it becomes and
+//! the rule's reason and author (the default mapping's own for columns the spec does not name).
+
+use serde::Serialize;
+
+use super::load_required;
+use crate::mapping::{MappingError, TableMapping};
+use crate::project::Project;
+
+/// One row of the table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Row {
+    /// Source table, qualified.
+    pub source_table: String,
+    /// Source column.
+    pub source_column: String,
+    /// Source declared type.
+    pub source_type: String,
+    /// Target table (bare name); empty when dropped.
+    pub target_table: String,
+    /// Target column; empty when dropped.
+    pub target_column: String,
+    /// Target declared type (with ` NOT NULL`); empty when dropped.
+    pub target_type: String,
+    /// What the spec does: `default`, or a comma-separated list of `rename`, `cast`,
+    /// `null_default`, `not_null`, `drop`, `table dropped`.
+    pub rule: String,
+    /// The rule's reason (the table's when the column has no rule).
+    pub reason: String,
+    /// The rule's author.
+    pub author: String,
+}
+
+/// The rows of the project's spec, in inventory order.
+///
+/// # Errors
+/// As [`super::load_required`].
+pub async fn show(project: &Project) -> Result<Vec<Row>, MappingError> {
+    let (inventory, spec) = load_required(project).await?;
+    let (from, to) = (
+        project.manifest().source.engine,
+        project.manifest().target.engine,
+    );
+    let mut rows = Vec::new();
+    for table in &inventory.tables {
+        if table.name.name.starts_with("_migration_studio") {
+            continue;
+        }
+        let rule = spec.table(table);
+        let (mapping, _) = TableMapping::mapped(from, to, table, None, rule);
+        for column in &table.columns {
+            let column_rule = rule.and_then(|r| r.columns.get(&column.name));
+            let mapped = mapping.columns.iter().find(|c| c.name == column.name);
+            let mut what = Vec::new();
+            if rule.is_some_and(|r| r.drop) {
+                what.push("table dropped");
+            } else if let Some(r) = column_rule {
+                for (name, set) in [
+                    ("rename", r.target.is_some()),
+                    ("cast", r.cast.is_some()),
+                    ("null_default", r.null_default.is_some()),
+                    ("not_null", r.not_null.is_some()),
+                    ("drop", r.drop),
+                ] {
+                    if set {
+                        what.push(name);
+                    }
+                }
+            }
+            let table_dropped = rule.is_some_and(|r| r.drop);
+            let (reason, author) = match (column_rule, rule) {
+                (Some(c), _) if !table_dropped => (c.reason.clone(), c.author.clone()),
+                (_, Some(t)) => (t.reason.clone(), t.author.clone()),
+                _ => ("default mapping".to_owned(), String::new()),
+            };
+            let kept = mapped.filter(|_| !table_dropped);
+            rows.push(Row {
+                source_table: table.name.to_string(),
+                source_column: column.name.clone(),
+                source_type: column.data_type.clone(),
+                target_table: kept
+                    .map(|_| mapping.target.name.clone())
+                    .unwrap_or_default(),
+                target_column: kept.map(|c| c.target_name.clone()).unwrap_or_default(),
+                target_type: kept
+                    .map(|c| {
+                        format!(
+                            "{}{}",
+                            c.target_type,
+                            if c.not_null { " NOT NULL" } else { "" }
+                        )
+                    })
+                    .unwrap_or_default(),
+                rule: if what.is_empty() {
+                    "default".to_owned()
+                } else {
+                    what.join(",")
+                },
+                reason,
+                author,
+            });
+        }
+    }
+    Ok(rows)
+}

@@ -113,7 +113,7 @@ pub struct Acceptance {
 struct RawSpec {
     version: Spanned<u32>,
     #[serde(default)]
-    tables: BTreeMap<Spanned<String>, Spanned<RawTable>>,
+    tables: BTreeMap<Spanned<String>, RawTable>,
     #[serde(default)]
     accept: Vec<Spanned<Acceptance>>,
 }
@@ -131,7 +131,7 @@ struct RawTable {
     split: Option<toml::Value>,
     merge: Option<toml::Value>,
     #[serde(default)]
-    columns: BTreeMap<Spanned<String>, Spanned<RawColumn>>,
+    columns: BTreeMap<Spanned<String>, RawColumn>,
 }
 
 #[derive(Deserialize)]
@@ -459,10 +459,11 @@ fn check_table(
     table: &Table,
     field: &str,
     key_span: std::ops::Range<usize>,
-    raw: Spanned<RawTable>,
+    raw: RawTable,
 ) -> Result<TableRule, MappingError> {
-    let span = raw.span();
-    let raw = raw.into_inner();
+    // Spans of the keys, not of the values: a table made implicitly by a dotted header
+    // (`[tables."x".columns]`) has no span of its own for toml's `Spanned`.
+    let span = key_span.clone();
     for (what, present) in [
         ("split", raw.split.is_some()),
         ("merge", raw.merge.is_some()),
@@ -476,7 +477,11 @@ fn check_table(
             ));
         }
     }
-    check.require_why(&raw.reason, &raw.author, key_span.clone(), field)?;
+    // A table entry that only holds column rules (`[tables."x".columns]`) decides nothing
+    // itself; a rename or a drop does, and says why.
+    if raw.target.is_some() || raw.drop {
+        check.require_why(&raw.reason, &raw.author, key_span.clone(), field)?;
+    }
     if let Some(target) = &raw.target {
         if !valid_identifier(target.get_ref()) || target.get_ref().contains('.') {
             return Err(check.err(
@@ -559,10 +564,9 @@ fn check_column(
     source_name: &str,
     field: &str,
     key_span: std::ops::Range<usize>,
-    raw: Spanned<RawColumn>,
+    raw: RawColumn,
 ) -> Result<ColumnRule, MappingError> {
-    let span = raw.span();
-    let raw = raw.into_inner();
+    let span = key_span.clone();
     for (what, present) in [
         ("derive", raw.derive.is_some()),
         ("split", raw.split.is_some()),

@@ -77,7 +77,10 @@ pub async fn accept(
             })
         }
     }
-    let new_text = doc.to_string();
+    let mut new_text = doc.to_string();
+    if !new_text.ends_with('\n') {
+        new_text.push('\n');
+    }
     // Checked as a whole before it replaces the file: an empty reason is refused here.
     MappingSpec::parse(&path, &new_text, schema(project, &inventory))?;
     write_inside(&path, &new_text)?;

@@ -4,7 +4,8 @@
 use serde::Serialize;
 
 use super::load_required;
-use crate::mapping::{MappingError, TableMapping};
+use crate::data::Logical;
+use crate::mapping::{default_type, MappingError, TableMapping};
 use crate::project::Project;
 
 /// One row of the table.
@@ -51,13 +52,15 @@ pub async fn show(project: &Project) -> Result<Vec<Row>, MappingError> {
         for column in &table.columns {
             let column_rule = rule.and_then(|r| r.columns.get(&column.name));
             let mapped = mapping.columns.iter().find(|c| c.name == column.name);
+            let logical = Logical::of(from, &column.data_type);
+            let default = default_type(from, to, &column.data_type, &logical);
             let mut what = Vec::new();
             if rule.is_some_and(|r| r.drop) {
                 what.push("table dropped");
             } else if let Some(r) = column_rule {
                 for (name, set) in [
                     ("rename", r.target.is_some()),
-                    ("cast", r.cast.is_some()),
+                    ("cast", r.cast.as_ref().is_some_and(|c| *c != default)),
                     ("null_default", r.null_default.is_some()),
                     ("not_null", r.not_null.is_some()),
                     ("drop", r.drop),

@@ -1,0 +1,382 @@
+//! The mapping spec end to end: `mapping init` on the sample projects writes a spec that loads
+//! back and keeps today's DDL byte for byte (golden files), a planted narrowing is found by the
+//! static review, bad specs are refused with file, line, field and code (exit 2) and change
+//! nothing, and a rename plus a cast backfilled from real MariaDB land in real PostgreSQL under
+//! the new names.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use common::{psql, sample, ScratchMaria, ScratchPg};
+use migration_studio::mapping::ddl::target_ddl;
+use migration_studio::mapping::review::{Severity, M001_LENGTH};
+use migration_studio::project::Project;
+use migration_studio::workspace::mapping::{self as use_case, init, review};
+
+const SAMPLES: [&str; 3] = [
+    "sakila-mysql-to-postgres",
+    "chinook-sqlite-to-postgres",
+    "pagila-postgres-upgrade",
+];
+
+fn cli(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_migration-studio"))
+        .args(args)
+        .output()
+        .expect("the CLI runs")
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// The spec text with the rule line of `column` in the `[tables."<table>".columns]` section
+/// replaced by `rule`.
+fn edit_rule(text: &str, table: &str, column: &str, rule: &str) -> String {
+    let header = format!("[tables.\"{table}\".columns]");
+    let start = text.find(&header).expect("the table's columns section");
+    let at = start
+        + text[start..]
+            .find(&format!("\n{column} = "))
+            .expect("the column's rule")
+        + 1;
+    let end = at + text[at..].find('\n').unwrap();
+    format!("{}{rule}{}", &text[..at], &text[end..])
+}
+
+async fn initialised(name: &str) -> (tempfile::TempDir, std::path::PathBuf, Project) {
+    let (dir, root) = sample(name);
+    let project = Project::open(&root).unwrap();
+    init::init(&project, false).await.expect("mapping init");
+    // Reopened: init pointed the manifest at the spec.
+    let project = Project::open(&root).unwrap();
+    (dir, root, project)
+}
+
+#[tokio::test]
+async fn init_writes_a_spec_that_loads_back_and_keeps_the_default_ddl_byte_for_byte() {
+    for name in SAMPLES {
+        let (_dir, root, project) = initialised(name).await;
+        assert_eq!(
+            project.manifest().mapping.as_deref(),
+            Some(Path::new("mapping.toml"))
+        );
+        let (inventory, spec) = use_case::load(&project).await.expect("the spec loads back");
+        let spec = spec.expect("the manifest names it");
+        let m = project.manifest();
+        let default = target_ddl(&inventory, m.source.engine, m.target.engine, None);
+        let through_spec = target_ddl(&inventory, m.source.engine, m.target.engine, Some(&spec));
+        assert_eq!(default, through_spec, "{name}: DDL through the init spec");
+        insta::assert_snapshot!(format!("ddl_{name}"), through_spec);
+        // Same spec, same bytes.
+        assert_eq!(
+            through_spec,
+            target_ddl(&inventory, m.source.engine, m.target.engine, Some(&spec))
+        );
+        let out = cli(&["mapping", "diff", root.to_str().unwrap()]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        assert!(String::from_utf8_lossy(&out.stdout).starts_with("No DDL change"));
+    }
+}
+
+#[tokio::test]
+async fn init_comments_every_default_with_its_reason_and_source_and_refuses_to_overwrite() {
+    let (_dir, root, _project) = initialised("sakila-mysql-to-postgres").await;
+    let path = root.join("mapping.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains(
+        "# SMALLINT UNSIGNED → integer: SMALLINT UNSIGNED reaches 65535, above smallint's 32767"
+    ));
+    assert!(text.contains("pgloader default MySQL casting rules"));
+    for edge in [
+        "AUTO_INCREMENT",
+        "Generated columns",
+        "Zero and partial dates",
+        "TIME beyond 24 h",
+        "DECIMAL(65,30)",
+    ] {
+        assert!(text.contains(edge), "pair note on {edge}");
+    }
+    // Every rule line is preceded by its comment.
+    let lines: Vec<&str> = text.lines().collect();
+    for (i, line) in lines.iter().enumerate() {
+        if line.contains("reason = \"default mapping\"") {
+            assert!(lines[i - 1].starts_with("# "), "no comment above {line}");
+        }
+    }
+    let again = cli(&["mapping", "init", root.to_str().unwrap()]);
+    assert_eq!(again.status.code(), Some(2), "{}", stderr(&again));
+    assert!(stderr(&again).contains("--force"));
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        text,
+        "nothing written"
+    );
+    let forced = cli(&["mapping", "init", root.to_str().unwrap(), "--force"]);
+    assert!(forced.status.success(), "{}", stderr(&forced));
+}
+
+#[tokio::test]
+async fn a_planted_narrowing_of_film_title_is_found_statically_and_accepted_with_a_reason() {
+    let (_dir, root, project) = initialised("sakila-mysql-to-postgres").await;
+    let path = root.join("mapping.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(
+        &path,
+        edit_rule(
+            &text,
+            "sakila.film",
+            "title",
+            r#"title = { type = "varchar(10)", reason = "short titles", author = "ana" }"#,
+        ),
+    )
+    .unwrap();
+    let r = review::review(&project).await.unwrap();
+    let found: Vec<_> = r
+        .findings
+        .iter()
+        .filter(|f| f.entry == "sakila.film.title")
+        .collect();
+    assert_eq!(found.len(), 1, "{:#?}", r.findings);
+    assert_eq!(found[0].code, M001_LENGTH);
+    assert_eq!(found[0].severity, Severity::Error);
+    assert!(found[0].message.contains("255"), "{}", found[0].message);
+    assert!(found[0].line.is_some());
+    assert_eq!(r.blocking, 1);
+
+    let r_arg = root.to_str().unwrap();
+    let out = cli(&["mapping", "review", r_arg, "--json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["blocking"], 1);
+
+    let out = cli(&[
+        "mapping",
+        "accept",
+        r_arg,
+        "M001",
+        "sakila.film.title",
+        "--reason",
+        "no title is longer than 10 characters",
+        "--author",
+        "ben",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = cli(&["mapping", "review", r_arg]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("accepted by ben"));
+}
+
+/// Each bad spec: the edit, the line it is on, and what the message must name.
+#[tokio::test]
+async fn bad_specs_are_refused_with_file_line_field_and_code_and_change_nothing() {
+    let (_dir, root, _project) = initialised("sakila-mysql-to-postgres").await;
+    let path = root.join("mapping.toml");
+    let good = std::fs::read_to_string(&path).unwrap();
+    let title_line = {
+        let start = good.find("[tables.\"sakila.film\".columns]").unwrap();
+        let at = start + good[start..].find("\ntitle = ").unwrap() + 1;
+        good[..at].matches('\n').count() + 1
+    };
+    let cases = [
+        (
+            r#"titel = { type = "varchar(255)", reason = "r", author = "a" }"#,
+            "[mapping-unknown-column]",
+            "columns.titel",
+        ),
+        (
+            r#"title = { type = "varchr(255)", reason = "r", author = "a" }"#,
+            "[mapping-unknown-type]",
+            "columns.title.type",
+        ),
+        (
+            r#"title = { type = "varchar(255)); DROP TABLE x; --", reason = "r", author = "a" }"#,
+            "[mapping-unknown-type]",
+            "columns.title.type",
+        ),
+        (
+            r#"title = { type = "varchar(255)", author = "a" }"#,
+            "[mapping-missing-field]",
+            "columns.title.reason",
+        ),
+        (
+            r#"title = { typ = "varchar(255)", reason = "r", author = "a" }"#,
+            "[mapping-syntax]",
+            "unknown field `typ`",
+        ),
+        (
+            r#"title = { derive = "upper(title)", reason = "r", author = "a" }"#,
+            "[mapping-not-supported]",
+            "columns.title.derive",
+        ),
+        (
+            r#"title = { type = "varchar(255)", reason = "r", author = "a""#,
+            "[mapping-syntax]",
+            "",
+        ),
+    ];
+    let manifest = std::fs::read_to_string(root.join("migration-studio.toml")).unwrap();
+    for (rule, code, field) in cases {
+        let bad = edit_rule(&good, "sakila.film", "title", rule);
+        std::fs::write(&path, &bad).unwrap();
+        for command in ["review", "show", "ddl"] {
+            let out = cli(&["mapping", command, root.to_str().unwrap()]);
+            let err = stderr(&out);
+            assert_eq!(out.status.code(), Some(2), "{rule}: {err}");
+            assert!(
+                err.contains(&format!("mapping.toml:{title_line}:")),
+                "{rule}: line {title_line} in {err}"
+            );
+            assert!(err.contains(code), "{rule}: {code} in {err}");
+            assert!(err.contains(field), "{rule}: {field} in {err}");
+        }
+        let out = cli(&[
+            "mapping",
+            "accept",
+            root.to_str().unwrap(),
+            "M007",
+            "sakila.film.rating",
+            "--reason",
+            "r",
+            "--author",
+            "a",
+        ]);
+        assert_eq!(out.status.code(), Some(2));
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            bad,
+            "spec unchanged"
+        );
+    }
+    assert_eq!(
+        std::fs::read_to_string(root.join("migration-studio.toml")).unwrap(),
+        manifest
+    );
+    // A key column cannot be dropped; an unknown table is named with its line.
+    std::fs::write(
+        &path,
+        edit_rule(
+            &good,
+            "sakila.film",
+            "film_id",
+            r#"film_id = { drop = true, reason = "r", author = "a" }"#,
+        ),
+    )
+    .unwrap();
+    let out = cli(&["mapping", "review", root.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("[mapping-conflict]"),
+        "{}",
+        stderr(&out)
+    );
+    std::fs::write(
+        &path,
+        good.replace(
+            "[tables.\"sakila.film\"]",
+            "[tables.\"sakila.flim\"]\ntarget = \"x\"",
+        ),
+    )
+    .unwrap();
+    let out = cli(&["mapping", "review", root.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("[mapping-unknown-table] tables.\"sakila.flim\""),
+        "{}",
+        stderr(&out)
+    );
+    // An accept with an empty reason is refused before the file is touched.
+    std::fs::write(&path, &good).unwrap();
+    let out = cli(&[
+        "mapping",
+        "accept",
+        root.to_str().unwrap(),
+        "M007",
+        "sakila.film.rating",
+        "--reason",
+        " ",
+        "--author",
+        "a",
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), good);
+}
+
+#[tokio::test]
+async fn a_rename_and_a_cast_backfilled_through_the_spec_land_under_the_new_names() {
+    let source = ScratchMaria::new("map_src");
+    common::load_sakila_mariadb(&source.name);
+    let target = ScratchPg::new("map_tgt");
+    let (_dir, root, _project) = initialised("sakila-mysql-to-postgres").await;
+    let path = root.join("mapping.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let text = text.replace(
+        "[tables.\"sakila.film\"]\nreason = \"default: same name, every column by its default type\"\nauthor = \"mapping init\"",
+        "[tables.\"sakila.film\"]\ntarget = \"movie\"\nreason = \"the catalogue calls them movies\"\nauthor = \"ana\"",
+    );
+    let text = edit_rule(
+        &text,
+        "sakila.film",
+        "title",
+        r#"title = { target = "name", type = "text", reason = "the new schema's word", author = "ana" }"#,
+    );
+    let text = edit_rule(
+        &text,
+        "sakila.film",
+        "rental_duration",
+        r#"rental_duration = { type = "integer", reason = "arithmetic in integer", author = "ana" }"#,
+    );
+    std::fs::write(&path, text).unwrap();
+    let out = common::between(
+        "backfill",
+        &root,
+        &source.url(),
+        &target.url(),
+        &[
+            "--create-tables",
+            "--post-copy",
+            "--mark-rehearsal-target",
+            "--tables",
+            "film,language",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let q = |sql: &str| {
+        psql(&target.name, &["-At", "-c", sql], None)
+            .trim()
+            .to_owned()
+    };
+    let schema = q("SELECT table_schema FROM information_schema.tables WHERE table_name = 'movie'");
+    assert!(!schema.is_empty(), "table movie created");
+    assert_eq!(
+        q("SELECT count(*) FROM information_schema.tables WHERE table_name = 'film'"),
+        "0"
+    );
+    assert_eq!(
+        q(&format!("SELECT count(*) FROM \"{schema}\".movie")),
+        "1000"
+    );
+    assert_eq!(
+        q(&format!("SELECT data_type FROM information_schema.columns WHERE table_schema = '{schema}' AND table_name = 'movie' AND column_name IN ('name', 'rental_duration') ORDER BY column_name")),
+        "text\ninteger"
+    );
+    let source_titles = common::mariadb(
+        &source.name,
+        &[
+            "-e",
+            "SELECT COUNT(*), SUM(CHAR_LENGTH(title)), SUM(rental_duration) FROM film",
+        ],
+        None,
+    );
+    let target_titles = q(&format!(
+        "SELECT count(*) || E'\\t' || sum(char_length(name)) || E'\\t' || sum(rental_duration) FROM \"{schema}\".movie"
+    ));
+    assert_eq!(source_titles.trim(), target_titles);
+    // The foreign key to language follows the rename.
+    assert_eq!(
+        q("SELECT count(*) FROM pg_constraint WHERE contype = 'f' AND conrelid::regclass::text LIKE '%movie'"),
+        "2"
+    );
+}

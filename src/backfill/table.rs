@@ -140,7 +140,7 @@ pub(super) async fn copy(
         .mapping
         .columns
         .iter()
-        .map(|c| c.name.clone())
+        .map(|c| c.target_name.clone())
         .collect();
     // No key columns: the whole table's one chunk replaces all of it (`write::delete_range`).
     let key_columns = if planned.whole {

@@ -244,3 +244,28 @@ fn orchestrator_task_codes_are_the_exports_own() {
     let argo = include_str!("../export/argo.rs");
     assert!(argo.contains("format!(\"completed-{id}\")"));
 }
+
+/// Review findings are numbered in order; spec error codes are unique and the ones the spec
+/// reader gives.
+#[test]
+fn mapping_codes_are_numbered_and_unique() {
+    for (i, f) in REVIEW_FINDINGS.iter().enumerate() {
+        assert_eq!(f.code, format!("M{:03}", i + 1));
+        assert_eq!(review_finding(f.code), Some(f));
+    }
+    let codes: BTreeSet<&str> = SPEC_ERRORS.iter().map(|e| e.code).collect();
+    assert_eq!(codes.len(), SPEC_ERRORS.len());
+    let text = std::fs::read_to_string(src().join("mapping/spec.rs")).unwrap();
+    for e in SPEC_ERRORS {
+        let constant = e
+            .code
+            .trim_start_matches("mapping-")
+            .replace('-', "_")
+            .to_uppercase();
+        assert!(
+            text.contains(&format!("error::{constant}")),
+            "spec error {} is never given",
+            e.code
+        );
+    }
+}

@@ -380,3 +380,87 @@ async fn a_rename_and_a_cast_backfilled_through_the_spec_land_under_the_new_name
         "2"
     );
 }
+
+#[tokio::test]
+async fn the_data_pass_counts_exactly_the_rows_a_narrowing_hits_with_their_first_keys() {
+    let source = ScratchMaria::new("map_data_src");
+    common::load_sakila_mariadb(&source.name);
+    let (_dir, root, project) = initialised("sakila-mysql-to-postgres").await;
+    let path = root.join("mapping.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let text = edit_rule(
+        &text,
+        "sakila.film",
+        "title",
+        r#"title = { type = "varchar(10)", reason = "short titles", author = "ana" }"#,
+    );
+    let text = edit_rule(
+        &text,
+        "sakila.film",
+        "original_language_id",
+        r#"original_language_id = { type = "smallint", not_null = true, reason = "planted", author = "ana" }"#,
+    );
+    std::fs::write(&path, text).unwrap();
+    let sql = |q: &str| {
+        common::mariadb(&source.name, &["-e", q], None)
+            .trim()
+            .to_owned()
+    };
+
+    let r = review::review_with_data(&project, &source.url(), None)
+        .await
+        .expect("data pass");
+    let title = r
+        .findings
+        .iter()
+        .find(|f| f.entry == "sakila.film.title")
+        .expect("M001 on title");
+    let data = title.data.as_ref().expect("counted");
+    let expected = sql("SELECT COUNT(*) FROM film WHERE CHAR_LENGTH(title) > 10");
+    assert_eq!(data.rows.to_string(), expected);
+    assert!(data.rows > 0);
+    let keys =
+        sql("SELECT film_id FROM film WHERE CHAR_LENGTH(title) > 10 ORDER BY film_id LIMIT 5");
+    let expected_keys: Vec<String> = keys.lines().map(|k| format!("film_id {k}")).collect();
+    assert_eq!(data.examples, expected_keys);
+
+    let nulls = r
+        .findings
+        .iter()
+        .find(|f| f.entry == "sakila.film.original_language_id" && f.code == "M005")
+        .expect("M005 on original_language_id");
+    assert_eq!(
+        nulls.data.as_ref().unwrap().rows.to_string(),
+        sql("SELECT COUNT(*) FROM film WHERE original_language_id IS NULL")
+    );
+
+    // A sample bounds the rows read and says so.
+    let out = Command::new(env!("CARGO_BIN_EXE_migration-studio"))
+        .args([
+            "mapping",
+            "review",
+            root.to_str().unwrap(),
+            "--json",
+            "--sample",
+            "100",
+        ])
+        .env("MIGRATION_STUDIO_SOURCE_URL", source.url())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        json["data_scope"],
+        "the first 100 rows of each table by key"
+    );
+    let sampled = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["entry"] == "sakila.film.title")
+        .unwrap();
+    assert_eq!(
+        sampled["data"]["rows"].to_string(),
+        sql("SELECT COUNT(*) FROM (SELECT title FROM film ORDER BY film_id LIMIT 100) s WHERE CHAR_LENGTH(title) > 10")
+    );
+}

@@ -64,6 +64,14 @@ pub(super) enum MappingCommand {
         /// Print JSON.
         #[arg(long)]
         json: bool,
+        /// Also count, on this live source (read-only), the rows each finding hits, with up
+        /// to 5 example keys. Prefer the environment variable: a URL on the command line is
+        /// visible to other users of the machine.
+        #[arg(long, env = "MIGRATION_STUDIO_SOURCE_URL", hide_env_values = true)]
+        source_url: Option<String>,
+        /// With --source-url: read only the first N rows of each table by key.
+        #[arg(long, value_name = "N", requires = "source_url")]
+        sample: Option<u64>,
     },
     /// Accept a review finding with a reason (stored in the spec as `[[accept]]`).
     Accept {
@@ -154,8 +162,17 @@ pub(super) async fn run(command: MappingCommand) -> Result<(), BoxError> {
                 out!("{}", d.diff);
             }
         }
-        MappingCommand::Review { project, json } => {
-            let r = review::review(&Project::open(&project)?).await?;
+        MappingCommand::Review {
+            project,
+            json,
+            source_url,
+            sample,
+        } => {
+            let project = Project::open(&project)?;
+            let r = match source_url {
+                Some(url) => review::review_with_data(&project, &url, sample).await?,
+                None => review::review(&project).await?,
+            };
             if json {
                 println!("{}", serde_json::to_string_pretty(&r)?);
             } else {
@@ -174,6 +191,21 @@ pub(super) async fn run(command: MappingCommand) -> Result<(), BoxError> {
                         f.message,
                         f.fix
                     );
+                    if let Some(d) = &f.data {
+                        outln!(
+                            "    data: {} rows {}{}",
+                            d.rows,
+                            d.condition,
+                            if d.examples.is_empty() {
+                                String::new()
+                            } else {
+                                format!(", e.g. {}", d.examples.join("; "))
+                            }
+                        );
+                    }
+                }
+                if let Some(scope) = &r.data_scope {
+                    outln!("Data pass read {scope} of the source.");
                 }
                 outln!(
                     "{} findings, {} errors not accepted",

@@ -415,6 +415,8 @@ impl Classify for MappingError {
     fn class(&self) -> ErrorClass {
         match self {
             MappingError::Project(e) => e.class(),
+            MappingError::Db(e) => e.class(),
+            MappingError::Import(e) => e.class(),
             MappingError::Spec { .. }
             | MappingError::Exists(_)
             | MappingError::NoSpec(_)

@@ -69,6 +69,12 @@ pub enum MappingError {
     /// The project (manifest, store, import) failed.
     #[error(transparent)]
     Project(#[from] ProjectError),
+    /// The source database of the data pass could not be reached or refused a query.
+    #[error(transparent)]
+    Db(#[from] crate::db::DbError),
+    /// The source's catalog could not be read for the data pass.
+    #[error(transparent)]
+    Import(#[from] crate::import::ImportError),
 }
 
 impl MappingError {

@@ -64,6 +64,13 @@ pub struct Finding {
     pub fix: String,
     /// The reviewer's acceptance, when given.
     pub accepted: Option<Acceptance>,
+    /// Source table (qualified, as the inventory names it).
+    pub table: String,
+    /// Source column, for a column's finding.
+    pub column: Option<String>,
+    /// What the data pass counted on the source rows, when it ran and the finding has a
+    /// condition on values ([`super::data_review`]).
+    pub data: Option<super::data_review::DataCount>,
 }
 
 /// The review of a spec.
@@ -75,6 +82,8 @@ pub struct Review {
     pub findings: Vec<Finding>,
     /// Errors not accepted: the review fails when this is above zero.
     pub blocking: usize,
+    /// How much of the source the data pass read (`None`: no data pass).
+    pub data_scope: Option<String>,
 }
 
 /// Smallest and largest value of an integer type.
@@ -215,7 +224,7 @@ fn narrowing(
 fn finding(
     code: &'static str,
     severity: Severity,
-    entry: String,
+    (table, column): (&str, Option<&str>),
     line: Option<usize>,
     message: String,
     fix: String,
@@ -223,11 +232,14 @@ fn finding(
     Finding {
         code,
         severity,
-        entry,
+        entry: column.map_or_else(|| table.to_owned(), |c| format!("{table}.{c}")),
         line,
         message,
         fix,
         accepted: None,
+        table: table.to_owned(),
+        column: column.map(str::to_owned),
+        data: None,
     }
 }
 
@@ -248,8 +260,9 @@ pub fn review(inventory: &Inventory, source: Engine, target: Engine, spec: &Mapp
         }
         let table_line = rule.map(|r| r.line);
         let (mapping, read) = TableMapping::mapped(source, target, table, None, rule);
+        let table_name = table.name.to_string();
         for (column, source_column) in mapping.columns.iter().zip(&read.columns) {
-            let entry = format!("{}.{}", table.name, column.name);
+            let entry = (table_name.as_str(), Some(column.name.as_str()));
             let line = rule
                 .and_then(|r| r.columns.get(&column.name))
                 .map(|c| c.line)
@@ -265,13 +278,13 @@ pub fn review(inventory: &Inventory, source: Engine, target: Engine, spec: &Mapp
                 } else {
                     Severity::Error
                 };
-                findings.push(finding(code, severity, entry.clone(), line, message, fix));
+                findings.push(finding(code, severity, entry, line, message, fix));
             }
             if column.not_null && source_column.nullable && column.null_default.is_none() {
                 findings.push(finding(
                     M005_NOT_NULL,
                     Severity::Error,
-                    entry.clone(),
+                    entry,
                     line,
                     format!("the target column is NOT NULL but the source column {} is nullable and has no `null_default`: rows with NULL are refused", column.name),
                     "set `null_default`, or drop `not_null`".into(),
@@ -283,7 +296,7 @@ pub fn review(inventory: &Inventory, source: Engine, target: Engine, spec: &Mapp
                 findings.push(finding(
                     M007_ENUM_WITHOUT_CHECK,
                     Severity::Warning,
-                    entry.clone(),
+                    entry,
                     line,
                     format!(
                         "{} labels ({}) become {} with no CHECK: the target accepts any text",
@@ -296,7 +309,8 @@ pub fn review(inventory: &Inventory, source: Engine, target: Engine, spec: &Mapp
             }
         }
         for fk in &table.foreign_keys {
-            let entry = format!("{}.{}", table.name, fk.columns.join(","));
+            let fk_columns = fk.columns.join(",");
+            let entry = (table_name.as_str(), Some(fk_columns.as_str()));
             let parent = inventory.table(&fk.references);
             let parent_dropped = parent.and_then(|p| spec.table(p)).is_some_and(|r| r.drop);
             let message = if parent.is_none() {
@@ -337,6 +351,7 @@ pub fn review(inventory: &Inventory, source: Engine, target: Engine, spec: &Mapp
         spec: spec.file.display().to_string(),
         findings,
         blocking,
+        data_scope: None,
     }
 }
 

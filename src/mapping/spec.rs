@@ -431,7 +431,7 @@ impl MappingSpec {
 /// table has that name, the one table whose bare name is the key's last part. A spec written
 /// from the DDL import (`sakila.film`) so applies to a live copy in another database
 /// (`rehearsal_db.film`).
-fn find_table<'a>(inventory: &'a Inventory, key: &str) -> Option<&'a Table> {
+pub(crate) fn find_table<'a>(inventory: &'a Inventory, key: &str) -> Option<&'a Table> {
     if let Some(t) = inventory.tables.iter().find(|t| t.name.to_string() == key) {
         return Some(t);
     }

@@ -37,7 +37,7 @@ pub fn why(source: Engine, target: Engine, logical: &Logical) -> Why {
     match (source, target) {
         (Engine::Mysql, Engine::Postgres) => mysql_to_postgres(logical),
         (Engine::Sqlite, Engine::Postgres) => w(
-            "by the column's affinity (SQLite §3.1 rules); a value that disagrees with the declared type is rejected with its key",
+            "by the declared type's affinity; a value that disagrees with the declared type is rejected with its key",
             "SQLite manual §3 Type Affinity",
         ),
         _ => w(

@@ -493,7 +493,6 @@ fn check_table(
         }
     }
     let mut columns = BTreeMap::new();
-    let mut targets: BTreeSet<String> = BTreeSet::new();
     for (key, raw_column) in raw.columns {
         let (key_span, name) = (key.span(), key.into_inner());
         let cfield = format!("{field}.columns.{}", toml_key(&name));
@@ -518,10 +517,6 @@ fn check_table(
             key_span,
             raw_column,
         )?;
-        if !rule.drop {
-            let target = rule.target.clone().unwrap_or_else(|| column.name.clone());
-            targets.insert(target);
-        }
         columns.insert(name, rule);
     }
     // A rename onto the name another column keeps.

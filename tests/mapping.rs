@@ -464,3 +464,29 @@ async fn the_data_pass_counts_exactly_the_rows_a_narrowing_hits_with_their_first
         sql("SELECT COUNT(*) FROM (SELECT title FROM film ORDER BY film_id LIMIT 100) s WHERE CHAR_LENGTH(title) > 10")
     );
 }
+
+#[tokio::test]
+async fn renaming_a_table_views_and_triggers_read_is_a_finding_naming_them() {
+    let (_dir, root, project) = initialised("sakila-mysql-to-postgres").await;
+    let path = root.join("mapping.toml");
+    let text = std::fs::read_to_string(&path).unwrap().replace(
+        "[tables.\"sakila.film\"]\nreason = \"default: same name, every column by its default type\"\nauthor = \"mapping init\"",
+        "[tables.\"sakila.film\"]\ntarget = \"movie\"\nreason = \"movies\"\nauthor = \"ana\"",
+    );
+    std::fs::write(&path, text).unwrap();
+    let r = review::review(&project).await.unwrap();
+    let found = r
+        .findings
+        .iter()
+        .find(|f| f.code == "M008" && f.entry == "sakila.film")
+        .expect("M008 on sakila.film");
+    assert_eq!(found.severity, Severity::Warning);
+    for consumer in ["view sakila.film_list", "trigger sakila.ins_film"] {
+        assert!(
+            found.message.contains(consumer),
+            "{consumer} in {}",
+            found.message
+        );
+    }
+    assert_eq!(r.blocking, 0, "a warning does not fail the review");
+}

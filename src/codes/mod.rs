@@ -257,6 +257,7 @@ pub const REVIEW_FINDINGS: &[ReviewFinding] = &[
     review(mapping::M005_NOT_NULL, ReviewSeverity::Error, "the target column is NOT NULL over a nullable source column and the spec gives no `null_default`"),
     review(mapping::M006_FK_UNMAPPED, ReviewSeverity::Error, "a foreign key references a table the spec drops or the inventory lacks, or one of its columns is dropped: the constraint is not created"),
     review(mapping::M007_ENUM_WITHOUT_CHECK, ReviewSeverity::Warning, "ENUM or SET labels become text with no CHECK constraint: the target accepts any value"),
+    review(mapping::M008_CONSUMER, ReviewSeverity::Warning, "a view, a trigger or a service of the inventory (its `uses-table` links) uses a table the spec renames, or whose columns it renames or drops: the consumer needs the new names"),
 ];
 
 /// The review finding registered as `code`.

@@ -28,6 +28,9 @@ pub const M006_FK_UNMAPPED: &str = "M006";
 /// ENUM/SET labels become free text with nothing to constrain them.
 pub const M007_ENUM_WITHOUT_CHECK: &str = "M007";
 
+/// A view, trigger or service uses a table whose name or columns the spec changes.
+pub const M008_CONSUMER: &str = "M008";
+
 /// How bad a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -246,7 +249,9 @@ fn finding(
 /// Reviews `spec` for `inventory` moved from `source` to `target`: narrowing casts (M001
 /// length, M002 precision/scale, M003 integer range), time zone loss (M004), NOT NULL over a
 /// nullable source without a NULL default (M005), foreign keys into dropped or unmapped
-/// tables or over dropped columns (M006), ENUM/SET into text without a CHECK (M007).
+/// tables or over dropped columns (M006), ENUM/SET into text without a CHECK (M007), views,
+/// triggers and services using a table the spec renames or whose columns it renames or drops
+/// (M008).
 /// Acceptances in the spec are attached to their findings.
 pub fn review(inventory: &Inventory, source: Engine, target: Engine, spec: &MappingSpec) -> Review {
     let mut findings = Vec::new();
@@ -308,6 +313,40 @@ pub fn review(inventory: &Inventory, source: Engine, target: Engine, spec: &Mapp
                 ));
             }
         }
+        let changed: Vec<String> = rule
+            .map(|r| {
+                r.columns
+                    .iter()
+                    .filter(|(_, c)| c.drop || c.target.is_some())
+                    .map(|(name, c)| {
+                        if c.drop {
+                            format!("{name} dropped")
+                        } else {
+                            format!("{name} renamed")
+                        }
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let renamed = rule.is_some_and(|r| r.target.is_some());
+        if renamed || !changed.is_empty() {
+            let consumers = consumers(inventory, table);
+            if !consumers.is_empty() {
+                let what = if renamed {
+                    format!("the table is renamed to {}", mapping.target.name)
+                } else {
+                    changed.join(", ")
+                };
+                findings.push(finding(
+                    M008_CONSUMER,
+                    Severity::Warning,
+                    (table_name.as_str(), None),
+                    table_line,
+                    format!("{what}; used by {}", consumers.join(", ")),
+                    "rewrite those consumers for the target names (or keep the names)".into(),
+                ));
+            }
+        }
         for fk in &table.foreign_keys {
             let fk_columns = fk.columns.join(",");
             let entry = (table_name.as_str(), Some(fk_columns.as_str()));
@@ -353,6 +392,35 @@ pub fn review(inventory: &Inventory, source: Engine, target: Engine, spec: &Mapp
         blocking,
         data_scope: None,
     }
+}
+
+/// The views reading `table`, the triggers on or writing it, and the artifacts of the service
+/// graph linked to it (`uses-table` and the like), as `view x`, `trigger y`, `service:z`.
+fn consumers(inventory: &Inventory, table: &crate::inventory::Table) -> Vec<String> {
+    let mut out: Vec<String> = inventory
+        .views
+        .iter()
+        .filter(|v| v.reads.contains(&table.name))
+        .map(|v| format!("view {}", v.name))
+        .collect();
+    out.extend(
+        inventory
+            .triggers
+            .iter()
+            .filter(|t| t.table == table.name || t.writes.contains(&table.name))
+            .map(|t| format!("trigger {}", t.name)),
+    );
+    let id = format!("table:{}", table.name);
+    out.extend(
+        inventory
+            .links
+            .iter()
+            .filter(|l| l.to == id)
+            .map(|l| l.from.clone()),
+    );
+    out.sort();
+    out.dedup();
+    out
 }
 
 #[cfg(test)]

@@ -325,6 +325,12 @@ async fn a_rename_and_a_cast_backfilled_through_the_spec_land_under_the_new_name
     let text = edit_rule(
         &text,
         "sakila.film",
+        "original_language_id",
+        r#"original_language_id = { type = "smallint", null_default = 1, not_null = true, reason = "English unless stated", author = "ana" }"#,
+    );
+    let text = edit_rule(
+        &text,
+        "sakila.film",
         "rental_duration",
         r#"rental_duration = { type = "integer", reason = "arithmetic in integer", author = "ana" }"#,
     );
@@ -374,6 +380,11 @@ async fn a_rename_and_a_cast_backfilled_through_the_spec_land_under_the_new_name
         "SELECT count(*) || E'\\t' || sum(char_length(name)) || E'\\t' || sum(rental_duration) FROM \"{schema}\".movie"
     ));
     assert_eq!(source_titles.trim(), target_titles);
+    // NULLs became the spec's default (rule C003), and the column is NOT NULL.
+    assert_eq!(
+        q(&format!("SELECT count(*) FILTER (WHERE original_language_id = 1) || ' ' || (SELECT is_nullable FROM information_schema.columns WHERE table_schema = '{schema}' AND table_name = 'movie' AND column_name = 'original_language_id') FROM \"{schema}\".movie")),
+        "1000 NO"
+    );
     // The foreign key to language follows the rename.
     assert_eq!(
         q("SELECT count(*) FROM pg_constraint WHERE contype = 'f' AND conrelid::regclass::text LIKE '%movie'"),

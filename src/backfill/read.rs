@@ -80,7 +80,10 @@ impl ChunkReader {
         policy: ConversionPolicy,
     ) -> Self {
         let converted: Vec<usize> = (0..columns.len())
-            .filter(|&i| Cell::converts(&columns[i].source, &columns[i].target))
+            .filter(|&i| {
+                Cell::converts(&columns[i].source, &columns[i].target)
+                    || columns[i].null_cell.is_some()
+            })
             .collect();
         let key_converted = spec.key.iter().any(|k| converted.contains(k));
         Self {
@@ -102,12 +105,20 @@ impl ChunkReader {
         let mut key: Option<String> = None;
         for &i in &self.converted {
             let c = &self.columns[i];
-            let (cell, ruled) = std::mem::replace(&mut row[i], Cell::Null).convert(
-                &c.source,
-                &c.target,
-                self.target_engine,
-                &self.policy,
-            );
+            let value = std::mem::replace(&mut row[i], Cell::Null);
+            // The spec's NULL default first (rule C003); the value it gives is then converted
+            // as a source value would be (an integer 0 into a boolean column is `false`).
+            let (value, defaulted) = match (&value, &c.null_cell) {
+                (Cell::Null, Some(default)) => (default.clone(), true),
+                _ => (value, false),
+            };
+            let (cell, ruled) =
+                value.convert(&c.source, &c.target, self.target_engine, &self.policy);
+            let ruled = if defaulted {
+                Some((rules::Rule::NullDefault, Cell::Null))
+            } else {
+                ruled
+            };
             if let Some((rule, original)) = ruled {
                 let key = key.get_or_insert_with(|| key_json(&self.spec.key_of(row)));
                 rules::count_one(&mut conversions.converted, &c.name, rule, key);

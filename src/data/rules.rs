@@ -20,17 +20,24 @@ pub enum Rule {
     /// `C002`: a MySQL `TINYINT(1)` (`BOOL`) holding a value other than 0 and 1 becomes `true`
     /// in a boolean column.
     NonBinaryToTrue,
+    /// `C003`: a NULL becomes the value the mapping spec gives as the column's `null_default`.
+    NullDefault,
 }
 
 impl Rule {
     /// Every rule, in code order.
-    pub const ALL: [Rule; 2] = [Rule::ZeroDateToNull, Rule::NonBinaryToTrue];
+    pub const ALL: [Rule; 3] = [
+        Rule::ZeroDateToNull,
+        Rule::NonBinaryToTrue,
+        Rule::NullDefault,
+    ];
 
     /// Stable code, e.g. `C001`.
     pub fn code(self) -> &'static str {
         match self {
             Rule::ZeroDateToNull => "C001",
             Rule::NonBinaryToTrue => "C002",
+            Rule::NullDefault => "C003",
         }
     }
 
@@ -39,6 +46,7 @@ impl Rule {
         match self {
             Rule::ZeroDateToNull => "zero-date-to-null",
             Rule::NonBinaryToTrue => "non-binary-to-true",
+            Rule::NullDefault => "null-default",
         }
     }
 
@@ -47,6 +55,7 @@ impl Rule {
         match self {
             Rule::ZeroDateToNull => "MySQL zero or partial date/date-time → NULL",
             Rule::NonBinaryToTrue => "TINYINT(1) value other than 0/1 → true",
+            Rule::NullDefault => "NULL → the mapping spec's `null_default` of the column",
         }
     }
 }

@@ -43,8 +43,10 @@ pub struct ColumnMapping {
     pub target: Logical,
     /// Whether the target column is NOT NULL.
     pub not_null: bool,
-    /// The SQL literal a NULL becomes, from the spec (not yet applied by the backfill).
+    /// The SQL literal a NULL becomes, from the spec.
     pub null_default: Option<String>,
+    /// The value the copy writes in place of a NULL (rule C003), from the spec.
+    pub null_cell: Option<crate::data::Cell>,
 }
 
 /// One mapped table.
@@ -217,6 +219,7 @@ impl TableMapping {
                     target_type,
                     not_null: column_rule.and_then(|r| r.not_null).unwrap_or(!c.nullable),
                     null_default: column_rule.and_then(|r| r.null_default.clone()),
+                    null_cell: column_rule.and_then(|r| r.null_cell.clone()),
                 }
             })
             .collect();

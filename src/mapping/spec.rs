@@ -33,7 +33,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::error::{self, MappingError};
-use crate::data::Logical;
+use crate::data::{Cell, Logical};
 use crate::import::Engine;
 use crate::inventory::{Inventory, Table};
 
@@ -80,6 +80,8 @@ pub struct ColumnRule {
     /// The value a NULL becomes, as a SQL literal of the target type (a TOML string is
     /// quoted, a number or boolean written as is).
     pub null_default: Option<String>,
+    /// The same value as the copy writes it in place of a NULL.
+    pub null_cell: Option<Cell>,
     /// Whether the target column is NOT NULL, when the spec says (default: as the source).
     pub not_null: Option<bool>,
     /// Whether the column is left out of the target.
@@ -634,6 +636,12 @@ fn check_column(
             ));
         }
     }
+    let null_cell = raw.null_default.as_ref().map(|v| match v.get_ref() {
+        toml::Value::Integer(i) => Cell::Int(*i),
+        toml::Value::Float(f) => Cell::Float(*f),
+        toml::Value::Boolean(b) => Cell::Bool(*b),
+        other => Cell::Text(other.as_str().unwrap_or_default().to_owned()),
+    });
     let null_default = match raw.null_default {
         None => None,
         Some(value) => Some(sql_literal(value.get_ref()).ok_or_else(|| {
@@ -649,6 +657,7 @@ fn check_column(
         target: raw.target.map(Spanned::into_inner),
         cast: raw.cast.map(|c| c.into_inner().trim().to_owned()),
         null_default,
+        null_cell,
         not_null: raw.not_null,
         drop: raw.drop,
         reason: raw.reason,

@@ -16,6 +16,7 @@ fn condition(rule: Rule, c: &str) -> String {
             format!("(YEAR({c}) = 0 OR MONTH({c}) = 0 OR DAYOFMONTH({c}) = 0)")
         }
         Rule::NonBinaryToTrue => format!("({c} NOT IN (0, 1))"),
+        Rule::NullDefault => format!("({c} IS NULL)"),
     }
 }
 

@@ -295,37 +295,21 @@ async fn open(request: &BackfillRequest) -> Result<Opened, BackfillRunError> {
     })
 }
 
-/// The spec at `path`, checked against the live source's catalog, refused when it holds a rule
-/// the copy does not apply yet (a NULL default).
+/// The spec at `path`, checked against the live source's catalog.
 fn copyable_spec(
     path: &Path,
     inventory: &crate::inventory::Inventory,
     source: crate::import::Engine,
     target: crate::import::Engine,
 ) -> Result<MappingSpec, MappingError> {
-    let spec = MappingSpec::load(
+    MappingSpec::load(
         path,
         Schema {
             inventory,
             source,
             target,
         },
-    )?;
-    if let Some((table, column, rule)) = spec.tables.iter().find_map(|(t, r)| {
-        r.columns
-            .iter()
-            .find(|(_, c)| c.null_default.is_some())
-            .map(|(c, rule)| (t, c, rule))
-    }) {
-        return Err(MappingError::Spec {
-            code: crate::mapping::error::NOT_SUPPORTED,
-            file: path.to_owned(),
-            line: Some(rule.line),
-            field: format!("tables.{table}.columns.{column}.null_default"),
-            message: "the backfill does not apply NULL defaults yet (the review and the DDL use them); remove it to copy".into(),
-        });
-    }
-    Ok(spec)
+    )
 }
 
 /// The statements and steps `request` would run, as text (`--dry-run`): the same copy plan the

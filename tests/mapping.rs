@@ -500,4 +500,23 @@ async fn renaming_a_table_views_and_triggers_read_is_a_finding_naming_them() {
         );
     }
     assert_eq!(r.blocking, 0, "a warning does not fail the review");
+
+    // `mapping show`: one row per source column, the renamed table's target name on each.
+    let out = cli(&["mapping", "show", root.to_str().unwrap(), "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let rows: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let columns: usize = project_inventory_columns(&project).await;
+    assert_eq!(rows.len(), columns);
+    let title = rows
+        .iter()
+        .find(|r| r["source_table"] == "sakila.film" && r["source_column"] == "title")
+        .unwrap();
+    assert_eq!(title["target_table"], "movie");
+    assert_eq!(title["target_type"], "varchar(255) NOT NULL");
+    assert_eq!(title["rule"], "default");
+}
+
+async fn project_inventory_columns(project: &Project) -> usize {
+    let inventory = project.inventory().await.unwrap();
+    inventory.tables.iter().map(|t| t.columns.len()).sum()
 }

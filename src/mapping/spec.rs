@@ -665,3 +665,120 @@ fn check_column(
         line: line_at(check.text, key_span.start),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::inventory::{Column, QualifiedName};
+
+    fn inventory() -> Inventory {
+        let mut film = Table::new(QualifiedName::new(Some("sakila"), "film"));
+        film.columns = vec![
+            Column {
+                name: "film_id".into(),
+                data_type: "SMALLINT UNSIGNED".into(),
+                nullable: false,
+            },
+            Column {
+                name: "title".into(),
+                data_type: "VARCHAR(255)".into(),
+                nullable: false,
+            },
+            Column {
+                name: "note".into(),
+                data_type: "TEXT".into(),
+                nullable: true,
+            },
+        ];
+        film.primary_key = vec!["film_id".into()];
+        let mut actor = Table::new(QualifiedName::new(Some("sakila"), "actor"));
+        actor.columns = vec![Column {
+            name: "actor_id".into(),
+            data_type: "INT".into(),
+            nullable: false,
+        }];
+        actor.primary_key = vec!["actor_id".into()];
+        Inventory {
+            tables: vec![actor, film],
+            ..Inventory::default()
+        }
+    }
+
+    fn parse(text: &str) -> Result<MappingSpec, MappingError> {
+        let inventory = inventory();
+        MappingSpec::parse(
+            Path::new("mapping.toml"),
+            text,
+            Schema {
+                inventory: &inventory,
+                source: Engine::Mysql,
+                target: Engine::Postgres,
+            },
+        )
+    }
+
+    fn code(text: &str) -> (&'static str, Option<usize>) {
+        match parse(text) {
+            Err(MappingError::Spec { code, line, .. }) => (code, line),
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_small_spec_names_only_what_changes_and_a_bare_name_finds_its_table() {
+        let spec = parse(
+            "version = 1\n[tables.film.columns]\ntitle = { target = \"name\", type = \"text\", null_default = \"?\", reason = \"r\", author = \"a\" }\n",
+        )
+        .unwrap();
+        let rule = &spec.tables["sakila.film"].columns["title"];
+        assert_eq!(rule.target.as_deref(), Some("name"));
+        assert_eq!(rule.null_default.as_deref(), Some("'?'"));
+        assert_eq!(rule.line, 3);
+    }
+
+    #[test]
+    fn contradictions_are_refused_with_their_line() {
+        let head = "version = 1\n";
+        // Two columns onto one name.
+        assert_eq!(
+            code(&format!("{head}[tables.\"sakila.film\".columns]\ntitle = {{ target = \"note\", reason = \"r\", author = \"a\" }}\n")),
+            (error::CONFLICT, Some(2))
+        );
+        // A rename onto a table that keeps its name.
+        assert_eq!(
+            code(&format!("{head}[tables.\"sakila.film\"]\ntarget = \"actor\"\nreason = \"r\"\nauthor = \"a\"\n")).0,
+            error::CONFLICT
+        );
+        // A rename without a reason; a table split.
+        assert_eq!(
+            code(&format!(
+                "{head}[tables.\"sakila.film\"]\ntarget = \"movie\"\n"
+            )),
+            (error::MISSING_FIELD, Some(2))
+        );
+        assert_eq!(
+            code(&format!("{head}[tables.\"sakila.film\"]\nsplit = [\"a\", \"b\"]\nreason = \"r\"\nauthor = \"a\"\n")).0,
+            error::NOT_SUPPORTED
+        );
+        // An acceptance of a code that is no review finding; a wrong version.
+        assert_eq!(
+            code(&format!("{head}[[accept]]\ncode = \"X1\"\nentry = \"sakila.film\"\nreason = \"r\"\nauthor = \"a\"\n")).0,
+            error::UNKNOWN_FINDING
+        );
+        assert_eq!(code("version = 2\n"), (error::SYNTAX, Some(1)));
+        // A NULL default that is not a scalar.
+        assert_eq!(
+            code(&format!("{head}[tables.\"sakila.film\".columns]\nnote = {{ null_default = [1], reason = \"r\", author = \"a\" }}\n")),
+            (error::SYNTAX, Some(3))
+        );
+    }
+
+    #[test]
+    fn only_type_names_pass_as_types() {
+        assert!(known_type(Engine::Postgres, "numeric(10,2)"));
+        assert!(known_type(Engine::Postgres, "timestamp with time zone"));
+        assert!(!known_type(Engine::Postgres, "text); drop table x; --"));
+        assert!(!known_type(Engine::Postgres, "varchr(10)"));
+        assert!(!known_type(Engine::Postgres, "int'"));
+    }
+}

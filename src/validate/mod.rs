@@ -23,6 +23,7 @@
 //! table. A run records finished tables in a [`state::RunState`] so an interrupted run resumes.
 
 pub mod canon_sql;
+pub mod changed;
 mod constraints;
 pub mod conversions;
 pub mod diff;

@@ -28,9 +28,14 @@ pub struct MergeOutcome {
     pub chunks: u64,
     /// Differences.
     pub differences: Differences,
+    /// Per source column, the values its conversion rule changes (counted while reading; all
+    /// 0 when no rule was given).
+    pub converted: Vec<u64>,
 }
 
-/// Compares `pair` between `source` and `target` by reading both, `chunk` rows at a time.
+/// Compares `pair` between `source` and `target` by reading both, `chunk` rows at a time,
+/// counting on the way the source values `rules` (per source column) says a conversion rule
+/// changes.
 ///
 /// # Errors
 /// [`ValidateError::Db`] when a read fails, [`ValidateError::KeyOrder`] when the engines order
@@ -41,24 +46,27 @@ pub async fn compare(
     pair: &TablePair,
     chunk: usize,
     show: usize,
+    rules: Vec<Option<crate::data::Rule>>,
     progress: &dyn Progress,
 ) -> Result<MergeOutcome, ValidateError> {
     let canon = Arc::new(pair.canon.clone());
-    let mut rx_source = spawn_reader(
+    let (mut rx_source, source_task) = spawn_reader(
         source.clone(),
         pair.source.clone(),
         canon.clone(),
         true,
         chunk,
         HashKind::Fast,
+        rules,
     );
-    let mut rx_target = spawn_reader(
+    let (mut rx_target, _) = spawn_reader(
         target.clone(),
         pair.target.clone(),
         canon,
         pair.target_key_unique,
         chunk,
         HashKind::Fast,
+        Vec::new(),
     );
     let mut comparer = Comparer::new(pair, show);
     let (mut s, mut t) = (VecDeque::new(), VecDeque::new());
@@ -81,10 +89,16 @@ pub async fn compare(
             },
         }
     }
+    // Both channels are drained: the source's reader has read its table to the end.
+    let converted = source_task.await.map_err(|e| ValidateError::Task {
+        table: pair.name(),
+        message: e.to_string(),
+    })?;
     Ok(MergeOutcome {
         source_rows: comparer.source_rows,
         target_rows: comparer.target_rows,
         chunks,
         differences: comparer.differences,
+        converted,
     })
 }

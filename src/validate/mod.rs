@@ -286,6 +286,7 @@ async fn fill(
         }
         return Ok(());
     }
+    let rules = conversions::rules(pair, target.engine, &options.policy);
     let merged = match strategy {
         Strategy::Merge => Some(
             merge::compare(
@@ -294,18 +295,22 @@ async fn fill(
                 pair,
                 options.chunk_rows,
                 options.show,
+                rules.clone(),
                 progress,
             )
             .await,
         ),
         Strategy::Checksum => None,
     };
+    // Converted values: counted by the merge's own read of the source, else by a scan.
+    let mut converted = None;
     let strategy = match merged {
         Some(Ok(m)) => {
             report.source_rows = m.source_rows;
             report.target_rows = m.target_rows;
             report.segments_checked = m.chunks;
             report.differences = m.differences;
+            converted = Some(conversions::tally(pair, &rules, &m.converted));
             Strategy::Merge
         }
         // The engines order this key differently (an ENUM by its index against text, text
@@ -344,7 +349,10 @@ async fn fill(
             report.hashed_in = c.hashed_in;
         }
     }
-    report.converted = conversions::count(source, pair, target.engine, &options.policy).await?;
+    report.converted = match converted {
+        Some(c) => c,
+        None => conversions::count(source, pair, target.engine, &options.policy).await?,
+    };
     if options.sample_rows > 0 {
         let bounds = if pair.integer_leading_key() {
             segment::leading_bounds(source, &pair.source).await?

@@ -11,7 +11,7 @@ use tokio::sync::mpsc;
 
 use super::row_hash::{self, KeyPart};
 use crate::data::types::Logical;
-use crate::data::{read_rows, Cell, TableSpec};
+use crate::data::{read_rows, Cell, Rule, TableSpec};
 use crate::db::{Database, DbError};
 use crate::import::Engine;
 
@@ -196,7 +196,9 @@ impl KeyOrderReader {
 /// preparing each chunk there (so the two sides' reading and hashing run in parallel), and
 /// sends the chunks through a channel two deep. A side that enforces its key and is not SQLite
 /// is read with one streamed statement straight into row texts
-/// ([`super::fast_read::stream_all`]).
+/// ([`super::fast_read::stream_all`]). The task's result is, per column, the values `rules`
+/// says a conversion rule changes ([`super::fast_read::stream_all_counting`]), complete once
+/// the channel is drained.
 pub fn spawn_reader(
     db: Database,
     spec: TableSpec,
@@ -204,33 +206,51 @@ pub fn spawn_reader(
     unique: bool,
     chunk: usize,
     kind: HashKind,
-) -> mpsc::Receiver<Result<Vec<Prepared>, DbError>> {
+    rules: Vec<Option<Rule>>,
+) -> (
+    mpsc::Receiver<Result<Vec<Prepared>, DbError>>,
+    tokio::task::JoinHandle<Vec<u64>>,
+) {
     let (tx, rx) = mpsc::channel(2);
-    tokio::spawn(async move {
+    let task = tokio::spawn(async move {
+        let mut counts = vec![0u64; spec.columns.len()];
         if unique && db.engine != Engine::Sqlite {
-            if let Err(e) = super::fast_read::stream_all(&db, &spec, &canon, chunk, kind, &tx).await
+            match super::fast_read::stream_all_counting(
+                &db, &spec, &canon, chunk, kind, &tx, &rules,
+            )
+            .await
             {
+                Ok(c) => counts = c,
                 // If the receiver is gone the comparison has already failed.
-                let _ = tx.send(Err(e)).await;
+                Err(e) => {
+                    let _ = tx.send(Err(e)).await;
+                }
             }
-            return;
+            return counts;
         }
         let mut reader = KeyOrderReader::new(db, spec, None, None, unique, chunk);
         loop {
             match reader.next().await {
                 Ok(Some(rows)) => {
+                    for row in &rows {
+                        for ((cell, rule), n) in row.iter().zip(&rules).zip(&mut counts) {
+                            if rule.is_some_and(|r| super::conversions::count_value(r, cell)) {
+                                *n += 1;
+                            }
+                        }
+                    }
                     let prepared = prepare(&reader.spec, &canon, rows, kind);
                     if tx.send(Ok(prepared)).await.is_err() {
-                        return;
+                        return counts;
                     }
                 }
-                Ok(None) => return,
+                Ok(None) => return counts,
                 Err(e) => {
                     let _ = tx.send(Err(e)).await;
-                    return;
+                    return counts;
                 }
             }
         }
     });
-    rx
+    (rx, task)
 }

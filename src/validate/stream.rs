@@ -192,6 +192,9 @@ impl KeyOrderReader {
     }
 }
 
+/// Prepared rows of one side, a batch at a time, as a reader task sends them.
+pub type Batches = mpsc::Receiver<Result<Vec<Prepared>, DbError>>;
+
 /// Reads `spec`'s whole table in key order in a task of its own, `chunk` rows at a time,
 /// preparing each chunk there (so the two sides' reading and hashing run in parallel), and
 /// sends the chunks through a channel two deep. A side that enforces its key and is not SQLite
@@ -207,10 +210,7 @@ pub fn spawn_reader(
     chunk: usize,
     kind: HashKind,
     rules: Vec<Option<Rule>>,
-) -> (
-    mpsc::Receiver<Result<Vec<Prepared>, DbError>>,
-    tokio::task::JoinHandle<Vec<u64>>,
-) {
+) -> (Batches, tokio::task::JoinHandle<Vec<u64>>) {
     let (tx, rx) = mpsc::channel(2);
     let task = tokio::spawn(async move {
         let mut counts = vec![0u64; spec.columns.len()];

@@ -10,7 +10,7 @@ use crate::import::Engine;
 use super::pair::TablePair;
 
 /// The source SQL condition under which `rule` changes a value of column `c` (quoted).
-fn condition(rule: Rule, c: &str) -> String {
+pub(crate) fn condition(rule: Rule, c: &str) -> String {
     match rule {
         Rule::ZeroDateToNull => {
             format!("(YEAR({c}) = 0 OR MONTH({c}) = 0 OR DAYOFMONTH({c}) = 0)")

@@ -74,7 +74,8 @@ pub struct Options {
     /// Tables to validate (source names, case-insensitive, with or without schema); empty = all.
     pub tables: Vec<String>,
     /// Rows per batch handed from each side's reader to the merge-compare, and per keyset read
-    /// of client-side hashing.
+    /// of client-side hashing. A table estimated at no more rows than this is compared by
+    /// reading each side whole in one statement ([`merge::compare_small`]).
     pub chunk_rows: usize,
     /// Sub-segments per bisection step.
     pub bisection_factor: u32,
@@ -287,8 +288,18 @@ async fn fill(
         return Ok(());
     }
     let rules = conversions::rules(pair, target.engine, &options.policy);
-    let merged = match strategy {
-        Strategy::Merge => Some(
+    // A table that fits in one chunk by the source's row estimate is read whole in one
+    // statement per side (up to four chunks, in case the estimate is stale).
+    let small = match (strategy, pair.source_table.rows) {
+        (Strategy::Merge, Some(rows)) if rows <= options.chunk_rows as u64 => {
+            let cap = options.chunk_rows.saturating_mul(4);
+            merge::compare_small(source, target, pair, cap, options.show, &rules).await?
+        }
+        _ => None,
+    };
+    let merged = match (strategy, small) {
+        (_, Some(m)) => Some(Ok(m)),
+        (Strategy::Merge, None) => Some(
             merge::compare(
                 source,
                 target,
@@ -300,7 +311,7 @@ async fn fill(
             )
             .await,
         ),
-        Strategy::Checksum => None,
+        (Strategy::Checksum, None) => None,
     };
     // Converted values: counted by the merge's own read of the source, else by a scan.
     let mut converted = None;
@@ -340,7 +351,10 @@ async fn fill(
                 show: options.show,
                 force_client: options.force_client_hash,
             };
-            let c = segment::compare(source, target, pair, tuning, progress).await?;
+            let c = segment::compare(source, target, pair, tuning, &rules, progress).await?;
+            if let Some(counts) = &c.converted {
+                converted = Some(conversions::tally(pair, &rules, counts));
+            }
             report.source_rows = c.source_rows;
             report.target_rows = c.target_rows;
             report.segments_checked = c.segments;

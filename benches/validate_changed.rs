@@ -4,7 +4,11 @@
 //!
 //! Run by `bash bench/validate_incremental.sh` (which makes the tables), or directly:
 //! `cargo bench --bench validate_changed -- SOURCE_URL TARGET_URL TABLE [ROUNDS]`, with a
-//! MariaDB/MySQL source and a copy of its table in the target. It writes to both databases:
+//! MariaDB/MySQL source and a copy of its table in the target. With `-` for TABLE it changes
+//! nothing and times, over every table, the incremental validation of an empty change set (what
+//! the post-freeze check costs when nothing changed: counts and the re-check) against a full
+//! validation (`bash bench/validate_small.sh` does this for Chinook and Sakila). Otherwise it
+//! writes to both databases:
 //! the capture's triggers and changelog on the source, and the 1 % update on both sides (so
 //! they are equal again, as after the final catch-up); use scratch databases.
 //!
@@ -36,6 +40,9 @@ async fn main() {
             .expect("usage: validate_changed SOURCE_URL TARGET_URL TABLE [ROUNDS]")
     });
     let rounds: usize = args.get(3).and_then(|r| r.parse().ok()).unwrap_or(1);
+    if table == "-" {
+        return unchanged(&source_url, &target_url, rounds).await;
+    }
     let writer = db::connect(&source_url, Access::ReadWrite, 2)
         .await
         .unwrap();
@@ -157,4 +164,49 @@ async fn main() {
     for db in [writer, target_writer, source, target] {
         db.close().await;
     }
+}
+
+/// Every table, nothing changed: the incremental validation of an empty change set against a
+/// full validation, `rounds` times each, interleaved.
+async fn unchanged(source_url: &str, target_url: &str, rounds: usize) {
+    let (source, target) = (
+        db::connect(source_url, Access::ReadOnly, 4).await.unwrap(),
+        db::connect(target_url, Access::ReadOnly, 4).await.unwrap(),
+    );
+    let source_inventory = import_live(source.engine, source_url, &[]).await.unwrap();
+    let target_inventory = import_live(target.engine, target_url, &[]).await.unwrap();
+    let sides = validate::Sides {
+        source: &source,
+        target: &target,
+        source_inventory: &source_inventory,
+        target_inventory: &target_inventory,
+    };
+    let options = Options::default();
+    for round in 1..=rounds {
+        let t = Instant::now();
+        let inc = changed::validate_changed(
+            &sides,
+            &Default::default(),
+            &options,
+            &Settings::default(),
+            &[],
+            &Silent,
+        )
+        .await
+        .unwrap();
+        let incremental = t.elapsed().as_secs_f64();
+        let t = Instant::now();
+        let full = validate::run(&sides, Strategy::Merge, &options, &[], None, &Silent)
+            .await
+            .unwrap();
+        let whole = t.elapsed().as_secs_f64();
+        println!(
+            "round {round}: {} tables; incremental validation, nothing changed: {incremental:.3} s (verdict {:?}); full validation {whole:.3} s (verdict {:?})",
+            inc.report.tables.len(),
+            inc.report.verdict,
+            full.verdict
+        );
+    }
+    source.close().await;
+    target.close().await;
 }

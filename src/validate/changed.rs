@@ -30,6 +30,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
 
+use futures_util::StreamExt;
 use sqlx::Row;
 
 use super::diff::Comparer;
@@ -134,6 +135,9 @@ fn find_changed<'a>(changed: &'a ChangedKeys, name: &str, short: &str) -> Option
         })
         .map(|(_, v)| v.as_slice())
 }
+
+/// Tables compared at once (each side's pool has four connections).
+const TABLES_AT_ONCE: usize = 3;
 
 /// Exact `count(*)` of each of `specs`' tables, one statement per 100 tables (the per-table
 /// round trip is what dominates small tables).
@@ -404,8 +408,9 @@ fn failure_lines(report: &mut TableReport, changed_diffs: &Differences, recheck:
 }
 
 /// Validates, after the freeze, the rows `changed` names plus exact counts and the sampled
-/// re-check, table by table over the tables in scope (`options.tables`, as [`super::run`]
-/// picks them), then the invariants. Read-only on both sides.
+/// re-check, over the tables in scope (`options.tables`, as [`super::run`]
+/// picks them; three at a time, reported to `progress` in order once done), then the
+/// invariants. Read-only on both sides.
 ///
 /// Per table with a key: one batched `count(*)` statement per side for all tables; the changed
 /// keys and the re-checked ones fetched `settings.keys_per_statement` at a time on both sides
@@ -469,31 +474,51 @@ pub async fn validate_changed(
         count_all(sides.source, &source_specs),
         count_all(sides.target, &target_specs)
     )?;
-    let mut compared: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    let mut rng = SplitMix64::new(settings.recheck.seed);
-    for (k, (at, pair)) in pairs.iter().enumerate() {
-        let report = &mut tables[*at];
-        let table_started = Instant::now();
-        progress.start(&report.source_table, Some(source_counts[k]));
+    // Tables a few at a time: each costs a few round trips per side, which overlap. Each has
+    // its own generator, seeded from the seed and its place, so a draw does not depend on the
+    // order in which tables finish.
+    let jobs = pairs.iter().enumerate().map(|(k, (at, pair))| {
+        let mut report = tables[*at].clone();
         report.source_rows = source_counts[k];
         report.target_rows = target_counts[k];
-        let outcome = check_pair(
-            sides,
-            pair,
-            changed,
-            options,
-            settings,
-            &mut rng,
-            report,
-            &mut compared,
-        )
-        .await;
-        if let Err(e) = outcome {
-            report.error = Some(e.to_string());
+        let mut rng = SplitMix64::new(
+            settings
+                .recheck
+                .seed
+                .wrapping_add((k as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15)),
+        );
+        async move {
+            let table_started = Instant::now();
+            let mut compared = BTreeMap::new();
+            let outcome = check_pair(
+                sides,
+                pair,
+                changed,
+                options,
+                settings,
+                &mut rng,
+                &mut report,
+                &mut compared,
+            )
+            .await;
+            if let Err(e) = outcome {
+                report.error = Some(e.to_string());
+            }
+            report.decide();
+            report.seconds = table_started.elapsed().as_secs_f64();
+            (*at, report, compared)
         }
-        report.decide();
-        report.seconds = table_started.elapsed().as_secs_f64();
-        progress.finish(report);
+    });
+    let done: Vec<_> = futures_util::stream::iter(jobs)
+        .buffered(TABLES_AT_ONCE)
+        .collect()
+        .await;
+    let mut compared: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for (at, report, keys) in done {
+        progress.start(&report.source_table, Some(report.source_rows));
+        progress.finish(&report);
+        tables[at] = report;
+        compared.extend(keys);
     }
     let mut invariant_reports = Vec::new();
     for invariant in invariant_list {

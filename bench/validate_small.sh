@@ -21,7 +21,7 @@ mariadb -h127.0.0.1 -uroot -e "DROP DATABASE IF EXISTS ms_bench_small; CREATE DA
 if [ "${DATASET:-chinook}" = sakila ]; then
   # As tests/common loads it: the script's own schema lines dropped, `sakila.` renamed.
   cat sample-projects/sakila-mysql-to-postgres/data/sakila-mv-schema.sql sample-projects/sakila-mysql-to-postgres/data/sakila-mv-data.sql \
-    | grep -v -x -E '(DROP SCHEMA IF EXISTS sakila;|CREATE SCHEMA sakila;|USE sakila;)' \
+    | tr -d '\r' | grep -v -x -E '(DROP SCHEMA IF EXISTS sakila;|CREATE SCHEMA sakila;|USE sakila;)' \
     | sed 's/sakila\./ms_bench_small./g' | mariadb -h127.0.0.1 -uroot ms_bench_small
 else
   # As tests/validate.rs loads it: the script's own database lines dropped, backslashes kept.

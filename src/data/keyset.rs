@@ -199,6 +199,53 @@ pub fn any_of(
     }
 }
 
+/// [`any_of`] for PostgreSQL as one bound value: `WHERE (k1, k2) IN (SELECT CAST(k->>0 AS
+/// t1), CAST(k->>1 AS t2) FROM jsonb_array_elements(CAST($n AS jsonb)) AS k)`, the keys a JSON
+/// array of arrays. A thousand-key `OR` list costs PostgreSQL more to plan than to run (and
+/// two thousand bound values to parse); this is one value and a join. Values travel as JSON
+/// numbers, strings (dates as `YYYY-MM-DD`, bytes as `\x` hex, as `bytea`'s input reads
+/// them), booleans and null (which matches nothing, as `=` would).
+pub fn any_of_json(keys: &[KeyColumn], values: &[Vec<Cell>], first_placeholder: usize) -> Fragment {
+    let json = serde_json::Value::Array(
+        values
+            .iter()
+            .map(|key| {
+                serde_json::Value::Array(
+                    key.iter()
+                        .take(keys.len())
+                        .map(|c| match c {
+                            Cell::Null => serde_json::Value::Null,
+                            Cell::Int(i) => (*i).into(),
+                            Cell::UInt(u) => (*u).into(),
+                            Cell::Float(f) => (*f).into(),
+                            Cell::Bool(b) => (*b).into(),
+                            Cell::Date(d) => crate::data::cell::date_string(*d).into(),
+                            Cell::Text(t) => t.clone().into(),
+                            Cell::Bytes(b) => {
+                                let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
+                                format!("\\x{hex}").into()
+                            }
+                        })
+                        .collect(),
+                )
+            })
+            .collect(),
+    );
+    let columns = quote::columns(Engine::Postgres, keys.iter().map(|k| k.name.as_str()));
+    let picks: Vec<String> = keys
+        .iter()
+        .enumerate()
+        .map(|(i, k)| format!("CAST(_ms_k->>{i} AS {})", k.declared))
+        .collect();
+    Fragment {
+        sql: format!(
+            "WHERE ({columns}) IN (SELECT {} FROM jsonb_array_elements(CAST(${first_placeholder} AS jsonb)) AS _ms_k)",
+            picks.join(", ")
+        ),
+        binds: vec![Cell::Text(json.to_string())],
+    }
+}
+
 /// `ORDER BY` over the key columns; empty for no key (a table read whole).
 pub fn order_by(engine: Engine, keys: &[KeyColumn]) -> String {
     if keys.is_empty() {

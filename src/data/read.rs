@@ -462,7 +462,11 @@ impl TableSpec {
     /// `SELECT … FROM … WHERE` the key is one of `keys` ([`keyset::any_of`]), in no particular
     /// order: a caller comparing two engines orders the rows itself, by one key encoding.
     pub fn select_keys(&self, keys: &[Vec<Cell>]) -> keyset::Fragment {
-        let filter = keyset::any_of(self.engine, &self.key_columns(), keys, 1);
+        let filter = if self.engine == Engine::Postgres && keys.len() > 1 {
+            keyset::any_of_json(&self.key_columns(), keys, 1)
+        } else {
+            keyset::any_of(self.engine, &self.key_columns(), keys, 1)
+        };
         keyset::Fragment {
             sql: format!(
                 "SELECT {} FROM {} {}",

@@ -223,18 +223,38 @@ async fn compare_keys(
     per_statement: usize,
     show: usize,
 ) -> Result<(Differences, u64), ValidateError> {
+    // In key order, so that each statement reads a narrow stretch of the index; two
+    // statements per side at a time.
+    let mut keys: Vec<&Vec<Cell>> = keys.iter().collect();
+    keys.sort_by_cached_key(|k| {
+        k.iter()
+            .zip(&pair.source.key)
+            .map(|(c, &i)| KeyPart::of(c, &pair.canon[i]))
+            .collect::<Vec<_>>()
+    });
+    let chunks: Vec<Vec<Vec<Cell>>> = keys
+        .chunks(per_statement.max(1))
+        .map(|c| c.iter().map(|k| (*k).clone()).collect())
+        .collect();
+    let compared: Vec<Result<Differences, ValidateError>> =
+        futures_util::stream::iter(chunks.iter().map(|chunk| async move {
+            let (s, t) = tokio::try_join!(
+                rows_of(sides.source, &pair.source, &pair.canon, chunk),
+                rows_of(sides.target, &pair.target, &pair.canon, chunk)
+            )?;
+            // A comparer per chunk: a key's encoding from the changelog may order apart from
+            // the rows' own.
+            let mut comparer = Comparer::new(pair, show);
+            comparer.all(s, t)?;
+            Ok(comparer.differences)
+        }))
+        .buffered(2)
+        .collect()
+        .await;
     let mut differences = Differences::default();
-    let mut statements = 0;
-    for chunk in keys.chunks(per_statement.max(1)) {
-        let (s, t) = tokio::try_join!(
-            rows_of(sides.source, &pair.source, &pair.canon, chunk),
-            rows_of(sides.target, &pair.target, &pair.canon, chunk)
-        )?;
-        // A comparer per chunk: chunks are not in key order with each other.
-        let mut comparer = Comparer::new(pair, show);
-        comparer.all(s, t)?;
-        absorb(&mut differences, comparer.differences, show);
-        statements += 1;
+    let statements = compared.len() as u64;
+    for d in compared {
+        absorb(&mut differences, d?, show);
     }
     Ok((differences, statements))
 }
@@ -539,6 +559,43 @@ pub async fn validate_changed(
         report,
         changed: compared,
     })
+}
+
+/// Opens both URLs read-only, reads both schemas, and runs [`validate_changed`] (as
+/// [`super::validate_urls`] does for [`super::run`]).
+///
+/// # Errors
+/// [`ValidateError::Db`] or [`ValidateError::Import`] when a side cannot be opened or read;
+/// what [`validate_changed`] returns.
+pub async fn validate_changed_urls(
+    source_url: &str,
+    target_url: &str,
+    changed: &ChangedKeys,
+    options: &Options,
+    settings: &Settings,
+    invariant_list: &[super::Invariant],
+    progress: &dyn Progress,
+) -> Result<Incremental, ValidateError> {
+    // Four connections per side: three tables at a time, and the counts.
+    let (source, target) = tokio::try_join!(
+        crate::db::connect(source_url, crate::db::Access::ReadOnly, 4),
+        crate::db::connect(target_url, crate::db::Access::ReadOnly, 4)
+    )?;
+    let (source_inventory, target_inventory) = tokio::try_join!(
+        crate::import::live::import_live(source.engine, source_url, &[]),
+        crate::import::live::import_live(target.engine, target_url, &[])
+    )?;
+    let sides = Sides {
+        source: &source,
+        target: &target,
+        source_inventory: &source_inventory,
+        target_inventory: &target_inventory,
+    };
+    let result =
+        validate_changed(&sides, changed, options, settings, invariant_list, progress).await;
+    source.close().await;
+    target.close().await;
+    result
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -708,10 +708,11 @@ async fn freeze(
     state: &mut RunState,
 ) -> Result<Outcome, RehearsalError> {
     let before = run.source_writes();
+    // Downtime starts when the freeze is asked for: stopping the writers is part of it.
+    run.frozen_at = Some(clock.now());
     if let Some(mirror) = run.stop_source_writes().await {
         run.absorb(&mirror);
     }
-    run.frozen_at = Some(clock.now());
     state.stage = Stage::Frozen;
     let (pending, age) = pending(run).await?;
     run.lag_at_freeze = age;

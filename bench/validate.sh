@@ -11,6 +11,8 @@
 # column ("Cannot use a column of type Date as a key"), so it is keyed on emp_no alone with
 # from_date compared as a column (its hashdiff supports repeated keys); ours uses the real
 # (emp_no, from_date) key and includes the target constraint checks and a 100-row sample.
+# With BASELINE=path/to/another/migration-studio binary (e.g. main's release build), its merge
+# and checksum are timed in the same interleaved rounds too (rows `merge@base`, `checksum@base`).
 set -euo pipefail
 ROWS=${1:-3600000}
 ROUNDS=${2:-1}
@@ -48,7 +50,7 @@ timed() {
   printf '%.2f' "$(echo "$t1 - $t0" | bc)"
 }
 ours() {
-  timed "$BIN" validate "$WORK/project" --source-url "$SRC" --target-url "$DST" --tables salaries \
+  timed "${2:-$BIN}" validate "$WORK/project" --source-url "$SRC" --target-url "$DST" --tables salaries \
     --strategy "$1" --restart --json
 }
 found() { python3 -c "import json,sys; t=json.load(open('$WORK/out'))['tables'][0]['differences']; print(t['missing']['count']+t['extra']['count']+t['changed']['count'])"; }
@@ -59,6 +61,8 @@ rela() {
 rela_found() { grep -c '^[-+]' "$WORK/out" || true; }
 
 declare -A T N S
+TOOLS="merge checksum reladiff"
+[ -n "${BASELINE:-}" ] && TOOLS="merge checksum merge@base checksum@base reladiff"
 for case in identical changed; do
   if [ "$case" = changed ]; then
     # 10 rows spread evenly over the key range get a new salary in the target.
@@ -69,22 +73,26 @@ for case in identical changed; do
     echo "$case, round $round/$ROUNDS: ours (merge), ours (checksum), reladiff..." >&2
     S[$case,merge]+="$(ours merge) "; N[$case,merge]=$(found)
     S[$case,checksum]+="$(ours checksum) "; N[$case,checksum]=$(found)
+    if [ -n "${BASELINE:-}" ]; then
+      S[$case,merge@base]+="$(ours merge "$BASELINE") "; N[$case,merge@base]=$(found)
+      S[$case,checksum@base]+="$(ours checksum "$BASELINE") "; N[$case,checksum@base]=$(found)
+    fi
     S[$case,reladiff]+="$(rela) "; N[$case,reladiff]=$(rela_found)
   done
-  for tool in merge checksum reladiff; do
+  for tool in $TOOLS; do
     T[$case,$tool]=$(printf '%s\n' ${S[$case,$tool]} | sort -n | awk '{ v[NR] = $1 } END { m = (NR + 1) / 2; print (NR % 2) ? v[m] : (v[m - 0.5] + v[m + 0.5]) / 2 }')
   done
 done
 if [ "$ROUNDS" -gt 1 ]; then
   echo
   for case in identical changed; do
-    for tool in merge checksum reladiff; do printf '%-10s %-9s seconds per round: %s\n' "$case" "$tool" "${S[$case,$tool]}"; done
+    for tool in $TOOLS; do printf '%-10s %-9s seconds per round: %s\n' "$case" "$tool" "${S[$case,$tool]}"; done
   done
 fi
 
 printf '\n%-10s %-26s %10s %10s %12s   (median of %s)\n' case tool seconds found "vs reladiff" "$ROUNDS"
 for case in identical changed; do
-  for tool in merge checksum reladiff; do
+  for tool in $TOOLS; do
     name=$tool; [ "$tool" != reladiff ] && name="migration-studio $tool"
     printf '%-10s %-26s %10.2f %10s %11.2fx\n' "$case" "$name" "${T[$case,$tool]}" "${N[$case,$tool]}" \
       "$(echo "${T[$case,reladiff]} / ${T[$case,$tool]}" | bc -l)"

@@ -113,6 +113,37 @@ async fn sakila_mariadb_to_postgres_passes_with_writes_on_both_sides() {
         .find(|r| r.action == A::CatchUp)
         .unwrap();
     assert!(catch_up.rows.unwrap_or(0) > 0, "{catch_up:?}");
+    // The pre-freeze validation is pinned to a changelog position; the final one checks what
+    // changed since, and the write downtime says where it went.
+    let validate = report
+        .runbook
+        .iter()
+        .find(|r| r.action == A::Validate)
+        .unwrap();
+    assert!(
+        validate.detail.contains("pinned to changelog position"),
+        "{validate:?}"
+    );
+    let last = report
+        .runbook
+        .iter()
+        .find(|r| r.action == A::FinalValidation)
+        .unwrap();
+    assert!(last.detail.contains("checked incrementally"), "{last:?}");
+    let split = report.downtime_split;
+    assert!(
+        split.is_measured() && split.final_validation_seconds > 0.0,
+        "{split:?}"
+    );
+    let parts = split.freeze_seconds
+        + split.final_catch_up_seconds
+        + split.final_validation_seconds
+        + split.cutover_seconds;
+    assert!(
+        parts <= report.write_downtime_seconds + 0.01,
+        "{split:?} vs {}",
+        report.write_downtime_seconds
+    );
     let dir = rehearsal::history_dir(&root).join(&report.id);
     for file in ["report.json", "report.md", "report.html"] {
         assert!(dir.join(file).is_file(), "{file} written");

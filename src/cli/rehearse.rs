@@ -73,8 +73,9 @@ pub struct RehearseArgs {
     apply_batch_rows: i64,
     /// Fault drills during the backfill (repeatable): `kill-backfill` (drop it mid-chunk and
     /// resume), `drop-connection` (terminate the target's sessions), `plant-rejects[=N]` (N
-    /// source rows the target refuses, default 5). The report shows resume time, rows lost,
-    /// duplicates and rejected rows kept.
+    /// source rows the target refuses, default 5), `target-drift` (one row changed on the
+    /// target behind the capture's back before the final validation, which must find it). The
+    /// report shows resume time, rows lost, duplicates and rejected rows kept.
     #[arg(long = "drill", value_name = "DRILL", value_parser = parse_drill)]
     drills: Vec<Drill>,
     /// Rehearse on a sample: keep about this fraction of the source's rows (e.g. 0.1), with
@@ -93,6 +94,7 @@ enum Drill {
     KillBackfill,
     DropConnection,
     PlantRejects(u32),
+    TargetDrift,
 }
 
 fn parse_drill(text: &str) -> Result<Drill, String> {
@@ -100,12 +102,13 @@ fn parse_drill(text: &str) -> Result<Drill, String> {
         None if text == "kill-backfill" => Ok(Drill::KillBackfill),
         None if text == "drop-connection" => Ok(Drill::DropConnection),
         None if text == "plant-rejects" => Ok(Drill::PlantRejects(5)),
+        None if text == "target-drift" => Ok(Drill::TargetDrift),
         Some(("plant-rejects", n)) => n
             .parse()
             .map(Drill::PlantRejects)
             .map_err(|_| format!("plant-rejects={n}: expected a number of rows")),
         _ => Err(format!(
-            "unknown drill `{text}`: expected kill-backfill, drop-connection or plant-rejects[=N]"
+            "unknown drill `{text}`: expected kill-backfill, drop-connection, plant-rejects[=N] or target-drift"
         )),
     }
 }
@@ -172,6 +175,7 @@ pub async fn rehearse(args: RehearseArgs) -> Result<(), BoxError> {
                     Drill::KillBackfill => d.kill_backfill = true,
                     Drill::DropConnection => d.drop_connection = true,
                     Drill::PlantRejects(n) => d.plant_rejects = *n,
+                    Drill::TargetDrift => d.target_drift = true,
                 }
                 d
             },

@@ -197,6 +197,16 @@ pub const VALIDATION_VERDICTS: &[Entry] = &[
     entry("not_compared", "the table could not be compared (no key, missing on one side, or an error)"),
 ];
 
+/// Why an incremental final validation ([`crate::validate::changed`]) or its go/no-go gate
+/// did not find a table equal: each line of a table report's `failures` starts with one.
+pub const VALIDATION_FAILURES: &[Entry] = &[
+    entry(crate::validate::changed::code::COUNTS, "exact row counts of a table differ after the freeze (a row inserted or deleted on one side only)"),
+    entry(crate::validate::changed::code::CHANGED_ROW, "a row whose key the change capture logged since the pinned full validation is missing, extra or different after the final catch-up"),
+    entry(crate::validate::changed::code::RECHECK, "a row the sampled re-check compared (a random key, or every row of a small table) differs though no changelog entry names it: it was written behind the capture's back"),
+    entry(crate::validate::changed::code::PINNED, "the pinned pre-freeze full validation found a difference on a row not changed since: it was not repaired by the catch-up"),
+    entry(crate::validate::changed::code::NOT_PINNED, "a table has no pinned full validation, or that run could not compare it: its changed rows and counts alone prove nothing about the rest"),
+];
+
 /// Verdicts of `rehearse` (the report's `verdict`).
 pub const REHEARSAL_VERDICTS: &[Entry] = &[
     entry("pass", "every gate passed"),
@@ -309,6 +319,10 @@ rewrites it). A code, once published, keeps its meaning.\n",
     out.push_str("\n## Validation verdicts\n\n| verdict | meaning |\n|---|---|\n");
     for v in VALIDATION_VERDICTS {
         let _ = writeln!(out, "| `{}` | {} |", v.code, v.meaning);
+    }
+    out.push_str("\n## Incremental validation failures\n\nAt the start of each line of a validation table report's `failures` (the post-freeze incremental validation and its gate).\n\n| code | meaning |\n|---|---|\n");
+    for v in VALIDATION_FAILURES {
+        let _ = writeln!(out, "| {} | {} |", v.code, v.meaning);
     }
     out.push_str("\n## Import findings\n\nIn `inventory`, `import --json`, the store and the desktop's findings list.\n\n| code | severity | when |\n|---|---|---|\n");
     for f in FINDINGS {

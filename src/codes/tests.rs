@@ -134,6 +134,30 @@ fn every_gate_the_rehearsal_checks_is_registered() {
 }
 
 #[test]
+fn every_validation_failure_code_is_registered_and_numbered_in_order() {
+    for (i, v) in VALIDATION_FAILURES.iter().enumerate() {
+        assert_eq!(v.code, format!("V{:03}", i + 1));
+    }
+    // Failure lines are written from the `code::` constants only.
+    let text = std::fs::read_to_string(src().join("validate/changed.rs")).unwrap();
+    for (at, _) in text.match_indices("failures.push(format!(") {
+        let call = &text[at..at + text[at..].find(");").unwrap()];
+        let used = call
+            .split("code::")
+            .nth(1)
+            .expect("a failure line names its code");
+        let name: String = used
+            .chars()
+            .take_while(|c| c.is_ascii_uppercase() || *c == '_')
+            .collect();
+        assert!(
+            text.contains(&format!("pub const {name}: &str = \"V")),
+            "{name} is a V code"
+        );
+    }
+}
+
+#[test]
 fn suggestion_keys_are_registered() {
     let text = std::fs::read_to_string(src().join("risk/suggest.rs")).unwrap();
     // Keys are `prefix:{…}` formats, or plain literals given as `key: "…"`.

@@ -145,6 +145,107 @@ pub fn equals(
     }
 }
 
+/// `WHERE` the key is one of `values` (each a whole key, in key column order), numbering
+/// PostgreSQL placeholders from `first_placeholder`: `k IN (…)` for a one-column key,
+/// `(k1 = v1 AND k2 = v2) OR …` for a composite one, which every engine's optimiser turns into
+/// one index point lookup per key (MariaDB does not range-optimise a row-value `IN`). With no
+/// values, a predicate that is never true.
+pub fn any_of(
+    engine: Engine,
+    keys: &[KeyColumn],
+    values: &[Vec<Cell>],
+    first_placeholder: usize,
+) -> Fragment {
+    if values.is_empty() {
+        return Fragment {
+            sql: "WHERE 1 = 0".to_owned(),
+            binds: Vec::new(),
+        };
+    }
+    let mut b = Builder {
+        engine,
+        binds: Vec::new(),
+        keys,
+        first_placeholder,
+    };
+    let sql = if keys.len() == 1 {
+        let params: Vec<String> = values.iter().map(|v| b.placeholder(0, &v[0])).collect();
+        format!(
+            "WHERE {} IN ({})",
+            quote::ident(engine, &keys[0].name),
+            params.join(", ")
+        )
+    } else {
+        let each: Vec<String> = values
+            .iter()
+            .map(|v| {
+                let parts: Vec<String> = v
+                    .iter()
+                    .enumerate()
+                    .take(keys.len())
+                    .map(|(i, c)| {
+                        let p = b.placeholder(i, c);
+                        format!("{} = {p}", quote::ident(engine, &keys[i].name))
+                    })
+                    .collect();
+                format!("({})", parts.join(" AND "))
+            })
+            .collect();
+        format!("WHERE {}", each.join(" OR "))
+    };
+    Fragment {
+        sql,
+        binds: b.binds,
+    }
+}
+
+/// [`any_of`] for PostgreSQL as one bound value: `WHERE (k1, k2) IN (SELECT CAST(k->>0 AS
+/// t1), CAST(k->>1 AS t2) FROM jsonb_array_elements(CAST($n AS jsonb)) AS k)`, the keys a JSON
+/// array of arrays. A thousand-key `OR` list costs PostgreSQL more to plan than to run (and
+/// two thousand bound values to parse); this is one value and a join. Values travel as JSON
+/// numbers, strings (dates as `YYYY-MM-DD`, bytes as `\x` hex, as `bytea`'s input reads
+/// them), booleans and null (which matches nothing, as `=` would).
+pub fn any_of_json(keys: &[KeyColumn], values: &[Vec<Cell>], first_placeholder: usize) -> Fragment {
+    let json = serde_json::Value::Array(
+        values
+            .iter()
+            .map(|key| {
+                serde_json::Value::Array(
+                    key.iter()
+                        .take(keys.len())
+                        .map(|c| match c {
+                            Cell::Null => serde_json::Value::Null,
+                            Cell::Int(i) => (*i).into(),
+                            Cell::UInt(u) => (*u).into(),
+                            Cell::Float(f) => (*f).into(),
+                            Cell::Bool(b) => (*b).into(),
+                            Cell::Date(d) => crate::data::cell::date_string(*d).into(),
+                            Cell::Text(t) => t.clone().into(),
+                            Cell::Bytes(b) => {
+                                let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
+                                format!("\\x{hex}").into()
+                            }
+                        })
+                        .collect(),
+                )
+            })
+            .collect(),
+    );
+    let columns = quote::columns(Engine::Postgres, keys.iter().map(|k| k.name.as_str()));
+    let picks: Vec<String> = keys
+        .iter()
+        .enumerate()
+        .map(|(i, k)| format!("CAST(_ms_k->>{i} AS {})", k.declared))
+        .collect();
+    Fragment {
+        sql: format!(
+            "WHERE ({columns}) IN (SELECT {} FROM jsonb_array_elements(CAST(${first_placeholder} AS jsonb)) AS _ms_k)",
+            picks.join(", ")
+        ),
+        binds: vec![Cell::Text(json.to_string())],
+    }
+}
+
 /// `ORDER BY` over the key columns; empty for no key (a table read whole).
 pub fn order_by(engine: Engine, keys: &[KeyColumn]) -> String {
     if keys.is_empty() {
@@ -193,5 +294,37 @@ mod tests {
             1,
         );
         assert_eq!(f.sql, "WHERE `a` > ? AND `a` <= ?");
+    }
+
+    #[test]
+    fn key_lists_are_in_lists_or_ors_of_equalities() {
+        let keys = [
+            KeyColumn {
+                name: "a".into(),
+                declared: "integer".into(),
+            },
+            KeyColumn {
+                name: "b".into(),
+                declared: "date".into(),
+            },
+        ];
+        let two = [
+            vec![Cell::Int(1), Cell::Text("2020-01-01".into())],
+            vec![Cell::Int(2), Cell::Text("2020-01-02".into())],
+        ];
+        let f = any_of(Engine::Postgres, &keys, &two, 3);
+        assert_eq!(
+            f.sql,
+            "WHERE (\"a\" = CAST($3 AS integer) AND \"b\" = CAST($4 AS date)) OR (\"a\" = CAST($5 AS integer) AND \"b\" = CAST($6 AS date))"
+        );
+        assert_eq!(f.binds.len(), 4);
+        let f = any_of(
+            Engine::Mysql,
+            &keys[..1],
+            &[vec![Cell::Int(1)], vec![Cell::Int(2)]],
+            1,
+        );
+        assert_eq!(f.sql, "WHERE `a` IN (?, ?)");
+        assert_eq!(any_of(Engine::Mysql, &keys, &[], 1).sql, "WHERE 1 = 0");
     }
 }

@@ -446,6 +446,39 @@ impl TableSpec {
     }
 }
 
+impl TableSpec {
+    /// The select list a [`read_fragment`] of this spec decodes: each column as it is read
+    /// (cast where the reader needs it), aliased `_ms_c0`, `_ms_c1`… so that an `ORDER BY` of a
+    /// column's name still sorts by the column (and its index), not by the cast text.
+    pub fn select_list(&self) -> String {
+        self.columns
+            .iter()
+            .enumerate()
+            .map(|(i, c)| format!("{} AS _ms_c{i}", self.select_expr(c)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// `SELECT … FROM … WHERE` the key is one of `keys` ([`keyset::any_of`]), in no particular
+    /// order: a caller comparing two engines orders the rows itself, by one key encoding.
+    pub fn select_keys(&self, keys: &[Vec<Cell>]) -> keyset::Fragment {
+        let filter = if self.engine == Engine::Postgres && keys.len() > 1 {
+            keyset::any_of_json(&self.key_columns(), keys, 1)
+        } else {
+            keyset::any_of(self.engine, &self.key_columns(), keys, 1)
+        };
+        keyset::Fragment {
+            sql: format!(
+                "SELECT {} FROM {} {}",
+                self.select_list(),
+                quote::table(self.engine, &self.name),
+                filter.sql
+            ),
+            binds: filter.binds,
+        }
+    }
+}
+
 macro_rules! bind_all {
     ($query:expr, $binds:expr) => {{
         // Not cached as a prepared statement: PostgreSQL fixes a parameter's type at the first

@@ -300,6 +300,90 @@ async fn read_entries(db: &Database, after: i64, limit: i64) -> Result<Vec<Entry
         .collect())
 }
 
+/// The distinct keys changed by the changelog entries in positions `(after, upto]`, per
+/// captured table, read-only: for each table that has such entries, `routes[tbl].from`'s name
+/// as `validate` prints it (`schema.table`) and its keys in the source's key column order, as
+/// the capture triggers recorded them (an update's old and new key both; a deleted key too, so
+/// its absence on the other side is checked). One statement; each key once, in no particular
+/// order. Entries of a table id with no route are skipped.
+///
+/// This is what the post-freeze incremental validation
+/// ([`crate::validate::changed::validate_changed`]) compares: with `after` the position the
+/// applier had applied when the pre-freeze full validation started and `upto` the position the
+/// final catch-up reached, every row written on the captured side after that validation read
+/// it is in the result. A write the triggers did not see (made on the other side, or with the
+/// triggers disabled) is not: see that function for what finds those.
+///
+/// # Errors
+/// [`DbError::Query`].
+pub async fn changed_keys(
+    db: &Database,
+    routes: &[Route],
+    after: i64,
+    upto: i64,
+) -> Result<BTreeMap<String, Vec<Vec<Cell>>>, DbError> {
+    let log = quote::ident(db.engine, CHANGELOG);
+    // `UNION` (not `ALL`) removes repeated keys in the database: a hot row updated thousands
+    // of times crosses the wire once. Keys are compared as the triggers' JSON text, which one
+    // trigger writes alike for the same key.
+    let (tbl, key_text, p1, p2) = match db.engine {
+        Engine::Postgres => ("tbl::int8", "::text", "$1", "$2"),
+        Engine::Mysql => ("CAST(tbl AS SIGNED)", "", "?", "?"),
+        Engine::Sqlite => ("tbl", "", "?", "?"),
+    };
+    let pick = |column: &str| {
+        let text = if db.engine == Engine::Mysql {
+            format!("CAST({column} AS CHAR)")
+        } else {
+            format!("{column}{key_text}")
+        };
+        format!(
+            "SELECT {tbl} AS t, {text} AS k FROM {log} WHERE seq > {p1} AND seq <= {p2} AND {column} IS NOT NULL"
+        )
+    };
+    let sql = format!("{} UNION {}", pick("old_key"), pick("new_key"));
+    let binds = [
+        Cell::Int(after),
+        Cell::Int(upto),
+        Cell::Int(after),
+        Cell::Int(upto),
+    ];
+    // PostgreSQL numbers its placeholders: both halves use $1 and $2.
+    let binds = if db.engine == Engine::Postgres {
+        &binds[..2]
+    } else {
+        &binds[..]
+    };
+    let err = |e| db.query_error("reading changed keys from the changelog", e);
+    let rows: Vec<(i64, Option<String>)> = match &db.pool {
+        Pool::Postgres(p) => bind_all!(sqlx::query_as(&sql), binds)
+            .fetch_all(p)
+            .await
+            .map_err(err)?,
+        Pool::Mysql(p) => bind_all!(sqlx::query_as(&sql), binds)
+            .fetch_all(p)
+            .await
+            .map_err(err)?,
+        Pool::Sqlite(p) => bind_all!(sqlx::query_as(&sql), binds)
+            .fetch_all(p)
+            .await
+            .map_err(err)?,
+    };
+    let mut out: BTreeMap<String, Vec<Vec<Cell>>> = BTreeMap::new();
+    for (tbl, key) in rows {
+        let (Some(route), Some(key)) = (
+            usize::try_from(tbl).ok().and_then(|t| routes.get(t)),
+            json_key(key),
+        ) else {
+            continue;
+        };
+        out.entry(route.from.name.to_string())
+            .or_default()
+            .push(key);
+    }
+    Ok(out)
+}
+
 /// What one apply pass did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Applied {

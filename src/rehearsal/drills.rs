@@ -11,6 +11,13 @@
 //! - `plant-rejects=N`: before capture starts, N source rows get a NUL byte in a text column,
 //!   which PostgreSQL refuses; the backfill keeps exactly those rows in its reject table.
 //!
+//! - `target-drift`: after the final catch-up, just before the final validation, one row of
+//!   the smallest copied table with a key gets a text column changed on the target directly,
+//!   behind the change capture's back (no changelog entry names it, the counts stay equal).
+//!   The final validation must find it: when it is incremental, by its re-check, which
+//!   compares a table of at most [`crate::validate::changed::Recheck::whole_table_rows`] rows
+//!   whole ([`crate::validate::changed`]); the go/no-go then says no-go.
+//!
 //! Rows lost and duplicated come from the validation after the catch-up (missing keys not kept
 //! as rejects, extra keys).
 
@@ -42,19 +49,22 @@ pub struct Drills {
     /// Source rows to make unacceptable to the target (0: none).
     #[serde(default)]
     pub plant_rejects: u32,
+    /// Change one row on the target behind the capture's back before the final validation.
+    #[serde(default)]
+    pub target_drift: bool,
 }
 
 impl Drills {
     /// Whether any drill is asked for.
     pub fn any(&self) -> bool {
-        self.kill_backfill || self.drop_connection || self.plant_rejects > 0
+        self.kill_backfill || self.drop_connection || self.plant_rejects > 0 || self.target_drift
     }
 }
 
 /// What one drill did and measured.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DrillResult {
-    /// `kill-backfill`, `drop-connection` or `plant-rejects`.
+    /// `kill-backfill`, `drop-connection`, `plant-rejects` or `target-drift`.
     pub name: String,
     /// What happened, in words.
     pub detail: String,
@@ -351,4 +361,103 @@ async fn watch(
         killer.close().await;
     }
     (first, dropped)
+}
+
+/// The row `target-drift` changed on the target.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Drifted {
+    /// Target table, qualified.
+    pub table: String,
+    /// The changed column.
+    pub column: String,
+    /// The row's key, as text (`1`).
+    pub key: String,
+}
+
+/// Changes one row on `target` directly (the `target-drift` drill): in the copied table with a
+/// key and the fewest rows (by the catalog's estimate), the row with the smallest key gets its
+/// first text column that is neither in the key, nor in a foreign key or unique key, nor
+/// declared shorter than 5 characters set to `drift` (`drifT` when it already was). `None`
+/// when no table has such a column. PostgreSQL and MySQL targets.
+///
+/// # Errors
+/// [`RehearsalError::Db`] when the update fails.
+pub async fn plant_drift(
+    target: &Database,
+    plan: &BackfillPlan,
+    source_inventory: &Inventory,
+) -> Result<Option<Drifted>, RehearsalError> {
+    use crate::data::Logical;
+    let mut candidates: Vec<_> = plan
+        .tables
+        .iter()
+        .filter(|t| !t.mapping.key.is_empty())
+        .filter_map(|t| {
+            let source = source_inventory.table(&t.mapping.source);
+            let column = t.mapping.columns.iter().find(|c| {
+                let short = matches!(c.target, Logical::Text { max_len: Some(n) } if n < 5);
+                let text = matches!(c.target, Logical::Text { .. });
+                let keyed = t.mapping.key.contains(&c.name)
+                    || source.is_some_and(|s| {
+                        s.foreign_keys.iter().any(|f| f.columns.contains(&c.name))
+                            || s.unique_keys.iter().any(|u| u.contains(&c.name))
+                    });
+                text && !short && !keyed
+            })?;
+            Some((t.estimated_rows.unwrap_or(u64::MAX), t, column.name.clone()))
+        })
+        .collect();
+    candidates.sort_by_key(|(rows, t, _)| (*rows, t.label.clone()));
+    let Some((_, table, column)) = candidates.into_iter().next() else {
+        return Ok(None);
+    };
+    let engine = target.engine;
+    let name = quote::table(engine, &table.target.name);
+    let col = quote::ident(engine, &column);
+    let order = quote::columns(engine, table.mapping.key.iter().map(String::as_str));
+    let key = target
+        .fetch_texts(
+            &format!(
+                "SELECT {} FROM {name} ORDER BY {order} LIMIT 1",
+                table
+                    .mapping
+                    .key
+                    .iter()
+                    .map(|k| match engine {
+                        Engine::Mysql => format!("CAST({} AS CHAR)", quote::ident(engine, k)),
+                        _ => format!("CAST({} AS TEXT)", quote::ident(engine, k)),
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            &[],
+            "target-drift: reading the smallest key",
+        )
+        .await?
+        .into_iter()
+        .next()
+        .map(|row| {
+            row.into_iter()
+                .map(Option::unwrap_or_default)
+                .collect::<Vec<_>>()
+                .join(", ")
+        });
+    let Some(key) = key else {
+        return Ok(None);
+    };
+    let value = format!("CASE WHEN {col} = 'drift' THEN 'drifT' ELSE 'drift' END");
+    let sql = match engine {
+        Engine::Mysql => format!("UPDATE {name} SET {col} = {value} ORDER BY {order} LIMIT 1"),
+        _ => format!(
+            "UPDATE {name} SET {col} = {value} WHERE ctid = (SELECT ctid FROM {name} ORDER BY {order} LIMIT 1)"
+        ),
+    };
+    target
+        .execute(&sql, &[], "target-drift: changing a row on the target")
+        .await?;
+    Ok(Some(Drifted {
+        table: table.target.name.to_string(),
+        column,
+        key,
+    }))
 }

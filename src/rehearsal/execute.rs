@@ -22,6 +22,10 @@ use crate::import::live::import_live;
 use crate::plan::{MigrationShape, Step, StepAction};
 use crate::validate;
 
+/// Differences a pinned full validation lists per kind and table: past it, the gate cannot
+/// tell a difference in flight from a standing one, and counts it as standing.
+const PINNED_SHOW: usize = 100_000;
+
 /// Runs `step` (any action but [`StepAction::Backfill`], which runs by batches).
 pub(super) async fn step(
     run: &mut Run<'_>,
@@ -48,10 +52,7 @@ pub(super) async fn step(
         StepAction::GoNoGo => Ok(go_no_go(run)),
         StepAction::FreezeWrites => freeze(run, clock, state).await,
         StepAction::FinalCatchUp => final_catch_up(run, clock, step).await,
-        StepAction::FinalValidation => {
-            let (mismatched, detail) = quiet_validation(run).await?;
-            Ok(Outcome::done(detail).rows(mismatched))
-        }
+        StepAction::FinalValidation => final_validation(run).await,
         StepAction::SwitchWrites => switch_writes(run, clock).await,
         StepAction::ResumeWrites => {
             let memory = std::mem::take(&mut run.target_memory);
@@ -380,10 +381,29 @@ fn tables(run: &Run<'_>, reverse: bool) -> Vec<String> {
         .collect()
 }
 
+/// Validation settings of a rehearsal comparison (`reverse`: target against source,
+/// constraints off), through the project's stated conversion rules.
+fn compare_options(run: &Run<'_>, reverse: bool) -> validate::Options {
+    validate::Options {
+        tables: tables(run, reverse),
+        constraints: !reverse,
+        policy: run.project.manifest().data,
+        ..validate::Options::default()
+    }
+}
+
 /// Compares source and target (`reverse`: target against source, constraints off).
 pub(super) async fn compare(
     run: &Run<'_>,
     reverse: bool,
+) -> Result<validate::Report, RehearsalError> {
+    compare_with(run, reverse, compare_options(run, reverse)).await
+}
+
+async fn compare_with(
+    run: &Run<'_>,
+    reverse: bool,
+    options: validate::Options,
 ) -> Result<validate::Report, RehearsalError> {
     let (from, to) = if reverse {
         (&run.env.target_url, &run.env.source_url)
@@ -393,11 +413,7 @@ pub(super) async fn compare(
     Ok(validate::validate_urls(
         from,
         to,
-        &validate::Options {
-            tables: tables(run, reverse),
-            constraints: !reverse,
-            ..validate::Options::default()
-        },
+        &options,
         if reverse {
             &[]
         } else {
@@ -420,7 +436,14 @@ fn differences(report: &validate::Report) -> u64 {
 /// A validation with writes quiet: its mismatches go to the next checkpoint's G001.
 async fn quiet_validation(run: &mut Run<'_>) -> Result<(u64, String), RehearsalError> {
     let validation = compare(run, false).await?;
-    let mismatched = differences(&validation);
+    Ok(judge_quiet(run, &validation, "compared with writes quiet"))
+}
+
+/// Records what a validation made with writes quiet found (rows lost, duplicated, the
+/// mismatches the next checkpoint's G001 judges) and says it in a sentence: `how` the tables
+/// were compared, then which rows differ.
+fn judge_quiet(run: &mut Run<'_>, validation: &validate::Report, how: &str) -> (u64, String) {
+    let mismatched = differences(validation);
     run.report.mismatched_rows = mismatched;
     run.report.validation_verdict = format!("{:?}", validation.verdict);
     // Planted rows the target refused and the backfill kept are expected to be missing.
@@ -463,19 +486,90 @@ async fn quiet_validation(run: &mut Run<'_>) -> Result<(u64, String), RehearsalE
         })
         .take(5)
         .collect();
-    Ok((
+    let failures: Vec<&String> = validation
+        .tables
+        .iter()
+        .flat_map(|t| t.failures.iter())
+        .take(5)
+        .collect();
+    (
         mismatched,
         format!(
-            "{} tables compared with writes quiet: {mismatched} rows differ ({} expected: planted rejects kept){}",
+            "{} tables {how}: {mismatched} rows differ ({} expected: planted rejects kept){}{}",
             validation.tables.len(),
             run.kept,
             if examples.is_empty() {
                 String::new()
             } else {
                 format!("; {}", examples.join("; "))
+            },
+            if failures.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "; {}",
+                    failures
+                        .iter()
+                        .map(|f| f.as_str())
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                )
             }
         ),
-    ))
+    )
+}
+
+/// The final validation, writes frozen and caught up. After a pinned full validation
+/// ([`validate_step`] with writes running) it is incremental: the rows whose keys the source's
+/// changelog names since the pinned position, exact counts and the sampled re-check
+/// ([`validate::changed`]), judged together with the pinned run. Otherwise (no capture, or a
+/// resumed run whose pin was lost) every table is compared again.
+async fn final_validation(run: &mut Run<'_>) -> Result<Outcome, RehearsalError> {
+    if run.options.drills.target_drift {
+        let drifted =
+            super::drills::plant_drift(&run.target, &run.bplan, &run.source_inventory).await?;
+        run.report.drills.push(super::drills::DrillResult {
+            name: "target-drift".into(),
+            detail: match drifted {
+                Some(d) => format!(
+                    "{}.{} of the row with key ({}) changed on the target, behind the capture's back",
+                    d.table, d.column, d.key
+                ),
+                None => "no copied table with a key has a text column to change: nothing planted".into(),
+            },
+            resume_seconds: None,
+            sessions_dropped: 0,
+            retries: 0,
+            planted: 0,
+        });
+    }
+    let Some(pinned) = run.pinned.take() else {
+        let (mismatched, detail) = quiet_validation(run).await?;
+        return Ok(Outcome::done(detail).rows(mismatched));
+    };
+    let upto = capture::position(&run.source).await?;
+    let changed = capture::changed_keys(&run.source, &run.forward, pinned.position, upto).await?;
+    let keys: usize = changed.values().map(Vec::len).sum();
+    let incremental = validate::changed::validate_changed_urls(
+        &run.env.source_url,
+        &run.env.target_url,
+        &changed,
+        &compare_options(run, false),
+        &validate::changed::Settings::default(),
+        &run.project.manifest().invariants,
+        &validate::Silent,
+    )
+    .await?;
+    let gate = incremental.gate(&pinned.report);
+    let (mismatched, detail) = judge_quiet(
+        run,
+        &gate,
+        &format!(
+            "checked incrementally: {keys} keys changed since position {} (to {upto}) compared, exact counts, a sampled re-check, with the pinned full validation",
+            pinned.position
+        ),
+    );
+    Ok(Outcome::done(detail).rows(mismatched))
 }
 
 async fn validate_step(run: &mut Run<'_>) -> Result<Outcome, RehearsalError> {
@@ -498,10 +592,35 @@ async fn validate_step(run: &mut Run<'_>) -> Result<Outcome, RehearsalError> {
         ))
         .rows(mismatched));
     }
-    let validation = compare(run, false).await?;
+    // Pinned to what was applied when it starts: every row written after that is named by the
+    // changelog, so the final validation need only compare those again.
+    let position = match (&run.standby, &run.applier) {
+        (Some(standby), _) => Some(standby.applied()),
+        (None, Some(applier)) => Some(applier.applied),
+        (None, None) => None,
+    };
+    let options = validate::Options {
+        // The gate tells a pinned difference apart by its key: list every one, and compare
+        // every row (the merge) rather than a sample whose misses name no key.
+        strategy: validate::StrategyChoice::Merge,
+        sample_rows: 0,
+        show: PINNED_SHOW,
+        ..compare_options(run, false)
+    };
+    let validation = compare_with(run, false, options).await?;
     let differing = differences(&validation);
+    let pinned = match position {
+        Some(position) if run.capture_on => {
+            run.pinned = Some(super::interpret::Pinned {
+                position,
+                report: validation.clone(),
+            });
+            format!("; pinned to changelog position {position}")
+        }
+        _ => String::new(),
+    };
     Ok(Outcome::done(format!(
-        "{} tables compared with writes running: {differing} rows differed (changes in flight; the final validation, writes frozen, is the one judged)",
+        "{} tables compared with writes running: {differing} rows differed (changes in flight; the final validation, writes frozen, is the one judged){pinned}",
         validation.tables.len()
     ))
     .rows(differing))
@@ -589,10 +708,11 @@ async fn freeze(
     state: &mut RunState,
 ) -> Result<Outcome, RehearsalError> {
     let before = run.source_writes();
+    // Downtime starts when the freeze is asked for: stopping the writers is part of it.
+    run.frozen_at = Some(clock.now());
     if let Some(mirror) = run.stop_source_writes().await {
         run.absorb(&mirror);
     }
-    run.frozen_at = Some(clock.now());
     state.stage = Stage::Frozen;
     let (pending, age) = pending(run).await?;
     run.lag_at_freeze = age;
@@ -717,6 +837,9 @@ async fn verify(run: &mut Run<'_>) -> Result<Outcome, RehearsalError> {
 /// The gates judged at the end: whatever no checkpoint judged, the drills', the write
 /// downtime against the window, the rollback against the RTO; then the verdict.
 pub(super) fn final_gates(run: &mut Run<'_>) {
+    if run.frozen_at.is_some() {
+        run.report.downtime_split = downtime_split(&run.report.runbook);
+    }
     let gates = gates_now(run);
     run.report.gates.extend(gates);
     if run.options.drills.any() {
@@ -751,4 +874,21 @@ pub(super) fn final_gates(run: &mut Run<'_>) {
         ));
     }
     run.report.decide();
+}
+
+/// Where the write downtime went, from the measured runbook rows of the actions between the
+/// freeze and writes resuming on the target.
+fn downtime_split(rows: &[StepRow]) -> super::report::DowntimeSplit {
+    let seconds = |actions: &[StepAction]| -> f64 {
+        rows.iter()
+            .filter(|r| actions.contains(&r.action))
+            .filter_map(|r| r.measured_seconds)
+            .sum()
+    };
+    super::report::DowntimeSplit {
+        freeze_seconds: seconds(&[StepAction::FreezeWrites]),
+        final_catch_up_seconds: seconds(&[StepAction::FinalCatchUp]),
+        final_validation_seconds: seconds(&[StepAction::FinalValidation]),
+        cutover_seconds: seconds(&[StepAction::SwitchWrites]),
+    }
 }

@@ -109,6 +109,17 @@ pub(super) struct Run<'a> {
     pub lag_judged: bool,
     /// Rows of `report.runbook` whose budgets a checkpoint judged.
     pub budgets_judged: usize,
+    /// The full validation made with writes running, pinned to the changelog position applied
+    /// when it started: the final validation then compares only what changed since.
+    pub pinned: Option<Pinned>,
+}
+
+/// A full validation pinned to a changelog position (see [`crate::validate::changed`]).
+pub(super) struct Pinned {
+    /// The changelog position the applier had applied when the validation started.
+    pub position: i64,
+    /// What it found (every difference listed: the gate tells them apart by key).
+    pub report: crate::validate::Report,
 }
 
 impl Run<'_> {
@@ -416,6 +427,7 @@ pub(super) async fn run_plan(
         standby_failures: 0,
         lag_judged: false,
         budgets_judged: 0,
+        pinned: None,
     };
     let result = interpret(&mut run, clock, state, fresh).await;
     run.abort().await;

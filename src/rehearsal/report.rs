@@ -115,6 +115,46 @@ pub struct Interruption {
     pub resume_seconds: f64,
 }
 
+/// Where the write downtime went, seconds: from the freeze (writes stopped on the source) to
+/// writes resuming on the target. The parts add up to at most
+/// [`RehearsalReport::write_downtime_seconds`]; all 0 in reports written before it was
+/// measured.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DowntimeSplit {
+    /// Stopping the workload's writes on the source.
+    pub freeze_seconds: f64,
+    /// Applying the changes captured before the freeze that were still pending.
+    pub final_catch_up_seconds: f64,
+    /// The post-freeze validation (incremental: the rows changed since the pinned full
+    /// validation, exact counts and the sampled re-check; see `validate::changed`).
+    pub final_validation_seconds: f64,
+    /// Switching writes to the target.
+    pub cutover_seconds: f64,
+}
+
+impl DowntimeSplit {
+    /// Whether anything was measured.
+    pub fn is_measured(&self) -> bool {
+        self.freeze_seconds
+            + self.final_catch_up_seconds
+            + self.final_validation_seconds
+            + self.cutover_seconds
+            > 0.0
+    }
+
+    /// `freeze 0.01 s · final catch-up 0.02 s · final validation 0.30 s · cutover 0.05 s`.
+    pub fn text(&self) -> String {
+        format!(
+            "freeze {:.2} s · final catch-up {:.2} s · final validation {:.2} s · cutover {:.2} s",
+            self.freeze_seconds,
+            self.final_catch_up_seconds,
+            self.final_validation_seconds,
+            self.cutover_seconds
+        )
+    }
+}
+
 /// Everything a rehearsal measured.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RehearsalReport {
@@ -172,6 +212,9 @@ pub struct RehearsalReport {
     pub point_of_no_return: Option<String>,
     /// Seconds without writes between the freeze and writes resuming on the target.
     pub write_downtime_seconds: f64,
+    /// Where the write downtime went (filled by the rehearsal's steps).
+    #[serde(default)]
+    pub downtime_split: DowntimeSplit,
     /// Seconds the rollback drill took.
     pub rollback_seconds: f64,
     /// Rows of the target missing or different in the source after the rollback drill.
@@ -231,6 +274,7 @@ impl RehearsalReport {
             validation_verdict: String::new(),
             point_of_no_return: None,
             write_downtime_seconds: 0.0,
+            downtime_split: DowntimeSplit::default(),
             rollback_seconds: 0.0,
             rollback_mismatched_rows: 0,
             rto_seconds,
@@ -428,6 +472,9 @@ pub fn markdown(r: &RehearsalReport) -> String {
         r.provider, r.source_rows, r.write_downtime_seconds, r.maintenance_window_seconds, r.rollback_seconds, r.rto_seconds,
         r.point_of_no_return.as_deref().unwrap_or("none")
     );
+    if r.downtime_split.is_measured() {
+        let _ = writeln!(out, "Write downtime: {}.\n", r.downtime_split.text());
+    }
     if !r.runbook.is_empty() {
         let _ = writeln!(out, "Shape: {}.\n", r.shape);
         out.push_str("| Step | Title | Outcome | Expected s | Measured s | Rows | Source writes | Target writes |\n|---|---|---|---:|---:|---:|---:|---:|\n");
@@ -630,7 +677,7 @@ pub fn html(r: &RehearsalReport) -> String {
         "<!doctype html><html><head><meta charset=\"utf-8\"><title>Rehearsal {id}</title>\
 <style>body{{font-family:system-ui,sans-serif;margin:24px;color:#111}}.pass{{color:#15803d}}.fail{{color:#b91c1c;font-weight:bold}}td{{padding:2px 8px}}</style></head><body>\
 <h1>Rehearsal of {project}: <span class=\"{vclass}\">{verdict:?}</span></h1><p>{why}</p>\
-<p>{rows} source rows · write downtime {down:.2} s (window {win:.0} s) · rollback {rb:.2} s (RTO {rto:.0} s) · point of no return: {ponr}</p>\
+<p>{rows} source rows · write downtime {down:.2} s (window {win:.0} s) · rollback {rb:.2} s (RTO {rto:.0} s) · point of no return: {ponr}</p>{split}\
 <h2>Steps: measured (dark) vs expected (light)</h2><svg width=\"{width}\" height=\"{gantt_h}\">{gantt}</svg>\
 <h2>Capture lag (changes pending)</h2><svg width=\"{width}\" height=\"200\"><line x1=\"{left}\" y1=\"190\" x2=\"{width}\" y2=\"190\" stroke=\"#999\"/><text x=\"4\" y=\"24\" font-size=\"12\">{maxp} pending</text><polyline fill=\"none\" stroke=\"#dc2626\" stroke-width=\"2\" points=\"{points}\"/></svg>\
 <h2>Gates</h2><table>{gates}</table>\
@@ -646,6 +693,11 @@ pub fn html(r: &RehearsalReport) -> String {
         dups = r.duplicate_rows,
         rejected = r.rejected_rows,
         down = r.write_downtime_seconds,
+        split = if r.downtime_split.is_measured() {
+            format!("<p>Write downtime: {}</p>", esc(&r.downtime_split.text()))
+        } else {
+            String::new()
+        },
         win = r.maintenance_window_seconds,
         rb = r.rollback_seconds,
         rto = r.rto_seconds,
@@ -653,4 +705,30 @@ pub fn html(r: &RehearsalReport) -> String {
         maxp = max_pending,
         points = points.join(" "),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_downtime_split_is_rendered_when_measured_and_read_from_older_reports() {
+        let mut r = RehearsalReport::new("r1", "p", "local", 60.0, 600.0);
+        assert!(!markdown(&r).contains("final validation"));
+        r.downtime_split = DowntimeSplit {
+            freeze_seconds: 0.01,
+            final_catch_up_seconds: 0.02,
+            final_validation_seconds: 0.3,
+            cutover_seconds: 0.05,
+        };
+        let text =
+            "freeze 0.01 s · final catch-up 0.02 s · final validation 0.30 s · cutover 0.05 s";
+        assert!(markdown(&r).contains(text), "{}", markdown(&r));
+        assert!(html(&r).contains(text));
+        // A report written before the split existed still reads, with nothing measured.
+        let mut old = serde_json::to_value(&r).unwrap();
+        old.as_object_mut().unwrap().remove("downtime_split");
+        let read: RehearsalReport = serde_json::from_value(old).unwrap();
+        assert!(!read.downtime_split.is_measured());
+    }
 }

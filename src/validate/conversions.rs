@@ -3,14 +3,14 @@
 //! to what the rule makes of them; these counts are what makes that visible rather than silent.
 
 use crate::data::rules::{ConversionPolicy, NonBinaryBooleans, ZeroDates};
-use crate::data::{Converted, Logical, Rule};
+use crate::data::{Cell, Converted, Logical, Rule};
 use crate::db::{quote, Database, DbError};
 use crate::import::Engine;
 
 use super::pair::TablePair;
 
 /// The source SQL condition under which `rule` changes a value of column `c` (quoted).
-fn condition(rule: Rule, c: &str) -> String {
+pub(crate) fn condition(rule: Rule, c: &str) -> String {
     match rule {
         Rule::ZeroDateToNull => {
             format!("(YEAR({c}) = 0 OR MONTH({c}) = 0 OR DAYOFMONTH({c}) = 0)")
@@ -41,6 +41,45 @@ fn rule_for(pair: &TablePair, i: usize, target: Engine, policy: &ConversionPolic
         }
         _ => None,
     }
+}
+
+/// The rule applying to each column of `pair`'s source, under `policy`, for a `target` engine
+/// (`None` where none does): what [`count_value`] is given per column while a reader sees the
+/// values anyway, so that no separate scan is needed.
+pub fn rules(pair: &TablePair, target: Engine, policy: &ConversionPolicy) -> Vec<Option<Rule>> {
+    (0..pair.source.columns.len())
+        .map(|i| rule_for(pair, i, target, policy))
+        .collect()
+}
+
+/// Whether `rule` changes `cell` (the condition [`count`] evaluates in SQL, on a value read):
+/// a zero or partial date (`0000-00-00`, a zero month or day), an integer other than 0 and 1.
+pub fn count_value(rule: Rule, cell: &Cell) -> bool {
+    match (rule, cell) {
+        (Rule::ZeroDateToNull, Cell::Text(t)) => crate::data::cell::is_zero_date(t),
+        (Rule::NonBinaryToTrue, Cell::Int(v)) => *v != 0 && *v != 1,
+        (Rule::NonBinaryToTrue, Cell::UInt(u)) => *u > 1,
+        _ => false,
+    }
+}
+
+/// The report entries of per-column counts (by source column, as [`rules`] lists them); columns
+/// with no value converted are left out, as [`count`] leaves them.
+pub fn tally(pair: &TablePair, rules: &[Option<Rule>], counts: &[u64]) -> Vec<Converted> {
+    rules
+        .iter()
+        .zip(counts)
+        .enumerate()
+        .filter_map(|(i, (rule, &count))| {
+            let rule = (*rule)?;
+            (count > 0).then(|| Converted {
+                column: pair.source.columns[i].name.clone(),
+                rule,
+                count,
+                example_keys: Vec::new(),
+            })
+        })
+        .collect()
 }
 
 /// Counts, in one scan of the source table, the values each applicable rule changes.

@@ -26,7 +26,7 @@ use super::stream::{HashKind, Prepared};
 use crate::data::copy_out::{self, BinaryTuples, CopyField, FeedError};
 use crate::data::read::ReadAs;
 use crate::data::types::Logical;
-use crate::data::{Cell, TableSpec};
+use crate::data::{Cell, Rule, TableSpec};
 use crate::db::{Database, DbError, Pool};
 
 /// A value borrowed from a driver row.
@@ -162,9 +162,26 @@ fn mysql_raw<'r>(row: &'r MySqlRow, i: usize, read: ReadAs) -> Result<Raw<'r>, s
     })
 }
 
+/// Whether `rule` changes the value `raw` ([`super::conversions::count_value`], without
+/// making a cell of the common cases: dates and integers).
+fn converts(rule: Rule, raw: &Raw<'_>) -> bool {
+    match (rule, raw) {
+        (_, Raw::Null) => false,
+        (Rule::ZeroDateToNull, Raw::Date(y, m, d)) => *y == 0 || *m == 0 || *d == 0,
+        (Rule::ZeroDateToNull, Raw::Text(t)) => crate::data::cell::is_zero_date(t),
+        (Rule::NonBinaryToTrue, Raw::Int(v)) => *v != 0 && *v != 1,
+        (Rule::NonBinaryToTrue, Raw::UInt(u)) => *u > 1,
+        (rule, other) => super::conversions::count_value(rule, &other.to_cell()),
+    }
+}
+
 /// Builds prepared rows, reusing one row-text buffer.
 struct Builder<'a> {
     canon: &'a [Logical],
+    /// Per column, the conversion rule whose changed values are counted, if any.
+    rules: Vec<Option<Rule>>,
+    /// Per column, values the rule changes, so far.
+    converted: Vec<u64>,
     reads: Vec<ReadAs>,
     /// For each column, its position in the key, if it is a key column.
     key_slot: Vec<Option<usize>>,
@@ -177,9 +194,13 @@ struct Builder<'a> {
 }
 
 impl<'a> Builder<'a> {
-    fn new(spec: &TableSpec, canon: &'a [Logical], kind: HashKind) -> Self {
+    fn new(spec: &TableSpec, canon: &'a [Logical], kind: HashKind, rules: &[Option<Rule>]) -> Self {
+        let mut rules = rules.to_vec();
+        rules.resize(spec.columns.len(), None);
         Self {
             canon,
+            converted: vec![0; rules.len()],
+            rules,
             reads: spec.columns.iter().map(|c| c.read).collect(),
             key_slot: (0..spec.columns.len())
                 .map(|i| spec.key.iter().position(|&c| c == i))
@@ -204,6 +225,11 @@ impl<'a> Builder<'a> {
                 self.text.push(SEPARATOR);
             }
             let value = raw(i, *read)?;
+            if let Some(rule) = self.rules[i] {
+                if converts(rule, &value) {
+                    self.converted[i] += 1;
+                }
+            }
             let start = self.text.len();
             let present = write_raw(&value, &self.canon[i], &mut self.text);
             if !present {
@@ -252,9 +278,31 @@ pub async fn stream_all(
     kind: HashKind,
     tx: &mpsc::Sender<Result<Vec<Prepared>, DbError>>,
 ) -> Result<(), DbError> {
+    stream_all_counting(db, spec, canon, batch, kind, tx, &[])
+        .await
+        .map(|_| ())
+}
+
+/// [`stream_all`], also counting per column the values `rules[i]` changes on the way to the
+/// target ([`super::conversions`]): the merge reads every value anyway, so counting here
+/// spares the separate source scan that cost a third of the merge on tables with MySQL
+/// dates. Returns the counts by column (0 where no rule applies); they are complete only when
+/// the table was read to its end (not when the receiver went away first).
+///
+/// # Errors
+/// [`DbError::Query`] naming the table.
+pub async fn stream_all_counting(
+    db: &Database,
+    spec: &TableSpec,
+    canon: &[Logical],
+    batch: usize,
+    kind: HashKind,
+    tx: &mpsc::Sender<Result<Vec<Prepared>, DbError>>,
+    rules: &[Option<Rule>],
+) -> Result<Vec<u64>, DbError> {
     let batch = batch.max(1);
     let context = || format!("reading {}", spec.name);
-    let mut builder = Builder::new(spec, canon, kind);
+    let mut builder = Builder::new(spec, canon, kind, rules);
     let mut out = Vec::with_capacity(batch);
     // Hands a full batch over; returns when the comparison has stopped (an error elsewhere).
     macro_rules! hand_over_full {
@@ -262,7 +310,7 @@ pub async fn stream_all(
             if out.len() >= batch {
                 let full = std::mem::replace(&mut out, Vec::with_capacity(batch));
                 if tx.send(Ok(full)).await.is_err() {
-                    return Ok(());
+                    return Ok(builder.converted);
                 }
             }
         };
@@ -349,5 +397,5 @@ pub async fn stream_all(
     if !out.is_empty() {
         let _ = tx.send(Ok(out)).await;
     }
-    Ok(())
+    Ok(builder.converted)
 }

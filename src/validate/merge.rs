@@ -28,9 +28,14 @@ pub struct MergeOutcome {
     pub chunks: u64,
     /// Differences.
     pub differences: Differences,
+    /// Per source column, the values its conversion rule changes (counted while reading; all
+    /// 0 when no rule was given).
+    pub converted: Vec<u64>,
 }
 
-/// Compares `pair` between `source` and `target` by reading both, `chunk` rows at a time.
+/// Compares `pair` between `source` and `target` by reading both, `chunk` rows at a time,
+/// counting on the way the source values `rules` (per source column) says a conversion rule
+/// changes.
 ///
 /// # Errors
 /// [`ValidateError::Db`] when a read fails, [`ValidateError::KeyOrder`] when the engines order
@@ -41,24 +46,27 @@ pub async fn compare(
     pair: &TablePair,
     chunk: usize,
     show: usize,
+    rules: Vec<Option<crate::data::Rule>>,
     progress: &dyn Progress,
 ) -> Result<MergeOutcome, ValidateError> {
     let canon = Arc::new(pair.canon.clone());
-    let mut rx_source = spawn_reader(
+    let (mut rx_source, source_task) = spawn_reader(
         source.clone(),
         pair.source.clone(),
         canon.clone(),
         true,
         chunk,
         HashKind::Fast,
+        rules,
     );
-    let mut rx_target = spawn_reader(
+    let (mut rx_target, _) = spawn_reader(
         target.clone(),
         pair.target.clone(),
         canon,
         pair.target_key_unique,
         chunk,
         HashKind::Fast,
+        Vec::new(),
     );
     let mut comparer = Comparer::new(pair, show);
     let (mut s, mut t) = (VecDeque::new(), VecDeque::new());
@@ -81,10 +89,67 @@ pub async fn compare(
             },
         }
     }
+    // Both channels are drained: the source's reader has read its table to the end.
+    let converted = source_task.await.map_err(|e| ValidateError::Task {
+        table: pair.name(),
+        message: e.to_string(),
+    })?;
     Ok(MergeOutcome {
         source_rows: comparer.source_rows,
         target_rows: comparer.target_rows,
         chunks,
         differences: comparer.differences,
+        converted,
     })
+}
+
+/// Compares a small table: each side read whole with one statement through the pool, both at
+/// once, sorted by the key encoding and merge-joined; `None` when the source has more than
+/// `cap` rows after all (a stale estimate), for the streamed [`compare`] to do. What the
+/// streamed read costs per table on top of its rows (a task per side, a dedicated connection,
+/// the session settings a long read needs) is most of a small table's comparison, and sorting
+/// in Rust makes the engines' key orders irrelevant. Counts the values `rules` says a rule
+/// changes, as [`compare`] does.
+///
+/// # Errors
+/// [`ValidateError::Db`] when a read fails.
+pub async fn compare_small(
+    source: &Database,
+    target: &Database,
+    pair: &TablePair,
+    cap: usize,
+    show: usize,
+    rules: &[Option<crate::data::Rule>],
+) -> Result<Option<MergeOutcome>, ValidateError> {
+    let limit = cap.saturating_add(1);
+    let (s, t) = tokio::try_join!(
+        crate::data::read_rows(source, &pair.source, None, None, Some(limit)),
+        crate::data::read_rows(target, &pair.target, None, None, Some(limit))
+    )?;
+    if s.len() > cap || t.len() > cap {
+        return Ok(None);
+    }
+    let mut converted = vec![0u64; pair.source.columns.len()];
+    for row in &s {
+        for ((cell, rule), n) in row.iter().zip(rules).zip(&mut converted) {
+            if rule.is_some_and(|r| super::conversions::count_value(r, cell)) {
+                *n += 1;
+            }
+        }
+    }
+    let sorted = |spec, rows| {
+        let mut p = super::stream::prepare(spec, &pair.canon, rows, HashKind::Fast);
+        p.sort_by(|a, b| a.key().cmp(b.key()));
+        p
+    };
+    let (s, t) = (sorted(&pair.source, s), sorted(&pair.target, t));
+    let mut comparer = Comparer::new(pair, show);
+    comparer.all(s, t)?;
+    Ok(Some(MergeOutcome {
+        source_rows: comparer.source_rows,
+        target_rows: comparer.target_rows,
+        chunks: 1,
+        differences: comparer.differences,
+        converted,
+    }))
 }

@@ -23,6 +23,7 @@
 //! table. A run records finished tables in a [`state::RunState`] so an interrupted run resumes.
 
 pub mod canon_sql;
+pub mod changed;
 mod constraints;
 pub mod conversions;
 pub mod diff;
@@ -73,7 +74,8 @@ pub struct Options {
     /// Tables to validate (source names, case-insensitive, with or without schema); empty = all.
     pub tables: Vec<String>,
     /// Rows per batch handed from each side's reader to the merge-compare, and per keyset read
-    /// of client-side hashing.
+    /// of client-side hashing. A table estimated at no more rows than this is compared by
+    /// reading each side whole in one statement ([`merge::compare_small`]).
     pub chunk_rows: usize,
     /// Sub-segments per bisection step.
     pub bisection_factor: u32,
@@ -285,26 +287,41 @@ async fn fill(
         }
         return Ok(());
     }
-    let merged = match strategy {
-        Strategy::Merge => Some(
+    let rules = conversions::rules(pair, target.engine, &options.policy);
+    // A table that fits in one chunk by the source's row estimate is read whole in one
+    // statement per side (up to four chunks, in case the estimate is stale).
+    let small = match (strategy, pair.source_table.rows) {
+        (Strategy::Merge, Some(rows)) if rows <= options.chunk_rows as u64 => {
+            let cap = options.chunk_rows.saturating_mul(4);
+            merge::compare_small(source, target, pair, cap, options.show, &rules).await?
+        }
+        _ => None,
+    };
+    let merged = match (strategy, small) {
+        (_, Some(m)) => Some(Ok(m)),
+        (Strategy::Merge, None) => Some(
             merge::compare(
                 source,
                 target,
                 pair,
                 options.chunk_rows,
                 options.show,
+                rules.clone(),
                 progress,
             )
             .await,
         ),
-        Strategy::Checksum => None,
+        (Strategy::Checksum, None) => None,
     };
+    // Converted values: counted by the merge's own read of the source, else by a scan.
+    let mut converted = None;
     let strategy = match merged {
         Some(Ok(m)) => {
             report.source_rows = m.source_rows;
             report.target_rows = m.target_rows;
             report.segments_checked = m.chunks;
             report.differences = m.differences;
+            converted = Some(conversions::tally(pair, &rules, &m.converted));
             Strategy::Merge
         }
         // The engines order this key differently (an ENUM by its index against text, text
@@ -334,7 +351,10 @@ async fn fill(
                 show: options.show,
                 force_client: options.force_client_hash,
             };
-            let c = segment::compare(source, target, pair, tuning, progress).await?;
+            let c = segment::compare(source, target, pair, tuning, &rules, progress).await?;
+            if let Some(counts) = &c.converted {
+                converted = Some(conversions::tally(pair, &rules, counts));
+            }
             report.source_rows = c.source_rows;
             report.target_rows = c.target_rows;
             report.segments_checked = c.segments;
@@ -343,7 +363,10 @@ async fn fill(
             report.hashed_in = c.hashed_in;
         }
     }
-    report.converted = conversions::count(source, pair, target.engine, &options.policy).await?;
+    report.converted = match converted {
+        Some(c) => c,
+        None => conversions::count(source, pair, target.engine, &options.policy).await?,
+    };
     if options.sample_rows > 0 {
         let bounds = if pair.integer_leading_key() {
             segment::leading_bounds(source, &pair.source).await?

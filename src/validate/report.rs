@@ -259,6 +259,11 @@ pub struct TableReport {
     /// Why the table was not compared, when it was not.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// Why an incremental validation or its gate ([`super::changed`]) did not find the table
+    /// equal, one line per reason, each starting with its stable code (`V001` …, registered in
+    /// [`crate::codes::VALIDATION_FAILURES`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub failures: Vec<String>,
     /// Verdict.
     pub verdict: Verdict,
     /// Wall time, seconds.
@@ -284,6 +289,7 @@ impl TableReport {
             notes: Vec::new(),
             converted: Vec::new(),
             error: Some(why),
+            failures: Vec::new(),
             verdict: Verdict::NotCompared,
             seconds: 0.0,
         }
@@ -418,6 +424,9 @@ impl Report {
             let _ = writeln!(out, "\n{} → {}:", t.source_table, t.target_table);
             if let Some(e) = &t.error {
                 let _ = writeln!(out, "  not compared: {e}");
+            }
+            for f in &t.failures {
+                let _ = writeln!(out, "  {f}");
             }
             let d = &t.differences;
             for (what, list) in [

@@ -5,12 +5,19 @@
 //! at most `leaf_rows` rows, and only those rows are fetched and compared in Rust to name the
 //! missing, extra and changed keys. Only counts and sums cross the wire above the last level.
 //!
-//! When the leading key column is an integer, one query per side computes a whole level
-//! (`GROUP BY (k - lo) / width`), an index range scan per differing segment below it. The first
-//! level is cut `factor²` ways (its cost is one scan either way; only its result grows, to at
-//! most `factor²` counts and sums), so that a few scattered changes re-hash little below it. Other
-//! keys are cut into `leaf_rows`-row segments by a key-only scan of the source, one checksum
-//! query per segment and side, no further bisection.
+//! When the leading key column is an integer, one query per side and key range computes a whole
+//! level (`GROUP BY (k - lo) / width`), an index range scan per differing segment below it. The
+//! first level is cut into segments of about half a leaf by the source's row estimate (at least
+//! `factor²` of them; its cost is one scan either way, only its result grows), so that a
+//! scattered change is fetched at once instead of re-hashed level by level; each side's first
+//! level runs as two key-range queries at once (a query uses one core). The source's first level
+//! also counts the values a conversion rule changes ([`super::conversions`]), so no scan of its
+//! own is needed. Other keys are cut into `leaf_rows`-row segments by a key-only scan of the
+//! source, one checksum query per segment and side, no further bisection.
+//!
+//! The row hash is MD5's last 60 bits when the two sides are different engines (the one hash
+//! both compute alike), and the engine's cheapest hash when both are the same engine
+//! ([`canon_sql::RowHash`]: PostgreSQL's `hashtextextended`).
 //!
 //! SQLite has no `md5`, and no two engines print binary floats alike: such a side is hashed by
 //! the client, which reads the segment's rows and computes the same 60-bit MD5 prefix
@@ -21,9 +28,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
+use futures_util::future::try_join_all;
 use sqlx::Row;
 
-use super::canon_sql;
+use super::canon_sql::{self, RowHash};
 use super::diff::Comparer;
 use super::error::ValidateError;
 use super::pair::TablePair;
@@ -33,7 +41,7 @@ use super::stream::{prepare, HashKind, KeyOrderReader};
 use super::Progress;
 use crate::data::read::bind_all;
 use crate::data::types::Logical;
-use crate::data::{keyset, Cell, TableSpec};
+use crate::data::{keyset, Cell, Rule, TableSpec};
 use crate::db::{quote, Database, Pool};
 use crate::import::Engine;
 
@@ -67,10 +75,16 @@ pub struct ChecksumOutcome {
     pub differences: Differences,
     /// Where each side's hashes were computed.
     pub hashed_in: Option<(HashedIn, HashedIn)>,
+    /// Per source column, the values its conversion rule changes, when the first level counted
+    /// them on its scan (an integer leading key); `None` when they still need counting.
+    pub converted: Option<Vec<u64>>,
 }
 
 /// `count(*)` and sum of row hashes of one segment.
 type Sum = (u64, u128);
+
+/// A segment query's row: segment number, count, sum as text, further columns as text.
+type SegmentRow = (i64, i64, Option<String>, Vec<Option<String>>);
 
 /// One side of the comparison.
 struct Side<'a> {
@@ -81,7 +95,14 @@ struct Side<'a> {
     unique: bool,
     name: &'static str,
     chunk: usize,
+    /// Per column, the conversion rule whose changed values the first level counts on the way
+    /// (the source's; empty on the target).
+    rules: &'a [Option<Rule>],
 }
+
+/// Per-segment sums of one level, and per column the values a conversion rule changes in the
+/// rows it covered (when asked for).
+type Level = (BTreeMap<i64, Sum>, Vec<u64>);
 
 impl Side<'_> {
     fn hashed_in(&self) -> HashedIn {
@@ -158,16 +179,29 @@ impl Side<'_> {
         Ok(lo.zip(hi))
     }
 
-    /// Per-segment sums over leading-key values `lo..=hi` cut into segments `width` wide.
+    /// Per-segment sums over leading-key values `from..=to`, segment `i` covering
+    /// `origin + i·width ..` (so that ranges read concurrently number their segments alike).
+    /// With `count_rules`, also the values [`Self::rules`] says a rule changes, per column.
     async fn level(
         &self,
         table: &str,
-        lo: i64,
-        hi: i64,
+        origin: i64,
+        (from, to): (i64, i64),
         width: i64,
-    ) -> Result<BTreeMap<i64, Sum>, ValidateError> {
-        let after = [Cell::Int(lo.saturating_sub(1))];
-        let upto = [Cell::Int(hi)];
+        count_rules: bool,
+    ) -> Result<Level, ValidateError> {
+        let after = [Cell::Int(from.saturating_sub(1))];
+        let upto = [Cell::Int(to)];
+        let ruled: Vec<(usize, Rule)> = if count_rules {
+            self.rules
+                .iter()
+                .enumerate()
+                .filter_map(|(i, r)| r.map(|r| (i, r)))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let mut converted = vec![0u64; self.spec.columns.len()];
         let Some(hash) = &self.hash_sql else {
             let mut reader = KeyOrderReader::new(
                 self.db.clone(),
@@ -179,17 +213,24 @@ impl Side<'_> {
             );
             let mut sums = BTreeMap::new();
             while let Some(rows) = reader.next().await? {
+                for row in &rows {
+                    for &(i, rule) in &ruled {
+                        if super::conversions::count_value(rule, &row[i]) {
+                            converted[i] += 1;
+                        }
+                    }
+                }
                 for row in prepare(self.spec, self.canon, rows, HashKind::Md5) {
                     let Some(k) = row.first_int() else {
                         continue;
                     };
-                    let seg = ((k - i128::from(lo)) / i128::from(width)) as i64;
+                    let seg = ((k - i128::from(origin)) / i128::from(width)) as i64;
                     let e: &mut Sum = sums.entry(seg).or_default();
                     e.0 += 1;
                     e.1 += u128::from(row.hash);
                 }
             }
-            return Ok(sums);
+            return Ok((sums, converted));
         };
         let engine = self.db.engine;
         let keys = self.spec.key_columns();
@@ -202,21 +243,39 @@ impl Side<'_> {
             ),
             _ => format!("CAST((CAST({k} AS SIGNED) - ?) DIV ? AS SIGNED)"),
         };
+        // The rules' counts ride on this scan instead of one of their own.
+        let counts: String = ruled
+            .iter()
+            .map(|&(i, rule)| {
+                let c = quote::ident(engine, &self.spec.columns[i].name);
+                let n = format!(
+                    "SUM(CASE WHEN {} THEN 1 ELSE 0 END)",
+                    super::conversions::condition(rule, &c)
+                );
+                match engine {
+                    Engine::Mysql => format!(", CAST({n} AS CHAR)"),
+                    _ => format!(", CAST({n} AS TEXT)"),
+                }
+            })
+            .collect();
         let range = keyset::range(engine, &keys, Some(&after), Some(&upto), 3);
         let sql = format!(
-            "SELECT {seg} AS seg, count(*) AS n, {} AS s FROM {} {} GROUP BY 1",
+            "SELECT {seg} AS seg, count(*) AS n, {} AS s{counts} FROM {} {} GROUP BY 1",
             self.sum_text(hash),
             quote::table(engine, &self.spec.name),
             range.sql
         );
-        let mut binds = vec![Cell::Int(lo), Cell::Int(width)];
+        let mut binds = vec![Cell::Int(origin), Cell::Int(width)];
         binds.extend(range.binds);
         let rows = self.fetch(&sql, &binds).await?;
         let mut sums = BTreeMap::new();
-        for (seg, n, s) in rows {
+        for (seg, n, s, extra) in rows {
             sums.insert(seg, (n as u64, self.parse_sum(table, s)?));
+            for (&(i, _), v) in ruled.iter().zip(extra) {
+                converted[i] += v.and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+            }
         }
-        Ok(sums)
+        Ok((sums, converted))
     }
 
     /// The sum of one segment `(after, upto]`.
@@ -258,16 +317,13 @@ impl Side<'_> {
         );
         let rows = self.fetch(&sql, &range.binds).await?;
         match rows.into_iter().next() {
-            Some((_, n, s)) => Ok((n as u64, self.parse_sum(table, s)?)),
+            Some((_, n, s, _)) => Ok((n as u64, self.parse_sum(table, s)?)),
             None => Ok((0, 0)),
         }
     }
 
-    async fn fetch(
-        &self,
-        sql: &str,
-        binds: &[Cell],
-    ) -> Result<Vec<(i64, i64, Option<String>)>, ValidateError> {
+    /// Rows of `(segment, count, sum, further text columns)`.
+    async fn fetch(&self, sql: &str, binds: &[Cell]) -> Result<Vec<SegmentRow>, ValidateError> {
         let err = |e| {
             self.db
                 .query_error(format!("checksumming {}", self.spec.name), e)
@@ -284,6 +340,9 @@ impl Side<'_> {
                             r.try_get::<i64, _>(0)?,
                             r.try_get::<i64, _>(1)?,
                             r.try_get::<Option<String>, _>(2)?,
+                            (3..r.len())
+                                .map(|i| r.try_get::<Option<String>, _>(i))
+                                .collect::<Result<Vec<_>, _>>()?,
                         ))
                     })
                     .collect::<Result<Vec<_>, sqlx::Error>>()
@@ -336,6 +395,7 @@ pub async fn leading_bounds(
         unique: true,
         name: "source",
         chunk: 1,
+        rules: &[],
     }
     .bounds()
     .await
@@ -357,32 +417,46 @@ pub async fn compare(
     target: &Database,
     pair: &TablePair,
     tuning: Bisection,
+    rules: &[Option<Rule>],
     progress: &dyn Progress,
 ) -> Result<ChecksumOutcome, ValidateError> {
-    let hash_sql = |db: &Database, spec: &TableSpec| {
+    let hash_sql = |db: &Database, spec: &TableSpec, hash: RowHash| {
         if tuning.force_client {
             None
         } else {
-            canon_sql::row_hash_expr(db.engine, &spec.columns, &pair.canon)
+            canon_sql::row_hash_expr_with(db.engine, &spec.columns, &pair.canon, hash)
         }
     };
+    // Two databases of one engine that both hash in SQL may use its cheapest hash; anything
+    // else compares MD5s, the one hash both engines and the client compute alike.
+    let (mut source_hash, mut target_hash) = (None, None);
+    if source.engine == target.engine {
+        source_hash = hash_sql(source, &pair.source, RowHash::Native);
+        target_hash = hash_sql(target, &pair.target, RowHash::Native);
+    }
+    if source_hash.is_none() || target_hash.is_none() {
+        source_hash = hash_sql(source, &pair.source, RowHash::Md5);
+        target_hash = hash_sql(target, &pair.target, RowHash::Md5);
+    }
     let s = Side {
         db: source,
         spec: &pair.source,
         canon: &pair.canon,
-        hash_sql: hash_sql(source, &pair.source),
+        hash_sql: source_hash,
         unique: true,
         name: "source",
         chunk: tuning.chunk_rows,
+        rules,
     };
     let t = Side {
         db: target,
         spec: &pair.target,
         canon: &pair.canon,
-        hash_sql: hash_sql(target, &pair.target),
+        hash_sql: target_hash,
         unique: pair.target_key_unique,
         name: "target",
         chunk: tuning.chunk_rows,
+        rules: &[],
     };
     let mut outcome = ChecksumOutcome {
         hashed_in: Some((s.hashed_in(), t.hashed_in())),
@@ -394,6 +468,40 @@ pub async fn compare(
         by_key_scan(&s, &t, pair, tuning, progress, &mut outcome).await?;
     }
     Ok(outcome)
+}
+
+/// Concurrent key-range queries per side for the first level.
+const FIRST_LEVEL_PARTS: usize = 2;
+
+/// Segments of the first level: about `leaf_rows / 2` rows each by the source's row estimate
+/// (the catalog's statistics), at least `factor²`, at most `16·factor²` (the result of the
+/// first level's query, a count and a sum per segment, stays small).
+fn first_level_segments(pair: &TablePair, tuning: Bisection) -> u32 {
+    let least = tuning.factor.saturating_mul(tuning.factor).max(1);
+    let most = least.saturating_mul(16);
+    match pair.source_table.rows {
+        // Half a leaf each, so that uneven segments still come in under a leaf.
+        Some(rows) if rows > 0 => {
+            (rows / (tuning.leaf_rows / 2).max(1)).clamp(u64::from(least), u64::from(most)) as u32
+        }
+        _ => least,
+    }
+}
+
+/// `lo..=hi` cut into at most `parts` ranges on boundaries of `width`-wide segments counted
+/// from `lo`.
+fn split_range(lo: i64, hi: i64, width: i64, parts: usize) -> Vec<(i64, i64)> {
+    let span = i128::from(hi) - i128::from(lo) + 1;
+    let segments = (span + i128::from(width) - 1) / i128::from(width);
+    let per = ((segments + parts as i128 - 1) / parts as i128).max(1);
+    let mut out = Vec::new();
+    let mut from = i128::from(lo);
+    while from <= i128::from(hi) {
+        let to = (from + per * i128::from(width) - 1).min(i128::from(hi));
+        out.push((from as i64, to as i64));
+        from = to + 1;
+    }
+    out
 }
 
 fn width(lo: i64, hi: i64, factor: u32) -> i64 {
@@ -437,21 +545,51 @@ async fn bisect(
             continue;
         }
         // The first level costs one scan per side whatever its number of segments, so it is cut
-        // `factor²` ways: the levels below then re-hash a few thousand rows per differing
-        // segment instead of a `1/factor` share of the table.
-        let w = width(
-            p.lo,
-            p.hi,
-            if top {
-                tuning.factor.saturating_mul(tuning.factor)
-            } else {
-                tuning.factor
-            },
-        );
-        let (ls, lt) = tokio::try_join!(
-            s.level(&table, p.lo, p.hi, w),
-            t.level(&table, p.lo, p.hi, w)
-        )?;
+        // finely: into segments of about `leaf_rows` rows by the source's row estimate (at
+        // least `factor²` of them), so a segment that differs is fetched at once instead of
+        // re-hashed level by level. Each side's scan is split into `FIRST_LEVEL_PARTS` key
+        // ranges read concurrently: one query runs on one core, and the side with the costlier
+        // hash (MariaDB's MD5) would otherwise leave the other core idle once the faster side
+        // is done.
+        let (ls, lt, w) = if top {
+            let w = width(p.lo, p.hi, first_level_segments(pair, tuning));
+            let parts = split_range(p.lo, p.hi, w, FIRST_LEVEL_PARTS);
+            let (ls, lt) = tokio::try_join!(
+                try_join_all(
+                    parts
+                        .iter()
+                        .map(|&range| s.level(&table, p.lo, range, w, true))
+                ),
+                try_join_all(
+                    parts
+                        .iter()
+                        .map(|&range| t.level(&table, p.lo, range, w, false))
+                )
+            )?;
+            let mut converted = vec![0u64; pair.source.columns.len()];
+            let mut merge = |levels: Vec<Level>, count: bool| {
+                let mut all = BTreeMap::new();
+                for (sums, c) in levels {
+                    all.extend(sums);
+                    if count {
+                        for (a, b) in converted.iter_mut().zip(c) {
+                            *a += b;
+                        }
+                    }
+                }
+                all
+            };
+            let (ls, lt) = (merge(ls, true), merge(lt, false));
+            outcome.converted = Some(converted);
+            (ls, lt, w)
+        } else {
+            let w = width(p.lo, p.hi, tuning.factor);
+            let ((ls, _), (lt, _)) = tokio::try_join!(
+                s.level(&table, p.lo, (p.lo, p.hi), w, false),
+                t.level(&table, p.lo, (p.lo, p.hi), w, false)
+            )?;
+            (ls, lt, w)
+        };
         let segments: BTreeSet<i64> = ls.keys().chain(lt.keys()).copied().collect();
         outcome.segments += segments.len() as u64;
         let mut children = Vec::new();

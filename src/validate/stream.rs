@@ -11,7 +11,7 @@ use tokio::sync::mpsc;
 
 use super::row_hash::{self, KeyPart};
 use crate::data::types::Logical;
-use crate::data::{read_rows, Cell, TableSpec};
+use crate::data::{read_rows, Cell, Rule, TableSpec};
 use crate::db::{Database, DbError};
 use crate::import::Engine;
 
@@ -192,11 +192,16 @@ impl KeyOrderReader {
     }
 }
 
+/// Prepared rows of one side, a batch at a time, as a reader task sends them.
+pub type Batches = mpsc::Receiver<Result<Vec<Prepared>, DbError>>;
+
 /// Reads `spec`'s whole table in key order in a task of its own, `chunk` rows at a time,
 /// preparing each chunk there (so the two sides' reading and hashing run in parallel), and
 /// sends the chunks through a channel two deep. A side that enforces its key and is not SQLite
 /// is read with one streamed statement straight into row texts
-/// ([`super::fast_read::stream_all`]).
+/// ([`super::fast_read::stream_all`]). The task's result is, per column, the values `rules`
+/// says a conversion rule changes ([`super::fast_read::stream_all_counting`]), complete once
+/// the channel is drained.
 pub fn spawn_reader(
     db: Database,
     spec: TableSpec,
@@ -204,33 +209,48 @@ pub fn spawn_reader(
     unique: bool,
     chunk: usize,
     kind: HashKind,
-) -> mpsc::Receiver<Result<Vec<Prepared>, DbError>> {
+    rules: Vec<Option<Rule>>,
+) -> (Batches, tokio::task::JoinHandle<Vec<u64>>) {
     let (tx, rx) = mpsc::channel(2);
-    tokio::spawn(async move {
+    let task = tokio::spawn(async move {
+        let mut counts = vec![0u64; spec.columns.len()];
         if unique && db.engine != Engine::Sqlite {
-            if let Err(e) = super::fast_read::stream_all(&db, &spec, &canon, chunk, kind, &tx).await
+            match super::fast_read::stream_all_counting(
+                &db, &spec, &canon, chunk, kind, &tx, &rules,
+            )
+            .await
             {
+                Ok(c) => counts = c,
                 // If the receiver is gone the comparison has already failed.
-                let _ = tx.send(Err(e)).await;
+                Err(e) => {
+                    let _ = tx.send(Err(e)).await;
+                }
             }
-            return;
+            return counts;
         }
         let mut reader = KeyOrderReader::new(db, spec, None, None, unique, chunk);
         loop {
             match reader.next().await {
                 Ok(Some(rows)) => {
+                    for row in &rows {
+                        for ((cell, rule), n) in row.iter().zip(&rules).zip(&mut counts) {
+                            if rule.is_some_and(|r| super::conversions::count_value(r, cell)) {
+                                *n += 1;
+                            }
+                        }
+                    }
                     let prepared = prepare(&reader.spec, &canon, rows, kind);
                     if tx.send(Ok(prepared)).await.is_err() {
-                        return;
+                        return counts;
                     }
                 }
-                Ok(None) => return,
+                Ok(None) => return counts,
                 Err(e) => {
                     let _ = tx.send(Err(e)).await;
-                    return;
+                    return counts;
                 }
             }
         }
     });
-    rx
+    (rx, task)
 }

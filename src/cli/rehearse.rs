@@ -133,6 +133,10 @@ fn local_server(engine: migration_studio::import::Engine) -> String {
 pub async fn rehearse(args: RehearseArgs) -> Result<(), BoxError> {
     let project = Project::open(&args.project)?;
     let m = project.manifest();
+    if m.mapping.is_some() {
+        // Said, not silent: the backfill goes through the spec, the rehearsal not yet.
+        errln!("warning: the rehearsal does not go through the mapping spec yet; its target tables follow the default mapping");
+    }
     let resume_id = args
         .resume
         .as_deref()

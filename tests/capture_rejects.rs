@@ -79,6 +79,7 @@ async fn a_refused_change_is_kept_with_its_reason_and_the_rest_applied() {
         policy: Default::default(),
         refused: 0,
         converted: Default::default(),
+        skipped: Default::default(),
     };
     let applied = applier
         .apply(1_000)

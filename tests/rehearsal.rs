@@ -35,7 +35,19 @@ async fn sakila_mariadb_to_postgres_passes_with_writes_on_both_sides() {
     let report = rehearsal::rehearse(&project, &options("mysql"))
         .await
         .unwrap();
-    assert_eq!(report.verdict, Verdict::Pass, "{:?}", report.failed_because);
+    // On a failure, the validations' rows say which rows differed.
+    let validations: Vec<&str> = report
+        .runbook
+        .iter()
+        .filter(|r| r.rows.is_some_and(|n| n > 0) || r.outcome == rehearsal::StepOutcome::NoGo)
+        .map(|r| r.detail.as_str())
+        .collect();
+    assert_eq!(
+        report.verdict,
+        Verdict::Pass,
+        "{:?}: {validations:#?}",
+        report.failed_because
+    );
     assert_eq!(report.source_rows, 47_273);
     assert_eq!(report.mismatched_rows, 0, "mismatched rows after catch-up");
     assert!(

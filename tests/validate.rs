@@ -886,6 +886,7 @@ async fn incremental_validation_compares_changed_keys_and_rechecks_behind_the_ca
         policy: Default::default(),
         refused: 0,
         converted: Default::default(),
+        skipped: Default::default(),
     };
     let sides = validate::Sides {
         source: &source_ro,

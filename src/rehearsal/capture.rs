@@ -260,30 +260,42 @@ fn json_key(text: Option<String>) -> Option<Vec<Cell>> {
 type EntryRow = (i64, f64, i64, Option<String>, Option<String>);
 
 async fn read_entries(db: &Database, after: i64, limit: i64) -> Result<Vec<Entry>, DbError> {
+    read_entries_where(db, &format!("seq > {after} ORDER BY seq LIMIT {limit}")).await
+}
+
+/// Entries at the sequence numbers `seqs` that are in the changelog now.
+async fn read_entries_at(db: &Database, seqs: &[i64]) -> Result<Vec<Entry>, DbError> {
+    if seqs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let list = seqs
+        .iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(", ");
+    read_entries_where(db, &format!("seq IN ({list}) ORDER BY seq")).await
+}
+
+/// `condition` is built from integers only (no text reaches it).
+async fn read_entries_where(db: &Database, condition: &str) -> Result<Vec<Entry>, DbError> {
     let log = quote::ident(db.engine, CHANGELOG);
     let err = |e| db.query_error("reading the changelog", e);
     let rows: Vec<EntryRow> = match &db.pool {
         Pool::Postgres(p) => sqlx::query_as(&format!(
-            "SELECT seq, extract(epoch FROM clock_timestamp() - at)::float8, tbl::int8, old_key::text, new_key::text FROM {log} WHERE seq > $1 ORDER BY seq LIMIT $2"
+            "SELECT seq, extract(epoch FROM clock_timestamp() - at)::float8, tbl::int8, old_key::text, new_key::text FROM {log} WHERE {condition}"
         ))
-        .bind(after)
-        .bind(limit)
         .fetch_all(p)
         .await
         .map_err(err)?,
         Pool::Mysql(p) => sqlx::query_as(&format!(
-            "SELECT seq, CAST(TIMESTAMPDIFF(MICROSECOND, at, NOW(6)) AS DOUBLE) / 1e6, CAST(tbl AS SIGNED), CAST(old_key AS CHAR), CAST(new_key AS CHAR) FROM {log} WHERE seq > ? ORDER BY seq LIMIT ?"
+            "SELECT seq, CAST(TIMESTAMPDIFF(MICROSECOND, at, NOW(6)) AS DOUBLE) / 1e6, CAST(tbl AS SIGNED), CAST(old_key AS CHAR), CAST(new_key AS CHAR) FROM {log} WHERE {condition}"
         ))
-        .bind(after)
-        .bind(limit)
         .fetch_all(p)
         .await
         .map_err(err)?,
         Pool::Sqlite(p) => sqlx::query_as(&format!(
-            "SELECT seq, (julianday('now') - at) * 86400.0, tbl, old_key, new_key FROM {log} WHERE seq > ? ORDER BY seq LIMIT ?"
+            "SELECT seq, (julianday('now') - at) * 86400.0, tbl, old_key, new_key FROM {log} WHERE {condition}"
         ))
-        .bind(after)
-        .bind(limit)
         .fetch_all(p)
         .await
         .map_err(err)?,
@@ -461,8 +473,64 @@ fn upsert_sql(engine: Engine, route: &Route) -> String {
 /// Seconds after which a gap in the changelog's sequence is taken for a rolled-back
 /// transaction: a sequence number is taken when a change is captured, so a transaction still
 /// committing leaves a gap below changes already visible; the workload's transactions are one
-/// statement long.
+/// statement long. A gap the position moves past is not forgotten: see [`Skipped`].
 const IN_FLIGHT_SECONDS: f64 = 2.0;
+
+/// Seconds a skipped sequence number is looked for again before it is taken for a rolled-back
+/// transaction for good.
+const SKIPPED_SECONDS: u64 = 600;
+
+/// Sequence numbers at most this far apart are remembered one by one when skipped; a larger
+/// jump (a sequence's cache, a bulk reservation) is not a transaction in flight.
+const SKIPPED_MAX_GAP: i64 = 1_000;
+
+/// Sequence numbers an apply pass moved past without an entry: a rolled-back transaction's,
+/// or one still committing that took longer than [`IN_FLIGHT_SECONDS`] (a loaded machine, a
+/// slow commit). Every later pass looks them up again and applies what has appeared since, so
+/// a late commit is applied rather than lost; each is dropped after [`SKIPPED_SECONDS`] or
+/// once found.
+#[derive(Debug, Clone, Default)]
+pub struct Skipped {
+    since: BTreeMap<i64, std::time::Instant>,
+}
+
+impl Skipped {
+    /// The smallest skipped sequence number still looked for.
+    pub fn first(&self) -> Option<i64> {
+        self.since.keys().next().copied()
+    }
+
+    /// How many are looked for.
+    pub fn len(&self) -> usize {
+        self.since.len()
+    }
+
+    /// Whether none is looked for.
+    pub fn is_empty(&self) -> bool {
+        self.since.is_empty()
+    }
+
+    /// Remembers the numbers missing from `entries` (in sequence order) in `(after, upto]`.
+    fn note(&mut self, after: i64, upto: i64, entries: &[Entry]) {
+        let now = std::time::Instant::now();
+        let mut previous = after;
+        for seq in entries.iter().map(|e| e.seq).take_while(|s| *s <= upto) {
+            if seq - previous - 1 <= SKIPPED_MAX_GAP {
+                for missing in previous + 1..seq {
+                    self.since.entry(missing).or_insert(now);
+                }
+            }
+            previous = previous.max(seq);
+        }
+    }
+
+    /// Up to 1,000 numbers to look up, after dropping the expired ones.
+    fn due(&mut self) -> Vec<i64> {
+        let expiry = std::time::Duration::from_secs(SKIPPED_SECONDS);
+        self.since.retain(|_, at| at.elapsed() < expiry);
+        self.since.keys().take(1_000).copied().collect()
+    }
+}
 
 /// The position an apply pass may move to after reading `entries` (in sequence order, after
 /// `after`): the last entry before the first gap in the sequence that is younger than
@@ -499,6 +567,8 @@ pub struct Applier {
     pub refused: u64,
     /// Values a stated rule changed on the way so far (one per applied change), by source table.
     pub converted: std::collections::BTreeMap<String, Vec<crate::data::Converted>>,
+    /// Sequence numbers moved past without an entry, looked up again each pass.
+    pub skipped: Skipped,
 }
 
 /// One write of an apply pass: its statement, binds, and the table and key it is for.
@@ -539,16 +609,36 @@ impl Applier {
         self.apply_pass(after, limit, IN_FLIGHT_SECONDS).await
     }
 
+    /// The position below which every change is applied: [`Applier::applied`], or below the
+    /// first sequence number skipped and still looked for. A validation pinned here misses
+    /// nothing a late commit writes.
+    pub fn floor(&self) -> i64 {
+        match self.skipped.first() {
+            Some(first) => self.applied.min(first - 1),
+            None => self.applied,
+        }
+    }
+
     async fn apply_pass(
         &mut self,
         after: i64,
         limit: i64,
         in_flight_seconds: f64,
     ) -> Result<Applied, DbError> {
-        let entries = read_entries(&self.from, after, limit).await?;
+        let late = read_entries_at(&self.from, &self.skipped.due()).await?;
+        let mut entries = read_entries(&self.from, after, limit).await?;
+        let position = settled_position(after, &entries, in_flight_seconds);
+        if position > self.applied {
+            self.skipped
+                .note(self.applied.max(after), position, &entries);
+        }
+        for entry in &late {
+            self.skipped.since.remove(&entry.seq);
+        }
+        entries.extend(late);
         let mut result = Applied {
             entries: entries.len() as u64,
-            last_seq: settled_position(after, &entries, in_flight_seconds).max(self.applied),
+            last_seq: position.max(self.applied),
             ..Applied::default()
         };
         // Distinct keys touched per table, in first-touch order.

@@ -354,10 +354,12 @@ async fn catch_up(
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    let mut applied = state.applied;
     if let Some(standby) = run.standby.as_ref() {
-        state.applied = standby.applied();
+        applied = standby.applied();
+        // A resumed run starts again where nothing below is missing.
+        state.applied = standby.floor();
     }
-    let applied = state.applied;
     Ok(Outcome::done(format!(
         "{} captured changes applied; {} source writes so far",
         applied - start,
@@ -595,8 +597,8 @@ async fn validate_step(run: &mut Run<'_>) -> Result<Outcome, RehearsalError> {
     // Pinned to what was applied when it starts: every row written after that is named by the
     // changelog, so the final validation need only compare those again.
     let position = match (&run.standby, &run.applier) {
-        (Some(standby), _) => Some(standby.applied()),
-        (None, Some(applier)) => Some(applier.applied),
+        (Some(standby), _) => Some(standby.floor()),
+        (None, Some(applier)) => Some(applier.floor()),
         (None, None) => None,
     };
     let options = validate::Options {
@@ -808,6 +810,7 @@ pub(super) fn reverse_applier(run: &Run<'_>) -> Applier {
         policy: run.project.manifest().data,
         refused: 0,
         converted: Default::default(),
+        skipped: Default::default(),
     }
 }
 

@@ -192,6 +192,7 @@ impl Run<'_> {
             policy: self.project.manifest().data,
             refused: 0,
             converted: Default::default(),
+            skipped: Default::default(),
         }
     }
 
@@ -574,7 +575,7 @@ async fn interpret(
         run.report.runbook.push(row);
         state.done.push(step.id.clone());
         if let Some(a) = run.applier.as_ref() {
-            state.applied = a.applied;
+            state.applied = a.floor();
         }
         save(run.project, state, clock, &run.report.lag)?;
         if outcome.outcome == StepOutcome::NoGo {

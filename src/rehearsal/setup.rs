@@ -123,7 +123,7 @@ pub(super) async fn drain(
             applier.apply_settled(options.apply_batch_rows).await?;
         }
         if let Some((project, state)) = progress.as_mut() {
-            state.applied = applier.applied;
+            state.applied = applier.floor();
             save(project, state, clock, lag)?;
         }
     }

@@ -16,6 +16,7 @@ pub struct Standby {
     stop: Arc<AtomicBool>,
     failures: Arc<AtomicU64>,
     applied: Arc<AtomicI64>,
+    floor: Arc<AtomicI64>,
     /// `None` once stopped.
     handle: Option<tokio::task::JoinHandle<Applier>>,
 }
@@ -26,13 +27,20 @@ impl Standby {
         let stop = Arc::new(AtomicBool::new(false));
         let failures = Arc::new(AtomicU64::new(0));
         let applied = Arc::new(AtomicI64::new(applier.applied));
-        let (flag, failed, position) = (stop.clone(), failures.clone(), applied.clone());
+        let floor = Arc::new(AtomicI64::new(applier.floor()));
+        let (flag, failed, position, below) = (
+            stop.clone(),
+            failures.clone(),
+            applied.clone(),
+            floor.clone(),
+        );
         let handle = tokio::spawn(async move {
             let mut applier = applier;
             while !flag.load(Ordering::SeqCst) {
                 let before = applier.applied;
                 let pass = applier.apply(batch).await;
                 position.store(applier.applied, Ordering::SeqCst);
+                below.store(applier.floor(), Ordering::SeqCst);
                 match pass {
                     // Moved on: there may be more. (Entries past a gap still in flight are
                     // read again each pass; the pause keeps that from spinning.)
@@ -53,6 +61,7 @@ impl Standby {
             stop,
             failures,
             applied,
+            floor,
             handle: Some(handle),
         }
     }
@@ -60,6 +69,12 @@ impl Standby {
     /// The highest changelog sequence applied so far.
     pub fn applied(&self) -> i64 {
         self.applied.load(Ordering::SeqCst)
+    }
+
+    /// The changelog position below which every change is applied so far
+    /// ([`Applier::floor`]).
+    pub fn floor(&self) -> i64 {
+        self.floor.load(Ordering::SeqCst)
     }
 
     /// Apply passes that failed so far.

@@ -1,0 +1,119 @@
+//! A transaction that commits long after it took its changelog sequence number (a slow commit
+//! on a loaded machine) is applied when it commits, though the catch-up had moved past its
+//! number; until then the applier's floor stays below it, so a validation pinned there
+//! compares that row again.
+
+mod common;
+
+use common::{mariadb, psql, ScratchMaria, ScratchPg};
+use migration_studio::data::TableSpec;
+use migration_studio::db::{self, Access, Pool};
+use migration_studio::import::live::import_live;
+use migration_studio::import::Engine;
+use migration_studio::rehearsal::capture::{self, Applier, Route};
+
+#[tokio::test]
+async fn a_change_committed_after_the_catch_up_moved_past_its_number_is_applied() {
+    let source = ScratchMaria::new("cap_late_src");
+    mariadb(
+        &source.name,
+        &[
+            "-e",
+            "CREATE TABLE item (id INT PRIMARY KEY, label VARCHAR(20)); \
+                 INSERT INTO item VALUES (1, 'a'), (2, 'b'), (3, 'c')",
+        ],
+        None,
+    );
+    let target = ScratchPg::new("cap_late_tgt");
+    psql(
+        &target.name,
+        &[
+            "-c",
+            "CREATE TABLE item (id integer PRIMARY KEY, label text); \
+                 INSERT INTO item VALUES (1, 'a'), (2, 'b'), (3, 'c')",
+        ],
+        None,
+    );
+    let from = db::connect(&source.url(), Access::ReadWrite, 2)
+        .await
+        .unwrap();
+    let to = db::connect(&target.url(), Access::ReadWrite, 2)
+        .await
+        .unwrap();
+    let source_inventory = import_live(
+        Engine::Mysql,
+        &source.url(),
+        std::slice::from_ref(&source.name),
+    )
+    .await
+    .unwrap();
+    let target_inventory = import_live(Engine::Postgres, &target.url(), &["public".into()])
+        .await
+        .unwrap();
+    let target_spec = TableSpec::new(Engine::Postgres, &target_inventory.tables[0]).unwrap();
+    let routes = vec![Route {
+        from: TableSpec::new(Engine::Mysql, &source_inventory.tables[0]).unwrap(),
+        to_table: target_spec.name.clone(),
+        to_columns: target_spec
+            .columns
+            .iter()
+            .map(|c| (c.name.clone(), c.declared.clone(), c.logical.clone()))
+            .collect(),
+        to_key: target_spec.key_columns(),
+    }];
+    capture::install(&from, &routes).await.unwrap();
+
+    // The slow transaction takes sequence number 1 and stays open.
+    let Pool::Mysql(pool) = &from.pool else {
+        unreachable!("a MariaDB source")
+    };
+    let mut slow = pool.begin().await.unwrap();
+    sqlx::query("UPDATE item SET label = 'late' WHERE id = 1")
+        .execute(&mut *slow)
+        .await
+        .unwrap();
+    // Another one takes number 2 and commits.
+    mariadb(
+        &source.name,
+        &["-e", "UPDATE item SET label = 'b2' WHERE id = 2"],
+        None,
+    );
+    // Older than the in-flight allowance: the catch-up takes the gap for a rollback.
+    tokio::time::sleep(std::time::Duration::from_millis(2_300)).await;
+    let mut applier = Applier {
+        from: from.clone(),
+        to: to.clone(),
+        routes,
+        applied: 0,
+        run_id: "late".into(),
+        policy: Default::default(),
+        refused: 0,
+        converted: Default::default(),
+        skipped: Default::default(),
+    };
+    applier.apply(1_000).await.unwrap();
+    assert_eq!(applier.applied, 2, "the position moved past the gap");
+    assert_eq!(applier.floor(), 0, "but nothing below 1 is known applied");
+    let rows = || {
+        psql(
+            &target.name,
+            &[
+                "-At",
+                "-c",
+                "SELECT string_agg(id || '=' || label, ',' ORDER BY id) FROM item",
+            ],
+            None,
+        )
+        .trim()
+        .to_owned()
+    };
+    assert_eq!(rows(), "1=a,2=b2,3=c");
+
+    slow.commit().await.unwrap();
+    applier.apply(1_000).await.unwrap();
+    assert_eq!(rows(), "1=late,2=b2,3=c", "the late commit is applied");
+    assert_eq!(applier.floor(), 2, "nothing is looked for any more");
+    assert!(applier.skipped.is_empty());
+    from.close().await;
+    to.close().await;
+}

@@ -117,8 +117,13 @@ pub struct Incremental {
     /// differences among the changed and re-checked keys, constraint checks of the tables that
     /// changed; `failures` say why a table is not equal, each with its code ([`code`]).
     pub report: Report,
-    /// Per table, the changed keys compared, as differences print keys (`10001, 1986-06-26`).
+    /// Per table, the keys compared again after the freeze (the changed ones and the sampled
+    /// re-check's), as differences print keys (`10001, 1986-06-26`): this run's verdict on
+    /// them supersedes the pinned run's.
     pub changed: BTreeMap<String, BTreeSet<String>>,
+    /// Tables compared whole after the freeze (small enough for the re-check, or without a
+    /// key): this run's verdict on every row supersedes the pinned run's.
+    pub whole: BTreeSet<String>,
 }
 
 fn find_changed<'a>(changed: &'a ChangedKeys, name: &str, short: &str) -> Option<&'a [Vec<Cell>]> {
@@ -521,12 +526,16 @@ pub async fn validate_changed(
                 &mut compared,
             )
             .await;
-            if let Err(e) = outcome {
-                report.error = Some(e.to_string());
-            }
+            let whole = match outcome {
+                Ok(whole) => whole,
+                Err(e) => {
+                    report.error = Some(e.to_string());
+                    false
+                }
+            };
             report.decide();
             report.seconds = table_started.elapsed().as_secs_f64();
-            (*at, report, compared)
+            (*at, report, compared, whole)
         }
     });
     let done: Vec<_> = futures_util::stream::iter(jobs)
@@ -534,7 +543,11 @@ pub async fn validate_changed(
         .collect()
         .await;
     let mut compared: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    for (at, report, keys) in done {
+    let mut whole_tables = BTreeSet::new();
+    for (at, report, keys, whole) in done {
+        if whole {
+            whole_tables.insert(report.source_table.clone());
+        }
         progress.start(&report.source_table, Some(report.source_rows));
         progress.finish(&report);
         tables[at] = report;
@@ -558,6 +571,7 @@ pub async fn validate_changed(
     Ok(Incremental {
         report,
         changed: compared,
+        whole: whole_tables,
     })
 }
 
@@ -608,7 +622,7 @@ async fn check_pair(
     rng: &mut SplitMix64,
     report: &mut TableReport,
     compared: &mut BTreeMap<String, BTreeSet<String>>,
-) -> Result<(), ValidateError> {
+) -> Result<bool, ValidateError> {
     let show = options.show;
     if pair.source.is_keyless() {
         let m = multiset::compare(sides.source, sides.target, pair, show).await?;
@@ -620,12 +634,13 @@ async fn check_pair(
             "no primary key: the capture cannot name its rows, so it was compared whole as a multiset of row hashes".to_owned(),
         );
         failure_lines(report, &Differences::default(), &Differences::default());
-        return Ok(());
+        return Ok(true);
     }
     let keys = find_changed(changed, &report.source_table, &pair.source.name.name).unwrap_or(&[]);
     let texts: BTreeSet<String> = keys.iter().map(|k| text_of(k, pair)).collect();
     let whole = settings.recheck.whole_table_rows > 0
         && report.source_rows <= settings.recheck.whole_table_rows;
+    let mut rechecked = BTreeSet::new();
     let (changed_diffs, recheck_diffs) = if whole {
         // Every row is compared; a difference on a changed key is the changed row's.
         let all = compare_whole(sides, pair, show).await?;
@@ -641,6 +656,7 @@ async fn check_pair(
         let mut seen = BTreeSet::new();
         drawn.retain(|k| seen.insert(text_of(k, pair)));
         let sampled = drawn.len();
+        rechecked = seen;
         let mut all_keys: Vec<Vec<Cell>> = keys.to_vec();
         all_keys.extend(drawn);
         let (all, statements) =
@@ -678,8 +694,10 @@ async fn check_pair(
         )
         .await?;
     }
-    compared.insert(report.source_table.clone(), texts);
-    Ok(())
+    let mut again = texts;
+    again.extend(rechecked);
+    compared.insert(report.source_table.clone(), again);
+    Ok(whole)
 }
 
 /// Splits differences into those on `changed` keys and the rest. Only shown keys can be told
@@ -735,7 +753,8 @@ fn standing(list: &KeyList, changed: Option<&BTreeSet<String>>) -> KeyList {
 impl Incremental {
     /// The go/no-go answer from the pinned full validation and this incremental one, as one
     /// report (verdicts decided again). Per table: the counts, constraint checks and
-    /// differences of this run; plus the pinned run's differences on keys *not* changed since
+    /// differences of this run; for a table this run compared whole, nothing more; otherwise
+    /// plus the pinned run's differences on keys *not* compared again since
     /// the pinned position (`V004`: present before the freeze and not repaired since), its
     /// sampled fields on such keys, and its constraint checks where this run did not check
     /// them. Keys the pinned run did not list (it lists `show` of each kind) cannot be told
@@ -767,6 +786,15 @@ impl Incremental {
                     code::NOT_PINNED
                 ));
                 t.error = Some(e.clone());
+                t.decide();
+                continue;
+            }
+            if self.whole.contains(&t.source_table) {
+                // Every row compared again with writes frozen: nothing of the pinned run stands.
+                if t.constraints.is_empty() {
+                    t.constraints = full.constraints.clone();
+                }
+                t.converted = full.converted.clone();
                 t.decide();
                 continue;
             }
@@ -875,5 +903,51 @@ mod tests {
         );
         assert_eq!(standing(&list(&["5"], 4), Some(&changed)), list(&[], 3));
         assert_eq!(standing(&list(&["5"], 1), None), list(&["5"], 1));
+    }
+
+    fn table(missing: &[&str]) -> TableReport {
+        let mut t = TableReport::not_compared("s.item", "s.item", Strategy::Merge, String::new());
+        t.error = None;
+        t.source_rows = 10;
+        t.target_rows = 10 - missing.len() as u64;
+        t.differences.missing = list(missing, missing.len() as u64);
+        t.decide();
+        t
+    }
+
+    fn report(tables: Vec<TableReport>) -> Report {
+        let mut r = Report {
+            source: String::new(),
+            target: String::new(),
+            strategy: Strategy::Merge,
+            tables,
+            invariants: Vec::new(),
+            verdict: Verdict::Equal,
+            seconds: 0.0,
+        };
+        r.decide();
+        r
+    }
+
+    #[test]
+    fn a_table_compared_whole_after_the_freeze_is_judged_on_that_comparison_alone() {
+        // The pinned run and the re-check both find the same 2 rows missing: counted once.
+        let pinned = report(vec![table(&["1", "2"])]);
+        let whole = Incremental {
+            report: report(vec![table(&["1", "2"])]),
+            changed: BTreeMap::new(),
+            whole: ["s.item".to_owned()].into(),
+        };
+        let gate = whole.gate(&pinned);
+        assert_eq!(gate.tables[0].differences.missing.count, 2);
+        // Compared by keys only, the pinned differences on keys not compared again stand.
+        let by_keys = Incremental {
+            report: report(vec![table(&[])]),
+            changed: [("s.item".to_owned(), ["1".to_owned()].into())].into(),
+            whole: BTreeSet::new(),
+        };
+        let gate = by_keys.gate(&pinned);
+        assert_eq!(gate.tables[0].differences.missing, list(&["2"], 1));
+        assert_eq!(gate.verdict, Verdict::Different);
     }
 }

@@ -7,8 +7,8 @@ use std::time::Duration;
 use clap::{Args, Subcommand};
 
 use migration_studio::codes::Interrupted;
-use migration_studio::workspace::lifecycle::{self, now};
 use migration_studio::workspace::lifecycle::run::{Measurements, RunRequest};
+use migration_studio::workspace::lifecycle::{self, now};
 use migration_studio::workspace::Cancel;
 
 use super::BoxError;

@@ -64,10 +64,10 @@ pub async fn from_databases(
         .map_err(LifecycleError::Validate)?;
     let mut out = HashMap::new();
     for table in report.tables {
-        let Some(job) = jobs
-            .iter()
-            .find(|j| j.eq_ignore_ascii_case(&table.source_table) || table.source_table.ends_with(&format!(".{j}")))
-        else {
+        let Some(job) = jobs.iter().find(|j| {
+            j.eq_ignore_ascii_case(&table.source_table)
+                || table.source_table.ends_with(&format!(".{j}"))
+        }) else {
             continue;
         };
         let compared = table.error.is_none();

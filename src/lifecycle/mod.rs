@@ -37,10 +37,10 @@ pub mod window;
 
 use std::path::PathBuf;
 
+pub use crate::project::settings::{Criterion, JobSettings, LifecycleSettings};
 pub use job::{Job, Transition};
 pub use phase::{Actor, Phase};
 pub use policy::JobPolicy;
-pub use crate::project::settings::{Criterion, JobSettings, LifecycleSettings};
 pub use status::Attention;
 pub use store::LifecycleStore;
 pub use tick::{tick, TickOutcome};

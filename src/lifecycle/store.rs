@@ -74,10 +74,7 @@ impl LifecycleStore {
                 Ok(Job {
                     id: r.get(0),
                     phase: phase_of(r.get(1))?,
-                    held_from: r
-                        .get::<Option<String>, _>(2)
-                        .map(phase_of)
-                        .transpose()?,
+                    held_from: r.get::<Option<String>, _>(2).map(phase_of).transpose()?,
                     streak: r.get::<i64, _>(3).try_into().unwrap_or(0),
                     approved_by: r.get(4),
                     awaiting_approval: r.get::<i64, _>(5) != 0,
@@ -96,7 +93,12 @@ impl LifecycleStore {
     /// # Errors
     /// [`ProjectError::Store`].
     pub async fn add_jobs(&self, jobs: &[Job]) -> Result<u64, ProjectError> {
-        let mut tx = self.store.pool().begin().await.map_err(|e| self.store.error(e))?;
+        let mut tx = self
+            .store
+            .pool()
+            .begin()
+            .await
+            .map_err(|e| self.store.error(e))?;
         let mut added = 0;
         for chunk in jobs.chunks(ROWS_PER_STATEMENT) {
             let mut q = upsert(chunk.iter(), "INSERT OR IGNORE");
@@ -125,7 +127,12 @@ impl LifecycleStore {
         changed: impl ExactSizeIterator<Item = &'a Job> + Clone,
         transitions: &[Transition],
     ) -> Result<(), ProjectError> {
-        let mut tx = self.store.pool().begin().await.map_err(|e| self.store.error(e))?;
+        let mut tx = self
+            .store
+            .pool()
+            .begin()
+            .await
+            .map_err(|e| self.store.error(e))?;
         // The tick row first: its primary key refuses a tick another loop already recorded.
         sqlx::query("INSERT INTO lifecycle_tick (tick, at, jobs, transitions) VALUES (?, ?, ?, ?)")
             .bind(tick)
@@ -163,7 +170,12 @@ impl LifecycleStore {
         job: &Job,
         transition: Option<&Transition>,
     ) -> Result<(), ProjectError> {
-        let mut tx = self.store.pool().begin().await.map_err(|e| self.store.error(e))?;
+        let mut tx = self
+            .store
+            .pool()
+            .begin()
+            .await
+            .map_err(|e| self.store.error(e))?;
         upsert(std::iter::once(job), "INSERT OR REPLACE")
             .build()
             .execute(&mut *tx)
@@ -183,7 +195,10 @@ impl LifecycleStore {
     ///
     /// # Errors
     /// [`ProjectError::Store`].
-    pub async fn transitions(&self, job: Option<&str>) -> Result<Vec<StoredTransition>, ProjectError> {
+    pub async fn transitions(
+        &self,
+        job: Option<&str>,
+    ) -> Result<Vec<StoredTransition>, ProjectError> {
         let rows = sqlx::query(
             "SELECT seq, tick, job, at, from_phase, to_phase, actor, reason, window_json \
              FROM lifecycle_transition WHERE ?1 IS NULL OR job = ?1 ORDER BY seq",

@@ -75,31 +75,38 @@ fn decide(
     at: f64,
     transitions: &mut Vec<Transition>,
 ) {
-    let mut go = |job: &mut Job, to: Phase, actor: Actor, reason: String, window: Option<&Window>| {
-        transitions.push(Transition {
-            job: job.id.clone(),
-            at,
-            from: job.phase,
-            to,
-            actor,
-            reason,
-            window: window.cloned(),
-        });
-        if matches!(
-            (job.phase, to),
-            (Phase::Shadow, Phase::ReverseShadow) | (Phase::ReverseShadow, Phase::Shadow)
-        ) {
-            job.flips.push(at);
-        }
-        job.phase = to;
-        job.streak = 0;
-        job.awaiting_approval = false;
-        job.last_transition_at = at;
-    };
+    let mut go =
+        |job: &mut Job, to: Phase, actor: Actor, reason: String, window: Option<&Window>| {
+            transitions.push(Transition {
+                job: job.id.clone(),
+                at,
+                from: job.phase,
+                to,
+                actor,
+                reason,
+                window: window.cloned(),
+            });
+            if matches!(
+                (job.phase, to),
+                (Phase::Shadow, Phase::ReverseShadow) | (Phase::ReverseShadow, Phase::Shadow)
+            ) {
+                job.flips.push(at);
+            }
+            job.phase = to;
+            job.streak = 0;
+            job.awaiting_approval = false;
+            job.last_transition_at = at;
+        };
     match job.phase {
         Phase::Done | Phase::Held => return,
         Phase::Planned => {
-            go(job, Phase::Shadow, Actor::Loop, "shadow started".into(), None);
+            go(
+                job,
+                Phase::Shadow,
+                Actor::Loop,
+                "shadow started".into(),
+                None,
+            );
             return;
         }
         Phase::Cleanup => {

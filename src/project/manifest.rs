@@ -302,7 +302,9 @@ impl Manifest {
             // A bad value's message names the value, not the key: name the key written on
             // the value's line (`criteria = ["speed"]` → "`criteria`: unknown variant …").
             let key = e.span().and_then(|s| {
-                let start = text[..s.start.min(text.len())].rfind('\n').map_or(0, |n| n + 1);
+                let start = text[..s.start.min(text.len())]
+                    .rfind('\n')
+                    .map_or(0, |n| n + 1);
                 let line = text[start..].lines().next().unwrap_or_default();
                 let (key, _) = line.split_once('=')?;
                 let key = key.trim();
@@ -511,7 +513,11 @@ impl Manifest {
             ],
         )?;
         if lc.flap_limit == 0 {
-            return Err(bad("[lifecycle]", "flap_limit", "must be at least 1".into()));
+            return Err(bad(
+                "[lifecycle]",
+                "flap_limit",
+                "must be at least 1".into(),
+            ));
         }
         for (key, value) in [
             ("flap_window_seconds", lc.flap_window_seconds),

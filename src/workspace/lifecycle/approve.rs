@@ -29,12 +29,12 @@ pub async fn approve(
     now: f64,
 ) -> Result<Approval, LifecycleError> {
     let opened = super::open(root).await?;
-    let mut state = opened
-        .store
-        .jobs()
-        .await?
+    let jobs = opened.store.jobs().await?;
+    let ids: Vec<String> = jobs.iter().map(|j| j.id.clone()).collect();
+    let id = super::resolve(&ids, job).ok_or_else(|| LifecycleError::UnknownJob(job.to_owned()))?;
+    let mut state = jobs
         .into_iter()
-        .find(|j| j.id == job)
+        .find(|j| &j.id == id)
         .ok_or_else(|| LifecycleError::UnknownJob(job.to_owned()))?;
     let transition = match state.phase {
         Phase::ReverseShadow => {
@@ -65,7 +65,10 @@ pub async fn approve(
             })
         }
     };
-    opened.store.record_action(&state, transition.as_ref()).await?;
+    opened
+        .store
+        .record_action(&state, transition.as_ref())
+        .await?;
     Ok(Approval {
         job: state,
         transition,

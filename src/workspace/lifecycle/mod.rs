@@ -20,6 +20,23 @@ pub fn now() -> f64 {
         .map_or(0.0, |d| d.as_secs_f64())
 }
 
+/// The job of `ids` that `name` names: the id itself, else the one id whose table part (after
+/// the schema) is `name`, so `film` finds `public.film` when no other schema has a `film`.
+pub fn resolve<'a>(
+    ids: impl IntoIterator<Item = &'a String> + Clone,
+    name: &str,
+) -> Option<&'a String> {
+    if let Some(id) = ids.clone().into_iter().find(|id| *id == name) {
+        return Some(id);
+    }
+    let suffix = format!(".{name}");
+    let mut found = ids.into_iter().filter(|id| id.ends_with(&suffix));
+    match (found.next(), found.next()) {
+        (Some(id), None) => Some(id),
+        _ => None,
+    }
+}
+
 /// An opened project's lifecycle: its settings and store, every inventory table a job.
 pub(crate) struct Opened {
     pub(crate) settings: LifecycleSettings,
@@ -35,23 +52,28 @@ pub(crate) struct Opened {
 pub(crate) async fn open(root: &Path) -> Result<Opened, LifecycleError> {
     let project = Project::open(root)?;
     let inventory = project.inventory().await?;
-    let settings = project.manifest().lifecycle.clone();
-    let ids: Vec<String> = inventory.tables.iter().map(|t| t.name.to_string()).collect();
-    for job in settings.jobs.keys() {
-        if !ids.iter().any(|id| id == job) {
+    let mut settings = project.manifest().lifecycle.clone();
+    let ids: Vec<String> = inventory
+        .tables
+        .iter()
+        .map(|t| t.name.to_string())
+        .collect();
+    // Overrides keyed by the jobs' full ids, however the manifest spelt them.
+    let mut overrides = std::collections::BTreeMap::new();
+    for (job, own) in std::mem::take(&mut settings.jobs) {
+        if let Some(id) = resolve(&ids, &job) {
+            overrides.insert(id.clone(), own);
+        } else {
             let file = root.join(MANIFEST_FILE);
             let text = std::fs::read_to_string(&file).unwrap_or_default();
             let line = text
                 .find(&format!("\"{job}\"]"))
                 .or_else(|| text.find(&format!(".{job}]")))
                 .map(|i| text[..i].matches('\n').count() + 1);
-            return Err(LifecycleError::UnknownJobSettings {
-                file,
-                line,
-                job: job.clone(),
-            });
+            return Err(LifecycleError::UnknownJobSettings { file, line, job });
         }
     }
+    settings.jobs = overrides;
     let store = LifecycleStore::new(project.store().await?);
     let at = now();
     let jobs: Vec<Job> = ids.into_iter().map(|id| Job::planned(id, at)).collect();

@@ -119,9 +119,19 @@ pub async fn run(
                 else {
                     break;
                 };
-                set.clone()
+                // The file may name a job by its table alone, as the manifest may.
+                let ids: Vec<String> = jobs.iter().map(|j| j.id.clone()).collect();
+                set.iter()
+                    .filter_map(|(name, w)| Some((super::resolve(&ids, name)?.clone(), w.clone())))
+                    .collect()
             }
-            (Measurements::Databases { source_url, target_url }, None) if !measured.is_empty() => {
+            (
+                Measurements::Databases {
+                    source_url,
+                    target_url,
+                },
+                None,
+            ) if !measured.is_empty() => {
                 measure::from_databases(source_url, target_url, &measured).await?
             }
             _ => HashMap::new(),
@@ -145,8 +155,8 @@ pub async fn run(
         summary.transitions.extend(outcome.transitions);
         jobs = outcome.jobs;
         ran += 1;
-        let more = !jobs.iter().all(|j| j.is_settled())
-            && !request.max_ticks.is_some_and(|m| ran >= m);
+        let more =
+            !jobs.iter().all(|j| j.is_settled()) && !request.max_ticks.is_some_and(|m| ran >= m);
         if more && !interval.is_zero() {
             tokio::select! {
                 () = tokio::time::sleep(interval) => {}

@@ -28,6 +28,20 @@
 //!
 //! mapping = "mapping.toml"          # optional: the mapping spec (`mapping init` writes it)
 //!
+//! [lifecycle]                       # optional; the job lifecycle's criteria (defaults shown)
+//! windows = 3                       # consecutive windows every criterion must hold to promote
+//! criteria = ["data_quality", "latency", "resources"]
+//! latency_tolerance = 0.1           # the new side may land 10 % later than the old
+//! resource_tolerance = 0.1          # and read, write, spend CPU 10 % more
+//! flap_limit = 3                    # more shadow ⇄ reverse-shadow moves than this…
+//! flap_window_seconds = 3600        # …within this window: held for a person
+//! auto_cleanup = false              # cleanup (point of no return) waits for `lifecycle approve`
+//! interval_seconds = 60             # between two ticks of `lifecycle run`
+//! stuck_after_seconds = 3600        # `lifecycle status` lists a job this long without a move
+//!
+//! [lifecycle.jobs."payment"]        # per-job overrides: windows, criteria, tolerances, auto_cleanup
+//! windows = 6
+//!
 //! [[invariants]]                    # optional; checked by `validate` on both sides
 //! name = "payments by month"
 //! source_sql = "SELECT DATE_FORMAT(payment_date, '%Y-%m'), SUM(amount) FROM payment GROUP BY 1"

@@ -90,7 +90,7 @@ fn promotion_only_when_every_criterion_holds_over_the_configured_windows() {
     let settings = LifecycleSettings::default(); // 3 windows
     let jobs = vec![Job::planned("a".into(), 0.0), Job::planned("b".into(), 0.0)];
     // Tick 1 starts both shadows; then `a` holds 3 windows, `b` holds 2, fails 1, holds 2.
-    let sets = vec![
+    let sets = [
         windows(&[]),
         windows(&[("a", good()), ("b", good())]),
         windows(&[("a", good()), ("b", good())]),

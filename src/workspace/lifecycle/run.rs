@@ -156,7 +156,7 @@ pub async fn run(
         jobs = outcome.jobs;
         ran += 1;
         let more =
-            !jobs.iter().all(|j| j.is_settled()) && !request.max_ticks.is_some_and(|m| ran >= m);
+            !jobs.iter().all(|j| j.is_settled()) && request.max_ticks.is_none_or(|m| ran < m);
         if more && !interval.is_zero() {
             tokio::select! {
                 () = tokio::time::sleep(interval) => {}

@@ -316,9 +316,13 @@ impl Manifest {
             // A bad value's message names the value, not the key: name the key written on
             // the value's line (`criteria = ["speed"]` → "`criteria`: unknown variant …").
             let key = e.span().and_then(|s| {
-                let start = text[..s.start.min(text.len())]
-                    .rfind('\n')
+                // Bytes: the span may start inside a multi-byte character.
+                let bytes = text.as_bytes();
+                let start = bytes[..s.start.min(bytes.len())]
+                    .iter()
+                    .rposition(|&b| b == b'\n')
                     .map_or(0, |n| n + 1);
+                // Just after a newline (or 0): a character boundary.
                 let line = text[start..].lines().next().unwrap_or_default();
                 let (key, _) = line.split_once('=')?;
                 let key = key.trim();

@@ -484,6 +484,25 @@ fn bad_lifecycle_input_names_the_manifest_file_line_and_field_and_exits_2() {
     // Approving a job that does not exist.
     let out = cli(&["lifecycle", "approve", root.to_str().unwrap(), "nope"]);
     assert_eq!(out.status.code(), Some(2));
+    // A measurement file with a field no window has names its file and line.
+    let root = project(&dir.path().join("file"), "");
+    let bad = dir.path().join("bad.json");
+    std::fs::write(
+        &bad,
+        "{\"ticks\": [\n  {\"a\": {\"old_rows\": 1,\n  \"speed\": 2}}\n]}\n",
+    )
+    .unwrap();
+    let out = cli(&[
+        "lifecycle",
+        "run",
+        root.to_str().unwrap(),
+        "--measurements",
+        bad.to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("bad.json:3"), "{stderr}");
+    assert!(stderr.contains("speed"), "{stderr}");
 }
 
 /// Row counts and checksums measured on two real PostgreSQL databases: the table with a

@@ -63,7 +63,8 @@ pub(super) struct RunArgs {
     /// Stop after this many ticks.
     #[arg(long)]
     ticks: Option<u64>,
-    /// Seconds between ticks (default: the manifest's `[lifecycle] interval_seconds`).
+    /// Seconds between ticks (default: the manifest's `[lifecycle] interval_seconds`; none
+    /// between the ticks of a measurement file).
     #[arg(long)]
     interval: Option<f64>,
     /// Print JSON instead of text.
@@ -96,13 +97,14 @@ pub(super) async fn run(command: LifecycleCommand) -> Result<(), BoxError> {
                     .iter()
                     .map(|a| format!("{} {}", a.code(), a.name()))
                     .collect();
-                outln!(
+                let line = format!(
                     "{:<32} {:<15} streak {:<3} {}",
                     v.job.id,
                     v.job.phase.name(),
                     v.job.streak,
                     why.join(", ")
                 );
+                outln!("{}", line.trim_end());
                 for failure in &v.job.failures {
                     outln!("    {failure}");
                 }

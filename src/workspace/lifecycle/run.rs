@@ -50,7 +50,7 @@ pub struct RunRequest {
     /// Stop after this many ticks of this run; `None`: until every job is done or held (or
     /// the measurement file ends).
     pub max_ticks: Option<u64>,
-    /// Time between ticks; `None`: the manifest's `interval_seconds`.
+    /// Time between ticks; `None`: the manifest's `interval_seconds` (none for a file).
     pub interval: Option<Duration>,
 }
 
@@ -84,9 +84,11 @@ pub async fn run(
         Measurements::File(path) => Some(measure::from_file(path)?),
         Measurements::Databases { .. } => None,
     };
-    let interval = request
-        .interval
-        .unwrap_or_else(|| Duration::from_secs_f64(opened.settings.interval_seconds));
+    // A file's windows are all there already: nothing to wait for between its ticks.
+    let interval = request.interval.unwrap_or_else(|| match &file {
+        Some(_) => Duration::ZERO,
+        None => Duration::from_secs_f64(opened.settings.interval_seconds),
+    });
     let mut summary = RunSummary {
         ticks: (0, 0),
         transitions: Vec::new(),

@@ -640,3 +640,87 @@ async fn a_held_job_is_listed_and_a_person_releases_it() {
     );
     assert_eq!(log.last().unwrap().transition.to, Phase::ReverseShadow);
 }
+
+/// The CLI's loop killed with SIGKILL while it runs (between or inside ticks, wherever the
+/// signal lands), then run again: the log equals an uninterrupted run's, tick for tick.
+#[tokio::test]
+async fn a_loop_killed_by_sigkill_resumes_with_the_same_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let extra = "[lifecycle]\nwindows = 2\nauto_cleanup = true\n";
+    let whole = project(&dir.path().join("whole"), extra);
+    let killed = project(&dir.path().join("killed"), extra);
+    let mut ticks = Vec::new();
+    for i in 0..9 {
+        let b = if i == 3 { checksum_mismatch() } else { good() };
+        ticks.push(windows(&[
+            ("a", good()),
+            ("b", b),
+            ("c", latency_regression()),
+        ]));
+    }
+    let file = measurement_file(dir.path(), &ticks);
+    run::run(&whole, &request(&file, None), &Cancel::new())
+        .await
+        .unwrap();
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_migration-studio"))
+        .args([
+            "lifecycle",
+            "run",
+            killed.to_str().unwrap(),
+            "--interval",
+            "0.25",
+        ])
+        .arg("--measurements")
+        .arg(&file)
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("the CLI runs");
+    std::thread::sleep(std::time::Duration::from_millis(900));
+    child.kill().expect("killed"); // SIGKILL: no clean-up runs
+    child.wait().unwrap();
+    let at_kill = {
+        let store = LifecycleStore::new(Store::open(&killed.join(STORE_FILE)).await.unwrap());
+        store.last_tick().await.unwrap()
+    };
+    // Nine ticks 0.25 s apart take 2 s: the kill landed before the end.
+    assert!(at_kill < 9, "killed after tick {at_kill}");
+    let out = cli(&[
+        "lifecycle",
+        "run",
+        killed.to_str().unwrap(),
+        "--interval",
+        "0",
+        "--measurements",
+        file.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let log = |root: PathBuf| async move {
+        let store = LifecycleStore::new(Store::open(&root.join(STORE_FILE)).await.unwrap());
+        store
+            .transitions(None)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|t| {
+                (
+                    t.tick,
+                    t.transition.job,
+                    t.transition.from,
+                    t.transition.to,
+                    t.transition.reason,
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        log(killed).await,
+        log(whole).await,
+        "killed after tick {at_kill}"
+    );
+}

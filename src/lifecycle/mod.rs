@@ -93,3 +93,6 @@ pub enum LifecycleError {
     #[error(transparent)]
     Validate(crate::validate::ValidateError),
 }
+
+#[cfg(test)]
+mod tests;

@@ -13,6 +13,8 @@
 //!    durations, go/no-go checkpoints, rollback steps, the critical path and the point of no
 //!    return (the first step after which returning to the source costs more than the RTO).
 //! 5. **Export** ([`export`]): runbook to CSV and Markdown, graph to DOT and JSON.
+//! 6. **Lifecycle** ([`lifecycle`]): one job per migrated table walking shadow → reverse
+//!    shadow → cleanup, promoted and demoted by measured criteria in a control loop.
 //!
 //! Every code the engine publishes (gates, findings, verdicts, suggestions, conversion rules,
 //! exit classes) is registered in [`codes`], which also classes every engine error.
@@ -30,6 +32,7 @@ pub mod export;
 pub mod graph;
 pub mod import;
 pub mod inventory;
+pub mod lifecycle;
 pub mod mapping;
 pub mod plan;
 pub mod project;

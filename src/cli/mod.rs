@@ -3,6 +3,7 @@
 mod data;
 mod history;
 mod images;
+mod lifecycle;
 mod mapping;
 mod progress;
 mod rehearse;
@@ -100,6 +101,11 @@ enum Command {
     Services {
         #[command(subcommand)]
         command: services::ServicesCommand,
+    },
+    /// The migration job lifecycle: status, approve, run (the control loop).
+    Lifecycle {
+        #[command(subcommand)]
+        command: lifecycle::LifecycleCommand,
     },
     /// Database images for the docker provider, built from Debian packages.
     Images {
@@ -238,6 +244,7 @@ pub async fn run(cli: Cli) -> Result<(), BoxError> {
         Command::Services { command } => services::run(command).await,
         Command::Mapping { command } => mapping::run(command).await,
         Command::Images { command } => images::run(command),
+        Command::Lifecycle { command } => lifecycle::run(command).await,
         Command::Runbook {
             command:
                 RunbookCommand::Export {

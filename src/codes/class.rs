@@ -15,6 +15,7 @@ use crate::db::DbError;
 use crate::export::ExportError;
 use crate::import::services::ServiceImportError;
 use crate::import::ImportError;
+use crate::lifecycle::LifecycleError;
 use crate::mapping::MappingError;
 use crate::project::ProjectError;
 use crate::rehearsal::load::LoadError;
@@ -426,6 +427,21 @@ impl Classify for MappingError {
     }
 }
 
+impl Classify for LifecycleError {
+    fn class(&self) -> ErrorClass {
+        match self {
+            LifecycleError::Project(e) => e.class(),
+            LifecycleError::Validate(e) => e.class(),
+            LifecycleError::UnknownJob(_)
+            | LifecycleError::NoInventory(_)
+            | LifecycleError::UnknownJobSettings { .. }
+            | LifecycleError::NothingToApprove { .. }
+            | LifecycleError::Measurements { .. }
+            | LifecycleError::NoMeasurements => ErrorClass::BadInput,
+        }
+    }
+}
+
 /// The class of `error` when it is one of the engine's error types.
 fn own_class(error: &(dyn Error + 'static)) -> Option<ErrorClass> {
     macro_rules! try_types {
@@ -443,6 +459,7 @@ fn own_class(error: &(dyn Error + 'static)) -> Option<ErrorClass> {
         ServiceImportError,
         ProjectError,
         MappingError,
+        LifecycleError,
         InvalidRunId,
         WriteError,
         PostCopyError,

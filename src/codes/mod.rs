@@ -287,6 +287,43 @@ pub const SPEC_ERRORS: &[Entry] = &[
     entry(crate::mapping::error::UNKNOWN_FINDING, "an `[[accept]]` names a code that is not a review finding"),
 ];
 
+/// The codes of the migration job lifecycle ([`crate::lifecycle`]): why a criterion does not
+/// hold in a window (at the start of a job's `failures` and of a demotion's reason), and why
+/// `lifecycle status` lists a job.
+pub mod lifecycle {
+    /// Row counts of the old and new outputs differ.
+    pub const ROW_COUNT: &str = "L001";
+    /// Checksums of the old and new outputs differ (same row count).
+    pub const CHECKSUM: &str = "L002";
+    /// The new side lands its data later than the old, beyond the tolerance.
+    pub const LATENCY: &str = "L003";
+    /// The new side reads, writes or spends more than the old, beyond the tolerance.
+    pub const RESOURCES: &str = "L004";
+    /// A value a criterion needs was not measured.
+    pub const NOT_MEASURED: &str = "L005";
+    /// The job is held: it flapped.
+    pub const HELD: &str = "L006";
+    /// The job's last window failed a criterion.
+    pub const REGRESSING: &str = "L007";
+    /// The job is ready for cleanup and waits for `lifecycle approve`.
+    pub const AWAITING_APPROVAL: &str = "L008";
+    /// The job has not changed phase for `stuck_after_seconds`.
+    pub const STUCK: &str = "L009";
+}
+
+/// Lifecycle codes ([`lifecycle`]), in code order.
+pub const LIFECYCLE_CODES: &[Entry] = &[
+    entry(lifecycle::ROW_COUNT, "data quality: the row counts of the old and the new output differ in a window"),
+    entry(lifecycle::CHECKSUM, "data quality: the row counts are equal but the checksums of the two outputs differ"),
+    entry(lifecycle::LATENCY, "landing latency: the new side lands its data later than the old by more than `latency_tolerance`"),
+    entry(lifecycle::RESOURCES, "resources: rows read, bytes written or CPU time of the new side exceed the old's by more than `resource_tolerance`"),
+    entry(lifecycle::NOT_MEASURED, "a value a checked criterion needs was not measured in the window; the criterion does not hold"),
+    entry(lifecycle::HELD, "`lifecycle status`: the job flapped (more than `flap_limit` promotions and demotions within `flap_window_seconds`) and is held; `lifecycle approve` releases it"),
+    entry(lifecycle::REGRESSING, "`lifecycle status`: the job's last measured window failed a criterion (its failures follow)"),
+    entry(lifecycle::AWAITING_APPROVAL, "`lifecycle status`: every criterion held long enough for cleanup, the point of no return, which waits for `lifecycle approve` (or `auto_cleanup`)"),
+    entry(lifecycle::STUCK, "`lifecycle status`: the job, not done, has not changed phase for `stuck_after_seconds`"),
+];
+
 /// The registry as Markdown: the text of `docs/CODES.md`.
 pub fn markdown() -> String {
     let mut out = String::from(
@@ -347,6 +384,10 @@ rewrites it). A code, once published, keeps its meaning.\n",
     out.push_str("\n## Mapping spec errors\n\nA refused `mapping.toml` (exit 2), printed as `file:line: [code] field: message`.\n\n| code | when |\n|---|---|\n");
     for e in SPEC_ERRORS {
         let _ = writeln!(out, "| `{}` | {} |", e.code, e.meaning);
+    }
+    out.push_str("\n## Migration job lifecycle\n\nAt the start of a job's failures and of a demotion's reason (`L001`–`L005`), and in `lifecycle status` (`L006`–`L009`).\n\n| code | meaning |\n|---|---|\n");
+    for e in LIFECYCLE_CODES {
+        let _ = writeln!(out, "| {} | {} |", e.code, e.meaning);
     }
     out.push_str("\n## Conversion rules\n\nIn the backfill, rehearsal and validation reports (`converted`); the README's data-fidelity section says what the `[data]` policy does with them.\n\n| code | rule | what it does |\n|---|---|---|\n");
     for rule in Rule::ALL {

@@ -28,6 +28,20 @@
 //!
 //! mapping = "mapping.toml"          # optional: the mapping spec (`mapping init` writes it)
 //!
+//! [lifecycle]                       # optional; the job lifecycle's criteria (defaults shown)
+//! windows = 3                       # consecutive windows every criterion must hold to promote
+//! criteria = ["data_quality", "latency", "resources"]
+//! latency_tolerance = 0.1           # the new side may land 10 % later than the old
+//! resource_tolerance = 0.1          # and read, write, spend CPU 10 % more
+//! flap_limit = 3                    # more shadow ⇄ reverse-shadow moves than this…
+//! flap_window_seconds = 3600        # …within this window: held for a person
+//! auto_cleanup = false              # cleanup (point of no return) waits for `lifecycle approve`
+//! interval_seconds = 60             # between two ticks of `lifecycle run`
+//! stuck_after_seconds = 3600        # `lifecycle status` lists a job this long without a move
+//!
+//! [lifecycle.jobs."payment"]        # per-job overrides: windows, criteria, tolerances, auto_cleanup
+//! windows = 6
+//!
 //! [[invariants]]                    # optional; checked by `validate` on both sides
 //! name = "payments by month"
 //! source_sql = "SELECT DATE_FORMAT(payment_date, '%Y-%m'), SUM(amount) FROM payment GROUP BY 1"
@@ -42,7 +56,7 @@ use std::path::{Component, Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::error::ProjectError;
-use super::settings::{Gates, Invariant};
+use super::settings::{Gates, Invariant, LifecycleSettings};
 use crate::import::services::ServiceFormat;
 use crate::import::Engine;
 use crate::plan::{MigrationShape, PlanSettings, Throughput};
@@ -237,6 +251,14 @@ pub struct Manifest {
     /// outside it); absent: every table moves under the default mapping.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mapping: Option<PathBuf>,
+    /// The migration job lifecycle's criteria and loop settings (`[lifecycle]`); defaults when
+    /// absent.
+    #[serde(default, skip_serializing_if = "is_default_lifecycle")]
+    pub lifecycle: LifecycleSettings,
+}
+
+fn is_default_lifecycle(settings: &LifecycleSettings) -> bool {
+    *settings == LifecycleSettings::default()
 }
 
 fn is_default_policy(policy: &crate::data::ConversionPolicy) -> bool {
@@ -266,6 +288,7 @@ impl Manifest {
             data: crate::data::ConversionPolicy::default(),
             invariants: Vec::new(),
             mapping: None,
+            lifecycle: LifecycleSettings::default(),
         }
     }
 
@@ -289,10 +312,38 @@ impl Manifest {
             let before = &text.as_bytes()[..offset.min(text.len())];
             before.iter().filter(|&&b| b == b'\n').count() + 1
         };
-        let error = |e: toml::de::Error| ProjectError::Manifest {
-            file: path.to_owned(),
-            line: e.span().map(|s| line_at(s.start)),
-            message: e.message().to_owned(),
+        let error = |e: toml::de::Error| {
+            // A bad value's message names the value, not the key: name the key written on
+            // the value's line (`criteria = ["speed"]` → "`criteria`: unknown variant …").
+            let key = e.span().and_then(|s| {
+                // Bytes: the span may start inside a multi-byte character.
+                let bytes = text.as_bytes();
+                let start = bytes[..s.start.min(bytes.len())]
+                    .iter()
+                    .rposition(|&b| b == b'\n')
+                    .map_or(0, |n| n + 1);
+                // Just after a newline (or 0): a character boundary.
+                let line = text[start..].lines().next().unwrap_or_default();
+                let (key, _) = line.split_once('=')?;
+                let key = key.trim();
+                (!key.is_empty()
+                    && key
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+                .then(|| key.to_owned())
+            });
+            let message = e.message().to_owned();
+            let message = match key {
+                Some(key) if !message.contains(&format!("`{key}`")) => {
+                    format!("`{key}`: {message}")
+                }
+                _ => message,
+            };
+            ProjectError::Manifest {
+                file: path.to_owned(),
+                line: e.span().map(|s| line_at(s.start)),
+                message,
+            }
         };
         // The inputs first, each with its position: an input's keys are checked only once the
         // whole entry is read, and by then the full manifest's deserializer knows only where the
@@ -404,6 +455,7 @@ impl Manifest {
                 });
             }
         }
+        self.validate_lifecycle(file, text)?;
         if let Some(path) = &self.mapping {
             resolve_inside(root, path).map_err(|reason| ProjectError::PathEscapes {
                 file: file.to_owned(),
@@ -421,6 +473,100 @@ impl Manifest {
                     reason,
                 })?;
             }
+        }
+        Ok(())
+    }
+
+    /// Checks the `[lifecycle]` values serde cannot: counts at least 1, tolerances and times
+    /// finite and not negative, criteria lists not empty.
+    fn validate_lifecycle(&self, file: &Path, text: &str) -> Result<(), ProjectError> {
+        let lc = &self.lifecycle;
+        // The line of `key` inside the section whose header contains `section`.
+        let line_in = |section: &str, key: &str| {
+            let start = text.find(section)?;
+            let rest = &text[start..];
+            let at = rest
+                .match_indices(key)
+                .find(|(i, _)| rest[i + key.len()..].trim_start().starts_with('='))?
+                .0;
+            Some(text[..start + at].matches('\n').count() + 1)
+        };
+        let bad = |section: &str, key: &str, message: String| ProjectError::Manifest {
+            file: file.to_owned(),
+            line: line_in(section, key),
+            message: format!("`{key}`: {message}"),
+        };
+        let check = |section: &str,
+                     windows: Option<u32>,
+                     criteria: Option<&Vec<super::settings::Criterion>>,
+                     tolerances: [(&str, Option<f64>); 2]| {
+            if windows == Some(0) {
+                return Err(bad(section, "windows", "must be at least 1".into()));
+            }
+            if criteria.is_some_and(Vec::is_empty) {
+                return Err(bad(
+                    section,
+                    "criteria",
+                    "needs at least one of `data_quality`, `latency`, `resources`".into(),
+                ));
+            }
+            for (key, value) in tolerances {
+                if let Some(v) = value.filter(|v| !(v.is_finite() && *v >= 0.0)) {
+                    return Err(bad(
+                        section,
+                        key,
+                        format!("must be a fraction of 0 or more (0.1 = 10 %), got {v}"),
+                    ));
+                }
+            }
+            Ok(())
+        };
+        check(
+            "[lifecycle]",
+            Some(lc.windows),
+            Some(&lc.criteria),
+            [
+                ("latency_tolerance", Some(lc.latency_tolerance)),
+                ("resource_tolerance", Some(lc.resource_tolerance)),
+            ],
+        )?;
+        if lc.flap_limit == 0 {
+            return Err(bad(
+                "[lifecycle]",
+                "flap_limit",
+                "must be at least 1".into(),
+            ));
+        }
+        for (key, value) in [
+            ("flap_window_seconds", lc.flap_window_seconds),
+            ("interval_seconds", lc.interval_seconds),
+            ("stuck_after_seconds", lc.stuck_after_seconds),
+        ] {
+            if !(value.is_finite() && value >= 0.0) {
+                return Err(bad(
+                    "[lifecycle]",
+                    key,
+                    format!("must be a number of seconds, 0 or more, got {value}"),
+                ));
+            }
+        }
+        for (job, settings) in &lc.jobs {
+            // The job's own table header, quoted or bare.
+            let quoted = format!("jobs.\"{job}\"]");
+            let section = if text.contains(&quoted) {
+                quoted
+            } else {
+                format!("jobs.{job}]")
+            };
+            check(
+                &section,
+                settings.windows,
+                settings.criteria.as_ref(),
+                [
+                    ("latency_tolerance", settings.latency_tolerance),
+                    ("resource_tolerance", settings.resource_tolerance),
+                ],
+            )?;
         }
         Ok(())
     }

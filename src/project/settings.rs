@@ -41,3 +41,104 @@ pub struct Invariant {
     /// Query run on the target.
     pub target_sql: String,
 }
+
+/// A promotion criterion of the migration job lifecycle (`criteria = [...]` in `[lifecycle]`).
+/// Kept here, beside the other manifest settings, so the manifest does not depend on
+/// [`crate::lifecycle`]; that module re-exports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Criterion {
+    /// Row count and checksum of the old and the new output are equal.
+    DataQuality,
+    /// The new side lands its data no later than the old, within `latency_tolerance`.
+    Latency,
+    /// Rows read, bytes written and CPU time of the new side are equal or better than the old,
+    /// within `resource_tolerance`.
+    Resources,
+}
+
+impl Criterion {
+    /// Every criterion, in report order.
+    pub const ALL: [Criterion; 3] = [
+        Criterion::DataQuality,
+        Criterion::Latency,
+        Criterion::Resources,
+    ];
+
+    /// The manifest's spelling, e.g. `data_quality`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Criterion::DataQuality => "data_quality",
+            Criterion::Latency => "latency",
+            Criterion::Resources => "resources",
+        }
+    }
+}
+
+/// The lifecycle's defaults (`[lifecycle]` in the manifest; every key optional, the section
+/// too). Per-job overrides live in `[lifecycle.jobs."<table>"]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LifecycleSettings {
+    /// Consecutive measured windows in which every criterion must hold before a promotion (N).
+    pub windows: u32,
+    /// The criteria checked; all three by default.
+    pub criteria: Vec<Criterion>,
+    /// How much later the new side may land its data, as a fraction of the old side's latency
+    /// (0.1 = 10 % later).
+    pub latency_tolerance: f64,
+    /// How much more the new side may read, write or spend in CPU, as a fraction of the old.
+    pub resource_tolerance: f64,
+    /// A job whose promotions and demotions between shadow and reverse shadow number more than
+    /// this within `flap_window_seconds` is held for a person (K).
+    pub flap_limit: u32,
+    /// The flapping window, in seconds.
+    pub flap_window_seconds: f64,
+    /// Promote into cleanup (the point of no return) without `lifecycle approve`.
+    pub auto_cleanup: bool,
+    /// Seconds between two ticks of `lifecycle run`.
+    pub interval_seconds: f64,
+    /// A job without a transition for this many seconds is listed as stuck.
+    pub stuck_after_seconds: f64,
+    /// Per-job overrides, by table name as the inventory spells it.
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub jobs: std::collections::BTreeMap<String, JobSettings>,
+}
+
+impl Default for LifecycleSettings {
+    fn default() -> Self {
+        Self {
+            windows: 3,
+            criteria: Criterion::ALL.to_vec(),
+            latency_tolerance: 0.1,
+            resource_tolerance: 0.1,
+            flap_limit: 3,
+            flap_window_seconds: 3600.0,
+            auto_cleanup: false,
+            interval_seconds: 60.0,
+            stuck_after_seconds: 3600.0,
+            jobs: std::collections::BTreeMap::new(),
+        }
+    }
+}
+
+/// One job's overrides of the `[lifecycle]` defaults (`[lifecycle.jobs."<table>"]`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct JobSettings {
+    /// See [`LifecycleSettings::windows`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub windows: Option<u32>,
+    /// See [`LifecycleSettings::criteria`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub criteria: Option<Vec<Criterion>>,
+    /// See [`LifecycleSettings::latency_tolerance`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub latency_tolerance: Option<f64>,
+    /// See [`LifecycleSettings::resource_tolerance`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resource_tolerance: Option<f64>,
+    /// See [`LifecycleSettings::auto_cleanup`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub auto_cleanup: Option<bool>,
+}

@@ -11,6 +11,7 @@
 //! | validate | [`validate`] | [`validate::run`] |
 //! | mapping spec: init, show, DDL and diff, review, accept | [`mapping`] | [`mapping::init::init`], [`mapping::show::show`], [`mapping::diff::diff`], [`mapping::review::review`], [`mapping::accept::accept`] |
 //! | rehearse, resume, cancel | [`rehearse`] | [`rehearse::run`] |
+//! | lifecycle: status, approve, run | [`lifecycle`] | [`lifecycle::status::status`], [`lifecycle::approve::approve`], [`lifecycle::run::run`] |
 //! | history | [`history`] | [`history::compare`], [`history::rehearsals`] |
 //! | calibrate | [`calibrate`] | [`calibrate::from_run`] |
 //! | risks | [`risks`] | [`Workspace::save_risk`], [`Workspace::decide_suggestion`]… |
@@ -33,6 +34,7 @@ pub mod connections;
 pub mod edits;
 pub mod export;
 pub mod history;
+pub mod lifecycle;
 pub mod mapping;
 pub mod open;
 pub mod plan;

@@ -1,0 +1,50 @@
+use super::*;
+
+#[test]
+fn phases_and_actors_read_back_as_stored() {
+    for phase in Phase::ALL {
+        assert_eq!(Phase::parse(phase.name()), Some(phase));
+        let json = serde_json::to_value(phase).unwrap();
+        assert_eq!(json.as_str(), Some(phase.name()));
+    }
+    assert_eq!(Phase::parse("shadowy"), None);
+    for actor in [Actor::Loop, Actor::Person("ana".into())] {
+        assert_eq!(Actor::from_text(&actor.to_text()), actor);
+    }
+}
+
+#[test]
+fn tolerances_are_inclusive_and_every_criterion_is_named() {
+    let policy = JobPolicy::for_job(&LifecycleSettings::default(), "t");
+    let r = |rows_read, cpu_ms| Resources {
+        rows_read,
+        bytes_written: 10,
+        cpu_ms,
+    };
+    let at_limit = Window {
+        old_rows: Some(1),
+        new_rows: Some(1),
+        checksum_match: Some(true),
+        old_latency_seconds: Some(10.0),
+        new_latency_seconds: Some(11.0),
+        old_resources: Some(r(100, 10.0)),
+        new_resources: Some(r(110, 11.0)),
+    };
+    assert_eq!(at_limit.failures(&policy), []);
+    let over = Window {
+        new_latency_seconds: Some(11.5),
+        new_resources: Some(r(111, 12.0)),
+        ..at_limit.clone()
+    };
+    let lines: Vec<String> = over.failures(&policy).iter().map(Failure::line).collect();
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert!(lines[0].starts_with("L003 latency: new lands in 11.5 s, old in 10 s"));
+    assert!(
+        lines[1].starts_with("L004 resources: rows read old 100, new 111, CPU ms old 10, new 12")
+    );
+    let empty = Window::default().failures(&policy);
+    assert_eq!(empty.len(), 3);
+    assert!(empty
+        .iter()
+        .all(|f| f.code == crate::codes::lifecycle::NOT_MEASURED));
+}

@@ -1,0 +1,157 @@
+//! One measured window of a job: what the old and the new side produced and spent, and the
+//! verdict of each promotion criterion on it.
+
+use serde::{Deserialize, Serialize};
+
+use super::policy::JobPolicy;
+use crate::codes::lifecycle as code;
+use crate::project::settings::Criterion;
+
+/// What a job's two sides spent in one window (from the databases' own statistics, or a
+/// measurement file).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Resources {
+    /// Rows read.
+    pub rows_read: u64,
+    /// Bytes written.
+    pub bytes_written: u64,
+    /// CPU time, milliseconds.
+    pub cpu_ms: f64,
+}
+
+/// The measurements of one job in one window. `old` is the pipeline being replaced, `new` its
+/// replacement; which one writes production depends on the phase, the comparison does not.
+/// A value left out is "not measured": a criterion that needs it does not hold.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Window {
+    /// Rows in the old side's output.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub old_rows: Option<u64>,
+    /// Rows in the new side's output.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub new_rows: Option<u64>,
+    /// Whether the two outputs' checksums are equal.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checksum_match: Option<bool>,
+    /// Seconds from the source change to its landing on the old side.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub old_latency_seconds: Option<f64>,
+    /// Seconds from the source change to its landing on the new side.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub new_latency_seconds: Option<f64>,
+    /// What the old side spent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub old_resources: Option<Resources>,
+    /// What the new side spent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub new_resources: Option<Resources>,
+}
+
+/// Why a criterion does not hold in a window: a stable code and the values behind it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Failure {
+    /// The criterion.
+    pub criterion: Criterion,
+    /// Stable code (`L001`…, see [`crate::codes::LIFECYCLE_FINDINGS`]).
+    pub code: &'static str,
+    /// The values, in words, e.g. `rows old 100, new 99`.
+    pub detail: String,
+}
+
+impl Failure {
+    /// `L001 data_quality: rows old 100, new 99`.
+    pub fn line(&self) -> String {
+        format!("{} {}: {}", self.code, self.criterion.name(), self.detail)
+    }
+}
+
+/// `new` is no worse than `old` within `tolerance` (a fraction of `old`).
+fn within(old: f64, new: f64, tolerance: f64) -> bool {
+    new <= old * (1.0 + tolerance) + f64::EPSILON
+}
+
+impl Window {
+    /// The failures of the criteria `policy` checks; empty when every one holds.
+    pub fn failures(&self, policy: &JobPolicy) -> Vec<Failure> {
+        let mut out = Vec::new();
+        let mut fail = |criterion, code, detail: String| {
+            out.push(Failure {
+                criterion,
+                code,
+                detail,
+            })
+        };
+        for &criterion in &policy.criteria {
+            match criterion {
+                Criterion::DataQuality => match (self.old_rows, self.new_rows, self.checksum_match)
+                {
+                    (Some(old), Some(new), _) if old != new => fail(
+                        criterion,
+                        code::ROW_COUNT,
+                        format!("rows old {old}, new {new}"),
+                    ),
+                    (Some(_), Some(_), Some(true)) => {}
+                    (Some(rows), Some(_), Some(false)) => fail(
+                        criterion,
+                        code::CHECKSUM,
+                        format!("checksums differ over {rows} rows"),
+                    ),
+                    _ => fail(
+                        criterion,
+                        code::NOT_MEASURED,
+                        "row counts or checksum not measured".into(),
+                    ),
+                },
+                Criterion::Latency => match (self.old_latency_seconds, self.new_latency_seconds) {
+                    (Some(old), Some(new)) if within(old, new, policy.latency_tolerance) => {}
+                    (Some(old), Some(new)) => fail(
+                        criterion,
+                        code::LATENCY,
+                        format!(
+                            "new lands in {new} s, old in {old} s (tolerance {} %)",
+                            policy.latency_tolerance * 100.0
+                        ),
+                    ),
+                    _ => fail(
+                        criterion,
+                        code::NOT_MEASURED,
+                        "landing latency not measured".into(),
+                    ),
+                },
+                Criterion::Resources => match (self.old_resources, self.new_resources) {
+                    (Some(old), Some(new)) => {
+                        let t = policy.resource_tolerance;
+                        let worse: Vec<String> = [
+                            ("rows read", old.rows_read as f64, new.rows_read as f64),
+                            (
+                                "bytes written",
+                                old.bytes_written as f64,
+                                new.bytes_written as f64,
+                            ),
+                            ("CPU ms", old.cpu_ms, new.cpu_ms),
+                        ]
+                        .into_iter()
+                        .filter(|(_, o, n)| !within(*o, *n, t))
+                        .map(|(what, o, n)| format!("{what} old {o}, new {n}"))
+                        .collect();
+                        if !worse.is_empty() {
+                            fail(
+                                criterion,
+                                code::RESOURCES,
+                                format!("{} (tolerance {} %)", worse.join(", "), t * 100.0),
+                            );
+                        }
+                    }
+                    _ => fail(
+                        criterion,
+                        code::NOT_MEASURED,
+                        "resources not measured".into(),
+                    ),
+                },
+            }
+        }
+        out
+    }
+}

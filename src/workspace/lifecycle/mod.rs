@@ -1,0 +1,82 @@
+//! The lifecycle's use cases, one file each: the operator's view ([`status`]), a person's go
+//! for cleanup or release of a held job ([`approve`]), and the control loop ([`run`]). Each
+//! opens the project, makes sure every table of its inventory has a job (new ones start
+//! `planned`), and works on the lifecycle tables of its store.
+
+pub mod approve;
+pub mod run;
+pub mod status;
+
+use std::path::Path;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use crate::lifecycle::{Job, LifecycleError, LifecycleSettings, LifecycleStore};
+use crate::project::{Project, MANIFEST_FILE};
+
+/// The current time, Unix seconds.
+pub fn now() -> f64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64())
+}
+
+/// The job of `ids` that `name` names: the id itself, else the one id whose table part (after
+/// the schema) is `name`, so `film` finds `public.film` when no other schema has a `film`.
+pub fn resolve<'a>(
+    ids: impl IntoIterator<Item = &'a String> + Clone,
+    name: &str,
+) -> Option<&'a String> {
+    if let Some(id) = ids.clone().into_iter().find(|id| *id == name) {
+        return Some(id);
+    }
+    let suffix = format!(".{name}");
+    let mut found = ids.into_iter().filter(|id| id.ends_with(&suffix));
+    match (found.next(), found.next()) {
+        (Some(id), None) => Some(id),
+        _ => None,
+    }
+}
+
+/// An opened project's lifecycle: its settings and store, every inventory table a job.
+pub(crate) struct Opened {
+    pub(crate) settings: LifecycleSettings,
+    pub(crate) store: LifecycleStore,
+}
+
+/// Opens the lifecycle of the project in `root`, adding a `planned` job for every table of
+/// its inventory that has none.
+///
+/// # Errors
+/// [`LifecycleError::Project`] for the manifest, import or store;
+/// [`LifecycleError::UnknownJobSettings`] when `[lifecycle.jobs."<name>"]` names no table.
+pub(crate) async fn open(root: &Path) -> Result<Opened, LifecycleError> {
+    let project = Project::open(root)?;
+    let inventory = project.inventory().await?;
+    let mut settings = project.manifest().lifecycle.clone();
+    let ids: Vec<String> = inventory
+        .tables
+        .iter()
+        .map(|t| t.name.to_string())
+        .collect();
+    // Overrides keyed by the jobs' full ids, however the manifest spelt them.
+    let mut overrides = std::collections::BTreeMap::new();
+    for (job, own) in std::mem::take(&mut settings.jobs) {
+        if let Some(id) = resolve(&ids, &job) {
+            overrides.insert(id.clone(), own);
+        } else {
+            let file = root.join(MANIFEST_FILE);
+            let text = std::fs::read_to_string(&file).unwrap_or_default();
+            let line = text
+                .find(&format!("\"{job}\"]"))
+                .or_else(|| text.find(&format!(".{job}]")))
+                .map(|i| text[..i].matches('\n').count() + 1);
+            return Err(LifecycleError::UnknownJobSettings { file, line, job });
+        }
+    }
+    settings.jobs = overrides;
+    let store = LifecycleStore::new(project.store().await?);
+    let at = now();
+    let jobs: Vec<Job> = ids.into_iter().map(|id| Job::planned(id, at)).collect();
+    store.add_jobs(&jobs).await?;
+    Ok(Opened { settings, store })
+}

@@ -1,0 +1,57 @@
+//! `lifecycle status`: the jobs that need a look (held, regressing, awaiting approval, stuck),
+//! or every job.
+
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::lifecycle::status::attention;
+use crate::lifecycle::{Attention, Job, LifecycleError, Phase};
+
+/// One job as the operator sees it.
+#[derive(Debug, Clone, Serialize)]
+pub struct JobView {
+    /// The job's state.
+    #[serde(flatten)]
+    pub job: Job,
+    /// Why it needs a look; empty when it does not.
+    pub attention: Vec<Attention>,
+}
+
+/// The operator's view of a project's jobs.
+#[derive(Debug, Clone, Serialize)]
+pub struct StatusView {
+    /// Jobs per phase, every phase listed (all jobs counted, listed or not).
+    pub phases: Vec<(Phase, usize)>,
+    /// The jobs listed: those that need a look, or all with `all`; by id.
+    pub jobs: Vec<JobView>,
+    /// Jobs in all.
+    pub total: usize,
+}
+
+/// The status of the project in `root` at time `now` (Unix seconds).
+///
+/// # Errors
+/// As [`super::open`].
+pub async fn status(root: &Path, all: bool, now: f64) -> Result<StatusView, LifecycleError> {
+    let opened = super::open(root).await?;
+    let jobs = opened.store.jobs().await?;
+    let phases = Phase::ALL
+        .iter()
+        .map(|&p| (p, jobs.iter().filter(|j| j.phase == p).count()))
+        .collect();
+    let total = jobs.len();
+    let jobs = jobs
+        .into_iter()
+        .map(|job| JobView {
+            attention: attention(&job, &opened.settings, now),
+            job,
+        })
+        .filter(|v| all || !v.attention.is_empty())
+        .collect();
+    Ok(StatusView {
+        phases,
+        jobs,
+        total,
+    })
+}

@@ -1,0 +1,726 @@
+//! The migration job lifecycle: promotion only on criteria held over the windows, demotion
+//! with the reason recorded, flapping held, cleanup approved, a killed loop resumed, bad
+//! manifest input named, and row counts and checksums measured on real PostgreSQL databases.
+
+mod common;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::{psql, ScratchPg};
+use migration_studio::lifecycle::{
+    tick, Actor, Criterion, Job, LifecycleSettings, LifecycleStore, Phase, Resources, Window,
+};
+use migration_studio::project::{Project, Store, STORE_FILE};
+use migration_studio::workspace::lifecycle::run::{Measurements, RunRequest};
+use migration_studio::workspace::lifecycle::{approve, run, status};
+use migration_studio::workspace::Cancel;
+
+/// A window in which every criterion holds.
+fn good() -> Window {
+    Window {
+        old_rows: Some(100),
+        new_rows: Some(100),
+        checksum_match: Some(true),
+        old_latency_seconds: Some(2.0),
+        new_latency_seconds: Some(2.0),
+        old_resources: Some(Resources {
+            rows_read: 1000,
+            bytes_written: 5000,
+            cpu_ms: 40.0,
+        }),
+        new_resources: Some(Resources {
+            rows_read: 900,
+            bytes_written: 5000,
+            cpu_ms: 41.0,
+        }),
+    }
+}
+
+fn checksum_mismatch() -> Window {
+    Window {
+        checksum_match: Some(false),
+        ..good()
+    }
+}
+
+fn latency_regression() -> Window {
+    Window {
+        new_latency_seconds: Some(3.0),
+        ..good()
+    }
+}
+
+fn resource_regression() -> Window {
+    Window {
+        new_resources: Some(Resources {
+            rows_read: 5000,
+            bytes_written: 5000,
+            cpu_ms: 40.0,
+        }),
+        ..good()
+    }
+}
+
+fn windows(pairs: &[(&str, Window)]) -> HashMap<String, Window> {
+    pairs
+        .iter()
+        .map(|(j, w)| ((*j).to_owned(), w.clone()))
+        .collect()
+}
+
+/// Runs ticks at times 1, 2, … from `jobs`, one window set each; returns the jobs after.
+fn run_ticks(
+    mut jobs: Vec<Job>,
+    sets: &[HashMap<String, Window>],
+    settings: &LifecycleSettings,
+) -> (Vec<Job>, Vec<migration_studio::lifecycle::Transition>) {
+    let mut all = Vec::new();
+    for (i, set) in sets.iter().enumerate() {
+        let out = tick(&jobs, set, settings, (i + 1) as f64);
+        all.extend(out.transitions);
+        jobs = out.jobs;
+    }
+    (jobs, all)
+}
+
+#[test]
+fn promotion_only_when_every_criterion_holds_over_the_configured_windows() {
+    let settings = LifecycleSettings::default(); // 3 windows
+    let jobs = vec![Job::planned("a".into(), 0.0), Job::planned("b".into(), 0.0)];
+    // Tick 1 starts both shadows; then `a` holds 3 windows, `b` holds 2, fails 1, holds 2.
+    let sets = [
+        windows(&[]),
+        windows(&[("a", good()), ("b", good())]),
+        windows(&[("a", good()), ("b", good())]),
+        windows(&[("a", good()), ("b", latency_regression())]),
+        windows(&[("b", good())]),
+        windows(&[("b", good())]),
+    ];
+    let (jobs, transitions) = run_ticks(jobs, &sets[..4], &settings);
+    assert_eq!(jobs[0].phase, Phase::ReverseShadow, "a held 3 windows");
+    assert_eq!(jobs[1].phase, Phase::Shadow, "b failed its third window");
+    assert!(
+        jobs[1].failures[0].starts_with("L003 latency"),
+        "{:?}",
+        jobs[1].failures
+    );
+    let promotion = transitions
+        .iter()
+        .find(|t| t.job == "a" && t.to == Phase::ReverseShadow)
+        .unwrap();
+    assert_eq!(promotion.actor, Actor::Loop);
+    assert_eq!(
+        promotion.window.as_ref(),
+        Some(&good()),
+        "criteria values recorded"
+    );
+    // Two more good windows are not three in a row.
+    let (jobs, _) = run_ticks(jobs, &sets[4..], &settings);
+    assert_eq!(jobs[1].phase, Phase::Shadow);
+    assert_eq!(jobs[1].streak, 2);
+
+    // A criterion left unmeasured does not hold; a job that does not check it is promoted.
+    let mut settings = LifecycleSettings {
+        windows: 1,
+        ..LifecycleSettings::default()
+    };
+    let counts_only = Window {
+        old_rows: Some(5),
+        new_rows: Some(5),
+        checksum_match: Some(true),
+        ..Window::default()
+    };
+    let jobs = vec![Job::planned("c".into(), 0.0)];
+    let sets = [windows(&[]), windows(&[("c", counts_only.clone())])];
+    let (after, _) = run_ticks(jobs.clone(), &sets, &settings);
+    assert_eq!(after[0].phase, Phase::Shadow);
+    assert!(after[0].failures.iter().all(|f| f.starts_with("L005")));
+    settings.jobs.insert(
+        "c".into(),
+        migration_studio::lifecycle::JobSettings {
+            criteria: Some(vec![Criterion::DataQuality]),
+            ..Default::default()
+        },
+    );
+    let (after, _) = run_ticks(jobs, &sets, &settings);
+    assert_eq!(after[0].phase, Phase::ReverseShadow);
+}
+
+#[test]
+fn each_regression_blocks_promotion_and_demotes_a_promoted_job_with_its_reason() {
+    let settings = LifecycleSettings {
+        windows: 2,
+        ..LifecycleSettings::default()
+    };
+    for (bad, code) in [
+        (checksum_mismatch(), "L002 data_quality"),
+        (latency_regression(), "L003 latency"),
+        (resource_regression(), "L004 resources"),
+    ] {
+        // Blocked: a bad window in shadow resets the count; no promotion.
+        let jobs = vec![Job::planned("t".into(), 0.0)];
+        let sets = [
+            windows(&[]),
+            windows(&[("t", good())]),
+            windows(&[("t", bad.clone())]),
+            windows(&[("t", good())]),
+        ];
+        let (after, transitions) = run_ticks(jobs, &sets, &settings);
+        assert_eq!(after[0].phase, Phase::Shadow, "{code}: blocked");
+        assert_eq!(transitions.len(), 1, "{code}: only the start");
+
+        // Demoted: promoted after two good windows, then a bad one.
+        let jobs = vec![Job::planned("t".into(), 0.0)];
+        let sets = [
+            windows(&[]),
+            windows(&[("t", good())]),
+            windows(&[("t", good())]),
+            windows(&[("t", bad.clone())]),
+        ];
+        let (after, transitions) = run_ticks(jobs, &sets, &settings);
+        assert_eq!(after[0].phase, Phase::Shadow, "{code}: demoted");
+        let demotion = transitions.last().unwrap();
+        assert_eq!(
+            (demotion.from, demotion.to),
+            (Phase::ReverseShadow, Phase::Shadow)
+        );
+        assert!(demotion.reason.starts_with(code), "{}", demotion.reason);
+        assert_eq!(demotion.window.as_ref(), Some(&bad));
+    }
+}
+
+#[test]
+fn a_flapping_job_is_held() {
+    let settings = LifecycleSettings {
+        windows: 1,
+        flap_limit: 3,
+        flap_window_seconds: 100.0,
+        ..LifecycleSettings::default()
+    };
+    let jobs = vec![
+        Job::planned("f".into(), 0.0),
+        Job::planned("steady".into(), 0.0),
+    ];
+    let mut sets = vec![windows(&[])];
+    for i in 0..6 {
+        let w = if i % 2 == 0 {
+            good()
+        } else {
+            checksum_mismatch()
+        };
+        sets.push(windows(&[("f", w), ("steady", good())]));
+    }
+    let (after, transitions) = run_ticks(jobs, &sets, &settings);
+    assert_eq!(after[0].phase, Phase::Held, "{transitions:#?}");
+    assert_eq!(after[0].held_from, Some(Phase::Shadow));
+    let held = transitions.iter().find(|t| t.to == Phase::Held).unwrap();
+    assert!(
+        held.reason.contains("4 promotions and demotions"),
+        "{}",
+        held.reason
+    );
+    // The steady job is never held (it waits for approval in reverse shadow).
+    assert_eq!(after[1].phase, Phase::ReverseShadow);
+    assert!(after[1].awaiting_approval);
+    // Flips older than the window do not count.
+    let slow = LifecycleSettings {
+        flap_window_seconds: 1.5,
+        ..settings
+    };
+    let (after, _) = run_ticks(vec![Job::planned("f".into(), 0.0)], &sets, &slow);
+    assert_ne!(after[0].phase, Phase::Held);
+}
+
+/// A project with tables `a`, `b` and `c` (a PostgreSQL DDL script) and `manifest_extra`
+/// appended to its manifest.
+fn project(dir: &Path, manifest_extra: &str) -> PathBuf {
+    let root = dir.join("proj");
+    std::fs::create_dir_all(root.join("ddl")).unwrap();
+    std::fs::write(
+        root.join("ddl/schema.sql"),
+        "CREATE TABLE a (id integer PRIMARY KEY, v text);\n\
+         CREATE TABLE b (id integer PRIMARY KEY, v text);\n\
+         CREATE TABLE c (id integer PRIMARY KEY, v text);\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("migration-studio.toml"),
+        format!(
+            "name = \"lc\"\nrto_minutes = 30\nmaintenance_window_minutes = 60\n\n\
+             [source]\nengine = \"postgres\"\n\n[target]\nengine = \"postgres\"\n\n\
+             [[inputs]]\npath = \"ddl/schema.sql\"\n\n{manifest_extra}"
+        ),
+    )
+    .unwrap();
+    root
+}
+
+fn measurement_file(dir: &Path, ticks: &[HashMap<String, Window>]) -> PathBuf {
+    let path = dir.join("measurements.json");
+    let json = serde_json::json!({ "ticks": ticks });
+    std::fs::write(&path, serde_json::to_string_pretty(&json).unwrap()).unwrap();
+    path
+}
+
+fn request(file: &Path, max_ticks: Option<u64>) -> RunRequest {
+    RunRequest {
+        measurements: Measurements::File(file.to_owned()),
+        max_ticks,
+        interval: Some(std::time::Duration::ZERO),
+    }
+}
+
+#[tokio::test]
+async fn cleanup_needs_an_approval_unless_the_manifest_allows_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = project(
+        dir.path(),
+        "[lifecycle]\nwindows = 1\n\n[lifecycle.jobs.c]\nauto_cleanup = true\n",
+    );
+    let all = [("a", good()), ("b", good()), ("c", good())];
+    let ticks: Vec<_> = (0..6).map(|_| windows(&all)).collect();
+    let file = measurement_file(dir.path(), &ticks);
+    let cancel = Cancel::new();
+    let summary = run::run(&root, &request(&file, Some(4)), &cancel)
+        .await
+        .unwrap();
+    assert!(!summary.settled);
+    let view = status::status(&root, false, 10.0).await.unwrap();
+    let waiting: Vec<(&str, Phase)> = view
+        .jobs
+        .iter()
+        .map(|v| (v.job.id.as_str(), v.job.phase))
+        .collect();
+    assert_eq!(
+        waiting,
+        [
+            ("public.a", Phase::ReverseShadow),
+            ("public.b", Phase::ReverseShadow)
+        ],
+        "c cleaned up on its own; a and b wait"
+    );
+    assert!(view
+        .jobs
+        .iter()
+        .all(|v| v.attention == [migration_studio::lifecycle::Attention::AwaitingApproval]));
+    let c = view.phases.iter().find(|(p, _)| *p == Phase::Done).unwrap();
+    assert_eq!(c.1, 1);
+
+    // Approving a planned or done job is refused; approving `a` lets it through.
+    // A job is named by its table alone when no other schema has one of that name.
+    let refused = approve::approve(&root, "c", "ana", 11.0).await.unwrap_err();
+    assert!(refused.to_string().contains("is done"), "{refused}");
+    approve::approve(&root, "a", "ana", 11.0).await.unwrap();
+    let summary = run::run(&root, &request(&file, None), &cancel)
+        .await
+        .unwrap();
+    let cleanup = summary
+        .transitions
+        .iter()
+        .find(|t| t.job == "public.a" && t.to == Phase::Cleanup)
+        .expect("a promoted into cleanup");
+    assert_eq!(cleanup.actor, Actor::Person("ana".into()));
+    assert!(summary
+        .transitions
+        .iter()
+        .all(|t| t.job != "public.b" || t.to != Phase::Cleanup));
+    let store = LifecycleStore::new(Store::open(&root.join(STORE_FILE)).await.unwrap());
+    let jobs = store.jobs().await.unwrap();
+    assert_eq!(jobs[0].phase, Phase::Done);
+    assert_eq!(jobs[1].phase, Phase::ReverseShadow);
+}
+
+#[tokio::test]
+async fn a_killed_loop_resumes_from_the_recorded_states_with_no_job_skipped_or_repeated() {
+    let dir = tempfile::tempdir().unwrap();
+    let extra = "[lifecycle]\nwindows = 2\nauto_cleanup = true\n";
+    let whole = project(&dir.path().join("whole"), extra);
+    let killed = project(&dir.path().join("killed"), extra);
+    let mut ticks = Vec::new();
+    for i in 0..9 {
+        let b = if i == 3 { checksum_mismatch() } else { good() };
+        ticks.push(windows(&[
+            ("a", good()),
+            ("b", b),
+            ("c", resource_regression()),
+        ]));
+    }
+    let file = measurement_file(dir.path(), &ticks);
+    let cancel = Cancel::new();
+    let reference = run::run(&whole, &request(&file, None), &cancel)
+        .await
+        .unwrap();
+
+    // The loop killed mid-tick: tick 4 is decided but never committed (the future dropped
+    // after its decision, before its transaction); two more runs finish the work.
+    run::run(&killed, &request(&file, Some(3)), &cancel)
+        .await
+        .unwrap();
+    {
+        let store = LifecycleStore::new(Store::open(&killed.join(STORE_FILE)).await.unwrap());
+        let jobs = store.jobs().await.unwrap();
+        let settings = Project::open(&killed).unwrap().manifest().lifecycle.clone();
+        // The loop's own windows are keyed by job id (the file's by table name).
+        let set: HashMap<String, Window> = ticks[3]
+            .iter()
+            .map(|(k, w)| (format!("public.{k}"), w.clone()))
+            .collect();
+        let lost = tick(&jobs, &set, &settings, 4.0);
+        assert!(!lost.transitions.is_empty(), "the lost tick had work to do");
+        drop(lost);
+    }
+    run::run(&killed, &request(&file, Some(2)), &cancel)
+        .await
+        .unwrap();
+    run::run(&killed, &request(&file, None), &cancel)
+        .await
+        .unwrap();
+
+    let log = |root: PathBuf| async move {
+        let store = LifecycleStore::new(Store::open(&root.join(STORE_FILE)).await.unwrap());
+        store
+            .transitions(None)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|t| {
+                (
+                    t.tick,
+                    t.transition.job,
+                    t.transition.from,
+                    t.transition.to,
+                    t.transition.reason,
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let whole_log = log(whole).await;
+    let killed_log = log(killed).await;
+    assert_eq!(killed_log, whole_log);
+    assert_eq!(reference.transitions.len(), whole_log.len());
+    // Every job's transitions are a chain: each starts where the previous ended.
+    for job in ["public.a", "public.b", "public.c"] {
+        let chain: Vec<_> = killed_log.iter().filter(|t| t.1 == job).collect();
+        assert_eq!(chain[0].2, Phase::Planned);
+        for pair in chain.windows(2) {
+            assert_eq!(pair[0].3, pair[1].2, "{job}: {chain:?}");
+        }
+    }
+    // b was demoted once by the planted mismatch, then finished; c never left shadow.
+    assert!(killed_log
+        .iter()
+        .any(|t| t.1 == "public.b" && t.3 == Phase::Shadow && t.4.starts_with("L002")));
+    let end: HashMap<_, _> = {
+        let store = LifecycleStore::new(
+            Store::open(&dir.path().join("killed/proj").join(STORE_FILE))
+                .await
+                .unwrap(),
+        );
+        store
+            .jobs()
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|j| (j.id, j.phase))
+            .collect()
+    };
+    assert_eq!(end["public.a"], Phase::Done);
+    assert_eq!(end["public.b"], Phase::Done);
+    assert_eq!(end["public.c"], Phase::Shadow);
+}
+
+fn cli(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_migration-studio"))
+        .args(args)
+        .output()
+        .expect("the CLI runs")
+}
+
+#[test]
+fn bad_lifecycle_input_names_the_manifest_file_line_and_field_and_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    for (extra, line, field) in [
+        (
+            "[lifecycle]\ncriteria = [\"data_quality\", \"speed\"]\n",
+            15,
+            "criteria",
+        ),
+        ("[lifecycle]\nwindows = 3\nflapping = 2\n", 16, "flapping"),
+        (
+            "[lifecycle]\nlatency_tolerance = -0.5\n",
+            15,
+            "latency_tolerance",
+        ),
+        ("[lifecycle.jobs.a]\nwindows = 0\n", 15, "windows"),
+        (
+            "[lifecycle.jobs.a]\ncriteria = [\"cost\"]\n",
+            15,
+            "criteria",
+        ),
+    ] {
+        let sub = dir.path().join(field).join(line.to_string());
+        let root = project(&sub, extra);
+        let out = cli(&["lifecycle", "status", root.to_str().unwrap()]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{extra}: {stderr}");
+        assert!(
+            stderr.contains(&format!("migration-studio.toml:{line}")),
+            "{extra}: {stderr}"
+        );
+        assert!(stderr.contains(&format!("`{field}`")), "{extra}: {stderr}");
+    }
+    // Settings for a job that is no table of the inventory.
+    let root = project(
+        &dir.path().join("unknown"),
+        "[lifecycle.jobs.\"zebra\"]\nwindows = 2\n",
+    );
+    let out = cli(&["lifecycle", "status", root.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("migration-studio.toml:14"), "{stderr}");
+    assert!(stderr.contains("zebra"), "{stderr}");
+    // Approving a job that does not exist.
+    let out = cli(&["lifecycle", "approve", root.to_str().unwrap(), "nope"]);
+    assert_eq!(out.status.code(), Some(2));
+    // A measurement file with a field no window has names its file and line.
+    let root = project(&dir.path().join("file"), "");
+    let bad = dir.path().join("bad.json");
+    std::fs::write(
+        &bad,
+        "{\"ticks\": [\n  {\"a\": {\"old_rows\": 1,\n  \"speed\": 2}}\n]}\n",
+    )
+    .unwrap();
+    let out = cli(&[
+        "lifecycle",
+        "run",
+        root.to_str().unwrap(),
+        "--measurements",
+        bad.to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("bad.json:3"), "{stderr}");
+    assert!(stderr.contains("speed"), "{stderr}");
+}
+
+/// Row counts and checksums measured on two real PostgreSQL databases: the table with a
+/// planted changed row stays in shadow with the mismatch recorded, the others are promoted.
+#[test]
+fn lifecycle_run_measures_counts_and_checksums_on_real_databases() {
+    let source = ScratchPg::new("lc_src");
+    let target = ScratchPg::new("lc_tgt");
+    let ddl = "CREATE TABLE a (id integer PRIMARY KEY, v text);\n\
+               CREATE TABLE b (id integer PRIMARY KEY, v text);\n\
+               CREATE TABLE c (id integer PRIMARY KEY, v text);\n\
+               INSERT INTO a SELECT g, 'a' || g FROM generate_series(1, 500) g;\n\
+               INSERT INTO b SELECT g, 'b' || g FROM generate_series(1, 500) g;\n\
+               INSERT INTO c SELECT g, 'c' || g FROM generate_series(1, 50) g;\n";
+    psql(&source.name, &[], Some(ddl));
+    psql(&target.name, &[], Some(ddl));
+    // The planted divergence: one changed value, same row count.
+    psql(
+        &target.name,
+        &["-c", "UPDATE b SET v = 'drift' WHERE id = 250"],
+        None,
+    );
+    // c lost a row on the new side.
+    psql(&target.name, &["-c", "DELETE FROM c WHERE id = 7"], None);
+    let source_before = psql(
+        &source.name,
+        &["-tAc", "SELECT count(*), sum(length(v)) FROM b"],
+        None,
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let root = project(
+        dir.path(),
+        "[lifecycle]\nwindows = 2\ncriteria = [\"data_quality\"]\n",
+    );
+    let out = cli(&[
+        "lifecycle",
+        "run",
+        root.to_str().unwrap(),
+        "--source-url",
+        &source.url(),
+        "--target-url",
+        &target.url(),
+        "--ticks",
+        "5",
+        "--interval",
+        "0",
+    ]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = cli(&["lifecycle", "status", root.to_str().unwrap(), "--json"]);
+    assert!(out.status.success());
+    let view: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let jobs = view["jobs"].as_array().unwrap();
+    let by_id = |id: &str| {
+        jobs.iter()
+            .find(|j| j["id"] == format!("public.{id}"))
+            .cloned()
+    };
+    let a = by_id("a").expect("a waits for approval");
+    assert_eq!(a["phase"], "reverse_shadow");
+    assert_eq!(a["attention"], serde_json::json!(["awaiting_approval"]));
+    let b = by_id("b").expect("b regresses");
+    assert_eq!(b["phase"], "shadow");
+    assert!(
+        b["failures"][0].as_str().unwrap().starts_with("L002"),
+        "{b}"
+    );
+    let c = by_id("c").expect("c regresses");
+    assert!(
+        c["failures"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("L001 data_quality: rows old 50, new 49"),
+        "{c}"
+    );
+    // Read-only on the source.
+    let source_after = psql(
+        &source.name,
+        &["-tAc", "SELECT count(*), sum(length(v)) FROM b"],
+        None,
+    );
+    assert_eq!(source_before, source_after);
+    // The URLs (a password would be in them) are not in the store.
+    let db = std::fs::read(root.join(STORE_FILE)).unwrap();
+    let text = String::from_utf8_lossy(&db);
+    assert!(!text.contains("postgres://"));
+}
+
+#[tokio::test]
+async fn a_held_job_is_listed_and_a_person_releases_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = project(
+        dir.path(),
+        "[lifecycle]\nwindows = 1\nflap_limit = 2\ncriteria = [\"data_quality\"]\n",
+    );
+    let mut ticks = vec![windows(&[])];
+    for i in 0..4 {
+        let b = if i % 2 == 0 {
+            good()
+        } else {
+            checksum_mismatch()
+        };
+        ticks.push(windows(&[("b", b)]));
+    }
+    let file = measurement_file(dir.path(), &ticks);
+    run::run(&root, &request(&file, None), &Cancel::new())
+        .await
+        .unwrap();
+    let view = status::status(&root, false, 0.0).await.unwrap();
+    let held: Vec<_> = view
+        .jobs
+        .iter()
+        .filter(|v| {
+            v.attention
+                .contains(&migration_studio::lifecycle::Attention::Held)
+        })
+        .map(|v| v.job.id.as_str())
+        .collect();
+    assert_eq!(held, ["public.b"]);
+    let released = approve::approve(&root, "b", "ana", 1.0).await.unwrap();
+    let t = released.transition.expect("a release is a transition");
+    assert_eq!((t.from, t.to), (Phase::Held, Phase::ReverseShadow));
+    assert_eq!(t.actor, Actor::Person("ana".into()));
+    let store = LifecycleStore::new(Store::open(&root.join(STORE_FILE)).await.unwrap());
+    let log = store.transitions(Some("public.b")).await.unwrap();
+    assert_eq!(
+        log.last().unwrap().tick,
+        None,
+        "a person's action is outside the ticks"
+    );
+    assert_eq!(log.last().unwrap().transition.to, Phase::ReverseShadow);
+}
+
+/// The CLI's loop killed with SIGKILL while it runs (between or inside ticks, wherever the
+/// signal lands), then run again: the log equals an uninterrupted run's, tick for tick.
+#[tokio::test]
+async fn a_loop_killed_by_sigkill_resumes_with_the_same_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let extra = "[lifecycle]\nwindows = 2\nauto_cleanup = true\n";
+    let whole = project(&dir.path().join("whole"), extra);
+    let killed = project(&dir.path().join("killed"), extra);
+    let mut ticks = Vec::new();
+    for i in 0..9 {
+        let b = if i == 3 { checksum_mismatch() } else { good() };
+        ticks.push(windows(&[
+            ("a", good()),
+            ("b", b),
+            ("c", latency_regression()),
+        ]));
+    }
+    let file = measurement_file(dir.path(), &ticks);
+    run::run(&whole, &request(&file, None), &Cancel::new())
+        .await
+        .unwrap();
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_migration-studio"))
+        .args([
+            "lifecycle",
+            "run",
+            killed.to_str().unwrap(),
+            "--interval",
+            "0.25",
+        ])
+        .arg("--measurements")
+        .arg(&file)
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("the CLI runs");
+    std::thread::sleep(std::time::Duration::from_millis(900));
+    child.kill().expect("killed"); // SIGKILL: no clean-up runs
+    child.wait().unwrap();
+    let at_kill = {
+        let store = LifecycleStore::new(Store::open(&killed.join(STORE_FILE)).await.unwrap());
+        store.last_tick().await.unwrap()
+    };
+    // Nine ticks 0.25 s apart take 2 s: the kill landed before the end.
+    assert!(at_kill < 9, "killed after tick {at_kill}");
+    let out = cli(&[
+        "lifecycle",
+        "run",
+        killed.to_str().unwrap(),
+        "--interval",
+        "0",
+        "--measurements",
+        file.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let log = |root: PathBuf| async move {
+        let store = LifecycleStore::new(Store::open(&root.join(STORE_FILE)).await.unwrap());
+        store
+            .transitions(None)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|t| {
+                (
+                    t.tick,
+                    t.transition.job,
+                    t.transition.from,
+                    t.transition.to,
+                    t.transition.reason,
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        log(killed).await,
+        log(whole).await,
+        "killed after tick {at_kill}"
+    );
+}

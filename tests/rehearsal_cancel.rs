@@ -27,12 +27,20 @@ fn start(root: &Path) -> Child {
         .unwrap()
 }
 
-fn advisory_locks() -> usize {
+/// Advisory locks held for the project at `root` (other rehearsals on the server, this
+/// binary's other test among them, hold their own).
+fn advisory_locks(root: &Path) -> usize {
+    let key = migration_studio::rehearsal::run_lock_key(root);
     psql(
         "postgres",
         &[
             "-tAc",
-            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'",
+            &format!(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 1 \
+                 AND classid::text::bigint = {} AND objid::text::bigint = {}",
+                key >> 32,
+                key & 0xffff_ffff
+            ),
         ],
         None,
     )
@@ -65,7 +73,6 @@ fn ctrl_c_at_each_stage_leaves_nothing_behind() {
             s.done.iter().any(|d| d == LAST_STEP_BEFORE_DRILL)
         }),
     ];
-    assert_eq!(advisory_locks(), 0, "no lock held before the test");
     for (stage, reached) in stages {
         let (_dir, root) = sample("sakila-mysql-to-postgres");
         let mut child = start(&root);
@@ -85,6 +92,7 @@ fn ctrl_c_at_each_stage_leaves_nothing_behind() {
             assert!(Instant::now() < deadline, "{stage}: never reached");
             std::thread::sleep(Duration::from_millis(10));
         };
+        assert_eq!(advisory_locks(&root), 1, "{stage}: the run holds its lock");
         let sent = Command::new("kill")
             .args(["-INT", &child.id().to_string()])
             .status()
@@ -97,7 +105,11 @@ fn ctrl_c_at_each_stage_leaves_nothing_behind() {
             RunState::unfinished(&root).is_empty(),
             "{stage}: saved state left to resume"
         );
-        assert_eq!(advisory_locks(), 0, "{stage}: the run's lock is released");
+        assert_eq!(
+            advisory_locks(&root),
+            0,
+            "{stage}: the run's lock is released"
+        );
     }
 }
 
@@ -150,7 +162,7 @@ async fn a_dropped_rehearsal_leaves_no_task_database_or_lock() {
         rehearsal::drop_scratch(&id, &provider).await;
         RunState::remove(&root, &id);
         let deadline = Instant::now() + Duration::from_secs(10);
-        while (metrics.num_alive_tasks() > tasks_before || advisory_locks() > 0)
+        while (metrics.num_alive_tasks() > tasks_before || advisory_locks(&root) > 0)
             && Instant::now() < deadline
         {
             tokio::time::sleep(Duration::from_millis(50)).await;
@@ -160,7 +172,11 @@ async fn a_dropped_rehearsal_leaves_no_task_database_or_lock() {
             "{stage}: {} tasks alive, {tasks_before} before the run",
             metrics.num_alive_tasks()
         );
-        assert_eq!(advisory_locks(), 0, "{stage}: the run's lock is released");
+        assert_eq!(
+            advisory_locks(&root),
+            0,
+            "{stage}: the run's lock is released"
+        );
         common::no_scratch_databases(&id);
     }
 }

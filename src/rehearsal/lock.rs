@@ -19,11 +19,19 @@ pub(super) enum LockConn {
     None,
 }
 
-pub(super) async fn take_lock(server: &str, project_key: &str) -> Result<RunLock, RehearsalError> {
+/// The lock's key for `project_key` (the project's canonical root as text): a non-negative
+/// 63-bit hash. On PostgreSQL it is the advisory lock's `bigint` key (`pg_locks`: `classid` the
+/// high 32 bits, `objid` the low 32, `objsubid` 1); on MySQL the lock is named
+/// `migration-studio-<key in hex>`.
+pub(super) fn lock_key(project_key: &str) -> i64 {
     use std::hash::{Hash, Hasher};
     let mut h = std::collections::hash_map::DefaultHasher::new();
     project_key.hash(&mut h);
-    let key = (h.finish() >> 1) as i64;
+    (h.finish() >> 1) as i64
+}
+
+pub(super) async fn take_lock(server: &str, project_key: &str) -> Result<RunLock, RehearsalError> {
+    let key = lock_key(project_key);
     let url = match db::engine_of(server) {
         Some(crate::import::Engine::Postgres) => {
             format!("{}/postgres", server.trim_end_matches('/'))

@@ -533,12 +533,7 @@ async fn lock_for(
     project: &Project,
     provider: &AnyProvider,
 ) -> Result<Option<RunLock>, RehearsalError> {
-    let project_key = project
-        .root()
-        .canonicalize()
-        .unwrap_or_else(|_| project.root().to_owned())
-        .display()
-        .to_string();
+    let project_key = project_lock_name(project.root());
     // Containers are the run's own; scratch databases share a server, so runs of one project
     // against it are serialised.
     Ok(match provider {
@@ -605,4 +600,20 @@ async fn finish(
         std::fs::write(dir.join(name), text).map_err(io(dir.join(name)))?;
     }
     Ok(report)
+}
+
+/// What a project's rehearsal lock is named for: its canonical root, as text.
+fn project_lock_name(root: &std::path::Path) -> String {
+    root.canonicalize()
+        .unwrap_or_else(|_| root.to_owned())
+        .display()
+        .to_string()
+}
+
+/// The key of the lock a local rehearsal of the project at `root` holds on its target server
+/// while it runs (one rehearsal of a project per server): on PostgreSQL the advisory lock's
+/// `bigint` key, so `pg_locks` shows whether a run of this project holds it (`classid` the
+/// high 32 bits, `objid` the low 32, `objsubid` 1).
+pub fn run_lock_key(root: &std::path::Path) -> i64 {
+    lock::lock_key(&project_lock_name(root))
 }

@@ -679,17 +679,32 @@ fn gates_now(run: &mut Run<'_>) -> Vec<GateResult> {
             " s",
         ));
     }
-    let errors = run.report.rejected_rows.saturating_sub(run.kept)
-        + run.report.capture_rejected
-        + run.source_memory.stats().errors
-        + run.target_memory.stats().errors
-        + run.standby_failures;
-    gates.push(GateResult::at_most(
-        "errors",
-        errors as f64,
-        g.max_errors as f64,
-        "",
-    ));
+    let parts = [
+        (
+            "rows the backfill rejected",
+            run.report.rejected_rows.saturating_sub(run.kept),
+        ),
+        ("changes the catch-up refused", run.report.capture_rejected),
+        (
+            "workload errors on the source",
+            run.source_memory.stats().errors,
+        ),
+        (
+            "workload errors on the target",
+            run.target_memory.stats().errors,
+        ),
+        ("standby apply passes failed", run.standby_failures),
+    ];
+    let errors: u64 = parts.iter().map(|(_, n)| n).sum();
+    let because = parts
+        .iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|(what, n)| format!("{what} {n}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    gates.push(
+        GateResult::at_most("errors", errors as f64, g.max_errors as f64, "").because(&because),
+    );
     for row in run.report.runbook[run.budgets_judged..].iter() {
         if let (Some(measured), true) = (row.measured_seconds, row.expected_seconds > 0.0) {
             gates.push(GateResult::at_most(

@@ -45,4 +45,14 @@ impl GateResult {
             .to_owned(),
         }
     }
+
+    /// The same, with what the measure is made of said after a failed gate's reason
+    /// (`…: over the limit (workload errors on the source 1)`), so a failure can be followed
+    /// up from the report alone.
+    pub fn because(mut self, parts: &str) -> Self {
+        if !self.passed && !parts.is_empty() {
+            self.reason = format!("{} ({parts})", self.reason);
+        }
+        self
+    }
 }

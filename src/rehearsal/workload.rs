@@ -388,10 +388,8 @@ impl Workload {
                     resyncs_done.fetch_add(1, Ordering::SeqCst);
                 }
                 let before = memory.stats.writes();
-                if one_operation(&db, &targets, &mut memory, &mut rng)
-                    .await
-                    .is_err()
-                {
+                if let Err(e) = one_operation(&db, &targets, &mut memory, &mut rng).await {
+                    tracing::warn!(error = %e, "a workload operation failed");
                     memory.stats.errors += 1;
                 }
                 if let Some(mirror) = mirror.as_mut() {

@@ -696,10 +696,15 @@ fn gates_now(run: &mut Run<'_>) -> Vec<GateResult> {
         ("standby apply passes failed", run.standby_failures),
     ];
     let errors: u64 = parts.iter().map(|(_, n)| n).sum();
+    let first_errors = [&run.source_memory, &run.target_memory]
+        .into_iter()
+        .filter_map(|m| m.first_error())
+        .map(|e| format!("first: {e}"));
     let because = parts
         .iter()
         .filter(|(_, n)| *n > 0)
         .map(|(what, n)| format!("{what} {n}"))
+        .chain(first_errors)
         .collect::<Vec<_>>()
         .join(", ");
     gates.push(

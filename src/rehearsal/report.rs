@@ -552,8 +552,9 @@ pub fn markdown(r: &RehearsalReport) -> String {
     }
     let _ = writeln!(
         out,
-        "\nWorkload on the source: {} inserts, {} updates, {} deletes, {} key changes; on the target after cutover: {} writes.",
-        r.workload_source.inserts, r.workload_source.updates, r.workload_source.deletes, r.workload_source.key_changes, r.workload_target.writes()
+        "\nWorkload on the source: {} inserts, {} updates, {} deletes, {} key changes; on the target after cutover: {} writes. Operations that failed transiently (deadlocks, lock waits; retried, not errors): {} on the source, {} on the target.",
+        r.workload_source.inserts, r.workload_source.updates, r.workload_source.deletes, r.workload_source.key_changes, r.workload_target.writes(),
+        r.workload_source.transient, r.workload_target.transient
     );
     let _ = writeln!(
         out,

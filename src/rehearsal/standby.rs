@@ -47,10 +47,15 @@ impl Standby {
                     Ok(applied) if applied.entries > 0 && applier.applied > before => {}
                     Ok(_) => tokio::time::sleep(IDLE).await,
                     // A failed pass changed nothing (it is one transaction) and is tried
-                    // again; the failures are counted for the report.
+                    // again; failures other than transient ones (a deadlock, a dropped
+                    // connection) are counted for the report's error gate.
                     Err(e) => {
-                        tracing::warn!(error = %e, "a standby apply pass failed");
-                        failed.fetch_add(1, Ordering::SeqCst);
+                        if crate::backfill::retry::is_transient(&e) {
+                            tracing::info!(error = %e, "a standby apply pass failed transiently; retried");
+                        } else {
+                            tracing::warn!(error = %e, "a standby apply pass failed");
+                            failed.fetch_add(1, Ordering::SeqCst);
+                        }
                         tokio::time::sleep(IDLE).await;
                     }
                 }
@@ -77,7 +82,7 @@ impl Standby {
         self.floor.load(Ordering::SeqCst)
     }
 
-    /// Apply passes that failed so far.
+    /// Apply passes that failed so far, transient failures (retried) aside.
     pub fn failures(&self) -> u64 {
         self.failures.load(Ordering::SeqCst)
     }

@@ -32,6 +32,11 @@ pub struct WorkloadStats {
     pub key_changes: u64,
     /// Operations the database refused (a trigger, a constraint); counted, not fatal.
     pub errors: u64,
+    /// Operations that failed transiently (a deadlock, a lock wait timeout, a dropped
+    /// connection): the simulated application goes on, as a real one retries; a dual writer's
+    /// second write is written by its next pass, the changelog keeping the change. Not errors.
+    #[serde(default)]
+    pub transient: u64,
 }
 
 impl WorkloadStats {
@@ -154,12 +159,31 @@ pub struct WorkloadMemory {
     inserted: Vec<(usize, i64)>,
     rng_state: u64,
     stats: WorkloadStats,
+    /// The first error counted in `stats.errors`, for the report.
+    first_error: Option<String>,
 }
 
 impl WorkloadMemory {
     /// Counts so far.
     pub fn stats(&self) -> WorkloadStats {
         self.stats
+    }
+
+    /// The first error counted, in words.
+    pub fn first_error(&self) -> Option<&str> {
+        self.first_error.as_deref()
+    }
+
+    /// Counts `error`: transient ones apart, the others as errors (the first one kept).
+    fn count(&mut self, error: &DbError) {
+        if crate::backfill::retry::is_transient(error) {
+            tracing::info!(error = %error, "a workload operation failed transiently");
+            self.stats.transient += 1;
+        } else {
+            tracing::warn!(error = %error, "a workload operation failed");
+            self.stats.errors += 1;
+            self.first_error.get_or_insert_with(|| error.to_string());
+        }
     }
 }
 
@@ -379,8 +403,8 @@ impl Workload {
                         match mirror.apply(10_000).await {
                             Ok(a) if a.entries > 0 => {}
                             Ok(_) => break,
-                            Err(_) => {
-                                memory.stats.errors += 1;
+                            Err(e) => {
+                                memory.count(&e);
                                 break;
                             }
                         }
@@ -389,14 +413,13 @@ impl Workload {
                 }
                 let before = memory.stats.writes();
                 if let Err(e) = one_operation(&db, &targets, &mut memory, &mut rng).await {
-                    tracing::warn!(error = %e, "a workload operation failed");
-                    memory.stats.errors += 1;
+                    memory.count(&e);
                 }
                 if let Some(mirror) = mirror.as_mut() {
                     // A failed second write is the dual writer's error, counted like the
                     // first; the changelog keeps the change, so the next pass writes it.
-                    if mirror.apply(10_000).await.is_err() {
-                        memory.stats.errors += 1;
+                    if let Err(e) = mirror.apply(10_000).await {
+                        memory.count(&e);
                     }
                 }
                 written.fetch_add(memory.stats.writes() - before, Ordering::SeqCst);
@@ -405,6 +428,26 @@ impl Workload {
                 let now = Instant::now();
                 if due > now {
                     tokio::time::sleep(due - now).await;
+                }
+            }
+            if let Some(mirror) = mirror.as_mut() {
+                // Stopped: its last second writes reach the other side now, so a transient
+                // failure of the last pass loses nothing.
+                let mut attempts = 0;
+                loop {
+                    match mirror.apply_settled(10_000).await {
+                        Ok(pass) if pass.entries == 0 => break,
+                        Ok(_) => {}
+                        Err(e) if attempts < 5 && crate::backfill::retry::is_transient(&e) => {
+                            attempts += 1;
+                            memory.count(&e);
+                            tokio::time::sleep(Duration::from_millis(100)).await;
+                        }
+                        Err(e) => {
+                            memory.count(&e);
+                            break;
+                        }
+                    }
                 }
             }
             memory.rng_state = rng.0;

@@ -3,63 +3,18 @@
 
 mod common;
 
-use common::{mariadb, psql, ScratchMaria, ScratchPg};
-use migration_studio::data::TableSpec;
-use migration_studio::db::{self, Access};
-use migration_studio::import::live::import_live;
-use migration_studio::import::Engine;
-use migration_studio::rehearsal::capture::{self, Applier, Route};
+use common::{capture_pair, mariadb, psql, CapturePair};
+use migration_studio::rehearsal::capture::Applier;
 
 #[tokio::test]
 async fn a_refused_change_is_kept_with_its_reason_and_the_rest_applied() {
-    let source = ScratchMaria::new("cap_rej_src");
-    mariadb(
-        &source.name,
-        &[
-            "-e",
-            "CREATE TABLE item (id INT PRIMARY KEY, label VARCHAR(20)); \
-                 INSERT INTO item VALUES (1, 'a'), (2, 'b'), (3, 'c')",
-        ],
-        None,
-    );
-    let target = ScratchPg::new("cap_rej_tgt");
-    psql(
-        &target.name,
-        &[
-            "-c",
-            "CREATE TABLE item (id integer PRIMARY KEY, label text); \
-                 INSERT INTO item VALUES (1, 'a'), (2, 'b'), (3, 'c')",
-        ],
-        None,
-    );
-    let from = db::connect(&source.url(), Access::ReadWrite, 2)
-        .await
-        .unwrap();
-    let to = db::connect(&target.url(), Access::ReadWrite, 2)
-        .await
-        .unwrap();
-    let source_inventory = import_live(
-        Engine::Mysql,
-        &source.url(),
-        std::slice::from_ref(&source.name),
-    )
-    .await
-    .unwrap();
-    let target_inventory = import_live(Engine::Postgres, &target.url(), &["public".into()])
-        .await
-        .unwrap();
-    let target_spec = TableSpec::new(Engine::Postgres, &target_inventory.tables[0]).unwrap();
-    let routes = vec![Route {
-        from: TableSpec::new(Engine::Mysql, &source_inventory.tables[0]).unwrap(),
-        to_table: target_spec.name.clone(),
-        to_columns: target_spec
-            .columns
-            .iter()
-            .map(|c| (c.name.clone(), c.declared.clone(), c.logical.clone()))
-            .collect(),
-        to_key: target_spec.key_columns(),
-    }];
-    capture::install(&from, &routes).await.unwrap();
+    let CapturePair {
+        source,
+        target,
+        from,
+        to,
+        routes,
+    } = capture_pair("cap_rej").await;
     mariadb(
         &source.name,
         &[

@@ -319,3 +319,79 @@ pub fn no_scratch_databases(id: &str) {
     );
     assert_eq!(my.trim(), "0", "MariaDB scratch databases left");
 }
+
+/// A change-capture pair for applier tests: a scratch MariaDB database whose table `item`
+/// (`id INT PRIMARY KEY, label VARCHAR(20)`, rows 1 `a`, 2 `b`, 3 `c`) has capture installed,
+/// a scratch PostgreSQL database with the same rows in `item (id integer, label text)`, both
+/// connected read-write, and the route between them. The scratch databases go when dropped.
+pub struct CapturePair {
+    pub source: ScratchMaria,
+    pub target: ScratchPg,
+    pub from: migration_studio::db::Database,
+    pub to: migration_studio::db::Database,
+    pub routes: Vec<migration_studio::rehearsal::capture::Route>,
+}
+
+/// Makes a [`CapturePair`]; `prefix` names its scratch databases (`<prefix>_src`, `_tgt`).
+pub async fn capture_pair(prefix: &str) -> CapturePair {
+    use migration_studio::data::TableSpec;
+    use migration_studio::db::{self, Access};
+    use migration_studio::import::live::import_live;
+    use migration_studio::rehearsal::capture::{self, Route};
+
+    let source = ScratchMaria::new(&format!("{prefix}_src"));
+    mariadb(
+        &source.name,
+        &[
+            "-e",
+            "CREATE TABLE item (id INT PRIMARY KEY, label VARCHAR(20)); \
+                 INSERT INTO item VALUES (1, 'a'), (2, 'b'), (3, 'c')",
+        ],
+        None,
+    );
+    let target = ScratchPg::new(&format!("{prefix}_tgt"));
+    psql(
+        &target.name,
+        &[
+            "-c",
+            "CREATE TABLE item (id integer PRIMARY KEY, label text); \
+                 INSERT INTO item VALUES (1, 'a'), (2, 'b'), (3, 'c')",
+        ],
+        None,
+    );
+    let from = db::connect(&source.url(), Access::ReadWrite, 2)
+        .await
+        .unwrap();
+    let to = db::connect(&target.url(), Access::ReadWrite, 2)
+        .await
+        .unwrap();
+    let source_inventory = import_live(
+        Engine::Mysql,
+        &source.url(),
+        std::slice::from_ref(&source.name),
+    )
+    .await
+    .unwrap();
+    let target_inventory = import_live(Engine::Postgres, &target.url(), &["public".into()])
+        .await
+        .unwrap();
+    let target_spec = TableSpec::new(Engine::Postgres, &target_inventory.tables[0]).unwrap();
+    let routes = vec![Route {
+        from: TableSpec::new(Engine::Mysql, &source_inventory.tables[0]).unwrap(),
+        to_table: target_spec.name.clone(),
+        to_columns: target_spec
+            .columns
+            .iter()
+            .map(|c| (c.name.clone(), c.declared.clone(), c.logical.clone()))
+            .collect(),
+        to_key: target_spec.key_columns(),
+    }];
+    capture::install(&from, &routes).await.unwrap();
+    CapturePair {
+        source,
+        target,
+        from,
+        to,
+        routes,
+    }
+}

@@ -488,34 +488,27 @@ fn judge_quiet(run: &mut Run<'_>, validation: &validate::Report, how: &str) -> (
         })
         .take(5)
         .collect();
-    let failures: Vec<&String> = validation
-        .tables
-        .iter()
-        .flat_map(|t| t.failures.iter())
-        .take(5)
+    // Which rows differ, then why each table failed (its coded failure lines).
+    let said: Vec<String> = examples
+        .into_iter()
+        .chain(
+            validation
+                .tables
+                .iter()
+                .flat_map(|t| t.failures.iter().cloned())
+                .take(5),
+        )
         .collect();
     (
         mismatched,
         format!(
-            "{} tables {how}: {mismatched} rows differ ({} expected: planted rejects kept){}{}",
+            "{} tables {how}: {mismatched} rows differ ({} expected: planted rejects kept){}",
             validation.tables.len(),
             run.kept,
-            if examples.is_empty() {
+            if said.is_empty() {
                 String::new()
             } else {
-                format!("; {}", examples.join("; "))
-            },
-            if failures.is_empty() {
-                String::new()
-            } else {
-                format!(
-                    "; {}",
-                    failures
-                        .iter()
-                        .map(|f| f.as_str())
-                        .collect::<Vec<_>>()
-                        .join("; ")
-                )
+                format!("; {}", said.join("; "))
             }
         ),
     )

@@ -500,11 +500,6 @@ impl Skipped {
         self.since.keys().next().copied()
     }
 
-    /// How many are looked for.
-    pub fn len(&self) -> usize {
-        self.since.len()
-    }
-
     /// Whether none is looked for.
     pub fn is_empty(&self) -> bool {
         self.since.is_empty()

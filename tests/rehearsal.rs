@@ -8,6 +8,7 @@ use migration_studio::project::Project;
 use migration_studio::rehearsal::{self, RehearsalError, RehearsalOptions, Verdict};
 
 use common::sample;
+use std::path::PathBuf;
 
 fn options(source_engine: &str) -> RehearsalOptions {
     RehearsalOptions {
@@ -303,6 +304,74 @@ async fn chinook_sqlite_source_rehearses_from_a_file_in_the_run_folder() {
     nothing_left(&report.id);
 }
 
+/// A project whose source is the live Sakila database `live`, its URL in the environment
+/// variable `var` (never in the project).
+fn live_sakila_project(dir: &std::path::Path, live: &common::ScratchMaria, var: &str) -> PathBuf {
+    let root = dir.join("live-project");
+    std::fs::create_dir_all(&root).unwrap();
+    std::fs::write(
+        root.join("migration-studio.toml"),
+        format!(
+            "name = \"sakila-live\"\nshape = \"cdc\"\nrto_minutes = 30\nmaintenance_window_minutes = 60\n\n\
+             [source]\nengine = \"mysql\"\n\n[target]\nengine = \"postgres\"\n\n\
+             [[inputs]]\nlive = \"production\"\nurl_env = \"{var}\"\nschemas = [\"{}\"]\n",
+            live.name
+        ),
+    )
+    .unwrap();
+    std::env::set_var(var, live.url());
+    root
+}
+
+/// `--scale` on a live source reads only the sample and the rows it references: the copy's
+/// cost follows the sample, and every foreign key still holds (the copy's and the target's
+/// foreign keys are created after the rows, validation passes).
+#[tokio::test]
+async fn a_sampled_live_source_copies_only_its_sample_and_what_it_references() {
+    let live = common::ScratchMaria::new("live_sampled");
+    common::load_sakila_mariadb(&live.name);
+    let dir = tempfile::tempdir().unwrap();
+    let root = live_sakila_project(dir.path(), &live, "MS_TEST_LIVE_SAMPLED_URL");
+    let project = Project::open(&root).unwrap();
+    let report = rehearsal::rehearse(
+        &project,
+        &RehearsalOptions {
+            scale: Some(0.1),
+            ..options("mysql")
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(report.verdict, Verdict::Pass, "{:?}", report.failed_because);
+    assert!(
+        report.source_rows > 1_000 && report.source_rows < 47_273 / 3,
+        "about a tenth of the facts and the parents they need: {} rows",
+        report.source_rows
+    );
+    // What the copy read from the live database is the sample and the rows it references,
+    // nothing read only to be deleted.
+    let log = std::fs::read_to_string(
+        root.join(".migration-studio/runs")
+            .join(&report.id)
+            .join("copy.log.jsonl"),
+    )
+    .unwrap();
+    let read = |step: &str| -> u64 {
+        log.lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+            .filter(|r| r["step"] == step)
+            .map(|r| r["rows"].as_u64().unwrap())
+            .sum()
+    };
+    assert_eq!(
+        read("chunk_begin") + read("references_copied"),
+        report.source_rows,
+        "rows read from the live source"
+    );
+    assert_eq!(report.mismatched_rows, 0);
+    nothing_left(&report.id);
+}
+
 #[tokio::test]
 async fn a_live_source_is_copied_read_only_and_rehearsed() {
     let live = common::ScratchMaria::new("live_src");
@@ -316,20 +385,7 @@ async fn a_live_source_is_copied_read_only_and_rehearsed() {
     };
     let before = checksum(&live.name);
     let dir = tempfile::tempdir().unwrap();
-    let root = dir.path().join("live-project");
-    std::fs::create_dir_all(&root).unwrap();
-    std::fs::write(
-        root.join("migration-studio.toml"),
-        format!(
-            "name = \"sakila-live\"\nshape = \"cdc\"\nrto_minutes = 30\nmaintenance_window_minutes = 60\n\n\
-             [source]\nengine = \"mysql\"\n\n[target]\nengine = \"postgres\"\n\n\
-             [[inputs]]\nlive = \"production\"\nurl_env = \"MS_TEST_LIVE_SAKILA_URL\"\nschemas = [\"{}\"]\n",
-            live.name
-        ),
-    )
-    .unwrap();
-    // The URL stays in the environment: never in the project.
-    std::env::set_var("MS_TEST_LIVE_SAKILA_URL", live.url());
+    let root = live_sakila_project(dir.path(), &live, "MS_TEST_LIVE_SAKILA_URL");
     let project = Project::open(&root).unwrap();
     let report = rehearsal::rehearse(&project, &options("mysql"))
         .await
@@ -415,6 +471,20 @@ async fn postgres_schemas_other_than_public_are_rehearsed_from_scripts_and_live(
         assert_eq!(report.mismatched_rows, 0);
         nothing_left(&report.id);
     }
+    // Sampled to 2 %, the live copy reads orders 1–19 and customers 1–19, then fetches
+    // customer 20, which order 19 references.
+    let report = rehearsal::rehearse(
+        &Project::open(&live_root).unwrap(),
+        &RehearsalOptions {
+            scale: Some(0.02),
+            ..options("postgres")
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(report.verdict, Verdict::Pass, "{:?}", report.failed_because);
+    assert_eq!(report.source_rows, 19 + 20);
+    nothing_left(&report.id);
 }
 
 /// Edge values written while the rehearsal runs: a zero date arrives by its counted rule, a

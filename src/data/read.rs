@@ -146,6 +146,10 @@ pub struct TableSpec {
     pub columns: Vec<ColumnSpec>,
     /// Indices into `columns` of the primary key, in key order.
     pub key: Vec<usize>,
+    /// A condition (SQL over the table's unqualified column names) every row read must also
+    /// meet, or `None` for every row: a sampled copy (`rehearse --scale`) reads only its
+    /// sample this way.
+    pub filter: Option<String>,
 }
 
 /// Why a table cannot be read in key order.
@@ -250,6 +254,7 @@ impl TableSpec {
             name: table.name.clone(),
             columns,
             key,
+            filter: None,
         })
     }
 
@@ -326,9 +331,13 @@ impl TableSpec {
             })
             .collect();
         let exprs: Vec<String> = self.columns.iter().map(|c| self.select_expr(c)).collect();
+        let filter = self
+            .filter
+            .as_ref()
+            .map_or(String::new(), |f| format!(" AND ({f})"));
         keyset::Fragment {
             sql: format!(
-                "SELECT {} FROM {} WHERE {}",
+                "SELECT {} FROM {} WHERE ({}){filter}",
                 exprs.join(", "),
                 quote::table(self.engine, &self.name),
                 nulls.join(" OR ")
@@ -346,6 +355,11 @@ impl TableSpec {
     ) -> keyset::Fragment {
         let keys = self.key_columns();
         let range = keyset::range(self.engine, &keys, after, upto, 1);
+        let condition = match (&self.filter, range.sql.is_empty()) {
+            (None, _) => range.sql,
+            (Some(f), true) => format!("WHERE ({f})"),
+            (Some(f), false) => format!("{} AND ({f})", range.sql),
+        };
         // Positional aliases: PostgreSQL resolves a bare `ORDER BY name` to an output column of
         // that name first, and `"d"::text` keeps the name `d`, so without them the keyset
         // ORDER BY sorts the cast text of the whole table instead of walking the key's index.
@@ -359,7 +373,7 @@ impl TableSpec {
             "SELECT {} FROM {} {} {}",
             exprs.join(", "),
             quote::table(self.engine, &self.name),
-            range.sql,
+            condition,
             keyset::order_by(self.engine, &keys)
         );
         if let Some(limit) = limit {

@@ -312,7 +312,8 @@ pub(super) async fn run_plan(
     let t = clock.now();
     if fresh {
         clock.begin("load source", None);
-        state.schema_from_copy = setup::load_source(project, env, &source, &target, &id).await?;
+        state.schema_from_copy =
+            setup::load_source(project, env, (&source, &target), &id, options.scale).await?;
     }
     let source_inventory = source_catalog(env, &source).await?;
     if let Some(fraction) = options.scale.filter(|_| fresh) {

@@ -4,16 +4,26 @@
 //! Subsetting the way referential-subset tools do (e.g. Tonic's Condenser): tables are sampled
 //! children first (latest wave first); each keeps the rows whose integer key falls in the first
 //! F of every thousand (`MOD(key, 1000) < F·1000`, spread over the whole key range) or, for
-//! other keys, the first F of its rows in key order, **plus every row a kept child still
+//! other keys, those whose key hashes there (SQLite, without a hash function: the first F of
+//! its rows in key order), **plus every row a kept child still
 //! references**, so a parent is never sampled away from under its children. Foreign-key checks
 //! are off meanwhile (MySQL `FOREIGN_KEY_CHECKS = 0`, PostgreSQL `session_replication_role =
 //! replica`); what a cycle or a self-reference leaves orphaned is then deleted, repeatedly,
 //! until no foreign key has an orphan.
+//!
+//! A live source is sampled as it is copied, so the copy costs in proportion to the sample:
+//! each table's rows are read through the same condition ([`sampled_copy_filter`]), then
+//! [`fill_references`] fetches from the live source the rows the kept ones reference, and the
+//! sampling above finds nothing more to delete.
 
-use crate::data::Cell;
+use std::collections::HashMap;
+
+use crate::backfill::{BackfillPlan, PlannedTable};
+use crate::data::read::read_fragment;
+use crate::data::{Cell, TableSpec};
 use crate::db::{self, quote, Access, Database};
 use crate::import::Engine;
-use crate::inventory::{Inventory, Table};
+use crate::inventory::{ForeignKey, Inventory, Table};
 
 use super::RehearsalError;
 
@@ -132,6 +142,61 @@ async fn shrink_on(
     Ok(deleted)
 }
 
+/// Per mille of rows a sample of `fraction` keeps (at least one).
+fn per_mille(fraction: f64) -> i64 {
+    (fraction * 1000.0).round().max(1.0) as i64
+}
+
+/// The condition (SQL over unqualified column names) a row of `table` meets when a sample of
+/// `fraction` keeps it for itself, or `None` when the engine has no such condition and the
+/// table is sampled by key order instead. An integer key keeps `MOD(key, 1000) < F·1000`,
+/// spread over the whole key range; other keys keep the rows whose key hashes there (MySQL
+/// `CRC32`, PostgreSQL `hashtext` of the key's parts joined). The same condition filters a live
+/// source's copy ([`sampled_copy_filter`]) and the sampling of a loaded one, so a table copied
+/// sampled loses nothing more when sampled again.
+fn kept_condition(engine: Engine, table: &Table, fraction: f64) -> Option<String> {
+    let key = &table.primary_key;
+    if key.is_empty() {
+        return None;
+    }
+    let keep = per_mille(fraction);
+    let integer_key = key.len() == 1
+        && table.columns.iter().any(|c| {
+            c.name == key[0] && {
+                let ty = c.data_type.to_ascii_lowercase();
+                ty.contains("int") || ty == "serial" || ty == "bigserial"
+            }
+        });
+    let parts = || key.iter().map(|k| quote::ident(engine, k));
+    match engine {
+        _ if integer_key => Some(format!(
+            "MOD({}, 1000) < {keep}",
+            quote::ident(engine, &key[0])
+        )),
+        Engine::Mysql => Some(format!(
+            "MOD(CRC32(CONCAT_WS(',', {})), 1000) < {keep}",
+            parts().collect::<Vec<_>>().join(", ")
+        )),
+        Engine::Postgres => Some(format!(
+            "MOD(ABS(hashtext(CONCAT_WS(',', {}))::int8), 1000) < {keep}",
+            parts()
+                .map(|p| format!("{p}::text"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+        Engine::Sqlite => None,
+    }
+}
+
+/// The read filter of `table` in a copy of a live source sampled to `fraction`: the rows
+/// [`kept_condition`] keeps, `None` for every row (`fraction` ≥ 1, no key, no condition).
+/// The rows the kept ones reference are then added by [`fill_references`].
+pub(super) fn sampled_copy_filter(engine: Engine, table: &Table, fraction: f64) -> Option<String> {
+    (fraction < 1.0)
+        .then(|| kept_condition(engine, table, fraction))
+        .flatten()
+}
+
 async fn sample_table(
     db: &Database,
     table: &Table,
@@ -141,17 +206,9 @@ async fn sample_table(
     let e = db.engine;
     let name = quote::table(e, &table.name);
     let key = &table.primary_key;
-    let integer_key = key.len() == 1
-        && table.columns.iter().any(|c| {
-            c.name == key[0] && {
-                let ty = c.data_type.to_ascii_lowercase();
-                ty.contains("int") || ty == "serial" || ty == "bigserial"
-            }
-        });
     let context = format!("sampling {}", table.name);
-    let not_sampled = if integer_key {
-        let keep = (fraction * 1000.0).round().max(1.0) as i64;
-        format!("MOD({}, 1000) >= {keep}", quote::ident(e, &key[0]))
+    let not_sampled = if let Some(kept) = kept_condition(e, table, fraction) {
+        format!("NOT ({kept})")
     } else {
         let total = db.count_rows(&table.name).await? as i64;
         let keep = ((total as f64) * fraction).ceil() as i64;
@@ -241,4 +298,169 @@ async fn delete_orphans(
     Ok(db
         .execute(&sql, &binds, &format!("deleting orphans of {}", table.name))
         .await?)
+}
+
+/// Missing referenced values read, and rows fetched, per round trip of [`fill_references`].
+const FILL_BATCH: usize = 1_000;
+
+/// Completes a sampled copy of a live source (`scratch`, copied from `live` by `plan` with
+/// [`sampled_copy_filter`]s): every value a copied row references through a foreign key of
+/// `inventory` and that the copy lacks is fetched from `live` and inserted, children's
+/// references first (latest wave first), passes repeated until one adds nothing (a reference
+/// to a fetched row, a self-reference, a cycle). Run before the copy's foreign keys are
+/// created. Returns the rows added.
+///
+/// # Errors
+/// [`RehearsalError::Db`].
+pub(super) async fn fill_references(
+    live: &Database,
+    scratch: &Database,
+    plan: &BackfillPlan,
+    inventory: &Inventory,
+) -> Result<u64, RehearsalError> {
+    let planned: HashMap<String, &PlannedTable> = plan
+        .tables
+        .iter()
+        .map(|t| (t.mapping.source.to_string(), t))
+        .collect();
+    let mut links: Vec<(&PlannedTable, &ForeignKey, &PlannedTable)> = inventory
+        .tables
+        .iter()
+        .flat_map(|t| t.foreign_keys.iter().map(move |fk| (t, fk)))
+        .filter_map(|(t, fk)| {
+            let child = planned.get(&t.name.to_string())?;
+            let parent = planned.get(&fk.references.to_string())?;
+            (!parent.source.is_keyless() || !fk.referenced_columns.is_empty())
+                .then_some((*child, fk, *parent))
+        })
+        .collect();
+    links.sort_by_key(|(child, _, _)| std::cmp::Reverse(child.wave));
+    let mut added = 0;
+    for _ in 0..MAX_PASSES {
+        let mut pass = 0;
+        for &(child, fk, parent) in &links {
+            pass += fill_link(live, scratch, child, fk, parent).await?;
+        }
+        added += pass;
+        if pass == 0 {
+            break;
+        }
+    }
+    Ok(added)
+}
+
+/// The columns of `spec` named `names`, in that order, as a spec keyed on all of them.
+fn narrowed(spec: &TableSpec, names: &[String]) -> Option<TableSpec> {
+    let mut out = spec.clone();
+    out.columns = names
+        .iter()
+        .map(|n| spec.columns.iter().find(|c| &c.name == n).cloned())
+        .collect::<Option<_>>()?;
+    out.key = (0..names.len()).collect();
+    out.filter = None;
+    Some(out)
+}
+
+/// One pass of [`fill_references`] over one foreign key. Returns the rows added.
+async fn fill_link(
+    live: &Database,
+    scratch: &Database,
+    child: &PlannedTable,
+    fk: &ForeignKey,
+    parent: &PlannedTable,
+) -> Result<u64, RehearsalError> {
+    let e = scratch.engine;
+    let referenced: Vec<String> = if fk.referenced_columns.is_empty() {
+        parent
+            .source
+            .key_columns()
+            .into_iter()
+            .map(|k| k.name)
+            .collect()
+    } else {
+        fk.referenced_columns.clone()
+    };
+    // Whole parent rows, looked up by the referenced columns.
+    let mut lookup = parent.source.clone();
+    lookup.filter = None;
+    let (Some(mut missing), Some(key)) = (
+        narrowed(&child.target, &fk.columns),
+        referenced
+            .iter()
+            .map(|r| lookup.columns.iter().position(|c| &c.name == r))
+            .collect::<Option<Vec<usize>>>(),
+    ) else {
+        return Ok(0);
+    };
+    lookup.key = key;
+    let child_table = quote::table(e, &child.target.name);
+    let matches: Vec<String> = fk
+        .columns
+        .iter()
+        .zip(&referenced)
+        .map(|(c, p)| {
+            format!(
+                "p.{} = {child_table}.{}",
+                quote::ident(e, p),
+                quote::ident(e, c)
+            )
+        })
+        .collect();
+    let not_null: Vec<String> = fk
+        .columns
+        .iter()
+        .map(|c| format!("{} IS NOT NULL", quote::ident(e, c)))
+        .collect();
+    missing.filter = Some(format!(
+        "{} AND NOT EXISTS (SELECT 1 FROM {} p WHERE {})",
+        not_null.join(" AND "),
+        quote::table(e, &parent.target.name),
+        matches.join(" AND ")
+    ));
+    let insert = insert_sql(&parent.target);
+    let mut added = 0;
+    let mut after: Option<Vec<Cell>> = None;
+    loop {
+        let fragment = missing.select(after.as_deref(), None, Some(FILL_BATCH));
+        let values = read_fragment(scratch, &missing, &fragment).await?;
+        let Some(last) = values.last() else {
+            break;
+        };
+        after = Some(last.clone());
+        // In key order: equal values are neighbours.
+        let mut distinct = values;
+        distinct.dedup();
+        let rows = read_fragment(live, &lookup, &lookup.select_keys(&distinct)).await?;
+        let statements: Vec<(String, Vec<Cell>)> =
+            rows.into_iter().map(|row| (insert.clone(), row)).collect();
+        added += statements.len() as u64;
+        scratch
+            .execute_in_transaction(
+                &statements,
+                &format!("copying rows {} references", child.mapping.source),
+            )
+            .await?;
+    }
+    Ok(added)
+}
+
+/// `INSERT INTO` the table of `spec`, one row, every column bound in order (PostgreSQL casts
+/// each parameter to the column's declared type, as values may arrive as text).
+fn insert_sql(spec: &TableSpec) -> String {
+    let e = spec.engine;
+    let cols = quote::columns(e, spec.columns.iter().map(|c| c.name.as_str()));
+    let params: Vec<String> = spec
+        .columns
+        .iter()
+        .enumerate()
+        .map(|(i, c)| match e {
+            Engine::Postgres => format!("CAST(${} AS {})", i + 1, c.declared),
+            _ => "?".to_owned(),
+        })
+        .collect();
+    format!(
+        "INSERT INTO {} ({cols}) VALUES ({})",
+        quote::table(e, &spec.name),
+        params.join(", ")
+    )
 }

@@ -8,7 +8,7 @@ use super::capture::{self, Applier, Route};
 use super::report::LagSample;
 use super::state::RunState;
 use super::{Clock, Environment, RehearsalError, RehearsalOptions};
-use crate::backfill::{self, BackfillOptions, BackfillPlan, RunLog};
+use crate::backfill::{self, BackfillOptions, BackfillPlan, PostCopyObject, RunLog};
 use crate::db::{self, Access, Database, DbError};
 use crate::import::live::import_live;
 use crate::import::Engine;
@@ -145,14 +145,16 @@ pub(super) fn save(
 }
 
 /// Loads the source (and, for an upgrade, the target's schema) from the project's scripts, or
-/// copies the live databases its live inputs name. Returns whether the schema came from a live
-/// copy (then the target's tables are made from the copy's catalog, as across engines).
+/// copies the live databases its live inputs name, reading only a sample of about `scale` of
+/// their rows when given (`rehearse --scale`; scripts are loaded whole and sampled afterwards).
+/// Returns whether the schema came from a live copy (then the target's tables are made from
+/// the copy's catalog, as across engines).
 pub(super) async fn load_source(
     project: &Project,
     env: &Environment,
-    source: &Database,
-    target: &Database,
+    (source, target): (&Database, &Database),
     run_id: &str,
+    scale: Option<f64>,
 ) -> Result<bool, RehearsalError> {
     let mut copied = false;
     for input in &project.manifest().inputs {
@@ -203,7 +205,7 @@ pub(super) async fn load_source(
                     input: live.clone(),
                     variable: url_env.clone(),
                 })?;
-                copy_live(project, env, source, &url, schemas, run_id).await?;
+                copy_live(project, env, source, &url, schemas, run_id, scale).await?;
                 copied = true;
             }
             Input::Services { .. } => {}
@@ -213,8 +215,9 @@ pub(super) async fn load_source(
 }
 
 /// Copies a live database into the scratch source with the backfill engine: tables from its
-/// catalog, rows in keyset chunks over a read-only session, then keys and indexes. Views,
-/// triggers and routines are not copied.
+/// catalog, rows in keyset chunks over a read-only session, then indexes and foreign keys.
+/// With `scale` below 1, only each table's sample is read, plus the rows it references
+/// ([`super::sample`]). Views, triggers and routines are not copied.
 async fn copy_live(
     project: &Project,
     env: &Environment,
@@ -222,18 +225,43 @@ async fn copy_live(
     url: &str,
     schemas: &[String],
     run_id: &str,
+    scale: Option<f64>,
 ) -> Result<(), RehearsalError> {
     let live = db::connect(url, Access::ReadOnly, 4).await?;
+    let copied = copy_live_from(project, env, source, &live, url, schemas, run_id, scale).await;
+    live.close().await;
+    copied
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn copy_live_from(
+    project: &Project,
+    env: &Environment,
+    source: &Database,
+    live: &Database,
+    url: &str,
+    schemas: &[String],
+    run_id: &str,
+    scale: Option<f64>,
+) -> Result<(), RehearsalError> {
     let inventory = import_live(source.engine, url, schemas).await?;
     // MySQL tables land in the scratch database; PostgreSQL keeps their schemas inside it.
     let schema = (source.engine == Engine::Mysql).then_some(env.source_name.as_str());
-    let plan = BackfillPlan::new(&inventory, source.engine, source.engine, schema, &[]);
+    let mut plan = BackfillPlan::new(&inventory, source.engine, source.engine, schema, &[]);
+    if let Some(fraction) = scale {
+        for planned in &mut plan.tables {
+            if let Some(table) = inventory.table(&planned.mapping.source) {
+                planned.source.filter =
+                    super::sample::sampled_copy_filter(source.engine, table, fraction);
+            }
+        }
+    }
     exec_all(source, &plan.create_tables_sql()).await?;
     crate::db::guard::mark_rehearsal_target(source, "scratch source: a copy of a live database")
         .await?;
     let log = RunLog::open(&super::state::run_dir(project.root(), run_id).join("copy.log.jsonl"))?;
-    let copied = backfill::run(
-        &live,
+    backfill::run(
+        live,
         source,
         &plan,
         &BackfillOptions {
@@ -244,20 +272,27 @@ async fn copy_live(
         None,
         &log,
     )
-    .await;
-    live.close().await;
-    copied?;
-    for object in &plan.post_copy {
-        match backfill::post_copy::apply(source, std::slice::from_ref(object)).await {
-            // A secondary index only speeds reads up; one the catalog cannot describe exactly
-            // (MySQL FULLTEXT, prefix lengths) is left out of the copy, said in the log.
-            Err(e) if !object.is_foreign_key() => {
-                tracing::warn!(error = %e, "an index of the live source is not in its copy");
-            }
-            other => {
-                other.map_err(backfill::BackfillError::from)?;
-            }
+    .await?;
+    // Indexes first: the references a sampled copy lacks are found through them, and its
+    // foreign keys can only be made once those rows are in.
+    let (foreign_keys, indexes): (Vec<&PostCopyObject>, Vec<&PostCopyObject>) =
+        plan.post_copy.iter().partition(|o| o.is_foreign_key());
+    for index in indexes {
+        // A secondary index only speeds reads up; one the catalog cannot describe exactly
+        // (MySQL FULLTEXT, prefix lengths) is left out of the copy, said in the log.
+        if let Err(e) = backfill::post_copy::apply(source, std::slice::from_ref(index)).await {
+            tracing::warn!(error = %e, "an index of the live source is not in its copy");
         }
+    }
+    if scale.is_some_and(|f| f < 1.0) {
+        let added = super::sample::fill_references(live, source, &plan, &inventory).await?;
+        tracing::info!(added, "rows the sampled copy references copied");
+        log.record(&serde_json::json!({"step": "references_copied", "rows": added}));
+    }
+    for foreign_key in foreign_keys {
+        backfill::post_copy::apply(source, std::slice::from_ref(foreign_key))
+            .await
+            .map_err(backfill::BackfillError::from)?;
     }
     Ok(())
 }

@@ -46,6 +46,7 @@ pub(super) async fn step(
             outcome: StepOutcome::Recorded,
             rows: None,
             detail: "not executed: the rehearsal's target has the tables, keys and indexes; views and triggers are the project's DDL, not translated across engines".into(),
+            waited_seconds: None,
         }),
         StepAction::CatchUp => catch_up(run, clock, state, step).await,
         StepAction::Validate => validate_step(run).await,
@@ -83,6 +84,7 @@ pub(super) async fn step(
             outcome: StepOutcome::Recorded,
             rows: None,
             detail: "no machine action in a rehearsal: recorded".into(),
+            waited_seconds: None,
         }),
     }
 }
@@ -249,6 +251,7 @@ pub(super) async fn backfill(
             },
             expected_seconds: expected,
             measured_seconds: Some(seconds),
+            waited_seconds: None,
             rows: Some(rows),
             // The batch's writes, on its first row: its tables were copied together.
             source_writes: if n == 0 { writes.0 } else { 0 },
@@ -332,7 +335,10 @@ async fn catch_up(
         };
         run.standby = Some(Standby::follow(applier, run.options.apply_batch_rows));
     }
-    // The workload writes until catch-up has real work: at least `min_source_writes`.
+    // The workload writes until catch-up has real work: at least `min_source_writes`. Time
+    // spent caught up, only waiting for those writes, is the rehearsal's, not the migration's.
+    let mut waited = Duration::ZERO;
+    let mut waiting_since: Option<Instant> = None;
     loop {
         let enough = run.source_writes() >= run.options.min_source_writes;
         let (pending, age) = pending(run).await?;
@@ -349,7 +355,13 @@ async fn catch_up(
         });
         let caught_up = pending == 0 || (age < 1.0 && pending < 50);
         run.caught_up = caught_up;
+        if caught_up && !enough {
+            waiting_since.get_or_insert_with(Instant::now);
+        } else if let Some(since) = waiting_since.take() {
+            waited += since.elapsed();
+        }
         if (caught_up && enough) || Instant::now() > deadline {
+            waited += waiting_since.map_or(Duration::ZERO, |since| since.elapsed());
             break;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -360,12 +372,14 @@ async fn catch_up(
         // A resumed run starts again where nothing below is missing.
         state.applied = standby.floor();
     }
-    Ok(Outcome::done(format!(
+    let mut outcome = Outcome::done(format!(
         "{} captured changes applied; {} source writes so far",
         applied - start,
         run.source_writes()
     ))
-    .rows((applied - start).max(0) as u64))
+    .rows((applied - start).max(0) as u64);
+    outcome.waited_seconds = (!waited.is_zero()).then(|| waited.as_secs_f64());
+    Ok(outcome)
 }
 
 /// Validation tables: the copied ones (the changelog and the markers exist on one side).
@@ -636,12 +650,14 @@ fn go_no_go(run: &mut Run<'_>) -> Outcome {
             outcome: StepOutcome::Go,
             rows: None,
             detail: format!("go: {} gates passed ({})", judged.len(), judged.join(", ")),
+            waited_seconds: None,
         }
     } else {
         Outcome {
             outcome: StepOutcome::NoGo,
             rows: None,
             detail: format!("no-go: {}", failed.join("; ")),
+            waited_seconds: None,
         }
     }
 }

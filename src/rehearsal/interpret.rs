@@ -35,6 +35,8 @@ pub(super) struct Outcome {
     pub outcome: StepOutcome,
     pub rows: Option<u64>,
     pub detail: String,
+    /// Seconds spent waiting for the rehearsal's own workload ([`StepRow::waited_seconds`]).
+    pub waited_seconds: Option<f64>,
 }
 
 impl Outcome {
@@ -43,6 +45,7 @@ impl Outcome {
             outcome: StepOutcome::Done,
             rows: None,
             detail: detail.into(),
+            waited_seconds: None,
         }
     }
 
@@ -257,6 +260,7 @@ fn row_of(step: &Step, outcome: StepOutcome, expected: f64, detail: String) -> S
         outcome,
         expected_seconds: expected,
         measured_seconds: None,
+        waited_seconds: None,
         rows: None,
         source_writes: 0,
         target_writes: 0,
@@ -565,12 +569,14 @@ async fn interpret(
                 outcome: StepOutcome::Recorded,
                 rows: None,
                 detail: "no machine action in a rehearsal: recorded".into(),
+                waited_seconds: None,
             }
         };
         clock.record_step(&step.id, &step.title, started, Some(expected), outcome.rows);
         let mut row = row_of(step, outcome.outcome, expected, outcome.detail);
         row.measured_seconds = Some(clock.now() - started);
         row.rows = outcome.rows;
+        row.waited_seconds = outcome.waited_seconds;
         row.source_writes = run.source_writes() - source_before;
         row.target_writes = run.target_writes() - target_before;
         run.report.runbook.push(row);

@@ -62,6 +62,11 @@ pub struct StepRow {
     pub expected_seconds: f64,
     /// Seconds it took, when it ran.
     pub measured_seconds: Option<f64>,
+    /// Of `measured_seconds`, the seconds the rehearsal waited for its own simulated
+    /// application rather than doing the migration's work (the catch-up, once caught up, waits
+    /// until the workload has made `min_source_writes`); calibration leaves them out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waited_seconds: Option<f64>,
     /// Rows it handled, when it handles rows.
     pub rows: Option<u64>,
     /// Writes the workload made on the source while it ran.
@@ -367,7 +372,8 @@ impl RehearsalReport {
             }
             measurements.push(Measurement {
                 step: name.to_owned(),
-                seconds: row.measured_seconds.unwrap_or(0.0),
+                seconds: (row.measured_seconds.unwrap_or(0.0) - row.waited_seconds.unwrap_or(0.0))
+                    .max(0.0),
                 // Validation and constraints handle every row; the catch-up's backlog grows
                 // with the backfill, so with every row too.
                 rows: match row.action {
@@ -486,8 +492,12 @@ pub fn markdown(r: &RehearsalReport) -> String {
                 row.title.replace('|', "\\|"),
                 outcome_label(row.outcome),
                 row.expected_seconds,
-                row.measured_seconds
-                    .map_or_else(String::new, |m| format!("{m:.2}")),
+                match (row.measured_seconds, row.waited_seconds) {
+                    (None, _) => String::new(),
+                    (Some(m), None) => format!("{m:.2}"),
+                    (Some(m), Some(w)) =>
+                        format!("{m:.2} (of which {w:.2} waiting for the workload)"),
+                },
                 row.rows.map_or_else(String::new, |n| n.to_string()),
                 row.source_writes,
                 row.target_writes,
@@ -731,5 +741,40 @@ mod tests {
         old.as_object_mut().unwrap().remove("downtime_split");
         let read: RehearsalReport = serde_json::from_value(old).unwrap();
         assert!(!read.downtime_split.is_measured());
+    }
+}
+
+#[cfg(test)]
+mod calibration_tests {
+    use super::*;
+    use crate::plan::{Phase, StepAction};
+
+    /// The catch-up of a small rehearsal mostly waits for the workload's minimum writes: that
+    /// wait is shown with the step but is not the migration's work, so calibration leaves it out.
+    #[test]
+    fn the_catch_up_measurement_leaves_out_the_wait_for_the_workload() {
+        let mut r = RehearsalReport::new("r1", "p", "local", 60.0, 600.0);
+        r.runbook.push(StepRow {
+            step_id: "S005".into(),
+            title: "Catch up".into(),
+            phase: Phase::CatchUp,
+            action: StepAction::CatchUp,
+            outcome: StepOutcome::Done,
+            expected_seconds: 1.0,
+            measured_seconds: Some(3.5),
+            waited_seconds: Some(3.0),
+            rows: Some(200),
+            source_writes: 200,
+            target_writes: 0,
+            detail: String::new(),
+        });
+        let catch_up = r
+            .measured_steps()
+            .measurements
+            .into_iter()
+            .find(|m| m.step == "catch-up")
+            .unwrap();
+        assert!((catch_up.seconds - 0.5).abs() < 1e-9, "{catch_up:?}");
+        assert!(markdown(&r).contains("3.50 (of which 3.00 waiting for the workload)"));
     }
 }

@@ -57,6 +57,7 @@ pub(super) async fn drill(
             outcome,
             expected_seconds: rollback.minutes * 60.0,
             measured_seconds: Some(clock.now() - started),
+            waited_seconds: None,
             rows: None,
             source_writes: 0,
             target_writes: 0,

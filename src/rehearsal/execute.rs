@@ -378,7 +378,7 @@ async fn catch_up(
         run.source_writes()
     ))
     .rows((applied - start).max(0) as u64);
-    outcome.waited_seconds = (!waited.is_zero()).then(|| waited.as_secs_f64());
+    outcome.waited_seconds = (!waited.is_zero()).then_some(waited.as_secs_f64());
     Ok(outcome)
 }
 

@@ -18,7 +18,10 @@ pub fn backoff(retry: u32) -> Duration {
 /// (connection exception), 57P01–57P03 (administrator or crash shutdown, cannot connect now),
 /// 40001/40P01 (serialization failure, deadlock); MySQL/MariaDB 1205 (lock wait timeout), 1213
 /// (deadlock), 1053 (server shutdown), 1317 (query interrupted), 1927 (connection killed),
-/// 2006/2013 (server gone away, lost connection).
+/// 2006/2013 (server gone away, lost connection), and 1146 (no such table) when the table is
+/// the change-capture changelog: MariaDB fails a statement that runs while a trigger is being
+/// created on its table with 1146 naming the trigger's table, which exists (MDEV-26048), so
+/// writes made while capture is installed can fail once and succeed when repeated.
 pub fn is_transient(error: &DbError) -> bool {
     let source = match error {
         DbError::Query { source, .. } | DbError::Connect { source, .. } => source,
@@ -41,6 +44,8 @@ pub fn is_transient(error: &DbError) -> bool {
                     .try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>()
                     .is_some_and(|e| {
                         matches!(e.number(), 1205 | 1213 | 1053 | 1317 | 1927 | 2006 | 2013)
+                            || (e.number() == 1146
+                                && e.message().contains(crate::db::guard::CHANGELOG_TABLE))
                     })
         }
         _ => false,

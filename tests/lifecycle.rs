@@ -724,3 +724,52 @@ async fn a_loop_killed_by_sigkill_resumes_with_the_same_log() {
         "killed after tick {at_kill}"
     );
 }
+
+/// One loop per project: a second `lifecycle run` while the first runs is refused at once with
+/// exit code 3 (the project is busy, like a database that refuses), naming the first one's
+/// process, and changes nothing; once the first ends, the lock is gone with it.
+#[test]
+fn a_second_loop_on_the_same_project_is_refused_with_exit_code_3() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = project(&dir.path().join("p"), "[lifecycle]\nwindows = 2\n");
+    let ticks: Vec<_> = (0..8).map(|_| windows(&[("a", good())])).collect();
+    let file = measurement_file(dir.path(), &ticks);
+    let mut first = Command::new(env!("CARGO_BIN_EXE_migration-studio"))
+        .args([
+            "lifecycle",
+            "run",
+            root.to_str().unwrap(),
+            "--interval",
+            "0.5",
+        ])
+        .arg("--measurements")
+        .arg(&file)
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("the CLI runs");
+    let lock = root.join(run::LOOP_LOCK_FILE);
+    for _ in 0..100 {
+        if lock.exists() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let second = cli(&[
+        "lifecycle",
+        "run",
+        root.to_str().unwrap(),
+        "--interval",
+        "0",
+        "--measurements",
+        file.to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8_lossy(&second.stderr);
+    assert_eq!(second.status.code(), Some(3), "{stderr}");
+    assert!(
+        stderr.contains("another lifecycle loop")
+            && stderr.contains(&format!("process {}", first.id())),
+        "{stderr}"
+    );
+    assert!(first.wait().unwrap().success());
+    assert!(!lock.exists(), "the lock file goes with the loop");
+}

@@ -432,6 +432,7 @@ impl Classify for LifecycleError {
         match self {
             LifecycleError::Project(e) => e.class(),
             LifecycleError::Validate(e) => e.class(),
+            LifecycleError::Busy(_) => ErrorClass::Unavailable,
             LifecycleError::UnknownJob(_)
             | LifecycleError::NoInventory(_)
             | LifecycleError::UnknownJobSettings { .. }

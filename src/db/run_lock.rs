@@ -26,7 +26,7 @@ pub struct RunLock {
 enum Holder {
     Postgres(PgConnection, i64),
     Mysql(MySqlConnection, String),
-    Sqlite(std::fs::File, PathBuf),
+    Sqlite(FileLock),
     /// An in-memory SQLite database: no other process can reach it.
     Private,
 }
@@ -93,8 +93,7 @@ impl RunLock {
                 } else {
                     let path =
                         PathBuf::from(format!("{file}.ms-run-{:016x}.lock", run_key("", run_id)));
-                    let (lock, path) = sqlite_lock(&path).map_err(locked)?;
-                    Holder::Sqlite(lock, path)
+                    Holder::Sqlite(FileLock::acquire(&path).map_err(locked)?)
                 }
             }
         };
@@ -118,12 +117,7 @@ impl RunLock {
                     .await;
                 let _ = conn.close().await;
             }
-            Holder::Sqlite(file, path) => {
-                // Removed while still locked, so a process that opens the path next creates a
-                // new file (and [`sqlite_lock`] checks it locked the file the path names).
-                let _ = std::fs::remove_file(&path);
-                drop(file);
-            }
+            Holder::Sqlite(lock) => lock.release(),
             Holder::Private => {}
         }
     }
@@ -183,9 +177,36 @@ async fn mysql_holder(db: &Database, name: &str) -> String {
     })
 }
 
-/// Locks the file at `path` exclusively (creating it) and writes the holder's process id into
-/// it; on refusal returns what the file says of its holder.
-fn sqlite_lock(path: &std::path::Path) -> Result<(std::fs::File, PathBuf), String> {
+/// An exclusive lock on a file (the operating system's advisory lock, `flock` on Linux), which
+/// names its holder's process id; it goes with the process, so a crashed holder leaves no stale
+/// lock. [`FileLock::release`] removes the file.
+#[derive(Debug)]
+pub struct FileLock {
+    file: std::fs::File,
+    path: PathBuf,
+}
+
+impl FileLock {
+    /// Locks the file at `path` exclusively (creating it), without waiting, and writes the
+    /// holder's process id into it.
+    ///
+    /// # Errors
+    /// What the file says of its holder (`process 1234, lock file …`) when another process
+    /// holds it; why the file could not be opened or locked otherwise.
+    pub fn acquire(path: &std::path::Path) -> Result<Self, String> {
+        lock_file(path).map(|(file, path)| Self { file, path })
+    }
+
+    /// Gives the lock back and removes the file.
+    pub fn release(self) {
+        // Removed while still locked, so a process that opens the path next creates a new file
+        // (and [`lock_file`] checks it locked the file the path names).
+        let _ = std::fs::remove_file(&self.path);
+        drop(self.file);
+    }
+}
+
+fn lock_file(path: &std::path::Path) -> Result<(std::fs::File, PathBuf), String> {
     use std::io::{Read, Seek, Write};
     // A holder that released (and removed the file) between our open and our lock leaves us
     // holding a file no path names; try again on the path's new file.

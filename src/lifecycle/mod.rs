@@ -92,6 +92,9 @@ pub enum LifecycleError {
     /// Measuring on the databases failed.
     #[error(transparent)]
     Validate(crate::validate::ValidateError),
+    /// Another `lifecycle run` drives this project's jobs: one loop per project.
+    #[error("another lifecycle loop is running on this project ({0}); wait for it or stop it")]
+    Busy(String),
 }
 
 #[cfg(test)]

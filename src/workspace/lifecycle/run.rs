@@ -11,6 +11,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::now;
+use crate::db::FileLock;
 use crate::lifecycle::measure::{self, MeasurementFile};
 use crate::lifecycle::{tick, LifecycleError, Phase, Transition, Window};
 use crate::workspace::Cancel;
@@ -69,17 +70,33 @@ pub struct RunSummary {
     pub cancelled: bool,
 }
 
-/// Runs the loop on the project in `root`.
+/// The lock file a running loop holds, in the project's folder beside its store.
+pub const LOOP_LOCK_FILE: &str = "migration-studio.lifecycle.lock";
+
+/// Runs the loop on the project in `root`, as its only loop: a second one is refused while this
+/// one runs (a lock file beside the project's store, gone with the process).
 ///
 /// # Errors
-/// As [`super::open`]; [`LifecycleError::Measurements`] for a bad file;
-/// [`LifecycleError::Validate`] when a database cannot be measured; store errors.
+/// [`LifecycleError::Busy`] naming the running loop's process; as [`super::open`];
+/// [`LifecycleError::Measurements`] for a bad file; [`LifecycleError::Validate`] when a database
+/// cannot be measured; store errors.
 pub async fn run(
     root: &Path,
     request: &RunRequest,
     cancel: &Cancel,
 ) -> Result<RunSummary, LifecycleError> {
     let opened = super::open(root).await?;
+    let lock = FileLock::acquire(&root.join(LOOP_LOCK_FILE)).map_err(LifecycleError::Busy)?;
+    let summary = run_locked(opened, request, cancel).await;
+    lock.release();
+    summary
+}
+
+async fn run_locked(
+    opened: super::Opened,
+    request: &RunRequest,
+    cancel: &Cancel,
+) -> Result<RunSummary, LifecycleError> {
     let file: Option<MeasurementFile> = match &request.measurements {
         Measurements::File(path) => Some(measure::from_file(path)?),
         Measurements::Databases { .. } => None,

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Forecast fidelity (issue 16): a 1.05M-row two-table live source (MariaDB → PostgreSQL, local
-# provider) rehearsed at --scale 0.1 and 0.3; the plan calibrated from both (a fixed and a
+# provider) rehearsed twice at --scale 0.1 and twice at 0.3; the plan calibrated from both (a fixed and a
 # per-row cost fitted per step, `plan --calibrate-from A,B`) is compared, step by step, with a
 # full rehearsal's measured times. Target: every step of ≥ 0.5 s in the full rehearsal within
 # ±25 %, the total within ±15 %. Run from the repository root (takes a few minutes):
@@ -42,17 +42,21 @@ url_env = "BENCH_SOURCE_URL"
 schemas = ["$DB"]
 TOML
 "$BIN" import "$WORK/p" >/dev/null
-rehearse() { # scale
+rehearse() { # scale, attempt
     local args=(rehearse "$WORK/p" --provider local --json --post-cutover-seconds 1)
     [ "$1" = 1.0 ] || args+=(--scale "$1")
-    "$BIN" "${args[@]}" > "$WORK/r-$1.json" 2> "$WORK/err-$1" || { tail -3 "$WORK/err-$1" >&2; exit 1; }
-    python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$WORK/r-$1.json"
+    "$BIN" "${args[@]}" > "$WORK/r-$1-$2.json" 2> "$WORK/err-$1-$2" || { tail -3 "$WORK/err-$1-$2" >&2; exit 1; }
+    python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$WORK/r-$1-$2.json"
 }
-small=$(rehearse 0.1)
-medium=$(rehearse 0.3)
-full=$(rehearse 1.0)
-"$BIN" plan "$WORK/p" --json --calibrate-from "$small,$medium" > "$WORK/plan.json"
-python3 - "$WORK/plan.json" "$WORK/r-1.0.json" "$(git rev-parse --short HEAD)" <<'PY'
+# Two rehearsals at each small scale, interleaved: a step of a small rehearsal lasts tenths of
+# a second, so one hiccup in one run would tilt a line fitted through two points.
+small=$(rehearse 0.1 a)
+medium=$(rehearse 0.3 a)
+small2=$(rehearse 0.1 b)
+medium2=$(rehearse 0.3 b)
+full=$(rehearse 1.0 a)
+"$BIN" plan "$WORK/p" --json --calibrate-from "$small,$medium,$small2,$medium2" > "$WORK/plan.json"
+python3 - "$WORK/plan.json" "$WORK/r-1.0-a.json" "$(git rev-parse --short HEAD)" <<'PY'
 import json, sys
 plan, full, commit = json.load(open(sys.argv[1])), json.load(open(sys.argv[2])), sys.argv[3]
 # Steps matched by action and, for backfills, by table.

@@ -13,7 +13,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::calibrate::{Calibration, Measurement};
+use super::calibrate::{Calibration, Measurement, Scaling, STEP_MAPPINGS};
 
 /// The fitted cost of one measured step (a name of
 /// [`super::calibrate::STEP_MAPPINGS`]).
@@ -66,9 +66,18 @@ pub fn fit_line(points: &[(u64, f64)]) -> Option<(f64, f64)> {
     })
 }
 
-/// Rows a measurement stands for in its run.
+/// Rows a measurement stands for in its run: the rows it handled for a step that scales with
+/// the rows it copies or reads; the rehearsal's rows for the rest, which a plan prices at its
+/// own total rows (a freeze's or a final catch-up's own count is of changes, not of the rows
+/// the plan's size is measured in).
 fn rows_of(m: &Measurement, run: &Calibration) -> u64 {
-    m.rows.unwrap_or(run.rehearsal_rows)
+    let per_own_rows = STEP_MAPPINGS
+        .iter()
+        .any(|map| map.rehearsal_step == m.step && map.scaling == Scaling::Rows);
+    match m.rows {
+        Some(rows) if per_own_rows => rows,
+        _ => run.rehearsal_rows,
+    }
 }
 
 /// Fits every step measured in at least two of `runs` at distinct sizes. Returns the largest
@@ -157,5 +166,36 @@ mod tests {
         assert_eq!(fixed, 0.0);
         assert!((per_row - 0.09).abs() < 1e-9);
         assert_eq!(fit_line(&[(10, 1.0), (10, 2.0)]), None);
+    }
+
+    /// A freeze records the changes it saw (a handful), not the rows the plan is sized in:
+    /// fitted against them, 0.05 s for 3 changes became 1,000 s for a million-row plan.
+    #[test]
+    fn fixed_steps_are_fitted_against_the_rehearsal_rows_not_their_own_counts() {
+        let run = |id: &str, rows: u64, changes: u64, seconds: f64| Calibration {
+            run_id: id.into(),
+            rehearsal_rows: rows,
+            measurements: vec![
+                Measurement {
+                    step: "freeze".into(),
+                    seconds: 0.05,
+                    rows: Some(changes),
+                    derived: None,
+                },
+                Measurement {
+                    step: "backfill".into(),
+                    seconds,
+                    rows: Some(rows - 1_000),
+                    derived: None,
+                },
+            ],
+            fits: Vec::new(),
+        };
+        let (fitted, _) =
+            fit_runs(&[run("a", 101_000, 3, 1.0), run("b", 301_000, 40, 2.6)]).unwrap();
+        let freeze = fitted.fits.iter().find(|f| f.step == "freeze").unwrap();
+        assert!(freeze.seconds(1_000_000) < 0.1, "{freeze:?}");
+        let backfill = fitted.fits.iter().find(|f| f.step == "backfill").unwrap();
+        assert_eq!(backfill.points, vec![(100_000, 1.0), (300_000, 2.6)]);
     }
 }

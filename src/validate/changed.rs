@@ -182,6 +182,45 @@ async fn count_all(db: &Database, specs: &[&TableSpec]) -> Result<Vec<u64>, DbEr
     Ok(out)
 }
 
+/// `min(count(*), cap)` of each of `specs`' tables, one statement per 100 tables: whether a
+/// table is small enough to re-compare whole, known before its exact count (which a large
+/// table pays a full scan for, overlapped with the comparisons).
+async fn count_up_to(db: &Database, specs: &[&TableSpec], cap: u64) -> Result<Vec<u64>, DbError> {
+    let mut out = Vec::with_capacity(specs.len());
+    for group in specs.chunks(100) {
+        let exprs: Vec<String> = group
+            .iter()
+            .map(|s| {
+                let sub = format!(
+                    "(SELECT count(*) FROM (SELECT 1 AS one FROM {} LIMIT {cap}) AS _ms_capped)",
+                    quote::table(db.engine, &s.name)
+                );
+                match db.engine {
+                    Engine::Mysql => format!("CAST({sub} AS SIGNED)"),
+                    _ => format!("CAST({sub} AS BIGINT)"),
+                }
+            })
+            .collect();
+        let sql = format!("SELECT {}", exprs.join(", "));
+        let err = |e| db.query_error("counting rows", e);
+        macro_rules! run {
+            ($pool:expr) => {{
+                let row = sqlx::query(&sql).fetch_one($pool).await.map_err(err)?;
+                (0..row.len())
+                    .map(|i| row.try_get::<i64, _>(i).map(|n| n.max(0) as u64))
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(err)?
+            }};
+        }
+        out.extend(match &db.pool {
+            Pool::Postgres(p) => run!(p),
+            Pool::Mysql(p) => run!(p),
+            Pool::Sqlite(p) => run!(p),
+        });
+    }
+    Ok(out)
+}
+
 /// The key of `cell`s as differences print it.
 fn text_of(key: &[Cell], pair: &TablePair) -> String {
     key_text(
@@ -407,15 +446,22 @@ async fn reservoir(
     Ok(kept)
 }
 
-fn failure_lines(report: &mut TableReport, changed_diffs: &Differences, recheck: &Differences) {
+/// The V001 line of a table whose exact counts differ, first among its failures.
+fn count_line(report: &mut TableReport) {
     if report.source_rows != report.target_rows {
-        report.failures.push(format!(
-            "{} row counts differ after the freeze: {} in the source, {} in the target",
-            code::COUNTS,
-            report.source_rows,
-            report.target_rows
-        ));
+        report.failures.insert(
+            0,
+            format!(
+                "{} row counts differ after the freeze: {} in the source, {} in the target",
+                code::COUNTS,
+                report.source_rows,
+                report.target_rows
+            ),
+        );
     }
+}
+
+fn failure_lines(report: &mut TableReport, changed_diffs: &Differences, recheck: &Differences) {
     if changed_diffs.total() > 0 {
         report.failures.push(format!(
             "{} {} row(s) changed since the pinned position differ after the final catch-up",
@@ -437,7 +483,8 @@ fn failure_lines(report: &mut TableReport, changed_diffs: &Differences, recheck:
 /// picks them; three at a time, reported to `progress` in order once done), then the
 /// invariants. Read-only on both sides.
 ///
-/// Per table with a key: one batched `count(*)` statement per side for all tables; the changed
+/// Per table with a key: one batched, capped `count(*)` on the source for all tables (is it
+/// small enough to re-compare whole), exact counts on both sides alongside the rest; the changed
 /// keys and the re-checked ones fetched `settings.keys_per_statement` at a time on both sides
 /// concurrently and compared as the merge compares (canonical row texts, so the same verdict
 /// as a full validation for those rows); when the table has changed keys and
@@ -491,21 +538,29 @@ pub async fn validate_changed(
             )),
         }
     }
-    // Counts first, all tables at once: a round trip per table and side is what small tables
-    // cost.
+    // Whether each table is small enough to re-compare whole, all tables in one statement (a
+    // round trip per table and side is what small tables cost); the exact counts, a full scan
+    // of each large table, run alongside the comparisons.
     let source_specs: Vec<&TableSpec> = pairs.iter().map(|(_, p)| &p.source).collect();
     let target_specs: Vec<&TableSpec> = pairs.iter().map(|(_, p)| &p.target).collect();
-    let (source_counts, target_counts) = tokio::try_join!(
-        count_all(sides.source, &source_specs),
-        count_all(sides.target, &target_specs)
-    )?;
+    let small = count_up_to(
+        sides.source,
+        &source_specs,
+        settings.recheck.whole_table_rows + 1,
+    )
+    .await?;
+    let exact = async {
+        tokio::try_join!(
+            count_all(sides.source, &source_specs),
+            count_all(sides.target, &target_specs)
+        )
+    };
     // Tables a few at a time: each costs a few round trips per side, which overlap. Each has
     // its own generator, seeded from the seed and its place, so a draw does not depend on the
     // order in which tables finish.
     let jobs = pairs.iter().enumerate().map(|(k, (at, pair))| {
         let mut report = tables[*at].clone();
-        report.source_rows = source_counts[k];
-        report.target_rows = target_counts[k];
+        report.source_rows = small[k];
         let mut rng = SplitMix64::new(
             settings
                 .recheck
@@ -533,18 +588,25 @@ pub async fn validate_changed(
                     false
                 }
             };
-            report.decide();
             report.seconds = table_started.elapsed().as_secs_f64();
-            (*at, report, compared, whole)
+            (k, *at, report, compared, whole)
         }
     });
-    let done: Vec<_> = futures_util::stream::iter(jobs)
+    let compare = futures_util::stream::iter(jobs)
         .buffered(TABLES_AT_ONCE)
-        .collect()
-        .await;
+        .collect::<Vec<_>>();
+    let (counted, done) = tokio::join!(exact, compare);
+    let (source_counts, target_counts) = counted?;
     let mut compared: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     let mut whole_tables = BTreeSet::new();
-    for (at, report, keys, whole) in done {
+    for (k, at, mut report, keys, whole) in done {
+        // A table without a key was counted by its own multiset comparison.
+        if !pairs[k].1.source.is_keyless() {
+            report.source_rows = source_counts[k];
+            report.target_rows = target_counts[k];
+        }
+        count_line(&mut report);
+        report.decide();
         if whole {
             whole_tables.insert(report.source_table.clone());
         }

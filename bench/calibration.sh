@@ -96,4 +96,12 @@ print("steps under 0.5 s (measured/calibrated s):", ", ".join(small))
 print(f"worst step error {worst*100:.0f} % (target ±25 %), total {(total_p-total_m)/total_m*100:+.0f} % (target ±15 %)")
 for f in plan["calibration"].get("fitted", []):
     print("fitted:", f)
+# The sampled copy of the live source costs in proportion to the sample.
+import glob, os
+for path in sorted(glob.glob(os.path.join(os.path.dirname(sys.argv[2]), "r-*.json"))):
+    r = json.load(open(path))
+    load = [s for s in r["steps"] if s["name"] == "load source"]
+    if load:
+        s = load[0]
+        print(f"load source {os.path.basename(path)[2:-5]}: {s['end_seconds'] - s['start_seconds']:.2f} s, {r['source_rows']} rows")
 PY

@@ -9,7 +9,7 @@
 //! at-least-once, the result exactly-once. A key-changing update deletes the old key and upserts
 //! the new one.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use sqlx::Row;
 
@@ -335,57 +335,52 @@ pub async fn changed_keys(
     upto: i64,
 ) -> Result<BTreeMap<String, Vec<Vec<Cell>>>, DbError> {
     let log = quote::ident(db.engine, CHANGELOG);
-    // `UNION` (not `ALL`) removes repeated keys in the database: a hot row updated thousands
-    // of times crosses the wire once. Keys are compared as the triggers' JSON text, which one
+    // One scan of the range; `DISTINCT` removes repeated changes in the database (a hot row
+    // updated thousands of times crosses the wire once), and the old and new keys of the
+    // pairs left are merged here. Keys are compared as the triggers' JSON text, which one
     // trigger writes alike for the same key.
-    let (tbl, key_text, p1, p2) = match db.engine {
+    let (tbl, text, p1, p2) = match db.engine {
         Engine::Postgres => ("tbl::int8", "::text", "$1", "$2"),
         Engine::Mysql => ("CAST(tbl AS SIGNED)", "", "?", "?"),
         Engine::Sqlite => ("tbl", "", "?", "?"),
     };
-    let pick = |column: &str| {
-        let text = if db.engine == Engine::Mysql {
+    let key = |column: &str| {
+        if db.engine == Engine::Mysql {
             format!("CAST({column} AS CHAR)")
         } else {
-            format!("{column}{key_text}")
-        };
-        format!(
-            "SELECT {tbl} AS t, {text} AS k FROM {log} WHERE seq > {p1} AND seq <= {p2} AND {column} IS NOT NULL"
-        )
+            format!("{column}{text}")
+        }
     };
-    let sql = format!("{} UNION {}", pick("old_key"), pick("new_key"));
-    let binds = [
-        Cell::Int(after),
-        Cell::Int(upto),
-        Cell::Int(after),
-        Cell::Int(upto),
-    ];
-    // PostgreSQL numbers its placeholders: both halves use $1 and $2.
-    let binds = if db.engine == Engine::Postgres {
-        &binds[..2]
-    } else {
-        &binds[..]
-    };
+    let sql = format!(
+        "SELECT DISTINCT {tbl} AS t, {} AS o, {} AS n FROM {log} WHERE seq > {p1} AND seq <= {p2}",
+        key("old_key"),
+        key("new_key")
+    );
+    let binds = [Cell::Int(after), Cell::Int(upto)];
     let err = |e| db.query_error("reading changed keys from the changelog", e);
-    let rows: Vec<(i64, Option<String>)> = match &db.pool {
-        Pool::Postgres(p) => bind_all!(sqlx::query_as(&sql), binds)
+    let pairs: Vec<(i64, Option<String>, Option<String>)> = match &db.pool {
+        Pool::Postgres(p) => bind_all!(sqlx::query_as(&sql), &binds)
             .fetch_all(p)
             .await
             .map_err(err)?,
-        Pool::Mysql(p) => bind_all!(sqlx::query_as(&sql), binds)
+        Pool::Mysql(p) => bind_all!(sqlx::query_as(&sql), &binds)
             .fetch_all(p)
             .await
             .map_err(err)?,
-        Pool::Sqlite(p) => bind_all!(sqlx::query_as(&sql), binds)
+        Pool::Sqlite(p) => bind_all!(sqlx::query_as(&sql), &binds)
             .fetch_all(p)
             .await
             .map_err(err)?,
     };
+    let rows: BTreeSet<(i64, String)> = pairs
+        .into_iter()
+        .flat_map(|(t, old, new)| [old, new].into_iter().flatten().map(move |k| (t, k)))
+        .collect();
     let mut out: BTreeMap<String, Vec<Vec<Cell>>> = BTreeMap::new();
     for (tbl, key) in rows {
         let (Some(route), Some(key)) = (
             usize::try_from(tbl).ok().and_then(|t| routes.get(t)),
-            json_key(key),
+            json_key(Some(key)),
         ) else {
             continue;
         };

@@ -1002,3 +1002,35 @@ async fn a_calibration_is_marked_on_the_runbook_and_kept_with_the_project() {
         .all(|s| s.duration != DurationSource::Calibrated));
     assert_eq!(rental(&view).duration, DurationSource::Edited);
 }
+
+/// What the window shows is for a person at the window: no message tells them to run a CLI
+/// command (the engine's messages do, for the terminal).
+#[tokio::test]
+async fn errors_shown_in_the_window_name_no_cli_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = state(dir.path());
+    let empty = dir.path().join("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    let e = open_at(&state, &ChosenPath::chosen_in_test(&empty))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, ErrorCode::NotAProject);
+    assert!(
+        e.message.contains("no migration-studio.toml"),
+        "{}",
+        e.message
+    );
+    assert!(
+        !e.message.contains("migration-studio init"),
+        "{}",
+        e.message
+    );
+
+    let root = sample("sakila-mysql-to-postgres", dir.path());
+    let project = opened(&state, &root).await;
+    let mut ws = super::workspace(&state, &project).await.unwrap();
+    let e: crate::error::AppError = ws.calibrate(Some("latest")).await.unwrap_err().into();
+    assert_eq!(e.code, ErrorCode::NotFound);
+    assert_eq!(e.message, "this project has no rehearsal yet");
+    assert!(e.hint.unwrap().contains("Rehearsal screen"));
+}

@@ -390,6 +390,11 @@ async function main() {
       await byTestId("inventory-grid", 60000);
       const count = await textOf("inventory-count");
       const total = Number(/of (\d+) artifacts/.exec(count)?.[1]);
+      // A harmless import notice reads as text, not in the yellow box of an alert.
+      const alerts = await browser.execute(() =>
+        [...document.querySelectorAll(".findings li")].filter((li) => getComputedStyle(li).borderTopStyle !== "none" || getComputedStyle(li).backgroundColor !== "rgba(0, 0, 0, 0)").length,
+      );
+      if (alerts !== 0) throw new Error(`${alerts} import findings styled as alerts`);
       if (!(total >= 16)) throw new Error(`inventory shows ${count}`);
       const rows = await browser.$$('[data-testid="inventory-row"]');
       if (rows.length !== total) throw new Error(`${rows.length} rows for ${count}`);
@@ -458,6 +463,10 @@ async function main() {
       const pending = async () => (await browser.$$('[data-testid="suggestion"]')).length;
       const before = await pending();
       if (!(before >= 2)) throw new Error(`${before} suggestions`);
+      // Suggestions read as words for people: names, not ids; plurals, not "artifact(s)".
+      const suggested = await textOf("suggestions");
+      for (const raw of ["table:", "<->", "artifact(s)", "1 artifacts"]) if (suggested.includes(raw)) throw new Error(`"${raw}" in the suggestions: ${suggested}`);
+      if (!suggested.includes("sakila.staff and sakila.store")) throw new Error(`the FK cycle is not named: ${suggested}`);
       await (await browser.$('[data-testid="suggestion"][data-key="ponr"] [data-testid="accept-suggestion"]')).click();
       await byTestId("heat-map");
       await until("the PONR risk (downtime, 4 x 2) in the heat map", async () => (await heat(4, 2)) === 1);
@@ -794,8 +803,9 @@ async function main() {
       const row = await rentalRow();
       if (!(await row.$('[data-testid="duration-calibrated"]').isExisting())) throw new Error("rental's duration is not marked as measured");
       log(`rental's backfill: ${estimatedRental} estimated, ${measured} measured in ${runId}`);
+      await shot("15c-runbook-calibrated-top");
       await row.scrollIntoView({ block: "center" });
-      await shot("15c-runbook-calibrated");
+      await shot("15d-runbook-calibrated-rows");
       await (await byTestId("back-to-estimates")).click();
       await until("the runbook is back to the estimates", async () => (await textOf("calibration-status")).includes("estimates."));
       if ((await rentalMinutes()) !== estimatedRental) throw new Error(`rental's backfill shows ${await rentalMinutes()}, estimated ${estimatedRental}`);

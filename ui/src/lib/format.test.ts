@@ -3,8 +3,10 @@ import { counted, formatMinutes } from "./format";
 
 describe("formatMinutes", () => {
   it("keeps the tenths of a second a rehearsal measures, so a measured step never reads 0 s", () => {
-    expect(formatMinutes(0.0048)).toBe("0.3 s");
-    expect(formatMinutes(0.0001)).toBe("< 0.1 s");
+    expect(formatMinutes(0.0048)).toBe("0.29 s");
+    expect(formatMinutes(0.0014)).toBe("0.08 s");
+    expect(formatMinutes(0.0001)).toBe("< 0.01 s");
+    expect(formatMinutes(0.09)).toBe("5.4 s");
     expect(formatMinutes(0)).toBe("0 s");
     expect(formatMinutes(0.05)).toBe("3 s");
     expect(formatMinutes(0.5)).toBe("30 s");

@@ -24,8 +24,8 @@ export function formatMinutes(value: number | null | undefined): string {
     // A duration a rehearsal measured is often under a second: "0 s" would read as nothing.
     const s = m * 60;
     if (s === 0 || s >= 10) return `${Math.round(s)} s`;
-    if (s < 0.1) return "< 0.1 s";
-    return `${Number(s.toFixed(1))} s`;
+    if (s < 0.01) return "< 0.01 s";
+    return `${Number(s.toFixed(s < 1 ? 2 : 1))} s`;
   }
   if (m < 120) return `${Number(m.toFixed(m < 10 ? 2 : 1))} min`;
   return `${(m / 60).toFixed(1)} h`;

@@ -5,8 +5,9 @@
 //!
 //! Which rehearsals calibrate the project's plan is a choice kept in the project store (table
 //! `plan_calibration`), as the step edits are: made in the desktop
-//! ([`super::Workspace::calibrate`]), it is the plan of every face, the CLI's `plan` and
-//! `runbook export` and the next rehearsal included ([`Calibrate::Stored`]).
+//! ([`super::Workspace::calibrate`]), it is the plan every face shows and exports, the CLI's
+//! `plan` and `runbook export` included ([`Calibrate::Stored`]). A rehearsal keeps the
+//! estimates as its budgets ([`super::rehearse::run`] says why).
 
 use sqlx::Row;
 

@@ -147,10 +147,10 @@ pub async fn planned_as(
     })
 }
 
-/// The plan a rehearsal of `project` runs: [`planned`] with the project's stored calibration
-/// (the plan every face shows), or calibrated from the project's latest rehearsal when
-/// `calibrate` is true. Step ids (`S001`…) are those the CLI prints and the runbook CSV lists;
-/// each step's `expected_minutes` is its budget.
+/// The plan a rehearsal of `project` runs: [`planned`] with the estimates (a stored calibration
+/// is not its budget: see [`super::rehearse::run`]), or calibrated from the project's latest
+/// rehearsal when `calibrate` is true. Step ids (`S001`…) are those the CLI prints and the
+/// runbook CSV lists; each step's `expected_minutes` is its budget.
 ///
 /// # Errors
 /// As [`planned`]; with `calibrate`, [`WorkspaceError::Run`] (`NoRuns`) when the project has
@@ -159,7 +159,7 @@ pub async fn project_plan(project: &Project, calibrate: bool) -> Result<Plan, Wo
     let how = if calibrate {
         Calibrate::From(calibrate::LATEST)
     } else {
-        Calibrate::Stored
+        Calibrate::Estimates
     };
     Ok(planned(project, how).await?.plan)
 }
@@ -196,8 +196,8 @@ impl Workspace {
     /// Calibrates the plan from rehearsal `run` (an id, [`calibrate::LATEST`], or several ids
     /// separated by commas), or goes back to the estimates (`None`); edits stay applied on top.
     /// The choice is stored in the project (the run ids resolved), so the CLI's `plan` and
-    /// `runbook export` and the next rehearsal plan the same way. Returns what a person should
-    /// know ([`RunCalibration::notes`]).
+    /// `runbook export` plan the same way (a rehearsal keeps the estimates as its budgets).
+    /// Returns what a person should know ([`RunCalibration::notes`]).
     ///
     /// # Errors
     /// [`WorkspaceError::Run`], [`WorkspaceError::Calibration`], store errors; the plan and

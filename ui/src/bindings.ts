@@ -55,7 +55,7 @@ export const commands = {
 	/**
 	 *  Calibrates the runbook from rehearsal `run` (an id of the history, or `latest`) or, with
 	 *  `null`, goes back to the estimates; edits stay applied. The choice is stored in the project,
-	 *  so the CLI and the next rehearsal plan the same way. Returns the runbook again.
+	 *  so the CLI's plan and exports are the same. Returns the runbook again.
 	 */
 	calibrateRunbook: (project: string, run: string | null) => typedError<RunbookView_Serialize, AppError_Serialize>(__TAURI_INVOKE("calibrate_runbook", { project, run })),
 	/**

@@ -64,7 +64,7 @@ pub async fn edit_step(
 
 /// Calibrates the runbook from rehearsal `run` (an id of the history, or `latest`) or, with
 /// `null`, goes back to the estimates; edits stay applied. The choice is stored in the project,
-/// so the CLI and the next rehearsal plan the same way. Returns the runbook again.
+/// so the CLI's plan and exports are the same. Returns the runbook again.
 #[tauri::command]
 #[specta::specta]
 pub async fn calibrate_runbook(

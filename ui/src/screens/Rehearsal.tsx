@@ -506,7 +506,7 @@ function CalibrateAction({ report, project, onOpenRunbook }: { report: Rehearsal
           Calibrate the plan from this rehearsal
         </button>
         <span className="muted small">
-          The step times it measured replace the runbook&apos;s estimates, scaled to the plan&apos;s rows; the exports and the next rehearsal use them too.
+          The step times it measured replace the runbook&apos;s estimates, scaled to the plan&apos;s rows, in the runbook and its exports (a rehearsal still times its steps against the estimates).
         </span>
       </div>
       {done && (

@@ -16,7 +16,7 @@ export function RunbookScreen({ project, onOpenRehearsal }: { project: ProjectVi
   async function backToEstimates() {
     setError(null);
     try {
-      // Stored in the project: the CLI and the next rehearsal go back to the estimates too.
+      // Stored in the project: the CLI's plan and exports go back to the estimates too.
       rb.set(unwrap(await commands.calibrateRunbook(project.handle, null)));
     } catch (e) {
       setError(e);

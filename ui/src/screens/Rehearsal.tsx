@@ -396,6 +396,7 @@ function ReportView({ report, project, onOpenRunbook }: { report: RehearsalRepor
       <div className="muted">
         {report.source} → {report.target}; {formatSeconds(report.seconds)}; validation {report.verdict ?? "not run"}
       </div>
+      {report.kind === "full" && <CalibrateAction report={report} project={project} onOpenRunbook={onOpenRunbook} />}
       <h3>Measured vs planned</h3>
       <div className="gantt" data-testid="gantt">
         {bars.map((b, i) => (
@@ -415,7 +416,6 @@ function ReportView({ report, project, onOpenRunbook }: { report: RehearsalRepor
         <div className="muted small">Axis: 0 – {formatSeconds(span)}. Dark: measured; light: the plan's estimate.</div>
       </div>
       {report.failed_because && <div className="error">Failed because: {report.failed_because}</div>}
-      {report.kind === "full" && <CalibrateAction report={report} project={project} onOpenRunbook={onOpenRunbook} />}
       {report.kind === "full" && (
         <div className="muted">
           Write downtime {formatSeconds(report.write_downtime_seconds)}; rollback drill {formatSeconds(report.rollback_seconds)} (RTO {formatSeconds(report.rto_seconds)}).

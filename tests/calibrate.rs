@@ -1,4 +1,5 @@
-//! Calibrating the runbook from a stored rehearsal, and comparing two rehearsals.
+//! Calibrating the runbook from a stored rehearsal (asked for once, or stored as the project's
+//! choice that every face plans with), and comparing two rehearsals.
 //!
 //! The stored report `tests/fixtures/rehearsals/1795316916-5cf700/report.json` was written by a
 //! real rehearsal of the Sakila sample (`migration-studio rehearse` on a copy of
@@ -16,6 +17,7 @@ use migration_studio::project::Project;
 use migration_studio::rehearsal::compare::{compare, Comparison};
 use migration_studio::rehearsal::runs::{self, ReadFailure, RunError};
 use migration_studio::rehearsal::{history_dir, RehearsalReport, Verdict};
+use migration_studio::workspace::{plan as app_plan, step_key, StepEdit, Workspace};
 
 const RUN: &str = "1795316916-5cf700";
 const SAKILA: &str = "sakila-mysql-to-postgres";
@@ -555,4 +557,168 @@ async fn rehearsals_at_two_sizes_fit_a_fixed_and_a_per_row_cost() {
         .fitted
         .iter()
         .any(|f| f.starts_with("validation:")));
+}
+
+/// The CLI's `plan --json`: the plan, as printed and parsed, and the standard error.
+fn plan_json(args: &[&str]) -> (String, Plan, String) {
+    let out = cli(args);
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (
+        String::from_utf8(out.stdout.clone()).unwrap(),
+        serde_json::from_slice(&out.stdout).unwrap(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Asserts that a plan printed as JSON by the CLI is `plan`, text for text (parsing the JSON
+/// back may round a float's last bit), showing the first difference.
+fn assert_printed(printed: &str, plan: &Plan) {
+    let expected = serde_json::to_string_pretty(plan).unwrap();
+    let printed = printed.trim_end();
+    if let Some((i, (x, y))) = printed
+        .lines()
+        .zip(expected.lines())
+        .enumerate()
+        .find(|(_, (x, y))| x != y)
+    {
+        panic!("the plans differ at line {i}: {x} vs {y}");
+    }
+    assert_eq!(printed, expected);
+}
+
+fn backfill_of<'a>(plan: &'a Plan, table: &str) -> &'a migration_studio::plan::Step {
+    plan.steps
+        .iter()
+        .find(|s| s.artifact.as_deref() == Some(table))
+        .unwrap_or_else(|| panic!("a backfill step of {table}"))
+}
+
+#[tokio::test]
+async fn a_calibration_chosen_in_the_workspace_is_the_plan_of_every_face_until_undone() {
+    let (_dir, root) = sample(SAKILA);
+    store_fixture(&root, RUN);
+    let r = root.to_str().unwrap();
+    let mut ws = Workspace::open(&root).await.unwrap();
+    let estimated = ws.plan().clone();
+    assert!(estimated.calibration.is_none());
+    let rental = backfill_of(&estimated, "table:sakila.rental").clone();
+    let payment = backfill_of(&estimated, "table:sakila.payment").clone();
+
+    // A note on one step, a typed duration on another, before calibrating.
+    ws.edit_step(StepEdit {
+        step_key: step_key(&rental),
+        owner: None,
+        expected_minutes: None,
+        notes: Some("watch the trigger".into()),
+    })
+    .await
+    .unwrap();
+    ws.edit_step(StepEdit {
+        step_key: step_key(&payment),
+        owner: None,
+        expected_minutes: Some(7.0),
+        notes: None,
+    })
+    .await
+    .unwrap();
+
+    // `latest` is stored resolved: the choice names the run.
+    let notes = ws.calibrate(Some("latest")).await.unwrap();
+    assert!(notes.is_empty(), "{notes:?}");
+    let calibrated = ws.plan().clone();
+    let c = calibrated.calibration.as_ref().unwrap();
+    assert_eq!(c.run_id, RUN);
+    let rental_now = backfill_of(&calibrated, "table:sakila.rental");
+    assert_ne!(rental_now.expected_minutes, rental.expected_minutes);
+    assert!(rental_now
+        .estimate_basis
+        .starts_with(&format!("calibrated from rehearsal {RUN}")));
+    assert!(
+        c.duration_steps.contains(&rental_now.id),
+        "a note keeps the measured duration"
+    );
+    assert_eq!(rental_now.notes.as_deref(), Some("watch the trigger"));
+    // A typed duration wins, and the step no longer counts as calibrated.
+    let payment_now = backfill_of(&calibrated, "table:sakila.payment");
+    assert_eq!(payment_now.expected_minutes, 7.0);
+    assert!(!c.duration_steps.contains(&payment_now.id));
+
+    // The CLI (its own process) and the reopened workspace: the same plan.
+    let (printed, _, stderr) = plan_json(&["plan", r, "--json"]);
+    assert_printed(&printed, &calibrated);
+    assert!(
+        stderr.contains(&format!(
+            "calibrated from rehearsal {RUN}, as chosen for this project"
+        )),
+        "{stderr}"
+    );
+    assert_eq!(Workspace::open(&root).await.unwrap().plan(), &calibrated);
+
+    let csv_path = root.join("runbook.csv");
+    let out = cli(&["runbook", "export", r, "-o", csv_path.to_str().unwrap()]);
+    assert!(out.status.success());
+    let csv = std::fs::read_to_string(&csv_path).unwrap();
+    assert!(csv.contains(&format!("calibrated from rehearsal {RUN}: ")));
+    // `--estimates` plans without it, once; the choice stays.
+    let (printed_once, once, _) = plan_json(&["plan", r, "--json", "--estimates"]);
+    assert!(once.calibration.is_none());
+    // A rehearsal's budgets are the estimates (edits applied), whatever the stored choice.
+    let project = Project::open(&root).unwrap();
+    assert_printed(
+        &printed_once,
+        &app_plan::project_plan(&project, false).await.unwrap(),
+    );
+    assert_eq!(
+        backfill_of(&once, "table:sakila.rental").expected_minutes,
+        rental.expected_minutes
+    );
+    assert_printed(&plan_json(&["plan", r, "--json"]).0, &calibrated);
+
+    // Back to the estimates, for every face.
+    assert!(ws.calibrate(None).await.unwrap().is_empty());
+    let back = ws.plan().clone();
+    assert!(back.calibration.is_none());
+    assert_eq!(
+        backfill_of(&back, "table:sakila.rental").expected_minutes,
+        rental.expected_minutes
+    );
+    assert_eq!(
+        backfill_of(&back, "table:sakila.payment").expected_minutes,
+        7.0
+    );
+    let (printed, _, stderr) = plan_json(&["plan", r, "--json"]);
+    assert_printed(&printed, &back);
+    assert!(!stderr.contains("calibrated"), "{stderr}");
+    assert_eq!(Workspace::open(&root).await.unwrap().plan(), &back);
+
+    // An unknown run is refused and changes nothing.
+    assert!(ws.calibrate(Some("no-such-run")).await.is_err());
+    assert_eq!(Workspace::open(&root).await.unwrap().plan(), &back);
+}
+
+#[tokio::test]
+async fn a_stored_calibration_whose_rehearsal_is_gone_leaves_the_estimates_and_says_why() {
+    let (_dir, root) = sample(SAKILA);
+    store_fixture(&root, RUN);
+    let mut ws = Workspace::open(&root).await.unwrap();
+    let estimated = ws.plan().clone();
+    ws.calibrate(Some(RUN)).await.unwrap();
+    std::fs::remove_dir_all(history_dir(&root).join(RUN)).unwrap();
+
+    let ws = Workspace::open(&root).await.unwrap();
+    assert_eq!(ws.plan(), &estimated);
+    assert!(
+        ws.calibration_notes()
+            .iter()
+            .any(|n| n.contains(RUN) && n.contains("cannot be read any more")),
+        "{:?}",
+        ws.calibration_notes()
+    );
+    let (printed, _, stderr) = plan_json(&["plan", root.to_str().unwrap(), "--json"]);
+    assert_printed(&printed, &estimated);
+    assert!(stderr.contains("cannot be read any more"), "{stderr}");
 }

@@ -1,5 +1,6 @@
-//! The sample projects end to end through the CLI: import, plan, runbook CSV and Markdown,
-//! graph DOT and JSON; golden snapshots of the plan text; re-import idempotence.
+//! The sample projects end to end through the CLI: import, plan, runbook CSV and Markdown (with
+//! the team's notes saved through the application layer), graph DOT and JSON; golden snapshots
+//! of the plan text and of the runbook CSV; re-import idempotence.
 
 mod common;
 
@@ -11,6 +12,7 @@ use migration_studio::export::{write_runbook_csv, RUNBOOK_CSV_COLUMNS};
 use migration_studio::graph::{DependencyGraph, GraphJson};
 use migration_studio::plan::{Plan, Rollback};
 use migration_studio::project::Project;
+use migration_studio::workspace::{step_key, StepEdit, Workspace};
 
 const SAMPLES: [&str; 3] = [
     "sakila-mysql-to-postgres",
@@ -167,6 +169,84 @@ async fn csv_cells_round_trip_and_formulas_are_neutralised() {
     }
     let raw = std::fs::read_to_string(&path).unwrap();
     assert!(raw.contains("\r\n"), "RFC 4180 line ends");
+}
+
+/// A note as a person might type it: over two lines, with a comma, a quote and Markdown, and
+/// starting like a formula.
+const NOTE: &str =
+    "=HYPERLINK(\"http://x\") call the DVD store | first, *then* <b>go</b>\nsecond line";
+
+#[tokio::test]
+async fn a_note_saved_through_the_workspace_is_in_the_csv_and_the_markdown() {
+    let (_dir, root) = sample("sakila-mysql-to-postgres");
+    let r = root.to_str().unwrap();
+    let mut ws = Workspace::open(&root).await.unwrap();
+    let step = ws
+        .plan()
+        .steps
+        .iter()
+        .find(|s| s.artifact.as_deref() == Some("table:sakila.rental"))
+        .expect("a backfill step of rental")
+        .clone();
+    ws.edit_step(StepEdit {
+        step_key: step_key(&step),
+        owner: None,
+        expected_minutes: None,
+        notes: Some(NOTE.into()),
+    })
+    .await
+    .unwrap();
+    // A note alone changes no duration.
+    assert_eq!(
+        ws.plan().step(&step.id).unwrap().expected_minutes,
+        step.expected_minutes
+    );
+
+    // The CLI, a process of its own, reads the note from the project store.
+    let csv_path = root.join("runbook.csv");
+    cli(&[
+        "runbook",
+        "export",
+        r,
+        "--format",
+        "csv",
+        "-o",
+        csv_path.to_str().unwrap(),
+    ]);
+    let rows = read_csv_strict(&csv_path);
+    let noted: Vec<_> = rows.iter().filter(|r| !r["notes"].is_empty()).collect();
+    assert_eq!(noted.len(), 1, "only the edited step has notes");
+    assert_eq!(noted[0]["step_id"], step.id);
+    // Formula-safe: the spreadsheet shows the text, and reading it back gives the note.
+    assert_eq!(noted[0]["notes"], format!("'{NOTE}"));
+    assert_eq!(
+        migration_studio::export::restore_neutralized(&noted[0]["notes"]),
+        NOTE
+    );
+    let raw = std::fs::read_to_string(&csv_path).unwrap();
+    let header_and_row: Vec<&str> = raw
+        .split("\r\n")
+        .filter(|l| l.starts_with("step_id,") || l.starts_with(&format!("{},", step.id)))
+        .collect();
+    insta::assert_snapshot!("runbook_csv_sakila_noted_step", header_and_row.join("\n"));
+
+    let (md, _) = cli(&["runbook", "export", r, "--format", "md"]);
+    let row = md
+        .lines()
+        .find(|l| l.starts_with(&format!("| {} |", step.id)))
+        .expect("the step's row");
+    assert!(
+        row.ends_with(
+            "| =HYPERLINK(\"http://x\") call the DVD store \\| first, \\*then\\* &lt;b&gt;go&lt;/b&gt;<br>second line |"
+        ),
+        "{row}"
+    );
+    assert!(md.contains("| Rollback min | Notes |"), "{md}");
+    // The plan's JSON carries the note on the step; steps without one have no field.
+    let (json, _) = cli(&["plan", r, "--json"]);
+    let plan: Plan = serde_json::from_str(&json).unwrap();
+    assert_eq!(plan.step(&step.id).unwrap().notes.as_deref(), Some(NOTE));
+    assert_eq!(json.matches("\"notes\"").count(), 1);
 }
 
 #[test]

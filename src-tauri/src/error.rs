@@ -5,6 +5,7 @@
 use migration_studio::db::DbError;
 use migration_studio::export::ExportError;
 use migration_studio::project::ProjectError;
+use migration_studio::rehearsal::runs::RunError;
 use migration_studio::workspace::backfill::BackfillRunError;
 use migration_studio::workspace::connections::ConnectionError;
 use migration_studio::workspace::secrets::{SecretBackend, SecretError};
@@ -132,8 +133,15 @@ impl From<ProjectError> for AppError {
     fn from(e: ProjectError) -> Self {
         let message = e.to_string();
         match e {
-            ProjectError::NotAProject(_) => Self::new(ErrorCode::NotAProject, message)
-                .hint("Choose a folder that holds migration-studio.toml, or create a project there."),
+            // The engine's message says how to create one with the CLI; the window has its own way.
+            ProjectError::NotAProject(path) => Self::new(
+                ErrorCode::NotAProject,
+                format!(
+                    "{}: not a Migration Studio project (no migration-studio.toml)",
+                    path.display()
+                ),
+            )
+            .hint("Choose a folder that holds migration-studio.toml, or create a project there on the Projects screen."),
             ProjectError::AlreadyExists(_) => Self::new(ErrorCode::AlreadyExists, message)
                 .hint("Open it instead, or choose an empty folder."),
             ProjectError::Manifest { .. } | ProjectError::PathEscapes { .. } => {
@@ -198,6 +206,13 @@ impl From<WorkspaceError> for AppError {
             WorkspaceError::Export(_) | WorkspaceError::Write { .. } => {
                 Self::new(ErrorCode::Io, message).hint("Choose another place to save the file.")
             }
+            // The engine's message tells a terminal user which command to run; the window
+            // says where to click instead.
+            WorkspaceError::Run(RunError::NoRuns { .. }) => Self::new(
+                ErrorCode::NotFound,
+                "this project has no rehearsal yet".to_owned(),
+            )
+            .hint("Run a full rehearsal on the Rehearsal screen first."),
             WorkspaceError::Run(_) | WorkspaceError::Calibration(_) => {
                 Self::new(ErrorCode::NotFound, message)
                     .hint("Choose a rehearsal of the history, or run one first.")

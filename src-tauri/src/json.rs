@@ -421,6 +421,20 @@ pub struct StepView {
     pub notes: Option<String>,
     /// Whether people edited it.
     pub edited: bool,
+    /// Where `expected_minutes` comes from.
+    pub duration: DurationSource,
+}
+
+/// Where a step's expected duration comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Type)]
+#[serde(rename_all = "snake_case")]
+pub enum DurationSource {
+    /// The planner's estimate.
+    Estimate,
+    /// Measured by the rehearsal the plan is calibrated from.
+    Calibrated,
+    /// Typed by a person (wins over an estimate and a measurement).
+    Edited,
 }
 
 /// The runbook.
@@ -442,6 +456,9 @@ pub struct RunbookView {
     pub shape: String,
     /// The rehearsal whose measured durations replaced estimates, when the plan is calibrated.
     pub calibrated_from: Option<String>,
+    /// What a person should know about the calibration (a rehearsal that failed a gate, a
+    /// calibration set aside because its rehearsal cannot be read any more).
+    pub calibration_notes: Vec<String>,
 }
 
 impl RunbookView {
@@ -458,6 +475,17 @@ impl RunbookView {
                 .map(|(i, s)| {
                     let key = step_key(s);
                     let edit = edits.iter().find(|e| e.step_key == key);
+                    let duration = if edit.is_some_and(|e| e.expected_minutes.is_some()) {
+                        DurationSource::Edited
+                    } else if plan
+                        .calibration
+                        .as_ref()
+                        .is_some_and(|c| c.duration_steps.contains(&s.id))
+                    {
+                        DurationSource::Calibrated
+                    } else {
+                        DurationSource::Estimate
+                    };
                     StepView {
                         id: s.id.clone(),
                         phase: s.phase.to_string(),
@@ -476,8 +504,9 @@ impl RunbookView {
                         start_minutes: plan.schedule.start.get(i).copied().unwrap_or(0.0),
                         critical: plan.schedule.critical_path.contains(&s.id),
                         ponr: ponr == Some(s.id.as_str()),
-                        notes: edit.and_then(|e| e.notes.clone()),
+                        notes: s.notes.clone(),
                         edited: edit.is_some(),
+                        duration,
                         key,
                     }
                 })
@@ -489,6 +518,7 @@ impl RunbookView {
             maintenance_window_minutes: plan.settings.maintenance_window_minutes,
             shape: plan.settings.shape.to_string(),
             calibrated_from: plan.calibration.as_ref().map(|c| c.run_id.clone()),
+            calibration_notes: ws.calibration_notes().to_vec(),
         }
     }
 }

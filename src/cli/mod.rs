@@ -192,9 +192,13 @@ struct PlanArgs {
     /// Replace estimated durations by those measured in this rehearsal (a run id from
     /// `history`, or `latest`), scaled to the inventory's row counts. Several runs at
     /// different sizes, comma-separated (`--scale 0.1` and `0.3` runs), fit a fixed and a
-    /// per-row cost per step.
+    /// per-row cost per step. Without it the plan is calibrated as the project's stored choice
+    /// says (made in the desktop app), else from the estimates.
     #[arg(long, value_name = "RUN[,RUN…]")]
     calibrate_from: Option<String>,
+    /// Plan with the estimates even when the project's stored choice calibrates the plan.
+    #[arg(long, conflicts_with = "calibrate_from")]
+    estimates: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -223,8 +227,12 @@ enum RunbookCommand {
         #[arg(long, short)]
         output: Option<PathBuf>,
         /// Durations measured in this rehearsal (a run id or `latest`) replace the estimates.
+        /// Without it, the project's stored choice of calibration applies.
         #[arg(long, value_name = "RUN")]
         calibrate_from: Option<String>,
+        /// The estimates, even when the project's stored choice calibrates the plan.
+        #[arg(long, conflicts_with = "calibrate_from")]
+        estimates: bool,
     },
 }
 
@@ -252,10 +260,11 @@ pub async fn run(cli: Cli) -> Result<(), BoxError> {
                     format,
                     output,
                     calibrate_from,
+                    estimates,
                 },
         } => {
             let project = Project::open(&project)?;
-            let planned = planned(&project, calibrate_from.as_deref()).await?;
+            let planned = planned(&project, calibrate_from.as_deref(), estimates).await?;
             let format = match format {
                 RunbookFormat::Csv => workspace::RunbookFormat::Csv,
                 RunbookFormat::Md => workspace::RunbookFormat::Markdown,
@@ -395,7 +404,7 @@ async fn graph(args: &GraphArgs) -> Result<(), BoxError> {
 
 async fn plan(args: &PlanArgs) -> Result<(), BoxError> {
     let project = Project::open(&args.project)?;
-    let planned = planned(&project, args.calibrate_from.as_deref()).await?;
+    let planned = planned(&project, args.calibrate_from.as_deref(), args.estimates).await?;
     let (plan, manifest) = (&planned.plan, project.manifest());
     let name = &manifest.name;
     if args.json {
@@ -422,15 +431,29 @@ async fn plan(args: &PlanArgs) -> Result<(), BoxError> {
     Ok(())
 }
 
-/// The project's plan as every face shows it (risk orderings, calibration when asked, step
-/// edits), warning about what it had to ignore.
+/// The project's plan as every face shows it (risk orderings, the stored calibration unless
+/// `calibrate_from` or `estimates` says otherwise, step edits), warning about what it had to
+/// ignore.
 async fn planned(
     project: &Project,
     calibrate_from: Option<&str>,
+    estimates: bool,
 ) -> Result<workspace::plan::Planned, BoxError> {
-    let planned = workspace::plan::planned(project, calibrate_from).await?;
+    use workspace::calibrate::Calibrate;
+    let how = match (calibrate_from, estimates) {
+        (Some(runs), _) => Calibrate::From(runs),
+        (None, true) => Calibrate::Estimates,
+        (None, false) => Calibrate::Stored,
+    };
+    let planned = workspace::plan::planned(project, how).await?;
     warn_ignored(&planned.ignored_orderings);
-    for note in planned.calibrated_from.iter().flat_map(|c| &c.notes) {
+    if let (true, Some(c)) = (planned.stored_calibration, &planned.calibrated_from) {
+        errln!(
+            "note: calibrated from rehearsal {}, as chosen for this project (--estimates plans with the estimates)",
+            c.run_ids.join(", ")
+        );
+    }
+    for note in &planned.notes {
         errln!("note: {note}");
     }
     Ok(planned)

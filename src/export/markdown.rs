@@ -26,8 +26,14 @@ pub fn cell(text: &str) -> String {
     out
 }
 
+/// [`cell`] for text a person typed over several lines: each line escaped, joined by `<br>`
+/// (GitHub, GitLab and most wikis render it inside a table cell).
+fn multiline_cell(text: &str) -> String {
+    text.lines().map(cell).collect::<Vec<_>>().join("<br>")
+}
+
 /// The runbook of `plan` titled `title`: a summary, then one table row per step, the PONR row
-/// marked in bold with ⛔.
+/// marked in bold with ⛔, the team's notes in the last column (escaped, line breaks as `<br>`).
 pub fn runbook_markdown(plan: &Plan, title: &str) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "# Cutover runbook: {}\n", cell(title));
@@ -63,8 +69,8 @@ pub fn runbook_markdown(plan: &Plan, title: &str) -> String {
             cell(&p.reason)
         );
     }
-    out.push_str("| Step | Phase | Kind | Title | Owner | Minutes | Depends on | Rollback | Rollback min |\n");
-    out.push_str("|---|---|---|---|---|---:|---|---|---:|\n");
+    out.push_str("| Step | Phase | Kind | Title | Owner | Minutes | Depends on | Rollback | Rollback min | Notes |\n");
+    out.push_str("|---|---|---|---|---|---:|---|---|---:|---|\n");
     let ponr = plan.point_of_no_return.as_ref().map(|p| p.step_id.as_str());
     for step in &plan.steps {
         let is_ponr = ponr == Some(step.id.as_str());
@@ -79,13 +85,14 @@ pub fn runbook_markdown(plan: &Plan, title: &str) -> String {
         };
         let _ = writeln!(
             out,
-            "| {id} | {} | {} | {} | {} | {} | {} | {rollback} | {minutes} |",
+            "| {id} | {} | {} | {} | {} | {} | {} | {rollback} | {minutes} | {} |",
             step.phase,
             step.kind,
             cell(&step.title),
             cell(&step.owner),
             step.expected_minutes,
             step.depends_on.join(" "),
+            multiline_cell(step.notes.as_deref().unwrap_or_default()),
         );
     }
     out

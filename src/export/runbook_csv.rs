@@ -1,6 +1,8 @@
 //! The runbook as CSV (RFC 4180: comma-separated, CRLF line ends, fields quoted when they hold a
 //! comma, quote or line break; header row first). The columns are fixed and documented in
-//! [`RUNBOOK_CSV_COLUMNS`]; rows are the steps in execution order.
+//! [`RUNBOOK_CSV_COLUMNS`]; rows are the steps in execution order. Every cell goes through
+//! [`neutralize`]: titles come from imported names and notes from people, and neither may
+//! become a spreadsheet formula.
 
 use std::io::Write;
 
@@ -27,7 +29,8 @@ use crate::plan::Plan;
 /// | `earliest_start_minutes` | earliest start from the beginning of the runbook |
 /// | `wave` | wave number of the table (backfill steps) |
 /// | `artifact` | artifact id (backfill steps) |
-pub const RUNBOOK_CSV_COLUMNS: [&str; 16] = [
+/// | `notes` | the team's notes on the step (typed in the desktop app's runbook), line breaks kept |
+pub const RUNBOOK_CSV_COLUMNS: [&str; 17] = [
     "step_id",
     "phase",
     "kind",
@@ -44,6 +47,7 @@ pub const RUNBOOK_CSV_COLUMNS: [&str; 16] = [
     "earliest_start_minutes",
     "wave",
     "artifact",
+    "notes",
 ];
 
 /// Why an export failed.
@@ -114,6 +118,7 @@ pub fn write_runbook_csv(plan: &Plan, out: impl Write) -> Result<(), ExportError
             format!("{:.2}", plan.schedule.start[i]),
             step.wave.map(|w| w.to_string()).unwrap_or_default(),
             step.artifact.clone().unwrap_or_default(),
+            step.notes.clone().unwrap_or_default(),
         ];
         writer.write_record(record.iter().map(|c| neutralize(c).into_owned()))?;
     }

@@ -94,6 +94,7 @@ impl Builder {
             }),
             artifact: None,
             wave: None,
+            notes: None,
         });
         self.depends_on.push(depends_on);
         id

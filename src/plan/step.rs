@@ -179,6 +179,10 @@ pub struct Step {
     pub artifact: Option<String>,
     /// Wave of `artifact`, for backfill steps.
     pub wave: Option<usize>,
+    /// The team's notes on the step, typed by a person (a step edit); the generated plan has
+    /// none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notes: Option<String>,
 }
 
 impl Step {

@@ -33,6 +33,31 @@ pub struct Suggestion {
     pub risk: Risk,
 }
 
+/// Artifacts as people name them in a title: `sakila.staff and sakila.store`, without the kind
+/// prefix of their ids (`table:`), which the risk's linked artifacts keep.
+fn names(ids: &[String]) -> String {
+    let names: Vec<&str> = ids
+        .iter()
+        .map(|id| id.split_once(':').map_or(id.as_str(), |(_, name)| name))
+        .collect();
+    match names.as_slice() {
+        [] => String::new(),
+        [one] => (*one).to_owned(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
+/// The singular and plural words of an artifact kind's label (`table`, `datastore`, `api`…).
+fn kind_words(label: &str) -> (String, String) {
+    let singular = match label {
+        "datastore" => "data store",
+        "api" => "API",
+        "config" => "configuration",
+        other => other,
+    };
+    (singular.to_owned(), format!("{singular}s"))
+}
+
 fn first_step(plan: &Plan, phase: Phase) -> Option<String> {
     plan.steps
         .iter()
@@ -58,10 +83,7 @@ pub fn suggest(inventory: &Inventory, graph: &DependencyGraph, plan: &Plan) -> V
                 "a dependency cycle has no edge that can be cut".into(),
                 Risk::new(
                     "",
-                    &format!(
-                        "Cycle {} must migrate as one unit",
-                        cycle.members.join(" <-> ")
-                    ),
+                    &format!("Cycle {} must migrate as one unit", names(&cycle.members)),
                     Category::Downtime,
                     4,
                     4,
@@ -79,7 +101,7 @@ pub fn suggest(inventory: &Inventory, graph: &DependencyGraph, plan: &Plan) -> V
                 "",
                 &format!(
                     "Orphan rows while FKs of the cycle {} are deferred",
-                    cycle.members.join(" <-> ")
+                    names(&cycle.members)
                 ),
                 Category::DataLoss,
                 3,
@@ -103,7 +125,7 @@ pub fn suggest(inventory: &Inventory, graph: &DependencyGraph, plan: &Plan) -> V
                 "",
                 &format!(
                     "Services in a cycle ({}) run against both sides while it is bridged",
-                    cycle.members.join(" <-> ")
+                    names(&cycle.members)
                 ),
                 Category::Compatibility,
                 4,
@@ -155,10 +177,13 @@ pub fn suggest(inventory: &Inventory, graph: &DependencyGraph, plan: &Plan) -> V
         ids.sort();
         let mut risk = Risk::new(
             "",
-            &format!(
-                "{} {kind} artifact(s) have no owner to sign off their move",
-                ids.len()
-            ),
+            &match ids.len() {
+                1 => format!("1 {} has no owner to sign off its move", kind_words(kind).0),
+                n => format!(
+                    "{n} {} have no owner to sign off their move",
+                    kind_words(kind).1
+                ),
+            },
             Category::Other,
             2,
             4,
@@ -228,4 +253,29 @@ pub fn suggest(inventory: &Inventory, graph: &DependencyGraph, plan: &Plan) -> V
     }
     out.sort_by(|a, b| a.key.cmp(&b.key));
     out
+}
+
+#[cfg(test)]
+mod words {
+    use super::{kind_words, names};
+
+    #[test]
+    fn titles_name_artifacts_as_people_do() {
+        let ids = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        assert_eq!(
+            names(&ids(&["table:sakila.staff", "table:sakila.store"])),
+            "sakila.staff and sakila.store"
+        );
+        assert_eq!(
+            names(&ids(&["service:a", "service:b", "datastore:c"])),
+            "a, b and c"
+        );
+        assert_eq!(names(&ids(&["plain"])), "plain");
+        assert_eq!(kind_words("table").1, "tables");
+        assert_eq!(
+            kind_words("datastore"),
+            ("data store".into(), "data stores".into())
+        );
+        assert_eq!(kind_words("api").1, "APIs");
+    }
 }

@@ -1,5 +1,6 @@
 //! People's runbook edits: owner, expected duration and notes of a step, kept in the project
-//! store (table `runbook_edit`) and applied to the generated plan each time it is built.
+//! store (table `runbook_edit`) and applied to the generated plan each time it is built. The
+//! notes land on the plan's step ([`Step::notes`]), so every export of the plan carries them.
 //!
 //! A step is keyed by `phase:title` ([`step_key`]), which survives re-planning (ids `S001`… are
 //! renumbered whenever the plan changes). An edited duration replaces the estimate, says so in
@@ -99,7 +100,12 @@ pub fn apply(generated: &Plan, edits: &[StepEdit]) -> Plan {
                 step.expected_minutes, step.estimate_basis
             );
             step.expected_minutes = minutes;
+            // A typed duration wins over a measured one: the step no longer shows as calibrated.
+            if let Some(c) = &mut plan.calibration {
+                c.duration_steps.retain(|id| id != &step.id);
+            }
         }
+        step.notes.clone_from(&edit.notes);
     }
     plan.schedule = Schedule::of(&plan.steps);
     plan

@@ -13,7 +13,7 @@
 //! | rehearse, resume, cancel | [`rehearse`] | [`rehearse::run`] |
 //! | lifecycle: status, approve, run | [`lifecycle`] | [`lifecycle::status::status`], [`lifecycle::approve::approve`], [`lifecycle::run::run`] |
 //! | history | [`history`] | [`history::compare`], [`history::rehearsals`] |
-//! | calibrate | [`calibrate`] | [`calibrate::from_run`] |
+//! | calibrate (and the stored choice every face plans with) | [`calibrate`] | [`calibrate::from_run`], [`Workspace::calibrate`], [`calibrate::Calibrate`] |
 //! | risks | [`risks`] | [`Workspace::save_risk`], [`Workspace::decide_suggestion`]… |
 //! | services | [`services`] | [`Workspace::rollup`], [`services::blast_radius`], [`Workspace::services_csv`] |
 //!
@@ -130,9 +130,11 @@ pub struct Workspace {
     plan: Plan,
     edits: Vec<StepEdit>,
     risks: Vec<Risk>,
-    /// The rehearsal measurements the plan is calibrated with, when asked for
+    /// The rehearsal measurements the plan is calibrated with: the project's stored choice
     /// ([`Workspace::calibrate`]).
     calibration: Option<Calibration>,
+    /// What a person should know about the calibration ([`Workspace::calibration_notes`]).
+    calibration_notes: Vec<String>,
     /// Ordering constraints naming an artifact not in the graph, as `(risk id, constraint)`.
     ignored_orderings: Vec<(String, String)>,
 }
@@ -162,6 +164,13 @@ impl Workspace {
     /// The stored edits, sorted by step key.
     pub fn edits(&self) -> &[StepEdit] {
         &self.edits
+    }
+
+    /// What a person should know about the plan's calibration: a rehearsal that failed a gate,
+    /// a step that could not be fitted, a stored choice whose rehearsal cannot be read any more
+    /// (the plan then shows the estimates).
+    pub fn calibration_notes(&self) -> &[String] {
+        &self.calibration_notes
     }
 
     /// The risk register, by id.

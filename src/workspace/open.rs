@@ -6,7 +6,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use super::plan::Derived;
-use super::{edits, Workspace, WorkspaceError};
+use super::{calibrate, edits, Workspace, WorkspaceError};
 use crate::import::Engine;
 use crate::inventory::Inventory;
 use crate::project::{ImportReport, LiveUrls, Manifest, Project, ProjectError};
@@ -104,8 +104,18 @@ impl Workspace {
         project: Project,
         inventory: Inventory,
     ) -> Result<Self, WorkspaceError> {
-        let (risks, edits) = stored(&project).await?;
-        let derived = Derived::of(&project, &inventory, &risks, &edits, None);
+        let Stored {
+            risks,
+            edits,
+            calibration,
+        } = stored(&project).await?;
+        let (found, mut calibration_notes) = match &calibration {
+            Some(runs) => calibrate::from_choice(&project, runs),
+            None => (None, Vec::new()),
+        };
+        calibration_notes.extend(found.iter().flat_map(|c| c.notes.iter().cloned()));
+        let calibration = found.map(|c| c.calibration);
+        let derived = Derived::of(&project, &inventory, &risks, &edits, calibration.as_ref());
         Ok(Self {
             project,
             inventory,
@@ -114,7 +124,8 @@ impl Workspace {
             plan: derived.plan,
             edits,
             risks,
-            calibration: None,
+            calibration,
+            calibration_notes,
             ignored_orderings: derived.ignored_orderings,
         })
     }
@@ -135,16 +146,24 @@ impl Workspace {
     }
 }
 
-/// The stored edits and risks of `project` (read in one visit to the store).
-pub(super) async fn stored(
-    project: &Project,
-) -> Result<(Vec<crate::risk::Risk>, Vec<super::StepEdit>), ProjectError> {
+/// What people stored beside the inventory: the risk register, the step edits and the choice
+/// of calibration ([`calibrate::load_choice`]).
+pub(super) struct Stored {
+    pub(super) risks: Vec<crate::risk::Risk>,
+    pub(super) edits: Vec<super::StepEdit>,
+    /// Run ids the plan is calibrated from, separated by commas; `None`: the estimates.
+    pub(super) calibration: Option<String>,
+}
+
+/// What people stored in the project of `project` (read in one visit to the store).
+pub(super) async fn stored(project: &Project) -> Result<Stored, ProjectError> {
     let store = project.store().await?;
     let stored = async {
-        Ok::<_, ProjectError>((
-            crate::risk::register::load(&store).await?,
-            edits::load(&store).await?,
-        ))
+        Ok::<_, ProjectError>(Stored {
+            risks: crate::risk::register::load(&store).await?,
+            edits: edits::load(&store).await?,
+            calibration: calibrate::load_choice(&store).await?,
+        })
     }
     .await;
     store.close().await;

@@ -1,14 +1,15 @@
 //! Plan: the one [`Plan`] every face shows, exports and rehearses. It is the plan generated
 //! from the inventory's graph with the risk register's ordering constraints applied
-//! ([`crate::risk::apply_ordering`]), calibrated from a rehearsal when asked
-//! ([`super::calibrate`]), with the team's stored step edits applied last ([`super::edits`]):
-//! an owner or a duration a person typed wins over an estimate and over a measurement.
+//! ([`crate::risk::apply_ordering`]), calibrated from the rehearsals the project's stored choice
+//! names (or others, asked for once: [`Calibrate`]), with the team's stored step edits applied
+//! last ([`super::edits`]): an owner or a duration a person typed wins over an estimate and
+//! over a measurement.
 //!
 //! `migration-studio plan`, `runbook export`, the desktop's runbook and the rehearsal all get
 //! their plan from [`project_plan`] / [`planned`] or an opened [`Workspace`], which build it the
 //! same way (one private `Derived::of`).
 
-use super::calibrate::{self, RunCalibration};
+use super::calibrate::{self, Calibrate, RunCalibration};
 use super::{edits, open, step_key, StepEdit, Workspace, WorkspaceError};
 use crate::graph::DependencyGraph;
 use crate::inventory::Inventory;
@@ -77,24 +78,28 @@ pub struct Planned {
     /// Ordering constraints naming an artifact not in the graph, as `(risk id, constraint)`:
     /// the plan ignores them, the faces warn.
     pub ignored_orderings: Vec<(String, String)>,
-    /// The rehearsal that calibrated it, when one was asked for.
+    /// The rehearsals that calibrated it, asked for or stored.
     pub calibrated_from: Option<RunCalibration>,
+    /// Whether that calibration is the project's stored choice ([`Calibrate::Stored`]).
+    pub stored_calibration: bool,
+    /// What a person should know about the calibration: [`RunCalibration::notes`], or a stored
+    /// choice set aside because its rehearsal cannot be read any more.
+    pub notes: Vec<String>,
 }
 
 /// The plan of `project`: generated from its stored inventory (imported first when the inputs
-/// changed), the risk register's orderings honoured, calibrated from rehearsal
-/// `calibrate_from` (a run id, [`calibrate::LATEST`], or several ids separated by commas,
-/// fitted) when given, the stored step edits
-/// applied. Reads the store and the run folder; writes nothing but an import.
+/// changed), the risk register's orderings honoured, calibrated as `calibrate` says (by default
+/// the project's stored choice), the stored step edits applied. Reads the store and the run
+/// folder; writes nothing but an import.
 ///
 /// # Errors
-/// [`WorkspaceError::Project`] (manifest, inputs, store); [`WorkspaceError::Run`] when the
-/// rehearsal asked for cannot be read.
+/// [`WorkspaceError::Project`] (manifest, inputs, store); with [`Calibrate::From`],
+/// [`WorkspaceError::Run`] when the rehearsal asked for cannot be read.
 pub async fn planned(
     project: &Project,
-    calibrate_from: Option<&str>,
+    calibrate: Calibrate<'_>,
 ) -> Result<Planned, WorkspaceError> {
-    planned_as(project, None, calibrate_from).await
+    planned_as(project, None, calibrate).await
 }
 
 /// [`planned`] with the runbook of `shape` in place of the manifest's (the rehearsal's
@@ -106,19 +111,30 @@ pub async fn planned(
 pub async fn planned_as(
     project: &Project,
     shape: Option<MigrationShape>,
-    calibrate_from: Option<&str>,
+    calibrate: Calibrate<'_>,
 ) -> Result<Planned, WorkspaceError> {
-    let calibrated_from = calibrate_from
-        .map(|run| calibrate::from_run(project, run))
-        .transpose()?;
+    // Asked-for runs are read first: a wrong id fails before any import.
+    let asked = match calibrate {
+        Calibrate::From(runs) => Some(calibrate::from_run(project, runs)?),
+        Calibrate::Stored | Calibrate::Estimates => None,
+    };
     let inventory = project.inventory().await?;
-    let (risks, edits) = open::stored(project).await?;
+    let stored = open::stored(project).await?;
+    let (calibrated_from, mut notes, stored_calibration) = match (calibrate, &stored.calibration) {
+        (Calibrate::Stored, Some(runs)) => {
+            let (found, notes) = calibrate::from_choice(project, runs);
+            let applied = found.is_some();
+            (found, notes, applied)
+        }
+        _ => (asked, Vec::new(), false),
+    };
+    notes.extend(calibrated_from.iter().flat_map(|c| c.notes.iter().cloned()));
     let derived = Derived::shaped(
         project,
         shape,
         &inventory,
-        &risks,
-        &edits,
+        &stored.risks,
+        &stored.edits,
         calibrated_from.as_ref().map(|c| &c.calibration),
     );
     Ok(Planned {
@@ -126,19 +142,26 @@ pub async fn planned_as(
         graph: derived.graph,
         ignored_orderings: derived.ignored_orderings,
         calibrated_from,
+        stored_calibration,
+        notes,
     })
 }
 
-/// The plan a rehearsal of `project` runs: [`planned`] without calibration, or calibrated from
-/// the project's latest rehearsal when `calibrate` is true. Step ids (`S001`…) are those the
-/// CLI prints and the runbook CSV lists; each step's `expected_minutes` is its budget.
+/// The plan a rehearsal of `project` runs: [`planned`] with the estimates (a stored calibration
+/// is not its budget: see [`super::rehearse::run`]), or calibrated from the project's latest
+/// rehearsal when `calibrate` is true. Step ids (`S001`…) are those the CLI prints and the
+/// runbook CSV lists; each step's `expected_minutes` is its budget.
 ///
 /// # Errors
 /// As [`planned`]; with `calibrate`, [`WorkspaceError::Run`] (`NoRuns`) when the project has
 /// no rehearsal yet.
 pub async fn project_plan(project: &Project, calibrate: bool) -> Result<Plan, WorkspaceError> {
-    let run = calibrate.then_some(calibrate::LATEST);
-    Ok(planned(project, run).await?.plan)
+    let how = if calibrate {
+        Calibrate::From(calibrate::LATEST)
+    } else {
+        Calibrate::Estimates
+    };
+    Ok(planned(project, how).await?.plan)
 }
 
 impl Workspace {
@@ -171,16 +194,25 @@ impl Workspace {
     }
 
     /// Calibrates the plan from rehearsal `run` (an id, [`calibrate::LATEST`], or several ids
-    /// separated by commas), or drops the calibration (`None`); edits stay applied on top.
+    /// separated by commas), or goes back to the estimates (`None`); edits stay applied on top.
+    /// The choice is stored in the project (the run ids resolved), so the CLI's `plan` and
+    /// `runbook export` plan the same way (a rehearsal keeps the estimates as its budgets).
     /// Returns what a person should know ([`RunCalibration::notes`]).
     ///
     /// # Errors
-    /// [`WorkspaceError::Run`], [`WorkspaceError::Calibration`]; the plan is then unchanged.
-    pub fn calibrate(&mut self, run: Option<&str>) -> Result<Vec<String>, WorkspaceError> {
+    /// [`WorkspaceError::Run`], [`WorkspaceError::Calibration`], store errors; the plan and
+    /// the stored choice are then unchanged.
+    pub async fn calibrate(&mut self, run: Option<&str>) -> Result<Vec<String>, WorkspaceError> {
         let found = run
             .map(|run| calibrate::from_run(&self.project, run))
             .transpose()?;
+        let runs = found.as_ref().map(|c| c.run_ids.join(","));
+        let store = self.project.store().await?;
+        let saved = calibrate::save_choice(&store, runs.as_deref()).await;
+        store.close().await;
+        saved?;
         let notes = found.as_ref().map(|c| c.notes.clone()).unwrap_or_default();
+        self.calibration_notes.clone_from(&notes);
         self.calibration = found.map(|c| c.calibration);
         self.replan();
         Ok(notes)

@@ -2,13 +2,15 @@
 // WebdriverIO. Opens the Sakila sample, checks the inventory, the graph and its blast radius,
 // edits the risk register (add, edit, delete, suggestions, CSV out and in) and watches the heat
 // map follow, creates a project in a folder picked in the folder dialog the app opens, edits a
-// step, exports the runbook CSV through the save dialog the app opens (typed
-// into with xdotool) and checks the file, checks that a path sent by the window is never written
-// nor opened (projects are opened only in the app's folder dialog or from the recent list; every
+// step and notes it, exports the runbook CSV and Markdown through the save dialog the app opens
+// (typed into with xdotool) and checks the files (the note in both), checks that a path sent by
+// the window is never written nor opened (projects are opened only in the app's folder dialog or from the recent list; every
 // command names the project by the handle its opening gave) and that an ungranted command is
 // refused, shows where a full rehearsal would run and why,
 // runs a rehearsal from a MariaDB copy of Sakila into a scratch PostgreSQL database and waits
 // for it to pass, runs a full rehearsal and cancels another (its scratch databases removed),
+// calibrates the plan from the full rehearsal's report and checks the runbook's durations
+// change and are marked as measured, then goes back to the estimates,
 // and imports a live PostgreSQL database into a new project through a saved
 // connection whose password never lands in the project. Screenshots of every screen go to
 // target/e2e-screenshots/; measurements (cold start, idle memory, 5k-node graph) to
@@ -41,6 +43,11 @@ const TARGET_DB = "ms_e2e_target";
 const LIVE_DB = "ms_e2e_live";
 // The password of the live-import connection: it must never be found in the project folder.
 const LIVE_PASSWORD = `e2e-Secret-${process.pid}-x9`;
+
+// The note typed on the runbook's first step: it must reach both exports.
+const NOTE = "call the DVD store first";
+// The duration shown for rental's backfill before calibrating.
+let estimatedRental = null;
 
 const children = [];
 let browser = null;
@@ -173,6 +180,19 @@ function windowShown(title) {
 async function openProject(dir) {
   await (await byTestId("open-project")).click();
   await answerDialog("Open a project folder", dir, "folder");
+}
+
+/** The runbook row of rental's backfill. */
+async function rentalRow() {
+  for (const row of await browser.$$('[data-testid="runbook-step"]')) {
+    if ((await row.getText()).includes("Backfill sakila.rental")) return row;
+  }
+  throw new Error("no runbook row for rental's backfill");
+}
+
+/** The duration the runbook shows for rental's backfill, as shown. */
+async function rentalMinutes() {
+  return (await (await rentalRow()).$('[data-testid="step-minutes"]')).getText();
 }
 
 /** The handle the app gave the current project (what every project command takes). */
@@ -370,6 +390,11 @@ async function main() {
       await byTestId("inventory-grid", 60000);
       const count = await textOf("inventory-count");
       const total = Number(/of (\d+) artifacts/.exec(count)?.[1]);
+      // A harmless import notice reads as text, not in the yellow box of an alert.
+      const alerts = await browser.execute(() =>
+        [...document.querySelectorAll(".findings li")].filter((li) => getComputedStyle(li).borderTopStyle !== "none" || getComputedStyle(li).backgroundColor !== "rgba(0, 0, 0, 0)").length,
+      );
+      if (alerts !== 0) throw new Error(`${alerts} import findings styled as alerts`);
       if (!(total >= 16)) throw new Error(`inventory shows ${count}`);
       const rows = await browser.$$('[data-testid="inventory-row"]');
       if (rows.length !== total) throw new Error(`${rows.length} rows for ${count}`);
@@ -438,6 +463,10 @@ async function main() {
       const pending = async () => (await browser.$$('[data-testid="suggestion"]')).length;
       const before = await pending();
       if (!(before >= 2)) throw new Error(`${before} suggestions`);
+      // Suggestions read as words for people: names, not ids; plurals, not "artifact(s)".
+      const suggested = await textOf("suggestions");
+      for (const raw of ["table:", "<->", "artifact(s)", "1 artifacts"]) if (suggested.includes(raw)) throw new Error(`"${raw}" in the suggestions: ${suggested}`);
+      if (!suggested.includes("sakila.staff and sakila.store")) throw new Error(`the FK cycle is not named: ${suggested}`);
       await (await browser.$('[data-testid="suggestion"][data-key="ponr"] [data-testid="accept-suggestion"]')).click();
       await byTestId("heat-map");
       await until("the PONR risk (downtime, 4 x 2) in the heat map", async () => (await heat(4, 2)) === 1);
@@ -523,7 +552,7 @@ async function main() {
       const edit = (await browser.$$('[data-testid="edit-step"]'))[0];
       await edit.click();
       await setValue("edit-owner", "Team Sakila");
-      await setValue("edit-notes", "call the DVD store first");
+      await setValue("edit-notes", NOTE);
       await (await byTestId("save-step")).click();
       await browser.waitUntil(async () => (await (await browser.$('[data-testid="runbook-step"]')).getText()).includes("Team Sakila"), { timeout: 10000 });
       const out = join(work, "exports", "sakila-runbook.csv");
@@ -536,6 +565,22 @@ async function main() {
       const backfills = lines.filter((l) => l.includes(",backfill,")).length;
       if (backfills !== 16) throw new Error(`${backfills} backfill rows`);
       if (!csv.includes("Team Sakila")) throw new Error("edited owner missing from the CSV");
+      // The team's note is the CSV's last column, on the edited step's row.
+      if (lines[0].split(",").at(-1) !== "notes") throw new Error(`no notes column: ${lines[0]}`);
+      if (!lines[1].startsWith("S001,") || !lines[1].endsWith(`,${NOTE}`)) throw new Error(`the note is not on the edited row: ${lines[1]}`);
+      if (lines.filter((l) => l.includes(NOTE)).length !== 1) throw new Error("the note is on more than one row");
+      // And the Markdown's Notes column.
+      const md = join(work, "exports", "sakila-runbook.md");
+      await (await byTestId("export-md")).click();
+      await answerDialog("Export the runbook", md);
+      await until("the Markdown export is reported", async () => (await textOf("export-done")).includes(md));
+      const mdText = readFileSync(md, "utf8");
+      if (!mdText.includes("| Rollback min | Notes |")) throw new Error("no Notes column in the Markdown");
+      const mdRow = mdText.split("\n").find((l) => l.startsWith("| S001 |")) ?? "";
+      if (!mdRow.endsWith(`| ${NOTE} |`)) throw new Error(`the note is not on the Markdown's row: ${mdRow}`);
+      // The duration of rental's backfill as estimated, for the calibration below.
+      estimatedRental = await rentalMinutes();
+      if (!estimatedRental) throw new Error("no duration shown for rental's backfill");
       if (lines.filter((l) => /,yes,(yes|no),[\d.]+,/.test(l) && l.split(",").length > 10).length < 1) log("note: PONR column not matched by the loose pattern");
       // The orchestrators' formats from the same menu and dialog, the edit included.
       for (const [id, name, first] of [
@@ -735,6 +780,36 @@ async function main() {
       if (!error.startsWith("Cancelled") || !error.includes("were removed")) throw new Error(`after cancel: ${error}`);
       await until("its scratch databases are gone", async () => scratch().length === before, 30000);
       await (await browser.$('[data-testid="error"] button.link')).click();
+    });
+
+    await step("calibrate the plan from the full rehearsal: the runbook shows measured durations, then the estimates again", async () => {
+      // The passed full rehearsal, shown again from the history (the cancelled one left none).
+      const full = await browser.$$('[data-testid="history-row"][data-kind="full"]');
+      if (full.length === 0) throw new Error("no full rehearsal in the history");
+      const runId = await full[0].getAttribute("data-run-id");
+      await (await full[0].$('[data-testid="show-report"]')).click();
+      await until("its report is shown", async () => (await textOf("rehearsal-report")).includes(runId));
+      await (await byTestId("calibrate-from-run")).click();
+      const done = await textOf("calibrated", 20000);
+      if (!done.includes(`Calibrated from rehearsal ${runId}`)) throw new Error(`after calibrating: ${done}`);
+      await (await byTestId("calibrate-action")).scrollIntoView();
+      await shot("15b-rehearsal-calibrated");
+      await (await byTestId("open-runbook")).click();
+      await byTestId("runbook-grid");
+      const status = await textOf("calibration-status");
+      if (!status.includes(`Calibrated from rehearsal ${runId}`)) throw new Error(`runbook says: ${status}`);
+      const measured = await rentalMinutes();
+      if (measured === estimatedRental) throw new Error(`rental's backfill still shows ${measured} after calibrating`);
+      const row = await rentalRow();
+      if (!(await row.$('[data-testid="duration-calibrated"]').isExisting())) throw new Error("rental's duration is not marked as measured");
+      log(`rental's backfill: ${estimatedRental} estimated, ${measured} measured in ${runId}`);
+      await shot("15c-runbook-calibrated-top");
+      await row.scrollIntoView({ block: "center" });
+      await shot("15d-runbook-calibrated-rows");
+      await (await byTestId("back-to-estimates")).click();
+      await until("the runbook is back to the estimates", async () => (await textOf("calibration-status")).includes("estimates."));
+      if ((await rentalMinutes()) !== estimatedRental) throw new Error(`rental's backfill shows ${await rentalMinutes()}, estimated ${estimatedRental}`);
+      if ((await browser.$$('[data-testid="duration-calibrated"]')).length !== 0) throw new Error("steps still marked as measured");
     });
 
     await step("create a project in a folder chosen in the app's folder dialog", async () => {

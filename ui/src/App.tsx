@@ -80,8 +80,8 @@ export function App() {
         )}
         {project && screen === "risks" && <RisksScreen key={revision} project={project} />}
         {project && screen === "mapping" && <MappingScreen project={project} />}
-        {project && screen === "runbook" && <RunbookScreen key={revision} project={project} />}
-        {project && screen === "rehearsal" && <RehearsalScreen key={revision} project={project} />}
+        {project && screen === "runbook" && <RunbookScreen key={revision} project={project} onOpenRehearsal={() => setScreen("rehearsal")} />}
+        {project && screen === "rehearsal" && <RehearsalScreen key={revision} project={project} onOpenRunbook={() => setScreen("runbook")} />}
       </main>
     </div>
   );

@@ -54,7 +54,8 @@ export const commands = {
 	editStep: (project: string, edit: StepEditRequest_Deserialize) => typedError<RunbookView_Serialize, AppError_Serialize>(__TAURI_INVOKE("edit_step", { project, edit })),
 	/**
 	 *  Calibrates the runbook from rehearsal `run` (an id of the history, or `latest`) or, with
-	 *  `null`, goes back to the estimates; edits stay applied. Returns the runbook again.
+	 *  `null`, goes back to the estimates; edits stay applied. The choice is stored in the project,
+	 *  so the CLI's plan and exports are the same. Returns the runbook again.
 	 */
 	calibrateRunbook: (project: string, run: string | null) => typedError<RunbookView_Serialize, AppError_Serialize>(__TAURI_INVOKE("calibrate_runbook", { project, run })),
 	/**
@@ -365,6 +366,15 @@ export type DeferredView_Serialize = {
 	/**  Strategy (`defer-foreign-key`, `dual-write`…). */
 	strategy: string,
 };
+
+/**  Where a step's expected duration comes from. */
+export type DurationSource = 
+/**  The planner's estimate. */
+"estimate" | 
+/**  Measured by the rehearsal the plan is calibrated from. */
+"calibrated" | 
+/**  Typed by a person (wins over an estimate and a measurement). */
+"edited";
 
 /**  An edge: `from` depends on `to`. */
 export type EdgeView = EdgeView_Serialize | EdgeView_Deserialize;
@@ -1293,6 +1303,11 @@ export type RunbookView_Deserialize = {
 	shape: string,
 	/**  The rehearsal whose measured durations replaced estimates, when the plan is calibrated. */
 	calibrated_from?: string | null,
+	/**
+	 *  What a person should know about the calibration (a rehearsal that failed a gate, a
+	 *  calibration set aside because its rehearsal cannot be read any more).
+	 */
+	calibration_notes: string[],
 };
 
 /**  The runbook. */
@@ -1313,6 +1328,11 @@ export type RunbookView_Serialize = {
 	shape: string,
 	/**  The rehearsal whose measured durations replaced estimates, when the plan is calibrated. */
 	calibrated_from: string | null,
+	/**
+	 *  What a person should know about the calibration (a rehearsal that failed a gate, a
+	 *  calibration set aside because its rehearsal cannot be read any more).
+	 */
+	calibration_notes: string[],
 };
 
 /**  A file written where the person chose in the save dialog. */
@@ -1410,6 +1430,8 @@ export type StepView_Deserialize = {
 	notes?: string | null,
 	/**  Whether people edited it. */
 	edited: boolean,
+	/**  Where `expected_minutes` comes from. */
+	duration: DurationSource,
 };
 
 /**  One runbook step. */
@@ -1448,6 +1470,8 @@ export type StepView_Serialize = {
 	notes: string | null,
 	/**  Whether people edited it. */
 	edited: boolean,
+	/**  Where `expected_minutes` comes from. */
+	duration: DurationSource,
 };
 
 /**  What to do with a suggestion. */

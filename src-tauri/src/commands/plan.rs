@@ -63,7 +63,8 @@ pub async fn edit_step(
 }
 
 /// Calibrates the runbook from rehearsal `run` (an id of the history, or `latest`) or, with
-/// `null`, goes back to the estimates; edits stay applied. Returns the runbook again.
+/// `null`, goes back to the estimates; edits stay applied. The choice is stored in the project,
+/// so the CLI's plan and exports are the same. Returns the runbook again.
 #[tauri::command]
 #[specta::specta]
 pub async fn calibrate_runbook(
@@ -72,7 +73,7 @@ pub async fn calibrate_runbook(
     run: Option<String>,
 ) -> Result<RunbookView, AppError> {
     let mut ws = workspace(&state, &project).await?;
-    ws.calibrate(run.as_deref())?;
+    ws.calibrate(run.as_deref()).await?;
     Ok(RunbookView::of(&ws))
 }
 

@@ -921,3 +921,116 @@ async fn provider_choice_says_why() {
         .unwrap_err();
     assert_eq!(e.code, ErrorCode::NotFound);
 }
+
+/// Calibrating from a rehearsal (the report's action) is stored with the project: the runbook
+/// marks the measured durations, a typed one wins, and a new session (or the CLI) shows the same
+/// plan until the person goes back to the estimates.
+#[tokio::test]
+async fn a_calibration_is_marked_on_the_runbook_and_kept_with_the_project() {
+    use crate::json::{DurationSource, RunbookView};
+    use migration_studio::workspace::StepEdit;
+    const RUN: &str = "1795316916-5cf700";
+    let dir = tempfile::tempdir().unwrap();
+    let root = sample("sakila-mysql-to-postgres", dir.path());
+    let run_dir = migration_studio::rehearsal::history_dir(&root).join(RUN);
+    std::fs::create_dir_all(&run_dir).unwrap();
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../tests/fixtures/rehearsals")
+            .join(RUN)
+            .join("report.json"),
+        run_dir.join("report.json"),
+    )
+    .unwrap();
+    let state = state(dir.path());
+    let project = opened(&state, &root).await;
+    let mut ws = super::workspace(&state, &project).await.unwrap();
+    let before = RunbookView::of(&ws);
+    assert!(before.calibrated_from.is_none());
+    assert!(before
+        .steps
+        .iter()
+        .all(|s| s.duration == DurationSource::Estimate));
+
+    ws.calibrate(Some(RUN)).await.unwrap();
+    let view = RunbookView::of(&ws);
+    assert_eq!(view.calibrated_from.as_deref(), Some(RUN));
+    let rental = |v: &RunbookView| {
+        v.steps
+            .iter()
+            .find(|s| s.artifact.as_deref() == Some("table:sakila.rental"))
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(rental(&view).duration, DurationSource::Calibrated);
+    assert_ne!(
+        rental(&view).expected_minutes,
+        rental(&before).expected_minutes
+    );
+    ws.edit_step(StepEdit {
+        step_key: rental(&view).key,
+        owner: None,
+        expected_minutes: Some(3.0),
+        notes: Some("typed after the rehearsal".into()),
+    })
+    .await
+    .unwrap();
+    let edited = rental(&RunbookView::of(&ws));
+    assert_eq!(edited.duration, DurationSource::Edited);
+    assert_eq!(edited.notes.as_deref(), Some("typed after the rehearsal"));
+    drop(ws);
+
+    // Another session: the project's stored choice.
+    let other = self::state(&dir.path().join("other"));
+    let again = opened(&other, &root).await;
+    let ws = super::workspace(&other, &again).await.unwrap();
+    let view = RunbookView::of(&ws);
+    assert_eq!(view.calibrated_from.as_deref(), Some(RUN));
+    assert!(view
+        .steps
+        .iter()
+        .any(|s| s.duration == DurationSource::Calibrated));
+    drop(ws);
+
+    let mut ws = super::workspace(&state, &project).await.unwrap();
+    ws.calibrate(None).await.unwrap();
+    let view = RunbookView::of(&ws);
+    assert!(view.calibrated_from.is_none());
+    assert!(view
+        .steps
+        .iter()
+        .all(|s| s.duration != DurationSource::Calibrated));
+    assert_eq!(rental(&view).duration, DurationSource::Edited);
+}
+
+/// What the window shows is for a person at the window: no message tells them to run a CLI
+/// command (the engine's messages do, for the terminal).
+#[tokio::test]
+async fn errors_shown_in_the_window_name_no_cli_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = state(dir.path());
+    let empty = dir.path().join("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    let e = open_at(&state, &ChosenPath::chosen_in_test(&empty))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, ErrorCode::NotAProject);
+    assert!(
+        e.message.contains("no migration-studio.toml"),
+        "{}",
+        e.message
+    );
+    assert!(
+        !e.message.contains("migration-studio init"),
+        "{}",
+        e.message
+    );
+
+    let root = sample("sakila-mysql-to-postgres", dir.path());
+    let project = opened(&state, &root).await;
+    let mut ws = super::workspace(&state, &project).await.unwrap();
+    let e: crate::error::AppError = ws.calibrate(Some("latest")).await.unwrap_err().into();
+    assert_eq!(e.code, ErrorCode::NotFound);
+    assert_eq!(e.message, "this project has no rehearsal yet");
+    assert!(e.hint.unwrap().contains("Rehearsal screen"));
+}

@@ -20,7 +20,13 @@ export function formatBytes(n: number | null | undefined): string {
 export function formatMinutes(value: number | null | undefined): string {
   if (value === null || value === undefined) return "?";
   const m = value;
-  if (m < 1) return `${Math.round(m * 60)} s`;
+  if (m < 1) {
+    // A duration a rehearsal measured is often under a second: "0 s" would read as nothing.
+    const s = m * 60;
+    if (s === 0 || s >= 10) return `${Math.round(s)} s`;
+    if (s < 0.01) return "< 0.01 s";
+    return `${Number(s.toFixed(s < 1 ? 2 : 1))} s`;
+  }
   if (m < 120) return `${Number(m.toFixed(m < 10 ? 2 : 1))} min`;
   return `${(m / 60).toFixed(1)} h`;
 }
@@ -30,4 +36,9 @@ export function formatSeconds(s: number | null | undefined): string {
   if (s < 1) return `${Math.round(s * 1000)} ms`;
   if (s < 120) return `${s.toFixed(1)} s`;
   return `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
+}
+
+/** `n` and the noun, singular or plural as the count asks: "1 artifact", "2 artifacts". */
+export function counted(n: number, singular: string, plural = `${singular}s`): string {
+  return `${formatCount(n)} ${n === 1 ? singular : plural}`;
 }

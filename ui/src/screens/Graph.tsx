@@ -3,6 +3,7 @@ import { Background, Controls, MiniMap, ReactFlow, type Edge, type Node, type Re
 import { commands, type BlastView, type GraphView, type ProjectView } from "../bindings";
 import { unwrap } from "../lib/errors";
 import { useLoad } from "../lib/useLoad";
+import { counted } from "../lib/format";
 import {
   blastHighlight,
   defaultGroupBy,
@@ -64,7 +65,7 @@ function openView(flow: ReactFlowInstance<Node<NodeData>> | null, canvas: HTMLDi
 type NodeData = { label: ReactNode; wave: number; blast: boolean };
 
 function nodeLabel(n: VisNode): ReactNode {
-  const meta = n.group ? `${n.count} artifacts · from wave ${n.wave}` : `${n.kind} · wave ${n.wave}`;
+  const meta = n.group ? `${counted(n.count, "artifact")} · from wave ${n.wave}` : `${n.kind} · wave ${n.wave}`;
   return (
     <>
       <div className="gnode-name" title={n.label}>
@@ -260,7 +261,7 @@ function GraphCanvas({ view, project }: { view: GraphView; project: ProjectView 
               {blast && (
                 <>
                   <p>
-                    <strong>{blast.affected.length}</strong> artifacts depend on it, directly or transitively.
+                    <strong>{blast.affected.length}</strong> {blast.affected.length === 1 ? "artifact depends" : "artifacts depend"} on it, directly or transitively.
                   </p>
                   <ul>
                     {blast.by_kind.map((k) => (

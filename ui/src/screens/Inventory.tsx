@@ -6,7 +6,7 @@ import { newTaskId, useLoad } from "../lib/useLoad";
 import { importStatus, parseSchemas, unusable } from "../lib/liveImport";
 import { ConnectionForm } from "./Connections";
 import { distinct, emptyFilter, filterRows, sortRows, type GridFilter, type SortDir, type SortKey } from "../lib/grid";
-import { formatBytes, formatCount } from "../lib/format";
+import { counted, formatBytes, formatCount } from "../lib/format";
 import { waveColor } from "../lib/graphModel";
 import { EmptyState, ErrorBanner, Loading } from "../components/Feedback";
 
@@ -107,7 +107,7 @@ export function InventoryScreen({ project, onImported }: { project: ProjectView;
           <input className="narrow" inputMode="numeric" value={filter.minRows} onChange={(e) => setFilter({ ...filter, minRows: e.target.value })} />
         </label>
         <span className="muted" data-testid="inventory-count">
-          {rows.length} of {all.length} artifacts
+          {rows.length} of {counted(all.length, "artifact")}
         </span>
       </div>
       <div className="grid-wrap">
@@ -152,7 +152,7 @@ export function InventoryScreen({ project, onImported }: { project: ProjectView;
           <h2>What the import noticed ({inv.data.findings.length})</h2>
           <ul className="findings">
             {inv.data.findings.slice(0, 200).map((f, i) => (
-              <li key={i} className={f.severity}>
+              <li key={i} className={`finding-${f.severity}`}>
                 <span className="badge">{f.severity}</span> <code>{f.code}</code> {f.source}
                 {f.line !== null && `:${f.line}`} — {f.message}
               </li>

@@ -10,6 +10,7 @@ import {
   type ProviderView,
   type RehearsalEvent,
   type RehearsalReport,
+  type RunbookView_Serialize,
 } from "../bindings";
 import { describeProvider } from "../lib/provider";
 import { CommandError, unwrap } from "../lib/errors";
@@ -19,8 +20,9 @@ import { formatCount, formatSeconds } from "../lib/format";
 import { EmptyState, ErrorBanner } from "../components/Feedback";
 import { ConnectionForm } from "./Connections";
 import { applyEvent, startLive, type Live } from "../lib/rehearsalLive";
+import { calibrationSummary } from "../lib/runbookEdit";
 
-export function RehearsalScreen({ project }: { project: ProjectView }) {
+export function RehearsalScreen({ project, onOpenRunbook }: { project: ProjectView; onOpenRunbook: () => void }) {
   const conns = useLoad(async () => unwrap(await commands.connections()));
   const history = useLoad(async () => unwrap(await commands.rehearsalHistory(project.handle)));
   const [source, setSource] = useState("");
@@ -271,7 +273,7 @@ export function RehearsalScreen({ project }: { project: ProjectView }) {
         {showForm && <ConnectionForm onSaved={() => conns.reload()} />}
       </section>
       {live && <LiveView live={live} running={task !== null || fullTask !== null} />}
-      {report && <ReportView report={report} />}
+      {report && <ReportView key={report.run_id} report={report} project={project} onOpenRunbook={onOpenRunbook} />}
       <section className="card">
         <h2>History</h2>
         {history.data && history.data.length === 0 && <div className="muted">No rehearsals of this project yet.</div>}
@@ -294,7 +296,7 @@ export function RehearsalScreen({ project }: { project: ProjectView }) {
                 const prev = history.data?.[i + 1];
                 const delta = prev ? (h.seconds ?? 0) - (prev.seconds ?? 0) : null;
                 return (
-                  <tr key={h.run_id}>
+                  <tr key={h.run_id} data-testid="history-row" data-kind={h.kind} data-run-id={h.run_id}>
                     <td>{h.run_id}</td>
                     <td>{h.kind}</td>
                     <td>{new Date((h.started_at ?? 0) * 1000).toLocaleString()}</td>
@@ -305,7 +307,7 @@ export function RehearsalScreen({ project }: { project: ProjectView }) {
                     <td className="num">{formatSeconds(h.seconds)}</td>
                     <td className="num">{delta === null ? "" : `${delta > 0 ? "+" : "−"}${formatSeconds(Math.abs(delta))}`}</td>
                     <td>
-                      <button type="button" className="link" onClick={() => setReport(h)}>
+                      <button type="button" className="link" onClick={() => setReport(h)} data-testid="show-report">
                         Show report
                       </button>
                     </td>
@@ -383,7 +385,7 @@ function LiveView({ live, running }: { live: Live; running: boolean }) {
   );
 }
 
-function ReportView({ report }: { report: RehearsalReport }) {
+function ReportView({ report, project, onOpenRunbook }: { report: RehearsalReport; project: ProjectView; onOpenRunbook: () => void }) {
   const rows = report.steps.map((s) => ({ name: s.name, expected: s.expected ?? 0, measured: s.seconds ?? null, start: s.start ?? 0 }));
   const { bars, span } = ganttBars(rows);
   return (
@@ -394,6 +396,7 @@ function ReportView({ report }: { report: RehearsalReport }) {
       <div className="muted">
         {report.source} → {report.target}; {formatSeconds(report.seconds)}; validation {report.verdict ?? "not run"}
       </div>
+      {report.kind === "full" && <CalibrateAction report={report} project={project} onOpenRunbook={onOpenRunbook} />}
       <h3>Measured vs planned</h3>
       <div className="gantt" data-testid="gantt">
         {bars.map((b, i) => (
@@ -474,5 +477,52 @@ function ReportView({ report }: { report: RehearsalReport }) {
       </table>
       )}
     </section>
+  );
+}
+
+/** Calibrates the project's plan from the report's run: its measured step times replace the
+ * runbook's estimates, for every face (the choice is stored in the project). */
+function CalibrateAction({ report, project, onOpenRunbook }: { report: RehearsalReport; project: ProjectView; onOpenRunbook: () => void }) {
+  const [busy, setBusy] = useState(false);
+  const [done, setDone] = useState<RunbookView_Serialize | null>(null);
+  const [error, setError] = useState<unknown>(null);
+
+  async function calibrate() {
+    setBusy(true);
+    setError(null);
+    try {
+      setDone(unwrap(await commands.calibrateRunbook(project.handle, report.run_id)));
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <div className="calibrate-action" data-testid="calibrate-action">
+      <div className="row">
+        <button type="button" disabled={busy} onClick={() => void calibrate()} data-testid="calibrate-from-run">
+          Calibrate the plan from this rehearsal
+        </button>
+        <span className="muted small">
+          The step times it measured replace the runbook&apos;s estimates, scaled to the plan&apos;s rows, in the runbook and its exports (a rehearsal still times its steps against the estimates).
+        </span>
+      </div>
+      {done && (
+        <div className="ok" data-testid="calibrated">
+          {calibrationSummary(done)}{" "}
+          <button type="button" className="link" onClick={onOpenRunbook} data-testid="open-runbook">
+            Open the runbook
+          </button>
+          {done.calibration_notes.map((n) => (
+            <div key={n} className="muted small">
+              {n}
+            </div>
+          ))}
+        </div>
+      )}
+      <ErrorBanner error={error} onDismiss={() => setError(null)} />
+    </div>
   );
 }

@@ -5,6 +5,7 @@ import { useLoad } from "../lib/useLoad";
 import { heatRows, scoreBand } from "../lib/charts";
 import { checkDraft, draftOf, emptyDraft, fieldError, formOf, matchArtifacts, scoreOf, stillWrong, withArtifact, type FieldErrors, type RiskDraft, type RiskField } from "../lib/riskForm";
 import { EmptyState, ErrorBanner, Loading } from "../components/Feedback";
+import { counted } from "../lib/format";
 
 export function RisksScreen({ project }: { project: ProjectView }) {
   const reg = useLoad(async () => unwrap(await commands.risks(project.handle)));
@@ -240,7 +241,7 @@ export function RisksScreen({ project }: { project: ProjectView }) {
                     <td>{r.mitigation ?? <span className="muted">—</span>}</td>
                     <td>{r.status}</td>
                     <td title={r.artifacts.join("\n")}>
-                      {r.artifacts.length} artifacts, blast radius {r.blast_radius}
+                      {counted(r.artifacts.length, "artifact")}, blast radius {r.blast_radius}
                       {r.ordering.map((o) => (
                         <div key={o} className="muted">
                           {o}

@@ -1,22 +1,23 @@
 import { Fragment, useState } from "react";
-import { commands, type ProjectView, type RunbookExportFormat, type StepView } from "../bindings";
+import { commands, type ProjectView, type RunbookExportFormat, type StepEditRequest_Deserialize, type StepView_Serialize } from "../bindings";
 import { unwrap } from "../lib/errors";
+import { calibrationSummary, durationBadge, parseMinutes, stepEditRequest, stepForm } from "../lib/runbookEdit";
 import { useLoad } from "../lib/useLoad";
 import { formatMinutes } from "../lib/format";
 import { EmptyState, ErrorBanner, Loading } from "../components/Feedback";
 import { RUNBOOK_EXPORTS } from "../lib/runbookExports";
 
-export function RunbookScreen({ project }: { project: ProjectView }) {
+export function RunbookScreen({ project, onOpenRehearsal }: { project: ProjectView; onOpenRehearsal: () => void }) {
   const rb = useLoad(async () => unwrap(await commands.runbook(project.handle)));
   const [error, setError] = useState<unknown>(null);
   const [editing, setEditing] = useState<string | null>(null);
   const [exported, setExported] = useState<string | null>(null);
 
-  async function calibrate(on: boolean) {
+  async function backToEstimates() {
     setError(null);
     try {
-      // The latest rehearsal's measured durations replace the estimates; edits stay applied.
-      rb.set(unwrap(await commands.calibrateRunbook(project.handle, on ? "latest" : null)));
+      // Stored in the project: the CLI's plan and exports go back to the estimates too.
+      rb.set(unwrap(await commands.calibrateRunbook(project.handle, null)));
     } catch (e) {
       setError(e);
     }
@@ -45,15 +46,6 @@ export function RunbookScreen({ project }: { project: ProjectView }) {
       <div className="row spread">
         <h1>Runbook</h1>
         <div className="row">
-          <label className="nowrap">
-            <input
-              type="checkbox"
-              checked={data.calibrated_from !== null}
-              onChange={(e) => void calibrate(e.target.checked)}
-              data-testid="calibrate"
-            />{" "}
-            Calibrated from the latest rehearsal
-          </label>
           <div className="row" role="group" aria-label="Export the runbook">
             <span className="muted">Export:</span>
             {RUNBOOK_EXPORTS.map((e) => (
@@ -66,8 +58,28 @@ export function RunbookScreen({ project }: { project: ProjectView }) {
       </div>
       <div className="muted">
         Shape {data.shape}: {data.steps.length} steps, critical path {formatMinutes(data.total_minutes)}, estimated write downtime{" "}
-        {formatMinutes(data.downtime_minutes)} (window {formatMinutes(data.maintenance_window_minutes)}), RTO {formatMinutes(data.rto_minutes)}
-        {data.calibrated_from ? `; durations measured in rehearsal ${data.calibrated_from} where it measured them` : ""}.
+        {formatMinutes(data.downtime_minutes)} (window {formatMinutes(data.maintenance_window_minutes)}), RTO {formatMinutes(data.rto_minutes)}.
+      </div>
+      <div className={data.calibrated_from ? "calibration on" : "calibration"} data-testid="calibration-status">
+        <span>{calibrationSummary(data)}</span>{" "}
+        {data.calibrated_from ? (
+          <button type="button" onClick={() => void backToEstimates()} data-testid="back-to-estimates">
+            Back to the estimates
+          </button>
+        ) : (
+          <span className="muted">
+            To plan with measured durations, open a full rehearsal&apos;s report on the{" "}
+            <button type="button" className="link" onClick={onOpenRehearsal}>
+              Rehearsal
+            </button>{" "}
+            screen and choose &ldquo;Calibrate the plan from this rehearsal&rdquo;.
+          </span>
+        )}
+        {data.calibration_notes.map((n) => (
+          <div key={n} className="muted small">
+            {n}
+          </div>
+        ))}
       </div>
       {exported && (
         <div className="ok" data-testid="export-done">
@@ -107,10 +119,10 @@ export function RunbookScreen({ project }: { project: ProjectView }) {
                   <EditRow
                     step={s}
                     onCancel={() => setEditing(null)}
-                    onSave={async (owner, minutes, notes) => {
+                    onSave={async (edit) => {
                       setError(null);
                       try {
-                        rb.set(unwrap(await commands.editStep(project.handle, { key: s.key, owner, expected_minutes: minutes, notes })));
+                        rb.set(unwrap(await commands.editStep(project.handle, edit)));
                         setEditing(null);
                       } catch (e) {
                         setError(e);
@@ -127,7 +139,10 @@ export function RunbookScreen({ project }: { project: ProjectView }) {
                       <div className="muted small">{s.estimate_basis}</div>
                     </td>
                     <td>{s.owner}</td>
-                    <td className="num">{formatMinutes(s.expected_minutes)}</td>
+                    <td className="num" data-duration={s.duration}>
+                      <span data-testid="step-minutes">{formatMinutes(s.expected_minutes)}</span>
+                      <DurationBadge step={s} calibratedFrom={data.calibrated_from} />
+                    </td>
                     <td className="num">{formatMinutes(s.start_minutes)}</td>
                     <td>{s.rollback ? `${s.rollback.action} (${formatMinutes(s.rollback.minutes)})` : <span className="badge warn">irreversible</span>}</td>
                     <td className="notes">{s.notes ?? ""}</td>
@@ -147,12 +162,27 @@ export function RunbookScreen({ project }: { project: ProjectView }) {
   );
 }
 
-function EditRow({ step, onSave, onCancel }: { step: StepView; onSave: (owner: string | null, minutes: number | null, notes: string | null) => Promise<void>; onCancel: () => void }) {
-  const [owner, setOwner] = useState(step.owner);
-  const [minutes, setMinutes] = useState(String(step.expected_minutes));
-  const [notes, setNotes] = useState(step.notes ?? "");
-  const parsed = minutes.trim() === "" ? null : Number(minutes);
-  const invalid = parsed !== null && (!Number.isFinite(parsed) || parsed < 0);
+function DurationBadge({ step, calibratedFrom }: { step: StepView_Serialize; calibratedFrom: string | null }) {
+  const badge = durationBadge(step, calibratedFrom);
+  if (!badge) return null;
+  return (
+    <>
+      {" "}
+      <span className={`badge ${step.duration}`} title={badge.title} data-testid={`duration-${step.duration}`}>
+        {badge.label}
+      </span>
+    </>
+  );
+}
+
+function EditRow({ step, onSave, onCancel }: { step: StepView_Serialize; onSave: (edit: StepEditRequest_Deserialize) => Promise<void>; onCancel: () => void }) {
+  const initial = stepForm(step);
+  const [owner, setOwner] = useState(initial.owner);
+  const [minutes, setMinutes] = useState(initial.minutes);
+  const [notes, setNotes] = useState(initial.notes);
+  const parsed = parseMinutes(minutes);
+  const invalid = parsed !== null && Number.isNaN(parsed);
+  const request = stepEditRequest(step, { owner, minutes, notes });
   return (
     <tr className="editing">
       <td>{step.id}</td>
@@ -163,6 +193,7 @@ function EditRow({ step, onSave, onCancel }: { step: StepView; onSave: (owner: s
       </td>
       <td>
         <input className={invalid ? "narrow invalid" : "narrow"} value={minutes} onChange={(e) => setMinutes(e.target.value)} aria-label="Minutes" />
+        {!request.ok && <div className="error small">{request.message}</div>}
       </td>
       <td />
       <td />
@@ -170,7 +201,7 @@ function EditRow({ step, onSave, onCancel }: { step: StepView; onSave: (owner: s
         <textarea value={notes} onChange={(e) => setNotes(e.target.value)} aria-label="Notes" data-testid="edit-notes" />
       </td>
       <td>
-        <button type="button" disabled={invalid} onClick={() => void onSave(owner, parsed, notes)} data-testid="save-step">
+        <button type="button" disabled={!request.ok} onClick={() => request.ok && void onSave(request.edit)} data-testid="save-step">
           Save
         </button>
         <button type="button" className="link" onClick={onCancel}>

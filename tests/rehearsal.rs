@@ -29,6 +29,19 @@ fn nothing_left(id: &str) {
     common::no_scratch_databases(id);
 }
 
+/// Why a rehearsal did not end as a test expected: its first failed gate and the detail of
+/// every step that handled rows or said no-go (the validations name the rows that differ),
+/// so an intermittent failure can be followed up from the test's output alone.
+fn why(report: &rehearsal::RehearsalReport) -> String {
+    let steps: Vec<String> = report
+        .runbook
+        .iter()
+        .filter(|r| r.rows.is_some_and(|n| n > 0) || r.outcome == rehearsal::StepOutcome::NoGo)
+        .map(|r| format!("{} {}", r.step_id, r.detail))
+        .collect();
+    format!("{:?}: {steps:#?}", report.failed_because)
+}
+
 #[tokio::test]
 async fn sakila_mariadb_to_postgres_passes_with_writes_on_both_sides() {
     let (_dir, root) = sample("sakila-mysql-to-postgres");
@@ -177,7 +190,7 @@ async fn pagila_postgres_upgrade_passes() {
     let report = rehearsal::rehearse(&project, &options("postgres"))
         .await
         .unwrap();
-    assert_eq!(report.verdict, Verdict::Pass, "{:?}", report.failed_because);
+    assert_eq!(report.verdict, Verdict::Pass, "{}", why(&report));
     assert_eq!(report.source_rows, 49_636);
     assert_eq!(report.mismatched_rows, 0);
     assert_eq!(report.rollback_mismatched_rows, 0);
@@ -210,9 +223,13 @@ async fn an_impossible_rto_fails_on_the_rollback_gate() {
     let report = rehearsal::rehearse(&project, &options("mysql"))
         .await
         .unwrap();
-    assert_eq!(report.verdict, Verdict::Fail);
-    let why = report.failed_because.unwrap();
-    assert!(why.starts_with("G004 rollback time vs RTO"), "{why}");
+    assert_eq!(report.verdict, Verdict::Fail, "{}", why(&report));
+    let failed = report.failed_because.clone().unwrap();
+    assert!(
+        failed.starts_with("G004 rollback time vs RTO"),
+        "{}",
+        why(&report)
+    );
     let gate = report.gates.iter().find(|g| !g.passed).unwrap();
     assert_eq!(gate.code, "G004");
     nothing_left(&report.id);
@@ -234,7 +251,7 @@ async fn a_second_rehearsal_of_the_same_project_is_refused() {
     let second = rehearsal::rehearse(&project, &options("mysql")).await;
     assert!(matches!(second, Err(RehearsalError::Busy(_))), "{second:?}");
     let first = first.join().unwrap().unwrap();
-    assert_eq!(first.verdict, Verdict::Pass, "{:?}", first.failed_because);
+    assert_eq!(first.verdict, Verdict::Pass, "{}", why(&first));
     nothing_left(&first.id);
 }
 
@@ -253,7 +270,7 @@ async fn a_sampled_source_rehearses_with_every_foreign_key_whole() {
     .unwrap();
     // The target's foreign keys are created after the copy: a sample with an orphan would
     // fail there, and validation checks the constraints hold.
-    assert_eq!(report.verdict, Verdict::Pass, "{:?}", report.failed_because);
+    assert_eq!(report.verdict, Verdict::Pass, "{}", why(&report));
     assert!(
         report.source_rows > 1_000 && report.source_rows < 47_273 / 2,
         "about a tenth of the facts, the parents they need: {} rows",
@@ -276,7 +293,7 @@ async fn chinook_sqlite_source_rehearses_from_a_file_in_the_run_folder() {
     )
     .await
     .unwrap();
-    assert_eq!(report.verdict, Verdict::Pass, "{:?}", report.failed_because);
+    assert_eq!(report.verdict, Verdict::Pass, "{}", why(&report));
     assert_eq!(report.source_rows, 15_607);
     assert_eq!(report.mismatched_rows, 0);
     // An offline runbook: writes frozen first, so the write downtime covers the whole copy.
@@ -342,7 +359,7 @@ async fn a_sampled_live_source_copies_only_its_sample_and_what_it_references() {
     )
     .await
     .unwrap();
-    assert_eq!(report.verdict, Verdict::Pass, "{:?}", report.failed_because);
+    assert_eq!(report.verdict, Verdict::Pass, "{}", why(&report));
     assert!(
         report.source_rows > 1_000 && report.source_rows < 47_273 / 3,
         "about a tenth of the facts and the parents they need: {} rows",
@@ -390,7 +407,7 @@ async fn a_live_source_is_copied_read_only_and_rehearsed() {
     let report = rehearsal::rehearse(&project, &options("mysql"))
         .await
         .unwrap();
-    assert_eq!(report.verdict, Verdict::Pass, "{:?}", report.failed_because);
+    assert_eq!(report.verdict, Verdict::Pass, "{}", why(&report));
     assert_eq!(report.source_rows, 47_273, "every live row copied");
     assert_eq!(report.mismatched_rows, 0);
     assert_eq!(report.rollback_mismatched_rows, 0);
@@ -482,7 +499,7 @@ async fn postgres_schemas_other_than_public_are_rehearsed_from_scripts_and_live(
     )
     .await
     .unwrap();
-    assert_eq!(report.verdict, Verdict::Pass, "{:?}", report.failed_because);
+    assert_eq!(report.verdict, Verdict::Pass, "{}", why(&report));
     assert_eq!(report.source_rows, 19 + 20);
     nothing_left(&report.id);
 }

@@ -144,57 +144,27 @@ fn find_changed<'a>(changed: &'a ChangedKeys, name: &str, short: &str) -> Option
 /// Tables compared at once (each side's pool has four connections).
 const TABLES_AT_ONCE: usize = 3;
 
-/// Exact `count(*)` of each of `specs`' tables, one statement per 100 tables (the per-table
-/// round trip is what dominates small tables).
-async fn count_all(db: &Database, specs: &[&TableSpec]) -> Result<Vec<u64>, DbError> {
+/// `count(*)` of each of `specs`' tables, one statement per 100 tables (the per-table round
+/// trip is what dominates small tables); with `cap`, `min(count(*), cap)`, which reads at most
+/// `cap` rows of each: whether a table is small enough to re-compare whole, known before its
+/// exact count (a full scan of a large table, overlapped with the comparisons).
+async fn count_all(
+    db: &Database,
+    specs: &[&TableSpec],
+    cap: Option<u64>,
+) -> Result<Vec<u64>, DbError> {
     let mut out = Vec::with_capacity(specs.len());
     for group in specs.chunks(100) {
         let exprs: Vec<String> = group
             .iter()
             .map(|s| {
-                let sub = format!(
-                    "(SELECT count(*) FROM {})",
-                    quote::table(db.engine, &s.name)
-                );
-                match db.engine {
-                    Engine::Mysql => format!("CAST({sub} AS SIGNED)"),
-                    _ => format!("CAST({sub} AS BIGINT)"),
-                }
-            })
-            .collect();
-        let sql = format!("SELECT {}", exprs.join(", "));
-        let err = |e| db.query_error("counting rows", e);
-        macro_rules! run {
-            ($pool:expr) => {{
-                let row = sqlx::query(&sql).fetch_one($pool).await.map_err(err)?;
-                (0..row.len())
-                    .map(|i| row.try_get::<i64, _>(i).map(|n| n.max(0) as u64))
-                    .collect::<Result<Vec<_>, _>>()
-                    .map_err(err)?
-            }};
-        }
-        out.extend(match &db.pool {
-            Pool::Postgres(p) => run!(p),
-            Pool::Mysql(p) => run!(p),
-            Pool::Sqlite(p) => run!(p),
-        });
-    }
-    Ok(out)
-}
-
-/// `min(count(*), cap)` of each of `specs`' tables, one statement per 100 tables: whether a
-/// table is small enough to re-compare whole, known before its exact count (which a large
-/// table pays a full scan for, overlapped with the comparisons).
-async fn count_up_to(db: &Database, specs: &[&TableSpec], cap: u64) -> Result<Vec<u64>, DbError> {
-    let mut out = Vec::with_capacity(specs.len());
-    for group in specs.chunks(100) {
-        let exprs: Vec<String> = group
-            .iter()
-            .map(|s| {
-                let sub = format!(
-                    "(SELECT count(*) FROM (SELECT 1 AS one FROM {} LIMIT {cap}) AS _ms_capped)",
-                    quote::table(db.engine, &s.name)
-                );
+                let table = quote::table(db.engine, &s.name);
+                let sub = match cap {
+                    None => format!("(SELECT count(*) FROM {table})"),
+                    Some(cap) => format!(
+                        "(SELECT count(*) FROM (SELECT 1 AS one FROM {table} LIMIT {cap}) AS _ms_capped)"
+                    ),
+                };
                 match db.engine {
                     Engine::Mysql => format!("CAST({sub} AS SIGNED)"),
                     _ => format!("CAST({sub} AS BIGINT)"),
@@ -543,16 +513,16 @@ pub async fn validate_changed(
     // of each large table, run alongside the comparisons.
     let source_specs: Vec<&TableSpec> = pairs.iter().map(|(_, p)| &p.source).collect();
     let target_specs: Vec<&TableSpec> = pairs.iter().map(|(_, p)| &p.target).collect();
-    let small = count_up_to(
+    let small = count_all(
         sides.source,
         &source_specs,
-        settings.recheck.whole_table_rows + 1,
+        Some(settings.recheck.whole_table_rows + 1),
     )
     .await?;
     let exact = async {
         tokio::try_join!(
-            count_all(sides.source, &source_specs),
-            count_all(sides.target, &target_specs)
+            count_all(sides.source, &source_specs, None),
+            count_all(sides.target, &target_specs, None)
         )
     };
     // Tables a few at a time: each costs a few round trips per side, which overlap. Each has

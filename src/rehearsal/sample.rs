@@ -23,7 +23,7 @@ use crate::data::read::read_fragment;
 use crate::data::{Cell, TableSpec};
 use crate::db::{self, quote, Access, Database};
 use crate::import::Engine;
-use crate::inventory::{ForeignKey, Inventory, Table};
+use crate::inventory::{ForeignKey, Inventory, QualifiedName, Table};
 
 use super::RehearsalError;
 
@@ -245,6 +245,32 @@ async fn sample_table(
     Ok(db.execute(&sql, &[], &context).await?)
 }
 
+/// The condition a child row (named `child` in the query: its table or an alias) meets when
+/// its foreign key (`columns`, all set) names no row of `parent` (`referenced`, aliased `p`).
+fn orphan_condition(
+    e: Engine,
+    child: &str,
+    parent: &QualifiedName,
+    columns: &[String],
+    referenced: &[String],
+) -> String {
+    let not_null: Vec<String> = columns
+        .iter()
+        .map(|c| format!("{child}.{} IS NOT NULL", quote::ident(e, c)))
+        .collect();
+    let matches: Vec<String> = columns
+        .iter()
+        .zip(referenced)
+        .map(|(c, p)| format!("p.{} = {child}.{}", quote::ident(e, p), quote::ident(e, c)))
+        .collect();
+    format!(
+        "{} AND NOT EXISTS (SELECT 1 FROM {} p WHERE {})",
+        not_null.join(" AND "),
+        quote::table(e, parent),
+        matches.join(" AND ")
+    )
+}
+
 async fn delete_orphans(
     db: &Database,
     table: &Table,
@@ -252,28 +278,18 @@ async fn delete_orphans(
 ) -> Result<u64, RehearsalError> {
     let e = db.engine;
     let child = quote::table(e, &table.name);
-    let parent = quote::table(e, &fk.references);
     let self_reference = fk.references == table.name;
     let alias = if self_reference {
         "c".to_owned()
     } else {
         child.clone()
     };
-    let not_null: Vec<String> = fk
-        .columns
-        .iter()
-        .map(|c| format!("{alias}.{} IS NOT NULL", quote::ident(e, c)))
-        .collect();
-    let matches: Vec<String> = fk
-        .columns
-        .iter()
-        .zip(&fk.referenced_columns)
-        .map(|(c, p)| format!("p.{} = {alias}.{}", quote::ident(e, p), quote::ident(e, c)))
-        .collect();
-    let orphan = format!(
-        "{} AND NOT EXISTS (SELECT 1 FROM {parent} p WHERE {})",
-        not_null.join(" AND "),
-        matches.join(" AND ")
+    let orphan = orphan_condition(
+        e,
+        &alias,
+        &fk.references,
+        &fk.columns,
+        &fk.referenced_columns,
     );
     let sql = if self_reference {
         if table.primary_key.is_empty() {
@@ -393,29 +409,12 @@ async fn fill_link(
         return Ok(0);
     };
     lookup.key = key;
-    let child_table = quote::table(e, &child.target.name);
-    let matches: Vec<String> = fk
-        .columns
-        .iter()
-        .zip(&referenced)
-        .map(|(c, p)| {
-            format!(
-                "p.{} = {child_table}.{}",
-                quote::ident(e, p),
-                quote::ident(e, c)
-            )
-        })
-        .collect();
-    let not_null: Vec<String> = fk
-        .columns
-        .iter()
-        .map(|c| format!("{} IS NOT NULL", quote::ident(e, c)))
-        .collect();
-    missing.filter = Some(format!(
-        "{} AND NOT EXISTS (SELECT 1 FROM {} p WHERE {})",
-        not_null.join(" AND "),
-        quote::table(e, &parent.target.name),
-        matches.join(" AND ")
+    missing.filter = Some(orphan_condition(
+        e,
+        &quote::table(e, &child.target.name),
+        &parent.target.name,
+        &fk.columns,
+        &referenced,
     ));
     let insert = insert_sql(&parent.target);
     let mut added = 0;

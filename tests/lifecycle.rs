@@ -378,26 +378,8 @@ async fn a_killed_loop_resumes_from_the_recorded_states_with_no_job_skipped_or_r
         .await
         .unwrap();
 
-    let log = |root: PathBuf| async move {
-        let store = LifecycleStore::new(Store::open(&root.join(STORE_FILE)).await.unwrap());
-        store
-            .transitions(None)
-            .await
-            .unwrap()
-            .into_iter()
-            .map(|t| {
-                (
-                    t.tick,
-                    t.transition.job,
-                    t.transition.from,
-                    t.transition.to,
-                    t.transition.reason,
-                )
-            })
-            .collect::<Vec<_>>()
-    };
-    let whole_log = log(whole).await;
-    let killed_log = log(killed).await;
+    let whole_log = transition_log(&whole).await;
+    let killed_log = transition_log(&killed).await;
     assert_eq!(killed_log, whole_log);
     assert_eq!(reference.transitions.len(), whole_log.len());
     // Every job's transitions are a chain: each starts where the previous ended.
@@ -429,6 +411,26 @@ async fn a_killed_loop_resumes_from_the_recorded_states_with_no_job_skipped_or_r
     assert_eq!(end["public.a"], Phase::Done);
     assert_eq!(end["public.b"], Phase::Done);
     assert_eq!(end["public.c"], Phase::Shadow);
+}
+
+/// The project's recorded transitions: (tick, job, from, to, reason), in order.
+async fn transition_log(root: &Path) -> Vec<(Option<i64>, String, Phase, Phase, String)> {
+    let store = LifecycleStore::new(Store::open(&root.join(STORE_FILE)).await.unwrap());
+    store
+        .transitions(None)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|t| {
+            (
+                t.tick,
+                t.transition.job,
+                t.transition.from,
+                t.transition.to,
+                t.transition.reason,
+            )
+        })
+        .collect()
 }
 
 fn cli(args: &[&str]) -> std::process::Output {
@@ -700,27 +702,9 @@ async fn a_loop_killed_by_sigkill_resumes_with_the_same_log() {
         String::from_utf8_lossy(&out.stderr)
     );
 
-    let log = |root: PathBuf| async move {
-        let store = LifecycleStore::new(Store::open(&root.join(STORE_FILE)).await.unwrap());
-        store
-            .transitions(None)
-            .await
-            .unwrap()
-            .into_iter()
-            .map(|t| {
-                (
-                    t.tick,
-                    t.transition.job,
-                    t.transition.from,
-                    t.transition.to,
-                    t.transition.reason,
-                )
-            })
-            .collect::<Vec<_>>()
-    };
     assert_eq!(
-        log(killed).await,
-        log(whole).await,
+        transition_log(&killed).await,
+        transition_log(&whole).await,
         "killed after tick {at_kill}"
     );
 }

@@ -25,6 +25,14 @@ fn options(source_engine: &str) -> RehearsalOptions {
 }
 
 /// No scratch database of run `id` is left on either server.
+/// [`options`] with the source sampled to about `fraction` of its rows (`--scale`).
+fn sampled(source_engine: &str, fraction: f64) -> RehearsalOptions {
+    RehearsalOptions {
+        scale: Some(fraction),
+        ..options(source_engine)
+    }
+}
+
 fn nothing_left(id: &str) {
     common::no_scratch_databases(id);
 }
@@ -259,15 +267,9 @@ async fn a_second_rehearsal_of_the_same_project_is_refused() {
 async fn a_sampled_source_rehearses_with_every_foreign_key_whole() {
     let (_dir, root) = sample("sakila-mysql-to-postgres");
     let project = Project::open(&root).unwrap();
-    let report = rehearsal::rehearse(
-        &project,
-        &RehearsalOptions {
-            scale: Some(0.1),
-            ..options("mysql")
-        },
-    )
-    .await
-    .unwrap();
+    let report = rehearsal::rehearse(&project, &sampled("mysql", 0.1))
+        .await
+        .unwrap();
     // The target's foreign keys are created after the copy: a sample with an orphan would
     // fail there, and validation checks the constraints hold.
     assert_eq!(report.verdict, Verdict::Pass, "{}", why(&report));
@@ -350,15 +352,9 @@ async fn a_sampled_live_source_copies_only_its_sample_and_what_it_references() {
     let dir = tempfile::tempdir().unwrap();
     let root = live_sakila_project(dir.path(), &live, "MS_TEST_LIVE_SAMPLED_URL");
     let project = Project::open(&root).unwrap();
-    let report = rehearsal::rehearse(
-        &project,
-        &RehearsalOptions {
-            scale: Some(0.1),
-            ..options("mysql")
-        },
-    )
-    .await
-    .unwrap();
+    let report = rehearsal::rehearse(&project, &sampled("mysql", 0.1))
+        .await
+        .unwrap();
     assert_eq!(report.verdict, Verdict::Pass, "{}", why(&report));
     assert!(
         report.source_rows > 1_000 && report.source_rows < 47_273 / 3,
@@ -492,10 +488,7 @@ async fn postgres_schemas_other_than_public_are_rehearsed_from_scripts_and_live(
     // customer 20, which order 19 references.
     let report = rehearsal::rehearse(
         &Project::open(&live_root).unwrap(),
-        &RehearsalOptions {
-            scale: Some(0.02),
-            ..options("postgres")
-        },
+        &sampled("postgres", 0.02),
     )
     .await
     .unwrap();

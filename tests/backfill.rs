@@ -142,6 +142,59 @@ async fn sakila_mariadb_to_postgres_every_table_arrives_equal() {
         .unwrap()
         .iter()
         .all(|t| t["chunks"] == 0));
+
+    // The application's first insert after the cutover leaves the key and `last_update` to the
+    // database, as it did on MariaDB: the identity draws past the copied keys.
+    let schema = psql(
+        &target.name,
+        &[
+            "-At",
+            "-c",
+            "SELECT table_schema FROM information_schema.tables WHERE table_name = 'actor'",
+        ],
+        None,
+    );
+    let actor = format!("\"{}\".actor", schema.trim());
+    let inserted = psql(
+        &target.name,
+        &["-At", "-c", &format!("INSERT INTO {actor} (first_name, last_name) VALUES ('NEW', 'ACTOR') RETURNING actor_id, last_update IS NOT NULL")],
+        None,
+    );
+    assert_eq!(inserted.lines().next(), Some("201|t"), "{inserted}");
+
+    // A sequence left behind the copied keys is found by validation, with the rows it would
+    // hand out again.
+    psql(
+        &target.name,
+        &[
+            "-At",
+            "-c",
+            &format!("SELECT setval(pg_get_serial_sequence('{actor}', 'actor_id'), 150)"),
+        ],
+        None,
+    );
+    let report = validate_json(project.path(), &source.url(), &target.url());
+    let checks = report["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| {
+            t["target_table"]
+                .as_str()
+                .is_some_and(|n| n.ends_with(".actor"))
+        })
+        .map(|t| t["constraints"].clone())
+        .unwrap();
+    let behind = checks
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["kind"] == "generated_key")
+        .unwrap_or_else(|| panic!("{checks:#}"));
+    assert_eq!(
+        behind["violations"], 51,
+        "keys 151..201 would be drawn again: {behind}"
+    );
 }
 
 /// Copies Chinook (SQLite, a copy of the sample project's file) into `target` with its tables created

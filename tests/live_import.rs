@@ -46,6 +46,8 @@ struct Keys {
     primary_keys: BTreeMap<Name, Vec<String>>,
     unique_keys: BTreeMap<Name, Vec<Vec<String>>>,
     foreign_keys: BTreeSet<Fk>,
+    /// Columns whose values the database generates (AUTO_INCREMENT, identity, serial, rowid).
+    identities: BTreeSet<(Name, String)>,
 }
 
 /// `keep_schema = false` compares names without their schema, for a schema loaded under
@@ -78,6 +80,16 @@ fn keys(inventory: &Inventory, keep_schema: bool) -> Keys {
                         fk.on_update.to_string(),
                     )
                 })
+            })
+            .collect(),
+        identities: inventory
+            .tables
+            .iter()
+            .flat_map(|t| {
+                t.columns
+                    .iter()
+                    .filter(|c| c.is_identity())
+                    .map(move |c| (name(&t.name), c.name.clone()))
             })
             .collect(),
     }
@@ -274,6 +286,23 @@ async fn sakila_mariadb_live_matches_ddl() {
     assert_eq!(live.tables.len(), 16);
     assert_eq!(live.foreign_key_count(), 22);
     assert_eq!(keys(&live, false), keys(&ddl, false));
+    assert_eq!(
+        keys(&live, false).identities.len(),
+        13,
+        "AUTO_INCREMENT keys"
+    );
+    // Defaults are read as the server writes them, each one's meaning as the DDL's.
+    let film = live.tables.iter().find(|t| t.name.name == "film").unwrap();
+    let default = |c: &str| film.column(c).and_then(|c| c.default.clone());
+    use migration_studio::inventory::ColumnDefault::Expression;
+    assert_eq!(default("rental_duration"), Some(Expression("3".into())));
+    assert_eq!(default("rating"), Some(Expression("'G'".into())));
+    assert!(
+        matches!(default("last_update"), Some(Expression(e)) if e.to_lowercase().starts_with("current_timestamp")),
+        "{:?}",
+        default("last_update")
+    );
+    assert_eq!(default("description"), None);
     let from_url = import_live(Engine::Mysql, &url, &[])
         .await
         .expect("import of the URL's database");

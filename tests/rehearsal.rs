@@ -126,6 +126,24 @@ async fn sakila_mariadb_to_postgres_passes_with_writes_on_both_sides() {
         .iter()
         .filter(|r| r.action == A::GoNoGo)
         .all(|r| r.outcome == O::Go));
+    // The application's inserts after the cutover leave the key to the target, as they did on
+    // the source: the target's identity sequences must stand past every copied key.
+    assert!(
+        report.workload_target.inserts > 0 && report.workload_target.errors == 0,
+        "{:?}",
+        report.workload_target
+    );
+    let switch = report
+        .runbook
+        .iter()
+        .find(|r| r.action == A::SwitchWrites)
+        .unwrap();
+    assert!(
+        switch
+            .detail
+            .contains("13 key sequences set past the copied keys"),
+        "{switch:?}"
+    );
     assert!(report
         .runbook
         .iter()
@@ -203,6 +221,18 @@ async fn pagila_postgres_upgrade_passes() {
     assert_eq!(report.mismatched_rows, 0);
     assert_eq!(report.rollback_mismatched_rows, 0);
     assert!(report.workload_target.writes() > 0);
+    // Pagila's keys draw from sequences its defaults name without owning them (older pg_dump
+    // output): they are found and set past the copied keys, and payment's partitions, which
+    // share one, set it past the largest of them.
+    let switch = report
+        .runbook
+        .iter()
+        .find(|r| r.action == migration_studio::plan::StepAction::SwitchWrites)
+        .unwrap();
+    assert!(
+        switch.detail.contains("13 key sequences set past the copied keys"),
+        "{switch:?}"
+    );
     // The manifest says 15 -> 16: a rehearsal on other servers says so, never silently.
     let (source_version, target_version) = &report.server_versions;
     assert!(!source_version.is_empty() && !target_version.is_empty());

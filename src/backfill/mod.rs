@@ -15,6 +15,7 @@ pub mod post_copy;
 mod read;
 pub mod retry;
 pub mod run_files;
+pub mod sequences;
 mod table;
 pub mod write;
 

@@ -268,6 +268,8 @@ pub const REVIEW_FINDINGS: &[ReviewFinding] = &[
     review(mapping::M006_FK_UNMAPPED, ReviewSeverity::Error, "a foreign key references a table the spec drops or the inventory lacks, or one of its columns is dropped: the constraint is not created"),
     review(mapping::M007_ENUM_WITHOUT_CHECK, ReviewSeverity::Warning, "ENUM or SET labels become text with no CHECK constraint: the target accepts any value"),
     review(mapping::M008_CONSUMER, ReviewSeverity::Warning, "a view, a trigger or a service of the inventory (its `uses-table` links) uses a table the spec renames, or whose columns it renames or drops: the consumer needs the new names"),
+    review(mapping::M009_IDENTITY_NOT_CARRIED, ReviewSeverity::Error, "a source column's generated key (AUTO_INCREMENT, identity, serial, SQLite rowid alias) is not carried: the target column's type cannot be filled by a sequence, or a MySQL or SQLite target needs it to be the primary key on its own; the application's inserts after the cutover fail"),
+    review(mapping::M010_DEFAULT_NOT_CARRIED, ReviewSeverity::Warning, "a source column's default expression has no equivalent on the target engine and is not carried: inserts after the cutover that omit the column get NULL or are refused"),
 ];
 
 /// The review finding registered as `code`.

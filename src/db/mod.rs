@@ -210,6 +210,38 @@ impl Database {
         result.map_err(|e| self.query_error(context, e))
     }
 
+    /// Runs one `INSERT` that leaves the table's generated key (`key`, quoted) to the database
+    /// and returns the key it generated: PostgreSQL through `RETURNING`, MySQL through the
+    /// protocol's last insert id (`LAST_INSERT_ID()`), SQLite through the rowid of the insert.
+    ///
+    /// # Errors
+    /// [`DbError::Query`] naming `context`.
+    pub async fn insert_generated(
+        &self,
+        insert: &str,
+        key: &str,
+        binds: &[Cell],
+        context: &str,
+    ) -> Result<i64, DbError> {
+        let result = match &self.pool {
+            Pool::Postgres(p) => {
+                let sql = format!("{insert} RETURNING ({key})::int8");
+                bind_all!(sqlx::query_scalar::<_, i64>(&sql), binds)
+                    .fetch_one(p)
+                    .await
+            }
+            Pool::Mysql(p) => bind_all!(sqlx::query(insert), binds)
+                .execute(p)
+                .await
+                .map(|r| r.last_insert_id() as i64),
+            Pool::Sqlite(p) => bind_all!(sqlx::query(insert), binds)
+                .execute(p)
+                .await
+                .map(|r| r.last_insert_rowid()),
+        };
+        result.map_err(|e| self.query_error(context, e))
+    }
+
     /// Runs statements with bound values in one transaction: all or none.
     ///
     /// # Errors

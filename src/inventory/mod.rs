@@ -6,7 +6,7 @@ pub mod resolve;
 pub mod service;
 
 pub use model::{
-    Column, Finding, ForeignKey, Index, Inventory, Partitioning, QualifiedName, ReferentialAction,
-    Severity, Table, Trigger, View,
+    Column, ColumnDefault, Finding, ForeignKey, Index, Inventory, Partitioning, QualifiedName,
+    ReferentialAction, Severity, Table, Trigger, View,
 };
 pub use service::{parse_size, Criticality, Link, LinkKind, Service, ServiceKind};

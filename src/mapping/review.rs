@@ -30,6 +30,10 @@ pub const M007_ENUM_WITHOUT_CHECK: &str = "M007";
 
 /// A view, trigger or service uses a table whose name or columns the spec changes.
 pub const M008_CONSUMER: &str = "M008";
+/// A source column's generated key that the target column will not generate.
+pub const M009_IDENTITY_NOT_CARRIED: &str = "M009";
+/// A source column's default expression that the target column will not have.
+pub const M010_DEFAULT_NOT_CARRIED: &str = "M010";
 
 /// How bad a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -293,6 +297,23 @@ pub fn review(inventory: &Inventory, source: Engine, target: Engine, spec: &Mapp
                     line,
                     format!("the target column is NOT NULL but the source column {} is nullable and has no `null_default`: rows with NULL are refused", column.name),
                     "set `null_default`, or drop `not_null`".into(),
+                ));
+            }
+            if let Err(not_carried) = &column.default {
+                let identity =
+                    matches!(not_carried, super::column_default::NotCarried::Identity(_));
+                findings.push(finding(
+                    // Without its generated key the application's first insert fails.
+                    if identity { M009_IDENTITY_NOT_CARRIED } else { M010_DEFAULT_NOT_CARRIED },
+                    if identity { Severity::Error } else { Severity::Warning },
+                    entry,
+                    line,
+                    format!("{}: the application's inserts that omit {} will {}", not_carried.message(), column.name, if identity { "fail on the key" } else { "get NULL or be refused" }),
+                    if identity {
+                        "cast the column to an integer type (and make it the key on a MySQL or SQLite target), or generate the key in the application".into()
+                    } else {
+                        "write the default for the target engine after the backfill (ALTER TABLE … SET DEFAULT), or have the application write the column".into()
+                    },
                 ));
             }
             if let (Logical::Enum(labels) | Logical::Set(labels), Logical::Text { .. }) =

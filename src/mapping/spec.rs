@@ -674,29 +674,13 @@ mod tests {
     fn inventory() -> Inventory {
         let mut film = Table::new(QualifiedName::new(Some("sakila"), "film"));
         film.columns = vec![
-            Column {
-                name: "film_id".into(),
-                data_type: "SMALLINT UNSIGNED".into(),
-                nullable: false,
-            },
-            Column {
-                name: "title".into(),
-                data_type: "VARCHAR(255)".into(),
-                nullable: false,
-            },
-            Column {
-                name: "note".into(),
-                data_type: "TEXT".into(),
-                nullable: true,
-            },
+            Column::new("film_id", "SMALLINT UNSIGNED", false),
+            Column::new("title", "VARCHAR(255)", false),
+            Column::new("note", "TEXT", true),
         ];
         film.primary_key = vec!["film_id".into()];
         let mut actor = Table::new(QualifiedName::new(Some("sakila"), "actor"));
-        actor.columns = vec![Column {
-            name: "actor_id".into(),
-            data_type: "INT".into(),
-            nullable: false,
-        }];
+        actor.columns = vec![Column::new("actor_id", "INT", false)];
         actor.primary_key = vec!["actor_id".into()];
         Inventory {
             tables: vec![actor, film],

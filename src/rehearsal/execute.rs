@@ -805,13 +805,27 @@ async fn start_target_writes(
 }
 
 async fn switch_writes(run: &mut Run<'_>, clock: &mut Clock) -> Result<Outcome, RehearsalError> {
+    // The application's first insert on the target must not draw a key the copy wrote.
+    let tables: Vec<_> = run
+        .bplan
+        .tables
+        .iter()
+        .map(|t| t.mapping.target.clone())
+        .collect();
+    let sequences = backfill::sequences::set_past_copied_keys(&run.target, &tables)
+        .await
+        .map_err(backfill::BackfillError::from)?;
+    let sequences = match sequences.len() {
+        0 => String::new(),
+        n => format!("; {n} key sequences set past the copied keys"),
+    };
     if run.shape == MigrationShape::Offline {
         if let Some(frozen) = run.frozen_at {
             run.report.write_downtime_seconds = clock.now() - frozen;
         }
-        return Ok(Outcome::done(
-            "applications pointed at the target; writes resume there at the next step, past the point of no return",
-        ));
+        return Ok(Outcome::done(format!(
+            "applications pointed at the target; writes resume there at the next step, past the point of no return{sequences}"
+        )));
     }
     // Writes on the target are captured from the first one, for the way back.
     capture::install(&run.target, &run.reverse_routes).await?;
@@ -822,7 +836,7 @@ async fn switch_writes(run: &mut Run<'_>, clock: &mut Clock) -> Result<Outcome, 
         run.report.write_downtime_seconds = clock.now() - frozen;
     }
     Ok(Outcome::done(format!(
-        "the application writes the target (reverse capture on {} tables); write downtime {:.3} s",
+        "the application writes the target (reverse capture on {} tables); write downtime {:.3} s{sequences}",
         run.reverse_routes.len(),
         run.report.write_downtime_seconds
     )))

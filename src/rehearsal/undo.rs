@@ -120,12 +120,24 @@ async fn undo(
                 0.0,
                 "",
             ));
+            // The keys the target generated came back explicitly: the source's own sequences
+            // must pass them before its application inserts again.
+            let tables: Vec<_> = run
+                .bplan
+                .tables
+                .iter()
+                .map(|t| t.mapping.source.clone())
+                .collect();
+            let sequences = crate::backfill::sequences::set_past_copied_keys(&run.source, &tables)
+                .await
+                .map_err(crate::backfill::BackfillError::from)?;
             run.start_source_writes(None);
             (
                 StepOutcome::Undone,
                 format!(
-                    "applications pointed back at the source: {replayed} changes replayed, {} target rows missing from the source, writes resumed on the source",
-                    run.report.rollback_mismatched_rows
+                    "applications pointed back at the source: {replayed} changes replayed, {} target rows missing from the source, {} key sequences set past the replayed keys, writes resumed on the source",
+                    run.report.rollback_mismatched_rows,
+                    sequences.len()
                 ),
             )
         }

@@ -55,6 +55,10 @@ struct Target {
     column: Option<(String, Logical)>,
     /// Whether rows can be cloned (integer key, no other unique constraint).
     clonable: bool,
+    /// Whether this database generates the key (AUTO_INCREMENT, identity, serial): inserts then
+    /// leave it out, as the application's do, so a sequence the migration left behind the
+    /// copied keys fails them.
+    generated_key: bool,
     columns: Vec<String>,
 }
 
@@ -101,6 +105,7 @@ fn targets(engine: Engine, inventory: &Inventory, avoid: &[String]) -> Vec<Targe
         out.push(Target {
             table: table.name.clone(),
             clonable: integer_key && table.unique_keys.is_empty() && table.partitioning.is_none(),
+            generated_key: key_col.is_identity(),
             key,
             column,
             columns: table.columns.iter().map(|c| c.name.clone()).collect(),
@@ -203,6 +208,54 @@ fn ph(engine: Engine, i: usize) -> String {
     }
 }
 
+/// Inserts a copy of the row keyed `source_key` under a new key and returns the new key: the
+/// database's own when it generates the table's key, else one past the largest.
+/// `SELECT (sql)` as a 64-bit integer on `engine`.
+fn as_int8(engine: Engine, sql: &str) -> String {
+    match engine {
+        Engine::Postgres => format!("SELECT ({sql})::int8"),
+        Engine::Mysql => format!("SELECT CAST(({sql}) AS SIGNED)"),
+        Engine::Sqlite => format!("SELECT ({sql})"),
+    }
+}
+
+async fn insert_clone(db: &Database, t: &Target, source_key: i64) -> Result<i64, DbError> {
+    let e = db.engine;
+    let table = quote::table(e, &t.table);
+    let key = quote::ident(e, &t.key);
+    let int_key = |sql: String| as_int8(e, &sql);
+    let others: Vec<String> = t
+        .columns
+        .iter()
+        .filter(|c| **c != t.key)
+        .map(|c| quote::ident(e, c))
+        .collect();
+    let new_key = if t.generated_key && !others.is_empty() {
+        let sql = format!(
+            "INSERT INTO {table} ({cols}) SELECT {cols} FROM {table} WHERE {key} = {p1}",
+            cols = others.join(", "),
+            p1 = ph(e, 1),
+        );
+        db.insert_generated(&sql, &key, &[Cell::Int(source_key)], "workload write")
+            .await?
+    } else {
+        let new_key = scalar_i64(db, &int_key(format!("SELECT max({key}) FROM {table}")), &[])
+            .await?
+            .unwrap_or(0)
+            + 1;
+        let sql = format!(
+            "INSERT INTO {table} ({key}{sep}{cols}) SELECT {p1}{sep}{cols} FROM {table} WHERE {key} = {p2}",
+            sep = if others.is_empty() { "" } else { ", " },
+            cols = others.join(", "),
+            p1 = ph(e, 1),
+            p2 = ph(e, 2),
+        );
+        exec(db, &sql, &[Cell::Int(new_key), Cell::Int(source_key)]).await?;
+        new_key
+    };
+    Ok(new_key)
+}
+
 async fn one_operation(
     db: &Database,
     targets: &[Target],
@@ -214,11 +267,7 @@ async fn one_operation(
     let t = &targets[t_index];
     let table = quote::table(e, &t.table);
     let key = quote::ident(e, &t.key);
-    let int_key = |sql: String| match e {
-        Engine::Postgres => format!("SELECT ({sql})::int8"),
-        Engine::Mysql => format!("SELECT CAST(({sql}) AS SIGNED)"),
-        Engine::Sqlite => format!("SELECT ({sql})"),
-    };
+    let int_key = |sql: String| as_int8(e, &sql);
     let roll = rng.below(100);
     let mine: Vec<usize> = memory
         .inserted
@@ -247,24 +296,7 @@ async fn one_operation(
         else {
             return Ok(());
         };
-        let new_key = scalar_i64(db, &int_key(format!("SELECT max({key}) FROM {table}")), &[])
-            .await?
-            .unwrap_or(0)
-            + 1;
-        let others: Vec<String> = t
-            .columns
-            .iter()
-            .filter(|c| **c != t.key)
-            .map(|c| quote::ident(e, c))
-            .collect();
-        let sql = format!(
-            "INSERT INTO {table} ({key}{sep}{cols}) SELECT {p1}{sep}{cols} FROM {table} WHERE {key} = {p2}",
-            sep = if others.is_empty() { "" } else { ", " },
-            cols = others.join(", "),
-            p1 = ph(e, 1),
-            p2 = ph(e, 2),
-        );
-        exec(db, &sql, &[Cell::Int(new_key), Cell::Int(source_key)]).await?;
+        let new_key = insert_clone(db, t, source_key).await?;
         memory.inserted.push((t_index, new_key));
         memory.stats.inserts += 1;
     } else if roll < 40 && !mine.is_empty() {
@@ -282,10 +314,24 @@ async fn one_operation(
         // Change the key of a row the workload inserted.
         let i = mine[rng.below(mine.len() as u64) as usize];
         let old = memory.inserted[i].1;
-        let new_key = scalar_i64(db, &int_key(format!("SELECT max({key}) FROM {table}")), &[])
-            .await?
-            .unwrap_or(0)
-            + 1;
+        let new_key = if t.generated_key {
+            // A key past the generator's would be drawn again by a later insert (a sequence
+            // does not move on an UPDATE): the new key is one the generator handed out, its row
+            // deleted again.
+            let fresh = insert_clone(db, t, old).await?;
+            exec(
+                db,
+                &format!("DELETE FROM {table} WHERE {key} = {}", ph(e, 1)),
+                &[Cell::Int(fresh)],
+            )
+            .await?;
+            fresh
+        } else {
+            scalar_i64(db, &int_key(format!("SELECT max({key}) FROM {table}")), &[])
+                .await?
+                .unwrap_or(0)
+                + 1
+        };
         exec(
             db,
             &format!(

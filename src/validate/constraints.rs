@@ -9,7 +9,8 @@
 //! (`check_constraint_checks = 0` disables them), and every constraint the *source* declares
 //! that the target does not (a dropped NOT NULL or primary key lets anything in). Orphans are
 //! counted with `LEFT JOIN parent … WHERE parent key IS NULL` over non-NULL child keys (MATCH
-//! SIMPLE, the SQL default).
+//! SIMPLE, the SQL default). A PostgreSQL generated key's sequence is checked to stand past
+//! every key in the table ([`ConstraintKind::GeneratedKey`]).
 
 use sqlx::Row;
 
@@ -261,6 +262,36 @@ pub async fn check(
             declared_in: DeclaredIn::Target,
             violations: n.first().copied().unwrap_or(0).max(0) as u64,
         });
+    }
+
+    // A copy writes keys explicitly and a PostgreSQL sequence does not follow them (InnoDB's
+    // counter and SQLite's rowid do): one left behind hands out keys that exist.
+    if e == Engine::Postgres {
+        let sequences =
+            crate::backfill::sequences::column_sequences(target, std::slice::from_ref(&table))
+                .await?;
+        for (_, column, sequence) in sequences {
+            // The sequence's name is the catalog's own quoted text, not user input.
+            let sql = format!(
+                "SELECT count(*) FROM {table} c, \
+                 (SELECT CASE WHEN is_called THEN last_value + 1 ELSE last_value END AS next FROM {sequence}) s \
+                 WHERE c.{} >= s.next",
+                quote::ident(e, &column)
+            );
+            let n = integers(
+                target,
+                &sql,
+                &[],
+                &format!("counting keys ahead of {sequence}"),
+            )
+            .await?;
+            checks.push(ConstraintCheck {
+                kind: ConstraintKind::GeneratedKey,
+                name: format!("{column} (sequence {sequence})"),
+                declared_in: DeclaredIn::Target,
+                violations: n.first().copied().unwrap_or(0).max(0) as u64,
+            });
+        }
     }
     Ok(checks)
 }

@@ -184,6 +184,9 @@ pub enum ConstraintKind {
     Check,
     /// A foreign key whose referenced row must exist.
     ForeignKey,
+    /// A generated key whose sequence must stand past every key in the table; violations are
+    /// the rows whose keys the application's next inserts would draw again.
+    GeneratedKey,
 }
 
 /// Where a checked constraint is declared.

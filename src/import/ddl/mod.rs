@@ -32,8 +32,8 @@ use sqlparser::parser::{Parser, ParserError};
 use crate::import::dialect::Engine;
 use crate::import::error::ImportError;
 use crate::inventory::model::{
-    Column, Finding, ForeignKey, Index, Inventory, Partitioning, QualifiedName, ReferentialAction,
-    Severity, Table, Trigger, View,
+    Column, ColumnDefault, Finding, ForeignKey, Index, Inventory, Partitioning, QualifiedName,
+    ReferentialAction, Severity, Table, Trigger, View,
 };
 use split::{Piece, SkippedKind};
 use tokens::RawName;
@@ -598,10 +598,40 @@ impl DdlImporter {
             } => {
                 let table = self.name(&name);
                 for operation in operations {
-                    if let AlterTableOperation::AddConstraint { constraint, .. } = operation {
-                        self.with_table(file, line, &table, |t, engine, schema| {
-                            add_constraint(t, constraint, engine, schema)
-                        });
+                    match operation {
+                        AlterTableOperation::AddConstraint { constraint, .. } => {
+                            self.with_table(file, line, &table, |t, engine, schema| {
+                                add_constraint(t, constraint, engine, schema)
+                            });
+                        }
+                        // pg_dump sets a serial's default, or adds an identity, after the
+                        // table: `ALTER TABLE ONLY t ALTER COLUMN id SET DEFAULT nextval(…)`.
+                        AlterTableOperation::AlterColumn { column_name, op } => {
+                            let column = ident(&column_name, self.engine);
+                            let default = match op {
+                                ast::AlterColumnOperation::SetDefault { value } => {
+                                    let text = value.to_string();
+                                    Some(if is_nextval(&text) {
+                                        ColumnDefault::Identity
+                                    } else {
+                                        ColumnDefault::Expression(text)
+                                    })
+                                }
+                                ast::AlterColumnOperation::AddGenerated { .. } => {
+                                    Some(ColumnDefault::Identity)
+                                }
+                                _ => None,
+                            };
+                            if let Some(default) = default {
+                                self.with_table(file, line, &table, |t, _, _| {
+                                    if let Some(c) = t.columns.iter_mut().find(|c| c.name == column)
+                                    {
+                                        c.default = Some(default);
+                                    }
+                                });
+                            }
+                        }
+                        _ => {}
                     }
                 }
             }
@@ -747,6 +777,7 @@ impl DdlImporter {
             }
             table.columns.push(Column {
                 name: column_name,
+                default: column_default(engine, &data_type, &column.options),
                 data_type,
                 nullable,
             });
@@ -893,6 +924,60 @@ fn add_constraint(
 /// the rowid alias (a lone `INTEGER` key, which can never be NULL) and every key column of a
 /// `WITHOUT ROWID` table. A table's key is known once all its columns are, so this runs after
 /// them.
+/// What the database writes in the column when an insert omits it, from the column's options
+/// (and, for PostgreSQL's `serial` types, its declared type).
+fn column_default(
+    engine: Engine,
+    data_type: &str,
+    options: &[ast::ColumnOptionDef],
+) -> Option<ColumnDefault> {
+    let serial = engine == Engine::Postgres
+        && matches!(
+            data_type.to_ascii_lowercase().as_str(),
+            "serial" | "bigserial" | "smallserial" | "serial4" | "serial8" | "serial2"
+        );
+    if serial {
+        return Some(ColumnDefault::Identity);
+    }
+    let mut default = None;
+    for option in options {
+        match &option.option {
+            ColumnOption::Default(expr) => {
+                let text = expr.to_string();
+                default = Some(if is_nextval(&text) {
+                    ColumnDefault::Identity
+                } else {
+                    ColumnDefault::Expression(text)
+                });
+            }
+            ColumnOption::Generated {
+                generation_expr: None,
+                ..
+            } => return Some(ColumnDefault::Identity),
+            ColumnOption::DialectSpecific(tokens)
+                if tokens.iter().any(|t| {
+                    let word = t.to_string();
+                    word.eq_ignore_ascii_case("AUTO_INCREMENT")
+                        || word.eq_ignore_ascii_case("AUTOINCREMENT")
+                }) =>
+            {
+                return Some(ColumnDefault::Identity)
+            }
+            _ => {}
+        }
+    }
+    default
+}
+
+/// Whether a PostgreSQL default draws from a sequence (`nextval('t_id_seq'::regclass)`), which
+/// is how `serial` columns appear in `pg_dump` output and in the catalog.
+pub(crate) fn is_nextval(default: &str) -> bool {
+    default
+        .trim_start()
+        .to_ascii_lowercase()
+        .starts_with("nextval(")
+}
+
 pub(crate) fn primary_key_not_null(table: &mut Table, engine: Engine, without_rowid: bool) {
     let rowid_alias = engine == Engine::Sqlite
         && !without_rowid
@@ -909,6 +994,10 @@ pub(crate) fn primary_key_not_null(table: &mut Table, engine: Engine, without_ro
     for pk in &table.primary_key {
         if let Some(col) = table.columns.iter_mut().find(|c| &c.name == pk) {
             col.nullable = false;
+            // SQLite fills a rowid alias the insert omits, AUTOINCREMENT or not.
+            if rowid_alias {
+                col.default = Some(ColumnDefault::Identity);
+            }
         }
     }
 }

@@ -12,7 +12,7 @@ use sqlx::{ConnectOptions, Row};
 use super::{action_from_rule, Catalog};
 use crate::import::dialect::Engine;
 use crate::import::error::ImportError;
-use crate::inventory::model::{Column, ForeignKey, QualifiedName, Table};
+use crate::inventory::model::{Column, ColumnDefault, ForeignKey, QualifiedName, Table};
 
 /// Databases that hold the server's own catalog, never an application's tables.
 const SYSTEM_DATABASES: &str = "('mysql', 'information_schema', 'performance_schema', 'sys')";
@@ -141,7 +141,8 @@ impl Reader<'_> {
             .fetch(
                 "SELECT CAST(TABLE_SCHEMA AS CHAR) AS db, CAST(TABLE_NAME AS CHAR) AS table_name,
                         CAST(COLUMN_NAME AS CHAR) AS name, CAST(COLUMN_TYPE AS CHAR) AS data_type,
-                        CAST(IS_NULLABLE AS CHAR) AS nullable
+                        CAST(IS_NULLABLE AS CHAR) AS nullable, CAST(EXTRA AS CHAR) AS extra,
+                        CAST(COLUMN_DEFAULT AS CHAR) AS column_default
                  FROM information_schema.COLUMNS WHERE TABLE_SCHEMA IN ({in})
                  ORDER BY TABLE_SCHEMA, TABLE_NAME, ORDINAL_POSITION",
             )
@@ -150,10 +151,13 @@ impl Reader<'_> {
         for row in rows {
             let table = name(&row, "db", "table_name").map_err(&e)?;
             let nullable: String = row.try_get("nullable").map_err(&e)?;
+            let extra: Option<String> = row.try_get("extra").map_err(&e)?;
+            let default: Option<String> = row.try_get("column_default").map_err(&e)?;
             let column = Column {
                 name: row.try_get("name").map_err(&e)?,
                 data_type: row.try_get("data_type").map_err(&e)?,
                 nullable: nullable == "YES",
+                default: mysql_default(extra.as_deref(), default),
             };
             if let Some(t) = catalog.tables.get_mut(&table) {
                 t.columns.push(column);
@@ -342,4 +346,27 @@ fn push_fk(catalog: &mut Catalog, table: &QualifiedName, fk: ForeignKey) {
 
 fn quote(ident: &str) -> String {
     format!("`{}`", ident.replace('`', "``"))
+}
+
+/// The column's default from `information_schema.COLUMNS`: `EXTRA` says `auto_increment`;
+/// MariaDB (10.2.7+) writes `COLUMN_DEFAULT` as an SQL expression (`'G'`, `current_timestamp()`,
+/// `NULL` for none), MySQL as the bare value (`G`, `CURRENT_TIMESTAMP`), which is quoted here
+/// unless it is a number or a function.
+fn mysql_default(extra: Option<&str>, default: Option<String>) -> Option<ColumnDefault> {
+    if extra.is_some_and(|e| e.to_ascii_lowercase().contains("auto_increment")) {
+        return Some(ColumnDefault::Identity);
+    }
+    let text = default?;
+    if text.eq_ignore_ascii_case("NULL") {
+        return None;
+    }
+    let sql_already = text.starts_with('\'')
+        || text.parse::<f64>().is_ok()
+        || text.ends_with(')')
+        || text.eq_ignore_ascii_case("CURRENT_TIMESTAMP");
+    Some(ColumnDefault::Expression(if sql_already {
+        text
+    } else {
+        format!("'{}'", text.replace('\'', "''"))
+    }))
 }

@@ -12,7 +12,7 @@ use super::Catalog;
 use crate::import::dialect::Engine;
 use crate::import::error::ImportError;
 use crate::inventory::model::{
-    Column, ForeignKey, Partitioning, QualifiedName, ReferentialAction, Table, View,
+    Column, ColumnDefault, ForeignKey, Partitioning, QualifiedName, ReferentialAction, Table, View,
 };
 
 const SCHEMAS: &str = "
@@ -31,9 +31,12 @@ WHERE c.relkind IN ('r', 'p') AND n.nspname = ANY($1)";
 
 const COLUMNS: &str = "
 SELECT n.nspname::text AS schema, c.relname::text AS table_name, a.attname::text AS name,
-       format_type(a.atttypid, a.atttypmod) AS data_type, a.attnotnull AS not_null
+       format_type(a.atttypid, a.atttypmod) AS data_type, a.attnotnull AS not_null,
+       a.attidentity <> '' AS is_identity,
+       CASE WHEN a.attgenerated = '' THEN pg_get_expr(d.adbin, d.adrelid) END AS column_default
 FROM pg_attribute a
 JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
 WHERE c.relkind IN ('r', 'p') AND n.nspname = ANY($1) AND a.attnum > 0 AND NOT a.attisdropped
 ORDER BY 1, 2, a.attnum";
 
@@ -187,10 +190,22 @@ async fn columns(
         .map_err(&e)?
     {
         let table = name(&row, "schema", "table_name").map_err(&e)?;
+        let default: Option<String> = row.try_get("column_default").map_err(&e)?;
         let column = Column {
             name: row.try_get("name").map_err(&e)?,
             data_type: row.try_get("data_type").map_err(&e)?,
             nullable: !row.try_get::<bool, _>("not_null").map_err(&e)?,
+            default: if row.try_get::<bool, _>("is_identity").map_err(&e)? {
+                Some(ColumnDefault::Identity)
+            } else {
+                default.map(|d| {
+                    if crate::import::ddl::is_nextval(&d) {
+                        ColumnDefault::Identity
+                    } else {
+                        ColumnDefault::Expression(d)
+                    }
+                })
+            },
         };
         if let Some(t) = catalog.tables.get_mut(&table) {
             t.columns.push(column);

@@ -10,7 +10,9 @@ use sqlx::{ConnectOptions, Row};
 use super::{action_from_rule, Catalog};
 use crate::import::dialect::Engine;
 use crate::import::error::ImportError;
-use crate::inventory::model::{Column, ForeignKey, Index, QualifiedName, Severity, Table};
+use crate::inventory::model::{
+    Column, ColumnDefault, ForeignKey, Index, QualifiedName, Severity, Table,
+};
 
 /// Reads the database file into `catalog`.
 pub(super) async fn read(url: &str, catalog: &mut Catalog) -> Result<(), ImportError> {
@@ -84,12 +86,13 @@ async fn table(
 
     let e = catalog.error("reading columns");
     let mut key: Vec<(i64, String)> = Vec::new();
-    let rows =
-        sqlx::query(r#"SELECT name, type, "notnull", pk FROM pragma_table_info(?1) ORDER BY cid"#)
-            .bind(name)
-            .fetch_all(&mut *conn)
-            .await
-            .map_err(&e)?;
+    let rows = sqlx::query(
+        r#"SELECT name, type, "notnull", pk, dflt_value FROM pragma_table_info(?1) ORDER BY cid"#,
+    )
+    .bind(name)
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(&e)?;
     for row in rows {
         let column: String = row.try_get("name").map_err(&e)?;
         let not_null: i64 = row.try_get("notnull").map_err(&e)?;
@@ -98,10 +101,14 @@ async fn table(
         if pk > 0 {
             key.push((pk, column.clone()));
         }
+        let default: Option<String> = row.try_get("dflt_value").map_err(&e)?;
         table.columns.push(Column {
             name: column,
             data_type: row.try_get("type").map_err(&e)?,
             nullable: not_null == 0,
+            default: default
+                .filter(|d| !d.eq_ignore_ascii_case("NULL"))
+                .map(ColumnDefault::Expression),
         });
     }
     key.sort();

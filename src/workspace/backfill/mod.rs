@@ -175,6 +175,10 @@ pub struct BackfillRun {
     /// Seconds the indexes and FKs took, when made.
     #[serde(default)]
     pub post_copy_seconds: Option<f64>,
+    /// The target's key sequences set past the copied keys, when the copy finished
+    /// ([`backfill::sequences`]).
+    #[serde(default)]
+    pub sequences: Vec<backfill::sequences::SequenceSet>,
     /// The validation's report, when asked for and not cancelled.
     pub validation: Option<ValidationReport>,
     /// Seconds in all.
@@ -520,6 +524,17 @@ pub async fn run(
 
     let mut post_copy_seconds = None;
     let mut validation = None;
+    let mut sequences = Vec::new();
+    if !report.cancelled && !cancel.is_cancelled() {
+        let tables: Vec<_> = plan_copy
+            .tables
+            .iter()
+            .map(|t| t.mapping.target.clone())
+            .collect();
+        sequences = backfill::sequences::set_past_copied_keys(&target, &tables)
+            .await
+            .map_err(BackfillError::from)?;
+    }
     if request.post_copy && !cancel.is_cancelled() {
         let t0 = clock.start("indexes and FKs");
         backfill::post_copy::apply(&target, &plan_copy.post_copy)
@@ -568,6 +583,7 @@ pub async fn run(
         steps: clock.steps,
         backfill: report,
         post_copy_seconds,
+        sequences,
         validation,
         seconds: clock.started.elapsed().as_secs_f64(),
         outcome: outcome.to_owned(),

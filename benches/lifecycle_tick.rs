@@ -52,6 +52,7 @@ fn window(rng: &mut SplitMix) -> Window {
         new_latency_seconds: Some(4.5),
         old_resources: Some(old),
         new_resources: Some(old),
+        failed_assertions: None,
     };
     match rng.next() % 100 {
         0 | 1 => w.checksum_match = Some(false),

@@ -35,6 +35,7 @@ fn good() -> Window {
             bytes_written: 5000,
             cpu_ms: 41.0,
         }),
+        failed_assertions: None,
     }
 }
 
@@ -756,4 +757,180 @@ fn a_second_loop_on_the_same_project_is_refused_with_exit_code_3() {
     );
     assert!(first.wait().unwrap().success());
     assert!(!lock.exists(), "the lock file goes with the loop");
+}
+
+/// SQL assertions on real PostgreSQL databases: an assertion holding on both sides lets its
+/// job through, a planted divergence it sees blocks a job in shadow and demotes a promoted one
+/// with `L010` and the differing rows, and one that cannot run on a side fails; the source is
+/// only read.
+#[tokio::test]
+async fn sql_assertions_decide_promotion_and_demotion_on_real_databases() {
+    let source = ScratchPg::new("lc_as_src");
+    let target = ScratchPg::new("lc_as_tgt");
+    let ddl = "CREATE TABLE a (id integer PRIMARY KEY, v text);\n\
+               CREATE TABLE b (id integer PRIMARY KEY, v text);\n\
+               CREATE TABLE c (id integer PRIMARY KEY, v text);\n\
+               INSERT INTO a SELECT g, 'a' || g FROM generate_series(1, 200) g;\n\
+               INSERT INTO b SELECT g, 'b' || (g % 7) FROM generate_series(1, 200) g;\n\
+               INSERT INTO c SELECT g, 'c' || g FROM generate_series(1, 20) g;\n";
+    psql(&source.name, &[], Some(ddl));
+    psql(&target.name, &[], Some(ddl));
+    // The tables' own rows say nothing here: each job is held to its assertions alone.
+    let dir = tempfile::tempdir().unwrap();
+    let root = project(
+        dir.path(),
+        "[lifecycle]\nwindows = 1\ncriteria = [\"assertions\"]\n\n\
+         [[lifecycle.jobs.a.assertions]]\nname = \"rows per v\"\n\
+         sql = \"SELECT v, count(*) FROM a GROUP BY v\"\n\n\
+         [[lifecycle.jobs.b.assertions]]\nname = \"b per bucket\"\n\
+         sql = \"SELECT v, count(*) FROM b GROUP BY v\"\n\n\
+         [[lifecycle.jobs.b.assertions]]\nname = \"b total\"\n\
+         sql = \"SELECT count(*) FROM b\"\n\
+         new_sql = \"SELECT count(*) + 0 FROM b\"\n\n\
+         [[lifecycle.jobs.c.assertions]]\nname = \"c spelled\"\n\
+         sql = \"SELECT count(*) FROM c\"\nnew_sql = \"SELECT count(nope) FROM c\"\n",
+    );
+    let source_before = psql(
+        &source.name,
+        &["-tAc", "SELECT md5(string_agg(v, ',' ORDER BY id)) FROM b"],
+        None,
+    );
+    let request = |ticks| RunRequest {
+        measurements: Measurements::Databases {
+            source_url: source.url(),
+            target_url: target.url(),
+        },
+        max_ticks: Some(ticks),
+        interval: Some(std::time::Duration::ZERO),
+    };
+    let cancel = Cancel::new();
+    // A divergence the assertion of `a` sees, planted before the first window.
+    psql(
+        &target.name,
+        &["-c", "UPDATE a SET v = 'drift' WHERE id = 3"],
+        None,
+    );
+    run::run(&root, &request(2), &cancel).await.unwrap();
+    let jobs = jobs_by_id(&root).await;
+    assert_eq!(jobs["public.a"].phase, Phase::Shadow, "blocked");
+    assert!(
+        jobs["public.a"].failures[0].starts_with(
+            "L010 assertions: `rows per v` old 200 rows, new 200 rows, first difference"
+        ),
+        "{:?}",
+        jobs["public.a"].failures
+    );
+    assert_eq!(
+        jobs["public.b"].phase,
+        Phase::ReverseShadow,
+        "both of b's held"
+    );
+    assert_eq!(jobs["public.c"].phase, Phase::Shadow);
+    assert!(
+        jobs["public.c"].failures[0].contains("`c spelled` could not run"),
+        "{:?}",
+        jobs["public.c"].failures
+    );
+
+    // b promoted; now its new side moves one row to another bucket: demoted, with the reason.
+    psql(
+        &target.name,
+        &["-c", "UPDATE b SET v = 'b1' WHERE id = 2"],
+        None,
+    );
+    let summary = run::run(&root, &request(1), &cancel).await.unwrap();
+    let demotion = summary
+        .transitions
+        .iter()
+        .find(|t| t.job == "public.b")
+        .expect("b moved");
+    assert_eq!(
+        (demotion.from, demotion.to),
+        (Phase::ReverseShadow, Phase::Shadow)
+    );
+    assert!(
+        demotion
+            .reason
+            .starts_with("L010 assertions: `b per bucket` old 7 rows, new 7 rows"),
+        "{}",
+        demotion.reason
+    );
+    assert!(!demotion.reason.contains("b total"), "{}", demotion.reason);
+    let window = demotion.window.as_ref().unwrap();
+    assert_eq!(window.failed_assertions.as_ref().map(Vec::len), Some(1));
+    // Read-only on the source.
+    let source_after = psql(
+        &source.name,
+        &["-tAc", "SELECT md5(string_agg(v, ',' ORDER BY id)) FROM b"],
+        None,
+    );
+    assert_eq!(source_before, source_after);
+}
+
+/// Every job's stored state, by id.
+async fn jobs_by_id(root: &Path) -> HashMap<String, Job> {
+    let store = LifecycleStore::new(Store::open(&root.join(STORE_FILE)).await.unwrap());
+    store
+        .jobs()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|j| (j.id.clone(), j))
+        .collect()
+}
+
+/// Bad assertions and criteria are refused before anything is opened: the error names the job,
+/// the manifest file and line and the key; no store is created.
+#[test]
+fn a_bad_assertion_or_criterion_names_the_job_and_the_manifest_line_and_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let assertion = |sql: &str| {
+        format!(
+            "[lifecycle]\nwindows = 2\n\n[lifecycle.jobs.b]\nwindows = 1\n\n\
+             [[lifecycle.jobs.b.assertions]]\nname = \"ok\"\nsql = \"SELECT 1\"\n\n\
+             [[lifecycle.jobs.b.assertions]]\nname = \"bad\"\nsql = \"{sql}\"\n"
+        )
+    };
+    for (i, (extra, line, words)) in [
+        (assertion("SELEC count(*) FROM b"), 26, "does not parse"),
+        (assertion("DELETE FROM b"), 26, "must be a SELECT"),
+        (assertion("SELECT 1; SELECT 2"), 26, "one query, found 2"),
+        (
+            assertion("WITH d AS (DELETE FROM b RETURNING *) SELECT * FROM d"),
+            26,
+            "another statement",
+        ),
+        (assertion("SELECT * INTO b2 FROM b"), 26, "INTO"),
+        (assertion("SELECT * FROM b FOR UPDATE"), 26, "lock rows"),
+        (
+            "[lifecycle.jobs.b]\nwindows = 1\n\n[[lifecycle.jobs.b.assertions]]\nname = \"n\"\n\
+             sql = \"SELECT 1\"\nnew_sql = \"SELECT 1 +\"\n"
+                .to_owned(),
+            20,
+            "`new_sql` does not parse",
+        ),
+        (
+            "[lifecycle.jobs.b]\nwindows = 1\ncriteria = [\"data_quality\", \"cost\"]\n".to_owned(),
+            16,
+            "unknown variant `cost`",
+        ),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let root = project(&dir.path().join(i.to_string()), &extra);
+        let out = cli(&["lifecycle", "status", root.to_str().unwrap()]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{extra}: {stderr}");
+        assert!(
+            stderr.contains(&format!("migration-studio.toml:{line}")),
+            "{extra}: {stderr}"
+        );
+        assert!(
+            stderr.contains("`[lifecycle.jobs.\"b\"]`"),
+            "{extra}: {stderr}"
+        );
+        assert!(stderr.contains(words), "{extra}: {stderr}");
+        assert!(!root.join(STORE_FILE).exists(), "nothing created: {extra}");
+    }
 }

@@ -309,6 +309,8 @@ pub mod lifecycle {
     pub const AWAITING_APPROVAL: &str = "L008";
     /// The job has not changed phase for `stuck_after_seconds`.
     pub const STUCK: &str = "L009";
+    /// A SQL assertion of the job returned different rows on the two sides, or failed on one.
+    pub const ASSERTION: &str = "L010";
 }
 
 /// Lifecycle codes ([`lifecycle`]), in code order.
@@ -322,6 +324,7 @@ pub const LIFECYCLE_CODES: &[Entry] = &[
     entry(lifecycle::REGRESSING, "`lifecycle status`: the job's last measured window failed a criterion (its failures follow)"),
     entry(lifecycle::AWAITING_APPROVAL, "`lifecycle status`: every criterion held long enough for cleanup, the point of no return, which waits for `lifecycle approve` (or `auto_cleanup`)"),
     entry(lifecycle::STUCK, "`lifecycle status`: the job, not done, has not changed phase for `stuck_after_seconds`"),
+    entry(lifecycle::ASSERTION, "assertions: one of the job's SQL assertions (`[[lifecycle.jobs.\"<table>\".assertions]]`) returned different rows on the old and the new side, or could not run on one of them"),
 ];
 
 /// The registry as Markdown: the text of `docs/CODES.md`.
@@ -385,7 +388,7 @@ rewrites it). A code, once published, keeps its meaning.\n",
     for e in SPEC_ERRORS {
         let _ = writeln!(out, "| `{}` | {} |", e.code, e.meaning);
     }
-    out.push_str("\n## Migration job lifecycle\n\nAt the start of a job's failures and of a demotion's reason (`L001`–`L005`), and in `lifecycle status` (`L006`–`L009`).\n\n| code | meaning |\n|---|---|\n");
+    out.push_str("\n## Migration job lifecycle\n\nAt the start of a job's failures and of a demotion's reason (`L001`–`L005`, `L010`), and in `lifecycle status` (`L006`–`L009`).\n\n| code | meaning |\n|---|---|\n");
     for e in LIFECYCLE_CODES {
         let _ = writeln!(out, "| {} | {} |", e.code, e.meaning);
     }

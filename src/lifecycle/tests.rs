@@ -29,6 +29,7 @@ fn tolerances_are_inclusive_and_every_criterion_is_named() {
         new_latency_seconds: Some(11.0),
         old_resources: Some(r(100, 10.0)),
         new_resources: Some(r(110, 11.0)),
+        failed_assertions: None,
     };
     assert_eq!(at_limit.failures(&policy), []);
     let over = Window {

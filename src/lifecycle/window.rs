@@ -47,6 +47,11 @@ pub struct Window {
     /// What the new side spent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub new_resources: Option<Resources>,
+    /// The job's SQL assertions that failed in this window, each as `name: why` (results
+    /// differ, or a side could not run it); empty when every one held, `None` when they were
+    /// not evaluated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failed_assertions: Option<Vec<String>>,
 }
 
 /// Why a criterion does not hold in a window: a stable code and the values behind it.
@@ -148,6 +153,15 @@ impl Window {
                         criterion,
                         code::NOT_MEASURED,
                         "resources not measured".into(),
+                    ),
+                },
+                Criterion::Assertions => match &self.failed_assertions {
+                    Some(failed) if failed.is_empty() => {}
+                    Some(failed) => fail(criterion, code::ASSERTION, failed.join("; ")),
+                    None => fail(
+                        criterion,
+                        code::NOT_MEASURED,
+                        "SQL assertions not evaluated".into(),
                     ),
                 },
             }

@@ -151,7 +151,13 @@ async fn run_locked(
                 },
                 None,
             ) if !measured.is_empty() => {
-                measure::from_databases(source_url, target_url, &measured).await?
+                let assertions: HashMap<String, Vec<_>> = opened
+                    .settings
+                    .jobs
+                    .iter()
+                    .map(|(id, own)| (id.clone(), own.assertions.clone()))
+                    .collect();
+                measure::from_databases(source_url, target_url, &measured, &assertions).await?
             }
             _ => HashMap::new(),
         };

@@ -40,9 +40,10 @@ impl SplitMix {
 fn window(rng: &mut SplitMix) -> Window {
     let rows = rng.next() % 1_000_000;
     let old = Resources {
-        rows_read: rows,
-        bytes_written: rows * 80,
-        cpu_ms: (rows / 1000) as f64,
+        rows_read: Some(rows),
+        bytes_written: Some(rows * 80),
+        cpu_ms: Some((rows / 1000) as f64),
+        ..Resources::default()
     };
     let mut w = Window {
         old_rows: Some(rows),
@@ -59,7 +60,7 @@ fn window(rng: &mut SplitMix) -> Window {
         2 | 3 => w.new_latency_seconds = Some(9.0),
         4 | 5 => {
             w.new_resources = Some(Resources {
-                rows_read: rows * 2 + 1,
+                rows_read: Some(rows * 2 + 1),
                 ..old
             })
         }
@@ -130,6 +131,7 @@ fn main() {
                     jobs.len(),
                     outcome.changed.iter().map(|&i| &outcome.jobs[i]),
                     &outcome.transitions,
+                    &Default::default(),
                 )
                 .await
                 .expect("tick recorded");

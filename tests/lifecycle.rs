@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{psql, ScratchPg};
+use common::{mariadb, psql, ScratchMaria, ScratchPg};
 use migration_studio::lifecycle::{
     tick, Actor, Criterion, Job, LifecycleSettings, LifecycleStore, Phase, Resources, Window,
 };
@@ -26,14 +26,16 @@ fn good() -> Window {
         old_latency_seconds: Some(2.0),
         new_latency_seconds: Some(2.0),
         old_resources: Some(Resources {
-            rows_read: 1000,
-            bytes_written: 5000,
-            cpu_ms: 40.0,
+            rows_read: Some(1000),
+            bytes_written: Some(5000),
+            cpu_ms: Some(40.0),
+            ..Resources::default()
         }),
         new_resources: Some(Resources {
-            rows_read: 900,
-            bytes_written: 5000,
-            cpu_ms: 41.0,
+            rows_read: Some(900),
+            bytes_written: Some(5000),
+            cpu_ms: Some(41.0),
+            ..Resources::default()
         }),
         failed_assertions: None,
     }
@@ -56,9 +58,10 @@ fn latency_regression() -> Window {
 fn resource_regression() -> Window {
     Window {
         new_resources: Some(Resources {
-            rows_read: 5000,
-            bytes_written: 5000,
-            cpu_ms: 40.0,
+            rows_read: Some(5000),
+            bytes_written: Some(5000),
+            cpu_ms: Some(40.0),
+            ..Resources::default()
         }),
         ..good()
     }
@@ -237,15 +240,18 @@ fn a_flapping_job_is_held() {
 /// A project with tables `a`, `b` and `c` (a PostgreSQL DDL script) and `manifest_extra`
 /// appended to its manifest.
 fn project(dir: &Path, manifest_extra: &str) -> PathBuf {
+    project_with(dir, &["a", "b", "c"], manifest_extra)
+}
+
+/// A project with `tables` (each `id integer PRIMARY KEY, v text`), as [`project`].
+fn project_with(dir: &Path, tables: &[&str], manifest_extra: &str) -> PathBuf {
     let root = dir.join("proj");
     std::fs::create_dir_all(root.join("ddl")).unwrap();
-    std::fs::write(
-        root.join("ddl/schema.sql"),
-        "CREATE TABLE a (id integer PRIMARY KEY, v text);\n\
-         CREATE TABLE b (id integer PRIMARY KEY, v text);\n\
-         CREATE TABLE c (id integer PRIMARY KEY, v text);\n",
-    )
-    .unwrap();
+    let ddl: String = tables
+        .iter()
+        .map(|t| format!("CREATE TABLE {t} (id integer PRIMARY KEY, v text);\n"))
+        .collect();
+    std::fs::write(root.join("ddl/schema.sql"), ddl).unwrap();
     std::fs::write(
         root.join("migration-studio.toml"),
         format!(
@@ -933,4 +939,158 @@ fn a_bad_assertion_or_criterion_names_the_job_and_the_manifest_line_and_changes_
         assert!(stderr.contains(words), "{extra}: {stderr}");
         assert!(!root.join(STORE_FILE).exists(), "nothing created: {extra}");
     }
+}
+
+/// Resources from PostgreSQL's own statistics: a new side whose table needs much more storage
+/// (two extra indexes) is blocked in shadow; once the others are promoted, one made to take
+/// more storage and one whose new pipeline reads its table five more times per window are
+/// demoted, each with the figure in its reason; the steady job is not.
+#[tokio::test]
+async fn a_resource_regression_in_the_databases_statistics_blocks_and_demotes() {
+    let source = ScratchPg::new("lc_rs_src");
+    let target = ScratchPg::new("lc_rs_tgt");
+    let mut ddl = String::new();
+    for t in ["a", "b", "c", "d"] {
+        ddl.push_str(&format!(
+            "CREATE TABLE {t} (id integer PRIMARY KEY, v text);\n\
+             INSERT INTO {t} SELECT g, md5(g::text) FROM generate_series(1, 2000) g;\n"
+        ));
+    }
+    psql(&source.name, &[], Some(&ddl));
+    psql(&target.name, &[], Some(&ddl));
+    psql(
+        &target.name,
+        &[],
+        Some("CREATE INDEX b_v ON b (v, id); CREATE INDEX b_v2 ON b (v);"),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let root = project_with(
+        dir.path(),
+        &["a", "b", "c", "d"],
+        "[lifecycle]\nwindows = 2\ncriteria = [\"data_quality\", \"resources\"]\n",
+    );
+    // Between ticks: the statistics of this tick's reads are flushed when its sessions end.
+    let request = |ticks| RunRequest {
+        measurements: Measurements::Databases {
+            source_url: source.url(),
+            target_url: target.url(),
+        },
+        max_ticks: Some(ticks),
+        interval: Some(std::time::Duration::from_millis(300)),
+    };
+    let cancel = Cancel::new();
+    run::run(&root, &request(3), &cancel).await.unwrap();
+    let jobs = jobs_by_id(&root).await;
+    for steady in ["public.a", "public.c", "public.d"] {
+        assert_eq!(
+            jobs[steady].phase,
+            Phase::ReverseShadow,
+            "{:?}",
+            jobs[steady]
+        );
+    }
+    assert_eq!(jobs["public.b"].phase, Phase::Shadow, "blocked");
+    assert!(
+        jobs["public.b"].failures[0].starts_with("L004 resources: storage bytes old"),
+        "{:?}",
+        jobs["public.b"].failures
+    );
+
+    psql(&target.name, &[], Some("CREATE INDEX a_v ON a (v, id);"));
+    for _ in 0..5 {
+        psql(&target.name, &["-c", "SELECT count(*) FROM c"], None);
+    }
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let summary = run::run(&root, &request(1), &cancel).await.unwrap();
+    let demoted: HashMap<&str, &str> = summary
+        .transitions
+        .iter()
+        .filter(|t| (t.from, t.to) == (Phase::ReverseShadow, Phase::Shadow))
+        .map(|t| (t.job.as_str(), t.reason.as_str()))
+        .collect();
+    assert_eq!(demoted.len(), 2, "{demoted:?}");
+    // Building the index read the table too: both figures are in the reason.
+    assert!(
+        demoted["public.a"].starts_with("L004 resources:")
+            && demoted["public.a"].contains("storage bytes old"),
+        "{demoted:?}"
+    );
+    assert!(
+        demoted["public.c"].starts_with("L004 resources: rows read old"),
+        "{demoted:?}"
+    );
+    let store = LifecycleStore::new(Store::open(&root.join(STORE_FILE)).await.unwrap());
+    let log = store.transitions(Some("public.c")).await.unwrap();
+    let window = log.last().unwrap().transition.window.clone().unwrap();
+    let (old, new) = (window.old_resources.unwrap(), window.new_resources.unwrap());
+    assert!(
+        new.rows_read.unwrap() >= old.rows_read.unwrap() + 5 * 2000,
+        "{window:?}"
+    );
+    assert_eq!(old.storage_bytes, new.storage_bytes);
+}
+
+/// MariaDB's statistics: storage from `information_schema.TABLES` on both sides (rows read and
+/// written only when the server has `userstat` on), and a table made to need much more
+/// storage on the new side fails the resource criterion.
+#[tokio::test]
+async fn mariadb_storage_comes_from_information_schema() {
+    let source = ScratchMaria::new("lc_rs_msrc");
+    let target = ScratchMaria::new("lc_rs_mtgt");
+    let ddl = "CREATE TABLE a (id integer PRIMARY KEY, v varchar(64)) ENGINE=InnoDB;\n\
+               INSERT INTO a SELECT seq, md5(seq) FROM seq_1_to_5000;\n\
+               ANALYZE TABLE a;\n";
+    mariadb(&source.name, &[], Some(ddl));
+    mariadb(&target.name, &[], Some(ddl));
+    mariadb(
+        &target.name,
+        &[],
+        Some("CREATE INDEX a_v ON a (v, id); CREATE INDEX a_v2 ON a (v); ANALYZE TABLE a;"),
+    );
+    let userstat = mariadb("mysql", &["-e", "SELECT @@userstat"], None);
+    let mut baseline = migration_studio::lifecycle::measure::Baseline::default();
+    let jobs = vec!["a".to_owned()];
+    let windows = migration_studio::lifecycle::measure::from_databases(
+        &source.url(),
+        &target.url(),
+        &jobs,
+        &HashMap::new(),
+        &mut baseline,
+    )
+    .await
+    .unwrap();
+    let w = &windows["a"];
+    let (old, new) = (w.old_resources.unwrap(), w.new_resources.unwrap());
+    assert!(old.storage_bytes.unwrap() > 0, "{w:?}");
+    assert!(
+        new.storage_bytes.unwrap() > old.storage_bytes.unwrap() * 3 / 2,
+        "{w:?}"
+    );
+    assert_eq!(old.rows_read, None, "no delta in a first window");
+    let again = migration_studio::lifecycle::measure::from_databases(
+        &source.url(),
+        &target.url(),
+        &jobs,
+        &HashMap::new(),
+        &mut baseline,
+    )
+    .await
+    .unwrap();
+    let old = again["a"].old_resources.unwrap();
+    assert_eq!(old.rows_read.is_some(), userstat.trim() == "1", "{old:?}");
+    let policy = migration_studio::lifecycle::JobPolicy::for_job(
+        &LifecycleSettings {
+            criteria: vec![Criterion::Resources],
+            ..LifecycleSettings::default()
+        },
+        "a",
+    );
+    let failures = again["a"].failures(&policy);
+    assert_eq!(failures.len(), 1);
+    assert!(
+        failures[0]
+            .line()
+            .starts_with("L004 resources: storage bytes old"),
+        "{failures:?}"
+    );
 }

@@ -297,7 +297,7 @@ pub mod lifecycle {
     pub const CHECKSUM: &str = "L002";
     /// The new side lands its data later than the old, beyond the tolerance.
     pub const LATENCY: &str = "L003";
-    /// The new side reads, writes or spends more than the old, beyond the tolerance.
+    /// The new side reads, writes, stores or spends more than the old, beyond the tolerance.
     pub const RESOURCES: &str = "L004";
     /// A value a criterion needs was not measured.
     pub const NOT_MEASURED: &str = "L005";
@@ -318,7 +318,7 @@ pub const LIFECYCLE_CODES: &[Entry] = &[
     entry(lifecycle::ROW_COUNT, "data quality: the row counts of the old and the new output differ in a window"),
     entry(lifecycle::CHECKSUM, "data quality: the row counts are equal but the checksums of the two outputs differ"),
     entry(lifecycle::LATENCY, "landing latency: the new side lands its data later than the old by more than `latency_tolerance`"),
-    entry(lifecycle::RESOURCES, "resources: rows read, bytes written or CPU time of the new side exceed the old's by more than `resource_tolerance`"),
+    entry(lifecycle::RESOURCES, "resources: rows read or written, bytes written, storage or CPU time of the new side exceed the old's by more than `resource_tolerance` (each figure both sides measured; from the databases' own statistics or a measurement file)"),
     entry(lifecycle::NOT_MEASURED, "a value a checked criterion needs was not measured in the window; the criterion does not hold"),
     entry(lifecycle::HELD, "`lifecycle status`: the job flapped (more than `flap_limit` promotions and demotions within `flap_window_seconds`) and is held; `lifecycle approve` releases it"),
     entry(lifecycle::REGRESSING, "`lifecycle status`: the job's last measured window failed a criterion (its failures follow)"),

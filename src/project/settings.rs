@@ -93,7 +93,8 @@ pub struct LifecycleSettings {
     /// How much later the new side may land its data, as a fraction of the old side's latency
     /// (0.1 = 10 % later).
     pub latency_tolerance: f64,
-    /// How much more the new side may read, write or spend in CPU, as a fraction of the old.
+    /// How much more the new side may read, write, store or spend in CPU, as a fraction of the
+    /// old.
     pub resource_tolerance: f64,
     /// A job whose promotions and demotions between shadow and reverse shadow number more than
     /// this within `flap_window_seconds` is held for a person (K).

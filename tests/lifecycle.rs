@@ -8,13 +8,14 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{mariadb, psql, ScratchMaria, ScratchPg};
+use common::{mariadb, no_scratch_databases, psql, sample, ScratchMaria, ScratchPg};
 use migration_studio::lifecycle::{
     tick, Actor, Criterion, Job, LifecycleSettings, LifecycleStore, Phase, Resources, Window,
 };
 use migration_studio::project::{Project, Store, STORE_FILE};
+use migration_studio::workspace::lifecycle::rehearse::RehearseRequest;
 use migration_studio::workspace::lifecycle::run::{Measurements, RunRequest};
-use migration_studio::workspace::lifecycle::{approve, run, status};
+use migration_studio::workspace::lifecycle::{approve, rehearse, run, status};
 use migration_studio::workspace::Cancel;
 
 /// A window in which every criterion holds.
@@ -1093,4 +1094,85 @@ async fn mariadb_storage_comes_from_information_schema() {
             .starts_with("L004 resources: storage bytes old"),
         "{failures:?}"
     );
+}
+
+fn rehearse_request(drill: Option<&str>) -> RehearseRequest {
+    RehearseRequest {
+        source_server: "postgres://postgres@127.0.0.1:5432".into(),
+        target_server: "postgres://postgres@127.0.0.1:5432".into(),
+        drill: drill.map(str::to_owned),
+        interval: std::time::Duration::from_millis(300),
+    }
+}
+
+/// The lifecycle rehearsed on Pagila's scratch copies: every table a job, driven to done, the
+/// fault drill's job (one row deleted on its new side once every job is in reverse shadow)
+/// demoted and no other; the scratch databases are gone afterwards and the project's own
+/// lifecycle untouched.
+#[tokio::test]
+async fn a_lifecycle_rehearsal_demotes_exactly_the_drilled_job() {
+    let (_dir, root) = sample("pagila-postgres-upgrade");
+    let done = rehearse::rehearse(&root, &rehearse_request(Some("film_actor")), &Cancel::new())
+        .await
+        .unwrap();
+    no_scratch_databases(&done.run_id);
+    assert!(!done.cancelled);
+    assert!(done.jobs.len() > 10, "{}", done.jobs.len());
+    let stuck: Vec<_> = done
+        .jobs
+        .iter()
+        .filter(|j| j.phase != Phase::Done)
+        .map(|j| (&j.id, &j.failures))
+        .collect();
+    assert!(done.drilled_after_tick.is_some(), "{stuck:#?}");
+    assert_eq!(
+        done.demoted,
+        ["public.film_actor"],
+        "{:#?}",
+        done.transitions
+    );
+    let demotion = done
+        .transitions
+        .iter()
+        .find(|t| t.to == Phase::Shadow && t.from == Phase::ReverseShadow)
+        .unwrap();
+    assert!(
+        demotion
+            .reason
+            .starts_with("L001 data_quality: rows old 5462, new 5461"),
+        "{}",
+        demotion.reason
+    );
+    for job in &done.jobs {
+        if job.id == "public.film_actor" {
+            assert_eq!(job.phase, Phase::Shadow);
+        } else {
+            assert_eq!(job.phase, Phase::Done, "{job:?}");
+        }
+    }
+    // The project's own lifecycle store holds no rehearsal job.
+    let store = LifecycleStore::new(Store::open(&root.join(STORE_FILE)).await.unwrap());
+    assert!(store.jobs().await.unwrap().is_empty());
+}
+
+/// Cancelled mid-way: it stops, says so, and leaves no scratch database behind.
+#[tokio::test]
+async fn an_aborted_lifecycle_rehearsal_leaves_no_scratch_database() {
+    let (_dir, root) = sample("pagila-postgres-upgrade");
+    let cancel = Cancel::new();
+    let stopper = {
+        let cancel = cancel.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(std::time::Duration::from_secs(4)).await;
+            cancel.cancel();
+        })
+    };
+    let aborted = rehearse::rehearse(&root, &rehearse_request(Some("film_actor")), &cancel)
+        .await
+        .unwrap();
+    stopper.await.unwrap();
+    assert!(aborted.cancelled, "{aborted:#?}");
+    assert_eq!(aborted.drill_passed, None);
+    assert!(aborted.jobs.iter().any(|j| j.phase != Phase::Done));
+    no_scratch_databases(&aborted.run_id);
 }

@@ -93,6 +93,9 @@ pub enum LifecycleError {
     /// Measuring on the databases failed.
     #[error(transparent)]
     Validate(crate::validate::ValidateError),
+    /// `lifecycle rehearse` could not make, load or drill its scratch databases.
+    #[error("lifecycle rehearsal: {0}")]
+    Rehearsal(String),
     /// Another `lifecycle run` drives this project's jobs: one loop per project.
     #[error("another lifecycle loop is running on this project ({0}); wait for it or stop it")]
     Busy(String),

@@ -1102,6 +1102,7 @@ fn rehearse_request(drill: Option<&str>) -> RehearseRequest {
         target_server: "postgres://postgres@127.0.0.1:5432".into(),
         drill: drill.map(str::to_owned),
         interval: std::time::Duration::from_millis(300),
+        writes_per_tick: 20,
     }
 }
 

@@ -68,6 +68,9 @@ pub(super) struct RehearseArgs {
     /// Seconds between ticks.
     #[arg(long, default_value_t = 0.3)]
     interval: f64,
+    /// Workload operations between two ticks, the same on both sides.
+    #[arg(long, default_value_t = 20)]
+    writes_per_tick: u64,
     /// Print JSON instead of text.
     #[arg(long)]
     json: bool,
@@ -231,6 +234,7 @@ async fn rehearse(args: RehearseArgs) -> Result<(), BoxError> {
             .unwrap_or_else(|| super::rehearse::local_server(m.target.engine)),
         drill: args.drill,
         interval: Duration::from_secs_f64(args.interval.max(0.0)),
+        writes_per_tick: args.writes_per_tick,
     };
     let cancel = Cancel::new();
     let work = lifecycle::rehearse::rehearse(&args.project, &request, &cancel);

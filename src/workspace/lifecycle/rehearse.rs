@@ -10,8 +10,9 @@
 //! The rehearsal's jobs live in memory, not in the project's store: the project's own
 //! lifecycle is left as it was. The scratch databases are dropped on every path (done, failed,
 //! cancelled). Latency is not measured on scratch databases, so the rehearsal leaves the
-//! latency criterion out; no writes run while the loop measures (both sides are at rest, so a
-//! window compares settled copies).
+//! latency criterion out. Writes go on throughout: between two ticks the rehearsal's seeded
+//! workload ([`crate::rehearsal::workload::burst`]) makes the same operations on both sides
+//! (both pipelines consume one source), and the next window measures once both applied them.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -25,6 +26,7 @@ use crate::lifecycle::measure::{self, Baseline};
 use crate::lifecycle::{tick, Criterion, Job, LifecycleError, Phase, Transition};
 use crate::project::Project;
 use crate::rehearsal::provider::local::LocalProvider;
+use crate::rehearsal::workload::{self, WorkloadMemory, WorkloadStats};
 use crate::rehearsal::{self, Provider};
 use crate::workspace::Cancel;
 
@@ -40,6 +42,8 @@ pub struct RehearseRequest {
     pub drill: Option<String>,
     /// Time between ticks.
     pub interval: Duration,
+    /// Workload operations between two ticks, the same on both sides (0: none).
+    pub writes_per_tick: u64,
 }
 
 /// What a lifecycle rehearsal did.
@@ -59,6 +63,8 @@ pub struct LifecycleRehearsal {
     pub jobs: Vec<Job>,
     /// Whether it was cancelled.
     pub cancelled: bool,
+    /// What the workload wrote on the old side (the new side got the same operations).
+    pub writes: WorkloadStats,
     /// The drill's verdict: whether it was planted and the loop demoted exactly the drilled
     /// job; `None` without a drill or when cancelled.
     pub drill_passed: Option<bool>,
@@ -124,15 +130,44 @@ async fn drive(
     run_id: String,
 ) -> Result<LifecycleRehearsal, LifecycleError> {
     let failed = |e: String| LifecycleError::Rehearsal(e);
-    {
-        let connect = |url| db::connect(url, Access::ReadWrite, 1);
-        let (source, target) = tokio::try_join!(connect(&env.source_url), connect(&env.target_url))
-            .map_err(|e| failed(e.to_string()))?;
-        let loaded = rehearsal::load_both_sides(project, env, (&source, &target)).await;
-        source.close().await;
-        target.close().await;
-        loaded.map_err(|e| failed(e.to_string()))?;
-    }
+    let connect = |url| db::connect(url, Access::ReadWrite, 1);
+    let (old, new) = tokio::try_join!(connect(&env.source_url), connect(&env.target_url))
+        .map_err(|e| failed(e.to_string()))?;
+    let result = drive_loaded(
+        project,
+        env,
+        (&old, &new),
+        ids,
+        drill,
+        request,
+        cancel,
+        run_id,
+    )
+    .await;
+    old.close().await;
+    new.close().await;
+    result
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn drive_loaded(
+    project: &Project,
+    env: &rehearsal::Environment,
+    (old, new): (&Database, &Database),
+    ids: Vec<String>,
+    drill: Option<String>,
+    request: &RehearseRequest,
+    cancel: &Cancel,
+    run_id: String,
+) -> Result<LifecycleRehearsal, LifecycleError> {
+    let failed = |e: String| LifecycleError::Rehearsal(e);
+    rehearsal::load_both_sides(project, env, (old, new))
+        .await
+        .map_err(|e| failed(e.to_string()))?;
+    let inventory = project.inventory().await?;
+    // Tables with application triggers are not written (a replayed write would fire them).
+    let avoid = workload::triggered_tables(&inventory);
+    let mut memory = WorkloadMemory::default();
     let mut settings = project.manifest().lifecycle.clone();
     settings.auto_cleanup = true;
     settings.criteria.retain(|c| *c != Criterion::Latency);
@@ -166,6 +201,7 @@ async fn drive(
         demoted: Vec::new(),
         jobs: Vec::new(),
         cancelled: false,
+        writes: WorkloadStats::default(),
         drill_passed: None,
     };
     let mut baseline = Baseline::default();
@@ -218,6 +254,15 @@ async fn drive(
             if out.drilled_after_tick.is_some() && rest_settled && !out.demoted.is_empty() {
                 break;
             }
+        }
+        if request.writes_per_tick > 0 {
+            // Writes go on: the next window's batch, the same operations on both sides (both
+            // pipelines consume one source); the window measures after both applied it.
+            let n = request.writes_per_tick;
+            let next = workload::burst(old, &inventory, &avoid, 20, memory.clone(), n).await;
+            workload::burst(new, &inventory, &avoid, 20, memory, n).await;
+            memory = next;
+            out.writes = memory.stats();
         }
         if !request.interval.is_zero() {
             tokio::select! {

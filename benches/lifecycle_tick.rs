@@ -40,9 +40,10 @@ impl SplitMix {
 fn window(rng: &mut SplitMix) -> Window {
     let rows = rng.next() % 1_000_000;
     let old = Resources {
-        rows_read: rows,
-        bytes_written: rows * 80,
-        cpu_ms: (rows / 1000) as f64,
+        rows_read: Some(rows),
+        bytes_written: Some(rows * 80),
+        cpu_ms: Some((rows / 1000) as f64),
+        ..Resources::default()
     };
     let mut w = Window {
         old_rows: Some(rows),
@@ -52,13 +53,14 @@ fn window(rng: &mut SplitMix) -> Window {
         new_latency_seconds: Some(4.5),
         old_resources: Some(old),
         new_resources: Some(old),
+        failed_assertions: None,
     };
     match rng.next() % 100 {
         0 | 1 => w.checksum_match = Some(false),
         2 | 3 => w.new_latency_seconds = Some(9.0),
         4 | 5 => {
             w.new_resources = Some(Resources {
-                rows_read: rows * 2 + 1,
+                rows_read: Some(rows * 2 + 1),
                 ..old
             })
         }
@@ -129,6 +131,7 @@ fn main() {
                     jobs.len(),
                     outcome.changed.iter().map(|&i| &outcome.jobs[i]),
                     &outcome.transitions,
+                    &Default::default(),
                 )
                 .await
                 .expect("tick recorded");

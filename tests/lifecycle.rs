@@ -8,13 +8,14 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{psql, ScratchPg};
+use common::{mariadb, no_scratch_databases, psql, sample, ScratchMaria, ScratchPg};
 use migration_studio::lifecycle::{
     tick, Actor, Criterion, Job, LifecycleSettings, LifecycleStore, Phase, Resources, Window,
 };
 use migration_studio::project::{Project, Store, STORE_FILE};
+use migration_studio::workspace::lifecycle::rehearse::RehearseRequest;
 use migration_studio::workspace::lifecycle::run::{Measurements, RunRequest};
-use migration_studio::workspace::lifecycle::{approve, run, status};
+use migration_studio::workspace::lifecycle::{approve, rehearse, run, status};
 use migration_studio::workspace::Cancel;
 
 /// A window in which every criterion holds.
@@ -26,15 +27,18 @@ fn good() -> Window {
         old_latency_seconds: Some(2.0),
         new_latency_seconds: Some(2.0),
         old_resources: Some(Resources {
-            rows_read: 1000,
-            bytes_written: 5000,
-            cpu_ms: 40.0,
+            rows_read: Some(1000),
+            bytes_written: Some(5000),
+            cpu_ms: Some(40.0),
+            ..Resources::default()
         }),
         new_resources: Some(Resources {
-            rows_read: 900,
-            bytes_written: 5000,
-            cpu_ms: 41.0,
+            rows_read: Some(900),
+            bytes_written: Some(5000),
+            cpu_ms: Some(41.0),
+            ..Resources::default()
         }),
+        failed_assertions: None,
     }
 }
 
@@ -55,9 +59,10 @@ fn latency_regression() -> Window {
 fn resource_regression() -> Window {
     Window {
         new_resources: Some(Resources {
-            rows_read: 5000,
-            bytes_written: 5000,
-            cpu_ms: 40.0,
+            rows_read: Some(5000),
+            bytes_written: Some(5000),
+            cpu_ms: Some(40.0),
+            ..Resources::default()
         }),
         ..good()
     }
@@ -236,15 +241,18 @@ fn a_flapping_job_is_held() {
 /// A project with tables `a`, `b` and `c` (a PostgreSQL DDL script) and `manifest_extra`
 /// appended to its manifest.
 fn project(dir: &Path, manifest_extra: &str) -> PathBuf {
+    project_with(dir, &["a", "b", "c"], manifest_extra)
+}
+
+/// A project with `tables` (each `id integer PRIMARY KEY, v text`), as [`project`].
+fn project_with(dir: &Path, tables: &[&str], manifest_extra: &str) -> PathBuf {
     let root = dir.join("proj");
     std::fs::create_dir_all(root.join("ddl")).unwrap();
-    std::fs::write(
-        root.join("ddl/schema.sql"),
-        "CREATE TABLE a (id integer PRIMARY KEY, v text);\n\
-         CREATE TABLE b (id integer PRIMARY KEY, v text);\n\
-         CREATE TABLE c (id integer PRIMARY KEY, v text);\n",
-    )
-    .unwrap();
+    let ddl: String = tables
+        .iter()
+        .map(|t| format!("CREATE TABLE {t} (id integer PRIMARY KEY, v text);\n"))
+        .collect();
+    std::fs::write(root.join("ddl/schema.sql"), ddl).unwrap();
     std::fs::write(
         root.join("migration-studio.toml"),
         format!(
@@ -756,4 +764,416 @@ fn a_second_loop_on_the_same_project_is_refused_with_exit_code_3() {
     );
     assert!(first.wait().unwrap().success());
     assert!(!lock.exists(), "the lock file goes with the loop");
+}
+
+/// SQL assertions on real PostgreSQL databases: an assertion holding on both sides lets its
+/// job through, a planted divergence it sees blocks a job in shadow and demotes a promoted one
+/// with `L010` and the differing rows, and one that cannot run on a side fails; the source is
+/// only read.
+#[tokio::test]
+async fn sql_assertions_decide_promotion_and_demotion_on_real_databases() {
+    let source = ScratchPg::new("lc_as_src");
+    let target = ScratchPg::new("lc_as_tgt");
+    let ddl = "CREATE TABLE a (id integer PRIMARY KEY, v text);\n\
+               CREATE TABLE b (id integer PRIMARY KEY, v text);\n\
+               CREATE TABLE c (id integer PRIMARY KEY, v text);\n\
+               INSERT INTO a SELECT g, 'a' || g FROM generate_series(1, 200) g;\n\
+               INSERT INTO b SELECT g, 'b' || (g % 7) FROM generate_series(1, 200) g;\n\
+               INSERT INTO c SELECT g, 'c' || g FROM generate_series(1, 20) g;\n";
+    psql(&source.name, &[], Some(ddl));
+    psql(&target.name, &[], Some(ddl));
+    // The tables' own rows say nothing here: each job is held to its assertions alone.
+    let dir = tempfile::tempdir().unwrap();
+    let root = project(
+        dir.path(),
+        "[lifecycle]\nwindows = 1\ncriteria = [\"assertions\"]\n\n\
+         [[lifecycle.jobs.a.assertions]]\nname = \"rows per v\"\n\
+         sql = \"SELECT v, count(*) FROM a GROUP BY v\"\n\n\
+         [[lifecycle.jobs.b.assertions]]\nname = \"b per bucket\"\n\
+         sql = \"SELECT v, count(*) FROM b GROUP BY v\"\n\n\
+         [[lifecycle.jobs.b.assertions]]\nname = \"b total\"\n\
+         sql = \"SELECT count(*) FROM b\"\n\
+         new_sql = \"SELECT count(*) + 0 FROM b\"\n\n\
+         [[lifecycle.jobs.c.assertions]]\nname = \"c spelled\"\n\
+         sql = \"SELECT count(*) FROM c\"\nnew_sql = \"SELECT count(nope) FROM c\"\n",
+    );
+    let source_before = psql(
+        &source.name,
+        &["-tAc", "SELECT md5(string_agg(v, ',' ORDER BY id)) FROM b"],
+        None,
+    );
+    let request = |ticks| RunRequest {
+        measurements: Measurements::Databases {
+            source_url: source.url(),
+            target_url: target.url(),
+        },
+        max_ticks: Some(ticks),
+        interval: Some(std::time::Duration::ZERO),
+    };
+    let cancel = Cancel::new();
+    // A divergence the assertion of `a` sees, planted before the first window.
+    psql(
+        &target.name,
+        &["-c", "UPDATE a SET v = 'drift' WHERE id = 3"],
+        None,
+    );
+    run::run(&root, &request(2), &cancel).await.unwrap();
+    let jobs = jobs_by_id(&root).await;
+    assert_eq!(jobs["public.a"].phase, Phase::Shadow, "blocked");
+    assert!(
+        jobs["public.a"].failures[0].starts_with(
+            "L010 assertions: `rows per v` old 200 rows, new 200 rows, first difference"
+        ),
+        "{:?}",
+        jobs["public.a"].failures
+    );
+    assert_eq!(
+        jobs["public.b"].phase,
+        Phase::ReverseShadow,
+        "both of b's held"
+    );
+    assert_eq!(jobs["public.c"].phase, Phase::Shadow);
+    assert!(
+        jobs["public.c"].failures[0].contains("`c spelled` could not run"),
+        "{:?}",
+        jobs["public.c"].failures
+    );
+
+    // b promoted; now its new side moves one row to another bucket: demoted, with the reason.
+    psql(
+        &target.name,
+        &["-c", "UPDATE b SET v = 'b1' WHERE id = 2"],
+        None,
+    );
+    let summary = run::run(&root, &request(1), &cancel).await.unwrap();
+    let demotion = summary
+        .transitions
+        .iter()
+        .find(|t| t.job == "public.b")
+        .expect("b moved");
+    assert_eq!(
+        (demotion.from, demotion.to),
+        (Phase::ReverseShadow, Phase::Shadow)
+    );
+    assert!(
+        demotion
+            .reason
+            .starts_with("L010 assertions: `b per bucket` old 7 rows, new 7 rows"),
+        "{}",
+        demotion.reason
+    );
+    assert!(!demotion.reason.contains("b total"), "{}", demotion.reason);
+    let window = demotion.window.as_ref().unwrap();
+    assert_eq!(window.failed_assertions.as_ref().map(Vec::len), Some(1));
+    // Read-only on the source.
+    let source_after = psql(
+        &source.name,
+        &["-tAc", "SELECT md5(string_agg(v, ',' ORDER BY id)) FROM b"],
+        None,
+    );
+    assert_eq!(source_before, source_after);
+}
+
+/// Every job's stored state, by id.
+async fn jobs_by_id(root: &Path) -> HashMap<String, Job> {
+    let store = LifecycleStore::new(Store::open(&root.join(STORE_FILE)).await.unwrap());
+    store
+        .jobs()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|j| (j.id.clone(), j))
+        .collect()
+}
+
+/// Bad assertions and criteria are refused before anything is opened: the error names the job,
+/// the manifest file and line and the key; no store is created.
+#[test]
+fn a_bad_assertion_or_criterion_names_the_job_and_the_manifest_line_and_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let assertion = |sql: &str| {
+        format!(
+            "[lifecycle]\nwindows = 2\n\n[lifecycle.jobs.b]\nwindows = 1\n\n\
+             [[lifecycle.jobs.b.assertions]]\nname = \"ok\"\nsql = \"SELECT 1\"\n\n\
+             [[lifecycle.jobs.b.assertions]]\nname = \"bad\"\nsql = \"{sql}\"\n"
+        )
+    };
+    for (i, (extra, line, words)) in [
+        (assertion("SELEC count(*) FROM b"), 26, "does not parse"),
+        (assertion("DELETE FROM b"), 26, "must be a SELECT"),
+        (assertion("SELECT 1; SELECT 2"), 26, "one query, found 2"),
+        (
+            assertion("WITH d AS (DELETE FROM b RETURNING *) SELECT * FROM d"),
+            26,
+            "another statement",
+        ),
+        (assertion("SELECT * INTO b2 FROM b"), 26, "INTO"),
+        (assertion("SELECT * FROM b FOR UPDATE"), 26, "lock rows"),
+        (
+            "[lifecycle.jobs.b]\nwindows = 1\n\n[[lifecycle.jobs.b.assertions]]\nname = \"n\"\n\
+             sql = \"SELECT 1\"\nnew_sql = \"SELECT 1 +\"\n"
+                .to_owned(),
+            20,
+            "`new_sql` does not parse",
+        ),
+        (
+            "[lifecycle.jobs.b]\nwindows = 1\ncriteria = [\"data_quality\", \"cost\"]\n".to_owned(),
+            16,
+            "unknown variant `cost`",
+        ),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let root = project(&dir.path().join(i.to_string()), &extra);
+        let out = cli(&["lifecycle", "status", root.to_str().unwrap()]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{extra}: {stderr}");
+        assert!(
+            stderr.contains(&format!("migration-studio.toml:{line}")),
+            "{extra}: {stderr}"
+        );
+        assert!(
+            stderr.contains("`[lifecycle.jobs.\"b\"]`"),
+            "{extra}: {stderr}"
+        );
+        assert!(stderr.contains(words), "{extra}: {stderr}");
+        assert!(!root.join(STORE_FILE).exists(), "nothing created: {extra}");
+    }
+}
+
+/// Resources from PostgreSQL's own statistics: a new side whose table needs much more storage
+/// (two extra indexes) is blocked in shadow; once the others are promoted, one made to take
+/// more storage and one whose new pipeline reads its table five more times per window are
+/// demoted, each with the figure in its reason; the steady job is not.
+#[tokio::test]
+async fn a_resource_regression_in_the_databases_statistics_blocks_and_demotes() {
+    let source = ScratchPg::new("lc_rs_src");
+    let target = ScratchPg::new("lc_rs_tgt");
+    let mut ddl = String::new();
+    for t in ["a", "b", "c", "d"] {
+        ddl.push_str(&format!(
+            "CREATE TABLE {t} (id integer PRIMARY KEY, v text);\n\
+             INSERT INTO {t} SELECT g, md5(g::text) FROM generate_series(1, 2000) g;\n"
+        ));
+    }
+    psql(&source.name, &[], Some(&ddl));
+    psql(&target.name, &[], Some(&ddl));
+    psql(
+        &target.name,
+        &[],
+        Some("CREATE INDEX b_v ON b (v, id); CREATE INDEX b_v2 ON b (v);"),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let root = project_with(
+        dir.path(),
+        &["a", "b", "c", "d"],
+        "[lifecycle]\nwindows = 2\ncriteria = [\"data_quality\", \"resources\"]\n",
+    );
+    // Between ticks: the statistics of this tick's reads are flushed when its sessions end.
+    let request = |ticks| RunRequest {
+        measurements: Measurements::Databases {
+            source_url: source.url(),
+            target_url: target.url(),
+        },
+        max_ticks: Some(ticks),
+        interval: Some(std::time::Duration::from_millis(300)),
+    };
+    let cancel = Cancel::new();
+    run::run(&root, &request(3), &cancel).await.unwrap();
+    let jobs = jobs_by_id(&root).await;
+    for steady in ["public.a", "public.c", "public.d"] {
+        assert_eq!(
+            jobs[steady].phase,
+            Phase::ReverseShadow,
+            "{:?}",
+            jobs[steady]
+        );
+    }
+    assert_eq!(jobs["public.b"].phase, Phase::Shadow, "blocked");
+    assert!(
+        jobs["public.b"].failures[0].starts_with("L004 resources: storage bytes old"),
+        "{:?}",
+        jobs["public.b"].failures
+    );
+
+    psql(&target.name, &[], Some("CREATE INDEX a_v ON a (v, id);"));
+    for _ in 0..5 {
+        psql(&target.name, &["-c", "SELECT count(*) FROM c"], None);
+    }
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let summary = run::run(&root, &request(1), &cancel).await.unwrap();
+    let demoted: HashMap<&str, &str> = summary
+        .transitions
+        .iter()
+        .filter(|t| (t.from, t.to) == (Phase::ReverseShadow, Phase::Shadow))
+        .map(|t| (t.job.as_str(), t.reason.as_str()))
+        .collect();
+    assert_eq!(demoted.len(), 2, "{demoted:?}");
+    // Building the index read the table too: both figures are in the reason.
+    assert!(
+        demoted["public.a"].starts_with("L004 resources:")
+            && demoted["public.a"].contains("storage bytes old"),
+        "{demoted:?}"
+    );
+    assert!(
+        demoted["public.c"].starts_with("L004 resources: rows read old"),
+        "{demoted:?}"
+    );
+    let store = LifecycleStore::new(Store::open(&root.join(STORE_FILE)).await.unwrap());
+    let log = store.transitions(Some("public.c")).await.unwrap();
+    let window = log.last().unwrap().transition.window.clone().unwrap();
+    let (old, new) = (window.old_resources.unwrap(), window.new_resources.unwrap());
+    assert!(
+        new.rows_read.unwrap() >= old.rows_read.unwrap() + 5 * 2000,
+        "{window:?}"
+    );
+    assert_eq!(old.storage_bytes, new.storage_bytes);
+}
+
+/// MariaDB's statistics: storage from `information_schema.TABLES` on both sides (rows read and
+/// written only when the server has `userstat` on), and a table made to need much more
+/// storage on the new side fails the resource criterion.
+#[tokio::test]
+async fn mariadb_storage_comes_from_information_schema() {
+    let source = ScratchMaria::new("lc_rs_msrc");
+    let target = ScratchMaria::new("lc_rs_mtgt");
+    let ddl = "CREATE TABLE a (id integer PRIMARY KEY, v varchar(64)) ENGINE=InnoDB;\n\
+               INSERT INTO a SELECT seq, md5(seq) FROM seq_1_to_5000;\n\
+               ANALYZE TABLE a;\n";
+    mariadb(&source.name, &[], Some(ddl));
+    mariadb(&target.name, &[], Some(ddl));
+    mariadb(
+        &target.name,
+        &[],
+        Some("CREATE INDEX a_v ON a (v, id); CREATE INDEX a_v2 ON a (v); ANALYZE TABLE a;"),
+    );
+    let userstat = mariadb("mysql", &["-e", "SELECT @@userstat"], None);
+    let mut baseline = migration_studio::lifecycle::measure::Baseline::default();
+    let jobs = vec!["a".to_owned()];
+    let windows = migration_studio::lifecycle::measure::from_databases(
+        &source.url(),
+        &target.url(),
+        &jobs,
+        &HashMap::new(),
+        &mut baseline,
+    )
+    .await
+    .unwrap();
+    let w = &windows["a"];
+    let (old, new) = (w.old_resources.unwrap(), w.new_resources.unwrap());
+    assert!(old.storage_bytes.unwrap() > 0, "{w:?}");
+    assert!(
+        new.storage_bytes.unwrap() > old.storage_bytes.unwrap() * 3 / 2,
+        "{w:?}"
+    );
+    assert_eq!(old.rows_read, None, "no delta in a first window");
+    let again = migration_studio::lifecycle::measure::from_databases(
+        &source.url(),
+        &target.url(),
+        &jobs,
+        &HashMap::new(),
+        &mut baseline,
+    )
+    .await
+    .unwrap();
+    let old = again["a"].old_resources.unwrap();
+    assert_eq!(old.rows_read.is_some(), userstat.trim() == "1", "{old:?}");
+    let policy = migration_studio::lifecycle::JobPolicy::for_job(
+        &LifecycleSettings {
+            criteria: vec![Criterion::Resources],
+            ..LifecycleSettings::default()
+        },
+        "a",
+    );
+    let failures = again["a"].failures(&policy);
+    assert_eq!(failures.len(), 1);
+    assert!(
+        failures[0]
+            .line()
+            .starts_with("L004 resources: storage bytes old"),
+        "{failures:?}"
+    );
+}
+
+fn rehearse_request(drill: Option<&str>) -> RehearseRequest {
+    RehearseRequest {
+        source_server: "postgres://postgres@127.0.0.1:5432".into(),
+        target_server: "postgres://postgres@127.0.0.1:5432".into(),
+        drill: drill.map(str::to_owned),
+        interval: std::time::Duration::from_millis(300),
+        writes_per_tick: 20,
+    }
+}
+
+/// The lifecycle rehearsed on Pagila's scratch copies: every table a job, driven to done, the
+/// fault drill's job (one row deleted on its new side once every job is in reverse shadow)
+/// demoted and no other; the scratch databases are gone afterwards and the project's own
+/// lifecycle untouched.
+#[tokio::test]
+async fn a_lifecycle_rehearsal_demotes_exactly_the_drilled_job() {
+    let (_dir, root) = sample("pagila-postgres-upgrade");
+    let done = rehearse::rehearse(&root, &rehearse_request(Some("film_actor")), &Cancel::new())
+        .await
+        .unwrap();
+    no_scratch_databases(&done.run_id);
+    assert!(!done.cancelled);
+    assert!(done.jobs.len() > 10, "{}", done.jobs.len());
+    let stuck: Vec<_> = done
+        .jobs
+        .iter()
+        .filter(|j| j.phase != Phase::Done)
+        .map(|j| (&j.id, &j.failures))
+        .collect();
+    assert!(done.drilled_after_tick.is_some(), "{stuck:#?}");
+    assert_eq!(
+        done.demoted,
+        ["public.film_actor"],
+        "{:#?}",
+        done.transitions
+    );
+    let demotion = done
+        .transitions
+        .iter()
+        .find(|t| t.to == Phase::Shadow && t.from == Phase::ReverseShadow)
+        .unwrap();
+    assert!(
+        demotion
+            .reason
+            .starts_with("L001 data_quality: rows old 5462, new 5461"),
+        "{}",
+        demotion.reason
+    );
+    for job in &done.jobs {
+        if job.id == "public.film_actor" {
+            assert_eq!(job.phase, Phase::Shadow);
+        } else {
+            assert_eq!(job.phase, Phase::Done, "{job:?}");
+        }
+    }
+    // The project's own lifecycle store holds no rehearsal job.
+    let store = LifecycleStore::new(Store::open(&root.join(STORE_FILE)).await.unwrap());
+    assert!(store.jobs().await.unwrap().is_empty());
+}
+
+/// Cancelled mid-way: it stops, says so, and leaves no scratch database behind.
+#[tokio::test]
+async fn an_aborted_lifecycle_rehearsal_leaves_no_scratch_database() {
+    let (_dir, root) = sample("pagila-postgres-upgrade");
+    let cancel = Cancel::new();
+    let stopper = {
+        let cancel = cancel.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(std::time::Duration::from_secs(4)).await;
+            cancel.cancel();
+        })
+    };
+    let aborted = rehearse::rehearse(&root, &rehearse_request(Some("film_actor")), &cancel)
+        .await
+        .unwrap();
+    stopper.await.unwrap();
+    assert!(aborted.cancelled, "{aborted:#?}");
+    assert_eq!(aborted.drill_passed, None);
+    assert!(aborted.jobs.iter().any(|j| j.phase != Phase::Done));
+    no_scratch_databases(&aborted.run_id);
 }

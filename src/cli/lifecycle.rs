@@ -42,6 +42,38 @@ pub(super) enum LifecycleCommand {
     },
     /// Run the control loop: measure, promote, demote, record; until every job is done or held.
     Run(Box<RunArgs>),
+    /// Rehearse the lifecycle on scratch databases: every table a job, driven to done; with
+    /// `--drill JOB`, a divergence planted in that job's new side must demote it and no other
+    /// (exit 1 otherwise). Scratch databases are dropped at the end, also on Ctrl-C.
+    Rehearse(Box<RehearseArgs>),
+}
+
+/// `lifecycle rehearse` arguments.
+#[derive(Debug, Args)]
+pub(super) struct RehearseArgs {
+    /// Project folder (source and target of one engine).
+    #[arg(default_value = ".")]
+    project: PathBuf,
+    /// Server for the scratch source (admin URL without a database). Default: the machine's
+    /// local server for the project's source engine.
+    #[arg(long, env = "MIGRATION_STUDIO_SOURCE_SERVER", hide_env_values = true)]
+    source_server: Option<String>,
+    /// Server for the scratch target.
+    #[arg(long, env = "MIGRATION_STUDIO_TARGET_SERVER", hide_env_values = true)]
+    target_server: Option<String>,
+    /// The fault drill: the job (table) whose new side gets one row deleted once every job is
+    /// in reverse shadow.
+    #[arg(long)]
+    drill: Option<String>,
+    /// Seconds between ticks.
+    #[arg(long, default_value_t = 0.3)]
+    interval: f64,
+    /// Workload operations between two ticks, the same on both sides.
+    #[arg(long, default_value_t = 20)]
+    writes_per_tick: u64,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    json: bool,
 }
 
 /// `lifecycle run` arguments.
@@ -121,6 +153,7 @@ pub(super) async fn run(command: LifecycleCommand) -> Result<(), BoxError> {
             }
             Ok(())
         }
+        LifecycleCommand::Rehearse(args) => rehearse(*args).await,
         LifecycleCommand::Run(args) => {
             let measurements = match (args.measurements, args.source_url, args.target_url) {
                 (Some(file), _, _) => Measurements::File(file),
@@ -185,4 +218,70 @@ pub(super) async fn run(command: LifecycleCommand) -> Result<(), BoxError> {
             Ok(())
         }
     }
+}
+
+/// Runs `lifecycle rehearse`: a drill that does not demote exactly its job is
+/// [`migration_studio::codes::NotPassed`] (exit code 1).
+async fn rehearse(args: RehearseArgs) -> Result<(), BoxError> {
+    let project = migration_studio::project::Project::open(&args.project)?;
+    let m = project.manifest();
+    let request = lifecycle::rehearse::RehearseRequest {
+        source_server: args
+            .source_server
+            .unwrap_or_else(|| super::rehearse::local_server(m.source.engine)),
+        target_server: args
+            .target_server
+            .unwrap_or_else(|| super::rehearse::local_server(m.target.engine)),
+        drill: args.drill,
+        interval: Duration::from_secs_f64(args.interval.max(0.0)),
+        writes_per_tick: args.writes_per_tick,
+    };
+    let cancel = Cancel::new();
+    let work = lifecycle::rehearse::rehearse(&args.project, &request, &cancel);
+    tokio::pin!(work);
+    let done = tokio::select! {
+        r = &mut work => r?,
+        signal = super::stop_requested() => {
+            // Finish the tick under way and drop the scratch databases.
+            cancel.cancel();
+            let _ = work.await;
+            return Err(Interrupted {
+                what: "lifecycle rehearsal".into(),
+                signal: signal.into(),
+                cleanup: "scratch databases dropped".into(),
+            }
+            .into());
+        }
+    };
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&done)?);
+    } else {
+        for t in &done.transitions {
+            outln!("{:<32} {} → {}: {}", t.job, t.from, t.to, t.reason);
+        }
+        let done_jobs = done
+            .jobs
+            .iter()
+            .filter(|j| j.phase == migration_studio::lifecycle::Phase::Done)
+            .count();
+        outln!(
+            "{} jobs, {} done, in {} ticks; demoted: {}; scratch databases of run {} dropped",
+            done.jobs.len(),
+            done_jobs,
+            done.ticks,
+            if done.demoted.is_empty() {
+                "none".to_owned()
+            } else {
+                done.demoted.join(", ")
+            },
+            done.run_id
+        );
+    }
+    if done.drill_passed == Some(false) {
+        return Err(Box::new(migration_studio::codes::NotPassed(format!(
+            "fault drill failed: demoted {:?}, drill planted after tick {:?}",
+            done.demoted, done.drilled_after_tick
+        ))));
+    }
+    Ok(())
 }

@@ -120,7 +120,7 @@ enum ProviderArg {
     Docker,
 }
 
-fn local_server(engine: migration_studio::import::Engine) -> String {
+pub(super) fn local_server(engine: migration_studio::import::Engine) -> String {
     match engine {
         migration_studio::import::Engine::Postgres => "postgres://postgres@127.0.0.1:5432".into(),
         migration_studio::import::Engine::Mysql => "mysql://root@127.0.0.1:3306".into(),

@@ -433,6 +433,8 @@ impl Classify for LifecycleError {
             LifecycleError::Project(e) => e.class(),
             LifecycleError::Validate(e) => e.class(),
             LifecycleError::Busy(_) => ErrorClass::Unavailable,
+            // The scratch servers: unreachable or refusing, as a rehearsal's provider.
+            LifecycleError::Rehearsal(_) => ErrorClass::Unavailable,
             LifecycleError::UnknownJob(_)
             | LifecycleError::NoInventory(_)
             | LifecycleError::UnknownJobSettings { .. }

@@ -299,7 +299,7 @@ pub mod lifecycle {
     pub const CHECKSUM: &str = "L002";
     /// The new side lands its data later than the old, beyond the tolerance.
     pub const LATENCY: &str = "L003";
-    /// The new side reads, writes or spends more than the old, beyond the tolerance.
+    /// The new side reads, writes, stores or spends more than the old, beyond the tolerance.
     pub const RESOURCES: &str = "L004";
     /// A value a criterion needs was not measured.
     pub const NOT_MEASURED: &str = "L005";
@@ -311,6 +311,8 @@ pub mod lifecycle {
     pub const AWAITING_APPROVAL: &str = "L008";
     /// The job has not changed phase for `stuck_after_seconds`.
     pub const STUCK: &str = "L009";
+    /// A SQL assertion of the job returned different rows on the two sides, or failed on one.
+    pub const ASSERTION: &str = "L010";
 }
 
 /// Lifecycle codes ([`lifecycle`]), in code order.
@@ -318,12 +320,13 @@ pub const LIFECYCLE_CODES: &[Entry] = &[
     entry(lifecycle::ROW_COUNT, "data quality: the row counts of the old and the new output differ in a window"),
     entry(lifecycle::CHECKSUM, "data quality: the row counts are equal but the checksums of the two outputs differ"),
     entry(lifecycle::LATENCY, "landing latency: the new side lands its data later than the old by more than `latency_tolerance`"),
-    entry(lifecycle::RESOURCES, "resources: rows read, bytes written or CPU time of the new side exceed the old's by more than `resource_tolerance`"),
+    entry(lifecycle::RESOURCES, "resources: rows read or written, bytes written, storage or CPU time of the new side exceed the old's by more than `resource_tolerance` (each figure both sides measured; from the databases' own statistics or a measurement file)"),
     entry(lifecycle::NOT_MEASURED, "a value a checked criterion needs was not measured in the window; the criterion does not hold"),
     entry(lifecycle::HELD, "`lifecycle status`: the job flapped (more than `flap_limit` promotions and demotions within `flap_window_seconds`) and is held; `lifecycle approve` releases it"),
     entry(lifecycle::REGRESSING, "`lifecycle status`: the job's last measured window failed a criterion (its failures follow)"),
     entry(lifecycle::AWAITING_APPROVAL, "`lifecycle status`: every criterion held long enough for cleanup, the point of no return, which waits for `lifecycle approve` (or `auto_cleanup`)"),
     entry(lifecycle::STUCK, "`lifecycle status`: the job, not done, has not changed phase for `stuck_after_seconds`"),
+    entry(lifecycle::ASSERTION, "assertions: one of the job's SQL assertions (`[[lifecycle.jobs.\"<table>\".assertions]]`) returned different rows on the old and the new side, or could not run on one of them"),
 ];
 
 /// The registry as Markdown: the text of `docs/CODES.md`.
@@ -387,7 +390,7 @@ rewrites it). A code, once published, keeps its meaning.\n",
     for e in SPEC_ERRORS {
         let _ = writeln!(out, "| `{}` | {} |", e.code, e.meaning);
     }
-    out.push_str("\n## Migration job lifecycle\n\nAt the start of a job's failures and of a demotion's reason (`L001`–`L005`), and in `lifecycle status` (`L006`–`L009`).\n\n| code | meaning |\n|---|---|\n");
+    out.push_str("\n## Migration job lifecycle\n\nAt the start of a job's failures and of a demotion's reason (`L001`–`L005`, `L010`), and in `lifecycle status` (`L006`–`L009`).\n\n| code | meaning |\n|---|---|\n");
     for e in LIFECYCLE_CODES {
         let _ = writeln!(out, "| {} | {} |", e.code, e.meaning);
     }

@@ -13,8 +13,9 @@
 //!
 //! A **control loop** ([`tick::tick`], a pure function) takes the jobs' states and one tick's
 //! measured [`Window`]s and decides the transitions: a job is promoted when every criterion
-//! of its [`JobPolicy`] (data quality, landing latency, resources; defaults and per-job
-//! overrides from the manifest's `[lifecycle]`) held over its last N windows; a promoted job
+//! of its [`JobPolicy`] (data quality, landing latency, resources, and a critical job's own SQL
+//! assertions, [`crate::project::settings::Assertion`]; defaults and per-job overrides from the
+//! manifest's `[lifecycle]`) held over its last N windows; a promoted job
 //! whose criteria stop holding is demoted one phase with the failures as the reason; a job
 //! that flaps is held for a person ([`Phase::Held`]). Cleanup needs a person's approval unless
 //! the manifest sets `auto_cleanup`.
@@ -92,6 +93,9 @@ pub enum LifecycleError {
     /// Measuring on the databases failed.
     #[error(transparent)]
     Validate(crate::validate::ValidateError),
+    /// `lifecycle rehearse` could not make, load or drill its scratch databases.
+    #[error("lifecycle rehearsal: {0}")]
+    Rehearsal(String),
     /// Another `lifecycle run` drives this project's jobs: one loop per project.
     #[error("another lifecycle loop is running on this project ({0}); wait for it or stop it")]
     Busy(String),

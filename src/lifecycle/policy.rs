@@ -8,7 +8,8 @@ use crate::project::settings::{Criterion, LifecycleSettings};
 pub struct JobPolicy {
     /// Consecutive windows every criterion must hold before a promotion (at least 1).
     pub windows: u32,
-    /// The criteria checked (not empty).
+    /// The criteria checked (not empty); [`Criterion::Assertions`] among them when the job
+    /// has assertions.
     pub criteria: Vec<Criterion>,
     /// Fraction by which the new side may land later than the old.
     pub latency_tolerance: f64,
@@ -24,9 +25,18 @@ impl JobPolicy {
         let own = settings.jobs.get(job);
         JobPolicy {
             windows: own.and_then(|o| o.windows).unwrap_or(settings.windows),
-            criteria: own
-                .and_then(|o| o.criteria.clone())
-                .unwrap_or_else(|| settings.criteria.clone()),
+            criteria: {
+                let mut criteria = own
+                    .and_then(|o| o.criteria.clone())
+                    .unwrap_or_else(|| settings.criteria.clone());
+                // A job's assertions are why it has them: checked whether listed or not.
+                if own.is_some_and(|o| !o.assertions.is_empty())
+                    && !criteria.contains(&Criterion::Assertions)
+                {
+                    criteria.push(Criterion::Assertions);
+                }
+                criteria
+            },
             latency_tolerance: own
                 .and_then(|o| o.latency_tolerance)
                 .unwrap_or(settings.latency_tolerance),

@@ -1,11 +1,13 @@
 //! The lifecycle's state in the project store (tables `lifecycle_job`, `lifecycle_transition`,
-//! `lifecycle_tick`). A tick is written in one transaction: the changed jobs in multi-row
-//! upserts, its transitions, and the tick's own row. A loop killed mid-tick leaves the store at
+//! `lifecycle_tick`, `lifecycle_stats`). A tick is written in one transaction: the changed jobs
+//! in multi-row upserts, its transitions, the database statistics its windows were measured
+//! from, and the tick's own row. A loop killed mid-tick leaves the store at
 //! the previous tick, which is where the next loop resumes.
 
 use sqlx::{QueryBuilder, Row, Sqlite};
 
 use super::job::{Job, Transition};
+use super::measure::Baseline;
 use super::phase::{Actor, Phase};
 use crate::project::{ProjectError, Store};
 
@@ -113,8 +115,8 @@ impl LifecycleStore {
         Ok(added)
     }
 
-    /// Records tick number `tick` at `at`: the `changed` jobs and the `transitions`, in one
-    /// transaction. Refuses (as a store error) a tick that is not the next one, so two loops
+    /// Records tick number `tick` at `at`: the `changed` jobs, the `transitions` and the
+    /// statistics `baseline` (every job in it), in one transaction. Refuses (as a store error) a tick that is not the next one, so two loops
     /// on one project cannot both record the same tick.
     ///
     /// # Errors
@@ -126,6 +128,7 @@ impl LifecycleStore {
         jobs_evaluated: usize,
         changed: impl ExactSizeIterator<Item = &'a Job> + Clone,
         transitions: &[Transition],
+        baseline: &Baseline,
     ) -> Result<(), ProjectError> {
         let mut tx = self
             .store
@@ -157,7 +160,40 @@ impl LifecycleStore {
                 .await
                 .map_err(|e| self.store.error(e))?;
         }
+        let stats: Vec<(&String, String)> = baseline
+            .0
+            .iter()
+            .map(|(job, s)| (job, serde_json::to_string(s).expect("numbers serialise")))
+            .collect();
+        for chunk in stats.chunks(ROWS_PER_STATEMENT) {
+            let mut q = QueryBuilder::<Sqlite>::new(
+                "INSERT OR REPLACE INTO lifecycle_stats (job, stats_json) ",
+            );
+            q.push_values(chunk, |mut b, (job, json)| {
+                b.push_bind(job.as_str()).push_bind(json.as_str());
+            });
+            q.build()
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| self.store.error(e))?;
+        }
         tx.commit().await.map_err(|e| self.store.error(e))
+    }
+
+    /// The database statistics recorded with the last tick, from which the next window's
+    /// deltas start.
+    ///
+    /// # Errors
+    /// [`ProjectError::Store`], also when a stored value is unreadable.
+    pub async fn baseline(&self) -> Result<Baseline, ProjectError> {
+        let rows = sqlx::query("SELECT job, stats_json FROM lifecycle_stats")
+            .fetch_all(self.store.pool())
+            .await
+            .map_err(|e| self.store.error(e))?;
+        rows.iter()
+            .map(|r| Ok((r.get::<String, _>(0), json(&self.store, r.get(1))?)))
+            .collect::<Result<_, ProjectError>>()
+            .map(Baseline)
     }
 
     /// Writes a person's change of one job (an approval, a release), with its transition if it

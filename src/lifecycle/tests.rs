@@ -17,9 +17,10 @@ fn phases_and_actors_read_back_as_stored() {
 fn tolerances_are_inclusive_and_every_criterion_is_named() {
     let policy = JobPolicy::for_job(&LifecycleSettings::default(), "t");
     let r = |rows_read, cpu_ms| Resources {
-        rows_read,
-        bytes_written: 10,
-        cpu_ms,
+        rows_read: Some(rows_read),
+        bytes_written: Some(10),
+        cpu_ms: Some(cpu_ms),
+        ..Resources::default()
     };
     let at_limit = Window {
         old_rows: Some(1),
@@ -29,6 +30,7 @@ fn tolerances_are_inclusive_and_every_criterion_is_named() {
         new_latency_seconds: Some(11.0),
         old_resources: Some(r(100, 10.0)),
         new_resources: Some(r(110, 11.0)),
+        failed_assertions: None,
     };
     assert_eq!(at_limit.failures(&policy), []);
     let over = Window {

@@ -7,17 +7,41 @@ use super::policy::JobPolicy;
 use crate::codes::lifecycle as code;
 use crate::project::settings::Criterion;
 
-/// What a job's two sides spent in one window (from the databases' own statistics, or a
-/// measurement file).
+/// What one side of a job spent in one window (from the databases' own statistics, see
+/// [`super::measure`], or a measurement file). A figure left out is not measured: the
+/// resource criterion compares the figures both sides have.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Resources {
-    /// Rows read.
-    pub rows_read: u64,
-    /// Bytes written.
-    pub bytes_written: u64,
+    /// Rows read from the job's table in the window.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rows_read: Option<u64>,
+    /// Rows inserted, updated or deleted in the window.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rows_written: Option<u64>,
+    /// Bytes written in the window.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bytes_written: Option<u64>,
+    /// The table's storage at the window's end, bytes (data and indexes): a level, not a delta.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storage_bytes: Option<u64>,
     /// CPU time, milliseconds.
-    pub cpu_ms: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu_ms: Option<f64>,
+}
+
+impl Resources {
+    /// The figures, named, in report order.
+    fn figures(&self) -> [(&'static str, Option<f64>); 5] {
+        let n = |v: Option<u64>| v.map(|v| v as f64);
+        [
+            ("rows read", n(self.rows_read)),
+            ("rows written", n(self.rows_written)),
+            ("bytes written", n(self.bytes_written)),
+            ("storage bytes", n(self.storage_bytes)),
+            ("CPU ms", self.cpu_ms),
+        ]
+    }
 }
 
 /// The measurements of one job in one window. `old` is the pipeline being replaced, `new` its
@@ -47,6 +71,11 @@ pub struct Window {
     /// What the new side spent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub new_resources: Option<Resources>,
+    /// The job's SQL assertions that failed in this window, each as `name: why` (results
+    /// differ, or a side could not run it); empty when every one held, `None` when they were
+    /// not evaluated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failed_assertions: Option<Vec<String>>,
 }
 
 /// Why a criterion does not hold in a window: a stable code and the values behind it.
@@ -120,34 +149,44 @@ impl Window {
                         "landing latency not measured".into(),
                     ),
                 },
-                Criterion::Resources => match (self.old_resources, self.new_resources) {
-                    (Some(old), Some(new)) => {
-                        let t = policy.resource_tolerance;
-                        let worse: Vec<String> = [
-                            ("rows read", old.rows_read as f64, new.rows_read as f64),
-                            (
-                                "bytes written",
-                                old.bytes_written as f64,
-                                new.bytes_written as f64,
-                            ),
-                            ("CPU ms", old.cpu_ms, new.cpu_ms),
-                        ]
+                Criterion::Resources => {
+                    let t = policy.resource_tolerance;
+                    let (old, new) = (
+                        self.old_resources.unwrap_or_default(),
+                        self.new_resources.unwrap_or_default(),
+                    );
+                    let compared: Vec<(&str, f64, f64)> = old
+                        .figures()
                         .into_iter()
+                        .zip(new.figures())
+                        .filter_map(|((what, o), (_, n))| Some((what, o?, n?)))
+                        .collect();
+                    let worse: Vec<String> = compared
+                        .iter()
                         .filter(|(_, o, n)| !within(*o, *n, t))
                         .map(|(what, o, n)| format!("{what} old {o}, new {n}"))
                         .collect();
-                        if !worse.is_empty() {
-                            fail(
-                                criterion,
-                                code::RESOURCES,
-                                format!("{} (tolerance {} %)", worse.join(", "), t * 100.0),
-                            );
-                        }
+                    if compared.is_empty() {
+                        fail(
+                            criterion,
+                            code::NOT_MEASURED,
+                            "resources not measured".into(),
+                        );
+                    } else if !worse.is_empty() {
+                        fail(
+                            criterion,
+                            code::RESOURCES,
+                            format!("{} (tolerance {} %)", worse.join(", "), t * 100.0),
+                        );
                     }
-                    _ => fail(
+                }
+                Criterion::Assertions => match &self.failed_assertions {
+                    Some(failed) if failed.is_empty() => {}
+                    Some(failed) => fail(criterion, code::ASSERTION, failed.join("; ")),
+                    None => fail(
                         criterion,
                         code::NOT_MEASURED,
-                        "resources not measured".into(),
+                        "SQL assertions not evaluated".into(),
                     ),
                 },
             }

@@ -42,6 +42,10 @@
 //! [lifecycle.jobs."payment"]        # per-job overrides: windows, criteria, tolerances, auto_cleanup
 //! windows = 6
 //!
+//! [[lifecycle.jobs."payment".assertions]]  # a critical job's own criterion: one read-only
+//! name = "paid per customer"        # query, the same rows on both sides (`new_sql` when the
+//! sql = "SELECT customer_id, SUM(amount) FROM payment GROUP BY 1"  # new side's dialect differs)
+//!
 //! [[invariants]]                    # optional; checked by `validate` on both sides
 //! name = "payments by month"
 //! source_sql = "SELECT DATE_FORMAT(payment_date, '%Y-%m'), SUM(amount) FROM payment GROUP BY 1"
@@ -60,6 +64,23 @@ use super::settings::{Gates, Invariant, LifecycleSettings};
 use crate::import::services::ServiceFormat;
 use crate::import::Engine;
 use crate::plan::{MigrationShape, PlanSettings, Throughput};
+
+/// The job of the `[lifecycle.jobs.<job>]` (or `[[lifecycle.jobs.<job>.assertions]]`) table
+/// whose header is the last one before byte `offset` of `text`, if it is one.
+fn job_section_above(text: &str, offset: usize) -> Option<String> {
+    let before = text.as_bytes().get(..offset.min(text.len()))?;
+    let header = String::from_utf8_lossy(before)
+        .lines()
+        .rev()
+        .map(str::trim)
+        .find(|l| l.starts_with('['))?
+        .trim_matches(['[', ']'])
+        .trim()
+        .to_owned();
+    let job = header.strip_prefix("lifecycle.jobs.")?;
+    let job = job.strip_suffix(".assertions").unwrap_or(job);
+    Some(job.trim_matches('"').to_owned())
+}
 
 /// File name of the manifest inside a project folder.
 pub const MANIFEST_FILE: &str = "migration-studio.toml";
@@ -339,6 +360,11 @@ impl Manifest {
                 }
                 _ => message,
             };
+            // Inside a job's section, name the job: the table header above the value.
+            let message = match e.span().and_then(|s| job_section_above(text, s.start)) {
+                Some(job) => format!("`[lifecycle.jobs.\"{job}\"]` {message}"),
+                None => message,
+            };
             ProjectError::Manifest {
                 file: path.to_owned(),
                 line: e.span().map(|s| line_at(s.start)),
@@ -567,6 +593,36 @@ impl Manifest {
                     ("resource_tolerance", settings.resource_tolerance),
                 ],
             )?;
+            for assertion in &settings.assertions {
+                if let Err((key, why)) = assertion.check(self.source.engine, self.target.engine) {
+                    // The assertion's own key: after the job's header, past its name.
+                    let line = text.find(&section).map(|start| {
+                        let named = text[start..]
+                            .find(&format!("\"{}\"", assertion.name))
+                            .or_else(|| text[start..].find(&format!("'{}'", assertion.name)))
+                            .map_or(start, |i| start + i);
+                        let from = text[..named].rfind('\n').map_or(0, |i| i + 1);
+                        let rest = &text[from..];
+                        let at = rest
+                            .match_indices(key)
+                            .find(|(i, _)| {
+                                let before = rest[..*i].chars().next_back();
+                                !before.is_some_and(|c| c.is_alphanumeric() || c == '_')
+                                    && rest[i + key.len()..].trim_start().starts_with('=')
+                            })
+                            .map_or(0, |(i, _)| i);
+                        text[..from + at].matches('\n').count() + 1
+                    });
+                    return Err(ProjectError::Manifest {
+                        file: file.to_owned(),
+                        line,
+                        message: format!(
+                            "`[lifecycle.jobs.\"{job}\"]` assertion `{}`: `{key}` {why}",
+                            assertion.name
+                        ),
+                    });
+                }
+            }
         }
         Ok(())
     }

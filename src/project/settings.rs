@@ -52,13 +52,18 @@ pub enum Criterion {
     DataQuality,
     /// The new side lands its data no later than the old, within `latency_tolerance`.
     Latency,
-    /// Rows read, bytes written and CPU time of the new side are equal or better than the old,
-    /// within `resource_tolerance`.
+    /// Rows read, rows and bytes written, storage and CPU time of the new side are equal or
+    /// better than the old, within `resource_tolerance` (each figure compared when both sides
+    /// measured it).
     Resources,
+    /// Every SQL assertion of the job ([`JobSettings::assertions`]) returns the same result on
+    /// both sides. Checked for every job that has assertions, whether listed or not.
+    Assertions,
 }
 
 impl Criterion {
-    /// Every criterion, in report order.
+    /// The default criteria, in report order ([`Criterion::Assertions`] comes with a job's
+    /// assertions, so it is no default).
     pub const ALL: [Criterion; 3] = [
         Criterion::DataQuality,
         Criterion::Latency,
@@ -71,6 +76,7 @@ impl Criterion {
             Criterion::DataQuality => "data_quality",
             Criterion::Latency => "latency",
             Criterion::Resources => "resources",
+            Criterion::Assertions => "assertions",
         }
     }
 }
@@ -87,7 +93,8 @@ pub struct LifecycleSettings {
     /// How much later the new side may land its data, as a fraction of the old side's latency
     /// (0.1 = 10 % later).
     pub latency_tolerance: f64,
-    /// How much more the new side may read, write or spend in CPU, as a fraction of the old.
+    /// How much more the new side may read, write, store or spend in CPU, as a fraction of the
+    /// old.
     pub resource_tolerance: f64,
     /// A job whose promotions and demotions between shadow and reverse shadow number more than
     /// this within `flap_window_seconds` is held for a person (K).
@@ -141,4 +148,99 @@ pub struct JobSettings {
     /// See [`LifecycleSettings::auto_cleanup`].
     #[serde(skip_serializing_if = "Option::is_none")]
     pub auto_cleanup: Option<bool>,
+    /// The job's SQL assertions (`[[lifecycle.jobs."<table>".assertions]]`), checked in every
+    /// measured window as the [`Criterion::Assertions`] criterion.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub assertions: Vec<Assertion>,
+}
+
+/// A custom promotion criterion of one critical job: a read-only query run on the old side
+/// (the source) and on the new side (the target) in every measured window. It holds when the
+/// two results are the same **set of rows**: rows compared sorted (no `ORDER BY` needed, and
+/// duplicates count), each value compared as text with numbers canonical (`10.50` = `10.5`),
+/// `NULL` equal only to `NULL`. A query that fails on either side fails the assertion. Each
+/// query must be a single `SELECT` (or `WITH … SELECT`) that the side's SQL dialect parses: no
+/// other statement, no `SELECT … INTO`, no `FOR UPDATE`/`FOR SHARE`, no data-modifying `WITH`;
+/// the manifest is refused otherwise, and the sessions that run it are read-only besides.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Assertion {
+    /// Name, for the failure's detail.
+    pub name: String,
+    /// The query, run on both sides (or on the old side only when `new_sql` is given).
+    pub sql: String,
+    /// The query for the new side, when its dialect needs another spelling.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub new_sql: Option<String>,
+}
+
+impl Assertion {
+    /// The query run on the new side.
+    pub fn new_side_sql(&self) -> &str {
+        self.new_sql.as_deref().unwrap_or(&self.sql)
+    }
+
+    /// Checks both queries: each parses in its side's dialect (`old` the source engine, `new`
+    /// the target's) as one read-only query.
+    ///
+    /// # Errors
+    /// The manifest key at fault (`sql` or `new_sql`) and why, in words.
+    pub fn check(
+        &self,
+        old: crate::import::Engine,
+        new: crate::import::Engine,
+    ) -> Result<(), (&'static str, String)> {
+        read_only_query(&self.sql, old).map_err(|e| ("sql", e))?;
+        match &self.new_sql {
+            Some(sql) => read_only_query(sql, new).map_err(|e| ("new_sql", e)),
+            None if new != old => read_only_query(&self.sql, new)
+                .map_err(|e| ("sql", format!("on the new side ({new}): {e}"))),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Whether `sql` is one query that reads only, in `engine`'s dialect: a single `SELECT` or
+/// `WITH … SELECT` statement, with no `INTO` (PostgreSQL's `SELECT INTO` creates a table), no
+/// row locks and no statement nested in it (PostgreSQL's data-modifying `WITH`).
+fn read_only_query(sql: &str, engine: crate::import::Engine) -> Result<(), String> {
+    use sqlparser::ast::{SetExpr, Statement, Visit, Visitor};
+    use std::ops::ControlFlow;
+
+    let dialect = engine.sql_dialect();
+    let statements = sqlparser::parser::Parser::parse_sql(dialect.as_ref(), sql)
+        .map_err(|e| format!("does not parse as {engine} SQL: {e}"))?;
+    let [statement] = statements.as_slice() else {
+        return Err(format!(
+            "must be one query, found {} statements",
+            statements.len()
+        ));
+    };
+    let Statement::Query(query) = statement else {
+        return Err(
+            "must be a SELECT (or WITH … SELECT) query: it is run on both sides, read-only".into(),
+        );
+    };
+    if !query.locks.is_empty() {
+        return Err("must not lock rows (FOR UPDATE / FOR SHARE)".into());
+    }
+    if let SetExpr::Select(select) = query.body.as_ref() {
+        if select.into.is_some() {
+            return Err("must not be SELECT … INTO (it writes a table)".into());
+        }
+    }
+    struct Nested(usize);
+    impl Visitor for Nested {
+        type Break = ();
+        fn pre_visit_statement(&mut self, _: &Statement) -> ControlFlow<()> {
+            self.0 += 1;
+            ControlFlow::Continue(())
+        }
+    }
+    let mut nested = Nested(0);
+    let _ = statement.visit(&mut nested);
+    if nested.0 > 1 {
+        return Err("must not hold another statement (a data-modifying WITH)".into());
+    }
+    Ok(())
 }

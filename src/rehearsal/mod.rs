@@ -291,6 +291,39 @@ pub fn new_run_id() -> String {
     format!("{started_at}-{:04x}{n:02x}", std::process::id() & 0xffff)
 }
 
+/// Loads the project's scripts whole into both scratch databases of `env` (same engine on
+/// both sides): two independent copies of the same rows, the old and the new side of the
+/// lifecycle's rehearsal ([`crate::workspace::lifecycle::rehearse`]). Returns the rows loaded
+/// into each.
+///
+/// # Errors
+/// [`RehearsalError`] for a script that cannot be read or loaded, or a database that fails.
+pub async fn load_both_sides(
+    project: &Project,
+    env: &Environment,
+    (source, target): (&crate::db::Database, &crate::db::Database),
+) -> Result<u64, RehearsalError> {
+    let mut rows = 0;
+    for input in &project.manifest().inputs {
+        if let crate::project::manifest::Input::Script { path, engine } = input {
+            if engine.is_some_and(|e| e != source.engine) {
+                continue;
+            }
+            let text = std::fs::read_to_string(project.root().join(path)).map_err(|source| {
+                RehearsalError::Io {
+                    path: path.clone(),
+                    source,
+                }
+            })?;
+            let file = path.to_string_lossy();
+            for (db, name) in [(source, &env.source_name), (target, &env.target_name)] {
+                rows = load::load_script(db, name, &file, &text, load::Part::All).await?;
+            }
+        }
+    }
+    Ok(rows)
+}
+
 /// Removes what run `id` created on `provider` (what Ctrl-C does before exiting).
 pub async fn drop_scratch(id: &str, provider: &AnyProvider) {
     provider.clean_up(&id.replace('-', "_")).await;

@@ -559,6 +559,36 @@ impl Drop for Workload {
     }
 }
 
+/// Runs exactly `n` operations on `db` (whose schema is `inventory`), unpaced, continuing
+/// from `memory` (a fresh one starts from `seed`). The same `memory` and `n` on two databases
+/// holding the same rows make the same writes on both: every choice comes from the seeded
+/// random state and the rows, read in key order. Errors are counted, as the paced workload's.
+pub async fn burst(
+    db: &Database,
+    inventory: &Inventory,
+    avoid: &[String],
+    seed: u64,
+    mut memory: WorkloadMemory,
+    n: u64,
+) -> WorkloadMemory {
+    let targets = targets(db.engine, inventory, avoid);
+    let mut rng = Rng(if memory.rng_state == 0 {
+        seed.max(1)
+    } else {
+        memory.rng_state
+    });
+    for _ in 0..n {
+        if targets.is_empty() {
+            break;
+        }
+        if let Err(e) = one_operation(db, &targets, &mut memory, &mut rng).await {
+            memory.count(&e);
+        }
+    }
+    memory.rng_state = rng.0;
+    memory
+}
+
 /// Tables the workload can write in `inventory` (for the report).
 pub fn writable_tables(engine: Engine, inventory: &Inventory, avoid: &[String]) -> Vec<String> {
     targets(engine, inventory, avoid)

@@ -1,9 +1,11 @@
 //! The lifecycle's use cases, one file each: the operator's view ([`status`]), a person's go
-//! for cleanup or release of a held job ([`approve`]), and the control loop ([`run`]). Each
+//! for cleanup or release of a held job ([`approve`]), the control loop ([`run`]), and the
+//! lifecycle rehearsed on scratch databases with a fault drill ([`rehearse`]). Each
 //! opens the project, makes sure every table of its inventory has a job (new ones start
 //! `planned`), and works on the lifecycle tables of its store.
 
 pub mod approve;
+pub mod rehearse;
 pub mod run;
 pub mod status;
 
@@ -37,6 +39,18 @@ pub fn resolve<'a>(
     }
 }
 
+/// The jobs of an inventory: one per table, a partition being part of its parent's job (the
+/// parent's comparison covers its partitions' rows; measured alone, a partition would never
+/// get a window).
+pub fn job_ids(inventory: &crate::inventory::Inventory) -> Vec<String> {
+    inventory
+        .tables
+        .iter()
+        .filter(|t| t.partition_of.is_none())
+        .map(|t| t.name.to_string())
+        .collect()
+}
+
 /// An opened project's lifecycle: its settings and store, every inventory table a job.
 pub(crate) struct Opened {
     pub(crate) settings: LifecycleSettings,
@@ -53,11 +67,7 @@ pub(crate) async fn open(root: &Path) -> Result<Opened, LifecycleError> {
     let project = Project::open(root)?;
     let inventory = project.inventory().await?;
     let mut settings = project.manifest().lifecycle.clone();
-    let ids: Vec<String> = inventory
-        .tables
-        .iter()
-        .map(|t| t.name.to_string())
-        .collect();
+    let ids = job_ids(&inventory);
     // Overrides keyed by the jobs' full ids, however the manifest spelt them.
     let mut overrides = std::collections::BTreeMap::new();
     for (job, own) in std::mem::take(&mut settings.jobs) {

@@ -115,6 +115,7 @@ async fn run_locked(
     };
     let mut ran = 0u64;
     let mut jobs = opened.store.jobs().await?;
+    let mut baseline = opened.store.baseline().await?;
     loop {
         summary.settled = jobs.iter().all(|j| j.is_settled());
         if summary.settled || request.max_ticks.is_some_and(|m| ran >= m) {
@@ -151,7 +152,20 @@ async fn run_locked(
                 },
                 None,
             ) if !measured.is_empty() => {
-                measure::from_databases(source_url, target_url, &measured).await?
+                let assertions: HashMap<String, Vec<_>> = opened
+                    .settings
+                    .jobs
+                    .iter()
+                    .map(|(id, own)| (id.clone(), own.assertions.clone()))
+                    .collect();
+                measure::from_databases(
+                    source_url,
+                    target_url,
+                    &measured,
+                    &assertions,
+                    &mut baseline,
+                )
+                .await?
             }
             _ => HashMap::new(),
         };
@@ -165,6 +179,7 @@ async fn run_locked(
                 jobs.len(),
                 outcome.changed.iter().map(|&i| &outcome.jobs[i]),
                 &outcome.transitions,
+                &baseline,
             )
             .await?;
         if summary.ticks.0 == 0 {

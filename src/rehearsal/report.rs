@@ -209,6 +209,13 @@ pub struct RehearsalReport {
     /// rehearsal did not rehearse the upgrade the manifest describes.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub version_mismatches: Vec<String>,
+    /// What moving between the two servers' versions changes beyond the copy (PostgreSQL to
+    /// PostgreSQL; codes `U001`…).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub upgrade_findings: Vec<crate::upgrade::UpgradeFinding>,
+    /// The runbook steps the upgrade findings call for (a `REINDEX`…), with estimates.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub upgrade_steps: Vec<crate::upgrade::UpgradeStep>,
     /// Rows differing after the final catch-up.
     pub mismatched_rows: u64,
     /// Validation verdict after the final catch-up.
@@ -275,6 +282,8 @@ impl RehearsalReport {
             capture_rejected: 0,
             server_versions: Default::default(),
             version_mismatches: Vec::new(),
+            upgrade_findings: Vec::new(),
+            upgrade_steps: Vec::new(),
             mismatched_rows: 0,
             validation_verdict: String::new(),
             point_of_no_return: None,
@@ -574,6 +583,7 @@ pub fn markdown(r: &RehearsalReport) -> String {
     for mismatch in &r.version_mismatches {
         let _ = writeln!(out, "\n**Version mismatch:** {mismatch}");
     }
+    upgrade_markdown(r, &mut out);
     let _ = writeln!(
         out,
         "\nRows lost: {}; duplicate rows: {}; rejected rows kept: {}; captured changes refused and kept: {}.",
@@ -776,5 +786,43 @@ mod calibration_tests {
             .unwrap();
         assert!((catch_up.seconds - 0.5).abs() < 1e-9, "{catch_up:?}");
         assert!(markdown(&r).contains("3.50 (of which 3.00 waiting for the workload)"));
+    }
+}
+
+/// The upgrade findings and the steps they call for, as Markdown (nothing without findings).
+fn upgrade_markdown(r: &RehearsalReport, out: &mut String) {
+    use crate::export::markdown::cell;
+    if r.upgrade_findings.is_empty() {
+        return;
+    }
+    out.push_str("\n### Upgrade findings\n\n| Code | Severity | Finding | Objects | Suggested step |\n|---|---|---|---|---|\n");
+    for f in &r.upgrade_findings {
+        let severity = match f.severity {
+            crate::inventory::Severity::Warning => "warning",
+            crate::inventory::Severity::Notice => "notice",
+        };
+        let _ = writeln!(
+            out,
+            "| {} | {severity} | {} | {} | {} |",
+            f.code,
+            cell(&f.message),
+            cell(&f.objects.join(", ")),
+            cell(&f.suggestion)
+        );
+    }
+    if r.upgrade_steps.is_empty() {
+        return;
+    }
+    out.push_str("\nRunbook steps the upgrade findings call for (on the target, after the move):\n\n| Finding | Step | Statements | Expected | Basis |\n|---|---|---|---:|---|\n");
+    for s in &r.upgrade_steps {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {:.2} s | {} |",
+            s.code,
+            cell(&s.title),
+            cell(&s.sql.join("; ")),
+            s.expected_seconds,
+            cell(&s.estimate_basis)
+        );
     }
 }

@@ -264,6 +264,11 @@ fn settings(facts: &Facts, out: &mut Vec<UpgradeFinding>) {
         return;
     }
     let on_target = |name: &str| facts.target_settings.iter().find(|t| t.name == name);
+    let versions = |v: &str| major(v).map_or_else(|| v.to_owned(), |m| format!("PostgreSQL {m}"));
+    let (from, to) = (
+        versions(&facts.source_version),
+        versions(&facts.target_version),
+    );
     let removed: Vec<&Setting> = facts
         .source_settings
         .iter()
@@ -279,9 +284,9 @@ fn settings(facts: &Facts, out: &mut Vec<UpgradeFinding>) {
             code: U006_REMOVED_SETTINGS.into(),
             severity: if set.is_empty() { Severity::Notice } else { Severity::Warning },
             message: if set.is_empty() {
-                format!("{} server parameter(s) of {} do not exist in {}; the source leaves them at their defaults", removed.len(), facts.source_version, facts.target_version)
+                format!("{} server parameter(s) of {from} do not exist in {to}; the source leaves them at their defaults", removed.len())
             } else {
-                format!("{} server parameter(s) of {} do not exist in {}, and the source sets {}", removed.len(), facts.source_version, facts.target_version, set.join(", "))
+                format!("{} server parameter(s) of {from} do not exist in {to}, and the source sets {}", removed.len(), set.join(", "))
             },
             objects: removed.iter().map(|s| s.name.clone()).collect(),
             suggestion: "remove them from postgresql.conf, ALTER SYSTEM, ALTER DATABASE/ROLE … SET and from code calling current_setting() or SET (the target refuses unknown parameters); force_parallel_mode is debug_parallel_query from 16".into(),

@@ -215,3 +215,36 @@ async fn pagila_upgrades_from_15_to_17_in_containers_with_its_upgrade_findings()
     );
     no_container_of(&report.id).await;
 }
+
+/// A manifest version no image provides is refused before anything starts, naming the field
+/// and the images there are, rather than rehearsed on another version.
+#[tokio::test]
+async fn a_version_without_an_image_names_the_manifest_field_and_the_versions_present() {
+    let Some(_docker) = docker_or_skip().await else {
+        return;
+    };
+    let (_dir, root) = sample("pagila-postgres-upgrade");
+    let manifest = root.join("migration-studio.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    std::fs::write(
+        &manifest,
+        text.replace("version = \"17\"", "version = \"13\""),
+    )
+    .unwrap();
+    let project = Project::open(&root).unwrap();
+    let options = RehearsalOptions {
+        run_id: Some(rehearsal::new_run_id()),
+        ..docker_options()
+    };
+    let err = rehearsal::rehearse(&project, &options).await.unwrap_err();
+    let text = err.to_string();
+    match &err {
+        RehearsalError::Provider(ProviderError::NoImage { version, .. }) => {
+            assert_eq!(version, "13");
+        }
+        other => panic!("expected NoImage, got {other}"),
+    }
+    assert!(text.contains("the manifest's `[target] version`"), "{text}");
+    assert!(text.contains("migration-studio-postgres:15"), "{text}");
+    no_container_of(options.run_id.as_deref().unwrap()).await;
+}

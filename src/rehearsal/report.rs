@@ -703,9 +703,10 @@ pub fn html(r: &RehearsalReport) -> String {
 <h2>Capture lag (changes pending)</h2><svg width=\"{width}\" height=\"200\"><line x1=\"{left}\" y1=\"190\" x2=\"{width}\" y2=\"190\" stroke=\"#999\"/><text x=\"4\" y=\"24\" font-size=\"12\">{maxp} pending</text><polyline fill=\"none\" stroke=\"#dc2626\" stroke-width=\"2\" points=\"{points}\"/></svg>\
 <h2>Gates</h2><table>{gates}</table>\
 <p>Rows lost: {lost} · duplicate rows: {dups} · rejected rows kept: {rejected}</p>\
-<h2>Fault drills</h2><table>{drills}</table></body></html>",
+<h2>Fault drills</h2><table>{drills}</table>{upgrade}</body></html>",
         id = esc(&r.id),
         project = esc(&r.project),
+        upgrade = upgrade_html(r),
         vclass = if r.verdict == Verdict::Pass { "pass" } else { "fail" },
         verdict = r.verdict,
         why = r.failed_because.as_deref().map(esc).unwrap_or_default(),
@@ -825,4 +826,50 @@ fn upgrade_markdown(r: &RehearsalReport, out: &mut String) {
             cell(&s.estimate_basis)
         );
     }
+}
+
+/// The servers that ran, any version mismatch, the upgrade findings and their steps, as HTML.
+fn upgrade_html(r: &RehearsalReport) -> String {
+    let mut out = format!(
+        "<h2>Servers</h2><p>source {}, target {}</p>",
+        esc(&r.server_versions.0),
+        esc(&r.server_versions.1)
+    );
+    for mismatch in &r.version_mismatches {
+        let _ = write!(
+            out,
+            "<p class=\"fail\">Version mismatch: {}</p>",
+            esc(mismatch)
+        );
+    }
+    if !r.upgrade_findings.is_empty() {
+        out.push_str("<h2>Upgrade findings</h2><table>");
+        for f in &r.upgrade_findings {
+            let _ = write!(
+                out,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                esc(&f.code),
+                esc(&f.message),
+                esc(&f.objects.join(", ")),
+                esc(&f.suggestion)
+            );
+        }
+        out.push_str("</table>");
+    }
+    if !r.upgrade_steps.is_empty() {
+        out.push_str("<h2>Steps the upgrade findings call for</h2><table>");
+        for s in &r.upgrade_steps {
+            let _ = write!(
+                out,
+                "<tr><td>{}</td><td>{}</td><td><code>{}</code></td><td>{:.2} s ({})</td></tr>",
+                esc(&s.code),
+                esc(&s.title),
+                esc(&s.sql.join("; ")),
+                s.expected_seconds,
+                esc(&s.estimate_basis)
+            );
+        }
+        out.push_str("</table>");
+    }
+    out
 }

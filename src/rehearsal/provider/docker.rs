@@ -409,17 +409,24 @@ impl Provider for DockerProvider {
     ) -> Result<Environment, ProviderError> {
         let mut ids = Vec::new();
         let result = async {
+            let sides = [
+                ("src", "source", source, self.images.source.as_ref()),
+                ("tgt", "target", target, self.images.target.as_ref()),
+            ];
+            // Both images first: a side without one is refused before the other starts.
+            let mut images = Vec::new();
+            for (_, which, side, chosen) in sides {
+                images.push(match side.engine {
+                    Engine::Sqlite => String::new(),
+                    _ => self.image_for(which, side, chosen).await?,
+                });
+            }
             let mut servers = Vec::new();
-            for (role, side, chosen) in [
-                ("src", source, self.images.source.as_ref()),
-                ("tgt", target, self.images.target.as_ref()),
-            ] {
+            for ((role, _, side, _), image) in sides.into_iter().zip(images) {
                 if side.engine == Engine::Sqlite {
                     servers.push("sqlite:".to_owned());
                     continue;
                 }
-                let which = if role == "src" { "source" } else { "target" };
-                let image = self.image_for(which, side, chosen).await?;
                 let password = generate_password();
                 let started = self.start(run, role, side, &image, &password).await?;
                 ids.push(started.id.clone());

@@ -38,5 +38,6 @@ pub mod plan;
 pub mod project;
 pub mod rehearsal;
 pub mod risk;
+pub mod upgrade;
 pub mod validate;
 pub mod workspace;

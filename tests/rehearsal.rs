@@ -210,12 +210,14 @@ async fn sakila_mariadb_to_postgres_passes_with_writes_on_both_sides() {
 }
 
 #[tokio::test]
-async fn pagila_postgres_upgrade_passes() {
+async fn pagila_postgres_upgrade_passes_on_one_local_version_when_told_and_says_so() {
     let (_dir, root) = sample("pagila-postgres-upgrade");
     let project = Project::open(&root).unwrap();
-    let report = rehearsal::rehearse(&project, &options("postgres"))
-        .await
-        .unwrap();
+    let options = RehearsalOptions {
+        same_version: true,
+        ..options("postgres")
+    };
+    let report = rehearsal::rehearse(&project, &options).await.unwrap();
     assert_eq!(report.verdict, Verdict::Pass, "{}", why(&report));
     assert_eq!(report.source_rows, 49_636);
     assert_eq!(report.mismatched_rows, 0);
@@ -233,19 +235,72 @@ async fn pagila_postgres_upgrade_passes() {
         switch.detail.contains("13 key sequences set past the copied keys"),
         "{switch:?}"
     );
-    // The manifest says 15 -> 16: a rehearsal on other servers says so, never silently.
+    // The manifest says 15 -> 17: a rehearsal on other servers says so, never silently.
     let (source_version, target_version) = &report.server_versions;
     assert!(!source_version.is_empty() && !target_version.is_empty());
-    let ran_16 = migration_studio::db::version_matches("16", target_version);
+    let ran_17 = migration_studio::db::version_matches("17", target_version);
     assert_eq!(
         report
             .version_mismatches
             .iter()
-            .any(|m| m.contains("target is postgres 16")),
-        !ran_16,
+            .any(|m| m.contains("target is postgres 17")),
+        !ran_17,
         "{:?} on {target_version}",
         report.version_mismatches
     );
+    if !ran_17 {
+        let md = rehearsal::report::markdown(&report);
+        assert!(md.contains("**Version mismatch:**"), "{md}");
+    }
+    nothing_left(&report.id);
+}
+
+#[tokio::test]
+async fn an_upgrade_on_local_servers_of_one_version_is_refused_with_the_way_out() {
+    let (_dir, root) = sample("pagila-postgres-upgrade");
+    let project = Project::open(&root).unwrap();
+    let options = RehearsalOptions {
+        run_id: Some(rehearsal::new_run_id()),
+        ..options("postgres")
+    };
+    match rehearsal::rehearse(&project, &options).await {
+        Err(err) => {
+            let text = err.to_string();
+            for needle in ["15 → 17", "--provider docker", "--same-version"] {
+                assert!(text.contains(needle), "{needle} in: {text}");
+            }
+            assert_eq!(
+                migration_studio::codes::classify(&err),
+                migration_studio::codes::ErrorClass::BadInput
+            );
+        }
+        // A machine whose local server is PostgreSQL 17 rehearses the upgrade for real.
+        Ok(report) => assert!(report.version_mismatches.is_empty()),
+    }
+    nothing_left(options.run_id.as_deref().unwrap());
+}
+
+#[tokio::test]
+async fn a_version_mismatch_fails_the_rehearsal_when_the_manifest_says_so() {
+    let (_dir, root) = sample("sakila-mysql-to-postgres");
+    let manifest = root.join("migration-studio.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    std::fs::write(
+        &manifest,
+        text.replace(
+            "[target]\nengine = \"postgres\"\nversion = \"17\"",
+            "[target]\nengine = \"postgres\"\nversion = \"9.6\"",
+        ) + "\n[gates]\nversion_mismatch = \"fail\"\n",
+    )
+    .unwrap();
+    let project = Project::open(&root).unwrap();
+    let report = rehearsal::rehearse(&project, &options("mysql"))
+        .await
+        .unwrap();
+    assert_eq!(report.verdict, Verdict::Fail);
+    let failed = report.failed_because.clone().unwrap();
+    assert!(failed.starts_with("G011 "), "{failed}");
+    assert!(failed.contains("target is postgres 9.6"), "{failed}");
     nothing_left(&report.id);
 }
 

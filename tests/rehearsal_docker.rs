@@ -129,3 +129,122 @@ async fn a_missing_image_is_refused_by_name_and_nothing_is_left() {
     assert!(err.to_string().contains("migration-studio images build"));
     no_container_of(options.run_id.as_deref().unwrap()).await;
 }
+
+/// Pagila's manifest says PostgreSQL 15 → 17: the docker provider runs the two versions, the
+/// report says which ran, and the upgrade checks read both catalogs. An index on a text column
+/// under ICU's root collation is planted in the source: ICU's collation version differs between
+/// the two images (bookworm's ICU 72, trixie's ICU 76), so the index must be named for a rebuild
+/// and the runbook must gain its REINDEX.
+#[tokio::test]
+async fn pagila_upgrades_from_15_to_17_in_containers_with_its_upgrade_findings() {
+    let Some(docker) = docker_or_skip().await else {
+        return;
+    };
+    let (_dir, root) = sample("pagila-postgres-upgrade");
+    let project = Project::open(&root).unwrap();
+    let (source, target) = rehearsal::sides(&project);
+    for (role, side) in [("source", &source), ("target", &target)] {
+        if let Err(e) = docker.present_image(role, side).await {
+            if std::env::var_os("MIGRATION_STUDIO_REQUIRE_DOCKER").is_some() {
+                panic!("MIGRATION_STUDIO_REQUIRE_DOCKER is set but {e}");
+            }
+            eprintln!("skipped: {e}");
+            return;
+        }
+    }
+    std::fs::write(
+        root.join("data/plant-icu-index.sql"),
+        "CREATE INDEX film_title_icu ON public.film (title COLLATE \"und-x-icu\");\n",
+    )
+    .unwrap();
+    let manifest = root.join("migration-studio.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    std::fs::write(
+        &manifest,
+        text + "\n[[inputs]]\npath = \"data/plant-icu-index.sql\"\n",
+    )
+    .unwrap();
+    let project = Project::open(&root).unwrap();
+    let options = RehearsalOptions {
+        run_id: Some(rehearsal::new_run_id()),
+        ..docker_options()
+    };
+    let report = rehearsal::rehearse(&project, &options).await.unwrap();
+    assert_eq!(report.verdict, Verdict::Pass, "{:?}", report.failed_because);
+    let (source_version, target_version) = &report.server_versions;
+    assert!(source_version.starts_with("15."), "{source_version}");
+    assert!(target_version.starts_with("17."), "{target_version}");
+    assert!(
+        report.version_mismatches.is_empty(),
+        "{:?}",
+        report.version_mismatches
+    );
+    let codes: Vec<&str> = report
+        .upgrade_findings
+        .iter()
+        .map(|f| f.code.as_str())
+        .collect();
+    let u003 = report
+        .upgrade_findings
+        .iter()
+        .find(|f| f.code == "U003")
+        .unwrap_or_else(|| panic!("no collation finding in {codes:?}"));
+    assert_eq!(u003.objects, ["public.film_title_icu"]);
+    assert!(
+        codes.contains(&"U006"),
+        "17 removed parameters 15 has: {codes:?}"
+    );
+    let step = report
+        .upgrade_steps
+        .iter()
+        .find(|s| s.code == "U003")
+        .expect("a reindex step");
+    assert_eq!(
+        step.sql[0],
+        "REINDEX INDEX CONCURRENTLY \"public\".\"film_title_icu\""
+    );
+    assert!(
+        step.estimate_basis.contains("1000 rows"),
+        "{}",
+        step.estimate_basis
+    );
+    let md = rehearsal::report::markdown(&report);
+    assert!(
+        md.contains("### Upgrade findings") && md.contains("REINDEX INDEX"),
+        "{md}"
+    );
+    no_container_of(&report.id).await;
+}
+
+/// A manifest version no image provides is refused before anything starts, naming the field
+/// and the images there are, rather than rehearsed on another version.
+#[tokio::test]
+async fn a_version_without_an_image_names_the_manifest_field_and_the_versions_present() {
+    let Some(_docker) = docker_or_skip().await else {
+        return;
+    };
+    let (_dir, root) = sample("pagila-postgres-upgrade");
+    let manifest = root.join("migration-studio.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    std::fs::write(
+        &manifest,
+        text.replace("version = \"17\"", "version = \"13\""),
+    )
+    .unwrap();
+    let project = Project::open(&root).unwrap();
+    let options = RehearsalOptions {
+        run_id: Some(rehearsal::new_run_id()),
+        ..docker_options()
+    };
+    let err = rehearsal::rehearse(&project, &options).await.unwrap_err();
+    let text = err.to_string();
+    match &err {
+        RehearsalError::Provider(ProviderError::NoImage { version, .. }) => {
+            assert_eq!(version, "13");
+        }
+        other => panic!("expected NoImage, got {other}"),
+    }
+    assert!(text.contains("the manifest's `[target] version`"), "{text}");
+    assert!(text.contains("migration-studio-postgres:15"), "{text}");
+    no_container_of(options.run_id.as_deref().unwrap()).await;
+}

@@ -3,23 +3,17 @@
 use crate::cli::term::{errln, outln};
 use std::path::PathBuf;
 
-use clap::{Subcommand, ValueEnum};
+use clap::Subcommand;
 
-use migration_studio::rehearsal::provider::images::{self, BuildOptions, ImageKind};
+use migration_studio::rehearsal::provider::images::{self, BuildOptions};
 
 use super::BoxError;
-
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub(crate) enum Which {
-    Postgres,
-    Mariadb,
-}
 
 /// `images` subcommands.
 #[derive(Debug, Subcommand)]
 pub(crate) enum ImagesCommand {
-    /// Build PostgreSQL 15 and MariaDB 10.11 images from Debian packages (no registry needed;
-    /// runs debootstrap, so as root).
+    /// Build PostgreSQL 15 and 17 and MariaDB 10.11 and 11.8 images from Debian bookworm's and
+    /// trixie's packages (no registry needed; runs debootstrap, so as root).
     Build {
         /// Folder for the Debian root file system and build contexts.
         #[arg(long, default_value = "/var/tmp/migration-studio-images")]
@@ -27,9 +21,10 @@ pub(crate) enum ImagesCommand {
         /// Debian mirror (default: the machine's apt sources).
         #[arg(long)]
         mirror: Option<String>,
-        /// Only these images.
-        #[arg(long, value_enum)]
-        only: Vec<Which>,
+        /// Only these images: an engine (`postgres`, `mariadb`) or an engine and version
+        /// (`postgres:17`, `mariadb:10.11`).
+        #[arg(long)]
+        only: Vec<String>,
         /// Rebuild images that exist.
         #[arg(long)]
         rebuild: bool,
@@ -44,16 +39,7 @@ pub(crate) fn run(command: ImagesCommand) -> Result<(), BoxError> {
         only,
         rebuild,
     } = command;
-    let images = if only.is_empty() {
-        vec![ImageKind::Postgres, ImageKind::Mariadb]
-    } else {
-        only.into_iter()
-            .map(|w| match w {
-                Which::Postgres => ImageKind::Postgres,
-                Which::Mariadb => ImageKind::Mariadb,
-            })
-            .collect()
-    };
+    let images = images::select(&only)?;
     let tags = images::build(
         &BuildOptions {
             work_dir,

@@ -82,6 +82,11 @@ pub struct RehearseArgs {
     /// every foreign key still satisfied.
     #[arg(long)]
     scale: Option<f64>,
+    /// Rehearse an upgrade (the manifest's source and target at two major versions of one
+    /// engine) on local servers of one major version all the same; refused without it, as it
+    /// rehearses no upgrade.
+    #[arg(long)]
+    same_version: bool,
 }
 
 fn parse_shape(text: &str) -> Result<migration_studio::plan::MigrationShape, String> {
@@ -185,6 +190,7 @@ pub async fn rehearse(args: RehearseArgs) -> Result<(), BoxError> {
             },
         ),
         apply_batch_rows: args.apply_batch_rows,
+        same_version: args.same_version,
         images: ImageOverrides {
             source: args.source_image,
             target: args.target_image,
@@ -256,6 +262,16 @@ pub async fn rehearse(args: RehearseArgs) -> Result<(), BoxError> {
             }));
         }
     };
+    errln!(
+        "Servers: source {}, target {}",
+        report.server_versions.0,
+        report.server_versions.1
+    );
+    // On stderr too, and in JSON mode: a rehearsal of another upgrade than the manifest's must
+    // not pass unnoticed under a passing verdict.
+    for mismatch in &report.version_mismatches {
+        errln!("WARNING: version mismatch: {mismatch}");
+    }
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {

@@ -277,6 +277,8 @@ impl Classify for ProviderError {
             | ProviderError::NotReady { .. } => ErrorClass::Unavailable,
             // The run asked for cannot be resumed: a run id that names nothing usable.
             ProviderError::Gone { .. } => ErrorClass::BadInput,
+            // The manifest asks for what these servers cannot give; the command must change.
+            ProviderError::SameVersion { .. } => ErrorClass::BadInput,
         }
     }
 }
@@ -313,7 +315,7 @@ impl Classify for ImageBuildError {
             ImageBuildError::ToolMissing { .. } | ImageBuildError::Failed { .. } => {
                 ErrorClass::Unavailable
             }
-            ImageBuildError::Io { .. } => ErrorClass::BadInput,
+            ImageBuildError::Io { .. } | ImageBuildError::Unknown { .. } => ErrorClass::BadInput,
         }
     }
 }

@@ -92,6 +92,12 @@ pub const G010_PLANTED_REJECTS: Gate = Gate {
     name: "planted rows not kept as rejects",
     meaning: "with `--drill plant-rejects`: planted rows the target refused that are not in the reject table with their reason, 0 allowed",
 };
+/// Servers of other versions than the manifest's.
+pub const G011_SERVER_VERSIONS: Gate = Gate {
+    code: "G011",
+    name: "server versions other than the manifest's",
+    meaning: "with `[gates] version_mismatch = \"fail\"`: sides whose server version is not the manifest's `[source]`/`[target]` `version` (the rehearsal did not rehearse the upgrade the manifest describes), 0 allowed; without it the mismatch is reported, not gated",
+};
 
 /// Every gate, in code order.
 pub const GATES: &[Gate] = &[
@@ -105,6 +111,7 @@ pub const GATES: &[Gate] = &[
     G008_ROWS_LOST,
     G009_DUPLICATE_ROWS,
     G010_PLANTED_REJECTS,
+    G011_SERVER_VERSIONS,
 ];
 
 /// The gate a report label names: the gate whose name is the label, or the label with a
@@ -174,6 +181,24 @@ pub const FINDINGS: &[FindingCode] = &[
 /// The finding code registered as `code`.
 pub fn finding_code(code: &str) -> Option<&'static FindingCode> {
     FINDINGS.iter().find(|f| f.code == code)
+}
+
+/// Every upgrade finding ([`crate::upgrade`]), in code order: what a move between two major
+/// versions of PostgreSQL changes beyond the copy, read from both servers' catalogs by a
+/// rehearsal.
+pub const UPGRADE_FINDINGS: &[FindingCode] = &[
+    finding(crate::upgrade::U001_EXTENSION_MISSING, Severity::Warning, "extensions installed on the source are not available on the target server (`pg_available_extensions`)"),
+    finding(crate::upgrade::U002_EXTENSION_VERSION, Severity::Warning, "an extension's version on the source differs from the one the target offers"),
+    finding(crate::upgrade::U003_COLLATION_VERSION, Severity::Warning, "a collation (ICU, or glibc's for libc locales) used by indexes reports another version on the target (`collversion` against `pg_collation_actual_version()` / `pg_database_collation_actual_version()`): the indexes are named, and the runbook gains their `REINDEX` and the version refresh"),
+    finding(crate::upgrade::U004_COLLATION_MISSING, Severity::Warning, "a collation used by indexes does not exist on the target"),
+    finding(crate::upgrade::U005_UNPINNED_SEARCH_PATH, Severity::Warning, "moving to PostgreSQL 17 or later: functions used by expression indexes or materialized views have no pinned `search_path`, and maintenance operations run them with a safe one (release notes 17, Migration to Version 17)"),
+    finding(crate::upgrade::U006_REMOVED_SETTINGS, Severity::Notice, "server parameters of the source's version do not exist in the target's (removed or renamed; a warning when the source sets them)"),
+    finding(crate::upgrade::U007_CHANGED_DEFAULTS, Severity::Warning, "server parameters whose built-in default differs between the two versions"),
+];
+
+/// The upgrade finding registered as `code`.
+pub fn upgrade_finding(code: &str) -> Option<&'static FindingCode> {
+    UPGRADE_FINDINGS.iter().find(|f| f.code == code)
 }
 
 /// A code with a meaning: verdicts and risk suggestion keys.
@@ -373,6 +398,14 @@ rewrites it). A code, once published, keeps its meaning.\n",
             Severity::Notice => "notice",
         };
         let _ = writeln!(out, "| `{}` | {severity} | {} |", f.code, f.meaning);
+    }
+    out.push_str("\n## Upgrade findings\n\nIn a rehearsal's report (`upgrade_findings`, with the steps they call for in `upgrade_steps`) when source and target are PostgreSQL.\n\n| code | severity | when |\n|---|---|---|\n");
+    for f in UPGRADE_FINDINGS {
+        let severity = match f.severity {
+            Severity::Warning => "warning",
+            Severity::Notice => "notice",
+        };
+        let _ = writeln!(out, "| {} | {severity} | {} |", f.code, f.meaning);
     }
     out.push_str("\n## Risk suggestions\n\n| key | suggested when |\n|---|---|\n");
     for s in SUGGESTIONS {

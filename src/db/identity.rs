@@ -126,6 +126,25 @@ pub fn version_matches(wanted: &str, reported: &str) -> bool {
     !wanted.is_empty() && reported.len() >= wanted.len() && reported[..wanted.len()] == wanted[..]
 }
 
+/// The major version in a version string (a manifest's `"17.2"` or a server's
+/// `"15.19 (Debian 15.19-0+deb12u1)"`, `"10.11.19-MariaDB"`): PostgreSQL's first number from 10
+/// on (`17`, `9.6` before), MariaDB's and MySQL's first two (`10.11`, `8.0`), SQLite's first.
+pub fn major_version(engine: Engine, version: &str) -> String {
+    let numbers: Vec<&str> = version
+        .split(|c: char| !c.is_ascii_digit() && c != '.')
+        .next()
+        .unwrap_or_default()
+        .split('.')
+        .filter(|p| !p.is_empty())
+        .collect();
+    let keep = match engine {
+        Engine::Postgres if numbers.first().and_then(|n| n.parse::<u32>().ok()) >= Some(10) => 1,
+        Engine::Sqlite => 1,
+        _ => 2,
+    };
+    numbers[..keep.min(numbers.len())].join(".")
+}
+
 #[cfg(test)]
 mod tests {
     use super::version_matches;
@@ -137,5 +156,20 @@ mod tests {
         assert!(!version_matches("16", "15.19 (Debian 15.19-0+deb12u1)"));
         assert!(!version_matches("10.1", "10.11.19-MariaDB"));
         assert!(!version_matches("8.0", "10.11.19-MariaDB"));
+    }
+
+    #[test]
+    fn major_versions() {
+        use super::{major_version, Engine};
+        assert_eq!(
+            major_version(Engine::Postgres, "17.12 (Debian 17.12-0+deb13u1)"),
+            "17"
+        );
+        assert_eq!(major_version(Engine::Postgres, "9.6.24"), "9.6");
+        assert_eq!(
+            major_version(Engine::Mysql, "11.8.9-MariaDB-0+deb13u1 from Debian"),
+            "11.8"
+        );
+        assert_eq!(major_version(Engine::Mysql, "10.11"), "10.11");
     }
 }

@@ -9,7 +9,7 @@ mod identity;
 pub mod quote;
 mod run_lock;
 
-pub use identity::{identity, server_version, version_matches, DatabaseIdentity};
+pub use identity::{identity, major_version, server_version, version_matches, DatabaseIdentity};
 pub use run_lock::{FileLock, RunLock};
 
 use std::str::FromStr;

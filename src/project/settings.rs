@@ -17,6 +17,22 @@ pub struct Gates {
     pub max_errors: u64,
     /// A step may take this many times its expected duration.
     pub step_budget_factor: f64,
+    /// What a server version other than the manifest's `[source]`/`[target]` `version` does:
+    /// `warn` (the default: the report and the command's output say so loudly) or `fail` (gate
+    /// `G011` fails the rehearsal).
+    pub version_mismatch: VersionMismatch,
+}
+
+/// What a rehearsal does when a server's version is not the manifest's (`[gates]
+/// version_mismatch`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VersionMismatch {
+    /// Report it (in the report and on the terminal), and go on.
+    #[default]
+    Warn,
+    /// Fail the rehearsal on gate `G011`.
+    Fail,
 }
 
 impl Default for Gates {
@@ -26,6 +42,7 @@ impl Default for Gates {
             max_lag_seconds: 30.0,
             max_errors: 0,
             step_budget_factor: 10.0,
+            version_mismatch: VersionMismatch::Warn,
         }
     }
 }

@@ -309,6 +309,17 @@ pub(super) async fn run_plan(
             report.version_mismatches.push(mismatch);
         }
     }
+    if manifest.gates.version_mismatch == crate::project::settings::VersionMismatch::Fail {
+        report.gates.push(
+            super::gates::GateResult::at_most(
+                "server versions other than the manifest's",
+                report.version_mismatches.len() as f64,
+                0.0,
+                "",
+            )
+            .because(&report.version_mismatches.join("; ")),
+        );
+    }
     report.lag = std::mem::take(&mut state.lag);
     report.interruptions.clone_from(&state.interruptions);
     let fresh = state.stage == Stage::Provisioned;
@@ -329,6 +340,18 @@ pub(super) async fn run_plan(
         clock.record("load source", t, None, Some(state.source_rows));
     }
     report.source_rows = state.source_rows;
+    let facts = crate::upgrade::catalog::read(&source, &target).await?;
+    report.upgrade_findings = crate::upgrade::check(&facts);
+    let facts =
+        crate::upgrade::catalog::count_rows(&source, facts, &report.upgrade_findings).await?;
+    report.upgrade_steps = crate::upgrade::steps(
+        &facts,
+        &report.upgrade_findings,
+        manifest.throughput.index_rows_per_second,
+    );
+    for f in &report.upgrade_findings {
+        tracing::info!(code = %f.code, objects = ?f.objects, "{}", f.message);
+    }
     let built;
     let plan = match plan {
         Some(plan) => plan,

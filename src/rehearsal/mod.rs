@@ -92,6 +92,10 @@ pub struct RehearsalOptions {
     /// work whatever the source's size.
     #[serde(default = "default_min_source_writes")]
     pub min_source_writes: u64,
+    /// The local provider rehearses an upgrade on servers of one major version all the same
+    /// (otherwise refused: it would rehearse no upgrade).
+    #[serde(default)]
+    pub same_version: bool,
 }
 
 fn default_min_source_writes() -> u64 {
@@ -121,6 +125,7 @@ impl Default for RehearsalOptions {
             scale: None,
             shape: None,
             min_source_writes: default_min_source_writes(),
+            same_version: false,
         }
     }
 }
@@ -354,6 +359,7 @@ pub async fn choose_provider(
             source_server: options.source_server.clone(),
             target_server: options.target_server.clone(),
             files: project.root().join(".migration-studio").join("runs"),
+            same_version: options.same_version,
         },
         options.images.clone(),
         (&source, &target),

@@ -209,6 +209,13 @@ pub struct RehearsalReport {
     /// rehearsal did not rehearse the upgrade the manifest describes.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub version_mismatches: Vec<String>,
+    /// What moving between the two servers' versions changes beyond the copy (PostgreSQL to
+    /// PostgreSQL; codes `U001`…).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub upgrade_findings: Vec<crate::upgrade::UpgradeFinding>,
+    /// The runbook steps the upgrade findings call for (a `REINDEX`…), with estimates.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub upgrade_steps: Vec<crate::upgrade::UpgradeStep>,
     /// Rows differing after the final catch-up.
     pub mismatched_rows: u64,
     /// Validation verdict after the final catch-up.
@@ -275,6 +282,8 @@ impl RehearsalReport {
             capture_rejected: 0,
             server_versions: Default::default(),
             version_mismatches: Vec::new(),
+            upgrade_findings: Vec::new(),
+            upgrade_steps: Vec::new(),
             mismatched_rows: 0,
             validation_verdict: String::new(),
             point_of_no_return: None,
@@ -574,6 +583,7 @@ pub fn markdown(r: &RehearsalReport) -> String {
     for mismatch in &r.version_mismatches {
         let _ = writeln!(out, "\n**Version mismatch:** {mismatch}");
     }
+    upgrade_markdown(r, &mut out);
     let _ = writeln!(
         out,
         "\nRows lost: {}; duplicate rows: {}; rejected rows kept: {}; captured changes refused and kept: {}.",
@@ -693,9 +703,10 @@ pub fn html(r: &RehearsalReport) -> String {
 <h2>Capture lag (changes pending)</h2><svg width=\"{width}\" height=\"200\"><line x1=\"{left}\" y1=\"190\" x2=\"{width}\" y2=\"190\" stroke=\"#999\"/><text x=\"4\" y=\"24\" font-size=\"12\">{maxp} pending</text><polyline fill=\"none\" stroke=\"#dc2626\" stroke-width=\"2\" points=\"{points}\"/></svg>\
 <h2>Gates</h2><table>{gates}</table>\
 <p>Rows lost: {lost} · duplicate rows: {dups} · rejected rows kept: {rejected}</p>\
-<h2>Fault drills</h2><table>{drills}</table></body></html>",
+<h2>Fault drills</h2><table>{drills}</table>{upgrade}</body></html>",
         id = esc(&r.id),
         project = esc(&r.project),
+        upgrade = upgrade_html(r),
         vclass = if r.verdict == Verdict::Pass { "pass" } else { "fail" },
         verdict = r.verdict,
         why = r.failed_because.as_deref().map(esc).unwrap_or_default(),
@@ -777,4 +788,88 @@ mod calibration_tests {
         assert!((catch_up.seconds - 0.5).abs() < 1e-9, "{catch_up:?}");
         assert!(markdown(&r).contains("3.50 (of which 3.00 waiting for the workload)"));
     }
+}
+
+/// The upgrade findings and the steps they call for, as Markdown (nothing without findings).
+fn upgrade_markdown(r: &RehearsalReport, out: &mut String) {
+    use crate::export::markdown::cell;
+    if r.upgrade_findings.is_empty() {
+        return;
+    }
+    out.push_str("\n### Upgrade findings\n\n| Code | Severity | Finding | Objects | Suggested step |\n|---|---|---|---|---|\n");
+    for f in &r.upgrade_findings {
+        let severity = match f.severity {
+            crate::inventory::Severity::Warning => "warning",
+            crate::inventory::Severity::Notice => "notice",
+        };
+        let _ = writeln!(
+            out,
+            "| {} | {severity} | {} | {} | {} |",
+            f.code,
+            cell(&f.message),
+            cell(&f.objects.join(", ")),
+            cell(&f.suggestion)
+        );
+    }
+    if r.upgrade_steps.is_empty() {
+        return;
+    }
+    out.push_str("\nRunbook steps the upgrade findings call for (on the target, after the move):\n\n| Finding | Step | Statements | Expected | Basis |\n|---|---|---|---:|---|\n");
+    for s in &r.upgrade_steps {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {:.2} s | {} |",
+            s.code,
+            cell(&s.title),
+            cell(&s.sql.join("; ")),
+            s.expected_seconds,
+            cell(&s.estimate_basis)
+        );
+    }
+}
+
+/// The servers that ran, any version mismatch, the upgrade findings and their steps, as HTML.
+fn upgrade_html(r: &RehearsalReport) -> String {
+    let mut out = format!(
+        "<h2>Servers</h2><p>source {}, target {}</p>",
+        esc(&r.server_versions.0),
+        esc(&r.server_versions.1)
+    );
+    for mismatch in &r.version_mismatches {
+        let _ = write!(
+            out,
+            "<p class=\"fail\">Version mismatch: {}</p>",
+            esc(mismatch)
+        );
+    }
+    if !r.upgrade_findings.is_empty() {
+        out.push_str("<h2>Upgrade findings</h2><table>");
+        for f in &r.upgrade_findings {
+            let _ = write!(
+                out,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                esc(&f.code),
+                esc(&f.message),
+                esc(&f.objects.join(", ")),
+                esc(&f.suggestion)
+            );
+        }
+        out.push_str("</table>");
+    }
+    if !r.upgrade_steps.is_empty() {
+        out.push_str("<h2>Steps the upgrade findings call for</h2><table>");
+        for s in &r.upgrade_steps {
+            let _ = write!(
+                out,
+                "<tr><td>{}</td><td>{}</td><td><code>{}</code></td><td>{:.2} s ({})</td></tr>",
+                esc(&s.code),
+                esc(&s.title),
+                esc(&s.sql.join("; ")),
+                s.expected_seconds,
+                esc(&s.estimate_basis)
+            );
+        }
+        out.push_str("</table>");
+    }
+    out
 }

@@ -3,10 +3,12 @@
 //! readiness wait; the containers carry the run id as a label so a crashed or interrupted run
 //! can be cleaned up by label, and are removed (with their volumes) at the end.
 //!
-//! Images are chosen by engine and version (`postgres:<v>`, `mariadb:<v>`, `mysql:<v>`), or
-//! the images `migration-studio images build` makes from Debian packages
-//! (`localhost/migration-studio-postgres:15`, `localhost/migration-studio-mariadb:10.11`) when
-//! no registry is reachable, or what the user passes (`--source-image`, `--target-image`).
+//! Images are chosen by the manifest's engine and version (`postgres:<v>`, `mariadb:<v>`,
+//! `mysql:<v>`), or the images `migration-studio images build` makes from Debian packages for
+//! that major version (`localhost/migration-studio-postgres:17`,
+//! `localhost/migration-studio-mariadb:10.11`) when no registry is reachable, or what the user
+//! passes (`--source-image`, `--target-image`). A version with no image is refused, naming the
+//! manifest field and the versions present: another version would rehearse another upgrade.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -100,44 +102,94 @@ impl DockerProvider {
         &self.host
     }
 
-    /// The image a side would use among those already present (no pull).
+    /// The image the `role` side (`source`, `target`) would use among those already present
+    /// (no pull).
     ///
     /// # Errors
-    /// [`ProviderError::NoImage`] listing the images tried.
-    pub async fn present_image(&self, side: &Side) -> Result<String, ProviderError> {
-        let candidates = self.candidates(side, None);
+    /// [`ProviderError::NoImage`] listing the images tried and the versions present.
+    pub async fn present_image(&self, role: &str, side: &Side) -> Result<String, ProviderError> {
+        let candidates = default_images(side);
         for image in &candidates {
             if self.docker.inspect_image(image).await.is_ok() {
                 return Ok(image.clone());
             }
         }
-        Err(no_image(side, &candidates))
+        Err(self.no_image(role, side, None, &candidates).await)
     }
 
-    fn candidates(&self, side: &Side, chosen: Option<&String>) -> Vec<String> {
-        if let Some(image) = chosen {
-            return vec![image.clone()];
+    /// Versions of `engine`'s images present on the daemon, official or locally built
+    /// (`15, 17`), or `none`.
+    async fn available_versions(&self, engine: Engine) -> String {
+        let names: &[&str] = match engine {
+            Engine::Postgres => &["postgres"],
+            Engine::Mysql => &["mariadb", "mysql"],
+            Engine::Sqlite => &[],
+        };
+        let listed = self
+            .docker
+            .list_images(None::<bollard::query_parameters::ListImagesOptions>)
+            .await
+            .unwrap_or_default();
+        let mut versions: Vec<String> = listed
+            .iter()
+            .flat_map(|image| image.repo_tags.iter())
+            .filter_map(|tag| {
+                let (repo, version) = tag.rsplit_once(':')?;
+                names
+                    .iter()
+                    .any(|n| repo == *n || repo == format!("{LOCAL_IMAGE_PREFIX}-{n}"))
+                    .then(|| format!("{repo}:{version}"))
+            })
+            .collect();
+        versions.sort();
+        versions.dedup();
+        if versions.is_empty() {
+            "none".into()
+        } else {
+            versions.join(", ")
         }
-        let mut images = default_images(side);
-        images.dedup();
-        images
     }
 
-    /// A present image for `side`, else the first candidate pulled.
+    async fn no_image(
+        &self,
+        role: &str,
+        side: &Side,
+        chosen: Option<&String>,
+        tried: &[String],
+    ) -> ProviderError {
+        let asked_by = match (chosen, &side.version) {
+            (Some(_), _) => format!("--{role}-image"),
+            (None, Some(_)) => format!("the manifest's `[{role}] version`"),
+            (None, None) => format!("the default for a manifest without `[{role}] version`"),
+        };
+        ProviderError::NoImage {
+            engine: side.engine.to_string(),
+            version: side.version.clone().unwrap_or_else(|| "(any)".into()),
+            asked_by,
+            tried: tried.join(", "),
+            available: self.available_versions(side.engine).await,
+        }
+    }
+
+    /// A present image for the `role` side, else the first candidate pulled.
     async fn image_for(
         &self,
+        role: &str,
         side: &Side,
         chosen: Option<&String>,
     ) -> Result<String, ProviderError> {
-        let candidates = self.candidates(side, chosen);
+        let candidates = match chosen {
+            Some(image) => vec![image.clone()],
+            None => default_images(side),
+        };
         for image in &candidates {
             if self.docker.inspect_image(image).await.is_ok() {
                 return Ok(image.clone());
             }
         }
-        let first = candidates
-            .first()
-            .ok_or_else(|| no_image(side, &candidates))?;
+        let Some(first) = candidates.first() else {
+            return Err(self.no_image(role, side, chosen, &candidates).await);
+        };
         let mut pull = self.docker.create_image(
             Some(CreateImageOptions {
                 from_image: Some(first.clone()),
@@ -149,7 +201,7 @@ impl DockerProvider {
         while let Some(progress) = pull.next().await {
             if let Err(e) = progress {
                 tracing::info!(image = %first, error = %e, "cannot pull an image");
-                return Err(no_image(side, &candidates));
+                return Err(self.no_image(role, side, chosen, &candidates).await);
             }
         }
         Ok(first.clone())
@@ -302,43 +354,31 @@ struct Started {
     image: String,
 }
 
-fn no_image(side: &Side, tried: &[String]) -> ProviderError {
-    ProviderError::NoImage {
-        engine: side.engine.to_string(),
-        version: side.version.clone().unwrap_or_else(|| "(any)".into()),
-        tried: tried.join(", "),
-    }
-}
-
-/// Images for `side`, preferred first: the official image of that version, then the locally
-/// built one of that version, then the locally built default.
+/// Images for `side`, preferred first: the official image of the manifest's version, then the
+/// locally built one of its major version. Never another version's: a rehearsal on it would
+/// not rehearse the upgrade the manifest describes. Without a version, the oldest local build.
 fn default_images(side: &Side) -> Vec<String> {
     let local = |name: &str, v: &str| format!("{LOCAL_IMAGE_PREFIX}-{name}:{v}");
-    match side.engine {
-        Engine::Postgres => {
-            let v = side.version.as_deref().unwrap_or("15");
-            vec![
-                format!("postgres:{v}"),
-                local("postgres", v),
-                local("postgres", "15"),
-            ]
-        }
+    let (official, name, default) = match side.engine {
+        Engine::Postgres => ("postgres", "postgres", "15"),
         Engine::Mysql => {
-            let v = side.version.as_deref().unwrap_or("10.11");
             // MariaDB versions are 5.5, 10.x and 11.x; MySQL's are 5.x, 8.x and 9.x.
-            let mariadb = v.starts_with("10.") || v.starts_with("11.") || v.starts_with("12.");
-            if mariadb {
-                vec![
-                    format!("mariadb:{v}"),
-                    local("mariadb", v),
-                    local("mariadb", "10.11"),
-                ]
+            let v = side.version.as_deref().unwrap_or("10.11");
+            if v.starts_with("10.") || v.starts_with("11.") || v.starts_with("12.") {
+                ("mariadb", "mariadb", "10.11")
             } else {
-                vec![format!("mysql:{v}"), local("mariadb", "10.11")]
+                return vec![format!("mysql:{v}")];
             }
         }
-        Engine::Sqlite => Vec::new(),
-    }
+        Engine::Sqlite => return Vec::new(),
+    };
+    let v = side.version.as_deref().unwrap_or(default);
+    let mut images = vec![
+        format!("{official}:{v}"),
+        local(name, &db::major_version(side.engine, v)),
+    ];
+    images.dedup();
+    images
 }
 
 fn server_url(engine: Engine, password: &str, port: &str) -> String {
@@ -369,16 +409,24 @@ impl Provider for DockerProvider {
     ) -> Result<Environment, ProviderError> {
         let mut ids = Vec::new();
         let result = async {
+            let sides = [
+                ("src", "source", source, self.images.source.as_ref()),
+                ("tgt", "target", target, self.images.target.as_ref()),
+            ];
+            // Both images first: a side without one is refused before the other starts.
+            let mut images = Vec::new();
+            for (_, which, side, chosen) in sides {
+                images.push(match side.engine {
+                    Engine::Sqlite => String::new(),
+                    _ => self.image_for(which, side, chosen).await?,
+                });
+            }
             let mut servers = Vec::new();
-            for (role, side, chosen) in [
-                ("src", source, self.images.source.as_ref()),
-                ("tgt", target, self.images.target.as_ref()),
-            ] {
+            for ((role, _, side, _), image) in sides.into_iter().zip(images) {
                 if side.engine == Engine::Sqlite {
                     servers.push("sqlite:".to_owned());
                     continue;
                 }
-                let image = self.image_for(side, chosen).await?;
                 let password = generate_password();
                 let started = self.start(run, role, side, &image, &password).await?;
                 ids.push(started.id.clone());
@@ -541,8 +589,31 @@ mod tests {
             version: Some(v.into()),
         };
         assert_eq!(default_images(&side("10.11"))[0], "mariadb:10.11");
-        assert_eq!(default_images(&side("8.0"))[0], "mysql:8.0");
-        assert!(default_images(&side("8.0"))
-            .contains(&"localhost/migration-studio-mariadb:10.11".to_owned()));
+        assert_eq!(
+            default_images(&side("11.8.3")),
+            ["mariadb:11.8.3", "localhost/migration-studio-mariadb:11.8"]
+        );
+        // MySQL is never rehearsed on a MariaDB image in its place.
+        assert_eq!(default_images(&side("8.0")), ["mysql:8.0"]);
+    }
+
+    #[test]
+    fn a_postgres_version_picks_its_major_versions_image_and_no_other() {
+        let side = |v: Option<&str>| Side {
+            engine: Engine::Postgres,
+            version: v.map(str::to_owned),
+        };
+        assert_eq!(
+            default_images(&side(Some("17.2"))),
+            ["postgres:17.2", "localhost/migration-studio-postgres:17"]
+        );
+        assert_eq!(
+            default_images(&side(Some("16"))),
+            ["postgres:16", "localhost/migration-studio-postgres:16"]
+        );
+        assert_eq!(
+            default_images(&side(None))[1],
+            "localhost/migration-studio-postgres:15"
+        );
     }
 }

@@ -20,6 +20,55 @@ pub struct LocalProvider {
     pub target_server: String,
     /// Folder for SQLite sides' files (the project's runs folder).
     pub files: PathBuf,
+    /// Rehearse an upgrade (the manifest's source and target: one engine, two major versions)
+    /// on servers of one major version all the same: told it is intended.
+    pub same_version: bool,
+}
+
+impl LocalProvider {
+    /// Refuses an upgrade the servers cannot rehearse: the manifest's sides are one engine at
+    /// two major versions, and the servers run one major version, unless
+    /// [`LocalProvider::same_version`]. Returns the servers' versions as they report them.
+    async fn check_versions(
+        &self,
+        source: &Side,
+        target: &Side,
+    ) -> Result<Option<(String, String)>, ProviderError> {
+        let (Some(wanted_source), Some(wanted_target)) = (&source.version, &target.version) else {
+            return Ok(None);
+        };
+        let engine = source.engine;
+        if engine != target.engine
+            || engine == Engine::Sqlite
+            || db::major_version(engine, wanted_source) == db::major_version(engine, wanted_target)
+        {
+            return Ok(None);
+        }
+        let mut found = Vec::new();
+        for server in [&self.source_server, &self.target_server] {
+            let Some(server_engine) = db::engine_of(server).filter(|e| *e != Engine::Sqlite) else {
+                return Ok(None);
+            };
+            let db = db::connect(&admin_url(server, server_engine), Access::ReadOnly, 1).await?;
+            let version = db::server_version(&db).await;
+            db.close().await;
+            found.push(version?);
+        }
+        let (source_version, target_version) = (found.remove(0), found.remove(0));
+        tracing::info!(source = %source_version, target = %target_version, "local servers");
+        if !self.same_version
+            && db::major_version(engine, &source_version)
+                == db::major_version(engine, &target_version)
+        {
+            return Err(ProviderError::SameVersion {
+                engine: engine.to_string(),
+                wanted: format!("{wanted_source} → {wanted_target}"),
+                source_version,
+                target_version,
+            });
+        }
+        Ok(Some((source_version, target_version)))
+    }
 }
 
 impl Provider for LocalProvider {
@@ -30,9 +79,10 @@ impl Provider for LocalProvider {
     async fn provision(
         &self,
         run: &str,
-        _source: &Side,
-        _target: &Side,
+        source: &Side,
+        target: &Side,
     ) -> Result<Environment, ProviderError> {
+        self.check_versions(source, target).await?;
         Ok(scratch(run, &self.source_server, &self.target_server, &self.files).await?)
     }
 

@@ -107,15 +107,32 @@ pub enum ProviderError {
         #[source]
         source: bollard::errors::Error,
     },
-    /// No image for an engine is present and none could be pulled.
-    #[error("no Docker image for {engine} {version}: tried {tried} (none is present and none could be pulled); build local ones from Debian packages with `migration-studio images build`, or pass --source-image/--target-image")]
+    /// No image for an engine and version is present and none could be pulled.
+    #[error("no Docker image for {engine} {version} ({asked_by}): tried {tried} (none is present and none could be pulled); {engine} images present: {available}. Build them from Debian packages with `migration-studio images build` (PostgreSQL 15 and 17, MariaDB 10.11 and 11.8), change {asked_by}, or pass --source-image/--target-image")]
     NoImage {
         /// Engine name.
         engine: String,
         /// Version asked for.
         version: String,
+        /// Where the version comes from: the manifest field (`` the manifest's `[target] version` ``)
+        /// or the image option.
+        asked_by: String,
         /// Images tried, comma-separated.
         tried: String,
+        /// Versions of the engine's images present on the daemon (`15, 17`), or `none`.
+        available: String,
+    },
+    /// The manifest describes an upgrade and the local servers run one major version.
+    #[error("the manifest describes an upgrade of {engine} {wanted}, but the local servers run {source_version} (source) and {target_version} (target), one major version: this would rehearse no upgrade. Rehearse it in containers (`--provider docker`, images from `migration-studio images build`), point --target-server at a server of the target version, or pass --same-version if a copy between equal versions is intended")]
+    SameVersion {
+        /// Engine name.
+        engine: String,
+        /// The manifest's versions, `15 → 17`.
+        wanted: String,
+        /// The source server's version as it reports it.
+        source_version: String,
+        /// The target server's version.
+        target_version: String,
     },
     /// What a run made is no longer there (on resume).
     #[error("run {run} cannot be resumed: {what}")]
@@ -267,11 +284,11 @@ pub async fn choose(
                 Ok(d) => d,
                 Err(e) => return Ok((AnyProvider::Local(local), Some(e.to_string()))),
             };
-            for side in [sides.0, sides.1]
+            for (role, side) in [("source", sides.0), ("target", sides.1)]
                 .into_iter()
-                .filter(|s| s.engine != Engine::Sqlite)
+                .filter(|(_, s)| s.engine != Engine::Sqlite)
             {
-                if let Err(e) = docker.present_image(side).await {
+                if let Err(e) = docker.present_image(role, side).await {
                     return Ok((AnyProvider::Local(local), Some(e.to_string())));
                 }
             }

@@ -107,6 +107,9 @@ pub async fn rehearse(
         source_server: request.source_server.clone(),
         target_server: request.target_server.clone(),
         files: root.join(".migration-studio").join("runs"),
+        // The drill rehearses the jobs' promotions and demotions, not the server upgrade the
+        // manifest may describe: the machine's servers serve both sides.
+        same_version: true,
     };
     let run_id = rehearsal::new_run_id();
     let scratch = run_id.replace('-', "_");

@@ -1,7 +1,10 @@
 # PostgreSQL from Debian's packages, for rehearsals on machines that reach no image registry.
 # Built by `migration-studio images build`; honours the official image's POSTGRES_USER,
 # POSTGRES_PASSWORD and POSTGRES_DB.
-FROM localhost/migration-studio-debian:bookworm
+# SUITE: the Debian release whose packages are installed (bookworm: PostgreSQL 15, MariaDB
+# 10.11; trixie: PostgreSQL 17, MariaDB 11.8).
+ARG SUITE=bookworm
+FROM localhost/migration-studio-debian:${SUITE}
 ARG PG_MAJOR=15
 ENV DEBIAN_FRONTEND=noninteractive PG_MAJOR=${PG_MAJOR} PGDATA=/var/lib/postgresql/data
 # The package would create and start a cluster of its own; the entrypoint makes the one used.

@@ -182,12 +182,49 @@ async function openProject(dir) {
   await answerDialog("Open a project folder", dir, "folder");
 }
 
+/**
+ * The row of the grid `grid` whose text includes `text`, scrolled into the grid's box as a
+ * person scrolls (the grid draws only the rows in view).
+ */
+async function gridRow(grid, rowTestId, text) {
+  const box = await byTestId(`${grid}-box`);
+  await browser.execute((b) => (b.scrollTop = 0), box);
+  for (let i = 0; i < 400; i++) {
+    for (const row of await browser.$$(`[data-testid="${rowTestId}"]`)) {
+      if ((await row.getText()).includes(text)) return row;
+    }
+    const moved = await browser.execute((b) => {
+      const before = b.scrollTop;
+      b.scrollTop = before + b.clientHeight * 0.8;
+      return b.scrollTop !== before;
+    }, box);
+    if (!moved) break;
+    await sleep(100);
+  }
+  throw new Error(`no row of ${grid} reads "${text}"`);
+}
+
 /** The runbook row of rental's backfill. */
 async function rentalRow() {
-  for (const row of await browser.$$('[data-testid="runbook-step"]')) {
-    if ((await row.getText()).includes("Backfill sakila.rental")) return row;
-  }
-  throw new Error("no runbook row for rental's backfill");
+  return gridRow("runbook-grid", "runbook-step", "Backfill sakila.rental");
+}
+
+/**
+ * Whether the grid's header row is drawn at the top of its scrolling box and is what a person
+ * sees there (not covered by rows), after the box was scrolled.
+ */
+async function stickyHeaderShown(grid) {
+  return browser.execute((id) => {
+    const box = document.querySelector(`[data-testid="${id}-box"]`);
+    const th = box?.querySelector("thead th");
+    if (!box || !th) return "no grid";
+    const b = box.getBoundingClientRect();
+    const h = th.getBoundingClientRect();
+    const seen = document.elementFromPoint(h.left + 5, h.top + h.height / 2);
+    if (Math.abs(h.top - b.top) > 2) return `header at ${h.top}, box at ${b.top}`;
+    if (!seen || !th.parentElement.contains(seen)) return `covered by ${seen?.outerHTML.slice(0, 80)}`;
+    return true;
+  }, grid);
 }
 
 /** The duration the runbook shows for rental's backfill, as shown. */
@@ -396,13 +433,17 @@ async function main() {
       );
       if (alerts !== 0) throw new Error(`${alerts} import findings styled as alerts`);
       if (!(total >= 16)) throw new Error(`inventory shows ${count}`);
-      const rows = await browser.$$('[data-testid="inventory-row"]');
-      if (rows.length !== total) throw new Error(`${rows.length} rows for ${count}`);
-      const names = await browser.$$('[data-testid="inventory-row"] td:first-child').map((e) => e.getText());
-      for (const t of ["rental", "payment", "film", "customer"]) if (!names.some((n) => n === t || n.endsWith(`.${t}`))) throw new Error(`no ${t} in ${names}`);
+      // The grid draws the rows in view (virtualised); it says how many it holds.
+      const rowCount = Number(await (await byTestId("inventory-grid")).getAttribute("aria-rowcount"));
+      if (rowCount !== total + 1) throw new Error(`the grid holds ${rowCount - 1} rows for ${count}`);
       await selectValue("filter-kind", "table");
       const tables = Number(/^(\d+) of/.exec(await textOf("inventory-count"))?.[1]);
       if (tables !== 16) throw new Error(`16 tables expected, filter shows ${tables}`);
+      const names = await browser.$$('[data-testid="inventory-row"] td:first-child').map((e) => e.getText());
+      for (const t of ["rental", "payment", "film", "customer"]) if (!names.some((n) => n === t || n.endsWith(`.${t}`))) throw new Error(`no ${t} in ${names}`);
+      // One unit per column, named in the header.
+      const sizeHeader = await textOf("inventory-grid-header-bytes");
+      if (sizeHeader !== "Size (MB)") throw new Error(`size column headed ${sizeHeader}`);
       const ids = await browser.$$('[data-testid="inventory-row"] td:first-child').map((e) => e.getAttribute("title"));
       rentalId = ids.find((id) => /^table:(.*\.)?rental$/.test(id));
       sakilaHandle = await currentHandle();
@@ -947,6 +988,76 @@ async function main() {
       });
       bench.graph_5k_pan = { drag_ms: elapsed, ...frames };
       await shot("19-graph-5k-all");
+    });
+
+    await step("grids: 5,017 runbook steps scroll under a sticky header; columns resize; keyboard edit says what is wrong", async () => {
+      await (await byTestId("nav-runbook")).click();
+      const grid = await byTestId("runbook-grid", 60000);
+      const count = Number(await grid.getAttribute("aria-rowcount")) - 1;
+      if (count !== 5017) throw new Error(`the 5k runbook holds ${count} steps`);
+      const drawn = (await browser.$$('[data-testid="runbook-step"]')).length;
+      if (!(drawn > 0 && drawn < 200)) throw new Error(`${drawn} rows drawn of ${count}: not virtualised`);
+      const headers = await browser.$$('[data-testid="runbook-grid"] thead th').map((e) => e.getText());
+      for (const h of ["Duration (min)", "Starts at (h:mm:ss)", "Rollback (min)"]) if (!headers.includes(h)) throw new Error(`no "${h}" column in ${headers}`);
+      const box = await byTestId("runbook-grid-box");
+      await browser.execute((b) => (b.scrollTop = b.scrollHeight), box);
+      await until("the last step is drawn", async () => (await browser.$('[data-testid="runbook-step"][data-step="S5017"]').isExisting()));
+      const scrolled = await browser.execute((b) => b.scrollTop, box);
+      if (!(scrolled > 100000)) throw new Error(`the grid scrolled ${scrolled} px only`);
+      const sticky = await stickyHeaderShown("runbook-grid");
+      if (sticky !== true) throw new Error(`after scrolling 5,017 rows the header is not in view: ${sticky}`);
+      await shot("20-runbook-5k-bottom");
+
+      // Resize the "What" column by dragging the edge of its header.
+      const what = await byTestId("runbook-grid-header-what");
+      const before = (await what.getSize()).width;
+      const edge = await byTestId("runbook-grid-resize-what");
+      await browser.performActions([
+        {
+          type: "pointer",
+          id: "mouse",
+          parameters: { pointerType: "mouse" },
+          actions: [
+            { type: "pointerMove", origin: edge, x: 0, y: 0 },
+            { type: "pointerDown", button: 0 },
+            { type: "pointerMove", duration: 300, origin: "pointer", x: 120, y: 0 },
+            { type: "pointerUp", button: 0 },
+          ],
+        },
+      ]);
+      await browser.releaseActions();
+      const after = (await what.getSize()).width;
+      if (!(after >= before + 100)) throw new Error(`the What column is ${after} px wide after dragging, was ${before}`);
+
+      // Keyboard: focus the last step, move up, Enter edits, a bad duration is refused with words.
+      const last = await browser.$('[data-testid="runbook-step"][data-step="S5017"] td:first-child');
+      await last.click();
+      await browser.keys(["ArrowUp"]);
+      await until("the focus moves up a step", async () => (await browser.execute(() => document.activeElement?.getAttribute("data-step"))) === "S5016");
+      await browser.keys(["Enter"]);
+      const minutes = await byTestId("edit-minutes");
+      await minutes.click();
+      await browser.execute((el) => el.select(), minutes);
+      await browser.keys([..."ten"]);
+      const message = await textOf("edit-minutes-error");
+      if (!message.includes("“ten” is not a number of minutes")) throw new Error(`bad input says: ${message}`);
+      if (await (await byTestId("save-step")).isEnabled()) throw new Error("a bad duration can be saved");
+      await browser.keys(["Enter"]);
+      if (!(await browser.$('[data-testid="edit-minutes"]').isExisting())) throw new Error("Enter saved a bad duration");
+      await shot("21-runbook-bad-input");
+      await browser.keys(["Escape"]);
+      await until("Escape closes the editor", async () => !(await browser.$('[data-testid="edit-minutes"]').isExisting()));
+
+      // The inventory of 5,000 tables: all of them in the grid, the header stays in view.
+      await (await byTestId("nav-inventory")).click();
+      const inv = await byTestId("inventory-grid", 60000);
+      const held = Number(await inv.getAttribute("aria-rowcount")) - 1;
+      if (held !== 5000) throw new Error(`the inventory grid holds ${held} rows`);
+      await browser.execute((b) => (b.scrollTop = b.scrollHeight), await byTestId("inventory-grid-box"));
+      await sleep(300);
+      const invSticky = await stickyHeaderShown("inventory-grid");
+      if (invSticky !== true) throw new Error(`inventory header after scrolling: ${invSticky}`);
+      await shot("22-inventory-5k-bottom");
     });
   } finally {
     writeFileSync(join(shots, "desktop-bench.json"), JSON.stringify({ app, ...bench }, null, 2));

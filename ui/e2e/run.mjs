@@ -190,9 +190,14 @@ async function gridRow(grid, rowTestId, text) {
   const box = await byTestId(`${grid}-box`);
   await browser.execute((b) => (b.scrollTop = 0), box);
   for (let i = 0; i < 400; i++) {
-    for (const row of await browser.$$(`[data-testid="${rowTestId}"]`)) {
-      if ((await row.getText()).includes(text)) return row;
-    }
+    // WebKitWebDriver's getText answers "" for these rows (table rows in a scrolling box):
+    // the page's own innerText is what a person reads.
+    const index = await browser.execute(
+      (id, t) => [...document.querySelectorAll(`[data-testid="${id}"]`)].find((r) => r.innerText.includes(t))?.getAttribute("data-index") ?? null,
+      rowTestId,
+      text,
+    );
+    if (index !== null) return browser.$(`[data-testid="${rowTestId}"][data-index="${index}"]`);
     const moved = await browser.execute((b) => {
       const before = b.scrollTop;
       b.scrollTop = before + b.clientHeight * 0.8;
@@ -229,7 +234,8 @@ async function stickyHeaderShown(grid) {
 
 /** The duration the runbook shows for rental's backfill, as shown. */
 async function rentalMinutes() {
-  return (await (await rentalRow()).$('[data-testid="step-minutes"]')).getText();
+  const row = await rentalRow();
+  return browser.execute((r) => r.querySelector('[data-testid="step-minutes"]')?.textContent ?? "", row);
 }
 
 /** The handle the app gave the current project (what every project command takes). */
@@ -279,7 +285,9 @@ async function heat(severity, likelihood) {
 }
 
 async function riskRows() {
-  return browser.$$('[data-testid="risk-row"]').map(async (r) => ({ id: await r.getAttribute("data-risk-id"), text: await r.getText() }));
+  // Read in one go: the grid redraws its rows (measured heights), which would make element
+  // references taken one by one stale.
+  return browser.execute(() => [...document.querySelectorAll('[data-testid="risk-row"]')].map((r) => ({ id: r.getAttribute("data-risk-id"), text: r.innerText })));
 }
 
 /** Every file under `dir`, recursively. */
@@ -442,9 +450,9 @@ async function main() {
       const names = await browser.$$('[data-testid="inventory-row"] td:first-child').map((e) => e.getText());
       for (const t of ["rental", "payment", "film", "customer"]) if (!names.some((n) => n === t || n.endsWith(`.${t}`))) throw new Error(`no ${t} in ${names}`);
       // One unit per column, named in the header.
-      const sizeHeader = await textOf("inventory-grid-header-bytes");
+      const sizeHeader = await browser.execute(() => document.querySelector('[data-testid="inventory-grid-header-bytes"]')?.textContent);
       if (sizeHeader !== "Size (MB)") throw new Error(`size column headed ${sizeHeader}`);
-      const ids = await browser.$$('[data-testid="inventory-row"] td:first-child').map((e) => e.getAttribute("title"));
+      const ids = await browser.$$('[data-testid="inventory-row"]').map((e) => e.getAttribute("data-id"));
       rentalId = ids.find((id) => /^table:(.*\.)?rental$/.test(id));
       sakilaHandle = await currentHandle();
       if (!rentalId) throw new Error(`no rental table id in ${ids}`);
@@ -456,6 +464,24 @@ async function main() {
       const pid = appPid();
       if (pid) bench.idle_memory_sakila = treeRssKiB(pid);
       if (process.env.MS_E2E_HOLD) await sleep(Number(process.env.MS_E2E_HOLD) * 1000);
+    });
+
+    await step("inventory drill-down: rental's columns, FKs in and out, indexes, wave and why", async () => {
+      const row = await browser.$(`[data-testid="inventory-row"][data-id="${rentalId}"] td:first-child`);
+      await row.click();
+      const panel = await byTestId("artifact-detail");
+      await until("rental's details are shown", async () => (await panel.getAttribute("data-id")) === rentalId && (await browser.$('[data-testid="detail-fks-out"]').isExisting()));
+      const out = await textOf("detail-fks-out");
+      for (const t of ["customer", "inventory", "staff"]) if (!new RegExp(`→ (\\w+\\.)?${t}\\b`).test(out)) throw new Error(`rental's FKs out: ${out}`);
+      const into = await textOf("detail-fks-in");
+      if (!/payment \(rental_id\)/.test(into)) throw new Error(`rental's FKs in: ${into}`);
+      const columns = await textOf("detail-columns");
+      if (!columns.includes("rental_id") || !columns.includes("PK")) throw new Error(`rental's columns: ${columns}`);
+      const wave = await textOf("detail-wave");
+      if (!/^Wave \d+/.test(wave) || !wave.includes("after ")) throw new Error(`rental's wave: ${wave}`);
+      await byTestId("detail-indexes");
+      await shot("02b-inventory-drilldown");
+      await (await byTestId("detail-close")).click();
     });
 
     await step("open the graph, select a table, see its blast radius and the PONR", async () => {
@@ -595,7 +621,7 @@ async function main() {
       await setValue("edit-owner", "Team Sakila");
       await setValue("edit-notes", NOTE);
       await (await byTestId("save-step")).click();
-      await browser.waitUntil(async () => (await (await browser.$('[data-testid="runbook-step"]')).getText()).includes("Team Sakila"), { timeout: 10000 });
+      await browser.waitUntil(async () => (await browser.execute(() => document.querySelector('[data-testid="runbook-step"]')?.innerText ?? "")).includes("Team Sakila"), { timeout: 10000 });
       const out = join(work, "exports", "sakila-runbook.csv");
       await (await byTestId("export-csv")).click();
       await answerDialog("Export the runbook", out);
@@ -997,8 +1023,8 @@ async function main() {
       if (count !== 5017) throw new Error(`the 5k runbook holds ${count} steps`);
       const drawn = (await browser.$$('[data-testid="runbook-step"]')).length;
       if (!(drawn > 0 && drawn < 200)) throw new Error(`${drawn} rows drawn of ${count}: not virtualised`);
-      const headers = await browser.$$('[data-testid="runbook-grid"] thead th').map((e) => e.getText());
-      for (const h of ["Duration (min)", "Starts at (h:mm:ss)", "Rollback (min)"]) if (!headers.includes(h)) throw new Error(`no "${h}" column in ${headers}`);
+      const headers = await browser.execute(() => [...document.querySelectorAll('[data-testid="runbook-grid"] thead th')].map((e) => e.textContent));
+      for (const h of ["Duration (min)", "Start (h:mm:ss)", "Rollback (min)"]) if (!headers.includes(h)) throw new Error(`no "${h}" column in ${headers}`);
       const box = await byTestId("runbook-grid-box");
       await browser.execute((b) => (b.scrollTop = b.scrollHeight), box);
       await until("the last step is drawn", async () => (await browser.$('[data-testid="runbook-step"][data-step="S5017"]').isExisting()));

@@ -5,6 +5,7 @@ import { CommandError, unwrap } from "../lib/errors";
 import { newTaskId, useLoad } from "../lib/useLoad";
 import { importStatus, parseSchemas, unusable } from "../lib/liveImport";
 import { ConnectionForm } from "./Connections";
+import { ArtifactDetailPanel } from "./ArtifactDetail";
 import { distinct, emptyFilter, filterRows, sortRows, type GridFilter, type SortDir, type SortKey } from "../lib/grid";
 import { counted, formatCount, megabytesFigure } from "../lib/format";
 import { DataGrid, type GridColumn } from "../components/DataGrid";
@@ -56,6 +57,8 @@ export function InventoryScreen({ project, onImported }: { project: ProjectView;
     </button>
   );
   const [filter, setFilter] = useState<GridFilter>(emptyFilter);
+  // The artifact whose details are open beside the grid.
+  const [selected, setSelected] = useState<string | null>(null);
   const [sort, setSort] = useState<{ key: SortKey; dir: SortDir }>({ key: "wave", dir: "asc" });
   const all = useMemo(() => inv.data?.artifacts ?? [], [inv.data]);
   const rows = useMemo(() => sortRows(filterRows(all, filter), sort.key, sort.dir), [all, filter, sort]);
@@ -133,8 +136,13 @@ export function InventoryScreen({ project, onImported }: { project: ProjectView;
             rowAttrs={(r) => ({ "data-id": r.id })}
             sort={{ id: sort.key, dir: sort.dir }}
             onSort={(id) => setSort({ key: id as SortKey, dir: sort.key === id && sort.dir === "asc" ? "desc" : "asc" })}
+            selectedId={selected}
+            onRowClick={(r) => setSelected(r.id)}
+            onActivate={(r) => setSelected(r.id)}
           />
+          <div className="muted small">Click a row (or Enter on it) for its columns, keys, foreign keys, indexes and wave.</div>
         </div>
+        {selected && <ArtifactDetailPanel key={selected} project={project} id={selected} onClose={() => setSelected(null)} />}
       </div>
       {inv.data && inv.data.findings.length > 0 && (
         <section className="card">

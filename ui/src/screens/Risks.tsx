@@ -107,13 +107,13 @@ export function RisksScreen({ project }: { project: ProjectView }) {
     setError(null);
     setDraft(d);
   };
-  // Widths that fit the screen at 1280 px (the heat map sits above the grid); long text keeps to two lines (all of it in
+  // Widths that fit the window at 1280 px (1,008 px in all) (the heat map sits above the grid); long text keeps to two lines (all of it in
   // the cell's title), so a row never grows to six.
   const riskColumns: GridColumn<RiskView_Serialize["risks"][number]>[] = [
     {
       id: "id",
       header: "Id",
-      size: 84,
+      size: 76,
       cell: ({ row }) => {
         const r = row.original;
         return (
@@ -145,7 +145,7 @@ export function RisksScreen({ project }: { project: ProjectView }) {
     {
       id: "title",
       header: "Risk",
-      size: 190,
+      size: 172,
       cell: ({ row }) => (
         <div className="clamp" title={row.original.title}>
           {row.original.title}
@@ -157,11 +157,11 @@ export function RisksScreen({ project }: { project: ProjectView }) {
         </div>
       ),
     },
-    { id: "category", header: "Category", size: 96, cell: ({ row }) => row.original.category },
+    { id: "category", header: "Category", size: 100, cell: ({ row }) => row.original.category },
     {
       id: "score",
       header: "Score (S×L)",
-      size: 90,
+      size: 92,
       meta: { numeric: true },
       cell: ({ row }) => (
         <span className={`score heat-${scoreBand(row.original.score)}`}>
@@ -169,22 +169,22 @@ export function RisksScreen({ project }: { project: ProjectView }) {
         </span>
       ),
     },
-    { id: "owner", header: "Owner", size: 100, cell: ({ row }) => <div className="clamp">{row.original.owner ?? <span className="muted">—</span>}</div> },
+    { id: "owner", header: "Owner", size: 96, cell: ({ row }) => <div className="clamp">{row.original.owner ?? <span className="muted">—</span>}</div> },
     {
       id: "mitigation",
       header: "Mitigation",
-      size: 160,
+      size: 142,
       cell: ({ row }) => (
         <div className="clamp" title={row.original.mitigation ?? ""}>
           {row.original.mitigation ?? <span className="muted">—</span>}
         </div>
       ),
     },
-    { id: "status", header: "Status", size: 84, cell: ({ row }) => row.original.status },
+    { id: "status", header: "Status", size: 80, cell: ({ row }) => row.original.status },
     {
       id: "linked",
       header: "Linked",
-      size: 140,
+      size: 130,
       cell: ({ row }) => {
         const r = row.original;
         return (
@@ -199,7 +199,7 @@ export function RisksScreen({ project }: { project: ProjectView }) {
     {
       id: "retired",
       header: "Retired by",
-      size: 110,
+      size: 120,
       cell: ({ row }) => (
         <div className="clamp" title={[row.original.retired_by, row.original.retired_by_step].filter(Boolean).join(": ")}>
           {row.original.retired_by ?? ""}

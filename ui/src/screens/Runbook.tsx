@@ -136,15 +136,25 @@ export function RunbookScreen({ project, onOpenRehearsal }: { project: ProjectVi
   );
 }
 
-/** The runbook's columns: one unit each, named in the header. */
+/** The runbook's columns: one unit each, named in the header; 1,036 px in all, the width of the
+ * 1280 px window. */
 function runbookColumns(calibratedFrom: string | null, edit: (key: string) => void): GridColumn<StepView_Serialize>[] {
   return [
-    { id: "id", header: "Step", size: 64, cell: ({ row }) => row.original.id },
-    { id: "phase", header: "Phase", size: 96, cell: ({ row }) => row.original.phase },
+    {
+      id: "id",
+      header: "Step",
+      size: 70,
+      cell: ({ row }) => (
+        <>
+          {row.original.id}
+          <div className="muted small">{row.original.phase}</div>
+        </>
+      ),
+    },
     {
       id: "what",
       header: "What",
-      size: 340,
+      size: 250,
       cell: ({ row }) => {
         const s = row.original;
         return (
@@ -163,11 +173,11 @@ function runbookColumns(calibratedFrom: string | null, edit: (key: string) => vo
         );
       },
     },
-    { id: "owner", header: "Owner", size: 130, cell: ({ row }) => row.original.owner },
+    { id: "owner", header: "Owner", size: 100, cell: ({ row }) => row.original.owner },
     {
       id: "minutes",
       header: "Duration (min)",
-      size: 130,
+      size: 118,
       meta: { numeric: true },
       cell: ({ row }) => (
         <span data-duration={row.original.duration}>
@@ -176,19 +186,19 @@ function runbookColumns(calibratedFrom: string | null, edit: (key: string) => vo
         </span>
       ),
     },
-    { id: "start", header: "Starts at (h:mm:ss)", size: 120, meta: { numeric: true }, cell: ({ row }) => clockFigure(row.original.start_minutes) },
+    { id: "start", header: "Start (h:mm:ss)", size: 104, meta: { numeric: true }, cell: ({ row }) => clockFigure(row.original.start_minutes) },
     {
       id: "rollback",
       header: "Rollback",
-      size: 150,
+      size: 110,
       cell: ({ row }) =>
         row.original.rollback ? <span className="clamp" title={row.original.rollback.action}>{row.original.rollback.action}</span> : <span className="badge warn">irreversible</span>,
     },
-    { id: "rollback_min", header: "Rollback (min)", size: 104, meta: { numeric: true }, cell: ({ row }) => (row.original.rollback ? minutesFigure(row.original.rollback.minutes) : "") },
+    { id: "rollback_min", header: "Rollback (min)", size: 100, meta: { numeric: true }, cell: ({ row }) => (row.original.rollback ? minutesFigure(row.original.rollback.minutes) : "") },
     {
       id: "notes",
       header: "Notes",
-      size: 220,
+      size: 140,
       cell: ({ row }) => (
         <span className="clamp notes" title={row.original.notes ?? ""}>
           {row.original.notes ?? ""}
@@ -198,7 +208,7 @@ function runbookColumns(calibratedFrom: string | null, edit: (key: string) => vo
     {
       id: "edit",
       header: "",
-      size: 60,
+      size: 44,
       enableResizing: false,
       cell: ({ row }) => (
         <button
@@ -249,8 +259,10 @@ function EditCells({ step, onSave, onCancel }: { step: StepView_Serialize; onSav
   };
   return (
     <>
-      <td>{step.id}</td>
-      <td>{step.phase}</td>
+      <td>
+        {step.id}
+        <div className="muted small">{step.phase}</div>
+      </td>
       <td>
         <span className="clamp">{step.title}</span>
         <div className="edit-hint">Enter saves, Escape cancels</div>

@@ -265,6 +265,17 @@ async function invoke(command, args) {
   );
 }
 
+/** The axis titles and the number of tick labels of the chart `testId` (visx draws them as SVG text). */
+async function chartAxes(testId) {
+  return browser.execute((id) => {
+    const chart = document.querySelector(`[data-testid="${id}"]`);
+    return {
+      labels: [...(chart?.querySelectorAll(".visx-axis-label") ?? [])].map((t) => t.textContent),
+      ticks: chart?.querySelectorAll(".visx-axis-tick text").length ?? 0,
+    };
+  }, testId);
+}
+
 /** Waits until `fn` holds, giving its last value in the error. */
 async function until(what, fn, timeout = 15000) {
   let last;
@@ -769,7 +780,12 @@ async function main() {
       await (await byTestId("rehearsal-report")).scrollIntoView();
       await shot("12-rehearsal-report");
       if (text !== "passed") throw new Error(`rehearsal outcome: ${text}`);
-      await byTestId("gantt");
+      await byTestId("gantt-measured", 20000);
+      // Two timelines, each with its axis and unit, so an 11 s run and a 30-minute plan both read.
+      const axes = await chartAxes("gantt");
+      if (!axes.labels.some((l) => /^time from the start \((s|min|h)\)$/.test(l)) || !axes.labels.some((l) => /^planned time from the start \((s|min|h)\)$/.test(l)))
+        throw new Error(`gantt axes: ${JSON.stringify(axes)}`);
+      if (axes.ticks < 6) throw new Error(`gantt ticks: ${axes.ticks}`);
       await byTestId("rehearsal-history", 20000);
     });
 
@@ -824,7 +840,20 @@ async function main() {
       const live = await textOf("rehearsal-live");
       // Live steps are the runbook's, by id: its backfill and cutover steps ran.
       for (const stepName of [/S\d{3} Backfill /, /S\d{3} Cutover/]) if (!stepName.test(live)) throw new Error(`live steps: ${live}`);
+      // The Gantt marks the write freeze and the point of no return; hovering a bar gives its figures.
+      await byTestId("gantt-measured", 20000);
+      for (const m of ["freeze", "ponr"]) await byTestId(`gantt-marker-${m}`);
+      const bar = (await browser.$$('[data-testid="gantt-bar"]'))[0];
+      await bar.moveTo();
+      const tip = await textOf("gantt-tooltip", 5000);
+      if (!/measured .+ from /.test(tip) || !tip.includes("planned")) throw new Error(`gantt tooltip: ${tip}`);
+      // The lag chart has both axes, with their units.
+      const lag = await chartAxes("capture-lag-chart");
+      if (!lag.labels.includes("time from the start (s)") || !lag.labels.includes("changes pending") || lag.ticks < 4) throw new Error(`lag chart axes: ${JSON.stringify(lag)}`);
+      await (await byTestId("gantt")).scrollIntoView();
       await shot("15-full-rehearsal-report");
+      await (await byTestId("capture-lag-chart")).scrollIntoView();
+      await shot("15a-full-rehearsal-lag");
       if (outcome !== "passed") log(`note: the full rehearsal finished with outcome ${outcome}: ${await report.getText()}`);
     });
 

@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from "react";
+import { lazy, Suspense, useEffect, useMemo, useRef, useState } from "react";
 import { Channel } from "@tauri-apps/api/core";
 import {
   commands,
@@ -15,9 +15,12 @@ import {
 import { describeProvider } from "../lib/provider";
 import { CommandError, unwrap } from "../lib/errors";
 import { newTaskId, useLoad } from "../lib/useLoad";
-import { ganttBars, linePoints } from "../lib/charts";
 import { formatCount, formatSeconds } from "../lib/format";
-import { EmptyState, ErrorBanner } from "../components/Feedback";
+import { EmptyState, ErrorBanner, Loading } from "../components/Feedback";
+
+// The charts (visx and its d3 modules) load with the first report or live run shown, not with the app.
+const GanttChart = lazy(() => import("../components/Charts").then((m) => ({ default: m.GanttChart })));
+const TimeSeriesChart = lazy(() => import("../components/Charts").then((m) => ({ default: m.TimeSeriesChart })));
 import { ConnectionForm } from "./Connections";
 import { applyEvent, startLive, type Live } from "../lib/rehearsalLive";
 import { calibrationSummary } from "../lib/runbookEdit";
@@ -368,17 +371,17 @@ function LiveView({ live, running }: { live: Live; running: boolean }) {
       {live.backlog.length > 1 && (
         <div>
           <h3>Backlog: rows not yet copied</h3>
-          <svg className="chart" viewBox="0 0 600 120" preserveAspectRatio="none" data-testid="lag-chart">
-            <polyline fill="none" stroke="#2563eb" strokeWidth="2" points={linePoints(live.backlog, 600, 120)} />
-          </svg>
+          <Suspense fallback={null}>
+            <TimeSeriesChart points={live.backlog} yLabel="rows not yet copied" what="rows not yet copied" color="#2563eb" testId="lag-chart" />
+          </Suspense>
         </div>
       )}
       {live.lag.length > 1 && (
         <div>
           <h3>Change-capture lag: changes not yet applied{live.lagPhase ? ` (${live.lagPhase})` : ""}</h3>
-          <svg className="chart" viewBox="0 0 600 120" preserveAspectRatio="none" data-testid="live-lag-chart">
-            <polyline fill="none" stroke="#dc2626" strokeWidth="2" points={linePoints(live.lag, 600, 120)} />
-          </svg>
+          <Suspense fallback={null}>
+            <TimeSeriesChart points={live.lag} yLabel="changes pending" what="changes pending" color="#dc2626" testId="live-lag-chart" />
+          </Suspense>
         </div>
       )}
     </section>
@@ -386,8 +389,11 @@ function LiveView({ live, running }: { live: Live; running: boolean }) {
 }
 
 function ReportView({ report, project, onOpenRunbook }: { report: RehearsalReport; project: ProjectView; onOpenRunbook: () => void }) {
-  const rows = report.steps.map((s) => ({ name: s.name, expected: s.expected ?? 0, measured: s.seconds ?? null, start: s.start ?? 0 }));
-  const { bars, span } = ganttBars(rows);
+  const steps = useMemo(() => report.steps.map((s) => ({ name: s.name, expected: s.expected ?? 0, measured: s.seconds ?? null, start: s.start ?? 0 })), [report.steps]);
+  // The runbook names the point of no return; the report's steps are the runbook's, by id.
+  const runbook = useLoad(async () => unwrap(await commands.runbook(project.handle)));
+  const ponrStep = runbook.data?.steps.find((s) => s.ponr)?.id ?? null;
+  const freezeStep = runbook.data?.steps.find((s) => s.phase === "freeze")?.id ?? null;
   return (
     <section className="card" data-testid="rehearsal-report">
       <h2>
@@ -398,23 +404,9 @@ function ReportView({ report, project, onOpenRunbook }: { report: RehearsalRepor
       </div>
       {report.kind === "full" && <CalibrateAction report={report} project={project} onOpenRunbook={onOpenRunbook} />}
       <h3>Measured vs planned</h3>
-      <div className="gantt" data-testid="gantt">
-        {bars.map((b, i) => (
-          <div className="gantt-row" key={i}>
-            <div className="gantt-label" title={b.name}>
-              {b.name}
-            </div>
-            <div className="gantt-track">
-              {rows[i]?.expected ? <div className="gantt-bar expected" style={{ left: `${b.expectedX * 100}%`, width: `${Math.max(b.expectedW * 100, 0.3)}%` }} /> : null}
-              <div className={`gantt-bar measured${b.late ? " late" : ""}`} style={{ left: `${b.measuredX * 100}%`, width: `${Math.max(b.measuredW * 100, 0.3)}%` }} />
-            </div>
-            <div className="gantt-figs">
-              {formatSeconds(rows[i]?.measured)} / {rows[i]?.expected ? formatSeconds(rows[i]?.expected) : "–"}
-            </div>
-          </div>
-        ))}
-        <div className="muted small">Axis: 0 – {formatSeconds(span)}. Dark: measured; light: the plan's estimate.</div>
-      </div>
+      <Suspense fallback={<Loading what="chart" />}>
+        <GanttChart steps={steps} freezeStep={freezeStep} ponrStep={ponrStep} />
+      </Suspense>
       {report.failed_because && <div className="error">Failed because: {report.failed_because}</div>}
       {report.kind === "full" && (
         <div className="muted">
@@ -423,10 +415,16 @@ function ReportView({ report, project, onOpenRunbook }: { report: RehearsalRepor
       )}
       {report.lag.length > 1 && (
         <div>
-          <h3>Change-capture lag (changes not yet applied)</h3>
-          <svg className="chart" viewBox="0 0 600 120" preserveAspectRatio="none" data-testid="capture-lag-chart">
-            <polyline fill="none" stroke="#dc2626" strokeWidth="2" points={linePoints(report.lag.map((l) => [l.at_seconds ?? 0, l.pending ?? 0]), 600, 120)} />
-          </svg>
+          <h3>Change-capture lag</h3>
+          <Suspense fallback={null}>
+            <TimeSeriesChart
+              points={report.lag.map((l) => [l.at_seconds ?? 0, l.pending ?? 0] as [number, number])}
+              yLabel="changes pending"
+              what="changes pending"
+              color="#dc2626"
+              testId="capture-lag-chart"
+            />
+          </Suspense>
         </div>
       )}
       {report.gates.length > 0 && (

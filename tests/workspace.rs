@@ -190,7 +190,9 @@ async fn an_artifact_detail_shows_its_definition_fks_both_ways_and_why_its_wave(
         assert_eq!(*wave, d.wave.number - 1, "{id}");
     }
     assert!(
-        d.wave.because.starts_with(&format!("Wave {}: after ", d.wave.number)),
+        d.wave
+            .because
+            .starts_with(&format!("Wave {}: after ", d.wave.number)),
         "{}",
         d.wave.because
     );

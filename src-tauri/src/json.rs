@@ -347,8 +347,14 @@ impl From<ArtifactDetail> for ArtifactDetailView {
                         .collect()
                 })
                 .unwrap_or_default(),
-            primary_key: table.as_ref().map(|t| t.primary_key.clone()).unwrap_or_default(),
-            unique_keys: table.as_ref().map(|t| t.unique_keys.clone()).unwrap_or_default(),
+            primary_key: table
+                .as_ref()
+                .map(|t| t.primary_key.clone())
+                .unwrap_or_default(),
+            unique_keys: table
+                .as_ref()
+                .map(|t| t.unique_keys.clone())
+                .unwrap_or_default(),
             indexes: table
                 .as_ref()
                 .map(|t| {

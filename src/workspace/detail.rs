@@ -349,10 +349,7 @@ fn wave_sentence(
         } else {
             format!("the latest of its {dependencies} dependencies")
         };
-        format!(
-            "Wave {wave}: after {} (wave {latest}), {of}.",
-            shown(after)
-        )
+        format!("Wave {wave}: after {} (wave {latest}), {of}.", shown(after))
     };
     if !cut.is_empty() {
         let ids: Vec<(String, usize)> = cut.iter().map(|c| (c.clone(), 0)).collect();
@@ -387,7 +384,9 @@ mod tests {
             wave_sentence(1, 0, &[], 0, &[]),
             "Wave 1: it depends on nothing migrated before it, so it goes first."
         );
-        assert!(wave_sentence(2, 1, &after, 1, &["table:s.store".to_owned()])
-            .contains("Its dependency on s.store is deferred"));
+        assert!(
+            wave_sentence(2, 1, &after, 1, &["table:s.store".to_owned()])
+                .contains("Its dependency on s.store is deferred")
+        );
     }
 }

@@ -764,6 +764,10 @@ async function main() {
       await setValue("conn-database", SOURCE_DB);
       await (await byTestId("conn-save")).click();
       await browser.waitUntil(async () => (await (await byTestId("rehearsal-source")).getText()).includes("sakila on mariadb"), { timeout: 10000 });
+      // Saving says so, and the connection is listed where both kinds of rehearsal find it.
+      const savedText = await textOf("connection-saved");
+      if (!savedText.startsWith("Saved “sakila on mariadb” (mysql://root@127.0.0.1:3306/")) throw new Error(`after saving: ${savedText}`);
+      await until("the connection is listed", async () => (await browser.$$('[data-testid="connection-row"]')).length === 1);
       await setValue("conn-name", "scratch postgres");
       await selectValue("conn-engine", "postgres");
       await setValue("conn-database", TARGET_DB);
@@ -777,6 +781,13 @@ async function main() {
       await shot("11-rehearsal-running");
       const outcome = await byTestId("rehearsal-outcome", 300000);
       const text = await outcome.getText();
+      // The report comes into view by itself, not below the fold.
+      await until("the report is in view", async () =>
+        browser.execute(() => {
+          const r = document.querySelector('[data-testid="rehearsal-report"]')?.getBoundingClientRect();
+          return !!r && r.top >= 0 && r.top < window.innerHeight / 2;
+        }),
+      );
       await (await byTestId("rehearsal-report")).scrollIntoView();
       await shot("12-rehearsal-report");
       if (text !== "passed") throw new Error(`rehearsal outcome: ${text}`);
@@ -828,6 +839,9 @@ async function main() {
       await byTestId("full-running", 30000);
       if ((await textOf("provider-chosen")) !== "Local servers") throw new Error("the run did not say where it runs");
       await until("its steps appear live", async () => (await browser.$$('[data-testid="rehearsal-live"] ol.steps li')).length >= 2, 60000);
+      await sleep(1500);
+      const running = await textOf("full-running");
+      if (!/^Running for [1-9]\d* s…$/.test(running)) throw new Error(`while running: ${running}`);
       await shot("14-full-rehearsal-running");
       const t = Date.now();
       await browser.waitUntil(async () => !(await browser.$('[data-testid="full-running"]').isExisting()), { timeout: 420000, interval: 1000 });
@@ -883,6 +897,9 @@ async function main() {
       const full = await browser.$$('[data-testid="history-row"][data-kind="full"]');
       if (full.length === 0) throw new Error("no full rehearsal in the history");
       const runId = await full[0].getAttribute("data-run-id");
+      // The history counts the rows the full rehearsal copied (Sakila: some 46,000), not 0.
+      const rows = Number((await browser.execute((r) => r.querySelector('[data-testid="history-rows"]')?.textContent ?? "", full[0])).replaceAll(",", ""));
+      if (!(rows > 40000)) throw new Error(`the full rehearsal's history row says ${rows} rows`);
       await (await full[0].$('[data-testid="show-report"]')).click();
       await until("its report is shown", async () => (await textOf("rehearsal-report")).includes(runId));
       await (await byTestId("calibrate-from-run")).click();

@@ -1184,6 +1184,8 @@ export type RehearsalReport_Deserialize = {
 	outcome: string,
 	/**  Seconds in all. */
 	seconds: number | null,
+	/**  Source rows the run copied (a full rehearsal's loaded source; a trial copy's tables). */
+	rows: number | null,
 	/**  Steps, measured and planned. */
 	steps: TimedStepView_Deserialize[],
 	/**  Tables. */
@@ -1223,6 +1225,8 @@ export type RehearsalReport_Serialize = {
 	outcome: string,
 	/**  Seconds in all. */
 	seconds: number | null,
+	/**  Source rows the run copied (a full rehearsal's loaded source; a trial copy's tables). */
+	rows: number | null,
 	/**  Steps, measured and planned. */
 	steps: TimedStepView_Serialize[],
 	/**  Tables. */

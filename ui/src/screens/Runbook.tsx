@@ -154,7 +154,7 @@ function runbookColumns(calibratedFrom: string | null, edit: (key: string) => vo
     {
       id: "what",
       header: "What",
-      size: 250,
+      size: 238,
       cell: ({ row }) => {
         const s = row.original;
         return (
@@ -186,7 +186,7 @@ function runbookColumns(calibratedFrom: string | null, edit: (key: string) => vo
         </span>
       ),
     },
-    { id: "start", header: "Start (h:mm:ss)", size: 104, meta: { numeric: true }, cell: ({ row }) => clockFigure(row.original.start_minutes) },
+    { id: "start", header: "Start (h:mm:ss)", size: 116, meta: { numeric: true }, cell: ({ row }) => clockFigure(row.original.start_minutes) },
     {
       id: "rollback",
       header: "Rollback",

@@ -1074,6 +1074,16 @@ async function main() {
       const box = await byTestId("runbook-grid-box");
       await browser.execute((b) => (b.scrollTop = b.scrollHeight), box);
       await until("the last step is drawn", async () => (await browser.$('[data-testid="runbook-step"][data-step="S5017"]').isExisting()));
+      // Rows are measured once drawn (taller than first guessed): scroll to the end again, as a
+      // person keeps scrolling, until the last step is in the box.
+      await until("the last step is in view", async () =>
+        browser.execute((b) => {
+          b.scrollTop = b.scrollHeight;
+          const last = b.querySelector('[data-step="S5017"]')?.getBoundingClientRect();
+          const r = b.getBoundingClientRect();
+          return !!last && last.bottom <= r.bottom + 1 && last.top >= r.top;
+        }, box),
+      );
       const scrolled = await browser.execute((b) => b.scrollTop, box);
       if (!(scrolled > 100000)) throw new Error(`the grid scrolled ${scrolled} px only`);
       const sticky = await stickyHeaderShown("runbook-grid");

@@ -136,8 +136,8 @@ export function RunbookScreen({ project, onOpenRehearsal }: { project: ProjectVi
   );
 }
 
-/** The runbook's columns: one unit each, named in the header; 1,036 px in all, the width of the
- * 1280 px window. */
+/** The runbook's columns: one unit each, named in the header; 1,028 px in all, the width of the
+ * 1280 px window less the scroll bar. */
 function runbookColumns(calibratedFrom: string | null, edit: (key: string) => void): GridColumn<StepView_Serialize>[] {
   return [
     {
@@ -154,7 +154,7 @@ function runbookColumns(calibratedFrom: string | null, edit: (key: string) => vo
     {
       id: "what",
       header: "What",
-      size: 238,
+      size: 230,
       cell: ({ row }) => {
         const s = row.original;
         return (
@@ -186,7 +186,7 @@ function runbookColumns(calibratedFrom: string | null, edit: (key: string) => vo
         </span>
       ),
     },
-    { id: "start", header: "Start (h:mm:ss)", size: 116, meta: { numeric: true }, cell: ({ row }) => clockFigure(row.original.start_minutes) },
+    { id: "start", header: "Start (h:mm:ss)", size: 124, meta: { numeric: true }, cell: ({ row }) => clockFigure(row.original.start_minutes) },
     {
       id: "rollback",
       header: "Rollback",
@@ -194,11 +194,11 @@ function runbookColumns(calibratedFrom: string | null, edit: (key: string) => vo
       cell: ({ row }) =>
         row.original.rollback ? <span className="clamp" title={row.original.rollback.action}>{row.original.rollback.action}</span> : <span className="badge warn">irreversible</span>,
     },
-    { id: "rollback_min", header: "Rollback (min)", size: 100, meta: { numeric: true }, cell: ({ row }) => (row.original.rollback ? minutesFigure(row.original.rollback.minutes) : "") },
+    { id: "rollback_min", header: "Rollback (min)", size: 108, meta: { numeric: true }, cell: ({ row }) => (row.original.rollback ? minutesFigure(row.original.rollback.minutes) : "") },
     {
       id: "notes",
       header: "Notes",
-      size: 140,
+      size: 124,
       cell: ({ row }) => (
         <span className="clamp notes" title={row.original.notes ?? ""}>
           {row.original.notes ?? ""}

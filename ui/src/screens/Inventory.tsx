@@ -121,7 +121,7 @@ export function InventoryScreen({ project, onImported }: { project: ProjectView;
           <input className="narrow" inputMode="numeric" value={filter.minRows} onChange={(e) => setFilter({ ...filter, minRows: e.target.value })} />
         </label>
         <span className="muted" data-testid="inventory-count">
-          {rows.length} of {counted(all.length, "artifact")}
+          {formatCount(rows.length)} of {counted(all.length, "artifact")}
         </span>
       </div>
       <div className="inventory-body">

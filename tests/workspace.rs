@@ -145,3 +145,59 @@ async fn bad_edits_and_unknown_ids_are_refused() {
         .unwrap_err();
     assert!(matches!(err, WorkspaceError::Write { .. }));
 }
+
+#[tokio::test]
+async fn an_artifact_detail_shows_its_definition_fks_both_ways_and_why_its_wave() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_sakila(dir.path());
+    let ws = Workspace::open(dir.path()).await.unwrap();
+    let rental = ws
+        .graph_json()
+        .nodes
+        .iter()
+        .find(|n| n.kind == "table" && n.name.ends_with("rental"))
+        .unwrap()
+        .id
+        .clone();
+    let d = ws.artifact_detail(&rental).unwrap();
+    assert_eq!(d.kind, "table");
+    let table = d.table.as_ref().unwrap();
+    assert!(table
+        .columns
+        .iter()
+        .any(|c| c.name == "rental_id" && c.primary_key && !c.nullable));
+    assert_eq!(table.primary_key, ["rental_id"]);
+    assert!(!table.indexes.is_empty(), "rental's indexes: {table:?}");
+    // rental references customer, inventory and staff; payment references rental.
+    let out: Vec<&str> = d
+        .foreign_keys_out
+        .iter()
+        .map(|f| f.to_table.rsplit('.').next().unwrap())
+        .collect();
+    for t in ["customer", "inventory", "staff"] {
+        assert!(out.contains(&t), "rental's FKs out: {out:?}");
+    }
+    assert!(d
+        .foreign_keys_in
+        .iter()
+        .any(|f| f.from_table.ends_with("payment") && f.columns == ["rental_id"]));
+    assert!(d.rows.unwrap() > 10_000, "rental's rows: {:?}", d.rows);
+    // Its wave comes after the latest of its dependencies, named.
+    let waves = ws.plan().order.wave_of();
+    assert_eq!(d.wave.number, waves[rental.as_str()]);
+    assert!(!d.wave.after.is_empty());
+    for (id, wave) in &d.wave.after {
+        assert_eq!(*wave, d.wave.number - 1, "{id}");
+    }
+    assert!(
+        d.wave
+            .because
+            .starts_with(&format!("Wave {}: after ", d.wave.number)),
+        "{}",
+        d.wave.because
+    );
+
+    // An id not in the graph is refused, naming it.
+    let err = ws.artifact_detail("table:nowhere").unwrap_err();
+    assert!(matches!(err, WorkspaceError::UnknownArtifact(ref id) if id == "table:nowhere"));
+}

@@ -13,6 +13,7 @@ pub const COMMANDS: &[&str] = &[
     "inventory",
     "graph",
     "blast_radius",
+    "artifact_detail",
     "runbook",
     "edit_step",
     "calibrate_runbook",

@@ -6,6 +6,7 @@ use migration_studio::graph::{BlastRadius, GraphJson};
 use migration_studio::inventory::{Finding, Severity};
 use migration_studio::plan::Plan;
 use migration_studio::project::{ImportReport, Input, Project};
+use migration_studio::workspace::detail::ArtifactDetail;
 use migration_studio::workspace::{step_key, StepEdit, Workspace};
 use serde::{Deserialize, Serialize};
 use specta::Type;
@@ -201,6 +202,193 @@ impl InventoryView {
         Self {
             artifacts: nodes(&ws.graph_json(), ws),
             findings: ws.inventory().findings.iter().map(Into::into).collect(),
+        }
+    }
+}
+
+/// One artifact in the inventory's drill-down: its definition, its FKs both ways, what the
+/// import noticed about it, its wave and why ([`Workspace::artifact_detail`]).
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct ArtifactDetailView {
+    /// Stable id.
+    pub id: String,
+    /// Kind label.
+    pub kind: String,
+    /// Qualified name.
+    pub name: String,
+    /// Estimated rows (`null` = unknown).
+    pub rows: Option<f64>,
+    /// Estimated bytes (`null` = unknown).
+    pub bytes: Option<f64>,
+    /// Owner.
+    pub owner: Option<String>,
+    /// System.
+    pub system: Option<String>,
+    /// Columns in declaration order (tables only; empty otherwise).
+    pub columns: Vec<ColumnDetailView>,
+    /// Primary key columns.
+    pub primary_key: Vec<String>,
+    /// Unique keys, each a list of columns.
+    pub unique_keys: Vec<Vec<String>>,
+    /// Secondary indexes.
+    pub indexes: Vec<IndexView>,
+    /// Partitioning as written, or the parent table of a partition.
+    pub partitioning: Option<String>,
+    /// Foreign keys it declares.
+    pub foreign_keys_out: Vec<ForeignKeyView>,
+    /// Foreign keys of other tables referencing it.
+    pub foreign_keys_in: Vec<ForeignKeyView>,
+    /// Other dependencies (views, triggers, service links), both ways.
+    pub other_links: Vec<LinkView>,
+    /// Import findings naming it.
+    pub findings: Vec<FindingView>,
+    /// 1-based wave.
+    pub wave: u32,
+    /// The dependencies that hold it back (latest earlier wave), by id.
+    pub wave_after: Vec<String>,
+    /// Why it is in its wave, in a sentence.
+    pub wave_because: String,
+}
+
+/// A column of the drill-down.
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct ColumnDetailView {
+    /// Name.
+    pub name: String,
+    /// Declared type.
+    pub data_type: String,
+    /// NULL allowed.
+    pub nullable: bool,
+    /// Part of the primary key.
+    pub primary_key: bool,
+}
+
+/// A secondary index.
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct IndexView {
+    /// Name.
+    pub name: String,
+    /// Columns or expressions.
+    pub columns: Vec<String>,
+    /// Enforces uniqueness.
+    pub unique: bool,
+}
+
+/// A foreign key seen from either end.
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct ForeignKeyView {
+    /// Constraint name (`null` when generated).
+    pub name: Option<String>,
+    /// Referencing table.
+    pub from_table: String,
+    /// Referencing columns.
+    pub columns: Vec<String>,
+    /// Referenced table.
+    pub to_table: String,
+    /// Referenced columns (empty: the primary key).
+    pub referenced_columns: Vec<String>,
+    /// `ON DELETE` action.
+    pub on_delete: String,
+    /// Every referencing column nullable.
+    pub nullable: bool,
+    /// Cut by the plan to break a cycle (created after the backfill).
+    pub deferred: bool,
+}
+
+/// A dependency other than an FK.
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct LinkView {
+    /// `out` (it depends on `other`) or `in`.
+    pub direction: String,
+    /// The other artifact's id.
+    pub other: String,
+    /// Kind label.
+    pub kind: String,
+    /// Label.
+    pub label: Option<String>,
+}
+
+impl From<ArtifactDetail> for ArtifactDetailView {
+    fn from(d: ArtifactDetail) -> Self {
+        let fks = |v: Vec<migration_studio::workspace::detail::ForeignKeyDetail>| {
+            v.into_iter()
+                .map(|f| ForeignKeyView {
+                    name: f.name,
+                    from_table: f.from_table,
+                    columns: f.columns,
+                    to_table: f.to_table,
+                    referenced_columns: f.referenced_columns,
+                    on_delete: f.on_delete,
+                    nullable: f.nullable,
+                    deferred: f.deferred,
+                })
+                .collect()
+        };
+        let table = d.table;
+        Self {
+            id: d.id,
+            kind: d.kind,
+            name: d.name,
+            rows: num(d.rows),
+            bytes: num(d.bytes),
+            owner: d.owner,
+            system: d.system,
+            columns: table
+                .as_ref()
+                .map(|t| {
+                    t.columns
+                        .iter()
+                        .map(|c| ColumnDetailView {
+                            name: c.name.clone(),
+                            data_type: c.data_type.clone(),
+                            nullable: c.nullable,
+                            primary_key: c.primary_key,
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+            primary_key: table
+                .as_ref()
+                .map(|t| t.primary_key.clone())
+                .unwrap_or_default(),
+            unique_keys: table
+                .as_ref()
+                .map(|t| t.unique_keys.clone())
+                .unwrap_or_default(),
+            indexes: table
+                .as_ref()
+                .map(|t| {
+                    t.indexes
+                        .iter()
+                        .map(|i| IndexView {
+                            name: i.name.clone(),
+                            columns: i.columns.clone(),
+                            unique: i.unique,
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+            partitioning: table.as_ref().and_then(|t| {
+                t.partitioning
+                    .clone()
+                    .or_else(|| t.partition_of.as_ref().map(|p| format!("partition of {p}")))
+            }),
+            foreign_keys_out: fks(d.foreign_keys_out),
+            foreign_keys_in: fks(d.foreign_keys_in),
+            other_links: d
+                .other_links
+                .into_iter()
+                .map(|l| LinkView {
+                    direction: l.direction.to_owned(),
+                    other: l.other,
+                    kind: l.kind,
+                    label: l.label,
+                })
+                .collect(),
+            findings: d.findings.iter().map(Into::into).collect(),
+            wave: d.wave.number as u32,
+            wave_after: d.wave.after.into_iter().map(|(id, _)| id).collect(),
+            wave_because: d.wave.because,
         }
     }
 }

@@ -47,6 +47,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
         commands::plan::inventory,
         commands::plan::graph,
         commands::plan::blast_radius,
+        commands::plan::artifact_detail,
         commands::plan::runbook,
         commands::plan::edit_step,
         commands::plan::calibrate_runbook,

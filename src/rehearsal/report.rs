@@ -694,6 +694,12 @@ pub fn html(r: &RehearsalReport) -> String {
             )
         })
         .collect();
+    // No drill asked for: no heading over an empty table.
+    let drills = if drills.is_empty() {
+        String::new()
+    } else {
+        format!("<h2>Fault drills</h2><table>{drills}</table>")
+    };
     format!(
         "<!doctype html><html><head><meta charset=\"utf-8\"><title>Rehearsal {id}</title>\
 <style>body{{font-family:system-ui,sans-serif;margin:24px;color:#111}}.pass{{color:#15803d}}.fail{{color:#b91c1c;font-weight:bold}}td{{padding:2px 8px}}</style></head><body>\
@@ -703,7 +709,7 @@ pub fn html(r: &RehearsalReport) -> String {
 <h2>Capture lag (changes pending)</h2><svg width=\"{width}\" height=\"200\"><line x1=\"{left}\" y1=\"190\" x2=\"{width}\" y2=\"190\" stroke=\"#999\"/><text x=\"4\" y=\"24\" font-size=\"12\">{maxp} pending</text><polyline fill=\"none\" stroke=\"#dc2626\" stroke-width=\"2\" points=\"{points}\"/></svg>\
 <h2>Gates</h2><table>{gates}</table>\
 <p>Rows lost: {lost} · duplicate rows: {dups} · rejected rows kept: {rejected}</p>\
-<h2>Fault drills</h2><table>{drills}</table>{upgrade}</body></html>",
+{drills}{upgrade}</body></html>",
         id = esc(&r.id),
         project = esc(&r.project),
         upgrade = upgrade_html(r),
@@ -732,6 +738,12 @@ pub fn html(r: &RehearsalReport) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn no_fault_drills_heading_without_drills() {
+        let r = RehearsalReport::new("r1", "p", "local", 60.0, 600.0);
+        assert!(!html(&r).contains("Fault drills"));
+    }
 
     #[test]
     fn the_downtime_split_is_rendered_when_measured_and_read_from_older_reports() {

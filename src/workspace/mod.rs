@@ -15,6 +15,7 @@
 //! | history | [`history`] | [`history::compare`], [`history::rehearsals`] |
 //! | calibrate (and the stored choice every face plans with) | [`calibrate`] | [`calibrate::from_run`], [`Workspace::calibrate`], [`calibrate::Calibrate`] |
 //! | risks | [`risks`] | [`Workspace::save_risk`], [`Workspace::decide_suggestion`]… |
+//! | artifact detail (the inventory's drill-down) | [`detail`] | [`Workspace::artifact_detail`] |
 //! | services | [`services`] | [`Workspace::rollup`], [`services::blast_radius`], [`Workspace::services_csv`] |
 //!
 //! What every use case shares lives here too: cancellation ([`cancel::Cancel`]), where URLs and
@@ -31,6 +32,7 @@ pub mod backfill;
 pub mod calibrate;
 pub mod cancel;
 pub mod connections;
+pub mod detail;
 pub mod edits;
 pub mod export;
 pub mod history;

@@ -182,17 +182,60 @@ async function openProject(dir) {
   await answerDialog("Open a project folder", dir, "folder");
 }
 
+/**
+ * The row of the grid `grid` whose text includes `text`, scrolled into the grid's box as a
+ * person scrolls (the grid draws only the rows in view).
+ */
+async function gridRow(grid, rowTestId, text) {
+  const box = await byTestId(`${grid}-box`);
+  await browser.execute((b) => (b.scrollTop = 0), box);
+  for (let i = 0; i < 400; i++) {
+    // WebKitWebDriver's getText answers "" for these rows (table rows in a scrolling box):
+    // the page's own innerText is what a person reads.
+    const index = await browser.execute(
+      (id, t) => [...document.querySelectorAll(`[data-testid="${id}"]`)].find((r) => r.innerText.includes(t))?.getAttribute("data-index") ?? null,
+      rowTestId,
+      text,
+    );
+    if (index !== null) return browser.$(`[data-testid="${rowTestId}"][data-index="${index}"]`);
+    const moved = await browser.execute((b) => {
+      const before = b.scrollTop;
+      b.scrollTop = before + b.clientHeight * 0.8;
+      return b.scrollTop !== before;
+    }, box);
+    if (!moved) break;
+    await sleep(100);
+  }
+  throw new Error(`no row of ${grid} reads "${text}"`);
+}
+
 /** The runbook row of rental's backfill. */
 async function rentalRow() {
-  for (const row of await browser.$$('[data-testid="runbook-step"]')) {
-    if ((await row.getText()).includes("Backfill sakila.rental")) return row;
-  }
-  throw new Error("no runbook row for rental's backfill");
+  return gridRow("runbook-grid", "runbook-step", "Backfill sakila.rental");
+}
+
+/**
+ * Whether the grid's header row is drawn at the top of its scrolling box and is what a person
+ * sees there (not covered by rows), after the box was scrolled.
+ */
+async function stickyHeaderShown(grid) {
+  return browser.execute((id) => {
+    const box = document.querySelector(`[data-testid="${id}-box"]`);
+    const th = box?.querySelector("thead th");
+    if (!box || !th) return "no grid";
+    const b = box.getBoundingClientRect();
+    const h = th.getBoundingClientRect();
+    const seen = document.elementFromPoint(h.left + 5, h.top + h.height / 2);
+    if (Math.abs(h.top - b.top) > 2) return `header at ${h.top}, box at ${b.top}`;
+    if (!seen || !th.parentElement.contains(seen)) return `covered by ${seen?.outerHTML.slice(0, 80)}`;
+    return true;
+  }, grid);
 }
 
 /** The duration the runbook shows for rental's backfill, as shown. */
 async function rentalMinutes() {
-  return (await (await rentalRow()).$('[data-testid="step-minutes"]')).getText();
+  const row = await rentalRow();
+  return browser.execute((r) => r.querySelector('[data-testid="step-minutes"]')?.textContent ?? "", row);
 }
 
 /** The handle the app gave the current project (what every project command takes). */
@@ -222,6 +265,17 @@ async function invoke(command, args) {
   );
 }
 
+/** The axis titles and the number of tick labels of the chart `testId` (visx draws them as SVG text). */
+async function chartAxes(testId) {
+  return browser.execute((id) => {
+    const chart = document.querySelector(`[data-testid="${id}"]`);
+    return {
+      labels: [...(chart?.querySelectorAll(".visx-axis-label") ?? [])].map((t) => t.textContent),
+      ticks: chart?.querySelectorAll(".visx-axis-tick text").length ?? 0,
+    };
+  }, testId);
+}
+
 /** Waits until `fn` holds, giving its last value in the error. */
 async function until(what, fn, timeout = 15000) {
   let last;
@@ -242,7 +296,9 @@ async function heat(severity, likelihood) {
 }
 
 async function riskRows() {
-  return browser.$$('[data-testid="risk-row"]').map(async (r) => ({ id: await r.getAttribute("data-risk-id"), text: await r.getText() }));
+  // Read in one go: the grid redraws its rows (measured heights), which would make element
+  // references taken one by one stale.
+  return browser.execute(() => [...document.querySelectorAll('[data-testid="risk-row"]')].map((r) => ({ id: r.getAttribute("data-risk-id"), text: r.innerText })));
 }
 
 /** Every file under `dir`, recursively. */
@@ -396,14 +452,18 @@ async function main() {
       );
       if (alerts !== 0) throw new Error(`${alerts} import findings styled as alerts`);
       if (!(total >= 16)) throw new Error(`inventory shows ${count}`);
-      const rows = await browser.$$('[data-testid="inventory-row"]');
-      if (rows.length !== total) throw new Error(`${rows.length} rows for ${count}`);
-      const names = await browser.$$('[data-testid="inventory-row"] td:first-child').map((e) => e.getText());
-      for (const t of ["rental", "payment", "film", "customer"]) if (!names.some((n) => n === t || n.endsWith(`.${t}`))) throw new Error(`no ${t} in ${names}`);
+      // The grid draws the rows in view (virtualised); it says how many it holds.
+      const rowCount = Number(await (await byTestId("inventory-grid")).getAttribute("aria-rowcount"));
+      if (rowCount !== total + 1) throw new Error(`the grid holds ${rowCount - 1} rows for ${count}`);
       await selectValue("filter-kind", "table");
       const tables = Number(/^(\d+) of/.exec(await textOf("inventory-count"))?.[1]);
       if (tables !== 16) throw new Error(`16 tables expected, filter shows ${tables}`);
-      const ids = await browser.$$('[data-testid="inventory-row"] td:first-child').map((e) => e.getAttribute("title"));
+      const names = await browser.$$('[data-testid="inventory-row"] td:first-child').map((e) => e.getText());
+      for (const t of ["rental", "payment", "film", "customer"]) if (!names.some((n) => n === t || n.endsWith(`.${t}`))) throw new Error(`no ${t} in ${names}`);
+      // One unit per column, named in the header.
+      const sizeHeader = await browser.execute(() => document.querySelector('[data-testid="inventory-grid-header-bytes"]')?.textContent);
+      if (sizeHeader !== "Size (MB)") throw new Error(`size column headed ${sizeHeader}`);
+      const ids = await browser.$$('[data-testid="inventory-row"]').map((e) => e.getAttribute("data-id"));
       rentalId = ids.find((id) => /^table:(.*\.)?rental$/.test(id));
       sakilaHandle = await currentHandle();
       if (!rentalId) throw new Error(`no rental table id in ${ids}`);
@@ -415,6 +475,24 @@ async function main() {
       const pid = appPid();
       if (pid) bench.idle_memory_sakila = treeRssKiB(pid);
       if (process.env.MS_E2E_HOLD) await sleep(Number(process.env.MS_E2E_HOLD) * 1000);
+    });
+
+    await step("inventory drill-down: rental's columns, FKs in and out, indexes, wave and why", async () => {
+      const row = await browser.$(`[data-testid="inventory-row"][data-id="${rentalId}"] td:first-child`);
+      await row.click();
+      const panel = await byTestId("artifact-detail");
+      await until("rental's details are shown", async () => (await panel.getAttribute("data-id")) === rentalId && (await browser.$('[data-testid="detail-fks-out"]').isExisting()));
+      const out = await textOf("detail-fks-out");
+      for (const t of ["customer", "inventory", "staff"]) if (!new RegExp(`→ (\\w+\\.)?${t}\\b`).test(out)) throw new Error(`rental's FKs out: ${out}`);
+      const into = await textOf("detail-fks-in");
+      if (!/payment \(rental_id\)/.test(into)) throw new Error(`rental's FKs in: ${into}`);
+      const columns = await textOf("detail-columns");
+      if (!columns.includes("rental_id") || !columns.includes("PK")) throw new Error(`rental's columns: ${columns}`);
+      const wave = await textOf("detail-wave");
+      if (!/^Wave \d+/.test(wave) || !wave.includes("after ")) throw new Error(`rental's wave: ${wave}`);
+      await byTestId("detail-indexes");
+      await shot("02b-inventory-drilldown");
+      await (await byTestId("detail-close")).click();
     });
 
     await step("open the graph, select a table, see its blast radius and the PONR", async () => {
@@ -554,7 +632,7 @@ async function main() {
       await setValue("edit-owner", "Team Sakila");
       await setValue("edit-notes", NOTE);
       await (await byTestId("save-step")).click();
-      await browser.waitUntil(async () => (await (await browser.$('[data-testid="runbook-step"]')).getText()).includes("Team Sakila"), { timeout: 10000 });
+      await browser.waitUntil(async () => (await browser.execute(() => document.querySelector('[data-testid="runbook-step"]')?.innerText ?? "")).includes("Team Sakila"), { timeout: 10000 });
       const out = join(work, "exports", "sakila-runbook.csv");
       await (await byTestId("export-csv")).click();
       await answerDialog("Export the runbook", out);
@@ -686,6 +764,10 @@ async function main() {
       await setValue("conn-database", SOURCE_DB);
       await (await byTestId("conn-save")).click();
       await browser.waitUntil(async () => (await (await byTestId("rehearsal-source")).getText()).includes("sakila on mariadb"), { timeout: 10000 });
+      // Saving says so, and the connection is listed where both kinds of rehearsal find it.
+      const savedText = await textOf("connection-saved");
+      if (!savedText.startsWith("Saved “sakila on mariadb” (mysql://root@127.0.0.1:3306/")) throw new Error(`after saving: ${savedText}`);
+      await until("the connection is listed", async () => (await browser.$$('[data-testid="connection-row"]')).length === 1);
       await setValue("conn-name", "scratch postgres");
       await selectValue("conn-engine", "postgres");
       await setValue("conn-database", TARGET_DB);
@@ -699,10 +781,22 @@ async function main() {
       await shot("11-rehearsal-running");
       const outcome = await byTestId("rehearsal-outcome", 300000);
       const text = await outcome.getText();
+      // The report comes into view by itself, not below the fold.
+      await until("the report is in view", async () =>
+        browser.execute(() => {
+          const r = document.querySelector('[data-testid="rehearsal-report"]')?.getBoundingClientRect();
+          return !!r && r.top >= 0 && r.top < window.innerHeight / 2;
+        }),
+      );
       await (await byTestId("rehearsal-report")).scrollIntoView();
       await shot("12-rehearsal-report");
       if (text !== "passed") throw new Error(`rehearsal outcome: ${text}`);
-      await byTestId("gantt");
+      await byTestId("gantt-measured", 20000);
+      // Two timelines, each with its axis and unit, so an 11 s run and a 30-minute plan both read.
+      const axes = await chartAxes("gantt");
+      if (!axes.labels.some((l) => /^time from the start \((s|min|h)\)$/.test(l)) || !axes.labels.some((l) => /^planned time from the start \((s|min|h)\)$/.test(l)))
+        throw new Error(`gantt axes: ${JSON.stringify(axes)}`);
+      if (axes.ticks < 6) throw new Error(`gantt ticks: ${axes.ticks}`);
       await byTestId("rehearsal-history", 20000);
     });
 
@@ -745,6 +839,9 @@ async function main() {
       await byTestId("full-running", 30000);
       if ((await textOf("provider-chosen")) !== "Local servers") throw new Error("the run did not say where it runs");
       await until("its steps appear live", async () => (await browser.$$('[data-testid="rehearsal-live"] ol.steps li')).length >= 2, 60000);
+      await sleep(1500);
+      const running = await textOf("full-running");
+      if (!/^Running for [1-9]\d* s…$/.test(running)) throw new Error(`while running: ${running}`);
       await shot("14-full-rehearsal-running");
       const t = Date.now();
       await browser.waitUntil(async () => !(await browser.$('[data-testid="full-running"]').isExisting()), { timeout: 420000, interval: 1000 });
@@ -757,7 +854,20 @@ async function main() {
       const live = await textOf("rehearsal-live");
       // Live steps are the runbook's, by id: its backfill and cutover steps ran.
       for (const stepName of [/S\d{3} Backfill /, /S\d{3} Cutover/]) if (!stepName.test(live)) throw new Error(`live steps: ${live}`);
+      // The Gantt marks the write freeze and the point of no return; hovering a bar gives its figures.
+      await byTestId("gantt-measured", 20000);
+      for (const m of ["freeze", "ponr"]) await byTestId(`gantt-marker-${m}`);
+      const bar = (await browser.$$('[data-testid="gantt-bar"]'))[0];
+      await bar.moveTo();
+      const tip = await textOf("gantt-tooltip", 5000);
+      if (!/measured .+ from /.test(tip) || !tip.includes("planned")) throw new Error(`gantt tooltip: ${tip}`);
+      // The lag chart has both axes, with their units.
+      const lag = await chartAxes("capture-lag-chart");
+      if (!lag.labels.includes("time from the start (s)") || !lag.labels.includes("changes pending") || lag.ticks < 4) throw new Error(`lag chart axes: ${JSON.stringify(lag)}`);
+      await (await byTestId("gantt")).scrollIntoView();
       await shot("15-full-rehearsal-report");
+      await (await byTestId("capture-lag-chart")).scrollIntoView();
+      await shot("15a-full-rehearsal-lag");
       if (outcome !== "passed") log(`note: the full rehearsal finished with outcome ${outcome}: ${await report.getText()}`);
     });
 
@@ -787,6 +897,9 @@ async function main() {
       const full = await browser.$$('[data-testid="history-row"][data-kind="full"]');
       if (full.length === 0) throw new Error("no full rehearsal in the history");
       const runId = await full[0].getAttribute("data-run-id");
+      // The history counts the rows the full rehearsal copied (Sakila: some 46,000), not 0.
+      const rows = Number((await browser.execute((r) => r.querySelector('[data-testid="history-rows"]')?.textContent ?? "", full[0])).replaceAll(",", ""));
+      if (!(rows > 40000)) throw new Error(`the full rehearsal's history row says ${rows} rows`);
       await (await full[0].$('[data-testid="show-report"]')).click();
       await until("its report is shown", async () => (await textOf("rehearsal-report")).includes(runId));
       await (await byTestId("calibrate-from-run")).click();
@@ -947,6 +1060,86 @@ async function main() {
       });
       bench.graph_5k_pan = { drag_ms: elapsed, ...frames };
       await shot("19-graph-5k-all");
+    });
+
+    await step("grids: 5,017 runbook steps scroll under a sticky header; columns resize; keyboard edit says what is wrong", async () => {
+      await (await byTestId("nav-runbook")).click();
+      const grid = await byTestId("runbook-grid", 60000);
+      const count = Number(await grid.getAttribute("aria-rowcount")) - 1;
+      if (count !== 5017) throw new Error(`the 5k runbook holds ${count} steps`);
+      const drawn = (await browser.$$('[data-testid="runbook-step"]')).length;
+      if (!(drawn > 0 && drawn < 200)) throw new Error(`${drawn} rows drawn of ${count}: not virtualised`);
+      const headers = await browser.execute(() => [...document.querySelectorAll('[data-testid="runbook-grid"] thead th')].map((e) => e.textContent));
+      for (const h of ["Duration (min)", "Start (h:mm:ss)", "Rollback (min)"]) if (!headers.includes(h)) throw new Error(`no "${h}" column in ${headers}`);
+      const box = await byTestId("runbook-grid-box");
+      await browser.execute((b) => (b.scrollTop = b.scrollHeight), box);
+      await until("the last step is drawn", async () => (await browser.$('[data-testid="runbook-step"][data-step="S5017"]').isExisting()));
+      // Rows are measured once drawn (taller than first guessed): scroll to the end again, as a
+      // person keeps scrolling, until the last step is in the box.
+      await until("the last step is in view", async () =>
+        browser.execute((b) => {
+          b.scrollTop = b.scrollHeight;
+          const last = b.querySelector('[data-step="S5017"]')?.getBoundingClientRect();
+          const r = b.getBoundingClientRect();
+          return !!last && last.bottom <= r.bottom + 1 && last.top >= r.top;
+        }, box),
+      );
+      const scrolled = await browser.execute((b) => b.scrollTop, box);
+      if (!(scrolled > 100000)) throw new Error(`the grid scrolled ${scrolled} px only`);
+      const sticky = await stickyHeaderShown("runbook-grid");
+      if (sticky !== true) throw new Error(`after scrolling 5,017 rows the header is not in view: ${sticky}`);
+      await shot("20-runbook-5k-bottom");
+
+      // Resize the "What" column by dragging the edge of its header.
+      const what = await byTestId("runbook-grid-header-what");
+      const before = (await what.getSize()).width;
+      const edge = await byTestId("runbook-grid-resize-what");
+      await browser.performActions([
+        {
+          type: "pointer",
+          id: "mouse",
+          parameters: { pointerType: "mouse" },
+          actions: [
+            { type: "pointerMove", origin: edge, x: 0, y: 0 },
+            { type: "pointerDown", button: 0 },
+            { type: "pointerMove", duration: 300, origin: "pointer", x: 120, y: 0 },
+            { type: "pointerUp", button: 0 },
+          ],
+        },
+      ]);
+      await browser.releaseActions();
+      const after = (await what.getSize()).width;
+      if (!(after >= before + 100)) throw new Error(`the What column is ${after} px wide after dragging, was ${before}`);
+
+      // Keyboard: focus the last step, move up, Enter edits, a bad duration is refused with words.
+      const last = await browser.$('[data-testid="runbook-step"][data-step="S5017"] td:first-child');
+      await last.click();
+      await browser.keys(["ArrowUp"]);
+      await until("the focus moves up a step", async () => (await browser.execute(() => document.activeElement?.getAttribute("data-step"))) === "S5016");
+      await browser.keys(["Enter"]);
+      const minutes = await byTestId("edit-minutes");
+      await minutes.click();
+      await browser.execute((el) => el.select(), minutes);
+      await browser.keys([..."ten"]);
+      const message = await textOf("edit-minutes-error");
+      if (!message.includes("“ten” is not a number of minutes")) throw new Error(`bad input says: ${message}`);
+      if (await (await byTestId("save-step")).isEnabled()) throw new Error("a bad duration can be saved");
+      await browser.keys(["Enter"]);
+      if (!(await browser.$('[data-testid="edit-minutes"]').isExisting())) throw new Error("Enter saved a bad duration");
+      await shot("21-runbook-bad-input");
+      await browser.keys(["Escape"]);
+      await until("Escape closes the editor", async () => !(await browser.$('[data-testid="edit-minutes"]').isExisting()));
+
+      // The inventory of 5,000 tables: all of them in the grid, the header stays in view.
+      await (await byTestId("nav-inventory")).click();
+      const inv = await byTestId("inventory-grid", 60000);
+      const held = Number(await inv.getAttribute("aria-rowcount")) - 1;
+      if (held !== 5000) throw new Error(`the inventory grid holds ${held} rows`);
+      await browser.execute((b) => (b.scrollTop = b.scrollHeight), await byTestId("inventory-grid-box"));
+      await sleep(300);
+      const invSticky = await stickyHeaderShown("inventory-grid");
+      if (invSticky !== true) throw new Error(`inventory header after scrolling: ${invSticky}`);
+      await shot("22-inventory-5k-bottom");
     });
   } finally {
     writeFileSync(join(shots, "desktop-bench.json"), JSON.stringify({ app, ...bench }, null, 2));

@@ -48,6 +48,11 @@ export const commands = {
 	graph: (project: string) => typedError<GraphView_Serialize, AppError_Serialize>(__TAURI_INVOKE("graph", { project })),
 	/**  Everything that transitively depends on the artifacts `ids`. */
 	blastRadius: (project: string, ids: string[]) => typedError<BlastView, AppError_Serialize>(__TAURI_INVOKE("blast_radius", { project, ids })),
+	/**
+	 *  One artifact's drill-down: columns, keys, FKs in and out, indexes, estimates, the import's
+	 *  findings about it, its wave and why. `not_found` for an id not in the project's graph.
+	 */
+	artifactDetail: (project: string, id: string) => typedError<ArtifactDetailView_Serialize, AppError_Serialize>(__TAURI_INVOKE("artifact_detail", { project, id })),
 	/**  The runbook, people's edits applied. */
 	runbook: (project: string) => typedError<RunbookView_Serialize, AppError_Serialize>(__TAURI_INVOKE("runbook", { project })),
 	/**  Stores an edit of one step (owner, duration, notes) and returns the runbook again. */
@@ -170,6 +175,102 @@ export type AppInfo_Serialize = {
 	secrets_note: string | null,
 };
 
+/**
+ *  One artifact in the inventory's drill-down: its definition, its FKs both ways, what the
+ *  import noticed about it, its wave and why ([`Workspace::artifact_detail`]).
+ */
+export type ArtifactDetailView = ArtifactDetailView_Serialize | ArtifactDetailView_Deserialize;
+
+/**
+ *  One artifact in the inventory's drill-down: its definition, its FKs both ways, what the
+ *  import noticed about it, its wave and why ([`Workspace::artifact_detail`]).
+ */
+export type ArtifactDetailView_Deserialize = {
+	/**  Stable id. */
+	id: string,
+	/**  Kind label. */
+	kind: string,
+	/**  Qualified name. */
+	name: string,
+	/**  Estimated rows (`null` = unknown). */
+	rows?: number | null,
+	/**  Estimated bytes (`null` = unknown). */
+	bytes?: number | null,
+	/**  Owner. */
+	owner?: string | null,
+	/**  System. */
+	system?: string | null,
+	/**  Columns in declaration order (tables only; empty otherwise). */
+	columns: ColumnDetailView[],
+	/**  Primary key columns. */
+	primary_key: string[],
+	/**  Unique keys, each a list of columns. */
+	unique_keys: string[][],
+	/**  Secondary indexes. */
+	indexes: IndexView[],
+	/**  Partitioning as written, or the parent table of a partition. */
+	partitioning?: string | null,
+	/**  Foreign keys it declares. */
+	foreign_keys_out: ForeignKeyView_Deserialize[],
+	/**  Foreign keys of other tables referencing it. */
+	foreign_keys_in: ForeignKeyView_Deserialize[],
+	/**  Other dependencies (views, triggers, service links), both ways. */
+	other_links: LinkView_Deserialize[],
+	/**  Import findings naming it. */
+	findings: FindingView_Deserialize[],
+	/**  1-based wave. */
+	wave: number,
+	/**  The dependencies that hold it back (latest earlier wave), by id. */
+	wave_after: string[],
+	/**  Why it is in its wave, in a sentence. */
+	wave_because: string,
+};
+
+/**
+ *  One artifact in the inventory's drill-down: its definition, its FKs both ways, what the
+ *  import noticed about it, its wave and why ([`Workspace::artifact_detail`]).
+ */
+export type ArtifactDetailView_Serialize = {
+	/**  Stable id. */
+	id: string,
+	/**  Kind label. */
+	kind: string,
+	/**  Qualified name. */
+	name: string,
+	/**  Estimated rows (`null` = unknown). */
+	rows: number | null,
+	/**  Estimated bytes (`null` = unknown). */
+	bytes: number | null,
+	/**  Owner. */
+	owner: string | null,
+	/**  System. */
+	system: string | null,
+	/**  Columns in declaration order (tables only; empty otherwise). */
+	columns: ColumnDetailView[],
+	/**  Primary key columns. */
+	primary_key: string[],
+	/**  Unique keys, each a list of columns. */
+	unique_keys: string[][],
+	/**  Secondary indexes. */
+	indexes: IndexView[],
+	/**  Partitioning as written, or the parent table of a partition. */
+	partitioning: string | null,
+	/**  Foreign keys it declares. */
+	foreign_keys_out: ForeignKeyView_Serialize[],
+	/**  Foreign keys of other tables referencing it. */
+	foreign_keys_in: ForeignKeyView_Serialize[],
+	/**  Other dependencies (views, triggers, service links), both ways. */
+	other_links: LinkView_Serialize[],
+	/**  Import findings naming it. */
+	findings: FindingView_Serialize[],
+	/**  1-based wave. */
+	wave: number,
+	/**  The dependencies that hold it back (latest earlier wave), by id. */
+	wave_after: string[],
+	/**  Why it is in its wave, in a sentence. */
+	wave_because: string,
+};
+
 /**  Everything that depends on the selected artifacts. */
 export type BlastView = {
 	/**  Selected ids. */
@@ -180,6 +281,18 @@ export type BlastView = {
 	by_kind: KeyCount[],
 	/**  Affected per owner. */
 	by_owner: KeyCount[],
+};
+
+/**  A column of the drill-down. */
+export type ColumnDetailView = {
+	/**  Name. */
+	name: string,
+	/**  Declared type. */
+	data_type: string,
+	/**  NULL allowed. */
+	nullable: boolean,
+	/**  Part of the primary key. */
+	primary_key: boolean,
 };
 
 /**  Database engine of a connection. */
@@ -503,6 +616,49 @@ export type FindingView_Serialize = {
 	message: string,
 };
 
+/**  A foreign key seen from either end. */
+export type ForeignKeyView = ForeignKeyView_Serialize | ForeignKeyView_Deserialize;
+
+/**  A foreign key seen from either end. */
+export type ForeignKeyView_Deserialize = {
+	/**  Constraint name (`null` when generated). */
+	name?: string | null,
+	/**  Referencing table. */
+	from_table: string,
+	/**  Referencing columns. */
+	columns: string[],
+	/**  Referenced table. */
+	to_table: string,
+	/**  Referenced columns (empty: the primary key). */
+	referenced_columns: string[],
+	/**  `ON DELETE` action. */
+	on_delete: string,
+	/**  Every referencing column nullable. */
+	nullable: boolean,
+	/**  Cut by the plan to break a cycle (created after the backfill). */
+	deferred: boolean,
+};
+
+/**  A foreign key seen from either end. */
+export type ForeignKeyView_Serialize = {
+	/**  Constraint name (`null` when generated). */
+	name: string | null,
+	/**  Referencing table. */
+	from_table: string,
+	/**  Referencing columns. */
+	columns: string[],
+	/**  Referenced table. */
+	to_table: string,
+	/**  Referenced columns (empty: the primary key). */
+	referenced_columns: string[],
+	/**  `ON DELETE` action. */
+	on_delete: string,
+	/**  Every referencing column nullable. */
+	nullable: boolean,
+	/**  Cut by the plan to break a cycle (created after the backfill). */
+	deferred: boolean,
+};
+
 /**
  *  Progress of a full rehearsal: the provider chosen, then the engine's steps, backfill and lag
  *  as they happen, and the elapsed time every second.
@@ -664,6 +820,16 @@ export type ImportView = {
 	changed: boolean,
 };
 
+/**  A secondary index. */
+export type IndexView = {
+	/**  Name. */
+	name: string,
+	/**  Columns or expressions. */
+	columns: string[],
+	/**  Enforces uniqueness. */
+	unique: boolean,
+};
+
 /**  The inventory grid. */
 export type InventoryView = InventoryView_Serialize | InventoryView_Deserialize;
 
@@ -701,6 +867,33 @@ export type LagPoint = {
 	pending: number | null,
 	/**  Age of the oldest of them, seconds. */
 	age_seconds: number | null,
+};
+
+/**  A dependency other than an FK. */
+export type LinkView = LinkView_Serialize | LinkView_Deserialize;
+
+/**  A dependency other than an FK. */
+export type LinkView_Deserialize = {
+	/**  `out` (it depends on `other`) or `in`. */
+	direction: string,
+	/**  The other artifact's id. */
+	other: string,
+	/**  Kind label. */
+	kind: string,
+	/**  Label. */
+	label?: string | null,
+};
+
+/**  A dependency other than an FK. */
+export type LinkView_Serialize = {
+	/**  `out` (it depends on `other`) or `in`. */
+	direction: string,
+	/**  The other artifact's id. */
+	other: string,
+	/**  Kind label. */
+	kind: string,
+	/**  Label. */
+	label: string | null,
 };
 
 /**  A live database to import as an input of the project. */
@@ -991,6 +1184,8 @@ export type RehearsalReport_Deserialize = {
 	outcome: string,
 	/**  Seconds in all. */
 	seconds: number | null,
+	/**  Source rows the run copied (a full rehearsal's loaded source; a trial copy's tables). */
+	rows: number | null,
 	/**  Steps, measured and planned. */
 	steps: TimedStepView_Deserialize[],
 	/**  Tables. */
@@ -1030,6 +1225,8 @@ export type RehearsalReport_Serialize = {
 	outcome: string,
 	/**  Seconds in all. */
 	seconds: number | null,
+	/**  Source rows the run copied (a full rehearsal's loaded source; a trial copy's tables). */
+	rows: number | null,
 	/**  Steps, measured and planned. */
 	steps: TimedStepView_Serialize[],
 	/**  Tables. */

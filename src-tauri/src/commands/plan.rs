@@ -8,7 +8,9 @@ use tauri::{AppHandle, State};
 use super::{with_workspace, workspace};
 use crate::dialogs::{self, ChosenPath, FileKind};
 use crate::error::AppError;
-use crate::json::{BlastView, GraphView, InventoryView, RunbookView, StepEditRequest};
+use crate::json::{
+    ArtifactDetailView, BlastView, GraphView, InventoryView, RunbookView, StepEditRequest,
+};
 use crate::state::AppState;
 
 /// The inventory grid: every artifact with its wave, and the import's findings.
@@ -19,6 +21,21 @@ pub async fn inventory(
     project: String,
 ) -> Result<InventoryView, AppError> {
     with_workspace(&state, &project, |ws| InventoryView::of(ws)).await
+}
+
+/// One artifact's drill-down: columns, keys, FKs in and out, indexes, estimates, the import's
+/// findings about it, its wave and why. `not_found` for an id not in the project's graph.
+#[tauri::command]
+#[specta::specta]
+pub async fn artifact_detail(
+    state: State<'_, AppState>,
+    project: String,
+    id: String,
+) -> Result<ArtifactDetailView, AppError> {
+    with_workspace(&state, &project, |ws| ws.artifact_detail(&id))
+        .await?
+        .map(Into::into)
+        .map_err(Into::into)
 }
 
 /// The dependency graph with waves, cycles, breaks and the point of no return.

@@ -247,6 +247,8 @@ pub struct RehearsalReport {
     pub outcome: String,
     /// Seconds in all.
     pub seconds: f64,
+    /// Source rows the run copied (a full rehearsal's loaded source; a trial copy's tables).
+    pub rows: f64,
     /// Steps, measured and planned.
     pub steps: Vec<TimedStepView>,
     /// Tables.
@@ -281,6 +283,7 @@ impl From<migration_studio::rehearsal::RehearsalReport> for RehearsalReport {
                 migration_studio::rehearsal::Verdict::Fail => "failed".into(),
             },
             seconds: r.total_seconds,
+            rows: r.source_rows as f64,
             // Runbook steps by their id (`S017 Backfill …`), set-up steps by name.
             steps: r
                 .steps
@@ -336,6 +339,7 @@ impl From<BackfillRun> for RehearsalReport {
                 .and_then(|v| v.tables.iter().find(|t| t.source_table == table))
         };
         Self {
+            rows: r.backfill.tables.iter().map(|t| t.rows as f64).sum(),
             tables: r
                 .backfill
                 .tables

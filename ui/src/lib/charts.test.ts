@@ -1,20 +1,38 @@
 import { describe, expect, it } from "vitest";
-import { ganttBars, heatRows, linePoints, scoreBand } from "./charts";
+import { ganttMarkers, ganttRows, heatRows, scoreBand, timeUnit } from "./charts";
 
 describe("charts", () => {
-  it("puts measured and expected bars on one axis and flags late steps", () => {
-    const { bars, span } = ganttBars([
-      { name: "a", expected: 2, measured: 1, start: 0 },
-      { name: "b", expected: 1, measured: 3, start: 1 },
+  it("lays measured and planned steps on timelines of their own, flagging late steps", () => {
+    const { rows, measuredSpan, plannedSpan } = ganttRows([
+      { name: "S001 Prepare", expected: 600, measured: 1, start: 0 },
+      { name: "S002 Freeze writes", expected: 1200, measured: 3, start: 1 },
+      { name: "S003 Cutover", expected: 0, measured: 7, start: 4 },
     ]);
-    expect(span).toBe(4);
-    expect(bars[0]).toMatchObject({ expectedW: 0.5, measuredW: 0.25, late: false });
-    expect(bars[1]).toMatchObject({ measuredX: 0.25, measuredW: 0.75, late: true });
+    expect(measuredSpan).toBe(11);
+    expect(plannedSpan).toBe(1800);
+    expect(rows.map((r) => r.plannedStart)).toEqual([0, 600, 1800]);
+    expect(rows.map((r) => r.late)).toEqual([false, false, false]);
+    expect(ganttMarkers(rows, { freeze: "S002", ponr: "S003" })).toEqual([
+      { key: "freeze", label: "write freeze", measured: 1, planned: 600 },
+      { key: "ponr", label: "point of no return", measured: 4, planned: 1800 },
+    ]);
+    // A rehearsal stops before the point of no return: the marker ends the last step it ran.
+    expect(ganttMarkers(rows, { freeze: null, ponr: "S004" })).toEqual([{ key: "ponr", label: "point of no return (S004): not rehearsed", measured: 11, planned: 1800 }]);
+    expect(ganttMarkers(rows.slice(0, 1), { freeze: null, ponr: null })).toEqual([]);
+    // A rollback drill's undo steps run after, under the same ids: the marker ends the forward run.
+    const drilled = ganttRows([
+      { name: "S001 Prepare", expected: 60, measured: 1, start: 0 },
+      { name: "S002 Cutover", expected: 60, measured: 2, start: 1 },
+      { name: "S002 undo", expected: 0, measured: 5, start: 3 },
+      { name: "S001 undo", expected: 0, measured: 1, start: 8 },
+    ]).rows;
+    expect(ganttMarkers(drilled, { freeze: null, ponr: "S003" })[0]).toMatchObject({ measured: 3, planned: 120 });
   });
 
-  it("scales a series into the box", () => {
-    expect(linePoints([[0, 0], [10, 5]], 100, 50)).toBe("0.0,50.0 100.0,0.0");
-    expect(linePoints([], 100, 50)).toBe("");
+  it("reads an axis in seconds, minutes or hours as its length asks", () => {
+    expect(timeUnit(11).unit).toBe("s");
+    expect(timeUnit(1800)).toEqual({ unit: "min", per: 60 });
+    expect(timeUnit(3 * 3600).unit).toBe("h");
   });
 
   it("orders the heat map severity 5 first with score bands", () => {

@@ -2,7 +2,7 @@
 
 export interface GanttInput {
   name: string;
-  /** Expected seconds from the plan's estimate. */
+  /** Expected seconds from the plan's estimate (0 when the plan has none). */
   expected: number;
   /** Measured seconds, when run. */
   measured: number | null;
@@ -10,41 +10,87 @@ export interface GanttInput {
   start: number;
 }
 
-export interface GanttBar {
+/** One step on the two timelines: as measured, and as the plan expects, in the order run. */
+export interface GanttRow {
   name: string;
-  /** Fractions of the chart width, 0–1. */
-  expectedX: number;
-  expectedW: number;
-  measuredX: number;
-  measuredW: number;
-  /** Measured took longer than expected. */
+  /** Measured start and duration, seconds. */
+  start: number;
+  measured: number | null;
+  /** Planned start (the plan's estimates end to end, in the order the steps ran) and duration, seconds. */
+  plannedStart: number;
+  expected: number;
+  /** Took longer than planned. */
   late: boolean;
 }
 
-/** Bars on a common time axis: expected bars start where the measured ones did. */
-export function ganttBars(rows: readonly GanttInput[]): { bars: GanttBar[]; span: number } {
-  const span = Math.max(1e-9, ...rows.map((r) => r.start + Math.max(r.expected, r.measured ?? 0)));
+/**
+ * The steps on two timelines, each on its own scale so both read: an 11 s run beside a
+ * 30-minute plan puts each bar on an axis of its own length. The plan's timeline lays the
+ * estimates end to end in the order the steps ran.
+ */
+export function ganttRows(rows: readonly GanttInput[]): { rows: GanttRow[]; measuredSpan: number; plannedSpan: number } {
+  let planned = 0;
+  const out = rows.map((r) => {
+    const row = { name: r.name, start: r.start, measured: r.measured, plannedStart: planned, expected: r.expected, late: r.measured !== null && r.expected > 0 && r.measured > r.expected };
+    planned += r.expected;
+    return row;
+  });
   return {
-    span,
-    bars: rows.map((r) => ({
-      name: r.name,
-      expectedX: r.start / span,
-      expectedW: r.expected / span,
-      measuredX: r.start / span,
-      measuredW: (r.measured ?? 0) / span,
-      late: r.measured !== null && r.expected > 0 && r.measured > r.expected,
-    })),
+    rows: out,
+    measuredSpan: Math.max(1e-3, ...out.map((r) => r.start + (r.measured ?? 0))),
+    plannedSpan: Math.max(1e-3, planned),
   };
 }
 
-/** An SVG polyline's points for a series of (t, value), scaled into width × height. */
-export function linePoints(series: readonly [number, number][], width: number, height: number): string {
-  if (series.length === 0) return "";
-  const maxT = Math.max(1e-9, ...series.map(([t]) => t));
-  const maxV = Math.max(1e-9, ...series.map(([, v]) => v));
-  return series
-    .map(([t, v]) => `${((t / maxT) * width).toFixed(1)},${(height - (v / maxV) * height).toFixed(1)}`)
-    .join(" ");
+/** The unit an axis of `span` seconds reads best in, and the factor from seconds. */
+export function timeUnit(span: number): { unit: "s" | "min" | "h"; per: number } {
+  if (span > 2 * 3600) return { unit: "h", per: 3600 };
+  if (span > 180) return { unit: "min", per: 60 };
+  return { unit: "s", per: 1 };
+}
+
+/** A step id of the runbook (`S031`) a report's step name begins with, or null. */
+function stepId(name: string): string | null {
+  return /^(S\d+) /.exec(name)?.[1] ?? null;
+}
+
+/**
+ * Where the write freeze and the point of no return fall on each timeline, from the runbook's
+ * ids of those steps (the report's step names begin with them). The freeze is its step's start.
+ * A rehearsal stops before the point of no return and drills the rollback instead: then the
+ * marker stands at the end of the last step run before it, saying so. Missing ones are left out.
+ */
+export function ganttMarkers(rows: readonly GanttRow[], steps: { freeze: string | null; ponr: string | null }): { key: "freeze" | "ponr"; label: string; measured: number; planned: number }[] {
+  const markers: { key: "freeze" | "ponr"; label: string; measured: number; planned: number }[] = [];
+  const freeze = steps.freeze ? rows.find((r) => stepId(r.name) === steps.freeze) : undefined;
+  if (freeze) markers.push({ key: "freeze", label: "write freeze", measured: freeze.start, planned: freeze.plannedStart });
+  if (steps.ponr) {
+    const ponr = rows.find((r) => stepId(r.name) === steps.ponr);
+    if (ponr) {
+      markers.push({ key: "ponr", label: "point of no return", measured: ponr.start, planned: ponr.plannedStart });
+    } else {
+      const ponrId = steps.ponr;
+      const before = rows.filter((r) => {
+        const id = stepId(r.name);
+        return id !== null && id.length === ponrId.length && id < ponrId;
+      });
+      // The latest step run before it, the first time it ran: a rollback drill's undo steps
+      // (`S033 undo`) come after and carry the same ids.
+      const latest = before.reduce<string | null>((m, r) => {
+        const id = stepId(r.name) ?? "";
+        return m === null || id > m ? id : m;
+      }, null);
+      const last = before.find((r) => stepId(r.name) === latest);
+      if (last)
+        markers.push({
+          key: "ponr",
+          label: `point of no return (${ponrId}): not rehearsed`,
+          measured: last.start + (last.measured ?? 0),
+          planned: last.plannedStart + last.expected,
+        });
+    }
+  }
+  return markers;
 }
 
 /** Heat map rows, severity 5 first, each with likelihood 1–5 counts and a band per cell. */

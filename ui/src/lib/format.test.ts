@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { counted, formatMinutes } from "./format";
+import { clockFigure, counted, formatMinutes, megabytesFigure, minutesFigure } from "./format";
 
 describe("formatMinutes", () => {
   it("keeps the tenths of a second a rehearsal measures, so a measured step never reads 0 s", () => {
@@ -26,5 +26,28 @@ describe("counted", () => {
     expect(counted(0, "artifact")).toBe("0 artifacts");
     expect(counted(5017, "step")).toBe("5,017 steps");
     expect(counted(2, "artifact depends", "artifacts depend")).toBe("2 artifacts depend");
+  });
+});
+
+describe("one unit per column", () => {
+  it("writes minutes as figures in minutes, sub-minute ones with two significant digits", () => {
+    expect(minutesFigure(0.05)).toBe("0.05");
+    expect(minutesFigure(0.0023333)).toBe("0.0023");
+    expect(minutesFigure(1.3249)).toBe("1.32");
+    expect(minutesFigure(9.125)).toBe("9.13");
+    expect(minutesFigure(96.47)).toBe("96.5");
+    expect(minutesFigure(1500)).toBe("1,500");
+    expect(minutesFigure(0)).toBe("0");
+    expect(minutesFigure(null)).toBe("?");
+  });
+
+  it("writes start times as h:mm:ss and sizes in megabytes", () => {
+    expect(clockFigure(0)).toBe("0:00:00");
+    expect(clockFigure(61.5)).toBe("1:01:30");
+    expect(clockFigure(0.05)).toBe("0:00:03");
+    expect(megabytesFigure(1024 * 1024 * 1.5)).toBe("1.50");
+    expect(megabytesFigure(2048)).toBe("< 0.01");
+    expect(megabytesFigure(1024 * 1024 * 250)).toBe("250");
+    expect(megabytesFigure(null)).toBe("?");
   });
 });

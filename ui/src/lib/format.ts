@@ -42,3 +42,39 @@ export function formatSeconds(s: number | null | undefined): string {
 export function counted(n: number, singular: string, plural = `${singular}s`): string {
   return `${formatCount(n)} ${n === 1 ? singular : plural}`;
 }
+
+/**
+ * A number of minutes for a grid column whose header names the unit ("Duration (min)"): the
+ * figure alone, so every row of the column reads in the same unit. Sub-minute durations keep two
+ * significant digits (a measured 0.14 s reads 0.0023, not 0), so the figure is also what the
+ * inline edit shows and takes back unchanged.
+ */
+export function minutesFigure(value: number | null | undefined): string {
+  if (value === null || value === undefined || !Number.isFinite(value)) return "?";
+  if (value === 0) return "0";
+  if (value < 0.0001) return "< 0.0001";
+  if (value >= 100) return Math.round(value).toLocaleString("en-US");
+  if (value >= 10) return value.toFixed(1);
+  if (value >= 0.1) return value.toFixed(2);
+  return String(Number(value.toPrecision(2)));
+}
+
+/** Minutes from the start as a clock offset, `h:mm:ss` (a column headed "Starts at (h:mm:ss)"). */
+export function clockFigure(minutes: number | null | undefined): string {
+  if (minutes === null || minutes === undefined || !Number.isFinite(minutes)) return "?";
+  const total = Math.round(minutes * 60);
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = total % 60;
+  return `${h}:${String(m).padStart(2, "0")}:${String(s).padStart(2, "0")}`;
+}
+
+/** Bytes as megabytes for a column headed "Size (MB)": the figure alone, one unit down the column. */
+export function megabytesFigure(bytes: number | null | undefined): string {
+  if (bytes === null || bytes === undefined || !Number.isFinite(bytes)) return "?";
+  const mb = bytes / (1024 * 1024);
+  if (mb === 0) return "0";
+  if (mb < 0.01) return "< 0.01";
+  if (mb >= 100) return Math.round(mb).toLocaleString("en-US");
+  return mb.toFixed(mb >= 10 ? 1 : 2);
+}

@@ -55,6 +55,16 @@ describe("runbook step edit", () => {
     expect(changed.ok && changed.edit.expected_minutes).toBe(2.5);
   });
 
+  it("takes the rounded figure the column shows as the duration unchanged", () => {
+    const s = step({ expected_minutes: 0.0023333 });
+    expect(stepForm(s).minutes).toBe("0.0023");
+    const r = stepEditRequest(s, { ...stepForm(s), owner: "Ops" });
+    expect(r.ok && r.edit.expected_minutes).toBeNull();
+    const typed = step({ duration: "edited", expected_minutes: 1.23456, edited: true });
+    const kept = stepEditRequest(typed, stepForm(typed));
+    expect(kept.ok && kept.edit.expected_minutes).toBe(1.23456);
+  });
+
   it("gives a step its estimate back when the duration is blanked", () => {
     const typed = step({ duration: "edited", expected_minutes: 7 });
     const r = stepEditRequest(typed, { ...stepForm(typed), minutes: "  " });

@@ -1,12 +1,13 @@
 /** The runbook's inline edit and how a step's duration is labelled (estimate, measured, typed). */
 import type { RunbookView_Serialize, StepEditRequest_Deserialize, StepView_Serialize } from "../bindings";
+import { minutesFigure } from "./format";
 
 /** What the edit row's fields hold, as typed. */
 export type StepForm = { owner: string; minutes: string; notes: string };
 
-/** The form of `step` as it is shown. */
+/** The form of `step` as it is shown: the duration as the grid's "Duration (min)" column writes it. */
 export function stepForm(step: StepView_Serialize): StepForm {
-  return { owner: step.owner, minutes: String(step.expected_minutes ?? ""), notes: step.notes ?? "" };
+  return { owner: step.owner, minutes: step.expected_minutes === null ? "" : minutesFigure(step.expected_minutes), notes: step.notes ?? "" };
 }
 
 /** Minutes as typed: `null` for blank, `NaN` when not a number of minutes (0 or more). */
@@ -29,10 +30,12 @@ export function stepEditRequest(
 ): { ok: true; edit: StepEditRequest_Deserialize } | { ok: false; field: "minutes"; message: string } {
   const minutes = parseMinutes(form.minutes);
   if (minutes !== null && Number.isNaN(minutes)) {
-    return { ok: false, field: "minutes", message: `“${form.minutes.trim()}” is not a number of minutes (0 or more)` };
+    return { ok: false, field: "minutes", message: `“${form.minutes.trim()}” is not a number of minutes (0 or more): type e.g. 2.5 for two and a half minutes` };
   }
-  const unchanged = minutes !== null && minutes === step.expected_minutes;
-  const expected_minutes = unchanged && step.duration !== "edited" ? null : minutes;
+  // The figure as the column shows it is rounded: left as shown, it means the duration unchanged.
+  const shown = step.expected_minutes === null ? "" : minutesFigure(step.expected_minutes);
+  const unchanged = minutes !== null && (minutes === step.expected_minutes || form.minutes.trim() === shown);
+  const expected_minutes = unchanged ? (step.duration === "edited" ? step.expected_minutes : null) : minutes;
   return { ok: true, edit: { key: step.key, owner: form.owner, expected_minutes, notes: form.notes } };
 }
 

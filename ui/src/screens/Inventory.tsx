@@ -1,26 +1,38 @@
 import { useMemo, useState } from "react";
 import { Channel } from "@tauri-apps/api/core";
-import { commands, type ConnectionInfo, type ImportEvent, type ProjectView } from "../bindings";
+import { commands, type ConnectionInfo, type ImportEvent, type NodeView, type ProjectView } from "../bindings";
 import { CommandError, unwrap } from "../lib/errors";
 import { newTaskId, useLoad } from "../lib/useLoad";
 import { importStatus, parseSchemas, unusable } from "../lib/liveImport";
 import { ConnectionForm } from "./Connections";
+import { ArtifactDetailPanel } from "./ArtifactDetail";
 import { distinct, emptyFilter, filterRows, sortRows, type GridFilter, type SortDir, type SortKey } from "../lib/grid";
-import { counted, formatBytes, formatCount } from "../lib/format";
+import { counted, formatCount, megabytesFigure } from "../lib/format";
+import { DataGrid, type GridColumn } from "../components/DataGrid";
 import { waveColor } from "../lib/graphModel";
 import { EmptyState, ErrorBanner, Loading } from "../components/Feedback";
 
-const MAX_ROWS = 1000;
-
-const columns: { key: SortKey; label: string; numeric?: boolean }[] = [
-  { key: "name", label: "Name" },
-  { key: "kind", label: "Kind" },
-  { key: "schema", label: "Schema" },
-  { key: "owner", label: "Owner" },
-  { key: "system", label: "System" },
-  { key: "wave", label: "Wave", numeric: true },
-  { key: "rows", label: "Rows", numeric: true },
-  { key: "bytes", label: "Size", numeric: true },
+// One unit per column, named in its header; the figures right-aligned.
+const columns: GridColumn<NodeView>[] = [
+  { id: "name", header: "Name", size: 240, meta: { sortable: true }, cell: ({ row }) => <span title={row.original.id}>{row.original.name}</span> },
+  { id: "kind", header: "Kind", size: 90, meta: { sortable: true }, cell: ({ row }) => row.original.kind },
+  { id: "schema", header: "Schema", size: 110, meta: { sortable: true }, cell: ({ row }) => row.original.schema ?? "" },
+  { id: "owner", header: "Owner", size: 130, meta: { sortable: true }, cell: ({ row }) => row.original.owner ?? <span className="muted">—</span> },
+  { id: "system", header: "System", size: 120, meta: { sortable: true }, cell: ({ row }) => row.original.system ?? <span className="muted">—</span> },
+  {
+    id: "wave",
+    header: "Wave",
+    size: 70,
+    meta: { sortable: true, numeric: true },
+    cell: ({ row }) => (
+      <>
+        <span className="wave-dot" style={{ background: waveColor(row.original.wave) }} />
+        {row.original.wave}
+      </>
+    ),
+  },
+  { id: "rows", header: "Rows", size: 100, meta: { sortable: true, numeric: true }, cell: ({ row }) => formatCount(row.original.rows) },
+  { id: "bytes", header: "Size (MB)", size: 90, meta: { sortable: true, numeric: true }, cell: ({ row }) => megabytesFigure(row.original.bytes) },
 ];
 
 export function InventoryScreen({ project, onImported }: { project: ProjectView; onImported: (p: ProjectView) => void }) {
@@ -45,6 +57,8 @@ export function InventoryScreen({ project, onImported }: { project: ProjectView;
     </button>
   );
   const [filter, setFilter] = useState<GridFilter>(emptyFilter);
+  // The artifact whose details are open beside the grid.
+  const [selected, setSelected] = useState<string | null>(null);
   const [sort, setSort] = useState<{ key: SortKey; dir: SortDir }>({ key: "wave", dir: "asc" });
   const all = useMemo(() => inv.data?.artifacts ?? [], [inv.data]);
   const rows = useMemo(() => sortRows(filterRows(all, filter), sort.key, sort.dir), [all, filter, sort]);
@@ -107,45 +121,28 @@ export function InventoryScreen({ project, onImported }: { project: ProjectView;
           <input className="narrow" inputMode="numeric" value={filter.minRows} onChange={(e) => setFilter({ ...filter, minRows: e.target.value })} />
         </label>
         <span className="muted" data-testid="inventory-count">
-          {rows.length} of {counted(all.length, "artifact")}
+          {formatCount(rows.length)} of {counted(all.length, "artifact")}
         </span>
       </div>
-      <div className="grid-wrap">
-        <table className="grid" data-testid="inventory-grid">
-          <thead>
-            <tr>
-              {columns.map((c) => (
-                <th
-                  key={c.key}
-                  className={c.numeric ? "num sortable" : "sortable"}
-                  aria-sort={sort.key === c.key ? (sort.dir === "asc" ? "ascending" : "descending") : "none"}
-                  onClick={() => setSort({ key: c.key, dir: sort.key === c.key && sort.dir === "asc" ? "desc" : "asc" })}
-                >
-                  {c.label}
-                  {sort.key === c.key ? (sort.dir === "asc" ? " ▲" : " ▼") : ""}
-                </th>
-              ))}
-            </tr>
-          </thead>
-          <tbody>
-            {rows.slice(0, MAX_ROWS).map((r) => (
-              <tr key={r.id} data-testid="inventory-row">
-                <td title={r.id}>{r.name}</td>
-                <td>{r.kind}</td>
-                <td>{r.schema ?? ""}</td>
-                <td>{r.owner ?? <span className="muted">—</span>}</td>
-                <td>{r.system ?? <span className="muted">—</span>}</td>
-                <td className="num">
-                  <span className="wave-dot" style={{ background: waveColor(r.wave) }} />
-                  {r.wave}
-                </td>
-                <td className="num">{formatCount(r.rows)}</td>
-                <td className="num">{formatBytes(r.bytes)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-        {rows.length > MAX_ROWS && <div className="muted">Showing the first {MAX_ROWS} rows; narrow the filters to see the rest.</div>}
+      <div className="inventory-body">
+        <div className="inventory-grid">
+          <DataGrid
+            rows={rows}
+            columns={columns}
+            rowId={(r) => r.id}
+            testId="inventory-grid"
+            rowTestId="inventory-row"
+            label="Inventory"
+            rowAttrs={(r) => ({ "data-id": r.id })}
+            sort={{ id: sort.key, dir: sort.dir }}
+            onSort={(id) => setSort({ key: id as SortKey, dir: sort.key === id && sort.dir === "asc" ? "desc" : "asc" })}
+            selectedId={selected}
+            onRowClick={(r) => setSelected(r.id)}
+            onActivate={(r) => setSelected(r.id)}
+          />
+          <div className="muted small">Click a row (or Enter on it) for its columns, keys, foreign keys, indexes and wave.</div>
+        </div>
+        {selected && <ArtifactDetailPanel key={selected} project={project} id={selected} onClose={() => setSelected(null)} />}
       </div>
       {inv.data && inv.data.findings.length > 0 && (
         <section className="card">

@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from "react";
+import { lazy, Suspense, useEffect, useMemo, useRef, useState } from "react";
 import { Channel } from "@tauri-apps/api/core";
 import {
   commands,
@@ -15,9 +15,12 @@ import {
 import { describeProvider } from "../lib/provider";
 import { CommandError, unwrap } from "../lib/errors";
 import { newTaskId, useLoad } from "../lib/useLoad";
-import { ganttBars, linePoints } from "../lib/charts";
 import { formatCount, formatSeconds } from "../lib/format";
-import { EmptyState, ErrorBanner } from "../components/Feedback";
+import { EmptyState, ErrorBanner, Loading } from "../components/Feedback";
+
+// The charts (visx and its d3 modules) load with the first report or live run shown, not with the app.
+const GanttChart = lazy(() => import("../components/Charts").then((m) => ({ default: m.GanttChart })));
+const TimeSeriesChart = lazy(() => import("../components/Charts").then((m) => ({ default: m.TimeSeriesChart })));
 import { ConnectionForm } from "./Connections";
 import { applyEvent, startLive, type Live } from "../lib/rehearsalLive";
 import { calibrationSummary } from "../lib/runbookEdit";
@@ -32,13 +35,22 @@ export function RehearsalScreen({ project, onOpenRunbook }: { project: ProjectVi
   const [live, setLive] = useState<Live | null>(null);
   const [report, setReport] = useState<RehearsalReport | null>(null);
   const [error, setError] = useState<unknown>(null);
-  const [showForm, setShowForm] = useState(false);
+  // The connection form: closed, open for a new connection, or open on a saved one to edit it.
+  const [form, setForm] = useState<{ initial?: ConnectionInfo } | null>(null);
+  const [saved, setSaved] = useState<string | null>(null);
+  // When the running rehearsal started (this window's clock), for its elapsed time.
+  const [startedAt, setStartedAt] = useState<number | null>(null);
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    if (startedAt === null) return;
+    const timer = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(timer);
+  }, [startedAt]);
   const liveRef = useRef<Live | null>(null);
   const [sourceServer, setSourceServer] = useState("");
   const [targetServer, setTargetServer] = useState("");
   const [rate, setRate] = useState("20");
   const [fullTask, setFullTask] = useState<string | null>(null);
-  const [elapsed, setElapsed] = useState<number | null>(null);
   const [provider, setProvider] = useState<ProviderPick>("auto");
   const [sourceImage, setSourceImage] = useState("");
   const [targetImage, setTargetImage] = useState("");
@@ -79,14 +91,15 @@ export function RehearsalScreen({ project, onOpenRunbook }: { project: ProjectVi
     setReport(null);
     const id = newTaskId("full-rehearsal");
     setFullTask(id);
-    setElapsed(0);
+    setStartedAt(Date.now());
+    setNow(Date.now());
     const initial = startLive(Date.now());
     liveRef.current = initial;
     setLive(initial);
     const channel = new Channel<FullRehearsalEvent>();
     channel.onmessage = (ev) => {
       if (ev.event === "provider") setChoice({ view: ev.choice, error: null });
-      else if (ev.event === "running") setElapsed(ev.elapsed_seconds ?? null);
+      else if (ev.event === "running") setNow(Date.now());
       else if (liveRef.current) {
         liveRef.current = applyEvent(liveRef.current, ev.progress, Date.now());
         setLive(liveRef.current);
@@ -99,6 +112,7 @@ export function RehearsalScreen({ project, onOpenRunbook }: { project: ProjectVi
       setError(e);
     } finally {
       setFullTask(null);
+      setStartedAt(null);
     }
   }
   const needsServers = choice.view?.needs_servers ?? provider !== "docker";
@@ -111,6 +125,8 @@ export function RehearsalScreen({ project, onOpenRunbook }: { project: ProjectVi
     setReport(null);
     const id = newTaskId("rehearsal");
     setTask(id);
+    setStartedAt(Date.now());
+    setNow(Date.now());
     const initial = startLive(Date.now());
     liveRef.current = initial;
     setLive(initial);
@@ -127,6 +143,7 @@ export function RehearsalScreen({ project, onOpenRunbook }: { project: ProjectVi
       setError(e);
     } finally {
       setTask(null);
+      setStartedAt(null);
     }
   }
 
@@ -138,6 +155,73 @@ export function RehearsalScreen({ project, onOpenRunbook }: { project: ProjectVi
         target (wave order, keyset chunks, checkpoints, indexes and foreign keys, validation), each step timed against the plan.
       </p>
       <ErrorBanner error={error} onDismiss={() => setError(null)} />
+      <section className="card" data-testid="connections">
+        <div className="row spread">
+          <h2>Connections</h2>
+          <button type="button" className="link" onClick={() => setForm(form ? null : {})} data-testid="add-connection">
+            {form ? "Hide the connection form" : "Add a connection…"}
+          </button>
+        </div>
+        <p className="muted small">
+          Both kinds of rehearsal use them: the full rehearsal the servers it makes scratch databases on, the trial copy a source holding the data and a
+          scratch target.
+        </p>
+        {list.length === 0 && !form && (
+          <EmptyState title="No connections yet" testId="no-connections">
+            Add a source (a database holding the data to copy, opened read-only) and a scratch target, or the two servers a full rehearsal makes its
+            scratch databases on.
+          </EmptyState>
+        )}
+        {list.length > 0 && (
+          <table className="grid" data-testid="connection-list">
+            <tbody>
+              {list.map((c) => (
+                <tr key={c.name} data-testid="connection-row" data-name={c.name}>
+                  <td>
+                    <strong>{c.name}</strong>
+                  </td>
+                  <td className="muted">{c.display_url}</td>
+                  <td>{c.password_available ? <span className="muted small">password {c.has_password ? "stored" : "none"}</span> : <span className="badge warn">password needed</span>}</td>
+                  <td className="actions">
+                    <button type="button" className="link" onClick={() => setForm({ initial: c })} data-testid="edit-connection">
+                      Edit
+                    </button>{" "}
+                    <button
+                      type="button"
+                      className="link danger"
+                      onClick={() =>
+                        void commands.deleteConnection(c.name).then((r) => {
+                          if (r.status === "error") setError(new CommandError(r.error));
+                          else setSaved(`Deleted “${c.name}”.`);
+                          conns.reload();
+                        })
+                      }
+                      data-testid="delete-connection"
+                    >
+                      Delete
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+        {saved && (
+          <div className="ok" role="status" data-testid="connection-saved">
+            {saved}
+          </div>
+        )}
+        {form && (
+          <ConnectionForm
+            key={form.initial?.name ?? "new"}
+            initial={form.initial}
+            onSaved={(c) => {
+              setSaved(`Saved “${c.name}” (${c.display_url}). It is in the lists below.`);
+              conns.reload();
+            }}
+          />
+        )}
+      </section>
       <section className="card" data-testid="full-rehearsal">
         <h2>Full rehearsal</h2>
         <p className="muted">
@@ -215,7 +299,7 @@ export function RehearsalScreen({ project, onOpenRunbook }: { project: ProjectVi
                 Cancel
               </button>
               <span className="muted" data-testid="full-running">
-                Running for {formatSeconds(elapsed)}…
+                Running for {runningFor(startedAt, now)}…
               </span>
             </>
           )}
@@ -223,11 +307,6 @@ export function RehearsalScreen({ project, onOpenRunbook }: { project: ProjectVi
       </section>
       <section className="card">
         <h2>Trial copy from an existing database</h2>
-        {list.length === 0 && !showForm && (
-          <EmptyState title="No connections yet" testId="no-connections">
-            Add the source (a database holding the data to copy, opened read-only) and a scratch target. Passwords go to the OS keychain.
-          </EmptyState>
-        )}
         <div className="form-grid">
           <label>
             Source
@@ -262,15 +341,16 @@ export function RehearsalScreen({ project, onOpenRunbook }: { project: ProjectVi
             Start trial copy
           </button>
           {task && (
-            <button type="button" onClick={() => void commands.cancelTask(task)} data-testid="cancel-rehearsal">
-              Cancel
-            </button>
+            <>
+              <button type="button" onClick={() => void commands.cancelTask(task)} data-testid="cancel-rehearsal">
+                Cancel
+              </button>
+              <span className="muted" data-testid="trial-running">
+                Running for {runningFor(startedAt, now)}…
+              </span>
+            </>
           )}
-          <button type="button" className="link" onClick={() => setShowForm(!showForm)} data-testid="add-connection">
-            {showForm ? "Hide the connection form" : "Add a connection…"}
-          </button>
         </div>
-        {showForm && <ConnectionForm onSaved={() => conns.reload()} />}
       </section>
       {live && <LiveView live={live} running={task !== null || fullTask !== null} />}
       {report && <ReportView key={report.run_id} report={report} project={project} onOpenRunbook={onOpenRunbook} />}
@@ -303,7 +383,9 @@ export function RehearsalScreen({ project, onOpenRunbook }: { project: ProjectVi
                     <td>
                       <span className={`badge ${h.outcome === "passed" ? "good" : "warn"}`}>{h.outcome}</span>
                     </td>
-                    <td className="num">{formatCount(h.tables.reduce((s, t) => s + (t.rows ?? 0), 0))}</td>
+                    <td className="num" data-testid="history-rows">
+                      {formatCount(h.rows)}
+                    </td>
                     <td className="num">{formatSeconds(h.seconds)}</td>
                     <td className="num">{delta === null ? "" : `${delta > 0 ? "+" : "−"}${formatSeconds(Math.abs(delta))}`}</td>
                     <td>
@@ -368,17 +450,17 @@ function LiveView({ live, running }: { live: Live; running: boolean }) {
       {live.backlog.length > 1 && (
         <div>
           <h3>Backlog: rows not yet copied</h3>
-          <svg className="chart" viewBox="0 0 600 120" preserveAspectRatio="none" data-testid="lag-chart">
-            <polyline fill="none" stroke="#2563eb" strokeWidth="2" points={linePoints(live.backlog, 600, 120)} />
-          </svg>
+          <Suspense fallback={null}>
+            <TimeSeriesChart points={live.backlog} yLabel="rows not yet copied" what="rows not yet copied" color="#2563eb" testId="lag-chart" />
+          </Suspense>
         </div>
       )}
       {live.lag.length > 1 && (
         <div>
           <h3>Change-capture lag: changes not yet applied{live.lagPhase ? ` (${live.lagPhase})` : ""}</h3>
-          <svg className="chart" viewBox="0 0 600 120" preserveAspectRatio="none" data-testid="live-lag-chart">
-            <polyline fill="none" stroke="#dc2626" strokeWidth="2" points={linePoints(live.lag, 600, 120)} />
-          </svg>
+          <Suspense fallback={null}>
+            <TimeSeriesChart points={live.lag} yLabel="changes pending" what="changes pending" color="#dc2626" testId="live-lag-chart" />
+          </Suspense>
         </div>
       )}
     </section>
@@ -386,10 +468,16 @@ function LiveView({ live, running }: { live: Live; running: boolean }) {
 }
 
 function ReportView({ report, project, onOpenRunbook }: { report: RehearsalReport; project: ProjectView; onOpenRunbook: () => void }) {
-  const rows = report.steps.map((s) => ({ name: s.name, expected: s.expected ?? 0, measured: s.seconds ?? null, start: s.start ?? 0 }));
-  const { bars, span } = ganttBars(rows);
+  const steps = useMemo(() => report.steps.map((s) => ({ name: s.name, expected: s.expected ?? 0, measured: s.seconds ?? null, start: s.start ?? 0 })), [report.steps]);
+  // The runbook names the point of no return; the report's steps are the runbook's, by id.
+  const runbook = useLoad(async () => unwrap(await commands.runbook(project.handle)));
+  const ponrStep = runbook.data?.steps.find((s) => s.ponr)?.id ?? null;
+  const freezeStep = runbook.data?.steps.find((s) => s.phase === "freeze")?.id ?? null;
+  // A report arrives below the forms: bring it into view, as a person would scroll to it.
+  const box = useRef<HTMLElement>(null);
+  useEffect(() => box.current?.scrollIntoView({ block: "start" }), []);
   return (
-    <section className="card" data-testid="rehearsal-report">
+    <section className="card" data-testid="rehearsal-report" ref={box}>
       <h2>
         Report {report.run_id}: <span className={`badge ${report.outcome === "passed" ? "good" : "warn"}`} data-testid="rehearsal-outcome">{report.outcome}</span>
       </h2>
@@ -398,23 +486,9 @@ function ReportView({ report, project, onOpenRunbook }: { report: RehearsalRepor
       </div>
       {report.kind === "full" && <CalibrateAction report={report} project={project} onOpenRunbook={onOpenRunbook} />}
       <h3>Measured vs planned</h3>
-      <div className="gantt" data-testid="gantt">
-        {bars.map((b, i) => (
-          <div className="gantt-row" key={i}>
-            <div className="gantt-label" title={b.name}>
-              {b.name}
-            </div>
-            <div className="gantt-track">
-              {rows[i]?.expected ? <div className="gantt-bar expected" style={{ left: `${b.expectedX * 100}%`, width: `${Math.max(b.expectedW * 100, 0.3)}%` }} /> : null}
-              <div className={`gantt-bar measured${b.late ? " late" : ""}`} style={{ left: `${b.measuredX * 100}%`, width: `${Math.max(b.measuredW * 100, 0.3)}%` }} />
-            </div>
-            <div className="gantt-figs">
-              {formatSeconds(rows[i]?.measured)} / {rows[i]?.expected ? formatSeconds(rows[i]?.expected) : "–"}
-            </div>
-          </div>
-        ))}
-        <div className="muted small">Axis: 0 – {formatSeconds(span)}. Dark: measured; light: the plan's estimate.</div>
-      </div>
+      <Suspense fallback={<Loading what="chart" />}>
+        <GanttChart steps={steps} freezeStep={freezeStep} ponrStep={ponrStep} />
+      </Suspense>
       {report.failed_because && <div className="error">Failed because: {report.failed_because}</div>}
       {report.kind === "full" && (
         <div className="muted">
@@ -423,10 +497,16 @@ function ReportView({ report, project, onOpenRunbook }: { report: RehearsalRepor
       )}
       {report.lag.length > 1 && (
         <div>
-          <h3>Change-capture lag (changes not yet applied)</h3>
-          <svg className="chart" viewBox="0 0 600 120" preserveAspectRatio="none" data-testid="capture-lag-chart">
-            <polyline fill="none" stroke="#dc2626" strokeWidth="2" points={linePoints(report.lag.map((l) => [l.at_seconds ?? 0, l.pending ?? 0]), 600, 120)} />
-          </svg>
+          <h3>Change-capture lag</h3>
+          <Suspense fallback={null}>
+            <TimeSeriesChart
+              points={report.lag.map((l) => [l.at_seconds ?? 0, l.pending ?? 0] as [number, number])}
+              yLabel="changes pending"
+              what="changes pending"
+              color="#dc2626"
+              testId="capture-lag-chart"
+            />
+          </Suspense>
         </div>
       )}
       {report.gates.length > 0 && (
@@ -525,4 +605,10 @@ function CalibrateAction({ report, project, onOpenRunbook }: { report: Rehearsal
       <ErrorBanner error={error} onDismiss={() => setError(null)} />
     </div>
   );
+}
+
+/** How long the running rehearsal has run, in whole seconds (never "0 ms"). */
+function runningFor(startedAt: number | null, now: number): string {
+  const s = Math.max(0, Math.floor((now - (startedAt ?? now)) / 1000));
+  return s < 120 ? `${s} s` : formatSeconds(s);
 }

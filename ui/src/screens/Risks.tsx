@@ -6,6 +6,7 @@ import { heatRows, scoreBand } from "../lib/charts";
 import { checkDraft, draftOf, emptyDraft, fieldError, formOf, matchArtifacts, scoreOf, stillWrong, withArtifact, type FieldErrors, type RiskDraft, type RiskField } from "../lib/riskForm";
 import { EmptyState, ErrorBanner, Loading } from "../components/Feedback";
 import { counted } from "../lib/format";
+import { DataGrid, type GridColumn } from "../components/DataGrid";
 
 export function RisksScreen({ project }: { project: ProjectView }) {
   const reg = useLoad(async () => unwrap(await commands.risks(project.handle)));
@@ -106,6 +107,107 @@ export function RisksScreen({ project }: { project: ProjectView }) {
     setError(null);
     setDraft(d);
   };
+  // Widths that fit the window at 1280 px (1,008 px in all) (the heat map sits above the grid); long text keeps to two lines (all of it in
+  // the cell's title), so a row never grows to six.
+  const riskColumns: GridColumn<RiskView_Serialize["risks"][number]>[] = [
+    {
+      id: "id",
+      header: "Id",
+      size: 76,
+      cell: ({ row }) => {
+        const r = row.original;
+        return (
+          <div className="nowrap-cell">
+            {r.id}
+            <div className="actions">
+              <button type="button" className="link" onClick={() => open(draftOf(r))} data-testid="edit-risk">
+                Edit
+              </button>
+              {confirmDelete === r.id ? (
+                <>
+                  <button type="button" className="link danger" onClick={() => void remove(r.id)} data-testid="confirm-delete-risk">
+                    Delete {r.id}?
+                  </button>
+                  <button type="button" className="link muted" onClick={() => setConfirmDelete(null)}>
+                    Keep
+                  </button>
+                </>
+              ) : (
+                <button type="button" className="link muted" onClick={() => setConfirmDelete(r.id)} data-testid="delete-risk">
+                  Delete
+                </button>
+              )}
+            </div>
+          </div>
+        );
+      },
+    },
+    {
+      id: "title",
+      header: "Risk",
+      size: 172,
+      cell: ({ row }) => (
+        <div className="clamp" title={row.original.title}>
+          {row.original.title}
+          {row.original.flags.map((f) => (
+            <span key={f} className="badge warn">
+              {f}
+            </span>
+          ))}
+        </div>
+      ),
+    },
+    { id: "category", header: "Category", size: 100, cell: ({ row }) => row.original.category },
+    {
+      id: "score",
+      header: "Score (S×L)",
+      size: 92,
+      meta: { numeric: true },
+      cell: ({ row }) => (
+        <span className={`score heat-${scoreBand(row.original.score)}`}>
+          {row.original.score} ({row.original.severity}×{row.original.likelihood})
+        </span>
+      ),
+    },
+    { id: "owner", header: "Owner", size: 96, cell: ({ row }) => <div className="clamp">{row.original.owner ?? <span className="muted">—</span>}</div> },
+    {
+      id: "mitigation",
+      header: "Mitigation",
+      size: 142,
+      cell: ({ row }) => (
+        <div className="clamp" title={row.original.mitigation ?? ""}>
+          {row.original.mitigation ?? <span className="muted">—</span>}
+        </div>
+      ),
+    },
+    { id: "status", header: "Status", size: 80, cell: ({ row }) => row.original.status },
+    {
+      id: "linked",
+      header: "Linked",
+      size: 130,
+      cell: ({ row }) => {
+        const r = row.original;
+        return (
+          <div className="clamp" title={[...r.artifacts, ...r.ordering].join("\n")}>
+            {counted(r.artifacts.length, "artifact")}, blast radius {r.blast_radius}
+            {r.ordering.length > 0 && <span className="muted"> · {r.ordering.join("; ")}</span>}
+            {r.unknown_artifacts.length > 0 && <span className="badge warn">not in the graph: {r.unknown_artifacts.join(", ")}</span>}
+          </div>
+        );
+      },
+    },
+    {
+      id: "retired",
+      header: "Retired by",
+      size: 120,
+      cell: ({ row }) => (
+        <div className="clamp" title={[row.original.retired_by, row.original.retired_by_step].filter(Boolean).join(": ")}>
+          {row.original.retired_by ?? ""}
+          {row.original.retired_by_step && <span className="muted small"> {row.original.retired_by_step}</span>}
+        </div>
+      ),
+    },
+  ];
   return (
     <div className="screen">
       <div className="row spread">
@@ -185,78 +287,19 @@ export function RisksScreen({ project }: { project: ProjectView }) {
             </table>
             <div className="muted">Rows: severity (5 at the top). Columns: likelihood. Retired risks are left out. Click a cell to filter.</div>
           </section>
-          <div className="grid-wrap">
-            <table className="grid" data-testid="risk-grid">
-              <thead>
-                <tr>
-                  <th>Id</th>
-                  <th>Risk</th>
-                  <th>Category</th>
-                  <th className="num">Score</th>
-                  <th>Owner</th>
-                  <th>Mitigation</th>
-                  <th>Status</th>
-                  <th>Linked</th>
-                  <th>Retired by</th>
-                </tr>
-              </thead>
-              <tbody>
-                {rows.map((r) => (
-                  <tr key={r.id} data-testid="risk-row" data-risk-id={r.id}>
-                    <td className="nowrap">
-                      {r.id}
-                      <div className="actions">
-                        <button type="button" className="link" onClick={() => open(draftOf(r))} data-testid="edit-risk">
-                          Edit
-                        </button>
-                        {confirmDelete === r.id ? (
-                          <>
-                            <button type="button" className="link danger" onClick={() => void remove(r.id)} data-testid="confirm-delete-risk">
-                              Delete {r.id}?
-                            </button>
-                            <button type="button" className="link muted" onClick={() => setConfirmDelete(null)}>
-                              Keep
-                            </button>
-                          </>
-                        ) : (
-                          <button type="button" className="link muted" onClick={() => setConfirmDelete(r.id)} data-testid="delete-risk">
-                            Delete
-                          </button>
-                        )}
-                      </div>
-                    </td>
-                    <td>
-                      {r.title}
-                      {r.flags.map((f) => (
-                        <span key={f} className="badge warn">
-                          {f}
-                        </span>
-                      ))}
-                    </td>
-                    <td>{r.category}</td>
-                    <td className={`num heat-${scoreBand(r.score)}`}>
-                      {r.score} ({r.severity}×{r.likelihood})
-                    </td>
-                    <td>{r.owner ?? <span className="muted">—</span>}</td>
-                    <td>{r.mitigation ?? <span className="muted">—</span>}</td>
-                    <td>{r.status}</td>
-                    <td title={r.artifacts.join("\n")}>
-                      {counted(r.artifacts.length, "artifact")}, blast radius {r.blast_radius}
-                      {r.ordering.map((o) => (
-                        <div key={o} className="muted">
-                          {o}
-                        </div>
-                      ))}
-                      {r.unknown_artifacts.length > 0 && <div className="badge warn">not in the graph: {r.unknown_artifacts.join(", ")}</div>}
-                    </td>
-                    <td>
-                      {r.retired_by ?? ""}
-                      {r.retired_by_step && <div className="muted small">{r.retired_by_step}</div>}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+          <div className="grow">
+            <DataGrid
+              rows={rows}
+              columns={riskColumns}
+              rowId={(r) => r.id}
+              testId="risk-grid"
+              rowTestId="risk-row"
+              label="Risks"
+              rowHeight={58}
+              height="min(60vh, 640px)"
+              rowAttrs={(r) => ({ "data-risk-id": r.id })}
+              onActivate={(r) => open(draftOf(r))}
+            />
           </div>
         </div>
       )}

@@ -1,9 +1,10 @@
-import { Fragment, useState } from "react";
+import { useState, type KeyboardEvent } from "react";
 import { commands, type ProjectView, type RunbookExportFormat, type StepEditRequest_Deserialize, type StepView_Serialize } from "../bindings";
 import { unwrap } from "../lib/errors";
-import { calibrationSummary, durationBadge, parseMinutes, stepEditRequest, stepForm } from "../lib/runbookEdit";
+import { calibrationSummary, durationBadge, stepEditRequest, stepForm } from "../lib/runbookEdit";
 import { useLoad } from "../lib/useLoad";
-import { formatMinutes } from "../lib/format";
+import { clockFigure, formatMinutes, minutesFigure } from "../lib/format";
+import { DataGrid, type GridColumn } from "../components/DataGrid";
 import { EmptyState, ErrorBanner, Loading } from "../components/Feedback";
 import { RUNBOOK_EXPORTS } from "../lib/runbookExports";
 
@@ -92,31 +93,26 @@ export function RunbookScreen({ project, onOpenRehearsal }: { project: ProjectVi
           <span className="badge ponr">PONR</span> Point of no return: <strong>{data.ponr.step_id}</strong> {data.ponr.title} — {data.ponr.reason}.
         </div>
       )}
-      <div className="grid-wrap">
-        <table className="grid runbook" data-testid="runbook-grid">
-          <thead>
-            <tr>
-              <th>Step</th>
-              <th>Phase</th>
-              <th>What</th>
-              <th>Owner</th>
-              <th className="num">Minutes</th>
-              <th className="num">Starts at</th>
-              <th>Rollback</th>
-              <th>Notes</th>
-              <th />
-            </tr>
-          </thead>
-          <tbody>
-            {data.steps.map((s) => (
-              <Fragment key={s.key}>
-                {s.ponr && (
-                  <tr className="ponr-divider">
-                    <td colSpan={9}>Point of no return — everything from here on cannot be rolled back within the RTO</td>
-                  </tr>
-                )}
-                {editing === s.key ? (
-                  <EditRow
+      <DataGrid
+        rows={data.steps}
+        columns={runbookColumns(data.calibrated_from, setEditing)}
+        rowId={(s) => s.key}
+        testId="runbook-grid"
+        rowTestId="runbook-step"
+        label="Runbook steps"
+        rowHeight={46}
+        rowAttrs={(s) => ({
+          className: [s.ponr ? "ponr" : "", s.critical ? "critical" : "", s.edited ? "edited" : ""].join(" ").trim(),
+          "data-step": s.id,
+        })}
+        onActivate={(s) => setEditing(s.key)}
+        editor={
+          editing === null
+            ? null
+            : {
+                id: editing,
+                cells: (s) => (
+                  <EditCells
                     step={s}
                     onCancel={() => setEditing(null)}
                     onSave={async (edit) => {
@@ -129,37 +125,106 @@ export function RunbookScreen({ project, onOpenRehearsal }: { project: ProjectVi
                       }
                     }}
                   />
-                ) : (
-                  <tr className={[s.ponr ? "ponr" : "", s.critical ? "critical" : "", s.edited ? "edited" : ""].join(" ")} data-testid="runbook-step">
-                    <td>{s.id}</td>
-                    <td>{s.phase}</td>
-                    <td>
-                      {s.kind === "checkpoint" && <span className="badge gate">go/no-go</span>}
-                      {s.kind === "communication" && <span className="badge">comms</span>} {s.title}
-                      <div className="muted small">{s.estimate_basis}</div>
-                    </td>
-                    <td>{s.owner}</td>
-                    <td className="num" data-duration={s.duration}>
-                      <span data-testid="step-minutes">{formatMinutes(s.expected_minutes)}</span>
-                      <DurationBadge step={s} calibratedFrom={data.calibrated_from} />
-                    </td>
-                    <td className="num">{formatMinutes(s.start_minutes)}</td>
-                    <td>{s.rollback ? `${s.rollback.action} (${formatMinutes(s.rollback.minutes)})` : <span className="badge warn">irreversible</span>}</td>
-                    <td className="notes">{s.notes ?? ""}</td>
-                    <td>
-                      <button type="button" className="link" onClick={() => setEditing(s.key)} data-testid="edit-step">
-                        Edit
-                      </button>
-                    </td>
-                  </tr>
-                )}
-              </Fragment>
-            ))}
-          </tbody>
-        </table>
+                ),
+              }
+        }
+      />
+      <div className="muted small">
+        Keyboard: ↑/↓ move between steps, Enter edits the focused one; in the editor Enter saves (Ctrl+Enter in the notes) and Escape cancels.
       </div>
     </div>
   );
+}
+
+/** The runbook's columns: one unit each, named in the header; 1,028 px in all, the width of the
+ * 1280 px window less the scroll bar. */
+function runbookColumns(calibratedFrom: string | null, edit: (key: string) => void): GridColumn<StepView_Serialize>[] {
+  return [
+    {
+      id: "id",
+      header: "Step",
+      size: 70,
+      cell: ({ row }) => (
+        <>
+          {row.original.id}
+          <div className="muted small">{row.original.phase}</div>
+        </>
+      ),
+    },
+    {
+      id: "what",
+      header: "What",
+      size: 230,
+      cell: ({ row }) => {
+        const s = row.original;
+        return (
+          <>
+            {s.ponr && (
+              <span className="badge ponr" title="Everything from here on cannot be rolled back within the RTO" data-testid="ponr-step">
+                point of no return
+              </span>
+            )}
+            {s.kind === "checkpoint" && <span className="badge gate">go/no-go</span>}
+            {s.kind === "communication" && <span className="badge">comms</span>} <span title={s.title}>{s.title}</span>
+            <div className="muted small clamp" title={s.estimate_basis}>
+              {s.estimate_basis}
+            </div>
+          </>
+        );
+      },
+    },
+    { id: "owner", header: "Owner", size: 100, cell: ({ row }) => row.original.owner },
+    {
+      id: "minutes",
+      header: "Duration (min)",
+      size: 118,
+      meta: { numeric: true },
+      cell: ({ row }) => (
+        <span data-duration={row.original.duration}>
+          <span data-testid="step-minutes">{minutesFigure(row.original.expected_minutes)}</span>
+          <DurationBadge step={row.original} calibratedFrom={calibratedFrom} />
+        </span>
+      ),
+    },
+    { id: "start", header: "Start (h:mm:ss)", size: 124, meta: { numeric: true }, cell: ({ row }) => clockFigure(row.original.start_minutes) },
+    {
+      id: "rollback",
+      header: "Rollback",
+      size: 110,
+      cell: ({ row }) =>
+        row.original.rollback ? <span className="clamp" title={row.original.rollback.action}>{row.original.rollback.action}</span> : <span className="badge warn">irreversible</span>,
+    },
+    { id: "rollback_min", header: "Rollback (min)", size: 108, meta: { numeric: true }, cell: ({ row }) => (row.original.rollback ? minutesFigure(row.original.rollback.minutes) : "") },
+    {
+      id: "notes",
+      header: "Notes",
+      size: 124,
+      cell: ({ row }) => (
+        <span className="clamp notes" title={row.original.notes ?? ""}>
+          {row.original.notes ?? ""}
+        </span>
+      ),
+    },
+    {
+      id: "edit",
+      header: "",
+      size: 44,
+      enableResizing: false,
+      cell: ({ row }) => (
+        <button
+          type="button"
+          className="link"
+          onClick={(e) => {
+            e.stopPropagation();
+            edit(row.original.key);
+          }}
+          data-testid="edit-step"
+        >
+          Edit
+        </button>
+      ),
+    },
+  ];
 }
 
 function DurationBadge({ step, calibratedFrom }: { step: StepView_Serialize; calibratedFrom: string | null }) {
@@ -175,39 +240,69 @@ function DurationBadge({ step, calibratedFrom }: { step: StepView_Serialize; cal
   );
 }
 
-function EditRow({ step, onSave, onCancel }: { step: StepView_Serialize; onSave: (edit: StepEditRequest_Deserialize) => Promise<void>; onCancel: () => void }) {
+/** The cells of a step being edited, in the step's own columns (nothing reflows). */
+function EditCells({ step, onSave, onCancel }: { step: StepView_Serialize; onSave: (edit: StepEditRequest_Deserialize) => Promise<void>; onCancel: () => void }) {
   const initial = stepForm(step);
   const [owner, setOwner] = useState(initial.owner);
   const [minutes, setMinutes] = useState(initial.minutes);
   const [notes, setNotes] = useState(initial.notes);
-  const parsed = parseMinutes(minutes);
-  const invalid = parsed !== null && Number.isNaN(parsed);
   const request = stepEditRequest(step, { owner, minutes, notes });
+  const save = () => request.ok && void onSave(request.edit);
+  const keys = (e: KeyboardEvent<HTMLElement>, multiline = false) => {
+    if (e.key === "Escape") {
+      e.preventDefault();
+      onCancel();
+    } else if (e.key === "Enter" && (!multiline || e.ctrlKey)) {
+      e.preventDefault();
+      save();
+    }
+  };
   return (
-    <tr className="editing">
-      <td>{step.id}</td>
-      <td>{step.phase}</td>
-      <td>{step.title}</td>
+    <>
       <td>
-        <input value={owner} onChange={(e) => setOwner(e.target.value)} aria-label="Owner" data-testid="edit-owner" />
+        {step.id}
+        <div className="muted small">{step.phase}</div>
       </td>
       <td>
-        <input className={invalid ? "narrow invalid" : "narrow"} value={minutes} onChange={(e) => setMinutes(e.target.value)} aria-label="Minutes" />
-        {!request.ok && <div className="error small">{request.message}</div>}
+        <span className="clamp">{step.title}</span>
+        <div className="edit-hint">Enter saves, Escape cancels</div>
+      </td>
+      <td>
+        <input value={owner} onChange={(e) => setOwner(e.target.value)} onKeyDown={(e) => keys(e)} aria-label="Owner" data-testid="edit-owner" autoFocus />
+      </td>
+      <td className="num">
+        <input
+          className={request.ok ? "" : "invalid"}
+          value={minutes}
+          onChange={(e) => setMinutes(e.target.value)}
+          onKeyDown={(e) => keys(e)}
+          aria-label="Duration in minutes"
+          aria-invalid={!request.ok}
+          aria-describedby={request.ok ? undefined : `minutes-error-${step.id}`}
+          data-testid="edit-minutes"
+        />
+        {!request.ok && (
+          <div className="field-error" role="alert" id={`minutes-error-${step.id}`} data-testid="edit-minutes-error">
+            {request.message}
+          </div>
+        )}
       </td>
       <td />
       <td />
+      <td />
       <td>
-        <textarea value={notes} onChange={(e) => setNotes(e.target.value)} aria-label="Notes" data-testid="edit-notes" />
+        <textarea value={notes} onChange={(e) => setNotes(e.target.value)} onKeyDown={(e) => keys(e, true)} aria-label="Notes" data-testid="edit-notes" />
       </td>
       <td>
-        <button type="button" disabled={!request.ok} onClick={() => request.ok && void onSave(request.edit)} data-testid="save-step">
-          Save
-        </button>
-        <button type="button" className="link" onClick={onCancel}>
-          Cancel
-        </button>
+        <div className="actions">
+          <button type="button" disabled={!request.ok} onClick={save} data-testid="save-step">
+            Save
+          </button>
+          <button type="button" className="link" onClick={onCancel} data-testid="cancel-step">
+            Cancel
+          </button>
+        </div>
       </td>
-    </tr>
+    </>
   );
 }

@@ -232,7 +232,9 @@ async fn pagila_postgres_upgrade_passes_on_one_local_version_when_told_and_says_
         .find(|r| r.action == migration_studio::plan::StepAction::SwitchWrites)
         .unwrap();
     assert!(
-        switch.detail.contains("13 key sequences set past the copied keys"),
+        switch
+            .detail
+            .contains("13 key sequences set past the copied keys"),
         "{switch:?}"
     );
     // The manifest says 15 -> 17: a rehearsal on other servers says so, never silently.

@@ -492,6 +492,8 @@ fn generated_keys_and_defaults_are_read_from_every_engines_ddl() {
             ("note", None),
         ])
     );
+    let last_update = table(&mysql, None, "film").column("last_update").unwrap();
+    assert_eq!(last_update.on_update.as_deref(), Some("CURRENT_TIMESTAMP"));
     let postgres = ddl(
         Engine::Postgres,
         "CREATE TABLE a (id serial PRIMARY KEY, n int DEFAULT 0);

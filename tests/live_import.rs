@@ -303,6 +303,11 @@ async fn sakila_mariadb_live_matches_ddl() {
         default("last_update")
     );
     assert_eq!(default("description"), None);
+    let on_update = film.column("last_update").and_then(|c| c.on_update.clone());
+    assert!(
+        on_update.is_some_and(|e| e.to_lowercase().starts_with("current_timestamp")),
+        "ON UPDATE read from EXTRA"
+    );
     let from_url = import_live(Engine::Mysql, &url, &[])
         .await
         .expect("import of the URL's database");

@@ -444,6 +444,16 @@ async fn the_data_pass_counts_exactly_the_rows_a_narrowing_hits_with_their_first
         nulls.data.as_ref().unwrap().rows.to_string(),
         sql("SELECT COUNT(*) FROM film WHERE original_language_id IS NULL")
     );
+    // PostgreSQL has no ON UPDATE: the review says so, with the trigger that would do it.
+    let on_update = r
+        .findings
+        .iter()
+        .find(|f| f.entry == "sakila.film.last_update" && f.code == "M011")
+        .expect("M011 on film.last_update");
+    assert!(
+        on_update.message.contains("ON UPDATE") && on_update.fix.contains("BEFORE UPDATE trigger"),
+        "{on_update:?}"
+    );
 
     // A sample bounds the rows read and says so.
     let out = Command::new(env!("CARGO_BIN_EXE_migration-studio"))

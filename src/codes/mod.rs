@@ -295,6 +295,7 @@ pub const REVIEW_FINDINGS: &[ReviewFinding] = &[
     review(mapping::M008_CONSUMER, ReviewSeverity::Warning, "a view, a trigger or a service of the inventory (its `uses-table` links) uses a table the spec renames, or whose columns it renames or drops: the consumer needs the new names"),
     review(mapping::M009_IDENTITY_NOT_CARRIED, ReviewSeverity::Error, "a source column's generated key (AUTO_INCREMENT, identity, serial, SQLite rowid alias) is not carried: the target column's type cannot be filled by a sequence, or a MySQL or SQLite target needs it to be the primary key on its own; the application's inserts after the cutover fail"),
     review(mapping::M010_DEFAULT_NOT_CARRIED, ReviewSeverity::Warning, "a source column's default expression has no equivalent on the target engine and is not carried: inserts after the cutover that omit the column get NULL or are refused"),
+    review(mapping::M011_ON_UPDATE_NOT_CARRIED, ReviewSeverity::Warning, "a MySQL `ON UPDATE` expression (`ON UPDATE CURRENT_TIMESTAMP`) has no column option on the target engine and is not carried: rows updated after the cutover keep their old value unless a trigger sets it"),
 ];
 
 /// The review finding registered as `code`.

@@ -79,6 +79,10 @@ pub struct Column {
     /// (or refuses the insert, for a NOT NULL column).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default: Option<ColumnDefault>,
+    /// MySQL's `ON UPDATE` expression (`CURRENT_TIMESTAMP`): the value the database writes in
+    /// the column whenever an update leaves it out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_update: Option<String>,
 }
 
 impl Column {
@@ -89,6 +93,7 @@ impl Column {
             data_type: data_type.into(),
             nullable,
             default: None,
+            on_update: None,
         }
     }
 

@@ -51,6 +51,9 @@ pub struct ColumnMapping {
     /// What the target writes when an insert omits the column: the source's default carried
     /// to the target ([`column_default::carry`]), or why it could not be.
     pub default: Result<Option<ColumnDefault>, column_default::NotCarried>,
+    /// MySQL's `ON UPDATE` expression for the target: kept on a MySQL target; `Err` with the
+    /// expression where the target engine has no column option for it (a trigger would do it).
+    pub on_update: Result<Option<String>, String>,
 }
 
 /// One mapped table.
@@ -232,6 +235,11 @@ impl TableMapping {
                             table.primary_key == [c.name.clone()],
                         )
                     }),
+                    on_update: match &c.on_update {
+                        None => Ok(None),
+                        Some(e) if target == Engine::Mysql => Ok(Some(e.clone())),
+                        Some(e) => Err(e.clone()),
+                    },
                     target: target_logical,
                     target_type,
                 }
@@ -295,8 +303,12 @@ impl TableMapping {
                     Ok(Some(ColumnDefault::Expression(e))) => format!(" DEFAULT {e}"),
                     Ok(None) | Err(_) => String::new(),
                 };
+                let on_update = match &c.on_update {
+                    Ok(Some(e)) => format!(" ON UPDATE {e}"),
+                    _ => String::new(),
+                };
                 format!(
-                    "  {} {}{}{default}",
+                    "  {} {}{}{default}{on_update}",
                     quote::ident(target, &c.target_name),
                     c.target_type,
                     if c.not_null { " NOT NULL" } else { "" }
@@ -327,6 +339,7 @@ impl TableMapping {
                 data_type: c.target_type.clone(),
                 nullable: !c.not_null,
                 default: c.default.clone().ok().flatten(),
+                on_update: None,
             })
             .collect();
         table.primary_key = self.target_key();

@@ -34,6 +34,8 @@ pub const M008_CONSUMER: &str = "M008";
 pub const M009_IDENTITY_NOT_CARRIED: &str = "M009";
 /// A source column's default expression that the target column will not have.
 pub const M010_DEFAULT_NOT_CARRIED: &str = "M010";
+/// A MySQL `ON UPDATE` the target engine has no column option for.
+pub const M011_ON_UPDATE_NOT_CARRIED: &str = "M011";
 
 /// How bad a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -314,6 +316,22 @@ pub fn review(inventory: &Inventory, source: Engine, target: Engine, spec: &Mapp
                     } else {
                         "write the default for the target engine after the backfill (ALTER TABLE … SET DEFAULT), or have the application write the column".into()
                     },
+                ));
+            }
+            if let Err(expr) = &column.on_update {
+                findings.push(finding(
+                    M011_ON_UPDATE_NOT_CARRIED,
+                    Severity::Warning,
+                    entry,
+                    line,
+                    format!(
+                        "ON UPDATE {expr} is not carried: the target engine has no column option for it, so rows the application updates after the cutover keep their old {}",
+                        column.name
+                    ),
+                    format!(
+                        "after the backfill, create a BEFORE UPDATE trigger on the target table that sets {} to {expr}, or have the application write it",
+                        column.target_name
+                    ),
                 ));
             }
             if let (Logical::Enum(labels) | Logical::Set(labels), Logical::Text { .. }) =

@@ -778,6 +778,10 @@ impl DdlImporter {
             table.columns.push(Column {
                 name: column_name,
                 default: column_default(engine, &data_type, &column.options),
+                on_update: column.options.iter().find_map(|o| match &o.option {
+                    ColumnOption::OnUpdate(expr) => Some(expr.to_string()),
+                    _ => None,
+                }),
                 data_type,
                 nullable,
             });

@@ -157,6 +157,7 @@ impl Reader<'_> {
                 name: row.try_get("name").map_err(&e)?,
                 data_type: row.try_get("data_type").map_err(&e)?,
                 nullable: nullable == "YES",
+                on_update: extra.as_deref().and_then(mysql_on_update),
                 default: mysql_default(extra.as_deref(), default),
             };
             if let Some(t) = catalog.tables.get_mut(&table) {
@@ -369,4 +370,11 @@ fn mysql_default(extra: Option<&str>, default: Option<String>) -> Option<ColumnD
     } else {
         format!("'{}'", text.replace('\'', "''"))
     }))
+}
+
+/// The `ON UPDATE` expression `EXTRA` names (`on update current_timestamp()` on MariaDB,
+/// `DEFAULT_GENERATED on update CURRENT_TIMESTAMP` on MySQL 8).
+fn mysql_on_update(extra: &str) -> Option<String> {
+    let at = extra.to_ascii_lowercase().find("on update ")?;
+    Some(extra[at + "on update ".len()..].trim().to_owned())
 }

@@ -195,6 +195,7 @@ async fn columns(
             name: row.try_get("name").map_err(&e)?,
             data_type: row.try_get("data_type").map_err(&e)?,
             nullable: !row.try_get::<bool, _>("not_null").map_err(&e)?,
+            on_update: None,
             default: if row.try_get::<bool, _>("is_identity").map_err(&e)? {
                 Some(ColumnDefault::Identity)
             } else {

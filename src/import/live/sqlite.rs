@@ -106,6 +106,7 @@ async fn table(
             name: column,
             data_type: row.try_get("type").map_err(&e)?,
             nullable: not_null == 0,
+            on_update: None,
             default: default
                 .filter(|d| !d.eq_ignore_ascii_case("NULL"))
                 .map(ColumnDefault::Expression),

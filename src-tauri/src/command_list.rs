@@ -32,5 +32,6 @@ pub const COMMANDS: &[&str] = &[
     "rehearsal_provider",
     "rehearse",
     "rehearsal_history",
+    "lifecycle_board",
     "cancel_task",
 ];

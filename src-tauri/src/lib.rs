@@ -66,6 +66,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
         commands::rehearsal::rehearsal_provider,
         commands::rehearsal::rehearse,
         commands::rehearsal::rehearsal_history,
+        commands::lifecycle::lifecycle_board,
         commands::app::cancel_task,
     ])
 }

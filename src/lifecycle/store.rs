@@ -227,6 +227,24 @@ impl LifecycleStore {
         tx.commit().await.map_err(|e| self.store.error(e))
     }
 
+    /// Each job's latest transition, by job id.
+    ///
+    /// # Errors
+    /// [`ProjectError::Store`].
+    pub async fn last_transitions(
+        &self,
+    ) -> Result<std::collections::HashMap<String, Transition>, ProjectError> {
+        Ok(self
+            .transitions_where(
+                "seq IN (SELECT max(seq) FROM lifecycle_transition GROUP BY job)",
+                None,
+            )
+            .await?
+            .into_iter()
+            .map(|t| (t.transition.job.clone(), t.transition))
+            .collect())
+    }
+
     /// The transitions, oldest first; of one job when `job` is given.
     ///
     /// # Errors
@@ -235,14 +253,25 @@ impl LifecycleStore {
         &self,
         job: Option<&str>,
     ) -> Result<Vec<StoredTransition>, ProjectError> {
-        let rows = sqlx::query(
+        self.transitions_where("?1 IS NULL OR job = ?1", job).await
+    }
+
+    /// The transitions matching `condition` (a constant SQL condition, `?1` bound to `job`),
+    /// oldest first.
+    async fn transitions_where(
+        &self,
+        condition: &str,
+        job: Option<&str>,
+    ) -> Result<Vec<StoredTransition>, ProjectError> {
+        let sql = format!(
             "SELECT seq, tick, job, at, from_phase, to_phase, actor, reason, window_json \
-             FROM lifecycle_transition WHERE ?1 IS NULL OR job = ?1 ORDER BY seq",
-        )
-        .bind(job)
-        .fetch_all(self.store.pool())
-        .await
-        .map_err(|e| self.store.error(e))?;
+             FROM lifecycle_transition WHERE {condition} ORDER BY seq"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(job)
+            .fetch_all(self.store.pool())
+            .await
+            .map_err(|e| self.store.error(e))?;
         rows.iter()
             .map(|r| {
                 let phase_of = |text: String| {

@@ -495,6 +495,43 @@ async function main() {
       await (await byTestId("detail-close")).click();
     });
 
+    await step("lifecycle board: every job by phase, the operator's view, a regressing job from a running loop", async () => {
+      await (await byTestId("nav-lifecycle")).click();
+      await byTestId("lifecycle-board");
+      const summary = () => browser.execute(() => document.querySelector('[data-testid="lifecycle-summary"]')?.textContent ?? "");
+      await until("no job needs a look at first", async () => (await summary()).includes("No job needs a look among 16 jobs") || (await summary()));
+      const cards = (phase) =>
+        browser.execute((p) => [...document.querySelectorAll(`[data-testid="lifecycle-column-${p}"] [data-testid="lifecycle-card"]`)].map((c) => c.getAttribute("data-job")), phase);
+      await (await byTestId("lifecycle-only-attention")).click();
+      await until("16 planned cards with every job shown", async () => (await cards("planned")).length === 16 || JSON.stringify(await cards("planned")));
+      // The loop runs from the CLI on staged measurements: film's checksums differ on both ticks.
+      const good = { old_rows: 100, new_rows: 100, checksum_match: true, old_latency_seconds: 2, new_latency_seconds: 2,
+        old_resources: { rows_read: 1000, bytes_written: 5000, cpu_ms: 40 }, new_resources: { rows_read: 900, bytes_written: 5000, cpu_ms: 41 } };
+      const bad = { ...good, checksum_match: false };
+      const tick = { "sakila.actor": good, "sakila.film": bad };
+      const file = join(work, "lifecycle-measurements.json");
+      writeFileSync(file, JSON.stringify({ ticks: [tick, tick] }));
+      const cli = join(app, "..", "migration-studio");
+      if (!existsSync(cli)) throw new Error(`the CLI is not built beside the app: ${cli}`);
+      execFileSync(cli, ["lifecycle", "run", project, "--measurements", file, "--ticks", "2"], { stdio: ["ignore", "pipe", "inherit"] });
+      await (await byTestId("lifecycle-only-attention")).click();
+      // The board follows the store by itself (it polls): film is listed, regressing, with its failed criterion.
+      const film = () =>
+        browser.execute(() => {
+          const c = document.querySelector('[data-testid="lifecycle-card"][data-job="sakila.film"]');
+          return c ? c.textContent : "";
+        });
+      await until("film shown as regressing with its failed criterion", async () => {
+        const t = await film();
+        return (/regressing/.test(t) && /L00\d/.test(t) && /checksum/i.test(t)) || t;
+      });
+      const listed = await browser.execute(() => document.querySelectorAll('[data-testid="lifecycle-card"]').length);
+      if (listed !== 1) throw new Error(`only film needs a look; ${listed} cards listed`);
+      const last = await browser.execute(() => document.querySelector('[data-testid="lifecycle-card"] [data-testid="lifecycle-last-transition"]')?.textContent ?? "");
+      if (!/planned → shadow by loop/.test(last)) throw new Error(`film's last transition reads: ${last}`);
+      await shot("05-lifecycle-board");
+    });
+
     await step("open the graph, select a table, see its blast radius and the PONR", async () => {
       await (await byTestId("nav-graph")).click();
       await byTestId("graph-canvas");

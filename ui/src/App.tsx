@@ -6,6 +6,7 @@ import { RisksScreen } from "./screens/Risks";
 import { MappingScreen } from "./screens/Mapping";
 import { RunbookScreen } from "./screens/Runbook";
 import { RehearsalScreen } from "./screens/Rehearsal";
+import { LifecycleScreen } from "./screens/Lifecycle";
 import { EmptyState, Loading } from "./components/Feedback";
 
 // The graph view (React Flow, its styles and ELK) is most of the bundle: loaded when first
@@ -20,6 +21,7 @@ const screens = [
   { id: "mapping", label: "Mapping" },
   { id: "runbook", label: "Runbook" },
   { id: "rehearsal", label: "Rehearsal" },
+  { id: "lifecycle", label: "Job lifecycle" },
 ] as const;
 
 export type ScreenId = (typeof screens)[number]["id"];
@@ -81,6 +83,7 @@ export function App() {
         {project && screen === "risks" && <RisksScreen key={revision} project={project} />}
         {project && screen === "mapping" && <MappingScreen project={project} />}
         {project && screen === "runbook" && <RunbookScreen key={revision} project={project} onOpenRehearsal={() => setScreen("rehearsal")} />}
+        {project && screen === "lifecycle" && <LifecycleScreen key={revision} project={project} />}
         {project && screen === "rehearsal" && <RehearsalScreen key={revision} project={project} onOpenRunbook={() => setScreen("runbook")} />}
       </main>
     </div>

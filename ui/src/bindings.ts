@@ -117,6 +117,8 @@ export const commands = {
 	rehearse: (project: string, task: string, request: FullRehearsalRequest_Deserialize, onEvent: Channel<FullRehearsalEvent_Deserialize>) => typedError<RehearsalReport_Serialize, AppError_Serialize>(__TAURI_INVOKE("rehearse", { project, task, request, onEvent })),
 	/**  Past rehearsals of `project`, most recent first. */
 	rehearsalHistory: (project: string) => typedError<RehearsalReport_Serialize[], AppError_Serialize>(__TAURI_INVOKE("rehearsal_history", { project })),
+	/**  The lifecycle board of `project`: every job (the window filters to those needing a look). */
+	lifecycleBoard: (project: string) => typedError<LifecycleBoard_Serialize, AppError_Serialize>(__TAURI_INVOKE("lifecycle_board", { project })),
 	/**
 	 *  Asks the running task `task` to stop; returns whether it was running. The task ends with an
 	 *  error of code `cancelled` (a backfill stops after its current chunk and can be resumed).
@@ -849,6 +851,55 @@ export type InventoryView_Serialize = {
 	findings: FindingView_Serialize[],
 };
 
+/**  One job's card. */
+export type JobCard = JobCard_Serialize | JobCard_Deserialize;
+
+/**  One job's card. */
+export type JobCard_Deserialize = {
+	/**  The job's id (the table's name). */
+	id: string,
+	/**  Its phase. */
+	phase: string,
+	/**  Consecutive windows in which every criterion held. */
+	streak: number,
+	/**  The last window's failed criteria (`L001 data quality: …`); empty when all held. */
+	failures: string[],
+	/**
+	 *  Why it needs a look (`held`, `regressing`, `awaiting_approval`, `stuck`) with the code,
+	 *  e.g. `L007 regressing`; empty when it does not.
+	 */
+	attention: string[],
+	/**  Its last transition in words (`shadow → reverse_shadow by loop: …`), when it had one. */
+	last_transition?: string | null,
+	/**  When it last changed phase, Unix seconds. */
+	last_transition_at: number | null,
+	/**  When it was last measured, Unix seconds. */
+	last_window_at?: number | null,
+};
+
+/**  One job's card. */
+export type JobCard_Serialize = {
+	/**  The job's id (the table's name). */
+	id: string,
+	/**  Its phase. */
+	phase: string,
+	/**  Consecutive windows in which every criterion held. */
+	streak: number,
+	/**  The last window's failed criteria (`L001 data quality: …`); empty when all held. */
+	failures: string[],
+	/**
+	 *  Why it needs a look (`held`, `regressing`, `awaiting_approval`, `stuck`) with the code,
+	 *  e.g. `L007 regressing`; empty when it does not.
+	 */
+	attention: string[],
+	/**  Its last transition in words (`shadow → reverse_shadow by loop: …`), when it had one. */
+	last_transition: string | null,
+	/**  When it last changed phase, Unix seconds. */
+	last_transition_at: number | null,
+	/**  When it was last measured, Unix seconds. */
+	last_window_at: number | null,
+};
+
 /**  Count per key. */
 export type KeyCount = {
 	/**  Key (kind or owner). */
@@ -867,6 +918,25 @@ export type LagPoint = {
 	pending: number | null,
 	/**  Age of the oldest of them, seconds. */
 	age_seconds: number | null,
+};
+
+/**  The board. */
+export type LifecycleBoard = LifecycleBoard_Serialize | LifecycleBoard_Deserialize;
+
+/**  The board. */
+export type LifecycleBoard_Deserialize = {
+	/**  Every phase in lifecycle order (`held` last), with its number of jobs. */
+	phases: PhaseCount[],
+	/**  Every job, by id. */
+	jobs: JobCard_Deserialize[],
+};
+
+/**  The board. */
+export type LifecycleBoard_Serialize = {
+	/**  Every phase in lifecycle order (`held` last), with its number of jobs. */
+	phases: PhaseCount[],
+	/**  Every job, by id. */
+	jobs: JobCard_Serialize[],
 };
 
 /**  A dependency other than an FK. */
@@ -955,6 +1025,14 @@ export type NodeView_Serialize = {
 	owner: string | null,
 	/**  System. */
 	system: string | null,
+};
+
+/**  A phase and its number of jobs. */
+export type PhaseCount = {
+	/**  `planned`, `shadow`, `reverse_shadow`, `cleanup`, `done`, `held`. */
+	phase: string,
+	/**  Jobs in it. */
+	jobs: number,
 };
 
 /**  The point of no return. */

@@ -9,6 +9,7 @@
 
 pub mod app;
 pub mod connections;
+pub mod lifecycle;
 pub mod plan;
 pub mod projects;
 pub mod rehearsal;

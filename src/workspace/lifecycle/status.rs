@@ -6,7 +6,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use crate::lifecycle::status::attention;
-use crate::lifecycle::{Attention, Job, LifecycleError, Phase};
+use crate::lifecycle::{Attention, Job, LifecycleError, Phase, Transition};
 
 /// One job as the operator sees it.
 #[derive(Debug, Clone, Serialize)]
@@ -16,6 +16,8 @@ pub struct JobView {
     pub job: Job,
     /// Why it needs a look; empty when it does not.
     pub attention: Vec<Attention>,
+    /// Its latest transition (time, phases, who, why), when it has had one.
+    pub last_transition: Option<Transition>,
 }
 
 /// The operator's view of a project's jobs.
@@ -41,10 +43,12 @@ pub async fn status(root: &Path, all: bool, now: f64) -> Result<StatusView, Life
         .map(|&p| (p, jobs.iter().filter(|j| j.phase == p).count()))
         .collect();
     let total = jobs.len();
+    let mut last = opened.store.last_transitions().await?;
     let jobs = jobs
         .into_iter()
         .map(|job| JobView {
             attention: attention(&job, &opened.settings, now),
+            last_transition: last.remove(&job.id),
             job,
         })
         .filter(|v| all || !v.attention.is_empty())

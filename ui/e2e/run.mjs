@@ -20,7 +20,7 @@
 // MS_E2E_BENCH=start stops after the cold start, idle memory and Sakila graph measurements.
 // MS_E2E_HOLD=SECONDS keeps the app idle that long after the idle-memory reading, with Sakila open,
 // to inspect its processes by hand (e.g. /proc/PID/smaps, node ui/e2e/memory.mjs PID).
-// Needs: Xvfb, xdotool, ImageMagick, tauri-driver (cargo install tauri-driver --locked),
+// Needs: the CLI built beside the app (the lifecycle step runs `migration-studio lifecycle run`), Xvfb, xdotool, ImageMagick, tauri-driver (cargo install tauri-driver --locked),
 // WebKitWebDriver (webkit2gtk-driver), mariadb and psql clients, PostgreSQL on 127.0.0.1:5432 (user postgres,
 // trust) and MariaDB on 127.0.0.1:3306 (root, no password).
 

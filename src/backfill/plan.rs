@@ -85,6 +85,22 @@ fn is_internal(table: &Table) -> bool {
 }
 
 impl BackfillPlan {
+    /// The copied tables' names on the source, in plan order.
+    pub fn source_tables(&self) -> Vec<crate::inventory::QualifiedName> {
+        self.tables
+            .iter()
+            .map(|t| t.mapping.source.clone())
+            .collect()
+    }
+
+    /// The copied tables' names on the target, in plan order.
+    pub fn target_tables(&self) -> Vec<crate::inventory::QualifiedName> {
+        self.tables
+            .iter()
+            .map(|t| t.mapping.target.clone())
+            .collect()
+    }
+
     /// The schema a copy into `target` lands in when none is asked for: the target URL's own
     /// database for a MySQL target (a MySQL schema is a database, so keeping the source's
     /// would write into the source on a shared server) and for a copy across engines; `None`

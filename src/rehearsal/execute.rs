@@ -806,15 +806,10 @@ async fn start_target_writes(
 
 async fn switch_writes(run: &mut Run<'_>, clock: &mut Clock) -> Result<Outcome, RehearsalError> {
     // The application's first insert on the target must not draw a key the copy wrote.
-    let tables: Vec<_> = run
-        .bplan
-        .tables
-        .iter()
-        .map(|t| t.mapping.target.clone())
-        .collect();
-    let sequences = backfill::sequences::set_past_copied_keys(&run.target, &tables)
-        .await
-        .map_err(backfill::BackfillError::from)?;
+    let sequences =
+        backfill::sequences::set_past_copied_keys(&run.target, &run.bplan.target_tables())
+            .await
+            .map_err(backfill::BackfillError::from)?;
     let sequences = match sequences.len() {
         0 => String::new(),
         n => format!("; {n} key sequences set past the copied keys"),

@@ -122,12 +122,7 @@ async fn undo(
             ));
             // The keys the target generated came back explicitly: the source's own sequences
             // must pass them before its application inserts again.
-            let tables: Vec<_> = run
-                .bplan
-                .tables
-                .iter()
-                .map(|t| t.mapping.source.clone())
-                .collect();
+            let tables = run.bplan.source_tables();
             let sequences = crate::backfill::sequences::set_past_copied_keys(&run.source, &tables)
                 .await
                 .map_err(crate::backfill::BackfillError::from)?;

@@ -610,12 +610,7 @@ impl DdlImporter {
                             let column = ident(&column_name, self.engine);
                             let default = match op {
                                 ast::AlterColumnOperation::SetDefault { value } => {
-                                    let text = value.to_string();
-                                    Some(if is_nextval(&text) {
-                                        ColumnDefault::Identity
-                                    } else {
-                                        ColumnDefault::Expression(text)
-                                    })
+                                    Some(postgres_default(value.to_string()))
                                 }
                                 ast::AlterColumnOperation::AddGenerated { .. } => {
                                     Some(ColumnDefault::Identity)
@@ -947,12 +942,7 @@ fn column_default(
     for option in options {
         match &option.option {
             ColumnOption::Default(expr) => {
-                let text = expr.to_string();
-                default = Some(if is_nextval(&text) {
-                    ColumnDefault::Identity
-                } else {
-                    ColumnDefault::Expression(text)
-                });
+                default = Some(postgres_default(expr.to_string()));
             }
             ColumnOption::Generated {
                 generation_expr: None,
@@ -973,13 +963,19 @@ fn column_default(
     default
 }
 
-/// Whether a PostgreSQL default draws from a sequence (`nextval('t_id_seq'::regclass)`), which
-/// is how `serial` columns appear in `pg_dump` output and in the catalog.
-pub(crate) fn is_nextval(default: &str) -> bool {
-    default
+/// A default as the DDL or the catalog writes it: one drawing from a sequence
+/// (`nextval('t_id_seq'::regclass)`, how `serial` columns appear in `pg_dump` output and in
+/// PostgreSQL's catalog) is a generated key, anything else an expression.
+pub(crate) fn postgres_default(text: String) -> ColumnDefault {
+    if text
         .trim_start()
         .to_ascii_lowercase()
         .starts_with("nextval(")
+    {
+        ColumnDefault::Identity
+    } else {
+        ColumnDefault::Expression(text)
+    }
 }
 
 pub(crate) fn primary_key_not_null(table: &mut Table, engine: Engine, without_rowid: bool) {

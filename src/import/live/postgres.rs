@@ -199,13 +199,7 @@ async fn columns(
             default: if row.try_get::<bool, _>("is_identity").map_err(&e)? {
                 Some(ColumnDefault::Identity)
             } else {
-                default.map(|d| {
-                    if crate::import::ddl::is_nextval(&d) {
-                        ColumnDefault::Identity
-                    } else {
-                        ColumnDefault::Expression(d)
-                    }
-                })
+                default.map(crate::import::ddl::postgres_default)
             },
         };
         if let Some(t) = catalog.tables.get_mut(&table) {

@@ -526,12 +526,7 @@ pub async fn run(
     let mut validation = None;
     let mut sequences = Vec::new();
     if !report.cancelled && !cancel.is_cancelled() {
-        let tables: Vec<_> = plan_copy
-            .tables
-            .iter()
-            .map(|t| t.mapping.target.clone())
-            .collect();
-        sequences = backfill::sequences::set_past_copied_keys(&target, &tables)
+        sequences = backfill::sequences::set_past_copied_keys(&target, &plan_copy.target_tables())
             .await
             .map_err(BackfillError::from)?;
     }

@@ -64,9 +64,18 @@ fn resume(root: &Path) -> RehearsalReport {
         .args(["--resume", "--json", "--rate", "150"])
         .output()
         .unwrap();
+    // A failed run still prints its report: its steps say which rows differed and why.
+    let steps: String = serde_json::from_slice::<RehearsalReport>(&out.stdout)
+        .map(|r| {
+            r.runbook
+                .iter()
+                .map(|s| format!("\n  {}: {}", s.title, s.detail))
+                .collect()
+        })
+        .unwrap_or_default();
     assert!(
         out.status.success(),
-        "resume failed: {}",
+        "resume failed: {}{steps}",
         String::from_utf8_lossy(&out.stderr)
     );
     serde_json::from_slice(&out.stdout).unwrap()

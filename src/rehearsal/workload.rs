@@ -8,6 +8,7 @@
 //! single-column integer primary key are only updated, and tables with application triggers
 //! are not written at all (a replayed write would fire them again).
 
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -59,7 +60,26 @@ struct Target {
     /// leave it out, as the application's do, so a sequence the migration left behind the
     /// copied keys fails them.
     generated_key: bool,
+    /// Largest value the key's type holds: inserts stop short of it (see [`KEY_HEADROOM`]).
+    key_max: i64,
     columns: Vec<String>,
+}
+
+/// Share of a key type's range the workload leaves unused. Every insert, and every key change
+/// of a generated key, takes a new value that a deleted row does not give back; at a steady
+/// rate a narrow key (Sakila's `staff_id` is `TINYINT UNSIGNED`) would run out during a long
+/// or resumed rehearsal and the workload, not the migration, would fail.
+const KEY_HEADROOM: i64 = 4;
+
+/// Largest value an integer key of `bits` holds (`i64::MAX` for wider or unknown types).
+fn key_max(logical: &Logical) -> i64 {
+    match logical {
+        Logical::Int { bits, unsigned } if *bits < 64 => {
+            let bits = u32::from(*bits) - u32::from(!*unsigned);
+            (1i64 << bits) - 1
+        }
+        _ => i64::MAX,
+    }
 }
 
 /// Tables with application triggers in `inventory` (capture triggers aside), by bare name.
@@ -89,7 +109,8 @@ fn targets(engine: Engine, inventory: &Inventory, avoid: &[String]) -> Vec<Targe
         let Some(key_col) = table.column(&key) else {
             continue;
         };
-        let integer_key = matches!(Logical::of(engine, &key_col.data_type), Logical::Int { .. });
+        let key_type = Logical::of(engine, &key_col.data_type);
+        let integer_key = matches!(key_type, Logical::Int { .. });
         let fk_cols: Vec<&String> = table.foreign_keys.iter().flat_map(|f| &f.columns).collect();
         let unique_cols: Vec<&String> = table.unique_keys.iter().flatten().collect();
         let column = table
@@ -106,6 +127,7 @@ fn targets(engine: Engine, inventory: &Inventory, avoid: &[String]) -> Vec<Targe
             table: table.name.clone(),
             clonable: integer_key && table.unique_keys.is_empty() && table.partitioning.is_none(),
             generated_key: key_col.is_identity(),
+            key_max: key_max(&key_type),
             key,
             column,
             columns: table.columns.iter().map(|c| c.name.clone()).collect(),
@@ -162,6 +184,9 @@ pub struct WorkloadSettings {
 #[derive(Debug, Clone, Default)]
 pub struct WorkloadMemory {
     inserted: Vec<(usize, i64)>,
+    /// The largest key the workload has written, by table: no more inserts where it nears the
+    /// key type's limit.
+    highest: BTreeMap<usize, i64>,
     rng_state: u64,
     stats: WorkloadStats,
     /// The first error counted in `stats.errors`, for the report.
@@ -169,6 +194,19 @@ pub struct WorkloadMemory {
 }
 
 impl WorkloadMemory {
+    /// Whether table `t_index` may take a new key: the largest one written so far is below the
+    /// last [`KEY_HEADROOM`]th of its type's range.
+    fn has_room(&self, t_index: usize, key_max: i64) -> bool {
+        self.highest
+            .get(&t_index)
+            .is_none_or(|k| *k < key_max - key_max / KEY_HEADROOM)
+    }
+
+    fn wrote_key(&mut self, t_index: usize, key: i64) {
+        let highest = self.highest.entry(t_index).or_insert(key);
+        *highest = (*highest).max(key);
+    }
+
     /// Counts so far.
     pub fn stats(&self) -> WorkloadStats {
         self.stats
@@ -208,8 +246,6 @@ fn ph(engine: Engine, i: usize) -> String {
     }
 }
 
-/// Inserts a copy of the row keyed `source_key` under a new key and returns the new key: the
-/// database's own when it generates the table's key, else one past the largest.
 /// `SELECT (sql)` as a 64-bit integer on `engine`.
 fn as_int8(engine: Engine, sql: &str) -> String {
     match engine {
@@ -219,6 +255,8 @@ fn as_int8(engine: Engine, sql: &str) -> String {
     }
 }
 
+/// Inserts a copy of the row keyed `source_key` under a new key and returns the new key: the
+/// database's own when it generates the table's key, else one past the largest.
 async fn insert_clone(db: &Database, t: &Target, source_key: i64) -> Result<i64, DbError> {
     let e = db.engine;
     let table = quote::table(e, &t.table);
@@ -276,7 +314,8 @@ async fn one_operation(
         .filter(|(_, (t, _))| *t == t_index)
         .map(|(i, _)| i)
         .collect();
-    if roll < 30 && t.clonable {
+    let room = memory.has_room(t_index, t.key_max);
+    if roll < 30 && t.clonable && room {
         // Insert: clone a random existing row under the next free key.
         let count = scalar_i64(db, &int_key(format!("SELECT count(*) FROM {table}")), &[])
             .await?
@@ -297,6 +336,7 @@ async fn one_operation(
             return Ok(());
         };
         let new_key = insert_clone(db, t, source_key).await?;
+        memory.wrote_key(t_index, new_key);
         memory.inserted.push((t_index, new_key));
         memory.stats.inserts += 1;
     } else if roll < 40 && !mine.is_empty() {
@@ -310,7 +350,7 @@ async fn one_operation(
         )
         .await?;
         memory.stats.deletes += 1;
-    } else if roll < 48 && !mine.is_empty() {
+    } else if roll < 48 && !mine.is_empty() && room {
         // Change the key of a row the workload inserted.
         let i = mine[rng.below(mine.len() as u64) as usize];
         let old = memory.inserted[i].1;
@@ -342,6 +382,7 @@ async fn one_operation(
             &[Cell::Int(new_key), Cell::Int(old)],
         )
         .await?;
+        memory.wrote_key(t_index, new_key);
         memory.inserted[i].1 = new_key;
         memory.stats.key_changes += 1;
     } else if let Some((column, _)) = &t.column {

@@ -17,6 +17,7 @@ pub mod data_review;
 pub mod ddl;
 pub mod defaults;
 pub mod error;
+pub mod expr;
 pub mod init;
 pub mod review;
 pub mod spec;

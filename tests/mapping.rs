@@ -207,9 +207,24 @@ async fn bad_specs_are_refused_with_file_line_field_and_code_and_change_nothing(
             "unknown field `typ`",
         ),
         (
-            r#"title = { derive = "upper(title)", reason = "r", author = "a" }"#,
-            "[mapping-not-supported]",
-            "columns.title.derive",
+            r#"title = { derive = "upper(titel)", reason = "r", author = "a" }"#,
+            "[mapping-expression]",
+            "columns.title.derive: at character 7: no column `titel`",
+        ),
+        (
+            r#"title = { derive = "title'); DROP TABLE film; --", reason = "r", author = "a" }"#,
+            "[mapping-expression]",
+            "columns.title.derive: at character 6: unterminated quote",
+        ),
+        (
+            r#"title = { derive = "title + 1", reason = "r", author = "a" }"#,
+            "[mapping-expression]",
+            "arithmetic needs numbers",
+        ),
+        (
+            r#"title = { split = ["a", "b"], reason = "r", author = "a" }"#,
+            "[mapping-missing-field]",
+            "columns.title.separator",
         ),
         (
             r#"title = { type = "varchar(255)", reason = "r", author = "a""#,

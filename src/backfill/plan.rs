@@ -192,11 +192,14 @@ impl BackfillPlan {
             // A table without a key is copied whole, in one transaction.
             let specs = if read.primary_key.is_empty() {
                 Ok((
-                    TableSpec::keyless(source_engine, &read),
+                    mapping
+                        .source_spec(source_engine, &read)
+                        .expect("a keyless read has no key to miss"),
                     TableSpec::keyless(target_engine, &mapping.target_table()),
                 ))
             } else {
-                TableSpec::new(source_engine, &read)
+                mapping
+                    .source_spec(source_engine, &read)
                     .and_then(|s| Ok((s, mapping.target_spec(target_engine)?)))
             };
             match specs {

@@ -145,6 +145,8 @@ pub async fn validate(args: ValidateArgs) -> Result<(), BoxError> {
             constraints: !args.no_constraints,
             force_client_hash: false,
             policy: Default::default(),
+            mapping: None,
+            mapping_file: None,
         },
         invariants: args
             .invariants

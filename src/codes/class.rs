@@ -256,6 +256,7 @@ impl Classify for ValidateError {
         match self {
             ValidateError::Db(e) => e.class(),
             ValidateError::Import(e) => e.class(),
+            ValidateError::Mapping(e) => e.class(),
             // The engines order the key differently: choose another strategy.
             ValidateError::KeyOrder { .. }
             | ValidateError::State { .. }

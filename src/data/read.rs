@@ -133,6 +133,20 @@ pub struct ColumnSpec {
     pub logical: Logical,
     /// How it is fetched.
     pub read: ReadAs,
+    /// SQL over the table's columns the value is computed by (a mapping spec's `derive`,
+    /// `merge` or `split`, compiled by [`crate::mapping::expr`]), read in place of a stored
+    /// column; `None` reads the column `name` itself.
+    pub expr: Option<String>,
+}
+
+impl ColumnSpec {
+    /// The column in SQL of `engine`: its expression in parentheses, else its quoted name.
+    pub fn reference(&self, engine: Engine) -> String {
+        match &self.expr {
+            Some(expr) => format!("({expr})"),
+            None => quote::ident(engine, &self.name),
+        }
+    }
 }
 
 /// A table to read in key order.
@@ -234,6 +248,7 @@ impl TableSpec {
                     declared: c.data_type.clone(),
                     read: read_as(engine, &logical, &c.data_type),
                     logical,
+                    expr: None,
                 }
             })
             .collect();
@@ -275,7 +290,7 @@ impl TableSpec {
     }
 
     fn select_expr(&self, column: &ColumnSpec) -> String {
-        let c = quote::ident(self.engine, &column.name);
+        let c = column.reference(self.engine);
         match (self.engine, column.read) {
             (Engine::Postgres, ReadAs::Int) => format!("{c}::int8"),
             (Engine::Postgres, ReadAs::Float) => format!("{c}::float8"),
@@ -396,7 +411,7 @@ impl TableSpec {
     pub fn copy_select_pg(&self) -> (String, Vec<CopyField>) {
         let select = self.select_with(
             |c| match pg_native_copy(c) {
-                Some(_) => quote::ident(Engine::Postgres, &c.name),
+                Some(_) => c.reference(Engine::Postgres),
                 None => self.select_expr(c),
             },
             None,
@@ -427,6 +442,10 @@ impl TableSpec {
 /// How a PostgreSQL column arrives in a binary `COPY` when selected uncast, for the types
 /// whose binary form we decode exactly; `None` for the rest, which keep their cast.
 fn pg_native_copy(column: &ColumnSpec) -> Option<CopyField> {
+    // A computed value's SQL type is the expression's: cast, as `select` does.
+    if column.expr.is_some() {
+        return None;
+    }
     let declared = column.declared.trim().to_ascii_lowercase();
     match (&column.logical, column.read) {
         (Logical::Int { .. }, ReadAs::Int) => Some(CopyField::Int),

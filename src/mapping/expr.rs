@@ -58,6 +58,11 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// The kind of a stored column's values.
+    pub fn of_logical(logical: &Logical) -> Self {
+        Self::of(logical)
+    }
+
     fn of(logical: &Logical) -> Self {
         match logical {
             Logical::Text { .. } | Logical::Enum(_) | Logical::Set(_) | Logical::Uuid => Self::Text,
@@ -612,6 +617,19 @@ impl Expression {
     }
 }
 
+/// `cell` as an SQL literal of `engine` (text as hex digits, as the language's literals are);
+/// `None` for a value with no literal here (bytes, dates).
+pub fn cell_sql(cell: &crate::data::Cell, engine: Engine) -> Option<String> {
+    use crate::data::Cell;
+    match cell {
+        Cell::Int(i) => Some(i.to_string()),
+        Cell::Float(f) if f.is_finite() => Some(format!("{f:?}")),
+        Cell::Bool(b) => Some(sql(&Node::Bool(*b), engine)),
+        Cell::Text(t) => Some(text_sql(t, engine)),
+        _ => None,
+    }
+}
+
 fn literal(text: &str) -> String {
     format!("'{}'", text.replace('\'', "''"))
 }
@@ -710,8 +728,9 @@ fn call_sql(name: &str, args: &[Node], e: Engine, list: &str) -> String {
         ("split_part", Engine::Mysql) => {
             let (t, sep, n) = (arg(0), arg(1), arg(2));
             // SUBSTRING_INDEX alone gives the last part past the end; PostgreSQL gives ''.
+            // A NULL text is NULL, not '' (IF would take its NULL condition for false).
             format!(
-                "IF({n} <= (CHAR_LENGTH({t}) - CHAR_LENGTH(REPLACE({t}, {sep}, ''))) DIV CHAR_LENGTH({sep}) + 1, SUBSTRING_INDEX(SUBSTRING_INDEX({t}, {sep}, {n}), {sep}, -1), '')"
+                "CASE WHEN {t} IS NULL THEN NULL WHEN {n} <= (CHAR_LENGTH({t}) - CHAR_LENGTH(REPLACE({t}, {sep}, ''))) DIV CHAR_LENGTH({sep}) + 1 THEN SUBSTRING_INDEX(SUBSTRING_INDEX({t}, {sep}, {n}), {sep}, -1) ELSE '' END"
             )
         }
         ("split_rest", Engine::Mysql) => {
@@ -824,6 +843,6 @@ mod tests {
             .sql(Engine::Mysql)
             .starts_with("SUBSTRING(`first_name`, CHAR_LENGTH(SUBSTRING_INDEX("));
         let first = Expression::split("first_name", "-", 1, 2, &t, Engine::Mysql).unwrap();
-        assert!(first.sql(Engine::Mysql).starts_with("IF(1 <= "));
+        assert!(first.sql(Engine::Mysql).contains("WHEN 1 <= "));
     }
 }

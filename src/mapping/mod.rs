@@ -55,6 +55,14 @@ pub struct ColumnMapping {
     /// MySQL's `ON UPDATE` expression for the target: kept on a MySQL target; `Err` with the
     /// expression where the target engine has no column option for it (a trigger would do it).
     pub on_update: Result<Option<String>, String>,
+    /// The spec's expression the value is computed by, compiled for the source engine (a
+    /// `derive`, `merge` or `split` part); `None` copies the stored column `name`.
+    pub derived: Option<String>,
+}
+
+/// The columns a table is read as, with their computing expressions.
+struct ReadColumns {
+    columns: Vec<(crate::inventory::Column, Option<String>)>,
 }
 
 /// One mapped table.
@@ -202,16 +210,11 @@ impl TableMapping {
         target_schema: Option<&str>,
         rule: Option<&spec::TableRule>,
     ) -> (Self, Table) {
-        let mut read = table.clone();
-        read.columns.retain(|c| {
-            !rule
-                .and_then(|r| r.columns.get(&c.name))
-                .is_some_and(|c| c.drop)
-        });
+        let read = Self::read_columns(source, table, rule);
         let columns = read
             .columns
             .iter()
-            .map(|c| {
+            .map(|(c, derived)| {
                 let column_rule = rule.and_then(|r| r.columns.get(&c.name));
                 let logical = Logical::of(source, &c.data_type);
                 let target_type = column_rule
@@ -243,9 +246,13 @@ impl TableMapping {
                     },
                     target: target_logical,
                     target_type,
+                    derived: derived.clone(),
                 }
             })
             .collect();
+        let mut read_table = table.clone();
+        read_table.columns = read.columns.into_iter().map(|(c, _)| c).collect();
+        let read = read_table;
         let mapping = Self {
             source: table.name.clone(),
             target: QualifiedName {
@@ -263,6 +270,76 @@ impl TableMapping {
             key: table.primary_key.clone(),
         };
         (mapping, read)
+    }
+
+    /// The columns of `table` as `rule` reads them, each with the expression computing it: the
+    /// stored columns the rule copies (in place of a split one, its parts), then the columns
+    /// only the target has, in the spec's order. A computed column's declared type is the
+    /// kind its expression yields, unless that is the stored column's own.
+    fn read_columns(source: Engine, table: &Table, rule: Option<&spec::TableRule>) -> ReadColumns {
+        let mut columns = Vec::new();
+        let computed = |name: &str, declared: &str, e: &expr::Expression| {
+            let stored = Logical::of(source, declared);
+            let declared = if matches!(stored, Logical::Other(_))
+                || expr::Kind::of_logical(&stored) != e.kind
+            {
+                e.kind.declared(source).to_owned()
+            } else {
+                declared.to_owned()
+            };
+            (
+                crate::inventory::Column::new(name, declared, true),
+                Some(e.sql(source)),
+            )
+        };
+        for c in &table.columns {
+            match rule.and_then(|r| r.columns.get(&c.name)) {
+                None => columns.push((c.clone(), None)),
+                Some(r) if r.drop => {}
+                Some(r) if !r.split.is_empty() => {
+                    for (part, e) in &r.split {
+                        columns.push(computed(part, &c.data_type, e));
+                    }
+                }
+                Some(r) => match &r.derive {
+                    Some(e) => {
+                        let (mut column, sql) = computed(&c.name, &c.data_type, e);
+                        column.nullable = c.nullable;
+                        column.default = c.default.clone();
+                        column.on_update = c.on_update.clone();
+                        columns.push((column, sql));
+                    }
+                    None => columns.push((c.clone(), None)),
+                },
+            }
+        }
+        for (name, r) in rule.iter().flat_map(|r| &r.columns).filter(|(_, r)| r.new) {
+            if let Some(e) = &r.derive {
+                columns.push(computed(name, e.kind.declared(source), e));
+            }
+        }
+        ReadColumns { columns }
+    }
+
+    /// The read plan of the source side: `read` (from [`Self::mapped`]) with each computed
+    /// column's expression.
+    ///
+    /// # Errors
+    /// [`crate::data::SpecError`] as [`TableSpec::new`], or never for a keyless read.
+    pub fn source_spec(
+        &self,
+        engine: Engine,
+        read: &Table,
+    ) -> Result<crate::data::TableSpec, crate::data::SpecError> {
+        let mut spec = if read.primary_key.is_empty() {
+            crate::data::TableSpec::keyless(engine, read)
+        } else {
+            crate::data::TableSpec::new(engine, read)?
+        };
+        for (column, mapped) in spec.columns.iter_mut().zip(&self.columns) {
+            column.expr = mapped.derived.clone();
+        }
+        Ok(spec)
     }
 
     /// The target name of source column `source`; `None` when it is not mapped (dropped).

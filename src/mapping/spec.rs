@@ -22,9 +22,29 @@
 //! author = "ben"
 //! ```
 //!
+//! Columns can also be computed ([`super::expr`] has the expression language):
+//!
+//! ```toml
+//! [tables."sakila.customer".columns]
+//! email = { derive = "lower(email)", reason = "…", author = "ana" }       # in place
+//! full_name = { merge = ["first_name", "last_name"], separator = " ", reason = "…", author = "ana" }
+//! initials = { derive = "substr(first_name, 1, 1) || substr(last_name, 1, 1)", type = "char(2)", reason = "…", author = "ana" }
+//!
+//! [tables."sakila.address".columns]
+//! address = { split = ["street_number", "street_name"], separator = " ", reason = "…", author = "ana" }
+//! ```
+//!
+//! A `derive` keyed by a source column computes that column's value; keyed by a new name it
+//! adds a target column (of `type`, or of the kind the expression yields). A `merge` adds a
+//! column joining its inputs with the separator, NULLs skipped; its inputs are not copied
+//! as columns of their own unless they have a rule of their own (a key column always is). A
+//! `split` replaces its column by one target column per part: part `n` is the text between
+//! the `n-1`th and `n`th separator, the last part holds the rest, so no character is lost.
+//! Key columns are copied as they are: they can be renamed, never derived or split.
+//!
 //! A table or column the spec does not name keeps the default mapping, so a spec may be as
-//! small as one rule. Every rule carries a `reason` and an `author`. Split, merge and
-//! derivation are parsed and refused as not yet supported ([`super::error::NOT_SUPPORTED`]).
+//! small as one rule. Every rule carries a `reason` and an `author`. Table split and merge are
+//! parsed and refused as not yet supported ([`super::error::NOT_SUPPORTED`]).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -33,6 +53,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::error::{self, MappingError};
+use super::expr::{ExprError, Expression};
 use crate::data::{Cell, Logical};
 use crate::import::Engine;
 use crate::inventory::{Inventory, Table};
@@ -84,14 +105,30 @@ pub struct ColumnRule {
     pub null_cell: Option<Cell>,
     /// Whether the target column is NOT NULL, when the spec says (default: as the source).
     pub not_null: Option<bool>,
-    /// Whether the column is left out of the target.
+    /// Whether the column is left out of the target (a `drop`, or an input a `merge` consumed).
     pub drop: bool,
+    /// The expression the value is computed by (`derive`, or a `merge`'s `concat_ws`).
+    pub derive: Option<super::expr::Expression>,
+    /// Whether the rule's key names no source column: a column only the target has, computed
+    /// by [`Self::derive`].
+    pub new: bool,
+    /// The target columns a `split` makes of this column, with the expression of each; the
+    /// column itself is then not copied.
+    pub split: Vec<(String, super::expr::Expression)>,
     /// Why.
     pub reason: String,
     /// Who decided.
     pub author: String,
     /// 1-based line of the rule in the spec.
     pub line: usize,
+}
+
+impl ColumnRule {
+    /// Whether the source column is copied as a column of its own (not dropped, consumed by a
+    /// merge, or split).
+    pub fn keeps_column(&self) -> bool {
+        !self.drop && self.split.is_empty()
+    }
 }
 
 /// A review finding a reviewer accepted: it no longer fails `mapping review`.
@@ -150,9 +187,10 @@ struct RawColumn {
     reason: String,
     #[serde(default)]
     author: String,
-    derive: Option<toml::Value>,
-    split: Option<toml::Value>,
-    merge: Option<toml::Value>,
+    derive: Option<Spanned<String>>,
+    split: Option<Spanned<Vec<String>>>,
+    merge: Option<Spanned<Vec<String>>>,
+    separator: Option<Spanned<String>>,
 }
 
 /// What a spec is checked against: the source inventory and the engine pair.
@@ -495,42 +533,80 @@ fn check_table(
         }
     }
     let mut columns = BTreeMap::new();
+    let mut merges = Vec::new();
     for (key, raw_column) in raw.columns {
         let (key_span, name) = (key.span(), key.into_inner());
         let cfield = format!("{field}.columns.{}", toml_key(&name));
-        let column = table.column(&name).ok_or_else(|| {
-            check.err(
-                error::UNKNOWN_COLUMN,
-                Some(key_span.clone()),
-                &cfield,
-                format!(
-                    "no column `{name}` in source table {}; expected one of: {}",
-                    table.name,
-                    names(table.columns.iter().map(|c| c.name.clone()))
-                ),
-            )
-        })?;
+        // A derivation or a merge may name a column only the target has.
+        let computed = raw_column.derive.is_some() || raw_column.merge.is_some();
+        let column_name = match table.column(&name) {
+            Some(column) => column.name.clone(),
+            None if computed => name.clone(),
+            None => {
+                return Err(check.err(
+                    error::UNKNOWN_COLUMN,
+                    Some(key_span.clone()),
+                    &cfield,
+                    format!(
+                        "no column `{name}` in source table {}; expected one of: {}",
+                        table.name,
+                        names(table.columns.iter().map(|c| c.name.clone()))
+                    ),
+                ))
+            }
+        };
+        if raw_column.merge.is_some() {
+            merges.push(name.clone());
+        }
         let rule = check_column(
             check,
             schema,
             table,
-            &column.name,
+            &column_name,
             &cfield,
             key_span,
             raw_column,
         )?;
         columns.insert(name, rule);
     }
-    // A rename onto the name another column keeps.
-    let mut seen = BTreeSet::new();
-    for column in &table.columns {
-        let rule = columns.get(&column.name);
-        if rule.is_some_and(|r| r.drop) {
-            continue;
+    // A merge's inputs are not copied as themselves, unless a rule of their own says how (or
+    // they are key columns, which are always copied).
+    for merged in merges {
+        let rule = columns[&merged].clone();
+        for input in rule.derive.iter().flat_map(|d| d.columns.clone()) {
+            if columns.contains_key(&input) || table.primary_key.contains(&input) {
+                continue;
+            }
+            columns.insert(
+                input,
+                ColumnRule {
+                    drop: true,
+                    reason: format!("merged into `{merged}`: {}", rule.reason),
+                    ..rule.consumed()
+                },
+            );
         }
-        let target = rule
-            .and_then(|r| r.target.clone())
-            .unwrap_or_else(|| column.name.clone());
+    }
+    // A rename, a new column or a split part onto the name another column keeps.
+    let mut seen = BTreeSet::new();
+    let kept = table.columns.iter().filter_map(|column| {
+        let rule = columns.get(&column.name);
+        match rule {
+            Some(r) if !r.keeps_column() => None,
+            _ => Some(
+                rule.and_then(|r| r.target.clone())
+                    .unwrap_or_else(|| column.name.clone()),
+            ),
+        }
+    });
+    let added = columns.iter().flat_map(|(name, rule)| {
+        let new = rule
+            .new
+            .then(|| rule.target.clone().unwrap_or_else(|| name.clone()));
+        new.into_iter()
+            .chain(rule.split.iter().map(|(part, _)| part.clone()))
+    });
+    for target in kept.chain(added) {
         if !seen.insert(target.to_lowercase()) {
             return Err(check.err(
                 error::CONFLICT,
@@ -564,20 +640,6 @@ fn check_column(
     raw: RawColumn,
 ) -> Result<ColumnRule, MappingError> {
     let span = key_span.clone();
-    for (what, present) in [
-        ("derive", raw.derive.is_some()),
-        ("split", raw.split.is_some()),
-        ("merge", raw.merge.is_some()),
-    ] {
-        if present {
-            return Err(check.err(
-                error::NOT_SUPPORTED,
-                Some(span),
-                format!("{field}.{what}"),
-                format!("column `{what}` rules are not supported yet; expected `target`, `type`, `null_default` or `drop`"),
-            ));
-        }
-    }
     check.require_why(&raw.reason, &raw.author, key_span.clone(), field)?;
     if raw.drop {
         if table.primary_key.iter().any(|k| k == source_name) {
@@ -595,15 +657,28 @@ fn check_column(
             || raw.cast.is_some()
             || raw.null_default.is_some()
             || raw.not_null.is_some()
+            || raw.derive.is_some()
+            || raw.merge.is_some()
+            || raw.split.is_some()
         {
             return Err(check.err(
                 error::CONFLICT,
                 Some(span),
                 field,
-                "a dropped column takes no `target`, `type`, `null_default` or `not_null`",
+                "a dropped column takes no `target`, `type`, `null_default`, `not_null`, `derive`, `merge` or `split`",
             ));
         }
     }
+    let (derive, split) = computed(
+        check,
+        schema,
+        table,
+        source_name,
+        field,
+        key_span.clone(),
+        &raw,
+    )?;
+    let new = table.column(source_name).is_none();
     if let Some(target) = &raw.target {
         if !valid_identifier(target.get_ref()) {
             return Err(check.err(
@@ -660,10 +735,155 @@ fn check_column(
         null_cell,
         not_null: raw.not_null,
         drop: raw.drop,
+        derive,
+        new,
+        split,
         reason: raw.reason,
         author: raw.author,
         line: line_at(check.text, key_span.start),
     })
+}
+
+impl ColumnRule {
+    /// A rule that only says a column is not copied, by the author and at the line of `self`.
+    fn consumed(&self) -> Self {
+        Self {
+            target: None,
+            cast: None,
+            null_default: None,
+            null_cell: None,
+            not_null: None,
+            drop: true,
+            derive: None,
+            new: false,
+            split: Vec::new(),
+            reason: String::new(),
+            author: self.author.clone(),
+            line: self.line,
+        }
+    }
+}
+
+/// The `derive`, `merge` or `split` of a column rule, checked: at most one of them, never on
+/// a key column, expressions that parse and type-check against `table` (error
+/// [`error::EXPRESSION`] with the line of the rule).
+#[allow(clippy::type_complexity)]
+fn computed(
+    check: &Checker<'_>,
+    schema: Schema<'_>,
+    table: &Table,
+    name: &str,
+    field: &str,
+    key_span: std::ops::Range<usize>,
+    raw: &RawColumn,
+) -> Result<(Option<Expression>, Vec<(String, Expression)>), MappingError> {
+    let given: Vec<&str> = [
+        ("derive", raw.derive.is_some()),
+        ("merge", raw.merge.is_some()),
+        ("split", raw.split.is_some()),
+    ]
+    .into_iter()
+    .filter_map(|(what, present)| present.then_some(what))
+    .collect();
+    if given.len() > 1 {
+        return Err(check.err(
+            error::CONFLICT,
+            Some(key_span),
+            field,
+            format!(
+                "a rule takes one of `derive`, `merge` or `split`, not {}",
+                given.join(" and ")
+            ),
+        ));
+    }
+    if given.is_empty() {
+        if raw.separator.is_some() {
+            return Err(check.err(
+                error::CONFLICT,
+                Some(key_span),
+                format!("{field}.separator"),
+                "`separator` goes with `merge` or `split`",
+            ));
+        }
+        return Ok((None, Vec::new()));
+    }
+    if table.primary_key.iter().any(|k| k == name) {
+        return Err(check.err(
+            error::CONFLICT,
+            Some(key_span),
+            format!("{field}.{}", given[0]),
+            format!("`{name}` is part of the primary key of {}: key values are copied as they are (rename it, never derive or split it)", table.name),
+        ));
+    }
+    let expression_error = |span: std::ops::Range<usize>, what: &str, e: ExprError| {
+        check.err(
+            error::EXPRESSION,
+            Some(span),
+            format!("{field}.{what}"),
+            e.to_string(),
+        )
+    };
+    let separator = |what: &str| -> Result<String, MappingError> {
+        match &raw.separator {
+            Some(sep) if !sep.get_ref().is_empty() => Ok(sep.get_ref().clone()),
+            _ => Err(check.err(
+                error::MISSING_FIELD,
+                Some(key_span.clone()),
+                format!("{field}.separator"),
+                format!("a `{what}` needs a non-empty `separator`"),
+            )),
+        }
+    };
+    if let Some(text) = &raw.derive {
+        let expr = Expression::parse(text.get_ref(), table, schema.source)
+            .map_err(|e| expression_error(text.span(), "derive", e))?;
+        return Ok((Some(expr), Vec::new()));
+    }
+    if let Some(inputs) = &raw.merge {
+        if inputs.get_ref().len() < 2 {
+            return Err(check.err(
+                error::CONFLICT,
+                Some(inputs.span()),
+                format!("{field}.merge"),
+                "a merge joins two columns or more",
+            ));
+        }
+        let expr = Expression::merge(inputs.get_ref(), &separator("merge")?, table, schema.source)
+            .map_err(|e| expression_error(inputs.span(), "merge", e))?;
+        return Ok((Some(expr), Vec::new()));
+    }
+    let Some(parts) = &raw.split else {
+        unreachable!("one of the three is given")
+    };
+    if table.column(name).is_none() {
+        return Err(check.err(
+            error::UNKNOWN_COLUMN,
+            Some(key_span),
+            field,
+            format!("a split needs a column of {} to split", table.name),
+        ));
+    }
+    if parts.get_ref().len() < 2 || parts.get_ref().iter().any(|p| !valid_identifier(p)) {
+        return Err(check.err(
+            error::CONFLICT,
+            Some(parts.span()),
+            format!("{field}.split"),
+            "a split makes two target columns or more, each a column name of 1–63 bytes",
+        ));
+    }
+    let sep = separator("split")?;
+    let n = parts.get_ref().len();
+    let split = parts
+        .get_ref()
+        .iter()
+        .enumerate()
+        .map(|(i, part)| {
+            Expression::split(name, &sep, i + 1, n, table, schema.source)
+                .map(|e| (part.clone(), e))
+                .map_err(|e| expression_error(parts.span(), "split", e))
+        })
+        .collect::<Result<_, _>>()?;
+    Ok((None, split))
 }
 
 #[cfg(test)]

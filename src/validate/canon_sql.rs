@@ -17,7 +17,6 @@
 
 use crate::data::read::ColumnSpec;
 use crate::data::types::Logical;
-use crate::db::quote;
 use crate::import::Engine;
 
 /// Separator between column texts in the row text.
@@ -28,7 +27,7 @@ pub const NULL_MARK: u8 = 0x1e;
 /// SQL producing the canonical text of `column` (of an `engine` table) compared as `canon`,
 /// NULL for NULL; `None` when the engine cannot produce it (SQLite, binary floats).
 pub fn canonical_expr(engine: Engine, column: &ColumnSpec, canon: &Logical) -> Option<String> {
-    let c = quote::ident(engine, &column.name);
+    let c = column.reference(engine);
     let own = &column.logical;
     match engine {
         Engine::Postgres => postgres(&c, own, canon),

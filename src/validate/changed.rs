@@ -477,7 +477,13 @@ pub async fn validate_changed(
     let mut pairs: Vec<(usize, TablePair)> = Vec::new();
     for table in tables_in_scope(sides.source_inventory, options) {
         let name = table.name.to_string();
-        let Some(target_table) = pair::find_target(sides.target_inventory, table) else {
+        let Some((target_table, paired)) = pair::resolve(
+            sides.source.engine,
+            table,
+            sides.target.engine,
+            sides.target_inventory,
+            options.mapping.as_ref(),
+        ) else {
             tables.push(TableReport::not_compared(
                 &name,
                 "",
@@ -487,12 +493,7 @@ pub async fn validate_changed(
             continue;
         };
         let target_name = target_table.name.to_string();
-        match pair::pair(
-            sides.source.engine,
-            table,
-            sides.target.engine,
-            target_table,
-        ) {
+        match paired {
             Ok(p) => {
                 let mut r = TableReport::not_compared(&name, &target_name, strategy, String::new());
                 r.error = None;

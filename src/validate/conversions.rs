@@ -101,7 +101,7 @@ pub async fn count(
     let sums: Vec<String> = ruled
         .iter()
         .map(|&(i, rule)| {
-            let c = quote::ident(source.engine, &pair.source.columns[i].name);
+            let c = pair.source.columns[i].reference(source.engine);
             format!(
                 "CAST(COALESCE(SUM(CASE WHEN {} THEN 1 ELSE 0 END), 0) AS CHAR)",
                 condition(rule, &c)

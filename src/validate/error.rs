@@ -12,6 +12,9 @@ pub enum ValidateError {
     /// A side's schema could not be read.
     #[error(transparent)]
     Import(#[from] ImportError),
+    /// The mapping spec to compare through was refused (file, line, field, code).
+    #[error(transparent)]
+    Mapping(Box<crate::mapping::MappingError>),
     /// A side returned keys out of the order the comparison relies on: both engines must order
     /// the key the same way (text keys under different collations do not).
     #[error("{table}: the {side} returned key {key} out of order after {previous}; the two engines order this key differently (text collations?): compare this table with the checksum strategy on a numeric key, or align the collations")]

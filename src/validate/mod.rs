@@ -93,6 +93,13 @@ pub struct Options {
     pub force_client_hash: bool,
     /// What the stated conversion rules do, as the backfill applied them.
     pub policy: crate::data::ConversionPolicy,
+    /// The mapping spec the backfill copied through: tables and columns are paired by its
+    /// renames, its computed columns and NULL defaults are computed on the source side the
+    /// way the backfill computed them, and what it drops is not compared. `None` pairs by name.
+    pub mapping: Option<crate::mapping::MappingSpec>,
+    /// The mapping spec's file, read by [`validate_urls`] against the source's live catalog
+    /// (its rules then name the live tables) into [`Self::mapping`].
+    pub mapping_file: Option<std::path::PathBuf>,
 }
 
 impl Default for Options {
@@ -109,6 +116,8 @@ impl Default for Options {
             constraints: true,
             force_client_hash: false,
             policy: crate::data::ConversionPolicy::default(),
+            mapping: None,
+            mapping_file: None,
         }
     }
 }
@@ -190,6 +199,13 @@ pub fn tables_in_scope<'a>(inventory: &'a Inventory, options: &Options) -> Vec<&
         .filter(|t| t.partition_of.is_none())
         .filter(|t| !t.name.name.eq_ignore_ascii_case(db::guard::MARKER_TABLE))
         .filter(|t| wanted(options, t))
+        .filter(|t| {
+            !options
+                .mapping
+                .as_ref()
+                .and_then(|m| m.table(t))
+                .is_some_and(|r| r.drop)
+        })
         .collect()
 }
 
@@ -207,7 +223,13 @@ pub async fn validate_table(
 ) -> TableReport {
     let started = Instant::now();
     let name = source_table.name.to_string();
-    let Some(target_table) = pair::find_target(sides.target_inventory, source_table) else {
+    let Some((target_table, paired)) = pair::resolve(
+        sides.source.engine,
+        source_table,
+        sides.target.engine,
+        sides.target_inventory,
+        options.mapping.as_ref(),
+    ) else {
         return TableReport::not_compared(
             &name,
             "",
@@ -216,12 +238,7 @@ pub async fn validate_table(
         );
     };
     let target_name = target_table.name.to_string();
-    let mut report = match pair::pair(
-        sides.source.engine,
-        source_table,
-        sides.target.engine,
-        target_table,
-    ) {
+    let mut report = match paired {
         Ok(pair) => compare_pair(sides, &pair, strategy, options, progress).await,
         Err(why) => {
             let mut r = TableReport::not_compared(&name, &target_name, strategy, why.to_string());
@@ -466,13 +483,27 @@ pub async fn validate_urls(
         import_live(source.engine, source_url, &[]),
         import_live(target.engine, target_url, &[])
     )?;
+    let mut options = options.clone();
+    if let (Some(file), None) = (&options.mapping_file, &options.mapping) {
+        options.mapping = Some(
+            crate::mapping::MappingSpec::load(
+                file,
+                crate::mapping::spec::Schema {
+                    inventory: &source_inventory,
+                    source: source.engine,
+                    target: target.engine,
+                },
+            )
+            .map_err(|e| ValidateError::Mapping(Box::new(e)))?,
+        );
+    }
     let sides = Sides {
         source: &source,
         target: &target,
         source_inventory: &source_inventory,
         target_inventory: &target_inventory,
     };
-    let report = run(&sides, strategy, options, invariants, state, progress).await;
+    let report = run(&sides, strategy, &options, invariants, state, progress).await;
     source.close().await;
     target.close().await;
     report

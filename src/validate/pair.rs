@@ -4,8 +4,10 @@
 
 use crate::data::types::Logical;
 use crate::data::TableSpec;
+use crate::db::quote;
 use crate::import::Engine;
 use crate::inventory::{Inventory, Table};
+use crate::mapping::{MappingSpec, TableMapping};
 
 use super::report::ColumnMatch;
 
@@ -96,11 +98,16 @@ pub fn common(a: &Logical, b: &Logical) -> Logical {
 
 /// Finds the target table for `source` by name: same schema name first, then any schema.
 pub fn find_target<'a>(target: &'a Inventory, source: &Table) -> Option<&'a Table> {
+    find_target_named(target, source, &source.name.name)
+}
+
+/// [`find_target`] of a table the target calls `name`.
+fn find_target_named<'a>(target: &'a Inventory, source: &Table, name: &str) -> Option<&'a Table> {
     let candidates: Vec<&Table> = target
         .tables
         .iter()
         .filter(|t| t.partition_of.is_none())
-        .filter(|t| t.name.name.eq_ignore_ascii_case(&source.name.name))
+        .filter(|t| t.name.name.eq_ignore_ascii_case(name))
         .collect();
     candidates
         .iter()
@@ -126,7 +133,69 @@ pub enum PairError {
     NoCommonColumn,
 }
 
-/// Pairs `source` (in a `source_engine` database) with `target`.
+/// The target table of `source` and their pair: through the mapping spec's rule of the table
+/// when `mapping` is given (its table and column renames, computed columns, NULL defaults;
+/// the columns it drops are not compared), else by name. `None` when the target has no such
+/// table.
+pub fn resolve<'a>(
+    source_engine: Engine,
+    source: &Table,
+    target_engine: Engine,
+    target: &'a Inventory,
+    mapping: Option<&MappingSpec>,
+) -> Option<(&'a Table, Result<TablePair, PairError>)> {
+    let Some(spec) = mapping else {
+        let table = find_target(target, source)?;
+        return Some((table, pair(source_engine, source, target_engine, table)));
+    };
+    let (mapped, read) = TableMapping::mapped(
+        source_engine,
+        target_engine,
+        source,
+        None,
+        spec.table(source),
+    );
+    let table = find_target_named(target, source, &mapped.target.name)?;
+    let names: Vec<String> = mapped
+        .columns
+        .iter()
+        .map(|c| c.target_name.clone())
+        .collect();
+    let exprs: Vec<Option<String>> = mapped
+        .columns
+        .iter()
+        .zip(&read.columns)
+        .map(|(c, stored)| {
+            let value = c.derived.as_ref().map_or_else(
+                || quote::ident(source_engine, &stored.name),
+                |e| format!("({e})"),
+            );
+            // The backfill writes the spec's value in place of a NULL (rule C003).
+            match c
+                .null_cell
+                .as_ref()
+                .and_then(|cell| crate::mapping::expr::cell_sql(cell, source_engine))
+            {
+                Some(default) => Some(format!("COALESCE({value}, {default})")),
+                None => c.derived.clone(),
+            }
+        })
+        .collect();
+    Some((
+        table,
+        pair_columns(
+            source_engine,
+            &read,
+            &names,
+            &exprs,
+            source,
+            target_engine,
+            table,
+        ),
+    ))
+}
+
+/// Pairs `source` (in a `source_engine` database) with `target`, columns by name.
 ///
 /// # Errors
 /// [`PairError`] when rows cannot be matched by key.
@@ -136,14 +205,38 @@ pub fn pair(
     target_engine: Engine,
     target: &Table,
 ) -> Result<TablePair, PairError> {
-    let keyless = source.primary_key.is_empty();
+    let names: Vec<String> = source.columns.iter().map(|c| c.name.clone()).collect();
+    let exprs = vec![None; names.len()];
+    pair_columns(
+        source_engine,
+        source,
+        &names,
+        &exprs,
+        source,
+        target_engine,
+        target,
+    )
+}
+
+/// Pairs `read` (the source table as read: column `i` is target column `names[i]`, computed
+/// by `exprs[i]` when given) with `target`; `source` is the table as inventoried.
+fn pair_columns(
+    source_engine: Engine,
+    read: &Table,
+    names: &[String],
+    exprs: &[Option<String>],
+    source: &Table,
+    target_engine: Engine,
+    target: &Table,
+) -> Result<TablePair, PairError> {
+    let keyless = read.primary_key.is_empty();
     let mut matched: Vec<(usize, usize)> = Vec::new();
     let mut columns = ColumnMatch::default();
-    for (i, c) in source.columns.iter().enumerate() {
+    for (i, c) in read.columns.iter().enumerate() {
         match target
             .columns
             .iter()
-            .position(|t| t.name.eq_ignore_ascii_case(&c.name))
+            .position(|t| t.name.eq_ignore_ascii_case(&names[i]))
         {
             Some(j) => matched.push((i, j)),
             None => columns.source_only.push(c.name.clone()),
@@ -152,19 +245,21 @@ pub fn pair(
     columns.target_only = target
         .columns
         .iter()
-        .filter(|t| source.column(&t.name).is_none())
+        .filter(|t| !names.iter().any(|n| n.eq_ignore_ascii_case(&t.name)))
         .map(|t| t.name.clone())
         .collect();
     columns.compared = matched.len();
     if matched.is_empty() {
         return Err(PairError::NoCommonColumn);
     }
-    let target_key: Vec<String> = source
+    let target_key: Vec<String> = read
         .primary_key
         .iter()
         .map(|k| {
-            target
-                .column(k)
+            read.columns
+                .iter()
+                .position(|c| &c.name == k)
+                .and_then(|i| target.column(&names[i]))
                 .map(|c| c.name.clone())
                 .ok_or_else(|| PairError::KeyNotInTarget(k.clone()))
         })
@@ -186,13 +281,13 @@ pub fn pair(
         t
     };
     let src = project(
-        source,
+        read,
         matched.iter().map(|m| m.0).collect(),
-        &source.primary_key,
+        &read.primary_key,
     );
     let tgt = project(target, matched.iter().map(|m| m.1).collect(), &target_key);
     // Without a key, rows are compared as a multiset (`super::multiset`).
-    let (source_spec, target_spec) = if keyless {
+    let (mut source_spec, target_spec) = if keyless {
         (
             TableSpec::keyless(source_engine, &src),
             TableSpec::keyless(target_engine, &tgt),
@@ -204,6 +299,9 @@ pub fn pair(
                 .map_err(|_| PairError::KeyNotInTarget(target_key.join(", ")))?,
         )
     };
+    for (column, &(i, _)) in source_spec.columns.iter_mut().zip(&matched) {
+        column.expr = exprs[i].clone();
+    }
     let canon = source_spec
         .columns
         .iter()

@@ -247,7 +247,7 @@ impl Side<'_> {
         let counts: String = ruled
             .iter()
             .map(|&(i, rule)| {
-                let c = quote::ident(engine, &self.spec.columns[i].name);
+                let c = self.spec.columns[i].reference(engine);
                 let n = format!(
                     "SUM(CASE WHEN {} THEN 1 ELSE 0 END)",
                     super::conversions::condition(rule, &c)

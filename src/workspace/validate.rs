@@ -75,8 +75,14 @@ pub async fn run(
         .chain(&request.invariants)
         .cloned()
         .collect();
+    // The project's spec, when the manifest names one: the backfill copied through it.
     let options = Options {
         policy: manifest.data,
+        mapping_file: request
+            .options
+            .mapping_file
+            .clone()
+            .or_else(|| manifest.mapping.as_ref().map(|file| root.join(file))),
         ..request.options.clone()
     };
     let strategy =

@@ -138,9 +138,9 @@ pub(super) fn local_server(engine: migration_studio::import::Engine) -> String {
 pub async fn rehearse(args: RehearseArgs) -> Result<(), BoxError> {
     let project = Project::open(&args.project)?;
     let m = project.manifest();
-    if m.mapping.is_some() {
-        // Said, not silent: the backfill goes through the spec, the rehearsal not yet.
-        errln!("warning: the rehearsal does not go through the mapping spec yet; its target tables follow the default mapping");
+    if m.mapping.is_some() && m.source.engine == m.target.engine {
+        // Said, not silent: an upgrade's target schema is the project's own DDL.
+        errln!("warning: an upgrade rehearsal creates the target from the project's scripts; the mapping spec is not applied");
     }
     let resume_id = args
         .resume

@@ -147,6 +147,7 @@ pub async fn validate(args: ValidateArgs) -> Result<(), BoxError> {
             policy: Default::default(),
             mapping: None,
             mapping_file: None,
+            computed: true,
         },
         invariants: args
             .invariants

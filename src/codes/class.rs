@@ -301,6 +301,7 @@ impl Classify for RehearsalError {
             RehearsalError::Load(e) => e.class(),
             RehearsalError::Backfill(e) => e.class(),
             RehearsalError::Validate(e) => e.class(),
+            RehearsalError::Mapping(e) => e.class(),
             RehearsalError::LiveUrlMissing { .. }
             | RehearsalError::Drill(_)
             | RehearsalError::NotResumable(_)

@@ -398,22 +398,31 @@ fn tables(run: &Run<'_>, reverse: bool) -> Vec<String> {
 }
 
 /// Validation settings of a rehearsal comparison (`reverse`: target against source,
-/// constraints off), through the project's stated conversion rules.
+/// constraints off), through the project's stated conversion rules and mapping spec.
 fn compare_options(run: &Run<'_>, reverse: bool) -> validate::Options {
     validate::Options {
         tables: tables(run, reverse),
         constraints: !reverse,
         policy: run.project.manifest().data,
+        mapping: run.spec.clone(),
         ..validate::Options::default()
     }
 }
 
-/// Compares source and target (`reverse`: target against source, constraints off).
+/// Compares source and target (`reverse`: target against source, constraints off). Through a
+/// mapping spec, which maps the source onto the target and not back, the rows of both sides
+/// are compared source against target all the same: a difference counts once either way.
 pub(super) async fn compare(
     run: &Run<'_>,
     reverse: bool,
 ) -> Result<validate::Report, RehearsalError> {
-    compare_with(run, reverse, compare_options(run, reverse)).await
+    let sides_reversed = reverse && run.spec.is_none();
+    let options = validate::Options {
+        constraints: !reverse,
+        computed: !reverse,
+        ..compare_options(run, sides_reversed)
+    };
+    compare_with(run, sides_reversed, options).await
 }
 
 async fn compare_with(

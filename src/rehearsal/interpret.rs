@@ -67,6 +67,9 @@ pub(super) struct Run<'a> {
     pub target: Database,
     pub source_inventory: Inventory,
     pub bplan: BackfillPlan,
+    /// The project's mapping spec, read against the scratch source's catalog: the backfill,
+    /// the capture and every validation go through it (a move across engines only).
+    pub spec: Option<crate::mapping::MappingSpec>,
     /// Same engine with the target's schema from the project's scripts (an upgrade).
     pub same_engine: bool,
     pub target_schemas: Vec<String>,
@@ -374,7 +377,22 @@ pub(super) async fn run_plan(
 
     // The target's tables come from the scripts for an upgrade, else from the source catalog.
     let same_engine = source.engine == target.engine && !state.schema_from_copy;
-    let bplan = BackfillPlan::new(
+    // An upgrade's target schema comes from the project's scripts, not from a spec.
+    let spec = match &manifest.mapping {
+        Some(file) if !same_engine => Some(
+            crate::mapping::MappingSpec::load(
+                &project.root().join(file),
+                crate::mapping::spec::Schema {
+                    inventory: &source_inventory,
+                    source: source.engine,
+                    target: target.engine,
+                },
+            )
+            .map_err(|e| RehearsalError::Mapping(Box::new(e)))?,
+        ),
+        _ => None,
+    };
+    let bplan = BackfillPlan::mapped(
         &source_inventory,
         source.engine,
         target.engine,
@@ -384,6 +402,7 @@ pub(super) async fn run_plan(
             .as_deref()
             .filter(|_| !same_engine || target.engine == Engine::Mysql),
         &[],
+        spec.as_ref(),
     );
     if fresh && options.drills.plant_rejects > 0 {
         let planted = super::drills::plant_rejects(
@@ -428,6 +447,7 @@ pub(super) async fn run_plan(
         target,
         source_inventory,
         bplan,
+        spec,
         same_engine,
         target_schemas,
         avoid,

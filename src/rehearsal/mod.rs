@@ -154,6 +154,9 @@ pub enum RehearsalError {
     /// Validation failed to run.
     #[error(transparent)]
     Validate(#[from] validate::ValidateError),
+    /// The project's mapping spec was refused against the scratch source's catalog.
+    #[error(transparent)]
+    Mapping(Box<crate::mapping::MappingError>),
     /// A live input's URL variable is not set.
     #[error("live input `{input}`: environment variable {variable} is not set (it holds the database URL, which never goes in the project)")]
     LiveUrlMissing {

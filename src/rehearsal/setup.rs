@@ -56,14 +56,31 @@ pub(super) fn routes(plan: &BackfillPlan, reverse: bool) -> Vec<Route> {
         .filter(|t| !t.source.is_keyless())
         .map(|t| {
             if reverse {
+                // A computed column (a spec's derive, merge or split) has no source column to
+                // write back to: the replay writes the stored ones.
+                let stored: Vec<usize> = (0..t.source.columns.len())
+                    .filter(|&i| t.source.columns[i].expr.is_none())
+                    .collect();
+                let mut from = t.target.clone();
+                from.columns = stored
+                    .iter()
+                    .map(|&i| t.target.columns[i].clone())
+                    .collect();
+                from.key = t
+                    .target
+                    .key
+                    .iter()
+                    .map(|k| stored.iter().position(|i| i == k).expect("keys are stored"))
+                    .collect();
                 Route {
-                    from: t.target.clone(),
+                    from,
                     to_table: t.mapping.source.clone(),
-                    to_columns: t
-                        .source
-                        .columns
+                    to_columns: stored
                         .iter()
-                        .map(|c| (c.name.clone(), c.declared.clone(), c.logical.clone()))
+                        .map(|&i| {
+                            let c = &t.source.columns[i];
+                            (c.name.clone(), c.declared.clone(), c.logical.clone())
+                        })
                         .collect(),
                     to_key: t.source.key_columns(),
                 }

@@ -482,7 +482,7 @@ pub async fn validate_changed(
             table,
             sides.target.engine,
             sides.target_inventory,
-            options.mapping.as_ref(),
+            options.mapping.as_ref().map(|m| (m, options.computed)),
         ) else {
             tables.push(TableReport::not_compared(
                 &name,

@@ -100,6 +100,10 @@ pub struct Options {
     /// The mapping spec's file, read by [`validate_urls`] against the source's live catalog
     /// (its rules then name the live tables) into [`Self::mapping`].
     pub mapping_file: Option<std::path::PathBuf>,
+    /// Whether the spec's computed columns are compared. A rollback drill compares the stored
+    /// columns only: what the application wrote into a computed column after the cutover is
+    /// its own, and the replay writes back what the source stores.
+    pub computed: bool,
 }
 
 impl Default for Options {
@@ -118,6 +122,7 @@ impl Default for Options {
             policy: crate::data::ConversionPolicy::default(),
             mapping: None,
             mapping_file: None,
+            computed: true,
         }
     }
 }
@@ -228,7 +233,7 @@ pub async fn validate_table(
         source_table,
         sides.target.engine,
         sides.target_inventory,
-        options.mapping.as_ref(),
+        options.mapping.as_ref().map(|m| (m, options.computed)),
     ) else {
         return TableReport::not_compared(
             &name,

@@ -135,26 +135,33 @@ pub enum PairError {
 
 /// The target table of `source` and their pair: through the mapping spec's rule of the table
 /// when `mapping` is given (its table and column renames, computed columns, NULL defaults;
-/// the columns it drops are not compared), else by name. `None` when the target has no such
-/// table.
+/// the columns it drops are not compared; its computed columns only with `computed`), else by
+/// name. `None` when the target has no such table.
 pub fn resolve<'a>(
     source_engine: Engine,
     source: &Table,
     target_engine: Engine,
     target: &'a Inventory,
-    mapping: Option<&MappingSpec>,
+    mapping: Option<(&MappingSpec, bool)>,
 ) -> Option<(&'a Table, Result<TablePair, PairError>)> {
-    let Some(spec) = mapping else {
+    let Some((spec, computed)) = mapping else {
         let table = find_target(target, source)?;
         return Some((table, pair(source_engine, source, target_engine, table)));
     };
-    let (mapped, read) = TableMapping::mapped(
+    let (mut mapped, mut read) = TableMapping::mapped(
         source_engine,
         target_engine,
         source,
         None,
         spec.table(source),
     );
+    if !computed {
+        let stored: Vec<bool> = mapped.columns.iter().map(|c| c.derived.is_none()).collect();
+        let mut keep = stored.iter();
+        mapped.columns.retain(|_| *keep.next().expect("aligned"));
+        let mut keep = stored.iter();
+        read.columns.retain(|_| *keep.next().expect("aligned"));
+    }
     let table = find_target_named(target, source, &mapped.target.name)?;
     let names: Vec<String> = mapped
         .columns

@@ -1,7 +1,9 @@
 //! Upgrade checks: what changes for a database moving between two major versions of PostgreSQL
 //! beyond the copy itself, read from the catalogs of both servers ([`catalog::read`]) and judged
 //! here ([`check`]) into findings with stable codes (`U001`…, registered in
-//! [`crate::codes::UPGRADE_FINDINGS`]) and the runbook steps they call for ([`steps`]).
+//! [`crate::codes::UPGRADE_FINDINGS`]) and the runbook steps they call for ([`steps`]). A plan,
+//! made offline, carries the release notes' checks applied to the inventory
+//! ([`release_notes`]) and the latest rehearsal's of the same version pair ([`UpgradeChecks`]).
 //!
 //! What is checked, and where it comes from:
 //! - extensions installed on the source and missing on the target server, or whose version
@@ -26,6 +28,14 @@
 //!   rather than copied from the notes, so a later version is checked the same way.
 
 pub mod catalog;
+pub mod planned;
+pub mod release_notes;
+
+pub use planned::{upgrade_pair, Measured, PlannedFinding, PlannedStep, UpgradeChecks};
+pub use release_notes::{
+    U008_TEXT_INDEXES, U009_DEFAULT_COLLATION, U010_TIMESTAMP_RANGE,
+    U011_EXPLICIT_DEFAULTS_FOR_TIMESTAMP,
+};
 
 use serde::{Deserialize, Serialize};
 
@@ -123,6 +133,16 @@ pub struct UpgradeFinding {
     pub objects: Vec<String>,
     /// What to do about it.
     pub suggestion: String,
+}
+
+impl UpgradeFinding {
+    /// `warning` or `notice`.
+    pub fn severity_word(&self) -> &'static str {
+        match self.severity {
+            Severity::Warning => "warning",
+            Severity::Notice => "notice",
+        }
+    }
 }
 
 /// A runbook step a finding calls for.

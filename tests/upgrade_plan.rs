@@ -230,3 +230,51 @@ fn a_project_that_is_no_upgrade_gets_no_upgrade_checks() {
         .iter()
         .all(|s| s.get("finding").is_none() && s["action"] != "upgrade_statements"));
 }
+
+#[test]
+fn the_mapping_review_lists_the_upgrade_findings_with_their_codes() {
+    let (_dir, root) = sample(PAGILA);
+    let root_arg = root.to_str().unwrap();
+    cli(&["mapping", "init", root_arg]);
+    let review: serde_json::Value =
+        serde_json::from_str(&cli(&["mapping", "review", root_arg, "--json"])).unwrap();
+    assert_eq!(codes(&review), ["U008"]);
+
+    plant_rehearsal(
+        &root,
+        RUN,
+        (
+            "15.20 (Debian 15.20-0+deb12u1)",
+            "17.12 (Debian 17.12-0+deb13u1)",
+        ),
+    );
+    let review: serde_json::Value =
+        serde_json::from_str(&cli(&["mapping", "review", root_arg, "--json"])).unwrap();
+    assert_eq!(codes(&review), ["U003", "U006"]);
+    assert_eq!(
+        review["upgrade"]["findings"][0]["objects"][0],
+        "public.idx_title"
+    );
+    assert_eq!(
+        review["blocking"], 0,
+        "upgrade findings never block the review"
+    );
+    let text = cli(&["mapping", "review", root_arg]);
+    assert!(text.contains("Upgrade PostgreSQL 15 → 17:"), "{text}");
+    assert!(
+        text.contains(&format!("U003 warning public.idx_title (rehearsal {RUN})")),
+        "{text}"
+    );
+
+    // Sakila's review fails on its unaccepted errors (exit 1), and prints its JSON all the same.
+    let (_dir, sakila) = sample("sakila-mysql-to-postgres");
+    let sakila_arg = sakila.to_str().unwrap();
+    cli(&["mapping", "init", sakila_arg]);
+    let output = Command::new(env!("CARGO_BIN_EXE_migration-studio"))
+        .args(["mapping", "review", sakila_arg, "--json"])
+        .output()
+        .unwrap();
+    let review: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert!(review["findings"].as_array().is_some_and(|f| !f.is_empty()));
+    assert!(review.get("upgrade").is_none());
+}

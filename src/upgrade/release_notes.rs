@@ -138,7 +138,7 @@ pub fn check(engine: Engine, from: &str, to: &str, inventory: &Inventory) -> Vec
                     code: U008_TEXT_INDEXES.into(),
                     severity: Severity::Notice,
                     message: format!(
-                        "{} key(s) and index(es) are over text, ordered by the collation library (glibc or ICU) of the server that built them; PostgreSQL {to} usually runs on another operating system release than {from}",
+                        "{} key(s) and index(es) are over text, ordered by the collation library (glibc or ICU) of the server that built them: where PostgreSQL {to} runs with another glibc or ICU than {from} (another operating system release), a move that keeps their files leaves them out of order",
                         text_indexes.len()
                     ),
                     objects: text_indexes,

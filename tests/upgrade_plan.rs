@@ -193,11 +193,9 @@ fn a_rehearsal_of_the_pair_adds_its_findings_and_the_reindex_step_to_the_runbook
     let row = &rows[step];
     assert_eq!(row["phase"], "constraints");
     assert_eq!(row["expected_minutes"], "1.5");
-    assert!(row["title"].contains(RUN), "{}", row["title"]);
-    assert!(
-        row["estimate_basis"].starts_with("estimate: 18000000 rows at 200000 rows/s"),
-        "{}",
-        row["estimate_basis"]
+    assert_eq!(
+        row["estimate_basis"],
+        format!("estimate: 18000000 rows at 200000 rows/s (read in rehearsal {RUN})")
     );
     // On the target after the copy's indexes, before the catch-up and the swap.
     let constraints = at(&|r| r["title"].starts_with("Create ") && r["phase"] == "constraints");
@@ -209,6 +207,22 @@ fn a_rehearsal_of_the_pair_adds_its_findings_and_the_reindex_step_to_the_runbook
         .any(|d| d == rows[step - 1]["step_id"]));
     // The step's id is the plan's: the same in the JSON and the CSV.
     assert_eq!(reindex[0]["id"].as_str().unwrap(), row["step_id"]);
+
+    let argo_path = root.join("cutover.yaml");
+    cli(&[
+        "runbook",
+        "export",
+        root_arg,
+        "--format",
+        "argo",
+        "-o",
+        argo_path.to_str().unwrap(),
+    ]);
+    let argo = std::fs::read_to_string(&argo_path).unwrap();
+    assert!(
+        argo.contains(&format!("step {} (upgrade-statements)", row["step_id"])),
+        "the orchestrator's task for the step waits for the team's command"
+    );
 
     let md = cli(&["runbook", "export", root_arg, "--format", "md"]);
     assert!(md.contains("## Upgrade checks: PostgreSQL 15 → 17"), "{md}");
@@ -277,4 +291,79 @@ fn the_mapping_review_lists_the_upgrade_findings_with_their_codes() {
     let review: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert!(review["findings"].as_array().is_some_and(|f| !f.is_empty()));
     assert!(review.get("upgrade").is_none());
+}
+
+/// In every shape's runbook the step follows the target's constraints and indexes, depends on
+/// them, and comes before the switch.
+#[test]
+fn every_shape_runs_the_upgrade_step_after_the_indexes_and_before_the_switch() {
+    use migration_studio::graph::DependencyGraph;
+    use migration_studio::import::Engine;
+    use migration_studio::plan::{MigrationShape, Phase, Plan, PlanSettings, StepAction};
+    use migration_studio::upgrade::{Measured, UpgradeChecks};
+
+    let inventory = common::import_scripts(Engine::Postgres, &common::pagila_scripts());
+    let graph = DependencyGraph::from_inventory(&inventory);
+    let steps = [UpgradeStep {
+        code: "U003".into(),
+        title: "Rebuild 1 index(es)".into(),
+        sql: vec!["REINDEX INDEX CONCURRENTLY \"public\".\"idx_title\"".into()],
+        expected_seconds: 30.0,
+        estimate_basis: "estimate: 6000000 rows at 200000 rows/s".into(),
+    }];
+    let checks = UpgradeChecks::new(
+        Engine::Postgres,
+        "15",
+        "17",
+        &inventory,
+        Some(Measured {
+            run_id: RUN,
+            findings: &[],
+            steps: &steps,
+        }),
+    );
+    for shape in [
+        MigrationShape::Offline,
+        MigrationShape::DualWrite,
+        MigrationShape::Cdc,
+        MigrationShape::BlueGreen,
+    ] {
+        let settings = PlanSettings {
+            shape,
+            ..PlanSettings::default()
+        };
+        let plain = Plan::build(&graph, &settings);
+        let plan = Plan::build_with(&graph, &settings, None, Some(&checks));
+        assert_eq!(plan.steps.len(), plain.steps.len() + 1, "{shape}");
+        let at = plan
+            .steps
+            .iter()
+            .position(|s| s.action == StepAction::UpgradeStatements)
+            .unwrap();
+        let step = &plan.steps[at];
+        assert_eq!(step.finding.as_deref(), Some("U003"));
+        assert_eq!(step.phase, Phase::Constraints);
+        assert_eq!(step.expected_minutes, 0.5);
+        let last_index = plan
+            .steps
+            .iter()
+            .rposition(|s| {
+                matches!(
+                    s.action,
+                    StepAction::CreateConstraints | StepAction::CreateViewsAndTriggers
+                )
+            })
+            .unwrap();
+        let switch = plan
+            .steps
+            .iter()
+            .position(|s| matches!(s.action, StepAction::SwitchWrites | StepAction::SwitchReads))
+            .unwrap();
+        assert!(last_index < at && at < switch, "{shape}: {at}");
+        assert_eq!(
+            step.depends_on,
+            [plan.steps[last_index].id.clone()],
+            "{shape}"
+        );
+    }
 }

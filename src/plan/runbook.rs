@@ -369,7 +369,9 @@ fn upgrade_steps(b: &mut Builder, steps: &[PlannedStep], mut prev: usize) -> usi
                 Phase::Constraints,
                 StepKind::Action,
                 DBA,
-                format!("{}: {}{from}", s.code, s.title),
+                // The run stays out of the title: a step edit names its step by title, and must
+                // survive the next rehearsal of the pair.
+                format!("{}: {}", s.code, s.title),
             )
             .minutes(
                 s.expected_seconds / 60.0,

@@ -213,6 +213,20 @@ async fn pagila_upgrades_from_15_to_17_in_containers_with_its_upgrade_findings()
         md.contains("### Upgrade findings") && md.contains("REINDEX INDEX"),
         "{md}"
     );
+    // The plan now carries what this rehearsal read, and its runbook the REINDEX.
+    let planned = migration_studio::workspace::plan::planned(
+        &project,
+        migration_studio::workspace::calibrate::Calibrate::Estimates,
+    )
+    .await
+    .unwrap();
+    let upgrade = planned.plan.upgrade.as_ref().expect("an upgrade's plan");
+    assert_eq!(upgrade.rehearsal.as_deref(), Some(report.id.as_str()));
+    assert!(planned
+        .plan
+        .steps
+        .iter()
+        .any(|s| s.finding.as_deref() == Some("U003") && s.statements.first() == step.sql.first()));
     no_container_of(&report.id).await;
 }
 

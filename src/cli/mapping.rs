@@ -56,7 +56,8 @@ pub(super) enum MappingCommand {
         json: bool,
     },
     /// Static review of the spec: narrowing casts, time zone loss, NOT NULL without default,
-    /// FKs to dropped tables, ENUM without CHECK. Exit 1 when an error is not accepted.
+    /// FKs to dropped tables, ENUM without CHECK; for an upgrade, the upgrade's findings (U…) as
+    /// the plan carries them. Exit 1 when an error is not accepted.
     Review {
         /// Project folder.
         #[arg(default_value = ".")]
@@ -201,6 +202,22 @@ pub(super) async fn run(command: MappingCommand) -> Result<(), BoxError> {
                             } else {
                                 format!(", e.g. {}", d.examples.join("; "))
                             }
+                        );
+                    }
+                }
+                if let Some(u) = &r.upgrade {
+                    outln!("Upgrade {}:", u.pair_label());
+                    for f in &u.findings {
+                        outln!(
+                            "{} {:<7} {}{}\n    {}\n    fix: {}",
+                            f.finding.code,
+                            f.finding.severity_word(),
+                            f.finding.objects.join(", "),
+                            f.rehearsal
+                                .as_ref()
+                                .map_or_else(String::new, |run| format!(" (rehearsal {run})")),
+                            f.finding.message,
+                            f.finding.suggestion
                         );
                     }
                 }

@@ -184,16 +184,20 @@ pub fn finding_code(code: &str) -> Option<&'static FindingCode> {
 }
 
 /// Every upgrade finding ([`crate::upgrade`]), in code order: what a move between two major
-/// versions of PostgreSQL changes beyond the copy, read from both servers' catalogs by a
-/// rehearsal.
+/// versions of one engine changes beyond the copy, read from both servers' catalogs by a
+/// rehearsal or, in a plan, from the release notes applied to the inventory.
 pub const UPGRADE_FINDINGS: &[FindingCode] = &[
     finding(crate::upgrade::U001_EXTENSION_MISSING, Severity::Warning, "extensions installed on the source are not available on the target server (`pg_available_extensions`)"),
     finding(crate::upgrade::U002_EXTENSION_VERSION, Severity::Warning, "an extension's version on the source differs from the one the target offers"),
     finding(crate::upgrade::U003_COLLATION_VERSION, Severity::Warning, "a collation (ICU, or glibc's for libc locales) used by indexes reports another version on the target (`collversion` against `pg_collation_actual_version()` / `pg_database_collation_actual_version()`): the indexes are named, and the runbook gains their `REINDEX` and the version refresh"),
-    finding(crate::upgrade::U004_COLLATION_MISSING, Severity::Warning, "a collation used by indexes does not exist on the target"),
+    finding(crate::upgrade::U004_COLLATION_MISSING, Severity::Warning, "a collation used by indexes does not exist on the target (PostgreSQL's `pg_collation`, MariaDB's `information_schema.COLLATIONS`)"),
     finding(crate::upgrade::U005_UNPINNED_SEARCH_PATH, Severity::Warning, "moving to PostgreSQL 17 or later: functions used by expression indexes or materialized views have no pinned `search_path`, and maintenance operations run them with a safe one (release notes 17, Migration to Version 17)"),
-    finding(crate::upgrade::U006_REMOVED_SETTINGS, Severity::Notice, "server parameters of the source's version do not exist in the target's (removed or renamed; a warning when the source sets them)"),
-    finding(crate::upgrade::U007_CHANGED_DEFAULTS, Severity::Warning, "server parameters whose built-in default differs between the two versions"),
+    finding(crate::upgrade::U006_REMOVED_SETTINGS, Severity::Notice, "server parameters of the source's version do not exist in the target's (removed or renamed; PostgreSQL's `pg_settings`, MariaDB's `information_schema.SYSTEM_VARIABLES`; a warning when the source sets them)"),
+    finding(crate::upgrade::U007_CHANGED_DEFAULTS, Severity::Warning, "server parameters whose built-in default differs between the two versions (`pg_settings.boot_val`, MariaDB's `SYSTEM_VARIABLES.DEFAULT_VALUE`)"),
+    finding(crate::upgrade::U008_TEXT_INDEXES, Severity::Notice, "in a plan, PostgreSQL across major versions with no rehearsal of the pair: keys and indexes over text, ordered by the collation library of the server that built them (PostgreSQL wiki, Locale data changes); a rehearsal names those whose collation version changed (U003)"),
+    finding(crate::upgrade::U009_DEFAULT_COLLATION, Severity::Warning, "MariaDB: the default collation of the Unicode character sets is uca1400_ai_ci from 11.5 (MDEV-25829) and the default character set utf8mb4 from 11.6 (MDEV-19123): keys and indexes over text created without an explicit COLLATE compare and sort otherwise on the target; in a rehearsal, read from both servers (`COLLATIONS.IS_DEFAULT`, `character_set_collations`), the indexes over columns under the source's default collation"),
+    finding(crate::upgrade::U010_TIMESTAMP_RANGE, Severity::Warning, "MariaDB: TIMESTAMP holds values up to 2106 from 11.5 (MDEV-32188): a value past 2038 written on the target cannot go back to the source; the columns are named"),
+    finding(crate::upgrade::U011_EXPLICIT_DEFAULTS_FOR_TIMESTAMP, Severity::Warning, "MariaDB: explicit_defaults_for_timestamp is ON by default from 10.10: TIMESTAMP columns without a stated default lose the implicit DEFAULT/ON UPDATE CURRENT_TIMESTAMP and NOT NULL"),
 ];
 
 /// The upgrade finding registered as `code`.
@@ -401,7 +405,7 @@ rewrites it). A code, once published, keeps its meaning.\n",
         };
         let _ = writeln!(out, "| `{}` | {severity} | {} |", f.code, f.meaning);
     }
-    out.push_str("\n## Upgrade findings\n\nIn a rehearsal's report (`upgrade_findings`, with the steps they call for in `upgrade_steps`) when source and target are PostgreSQL.\n\n| code | severity | when |\n|---|---|---|\n");
+    out.push_str("\n## Upgrade findings\n\nIn a rehearsal's report (`upgrade_findings`, with the steps they call for in `upgrade_steps`) when source and target are both PostgreSQL or both MariaDB, and in the plan (`upgrade`, its runbook steps carrying the code in `finding`) and the mapping review of a project whose manifest gives one engine two versions: the release notes' checks applied to the inventory, and the latest rehearsal of the same version pair's.\n\n| code | severity | when |\n|---|---|---|\n");
     for f in UPGRADE_FINDINGS {
         let severity = match f.severity {
             Severity::Warning => "warning",

@@ -95,5 +95,44 @@ pub fn runbook_markdown(plan: &Plan, title: &str) -> String {
             multiline_cell(step.notes.as_deref().unwrap_or_default()),
         );
     }
+    upgrade_section(plan, &mut out);
     out
+}
+
+/// For an upgrade: its findings (code, severity, where from, objects, what to do) and the
+/// statements of the runbook steps they call for.
+fn upgrade_section(plan: &Plan, out: &mut String) {
+    let Some(u) = &plan.upgrade else {
+        return;
+    };
+    let _ = writeln!(
+        out,
+        "\n## Upgrade checks: {}\n\n| Finding | Severity | From | What | Objects | Suggestion |\n|---|---|---|---|---|---|",
+        cell(&u.pair_label())
+    );
+    for f in &u.findings {
+        let from = f
+            .rehearsal
+            .as_deref()
+            .map_or_else(|| "release notes".to_owned(), |r| format!("rehearsal {r}"));
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} |",
+            f.finding.code,
+            f.finding.severity_word(),
+            cell(&from),
+            cell(&f.finding.message),
+            cell(&f.finding.objects.join(", ")),
+            cell(&f.finding.suggestion)
+        );
+    }
+    for step in plan.steps.iter().filter(|s| !s.statements.is_empty()) {
+        let _ = writeln!(
+            out,
+            "\nStep {} ({}) runs on the target:\n\n```sql\n{}\n```",
+            step.id,
+            step.finding.as_deref().unwrap_or_default(),
+            step.statements.join(";\n") + ";"
+        );
+    }
 }

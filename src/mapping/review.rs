@@ -93,6 +93,11 @@ pub struct Review {
     pub blocking: usize,
     /// How much of the source the data pass read (`None`: no data pass).
     pub data_scope: Option<String>,
+    /// For an upgrade (one engine, two versions in the manifest), the upgrade's findings (`U…`)
+    /// as the plan carries them ([`crate::upgrade::UpgradeChecks`]): they act on the move, not
+    /// on the spec, so they are listed beside its findings and never block the review.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub upgrade: Option<crate::upgrade::UpgradeChecks>,
 }
 
 /// Smallest and largest value of an integer type.
@@ -430,6 +435,7 @@ pub fn review(inventory: &Inventory, source: Engine, target: Engine, spec: &Mapp
         findings,
         blocking,
         data_scope: None,
+        upgrade: None,
     }
 }
 

@@ -20,6 +20,7 @@ pub mod step;
 use serde::{Deserialize, Serialize};
 
 use crate::graph::{DependencyGraph, MigrationOrder};
+use crate::upgrade::UpgradeChecks;
 pub use calibrate::{Calibrated, Calibration};
 use runbook::Runbook;
 pub use schedule::Schedule;
@@ -54,6 +55,10 @@ pub struct Plan {
     /// ([`Plan::build_calibrated`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub calibration: Option<Calibrated>,
+    /// For an upgrade (one engine, two versions), the findings of its checks and where they
+    /// come from; the runbook holds the steps they call for ([`Step::finding`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upgrade: Option<UpgradeChecks>,
 }
 
 impl Plan {
@@ -80,7 +85,7 @@ impl Plan {
         order: MigrationOrder,
         settings: &PlanSettings,
     ) -> Self {
-        Self::assemble(graph, order, settings, None)
+        Self::assemble(graph, order, settings, None, None)
     }
 
     /// Plans `graph` under `settings` with the durations measured by a rehearsal in place of
@@ -92,7 +97,21 @@ impl Plan {
         settings: &PlanSettings,
         calibration: &Calibration,
     ) -> Self {
-        Self::assemble(graph, graph.order(), settings, Some(calibration))
+        Self::assemble(graph, graph.order(), settings, Some(calibration), None)
+    }
+
+    /// Plans `graph` under `settings`, calibrated when `calibration` is given (as
+    /// [`Plan::build_calibrated`]), carrying an upgrade's checks when `upgrade` is given: its
+    /// findings in [`Plan::upgrade`], and the runbook steps they call for on the target after
+    /// the copy's constraints and indexes, before the catch-up and the cutover (phase
+    /// constraints, action [`StepAction::UpgradeStatements`], with their finding's code).
+    pub fn build_with(
+        graph: &DependencyGraph,
+        settings: &PlanSettings,
+        calibration: Option<&Calibration>,
+        upgrade: Option<&UpgradeChecks>,
+    ) -> Self {
+        Self::assemble(graph, graph.order(), settings, calibration, upgrade)
     }
 
     fn assemble(
@@ -100,8 +119,10 @@ impl Plan {
         order: MigrationOrder,
         settings: &PlanSettings,
         calibration: Option<&Calibration>,
+        upgrade: Option<&UpgradeChecks>,
     ) -> Self {
-        let mut runbook = runbook::generate(graph, &order, settings);
+        let upgrade_steps = upgrade.map_or(&[][..], |u| u.steps.as_slice());
+        let mut runbook = runbook::generate(graph, &order, settings, upgrade_steps);
         let marks = calibration.map(|c| {
             (
                 calibrate::apply(c, settings.shape, &mut runbook.steps, graph),
@@ -156,6 +177,7 @@ impl Plan {
             point_of_no_return,
             schedule,
             calibration,
+            upgrade: upgrade.cloned(),
         }
     }
 

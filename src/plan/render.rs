@@ -173,8 +173,64 @@ pub(super) fn text(plan: &Plan, title: &str, graph: &DependencyGraph) -> String 
         },
         s.maintenance_window_minutes
     );
+    if let Some(u) = &plan.upgrade {
+        upgrade(&mut out, plan, u);
+    }
     // Names come from the inputs: their control characters must not reach a terminal.
     terminal_text(&out).into_owned()
+}
+
+/// The upgrade's findings, where they come from, and the runbook steps they added.
+fn upgrade(out: &mut String, plan: &Plan, u: &crate::upgrade::UpgradeChecks) {
+    let from = match &u.rehearsal {
+        Some(run) => format!("the release notes applied to the inventory, and rehearsal {run}'s catalogs"),
+        None => "the release notes applied to the inventory; no rehearsal of this version pair yet (it reads both servers' catalogs)".into(),
+    };
+    let _ = writeln!(
+        out,
+        "\nUpgrade {}: {} finding(s) from {from}",
+        u.pair_label(),
+        u.findings.len()
+    );
+    for f in &u.findings {
+        let shown: Vec<&str> = f
+            .finding
+            .objects
+            .iter()
+            .take(3)
+            .map(String::as_str)
+            .collect();
+        let more = f.finding.objects.len().saturating_sub(shown.len());
+        let _ = writeln!(
+            out,
+            "  {} {}{}: {}",
+            f.finding.code,
+            f.finding.severity_word(),
+            f.rehearsal
+                .as_deref()
+                .map_or_else(String::new, |r| format!(" (rehearsal {r})")),
+            f.finding.message
+        );
+        if !shown.is_empty() {
+            let _ = writeln!(
+                out,
+                "    {}{}",
+                shown.join(", "),
+                if more > 0 {
+                    format!(" and {more} more")
+                } else {
+                    String::new()
+                }
+            );
+        }
+    }
+    for step in plan.steps.iter().filter(|s| s.finding.is_some()) {
+        let _ = writeln!(
+            out,
+            "  runbook {} ({}, {} min): {}",
+            step.id, step.phase, step.expected_minutes, step.title
+        );
+    }
 }
 
 /// The runbook line of a calibrated plan: which run, which steps, what was left as estimated.

@@ -10,6 +10,7 @@ use std::collections::HashSet;
 use super::settings::{MigrationShape, PlanSettings, Throughput};
 use super::step::{Phase, Rollback, Step, StepAction, StepKind};
 use crate::graph::{ArtifactKind, DependencyGraph, DependencyKind, MigrationOrder};
+use crate::upgrade::PlannedStep;
 
 const LEAD: &str = "Migration lead";
 const DBA: &str = "DBA";
@@ -95,6 +96,8 @@ impl Builder {
             artifact: None,
             wave: None,
             notes: None,
+            finding: None,
+            statements: Vec::new(),
         });
         self.depends_on.push(depends_on);
         id
@@ -351,11 +354,49 @@ fn announce<'a>(phase: Phase, title: &str) -> Draft<'a> {
     .rollback("Announce that the migration is called off", 0.0)
 }
 
-/// Steps for `settings.shape`, with provisional ids, in template order.
+/// The steps an upgrade's findings call for, after `prev` (the last constraints step): on the
+/// target, once its indexes exist, before the catch-up. Returns the last step.
+fn upgrade_steps(b: &mut Builder, steps: &[PlannedStep], mut prev: usize) -> usize {
+    for planned in steps {
+        let s = &planned.step;
+        let from = planned
+            .rehearsal
+            .as_deref()
+            .map_or_else(String::new, |run| format!(" (read in rehearsal {run})"));
+        prev = b.push(
+            Draft::new(
+                StepAction::UpgradeStatements,
+                Phase::Constraints,
+                StepKind::Action,
+                DBA,
+                // The run stays out of the title: a step edit names its step by title, and must
+                // survive the next rehearsal of the pair.
+                format!("{}: {}", s.code, s.title),
+            )
+            .minutes(
+                s.expected_seconds / 60.0,
+                format!("{}{from}", s.estimate_basis),
+            )
+            .rollback(
+                "Nothing to undo: the rebuilt indexes hold the same rows",
+                0.0,
+            ),
+            vec![prev],
+        );
+        let last = b.steps.last_mut().expect("just pushed");
+        last.finding = Some(s.code.clone());
+        last.statements.clone_from(&s.sql);
+    }
+    prev
+}
+
+/// Steps for `settings.shape`, with provisional ids, in template order; `upgrade` steps (an
+/// upgrade's findings' remedies) follow the constraints.
 pub(super) fn generate(
     graph: &DependencyGraph,
     order: &MigrationOrder,
     settings: &PlanSettings,
+    upgrade: &[PlannedStep],
 ) -> Runbook {
     let t = &settings.throughput;
     let s = sizes(graph, order);
@@ -403,7 +444,8 @@ pub(super) fn generate(
                 .rollback("Remove the change capture from the source", 1.0),
             );
             let backfills = backfill(&mut b, graph, order, t, &[capture]);
-            constraints(&mut b, &s, t, &backfills, capture);
+            let built = constraints(&mut b, &s, t, &backfills, capture);
+            upgrade_steps(&mut b, upgrade, built);
             b.then(
                 Draft::new(
                     StepAction::CatchUp,
@@ -518,7 +560,8 @@ pub(super) fn generate(
             );
             let prep = b.then(prepare(prepare_title));
             let backfills = backfill(&mut b, graph, order, t, &[prep]);
-            constraints(&mut b, &s, t, &backfills, prep);
+            let built = constraints(&mut b, &s, t, &backfills, prep);
+            upgrade_steps(&mut b, upgrade, built);
             validation(
                 &mut b,
                 &s,
@@ -587,7 +630,8 @@ pub(super) fn generate(
                 ),
             );
             let backfills = backfill(&mut b, graph, order, t, &[dual]);
-            constraints(&mut b, &s, t, &backfills, dual);
+            let built = constraints(&mut b, &s, t, &backfills, dual);
+            upgrade_steps(&mut b, upgrade, built);
             validation(&mut b, &s, t, "Validate and watch drift: counts, segment checksums, sampled rows; mismatches must stay 0");
             go_no_go(&mut b, "Go/no-go 1: zero drift over the observation period");
             b.then(

@@ -123,6 +123,9 @@ pub enum StepAction {
     Verify,
     /// Retire the source.
     Decommission,
+    /// Run the statements an upgrade finding calls for on the target ([`Step::statements`]:
+    /// a `REINDEX` of indexes under a collation whose version changed…).
+    UpgradeStatements,
 }
 
 impl StepAction {
@@ -183,6 +186,13 @@ pub struct Step {
     /// none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
+    /// The upgrade finding's code that calls for the step (`U003`), on the steps an upgrade's
+    /// checks add ([`crate::upgrade::UpgradeChecks`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finding: Option<String>,
+    /// Statements to run on the target, in order (an upgrade step's).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub statements: Vec<String>,
 }
 
 impl Step {

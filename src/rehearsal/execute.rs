@@ -80,6 +80,14 @@ pub(super) async fn step(
         }
         StepAction::StartReverseCapture => keep_warm(run).await,
         StepAction::Verify => verify(run).await,
+        // The rehearsal's target builds its indexes under its own collations (a logical copy):
+        // the statements are for a move that keeps index files (pg_upgrade, a physical standby).
+        StepAction::UpgradeStatements => Ok(Outcome {
+            outcome: StepOutcome::Recorded,
+            rows: None,
+            detail: "not executed: the rehearsal's copy built the target's indexes under the target's collations; the statements are for a move that keeps the index files (pg_upgrade, a physical standby)".into(),
+            waited_seconds: None,
+        }),
         StepAction::Announce | StepAction::Decommission => Ok(Outcome {
             outcome: StepOutcome::Recorded,
             rows: None,

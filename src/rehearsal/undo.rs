@@ -39,6 +39,7 @@ pub(super) async fn drill(
                 | StepAction::Verify
                 | StepAction::CatchUp
                 | StepAction::FinalCatchUp
+                | StepAction::UpgradeStatements
         ) {
             continue;
         }

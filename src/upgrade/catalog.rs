@@ -91,14 +91,16 @@ fn provider(code: &str) -> String {
     .to_owned()
 }
 
-/// Reads what the checks need from `source` and `target` (both PostgreSQL; anything else gives
-/// empty facts: the checks are PostgreSQL's).
+/// Reads what the checks need from `source` and `target`: both PostgreSQL, or both MariaDB
+/// ([`super::mariadb::read`]); anything else gives empty facts.
 ///
 /// # Errors
 /// [`DbError::Query`] when a catalog cannot be read.
 pub async fn read(source: &Database, target: &Database) -> Result<Facts, DbError> {
-    if source.engine != Engine::Postgres || target.engine != Engine::Postgres {
-        return Ok(Facts::default());
+    match (source.engine, target.engine) {
+        (Engine::Postgres, Engine::Postgres) => {}
+        (Engine::Mysql, Engine::Mysql) => return super::mariadb::read(source, target).await,
+        _ => return Ok(Facts::default()),
     }
     let mut facts = Facts {
         source_version: crate::db::server_version(source).await?,

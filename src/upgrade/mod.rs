@@ -1,7 +1,9 @@
 //! Upgrade checks: what changes for a database moving between two major versions of PostgreSQL
 //! beyond the copy itself, read from the catalogs of both servers ([`catalog::read`]) and judged
 //! here ([`check`]) into findings with stable codes (`U001`…, registered in
-//! [`crate::codes::UPGRADE_FINDINGS`]) and the runbook steps they call for ([`steps`]).
+//! [`crate::codes::UPGRADE_FINDINGS`]) and the runbook steps they call for ([`steps`]). A plan,
+//! made offline, carries the release notes' checks applied to the inventory
+//! ([`release_notes`]) and the latest rehearsal's of the same version pair ([`UpgradeChecks`]).
 //!
 //! What is checked, and where it comes from:
 //! - extensions installed on the source and missing on the target server, or whose version
@@ -23,9 +25,22 @@
 //!   `old_snapshot_threshold` and `trace_recovery_messages` — release notes 16 and 17,
 //!   "Migration to Version …", <https://www.postgresql.org/docs/16/release-16.html>), and
 //!   parameters whose built-in default changed, both read from `pg_settings` on each server
-//!   rather than copied from the notes, so a later version is checked the same way.
+//!   rather than copied from the notes, so a later version is checked the same way;
+//! - for MariaDB ([`mariadb::read`]): system variables the target no longer has and compiled-in
+//!   defaults that changed (`information_schema.SYSTEM_VARIABLES`' `DEFAULT_VALUE`, as above),
+//!   collations of indexed text columns the target lacks (`U004`), and character sets whose
+//!   default collation differs between the servers (`U009`: `uca1400_ai_ci` from 11.5).
 
 pub mod catalog;
+pub mod mariadb;
+pub mod planned;
+pub mod release_notes;
+
+pub use planned::{upgrade_pair, Measured, PlannedFinding, PlannedStep, UpgradeChecks};
+pub use release_notes::{
+    U008_TEXT_INDEXES, U009_DEFAULT_COLLATION, U010_TIMESTAMP_RANGE,
+    U011_EXPLICIT_DEFAULTS_FOR_TIMESTAMP,
+};
 
 use serde::{Deserialize, Serialize};
 
@@ -108,6 +123,33 @@ pub struct Facts {
     pub source_settings: Vec<Setting>,
     /// Target server parameters.
     pub target_settings: Vec<Setting>,
+    /// MariaDB: the collation each character set gets on the source where the DDL names none,
+    /// as `(character set, collation)`.
+    #[serde(default)]
+    pub source_default_collations: Vec<(String, String)>,
+    /// MariaDB: the same on the target.
+    #[serde(default)]
+    pub target_default_collations: Vec<(String, String)>,
+}
+
+impl Facts {
+    /// Whether the servers are MariaDB's (their versions say so); else PostgreSQL's.
+    pub fn mariadb(&self) -> bool {
+        self.source_version.contains("MariaDB")
+    }
+
+    /// `PostgreSQL 15`, `MariaDB 10.11` for the server version `v`.
+    fn label(&self, v: &str) -> String {
+        let (engine, name) = if self.mariadb() {
+            (crate::import::Engine::Mysql, "MariaDB")
+        } else {
+            (crate::import::Engine::Postgres, "PostgreSQL")
+        };
+        match crate::db::major_version(engine, v) {
+            m if m.is_empty() => v.to_owned(),
+            m => format!("{name} {m}"),
+        }
+    }
 }
 
 /// An upgrade finding.
@@ -123,6 +165,16 @@ pub struct UpgradeFinding {
     pub objects: Vec<String>,
     /// What to do about it.
     pub suggestion: String,
+}
+
+impl UpgradeFinding {
+    /// `warning` or `notice`.
+    pub fn severity_word(&self) -> &'static str {
+        match self.severity {
+            Severity::Warning => "warning",
+            Severity::Notice => "notice",
+        }
+    }
 }
 
 /// A runbook step a finding calls for.
@@ -151,10 +203,12 @@ pub fn check(facts: &Facts) -> Vec<UpgradeFinding> {
     let mut out = Vec::new();
     extensions(facts, &mut out);
     collations(facts, &mut out);
-    let crosses_17 = matches!(
-        (major(&facts.source_version), major(&facts.target_version)),
-        (Some(s), Some(t)) if s < 17 && t >= 17
-    );
+    default_collations(facts, &mut out);
+    let crosses_17 = !facts.mariadb()
+        && matches!(
+            (major(&facts.source_version), major(&facts.target_version)),
+            (Some(s), Some(t)) if s < 17 && t >= 17
+        );
     if crosses_17 && !facts.unpinned_functions.is_empty() {
         out.push(UpgradeFinding {
             code: U005_UNPINNED_SEARCH_PATH.into(),
@@ -220,7 +274,9 @@ fn collations(facts: &Facts, out: &mut Vec<UpgradeFinding>) {
             continue;
         }
         let names: Vec<String> = indexes.iter().map(|i| i.index.clone()).collect();
-        let label = if source.name == "default" {
+        let label = if facts.mariadb() {
+            format!("collation {} ({})", source.name, source.locale)
+        } else if source.name == "default" {
             format!(
                 "the database's default collation ({} {})",
                 source.provider, source.locale
@@ -231,15 +287,29 @@ fn collations(facts: &Facts, out: &mut Vec<UpgradeFinding>) {
                 source.name, source.provider, source.locale
             )
         };
-        match facts.target_collations.iter().find(|t| t.name == source.name) {
+        let suggestion = if facts.mariadb() {
+            format!("name a collation of {} the target has in the DDL of these columns (MariaDB cannot create one), or run a target version that has {}", source.locale, source.name)
+        } else {
+            format!("create it on the target (`CREATE COLLATION \"{}\" (provider = {}, locale = '{}')`) before the schema", source.name, source.provider, source.locale)
+        };
+        match facts
+            .target_collations
+            .iter()
+            .find(|t| t.name == source.name)
+        {
             None => out.push(UpgradeFinding {
                 code: U004_COLLATION_MISSING.into(),
                 severity: Severity::Warning,
-                message: format!("{label} is used by {} index(es) and does not exist on the target", names.len()),
+                message: format!(
+                    "{label} is used by {} index(es) and does not exist on the target",
+                    names.len()
+                ),
                 objects: names,
-                suggestion: format!("create it on the target (`CREATE COLLATION \"{}\" (provider = {}, locale = '{}')`) before the schema", source.name, source.provider, source.locale),
+                suggestion,
             }),
-            Some(target) if target.provider != source.provider || target.version != source.version => {
+            Some(target)
+                if target.provider != source.provider || target.version != source.version =>
+            {
                 let from = source.version.as_deref().unwrap_or("none");
                 let to = target.version.as_deref().unwrap_or("none");
                 out.push(UpgradeFinding {
@@ -264,10 +334,9 @@ fn settings(facts: &Facts, out: &mut Vec<UpgradeFinding>) {
         return;
     }
     let on_target = |name: &str| facts.target_settings.iter().find(|t| t.name == name);
-    let versions = |v: &str| major(v).map_or_else(|| v.to_owned(), |m| format!("PostgreSQL {m}"));
     let (from, to) = (
-        versions(&facts.source_version),
-        versions(&facts.target_version),
+        facts.label(&facts.source_version),
+        facts.label(&facts.target_version),
     );
     let removed: Vec<&Setting> = facts
         .source_settings
@@ -289,7 +358,11 @@ fn settings(facts: &Facts, out: &mut Vec<UpgradeFinding>) {
                 format!("{} server parameter(s) of {from} do not exist in {to}, and the source sets {}", removed.len(), set.join(", "))
             },
             objects: removed.iter().map(|s| s.name.clone()).collect(),
-            suggestion: "remove them from postgresql.conf, ALTER SYSTEM, ALTER DATABASE/ROLE … SET and from code calling current_setting() or SET (the target refuses unknown parameters); force_parallel_mode is debug_parallel_query from 16".into(),
+            suggestion: if facts.mariadb() {
+                "remove them from the option files (my.cnf) and from code that SETs them: the target refuses an unknown variable at startup and in SET (MariaDB 11.0 removed the InnoDB change buffer's innodb_change_buffering, for one)".into()
+            } else {
+                "remove them from postgresql.conf, ALTER SYSTEM, ALTER DATABASE/ROLE … SET and from code calling current_setting() or SET (the target refuses unknown parameters); force_parallel_mode is debug_parallel_query from 16".into()
+            },
         });
     }
     let changed: Vec<String> = facts
@@ -308,6 +381,41 @@ fn settings(facts: &Facts, out: &mut Vec<UpgradeFinding>) {
             message: format!("{} server parameter(s) have another built-in default on the target; where the source relies on the default, behaviour changes", changed.len()),
             objects: changed,
             suggestion: "set the source's value explicitly on the target where the old behaviour is wanted".into(),
+        });
+    }
+}
+
+/// MariaDB: a character set whose default collation differs between the servers, for the keys
+/// and indexes over columns under the source's default (what a table created from DDL without
+/// `COLLATE` gets): `U009`, as the release notes' check in [`release_notes`], measured.
+fn default_collations(facts: &Facts, out: &mut Vec<UpgradeFinding>) {
+    for (charset, from) in &facts.source_default_collations {
+        let Some((_, to)) = facts
+            .target_default_collations
+            .iter()
+            .find(|(c, _)| c == charset)
+            .filter(|(_, to)| to != from)
+        else {
+            continue;
+        };
+        let objects: Vec<String> = facts
+            .indexes
+            .iter()
+            .filter(|i| i.collation == *from)
+            .map(|i| i.index.clone())
+            .collect();
+        if objects.is_empty() {
+            continue;
+        }
+        out.push(UpgradeFinding {
+            code: U009_DEFAULT_COLLATION.into(),
+            severity: Severity::Warning,
+            message: format!(
+                "{charset} text gets {to} on the target where its DDL names no collation, {from} on the source: {} key(s) and index(es) over {from} columns compare, sort and enforce uniqueness otherwise when their tables are created from DDL without COLLATE",
+                objects.len()
+            ),
+            objects,
+            suggestion: format!("state `COLLATE {from}` in the DDL, or set `character_set_collations = '{charset}={from}'` on the target; check unique keys over text for values that collide under {to}"),
         });
     }
 }

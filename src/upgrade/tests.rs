@@ -73,6 +73,7 @@ fn facts() -> Facts {
             setting("old_snapshot_threshold", "-1"),
         ],
         target_settings: vec![setting("work_mem", "4096")],
+        ..Facts::default()
     }
 }
 

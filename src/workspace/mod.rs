@@ -15,6 +15,7 @@
 //! | history | [`history`] | [`history::compare`], [`history::rehearsals`] |
 //! | calibrate (and the stored choice every face plans with) | [`calibrate`] | [`calibrate::from_run`], [`Workspace::calibrate`], [`calibrate::Calibrate`] |
 //! | risks | [`risks`] | [`Workspace::save_risk`], [`Workspace::decide_suggestion`]… |
+//! | upgrade checks (plan and mapping review of an upgrade) | [`upgrade`] | [`upgrade::checks`] |
 //! | artifact detail (the inventory's drill-down) | [`detail`] | [`Workspace::artifact_detail`] |
 //! | services | [`services`] | [`Workspace::rollup`], [`services::blast_radius`], [`Workspace::services_csv`] |
 //!
@@ -44,6 +45,7 @@ pub mod rehearse;
 pub mod risks;
 pub mod secrets;
 pub mod services;
+pub mod upgrade;
 pub mod validate;
 
 use std::path::PathBuf;

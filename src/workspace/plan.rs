@@ -1,7 +1,8 @@
 //! Plan: the one [`Plan`] every face shows, exports and rehearses. It is the plan generated
 //! from the inventory's graph with the risk register's ordering constraints applied
 //! ([`crate::risk::apply_ordering`]), calibrated from the rehearsals the project's stored choice
-//! names (or others, asked for once: [`Calibrate`]), with the team's stored step edits applied
+//! names (or others, asked for once: [`Calibrate`]), carrying an upgrade's checks and the steps
+//! they call for ([`super::upgrade::checks`]), with the team's stored step edits applied
 //! last ([`super::edits`]): an owner or a duration a person typed wins over an estimate and
 //! over a measurement.
 //!
@@ -54,10 +55,8 @@ impl Derived {
         let ignored_orderings = crate::risk::apply_ordering(&mut graph, risks);
         let mut settings = project.manifest().plan_settings();
         settings.shape = shape.unwrap_or(settings.shape);
-        let generated = match calibration {
-            Some(c) => Plan::build_calibrated(&graph, &settings, c),
-            None => Plan::build(&graph, &settings),
-        };
+        let upgrade = super::upgrade::checks(project, inventory);
+        let generated = Plan::build_with(&graph, &settings, calibration, upgrade.as_ref());
         let plan = edits::apply(&generated, edits);
         Self {
             graph,

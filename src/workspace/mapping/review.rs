@@ -8,20 +8,19 @@ use crate::mapping::review::Review;
 use crate::mapping::MappingError;
 use crate::project::Project;
 
-/// Reviews the project's spec against its inventory. The caller fails (exit 1) when
-/// [`Review::blocking`] is above zero.
+/// Reviews the project's spec against its inventory, with an upgrade's findings beside it
+/// ([`Review::upgrade`], as the plan carries them: [`crate::workspace::upgrade::checks`]). The
+/// caller fails (exit 1) when [`Review::blocking`] is above zero.
 ///
 /// # Errors
 /// As [`super::load_required`].
 pub async fn review(project: &Project) -> Result<Review, MappingError> {
     let (inventory, spec) = load_required(project).await?;
     let m = project.manifest();
-    Ok(crate::mapping::review::review(
-        &inventory,
-        m.source.engine,
-        m.target.engine,
-        &spec,
-    ))
+    let mut review =
+        crate::mapping::review::review(&inventory, m.source.engine, m.target.engine, &spec);
+    review.upgrade = crate::workspace::upgrade::checks(project, &inventory);
+    Ok(review)
 }
 
 /// [`review`], then the data pass on the live source at `source_url` (opened read-only; the

@@ -239,7 +239,7 @@ author = "ana"
 [tables."sakila.actor".columns]
 full_name = { merge = ["first_name", "last_name"], separator = " ", reason = "credits print one name", author = "ana" }
 first_name = { target = "given_name", reason = "kept for search", author = "ana" }
-last_name = { reason = "kept for search", author = "ana" }
+last_name = { derive = "lower(last_name)", reason = "case-insensitive search", author = "ana" }
 "#,
     )
     .unwrap();

@@ -58,11 +58,15 @@ pub struct ColumnMapping {
     /// The spec's expression the value is computed by, compiled for the source engine (a
     /// `derive`, `merge` or `split` part); `None` copies the stored column `name`.
     pub derived: Option<String>,
+    /// Whether a rollback writes the target's value back into the source column `name`: a
+    /// stored column, or one computed in place (it goes back as the target holds it). A new
+    /// column, a merge or a split part has no source column of its own.
+    pub writes_back: bool,
 }
 
 /// The columns a table is read as, with their computing expressions.
 struct ReadColumns {
-    columns: Vec<(crate::inventory::Column, Option<String>)>,
+    columns: Vec<(crate::inventory::Column, Option<String>, bool)>,
 }
 
 /// One mapped table.
@@ -214,7 +218,7 @@ impl TableMapping {
         let columns = read
             .columns
             .iter()
-            .map(|(c, derived)| {
+            .map(|(c, derived, writes_back)| {
                 let column_rule = rule.and_then(|r| r.columns.get(&c.name));
                 let logical = Logical::of(source, &c.data_type);
                 let target_type = column_rule
@@ -247,11 +251,12 @@ impl TableMapping {
                     target: target_logical,
                     target_type,
                     derived: derived.clone(),
+                    writes_back: *writes_back,
                 }
             })
             .collect();
         let mut read_table = table.clone();
-        read_table.columns = read.columns.into_iter().map(|(c, _)| c).collect();
+        read_table.columns = read.columns.into_iter().map(|(c, ..)| c).collect();
         let read = read_table;
         let mapping = Self {
             source: table.name.clone(),
@@ -290,11 +295,12 @@ impl TableMapping {
             (
                 crate::inventory::Column::new(name, declared, true),
                 Some(e.sql(source)),
+                false,
             )
         };
         for c in &table.columns {
             match rule.and_then(|r| r.columns.get(&c.name)) {
-                None => columns.push((c.clone(), None)),
+                None => columns.push((c.clone(), None, true)),
                 Some(r) if r.drop => {}
                 Some(r) if !r.split.is_empty() => {
                     for (part, e) in &r.split {
@@ -303,13 +309,13 @@ impl TableMapping {
                 }
                 Some(r) => match &r.derive {
                     Some(e) => {
-                        let (mut column, sql) = computed(&c.name, &c.data_type, e);
+                        let (mut column, sql, _) = computed(&c.name, &c.data_type, e);
                         column.nullable = c.nullable;
                         column.default = c.default.clone();
                         column.on_update = c.on_update.clone();
-                        columns.push((column, sql));
+                        columns.push((column, sql, true));
                     }
-                    None => columns.push((c.clone(), None)),
+                    None => columns.push((c.clone(), None, true)),
                 },
             }
         }

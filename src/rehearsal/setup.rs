@@ -56,10 +56,10 @@ pub(super) fn routes(plan: &BackfillPlan, reverse: bool) -> Vec<Route> {
         .filter(|t| !t.source.is_keyless())
         .map(|t| {
             if reverse {
-                // A computed column (a spec's derive, merge or split) has no source column to
-                // write back to: the replay writes the stored ones.
+                // A new column, a merge or a split part (the spec's) has no source column to
+                // write back to: the replay writes the stored ones and those computed in place.
                 let stored: Vec<usize> = (0..t.source.columns.len())
-                    .filter(|&i| t.source.columns[i].expr.is_none())
+                    .filter(|&i| t.mapping.columns[i].writes_back)
                     .collect();
                 let mut from = t.target.clone();
                 from.columns = stored

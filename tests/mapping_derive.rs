@@ -91,6 +91,25 @@ async fn merged_derived_and_split_columns_backfill_and_validate_clean_through_th
     );
     std::fs::write(&path, &text).unwrap();
 
+    // The review says what a rollback cannot give back and what is computed in place.
+    let review =
+        migration_studio::workspace::mapping::review::review(&Project::open(&root).unwrap())
+            .await
+            .unwrap();
+    let codes: Vec<(String, &str)> = review
+        .findings
+        .iter()
+        .filter(|f| f.code == "M012" || f.code == "M013")
+        .map(|f| (f.entry.clone(), f.code))
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            ("sakila.address.address".to_owned(), "M012"),
+            ("sakila.customer.email".to_owned(), "M013"),
+        ]
+    );
+
     let out = common::between(
         "backfill",
         &root,

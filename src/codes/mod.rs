@@ -300,6 +300,8 @@ pub const REVIEW_FINDINGS: &[ReviewFinding] = &[
     review(mapping::M009_IDENTITY_NOT_CARRIED, ReviewSeverity::Error, "a source column's generated key (AUTO_INCREMENT, identity, serial, SQLite rowid alias) is not carried: the target column's type cannot be filled by a sequence, or a MySQL or SQLite target needs it to be the primary key on its own; the application's inserts after the cutover fail"),
     review(mapping::M010_DEFAULT_NOT_CARRIED, ReviewSeverity::Warning, "a source column's default expression has no equivalent on the target engine and is not carried: inserts after the cutover that omit the column get NULL or are refused"),
     review(mapping::M011_ON_UPDATE_NOT_CARRIED, ReviewSeverity::Warning, "a MySQL `ON UPDATE` expression (`ON UPDATE CURRENT_TIMESTAMP`) has no column option on the target engine and is not carried: rows updated after the cutover keep their old value unless a trigger sets it"),
+    review(mapping::M012_NOT_REVERSIBLE, ReviewSeverity::Error, "a column a `merge` consumed or a `split` replaced is not copied on its own: a rollback cannot give it back to the source for rows written on the target after the cutover"),
+    review(mapping::M013_COMPUTED_IN_PLACE, ReviewSeverity::Warning, "a column computed in place (`derive` on itself): the target keeps the computed value, and a rollback writes it back instead of the original"),
 ];
 
 /// The review finding registered as `code`.

@@ -157,7 +157,11 @@ async fn count_one(
     let Some(mapped) = mapping.columns.iter().find(|c| &c.name == column) else {
         return Ok(None);
     };
-    let c = quote::ident(e, column);
+    // A computed column is counted on the value its expression gives, as the backfill reads it.
+    let c = mapped
+        .derived
+        .as_ref()
+        .map_or_else(|| quote::ident(e, column), |sql| format!("({sql})"));
     let Some((condition, described)) =
         condition(e, finding.code, &c, &mapped.source, &mapped.target)
     else {

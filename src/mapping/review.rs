@@ -36,6 +36,12 @@ pub const M009_IDENTITY_NOT_CARRIED: &str = "M009";
 pub const M010_DEFAULT_NOT_CARRIED: &str = "M010";
 /// A MySQL `ON UPDATE` the target engine has no column option for.
 pub const M011_ON_UPDATE_NOT_CARRIED: &str = "M011";
+/// A column not copied on its own because a merge consumed it or a split replaced it: a
+/// rollback cannot give it back for rows written on the target after the cutover.
+pub const M012_NOT_REVERSIBLE: &str = "M012";
+/// A column computed in place: the target keeps the computed value, and a rollback writes that
+/// value back, not the original.
+pub const M013_COMPUTED_IN_PLACE: &str = "M013";
 
 /// How bad a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -277,6 +283,41 @@ pub fn review(inventory: &Inventory, source: Engine, target: Engine, spec: &Mapp
         let table_line = rule.map(|r| r.line);
         let (mapping, read) = TableMapping::mapped(source, target, table, None, rule);
         let table_name = table.name.to_string();
+        for (name, r) in rule.iter().flat_map(|r| &r.columns) {
+            let entry = (table_name.as_str(), Some(name.as_str()));
+            let gone = match (&r.merged_into, r.split.is_empty()) {
+                (Some(merged), _) => Some(format!("merged into `{merged}`")),
+                (None, false) => Some(format!(
+                    "split into {}",
+                    r.split
+                        .iter()
+                        .map(|(p, _)| format!("`{p}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )),
+                (None, true) => None,
+            };
+            if let Some(how) = gone {
+                findings.push(finding(
+                    M012_NOT_REVERSIBLE,
+                    Severity::Error,
+                    entry,
+                    Some(r.line),
+                    format!("{name} is {how} and not copied on its own: a rollback cannot give it back to the source for rows the application writes on the target after the cutover"),
+                    format!("keep {name} as a column of its own (a rule for it) if the fallback period needs it, or accept with the reason a rollback may lose it"),
+                ));
+            }
+            if r.derive.is_some() && !r.new {
+                findings.push(finding(
+                    M013_COMPUTED_IN_PLACE,
+                    Severity::Warning,
+                    entry,
+                    Some(r.line),
+                    format!("{name} is computed in place ({}): the target does not keep the original value, and a rollback writes the computed one back", r.derive.as_ref().map_or("", |d| d.text.as_str())),
+                    "write the computed value to a new column and keep the original, if it must survive a rollback".into(),
+                ));
+            }
+        }
         for (column, source_column) in mapping.columns.iter().zip(&read.columns) {
             let entry = (table_name.as_str(), Some(column.name.as_str()));
             let line = rule

@@ -115,6 +115,9 @@ pub struct ColumnRule {
     /// The target columns a `split` makes of this column, with the expression of each; the
     /// column itself is then not copied.
     pub split: Vec<(String, super::expr::Expression)>,
+    /// The `merge` rule (its column's name) that consumed this column, which is then not
+    /// copied on its own.
+    pub merged_into: Option<String>,
     /// Why.
     pub reason: String,
     /// Who decided.
@@ -581,6 +584,7 @@ fn check_table(
                 input,
                 ColumnRule {
                     drop: true,
+                    merged_into: Some(merged.clone()),
                     reason: format!("merged into `{merged}`: {}", rule.reason),
                     ..rule.consumed()
                 },
@@ -738,6 +742,7 @@ fn check_column(
         derive,
         new,
         split,
+        merged_into: None,
         reason: raw.reason,
         author: raw.author,
         line: line_at(check.text, key_span.start),
@@ -757,6 +762,7 @@ impl ColumnRule {
             derive: None,
             new: false,
             split: Vec::new(),
+            merged_into: None,
             reason: String::new(),
             author: self.author.clone(),
             line: self.line,

@@ -5,9 +5,10 @@
 //! quoted for its engine and every bound in a condition is a number parsed from a type, so no
 //! spec text reaches the SQL.
 //!
-//! This first version runs two queries per finding (a count, then the first keys in key
-//! order), each over the whole table or, with a sample, over its first rows by key; it does
-//! not yet read each table once in keyset chunks as the validation does.
+//! Each table is read once, by one statement summing every finding's condition (the database
+//! counts; no row crosses the network), then once more per finding that hit rows, for its
+//! first keys in key order (a scan that stops at the fifth). With a sample, only the first rows
+//! of each table by key are read.
 
 use serde::Serialize;
 
@@ -116,9 +117,10 @@ fn as_text(engine: Engine, c: &str) -> String {
 }
 
 /// Counts, on `source` (its live catalog `live`), the rows each value-dependent finding of
-/// `review` hits, under the mapping of `spec` into a `target` engine. With `sample`, only the
-/// first `sample` rows of each table by key are read; the scope is stated in
-/// [`Review::data_scope`].
+/// `review` hits, under the mapping of `spec` into a `target` engine. Each table is read once:
+/// one statement sums every finding's condition over its rows; then, for the findings that hit
+/// rows, their first keys in key order. With `sample`, only the first `sample` rows of each
+/// table by key are read; the scope is stated in [`Review::data_scope`].
 ///
 /// # Errors
 /// [`DbError`] of a query.
@@ -134,85 +136,145 @@ pub async fn count(
         Some(n) => format!("the first {n} rows of each table by key"),
         None => "every row (full scan)".to_owned(),
     });
-    for finding in &mut review.findings {
-        finding.data = count_one(source, live, target, spec, finding, sample).await?;
+    // The findings to count, grouped by table in first-finding order.
+    let mut by_table: Vec<(String, Vec<Counted>)> = Vec::new();
+    for (i, finding) in review.findings.iter().enumerate() {
+        let Some((condition, described)) =
+            finding_condition(source.engine, live, target, spec, finding)
+        else {
+            continue;
+        };
+        match by_table.iter_mut().find(|(t, _)| *t == finding.table) {
+            Some((_, list)) => list.push((i, condition, described)),
+            None => by_table.push((finding.table.clone(), vec![(i, condition, described)])),
+        }
+    }
+    for (table_name, conditions) in by_table {
+        let Some(table) = find_table(live, &table_name) else {
+            continue;
+        };
+        let counts = count_table(source, table, &conditions, sample).await?;
+        for ((i, condition, described), rows) in conditions.into_iter().zip(counts) {
+            let examples = if rows > 0 {
+                examples(source, table, &condition, sample, &review.findings[i]).await?
+            } else {
+                Vec::new()
+            };
+            review.findings[i].data = Some(DataCount {
+                rows,
+                condition: described,
+                examples,
+            });
+        }
     }
     Ok(())
 }
 
-async fn count_one(
-    db: &Database,
+/// A finding to count: its index in the review, the condition on the source rows and its
+/// description.
+type Counted = (usize, String, String);
+
+/// The condition on the source rows that `finding` hits, and its description; `None` when the
+/// finding's harm does not depend on values.
+fn finding_condition(
+    e: Engine,
     live: &Inventory,
     target: Engine,
     spec: &MappingSpec,
     finding: &Finding,
-    sample: Option<u64>,
-) -> Result<Option<DataCount>, DbError> {
-    let e = db.engine;
+) -> Option<(String, String)> {
     let (Some(column), Some(table)) = (&finding.column, find_table(live, &finding.table)) else {
-        return Ok(None);
+        return None;
     };
     let rule = spec.tables.get(&finding.table);
     let (mapping, _) = TableMapping::mapped(e, target, table, None, rule);
-    let Some(mapped) = mapping.columns.iter().find(|c| &c.name == column) else {
-        return Ok(None);
-    };
+    let mapped = mapping.columns.iter().find(|c| &c.name == column)?;
     // A computed column is counted on the value its expression gives, as the backfill reads it.
     let c = mapped
         .derived
         .as_ref()
         .map_or_else(|| quote::ident(e, column), |sql| format!("({sql})"));
-    let Some((condition, described)) =
-        condition(e, finding.code, &c, &mapped.source, &mapped.target)
-    else {
-        return Ok(None);
-    };
-    let from = from_clause(e, table, sample);
-    let rows = db
-        .fetch_i64(
-            &format!("SELECT COUNT(*) FROM {from} WHERE {condition}"),
-            &[],
-            &format!("counting {} rows of {}", finding.code, finding.entry),
-        )
-        .await?
-        .unwrap_or(0);
-    let mut examples = Vec::new();
-    if rows > 0 && !table.primary_key.is_empty() {
-        let keys: Vec<String> = table
-            .primary_key
-            .iter()
-            .map(|k| quote::ident(e, k))
-            .collect();
-        let select: Vec<String> = keys.iter().map(|k| as_text(e, k)).collect();
-        let found = db
-            .fetch_texts(
-                &format!(
-                    "SELECT {} FROM {from} WHERE {condition} ORDER BY {} LIMIT {EXAMPLES}",
-                    select.join(", "),
-                    keys.join(", ")
-                ),
-                &[],
-                &format!("example keys of {} on {}", finding.code, finding.entry),
+    condition(e, finding.code, &c, &mapped.source, &mapped.target)
+}
+
+/// The rows of `table` meeting each of `conditions`, in one read of the table.
+async fn count_table(
+    db: &Database,
+    table: &Table,
+    conditions: &[Counted],
+    sample: Option<u64>,
+) -> Result<Vec<u64>, DbError> {
+    let e = db.engine;
+    let sums: Vec<String> = conditions
+        .iter()
+        .map(|(_, condition, _)| {
+            as_text(
+                e,
+                &format!("COALESCE(SUM(CASE WHEN {condition} THEN 1 ELSE 0 END), 0)"),
             )
-            .await?;
-        examples = found
-            .into_iter()
-            .map(|row| {
-                table
-                    .primary_key
-                    .iter()
-                    .zip(row)
-                    .map(|(k, v)| format!("{k} {}", v.unwrap_or_else(|| "NULL".into())))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            })
-            .collect();
+        })
+        .collect();
+    let from = from_clause(e, table, sample);
+    let row = db
+        .fetch_texts(
+            &format!("SELECT {} FROM {from}", sums.join(", ")),
+            &[],
+            &format!("counting the review's findings on {}", table.name),
+        )
+        .await?;
+    Ok(row
+        .into_iter()
+        .next()
+        .unwrap_or_default()
+        .into_iter()
+        .map(|v| v.and_then(|v| v.parse().ok()).unwrap_or(0))
+        .chain(std::iter::repeat(0))
+        .take(conditions.len())
+        .collect())
+}
+
+/// The first [`EXAMPLES`] keys, in key order, of the rows of `table` meeting `condition`.
+async fn examples(
+    db: &Database,
+    table: &Table,
+    condition: &str,
+    sample: Option<u64>,
+    finding: &Finding,
+) -> Result<Vec<String>, DbError> {
+    if table.primary_key.is_empty() {
+        return Ok(Vec::new());
     }
-    Ok(Some(DataCount {
-        rows: u64::try_from(rows).unwrap_or(0),
-        condition: described,
-        examples,
-    }))
+    let e = db.engine;
+    let from = from_clause(e, table, sample);
+    let keys: Vec<String> = table
+        .primary_key
+        .iter()
+        .map(|k| quote::ident(e, k))
+        .collect();
+    let select: Vec<String> = keys.iter().map(|k| as_text(e, k)).collect();
+    let found = db
+        .fetch_texts(
+            &format!(
+                "SELECT {} FROM {from} WHERE {condition} ORDER BY {} LIMIT {EXAMPLES}",
+                select.join(", "),
+                keys.join(", ")
+            ),
+            &[],
+            &format!("example keys of {} on {}", finding.code, finding.entry),
+        )
+        .await?;
+    Ok(found
+        .into_iter()
+        .map(|row| {
+            table
+                .primary_key
+                .iter()
+                .zip(row)
+                .map(|(k, v)| format!("{k} {}", v.unwrap_or_else(|| "NULL".into())))
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+        .collect())
 }
 
 /// The table, or its first `sample` rows by key as a derived table.

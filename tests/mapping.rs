@@ -405,6 +405,17 @@ async fn a_rename_and_a_cast_backfilled_through_the_spec_land_under_the_new_name
         q("SELECT count(*) FROM pg_constraint WHERE contype = 'f' AND conrelid::regclass::text LIKE '%movie'"),
         "2"
     );
+    // MySQL's ON UPDATE CURRENT_TIMESTAMP is a trigger on PostgreSQL: an update that leaves
+    // last_update alone stamps it, one that sets it keeps what it set.
+    let movie = format!("\"{schema}\".movie");
+    assert_eq!(
+        q(&format!("UPDATE {movie} SET name = 'X' WHERE film_id = 1 RETURNING last_update = date_trunc('second', now() + interval '0.5 second')")),
+        "t"
+    );
+    assert_eq!(
+        q(&format!("UPDATE {movie} SET name = 'Y', last_update = '2001-01-01' WHERE film_id = 2 RETURNING last_update::date::text")),
+        "2001-01-01"
+    );
 }
 
 #[tokio::test]
@@ -459,15 +470,15 @@ async fn the_data_pass_counts_exactly_the_rows_a_narrowing_hits_with_their_first
         nulls.data.as_ref().unwrap().rows.to_string(),
         sql("SELECT COUNT(*) FROM film WHERE original_language_id IS NULL")
     );
-    // PostgreSQL has no ON UPDATE: the review says so, with the trigger that would do it.
-    let on_update = r
-        .findings
-        .iter()
-        .find(|f| f.entry == "sakila.film.last_update" && f.code == "M011")
-        .expect("M011 on film.last_update");
+    // PostgreSQL has no ON UPDATE column option: a trigger made after the copy does it, so the
+    // review has nothing to say about it.
     assert!(
-        on_update.message.contains("ON UPDATE") && on_update.fix.contains("BEFORE UPDATE trigger"),
-        "{on_update:?}"
+        !r.findings.iter().any(|f| f.code == "M011"),
+        "{:?}",
+        r.findings
+            .iter()
+            .filter(|f| f.code == "M011")
+            .collect::<Vec<_>>()
     );
 
     // A sample bounds the rows read and says so.

@@ -342,7 +342,16 @@ async fn a_second_rehearsal_of_the_same_project_is_refused() {
                 .block_on(rehearsal::rehearse(&project, &options("mysql")))
         })
     };
-    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    // The first holds the lock once it has saved its state (the lock comes first); a fixed
+    // pause was too short on a loaded machine.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while migration_studio::rehearsal::state::RunState::unfinished(&root).is_empty() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the first never started"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
     let second = rehearsal::rehearse(&project, &options("mysql")).await;
     assert!(matches!(second, Err(RehearsalError::Busy(_))), "{second:?}");
     let first = first.join().unwrap().unwrap();

@@ -22,6 +22,9 @@ pub enum PostCopyKind {
     },
     /// A foreign-key constraint.
     ForeignKey,
+    /// A PostgreSQL `BEFORE UPDATE` trigger (and its function) doing what MySQL's `ON UPDATE`
+    /// column option did; its columns are the columns it sets.
+    Trigger,
 }
 
 /// One index or foreign key to create on a target table.
@@ -74,6 +77,39 @@ impl PostCopyObject {
         self.kind == PostCopyKind::ForeignKey
     }
 
+    /// The `BEFORE UPDATE` trigger of `table` (a PostgreSQL target) setting each of `columns`
+    /// to its expression when an update changes the row without setting the column itself,
+    /// as MySQL's `ON UPDATE` does; `None` when no column has one.
+    fn on_update_trigger(table: &QualifiedName, columns: &[(String, String)]) -> Option<Self> {
+        if columns.is_empty() {
+            return None;
+        }
+        let pg = Engine::Postgres;
+        let mut name = format!("ms_on_update_{}", table.name);
+        name.truncate(60);
+        let function = quote::table(pg, &QualifiedName::new(table.schema.as_deref(), &name));
+        let sets: String = columns
+            .iter()
+            .map(|(c, e)| {
+                let c = quote::ident(pg, c);
+                format!(
+                    " IF NEW.{c} IS NOT DISTINCT FROM OLD.{c} AND to_jsonb(NEW) IS DISTINCT FROM to_jsonb(OLD) THEN NEW.{c} := {e}; END IF;"
+                )
+            })
+            .collect();
+        Some(Self {
+            kind: PostCopyKind::Trigger,
+            table: table.clone(),
+            sql: format!(
+                "CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $ms$ BEGIN{sets} RETURN NEW; END $ms$;\nCREATE TRIGGER {} BEFORE UPDATE ON {} FOR EACH ROW EXECUTE FUNCTION {function}()",
+                quote::ident(pg, &name),
+                quote::table(pg, table),
+            ),
+            name,
+            columns: columns.iter().map(|(c, _)| c.clone()).collect(),
+        })
+    }
+
     /// The columns the object has on `db` under its name, comma-separated; `None` when
     /// nothing has its name.
     async fn existing_columns(&self, db: &Database) -> Result<Option<String>, DbError> {
@@ -114,6 +150,15 @@ impl PostCopyObject {
                  AND TABLE_NAME = ? AND CONSTRAINT_NAME = ? AND REFERENCED_TABLE_NAME IS NOT NULL",
                 vec![schema, table, name],
             ),
+            (Engine::Postgres, PostCopyKind::Trigger) => (
+                "SELECT CASE WHEN EXISTS (SELECT 1 FROM pg_catalog.pg_trigger g \
+                 JOIN pg_catalog.pg_class t ON t.oid = g.tgrelid \
+                 JOIN pg_catalog.pg_namespace n ON n.oid = t.relnamespace \
+                 WHERE n.nspname = coalesce($1, current_schema()) AND t.relname = $2 \
+                 AND g.tgname = $3) THEN $4 END",
+                vec![schema, table, name, Cell::Text(self.columns.join(","))],
+            ),
+            (_, PostCopyKind::Trigger) => return Ok(None),
             (Engine::Sqlite, _) => (
                 "SELECT group_concat(name, ',') FROM (SELECT ii.name FROM sqlite_master m, \
                  pragma_index_info(m.name) ii WHERE m.type = 'index' AND m.name = ?2 AND m.tbl_name = ?1 \
@@ -145,6 +190,7 @@ impl PostCopyObject {
             (Engine::Postgres, PostCopyKind::ForeignKey) => {
                 format!("ALTER TABLE {table} DROP CONSTRAINT IF EXISTS {name}")
             }
+            (_, PostCopyKind::Trigger) => format!("DROP TRIGGER IF EXISTS {name} ON {table}"),
             (Engine::Mysql, PostCopyKind::Index { .. }) => format!("DROP INDEX {name} ON {table}"),
             (Engine::Mysql, PostCopyKind::ForeignKey) => {
                 format!("ALTER TABLE {table} DROP FOREIGN KEY {name}")
@@ -278,6 +324,19 @@ pub(super) fn plan(
                 });
             }
         }
+        let on_update: Vec<(String, String)> = planned
+            .mapping
+            .columns
+            .iter()
+            .filter_map(|c| match &c.on_update {
+                crate::mapping::OnUpdate::Trigger(e) => Some((c.target_name.clone(), e.clone())),
+                _ => None,
+            })
+            .collect();
+        out.extend(PostCopyObject::on_update_trigger(
+            &planned.mapping.target,
+            &on_update,
+        ));
         for fk in &table.foreign_keys {
             let Some(parent) = tables.iter().find(|t| t.mapping.source == fk.references) else {
                 continue;

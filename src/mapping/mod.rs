@@ -52,9 +52,8 @@ pub struct ColumnMapping {
     /// What the target writes when an insert omits the column: the source's default carried
     /// to the target ([`column_default::carry`]), or why it could not be.
     pub default: Result<Option<ColumnDefault>, column_default::NotCarried>,
-    /// MySQL's `ON UPDATE` expression for the target: kept on a MySQL target; `Err` with the
-    /// expression where the target engine has no column option for it (a trigger would do it).
-    pub on_update: Result<Option<String>, String>,
+    /// What becomes of MySQL's `ON UPDATE` expression on the target.
+    pub on_update: OnUpdate,
     /// The spec's expression the value is computed by, compiled for the source engine (a
     /// `derive`, `merge` or `split` part); `None` copies the stored column `name`.
     pub derived: Option<String>,
@@ -62,6 +61,59 @@ pub struct ColumnMapping {
     /// stored column, or one computed in place (it goes back as the target holds it). A new
     /// column, a merge or a split part has no source column of its own.
     pub writes_back: bool,
+}
+
+/// What becomes of a MySQL column's `ON UPDATE` expression (`ON UPDATE CURRENT_TIMESTAMP`) on
+/// the target: rows the application updates after the cutover must still get it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OnUpdate {
+    /// The source has none.
+    None,
+    /// Kept as the column option on a MySQL target.
+    ColumnOption(String),
+    /// Done by a `BEFORE UPDATE` trigger on a PostgreSQL target, created after the copy
+    /// ([`crate::backfill::post_copy`]): the value is the expression PostgreSQL evaluates.
+    Trigger(String),
+    /// Not carried (an SQLite target, or an expression other than the current time): the
+    /// source's expression, for review finding M011.
+    NotCarried(String),
+}
+
+impl OnUpdate {
+    /// The `ON UPDATE` expression `expr` of a MySQL column carried to a `target` engine.
+    /// MySQL allows only the current time there (`CURRENT_TIMESTAMP`, `NOW()`, `LOCALTIME`…,
+    /// with an optional precision: MySQL manual, "Automatic Initialization and Updating for
+    /// TIMESTAMP and DATETIME"); PostgreSQL's `CURRENT_TIMESTAMP(p)` is the same instant at the
+    /// same precision.
+    pub fn carry(expr: Option<&str>, target: Engine) -> Self {
+        let Some(expr) = expr else {
+            return Self::None;
+        };
+        if target == Engine::Mysql {
+            return Self::ColumnOption(expr.to_owned());
+        }
+        let lower = expr.trim().to_ascii_lowercase();
+        let name = lower.split('(').next().unwrap_or_default().trim();
+        let precision: String = lower
+            .split_once('(')
+            .map(|(_, rest)| rest.chars().take_while(char::is_ascii_digit).collect())
+            .unwrap_or_default();
+        let now = matches!(
+            name,
+            "current_timestamp" | "now" | "localtime" | "localtimestamp"
+        );
+        // MySQL requires the expression's precision to be the column's, and stores whole
+        // seconds without one: PostgreSQL's CURRENT_TIMESTAMP keeps microseconds unless told.
+        let precision = if precision.is_empty() {
+            "0"
+        } else {
+            &precision
+        };
+        match (target, now) {
+            (Engine::Postgres, true) => Self::Trigger(format!("CURRENT_TIMESTAMP({precision})")),
+            _ => Self::NotCarried(expr.to_owned()),
+        }
+    }
 }
 
 /// The columns a table is read as, with their computing expressions.
@@ -243,11 +295,7 @@ impl TableMapping {
                             table.primary_key == [c.name.clone()],
                         )
                     }),
-                    on_update: match &c.on_update {
-                        None => Ok(None),
-                        Some(e) if target == Engine::Mysql => Ok(Some(e.clone())),
-                        Some(e) => Err(e.clone()),
-                    },
+                    on_update: OnUpdate::carry(c.on_update.as_deref(), target),
                     target: target_logical,
                     target_type,
                     derived: derived.clone(),
@@ -388,7 +436,7 @@ impl TableMapping {
                     Ok(None) | Err(_) => String::new(),
                 };
                 let on_update = match &c.on_update {
-                    Ok(Some(e)) => format!(" ON UPDATE {e}"),
+                    OnUpdate::ColumnOption(e) => format!(" ON UPDATE {e}"),
                     _ => String::new(),
                 };
                 format!(

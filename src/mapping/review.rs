@@ -364,7 +364,7 @@ pub fn review(inventory: &Inventory, source: Engine, target: Engine, spec: &Mapp
                     },
                 ));
             }
-            if let Err(expr) = &column.on_update {
+            if let super::OnUpdate::NotCarried(expr) = &column.on_update {
                 findings.push(finding(
                     M011_ON_UPDATE_NOT_CARRIED,
                     Severity::Warning,

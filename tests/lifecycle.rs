@@ -1177,3 +1177,23 @@ async fn an_aborted_lifecycle_rehearsal_leaves_no_scratch_database() {
     assert!(aborted.jobs.iter().any(|j| j.phase != Phase::Done));
     no_scratch_databases(&aborted.run_id);
 }
+
+/// The operator's view (the desktop polls it every 2 s while a loop runs) only reads: before
+/// any loop every table is listed as a planned job and the store holds no job yet.
+#[tokio::test]
+async fn status_reads_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = project(dir.path(), "");
+    let view = status::status(&root, true, 0.0).await.unwrap();
+    let listed: Vec<(&str, Phase)> = view
+        .jobs
+        .iter()
+        .map(|v| (v.job.id.as_str(), v.job.phase))
+        .collect();
+    assert_eq!(view.total, 3);
+    assert!(
+        listed.iter().all(|(_, p)| *p == Phase::Planned),
+        "{listed:?}"
+    );
+    assert!(jobs_by_id(&root).await.is_empty(), "status wrote jobs");
+}

@@ -64,6 +64,19 @@ pub(crate) struct Opened {
 /// [`LifecycleError::Project`] for the manifest, import or store;
 /// [`LifecycleError::UnknownJobSettings`] when `[lifecycle.jobs."<name>"]` names no table.
 pub(crate) async fn open(root: &Path) -> Result<Opened, LifecycleError> {
+    let (opened, ids) = read(root).await?;
+    let at = now();
+    let jobs: Vec<Job> = ids.into_iter().map(|id| Job::planned(id, at)).collect();
+    opened.store.add_jobs(&jobs).await?;
+    Ok(opened)
+}
+
+/// [`open`] without writing: the settings, the store as it is, and the ids of every job the
+/// inventory makes (some perhaps not in the store yet). For views polled while a loop runs.
+///
+/// # Errors
+/// As [`open`].
+pub(crate) async fn read(root: &Path) -> Result<(Opened, Vec<String>), LifecycleError> {
     let project = Project::open(root)?;
     let inventory = project.inventory().await?;
     let mut settings = project.manifest().lifecycle.clone();
@@ -85,8 +98,5 @@ pub(crate) async fn open(root: &Path) -> Result<Opened, LifecycleError> {
     }
     settings.jobs = overrides;
     let store = LifecycleStore::new(project.store().await?);
-    let at = now();
-    let jobs: Vec<Job> = ids.into_iter().map(|id| Job::planned(id, at)).collect();
-    store.add_jobs(&jobs).await?;
-    Ok(Opened { settings, store })
+    Ok((Opened { settings, store }, ids))
 }

@@ -31,13 +31,21 @@ pub struct StatusView {
     pub total: usize,
 }
 
-/// The status of the project in `root` at time `now` (Unix seconds).
+/// The status of the project in `root` at time `now` (Unix seconds). Read-only: the desktop
+/// polls it while a loop runs; a table no loop has seen yet is listed as a planned job.
 ///
 /// # Errors
 /// As [`super::open`].
 pub async fn status(root: &Path, all: bool, now: f64) -> Result<StatusView, LifecycleError> {
-    let opened = super::open(root).await?;
-    let jobs = opened.store.jobs().await?;
+    let (opened, ids) = super::read(root).await?;
+    let mut jobs = opened.store.jobs().await?;
+    let known: std::collections::BTreeSet<String> = jobs.iter().map(|j| j.id.clone()).collect();
+    jobs.extend(
+        ids.into_iter()
+            .filter(|id| !known.contains(id))
+            .map(|id| Job::planned(id, now)),
+    );
+    jobs.sort_by(|a, b| a.id.cmp(&b.id));
     let phases = Phase::ALL
         .iter()
         .map(|&p| (p, jobs.iter().filter(|j| j.phase == p).count()))

@@ -290,3 +290,63 @@ last_name = { derive = "lower(last_name)", reason = "case-insensitive search", a
     assert!(report.workload_source.writes() > 0);
     common::no_scratch_databases(&report.id);
 }
+
+#[test]
+fn a_unique_key_over_a_value_computed_in_place_counts_the_rows_that_collide() {
+    let source = ScratchMaria::new("derive_unique");
+    let ddl = "CREATE TABLE users (id INT PRIMARY KEY, email VARCHAR(50) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin, UNIQUE KEY uq_email (email));";
+    mariadb(
+        &source.name,
+        &["-e", &format!("{ddl} INSERT INTO users VALUES (1, 'Ann@x.org'), (2, 'ann@x.org'), (3, 'bob@x.org'), (4, NULL), (5, NULL), (6, 'BOB@x.org '), (7, 'Cy@x.org');")],
+        None,
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("p");
+    std::fs::create_dir_all(&root).unwrap();
+    std::fs::write(root.join("schema.sql"), ddl).unwrap();
+    std::fs::write(
+        root.join("migration-studio.toml"),
+        "name = \"u\"\nrto_minutes = 30\nmaintenance_window_minutes = 60\nmapping = \"mapping.toml\"\n\n[source]\nengine = \"mysql\"\n\n[target]\nengine = \"postgres\"\n\n[[inputs]]\npath = \"schema.sql\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("mapping.toml"),
+        "version = 1\n\n[tables.users.columns]\nemail = { derive = \"lower(trim(email))\", reason = \"one account per address\", author = \"ana\" }\n",
+    )
+    .unwrap();
+    let cli = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_migration-studio"))
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let out = cli(&["import", root.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = cli(&[
+        "mapping",
+        "review",
+        root.to_str().unwrap(),
+        "--json",
+        "--source-url",
+        &source.url(),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "an error finding: {}",
+        stderr(&out)
+    );
+    let review: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let m014 = review["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "M014")
+        .expect("M014 on users.email");
+    // Ann twice, Bob twice (one with a trailing space); the NULLs never collide.
+    assert_eq!(m014["data"]["rows"], 4);
+    assert_eq!(
+        m014["data"]["examples"],
+        serde_json::json!(["id 1", "id 2", "id 3", "id 6"])
+    );
+}

@@ -302,6 +302,7 @@ pub const REVIEW_FINDINGS: &[ReviewFinding] = &[
     review(mapping::M011_ON_UPDATE_NOT_CARRIED, ReviewSeverity::Warning, "a MySQL `ON UPDATE` expression (`ON UPDATE CURRENT_TIMESTAMP`) has no column option on the target engine and is not carried: rows updated after the cutover keep their old value unless a trigger sets it"),
     review(mapping::M012_NOT_REVERSIBLE, ReviewSeverity::Error, "a column a `merge` consumed or a `split` replaced is not copied on its own: a rollback cannot give it back to the source for rows written on the target after the cutover"),
     review(mapping::M013_COMPUTED_IN_PLACE, ReviewSeverity::Warning, "a column computed in place (`derive` on itself): the target keeps the computed value, and a rollback writes it back instead of the original"),
+    review(mapping::M014_UNIQUE_COMPUTED, ReviewSeverity::Error, "a UNIQUE key over a column computed in place: distinct source values that compute to one collide on the target, which refuses all but one; the data pass counts the rows in colliding groups"),
 ];
 
 /// The review finding registered as `code`.

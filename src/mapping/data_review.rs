@@ -14,6 +14,7 @@ use serde::Serialize;
 
 use super::review::{
     Finding, Review, M001_LENGTH, M002_PRECISION, M003_INTEGER_RANGE, M005_NOT_NULL,
+    M014_UNIQUE_COMPUTED,
 };
 use super::spec::find_table;
 use super::{MappingSpec, TableMapping};
@@ -149,6 +150,12 @@ pub async fn count(
             None => by_table.push((finding.table.clone(), vec![(i, condition, described)])),
         }
     }
+    for i in 0..review.findings.len() {
+        if review.findings[i].code == M014_UNIQUE_COMPUTED {
+            review.findings[i].data =
+                collisions(source, live, target, spec, &review.findings[i], sample).await?;
+        }
+    }
     for (table_name, conditions) in by_table {
         let Some(table) = find_table(live, &table_name) else {
             continue;
@@ -195,6 +202,87 @@ fn finding_condition(
         .as_ref()
         .map_or_else(|| quote::ident(e, column), |sql| format!("({sql})"));
     condition(e, finding.code, &c, &mapped.source, &mapped.target)
+}
+
+/// For an M014 finding: the source rows whose computed values collide under the first unique
+/// key holding the finding's column (NULLs never collide), and the first keys of such rows.
+async fn collisions(
+    db: &Database,
+    live: &Inventory,
+    target: Engine,
+    spec: &MappingSpec,
+    finding: &Finding,
+    sample: Option<u64>,
+) -> Result<Option<DataCount>, DbError> {
+    let e = db.engine;
+    let (Some(column), Some(table)) = (&finding.column, find_table(live, &finding.table)) else {
+        return Ok(None);
+    };
+    let Some(key) = table
+        .unique_keys
+        .iter()
+        .chain(
+            table
+                .indexes
+                .iter()
+                .filter(|i| i.unique)
+                .map(|i| &i.columns),
+        )
+        .find(|k| k.contains(column))
+    else {
+        return Ok(None);
+    };
+    let (mapping, _) =
+        TableMapping::mapped(e, target, table, None, spec.tables.get(&finding.table));
+    let exprs: Vec<String> = key
+        .iter()
+        .map(|k| {
+            mapping
+                .columns
+                .iter()
+                .find(|c| &c.name == k)
+                .and_then(|c| c.derived.as_ref())
+                .map_or_else(|| quote::ident(e, k), |sql| format!("({sql})"))
+        })
+        .collect();
+    let tuple = format!("({})", exprs.join(", "));
+    let not_null: Vec<String> = exprs.iter().map(|x| format!("{x} IS NOT NULL")).collect();
+    let from = from_clause(e, table, sample);
+    let groups = format!(
+        "SELECT {} FROM {from} WHERE {} GROUP BY {} HAVING COUNT(*) > 1",
+        exprs.join(", "),
+        not_null.join(" AND "),
+        exprs.join(", ")
+    );
+    let rows = db
+        .fetch_texts(
+            &format!(
+                "SELECT {} FROM {from} WHERE {tuple} IN ({groups})",
+                as_text(e, "COUNT(*)")
+            ),
+            &[],
+            &format!("counting colliding computed values of {}", finding.entry),
+        )
+        .await?
+        .into_iter()
+        .next()
+        .and_then(|r| r.into_iter().next().flatten())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    let condition = format!("{tuple} IN ({groups})");
+    let examples = if rows > 0 {
+        examples(db, table, &condition, sample, finding).await?
+    } else {
+        Vec::new()
+    };
+    Ok(Some(DataCount {
+        rows,
+        condition: format!(
+            "computing a value another row computes too ({})",
+            key.join(", ")
+        ),
+        examples,
+    }))
 }
 
 /// The rows of `table` meeting each of `conditions`, in one read of the table.

@@ -42,6 +42,9 @@ pub const M012_NOT_REVERSIBLE: &str = "M012";
 /// A column computed in place: the target keeps the computed value, and a rollback writes that
 /// value back, not the original.
 pub const M013_COMPUTED_IN_PLACE: &str = "M013";
+/// A UNIQUE key or index over a column computed in place: two source values may compute to
+/// one (`lower(email)`), and the target then refuses the second row.
+pub const M014_UNIQUE_COMPUTED: &str = "M014";
 
 /// How bad a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -306,6 +309,26 @@ pub fn review(inventory: &Inventory, source: Engine, target: Engine, spec: &Mapp
                     format!("{name} is {how} and not copied on its own: a rollback cannot give it back to the source for rows the application writes on the target after the cutover"),
                     format!("keep {name} as a column of its own (a rule for it) if the fallback period needs it, or accept with the reason a rollback may lose it"),
                 ));
+            }
+            let unique_keys = table.unique_keys.iter().chain(
+                table
+                    .indexes
+                    .iter()
+                    .filter(|i| i.unique)
+                    .map(|i| &i.columns),
+            );
+            for key in unique_keys.filter(|k| k.contains(name)) {
+                if r.derive.is_some() && !r.new {
+                    findings.push(finding(
+                        M014_UNIQUE_COMPUTED,
+                        Severity::Error,
+                        entry,
+                        Some(r.line),
+                        format!("{name} is computed in place and is part of the unique key ({}): source rows whose computed values are equal collide, and the target refuses all but one", key.join(", ")),
+                        "make the computation keep distinct values distinct, drop the unique key on the target, or accept with the data pass's count of 0".into(),
+                    ));
+                    break;
+                }
             }
             if r.derive.is_some() && !r.new {
                 findings.push(finding(

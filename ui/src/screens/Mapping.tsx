@@ -186,21 +186,22 @@ export function MappingScreen({ project }: { project: ProjectView }) {
   );
 }
 
+/** The grid's columns, 1,000 px in all (the window less the navigation): the findings beside the rule, the reason last. */
 function mappingColumns(edit: (r: MappingRow_Serialize) => void, accept: (f: MappingFinding_Serialize, reason: string) => void): GridColumn<MappingRow_Serialize>[] {
   return [
-    { id: "source_column", header: "Source column", accessorKey: "source_column", size: 150 },
-    { id: "source_type", header: "Source type", accessorKey: "source_type", size: 150 },
+    { id: "source_column", header: "Source column", accessorKey: "source_column", size: 120 },
+    { id: "source_type", header: "Source type", accessorKey: "source_type", size: 125 },
     {
       id: "target_column",
       header: "→ Target column",
-      size: 150,
+      size: 120,
       cell: ({ row }) => (row.original.target_column === "" ? <span className="muted">dropped</span> : row.original.target_column),
     },
-    { id: "target_type", header: "Target type", accessorKey: "target_type", size: 170 },
+    { id: "target_type", header: "Target type", accessorKey: "target_type", size: 135 },
     {
       id: "rule",
       header: "Rule",
-      size: 140,
+      size: 90,
       cell: ({ row }) => (
         <span>
           <span data-testid="mapping-rule">{row.original.rule}</span>{" "}
@@ -211,20 +212,9 @@ function mappingColumns(edit: (r: MappingRow_Serialize) => void, accept: (f: Map
       ),
     },
     {
-      id: "reason",
-      header: "Reason",
-      size: 200,
-      cell: ({ row }) => (
-        <span title={row.original.author ? `by ${row.original.author}` : undefined}>
-          {row.original.reason}
-          {row.original.author && <span className="muted small"> — {row.original.author}</span>}
-        </span>
-      ),
-    },
-    {
       id: "findings",
       header: "Findings",
-      size: 360,
+      size: 280,
       cell: ({ row }) =>
         row.original.findings.length === 0 ? (
           <span className="muted">none</span>
@@ -237,6 +227,17 @@ function mappingColumns(edit: (r: MappingRow_Serialize) => void, accept: (f: Map
             ))}
           </ul>
         ),
+    },
+    {
+      id: "reason",
+      header: "Reason",
+      size: 130,
+      cell: ({ row }) => (
+        <span title={row.original.author ? `by ${row.original.author}` : undefined}>
+          {row.original.reason}
+          {row.original.author && <span className="muted small"> — {row.original.author}</span>}
+        </span>
+      ),
     },
   ];
 }

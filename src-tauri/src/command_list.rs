@@ -33,5 +33,9 @@ pub const COMMANDS: &[&str] = &[
     "rehearse",
     "rehearsal_history",
     "lifecycle_board",
+    "mapping_view",
+    "init_mapping",
+    "edit_mapping_rule",
+    "accept_mapping_finding",
     "cancel_task",
 ];

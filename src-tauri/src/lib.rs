@@ -67,6 +67,10 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
         commands::rehearsal::rehearse,
         commands::rehearsal::rehearsal_history,
         commands::lifecycle::lifecycle_board,
+        commands::mapping::mapping_view,
+        commands::mapping::init_mapping,
+        commands::mapping::edit_mapping_rule,
+        commands::mapping::accept_mapping_finding,
         commands::app::cancel_task,
     ])
 }

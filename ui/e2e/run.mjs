@@ -8,7 +8,8 @@
 // command names the project by the handle its opening gave) and that an ungranted command is
 // refused, shows where a full rehearsal would run and why,
 // runs a rehearsal from a MariaDB copy of Sakila into a scratch PostgreSQL database and waits
-// for it to pass, runs a full rehearsal and cancels another (its scratch databases removed),
+// for it to pass, writes the mapping spec, narrows film.title and sees M001 with the rows it hits
+// (counted on that MariaDB copy), accepts it with a reason, and sees a refused edit change nothing, runs a full rehearsal and cancels another (its scratch databases removed),
 // calibrates the plan from the full rehearsal's report and checks the runbook's durations
 // change and are marked as measured, then goes back to the estimates,
 // and imports a live PostgreSQL database into a new project through a saved
@@ -835,6 +836,69 @@ async function main() {
         throw new Error(`gantt axes: ${JSON.stringify(axes)}`);
       if (axes.ticks < 6) throw new Error(`gantt ticks: ${axes.ticks}`);
       await byTestId("rehearsal-history", 20000);
+    });
+
+    await step("mapping: write the spec, narrow film.title, see M001 with its count from MariaDB, accept it, a refused edit changes nothing", async () => {
+      await (await byTestId("nav-mapping")).click();
+      // The sample has no spec: the screen offers the starting one.
+      await until("the screen is loaded", async () => (await browser.$('[data-testid="mapping-no-spec"]').isExisting()) || (await browser.$('[data-testid="mapping-grid"]').isExisting()), 60000);
+      if (await browser.$('[data-testid="mapping-no-spec"]').isExisting()) {
+        await shot("11a-mapping-no-spec");
+        await (await byTestId("mapping-init")).click();
+      }
+      await byTestId("mapping-grid", 60000);
+      await setValue("mapping-author", "ana");
+      // The saved MariaDB copy of Sakila is the source: findings carry the rows they hit.
+      await selectValue("mapping-source", "sakila on mariadb");
+      await until("the data pass ran", async () => (await textOf("mapping-scope")).includes("Data pass:"), 60000);
+      await selectValue("mapping-table", "sakila.film");
+      await until("film's grid is shown", async () => (await browser.$('[data-testid="mapping-row"][data-column="title"]').isExisting()));
+      await (await browser.$('[data-testid="mapping-row"][data-column="title"] [data-testid="mapping-edit"]')).click();
+      await byTestId("mapping-editor");
+      // A type the target does not know is refused with its code and line; the file is unchanged.
+      const spec = join(project, "mapping.toml");
+      const before = readFileSync(spec, "utf8");
+      await setValue("mapping-form-type", "varchar(10");
+      await setValue("mapping-form-reason", "short titles for the kiosk");
+      await (await byTestId("mapping-form-save")).click();
+      const refused = await textOf("mapping-edit-error");
+      if (!refused.includes("[mapping-unknown-type]") || !/mapping\.toml:\d+/.test(refused)) throw new Error(`refused edit says: ${refused}`);
+      if (readFileSync(spec, "utf8") !== before) throw new Error("a refused edit changed the spec");
+      await shot("11b-mapping-refused-edit");
+      await setValue("mapping-form-type", "varchar(10)");
+      await (await byTestId("mapping-form-save")).click();
+      await until("the editor closes", async () => !(await browser.$('[data-testid="mapping-editor"]').isExisting()), 60000);
+      const diff = await textOf("mapping-ddl-diff");
+      if (!diff.includes("varchar(10)")) throw new Error(`DDL diff: ${diff}`);
+      const after = readFileSync(spec, "utf8");
+      const changed = after.split("\n").filter((l, i) => l !== before.split("\n")[i]);
+      if (changed.length !== 1 || !changed[0].startsWith('title = { type = "varchar(10)"')) throw new Error(`spec lines changed: ${JSON.stringify(changed)}`);
+      const finding = await browser.$('[data-testid="mapping-row"][data-column="title"] [data-testid="mapping-finding"][data-code="M001"]');
+      await finding.waitForExist({ timeout: 20000 });
+      const longer = Number(run("mariadb", ["-h", "127.0.0.1", "-uroot", "-N", "-e", `SELECT COUNT(*) FROM ${SOURCE_DB}.film WHERE CHAR_LENGTH(title) > 10`]).trim());
+      const count = await browser.execute((el) => el.querySelector('[data-testid="mapping-finding-count"]')?.innerText ?? "", finding);
+      if (!count.startsWith(`${longer.toLocaleString("en")} rows longer than 10 characters, e.g. film_id `)) throw new Error(`M001's count: "${count}" (MariaDB counts ${longer})`);
+      if (!(await textOf("mapping-blocking")).includes("1 unaccepted error")) throw new Error(`review: ${await textOf("mapping-blocking")}`);
+      await (await browser.$('[data-testid="mapping-row"][data-column="title"]')).scrollIntoView();
+      await shot("11c-mapping-m001");
+      await (await finding.$('[data-testid="mapping-accept"]')).click();
+      await (await finding.$('[data-testid="mapping-accept-reason"]')).setValue("the kiosk shows 10 characters; full titles stay in the catalog");
+      await (await finding.$('[data-testid="mapping-accept-save"]')).click();
+      await until("M001 is marked accepted", async () =>
+        browser.execute(
+          () => document.querySelector('[data-testid="mapping-row"][data-column="title"] [data-testid="mapping-finding-accepted"]')?.innerText ?? "",
+        ).then((t) => t.includes("accepted") && t.includes("ana") && t.includes("kiosk")),
+      60000);
+      if (!(await textOf("mapping-blocking")).includes("no unaccepted error")) throw new Error(`review after accepting: ${await textOf("mapping-blocking")}`);
+      if (!readFileSync(spec, "utf8").includes('code = "M001"')) throw new Error("the acceptance is not in the spec");
+      await shot("11d-mapping-accepted");
+      // Back to the default cast, so the rehearsals below copy every title whole.
+      await (await browser.$('[data-testid="mapping-row"][data-column="title"] [data-testid="mapping-edit"]')).click();
+      await setValue("mapping-form-type", "varchar(255)");
+      await setValue("mapping-form-reason", "full titles after all");
+      await (await byTestId("mapping-form-save")).click();
+      await until("M001 is gone", async () => !(await browser.$('[data-testid="mapping-row"][data-column="title"] [data-testid="mapping-finding"][data-code="M001"]').isExisting()), 60000);
+      await selectValue("mapping-source", "");
     });
 
     await step("full rehearsal: where it would run and why", async () => {

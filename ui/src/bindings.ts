@@ -120,6 +120,24 @@ export const commands = {
 	/**  The lifecycle board of `project`: every job (the window filters to those needing a look). */
 	lifecycleBoard: (project: string) => typedError<LifecycleBoard_Serialize, AppError_Serialize>(__TAURI_INVOKE("lifecycle_board", { project })),
 	/**
+	 *  The Mapping screen of `project`; with `source_connection` (a saved connection's name), the
+	 *  findings carry the data pass's counts and example keys from that source.
+	 */
+	mappingView: (project: string, sourceConnection: string | null) => typedError<MappingScreen_Serialize, AppError_Serialize>(__TAURI_INVOKE("mapping_view", { project, sourceConnection })),
+	/**
+	 *  Writes the project's starting spec (every column under the default mapping, with its reason)
+	 *  and returns the screen over it. Refused when the project has one.
+	 */
+	initMapping: (project: string) => typedError<MappingScreen_Serialize, AppError_Serialize>(__TAURI_INVOKE("init_mapping", { project })),
+	/**
+	 *  Sets or clears fields of one column rule (only that rule's text changes); returns the
+	 *  screen with the new review and the target DDL's diff. A refused edit changes nothing and
+	 *  says why with the spec's code and line.
+	 */
+	editMappingRule: (project: string, edit: MappingRuleEdit_Deserialize, sourceConnection: string | null) => typedError<MappingEdited_Serialize, AppError_Serialize>(__TAURI_INVOKE("edit_mapping_rule", { project, edit, sourceConnection })),
+	/**  Accepts finding `code` about `entry` with `reason`, by `author` (stored in the spec). */
+	acceptMappingFinding: (project: string, code: string, entry: string, reason: string, author: string) => typedError<null, AppError_Serialize>(__TAURI_INVOKE("accept_mapping_finding", { project, code, entry, reason, author })),
+	/**
 	 *  Asks the running task `task` to stop; returns whether it was running. The task ends with an
 	 *  error of code `cancelled` (a backfill stops after its current chunk and can be resumed).
 	 */
@@ -127,6 +145,14 @@ export const commands = {
 };
 
 /* Types */
+/**  A reviewer's acceptance. */
+export type AcceptedFinding = {
+	/**  Why it is acceptable. */
+	reason: string,
+	/**  Who accepted it. */
+	author: string,
+};
+
 /**  A command's failure, as the UI receives it. */
 export type AppError = AppError_Serialize | AppError_Deserialize;
 
@@ -587,6 +613,16 @@ export type ExportFormat =
 /**  Markdown. */
 "markdown";
 
+/**  The data pass's count for a finding. */
+export type FindingCount = {
+	/**  Source rows hit. */
+	rows: number | null,
+	/**  What those rows are (`longer than 10 characters`). */
+	condition: string,
+	/**  Up to five of their keys (`film_id 12`). */
+	examples: string[],
+};
+
 /**  A finding of the import. */
 export type FindingView = FindingView_Serialize | FindingView_Deserialize;
 
@@ -978,6 +1014,230 @@ export type LiveImportRequest = {
 	 *  or the MySQL database the connection names.
 	 */
 	schemas: string[],
+};
+
+/**  What an edit did. */
+export type MappingEdited = MappingEdited_Serialize | MappingEdited_Deserialize;
+
+/**  What an edit did. */
+export type MappingEdited_Deserialize = {
+	/**  The screen after the edit. */
+	view: MappingScreen_Deserialize,
+	/**  Line diff of the target DDL (`+`/`-` lines); empty when the DDL did not change. */
+	ddl_diff: string,
+};
+
+/**  What an edit did. */
+export type MappingEdited_Serialize = {
+	/**  The screen after the edit. */
+	view: MappingScreen_Serialize,
+	/**  Line diff of the target DDL (`+`/`-` lines); empty when the DDL did not change. */
+	ddl_diff: string,
+};
+
+/**  One field set (`value`) or cleared (`null`). */
+export type MappingFieldChange = MappingFieldChange_Serialize | MappingFieldChange_Deserialize;
+
+/**  One field set (`value`) or cleared (`null`). */
+export type MappingFieldChange_Deserialize = {
+	/**  The field. */
+	field: MappingRuleField,
+	/**  The new value, `null` to remove the field. */
+	value?: string | null,
+};
+
+/**  One field set (`value`) or cleared (`null`). */
+export type MappingFieldChange_Serialize = {
+	/**  The field. */
+	field: MappingRuleField,
+	/**  The new value, `null` to remove the field. */
+	value: string | null,
+};
+
+/**  A review finding. */
+export type MappingFinding = MappingFinding_Serialize | MappingFinding_Deserialize;
+
+/**  A review finding. */
+export type MappingFinding_Deserialize = {
+	/**  Stable code (`M001`…). */
+	code: string,
+	/**  `error` or `warning`. */
+	severity: string,
+	/**  The spec entry (`sakila.film.title`), as an acceptance names it. */
+	entry: string,
+	/**  1-based line of the rule in the spec. */
+	line?: number | null,
+	/**  What can happen. */
+	message: string,
+	/**  What to do about it. */
+	fix: string,
+	/**  The reviewer's acceptance, when given. */
+	accepted?: AcceptedFinding | null,
+	/**  What the data pass counted, when it ran. */
+	data?: FindingCount | null,
+};
+
+/**  A review finding. */
+export type MappingFinding_Serialize = {
+	/**  Stable code (`M001`…). */
+	code: string,
+	/**  `error` or `warning`. */
+	severity: string,
+	/**  The spec entry (`sakila.film.title`), as an acceptance names it. */
+	entry: string,
+	/**  1-based line of the rule in the spec. */
+	line: number | null,
+	/**  What can happen. */
+	message: string,
+	/**  What to do about it. */
+	fix: string,
+	/**  The reviewer's acceptance, when given. */
+	accepted: AcceptedFinding | null,
+	/**  What the data pass counted, when it ran. */
+	data: FindingCount | null,
+};
+
+/**  One source column and what it becomes. */
+export type MappingRow = MappingRow_Serialize | MappingRow_Deserialize;
+
+/**  One source column and what it becomes. */
+export type MappingRow_Deserialize = {
+	/**  Source column. */
+	source_column: string,
+	/**  Source declared type. */
+	source_type: string,
+	/**  Target column; empty when dropped. */
+	target_column: string,
+	/**  Target declared type (with ` NOT NULL`); empty when dropped. */
+	target_type: string,
+	/**  `default`, or the comma-separated rules (`rename`, `cast`, `drop`…). */
+	rule: string,
+	/**  Why. */
+	reason: string,
+	/**  Who decided. */
+	author: string,
+	/**  The findings about this column. */
+	findings: MappingFinding_Deserialize[],
+};
+
+/**  One source column and what it becomes. */
+export type MappingRow_Serialize = {
+	/**  Source column. */
+	source_column: string,
+	/**  Source declared type. */
+	source_type: string,
+	/**  Target column; empty when dropped. */
+	target_column: string,
+	/**  Target declared type (with ` NOT NULL`); empty when dropped. */
+	target_type: string,
+	/**  `default`, or the comma-separated rules (`rename`, `cast`, `drop`…). */
+	rule: string,
+	/**  Why. */
+	reason: string,
+	/**  Who decided. */
+	author: string,
+	/**  The findings about this column. */
+	findings: MappingFinding_Serialize[],
+};
+
+/**  An edit of one column rule. */
+export type MappingRuleEdit = MappingRuleEdit_Serialize | MappingRuleEdit_Deserialize;
+
+/**  An edit of one column rule. */
+export type MappingRuleEdit_Deserialize = {
+	/**  Source table (`sakila.film`). */
+	table: string,
+	/**  Source column. */
+	column: string,
+	/**  In order. */
+	changes: MappingFieldChange_Deserialize[],
+};
+
+/**  An edit of one column rule. */
+export type MappingRuleEdit_Serialize = {
+	/**  Source table (`sakila.film`). */
+	table: string,
+	/**  Source column. */
+	column: string,
+	/**  In order. */
+	changes: MappingFieldChange_Serialize[],
+};
+
+/**  A field of a column rule. */
+export type MappingRuleField = 
+/**  Rename. */
+"target" | 
+/**  Cast. */
+"type" | 
+/**  What a NULL becomes. */
+"null_default" | 
+/**  `true`/`false`. */
+"not_null" | 
+/**  `true`/`false`. */
+"drop" | 
+/**  Expression. */
+"derive" | 
+/**  Why. */
+"reason" | 
+/**  Who. */
+"author";
+
+/**  The screen: every source table with its columns' rules and findings. */
+export type MappingScreen = MappingScreen_Serialize | MappingScreen_Deserialize;
+
+/**  The screen: every source table with its columns' rules and findings. */
+export type MappingScreen_Deserialize = {
+	/**  The spec file; `None` when the project has none yet (the screen offers to write one). */
+	spec?: string | null,
+	/**  Every source table, in inventory order. */
+	tables: MappingTable_Deserialize[],
+	/**  Errors not accepted: the review fails while above zero. */
+	blocking: number,
+	/**  Findings in all. */
+	findings: number,
+	/**  How much of the source the data pass read (`None`: it did not run). */
+	data_scope?: string | null,
+};
+
+/**  The screen: every source table with its columns' rules and findings. */
+export type MappingScreen_Serialize = {
+	/**  The spec file; `None` when the project has none yet (the screen offers to write one). */
+	spec: string | null,
+	/**  Every source table, in inventory order. */
+	tables: MappingTable_Serialize[],
+	/**  Errors not accepted: the review fails while above zero. */
+	blocking: number,
+	/**  Findings in all. */
+	findings: number,
+	/**  How much of the source the data pass read (`None`: it did not run). */
+	data_scope: string | null,
+};
+
+/**  One source table. */
+export type MappingTable = MappingTable_Serialize | MappingTable_Deserialize;
+
+/**  One source table. */
+export type MappingTable_Deserialize = {
+	/**  Source table, qualified (`sakila.film`). */
+	table: string,
+	/**  Target table; empty when dropped. */
+	target: string,
+	/**  Its columns. */
+	rows: MappingRow_Deserialize[],
+	/**  Findings about the table itself (or a column only the target has). */
+	findings: MappingFinding_Deserialize[],
+};
+
+/**  One source table. */
+export type MappingTable_Serialize = {
+	/**  Source table, qualified (`sakila.film`). */
+	table: string,
+	/**  Target table; empty when dropped. */
+	target: string,
+	/**  Its columns. */
+	rows: MappingRow_Serialize[],
+	/**  Findings about the table itself (or a column only the target has). */
+	findings: MappingFinding_Serialize[],
 };
 
 /**  One artifact: a row of the inventory grid and a node of the graph. */

@@ -10,6 +10,7 @@
 pub mod app;
 pub mod connections;
 pub mod lifecycle;
+pub mod mapping;
 pub mod plan;
 pub mod projects;
 pub mod rehearsal;

@@ -1,14 +1,18 @@
 //! The mapping stage's use cases, one file each: write a starting spec ([`init`]), show it as a
 //! table ([`show`]), the target DDL it makes and what an edit changes ([`diff`]), its static
-//! review ([`review`]) and a reviewer's acceptance of a finding ([`accept`]). Each reads the
+//! review ([`review`]), a reviewer's acceptance of a finding ([`accept`]), and the
+//! desktop's per-table view with findings beside their rules ([`view`]) and its edit of one rule
+//! ([`edit`]). Each reads the
 //! project's stored inventory (importing it when the store has none) and the spec the manifest
 //! names; a refused spec changes nothing.
 
 pub mod accept;
 pub mod diff;
+pub mod edit;
 pub mod init;
 pub mod review;
 pub mod show;
+pub mod view;
 
 use std::path::{Path, PathBuf};
 

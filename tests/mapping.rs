@@ -145,6 +145,14 @@ async fn a_planted_narrowing_of_film_title_is_found_statically_and_accepted_with
     assert!(found[0].message.contains("255"), "{}", found[0].message);
     assert!(found[0].line.is_some());
     assert_eq!(r.blocking, 1);
+    // Its blast radius: what reads or writes film sees the shortened titles.
+    for consumer in ["view sakila.film_list", "trigger sakila.upd_film"] {
+        assert!(
+            found[0].consumers.iter().any(|c| c == consumer),
+            "{consumer} in {:?}",
+            found[0].consumers
+        );
+    }
 
     let r_arg = root.to_str().unwrap();
     let out = cli(&["mapping", "review", r_arg, "--json"]);

@@ -192,6 +192,9 @@ pub(super) async fn run(command: MappingCommand) -> Result<(), BoxError> {
                         f.message,
                         f.fix
                     );
+                    if !f.consumers.is_empty() {
+                        outln!("    used by: {}", f.consumers.join(", "));
+                    }
                     if let Some(d) = &f.data {
                         outln!(
                             "    data: {} rows {}{}",

@@ -89,6 +89,11 @@ pub struct Finding {
     /// What the data pass counted on the source rows, when it ran and the finding has a
     /// condition on values ([`super::data_review`]).
     pub data: Option<super::data_review::DataCount>,
+    /// The finding's blast radius: the views reading its table, the triggers on or writing
+    /// it and the service-graph artifacts linked to it (`view x`, `trigger y`, `service:z`),
+    /// which see the harm the finding describes.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub consumers: Vec<String>,
 }
 
 /// The review of a spec.
@@ -263,6 +268,7 @@ fn finding(
         table: table.to_owned(),
         column: column.map(str::to_owned),
         data: None,
+        consumers: Vec::new(),
     }
 }
 
@@ -488,6 +494,13 @@ pub fn review(inventory: &Inventory, source: Engine, target: Engine, spec: &Mapp
     }
     for f in &mut findings {
         f.accepted = spec.is_accepted(f.code, &f.entry).cloned();
+        if let Some(table) = inventory
+            .tables
+            .iter()
+            .find(|t| t.name.to_string() == f.table)
+        {
+            f.consumers = consumers(inventory, table);
+        }
     }
     findings.sort_by(|a, b| (&a.entry, a.code).cmp(&(&b.entry, b.code)));
     let blocking = findings

@@ -657,7 +657,7 @@ async function main() {
       await until("the deleted risk is gone", async () => !(await riskRows()).some((r) => r.id === imported.id));
       await until("and out of the heat map", async () => (await heat(3, 3)) === 0);
       await (await byTestId("nav-mapping")).click();
-      await byTestId("mapping-placeholder");
+      await byTestId("mapping-no-spec");
       await shot("09-mapping");
     });
 

@@ -6,9 +6,8 @@
 mod common;
 
 use std::path::Path;
-use std::process::Command;
 
-use common::{mariadb, psql, sample, ScratchMaria, ScratchPg};
+use common::{cli_ok, mariadb, psql, sample, ScratchMaria, ScratchPg};
 use migration_studio::backfill::BackfillEvent;
 use migration_studio::db::{self, Access, RunLock};
 use migration_studio::import::Engine;
@@ -17,19 +16,6 @@ use migration_studio::project::{Manifest, Project};
 use migration_studio::risk::{Category, Risk};
 use migration_studio::workspace::backfill::{self, BackfillProgress, BackfillRequest, OnCancel};
 use migration_studio::workspace::{plan, step_key, Cancel, StepEdit, Workspace};
-
-fn cli(args: &[&str]) -> String {
-    let output = Command::new(env!("CARGO_BIN_EXE_migration-studio"))
-        .args(args)
-        .output()
-        .expect("the CLI runs");
-    assert!(
-        output.status.success(),
-        "{args:?} failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
 
 fn critical_path(plan_text: &str) -> String {
     plan_text
@@ -43,7 +29,7 @@ fn critical_path(plan_text: &str) -> String {
 async fn a_step_edit_saved_through_the_workspace_reaches_the_cli_plan_and_csv() {
     let (_dir, root) = sample("sakila-mysql-to-postgres");
     let project = root.to_str().unwrap();
-    let before_text = cli(&["plan", project]);
+    let before_text = cli_ok(&["plan", project]);
     let csv_path = root.join("runbook.csv");
     let csv = csv_path.to_str().unwrap();
 
@@ -65,7 +51,7 @@ async fn a_step_edit_saved_through_the_workspace_reaches_the_cli_plan_and_csv() 
     .unwrap();
 
     // The CLI's runbook CSV carries the edit on that step's row.
-    cli(&["runbook", "export", project, "--format", "csv", "-o", csv]);
+    cli_ok(&["runbook", "export", project, "--format", "csv", "-o", csv]);
     let mut reader = csv::Reader::from_path(&csv_path).unwrap();
     let headers = reader.headers().unwrap().clone();
     let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
@@ -76,11 +62,11 @@ async fn a_step_edit_saved_through_the_workspace_reaches_the_cli_plan_and_csv() 
         .expect("the edited step's row");
     assert_eq!(&row[col("owner")], "Team Rentals");
     assert_eq!(row[col("expected_minutes")].parse::<f64>().unwrap(), 999.0);
-    let md = cli(&["runbook", "export", project, "--format", "md"]);
+    let md = cli_ok(&["runbook", "export", project, "--format", "md"]);
     assert!(md.contains("Team Rentals"), "{md}");
 
     // The plan's text: the schedule follows the edited duration.
-    let after_text = cli(&["plan", project]);
+    let after_text = cli_ok(&["plan", project]);
     assert_ne!(critical_path(&before_text), critical_path(&after_text));
     let minutes: f64 = critical_path(&after_text)
         .trim_start_matches("Critical path: ")
@@ -91,7 +77,8 @@ async fn a_step_edit_saved_through_the_workspace_reaches_the_cli_plan_and_csv() 
         .unwrap();
     assert!(minutes >= 999.0, "{after_text}");
     // Its JSON has the step as edited, and so does the plan the rehearsal gets.
-    let json: serde_json::Value = serde_json::from_str(&cli(&["plan", project, "--json"])).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(&cli_ok(&["plan", project, "--json"])).unwrap();
     let edited = json["steps"]
         .as_array()
         .unwrap()
@@ -120,18 +107,18 @@ async fn a_risk_ordering_saved_through_the_workspace_shows_in_the_cli_plan() {
             .unwrap()
             .to_owned()
     };
-    assert!(wave_1(&cli(&["plan", project])).contains("sakila.actor"));
+    assert!(wave_1(&cli_ok(&["plan", project])).contains("sakila.actor"));
     let mut ws = Workspace::open(&root).await.unwrap();
     let mut risk = Risk::new("", "Actors need the film texts", Category::Other, 2, 2);
     risk.ordering = vec!["table:sakila.film_text before table:sakila.actor"
         .parse()
         .unwrap()];
     ws.save_risk(risk).await.unwrap();
-    let text = cli(&["plan", project]);
+    let text = cli_ok(&["plan", project]);
     assert!(!wave_1(&text).contains("sakila.actor"), "{text}");
     assert!(wave_1(&text).contains("sakila.film_text"), "{text}");
     // The CSV's backfill of film_text comes before actor's.
-    let csv = cli(&["runbook", "export", project]);
+    let csv = cli_ok(&["runbook", "export", project]);
     let at = |table: &str| csv.find(&format!("table:sakila.{table}")).unwrap();
     assert!(at("film_text") < at("actor"), "{csv}");
 }

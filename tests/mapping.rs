@@ -9,7 +9,7 @@ mod common;
 use std::path::Path;
 use std::process::{Command, Output};
 
-use common::{psql, sample, ScratchMaria, ScratchPg};
+use common::{edit_rule, psql, sample, ScratchMaria, ScratchPg};
 use migration_studio::mapping::ddl::target_ddl;
 use migration_studio::mapping::review::{Severity, M001_LENGTH};
 use migration_studio::project::Project;
@@ -30,20 +30,6 @@ fn cli(args: &[&str]) -> Output {
 
 fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-/// The spec text with the rule line of `column` in the `[tables."<table>".columns]` section
-/// replaced by `rule`.
-fn edit_rule(text: &str, table: &str, column: &str, rule: &str) -> String {
-    let header = format!("[tables.\"{table}\".columns]");
-    let start = text.find(&header).expect("the table's columns section");
-    let at = start
-        + text[start..]
-            .find(&format!("\n{column} = "))
-            .expect("the column's rule")
-        + 1;
-    let end = at + text[at..].find('\n').unwrap();
-    format!("{}{rule}{}", &text[..at], &text[end..])
 }
 
 async fn initialised(name: &str) -> (tempfile::TempDir, std::path::PathBuf, Project) {

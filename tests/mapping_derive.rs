@@ -9,7 +9,7 @@ mod common;
 
 use std::process::Output;
 
-use common::{mariadb, psql, sample, ScratchMaria, ScratchPg};
+use common::{edit_rule, mariadb, psql, sample, ScratchMaria, ScratchPg};
 use migration_studio::import::Engine;
 use migration_studio::mapping::expr::Expression;
 use migration_studio::project::Project;
@@ -18,19 +18,6 @@ use migration_studio::workspace::mapping::init;
 
 fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-/// Replaces the rule line of `column` in the `[tables."<table>".columns]` section by `rule`.
-fn edit_rule(text: &str, table: &str, column: &str, rule: &str) -> String {
-    let header = format!("[tables.\"{table}\".columns]");
-    let start = text.find(&header).expect("the table's columns section");
-    let at = start
-        + text[start..]
-            .find(&format!("\n{column} = "))
-            .expect("the column's rule")
-        + 1;
-    let end = at + text[at..].find('\n').unwrap();
-    format!("{}{rule}{}", &text[..at], &text[end..])
 }
 
 /// Adds `rule` (a new column) at the top of the `[tables."<table>".columns]` section.

@@ -10,26 +10,13 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::sample;
+use common::{cli_ok, sample};
 use migration_studio::inventory::Severity;
 use migration_studio::rehearsal::{history_dir, RehearsalReport};
 use migration_studio::upgrade::{UpgradeFinding, UpgradeStep};
 
 const PAGILA: &str = "pagila-postgres-upgrade";
 const RUN: &str = "1795400000-0a1b2c";
-
-fn cli(args: &[&str]) -> String {
-    let output = Command::new(env!("CARGO_BIN_EXE_migration-studio"))
-        .args(args)
-        .output()
-        .expect("the CLI runs");
-    assert!(
-        output.status.success(),
-        "{args:?} failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
 
 /// Plants a rehearsal of `project` between servers reporting `versions`, with a U003 finding on
 /// `public.idx_title` and its REINDEX step, as a rehearsal's report carries them.
@@ -77,7 +64,7 @@ fn plant_rehearsal(root: &Path, id: &str, versions: (&str, &str)) {
 }
 
 fn plan_json(root: &Path) -> serde_json::Value {
-    serde_json::from_str(&cli(&["plan", root.to_str().unwrap(), "--json"])).unwrap()
+    serde_json::from_str(&cli_ok(&["plan", root.to_str().unwrap(), "--json"])).unwrap()
 }
 
 fn codes(plan: &serde_json::Value) -> Vec<String> {
@@ -134,7 +121,7 @@ fn without_a_rehearsal_the_plan_carries_the_release_notes_findings_and_no_step()
         .unwrap()
         .iter()
         .all(|s| s.get("finding").is_none()));
-    let text = cli(&["plan", root.to_str().unwrap()]);
+    let text = cli_ok(&["plan", root.to_str().unwrap()]);
     assert!(
         text.contains("Upgrade PostgreSQL 15 → 17: 1 finding(s)"),
         "{text}"
@@ -176,7 +163,7 @@ fn a_rehearsal_of_the_pair_adds_its_findings_and_the_reindex_step_to_the_runbook
     );
 
     let csv_path = root.join("runbook.csv");
-    let text = cli(&[
+    let text = cli_ok(&[
         "plan",
         root_arg,
         "--runbook-csv",
@@ -209,7 +196,7 @@ fn a_rehearsal_of_the_pair_adds_its_findings_and_the_reindex_step_to_the_runbook
     assert_eq!(reindex[0]["id"].as_str().unwrap(), row["step_id"]);
 
     let argo_path = root.join("cutover.yaml");
-    cli(&[
+    cli_ok(&[
         "runbook",
         "export",
         root_arg,
@@ -224,7 +211,7 @@ fn a_rehearsal_of_the_pair_adds_its_findings_and_the_reindex_step_to_the_runbook
         "the orchestrator's task for the step waits for the team's command"
     );
 
-    let md = cli(&["runbook", "export", root_arg, "--format", "md"]);
+    let md = cli_ok(&["runbook", "export", root_arg, "--format", "md"]);
     assert!(md.contains("## Upgrade checks: PostgreSQL 15 → 17"), "{md}");
     assert!(md.contains("| U003 | warning | rehearsal"), "{md}");
     assert!(
@@ -249,9 +236,9 @@ fn a_project_that_is_no_upgrade_gets_no_upgrade_checks() {
 fn the_mapping_review_lists_the_upgrade_findings_with_their_codes() {
     let (_dir, root) = sample(PAGILA);
     let root_arg = root.to_str().unwrap();
-    cli(&["mapping", "init", root_arg]);
+    cli_ok(&["mapping", "init", root_arg]);
     let review: serde_json::Value =
-        serde_json::from_str(&cli(&["mapping", "review", root_arg, "--json"])).unwrap();
+        serde_json::from_str(&cli_ok(&["mapping", "review", root_arg, "--json"])).unwrap();
     assert_eq!(codes(&review), ["U008"]);
 
     plant_rehearsal(
@@ -263,7 +250,7 @@ fn the_mapping_review_lists_the_upgrade_findings_with_their_codes() {
         ),
     );
     let review: serde_json::Value =
-        serde_json::from_str(&cli(&["mapping", "review", root_arg, "--json"])).unwrap();
+        serde_json::from_str(&cli_ok(&["mapping", "review", root_arg, "--json"])).unwrap();
     assert_eq!(codes(&review), ["U003", "U006"]);
     assert_eq!(
         review["upgrade"]["findings"][0]["objects"][0],
@@ -273,7 +260,7 @@ fn the_mapping_review_lists_the_upgrade_findings_with_their_codes() {
         review["blocking"], 0,
         "upgrade findings never block the review"
     );
-    let text = cli(&["mapping", "review", root_arg]);
+    let text = cli_ok(&["mapping", "review", root_arg]);
     assert!(text.contains("Upgrade PostgreSQL 15 → 17:"), "{text}");
     assert!(
         text.contains(&format!("U003 warning public.idx_title (rehearsal {RUN})")),
@@ -283,7 +270,7 @@ fn the_mapping_review_lists_the_upgrade_findings_with_their_codes() {
     // Sakila's review fails on its unaccepted errors (exit 1), and prints its JSON all the same.
     let (_dir, sakila) = sample("sakila-mysql-to-postgres");
     let sakila_arg = sakila.to_str().unwrap();
-    cli(&["mapping", "init", sakila_arg]);
+    cli_ok(&["mapping", "init", sakila_arg]);
     let output = Command::new(env!("CARGO_BIN_EXE_migration-studio"))
         .args(["mapping", "review", sakila_arg, "--json"])
         .output()

@@ -197,10 +197,7 @@ fn finding_condition(
     let (mapping, _) = TableMapping::mapped(e, target, table, None, rule);
     let mapped = mapping.columns.iter().find(|c| &c.name == column)?;
     // A computed column is counted on the value its expression gives, as the backfill reads it.
-    let c = mapped
-        .derived
-        .as_ref()
-        .map_or_else(|| quote::ident(e, column), |sql| format!("({sql})"));
+    let c = mapped.source_sql(e);
     condition(e, finding.code, &c, &mapped.source, &mapped.target)
 }
 
@@ -241,8 +238,7 @@ async fn collisions(
                 .columns
                 .iter()
                 .find(|c| &c.name == k)
-                .and_then(|c| c.derived.as_ref())
-                .map_or_else(|| quote::ident(e, k), |sql| format!("({sql})"))
+                .map_or_else(|| quote::ident(e, k), |c| c.source_sql(e))
         })
         .collect();
     let tuple = format!("({})", exprs.join(", "));

@@ -59,11 +59,7 @@ pub enum Kind {
 
 impl Kind {
     /// The kind of a stored column's values.
-    pub fn of_logical(logical: &Logical) -> Self {
-        Self::of(logical)
-    }
-
-    fn of(logical: &Logical) -> Self {
+    pub fn of(logical: &Logical) -> Self {
         match logical {
             Logical::Text { .. } | Logical::Enum(_) | Logical::Set(_) | Logical::Uuid => Self::Text,
             Logical::Int { .. } | Logical::Year => Self::Int,

@@ -244,6 +244,17 @@ fn to_sqlite(logical: &Logical) -> String {
     }
 }
 
+impl ColumnMapping {
+    /// The column's value in SQL of the source `engine`: its expression in parentheses when
+    /// the spec computes it, else the stored column's quoted name.
+    pub fn source_sql(&self, engine: Engine) -> String {
+        self.derived.as_ref().map_or_else(
+            || quote::ident(engine, &self.name),
+            |sql| format!("({sql})"),
+        )
+    }
+}
+
 impl TableMapping {
     /// The default mapping of `table` (read from the source catalog) into `target_schema` of a
     /// `target` engine database.
@@ -333,13 +344,12 @@ impl TableMapping {
         let mut columns = Vec::new();
         let computed = |name: &str, declared: &str, e: &expr::Expression| {
             let stored = Logical::of(source, declared);
-            let declared = if matches!(stored, Logical::Other(_))
-                || expr::Kind::of_logical(&stored) != e.kind
-            {
-                e.kind.declared(source).to_owned()
-            } else {
-                declared.to_owned()
-            };
+            let declared =
+                if matches!(stored, Logical::Other(_)) || expr::Kind::of(&stored) != e.kind {
+                    e.kind.declared(source).to_owned()
+                } else {
+                    declared.to_owned()
+                };
             (
                 crate::inventory::Column::new(name, declared, true),
                 Some(e.sql(source)),

@@ -107,18 +107,23 @@ fn text_indexes(table: &Table) -> Vec<String> {
     out
 }
 
-fn timestamp_columns(inventory: &Inventory) -> Vec<String> {
+/// The inventory's TIMESTAMP columns that `also` accepts, as `table.column`.
+fn timestamp_columns(
+    inventory: &Inventory,
+    also: impl Fn(&crate::inventory::Column) -> bool + Copy,
+) -> Vec<String> {
     inventory
         .tables
         .iter()
         .flat_map(|t| {
             t.columns
                 .iter()
-                .filter(|c| {
+                .filter(move |c| {
                     c.data_type
                         .trim()
                         .to_ascii_lowercase()
                         .starts_with("timestamp")
+                        && also(c)
                 })
                 .map(move |c| format!("{}.{}", t.name, c.name))
         })
@@ -179,7 +184,7 @@ pub fn check(engine: Engine, from: &str, to: &str, inventory: &Inventory) -> Vec
                     });
                 }
             }
-            let timestamps = timestamp_columns(inventory);
+            let timestamps = timestamp_columns(inventory, |_| true);
             if crosses(from, to, &[11, 5]) && !timestamps.is_empty() {
                 out.push(UpgradeFinding {
                     code: U010_TIMESTAMP_RANGE.into(),
@@ -193,22 +198,7 @@ pub fn check(engine: Engine, from: &str, to: &str, inventory: &Inventory) -> Vec
                 });
             }
             if crosses(from, to, &[10, 10]) {
-                let implicit: Vec<String> = inventory
-                    .tables
-                    .iter()
-                    .flat_map(|t| {
-                        t.columns
-                            .iter()
-                            .filter(|c| {
-                                c.data_type
-                                    .trim()
-                                    .to_ascii_lowercase()
-                                    .starts_with("timestamp")
-                                    && c.default.is_none()
-                            })
-                            .map(move |c| format!("{}.{}", t.name, c.name))
-                    })
-                    .collect();
+                let implicit = timestamp_columns(inventory, |c| c.default.is_none());
                 if !implicit.is_empty() {
                     out.push(UpgradeFinding {
                         code: U011_EXPLICIT_DEFAULTS_FOR_TIMESTAMP.into(),

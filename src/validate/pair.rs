@@ -4,7 +4,6 @@
 
 use crate::data::types::Logical;
 use crate::data::TableSpec;
-use crate::db::quote;
 use crate::import::Engine;
 use crate::inventory::{Inventory, Table};
 use crate::mapping::{MappingSpec, TableMapping};
@@ -171,12 +170,8 @@ pub fn resolve<'a>(
     let exprs: Vec<Option<String>> = mapped
         .columns
         .iter()
-        .zip(&read.columns)
-        .map(|(c, stored)| {
-            let value = c.derived.as_ref().map_or_else(
-                || quote::ident(source_engine, &stored.name),
-                |e| format!("({e})"),
-            );
+        .map(|c| {
+            let value = c.source_sql(source_engine);
             // The backfill writes the spec's value in place of a NULL (rule C003).
             match c
                 .null_cell

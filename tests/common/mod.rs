@@ -395,3 +395,31 @@ pub async fn capture_pair(prefix: &str) -> CapturePair {
         routes,
     }
 }
+
+/// The spec text with the rule line of `column` in the `[tables."<table>".columns]` section
+/// replaced by `rule`.
+pub fn edit_rule(text: &str, table: &str, column: &str, rule: &str) -> String {
+    let header = format!("[tables.\"{table}\".columns]");
+    let start = text.find(&header).expect("the table's columns section");
+    let at = start
+        + text[start..]
+            .find(&format!("\n{column} = "))
+            .expect("the column's rule")
+        + 1;
+    let end = at + text[at..].find('\n').unwrap();
+    format!("{}{rule}{}", &text[..at], &text[end..])
+}
+
+/// Runs the CLI with `args`, failing the test unless it succeeds; its standard output.
+pub fn cli_ok(args: &[&str]) -> String {
+    let output = Command::new(env!("CARGO_BIN_EXE_migration-studio"))
+        .args(args)
+        .output()
+        .expect("the CLI runs");
+    assert!(
+        output.status.success(),
+        "{args:?} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}

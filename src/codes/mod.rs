@@ -98,6 +98,12 @@ pub const G011_SERVER_VERSIONS: Gate = Gate {
     name: "server versions other than the manifest's",
     meaning: "with `[gates] version_mismatch = \"fail\"`: sides whose server version is not the manifest's `[source]`/`[target]` `version` (the rehearsal did not rehearse the upgrade the manifest describes), 0 allowed; without it the mismatch is reported, not gated",
 };
+/// Constraint violations on the target.
+pub const G012_CONSTRAINT_VIOLATIONS: Gate = Gate {
+    code: "G012",
+    name: "constraint violations on the target",
+    meaning: "rows of the target violating a constraint the validation checks (NOT NULL, UNIQUE and foreign keys the target does not enforce or only the source declares, unvalidated CHECKs; and, once writes are frozen, generated keys whose sequence stands behind a copied key), found by the last validation made with writes quiet, 0 allowed",
+};
 
 /// Every gate, in code order.
 pub const GATES: &[Gate] = &[
@@ -112,6 +118,7 @@ pub const GATES: &[Gate] = &[
     G009_DUPLICATE_ROWS,
     G010_PLANTED_REJECTS,
     G011_SERVER_VERSIONS,
+    G012_CONSTRAINT_VIOLATIONS,
 ];
 
 /// The gate a report label names: the gate whose name is the label, or the label with a

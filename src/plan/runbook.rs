@@ -274,7 +274,7 @@ fn constraints(
             StepKind::Action,
             DBA,
             format!(
-                "Create {} deferred foreign keys and the secondary indexes on the target",
+                "Create {} deferred foreign keys and the secondary indexes on the target; set the key sequences past the copied keys",
                 s.deferred_fks
             ),
         )
@@ -485,7 +485,7 @@ pub(super) fn generate(
                     Phase::CatchUp,
                     StepKind::Action,
                     DBA,
-                    "Final catch-up: apply the remaining changes until lag is 0",
+                    "Final catch-up: apply the remaining changes until lag is 0, then set the key sequences past the applied keys",
                 )
                 .minutes(2.0, "estimate: assumed; measure it in a rehearsal")
                 .rollback("Nothing to undo on the source", 0.0),

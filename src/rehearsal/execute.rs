@@ -301,17 +301,35 @@ fn artifact_names(s: &Step, label: &str, name: &str) -> bool {
 
 async fn constraints(run: &mut Run<'_>) -> Result<Outcome, RehearsalError> {
     if run.same_engine {
-        return Ok(Outcome::done(
-            "the target's keys and indexes came with its schema (an upgrade keeps its DDL)",
-        ));
+        let sequences = set_sequences(run).await?;
+        return Ok(Outcome::done(format!(
+            "the target's keys and indexes came with its schema (an upgrade keeps its DDL){sequences}"
+        )));
     }
     backfill::post_copy::apply(&run.target, &run.bplan.post_copy)
         .await
         .map_err(backfill::BackfillError::from)?;
+    let sequences = set_sequences(run).await?;
     Ok(Outcome::done(format!(
-        "{} foreign keys and indexes created on the target",
+        "{} foreign keys and indexes created on the target{sequences}",
         run.bplan.post_copy.len()
     )))
+}
+
+/// Sets the target's key sequences past the keys written so far (the copy and the applied
+/// changes write keys explicitly; a PostgreSQL sequence does not follow them), so that the
+/// validation after it finds them right and the application's first insert on the target
+/// draws no key that exists. Returns the clause for the step's detail (`; N key sequences
+/// set past the copied keys`, or empty).
+async fn set_sequences(run: &Run<'_>) -> Result<String, RehearsalError> {
+    let sequences =
+        backfill::sequences::set_past_copied_keys(&run.target, &run.bplan.target_tables())
+            .await
+            .map_err(backfill::BackfillError::from)?;
+    Ok(match sequences.len() {
+        0 => String::new(),
+        n => format!("; {n} key sequences set past the copied keys"),
+    })
 }
 
 /// Lag of the source's changelog behind `applied`, the standby's position when one runs.
@@ -494,6 +512,29 @@ fn judge_quiet(run: &mut Run<'_>, validation: &validate::Report, how: &str) -> (
         .map(|t| t.differences.extra.count)
         .sum();
     run.quiet_mismatches = Some(mismatched.saturating_sub(run.kept));
+    // A generated key is the cutover's concern: before the freeze a dual writer or the applier
+    // writes keys past the sequence, which is set again at the freeze.
+    let frozen = run.frozen_at.is_some();
+    let violating: Vec<String> = validation
+        .tables
+        .iter()
+        .flat_map(|t| {
+            t.constraints
+                .iter()
+                .filter(|c| c.violations > 0)
+                .filter(|c| frozen || c.kind != validate::report::ConstraintKind::GeneratedKey)
+                .map(move |c| format!("{} {} ({} rows)", t.target_table, c.name, c.violations))
+        })
+        .collect();
+    run.quiet_violations = Some(
+        validation
+            .tables
+            .iter()
+            .flat_map(|t| &t.constraints)
+            .filter(|c| frozen || c.kind != validate::report::ConstraintKind::GeneratedKey)
+            .map(|c| c.violations)
+            .sum(),
+    );
     // Which rows, so a failed gate can be followed up from the report alone.
     let examples: Vec<String> = validation
         .tables
@@ -522,6 +563,12 @@ fn judge_quiet(run: &mut Run<'_>, validation: &validate::Report, how: &str) -> (
     // Which rows differ, then why each table failed (its coded failure lines).
     let said: Vec<String> = examples
         .into_iter()
+        .chain(
+            violating
+                .into_iter()
+                .take(5)
+                .map(|v| format!("constraint violated: {v}")),
+        )
         .chain(
             validation
                 .tables
@@ -692,6 +739,14 @@ fn gates_now(run: &mut Run<'_>) -> Vec<GateResult> {
             "",
         ));
     }
+    if let Some(violations) = run.quiet_violations.take() {
+        gates.push(GateResult::at_most(
+            "constraint violations on the target",
+            violations as f64,
+            0.0,
+            "",
+        ));
+    }
     if run.frozen_at.is_some() && run.capture_on && !run.lag_judged {
         run.lag_judged = true;
         gates.push(GateResult::at_most(
@@ -799,8 +854,9 @@ async fn final_catch_up(
         run.applier = Some(applier);
         drained?;
     }
+    let sequences = set_sequences(run).await?;
     Ok(Outcome::done(format!(
-        "{pending_at_start} captured changes applied; lag 0"
+        "{pending_at_start} captured changes applied; lag 0{sequences}"
     ))
     .rows(pending_at_start.max(0) as u64))
 }
@@ -822,15 +878,8 @@ async fn start_target_writes(
 }
 
 async fn switch_writes(run: &mut Run<'_>, clock: &mut Clock) -> Result<Outcome, RehearsalError> {
-    // The application's first insert on the target must not draw a key the copy wrote.
-    let sequences =
-        backfill::sequences::set_past_copied_keys(&run.target, &run.bplan.target_tables())
-            .await
-            .map_err(backfill::BackfillError::from)?;
-    let sequences = match sequences.len() {
-        0 => String::new(),
-        n => format!("; {n} key sequences set past the copied keys"),
-    };
+    // Again: a dual writer kept writing keys on the target since the last time.
+    let sequences = set_sequences(run).await?;
     if run.shape == MigrationShape::Offline {
         if let Some(frozen) = run.frozen_at {
             run.report.write_downtime_seconds = clock.now() - frozen;

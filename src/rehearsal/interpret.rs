@@ -108,6 +108,9 @@ pub(super) struct Run<'a> {
     /// Mismatches found by the last validation made with writes quiet (frozen, or the dual
     /// writer paused), not yet judged by a checkpoint.
     pub quiet_mismatches: Option<u64>,
+    /// Constraint violations found by that validation (generated keys counted only once
+    /// writes are frozen), not yet judged by a checkpoint.
+    pub quiet_violations: Option<u64>,
     /// Rehearsal clock when the rollback drill had writes back on the source.
     pub service_restored_at: Option<f64>,
     pub standby_failures: u64,
@@ -472,6 +475,7 @@ pub(super) async fn run_plan(
         lag_at_freeze: 0.0,
         kept: 0,
         quiet_mismatches: None,
+        quiet_violations: None,
         service_restored_at: None,
         standby_failures: 0,
         lag_judged: false,

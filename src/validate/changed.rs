@@ -36,7 +36,9 @@ use sqlx::Row;
 use super::diff::Comparer;
 use super::error::ValidateError;
 use super::pair::{self, TablePair};
-use super::report::{ChangedList, Differences, KeyList, Report, Strategy, TableReport, Verdict};
+use super::report::{
+    ChangedList, ConstraintCheck, Differences, KeyList, Report, Strategy, TableReport, Verdict,
+};
 use super::row_hash::{key_text, KeyPart};
 use super::sample::SplitMix64;
 use super::stream::{prepare, HashKind, KeyOrderReader, Prepared};
@@ -667,6 +669,9 @@ async fn check_pair(
             "no primary key: the capture cannot name its rows, so it was compared whole as a multiset of row hashes".to_owned(),
         );
         failure_lines(report, &Differences::default(), &Differences::default());
+        if options.constraints {
+            report.constraints = constraints::generated_keys(sides.target, pair).await?;
+        }
         return Ok(true);
     }
     let keys = find_changed(changed, &report.source_table, &pair.source.name.name).unwrap_or(&[]);
@@ -718,14 +723,20 @@ async fn check_pair(
     failure_lines(report, &changed_diffs, &recheck_diffs);
     report.differences = changed_diffs;
     absorb(&mut report.differences, recheck_diffs, show);
-    if options.constraints && !keys.is_empty() {
-        report.constraints = constraints::check(
-            sides.target,
-            pair,
-            sides.target_inventory,
-            &mut report.notes,
-        )
-        .await?;
+    if options.constraints {
+        // Unchanged rows keep the pinned run's checks, except generated keys: their sequences
+        // are set at the freeze, after the pinned run, so they are checked again everywhere.
+        report.constraints = if keys.is_empty() {
+            constraints::generated_keys(sides.target, pair).await?
+        } else {
+            constraints::check(
+                sides.target,
+                pair,
+                sides.target_inventory,
+                &mut report.notes,
+            )
+            .await?
+        };
     }
     let mut again = texts;
     again.extend(rechecked);
@@ -783,6 +794,16 @@ fn standing(list: &KeyList, changed: Option<&BTreeSet<String>>) -> KeyList {
     }
 }
 
+/// Adds to `checks` (this run's) the `pinned` run's constraint checks that this run did not
+/// make again (same kind and name): a check made after the freeze supersedes the pinned one.
+fn keep_pinned_checks(checks: &mut Vec<ConstraintCheck>, pinned: &[ConstraintCheck]) {
+    for p in pinned {
+        if !checks.iter().any(|c| c.kind == p.kind && c.name == p.name) {
+            checks.push(p.clone());
+        }
+    }
+}
+
 impl Incremental {
     /// The go/no-go answer from the pinned full validation and this incremental one, as one
     /// report (verdicts decided again). Per table: the counts, constraint checks and
@@ -824,9 +845,7 @@ impl Incremental {
             }
             if self.whole.contains(&t.source_table) {
                 // Every row compared again with writes frozen: nothing of the pinned run stands.
-                if t.constraints.is_empty() {
-                    t.constraints = full.constraints.clone();
-                }
+                keep_pinned_checks(&mut t.constraints, &full.constraints);
                 t.converted = full.converted.clone();
                 t.decide();
                 continue;
@@ -873,9 +892,7 @@ impl Incremental {
                 .max(10);
             absorb(&mut t.differences, stands, show);
             t.sample = sample;
-            if t.constraints.is_empty() {
-                t.constraints = full.constraints.clone();
-            }
+            keep_pinned_checks(&mut t.constraints, &full.constraints);
             t.converted = full.converted.clone();
             t.decide();
         }

@@ -264,34 +264,53 @@ pub async fn check(
         });
     }
 
-    // A copy writes keys explicitly and a PostgreSQL sequence does not follow them (InnoDB's
-    // counter and SQLite's rowid do): one left behind hands out keys that exist.
-    if e == Engine::Postgres {
-        let sequences =
-            crate::backfill::sequences::column_sequences(target, std::slice::from_ref(&table))
-                .await?;
-        for (_, column, sequence) in sequences {
-            // The sequence's name is the catalog's own quoted text, not user input.
-            let sql = format!(
-                "SELECT count(*) FROM {table} c, \
-                 (SELECT CASE WHEN is_called THEN last_value + 1 ELSE last_value END AS next FROM {sequence}) s \
-                 WHERE c.{} >= s.next",
-                quote::ident(e, &column)
-            );
-            let n = integers(
-                target,
-                &sql,
-                &[],
-                &format!("counting keys ahead of {sequence}"),
-            )
-            .await?;
-            checks.push(ConstraintCheck {
-                kind: ConstraintKind::GeneratedKey,
-                name: format!("{column} (sequence {sequence})"),
-                declared_in: DeclaredIn::Target,
-                violations: n.first().copied().unwrap_or(0).max(0) as u64,
-            });
-        }
+    checks.extend(generated_keys(target, pair).await?);
+    Ok(checks)
+}
+
+/// The generated-key checks of the target table of `pair` alone ([`ConstraintKind::GeneratedKey`]):
+/// one per PostgreSQL sequence-backed column, its violations the rows at or past the sequence's
+/// next value. Empty on other engines, whose generators follow explicit keys (InnoDB's counter,
+/// SQLite's rowid). Cheap (a catalog query and one count per sequence), so a final validation
+/// runs it again on every table once the sequences are set, whatever changed.
+///
+/// # Errors
+/// [`DbError::Query`].
+pub async fn generated_keys(
+    target: &Database,
+    pair: &TablePair,
+) -> Result<Vec<ConstraintCheck>, DbError> {
+    let e = target.engine;
+    let mut checks = Vec::new();
+    if e != Engine::Postgres {
+        return Ok(checks);
+    }
+    let table = quote::table(e, &pair.target_table.name);
+    // A copy writes keys explicitly and a PostgreSQL sequence does not follow them: one left
+    // behind hands out keys that exist.
+    let sequences =
+        crate::backfill::sequences::column_sequences(target, std::slice::from_ref(&table)).await?;
+    for (_, column, sequence) in sequences {
+        // The sequence's name is the catalog's own quoted text, not user input.
+        let sql = format!(
+            "SELECT count(*) FROM {table} c, \
+             (SELECT CASE WHEN is_called THEN last_value + 1 ELSE last_value END AS next FROM {sequence}) s \
+             WHERE c.{} >= s.next",
+            quote::ident(e, &column)
+        );
+        let n = integers(
+            target,
+            &sql,
+            &[],
+            &format!("counting keys ahead of {sequence}"),
+        )
+        .await?;
+        checks.push(ConstraintCheck {
+            kind: ConstraintKind::GeneratedKey,
+            name: format!("{column} (sequence {sequence})"),
+            declared_in: DeclaredIn::Target,
+            violations: n.first().copied().unwrap_or(0).max(0) as u64,
+        });
     }
     Ok(checks)
 }

@@ -550,3 +550,68 @@ async fn project_inventory_columns(project: &Project) -> usize {
     let inventory = project.inventory().await.unwrap();
     inventory.tables.iter().map(|t| t.columns.len()).sum()
 }
+
+/// Binary floats in a MySQL schema moved to PostgreSQL: each float column is a warning (M016,
+/// its key use said), and a spec narrowing a DOUBLE to `real` is an error (M015).
+#[tokio::test]
+async fn binary_floats_across_engines_are_warned_and_a_double_narrowed_to_real_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("p");
+    std::fs::create_dir_all(&root).unwrap();
+    std::fs::write(
+        root.join("schema.sql"),
+        "CREATE TABLE readings (sensor FLOAT NOT NULL, at DATETIME NOT NULL, value DOUBLE, price DECIMAL(10,2), PRIMARY KEY (sensor, at));",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("migration-studio.toml"),
+        "name = \"floats\"\nrto_minutes = 30\nmaintenance_window_minutes = 60\n\n[source]\nengine = \"mysql\"\n\n[target]\nengine = \"postgres\"\n\n[[inputs]]\npath = \"schema.sql\"\n",
+    )
+    .unwrap();
+    let out = cli(&["import", root.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let project = Project::open(&root).unwrap();
+    init::init(&project, false).await.expect("mapping init");
+    let project = Project::open(&root).unwrap();
+    let r = review::review(&project).await.unwrap();
+    let codes: Vec<(&str, &str)> = r
+        .findings
+        .iter()
+        .map(|f| (f.code, f.entry.as_str()))
+        .collect();
+    assert!(codes.contains(&("M016", "readings.sensor")), "{codes:?}");
+    assert!(codes.contains(&("M016", "readings.value")), "{codes:?}");
+    assert!(
+        !codes.iter().any(|(_, e)| *e == "readings.price"),
+        "{codes:?}"
+    );
+    let sensor = r
+        .findings
+        .iter()
+        .find(|f| f.entry == "readings.sensor")
+        .unwrap();
+    assert_eq!(sensor.severity, Severity::Warning);
+    assert!(sensor.message.contains("key"), "{}", sensor.message);
+    assert_eq!(r.blocking, 0, "warnings do not block: {codes:?}");
+
+    let path = root.join("mapping.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(
+        &path,
+        edit_rule(
+            &text.replace("[tables.readings.columns]", "[tables.\"readings\".columns]"),
+            "readings",
+            "value",
+            r#"value = { type = "real", reason = "saves space", author = "ana" }"#,
+        ),
+    )
+    .unwrap();
+    let r = review::review(&project).await.unwrap();
+    let value = r
+        .findings
+        .iter()
+        .find(|f| f.entry == "readings.value" && f.code == "M015")
+        .unwrap_or_else(|| panic!("M015 on value: {:#?}", r.findings));
+    assert_eq!(value.severity, Severity::Error);
+    assert_eq!(r.blocking, 1);
+}

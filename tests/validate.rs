@@ -156,7 +156,7 @@ async fn streamed_hashes(db: &db::Database, spec: &TableSpec, canon: &[Logical])
     let reader = {
         let (db, spec, canon) = (db.clone(), spec.clone(), canon.to_vec());
         tokio::spawn(async move {
-            validate::fast_read::stream_all(&db, &spec, &canon, 1_000, HashKind::Md5, &tx).await
+            validate::fast_read::stream_all(&db, &spec, &canon, 1_000, HashKind::Sha256, &tx).await
         })
     };
     let mut hashes = Vec::new();
@@ -181,7 +181,7 @@ async fn rust_hashes_agree(
         .iter()
         .map(|r| {
             row_hash::row_text(r, canon, &mut text);
-            row_hash::md5_60(&text) as i64
+            row_hash::sha256_60(&text) as i64
         })
         .collect();
     let streamed = streamed_hashes(db, spec, canon).await;
@@ -223,52 +223,8 @@ async fn sql_row_hashes_equal_rust_row_hashes_on_real_data() {
             let canon: Vec<_> = spec.columns.iter().map(|c| c.logical.clone()).collect();
             let (rows, in_rust) = rust_hashes_agree(&db, &spec, &canon).await;
             checked_tables += 1;
-            let Some(hash) = canon_sql::row_hash_expr(db.engine, &spec.columns, &canon) else {
+            if !sql_hashes_agree(&db, &spec, &canon, &rows, &in_rust).await {
                 continue; // binary floats: hashed by the client by design
-            };
-            let keys = spec.key_columns();
-            let sql = format!(
-                "SELECT CAST({hash} AS {}) FROM {} {}",
-                if db.engine == migration_studio::import::Engine::Mysql {
-                    "SIGNED"
-                } else {
-                    "BIGINT"
-                },
-                migration_studio::db::quote::table(db.engine, &table.name),
-                migration_studio::data::keyset::order_by(db.engine, &keys)
-            );
-            let in_sql: Vec<i64> = match &db.pool {
-                migration_studio::db::Pool::Postgres(p) => sqlx::query(&sql)
-                    .fetch_all(p)
-                    .await
-                    .expect(&sql)
-                    .iter()
-                    .map(|r| r.get(0))
-                    .collect(),
-                migration_studio::db::Pool::Mysql(p) => sqlx::query(&sql)
-                    .fetch_all(p)
-                    .await
-                    .expect(&sql)
-                    .iter()
-                    .map(|r| r.get(0))
-                    .collect(),
-                migration_studio::db::Pool::Sqlite(_) => unreachable!(),
-            };
-            assert_eq!(in_sql.len(), in_rust.len(), "{}", table.name);
-            for (i, (a, b)) in in_sql.iter().zip(&in_rust).enumerate() {
-                if a != b {
-                    let mut text = Vec::new();
-                    row_hash::row_text(&rows[i], &canon, &mut text);
-                    panic!(
-                        "{} row {i}: SQL hash {a} != Rust hash {b}; Rust row text {:?}; types {:?}",
-                        table.name,
-                        String::from_utf8_lossy(&text),
-                        spec.columns
-                            .iter()
-                            .map(|c| c.declared.as_str())
-                            .collect::<Vec<_>>()
-                    );
-                }
             }
         }
         db.close().await;
@@ -276,17 +232,90 @@ async fn sql_row_hashes_equal_rust_row_hashes_on_real_data() {
     assert!(checked_tables >= 35, "{checked_tables} tables checked");
 }
 
-/// Checks [`rust_hashes_agree`] on the one table of the database at `url`; returns its rows.
-async fn only_table_reads_alike(url: &str) -> usize {
+/// The row hashes computed in SQL ([`canon_sql::row_hash_expr`]) of every row of `spec`'s
+/// table equal `in_rust` (the Rust hashes of `rows`, in key order); false when the table has
+/// no SQL hash (binary floats: hashed by the client by design).
+async fn sql_hashes_agree(
+    db: &db::Database,
+    spec: &TableSpec,
+    canon: &[Logical],
+    rows: &[Vec<migration_studio::data::Cell>],
+    in_rust: &[i64],
+) -> bool {
+    let Some(hash) = canon_sql::row_hash_expr(db.engine, &spec.columns, canon) else {
+        return false;
+    };
+    let keys = spec.key_columns();
+    let sql = format!(
+        "SELECT CAST({hash} AS {}) FROM {} {}",
+        if db.engine == migration_studio::import::Engine::Mysql {
+            "SIGNED"
+        } else {
+            "BIGINT"
+        },
+        migration_studio::db::quote::table(db.engine, &spec.name),
+        migration_studio::data::keyset::order_by(db.engine, &keys)
+    );
+    let in_sql: Vec<i64> = match &db.pool {
+        migration_studio::db::Pool::Postgres(p) => sqlx::query(&sql)
+            .fetch_all(p)
+            .await
+            .expect(&sql)
+            .iter()
+            .map(|r| r.get(0))
+            .collect(),
+        migration_studio::db::Pool::Mysql(p) => sqlx::query(&sql)
+            .fetch_all(p)
+            .await
+            .expect(&sql)
+            .iter()
+            .map(|r| r.get(0))
+            .collect(),
+        migration_studio::db::Pool::Sqlite(_) => unreachable!(),
+    };
+    assert_eq!(in_sql.len(), in_rust.len(), "{}", spec.name);
+    for (i, (a, b)) in in_sql.iter().zip(in_rust).enumerate() {
+        if a != b {
+            let mut text = Vec::new();
+            row_hash::row_text(&rows[i], canon, &mut text);
+            panic!(
+                "{} row {i}: SQL hash {a} != Rust hash {b}; Rust row text {:?}; types {:?}",
+                spec.name,
+                String::from_utf8_lossy(&text),
+                spec.columns
+                    .iter()
+                    .map(|c| c.declared.as_str())
+                    .collect::<Vec<_>>()
+            );
+        }
+    }
+    true
+}
+
+/// Checks [`rust_hashes_agree`] and [`sql_hashes_agree`] on each table of the database at
+/// `url`; returns per table (in the inventory's order) its rows and whether SQL hashed it.
+async fn tables_read_alike(url: &str) -> Vec<(usize, bool)> {
     let db = db::connect(url, Access::ReadOnly, 2)
         .await
         .expect("connect");
     let inventory = import_live(db.engine, url, &[]).await.expect("import");
-    let spec = TableSpec::new(db.engine, &inventory.tables[0]).expect("spec");
-    let canon: Vec<_> = spec.columns.iter().map(|c| c.logical.clone()).collect();
-    let (rows, _) = rust_hashes_agree(&db, &spec, &canon).await;
+    let mut out = Vec::new();
+    for table in &inventory.tables {
+        let spec = TableSpec::new(db.engine, table).expect("spec");
+        let canon: Vec<_> = spec.columns.iter().map(|c| c.logical.clone()).collect();
+        let (rows, in_rust) = rust_hashes_agree(&db, &spec, &canon).await;
+        let in_sql = sql_hashes_agree(&db, &spec, &canon, &rows, &in_rust).await;
+        out.push((rows.len(), in_sql));
+    }
     db.close().await;
-    rows.len()
+    out
+}
+
+/// [`tables_read_alike`] on a database of one table; its rows.
+async fn only_table_reads_alike(url: &str) -> usize {
+    let tables = tables_read_alike(url).await;
+    assert_eq!(tables.len(), 1);
+    tables[0].0
 }
 
 /// PostgreSQL values at the edges of the types the streamed reader takes in binary (integers of
@@ -350,6 +379,27 @@ async fn mariadb_edge_values_read_alike_by_every_reader() {
         None,
     );
     assert_eq!(only_table_reads_alike(&scratch.url()).await, 4);
+    // Without the float, MariaDB hashes the table in SQL: zero and partial dates become NULL
+    // there as in Rust, and numbers left to CONCAT_WS print the digits `CAST` would.
+    let dates = ScratchMaria::new("val_edges_my_sql");
+    mariadb(
+        &dates.name,
+        &[
+            "-e",
+            "SET SESSION sql_mode = '';
+         CREATE TABLE dates (
+           id int PRIMARY KEY, d date, dt datetime(6), bu bigint unsigned, y year,
+           n decimal(12,3), m mediumint, v varchar(20));
+         INSERT INTO dates VALUES
+           (1, '0000-00-00', '0000-00-00 00:00:00', 18446744073709551615, 1901, -1.5, -8388608, 'x'),
+           (2, '2020-00-05', '2020-00-05 10:00:00', 0, 2155, 0, 8388607, ''),
+           (3, '2020-05-00', '2020-05-00 10:00:00.5', 1, 0, 123456789.125, 0, 'é'),
+           (4, '0000-01-01', '0000-01-01 00:00:01', NULL, NULL, NULL, NULL, NULL),
+           (5, '9999-12-31', '9999-12-31 23:59:59.999999', 42, 2000, 0.001, -1, ' y ');",
+        ],
+        None,
+    );
+    assert_eq!(tables_read_alike(&dates.url()).await, vec![(5, true)]);
 }
 
 #[tokio::test]
@@ -1060,5 +1110,76 @@ async fn incremental_validation_compares_changed_keys_and_rechecks_behind_the_ca
     assert!(coded(table(&inc.report, "item"), code::COUNTS));
     for db in [from, to, source_ro, target_ro] {
         db.close().await;
+    }
+}
+
+/// A target without the source's key holding one row twice in place of another: the counts
+/// agree, so only the checksum of the rows can tell. Folded by XOR (the checksum strategy's
+/// fold where the source's rows are distinct), a duplicated pair cancels out, and the segment
+/// must still differ by the deleted row: across engines (MD5 on both sides) and between two
+/// PostgreSQL databases (its native hash).
+#[tokio::test]
+async fn a_duplicate_standing_in_for_a_deleted_row_is_found_by_the_checksum() {
+    let rows = "INSERT INTO t SELECT i, concat('row ', i) FROM generate_series(1, 2000) AS i";
+    let maria = ScratchMaria::new("xor_src");
+    mariadb(
+        &maria.name,
+        &[
+            "-e",
+            "CREATE TABLE t (id INT PRIMARY KEY, v VARCHAR(20) NOT NULL); \
+             INSERT INTO t SELECT seq, CONCAT('row ', seq) FROM seq_1_to_2000",
+        ],
+        None,
+    );
+    let source_pg = ScratchPg::new("xor_src");
+    psql(
+        &source_pg.name,
+        &[
+            "-c",
+            "CREATE TABLE t (id int PRIMARY KEY, v varchar(20) NOT NULL)",
+            "-c",
+            rows,
+        ],
+        None,
+    );
+    let target = ScratchPg::new("xor_dst");
+    psql(
+        &target.name,
+        &[
+            "-c",
+            "CREATE TABLE t (id int NOT NULL, v varchar(20) NOT NULL)",
+            "-c",
+            rows,
+            "-c",
+            "DELETE FROM t WHERE id = 1001",
+            "-c",
+            "INSERT INTO t SELECT * FROM t WHERE id = 1000",
+        ],
+        None,
+    );
+    let target_url = format!("postgres://postgres@127.0.0.1:5432/{}", target.name);
+    let source_pg_url = format!("postgres://postgres@127.0.0.1:5432/{}", source_pg.name);
+    for source in [maria.url(), source_pg_url] {
+        let report = run(
+            &source,
+            &target_url,
+            &options(StrategyChoice::Checksum),
+            &[],
+        )
+        .await;
+        let t = &report.tables[0];
+        assert_eq!((t.source_rows, t.target_rows), (2000, 2000), "{source}");
+        assert_eq!(
+            t.differences.missing.first,
+            vec!["1001".to_owned()],
+            "{source}"
+        );
+        assert_eq!(
+            t.differences.extra.first,
+            vec!["1000".to_owned()],
+            "{source}"
+        );
+        assert_eq!(t.differences.total(), 2, "{source}");
+        assert_eq!(report.verdict, Verdict::Different);
     }
 }

@@ -310,6 +310,8 @@ pub const REVIEW_FINDINGS: &[ReviewFinding] = &[
     review(mapping::M012_NOT_REVERSIBLE, ReviewSeverity::Error, "a column a `merge` consumed or a `split` replaced is not copied on its own: a rollback cannot give it back to the source for rows written on the target after the cutover"),
     review(mapping::M013_COMPUTED_IN_PLACE, ReviewSeverity::Warning, "a column computed in place (`derive` on itself): the target keeps the computed value, and a rollback writes it back instead of the original"),
     review(mapping::M014_UNIQUE_COMPUTED, ReviewSeverity::Error, "a UNIQUE key over a column computed in place: distinct source values that compute to one collide on the target, which refuses all but one; the data pass counts the rows in colliding groups"),
+    review(mapping::M015_FLOAT_NARROWING, ReviewSeverity::Error, "a 64-bit binary float (DOUBLE, double precision) into a 32-bit one (FLOAT, real): about 7 significant digits are kept of 15–17"),
+    review(mapping::M016_FLOAT_EQUALITY, ReviewSeverity::Warning, "a binary float moved to another engine: its bits arrive, but each engine prints and parses it with its own digits, so `=` on a literal or its text (and a key over it) can match differently after the cutover"),
 ];
 
 /// The review finding registered as `code`.

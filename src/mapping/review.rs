@@ -45,6 +45,11 @@ pub const M013_COMPUTED_IN_PLACE: &str = "M013";
 /// A UNIQUE key or index over a column computed in place: two source values may compute to
 /// one (`lower(email)`), and the target then refuses the second row.
 pub const M014_UNIQUE_COMPUTED: &str = "M014";
+/// A 64-bit binary float into a 32-bit one: about 7 significant digits are kept of 15–17.
+pub const M015_FLOAT_NARROWING: &str = "M015";
+/// A binary float moved to another engine: the bits arrive, but each engine prints and parses
+/// it with its own digits, so equality on a literal or on the printed text can change.
+pub const M016_FLOAT_EQUALITY: &str = "M016";
 
 /// How bad a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -240,6 +245,13 @@ fn narrowing(
                 )
             })
         }
+        (Logical::Float { bits: 64 }, Logical::Float { bits: 32 }) => Some((
+            M015_FLOAT_NARROWING,
+            format!(
+                "{cast}: 64-bit floats rounded to 32 bits keep about 7 significant digits of 15–17"
+            ),
+            "cast to double precision (or numeric if the values are decimal quantities)".to_owned(),
+        )),
         (Logical::Timestamp { tz: true }, Logical::Timestamp { tz: false }) => Some((
             M004_TIME_ZONE,
             format!("{cast}: an instant becomes a local date-time; which zone it was in is lost"),
@@ -277,7 +289,8 @@ fn finding(
 /// nullable source without a NULL default (M005), foreign keys into dropped or unmapped
 /// tables or over dropped columns (M006), ENUM/SET into text without a CHECK (M007), views,
 /// triggers and services using a table the spec renames or whose columns it renames or drops
-/// (M008).
+/// (M008), a 64-bit float narrowed to 32 bits (M015) and binary floats moved across engines
+/// (M016).
 /// Acceptances in the spec are attached to their findings.
 pub fn review(inventory: &Inventory, source: Engine, target: Engine, spec: &MappingSpec) -> Review {
     let mut findings = Vec::new();
@@ -365,6 +378,30 @@ pub fn review(inventory: &Inventory, source: Engine, target: Engine, spec: &Mapp
                     Severity::Error
                 };
                 findings.push(finding(code, severity, entry, line, message, fix));
+            }
+            if let (Logical::Float { .. }, Logical::Float { .. }) = (&column.source, &column.target)
+            {
+                if source != target {
+                    let keyed = std::iter::once(&table.primary_key)
+                        .chain(&table.unique_keys)
+                        .any(|k| {
+                            k.iter()
+                                .any(|c| c.eq_ignore_ascii_case(&source_column.name))
+                        });
+                    findings.push(finding(
+                        M016_FLOAT_EQUALITY,
+                        Severity::Warning,
+                        entry,
+                        line,
+                        format!(
+                            "{} → {}: a binary float arrives bit for bit, but {source} and {target} print and parse it with their own digits (MySQL shows a FLOAT with 6 significant digits), so `=` on a literal or on its text can match other rows after the cutover{}",
+                            source_column.data_type,
+                            column.target_type,
+                            if keyed { "; it is part of a primary or unique key, so lookups by key are affected" } else { "" }
+                        ),
+                        "cast to numeric(p,s) if the values are decimal quantities (prices, measures); otherwise compare with a tolerance in the application's queries. Validation compares floats by value, not by text".into(),
+                    ));
+                }
             }
             if column.not_null && source_column.nullable && column.null_default.is_none() {
                 findings.push(finding(
@@ -572,6 +609,8 @@ mod tests {
         assert_eq!(n("smallint unsigned", "integer"), None);
         assert_eq!(n("bigint", "integer"), Some(M003_INTEGER_RANGE));
         assert_eq!(n("timestamp", "timestamp"), Some(M004_TIME_ZONE));
+        assert_eq!(n("double", "real"), Some(M015_FLOAT_NARROWING));
+        assert_eq!(n("float", "double precision"), None);
         assert_eq!(n("datetime", "timestamp"), None);
     }
 }

@@ -28,9 +28,10 @@ impl std::fmt::Display for Strategy {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum HashedIn {
-    /// By the database server (`md5` in SQL); only per-segment sums crossed the wire.
+    /// By the database server (SHA-256 or the engine's own hash in SQL); only per-segment
+    /// counts and checksums crossed the wire.
     Database,
-    /// By Migration Studio after reading the rows (SQLite, which has no `md5`, and tables with
+    /// By Migration Studio after reading the rows (SQLite, which has no SHA-256, and tables with
     /// binary float columns, which no two engines print alike).
     Client,
 }

@@ -1,9 +1,9 @@
 //! Row hashing in Rust: the same row text the databases hash in SQL ([`super::canon_sql`]),
-//! hashed with MD5 (60 bits, for segment checksums computed on the client: SQLite has no `md5`)
+//! hashed with SHA-256 (60 bits, for segment checksums computed on the client: SQLite has none)
 //! or with XXH3 (64 bits, for the merge-compare, where only the two sides' hashes of the same
 //! key are compared and speed matters), plus keys in a form Rust can order.
 
-use md5::{Digest, Md5};
+use sha2::{Digest, Sha256};
 
 use super::canon_sql::{NULL_MARK, SEPARATOR};
 use crate::data::cell::is_zero_date;
@@ -63,12 +63,13 @@ pub fn row_text(row: &[Cell], canon: &[Logical], out: &mut Vec<u8>) {
     }
 }
 
-/// The last 60 bits of the MD5 of `text`, as `('x' || substr(md5(t), 18))::bit(60)::int8`
-/// computes them in PostgreSQL and `CONV(SUBSTRING(MD5(t), 18), 16, 10)` in MySQL.
-pub fn md5_60(text: &[u8]) -> u64 {
-    let digest = Md5::digest(text);
+/// The last 60 bits of the SHA-256 of `text`, as [`super::canon_sql::row_hash_expr`] computes
+/// them in PostgreSQL (`encode(substr(sha256(…), 25), 'hex')` as `bit(64)`, masked) and MySQL
+/// (`CONV(RIGHT(SHA2(…, 256), 15), 16, 10)`).
+pub fn sha256_60(text: &[u8]) -> u64 {
+    let digest = Sha256::digest(text);
     let mut low = [0u8; 8];
-    low.copy_from_slice(&digest[8..16]);
+    low.copy_from_slice(&digest[24..32]);
     u64::from_be_bytes(low) & ((1u64 << 60) - 1)
 }
 
@@ -254,9 +255,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn md5_prefix_matches_the_sql_definition() {
-        // md5('') = d41d8cd98f00b204e9800998ecf8427e; from the 18th hex digit: 9800998ecf8427e.
-        assert_eq!(md5_60(b""), 0x980_0998_ecf8_427e);
+    fn sha256_suffix_matches_the_sql_definition() {
+        // sha256('') = e3b0…a495991b7852b855; its last 15 hex digits: 495991b7852b855.
+        assert_eq!(sha256_60(b""), 0x495_991b_7852_b855);
     }
 
     #[test]

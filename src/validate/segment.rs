@@ -1,9 +1,10 @@
 //! Segment checksums with bisection, as data-diff does (Datafold, "data-diff" README, "How
 //! does it work?"; continued as reladiff): split the key space into segments, have each
-//! database compute per segment `count(*)` and the sum of a 60-bit prefix of each row's MD5,
-//! and compare; a segment that differs is split again (`bisection_factor` ways) until it holds
-//! at most `leaf_rows` rows, and only those rows are fetched and compared in Rust to name the
-//! missing, extra and changed keys. Only counts and sums cross the wire above the last level.
+//! database compute per segment `count(*)` and the XOR (data-diff sums; see [`Fold`]) of a
+//! 60-bit suffix of each row's SHA-256, and compare; a segment that differs is split again
+//! (`bisection_factor` ways) until it holds at most `leaf_rows` rows, and only those rows are
+//! fetched and compared in Rust to name the missing, extra and changed keys. Only counts and
+//! checksums cross the wire above the last level.
 //!
 //! When the leading key column is an integer, one query per side and key range computes a whole
 //! level (`GROUP BY (k - lo) / width`), an index range scan per differing segment below it. The
@@ -15,14 +16,14 @@
 //! own is needed. Other keys are cut into `leaf_rows`-row segments by a key-only scan of the
 //! source, one checksum query per segment and side, no further bisection.
 //!
-//! The row hash is MD5's last 60 bits when the two sides are different engines (the one hash
-//! both compute alike), and the engine's cheapest hash when both are the same engine
-//! ([`canon_sql::RowHash`]: PostgreSQL's `hashtextextended`).
+//! The row hash is SHA-256's last 60 bits when the two sides are different engines (the
+//! cheapest hash both compute alike), and the engine's cheapest hash when both are the same
+//! engine ([`canon_sql::RowHash`]: PostgreSQL's `hashtextextended`).
 //!
-//! SQLite has no `md5`, and no two engines print binary floats alike: such a side is hashed by
-//! the client, which reads the segment's rows and computes the same 60-bit MD5 prefix
-//! ([`super::row_hash::md5_60`]) over the same row text — exactly what the database would have
-//! summed, so the two kinds of side compare with each other. SQLite being a local file, reading
+//! SQLite has no SHA-256, and no two engines print binary floats alike: such a side is hashed
+//! by the client, which reads the segment's rows and computes the same 60 bits
+//! ([`super::row_hash::sha256_60`]) over the same row text — exactly what the database would
+//! have folded, so the two kinds of side compare with each other. SQLite being a local file, reading
 //! it costs what hashing it in place would.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -80,8 +81,46 @@ pub struct ChecksumOutcome {
     pub converted: Option<Vec<u64>>,
 }
 
-/// `count(*)` and sum of row hashes of one segment.
+/// `count(*)` and the fold of the row hashes of one segment.
 type Sum = (u64, u128);
+
+/// How a segment's row hashes are folded into its checksum.
+///
+/// `Xor` is integer work in both databases (`BIT_XOR`, PostgreSQL's `bit_xor` since 14) where
+/// a sum of 60-bit values is exact-numeric arithmetic (MySQL `DECIMAL`, PostgreSQL `numeric`),
+/// the larger part of a segment query's cost after the hash. It is sound because the
+/// source's rows are distinct (its primary key is among the compared columns): with the counts
+/// equal, a target whose odd-multiplicity rows XOR to the source's is the source's rows, up to
+/// a 2⁻⁶⁰ collision. A sum is kept where a side cannot XOR in SQL (PostgreSQL before 14).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Fold {
+    Sum,
+    Xor,
+}
+
+impl Fold {
+    fn add(self, acc: &mut u128, hash: u64) {
+        match self {
+            Fold::Sum => *acc += u128::from(hash),
+            Fold::Xor => *acc ^= u128::from(hash),
+        }
+    }
+}
+
+/// Whether `db` can fold hashes with a bitwise XOR aggregate in SQL.
+async fn has_bit_xor(db: &Database) -> bool {
+    match &db.pool {
+        Pool::Postgres(p) => {
+            sqlx::query_scalar::<_, i32>("SELECT current_setting('server_version_num')::int4")
+                .fetch_one(p)
+                .await
+                .is_ok_and(|v| v >= 140_000)
+        }
+        Pool::Mysql(_) => true,
+        // Hashed by the client, which folds any way.
+        Pool::Sqlite(_) => true,
+    }
+}
 
 /// A segment query's row: segment number, count, sum as text, further columns as text.
 type SegmentRow = (i64, i64, Option<String>, Vec<Option<String>>);
@@ -92,6 +131,7 @@ struct Side<'a> {
     spec: &'a TableSpec,
     canon: &'a [Logical],
     hash_sql: Option<String>,
+    fold: Fold,
     unique: bool,
     name: &'static str,
     chunk: usize,
@@ -121,9 +161,11 @@ impl Side<'_> {
     }
 
     fn sum_text(&self, hash: &str) -> String {
-        match self.db.engine {
-            Engine::Postgres => format!("sum({hash})::text"),
-            _ => format!("CAST(sum({hash}) AS CHAR)"),
+        match (self.db.engine, self.fold) {
+            (Engine::Postgres, Fold::Sum) => format!("sum({hash})::text"),
+            (Engine::Postgres, Fold::Xor) => format!("bit_xor({hash})::text"),
+            (_, Fold::Sum) => format!("CAST(sum({hash}) AS CHAR)"),
+            (_, Fold::Xor) => format!("CAST(BIT_XOR({hash}) AS CHAR)"),
         }
     }
 
@@ -220,14 +262,14 @@ impl Side<'_> {
                         }
                     }
                 }
-                for row in prepare(self.spec, self.canon, rows, HashKind::Md5) {
+                for row in prepare(self.spec, self.canon, rows, HashKind::Sha256) {
                     let Some(k) = row.first_int() else {
                         continue;
                     };
                     let seg = ((k - i128::from(origin)) / i128::from(width)) as i64;
                     let e: &mut Sum = sums.entry(seg).or_default();
                     e.0 += 1;
-                    e.1 += u128::from(row.hash);
+                    self.fold.add(&mut e.1, row.hash);
                 }
             }
             return Ok((sums, converted));
@@ -296,9 +338,9 @@ impl Side<'_> {
             );
             let mut sum: Sum = (0, 0);
             while let Some(rows) = reader.next().await? {
-                for row in prepare(self.spec, self.canon, rows, HashKind::Md5) {
+                for row in prepare(self.spec, self.canon, rows, HashKind::Sha256) {
                     sum.0 += 1;
-                    sum.1 += u128::from(row.hash);
+                    self.fold.add(&mut sum.1, row.hash);
                 }
             }
             return Ok(sum);
@@ -392,6 +434,7 @@ pub async fn leading_bounds(
         spec,
         canon: &[],
         hash_sql: None,
+        fold: Fold::Sum,
         unique: true,
         name: "source",
         chunk: 1,
@@ -428,21 +471,27 @@ pub async fn compare(
         }
     };
     // Two databases of one engine that both hash in SQL may use its cheapest hash; anything
-    // else compares MD5s, the one hash both engines and the client compute alike.
+    // else compares SHA-256s, the cheapest hash both engines and the client compute alike.
     let (mut source_hash, mut target_hash) = (None, None);
     if source.engine == target.engine {
         source_hash = hash_sql(source, &pair.source, RowHash::Native);
         target_hash = hash_sql(target, &pair.target, RowHash::Native);
     }
     if source_hash.is_none() || target_hash.is_none() {
-        source_hash = hash_sql(source, &pair.source, RowHash::Md5);
-        target_hash = hash_sql(target, &pair.target, RowHash::Md5);
+        source_hash = hash_sql(source, &pair.source, RowHash::Sha256);
+        target_hash = hash_sql(target, &pair.target, RowHash::Sha256);
     }
+    let fold = match (&source_hash, &target_hash) {
+        (Some(_), _) if !has_bit_xor(source).await => Fold::Sum,
+        (_, Some(_)) if !has_bit_xor(target).await => Fold::Sum,
+        _ => Fold::Xor,
+    };
     let s = Side {
         db: source,
         spec: &pair.source,
         canon: &pair.canon,
         hash_sql: source_hash,
+        fold,
         unique: true,
         name: "source",
         chunk: tuning.chunk_rows,
@@ -453,6 +502,7 @@ pub async fn compare(
         spec: &pair.target,
         canon: &pair.canon,
         hash_sql: target_hash,
+        fold,
         unique: pair.target_key_unique,
         name: "target",
         chunk: tuning.chunk_rows,
@@ -549,7 +599,7 @@ async fn bisect(
         // least `factor²` of them), so a segment that differs is fetched at once instead of
         // re-hashed level by level. Each side's scan is split into `FIRST_LEVEL_PARTS` key
         // ranges read concurrently: one query runs on one core, and the side with the costlier
-        // hash (MariaDB's MD5) would otherwise leave the other core idle once the faster side
+        // hash (PostgreSQL's SHA-256) would otherwise leave the other core idle once the faster side
         // is done.
         let (ls, lt, w) = if top {
             let w = width(p.lo, p.hi, first_level_segments(pair, tuning));

@@ -46,7 +46,7 @@ impl Prepared {
     pub fn from_encoded_key(key: &[u8], text: &[u8], kind: HashKind) -> Self {
         let hash = match kind {
             HashKind::Fast => row_hash::fast(text),
-            HashKind::Md5 => row_hash::md5_60(text),
+            HashKind::Sha256 => row_hash::sha256_60(text),
         };
         let mut bytes = Vec::with_capacity(key.len() + text.len());
         bytes.extend_from_slice(key);
@@ -85,8 +85,8 @@ impl Prepared {
 pub enum HashKind {
     /// XXH3, for the merge-compare.
     Fast,
-    /// The 60-bit MD5 prefix the databases compute (client-side segment checksums).
-    Md5,
+    /// The 60-bit SHA-256 suffix the databases compute (client-side segment checksums).
+    Sha256,
 }
 
 /// Prepares rows read with `spec` for comparison.

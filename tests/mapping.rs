@@ -615,3 +615,18 @@ async fn binary_floats_across_engines_are_warned_and_a_double_narrowed_to_real_i
     assert_eq!(value.severity, Severity::Error);
     assert_eq!(r.blocking, 1);
 }
+
+/// A copy request made for a project goes through its spec once the manifest names one (the
+/// CLI's backfill and the desktop's trial copy both make theirs so), and through the default
+/// mapping before.
+#[tokio::test]
+async fn a_copy_request_for_a_project_goes_through_its_spec_once_it_has_one() {
+    use migration_studio::workspace::backfill::BackfillRequest;
+    let (_dir, root) = sample("sakila-mysql-to-postgres");
+    let request = || BackfillRequest::new("mysql://source", "postgres://target");
+    let before = request().with_project_spec(&Project::open(&root).unwrap());
+    assert_eq!(before.mapping, None);
+    let (_dir, root, project) = initialised("sakila-mysql-to-postgres").await;
+    let after = request().with_project_spec(&project);
+    assert_eq!(after.mapping, Some(root.join("mapping.toml")));
+}

@@ -130,11 +130,7 @@ impl BackfillArgs {
 /// Runs `backfill`: one call of the backfill use case, its record printed.
 pub async fn backfill(args: BackfillArgs) -> Result<(), BoxError> {
     let project = Project::open(&args.project)?;
-    let mut request = args.request();
-    // The project's spec, when the manifest names one: the copy goes through it.
-    if project.manifest().mapping.is_some() {
-        request.mapping = Some(migration_studio::workspace::mapping::spec_path(&project));
-    }
+    let request = args.request().with_project_spec(&project);
     if args.dry_run {
         out!("{}", backfill::dry_run(&request).await?);
         return Ok(());

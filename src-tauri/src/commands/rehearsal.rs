@@ -425,7 +425,8 @@ pub async fn start_rehearsal(
         },
         on_cancel: OnCancel::Remove,
         ..BackfillRequest::new(source_url, target_url)
-    };
+    }
+    .with_project_spec(&project_value);
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<BackfillProgress>();
     let forward = tokio::spawn(async move {
         while let Some(e) = rx.recv().await {

@@ -114,6 +114,17 @@ impl BackfillRequest {
             mapping: None,
         }
     }
+
+    /// The same request copying through `project`'s mapping spec when its manifest names one
+    /// (else through the default mapping, as before). The CLI's backfill and the desktop's
+    /// trial copy both take it, so a trial rehearses the copy the spec describes.
+    #[must_use]
+    pub fn with_project_spec(mut self, project: &Project) -> Self {
+        if project.manifest().mapping.is_some() {
+            self.mapping = Some(super::mapping::spec_path(project));
+        }
+        self
+    }
 }
 
 /// Progress of a backfill run.

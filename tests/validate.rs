@@ -1114,10 +1114,10 @@ async fn incremental_validation_compares_changed_keys_and_rechecks_behind_the_ca
 }
 
 /// A target without the source's key holding one row twice in place of another: the counts
-/// agree, so only the checksum of the rows can tell. Folded by XOR (the checksum strategy's
-/// fold where the source's rows are distinct), a duplicated pair cancels out, and the segment
-/// must still differ by the deleted row: across engines (MD5 on both sides) and between two
-/// PostgreSQL databases (its native hash).
+/// agree, so only the checksum of the rows can tell. Across engines a segment is hashed whole
+/// in key order (SHA-256 on both sides); between two PostgreSQL databases its rows' native
+/// hashes are folded by XOR, where a duplicated pair cancels out: either way the segment must
+/// still differ by the deleted row. Equal copies first: no range differs at all.
 #[tokio::test]
 async fn a_duplicate_standing_in_for_a_deleted_row_is_found_by_the_checksum() {
     let rows = "INSERT INTO t SELECT i, concat('row ', i) FROM generate_series(1, 2000) AS i";
@@ -1157,8 +1157,26 @@ async fn a_duplicate_standing_in_for_a_deleted_row_is_found_by_the_checksum() {
         ],
         None,
     );
+    let same = ScratchPg::new("xor_same");
+    psql(
+        &same.name,
+        &[
+            "-c",
+            "CREATE TABLE t (id int PRIMARY KEY, v varchar(20) NOT NULL)",
+            "-c",
+            rows,
+        ],
+        None,
+    );
     let target_url = format!("postgres://postgres@127.0.0.1:5432/{}", target.name);
+    let same_url = format!("postgres://postgres@127.0.0.1:5432/{}", same.name);
     let source_pg_url = format!("postgres://postgres@127.0.0.1:5432/{}", source_pg.name);
+    // Equal copies: every segment's checksum agrees at the first level (no range differs), so
+    // the two engines hash the rows alike, not merely fall back to comparing them.
+    for source in [maria.url(), source_pg_url.clone()] {
+        let report = run(&source, &same_url, &options(StrategyChoice::Checksum), &[]).await;
+        assert_all_equal(&report);
+    }
     for source in [maria.url(), source_pg_url] {
         let report = run(
             &source,

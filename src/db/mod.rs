@@ -445,6 +445,10 @@ pub async fn connect(url: &str, access: Access, connections: u32) -> Result<Data
                         // Backfills move text verbatim; the session must not reinterpret it.
                         conn.execute("SET NAMES utf8mb4").await?;
                         conn.execute("SET time_zone = '+00:00'").await?;
+                        // A checksum segment's row texts are joined by GROUP_CONCAT
+                        // (`validate::segment`), which cuts at this length (1 MiB by default).
+                        conn.execute("SET SESSION group_concat_max_len = 16777216")
+                            .await?;
                         if read_only {
                             conn.execute("SET SESSION TRANSACTION READ ONLY").await?;
                         }

@@ -166,18 +166,9 @@ pub fn row_hash_expr_with(
     canon: &[Logical],
     hash: RowHash,
 ) -> Option<String> {
-    let exprs = columns
-        .iter()
-        .zip(canon)
-        .map(|(c, l)| canonical_expr(engine, c, l))
-        .collect::<Option<Vec<_>>>()?;
+    let text = row_text_expr(engine, columns, canon)?;
     Some(match engine {
         Engine::Postgres => {
-            let parts: Vec<String> = exprs
-                .iter()
-                .map(|e| format!("COALESCE({e}, chr({NULL_MARK}))"))
-                .collect();
-            let text = format!("concat_ws(chr({SEPARATOR}), {})", parts.join(", "));
             match hash {
                 RowHash::Sha256 => format!(
                     "(('x' || encode(substr(sha256(convert_to({text}, 'UTF8')), 25), 'hex'))::bit(64)::int8 & {})",
@@ -189,14 +180,35 @@ pub fn row_hash_expr_with(
             }
         }
         Engine::Mysql => {
+            format!("CAST(CONV(RIGHT(SHA2({text}, 256), 15), 16, 10) AS UNSIGNED)")
+        }
+        Engine::Sqlite => return None,
+    })
+}
+
+/// SQL for a row's text ([`super::row_hash::row_text`]'s bytes: canonical column texts joined
+/// by U+001F, NULL as U+001E) over `columns` compared as `canon`; `None` when some column has
+/// no SQL canonical form on this engine.
+pub fn row_text_expr(engine: Engine, columns: &[ColumnSpec], canon: &[Logical]) -> Option<String> {
+    let exprs = columns
+        .iter()
+        .zip(canon)
+        .map(|(c, l)| canonical_expr(engine, c, l))
+        .collect::<Option<Vec<_>>>()?;
+    Some(match engine {
+        Engine::Postgres => {
+            let parts: Vec<String> = exprs
+                .iter()
+                .map(|e| format!("COALESCE({e}, chr({NULL_MARK}))"))
+                .collect();
+            format!("concat_ws(chr({SEPARATOR}), {})", parts.join(", "))
+        }
+        Engine::Mysql => {
             let parts: Vec<String> = exprs
                 .iter()
                 .map(|e| format!("COALESCE({e}, CHAR({NULL_MARK}))"))
                 .collect();
-            format!(
-                "CAST(CONV(RIGHT(SHA2(CONCAT_WS(CHAR({SEPARATOR}), {}), 256), 15), 16, 10) AS UNSIGNED)",
-                parts.join(", ")
-            )
+            format!("CONCAT_WS(CHAR({SEPARATOR}), {})", parts.join(", "))
         }
         Engine::Sqlite => return None,
     })

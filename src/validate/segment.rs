@@ -92,19 +92,63 @@ type Sum = (u64, u128);
 /// source's rows are distinct (its primary key is among the compared columns): with the counts
 /// equal, a target whose odd-multiplicity rows XOR to the source's is the source's rows, up to
 /// a 2⁻⁶⁰ collision. A sum is kept where a side cannot XOR in SQL (PostgreSQL before 14).
+///
+/// `Ordered` hashes each segment once: SHA-256 of its row texts joined by U+001D in key order
+/// (`string_agg` / `GROUP_CONCAT … ORDER BY` the key), first 128 bits. PostgreSQL's
+/// cryptographic hashes cost about 1.6 µs a call whatever the input (each sets up a hash
+/// context), so one call per segment instead of per row halves its side's time, and MariaDB is
+/// spared a `CONV` per row (see BENCHMARKS.md, "Validation"). It needs both sides to order the
+/// key alike, so it is taken only for keys of integers, dates and date-times, and both sides
+/// hashing in SQL; and rows of bounded width, so a segment's text stays within MySQL's
+/// `group_concat_max_len` (set per connection, [`crate::db::connect`]). A segment that breaks
+/// either (a longer text is cut, an order differs) only differs falsely, is bisected, and its
+/// rows are compared one by one: slower, never wrong.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Fold {
     Sum,
     Xor,
+    Ordered,
 }
 
 impl Fold {
     fn add(self, acc: &mut u128, hash: u64) {
         match self {
             Fold::Sum => *acc += u128::from(hash),
-            Fold::Xor => *acc ^= u128::from(hash),
+            // `Ordered` is chosen only where both sides hash in SQL; a client-hashed side folds
+            // by XOR, which then differs from the other side's and is bisected, never missed.
+            Fold::Xor | Fold::Ordered => *acc ^= u128::from(hash),
         }
     }
+}
+
+/// Bytes of a row text above which a table is not checksummed by [`Fold::Ordered`]: with
+/// segments of about a thousand rows, their texts stay well within `group_concat_max_len`.
+const ORDERED_MAX_ROW_BYTES: u64 = 4096;
+
+/// Whether `pair` may be checksummed by [`Fold::Ordered`]: its key orders alike on every engine
+/// and its rows' texts are bounded.
+fn orders_alike_and_bounded(pair: &TablePair) -> bool {
+    let key_alike = pair.source.key.iter().all(|&i| {
+        matches!(
+            pair.canon.get(i),
+            Some(Logical::Int { .. } | Logical::Date | Logical::Timestamp { .. })
+        )
+    });
+    let widths: Option<u64> = pair
+        .canon
+        .iter()
+        .map(|l| match l {
+            Logical::Bool => Some(1),
+            Logical::Int { .. } | Logical::Year => Some(20),
+            Logical::Decimal { precision, .. } => Some(u64::from(precision.unwrap_or(65)) + 2),
+            Logical::Date => Some(10),
+            Logical::Timestamp { .. } | Logical::Time => Some(26),
+            Logical::Uuid => Some(36),
+            Logical::Text { max_len: Some(n) } => Some(4 * u64::from(*n)),
+            _ => None,
+        })
+        .sum();
+    key_alike && widths.is_some_and(|w| w + pair.canon.len() as u64 <= ORDERED_MAX_ROW_BYTES)
 }
 
 /// Whether `db` can fold hashes with a bitwise XOR aggregate in SQL.
@@ -131,6 +175,8 @@ struct Side<'a> {
     spec: &'a TableSpec,
     canon: &'a [Logical],
     hash_sql: Option<String>,
+    /// The row text in SQL and the key's `ORDER BY` list, for [`Fold::Ordered`].
+    ordered: Option<(String, String)>,
     fold: Fold,
     unique: bool,
     name: &'static str,
@@ -161,17 +207,33 @@ impl Side<'_> {
     }
 
     fn sum_text(&self, hash: &str) -> String {
+        if let (Fold::Ordered, Some((text, keys))) = (self.fold, &self.ordered) {
+            return match self.db.engine {
+                Engine::Postgres => format!(
+                    "encode(sha256(convert_to(string_agg({text}, chr(29) ORDER BY {keys}), 'UTF8')), 'hex')"
+                ),
+                _ => format!("SHA2(GROUP_CONCAT({text} ORDER BY {keys} SEPARATOR X'1D'), 256)"),
+            };
+        }
         match (self.db.engine, self.fold) {
             (Engine::Postgres, Fold::Sum) => format!("sum({hash})::text"),
-            (Engine::Postgres, Fold::Xor) => format!("bit_xor({hash})::text"),
+            (Engine::Postgres, Fold::Xor | Fold::Ordered) => format!("bit_xor({hash})::text"),
             (_, Fold::Sum) => format!("CAST(sum({hash}) AS CHAR)"),
-            (_, Fold::Xor) => format!("CAST(BIT_XOR({hash}) AS CHAR)"),
+            (_, Fold::Xor | Fold::Ordered) => format!("CAST(BIT_XOR({hash}) AS CHAR)"),
         }
     }
 
     fn parse_sum(&self, table: &str, text: Option<String>) -> Result<u128, ValidateError> {
         match text {
             None => Ok(0),
+            Some(t) if self.fold == Fold::Ordered => t
+                .get(..32)
+                .and_then(|h| u128::from_str_radix(h, 16).ok())
+                .ok_or_else(|| ValidateError::BadChecksum {
+                    table: table.to_owned(),
+                    side: self.name,
+                    value: t.clone(),
+                }),
             Some(t) => {
                 t.trim()
                     .trim_end_matches(".0")
@@ -434,6 +496,7 @@ pub async fn leading_bounds(
         spec,
         canon: &[],
         hash_sql: None,
+        ordered: None,
         fold: Fold::Sum,
         unique: true,
         name: "source",
@@ -481,16 +544,35 @@ pub async fn compare(
         source_hash = hash_sql(source, &pair.source, RowHash::Sha256);
         target_hash = hash_sql(target, &pair.target, RowHash::Sha256);
     }
+    // Between two PostgreSQL databases the row hash (`hashtextextended`) is cheap per call, so
+    // one hash per row is kept there.
+    let ordered_sql = |db: &Database, spec: &TableSpec| {
+        let text = canon_sql::row_text_expr(db.engine, &spec.columns, &pair.canon)?;
+        let keys = spec.key_columns();
+        Some((
+            text,
+            quote::columns(db.engine, keys.iter().map(|k| k.name.as_str())),
+        ))
+    };
+    let both_in_sql = source_hash.is_some() && target_hash.is_some();
+    let ordered = (both_in_sql
+        && !(source.engine == Engine::Postgres && target.engine == Engine::Postgres)
+        && orders_alike_and_bounded(pair))
+    .then(|| ordered_sql(source, &pair.source).zip(ordered_sql(target, &pair.target)))
+    .flatten();
     let fold = match (&source_hash, &target_hash) {
+        _ if ordered.is_some() => Fold::Ordered,
         (Some(_), _) if !has_bit_xor(source).await => Fold::Sum,
         (_, Some(_)) if !has_bit_xor(target).await => Fold::Sum,
         _ => Fold::Xor,
     };
+    let (source_ordered, target_ordered) = ordered.unzip();
     let s = Side {
         db: source,
         spec: &pair.source,
         canon: &pair.canon,
         hash_sql: source_hash,
+        ordered: source_ordered,
         fold,
         unique: true,
         name: "source",
@@ -502,6 +584,7 @@ pub async fn compare(
         spec: &pair.target,
         canon: &pair.canon,
         hash_sql: target_hash,
+        ordered: target_ordered,
         fold,
         unique: pair.target_key_unique,
         name: "target",

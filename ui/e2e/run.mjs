@@ -975,6 +975,11 @@ async function main() {
       await shot("15-full-rehearsal-report");
       await (await byTestId("capture-lag-chart")).scrollIntoView();
       await shot("15a-full-rehearsal-lag");
+      // Tables are named as in the project (sakila.actor), never as the scratch database they
+      // ran in (ms_rh_<run>_src.actor): in the live steps, the report and the history.
+      const screenText = await browser.execute(() => document.querySelector(".screen")?.textContent ?? "");
+      const scratchAt = screenText.indexOf("ms_rh_");
+      if (scratchAt >= 0) throw new Error(`a scratch database's name is shown: …${screenText.slice(Math.max(0, scratchAt - 80), scratchAt + 80)}…`);
       if (outcome !== "passed") log(`note: the full rehearsal finished with outcome ${outcome}: ${await report.getText()}`);
     });
 

@@ -234,6 +234,24 @@ async function stickyHeaderShown(grid) {
 }
 
 /** The duration the runbook shows for rental's backfill, as shown. */
+// Header cells of `grid` whose text is cut (the cell or its label scrolls): none may be, at
+// the window's 1280 px.
+async function clippedHeaders(grid) {
+  return browser.execute(
+    (g) =>
+      [...document.querySelectorAll(`[data-testid="${g}"] thead th`)]
+        .filter((th) => [th, th.querySelector(".th-label")].some((e) => e && e.scrollWidth > e.clientWidth))
+        .map((th) => `${th.textContent} (${th.scrollWidth}/${th.clientWidth})`),
+    grid,
+  );
+}
+
+async function assertHeadersFit(grid) {
+  const width = await browser.execute(() => window.innerWidth);
+  const cut = await clippedHeaders(grid);
+  if (cut.length) throw new Error(`${grid} headers cut at ${width} px: ${cut.join(", ")}`);
+}
+
 async function rentalMinutes() {
   const row = await rentalRow();
   return browser.execute((r) => r.querySelector('[data-testid="step-minutes"]')?.textContent ?? "", row);
@@ -464,6 +482,7 @@ async function main() {
       // One unit per column, named in the header.
       const sizeHeader = await browser.execute(() => document.querySelector('[data-testid="inventory-grid-header-bytes"]')?.textContent);
       if (sizeHeader !== "Size (MB)") throw new Error(`size column headed ${sizeHeader}`);
+      await assertHeadersFit("inventory-grid");
       const ids = await browser.$$('[data-testid="inventory-row"]').map((e) => e.getAttribute("data-id"));
       rentalId = ids.find((id) => /^table:(.*\.)?rental$/.test(id));
       sakilaHandle = await currentHandle();
@@ -610,6 +629,7 @@ async function main() {
       const added = (await riskRows()).find((r) => r.text.includes("Rental backfill slower"));
       if (!/blast radius [1-9]/.test(added.text)) throw new Error(`no blast radius: ${added.text}`);
       if (/no-owner|no-mitigation/.test(added.text)) throw new Error(`flagged: ${added.text}`);
+      await assertHeadersFit("risk-grid");
       await shot("06-risks-added");
     });
 
@@ -665,6 +685,7 @@ async function main() {
       await (await byTestId("nav-runbook")).click();
       await byTestId("runbook-grid");
       await byTestId("ponr-banner");
+      await assertHeadersFit("runbook-grid");
       const edit = (await browser.$$('[data-testid="edit-step"]'))[0];
       await edit.click();
       await setValue("edit-owner", "Team Sakila");

@@ -832,6 +832,14 @@ async function main() {
       await setValue("conn-database", TARGET_DB);
       await (await byTestId("conn-save")).click();
       await browser.waitUntil(async () => (await (await byTestId("rehearsal-target")).getText()).includes("scratch postgres"), { timeout: 10000 });
+      // Testing a saved connection says which server answered, with the version it reports.
+      const pgVersion = run("psql", ["-h", "127.0.0.1", "-U", "postgres", "-tAc", "SHOW server_version"]).trim();
+      await (await browser.$('[data-testid="connection-row"][data-name="scratch postgres"] [data-testid="test-connection"]')).click();
+      const tested = () => browser.execute(() => document.querySelector('[data-testid="connection-row"][data-name="scratch postgres"] [data-testid="connection-test-result"]')?.textContent ?? "");
+      await until("the connection test answers", async () => !/^(|Testing…)$/.test(await tested()), 10000);
+      const testedText = await tested();
+      if (testedText !== `Connected: PostgreSQL ${pgVersion}`) throw new Error(`connection test says "${testedText}", psql says ${pgVersion}`);
+      await shot("10b-connection-tested");
       await selectValue("rehearsal-source", "sakila on mariadb");
       await selectValue("rehearsal-target", "scratch postgres");
       await (await byTestId("mark-target")).click();

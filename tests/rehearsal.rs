@@ -390,6 +390,12 @@ async fn a_sampled_source_rehearses_with_every_foreign_key_whole() {
         report.source_rows
     );
     assert_eq!(report.mismatched_rows, 0);
+    // The saved report names the project's tables, never the scratch database they ran in.
+    let saved = rehearsal::history_dir(&root).join(&report.id);
+    for file in ["report.json", "report.md", "report.html"] {
+        let text = std::fs::read_to_string(saved.join(file)).unwrap();
+        assert!(!text.contains("ms_rh_"), "{file} names a scratch database");
+    }
     nothing_left(&report.id);
 }
 

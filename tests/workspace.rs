@@ -166,6 +166,17 @@ async fn an_artifact_detail_shows_its_definition_fks_both_ways_and_why_its_wave(
         .columns
         .iter()
         .any(|c| c.name == "rental_id" && c.primary_key && !c.nullable));
+    // Generated keys and defaults in the source engine's words (Sakila is MySQL).
+    let column = |name: &str| table.columns.iter().find(|c| c.name == name).unwrap();
+    assert_eq!(
+        column("rental_id").generated.as_deref(),
+        Some("AUTO_INCREMENT")
+    );
+    assert_eq!(column("rental_id").default, None);
+    let last_update = column("last_update");
+    assert_eq!(last_update.generated, None);
+    assert_eq!(last_update.default.as_deref(), Some("CURRENT_TIMESTAMP"));
+    assert_eq!(last_update.on_update.as_deref(), Some("CURRENT_TIMESTAMP"));
     assert_eq!(table.primary_key, ["rental_id"]);
     assert!(!table.indexes.is_empty(), "rental's indexes: {table:?}");
     // rental references customer, inventory and staff; payment references rental.

@@ -27,6 +27,7 @@ pub const COMMANDS: &[&str] = &[
     "connections",
     "save_connection",
     "delete_connection",
+    "test_connection",
     "choose_sqlite_file",
     "start_rehearsal",
     "rehearsal_provider",

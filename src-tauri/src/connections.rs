@@ -7,7 +7,9 @@ use std::path::Path;
 
 use migration_studio::import::Engine;
 use migration_studio::project::{LiveUrls, Manifest};
-use migration_studio::workspace::connections::{Connection, ConnectionDraft, Connections};
+use migration_studio::workspace::connections::{
+    Connection, ConnectionDraft, ConnectionTestError, Connections,
+};
 use serde::{Deserialize, Serialize};
 use specta::Type;
 
@@ -159,6 +161,42 @@ pub fn find(
 ) -> Result<ConnectionInfo, AppError> {
     let connections = Connections::new(config_dir, secrets);
     Ok(info(&connections, connections.find(name)?))
+}
+
+/// The server a tested connection reached, as the window shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
+pub struct ServerInfo {
+    /// Engine family.
+    pub engine: ConnectionEngine,
+    /// The version the server reported (`16.4 (Debian 16.4-1)`, `10.11.6-MariaDB`).
+    pub version: String,
+}
+
+/// How long a connection test waits for the server before saying it did not answer: long
+/// enough for a remote server, short enough for a person waiting at the button.
+pub const TEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Connects to the connection `name` read-only and says which server answered.
+///
+/// # Errors
+/// `not_found`; `missing_connection` when its password is not available; `database` when the
+/// server refuses or does not answer within [`TEST_TIMEOUT`].
+pub async fn test(
+    config_dir: &Path,
+    secrets: &SecretStore,
+    name: &str,
+) -> Result<ServerInfo, AppError> {
+    let found = Connections::new(config_dir, secrets)
+        .test(name, TEST_TIMEOUT)
+        .await
+        .map_err(|e| match e {
+            ConnectionTestError::Connection(e) => AppError::from(e),
+            ConnectionTestError::Database(e) => AppError::from(e),
+        })?;
+    Ok(ServerInfo {
+        engine: found.engine.into(),
+        version: found.version,
+    })
 }
 
 /// The URLs of the live inputs of `manifest` that a saved connection of the same name can

@@ -261,6 +261,12 @@ pub struct ColumnDetailView {
     pub nullable: bool,
     /// Part of the primary key.
     pub primary_key: bool,
+    /// How the database generates its values (`AUTO_INCREMENT`, `identity`, `rowid`).
+    pub generated: Option<String>,
+    /// Default expression.
+    pub default: Option<String>,
+    /// MySQL's `ON UPDATE` expression.
+    pub on_update: Option<String>,
 }
 
 /// A secondary index.
@@ -343,6 +349,9 @@ impl From<ArtifactDetail> for ArtifactDetailView {
                             data_type: c.data_type.clone(),
                             nullable: c.nullable,
                             primary_key: c.primary_key,
+                            generated: c.generated.clone(),
+                            default: c.default.clone(),
+                            on_update: c.on_update.clone(),
                         })
                         .collect()
                 })

@@ -61,6 +61,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
         commands::connections::connections,
         commands::connections::save_connection,
         commands::connections::delete_connection,
+        commands::connections::test_connection,
         commands::connections::choose_sqlite_file,
         commands::rehearsal::start_rehearsal,
         commands::rehearsal::rehearsal_provider,

@@ -15,6 +15,7 @@ pub mod gates;
 mod interpret;
 pub mod load;
 mod lock;
+pub mod names;
 pub mod progress;
 pub mod provider;
 pub mod report;
@@ -610,6 +611,23 @@ async fn finish(
     lock: Option<RunLock>,
     plan: Option<&Plan>,
 ) -> Result<RehearsalReport, RehearsalError> {
+    // The project's inventory is stored by the time a rehearsal runs; without one the
+    // report keeps the scratch names rather than failing the run.
+    // Only a MySQL source's tables are qualified by the scratch database's name.
+    let mysql_source = sides(project).0.engine == crate::import::Engine::Mysql;
+    let names = match mysql_source.then(|| project.inventory()) {
+        None => None,
+        Some(inventory) => match inventory.await {
+            Ok(inventory) => names::ProjectNames::for_source(&env.source_name, &inventory),
+            Err(e) => {
+                tracing::warn!(error = %e, "no inventory: the report names the scratch database");
+                None
+            }
+        },
+    };
+    if let Some(names) = &names {
+        clock.events = names.events(clock.events.take());
+    }
     let result = interpret::run_plan(project, options, env, plan, &mut clock, &mut state).await;
     if !options.keep {
         env.teardown().await;
@@ -628,6 +646,9 @@ async fn finish(
     report.started_at_unix = state.started_at_unix;
     report.steps = std::mem::take(&mut clock.steps);
     report.total_seconds = clock.now();
+    if let Some(names) = &names {
+        report = names.apply_to_report(&report);
+    }
     let dir = history_dir(project.root()).join(&report.id);
     let io = |path: PathBuf| move |source| RehearsalError::Io { path, source };
     std::fs::create_dir_all(&dir).map_err(io(dir.clone()))?;

@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::secrets::{SecretBackend, SecretError, SecretStore};
+use crate::db::DbError;
 use crate::import::Engine;
 use crate::project::{Input, LiveUrls, Manifest};
 
@@ -86,6 +87,27 @@ pub enum ConnectionError {
         #[source]
         source: std::io::Error,
     },
+}
+
+/// The server a connection reached, as [`Connections::test`] found it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ServerIdentity {
+    /// Engine family of the connection.
+    pub engine: Engine,
+    /// The version the server reported (`16.4 (Debian 16.4-1)`, `10.11.6-MariaDB`, SQLite's
+    /// library version for a file).
+    pub version: String,
+}
+
+/// Why testing a connection failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectionTestError {
+    /// The connection could not be turned into a URL.
+    #[error(transparent)]
+    Connection(#[from] ConnectionError),
+    /// The server refused, did not answer in time, or could not say its version.
+    #[error(transparent)]
+    Database(#[from] DbError),
 }
 
 /// Where a use case's URL comes from.
@@ -310,6 +332,39 @@ impl<'a> Connections<'a> {
         }
     }
 
+    /// Connects to the saved connection `name` read-only, one connection, giving up after
+    /// `timeout` in all, and says which server answered: a person checks a connection before
+    /// a rehearsal or an import relies on it. Nothing is written.
+    ///
+    /// # Errors
+    /// [`ConnectionTestError::Connection`] for a connection that cannot be turned into a URL
+    /// (not found, password unavailable); [`ConnectionTestError::Database`] when the server
+    /// refuses, does not answer within `timeout` ([`DbError::ConnectTimeout`]) or cannot say
+    /// its version.
+    pub async fn test(
+        &self,
+        name: &str,
+        timeout: std::time::Duration,
+    ) -> Result<ServerIdentity, ConnectionTestError> {
+        let url = self.url(name)?;
+        let engine = self.find(name)?.engine;
+        let display = crate::import::live::redact_url(&url);
+        let probe = async {
+            let db = crate::db::connect(&url, crate::db::Access::ReadOnly, 1).await?;
+            let version = crate::db::server_version(&db).await;
+            db.close().await;
+            version
+        };
+        let version =
+            tokio::time::timeout(timeout, probe)
+                .await
+                .map_err(|_| DbError::ConnectTimeout {
+                    url: display,
+                    seconds: timeout.as_secs_f64(),
+                })??;
+        Ok(ServerIdentity { engine, version })
+    }
+
     /// The URLs of `manifest`'s live inputs that a saved connection of the same name gives
     /// (password available); the others read their variable at import.
     pub fn live_urls(&self, manifest: &Manifest) -> LiveUrls {
@@ -342,6 +397,50 @@ mod tests {
             },
             password: password.map(str::to_owned),
         }
+    }
+
+    #[tokio::test]
+    async fn a_test_says_which_server_answered_or_why_none_did() {
+        let dir = tempfile::tempdir().unwrap();
+        let secrets = SecretStore::memory("test");
+        let connections = Connections::new(dir.path(), &secrets);
+        let mut local = draft(None);
+        local.connection.user = "postgres".into();
+        local.connection.database = "postgres".into();
+        connections.save(local).unwrap();
+        let found = connections
+            .test("src", std::time::Duration::from_secs(5))
+            .await
+            .unwrap();
+        assert_eq!(found.engine, Engine::Postgres);
+        assert!(
+            found.version.starts_with(|c: char| c.is_ascii_digit()),
+            "{found:?}"
+        );
+        // Nothing listens on port 1: refused at once, well before the timeout.
+        let mut closed = draft(None);
+        closed.connection.name = "closed".into();
+        closed.connection.port = Some(1);
+        connections.save(closed).unwrap();
+        let refused = connections
+            .test("closed", std::time::Duration::from_secs(5))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                refused,
+                ConnectionTestError::Database(DbError::Connect { .. })
+            ),
+            "{refused:?}"
+        );
+        assert!(matches!(
+            connections
+                .test("nobody", std::time::Duration::from_secs(5))
+                .await,
+            Err(ConnectionTestError::Connection(ConnectionError::NotFound(
+                _
+            )))
+        ));
     }
 
     #[test]

@@ -7,7 +7,8 @@ use serde::Serialize;
 
 use super::{Workspace, WorkspaceError};
 use crate::graph::{ArtifactKind, DependencyKind};
-use crate::inventory::{Finding, Index, QualifiedName, Table};
+use crate::import::Engine;
+use crate::inventory::{ColumnDefault, Finding, Index, QualifiedName, Table};
 
 /// One artifact as the drill-down shows it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -69,6 +70,13 @@ pub struct ColumnDetail {
     pub nullable: bool,
     /// Part of the primary key.
     pub primary_key: bool,
+    /// How the database generates the column's values, in the source engine's words
+    /// (`AUTO_INCREMENT`, `identity`, `rowid`); `None` when it does not.
+    pub generated: Option<String>,
+    /// The default expression an insert that omits the column gets, as the source writes it.
+    pub default: Option<String>,
+    /// MySQL's `ON UPDATE` expression, when the column has one.
+    pub on_update: Option<String>,
 }
 
 /// A foreign key, seen from either end.
@@ -231,7 +239,7 @@ impl Workspace {
             bytes: artifact.bytes,
             owner: artifact.owner.clone(),
             system: artifact.system.clone(),
-            table: table.map(table_detail),
+            table: table.map(|t| table_detail(t, self.project().manifest().source.engine)),
             foreign_keys_out,
             foreign_keys_in,
             other_links,
@@ -274,7 +282,16 @@ fn fk_detail(table: &Table, fk: &crate::inventory::ForeignKey) -> ForeignKeyDeta
     }
 }
 
-fn table_detail(t: &Table) -> TableDetail {
+/// A generated key as the source engine's DDL names it.
+fn generated_word(engine: Engine) -> &'static str {
+    match engine {
+        Engine::Mysql => "AUTO_INCREMENT",
+        Engine::Postgres => "identity",
+        Engine::Sqlite => "rowid",
+    }
+}
+
+fn table_detail(t: &Table, engine: Engine) -> TableDetail {
     TableDetail {
         columns: t
             .columns
@@ -287,6 +304,12 @@ fn table_detail(t: &Table) -> TableDetail {
                     .primary_key
                     .iter()
                     .any(|k| k.eq_ignore_ascii_case(&c.name)),
+                generated: c.is_identity().then(|| generated_word(engine).to_owned()),
+                default: match &c.default {
+                    Some(ColumnDefault::Expression(e)) => Some(e.clone()),
+                    _ => None,
+                },
+                on_update: c.on_update.clone(),
             })
             .collect(),
         primary_key: t.primary_key.clone(),

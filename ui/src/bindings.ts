@@ -93,6 +93,11 @@ export const commands = {
 	/**  Deletes a connection and its password. */
 	deleteConnection: (name: string) => typedError<null, AppError_Serialize>(__TAURI_INVOKE("delete_connection", { name })),
 	/**
+	 *  Tests a saved connection: connects read-only with a short timeout and says the server's
+	 *  engine and version.
+	 */
+	testConnection: (name: string) => typedError<ServerInfo, AppError_Serialize>(__TAURI_INVOKE("test_connection", { name })),
+	/**
 	 *  Asks which SQLite file a connection uses (an open dialog opened here, in Rust) and returns
 	 *  its path for the connection form; `null` when the person cancels. Only a file chosen here
 	 *  (this session) can be saved as an SQLite connection.
@@ -229,7 +234,7 @@ export type ArtifactDetailView_Deserialize = {
 	/**  System. */
 	system?: string | null,
 	/**  Columns in declaration order (tables only; empty otherwise). */
-	columns: ColumnDetailView[],
+	columns: ColumnDetailView_Deserialize[],
 	/**  Primary key columns. */
 	primary_key: string[],
 	/**  Unique keys, each a list of columns. */
@@ -274,7 +279,7 @@ export type ArtifactDetailView_Serialize = {
 	/**  System. */
 	system: string | null,
 	/**  Columns in declaration order (tables only; empty otherwise). */
-	columns: ColumnDetailView[],
+	columns: ColumnDetailView_Serialize[],
 	/**  Primary key columns. */
 	primary_key: string[],
 	/**  Unique keys, each a list of columns. */
@@ -312,7 +317,10 @@ export type BlastView = {
 };
 
 /**  A column of the drill-down. */
-export type ColumnDetailView = {
+export type ColumnDetailView = ColumnDetailView_Serialize | ColumnDetailView_Deserialize;
+
+/**  A column of the drill-down. */
+export type ColumnDetailView_Deserialize = {
 	/**  Name. */
 	name: string,
 	/**  Declared type. */
@@ -321,6 +329,30 @@ export type ColumnDetailView = {
 	nullable: boolean,
 	/**  Part of the primary key. */
 	primary_key: boolean,
+	/**  How the database generates its values (`AUTO_INCREMENT`, `identity`, `rowid`). */
+	generated?: string | null,
+	/**  Default expression. */
+	default?: string | null,
+	/**  MySQL's `ON UPDATE` expression. */
+	on_update?: string | null,
+};
+
+/**  A column of the drill-down. */
+export type ColumnDetailView_Serialize = {
+	/**  Name. */
+	name: string,
+	/**  Declared type. */
+	data_type: string,
+	/**  NULL allowed. */
+	nullable: boolean,
+	/**  Part of the primary key. */
+	primary_key: boolean,
+	/**  How the database generates its values (`AUTO_INCREMENT`, `identity`, `rowid`). */
+	generated: string | null,
+	/**  Default expression. */
+	default: string | null,
+	/**  MySQL's `ON UPDATE` expression. */
+	on_update: string | null,
 };
 
 /**  Database engine of a connection. */
@@ -1887,6 +1919,14 @@ export type SecretBackend =
  *  after a restart.
  */
 "memory";
+
+/**  The server a tested connection reached, as the window shows it. */
+export type ServerInfo = {
+	/**  Engine family. */
+	engine: ConnectionEngine,
+	/**  The version the server reported (`16.4 (Debian 16.4-1)`, `10.11.6-MariaDB`). */
+	version: string,
+};
 
 /**  Shapes the create form offers. */
 export type ShapeChoice = 

@@ -62,6 +62,17 @@ pub async fn delete_connection(state: State<'_, AppState>, name: String) -> Resu
     connections::delete(&state.config_dir, &state.secrets, &name)
 }
 
+/// Tests a saved connection: connects read-only with a short timeout and says the server's
+/// engine and version.
+#[tauri::command]
+#[specta::specta]
+pub async fn test_connection(
+    state: State<'_, AppState>,
+    name: String,
+) -> Result<connections::ServerInfo, AppError> {
+    connections::test(&state.config_dir, &state.secrets, &name).await
+}
+
 /// Asks which SQLite file a connection uses (an open dialog opened here, in Rust) and returns
 /// its path for the connection form; `null` when the person cancels. Only a file chosen here
 /// (this session) can be saved as an SQLite connection.

@@ -530,6 +530,41 @@ fn an_sqlite_file_not_chosen_in_the_dialog_is_refused() {
     );
 }
 
+#[tokio::test]
+async fn a_connection_test_names_the_server_or_the_error_by_its_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = state(dir.path());
+    let postgres = |name: &str, port: u16| ConnectionForm {
+        name: name.into(),
+        engine: ConnectionEngine::Postgres,
+        host: "127.0.0.1".into(),
+        port: Some(port),
+        user: "postgres".into(),
+        database: "postgres".into(),
+        password: None,
+    };
+    super::connections::save(&state, postgres("local", 5432)).unwrap();
+    let server = connections::test(&state.config_dir, &state.secrets, "local")
+        .await
+        .unwrap();
+    assert_eq!(server.engine, ConnectionEngine::Postgres);
+    assert!(
+        server.version.starts_with(|c: char| c.is_ascii_digit()),
+        "{server:?}"
+    );
+    // Nothing listens on port 1: the stable code says a database could not be reached.
+    super::connections::save(&state, postgres("closed", 1)).unwrap();
+    let e = connections::test(&state.config_dir, &state.secrets, "closed")
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, ErrorCode::Database, "{e:?}");
+    assert!(e.message.contains("127.0.0.1:1"), "{}", e.message);
+    let e = connections::test(&state.config_dir, &state.secrets, "nobody")
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, ErrorCode::NotFound, "{e:?}");
+}
+
 /// The commands that write or read files take no path from the window: their generated
 /// bindings send only the project and a format (the path comes from a dialog Rust opens).
 #[test]

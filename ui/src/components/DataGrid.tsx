@@ -46,6 +46,36 @@ type Props<T> = {
   height?: string;
 };
 
+// A header cell's padding (8 px a side) and its resize handle (7 px) beside the label's text.
+const HEADER_CHROME_PX = 16 + 10;
+
+let measureContext: CanvasRenderingContext2D | null | undefined;
+
+/** The width of a header's text as the grid draws it (12 px, semibold), with room for the sort
+ *  arrow; where no canvas can measure (tests), a generous per-character guess. */
+function headerTextWidth(text: string): number {
+  const label = `${text} ▼`;
+  if (measureContext === undefined) {
+    // jsdom has no canvas (and says so on the console).
+    const canvas = typeof document !== "undefined" && !navigator.userAgent.includes("jsdom");
+    measureContext = canvas ? document.createElement("canvas").getContext("2d") : null;
+  }
+  if (!measureContext) return label.length * 8;
+  const family = getComputedStyle(document.body).fontFamily || "sans-serif";
+  measureContext.font = `600 12px ${family}`;
+  return measureContext.measureText(label).width;
+}
+
+/** `columns` each at least as wide as its header's text, so no header is cut however the
+ *  column is sized or resized. */
+function fitHeaders<T>(columns: GridColumn<T>[]): GridColumn<T>[] {
+  return columns.map((c) => {
+    if (typeof c.header !== "string" || c.header === "") return c;
+    const least = Math.ceil(headerTextWidth(c.header)) + HEADER_CHROME_PX;
+    return { ...c, size: Math.max(c.size ?? 150, least), minSize: Math.max(c.minSize ?? 0, least) };
+  });
+}
+
 export function DataGrid<T>({
   rows,
   columns,
@@ -69,7 +99,7 @@ export function DataGrid<T>({
   // eslint-disable-next-line react-hooks/incompatible-library
   const table = useReactTable({
     data: rows as T[],
-    columns,
+    columns: fitHeaders(columns),
     getCoreRowModel: getCoreRowModel(),
     getRowId: (r) => rowId(r),
     columnResizeMode: "onChange",

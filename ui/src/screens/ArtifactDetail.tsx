@@ -3,6 +3,7 @@ import { unwrap } from "../lib/errors";
 import { useLoad } from "../lib/useLoad";
 import { formatCount, megabytesFigure } from "../lib/format";
 import { waveColor } from "../lib/graphModel";
+import { columnValue } from "../lib/columnValue";
 import { ErrorBanner, Loading } from "../components/Feedback";
 
 /** An id without its kind prefix, as people name tables (`sakila.rental`). */
@@ -66,13 +67,16 @@ function Body({ d }: { d: ArtifactDetailView }) {
           <table className="mini" data-testid="detail-columns">
             <tbody>
               {d.columns.map((c) => (
-                <tr key={c.name}>
+                <tr key={c.name} data-testid="detail-column" data-name={c.name}>
                   <td>
                     {c.name}
                     {c.primary_key && <span className="badge gate">PK</span>}
                   </td>
                   <td className="muted">{c.data_type}</td>
                   <td className="muted">{c.nullable ? "null" : "not null"}</td>
+                  <td className="muted" data-testid="detail-column-value">
+                    {columnValue(c)}
+                  </td>
                 </tr>
               ))}
             </tbody>

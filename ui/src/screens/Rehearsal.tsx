@@ -24,6 +24,7 @@ const TimeSeriesChart = lazy(() => import("../components/Charts").then((m) => ({
 import { ConnectionForm } from "./Connections";
 import { applyEvent, startLive, type Live } from "../lib/rehearsalLive";
 import { calibrationSummary } from "../lib/runbookEdit";
+import { describeServer, describeTestFailure } from "../lib/connectionTest";
 
 export function RehearsalScreen({ project, onOpenRunbook }: { project: ProjectView; onOpenRunbook: () => void }) {
   const conns = useLoad(async () => unwrap(await commands.connections()));
@@ -38,6 +39,8 @@ export function RehearsalScreen({ project, onOpenRunbook }: { project: ProjectVi
   // The connection form: closed, open for a new connection, or open on a saved one to edit it.
   const [form, setForm] = useState<{ initial?: ConnectionInfo } | null>(null);
   const [saved, setSaved] = useState<string | null>(null);
+  // Each connection's last test: `{}` while it runs.
+  const [tests, setTests] = useState<Record<string, { ok?: boolean; text?: string }>>({});
   // When the running rehearsal started (this window's clock), for its elapsed time.
   const [startedAt, setStartedAt] = useState<number | null>(null);
   const [now, setNow] = useState(() => Date.now());
@@ -120,6 +123,14 @@ export function RehearsalScreen({ project, onOpenRunbook }: { project: ProjectVi
 
   const list: ConnectionInfo[] = conns.data ?? [];
 
+  /** Connects read-only (the engine's short timeout) and puts the answer beside the connection. */
+  async function testConnection(name: string) {
+    setTests((t) => ({ ...t, [name]: {} }));
+    const r = await commands.testConnection(name);
+    const result = r.status === "ok" ? { ok: true, text: describeServer(r.data) } : { ok: false, text: describeTestFailure(r.error) };
+    setTests((t) => ({ ...t, [name]: result }));
+  }
+
   async function start() {
     setError(null);
     setReport(null);
@@ -182,7 +193,23 @@ export function RehearsalScreen({ project, onOpenRunbook }: { project: ProjectVi
                   </td>
                   <td className="muted">{c.display_url}</td>
                   <td>{c.password_available ? <span className="muted small">password {c.has_password ? "stored" : "none"}</span> : <span className="badge warn">password needed</span>}</td>
+                  <td className="small" data-testid="connection-test-result" data-ok={tests[c.name]?.ok === undefined ? undefined : String(tests[c.name]?.ok)}>
+                    {tests[c.name] === undefined ? null : tests[c.name]?.ok === undefined ? (
+                      <span className="muted">Testing…</span>
+                    ) : (
+                      <span className={tests[c.name]?.ok ? "ok-text" : "error-text"}>{tests[c.name]?.text}</span>
+                    )}
+                  </td>
                   <td className="actions">
+                    <button
+                      type="button"
+                      className="link"
+                      disabled={tests[c.name] !== undefined && tests[c.name]?.ok === undefined}
+                      onClick={() => void testConnection(c.name)}
+                      data-testid="test-connection"
+                    >
+                      Test
+                    </button>{" "}
                     <button type="button" className="link" onClick={() => setForm({ initial: c })} data-testid="edit-connection">
                       Edit
                     </button>{" "}

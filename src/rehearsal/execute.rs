@@ -515,26 +515,22 @@ fn judge_quiet(run: &mut Run<'_>, validation: &validate::Report, how: &str) -> (
     // A generated key is the cutover's concern: before the freeze a dual writer or the applier
     // writes keys past the sequence, which is set again at the freeze.
     let frozen = run.frozen_at.is_some();
-    let violating: Vec<String> = validation
+    let judged: Vec<(&str, &validate::report::ConstraintCheck)> = validation
         .tables
         .iter()
         .flat_map(|t| {
             t.constraints
                 .iter()
-                .filter(|c| c.violations > 0)
-                .filter(|c| frozen || c.kind != validate::report::ConstraintKind::GeneratedKey)
-                .map(move |c| format!("{} {} ({} rows)", t.target_table, c.name, c.violations))
+                .map(move |c| (t.target_table.as_str(), c))
         })
+        .filter(|(_, c)| frozen || c.kind != validate::report::ConstraintKind::GeneratedKey)
         .collect();
-    run.quiet_violations = Some(
-        validation
-            .tables
-            .iter()
-            .flat_map(|t| &t.constraints)
-            .filter(|c| frozen || c.kind != validate::report::ConstraintKind::GeneratedKey)
-            .map(|c| c.violations)
-            .sum(),
-    );
+    run.quiet_violations = Some(judged.iter().map(|(_, c)| c.violations).sum());
+    let violating: Vec<String> = judged
+        .iter()
+        .filter(|(_, c)| c.violations > 0)
+        .map(|(table, c)| format!("{table} {} ({} rows)", c.name, c.violations))
+        .collect();
     // Which rows, so a failed gate can be followed up from the report alone.
     let examples: Vec<String> = validation
         .tables

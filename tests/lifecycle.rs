@@ -1057,6 +1057,7 @@ async fn mariadb_storage_comes_from_information_schema() {
         &jobs,
         &HashMap::new(),
         &mut baseline,
+        &migration_studio::validate::Options::default(),
     )
     .await
     .unwrap();
@@ -1074,6 +1075,7 @@ async fn mariadb_storage_comes_from_information_schema() {
         &jobs,
         &HashMap::new(),
         &mut baseline,
+        &migration_studio::validate::Options::default(),
     )
     .await
     .unwrap();
@@ -1156,6 +1158,108 @@ async fn a_lifecycle_rehearsal_demotes_exactly_the_drilled_job() {
     assert!(store.jobs().await.unwrap().is_empty());
 }
 
+fn cross_engine_request(drill: Option<&str>) -> RehearseRequest {
+    RehearseRequest {
+        source_server: "mysql://root@127.0.0.1:3306".into(),
+        target_server: "postgres://postgres@127.0.0.1:5432".into(),
+        drill: drill.map(str::to_owned),
+        interval: std::time::Duration::ZERO,
+        writes_per_tick: 30,
+    }
+}
+
+/// Across engines (Sakila, MariaDB → PostgreSQL): the new side is made and filled through the
+/// plan, the workload's writes on the old side reach it through the change capture, every job
+/// walks to done except the drilled one, which is demoted for the row the drill deleted behind
+/// the capture's back; nothing the capture carried was refused, and the scratch databases of
+/// both engines are gone.
+#[tokio::test]
+async fn a_cross_engine_lifecycle_rehearsal_copies_through_the_plan_and_demotes_the_drilled_job() {
+    let (_dir, root) = sample("sakila-mysql-to-postgres");
+    let done = rehearse::rehearse(
+        &root,
+        &cross_engine_request(Some("payment")),
+        &Cancel::new(),
+    )
+    .await
+    .unwrap();
+    no_scratch_databases(&done.run_id);
+    assert_eq!(done.new_side, rehearse::NewSide::Captured);
+    assert_eq!(done.jobs.len(), 16, "{:?}", done.jobs);
+    // Sakila's 47,273 rows less film_text's 1,000 (a trigger fills it) at least.
+    assert!(done.copied_rows > 46_000, "{}", done.copied_rows);
+    assert!(
+        done.writes.inserts + done.writes.updates > 0,
+        "{:?}",
+        done.writes
+    );
+    assert!(done.changes_applied > 0);
+    assert_eq!(done.changes_refused, 0);
+    // Storage of InnoDB and PostgreSQL is no like-for-like figure: the rehearsal says it
+    // leaves that criterion out rather than demote every small table for its page size.
+    assert!(
+        done.criteria_left_out
+            .iter()
+            .any(|c| c.starts_with("resources: ")),
+        "{:?}",
+        done.criteria_left_out
+    );
+    let drilled = done
+        .jobs
+        .iter()
+        .find(|j| j.id.ends_with("payment"))
+        .unwrap()
+        .id
+        .clone();
+    assert_eq!(
+        done.demoted,
+        std::slice::from_ref(&drilled),
+        "{:#?}",
+        done.transitions
+    );
+    assert_eq!(done.drill_passed, Some(true));
+    let demotion = done
+        .transitions
+        .iter()
+        .find(|t| t.to == Phase::Shadow && t.from == Phase::ReverseShadow)
+        .unwrap();
+    assert!(
+        demotion.reason.starts_with("L001 data_quality"),
+        "{}",
+        demotion.reason
+    );
+    for job in &done.jobs {
+        let expected = if job.id == drilled {
+            Phase::Shadow
+        } else {
+            Phase::Done
+        };
+        assert_eq!(job.phase, expected, "{job:?}");
+    }
+}
+
+/// Cancelled while the new side is being filled or the loop runs, across engines: it stops,
+/// says so, and leaves no scratch database on either server.
+#[tokio::test]
+async fn an_aborted_cross_engine_lifecycle_rehearsal_leaves_no_scratch_database() {
+    let (_dir, root) = sample("sakila-mysql-to-postgres");
+    let cancel = Cancel::new();
+    let stopper = {
+        let cancel = cancel.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(std::time::Duration::from_secs(6)).await;
+            cancel.cancel();
+        })
+    };
+    let mut request = cross_engine_request(Some("payment"));
+    request.interval = std::time::Duration::from_millis(500);
+    let aborted = rehearse::rehearse(&root, &request, &cancel).await.unwrap();
+    stopper.await.unwrap();
+    assert!(aborted.cancelled, "{aborted:#?}");
+    assert_eq!(aborted.drill_passed, None);
+    no_scratch_databases(&aborted.run_id);
+}
+
 /// Cancelled mid-way: it stops, says so, and leaves no scratch database behind.
 #[tokio::test]
 async fn an_aborted_lifecycle_rehearsal_leaves_no_scratch_database() {
@@ -1196,4 +1300,116 @@ async fn status_reads_and_writes_nothing() {
         "{listed:?}"
     );
     assert!(jobs_by_id(&root).await.is_empty(), "status wrote jobs");
+}
+
+/// The service inventory's pipelines are jobs beside the tables: Sock Shop's queue producer
+/// (`shipping` publishes to RabbitMQ) and consumer (`queue-master`), by artifact id, driven by a
+/// measurement file that names them as the manifest may (bare id); a pipeline whose outputs
+/// differ stays in shadow with the reason.
+#[tokio::test]
+async fn service_pipelines_are_jobs_measured_from_a_file() {
+    let (dir, root) = sample("sock-shop-services");
+    let view = status::status(&root, true, 0.0).await.unwrap();
+    let ids: Vec<&str> = view.jobs.iter().map(|v| v.job.id.as_str()).collect();
+    assert_eq!(ids, ["service:queue-master", "service:shipping"], "{ids:?}");
+    let bad = Window {
+        new_rows: Some(99),
+        checksum_match: Some(false),
+        ..good()
+    };
+    // One tick starts the shadow, then the manifest's default windows each way.
+    let ticks: Vec<HashMap<String, Window>> = (0..8)
+        .map(|_| windows(&[("shipping", good()), ("queue-master", bad.clone())]))
+        .collect();
+    let file = measurement_file(dir.path(), &ticks);
+    run::run(&root, &request(&file, None), &Cancel::new())
+        .await
+        .unwrap();
+    let jobs = jobs_by_id(&root).await;
+    assert_eq!(jobs["service:shipping"].phase, Phase::ReverseShadow);
+    assert!(jobs["service:shipping"].awaiting_approval);
+    let consumer = &jobs["service:queue-master"];
+    assert_eq!(consumer.phase, Phase::Shadow);
+    assert!(consumer.failures[0].starts_with("L001"), "{consumer:?}");
+    let approval = approve::approve(&root, "shipping", "ops", 0.0)
+        .await
+        .unwrap();
+    assert!(
+        format!("{approval:?}").contains("service:shipping"),
+        "{approval:?}"
+    );
+}
+
+/// On the databases, a pipeline is measured on the tables it uses (the services CSV's
+/// `tables`): `job:nightly-export` writes `a` and `b`; while `b` differs on the new side it
+/// stays in shadow, though `a`, as a job of its own, promotes.
+#[test]
+fn a_pipeline_is_measured_on_the_tables_it_uses() {
+    let source = ScratchPg::new("lc_pipe_src");
+    let target = ScratchPg::new("lc_pipe_tgt");
+    let ddl = "CREATE TABLE a (id integer PRIMARY KEY, v text);\n\
+               CREATE TABLE b (id integer PRIMARY KEY, v text);\n\
+               INSERT INTO a SELECT g, 'a' || g FROM generate_series(1, 300) g;\n\
+               INSERT INTO b SELECT g, 'b' || g FROM generate_series(1, 300) g;\n";
+    psql(&source.name, &[], Some(ddl));
+    psql(&target.name, &[], Some(ddl));
+    psql(&target.name, &["-c", "DELETE FROM b WHERE id = 9"], None);
+    let dir = tempfile::tempdir().unwrap();
+    let root = project_with(
+        dir.path(),
+        &["a", "b"],
+        "[lifecycle]\nwindows = 2\ncriteria = [\"data_quality\"]\n\n\
+         [[inputs]]\nservices = \"services.csv\"\n",
+    );
+    std::fs::write(
+        root.join("services.csv"),
+        "id,kind,owner,tables\nnightly-export,job,data-team,public.a public.b\n",
+    )
+    .unwrap();
+    let out = cli(&[
+        "lifecycle",
+        "run",
+        root.to_str().unwrap(),
+        "--source-url",
+        &source.url(),
+        "--target-url",
+        &target.url(),
+        "--ticks",
+        "4",
+        "--interval",
+        "0",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = cli(&[
+        "lifecycle",
+        "status",
+        root.to_str().unwrap(),
+        "--json",
+        "--all",
+    ]);
+    let view: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let job = |id: &str| {
+        view["jobs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|j| j["id"] == id)
+            .cloned()
+            .unwrap_or_else(|| panic!("no job {id} in {view}"))
+    };
+    assert_eq!(job("public.a")["phase"], "reverse_shadow");
+    let pipeline = job("job:nightly-export");
+    assert_eq!(pipeline["phase"], "shadow", "{pipeline}");
+    assert!(
+        pipeline["failures"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("L001 data_quality: rows old 600, new 599"),
+        "{pipeline}"
+    );
 }

@@ -51,7 +51,8 @@ pub(super) enum LifecycleCommand {
 /// `lifecycle rehearse` arguments.
 #[derive(Debug, Args)]
 pub(super) struct RehearseArgs {
-    /// Project folder (source and target of one engine).
+    /// Project folder. One engine: both sides are loaded from its scripts; two engines: the
+    /// target is made and filled through the plan and follows the source by change capture.
     #[arg(default_value = ".")]
     project: PathBuf,
     /// Server for the scratch source (admin URL without a database). Default: the machine's
@@ -68,7 +69,8 @@ pub(super) struct RehearseArgs {
     /// Seconds between ticks.
     #[arg(long, default_value_t = 0.3)]
     interval: f64,
-    /// Workload operations between two ticks, the same on both sides.
+    /// Workload operations between two ticks (one engine: the same on both sides; two
+    /// engines: on the source, carried to the target by the change capture).
     #[arg(long, default_value_t = 20)]
     writes_per_tick: u64,
     /// Print JSON instead of text.
@@ -264,6 +266,17 @@ async fn rehearse(args: RehearseArgs) -> Result<(), BoxError> {
             .iter()
             .filter(|j| j.phase == migration_studio::lifecycle::Phase::Done)
             .count();
+        if done.new_side == lifecycle::rehearse::NewSide::Captured {
+            outln!(
+                "new side filled through the plan ({} rows copied); {} captured changes applied, {} refused",
+                done.copied_rows,
+                done.changes_applied,
+                done.changes_refused
+            );
+        }
+        for left_out in &done.criteria_left_out {
+            outln!("not judged: {left_out}");
+        }
         outln!(
             "{} jobs, {} done, in {} ticks; demoted: {}; scratch databases of run {} dropped",
             done.jobs.len(),

@@ -56,6 +56,11 @@ pub fn from_file(path: &Path) -> Result<MeasurementFile, LifecycleError> {
 /// spent since the last window ([`Baseline`], updated here). A table that could not be compared
 /// gets counts but no checksum verdict.
 ///
+/// `compare` says how the two sides correspond, as the copy made them: its conversion `policy`
+/// and mapping spec (`mapping`, or `mapping_file` read against the source's catalog), so a
+/// value a stated rule converted, or a column the spec renamed, is no difference. Its tables,
+/// sample and constraint settings are not used (counts and checksums only).
+///
 /// # Errors
 /// [`LifecycleError::Validate`] when a side cannot be opened or read.
 pub async fn from_databases(
@@ -64,6 +69,7 @@ pub async fn from_databases(
     jobs: &[String],
     assertions: &HashMap<String, Vec<Assertion>>,
     baseline: &mut Baseline,
+    compare: &Options,
 ) -> Result<HashMap<String, Window>, LifecycleError> {
     let connect = |url| db::connect(url, Access::ReadOnly, 1);
     let (old, new) = tokio::try_join!(connect(source_url), connect(target_url))
@@ -78,7 +84,7 @@ pub async fn from_databases(
         // Counts and checksums only: the sample and the constraints are validate's business.
         sample_rows: 0,
         constraints: false,
-        ..Options::default()
+        ..compare.clone()
     };
     let report = validate::validate_urls(source_url, target_url, &options, &[], None, &Silent)
         .await

@@ -1,7 +1,8 @@
 //! # The migration job lifecycle
 //!
 //! When a migration covers many tables, each one is a **job** that earns its way from the old
-//! system to the new, through phases ([`Phase`]):
+//! system to the new, and so is each service pipeline of the service inventory
+//! ([`pipeline`]: batch jobs and queue producers and consumers), through phases ([`Phase`]):
 //!
 //! | phase | what runs | who writes the production table |
 //! |---|---|---|
@@ -30,6 +31,7 @@
 pub mod job;
 pub mod measure;
 pub mod phase;
+pub mod pipeline;
 pub mod policy;
 pub mod status;
 pub mod store;
@@ -54,7 +56,7 @@ pub enum LifecycleError {
     #[error(transparent)]
     Project(#[from] crate::project::ProjectError),
     /// No job has this id.
-    #[error("no lifecycle job `{0}` (jobs are the inventory's tables; `lifecycle status --all` lists them)")]
+    #[error("no lifecycle job `{0}` (jobs are the inventory's tables and service pipelines; `lifecycle status --all` lists them)")]
     UnknownJob(String),
     /// The project has no imported inventory to make jobs of.
     #[error("{0}: no inventory imported yet; run `migration-studio import` first")]

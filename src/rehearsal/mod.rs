@@ -9,6 +9,7 @@
 
 pub mod capture;
 pub mod compare;
+pub mod copied;
 pub mod drills;
 mod execute;
 pub mod gates;

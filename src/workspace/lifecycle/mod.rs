@@ -23,7 +23,8 @@ pub fn now() -> f64 {
 }
 
 /// The job of `ids` that `name` names: the id itself, else the one id whose table part (after
-/// the schema) is `name`, so `film` finds `public.film` when no other schema has a `film`.
+/// the schema) or pipeline part (after the kind) is `name`, so `film` finds `public.film` when
+/// no other schema has a `film`, and `shipping` finds `service:shipping`.
 pub fn resolve<'a>(
     ids: impl IntoIterator<Item = &'a String> + Clone,
     name: &str,
@@ -31,8 +32,11 @@ pub fn resolve<'a>(
     if let Some(id) = ids.clone().into_iter().find(|id| *id == name) {
         return Some(id);
     }
-    let suffix = format!(".{name}");
-    let mut found = ids.into_iter().filter(|id| id.ends_with(&suffix));
+    // `film` for `public.film`, `shipping` for the pipeline `service:shipping`.
+    let (table, pipeline) = (format!(".{name}"), format!(":{name}"));
+    let mut found = ids
+        .into_iter()
+        .filter(|id| id.ends_with(&table) || id.ends_with(&pipeline));
     match (found.next(), found.next()) {
         (Some(id), None) => Some(id),
         _ => None,
@@ -41,8 +45,19 @@ pub fn resolve<'a>(
 
 /// The jobs of an inventory: one per table, a partition being part of its parent's job (the
 /// parent's comparison covers its partitions' rows; measured alone, a partition would never
-/// get a window).
+/// get a window), then one per service pipeline ([`crate::lifecycle::pipeline`]) by artifact id.
 pub fn job_ids(inventory: &crate::inventory::Inventory) -> Vec<String> {
+    let mut ids = table_job_ids(inventory);
+    ids.extend(
+        crate::lifecycle::pipeline::pipelines(inventory)
+            .into_iter()
+            .map(|p| p.id),
+    );
+    ids
+}
+
+/// The table jobs of an inventory (see [`job_ids`]).
+pub fn table_job_ids(inventory: &crate::inventory::Inventory) -> Vec<String> {
     inventory
         .tables
         .iter()
@@ -54,7 +69,12 @@ pub fn job_ids(inventory: &crate::inventory::Inventory) -> Vec<String> {
 /// An opened project's lifecycle: its settings and store, every inventory table a job.
 pub(crate) struct Opened {
     pub(crate) settings: LifecycleSettings,
+    /// The service pipelines among the jobs, with the tables each is measured on.
+    pub(crate) pipelines: Vec<crate::lifecycle::pipeline::Pipeline>,
     pub(crate) store: LifecycleStore,
+    /// How a job's two sides correspond (the project's conversion rules and, across engines,
+    /// its mapping spec), for measuring on the databases.
+    pub(crate) compare: crate::validate::Options,
 }
 
 /// Opens the lifecycle of the project in `root`, adding a `planned` job for every table of
@@ -81,6 +101,7 @@ pub(crate) async fn read(root: &Path) -> Result<(Opened, Vec<String>), Lifecycle
     let inventory = project.inventory().await?;
     let mut settings = project.manifest().lifecycle.clone();
     let ids = job_ids(&inventory);
+    let pipelines = crate::lifecycle::pipeline::pipelines(&inventory);
     // Overrides keyed by the jobs' full ids, however the manifest spelt them.
     let mut overrides = std::collections::BTreeMap::new();
     for (job, own) in std::mem::take(&mut settings.jobs) {
@@ -98,5 +119,24 @@ pub(crate) async fn read(root: &Path) -> Result<(Opened, Vec<String>), Lifecycle
     }
     settings.jobs = overrides;
     let store = LifecycleStore::new(project.store().await?);
-    Ok((Opened { settings, store }, ids))
+    let manifest = project.manifest();
+    let compare = crate::validate::Options {
+        policy: manifest.data,
+        // An upgrade keeps its schema; a spec maps one engine's tables onto another's.
+        mapping_file: manifest
+            .mapping
+            .as_ref()
+            .filter(|_| manifest.source.engine != manifest.target.engine)
+            .map(|file| root.join(file)),
+        ..crate::validate::Options::default()
+    };
+    Ok((
+        Opened {
+            settings,
+            pipelines,
+            store,
+            compare,
+        },
+        ids,
+    ))
 }

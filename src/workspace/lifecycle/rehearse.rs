@@ -1,18 +1,28 @@
 //! `lifecycle rehearse`: the lifecycle rehearsed on scratch databases, with a fault drill. Each
-//! table of the project becomes a job; the project's scripts are loaded whole into a scratch
-//! source (the old side) and a scratch target (the new side) on the rehearsal's local servers;
-//! the loop ([`crate::lifecycle::tick`]) measures every window on them
-//! ([`crate::lifecycle::measure::from_databases`]: counts, checksums, assertions, resources) and
-//! drives the jobs through shadow, reverse shadow and cleanup to done, cleanup approved by the
-//! rehearsal (`auto_cleanup`). Once every job is in reverse shadow, the drill plants a
-//! divergence in one job's new side (one row deleted); the loop must demote exactly that job.
+//! table of the project becomes a job. The scratch source (the old side) is loaded from the
+//! project's scripts; the scratch target (the new side) is made as the rehearsal makes it:
+//!
+//! - one engine (an upgrade): loaded from the same scripts, and between two ticks the
+//!   rehearsal's seeded workload ([`crate::rehearsal::workload::burst`]) makes the same
+//!   operations on both sides (both pipelines consume one source);
+//! - two engines: its tables created and filled through the plan (the mapping spec, or the
+//!   default mapping per engine pair; [`crate::rehearsal::copied`]), and between two ticks the
+//!   workload writes the old side and the change capture carries every write to the new side
+//!   (the new pipeline consumes the old one's changes), its refused changes counted.
+//!
+//! The loop ([`crate::lifecycle::tick`]) measures every window on them
+//! ([`crate::lifecycle::measure::from_databases`]: counts, checksums through the copy's
+//! conversion rules and spec, assertions, resources) and drives the jobs through shadow,
+//! reverse shadow and cleanup to done, cleanup approved by the rehearsal (`auto_cleanup`). Once
+//! every job is in reverse shadow, the drill plants a divergence in one job's new side (one row
+//! deleted behind the capture's back); the loop must demote exactly that job.
 //!
 //! The rehearsal's jobs live in memory, not in the project's store: the project's own
 //! lifecycle is left as it was. The scratch databases are dropped on every path (done, failed,
-//! cancelled). Latency is not measured on scratch databases, so the rehearsal leaves the
-//! latency criterion out. Writes go on throughout: between two ticks the rehearsal's seeded
-//! workload ([`crate::rehearsal::workload::burst`]) makes the same operations on both sides
-//! (both pipelines consume one source), and the next window measures once both applied them.
+//! cancelled). Latency is not measured on scratch databases, and two engines' storage and
+//! statistics are not comparable figures, so the rehearsal leaves those criteria out and says
+//! so ([`LifecycleRehearsal::criteria_left_out`]). The next window measures once the writes
+//! reached both sides.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -22,9 +32,11 @@ use serde::Serialize;
 
 use super::now;
 use crate::db::{self, Access, Database, Pool};
+use crate::import::Engine;
 use crate::lifecycle::measure::{self, Baseline};
 use crate::lifecycle::{tick, Criterion, Job, LifecycleError, Phase, Transition};
 use crate::project::Project;
+use crate::rehearsal::copied::{copy_through_plan, CopiedPair};
 use crate::rehearsal::provider::local::LocalProvider;
 use crate::rehearsal::workload::{self, WorkloadMemory, WorkloadStats};
 use crate::rehearsal::{self, Provider};
@@ -68,15 +80,52 @@ pub struct LifecycleRehearsal {
     /// The drill's verdict: whether it was planted and the loop demoted exactly the drilled
     /// job; `None` without a drill or when cancelled.
     pub drill_passed: Option<bool>,
+    /// How the new side was made and kept in step with the writes.
+    pub new_side: NewSide,
+    /// Rows the backfill copied into the new side (two engines; 0 when loaded from scripts).
+    pub copied_rows: u64,
+    /// Captured changes applied to the new side (two engines).
+    pub changes_applied: u64,
+    /// Captured changes the new side refused (kept in its reject table with the reason; the
+    /// job's next window then finds its sides different).
+    pub changes_refused: u64,
+    /// The criteria the rehearsal does not judge, each with why (`latency: …`): the rest of the
+    /// manifest's criteria decide.
+    pub criteria_left_out: Vec<String>,
 }
 
-/// Rehearses the lifecycle of the project in `root` on scratch databases. Same-engine
-/// projects only (both sides are loaded from the project's scripts).
+/// How a lifecycle rehearsal's new side is made and follows the writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NewSide {
+    /// One engine: loaded from the same scripts, the same workload operations made on it.
+    Twin,
+    /// Two engines: made and filled through the plan, the old side's changes captured and
+    /// applied to it.
+    Captured,
+}
+
+/// How the rehearsal's new side follows the old one.
+enum Follow {
+    Twin,
+    Captured(Box<CopiedPair>),
+}
+
+/// The names one job has on the scratch databases.
+struct Names {
+    /// The old side's table as its catalog names it: what the job is measured under.
+    measured: String,
+    /// The new side's table: where the drill plants its divergence.
+    new_table: String,
+}
+
+/// Rehearses the lifecycle of the project in `root` on scratch databases (see the module's
+/// documentation for how each side is made).
 ///
 /// # Errors
-/// [`LifecycleError::Rehearsal`] when the scratch databases cannot be made or loaded, or the
-/// project's sides differ in engine; [`LifecycleError::UnknownJob`] for a drill naming no
-/// table; measuring errors as [`super::run::run`]. The scratch databases are dropped first.
+/// [`LifecycleError::Rehearsal`] when the scratch databases cannot be made, loaded or copied;
+/// [`LifecycleError::UnknownJob`] for a drill naming no table; measuring errors as
+/// [`super::run::run`]. The scratch databases are dropped first.
 pub async fn rehearse(
     root: &Path,
     request: &RehearseRequest,
@@ -84,17 +133,9 @@ pub async fn rehearse(
 ) -> Result<LifecycleRehearsal, LifecycleError> {
     let project = Project::open(root)?;
     let (source_side, target_side) = rehearsal::sides(&project);
-    if source_side.engine != target_side.engine {
-        return Err(LifecycleError::Rehearsal(format!(
-            "{}: `lifecycle rehearse` loads both sides from the project's scripts, so both must \
-             be one engine (source {}, target {})",
-            root.display(),
-            source_side.engine,
-            target_side.engine
-        )));
-    }
     let inventory = project.inventory().await?;
-    let ids = super::job_ids(&inventory);
+    // Pipelines run on platforms the scratch databases do not have: the tables are the jobs.
+    let ids = super::table_job_ids(&inventory);
     let drill = match &request.drill {
         Some(name) => Some(
             super::resolve(&ids, name)
@@ -164,16 +205,81 @@ async fn drive_loaded(
     run_id: String,
 ) -> Result<LifecycleRehearsal, LifecycleError> {
     let failed = |e: String| LifecycleError::Rehearsal(e);
-    rehearsal::load_both_sides(project, env, (old, new))
-        .await
-        .map_err(|e| failed(e.to_string()))?;
-    let inventory = project.inventory().await?;
-    // Tables with application triggers are not written (a replayed write would fire them).
-    let avoid = workload::triggered_tables(&inventory);
+    let mut follow = if old.engine == new.engine {
+        rehearsal::load_both_sides(project, env, (old, new))
+            .await
+            .map_err(|e| failed(e.to_string()))?;
+        Follow::Twin
+    } else {
+        // The copy of a large project takes a while: a cancel stops it at once (the scratch
+        // databases, half filled, are dropped by the caller).
+        let pair = tokio::select! {
+            copied = copy_through_plan(project, env, (old, new), &run_id) => {
+                copied.map_err(|e| failed(e.to_string()))?
+            }
+            () = cancel.cancelled() => {
+                let at = now();
+                return Ok(LifecycleRehearsal {
+                    run_id,
+                    ticks: 0,
+                    transitions: Vec::new(),
+                    drilled_after_tick: None,
+                    demoted: Vec::new(),
+                    jobs: ids.into_iter().map(|id| Job::planned(id, at)).collect(),
+                    cancelled: true,
+                    writes: WorkloadStats::default(),
+                    drill_passed: None,
+                    new_side: NewSide::Captured,
+                    copied_rows: 0,
+                    changes_applied: 0,
+                    changes_refused: 0,
+                    criteria_left_out: Vec::new(),
+                });
+            }
+        };
+        Follow::Captured(Box::new(pair))
+    };
+    let inventory = match &follow {
+        Follow::Twin => project.inventory().await?,
+        // The workload writes the scratch source: its catalog names its tables.
+        Follow::Captured(pair) => pair.source_inventory.clone(),
+    };
+    let names = job_names(&ids, &follow);
+    // PostgreSQL replays with triggers off; MySQL cannot, so there the workload keeps off
+    // tables whose application triggers would fire again on a replayed write.
+    let avoid =
+        if old.engine == new.engine || old.engine == Engine::Mysql || new.engine == Engine::Mysql {
+            workload::triggered_tables(&inventory)
+        } else {
+            Vec::new()
+        };
+    let compare = match &follow {
+        Follow::Twin => crate::validate::Options::default(),
+        Follow::Captured(pair) => crate::validate::Options {
+            policy: project.manifest().data,
+            mapping: pair.spec.clone(),
+            ..crate::validate::Options::default()
+        },
+    };
     let mut memory = WorkloadMemory::default();
+    let mut left_out = vec![(
+        Criterion::Latency,
+        "scratch databases give no landing latency".to_owned(),
+    )];
+    if let Follow::Captured(_) = follow {
+        left_out.push((
+            Criterion::Resources,
+            format!(
+                "{} and {} keep storage and statistics their own ways (pages, TOAST, index \
+                 layouts): the two sides' figures are not comparable",
+                old.engine, new.engine
+            ),
+        ));
+    }
+    let kept = |c: &Criterion| !left_out.iter().any(|(out, _)| out == c);
     let mut settings = project.manifest().lifecycle.clone();
     settings.auto_cleanup = true;
-    settings.criteria.retain(|c| *c != Criterion::Latency);
+    settings.criteria.retain(kept);
     if settings.criteria.is_empty() {
         settings.criteria.push(Criterion::DataQuality);
     }
@@ -184,15 +290,20 @@ async fn drive_loaded(
             let id = super::resolve(&ids, &name)?.clone();
             own.auto_cleanup = Some(true);
             if let Some(c) = own.criteria.as_mut() {
-                c.retain(|c| *c != Criterion::Latency);
+                c.retain(kept);
             }
             Some((id, own))
         })
         .collect();
+    // Measured under the old side's names, decided under the jobs' ids.
     let assertions: HashMap<String, Vec<_>> = settings
         .jobs
         .iter()
-        .map(|(id, own)| (id.clone(), own.assertions.clone()))
+        .map(|(id, own)| (names[id].measured.clone(), own.assertions.clone()))
+        .collect();
+    let job_of: HashMap<&str, &String> = names
+        .iter()
+        .map(|(id, n)| (n.measured.as_str(), id))
         .collect();
     let at = now();
     let mut jobs: Vec<Job> = ids.into_iter().map(|id| Job::planned(id, at)).collect();
@@ -206,6 +317,20 @@ async fn drive_loaded(
         cancelled: false,
         writes: WorkloadStats::default(),
         drill_passed: None,
+        new_side: match &follow {
+            Follow::Twin => NewSide::Twin,
+            Follow::Captured(_) => NewSide::Captured,
+        },
+        copied_rows: match &follow {
+            Follow::Twin => 0,
+            Follow::Captured(pair) => pair.rows,
+        },
+        changes_applied: 0,
+        changes_refused: 0,
+        criteria_left_out: left_out
+            .iter()
+            .map(|(c, why)| format!("{}: {why}", c.name()))
+            .collect(),
     };
     let mut baseline = Baseline::default();
     // Enough ticks for every job to walk the whole way twice: a job that has not settled by
@@ -219,7 +344,7 @@ async fn drive_loaded(
         let measured: Vec<String> = jobs
             .iter()
             .filter(|j| j.phase.is_measured())
-            .map(|j| j.id.clone())
+            .map(|j| names[&j.id].measured.clone())
             .collect();
         let windows = if measured.is_empty() {
             HashMap::new()
@@ -230,8 +355,12 @@ async fn drive_loaded(
                 &measured,
                 &assertions,
                 &mut baseline,
+                &compare,
             )
             .await?
+            .into_iter()
+            .filter_map(|(name, w)| Some((job_of.get(name.as_str())?.to_string(), w)))
+            .collect()
         };
         let outcome = tick(&jobs, &windows, &settings, now());
         out.ticks += 1;
@@ -249,7 +378,7 @@ async fn drive_loaded(
                 .iter()
                 .all(|j| j.phase == Phase::ReverseShadow || j.is_settled());
             if out.drilled_after_tick.is_none() && ready {
-                plant_divergence(&env.target_url, job).await?;
+                plant_divergence(&env.target_url, job, &names[job].new_table).await?;
                 out.drilled_after_tick = Some(out.ticks);
             }
             // The drilled job, demoted, stays in shadow: once the others are settled, done.
@@ -259,11 +388,20 @@ async fn drive_loaded(
             }
         }
         if request.writes_per_tick > 0 {
-            // Writes go on: the next window's batch, the same operations on both sides (both
-            // pipelines consume one source); the window measures after both applied it.
+            // Writes go on: the next window's batch; the window measures once both sides
+            // have it.
             let n = request.writes_per_tick;
             let next = workload::burst(old, &inventory, &avoid, 20, memory.clone(), n).await;
-            workload::burst(new, &inventory, &avoid, 20, memory, n).await;
+            match &mut follow {
+                Follow::Twin => {
+                    workload::burst(new, &inventory, &avoid, 20, memory, n).await;
+                }
+                Follow::Captured(pair) => {
+                    let (applied, refused) = catch_up(&mut pair.applier).await?;
+                    out.changes_applied += applied;
+                    out.changes_refused += refused;
+                }
+            }
             memory = next;
             out.writes = memory.stats();
         }
@@ -285,17 +423,75 @@ async fn drive_loaded(
     Ok(out)
 }
 
-/// The fault drill: one row of `job`'s table deleted on the new side (foreign keys not
-/// enforced for that one statement's session, so any table can be drilled).
-async fn plant_divergence(target_url: &str, job: &str) -> Result<(), LifecycleError> {
+/// Each job's names on the scratch databases. One engine: the project's own names (the
+/// scratch databases hold its schemas). Two engines: the planned table whose source is the
+/// job's table (by schema where the job's id has one, else by name).
+fn job_names(ids: &[String], follow: &Follow) -> HashMap<String, Names> {
+    ids.iter()
+        .map(|id| {
+            let same = || Names {
+                measured: id.clone(),
+                new_table: id.clone(),
+            };
+            let names = match follow {
+                Follow::Twin => same(),
+                Follow::Captured(pair) => {
+                    let (schema, table) = match id.rsplit_once('.') {
+                        Some((schema, table)) => (Some(schema), table),
+                        None => (None, id.as_str()),
+                    };
+                    let planned = |by_schema: bool| {
+                        pair.plan.tables.iter().find(|t| {
+                            let source = &t.mapping.source;
+                            source.name.eq_ignore_ascii_case(table)
+                                && (!by_schema || source.schema.as_deref() == schema)
+                        })
+                    };
+                    planned(true)
+                        .or_else(|| planned(false))
+                        .map_or_else(same, |t| Names {
+                            measured: t.mapping.source.to_string(),
+                            new_table: t.mapping.target.to_string(),
+                        })
+                }
+            };
+            (id.clone(), names)
+        })
+        .collect()
+}
+
+/// Applies every captured change to the new side: (applied, refused).
+async fn catch_up(
+    applier: &mut crate::rehearsal::capture::Applier,
+) -> Result<(u64, u64), LifecycleError> {
+    let refused_before = applier.refused;
+    let mut applied = 0;
+    loop {
+        // The workload's batch has ended: every transaction is committed or rolled back.
+        let pass = applier
+            .apply_settled(10_000)
+            .await
+            .map_err(|e| LifecycleError::Rehearsal(format!("applying captured changes: {e}")))?;
+        if pass.entries == 0 {
+            break;
+        }
+        applied += pass.upserted + pass.deleted;
+    }
+    Ok((applied, applier.refused - refused_before))
+}
+
+/// The fault drill: one row of `job`'s table (`table` on the new side) deleted behind the
+/// capture's back (foreign keys not enforced for that one statement's session, so any table
+/// can be drilled).
+async fn plant_divergence(target_url: &str, job: &str, table: &str) -> Result<(), LifecycleError> {
     let failed = |e: String| LifecycleError::Rehearsal(format!("fault drill on `{job}`: {e}"));
     let target: Database = db::connect(target_url, Access::ReadWrite, 1)
         .await
         .map_err(|e| failed(e.to_string()))?;
-    let quoted: String = job
+    let quoted: String = table
         .split('.')
         .map(|part| match target.engine {
-            crate::import::Engine::Mysql => format!("`{}`", part.replace('`', "``")),
+            Engine::Mysql => format!("`{}`", part.replace('`', "``")),
             _ => format!("\"{}\"", part.replace('"', "\"\"")),
         })
         .collect::<Vec<_>>()

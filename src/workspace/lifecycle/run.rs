@@ -13,6 +13,7 @@ use serde::Serialize;
 use super::now;
 use crate::db::FileLock;
 use crate::lifecycle::measure::{self, MeasurementFile};
+use crate::lifecycle::pipeline::{self, Pipeline};
 use crate::lifecycle::{tick, LifecycleError, Phase, Transition, Window};
 use crate::workspace::Cancel;
 
@@ -20,7 +21,9 @@ use crate::workspace::Cancel;
 #[derive(Clone)]
 pub enum Measurements {
     /// Row counts and checksums on the source (old side) and a rehearsal target (new side),
-    /// read-only; URLs with their passwords (never logged or stored).
+    /// read-only; URLs with their passwords (never logged or stored). A service pipeline is
+    /// measured on the tables it uses ([`pipeline::combine`]); one that uses none gets no
+    /// window here (its windows come from a file).
     Databases {
         /// The source URL.
         source_url: String,
@@ -158,14 +161,39 @@ async fn run_locked(
                     .iter()
                     .map(|(id, own)| (id.clone(), own.assertions.clone()))
                     .collect();
-                measure::from_databases(
+                // A pipeline is measured on the tables it uses; a table job on its table.
+                let pipelines: Vec<&Pipeline> = opened
+                    .pipelines
+                    .iter()
+                    .filter(|p| measured.contains(&p.id))
+                    .collect();
+                let mut tables: Vec<String> = measured
+                    .iter()
+                    .filter(|id| !opened.pipelines.iter().any(|p| &p.id == *id))
+                    .cloned()
+                    .chain(pipelines.iter().flat_map(|p| p.tables.iter().cloned()))
+                    .collect();
+                tables.sort();
+                tables.dedup();
+                let mut windows = measure::from_databases(
                     source_url,
                     target_url,
-                    &measured,
+                    &tables,
                     &assertions,
                     &mut baseline,
+                    &opened.compare,
                 )
-                .await?
+                .await?;
+                for p in pipelines {
+                    let combined =
+                        pipeline::combine(p.tables.iter().filter_map(|t| windows.get(t)));
+                    if let Some(window) = combined {
+                        windows.insert(p.id.clone(), window);
+                    }
+                }
+                // A table measured only for a pipeline is no window of its own job's.
+                windows.retain(|id, _| measured.contains(id));
+                windows
             }
             _ => HashMap::new(),
         };

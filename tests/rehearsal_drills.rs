@@ -159,3 +159,62 @@ async fn a_row_changed_on_the_target_behind_the_capture_is_found_by_the_final_va
         "writes never switched to a drifted target"
     );
 }
+
+/// A key sequence set back on the target before the final validation leaves every row equal,
+/// but the application's first insert after the cutover would draw a key that exists: the
+/// final validation's constraint check names it and G012 says no-go, so writes never switch.
+#[tokio::test]
+async fn a_key_sequence_set_back_on_the_target_stops_the_cutover_with_g012() {
+    let (_dir, root) = sample("sakila-mysql-to-postgres");
+    let project = Project::open(&root).unwrap();
+    let options = RehearsalOptions {
+        drills: Drills {
+            sequence_drift: true,
+            ..Drills::default()
+        },
+        ..options("mysql://root@127.0.0.1:3306")
+    };
+    let report = rehearsal::rehearse(&project, &options).await.unwrap();
+    let (provider, _) = rehearsal::choose_provider(&project, &options)
+        .await
+        .unwrap();
+    rehearsal::drop_scratch(&report.id, &provider).await;
+
+    use migration_studio::plan::StepAction as A;
+    use migration_studio::rehearsal::StepOutcome as O;
+    let drill = report
+        .drills
+        .iter()
+        .find(|d| d.name == "sequence-drift")
+        .unwrap();
+    // Sakila's first table with a generated key, in the plan's order.
+    assert!(
+        drill.detail.contains("set back to 1 on the target"),
+        "{drill:?}"
+    );
+    assert_eq!(report.rows_lost, 0);
+    assert_eq!(report.verdict, Verdict::Fail);
+    let because = report.failed_because.as_deref().unwrap_or_default();
+    assert!(because.starts_with("G012"), "{because}");
+    // The failure names the table whose generated key would collide.
+    let behind = drill.detail.split("(behind ").nth(1).unwrap();
+    let table = behind.split('.').nth(1).unwrap().trim_matches('"');
+    assert!(
+        because.contains(&format!("{table} ")),
+        "{because} / {drill:?}"
+    );
+    let go = report
+        .runbook
+        .iter()
+        .skip_while(|r| r.action != A::FinalValidation)
+        .find(|r| r.action == A::GoNoGo)
+        .unwrap();
+    assert_eq!(go.outcome, O::NoGo, "{go:?}");
+    assert!(
+        report
+            .runbook
+            .iter()
+            .all(|r| r.action != A::SwitchWrites || r.outcome == O::NotReached),
+        "writes never switched to a target whose next insert collides"
+    );
+}

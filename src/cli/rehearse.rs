@@ -74,8 +74,10 @@ pub struct RehearseArgs {
     /// Fault drills during the backfill (repeatable): `kill-backfill` (drop it mid-chunk and
     /// resume), `drop-connection` (terminate the target's sessions), `plant-rejects[=N]` (N
     /// source rows the target refuses, default 5), `target-drift` (one row changed on the
-    /// target behind the capture's back before the final validation, which must find it). The
-    /// report shows resume time, rows lost, duplicates and rejected rows kept.
+    /// target behind the capture's back before the final validation, which must find it),
+    /// `sequence-drift` (a key sequence of the target set back before the final validation:
+    /// G012 must stop the cutover). The report shows resume time, rows lost, duplicates and
+    /// rejected rows kept.
     #[arg(long = "drill", value_name = "DRILL", value_parser = parse_drill)]
     drills: Vec<Drill>,
     /// Rehearse on a sample: keep about this fraction of the source's rows (e.g. 0.1), with
@@ -100,6 +102,7 @@ enum Drill {
     DropConnection,
     PlantRejects(u32),
     TargetDrift,
+    SequenceDrift,
 }
 
 fn parse_drill(text: &str) -> Result<Drill, String> {
@@ -108,12 +111,13 @@ fn parse_drill(text: &str) -> Result<Drill, String> {
         None if text == "drop-connection" => Ok(Drill::DropConnection),
         None if text == "plant-rejects" => Ok(Drill::PlantRejects(5)),
         None if text == "target-drift" => Ok(Drill::TargetDrift),
+        None if text == "sequence-drift" => Ok(Drill::SequenceDrift),
         Some(("plant-rejects", n)) => n
             .parse()
             .map(Drill::PlantRejects)
             .map_err(|_| format!("plant-rejects={n}: expected a number of rows")),
         _ => Err(format!(
-            "unknown drill `{text}`: expected kill-backfill, drop-connection, plant-rejects[=N] or target-drift"
+            "unknown drill `{text}`: expected kill-backfill, drop-connection, plant-rejects[=N], target-drift or sequence-drift"
         )),
     }
 }
@@ -185,6 +189,7 @@ pub async fn rehearse(args: RehearseArgs) -> Result<(), BoxError> {
                     Drill::DropConnection => d.drop_connection = true,
                     Drill::PlantRejects(n) => d.plant_rejects = *n,
                     Drill::TargetDrift => d.target_drift = true,
+                    Drill::SequenceDrift => d.sequence_drift = true,
                 }
                 d
             },

@@ -52,19 +52,29 @@ pub struct Drills {
     /// Change one row on the target behind the capture's back before the final validation.
     #[serde(default)]
     pub target_drift: bool,
+    /// Set one key sequence of the target back to its start before the final validation (a
+    /// restore or a hand-run script behind the migration's back): every row stays equal, but
+    /// the application's next insert on the target would draw a key that exists.
+    #[serde(default)]
+    pub sequence_drift: bool,
 }
 
 impl Drills {
     /// Whether any drill is asked for.
     pub fn any(&self) -> bool {
-        self.kill_backfill || self.drop_connection || self.plant_rejects > 0 || self.target_drift
+        self.kill_backfill
+            || self.drop_connection
+            || self.plant_rejects > 0
+            || self.target_drift
+            || self.sequence_drift
     }
 }
 
 /// What one drill did and measured.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DrillResult {
-    /// `kill-backfill`, `drop-connection`, `plant-rejects` or `target-drift`.
+    /// `kill-backfill`, `drop-connection`, `plant-rejects`, `target-drift` or
+    /// `sequence-drift`.
     pub name: String,
     /// What happened, in words.
     pub detail: String,
@@ -460,4 +470,41 @@ pub async fn plant_drift(
         column,
         key,
     }))
+}
+
+/// Sets the first key sequence of the plan's target tables that feeds a non-empty table back to
+/// 1 (the `sequence-drift` drill); returns `(sequence, "table.column")`. `None` when the target
+/// has no such sequence (MySQL and SQLite keep no separate sequence to set back).
+///
+/// # Errors
+/// [`RehearsalError::Db`] when the catalog cannot be read or the sequence set.
+pub async fn plant_sequence_drift(
+    target: &Database,
+    plan: &BackfillPlan,
+) -> Result<Option<(String, String)>, RehearsalError> {
+    if target.engine != Engine::Postgres {
+        return Ok(None);
+    }
+    let tables: Vec<String> = plan
+        .target_tables()
+        .iter()
+        .map(|t| quote::table(Engine::Postgres, t))
+        .collect();
+    for (table, column, sequence) in
+        crate::backfill::sequences::column_sequences(target, &tables).await?
+    {
+        let rows = target
+            .fetch_texts(
+                &format!(
+                    "SELECT setval($1::text::regclass, 1, false)::text FROM {table} HAVING count(*) > 0"
+                ),
+                &[crate::data::Cell::Text(sequence.clone())],
+                "sequence-drift: setting a key sequence back",
+            )
+            .await?;
+        if !rows.is_empty() {
+            return Ok(Some((sequence, format!("{table}.{column}"))));
+        }
+    }
+    Ok(None)
 }

@@ -525,12 +525,15 @@ fn judge_quiet(run: &mut Run<'_>, validation: &validate::Report, how: &str) -> (
         })
         .filter(|(_, c)| frozen || c.kind != validate::report::ConstraintKind::GeneratedKey)
         .collect();
-    run.quiet_violations = Some(judged.iter().map(|(_, c)| c.violations).sum());
     let violating: Vec<String> = judged
         .iter()
         .filter(|(_, c)| c.violations > 0)
         .map(|(table, c)| format!("{table} {} ({} rows)", c.name, c.violations))
         .collect();
+    run.quiet_violations = Some((
+        judged.iter().map(|(_, c)| c.violations).sum(),
+        violating.clone(),
+    ));
     // Which rows, so a failed gate can be followed up from the report alone.
     let examples: Vec<String> = validation
         .tables
@@ -605,6 +608,22 @@ async fn final_validation(run: &mut Run<'_>) -> Result<Outcome, RehearsalError> 
                     d.table, d.column, d.key
                 ),
                 None => "no copied table with a key has a text column to change: nothing planted".into(),
+            },
+            resume_seconds: None,
+            sessions_dropped: 0,
+            retries: 0,
+            planted: 0,
+        });
+    }
+    if run.options.drills.sequence_drift {
+        let drifted = super::drills::plant_sequence_drift(&run.target, &run.bplan).await?;
+        run.report.drills.push(super::drills::DrillResult {
+            name: "sequence-drift".into(),
+            detail: match drifted {
+                Some((sequence, column)) => format!(
+                    "{sequence} (behind {column}) set back to 1 on the target, behind the migration's back"
+                ),
+                None => "the target keeps no key sequence of a non-empty table: nothing planted".into(),
             },
             resume_seconds: None,
             sessions_dropped: 0,
@@ -735,13 +754,16 @@ fn gates_now(run: &mut Run<'_>) -> Vec<GateResult> {
             "",
         ));
     }
-    if let Some(violations) = run.quiet_violations.take() {
-        gates.push(GateResult::at_most(
-            "constraint violations on the target",
-            violations as f64,
-            0.0,
-            "",
-        ));
+    if let Some((violations, violating)) = run.quiet_violations.take() {
+        gates.push(
+            GateResult::at_most(
+                "constraint violations on the target",
+                violations as f64,
+                0.0,
+                "",
+            )
+            .because(&violating.join("; ")),
+        );
     }
     if run.frozen_at.is_some() && run.capture_on && !run.lag_judged {
         run.lag_judged = true;

@@ -109,8 +109,9 @@ pub(super) struct Run<'a> {
     /// writer paused), not yet judged by a checkpoint.
     pub quiet_mismatches: Option<u64>,
     /// Constraint violations found by that validation (generated keys counted only once
-    /// writes are frozen), not yet judged by a checkpoint.
-    pub quiet_violations: Option<u64>,
+    /// writes are frozen), with the violated constraints named (`table constraint (N rows)`),
+    /// not yet judged by a checkpoint.
+    pub quiet_violations: Option<(u64, Vec<String>)>,
     /// Rehearsal clock when the rollback drill had writes back on the source.
     pub service_restored_at: Option<f64>,
     pub standby_failures: u64,

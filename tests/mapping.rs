@@ -630,3 +630,111 @@ async fn a_copy_request_for_a_project_goes_through_its_spec_once_it_has_one() {
     let after = request().with_project_spec(&project);
     assert_eq!(after.mapping, Some(root.join("mapping.toml")));
 }
+
+/// A spec may move tables into schemas of their own on a PostgreSQL target (`target =
+/// "catalog.movie"`): the backfill creates the schemas, the tables land there with their rows
+/// and the foreign key between them, and validation through the spec pairs them (both
+/// strategies say equal); a MySQL target refuses a schema with the file, line and why.
+#[tokio::test]
+async fn a_spec_moves_tables_into_schemas_of_their_own_and_validates_clean() {
+    let source = ScratchMaria::new("map_schema_src");
+    common::load_sakila_mariadb(&source.name);
+    let target = ScratchPg::new("map_schema_tgt");
+    let (_dir, root, _project) = initialised("sakila-mysql-to-postgres").await;
+    let path = root.join("mapping.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let default = "reason = \"default: same name, every column by its default type\"\nauthor = \"mapping init\"";
+    let text = text
+        .replace(
+            &format!("[tables.\"sakila.film\"]\n{default}"),
+            "[tables.\"sakila.film\"]\ntarget = \"catalog.movie\"\nreason = \"the catalogue team owns its schema\"\nauthor = \"ana\"",
+        )
+        .replace(
+            &format!("[tables.\"sakila.language\"]\n{default}"),
+            "[tables.\"sakila.language\"]\ntarget = \"reference.language\"\nreason = \"shared reference data\"\nauthor = \"ana\"",
+        );
+    std::fs::write(&path, &text).unwrap();
+    let out = common::between(
+        "backfill",
+        &root,
+        &source.url(),
+        &target.url(),
+        &[
+            "--create-tables",
+            "--post-copy",
+            "--mark-rehearsal-target",
+            "--tables",
+            "film,language",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let q = |sql: &str| {
+        psql(&target.name, &["-At", "-c", sql], None)
+            .trim()
+            .to_owned()
+    };
+    assert_eq!(q("SELECT count(*) FROM catalog.movie"), "1000");
+    assert_eq!(q("SELECT count(*) FROM reference.language"), "6");
+    assert_eq!(
+        q("SELECT count(*) FROM information_schema.tables WHERE table_name IN ('film', 'movie', 'language') AND table_schema NOT IN ('catalog', 'reference')"),
+        "0"
+    );
+    assert_eq!(
+        q("SELECT string_agg(DISTINCT confrelid::regclass::text, ',') FROM pg_constraint WHERE contype = 'f' AND conrelid = 'catalog.movie'::regclass"),
+        "reference.language"
+    );
+    for strategy in ["merge", "checksum"] {
+        let out = common::between(
+            "validate",
+            &root,
+            &source.url(),
+            &target.url(),
+            &[
+                "--json",
+                "--strategy",
+                strategy,
+                "--tables",
+                "film,language",
+            ],
+        );
+        let report: serde_json::Value =
+            serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", stderr(&out)));
+        assert_eq!(report["verdict"], "equal", "{strategy}: {report:#}");
+        let targets: Vec<&str> = report["tables"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["target_table"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            targets,
+            ["catalog.movie", "reference.language"],
+            "{strategy}"
+        );
+    }
+
+    // A MySQL target keeps one database: a schema in a target name is refused, naming the line.
+    let manifest = root.join("migration-studio.toml");
+    let m = std::fs::read_to_string(&manifest).unwrap();
+    std::fs::write(
+        &manifest,
+        m.replace(
+            "[target]\nengine = \"postgres\"",
+            "[target]\nengine = \"mysql\"",
+        ),
+    )
+    .unwrap();
+    let out = cli(&["mapping", "show", root.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    let line = text
+        .lines()
+        .position(|l| l == "target = \"catalog.movie\"")
+        .unwrap()
+        + 1;
+    assert!(err.contains(&format!("mapping.toml:{line}")), "{err}");
+    assert!(
+        err.contains("a target schema needs a PostgreSQL target"),
+        "{err}"
+    );
+}

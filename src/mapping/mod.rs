@@ -322,8 +322,10 @@ impl TableMapping {
             target: QualifiedName {
                 schema: match target {
                     Engine::Sqlite => None,
-                    _ => target_schema
-                        .map(str::to_owned)
+                    // The spec's own schema first (checked to be a PostgreSQL target's).
+                    _ => rule
+                        .and_then(|r| r.target_schema.clone())
+                        .or_else(|| target_schema.map(str::to_owned))
                         .or_else(|| table.name.schema.clone()),
                 },
                 name: rule

@@ -6,7 +6,8 @@
 //! version = 1
 //!
 //! [tables."sakila.film"]
-//! target = "movie"                 # rename (bare name; the schema follows the default)
+//! target = "movie"                 # rename (bare: the schema follows the default;
+//!                                  # "catalog.movie" moves it into a schema, PostgreSQL only)
 //! reason = "the product team calls them movies"
 //! author = "ana"
 //!
@@ -79,6 +80,9 @@ pub struct MappingSpec {
 pub struct TableRule {
     /// Target table name (bare), when renamed.
     pub target: Option<String>,
+    /// Target schema, when the spec moves the table into one (`target = "catalog.film"`;
+    /// PostgreSQL targets only); `None`: the default schema.
+    pub target_schema: Option<String>,
     /// Whether the table is left out of the target.
     pub drop: bool,
     /// Why.
@@ -376,10 +380,14 @@ impl MappingSpec {
                 })?;
             let rule = check_table(&check, schema, table, &field, key_span, raw_table)?;
             if !rule.drop {
-                let target = rule
+                let bare = rule
                     .target
                     .clone()
                     .unwrap_or_else(|| table.name.name.clone());
+                let target = match &rule.target_schema {
+                    Some(schema) => format!("{schema}.{bare}"),
+                    None => bare,
+                };
                 if let Some(other) = target_tables.insert(target.to_lowercase(), name.clone()) {
                     return Err(check.err(
                         error::CONFLICT,
@@ -525,15 +533,37 @@ fn check_table(
     if raw.target.is_some() || raw.drop {
         check.require_why(&raw.reason, &raw.author, key_span.clone(), field)?;
     }
+    let mut target_schema = None;
+    let mut target_name = None;
     if let Some(target) = &raw.target {
-        if !valid_identifier(target.get_ref()) || target.get_ref().contains('.') {
+        let (schema_part, name_part) = match target.get_ref().split_once('.') {
+            Some((schema_part, name_part)) => (Some(schema_part), name_part),
+            None => (None, target.get_ref().as_str()),
+        };
+        if !valid_identifier(name_part)
+            || name_part.contains('.')
+            || schema_part.is_some_and(|s| !valid_identifier(s))
+        {
             return Err(check.err(
                 error::CONFLICT,
                 Some(target.span()),
                 format!("{field}.target"),
-                "expected a bare table name (1–63 bytes, no `.`, no control characters); the schema follows the default",
+                "expected a table name, bare or `schema.table` (each part 1–63 bytes, no `.`, no control characters); a bare name keeps the default schema",
             ));
         }
+        if schema_part.is_some() && schema.target != Engine::Postgres {
+            return Err(check.err(
+                error::CONFLICT,
+                Some(target.span()),
+                format!("{field}.target"),
+                format!(
+                    "a target schema needs a PostgreSQL target: a {} schema is a database of its own, and the migration writes into its one target database; give a bare name",
+                    schema.target
+                ),
+            ));
+        }
+        target_schema = schema_part.map(str::to_owned);
+        target_name = Some(name_part.to_owned());
     }
     let mut columns = BTreeMap::new();
     let mut merges = Vec::new();
@@ -625,7 +655,8 @@ fn check_table(
     }
     let drop = raw.drop;
     Ok(TableRule {
-        target: raw.target.map(Spanned::into_inner),
+        target: target_name,
+        target_schema,
         drop,
         reason: raw.reason,
         author: raw.author,

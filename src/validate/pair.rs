@@ -97,23 +97,34 @@ pub fn common(a: &Logical, b: &Logical) -> Logical {
 
 /// Finds the target table for `source` by name: same schema name first, then any schema.
 pub fn find_target<'a>(target: &'a Inventory, source: &Table) -> Option<&'a Table> {
-    find_target_named(target, source, &source.name.name)
+    find_target_named(target, source, None, &source.name.name)
 }
 
 /// [`find_target`] of a table the target calls `name`.
-fn find_target_named<'a>(target: &'a Inventory, source: &Table, name: &str) -> Option<&'a Table> {
+/// The target table `name`: in `schema` when the spec moved the table into one (and nowhere
+/// else), else preferably in the source table's schema.
+fn find_target_named<'a>(
+    target: &'a Inventory,
+    source: &Table,
+    schema: Option<&str>,
+    name: &str,
+) -> Option<&'a Table> {
     let candidates: Vec<&Table> = target
         .tables
         .iter()
         .filter(|t| t.partition_of.is_none())
         .filter(|t| t.name.name.eq_ignore_ascii_case(name))
         .collect();
+    let in_schema = |t: &&&Table, want: Option<&str>| match (&t.name.schema, want) {
+        (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
+        _ => false,
+    };
+    if schema.is_some() {
+        return candidates.iter().find(|t| in_schema(t, schema)).copied();
+    }
     candidates
         .iter()
-        .find(|t| match (&t.name.schema, &source.name.schema) {
-            (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
-            _ => false,
-        })
+        .find(|t| in_schema(t, source.name.schema.as_deref()))
         .or_else(|| candidates.first())
         .copied()
 }
@@ -161,7 +172,8 @@ pub fn resolve<'a>(
         let mut keep = stored.iter();
         read.columns.retain(|_| *keep.next().expect("aligned"));
     }
-    let table = find_target_named(target, source, &mapped.target.name)?;
+    let moved = spec.table(source).and_then(|r| r.target_schema.as_deref());
+    let table = find_target_named(target, source, moved, &mapped.target.name)?;
     let names: Vec<String> = mapped
         .columns
         .iter()

@@ -81,8 +81,12 @@ pub async fn show(project: &Project) -> Result<Vec<Row>, MappingError> {
                 source_table: table.name.to_string(),
                 source_column: column.name.clone(),
                 source_type: column.data_type.clone(),
+                // Qualified only when the spec moves the table into a schema of its own.
                 target_table: kept
-                    .map(|_| mapping.target.name.clone())
+                    .map(|_| match rule.and_then(|r| r.target_schema.as_deref()) {
+                        Some(schema) => format!("{schema}.{}", mapping.target.name),
+                        None => mapping.target.name.clone(),
+                    })
                     .unwrap_or_default(),
                 target_column: kept.map(|c| c.target_name.clone()).unwrap_or_default(),
                 target_type: kept

@@ -233,25 +233,7 @@ fn a_rehearsal_backfills_catches_up_and_rolls_back_through_the_spec() {
     let (_dir, root) = sample("sakila-mysql-to-postgres");
     // actor is one of the tables the workload writes (no application trigger): its changes
     // reach the target through the merge by the catch-up, and come back by the rollback drill.
-    std::fs::write(
-        root.join("mapping.toml"),
-        r#"version = 1
-
-[tables."sakila.actor"]
-target = "performer"
-reason = "the new schema's word"
-author = "ana"
-
-[tables."sakila.actor".columns]
-full_name = { merge = ["first_name", "last_name"], separator = " ", reason = "credits print one name", author = "ana" }
-first_name = { target = "given_name", reason = "kept for search", author = "ana" }
-last_name = { derive = "lower(last_name)", reason = "case-insensitive search", author = "ana" }
-"#,
-    )
-    .unwrap();
-    let manifest = root.join("migration-studio.toml");
-    let text = std::fs::read_to_string(&manifest).unwrap();
-    std::fs::write(&manifest, format!("mapping = \"mapping.toml\"\n{text}")).unwrap();
+    common::with_actor_spec(&root);
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_migration-studio"))
         .arg("rehearse")
         .arg(&root)

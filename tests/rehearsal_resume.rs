@@ -139,6 +139,23 @@ fn killed_during_catch_up_resumes_from_the_last_applied_change_without_loss() {
     nothing_left(&root, &killed.id);
 }
 
+/// Through a mapping spec (actor renamed, a column renamed, one derived, one merged): killed
+/// during the catch-up, the resumed run applies the captured changes through the same rules
+/// and validates clean through them, rollback included. (The first run made `performer` on
+/// the target before it was killed: a resume that lost the spec would apply `actor`'s changes
+/// by the default mapping and fail.)
+#[test]
+fn killed_during_catch_up_through_a_mapping_spec_resumes_without_loss() {
+    let (_dir, root) = sample("sakila-mysql-to-postgres");
+    common::with_actor_spec(&root);
+    let child = start(&root);
+    let killed = kill_when(child, &root, |s| s.stage == Stage::CatchUp && s.applied > 0);
+    let report = resume(&root);
+    assert_eq!(report.id, killed.id);
+    assert_nothing_lost(&report, "catch-up");
+    nothing_left(&root, &killed.id);
+}
+
 #[test]
 fn resume_without_an_unfinished_run_says_so() {
     let (_dir, root) = sample("sakila-mysql-to-postgres");

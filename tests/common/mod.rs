@@ -423,3 +423,30 @@ pub fn cli_ok(args: &[&str]) -> String {
     );
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
+
+/// Gives the Sakila sample project at `root` a mapping spec over `actor`, one of the tables the
+/// rehearsal's workload writes: renamed to `performer`, `first_name` renamed, `last_name`
+/// derived in lower case and a `full_name` merged from both. Its changes reach the target
+/// through the spec by the catch-up, and come back by the rollback drill.
+#[allow(dead_code)]
+pub fn with_actor_spec(root: &std::path::Path) {
+    std::fs::write(
+        root.join("mapping.toml"),
+        r#"version = 1
+
+[tables."sakila.actor"]
+target = "performer"
+reason = "the new schema's word"
+author = "ana"
+
+[tables."sakila.actor".columns]
+full_name = { merge = ["first_name", "last_name"], separator = " ", reason = "credits print one name", author = "ana" }
+first_name = { target = "given_name", reason = "kept for search", author = "ana" }
+last_name = { derive = "lower(last_name)", reason = "case-insensitive search", author = "ana" }
+"#,
+    )
+    .unwrap();
+    let manifest = root.join("migration-studio.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    std::fs::write(&manifest, format!("mapping = \"mapping.toml\"\n{text}")).unwrap();
+}

@@ -312,6 +312,8 @@ pub const REVIEW_FINDINGS: &[ReviewFinding] = &[
     review(mapping::M014_UNIQUE_COMPUTED, ReviewSeverity::Error, "a UNIQUE key over a column computed in place: distinct source values that compute to one collide on the target, which refuses all but one; the data pass counts the rows in colliding groups"),
     review(mapping::M015_FLOAT_NARROWING, ReviewSeverity::Error, "a 64-bit binary float (DOUBLE, double precision) into a 32-bit one (FLOAT, real): about 7 significant digits are kept of 15–17"),
     review(mapping::M016_FLOAT_EQUALITY, ReviewSeverity::Warning, "a binary float moved to another engine: its bits arrive, but each engine prints and parses it with its own digits, so `=` on a literal or its text (and a key over it) can match differently after the cutover"),
+    review(mapping::M017_KEY_BECOMES_CASE_SENSITIVE, ReviewSeverity::Warning, "a primary or unique key over text compared without regard to case on the source (MySQL's default collations, SQLite NOCASE) and with it on the target: values differing only in case, refused today, are accepted after the cutover, and `=` lookups stop matching across case"),
+    review(mapping::M018_KEY_BECOMES_CASE_INSENSITIVE, ReviewSeverity::Error, "a primary or unique key over text compared with regard to case on the source and without it on the target (MySQL's default collations): source rows that differ only in case collide, and the target refuses all but one; the data pass counts the rows in colliding groups"),
 ];
 
 /// The review finding registered as `code`.

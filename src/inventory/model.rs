@@ -83,6 +83,12 @@ pub struct Column {
     /// the column whenever an update leaves it out.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub on_update: Option<String>,
+    /// The column's collation when the input states it: DDL `COLLATE`, MySQL's
+    /// `information_schema.COLUMNS.COLLATION_NAME`, a PostgreSQL collation other than its
+    /// type's default. `None`: the table's, database's or engine's default (see
+    /// [`Column::case_insensitive`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collation: Option<String>,
 }
 
 impl Column {
@@ -94,6 +100,27 @@ impl Column {
             nullable,
             default: None,
             on_update: None,
+            collation: None,
+        }
+    }
+
+    /// Whether `engine` compares the column's text without regard to case (so a UNIQUE key
+    /// over it refuses `a` beside `A`). MySQL and MariaDB: unless the collation is binary
+    /// (`…_bin`, `binary`) or case-sensitive (`…_cs`); with none stated, the defaults of both
+    /// (`utf8mb4_general_ci`, `utf8mb4_0900_ai_ci`, `latin1_swedish_ci`) are case-insensitive
+    /// (MySQL 8.0 reference, 10.8.5 "The binary Collation Compared to _bin Collations";
+    /// MariaDB "Supported Character Sets and Collations"). SQLite: only `NOCASE` (SQLite
+    /// "Datatypes", 7.1 "Collating Sequences"). PostgreSQL: no (its collations are
+    /// deterministic unless made otherwise with `CREATE COLLATION … deterministic = false`,
+    /// which this does not read).
+    pub fn case_insensitive(&self, engine: crate::import::Engine) -> bool {
+        use crate::import::Engine;
+        let collation = self.collation.as_deref().map(str::to_ascii_lowercase);
+        match engine {
+            Engine::Mysql => collation
+                .is_none_or(|c| !(c == "binary" || c.ends_with("_bin") || c.contains("_cs"))),
+            Engine::Sqlite => collation.is_some_and(|c| c == "nocase"),
+            Engine::Postgres => false,
         }
     }
 

@@ -14,7 +14,7 @@ use serde::Serialize;
 
 use super::review::{
     Finding, Review, M001_LENGTH, M002_PRECISION, M003_INTEGER_RANGE, M005_NOT_NULL,
-    M014_UNIQUE_COMPUTED,
+    M014_UNIQUE_COMPUTED, M018_KEY_BECOMES_CASE_INSENSITIVE,
 };
 use super::spec::find_table;
 use super::{MappingSpec, TableMapping};
@@ -151,7 +151,9 @@ pub async fn count(
         }
     }
     for i in 0..review.findings.len() {
-        if review.findings[i].code == M014_UNIQUE_COMPUTED {
+        if [M014_UNIQUE_COMPUTED, M018_KEY_BECOMES_CASE_INSENSITIVE]
+            .contains(&review.findings[i].code)
+        {
             review.findings[i].data =
                 collisions(source, live, target, spec, &review.findings[i], sample).await?;
         }
@@ -203,6 +205,8 @@ fn finding_condition(
 
 /// For an M014 finding: the source rows whose computed values collide under the first unique
 /// key holding the finding's column (NULLs never collide), and the first keys of such rows.
+/// For an M018 finding: the same under the first primary or unique key holding the column,
+/// its values compared in lower case (as the target's case-insensitive collation will).
 async fn collisions(
     db: &Database,
     live: &Inventory,
@@ -215,9 +219,11 @@ async fn collisions(
     let (Some(column), Some(table)) = (&finding.column, find_table(live, &finding.table)) else {
         return Ok(None);
     };
-    let Some(key) = table
-        .unique_keys
-        .iter()
+    let fold_case = finding.code == M018_KEY_BECOMES_CASE_INSENSITIVE;
+    let primary = fold_case.then_some(&table.primary_key);
+    let Some(key) = primary
+        .into_iter()
+        .chain(&table.unique_keys)
         .chain(
             table
                 .indexes
@@ -239,6 +245,14 @@ async fn collisions(
                 .iter()
                 .find(|c| &c.name == k)
                 .map_or_else(|| quote::ident(e, k), |c| c.source_sql(e))
+        })
+        .zip(key)
+        .map(|(x, k)| {
+            if fold_case && k == column {
+                format!("LOWER({x})")
+            } else {
+                x
+            }
         })
         .collect();
     let tuple = format!("({})", exprs.join(", "));
@@ -273,10 +287,17 @@ async fn collisions(
     };
     Ok(Some(DataCount {
         rows,
-        condition: format!(
-            "computing a value another row computes too ({})",
-            key.join(", ")
-        ),
+        condition: if fold_case {
+            format!(
+                "equal to another row's key but for case ({})",
+                key.join(", ")
+            )
+        } else {
+            format!(
+                "computing a value another row computes too ({})",
+                key.join(", ")
+            )
+        },
         examples,
     }))
 }

@@ -484,6 +484,7 @@ impl TableMapping {
                 nullable: !c.not_null,
                 default: c.default.clone().ok().flatten(),
                 on_update: None,
+                collation: None,
             })
             .collect();
         table.primary_key = self.target_key();

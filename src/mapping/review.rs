@@ -50,6 +50,14 @@ pub const M015_FLOAT_NARROWING: &str = "M015";
 /// A binary float moved to another engine: the bits arrive, but each engine prints and parses
 /// it with its own digits, so equality on a literal or on the printed text can change.
 pub const M016_FLOAT_EQUALITY: &str = "M016";
+/// A text key compared without regard to case on the source and with it on the target (MySQL's
+/// default collations, SQLite's NOCASE → PostgreSQL): values differing only in case, refused
+/// today, are accepted after the cutover, and `=` lookups stop matching across case.
+pub const M017_KEY_BECOMES_CASE_SENSITIVE: &str = "M017";
+/// A text key compared with regard to case on the source and without it on the target
+/// (PostgreSQL, SQLite, a `_bin` collation → MySQL's default collations): source rows that differ
+/// only in case collide on the target's key, which refuses all but one.
+pub const M018_KEY_BECOMES_CASE_INSENSITIVE: &str = "M018";
 
 /// How bad a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -261,6 +269,71 @@ fn narrowing(
     }
 }
 
+/// M017 or M018 for a text column of a primary or unique key whose comparison changes case
+/// sensitivity between the engines (the target's column under its engine's default
+/// collation, as the copy creates it).
+fn case_change(
+    table: &crate::inventory::Table,
+    source: Engine,
+    target: Engine,
+    column: &super::ColumnMapping,
+    source_column: &crate::inventory::Column,
+    entry: (&str, Option<&str>),
+    line: Option<usize>,
+) -> Option<Finding> {
+    let text = |l: &Logical| matches!(l, Logical::Text { .. } | Logical::Enum(_) | Logical::Set(_));
+    if source == target || !text(&column.source) || !text(&column.target) {
+        return None;
+    }
+    let key = key_over(table, &source_column.name)?;
+    let before = source_column.case_insensitive(source);
+    let after = crate::inventory::Column::new("", "", true).case_insensitive(target);
+    let key = key.join(", ");
+    match (before, after) {
+        (true, false) => Some(finding(
+            M017_KEY_BECOMES_CASE_SENSITIVE,
+            Severity::Warning,
+            entry,
+            line,
+            format!(
+                "{} is part of the key ({key}), compared without regard to case on {source}{} and with it on {target}: values that differ only in case, refused today, are accepted after the cutover, and `=` lookups stop matching across case",
+                source_column.name,
+                source_column.collation.as_deref().map(|c| format!(" (collation {c})")).unwrap_or_default(),
+            ),
+            match target {
+                Engine::Postgres => "on PostgreSQL, a unique index on lower(column) with lookups on lower(), or a nondeterministic ICU collation (CREATE COLLATION … (provider = icu, locale = 'und-u-ks-level2', deterministic = false)); or accept if the application already writes one case".into(),
+                _ => "a unique index on lower(column) on the target, or accept if the application already writes one case".into(),
+            },
+        )),
+        (false, true) => Some(finding(
+            M018_KEY_BECOMES_CASE_INSENSITIVE,
+            Severity::Error,
+            entry,
+            line,
+            format!(
+                "{} is part of the key ({key}), compared with regard to case on {source} and without it on {target}'s default collation: source rows that differ only in case collide, and the target refuses all but one",
+                source_column.name
+            ),
+            "cast the column to a binary or case-sensitive collation on the target (utf8mb4_bin), or accept with the data pass's count of 0".into(),
+        )),
+        _ => None,
+    }
+}
+
+/// The first primary or unique key (constraint or unique index) of `table` holding `column`.
+fn key_over<'a>(table: &'a crate::inventory::Table, column: &str) -> Option<&'a Vec<String>> {
+    std::iter::once(&table.primary_key)
+        .chain(&table.unique_keys)
+        .chain(
+            table
+                .indexes
+                .iter()
+                .filter(|i| i.unique)
+                .map(|i| &i.columns),
+        )
+        .find(|k| k.iter().any(|c| c.eq_ignore_ascii_case(column)))
+}
+
 fn finding(
     code: &'static str,
     severity: Severity,
@@ -402,6 +475,10 @@ pub fn review(inventory: &Inventory, source: Engine, target: Engine, spec: &Mapp
                         "cast to numeric(p,s) if the values are decimal quantities (prices, measures); otherwise compare with a tolerance in the application's queries. Validation compares floats by value, not by text".into(),
                     ));
                 }
+            }
+            if let Some(f) = case_change(table, source, target, column, source_column, entry, line)
+            {
+                findings.push(f);
             }
             if column.not_null && source_column.nullable && column.null_default.is_none() {
                 findings.push(finding(

@@ -231,6 +231,7 @@ mod tests {
             nullable: true,
             default: None,
             on_update: None,
+            collation: None,
         }
     }
 

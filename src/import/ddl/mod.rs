@@ -777,6 +777,12 @@ impl DdlImporter {
                     ColumnOption::OnUpdate(expr) => Some(expr.to_string()),
                     _ => None,
                 }),
+                collation: column.options.iter().find_map(|o| match &o.option {
+                    ColumnOption::Collation(name) => {
+                        Some(name.to_string().trim_matches(['"', '`']).to_owned())
+                    }
+                    _ => None,
+                }),
                 data_type,
                 nullable,
             });

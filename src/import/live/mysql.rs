@@ -142,7 +142,8 @@ impl Reader<'_> {
                 "SELECT CAST(TABLE_SCHEMA AS CHAR) AS db, CAST(TABLE_NAME AS CHAR) AS table_name,
                         CAST(COLUMN_NAME AS CHAR) AS name, CAST(COLUMN_TYPE AS CHAR) AS data_type,
                         CAST(IS_NULLABLE AS CHAR) AS nullable, CAST(EXTRA AS CHAR) AS extra,
-                        CAST(COLUMN_DEFAULT AS CHAR) AS column_default
+                        CAST(COLUMN_DEFAULT AS CHAR) AS column_default,
+                        CAST(COLLATION_NAME AS CHAR) AS collation
                  FROM information_schema.COLUMNS WHERE TABLE_SCHEMA IN ({in})
                  ORDER BY TABLE_SCHEMA, TABLE_NAME, ORDINAL_POSITION",
             )
@@ -158,6 +159,7 @@ impl Reader<'_> {
                 data_type: row.try_get("data_type").map_err(&e)?,
                 nullable: nullable == "YES",
                 on_update: extra.as_deref().and_then(mysql_on_update),
+                collation: row.try_get("collation").map_err(&e)?,
                 default: mysql_default(extra.as_deref(), default),
             };
             if let Some(t) = catalog.tables.get_mut(&table) {

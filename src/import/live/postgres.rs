@@ -33,7 +33,11 @@ const COLUMNS: &str = "
 SELECT n.nspname::text AS schema, c.relname::text AS table_name, a.attname::text AS name,
        format_type(a.atttypid, a.atttypmod) AS data_type, a.attnotnull AS not_null,
        a.attidentity <> '' AS is_identity,
-       CASE WHEN a.attgenerated = '' THEN pg_get_expr(d.adbin, d.adrelid) END AS column_default
+       CASE WHEN a.attgenerated = '' THEN pg_get_expr(d.adbin, d.adrelid) END AS column_default,
+       (SELECT co.collname::text FROM pg_collation co
+        WHERE co.oid = a.attcollation AND a.attcollation <> 0
+          AND a.attcollation <> (SELECT t.typcollation FROM pg_type t WHERE t.oid = a.atttypid))
+         AS collation
 FROM pg_attribute a
 JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
@@ -196,6 +200,7 @@ async fn columns(
             data_type: row.try_get("data_type").map_err(&e)?,
             nullable: !row.try_get::<bool, _>("not_null").map_err(&e)?,
             on_update: None,
+            collation: row.try_get("collation").map_err(&e)?,
             default: if row.try_get::<bool, _>("is_identity").map_err(&e)? {
                 Some(ColumnDefault::Identity)
             } else {

@@ -107,6 +107,7 @@ async fn table(
             data_type: row.try_get("type").map_err(&e)?,
             nullable: not_null == 0,
             on_update: None,
+            collation: None,
             default: default
                 .filter(|d| !d.eq_ignore_ascii_case("NULL"))
                 .map(ColumnDefault::Expression),

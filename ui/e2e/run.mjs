@@ -556,6 +556,84 @@ async function main() {
       const last = await browser.execute(() => document.querySelector('[data-testid="lifecycle-card"] [data-testid="lifecycle-last-transition"]')?.textContent ?? "");
       if (!/planned → shadow by loop/.test(last)) throw new Error(`film's last transition reads: ${last}`);
       await shot("05-lifecycle-board");
+
+      // The loop from the board's button, on a measurements file chosen in the app's open dialog:
+      // ticks 3–7 (the file's entries 3 to 7; 1 and 2 ran from the CLI). Actor holds every window:
+      // reverse shadow at tick 4, then, three windows later, it waits for a person's approval.
+      const cardText = (job) =>
+        browser.execute((j) => document.querySelector(`[data-testid="lifecycle-card"][data-job="${j}"]`)?.textContent ?? "", job);
+      const more = join(work, "lifecycle-more.json");
+      writeFileSync(more, JSON.stringify({ ticks: Array(9).fill(tick) }));
+      await (await byTestId("lifecycle-from-file")).click();
+      await setValue("lifecycle-ticks", "5");
+      await (await byTestId("lifecycle-run")).click();
+      await answerDialog("Choose the measurements file", more, "open");
+      await until("the board shows the finished run's ticks", async () => (await textOf("lifecycle-run-ticks", 30000)) === "ticks 3–7 (5 ticks)" || (await textOf("lifecycle-run-ticks")));
+      const transitions = await textOf("lifecycle-run-transitions");
+      if (!transitions.includes("sakila.actor: shadow → reverse_shadow by loop")) throw new Error(`the run's transitions: ${transitions}`);
+      await until("actor awaits cleanup approval on its card", async () => /awaiting_approval/.test(await cardText("sakila.actor")) || (await cardText("sakila.actor")));
+      const actorColumn = await browser.execute(() => document.querySelector('[data-testid="lifecycle-card"][data-job="sakila.actor"]')?.closest(".board-column")?.getAttribute("data-testid"));
+      if (actorColumn !== "lifecycle-column-reverse_shadow") throw new Error(`actor's card is in ${actorColumn}`);
+
+      // Approve from the card: who and why, asked inline; no name is refused in words, with the code.
+      const inActor = async (id) => browser.$(`[data-testid="lifecycle-card"][data-job="sakila.actor"] [data-testid="${id}"]`);
+      await (await inActor("lifecycle-approve-open")).click();
+      await (await inActor("lifecycle-approve-submit")).click();
+      await until("a nameless approval is refused with its code", async () => {
+        const e = await browser.execute(() => document.querySelector('[data-testid="lifecycle-approve-error"]')?.textContent ?? "");
+        return (/invalid_input/.test(e) && /say who approves/.test(e)) || e;
+      });
+      await (await inActor("lifecycle-approve-by")).setValue("Ana E2E");
+      await (await inActor("lifecycle-approve-reason")).setValue("owners signed off");
+      await (await inActor("lifecycle-approve-submit")).click();
+      await until("the card shows the approval", async () => /Cleanup approved by Ana E2E: owners signed off/.test(await cardText("sakila.actor")) || (await cardText("sakila.actor")));
+      if (!/cleanup approved by Ana E2E/.test(await textOf("lifecycle-notice"))) throw new Error(`notice: ${await textOf("lifecycle-notice")}`);
+      await shot("05b-lifecycle-approved");
+
+      // The next loop from the board promotes it into cleanup with the person and the reason, then done.
+      await setValue("lifecycle-ticks", "2");
+      await (await byTestId("lifecycle-run")).click();
+      await answerDialog("Choose the measurements file", more, "open");
+      await until("the second run's ticks", async () => (await textOf("lifecycle-run-ticks", 30000)) === "ticks 8–9 (2 ticks)" || (await textOf("lifecycle-run-ticks")));
+      const promoted = await textOf("lifecycle-run-transitions");
+      if (!/sakila\.actor: reverse_shadow → cleanup by person:Ana E2E: .*cleanup approved: owners signed off/.test(promoted)) throw new Error(`the approved job's promotion: ${promoted}`);
+      if (!promoted.includes("sakila.actor: cleanup → done")) throw new Error(`actor not done: ${promoted}`);
+      await until("actor no longer needs a look", async () => (await cardText("sakila.actor")) === "" || (await cardText("sakila.actor")));
+      await (await byTestId("lifecycle-only-attention")).click();
+      await until("actor's card is in Done", async () => (await cards("done")).includes("sakila.actor") || JSON.stringify(await cards("done")));
+      await (await byTestId("lifecycle-only-attention")).click();
+
+      // A loop already running on the project (the CLI's, waiting 30 s for its next tick) makes the
+      // engine refuse the board's: its message and code are shown.
+      const long = join(work, "lifecycle-long.json");
+      writeFileSync(long, JSON.stringify({ ticks: Array(12).fill(tick) }));
+      const cliLoop = startChild(cli, ["lifecycle", "run", project, "--measurements", long, "--interval", "30"]);
+      await sleep(1500);
+      await setValue("lifecycle-ticks", "");
+      await (await byTestId("lifecycle-run")).click();
+      await answerDialog("Choose the measurements file", long, "open");
+      await until("the second loop is refused", async () => {
+        const e = await browser.execute(() => document.querySelector('[data-testid="lifecycle-run-error"]')?.textContent ?? "");
+        return (/busy/.test(e) && /another lifecycle loop is running/.test(e)) || e;
+      });
+      await shot("05c-lifecycle-busy");
+      cliLoop.kill("SIGINT");
+      await new Promise((r) => (cliLoop.exitCode !== null ? r() : cliLoop.once("exit", r)));
+      // Checkbox labels sit beside their boxes (a label wrapping away from its box reads as another control).
+      const misaligned = await browser.execute(() =>
+        [...document.querySelectorAll('[data-testid="lifecycle-board"] label')]
+          .map((l) => [l, l.querySelector('input[type="checkbox"], input[type="radio"]')])
+          .filter(([, box]) => box)
+          .filter(([l, box]) => {
+            const b = box.getBoundingClientRect();
+            const range = document.createRange();
+            range.selectNodeContents(l);
+            const text = [...range.getClientRects()].find((r) => r.left >= b.right - 1 && r.width > 0);
+            return !text || Math.abs(text.top + text.height / 2 - (b.top + b.height / 2)) > 8 || text.left - b.right > 20;
+          })
+          .map(([l]) => l.textContent),
+      );
+      if (misaligned.length) throw new Error(`labels away from their boxes: ${misaligned.join(" | ")}`);
     });
 
     await step("open the graph, select a table, see its blast radius and the PONR", async () => {

@@ -609,7 +609,6 @@ async function main() {
       writeFileSync(long, JSON.stringify({ ticks: Array(12).fill(tick) }));
       const cliLoop = startChild(cli, ["lifecycle", "run", project, "--measurements", long, "--interval", "30"]);
       await sleep(1500);
-      await setValue("lifecycle-ticks", "");
       await (await byTestId("lifecycle-run")).click();
       await answerDialog("Choose the measurements file", long, "open");
       await until("the second loop is refused", async () => {
@@ -714,6 +713,35 @@ async function main() {
       if (!/blast radius [1-9]/.test(added.text)) throw new Error(`no blast radius: ${added.text}`);
       if (/no-owner|no-mitigation/.test(added.text)) throw new Error(`flagged: ${added.text}`);
       await assertHeadersFit("risk-grid");
+      // At the window's 1280 px every column shows, "Retired by" last, and no cell is cut silently:
+      // a cell cut to its three lines carries all of its text in its title.
+      const retiredHeader = await browser.execute(() => {
+        const th = [...document.querySelectorAll('[data-testid="risk-grid"] thead th')].find((t) => t.textContent.startsWith("Retired by"));
+        const box = document.querySelector('[data-testid="risk-grid-box"]') ?? th?.closest(".vgrid-box");
+        if (!th || !box) return "no Retired by header";
+        const h = th.getBoundingClientRect();
+        const b = box.getBoundingClientRect();
+        return (window.innerWidth <= 1300 && h.right <= Math.min(window.innerWidth, b.right) + 1 && h.left >= b.left) || `header ${h.left}–${h.right}, box ${b.left}–${b.right}, window ${window.innerWidth}`;
+      });
+      if (retiredHeader !== true) throw new Error(`"Retired by" not in view: ${retiredHeader}`);
+      const cuts = await browser.execute(() => {
+        const norm = (t) => t.replace(/[^\p{L}\p{N}]+/gu, "").toLowerCase();
+        const found = { cut: [], silent: [], tall: [] };
+        for (const el of document.querySelectorAll('[data-testid="risk-grid"] tbody .clamp3')) {
+          const lines = el.getBoundingClientRect().height / parseFloat(getComputedStyle(el).lineHeight || "16");
+          if (lines > 3.5) found.tall.push(`${el.textContent} (${lines.toFixed(1)} lines)`);
+          if (el.scrollHeight <= el.clientHeight + 1 && el.scrollWidth <= el.clientWidth + 1) continue;
+          const shown = el.cloneNode(true);
+          shown.querySelectorAll(".badge").forEach((b) => b.remove());
+          found.cut.push(el.getAttribute("title") ?? "");
+          if (!norm(el.getAttribute("title") ?? "").includes(norm(shown.textContent))) found.silent.push(shown.textContent);
+        }
+        return found;
+      });
+      if (cuts.silent.length || cuts.tall.length) throw new Error(`risk cells cut without their text in a title: ${JSON.stringify(cuts)}`);
+      // The plan's point-of-no-return risk has a long description: all of it is in its cell's title.
+      const ponr = await browser.execute(() => document.querySelector('[data-testid="risk-row"] .clamp3[title^="After step"]')?.getAttribute("title") ?? "");
+      if (ponr.length < 60) throw new Error(`the long risk's full text is not available: "${ponr}" (cut cells: ${JSON.stringify(cuts.cut)})`);
       await shot("06-risks-added");
     });
 

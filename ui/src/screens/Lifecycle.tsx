@@ -261,7 +261,14 @@ export function LifecycleScreen({ project }: { project: ProjectView }) {
             : `${total.toLocaleString("en")} jobs.`}
         </p>
       </header>
-      <LoopControl project={project} onFinished={reload} />
+      <LoopControl
+        project={project}
+        onFinished={() => {
+          // A run after an approval says what became of it; the notice would be stale.
+          setNotice(null);
+          reload();
+        }}
+      />
       {notice && (
         <p className="notice" data-testid="lifecycle-notice">
           {notice}{" "}

@@ -976,6 +976,13 @@ async function main() {
       if (!axes.labels.some((l) => /^time from the start \((s|min|h)\)$/.test(l)) || !axes.labels.some((l) => /^planned time from the start \((s|min|h)\)$/.test(l)))
         throw new Error(`gantt axes: ${JSON.stringify(axes)}`);
       if (axes.ticks < 6) throw new Error(`gantt ticks: ${axes.ticks}`);
+      // The trial's copy progress: rows copied over seconds from the start, both axes with units.
+      await byTestId("trial-progress-chart", 20000);
+      const progress = await chartAxes("trial-progress-chart");
+      if (!progress.labels.includes("time from the start (s)") || !progress.labels.includes("copied (rows)") || progress.ticks < 4)
+        throw new Error(`trial progress axes: ${JSON.stringify(progress)}`);
+      await (await byTestId("trial-progress-chart")).scrollIntoView();
+      await shot("12b-trial-progress");
       await byTestId("rehearsal-history", 20000);
     });
 

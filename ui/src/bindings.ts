@@ -1448,6 +1448,14 @@ export type PonrView = {
 	waves_before: number,
 };
 
+/**  Rows copied at one instant (a trial copy's progress curve). */
+export type ProgressPoint = {
+	/**  Seconds from the start. */
+	at_seconds: number | null,
+	/**  Rows copied so far, all tables. */
+	rows: number | null,
+};
+
 /**  An opened project. */
 export type ProjectView = {
 	/**
@@ -1675,6 +1683,8 @@ export type RehearsalReport_Deserialize = {
 	kind: string,
 	/**  Capture lag over time (full rehearsals). */
 	lag: LagPoint[],
+	/**  Rows copied over time (trial copies; empty for older records and full rehearsals). */
+	progress: ProgressPoint[],
 	/**  Go/no-go gates (full rehearsals). */
 	gates: GateView[],
 	/**  Why it failed, when it did. */
@@ -1716,6 +1726,8 @@ export type RehearsalReport_Serialize = {
 	kind: string,
 	/**  Capture lag over time (full rehearsals). */
 	lag: LagPoint[],
+	/**  Rows copied over time (trial copies; empty for older records and full rehearsals). */
+	progress: ProgressPoint[],
 	/**  Go/no-go gates (full rehearsals). */
 	gates: GateView[],
 	/**  Why it failed, when it did. */

@@ -145,7 +145,7 @@ export function RisksScreen({ project }: { project: ProjectView }) {
     {
       id: "title",
       header: "Risk",
-      size: 172,
+      size: 160,
       cell: ({ row }) => (
         <div className="clamp3" title={row.original.title}>
           {row.original.title}
@@ -160,7 +160,8 @@ export function RisksScreen({ project }: { project: ProjectView }) {
     {
       id: "category",
       header: "Category",
-      size: 108,
+      // "performance", the longest category, on one line.
+      size: 120,
       cell: ({ row }) => (
         <div className="clamp3" title={row.original.category}>
           {row.original.category}

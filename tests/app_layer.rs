@@ -377,8 +377,28 @@ async fn the_desktops_trial_copy_is_the_backfill_use_case_run_to_the_end() {
         events.await.unwrap(),
         ["create tables", "backfill", "indexes and FKs", "validate"]
     );
-    // The steps are timed against the plan's phases; the record is in the run folder.
+    // Its progress curve: from 0 rows at the copy's start to every row at its end, in order,
+    // inside the copy step (what the desktop's trial report charts).
     let backfill_step = run.steps.iter().find(|s| s.name == "backfill").unwrap();
+    let curve = &run.progress;
+    assert!(curve.len() >= 2, "{curve:?}");
+    assert_eq!(curve[0].rows, 0);
+    assert_eq!(curve.last().unwrap().rows, 60_000);
+    assert!(curve
+        .windows(2)
+        .all(|w| w[0].at_seconds <= w[1].at_seconds && w[0].rows <= w[1].rows));
+    let copy_end = backfill_step.start + backfill_step.seconds;
+    assert!(curve[0].at_seconds >= backfill_step.start - 1e-9);
+    assert!(
+        curve.last().unwrap().at_seconds <= copy_end + 1e-6,
+        "{curve:?}"
+    );
+    let kept: backfill::BackfillRun = serde_json::from_slice(
+        &std::fs::read(root.join(".migration-studio/runs/trial/backfill-run.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(&kept.progress, curve);
+    // The steps are timed against the plan's phases; the record is in the run folder.
     assert!(backfill_step.expected.is_some());
     assert!(root
         .join(".migration-studio/runs/trial/backfill-run.json")

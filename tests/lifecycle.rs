@@ -10,7 +10,8 @@ use std::process::Command;
 
 use common::{mariadb, no_scratch_databases, psql, sample, ScratchMaria, ScratchPg};
 use migration_studio::lifecycle::{
-    tick, Actor, Criterion, Job, LifecycleSettings, LifecycleStore, Phase, Resources, Window,
+    tick, Actor, Criterion, Job, LifecycleError, LifecycleSettings, LifecycleStore, Phase,
+    Resources, Window,
 };
 use migration_studio::project::{Project, Store, STORE_FILE};
 use migration_studio::workspace::lifecycle::rehearse::RehearseRequest;
@@ -318,9 +319,18 @@ async fn cleanup_needs_an_approval_unless_the_manifest_allows_it() {
 
     // Approving a planned or done job is refused; approving `a` lets it through.
     // A job is named by its table alone when no other schema has one of that name.
-    let refused = approve::approve(&root, "c", "ana", 11.0).await.unwrap_err();
+    let refused = approve::approve(&root, "c", "ana", "", 11.0)
+        .await
+        .unwrap_err();
     assert!(refused.to_string().contains("is done"), "{refused}");
-    approve::approve(&root, "a", "ana", 11.0).await.unwrap();
+    // An approval is a person's: a blank name is refused and records nothing.
+    let nobody = approve::approve(&root, "a", " ", "", 11.0)
+        .await
+        .unwrap_err();
+    assert!(matches!(nobody, LifecycleError::NoApprover(_)), "{nobody}");
+    approve::approve(&root, "a", "ana", "owners signed off", 11.0)
+        .await
+        .unwrap();
     let summary = run::run(&root, &request(&file, None), &cancel)
         .await
         .unwrap();
@@ -330,6 +340,13 @@ async fn cleanup_needs_an_approval_unless_the_manifest_allows_it() {
         .find(|t| t.job == "public.a" && t.to == Phase::Cleanup)
         .expect("a promoted into cleanup");
     assert_eq!(cleanup.actor, Actor::Person("ana".into()));
+    assert!(
+        cleanup
+            .reason
+            .ends_with("cleanup approved: owners signed off"),
+        "{}",
+        cleanup.reason
+    );
     assert!(summary
         .transitions
         .iter()
@@ -637,10 +654,13 @@ async fn a_held_job_is_listed_and_a_person_releases_it() {
         .map(|v| v.job.id.as_str())
         .collect();
     assert_eq!(held, ["public.b"]);
-    let released = approve::approve(&root, "b", "ana", 1.0).await.unwrap();
+    let released = approve::approve(&root, "b", "ana", "checked by hand", 1.0)
+        .await
+        .unwrap();
     let t = released.transition.expect("a release is a transition");
     assert_eq!((t.from, t.to), (Phase::Held, Phase::ReverseShadow));
     assert_eq!(t.actor, Actor::Person("ana".into()));
+    assert_eq!(t.reason, "released by a person: checked by hand");
     let store = LifecycleStore::new(Store::open(&root.join(STORE_FILE)).await.unwrap());
     let log = store.transitions(Some("public.b")).await.unwrap();
     assert_eq!(

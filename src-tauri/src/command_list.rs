@@ -34,6 +34,8 @@ pub const COMMANDS: &[&str] = &[
     "rehearse",
     "rehearsal_history",
     "lifecycle_board",
+    "lifecycle_approve",
+    "lifecycle_run",
     "mapping_view",
     "init_mapping",
     "edit_mapping_rule",

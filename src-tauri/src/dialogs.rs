@@ -58,6 +58,12 @@ pub const MARKDOWN: FileKind = FileKind {
     extension: "md",
 };
 
+/// JSON (a lifecycle measurements file).
+pub const JSON: FileKind = FileKind {
+    label: "JSON",
+    extension: "json",
+};
+
 /// An Argo Workflows manifest.
 pub const ARGO_YAML: FileKind = FileKind {
     label: "Argo Workflows YAML",

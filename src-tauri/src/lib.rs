@@ -68,6 +68,8 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
         commands::rehearsal::rehearse,
         commands::rehearsal::rehearsal_history,
         commands::lifecycle::lifecycle_board,
+        commands::lifecycle::lifecycle_approve,
+        commands::lifecycle::lifecycle_run,
         commands::mapping::mapping_view,
         commands::mapping::init_mapping,
         commands::mapping::edit_mapping_rule,

@@ -39,6 +39,9 @@ pub(super) enum LifecycleCommand {
         /// Who approves (recorded as the actor).
         #[arg(long, env = "USER", default_value = "someone")]
         by: String,
+        /// Why (recorded in the release's transition, or in the cleanup's once the loop makes it).
+        #[arg(long, default_value = "")]
+        reason: String,
     },
     /// Run the control loop: measure, promote, demote, record; until every job is done or held.
     Run(Box<RunArgs>),
@@ -145,8 +148,13 @@ pub(super) async fn run(command: LifecycleCommand) -> Result<(), BoxError> {
             }
             Ok(())
         }
-        LifecycleCommand::Approve { project, job, by } => {
-            let approval = lifecycle::approve::approve(&project, &job, &by, now()).await?;
+        LifecycleCommand::Approve {
+            project,
+            job,
+            by,
+            reason,
+        } => {
+            let approval = lifecycle::approve::approve(&project, &job, &by, &reason, now()).await?;
             match &approval.transition {
                 Some(t) => outln!("{}: released by {by}, {} → {}", t.job, t.from, t.to),
                 None => outln!(

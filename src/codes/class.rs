@@ -443,6 +443,7 @@ impl Classify for LifecycleError {
             | LifecycleError::NoInventory(_)
             | LifecycleError::UnknownJobSettings { .. }
             | LifecycleError::NothingToApprove { .. }
+            | LifecycleError::NoApprover(_)
             | LifecycleError::Measurements { .. }
             | LifecycleError::NoMeasurements => ErrorClass::BadInput,
         }

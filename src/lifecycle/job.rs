@@ -19,6 +19,9 @@ pub struct Job {
     pub streak: u32,
     /// Who approved cleanup (`lifecycle approve`), when someone did.
     pub approved_by: Option<String>,
+    /// Why they approved it, when they said; goes into the cleanup transition's reason.
+    #[serde(default)]
+    pub approval_reason: Option<String>,
     /// The criteria held long enough for cleanup, which waits for an approval.
     pub awaiting_approval: bool,
     /// The last measured window's failures (`L00n criterion: values`); empty when all held.
@@ -41,6 +44,7 @@ impl Job {
             held_from: None,
             streak: 0,
             approved_by: None,
+            approval_reason: None,
             awaiting_approval: false,
             failures: Vec::new(),
             flips: Vec::new(),

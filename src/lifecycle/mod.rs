@@ -79,6 +79,9 @@ pub enum LifecycleError {
         /// Its phase.
         phase: Phase,
     },
+    /// `lifecycle approve` without a name: an approval is a person's.
+    #[error("job `{0}`: say who approves (an approval is recorded with a person's name)")]
+    NoApprover(String),
     /// A measurement file could not be read.
     #[error("{}{}: {message}", file.display(), line.map(|l| format!(":{l}")).unwrap_or_default())]
     Measurements {

@@ -11,7 +11,7 @@ use super::measure::Baseline;
 use super::phase::{Actor, Phase};
 use crate::project::{ProjectError, Store};
 
-/// Rows per multi-row statement: 10 bound values a job row, well under SQLite's 32,766
+/// Rows per multi-row statement: 11 bound values a job row, well under SQLite's 32,766
 /// variables, and few enough statements that 20,000 jobs write in tens of milliseconds.
 const ROWS_PER_STATEMENT: usize = 1_000;
 
@@ -62,7 +62,8 @@ impl LifecycleStore {
     pub async fn jobs(&self) -> Result<Vec<Job>, ProjectError> {
         let rows = sqlx::query(
             "SELECT id, phase, held_from, streak, approved_by, awaiting_approval, failures_json, \
-             flips_json, last_transition_at, last_window_at FROM lifecycle_job ORDER BY id",
+             flips_json, last_transition_at, last_window_at, approval_reason FROM lifecycle_job \
+             ORDER BY id",
         )
         .fetch_all(self.store.pool())
         .await
@@ -84,6 +85,7 @@ impl LifecycleStore {
                     flips: json(&self.store, r.get(7))?,
                     last_transition_at: r.get(8),
                     last_window_at: r.get(9),
+                    approval_reason: r.get(10),
                 })
             })
             .collect()
@@ -310,7 +312,7 @@ fn json<T: serde::de::DeserializeOwned>(store: &Store, text: String) -> Result<T
 fn upsert<'a>(jobs: impl Iterator<Item = &'a Job>, verb: &str) -> QueryBuilder<'a, Sqlite> {
     let mut q = QueryBuilder::new(format!(
         "{verb} INTO lifecycle_job (id, phase, held_from, streak, approved_by, awaiting_approval, \
-         failures_json, flips_json, last_transition_at, last_window_at) "
+         failures_json, flips_json, last_transition_at, last_window_at, approval_reason) "
     ));
     q.push_values(jobs, |mut b, job| {
         b.push_bind(job.id.as_str())
@@ -322,7 +324,8 @@ fn upsert<'a>(jobs: impl Iterator<Item = &'a Job>, verb: &str) -> QueryBuilder<'
             .push_bind(serde_json::to_string(&job.failures).expect("strings serialise"))
             .push_bind(serde_json::to_string(&job.flips).expect("numbers serialise"))
             .push_bind(job.last_transition_at)
-            .push_bind(job.last_window_at);
+            .push_bind(job.last_window_at)
+            .push_bind(job.approval_reason.as_deref());
     });
     q
 }

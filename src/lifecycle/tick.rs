@@ -132,6 +132,7 @@ fn decide(
         if job.phase == Phase::ReverseShadow {
             // An approval was given for the job as it was: a demoted job earns it again.
             job.approved_by = None;
+            job.approval_reason = None;
             go(job, Phase::Shadow, Actor::Loop, reason, Some(window));
         }
     } else {
@@ -148,13 +149,19 @@ fn decide(
                     go(job, Phase::Cleanup, Actor::Loop, reason, Some(window))
                 }
                 Phase::ReverseShadow => match job.approved_by.clone() {
-                    Some(person) => go(
-                        job,
-                        Phase::Cleanup,
-                        Actor::Person(person),
-                        format!("{reason}; cleanup approved"),
-                        Some(window),
-                    ),
+                    Some(person) => {
+                        let why = match job.approval_reason.clone() {
+                            Some(why) => format!("{reason}; cleanup approved: {why}"),
+                            None => format!("{reason}; cleanup approved"),
+                        };
+                        go(
+                            job,
+                            Phase::Cleanup,
+                            Actor::Person(person),
+                            why,
+                            Some(window),
+                        )
+                    }
                     None => job.awaiting_approval = true,
                 },
                 _ => {}

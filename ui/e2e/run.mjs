@@ -556,6 +556,83 @@ async function main() {
       const last = await browser.execute(() => document.querySelector('[data-testid="lifecycle-card"] [data-testid="lifecycle-last-transition"]')?.textContent ?? "");
       if (!/planned → shadow by loop/.test(last)) throw new Error(`film's last transition reads: ${last}`);
       await shot("05-lifecycle-board");
+
+      // The loop from the board's button, on a measurements file chosen in the app's open dialog:
+      // ticks 3–7 (the file's entries 3 to 7; 1 and 2 ran from the CLI). Actor holds every window:
+      // reverse shadow at tick 4, then, three windows later, it waits for a person's approval.
+      const cardText = (job) =>
+        browser.execute((j) => document.querySelector(`[data-testid="lifecycle-card"][data-job="${j}"]`)?.textContent ?? "", job);
+      const more = join(work, "lifecycle-more.json");
+      writeFileSync(more, JSON.stringify({ ticks: Array(9).fill(tick) }));
+      await (await byTestId("lifecycle-from-file")).click();
+      await setValue("lifecycle-ticks", "5");
+      await (await byTestId("lifecycle-run")).click();
+      await answerDialog("Choose the measurements file", more, "open");
+      await until("the board shows the finished run's ticks", async () => (await textOf("lifecycle-run-ticks", 30000)) === "ticks 3–7 (5 ticks)" || (await textOf("lifecycle-run-ticks")));
+      const transitions = await textOf("lifecycle-run-transitions");
+      if (!transitions.includes("sakila.actor: shadow → reverse_shadow by loop")) throw new Error(`the run's transitions: ${transitions}`);
+      await until("actor awaits cleanup approval on its card", async () => /awaiting_approval/.test(await cardText("sakila.actor")) || (await cardText("sakila.actor")));
+      const actorColumn = await browser.execute(() => document.querySelector('[data-testid="lifecycle-card"][data-job="sakila.actor"]')?.closest(".board-column")?.getAttribute("data-testid"));
+      if (actorColumn !== "lifecycle-column-reverse_shadow") throw new Error(`actor's card is in ${actorColumn}`);
+
+      // Approve from the card: who and why, asked inline; no name is refused in words, with the code.
+      const inActor = async (id) => browser.$(`[data-testid="lifecycle-card"][data-job="sakila.actor"] [data-testid="${id}"]`);
+      await (await inActor("lifecycle-approve-open")).click();
+      await (await inActor("lifecycle-approve-submit")).click();
+      await until("a nameless approval is refused with its code", async () => {
+        const e = await browser.execute(() => document.querySelector('[data-testid="lifecycle-approve-error"]')?.textContent ?? "");
+        return (/invalid_input/.test(e) && /say who approves/.test(e)) || e;
+      });
+      await (await inActor("lifecycle-approve-by")).setValue("Ana E2E");
+      await (await inActor("lifecycle-approve-reason")).setValue("owners signed off");
+      await (await inActor("lifecycle-approve-submit")).click();
+      await until("the card shows the approval", async () => /Cleanup approved by Ana E2E: owners signed off/.test(await cardText("sakila.actor")) || (await cardText("sakila.actor")));
+      if (!/cleanup approved by Ana E2E/.test(await textOf("lifecycle-notice"))) throw new Error(`notice: ${await textOf("lifecycle-notice")}`);
+      await shot("05b-lifecycle-approved");
+
+      // The next loop from the board promotes it into cleanup with the person and the reason, then done.
+      await setValue("lifecycle-ticks", "2");
+      await (await byTestId("lifecycle-run")).click();
+      await answerDialog("Choose the measurements file", more, "open");
+      await until("the second run's ticks", async () => (await textOf("lifecycle-run-ticks", 30000)) === "ticks 8–9 (2 ticks)" || (await textOf("lifecycle-run-ticks")));
+      const promoted = await textOf("lifecycle-run-transitions");
+      if (!/sakila\.actor: reverse_shadow → cleanup by person:Ana E2E: .*cleanup approved: owners signed off/.test(promoted)) throw new Error(`the approved job's promotion: ${promoted}`);
+      if (!promoted.includes("sakila.actor: cleanup → done")) throw new Error(`actor not done: ${promoted}`);
+      await until("actor no longer needs a look", async () => (await cardText("sakila.actor")) === "" || (await cardText("sakila.actor")));
+      await (await byTestId("lifecycle-only-attention")).click();
+      await until("actor's card is in Done", async () => (await cards("done")).includes("sakila.actor") || JSON.stringify(await cards("done")));
+      await (await byTestId("lifecycle-only-attention")).click();
+
+      // A loop already running on the project (the CLI's, waiting 30 s for its next tick) makes the
+      // engine refuse the board's: its message and code are shown.
+      const long = join(work, "lifecycle-long.json");
+      writeFileSync(long, JSON.stringify({ ticks: Array(12).fill(tick) }));
+      const cliLoop = startChild(cli, ["lifecycle", "run", project, "--measurements", long, "--interval", "30"]);
+      await sleep(1500);
+      await (await byTestId("lifecycle-run")).click();
+      await answerDialog("Choose the measurements file", long, "open");
+      await until("the second loop is refused", async () => {
+        const e = await browser.execute(() => document.querySelector('[data-testid="lifecycle-run-error"]')?.textContent ?? "");
+        return (/busy/.test(e) && /another lifecycle loop is running/.test(e)) || e;
+      });
+      await shot("05c-lifecycle-busy");
+      cliLoop.kill("SIGINT");
+      await new Promise((r) => (cliLoop.exitCode !== null ? r() : cliLoop.once("exit", r)));
+      // Checkbox labels sit beside their boxes (a label wrapping away from its box reads as another control).
+      const misaligned = await browser.execute(() =>
+        [...document.querySelectorAll('[data-testid="lifecycle-board"] label')]
+          .map((l) => [l, l.querySelector('input[type="checkbox"], input[type="radio"]')])
+          .filter(([, box]) => box)
+          .filter(([l, box]) => {
+            const b = box.getBoundingClientRect();
+            const range = document.createRange();
+            range.selectNodeContents(l);
+            const text = [...range.getClientRects()].find((r) => r.left >= b.right - 1 && r.width > 0);
+            return !text || Math.abs(text.top + text.height / 2 - (b.top + b.height / 2)) > 8 || text.left - b.right > 20;
+          })
+          .map(([l]) => l.textContent),
+      );
+      if (misaligned.length) throw new Error(`labels away from their boxes: ${misaligned.join(" | ")}`);
     });
 
     await step("open the graph, select a table, see its blast radius and the PONR", async () => {
@@ -636,6 +713,35 @@ async function main() {
       if (!/blast radius [1-9]/.test(added.text)) throw new Error(`no blast radius: ${added.text}`);
       if (/no-owner|no-mitigation/.test(added.text)) throw new Error(`flagged: ${added.text}`);
       await assertHeadersFit("risk-grid");
+      // At the window's 1280 px every column shows, "Retired by" last, and no cell is cut silently:
+      // a cell cut to its three lines carries all of its text in its title.
+      const retiredHeader = await browser.execute(() => {
+        const th = [...document.querySelectorAll('[data-testid="risk-grid"] thead th')].find((t) => t.textContent.startsWith("Retired by"));
+        const box = document.querySelector('[data-testid="risk-grid-box"]') ?? th?.closest(".vgrid-box");
+        if (!th || !box) return "no Retired by header";
+        const h = th.getBoundingClientRect();
+        const b = box.getBoundingClientRect();
+        return (window.innerWidth <= 1300 && h.right <= Math.min(window.innerWidth, b.right) + 1 && h.left >= b.left) || `header ${h.left}–${h.right}, box ${b.left}–${b.right}, window ${window.innerWidth}`;
+      });
+      if (retiredHeader !== true) throw new Error(`"Retired by" not in view: ${retiredHeader}`);
+      const cuts = await browser.execute(() => {
+        const norm = (t) => t.replace(/[^\p{L}\p{N}]+/gu, "").toLowerCase();
+        const found = { cut: [], silent: [], tall: [] };
+        for (const el of document.querySelectorAll('[data-testid="risk-grid"] tbody .clamp3')) {
+          const lines = el.getBoundingClientRect().height / parseFloat(getComputedStyle(el).lineHeight || "16");
+          if (lines > 3.5) found.tall.push(`${el.textContent} (${lines.toFixed(1)} lines)`);
+          if (el.scrollHeight <= el.clientHeight + 1 && el.scrollWidth <= el.clientWidth + 1) continue;
+          const shown = el.cloneNode(true);
+          shown.querySelectorAll(".badge").forEach((b) => b.remove());
+          found.cut.push(el.getAttribute("title") ?? "");
+          if (!norm(el.getAttribute("title") ?? "").includes(norm(shown.textContent))) found.silent.push(shown.textContent);
+        }
+        return found;
+      });
+      if (cuts.silent.length || cuts.tall.length) throw new Error(`risk cells cut without their text in a title: ${JSON.stringify(cuts)}`);
+      // The plan's point-of-no-return risk has a long description: all of it is in its cell's title.
+      const ponr = await browser.execute(() => document.querySelector('[data-testid="risk-row"] .clamp3[title^="After step"]')?.getAttribute("title") ?? "");
+      if (ponr.length < 60) throw new Error(`the long risk's full text is not available: "${ponr}" (cut cells: ${JSON.stringify(cuts.cut)})`);
       await shot("06-risks-added");
     });
 
@@ -870,6 +976,13 @@ async function main() {
       if (!axes.labels.some((l) => /^time from the start \((s|min|h)\)$/.test(l)) || !axes.labels.some((l) => /^planned time from the start \((s|min|h)\)$/.test(l)))
         throw new Error(`gantt axes: ${JSON.stringify(axes)}`);
       if (axes.ticks < 6) throw new Error(`gantt ticks: ${axes.ticks}`);
+      // The trial's copy progress: rows copied over seconds from the start, both axes with units.
+      await byTestId("trial-progress-chart", 20000);
+      const progress = await chartAxes("trial-progress-chart");
+      if (!progress.labels.includes("time from the start (s)") || !progress.labels.includes("copied (rows)") || progress.ticks < 4)
+        throw new Error(`trial progress axes: ${JSON.stringify(progress)}`);
+      await (await byTestId("trial-progress-chart")).scrollIntoView();
+      await shot("12b-trial-progress");
       await byTestId("rehearsal-history", 20000);
     });
 

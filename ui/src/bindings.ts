@@ -125,6 +125,18 @@ export const commands = {
 	/**  The lifecycle board of `project`: every job (the window filters to those needing a look). */
 	lifecycleBoard: (project: string) => typedError<LifecycleBoard_Serialize, AppError_Serialize>(__TAURI_INVOKE("lifecycle_board", { project })),
 	/**
+	 *  Approves the cleanup of a job awaiting it (reverse shadow), or releases a held job, as the
+	 *  person `form.by` for `form.reason`: the engine's `lifecycle approve`.
+	 */
+	lifecycleApprove: (project: string, form: ApprovalForm) => typedError<ApprovalDone, AppError_Serialize>(__TAURI_INVOKE("lifecycle_approve", { project, form })),
+	/**
+	 *  Runs the lifecycle loop of `project` as task `task` (the engine's `lifecycle run`), its
+	 *  measurements from two saved connections or a file chosen in the dialog opened here; `null`
+	 *  when the person cancels that dialog. Cancel stops it after the tick under way (each tick is
+	 *  recorded whole); the board follows it by polling [`lifecycle_board`].
+	 */
+	lifecycleRun: (project: string, task: string, request: LoopRequest_Deserialize) => typedError<LoopRun | null, AppError_Serialize>(__TAURI_INVOKE("lifecycle_run", { project, task, request })),
+	/**
 	 *  The Mapping screen of `project`; with `source_connection` (a saved connection's name), the
 	 *  findings carry the data pass's counts and example keys from that source.
 	 */
@@ -206,6 +218,32 @@ export type AppInfo_Serialize = {
 	secrets: SecretBackend,
 	/**  Why they are kept in memory only (forgotten when the app quits), when they are. */
 	secrets_note: string | null,
+};
+
+/**  What an approval did. */
+export type ApprovalDone = {
+	/**  The job's id. */
+	job: string,
+	/**
+	 *  Its phase after the approval (`reverse_shadow` for a cleanup approval, the phase a held
+	 *  job went back to for a release).
+	 */
+	phase: string,
+	/**
+	 *  What happened, in words (`cleanup approved by ana; the loop promotes it once its
+	 *  criteria hold`, `released by ana: held → shadow`).
+	 */
+	message: string,
+};
+
+/**  A person's go, as the card's form sends it. */
+export type ApprovalForm = {
+	/**  The job's id, as on its card. */
+	job: string,
+	/**  Who approves (recorded as the actor); must not be blank. */
+	by: string,
+	/**  Why (recorded in the transition); may be blank. */
+	reason: string,
 };
 
 /**
@@ -943,6 +981,10 @@ export type JobCard_Deserialize = {
 	last_transition_at: number | null,
 	/**  When it was last measured, Unix seconds. */
 	last_window_at?: number | null,
+	/**  Who approved its cleanup, while the loop has yet to promote it. */
+	approved_by?: string | null,
+	/**  Why they did, when they said. */
+	approval_reason?: string | null,
 };
 
 /**  One job's card. */
@@ -966,6 +1008,10 @@ export type JobCard_Serialize = {
 	last_transition_at: number | null,
 	/**  When it was last measured, Unix seconds. */
 	last_window_at: number | null,
+	/**  Who approved its cleanup, while the loop has yet to promote it. */
+	approved_by: string | null,
+	/**  Why they did, when they said. */
+	approval_reason: string | null,
 };
 
 /**  Count per key. */
@@ -1046,6 +1092,69 @@ export type LiveImportRequest = {
 	 *  or the MySQL database the connection names.
 	 */
 	schemas: string[],
+};
+
+/**  Where a loop started from the board takes its measurements. */
+export type LoopMeasurements = 
+/**  Row counts, checksums and statistics read (read-only) on two saved connections. */
+{ kind: "connections"; 
+/**  Saved connection of the old side (the source). */
+source: string; 
+/**  Saved connection of the new side (the rehearsal target). */
+target: string } | 
+/**
+ *  A staged measurements file (`{"ticks": [{"<job>": {…}}]}`), chosen in an open dialog
+ *  the command opens.
+ */
+{ kind: "file" };
+
+/**  What to run. */
+export type LoopRequest = LoopRequest_Serialize | LoopRequest_Deserialize;
+
+/**  What to run. */
+export type LoopRequest_Deserialize = {
+	/**  Where the windows come from. */
+	measurements: LoopMeasurements,
+	/**  Stop after this many ticks; `null`: until every job is done or held (or the file ends). */
+	max_ticks?: number | null,
+	/**
+	 *  Seconds between ticks; `null`: the manifest's `interval_seconds` (none between a file's
+	 *  ticks).
+	 */
+	interval_seconds?: number | null,
+};
+
+/**  What to run. */
+export type LoopRequest_Serialize = {
+	/**  Where the windows come from. */
+	measurements: LoopMeasurements,
+	/**  Stop after this many ticks; `null`: until every job is done or held (or the file ends). */
+	max_ticks: number | null,
+	/**
+	 *  Seconds between ticks; `null`: the manifest's `interval_seconds` (none between a file's
+	 *  ticks).
+	 */
+	interval_seconds: number | null,
+};
+
+/**  What a loop run did, for the board. */
+export type LoopRun = {
+	/**  The first and last tick numbers of this run (both 0 when none ran). */
+	first_tick: number,
+	/**  The last tick number. */
+	last_tick: number,
+	/**  Ticks run. */
+	ticks: number,
+	/**  Every transition it made, in words (`sakila.actor: shadow → reverse_shadow by loop: …`). */
+	transitions: string[],
+	/**  Whether every job is done or held. */
+	settled: boolean,
+	/**  Whether it was stopped with Cancel. */
+	cancelled: boolean,
+	/**  When it ended, Unix seconds. */
+	finished_at: number | null,
+	/**  Where the measurements came from, in words (a file's path; the connections' names). */
+	measured_from: string,
 };
 
 /**  What an edit did. */
@@ -1339,6 +1448,14 @@ export type PonrView = {
 	waves_before: number,
 };
 
+/**  Rows copied at one instant (a trial copy's progress curve). */
+export type ProgressPoint = {
+	/**  Seconds from the start. */
+	at_seconds: number | null,
+	/**  Rows copied so far, all tables. */
+	rows: number | null,
+};
+
 /**  An opened project. */
 export type ProjectView = {
 	/**
@@ -1566,6 +1683,8 @@ export type RehearsalReport_Deserialize = {
 	kind: string,
 	/**  Capture lag over time (full rehearsals). */
 	lag: LagPoint[],
+	/**  Rows copied over time (trial copies; empty for older records and full rehearsals). */
+	progress: ProgressPoint[],
 	/**  Go/no-go gates (full rehearsals). */
 	gates: GateView[],
 	/**  Why it failed, when it did. */
@@ -1607,6 +1726,8 @@ export type RehearsalReport_Serialize = {
 	kind: string,
 	/**  Capture lag over time (full rehearsals). */
 	lag: LagPoint[],
+	/**  Rows copied over time (trial copies; empty for older records and full rehearsals). */
+	progress: ProgressPoint[],
 	/**  Go/no-go gates (full rehearsals). */
 	gates: GateView[],
 	/**  Why it failed, when it did. */

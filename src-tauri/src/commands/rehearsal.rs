@@ -216,6 +216,15 @@ pub struct LagPoint {
     pub age_seconds: f64,
 }
 
+/// Rows copied at one instant (a trial copy's progress curve).
+#[derive(Debug, Clone, Serialize, Type)]
+pub struct ProgressPoint {
+    /// Seconds from the start.
+    pub at_seconds: f64,
+    /// Rows copied so far, all tables.
+    pub rows: f64,
+}
+
 /// A go/no-go gate.
 #[derive(Debug, Clone, Serialize, Type)]
 pub struct GateView {
@@ -259,6 +268,8 @@ pub struct RehearsalReport {
     pub kind: String,
     /// Capture lag over time (full rehearsals).
     pub lag: Vec<LagPoint>,
+    /// Rows copied over time (trial copies; empty for older records and full rehearsals).
+    pub progress: Vec<ProgressPoint>,
     /// Go/no-go gates (full rehearsals).
     pub gates: Vec<GateView>,
     /// Why it failed, when it did.
@@ -311,6 +322,7 @@ impl From<migration_studio::rehearsal::RehearsalReport> for RehearsalReport {
                     age_seconds: l.age_seconds,
                 })
                 .collect(),
+            progress: Vec::new(),
             gates: r
                 .gates
                 .iter()
@@ -367,6 +379,14 @@ impl From<BackfillRun> for RehearsalReport {
                 .collect(),
             kind: "trial".into(),
             lag: Vec::new(),
+            progress: r
+                .progress
+                .iter()
+                .map(|p| ProgressPoint {
+                    at_seconds: p.at_seconds,
+                    rows: p.rows as f64,
+                })
+                .collect(),
             gates: Vec::new(),
             failed_because: None,
             write_downtime_seconds: None,

@@ -580,6 +580,7 @@ fn file_commands_take_no_path_from_the_window() {
         ("create_project", "{ request }"),
         ("open_project", ""),
         ("choose_sqlite_file", ""),
+        ("lifecycle_run", "{ project, task, request }"),
     ] {
         let call = if args.is_empty() {
             format!("__TAURI_INVOKE(\"{command}\")")
@@ -1068,4 +1069,156 @@ async fn errors_shown_in_the_window_name_no_cli_command() {
     assert_eq!(e.code, ErrorCode::NotFound);
     assert_eq!(e.message, "this project has no rehearsal yet");
     assert!(e.hint.unwrap().contains("Rehearsal screen"));
+}
+
+/// The loop run from the board on two saved connections (one scratch PostgreSQL database as
+/// both sides: every window equal), a person's approval from a card (refused without a name),
+/// the loop promoting the approved job with the reason given, Cancel stopping a loop, and a
+/// second loop refused while one holds the project.
+#[tokio::test]
+async fn the_board_runs_the_loop_on_saved_connections_and_approves_a_cleanup() {
+    use super::lifecycle::{approve_job, run_loop, ApprovalForm, LoopSource};
+    use std::time::Duration;
+    let scratch = Scratch::new("ms_desktop_lifecycle");
+    Scratch::psql(
+        &scratch.name,
+        "CREATE TABLE t (id int PRIMARY KEY, v text); \
+         INSERT INTO t SELECT g, 'v' || g FROM generate_series(1, 200) g;",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("lc");
+    std::fs::create_dir_all(root.join("ddl")).unwrap();
+    std::fs::write(
+        root.join("ddl/schema.sql"),
+        "CREATE TABLE t (id integer PRIMARY KEY, v text);\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("migration-studio.toml"),
+        "name = \"lc\"\nrto_minutes = 30\nmaintenance_window_minutes = 60\n\n\
+         [source]\nengine = \"postgres\"\n\n[target]\nengine = \"postgres\"\n\n\
+         [[inputs]]\npath = \"ddl/schema.sql\"\n\n\
+         [lifecycle]\nwindows = 1\ncriteria = [\"data_quality\"]\ninterval_seconds = 30\n",
+    )
+    .unwrap();
+    let state = state(dir.path());
+    let project = opened(&state, &root).await;
+    for name in ["old", "new"] {
+        connections::save(
+            &state.config_dir,
+            &state.secrets,
+            ConnectionForm {
+                name: name.into(),
+                engine: ConnectionEngine::Postgres,
+                host: "127.0.0.1".into(),
+                port: Some(5432),
+                user: "postgres".into(),
+                database: scratch.name.clone(),
+                password: Some("unused-with-trust".into()),
+            },
+        )
+        .unwrap();
+    }
+    let sides = || LoopSource::Connections {
+        source: "old".into(),
+        target: "new".into(),
+    };
+
+    // Cancel stops a loop waiting for its next tick (the manifest's 30 s).
+    let (cancelled, asked) = tokio::join!(
+        run_loop(&state, &project, "loop-1", sides(), None, None),
+        async {
+            tokio::time::sleep(Duration::from_millis(800)).await;
+            state.cancel_task("loop-1")
+        }
+    );
+    assert!(asked, "the loop was running as task loop-1");
+    let cancelled = cancelled.unwrap();
+    assert!(cancelled.cancelled);
+    assert_eq!((cancelled.first_tick, cancelled.last_tick), (1, 1));
+    assert_eq!(
+        cancelled.transitions,
+        ["public.t: planned → shadow by loop: shadow started"]
+    );
+    assert!(cancelled.measured_from.contains("old"));
+
+    // Measured on the databases: equal sides promote t, then it waits for a person.
+    let run = run_loop(
+        &state,
+        &project,
+        "loop-2",
+        sides(),
+        Some(2),
+        Some(Duration::ZERO),
+    )
+    .await
+    .unwrap();
+    assert_eq!((run.first_tick, run.last_tick, run.ticks), (2, 3, 2));
+    assert!(
+        run.transitions[0].starts_with("public.t: shadow → reverse_shadow by loop"),
+        "{:?}",
+        run.transitions
+    );
+    assert!(!run.settled && !run.cancelled);
+
+    let form = |by: &str| ApprovalForm {
+        job: "t".into(),
+        by: by.into(),
+        reason: "owners signed off".into(),
+    };
+    let nobody = approve_job(&state, &project, form("  ")).await.unwrap_err();
+    assert_eq!(nobody.code, ErrorCode::InvalidInput);
+    assert_eq!(nobody.field.as_deref(), Some("by"));
+    let done = approve_job(&state, &project, form("ana")).await.unwrap();
+    assert_eq!(done.phase, "reverse_shadow");
+    assert!(
+        done.message.contains("cleanup approved by ana"),
+        "{}",
+        done.message
+    );
+
+    let run = run_loop(
+        &state,
+        &project,
+        "loop-3",
+        sides(),
+        None,
+        Some(Duration::ZERO),
+    )
+    .await
+    .unwrap();
+    assert!(run.settled);
+    assert!(
+        run.transitions[0].starts_with("public.t: reverse_shadow → cleanup by person:ana:")
+            && run.transitions[0].ends_with("cleanup approved: owners signed off"),
+        "{:?}",
+        run.transitions
+    );
+    // Done: nothing left to approve, said in words.
+    let late = approve_job(&state, &project, form("ana"))
+        .await
+        .unwrap_err();
+    assert_eq!(late.code, ErrorCode::InvalidInput);
+    assert!(late.message.contains("is done"), "{}", late.message);
+
+    // A loop holding the project (here the engine's lock, as a CLI loop holds it) refuses a
+    // second one with `busy`, naming it.
+    let lock = migration_studio::db::FileLock::acquire(
+        &root.join(migration_studio::workspace::lifecycle::run::LOOP_LOCK_FILE),
+    )
+    .unwrap();
+    let busy = run_loop(&state, &project, "loop-4", sides(), Some(1), None)
+        .await
+        .unwrap_err();
+    assert_eq!(busy.code, ErrorCode::Busy);
+    assert!(
+        busy.message.contains("another lifecycle loop"),
+        "{}",
+        busy.message
+    );
+    lock.release();
+    // The password is in neither the store nor the connections file.
+    for (path, bytes) in bytes_of_tree(dir.path()) {
+        assert!(!holds(&bytes, "unused-with-trust"), "{}", path.display());
+    }
 }

@@ -168,6 +168,58 @@ pub struct TimedStep {
     pub expected: Option<f64>,
 }
 
+/// Rows copied at one instant of a run's copy: the run's progress curve.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct ProgressSample {
+    /// Seconds from the start of the run.
+    pub at_seconds: f64,
+    /// Rows copied so far, every table of the run summed (a resumed table's earlier rows
+    /// included).
+    pub rows: u64,
+}
+
+/// At most this many progress samples are kept: an hour's copy still draws as a curve, and
+/// the run's record stays small.
+const MAX_PROGRESS_SAMPLES: usize = 600;
+
+/// The progress curve of a copy, sampled from its chunk events.
+#[derive(Default)]
+struct ProgressCurve {
+    per_table: std::collections::HashMap<String, u64>,
+    samples: Vec<ProgressSample>,
+    /// Seconds between kept samples; doubled whenever the curve is thinned.
+    gap: f64,
+}
+
+impl ProgressCurve {
+    fn see(&mut self, event: &backfill::BackfillEvent, at_seconds: f64) {
+        let (table, rows) = match event {
+            backfill::BackfillEvent::Chunk { table, rows, .. }
+            | backfill::BackfillEvent::TableFinished { table, rows, .. } => (table, *rows),
+            backfill::BackfillEvent::TableStarted { .. } => return,
+        };
+        self.per_table.insert(table.clone(), rows);
+        let rows = self.per_table.values().sum();
+        let sample = ProgressSample { at_seconds, rows };
+        let n = self.samples.len();
+        match self.samples.last_mut() {
+            // Within the gap the last sample moves on rather than a new one being added, so
+            // the curve ends where the copy ended.
+            Some(last) if n > 1 && at_seconds - last.at_seconds < self.gap => *last = sample,
+            _ => self.samples.push(sample),
+        }
+        if self.samples.len() >= MAX_PROGRESS_SAMPLES {
+            // Every other sample goes (the first and the last stay); later ones come half as
+            // often.
+            let last = self.samples.pop();
+            let kept: Vec<ProgressSample> = self.samples.iter().copied().step_by(2).collect();
+            self.samples = kept;
+            self.samples.extend(last);
+            self.gap = (self.gap * 2.0).max(0.05);
+        }
+    }
+}
+
 /// What a backfill run did: its record, kept as [`RUN_FILE`] in the run folder.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BackfillRun {
@@ -183,6 +235,10 @@ pub struct BackfillRun {
     pub steps: Vec<TimedStep>,
     /// The copy's report.
     pub backfill: BackfillReport,
+    /// Rows copied over time, from 0 at the copy's start to its end (at most
+    /// [`MAX_PROGRESS_SAMPLES`]); empty in records made before it was kept.
+    #[serde(default)]
+    pub progress: Vec<ProgressSample>,
     /// Seconds the indexes and FKs took, when made.
     #[serde(default)]
     pub post_copy_seconds: Option<f64>,
@@ -492,10 +548,18 @@ pub async fn run(
     let (tx, mut rx) = mpsc::unbounded_channel();
     let forward = {
         let events = events.clone();
+        let started = clock.started;
+        let mut curve = ProgressCurve::default();
+        curve.samples.push(ProgressSample {
+            at_seconds: (t0 - started).as_secs_f64(),
+            rows: 0,
+        });
         tokio::spawn(async move {
             while let Some(e) = rx.recv().await {
+                curve.see(&e, started.elapsed().as_secs_f64());
                 emit(events.as_ref(), BackfillProgress::Copy(e));
             }
+            curve.samples
         })
     };
     let report = backfill::run(
@@ -508,7 +572,7 @@ pub async fn run(
         &log,
     )
     .await;
-    let _ = forward.await;
+    let progress = forward.await.unwrap_or_default();
     let report = report?;
     // Per-table steps: tables of a wave run concurrently, so each starts with its wave.
     let mut wave_start = (t0 - clock.started).as_secs_f64();
@@ -588,6 +652,7 @@ pub async fn run(
         target: redact_url(&request.target_url),
         steps: clock.steps,
         backfill: report,
+        progress,
         post_copy_seconds,
         sequences,
         validation,

@@ -1,6 +1,7 @@
 //! `lifecycle approve`: a person's go. For a job in reverse shadow it approves cleanup, the
 //! point of no return (the loop promotes it once its criteria hold, with the person as the
-//! actor); for a held job it releases it to the phase it was held in.
+//! actor and their reason in the transition's); for a held job it releases it to the phase it
+//! was held in.
 
 use std::path::Path;
 
@@ -17,17 +18,26 @@ pub struct Approval {
     pub transition: Option<Transition>,
 }
 
-/// Approves job `job` of the project in `root` as `person` at `now` (Unix seconds).
+/// Approves job `job` of the project in `root` as `person` at `now` (Unix seconds), for
+/// `reason` (what the person said; blank: none), recorded in the release's transition or, for a
+/// cleanup, in the transition the loop makes.
 ///
 /// # Errors
 /// [`LifecycleError::UnknownJob`]; [`LifecycleError::NothingToApprove`] when the job is in
-/// neither reverse shadow nor held; as [`super::open`].
+/// neither reverse shadow nor held; [`LifecycleError::NoApprover`] when `person` is blank;
+/// as [`super::open`].
 pub async fn approve(
     root: &Path,
     job: &str,
     person: &str,
+    reason: &str,
     now: f64,
 ) -> Result<Approval, LifecycleError> {
+    let person = person.trim();
+    if person.is_empty() {
+        return Err(LifecycleError::NoApprover(job.to_owned()));
+    }
+    let reason = Some(reason.trim()).filter(|r| !r.is_empty());
     let opened = super::open(root).await?;
     let jobs = opened.store.jobs().await?;
     let ids: Vec<String> = jobs.iter().map(|j| j.id.clone()).collect();
@@ -39,6 +49,7 @@ pub async fn approve(
     let transition = match state.phase {
         Phase::ReverseShadow => {
             state.approved_by = Some(person.to_owned());
+            state.approval_reason = reason.map(str::to_owned);
             None
         }
         Phase::Held => {
@@ -49,7 +60,10 @@ pub async fn approve(
                 from: Phase::Held,
                 to,
                 actor: Actor::Person(person.to_owned()),
-                reason: "released by a person".into(),
+                reason: match reason {
+                    Some(why) => format!("released by a person: {why}"),
+                    None => "released by a person".into(),
+                },
                 window: None,
             };
             state.phase = to;

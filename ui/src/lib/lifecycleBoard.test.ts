@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { JobCard_Serialize as JobCard, LifecycleBoard_Serialize as LifecycleBoard } from "../bindings";
-import { ago, boardColumns } from "./lifecycleBoard";
+import { ago, approvalAction, boardColumns, parseTickLimit, tickRange } from "./lifecycleBoard";
 
 const card = (id: string, phase: string, attention: string[] = []): JobCard => ({
   id,
@@ -11,6 +11,8 @@ const card = (id: string, phase: string, attention: string[] = []): JobCard => (
   last_transition: null,
   last_transition_at: 0,
   last_window_at: null,
+  approved_by: null,
+  approval_reason: null,
 });
 
 const board: LifecycleBoard = {
@@ -41,5 +43,32 @@ describe("ago", () => {
     expect(ago(100, 112)).toBe("12 s ago");
     expect(ago(0, 180)).toBe("3 min ago");
     expect(ago(0, 7200)).toBe("2 h ago");
+  });
+});
+
+describe("approvalAction", () => {
+  it("offers approval to a job awaiting cleanup approval, release to a held one, nothing otherwise", () => {
+    expect(approvalAction(card("a", "reverse_shadow", ["L008 awaiting_approval"]))).toBe("approve");
+    expect(approvalAction({ ...card("a", "reverse_shadow", ["L008 awaiting_approval"]), approved_by: "ana" })).toBeNull();
+    expect(approvalAction(card("a", "reverse_shadow"))).toBeNull();
+    expect(approvalAction(card("d", "held", ["L006 held"]))).toBe("release");
+    expect(approvalAction(card("b", "shadow", ["L007 regressing"]))).toBeNull();
+  });
+});
+
+describe("parseTickLimit", () => {
+  it("takes a whole number from 1 or blank, and says what is wrong otherwise", () => {
+    expect(parseTickLimit(" 5 ")).toEqual({ ticks: 5 });
+    expect(parseTickLimit("")).toEqual({ ticks: null });
+    expect(parseTickLimit("0")).toHaveProperty("error");
+    expect(parseTickLimit("2.5")).toHaveProperty("error");
+  });
+});
+
+describe("tickRange", () => {
+  it("names the ticks a run made", () => {
+    expect(tickRange(3, 7, 5)).toBe("ticks 3–7 (5 ticks)");
+    expect(tickRange(4, 4, 1)).toBe("tick 4 (1 tick)");
+    expect(tickRange(0, 0, 0)).toBe("no tick ran");
   });
 });

@@ -42,3 +42,28 @@ export function ago(at: number, now: number): string {
   if (s < 3600) return `${Math.round(s / 60)} min ago`;
   return `${Math.round(s / 3600)} h ago`;
 }
+
+/**
+ * What a person can do on a card: approve the cleanup of a job awaiting it (not yet approved),
+ * release a held job, or nothing.
+ */
+export function approvalAction(card: JobCard): "approve" | "release" | null {
+  if (card.phase === "held") return "release";
+  if (card.phase === "reverse_shadow" && card.approved_by == null && card.attention.some((a) => a.includes("awaiting_approval"))) return "approve";
+  return null;
+}
+
+/** The tick limit typed in the board's field: a whole number ≥ 1, `null` for none (blank), or an error in words. */
+export function parseTickLimit(text: string): { ticks: number | null } | { error: string } {
+  const t = text.trim();
+  if (t === "") return { ticks: null };
+  if (!/^\d+$/.test(t) || Number(t) < 1) return { error: `“${t}” is not a number of ticks: give a whole number from 1, or leave it blank to run until every job is done or held.` };
+  return { ticks: Number(t) };
+}
+
+/** "ticks 3–7 (5 ticks)", "no tick ran" for a finished loop run. */
+export function tickRange(first: number, last: number, ticks: number): string {
+  if (ticks === 0) return "no tick ran";
+  if (first === last) return `tick ${first} (1 tick)`;
+  return `ticks ${first}–${last} (${ticks} ticks)`;
+}

@@ -536,6 +536,20 @@ function ReportView({ report, project, onOpenRunbook }: { report: RehearsalRepor
           </Suspense>
         </div>
       )}
+      {report.kind === "trial" && report.progress.length > 1 && (
+        <div>
+          <h3>Copy progress: rows copied over time</h3>
+          <Suspense fallback={null}>
+            <TimeSeriesChart
+              points={report.progress.map((p) => [p.at_seconds ?? 0, p.rows ?? 0] as [number, number])}
+              yLabel="copied (rows)"
+              what="rows copied"
+              color="#2563eb"
+              testId="trial-progress-chart"
+            />
+          </Suspense>
+        </div>
+      )}
       {report.gates.length > 0 && (
         <>
           <h3>Go/no-go gates</h3>

@@ -107,8 +107,8 @@ export function RisksScreen({ project }: { project: ProjectView }) {
     setError(null);
     setDraft(d);
   };
-  // Widths that fit the window at 1280 px (1,008 px in all) (the heat map sits above the grid); long text keeps to two lines (all of it in
-  // the cell's title), so a row never grows to six.
+  // Widths that fit the window at 1280 px (1,008 px in all) (the heat map sits above the grid); long text keeps to three lines (all of it in
+  // the cell's title, so nothing is cut silently), so a row never grows to six. Columns resize.
   const riskColumns: GridColumn<RiskView_Serialize["risks"][number]>[] = [
     {
       id: "id",
@@ -145,9 +145,9 @@ export function RisksScreen({ project }: { project: ProjectView }) {
     {
       id: "title",
       header: "Risk",
-      size: 172,
+      size: 160,
       cell: ({ row }) => (
-        <div className="clamp" title={row.original.title}>
+        <div className="clamp3" title={row.original.title}>
           {row.original.title}
           {row.original.flags.map((f) => (
             <span key={f} className="badge warn">
@@ -157,7 +157,17 @@ export function RisksScreen({ project }: { project: ProjectView }) {
         </div>
       ),
     },
-    { id: "category", header: "Category", size: 100, cell: ({ row }) => row.original.category },
+    {
+      id: "category",
+      header: "Category",
+      // "performance", the longest category, on one line.
+      size: 120,
+      cell: ({ row }) => (
+        <div className="clamp3" title={row.original.category}>
+          {row.original.category}
+        </div>
+      ),
+    },
     {
       id: "score",
       header: "Score (S×L)",
@@ -169,13 +179,22 @@ export function RisksScreen({ project }: { project: ProjectView }) {
         </span>
       ),
     },
-    { id: "owner", header: "Owner", size: 96, cell: ({ row }) => <div className="clamp">{row.original.owner ?? <span className="muted">—</span>}</div> },
+    {
+      id: "owner",
+      header: "Owner",
+      size: 96,
+      cell: ({ row }) => (
+        <div className="clamp3" title={row.original.owner ?? ""}>
+          {row.original.owner ?? <span className="muted">—</span>}
+        </div>
+      ),
+    },
     {
       id: "mitigation",
       header: "Mitigation",
       size: 142,
       cell: ({ row }) => (
-        <div className="clamp" title={row.original.mitigation ?? ""}>
+        <div className="clamp3" title={row.original.mitigation ?? ""}>
           {row.original.mitigation ?? <span className="muted">—</span>}
         </div>
       ),
@@ -184,11 +203,14 @@ export function RisksScreen({ project }: { project: ProjectView }) {
     {
       id: "linked",
       header: "Linked",
-      size: 130,
+      size: 122,
       cell: ({ row }) => {
         const r = row.original;
         return (
-          <div className="clamp" title={[...r.artifacts, ...r.ordering].join("\n")}>
+          <div
+            className="clamp3"
+            title={[`${counted(r.artifacts.length, "artifact")}, blast radius ${r.blast_radius}`, ...r.artifacts, ...r.ordering].join("\n")}
+          >
             {counted(r.artifacts.length, "artifact")}, blast radius {r.blast_radius}
             {r.ordering.length > 0 && <span className="muted"> · {r.ordering.join("; ")}</span>}
             {r.unknown_artifacts.length > 0 && <span className="badge warn">not in the graph: {r.unknown_artifacts.join(", ")}</span>}
@@ -201,7 +223,7 @@ export function RisksScreen({ project }: { project: ProjectView }) {
       header: "Retired by",
       size: 120,
       cell: ({ row }) => (
-        <div className="clamp" title={[row.original.retired_by, row.original.retired_by_step].filter(Boolean).join(": ")}>
+        <div className="clamp3" title={[row.original.retired_by, row.original.retired_by_step].filter(Boolean).join(": ")}>
           {row.original.retired_by ?? ""}
           {row.original.retired_by_step && <span className="muted small"> {row.original.retired_by_step}</span>}
         </div>

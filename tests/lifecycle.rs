@@ -1351,7 +1351,7 @@ async fn service_pipelines_are_jobs_measured_from_a_file() {
     let consumer = &jobs["service:queue-master"];
     assert_eq!(consumer.phase, Phase::Shadow);
     assert!(consumer.failures[0].starts_with("L001"), "{consumer:?}");
-    let approval = approve::approve(&root, "shipping", "ops", 0.0)
+    let approval = approve::approve(&root, "shipping", "ops", "the new consumer keeps up", 0.0)
         .await
         .unwrap();
     assert!(

@@ -56,8 +56,8 @@ fn findings(review: &serde_json::Value, code: &str) -> Vec<String> {
 }
 
 /// MariaDB → PostgreSQL: `email`'s unique key under the default collation becomes
-/// case-sensitive (M017, a warning: the review passes); `login` under `utf8mb4_bin` and the
-/// integer key do not change.
+/// case-sensitive (M017, a warning: the review passes); `login` under `utf8mb4_bin`, `tag.label`
+/// under its table's `COLLATE=utf8mb4_bin`, and the integer keys do not change.
 #[test]
 fn a_unique_key_under_mysqls_default_collation_is_warned_to_become_case_sensitive() {
     let dir = tempfile::tempdir().unwrap();
@@ -66,7 +66,9 @@ fn a_unique_key_under_mysqls_default_collation_is_warned_to_become_case_sensitiv
         "mysql",
         "postgres",
         "CREATE TABLE account (id INT PRIMARY KEY, email VARCHAR(100) NOT NULL,\n\
-         login VARCHAR(40) COLLATE utf8mb4_bin NOT NULL, UNIQUE KEY (email), UNIQUE KEY (login));\n",
+         login VARCHAR(40) COLLATE utf8mb4_bin NOT NULL, UNIQUE KEY (email), UNIQUE KEY (login));\n\
+         CREATE TABLE tag (id INT PRIMARY KEY, label VARCHAR(40) NOT NULL, UNIQUE KEY (label))\n\
+         ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;\n",
     );
     let out = cli(&["mapping", "review", root.to_str().unwrap(), "--json"]);
     assert_eq!(

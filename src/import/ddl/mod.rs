@@ -787,6 +787,25 @@ impl DdlImporter {
                 nullable,
             });
         }
+        // A MySQL table's `COLLATE=` (or `DEFAULT COLLATE`) is the collation of its text
+        // columns that state none (MySQL 8.0 reference, 10.3.4 "Table Character Set and
+        // Collation").
+        if let Some(collation) = (engine == Engine::Mysql)
+            .then(|| mysql_dialect::table_collation(&create.table_options.to_string()))
+            .flatten()
+        {
+            for column in table.columns.iter_mut().filter(|c| c.collation.is_none()) {
+                let logical = crate::data::Logical::of(engine, &column.data_type);
+                if matches!(
+                    logical,
+                    crate::data::Logical::Text { .. }
+                        | crate::data::Logical::Enum(_)
+                        | crate::data::Logical::Set(_)
+                ) {
+                    column.collation = Some(collation.clone());
+                }
+            }
+        }
         for constraint in create.constraints {
             add_constraint(&mut table, constraint, engine, schema.as_deref());
         }

@@ -354,9 +354,42 @@ pub fn normalize_type(declared: &str) -> String {
     }
 }
 
+/// The collation a MySQL table's options name (`… DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`,
+/// as sqlparser prints them), lower-cased; `None` when they name none.
+pub(super) fn table_collation(options: &str) -> Option<String> {
+    let upper = options.to_ascii_uppercase();
+    let at = upper.find("COLLATE")? + "COLLATE".len();
+    let rest = options[at..]
+        .trim_start()
+        .trim_start_matches('=')
+        .trim_start();
+    let name: String = rest
+        .trim_start_matches(['\'', '"', '`'])
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect();
+    (!name.is_empty()).then(|| name.to_ascii_lowercase())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_tables_collation_is_read_from_its_options() {
+        assert_eq!(
+            table_collation("ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin").as_deref(),
+            Some("utf8mb4_bin")
+        );
+        assert_eq!(
+            table_collation("DEFAULT COLLATE 'latin1_General_CS'").as_deref(),
+            Some("latin1_general_cs")
+        );
+        assert_eq!(
+            table_collation("ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"),
+            None
+        );
+    }
 
     #[test]
     fn multi_word_types_are_named_as_the_server_names_them() {

@@ -100,13 +100,15 @@ pub async fn ensure_tables(db: &Database) -> Result<(), DbError> {
     for sql in [
         format!(
             "CREATE TABLE IF NOT EXISTS {} (run_id VARCHAR(64) NOT NULL, table_name VARCHAR(512) NOT NULL, \
-             state TEXT NOT NULL, PRIMARY KEY (run_id, table_name))",
-            quote::ident(e, CHECKPOINT_TABLE)
+             state TEXT NOT NULL, PRIMARY KEY (run_id, table_name)){}",
+            quote::ident(e, CHECKPOINT_TABLE),
+            quote::created_table_options(e)
         ),
         format!(
             "CREATE TABLE IF NOT EXISTS {} (run_id VARCHAR(64) NOT NULL, table_name VARCHAR(512) NOT NULL, \
-             row_key TEXT NOT NULL, reason TEXT NOT NULL, row_data TEXT NOT NULL)",
-            quote::ident(e, REJECT_TABLE)
+             row_key TEXT NOT NULL, reason TEXT NOT NULL, row_data TEXT NOT NULL){}",
+            quote::ident(e, REJECT_TABLE),
+            quote::created_table_options(e)
         ),
     ] {
         db.execute(&sql, &[], "creating checkpoint tables").await?;

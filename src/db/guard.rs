@@ -33,8 +33,9 @@ pub async fn mark_rehearsal_target(db: &Database, note: &str) -> Result<(), DbEr
         });
     }
     let create = format!(
-        "CREATE TABLE IF NOT EXISTS {} (note TEXT NOT NULL)",
-        super::quote::ident(db.engine, MARKER_TABLE)
+        "CREATE TABLE IF NOT EXISTS {} (note TEXT NOT NULL){}",
+        super::quote::ident(db.engine, MARKER_TABLE),
+        super::quote::created_table_options(db.engine)
     );
     let insert = format!(
         "INSERT INTO {} (note) SELECT {p} WHERE NOT EXISTS (SELECT 1 FROM {})",

@@ -33,6 +33,18 @@ pub fn columns<'a>(engine: Engine, names: impl IntoIterator<Item = &'a str>) -> 
         .join(", ")
 }
 
+/// The table options every table Migration Studio creates on `engine` ends with: on MySQL and
+/// MariaDB the `utf8mb4` character set, so any text (4-byte UTF-8 included) fits whatever the
+/// database's default is (`latin1` in MariaDB before 11.6, and on many older servers; MariaDB
+/// KB "Setting Character Sets and Collations"); nothing on the other engines, whose text is
+/// the database's encoding.
+pub fn created_table_options(engine: Engine) -> &'static str {
+    match engine {
+        Engine::Mysql => " DEFAULT CHARSET=utf8mb4",
+        Engine::Postgres | Engine::Sqlite => "",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

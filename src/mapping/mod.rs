@@ -466,9 +466,10 @@ impl TableMapping {
             ));
         }
         format!(
-            "CREATE TABLE IF NOT EXISTS {} (\n{}\n)",
+            "CREATE TABLE IF NOT EXISTS {} (\n{}\n){}",
             quote::table(target, &self.target),
-            lines.join(",\n")
+            lines.join(",\n"),
+            quote::created_table_options(target)
         )
     }
 

@@ -85,7 +85,8 @@ pub async fn install(db: &Database, routes: &[Route]) -> Result<(), DbError> {
             statements.push(if e == Engine::Mysql {
                 format!(
                     "CREATE TABLE IF NOT EXISTS {log} (seq BIGINT AUTO_INCREMENT PRIMARY KEY, tbl INT NOT NULL, op CHAR(1) NOT NULL, \
-                     old_key JSON NULL, new_key JSON NULL, at TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6))"
+                     old_key JSON NULL, new_key JSON NULL, at TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6)){}",
+                    quote::created_table_options(e)
                 )
             } else {
                 // `at` in Julian days: SQLite's own clock, read back by `lag`.

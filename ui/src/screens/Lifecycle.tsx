@@ -167,8 +167,17 @@ function LoopControl({ project, onFinished }: { project: ProjectView; onFinished
           </>
         )}
         <label>
-          Tick limit (blank: until every job is done or held)
-          <input className="narrow" value={ticks} onChange={(e) => setTicks(e.target.value)} data-testid="lifecycle-ticks" aria-invalid={"error" in limit} />
+          Tick limit
+          <input
+            className="narrow"
+            value={ticks}
+            placeholder="none"
+            title="Blank: until every job is done or held"
+            onChange={(e) => setTicks(e.target.value)}
+            data-testid="lifecycle-ticks"
+            aria-invalid={"error" in limit}
+          />
+          <span className="muted">blank: until every job is done or held</span>
           {"error" in limit && <span className="error-text">{limit.error}</span>}
         </label>
       </div>

@@ -7,12 +7,11 @@
 //! [`Applier`] carries every later write across.
 
 use super::capture::{self, Applier};
-use super::setup::{exec_all, load_source, routes, source_catalog};
+use super::setup::{exec_all, load_source, routes, source_catalog, spec_and_plan};
 use super::{Environment, RehearsalError};
 use crate::backfill::{self, BackfillOptions, BackfillPlan, RunLog};
 use crate::db::Database;
 use crate::import::live::import_live;
-use crate::import::Engine;
 use crate::inventory::Inventory;
 use crate::project::Project;
 
@@ -48,32 +47,12 @@ pub async fn copy_through_plan(
 ) -> Result<CopiedPair, RehearsalError> {
     load_source(project, env, (source, target), run_id, None).await?;
     let source_inventory = source_catalog(env, source).await?;
-    let spec = match &project.manifest().mapping {
-        Some(file) => Some(
-            crate::mapping::MappingSpec::load(
-                &project.root().join(file),
-                crate::mapping::spec::Schema {
-                    inventory: &source_inventory,
-                    source: source.engine,
-                    target: target.engine,
-                },
-            )
-            .map_err(|e| RehearsalError::Mapping(Box::new(e)))?,
-        ),
-        None => None,
-    };
-    let mut plan = BackfillPlan::mapped(
+    let (spec, mut plan) = spec_and_plan(
+        project,
         &source_inventory,
-        source.engine,
-        target.engine,
-        // A MySQL schema is a database: keeping the source's would write into the source.
-        target
-            .default_schema
-            .as_deref()
-            .filter(|_| source.engine != target.engine || target.engine == Engine::Mysql),
-        &[],
-        spec.as_ref(),
-    );
+        (source, target),
+        source.engine == target.engine,
+    )?;
     exec_all(target, &plan.create_tables_sql()).await?;
     let catalog = import_live(target.engine, &env.target_url, &plan.target_schemas()).await?;
     plan.adopt_target_catalog(&catalog);

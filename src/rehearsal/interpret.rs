@@ -381,33 +381,8 @@ pub(super) async fn run_plan(
 
     // The target's tables come from the scripts for an upgrade, else from the source catalog.
     let same_engine = source.engine == target.engine && !state.schema_from_copy;
-    // An upgrade's target schema comes from the project's scripts, not from a spec.
-    let spec = match &manifest.mapping {
-        Some(file) if !same_engine => Some(
-            crate::mapping::MappingSpec::load(
-                &project.root().join(file),
-                crate::mapping::spec::Schema {
-                    inventory: &source_inventory,
-                    source: source.engine,
-                    target: target.engine,
-                },
-            )
-            .map_err(|e| RehearsalError::Mapping(Box::new(e)))?,
-        ),
-        _ => None,
-    };
-    let bplan = BackfillPlan::mapped(
-        &source_inventory,
-        source.engine,
-        target.engine,
-        // A MySQL schema is a database: keeping the source's would write into the source.
-        target
-            .default_schema
-            .as_deref()
-            .filter(|_| !same_engine || target.engine == Engine::Mysql),
-        &[],
-        spec.as_ref(),
-    );
+    let (spec, bplan) =
+        setup::spec_and_plan(project, &source_inventory, (&source, &target), same_engine)?;
     if fresh && options.drills.plant_rejects > 0 {
         let planted = super::drills::plant_rejects(
             &source,

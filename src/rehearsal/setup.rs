@@ -314,6 +314,47 @@ async fn copy_live_from(
     Ok(())
 }
 
+/// The project's mapping spec (read against `source_inventory`, the scratch source's catalog)
+/// and the backfill plan through it. `same_engine`: an upgrade, whose target schema comes from
+/// the project's scripts, so no spec applies and the tables keep their schemas.
+///
+/// # Errors
+/// [`RehearsalError::Mapping`] when the spec does not load against the catalog.
+pub(super) fn spec_and_plan(
+    project: &Project,
+    source_inventory: &Inventory,
+    (source, target): (&Database, &Database),
+    same_engine: bool,
+) -> Result<(Option<crate::mapping::MappingSpec>, BackfillPlan), RehearsalError> {
+    let spec = match &project.manifest().mapping {
+        Some(file) if !same_engine => Some(
+            crate::mapping::MappingSpec::load(
+                &project.root().join(file),
+                crate::mapping::spec::Schema {
+                    inventory: source_inventory,
+                    source: source.engine,
+                    target: target.engine,
+                },
+            )
+            .map_err(|e| RehearsalError::Mapping(Box::new(e)))?,
+        ),
+        _ => None,
+    };
+    let plan = BackfillPlan::mapped(
+        source_inventory,
+        source.engine,
+        target.engine,
+        // A MySQL schema is a database: keeping the source's would write into the source.
+        target
+            .default_schema
+            .as_deref()
+            .filter(|_| !same_engine || target.engine == Engine::Mysql),
+        &[],
+        spec.as_ref(),
+    );
+    Ok((spec, plan))
+}
+
 /// The source's catalog without what the rehearsal itself added (changelog, capture triggers),
 /// so a resumed run plans exactly what the first attempt planned.
 pub(super) async fn source_catalog(

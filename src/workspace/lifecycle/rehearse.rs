@@ -94,6 +94,28 @@ pub struct LifecycleRehearsal {
     pub criteria_left_out: Vec<String>,
 }
 
+impl LifecycleRehearsal {
+    /// A rehearsal of run `run_id` before its first tick: `jobs` as given, nothing counted.
+    fn started(run_id: String, jobs: Vec<Job>, new_side: NewSide) -> Self {
+        LifecycleRehearsal {
+            run_id,
+            ticks: 0,
+            transitions: Vec::new(),
+            drilled_after_tick: None,
+            demoted: Vec::new(),
+            jobs,
+            cancelled: false,
+            writes: WorkloadStats::default(),
+            drill_passed: None,
+            new_side,
+            copied_rows: 0,
+            changes_applied: 0,
+            changes_refused: 0,
+            criteria_left_out: Vec::new(),
+        }
+    }
+}
+
 /// How a lifecycle rehearsal's new side is made and follows the writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -219,21 +241,10 @@ async fn drive_loaded(
             }
             () = cancel.cancelled() => {
                 let at = now();
+                let jobs = ids.into_iter().map(|id| Job::planned(id, at)).collect();
                 return Ok(LifecycleRehearsal {
-                    run_id,
-                    ticks: 0,
-                    transitions: Vec::new(),
-                    drilled_after_tick: None,
-                    demoted: Vec::new(),
-                    jobs: ids.into_iter().map(|id| Job::planned(id, at)).collect(),
                     cancelled: true,
-                    writes: WorkloadStats::default(),
-                    drill_passed: None,
-                    new_side: NewSide::Captured,
-                    copied_rows: 0,
-                    changes_applied: 0,
-                    changes_refused: 0,
-                    criteria_left_out: Vec::new(),
+                    ..LifecycleRehearsal::started(run_id, jobs, NewSide::Captured)
                 });
             }
         };
@@ -307,30 +318,17 @@ async fn drive_loaded(
         .collect();
     let at = now();
     let mut jobs: Vec<Job> = ids.into_iter().map(|id| Job::planned(id, at)).collect();
+    let (new_side, copied_rows) = match &follow {
+        Follow::Twin => (NewSide::Twin, 0),
+        Follow::Captured(pair) => (NewSide::Captured, pair.rows),
+    };
     let mut out = LifecycleRehearsal {
-        run_id,
-        ticks: 0,
-        transitions: Vec::new(),
-        drilled_after_tick: None,
-        demoted: Vec::new(),
-        jobs: Vec::new(),
-        cancelled: false,
-        writes: WorkloadStats::default(),
-        drill_passed: None,
-        new_side: match &follow {
-            Follow::Twin => NewSide::Twin,
-            Follow::Captured(_) => NewSide::Captured,
-        },
-        copied_rows: match &follow {
-            Follow::Twin => 0,
-            Follow::Captured(pair) => pair.rows,
-        },
-        changes_applied: 0,
-        changes_refused: 0,
+        copied_rows,
         criteria_left_out: left_out
             .iter()
             .map(|(c, why)| format!("{}: {why}", c.name()))
             .collect(),
+        ..LifecycleRehearsal::started(run_id, Vec::new(), new_side)
     };
     let mut baseline = Baseline::default();
     // Enough ticks for every job to walk the whole way twice: a job that has not settled by

@@ -105,6 +105,7 @@ impl Cell {
     /// when false the copy skips the call for the whole column.
     pub fn converts(from: &Logical, to: &Logical) -> bool {
         matches!(to, Logical::Bool)
+            || Logical::rounds_to(from, to).is_some()
             || matches!(
                 from,
                 Logical::Date | Logical::Timestamp { .. } | Logical::Year | Logical::Bits { .. }
@@ -152,6 +153,36 @@ impl Cell {
                 if t.len() > 19 && t[19..].contains(['+', '-', 'Z']) =>
             {
                 (Cell::Text(timestamp_canonical(&t)), None)
+            }
+            (cell @ (Cell::Text(_) | Cell::Float(_)), Logical::Decimal { .. }, _)
+                if Logical::rounds_to(from, to).is_some() =>
+            {
+                let scale = Logical::rounds_to(from, to).unwrap_or(0);
+                let text = match &cell {
+                    Cell::Text(t) => t.clone(),
+                    Cell::Float(f) if f.is_finite() => {
+                        ryu::Buffer::new().format_finite(*f).to_owned()
+                    }
+                    _ => return (cell, None),
+                };
+                let rounded = round_decimal(&text, scale);
+                // An integer column reads `7`, not `7.000` (PostgreSQL refuses the latter).
+                let whole = |t: &str| {
+                    let (int, frac) = t.split_once('.').unwrap_or((t, ""));
+                    frac.bytes()
+                        .all(|b| b == b'0')
+                        .then(|| int.parse().ok())
+                        .flatten()
+                };
+                let value = match (to, &rounded) {
+                    (Logical::Int { .. }, Some(r)) => {
+                        whole(r).map_or(Cell::Text(r.clone()), Cell::Int)
+                    }
+                    (Logical::Int { .. }, None) => whole(&text).map_or(cell.clone(), Cell::Int),
+                    (_, Some(r)) => Cell::Text(r.clone()),
+                    (_, None) => cell.clone(),
+                };
+                (value, rounded.map(|_| (Rule::RoundedToScale, cell)))
             }
             (Cell::Text(t), Logical::Year, Logical::Int { .. }) => {
                 (t.parse().map_or(Cell::Text(t), Cell::Int), None)
@@ -245,7 +276,10 @@ impl Cell {
             // SQLite keeps NUMERIC values that fit a double as REAL: print the shortest text
             // that reads back as the same double, then normalise it as the decimal it stands for.
             Cell::Float(f) if matches!(logical, Logical::Decimal { .. }) && f.is_finite() => {
-                return Some(decimal_canonical(ryu::Buffer::new().format_finite(*f)))
+                return Some(decimal_rounded_canonical(
+                    ryu::Buffer::new().format_finite(*f),
+                    logical,
+                ))
             }
             Cell::Float(f) => return Some(float_canonical(*f, logical)),
             Cell::Bytes(b) => return Some(b.iter().map(|x| format!("{x:02x}")).collect()),
@@ -261,7 +295,7 @@ impl Cell {
                 "f" | "false" | "0" => "0".to_owned(),
                 other => other.to_owned(),
             },
-            Logical::Decimal { .. } => decimal_canonical(text),
+            Logical::Decimal { .. } => decimal_rounded_canonical(text, logical),
             Logical::Float { .. } => text
                 .parse::<f64>()
                 .map_or_else(|_| text.clone(), |f| float_canonical(f, logical)),
@@ -308,6 +342,74 @@ fn float_canonical(f: f64, logical: &Logical) -> String {
         "0".to_owned()
     } else {
         format!("{:.*e}", digits - 1, parsed)
+    }
+}
+
+/// `text`, a decimal number (`-12.345`, no exponent), rounded to `scale` digits after the
+/// point, half away from zero (as PostgreSQL's `round(numeric, int)` and MySQL's exact-value
+/// `ROUND`); `None` when it has no more than `scale` digits after the point, no digit but zero
+/// beyond them, or is not such a number (an exponent form, `NaN`), which is then left as it is.
+pub fn round_decimal(text: &str, scale: u32) -> Option<String> {
+    let t = text.trim();
+    let (negative, body) = match t.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, t.strip_prefix('+').unwrap_or(t)),
+    };
+    let (int, frac) = body.split_once('.')?;
+    let scale = scale as usize;
+    let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if !all_digits(int)
+        || !all_digits(frac)
+        || frac.len() <= scale
+        || frac[scale..].bytes().all(|b| b == b'0')
+    {
+        return None;
+    }
+    // The kept digits as one number, plus one when the first dropped digit is 5 or more.
+    let mut digits: Vec<u8> = int.bytes().chain(frac[..scale].bytes()).collect();
+    if digits.is_empty() {
+        digits.push(b'0');
+    }
+    if frac.as_bytes()[scale] >= b'5' {
+        let mut i = digits.len();
+        loop {
+            if i == 0 {
+                digits.insert(0, b'1');
+                break;
+            }
+            i -= 1;
+            if digits[i] == b'9' {
+                digits[i] = b'0';
+            } else {
+                digits[i] += 1;
+                break;
+            }
+        }
+    }
+    let split = digits.len() - scale;
+    let int_part = std::str::from_utf8(&digits[..split])
+        .unwrap_or("0")
+        .trim_start_matches('0');
+    let int_part = if int_part.is_empty() { "0" } else { int_part };
+    let frac_part = std::str::from_utf8(&digits[split..]).unwrap_or("");
+    let zero = int_part == "0" && frac_part.bytes().all(|b| b == b'0');
+    let sign = if negative && !zero { "-" } else { "" };
+    Some(if scale == 0 {
+        format!("{sign}{int_part}")
+    } else {
+        format!("{sign}{int_part}.{frac_part}")
+    })
+}
+
+/// The canonical decimal, rounded first when `canon` keeps a scale: validation compares a
+/// value rounded by rule C004 at the scale the target keeps ([`crate::validate::pair::common`]).
+fn decimal_rounded_canonical(text: &str, canon: &Logical) -> String {
+    match canon {
+        Logical::Decimal { scale: Some(s), .. } => match round_decimal(text, *s) {
+            Some(rounded) => decimal_canonical(&rounded),
+            None => decimal_canonical(text),
+        },
+        _ => decimal_canonical(text),
     }
 }
 
@@ -487,6 +589,70 @@ mod tests {
             day.canonical(&ts),
             Cell::Text("2006-02-15".into()).canonical(&ts)
         );
+    }
+
+    #[test]
+    fn decimals_round_half_away_from_zero() {
+        let r = |t: &str, s: u32| round_decimal(t, s);
+        assert_eq!(r("1.005", 2).as_deref(), Some("1.01"));
+        assert_eq!(r("-1.005", 2).as_deref(), Some("-1.01"));
+        assert_eq!(r("1.004999", 2).as_deref(), Some("1.00"));
+        assert_eq!(r("9.995", 2).as_deref(), Some("10.00"));
+        assert_eq!(r("-0.4", 0).as_deref(), Some("0"));
+        assert_eq!(r("-0.5", 0).as_deref(), Some("-1"));
+        assert_eq!(r(".75", 1).as_deref(), Some("0.8"));
+        assert_eq!(r("99.5", 0).as_deref(), Some("100"));
+        // Nothing to round: no more digits, zeros beyond the scale, not a plain decimal.
+        assert_eq!(r("1.25", 2), None);
+        assert_eq!(r("7.000", 0), None);
+        assert_eq!(r("12", 0), None);
+        assert_eq!(r("1e-7", 2), None);
+        assert_eq!(r("NaN", 2), None);
+    }
+
+    #[test]
+    fn a_decimal_cast_to_fewer_decimals_is_rounded_and_counted() {
+        let from = Logical::Decimal {
+            precision: Some(12),
+            scale: Some(4),
+        };
+        let to = Logical::Decimal {
+            precision: Some(12),
+            scale: Some(2),
+        };
+        let int = Logical::Int {
+            bits: 32,
+            unsigned: false,
+        };
+        let policy = ConversionPolicy::default();
+        assert!(Cell::converts(&from, &to));
+        assert!(!Cell::converts(&to, &from));
+        let (cell, rule) =
+            Cell::Text("2.4990".into()).convert(&from, &to, Engine::Postgres, &policy);
+        assert_eq!(cell, Cell::Text("2.50".into()));
+        assert_eq!(
+            rule,
+            Some((Rule::RoundedToScale, Cell::Text("2.4990".into())))
+        );
+        let (cell, rule) =
+            Cell::Text("7.0000".into()).convert(&from, &int, Engine::Postgres, &policy);
+        assert_eq!((cell, rule), (Cell::Int(7), None));
+        let (cell, rule) =
+            Cell::Text("-2.5000".into()).convert(&from, &int, Engine::Mysql, &policy);
+        assert_eq!(cell, Cell::Int(-3));
+        assert_eq!(rule.map(|r| r.0), Some(Rule::RoundedToScale));
+        // `numeric(10)` keeps no decimals; an unconstrained `numeric` keeps them all.
+        let whole = Logical::Decimal {
+            precision: Some(10),
+            scale: None,
+        };
+        let any = Logical::Decimal {
+            precision: None,
+            scale: None,
+        };
+        assert_eq!(Logical::rounds_to(&from, &whole), Some(0));
+        assert_eq!(Logical::rounds_to(&from, &any), None);
+        assert_eq!(Logical::rounds_to(&any, &to), Some(2));
     }
 
     #[test]

@@ -22,14 +22,22 @@ pub enum Rule {
     NonBinaryToTrue,
     /// `C003`: a NULL becomes the value the mapping spec gives as the column's `null_default`.
     NullDefault,
+    /// `C004`: a decimal with more digits after the point than the target column keeps (a
+    /// spec cast to a smaller scale, or to an integer; review finding M002) is rounded to the
+    /// target's scale, half away from zero, as PostgreSQL's and MySQL's own `DECIMAL`
+    /// assignment rounds (PostgreSQL docs, "Arbitrary Precision Numbers"; MySQL manual,
+    /// "Precision Math", rounding behavior). The copy rounds before writing, so the value the
+    /// target holds is the one counted here, whatever the target would have done.
+    RoundedToScale,
 }
 
 impl Rule {
     /// Every rule, in code order.
-    pub const ALL: [Rule; 3] = [
+    pub const ALL: [Rule; 4] = [
         Rule::ZeroDateToNull,
         Rule::NonBinaryToTrue,
         Rule::NullDefault,
+        Rule::RoundedToScale,
     ];
 
     /// Stable code, e.g. `C001`.
@@ -38,6 +46,7 @@ impl Rule {
             Rule::ZeroDateToNull => "C001",
             Rule::NonBinaryToTrue => "C002",
             Rule::NullDefault => "C003",
+            Rule::RoundedToScale => "C004",
         }
     }
 
@@ -47,6 +56,7 @@ impl Rule {
             Rule::ZeroDateToNull => "zero-date-to-null",
             Rule::NonBinaryToTrue => "non-binary-to-true",
             Rule::NullDefault => "null-default",
+            Rule::RoundedToScale => "rounded-to-scale",
         }
     }
 
@@ -56,6 +66,9 @@ impl Rule {
             Rule::ZeroDateToNull => "MySQL zero or partial date/date-time → NULL",
             Rule::NonBinaryToTrue => "TINYINT(1) value other than 0/1 → true",
             Rule::NullDefault => "NULL → the mapping spec's `null_default` of the column",
+            Rule::RoundedToScale => {
+                "decimal with more decimals than the target keeps → rounded to its scale, half away from zero"
+            }
         }
     }
 }

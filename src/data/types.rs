@@ -108,6 +108,36 @@ fn labels(declared: &str) -> Vec<String> {
 }
 
 impl Logical {
+    /// The digits after the point a column of this type keeps: a decimal's scale (`numeric(10)`
+    /// keeps 0, as both PostgreSQL and MySQL read it), 0 for an integer; `None` for any other
+    /// type and for an unconstrained `numeric`, which keeps every digit it is given.
+    pub fn kept_scale(&self) -> Option<u32> {
+        match self {
+            Logical::Decimal { scale: Some(s), .. } => Some(*s),
+            Logical::Decimal {
+                precision: Some(_),
+                scale: None,
+            } => Some(0),
+            Logical::Int { .. } => Some(0),
+            _ => None,
+        }
+    }
+
+    /// The scale a decimal value of a `from` column is rounded to when written into a `to`
+    /// column that keeps fewer digits after the point (rule C004): `Some(t)` when `from` is a
+    /// decimal that may hold more than `t` decimals and `to` keeps `t` (a decimal or an
+    /// integer); `None` when nothing is rounded.
+    pub fn rounds_to(from: &Logical, to: &Logical) -> Option<u32> {
+        let Logical::Decimal { .. } = from else {
+            return None;
+        };
+        let kept = to.kept_scale()?;
+        match from.kept_scale() {
+            Some(s) if s <= kept => None,
+            _ => Some(kept),
+        }
+    }
+
     /// Classifies a declared type (as the catalog reports it, e.g. `smallint(5) unsigned`,
     /// `character varying(45)`, `NVARCHAR(120)`). SQLite types follow its affinity rules
     /// (SQLite docs §3.1 "Determination Of Column Affinity") refined by the declared name.

@@ -198,7 +198,7 @@ fn narrowing(
                 (
                     M002_PRECISION,
                     format!(
-                        "{cast}: {} integer digits and {s} decimals into {} and {t}: large values overflow, extra decimals are rounded",
+                        "{cast}: {} integer digits and {s} decimals into {} and {t}: large values overflow, extra decimals are rounded half away from zero (rule C004, counted)",
                         p.saturating_sub(s),
                         q.saturating_sub(t)
                     ),
@@ -228,7 +228,7 @@ fn narrowing(
         (Logical::Decimal { scale, .. }, Logical::Int { .. }) => Some((
             M002_PRECISION,
             format!(
-                "{cast}: decimals{} are rounded away",
+                "{cast}: decimals{} are rounded away, half away from zero (rule C004, counted)",
                 scale.map(|s| format!(" (scale {s})")).unwrap_or_default()
             ),
             "keep numeric, or accept if every value is whole".to_owned(),

@@ -39,6 +39,16 @@ pub fn canonical_expr(engine: Engine, column: &ColumnSpec, canon: &Logical) -> O
     }
 }
 
+/// `c` rounded to the scale `canon` keeps when a value of its `own` type can hold more
+/// decimals (rule C004: both engines' `ROUND` of an exact numeric rounds half away from zero,
+/// as the copy does); `c` otherwise.
+fn rounded(c: &str, own: &Logical, canon: &Logical) -> String {
+    match Logical::rounds_to(own, canon) {
+        Some(scale) => format!("ROUND({c}, {scale})"),
+        None => c.to_owned(),
+    }
+}
+
 fn textual(l: &Logical) -> bool {
     matches!(
         l,
@@ -65,7 +75,9 @@ fn postgres(c: &str, own: &Logical, canon: &Logical) -> Option<String> {
             format!("{c}::text")
         }
         (Logical::Decimal { .. }, Logical::Int { .. }) => format!("{c}::text"),
-        (Logical::Decimal { .. }, Logical::Decimal { .. }) => format!("trim_scale({c})::text"),
+        (Logical::Decimal { .. }, Logical::Decimal { .. }) => {
+            format!("trim_scale({})::text", rounded(c, own, canon))
+        }
         (Logical::Bytes, Logical::Bytes) => format!("encode({c}, 'hex')"),
         (Logical::Date, Logical::Date) => format!("{c}::text"),
         (Logical::Timestamp { .. }, Logical::Timestamp { tz: true }) => {
@@ -102,6 +114,7 @@ fn mysql(c: &str, own: &Logical, canon: &Logical) -> Option<String> {
         (Logical::Int { .. } | Logical::Year, Logical::Int { .. }) => c.to_owned(),
         (Logical::Decimal { .. }, Logical::Int { .. }) => c.to_owned(),
         (Logical::Decimal { .. }, Logical::Decimal { .. }) => {
+            let c = &rounded(c, own, canon);
             let s = format!("CAST({c} AS CHAR)");
             format!(
                 "CASE WHEN {c} = 0 THEN '0' WHEN LOCATE('.', {s}) > 0 \

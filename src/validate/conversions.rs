@@ -9,15 +9,23 @@ use crate::import::Engine;
 
 use super::pair::TablePair;
 
-/// The source SQL condition under which `rule` changes a value of column `c` (quoted).
-pub(crate) fn condition(rule: Rule, c: &str) -> String {
+/// The source SQL condition under which `rule` changes a value of column `c` (quoted),
+/// compared as `canon` (which holds the scale [`Rule::RoundedToScale`] rounds to).
+pub(crate) fn condition(rule: Rule, c: &str, canon: &Logical) -> String {
     match rule {
         Rule::ZeroDateToNull => {
             format!("(YEAR({c}) = 0 OR MONTH({c}) = 0 OR DAYOFMONTH({c}) = 0)")
         }
         Rule::NonBinaryToTrue => format!("({c} NOT IN (0, 1))"),
         Rule::NullDefault => format!("({c} IS NULL)"),
+        Rule::RoundedToScale => format!("({c} <> ROUND({c}, {}))", scale_of(canon)),
     }
+}
+
+/// The scale a column compared as `canon` is rounded to (0 unless `canon` is a decimal that
+/// keeps one).
+fn scale_of(canon: &Logical) -> u32 {
+    canon.kept_scale().unwrap_or(0)
 }
 
 /// Which rule, if any, applies to source column `i` of `pair` copied into `target`, under
@@ -32,6 +40,11 @@ fn rule_for(pair: &TablePair, i: usize, target: Engine, policy: &ConversionPolic
                 && policy.zero_dates == ZeroDates::Null =>
         {
             Some(Rule::ZeroDateToNull)
+        }
+        (Logical::Decimal { .. }, _)
+            if Logical::rounds_to(&source.logical, &to.logical).is_some() =>
+        {
+            Some(Rule::RoundedToScale)
         }
         (Logical::Bool | Logical::Int { .. }, Logical::Bool)
             if pair.source.engine != Engine::Postgres
@@ -54,8 +67,15 @@ pub fn rules(pair: &TablePair, target: Engine, policy: &ConversionPolicy) -> Vec
 
 /// Whether `rule` changes `cell` (the condition [`count`] evaluates in SQL, on a value read):
 /// a zero or partial date (`0000-00-00`, a zero month or day), an integer other than 0 and 1.
-pub fn count_value(rule: Rule, cell: &Cell) -> bool {
+pub fn count_value(rule: Rule, cell: &Cell, canon: &Logical) -> bool {
     match (rule, cell) {
+        (Rule::RoundedToScale, Cell::Text(t)) => {
+            crate::data::cell::round_decimal(t, scale_of(canon)).is_some()
+        }
+        (Rule::RoundedToScale, Cell::Float(f)) if f.is_finite() => {
+            crate::data::cell::round_decimal(ryu::Buffer::new().format_finite(*f), scale_of(canon))
+                .is_some()
+        }
         (Rule::ZeroDateToNull, Cell::Text(t)) => crate::data::cell::is_zero_date(t),
         (Rule::NonBinaryToTrue, Cell::Int(v)) => *v != 0 && *v != 1,
         (Rule::NonBinaryToTrue, Cell::UInt(u)) => *u > 1,
@@ -104,7 +124,7 @@ pub async fn count(
             let c = pair.source.columns[i].reference(source.engine);
             format!(
                 "CAST(COALESCE(SUM(CASE WHEN {} THEN 1 ELSE 0 END), 0) AS CHAR)",
-                condition(rule, &c)
+                condition(rule, &c, &pair.canon[i])
             )
         })
         .collect();

@@ -164,14 +164,14 @@ fn mysql_raw<'r>(row: &'r MySqlRow, i: usize, read: ReadAs) -> Result<Raw<'r>, s
 
 /// Whether `rule` changes the value `raw` ([`super::conversions::count_value`], without
 /// making a cell of the common cases: dates and integers).
-fn converts(rule: Rule, raw: &Raw<'_>) -> bool {
+fn converts(rule: Rule, raw: &Raw<'_>, canon: &Logical) -> bool {
     match (rule, raw) {
         (_, Raw::Null) => false,
         (Rule::ZeroDateToNull, Raw::Date(y, m, d)) => *y == 0 || *m == 0 || *d == 0,
         (Rule::ZeroDateToNull, Raw::Text(t)) => crate::data::cell::is_zero_date(t),
         (Rule::NonBinaryToTrue, Raw::Int(v)) => *v != 0 && *v != 1,
         (Rule::NonBinaryToTrue, Raw::UInt(u)) => *u > 1,
-        (rule, other) => super::conversions::count_value(rule, &other.to_cell()),
+        (rule, other) => super::conversions::count_value(rule, &other.to_cell(), canon),
     }
 }
 
@@ -226,7 +226,7 @@ impl<'a> Builder<'a> {
             }
             let value = raw(i, *read)?;
             if let Some(rule) = self.rules[i] {
-                if converts(rule, &value) {
+                if converts(rule, &value, &self.canon[i]) {
                     self.converted[i] += 1;
                 }
             }

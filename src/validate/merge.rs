@@ -131,8 +131,10 @@ pub async fn compare_small(
     }
     let mut converted = vec![0u64; pair.source.columns.len()];
     for row in &s {
-        for ((cell, rule), n) in row.iter().zip(rules).zip(&mut converted) {
-            if rule.is_some_and(|r| super::conversions::count_value(r, cell)) {
+        for (((cell, rule), n), compared) in
+            row.iter().zip(rules).zip(&mut converted).zip(&pair.canon)
+        {
+            if rule.is_some_and(|r| super::conversions::count_value(r, cell, compared)) {
                 *n += 1;
             }
         }

@@ -46,12 +46,22 @@ impl TablePair {
     }
 }
 
-/// The type two columns are compared as, when their declared types differ (e.g. SQLite
-/// `NUMERIC` and MySQL `decimal(10,2)`, MySQL `tinyint(1)` and PostgreSQL `boolean`).
+/// The type a source column of type `a` and its target column of type `b` are compared as,
+/// when their declared types differ (e.g. SQLite `NUMERIC` and MySQL `decimal(10,2)`, MySQL
+/// `tinyint(1)` and PostgreSQL `boolean`; a decimal cast to a smaller scale is compared at the
+/// target's scale, [`crate::data::Rule::RoundedToScale`]).
 pub fn common(a: &Logical, b: &Logical) -> Logical {
     use Logical::*;
     if a == b {
         return a.clone();
+    }
+    // A source decimal the copy rounds to the target's scale (rule C004) is compared rounded
+    // to it; a target that keeps more decimals than the source compares every digit.
+    if let Some(scale) = Logical::rounds_to(a, b) {
+        return Decimal {
+            precision: None,
+            scale: Some(scale),
+        };
     }
     match (a, b) {
         (Bool, Int { .. }) | (Int { .. }, Bool) => Bool,

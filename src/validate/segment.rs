@@ -319,7 +319,7 @@ impl Side<'_> {
             while let Some(rows) = reader.next().await? {
                 for row in &rows {
                     for &(i, rule) in &ruled {
-                        if super::conversions::count_value(rule, &row[i]) {
+                        if super::conversions::count_value(rule, &row[i], &self.canon[i]) {
                             converted[i] += 1;
                         }
                     }
@@ -354,7 +354,7 @@ impl Side<'_> {
                 let c = self.spec.columns[i].reference(engine);
                 let n = format!(
                     "SUM(CASE WHEN {} THEN 1 ELSE 0 END)",
-                    super::conversions::condition(rule, &c)
+                    super::conversions::condition(rule, &c, &self.canon[i])
                 );
                 match engine {
                     Engine::Mysql => format!(", CAST({n} AS CHAR)"),

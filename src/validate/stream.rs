@@ -233,8 +233,12 @@ pub fn spawn_reader(
             match reader.next().await {
                 Ok(Some(rows)) => {
                     for row in &rows {
-                        for ((cell, rule), n) in row.iter().zip(&rules).zip(&mut counts) {
-                            if rule.is_some_and(|r| super::conversions::count_value(r, cell)) {
+                        for (((cell, rule), n), compared) in
+                            row.iter().zip(&rules).zip(&mut counts).zip(canon.iter())
+                        {
+                            if rule
+                                .is_some_and(|r| super::conversions::count_value(r, cell, compared))
+                            {
                                 *n += 1;
                             }
                         }

@@ -24,15 +24,30 @@ fn stderr(out: &Output) -> String {
 }
 
 const ROWS: &str = "INSERT INTO price VALUES
-    (1, 1.0050, 2.500), (2, -1.0050, -2.500), (3, 2.4990, 7.000), (4, 9.9950, 0.499),
-    (5, 1.0000, 1.000), (6, NULL, NULL), (7, 99999999.9999, -0.500), (8, 0.0040, 0.000)";
+    (1, 1.0050, 2.500, '2020-01-01 10:00:00.500000', '2020-01-01 10:00:00.500000'),
+    (2, -1.0050, -2.500, '2020-12-31 23:59:59.999999', '2020-12-31 23:59:59.999999'),
+    (3, 2.4990, 7.000, '1999-12-31 23:59:59.500000', '1999-12-31 23:59:59.500000'),
+    (4, 9.9950, 0.499, '2020-06-01 12:00:00', '2020-06-01 12:00:00'),
+    (5, 1.0000, 1.000, '2020-06-01 12:00:00.000400', '2020-06-01 12:00:00.000400'),
+    (6, NULL, NULL, NULL, NULL),
+    (7, 99999999.9999, -0.500, '2020-06-01 12:00:00.123456', '2020-06-01 12:00:00.123456'),
+    (8, 0.0040, 0.000, '2020-06-01 12:00:00.499999', '2020-06-01 12:00:00.499999')";
 
-/// What each row holds on the target: amount rounded to 2 decimals, qty to an integer.
-const EXPECTED: &str =
-    "1|1.01|3\n2|-1.01|-3\n3|2.50|7\n4|10.00|0\n5|1.00|1\n6||\n7|100000000.00|-1\n8|0.00|0";
+/// What each row holds on the target: amount rounded to 2 decimals, qty to an integer, `at` to
+/// whole seconds and `at_ms` to milliseconds (a tie before 2000 goes up too).
+const EXPECTED: &str = "\
+1|1.01|3|2020-01-01 10:00:01|2020-01-01 10:00:00.500
+2|-1.01|-3|2021-01-01 00:00:00|2021-01-01 00:00:00.000
+3|2.50|7|2000-01-01 00:00:00|1999-12-31 23:59:59.500
+4|10.00|0|2020-06-01 12:00:00|2020-06-01 12:00:00.000
+5|1.00|1|2020-06-01 12:00:00|2020-06-01 12:00:00.000
+6||||
+7|100000000.00|-1|2020-06-01 12:00:00|2020-06-01 12:00:00.123
+8|0.00|0|2020-06-01 12:00:00|2020-06-01 12:00:00.500";
 
 /// A project moving `price` from `source` to `target`, imported from its DDL, with a spec that
-/// casts `amount` to 2 decimals and `qty` to an integer.
+/// casts `amount` to 2 decimals, `qty` to an integer, `at` to whole seconds and `at_ms` to
+/// milliseconds.
 fn project(dir: &Path, source: &str, target: &str, ddl: &str) -> PathBuf {
     let root = dir.join("rounding");
     std::fs::create_dir_all(&root).unwrap();
@@ -63,6 +78,17 @@ fn project(dir: &Path, source: &str, target: &str, ddl: &str) -> PathBuf {
         }
     );
     let qty = r#"qty = { type = "integer", reason = "whole units only", author = "ana" }"#;
+    let (seconds, millis) = if target == "postgres" {
+        ("timestamp(0)", "timestamp(3)")
+    } else {
+        ("datetime", "datetime(3)")
+    };
+    let at = format!(
+        r#"at = {{ type = "{seconds}", reason = "the report shows seconds", author = "ana" }}"#
+    );
+    let at_ms = format!(
+        r#"at_ms = {{ type = "{millis}", reason = "the API keeps milliseconds", author = "ana" }}"#
+    );
     // One table, so each column's rule is the one line starting with its name.
     let text: Vec<String> = std::fs::read_to_string(&path)
         .unwrap()
@@ -70,6 +96,8 @@ fn project(dir: &Path, source: &str, target: &str, ddl: &str) -> PathBuf {
         .map(|line| match line {
             l if l.starts_with("amount = ") => amount.clone(),
             l if l.starts_with("qty = ") => qty.to_owned(),
+            l if l.starts_with("at = ") => at.clone(),
+            l if l.starts_with("at_ms = ") => at_ms.clone(),
             l => l.to_owned(),
         })
         .collect();
@@ -78,7 +106,7 @@ fn project(dir: &Path, source: &str, target: &str, ddl: &str) -> PathBuf {
     root
 }
 
-/// The data pass's count of M002 per column.
+/// The data pass's count of the rounding findings (M002, M019) per column.
 fn review_counts(root: &Path, source_url: &str) -> Vec<(String, u64)> {
     let out = cli(&[
         "mapping",
@@ -91,7 +119,7 @@ fn review_counts(root: &Path, source_url: &str) -> Vec<(String, u64)> {
     assert_eq!(
         out.status.code(),
         Some(1),
-        "M002 is an error: {}",
+        "M002 and M019 are errors: {}",
         stderr(&out)
     );
     let review: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -99,7 +127,7 @@ fn review_counts(root: &Path, source_url: &str) -> Vec<(String, u64)> {
         .as_array()
         .unwrap()
         .iter()
-        .filter(|f| f["code"] == "M002")
+        .filter(|f| f["code"] == "M002" || f["code"] == "M019")
         .map(|f| {
             (
                 f["column"].as_str().unwrap().to_owned(),
@@ -111,14 +139,14 @@ fn review_counts(root: &Path, source_url: &str) -> Vec<(String, u64)> {
     counts
 }
 
-/// C004 counts per column of the one table of a report (`converted`, as JSON).
-fn c004(table: &serde_json::Value) -> Vec<(String, u64)> {
+/// C004 and C005 counts per column of the one table of a report (`converted`, as JSON).
+fn rounded(table: &serde_json::Value) -> Vec<(String, u64)> {
     let mut counts: Vec<(String, u64)> = table["converted"]
         .as_array()
         .map(|a| a.as_slice())
         .unwrap_or_default()
         .iter()
-        .filter(|c| c["rule"] == "rounded-to-scale")
+        .filter(|c| c["rule"] == "rounded-to-scale" || c["rule"] == "rounded-to-fraction")
         .map(|c| {
             (
                 c["column"].as_str().unwrap().to_owned(),
@@ -158,7 +186,9 @@ fn copy_and_validate(
     target_rows: impl Fn() -> String,
     set_amount: impl Fn(),
 ) {
-    let expected_counts = vec![("amount".to_owned(), 6), ("qty".to_owned(), 4)];
+    let expected_counts: Vec<(String, u64)> = [("amount", 6), ("at", 6), ("at_ms", 4), ("qty", 4)]
+        .map(|(c, n)| (c.to_owned(), n))
+        .to_vec();
     assert_eq!(review_counts(root, source_url), expected_counts);
 
     let out = common::between(
@@ -172,7 +202,7 @@ fn copy_and_validate(
     let backfill: serde_json::Value = serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)));
     let table = &backfill["tables"][0];
-    assert_eq!(c004(table), expected_counts, "{table}");
+    assert_eq!(rounded(table), expected_counts, "{table}");
     assert_eq!(table["rejected"].as_u64().unwrap_or(0), 0, "{table}");
     assert_eq!(target_rows(), EXPECTED);
 
@@ -184,7 +214,7 @@ fn copy_and_validate(
             table["differences"]["changed"]["count"], 0,
             "{strategy}: {table}"
         );
-        assert_eq!(c004(table), expected_counts, "{strategy}: {table}");
+        assert_eq!(rounded(table), expected_counts, "{strategy}: {table}");
     }
 
     set_amount();
@@ -203,11 +233,13 @@ fn copy_and_validate(
 }
 
 #[test]
-fn decimals_cast_to_a_smaller_scale_are_rounded_counted_and_validate_from_mariadb_to_postgres() {
+fn decimals_and_fractions_of_seconds_cast_narrower_are_rounded_counted_and_validate_mariadb_to_postgres(
+) {
     let dir = tempfile::tempdir().unwrap();
     let source = ScratchMaria::new("round_src");
     let target = ScratchPg::new("round_tgt");
-    let ddl = "CREATE TABLE price (id INT PRIMARY KEY, amount DECIMAL(12,4), qty DECIMAL(10,3));\n";
+    let ddl = "CREATE TABLE price (id INT PRIMARY KEY, amount DECIMAL(12,4), qty DECIMAL(10,3),
+               at DATETIME(6), at_ms DATETIME(6));\n";
     mariadb(&source.name, &["-e", &format!("{ddl}{ROWS}")], None);
     let root = project(dir.path(), "mysql", "postgres", ddl);
     let rows = || {
@@ -226,7 +258,8 @@ fn decimals_cast_to_a_smaller_scale_are_rounded_counted_and_validate_from_mariad
                 "-At",
                 "-c",
                 &format!(
-                    "SELECT id, amount, qty FROM \"{}\".price ORDER BY id",
+                    "SELECT id, amount, qty, to_char(at, 'YYYY-MM-DD HH24:MI:SS'), \
+                     to_char(at_ms, 'YYYY-MM-DD HH24:MI:SS.MS') FROM \"{}\".price ORDER BY id",
                     schema.trim()
                 ),
             ],
@@ -246,11 +279,13 @@ fn decimals_cast_to_a_smaller_scale_are_rounded_counted_and_validate_from_mariad
 }
 
 #[test]
-fn decimals_cast_to_a_smaller_scale_are_rounded_counted_and_validate_from_postgres_to_mariadb() {
+fn decimals_and_fractions_of_seconds_cast_narrower_are_rounded_counted_and_validate_postgres_to_mariadb(
+) {
     let dir = tempfile::tempdir().unwrap();
     let source = ScratchPg::new("round_src");
     let target = ScratchMaria::new("round_tgt");
-    let ddl = "CREATE TABLE price (id int PRIMARY KEY, amount numeric(12,4), qty numeric(10,3));\n";
+    let ddl = "CREATE TABLE price (id int PRIMARY KEY, amount numeric(12,4), qty numeric(10,3),
+               at timestamp(6), at_ms timestamp(6));\n";
     psql(&source.name, &["-c", &format!("{ddl}{ROWS}")], None);
     let root = project(dir.path(), "postgres", "mysql", ddl);
     let rows = || {
@@ -260,7 +295,9 @@ fn decimals_cast_to_a_smaller_scale_are_rounded_counted_and_validate_from_postgr
                 "-N",
                 "-B",
                 "-e",
-                "SELECT id, COALESCE(amount, ''), COALESCE(qty, '') FROM price ORDER BY id",
+                "SELECT id, COALESCE(amount, ''), COALESCE(qty, ''), COALESCE(at, ''), \
+                 COALESCE(LEFT(DATE_FORMAT(at_ms, '%Y-%m-%d %H:%i:%s.%f'), 23), '') \
+                 FROM price ORDER BY id",
             ],
             None,
         )

@@ -106,6 +106,7 @@ impl Cell {
     pub fn converts(from: &Logical, to: &Logical) -> bool {
         matches!(to, Logical::Bool)
             || Logical::rounds_to(from, to).is_some()
+            || Logical::rounds_fraction(from, to).is_some()
             || matches!(
                 from,
                 Logical::Date | Logical::Timestamp { .. } | Logical::Year | Logical::Bits { .. }
@@ -145,6 +146,20 @@ impl Cell {
                 match policy.zero_dates {
                     ZeroDates::Null => (Cell::Null, Some((Rule::ZeroDateToNull, Cell::Text(t)))),
                     ZeroDates::Reject => (Cell::Text(t), None),
+                }
+            }
+            (Cell::Text(t), Logical::Timestamp { .. }, Logical::Timestamp { fraction, .. })
+                if Logical::rounds_fraction(from, to).is_some() =>
+            {
+                match round_timestamp(&t, *fraction) {
+                    Some(rounded) => (
+                        Cell::Text(rounded),
+                        Some((Rule::RoundedToFraction, Cell::Text(t))),
+                    ),
+                    None if t.len() > 19 && t[19..].contains(['+', '-', 'Z']) => {
+                        (Cell::Text(timestamp_canonical(&t)), None)
+                    }
+                    None => (Cell::Text(t), None),
                 }
             }
             // An instant written with a zone offset (PostgreSQL's timestamptz text) is folded to
@@ -300,6 +315,12 @@ impl Cell {
                 .parse::<f64>()
                 .map_or_else(|_| text.clone(), |f| float_canonical(f, logical)),
             Logical::Date | Logical::Timestamp { .. } if is_zero_date(text) => return None,
+            Logical::Timestamp { fraction, .. } if *fraction < 6 => {
+                match round_timestamp(text, *fraction) {
+                    Some(rounded) => timestamp_canonical(&rounded),
+                    None => timestamp_canonical(text),
+                }
+            }
             Logical::Timestamp { .. } => timestamp_canonical(text),
             Logical::Time => time_canonical(text),
             Logical::Bytes => text
@@ -445,6 +466,50 @@ fn time_canonical(text: &str) -> String {
 
 /// `YYYY-MM-DD[ T]HH:MM:SS[.f…][±HH[:MM]|Z]` to `YYYY-MM-DD HH:MM:SS.ffffff`, in UTC when an
 /// offset is given. Unparseable text is returned as is, so it still compares exactly.
+/// `text`, a date-time (`YYYY-MM-DD HH:MM:SS[.f…]`, a zone offset folded to UTC first),
+/// rounded to `digits` digits of the fraction of a second, half up (a 5 goes to the later
+/// time; seconds, minutes, hours and days carry), as `YYYY-MM-DD HH:MM:SS[.f…]` with exactly
+/// `digits` digits; `None` when nothing beyond `digits` is other than zero, or for a zero or
+/// partial date (`0000-00-00 …`), or text that is not such a date-time.
+pub fn round_timestamp(text: &str, digits: u8) -> Option<String> {
+    let canonical = timestamp_canonical(text);
+    let b = canonical.as_bytes();
+    let digits = usize::from(digits.min(6));
+    if b.len() != 26 || is_zero_date(&canonical) || b[20 + digits..].iter().all(|&d| d == b'0') {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| canonical.get(r)?.parse::<i64>().ok();
+    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (h, mi, s) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    let kept = if digits == 0 {
+        0
+    } else {
+        num(20..20 + digits)?
+    };
+    let unit = 10i64.pow(digits as u32);
+    // Units of 10^-digits seconds since the day began, plus one when the first dropped
+    // digit is 5 or more.
+    let mut units = ((h * 60 + mi) * 60 + s) * unit + kept;
+    if b[20 + digits] >= b'5' {
+        units += 1;
+    }
+    let day_units = 86_400 * unit;
+    let days = days_from_civil(y, mo, d) + units.div_euclid(day_units);
+    let units = units.rem_euclid(day_units);
+    let (y, mo, d) = civil_from_days(days);
+    let (seconds, fraction) = (units / unit, units % unit);
+    let mut out = format!(
+        "{y:04}-{mo:02}-{d:02} {:02}:{:02}:{:02}",
+        seconds / 3600,
+        seconds / 60 % 60,
+        seconds % 60
+    );
+    if digits > 0 {
+        let _ = write!(out, ".{fraction:0digits$}");
+    }
+    Some(out)
+}
+
 fn timestamp_canonical(text: &str) -> String {
     let t = text.trim();
     if t.len() < 10 {
@@ -584,7 +649,10 @@ mod tests {
             day.canonical(&Logical::Date),
             Cell::Text("2006-02-15".into()).canonical(&Logical::Date)
         );
-        let ts = Logical::Timestamp { tz: false };
+        let ts = Logical::Timestamp {
+            tz: false,
+            fraction: 6,
+        };
         assert_eq!(
             day.canonical(&ts),
             Cell::Text("2006-02-15".into()).canonical(&ts)
@@ -670,7 +738,10 @@ mod tests {
             Cell::Int(1).canonical(&Logical::Bool),
             Cell::Bool(true).canonical(&Logical::Bool)
         );
-        let ts = Logical::Timestamp { tz: true };
+        let ts = Logical::Timestamp {
+            tz: true,
+            fraction: 6,
+        };
         assert_eq!(
             Cell::Text("2006-02-15 04:34:33".into()).canonical(&ts),
             Cell::Text("2006-02-15 05:34:33+01".into()).canonical(&ts)

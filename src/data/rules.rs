@@ -29,15 +29,23 @@ pub enum Rule {
     /// "Precision Math", rounding behavior). The copy rounds before writing, so the value the
     /// target holds is the one counted here, whatever the target would have done.
     RoundedToScale,
+    /// `C005`: a date-time with more digits of the fraction of a second than the target column
+    /// keeps (a spec cast such as `timestamp(3)` or `datetime`; review finding M019) is rounded
+    /// to the target's digits, half up (a 5 rounds to the later time, as MySQL rounds; MySQL
+    /// manual, "Fractional Seconds in Time Values"). The copy rounds before writing, so the
+    /// target holds exactly the value counted here (PostgreSQL alone would round a tie before
+    /// 2000-01-01 to the earlier time).
+    RoundedToFraction,
 }
 
 impl Rule {
     /// Every rule, in code order.
-    pub const ALL: [Rule; 4] = [
+    pub const ALL: [Rule; 5] = [
         Rule::ZeroDateToNull,
         Rule::NonBinaryToTrue,
         Rule::NullDefault,
         Rule::RoundedToScale,
+        Rule::RoundedToFraction,
     ];
 
     /// Stable code, e.g. `C001`.
@@ -47,6 +55,7 @@ impl Rule {
             Rule::NonBinaryToTrue => "C002",
             Rule::NullDefault => "C003",
             Rule::RoundedToScale => "C004",
+            Rule::RoundedToFraction => "C005",
         }
     }
 
@@ -57,6 +66,7 @@ impl Rule {
             Rule::NonBinaryToTrue => "non-binary-to-true",
             Rule::NullDefault => "null-default",
             Rule::RoundedToScale => "rounded-to-scale",
+            Rule::RoundedToFraction => "rounded-to-fraction",
         }
     }
 
@@ -69,6 +79,9 @@ impl Rule {
             Rule::RoundedToScale => {
                 "decimal with more decimals than the target keeps → rounded to its scale, half away from zero"
             }
+            Rule::RoundedToFraction => {
+                "date-time with more fractional-second digits than the target keeps → rounded to them, half up"
+            }
         }
     }
 }
@@ -76,6 +89,24 @@ impl Rule {
 impl std::fmt::Display for Rule {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{} {}", self.code(), self.name())
+    }
+}
+
+/// The SQL condition, on an `engine` database, that the date-time column `c` (quoted) holds a
+/// value with a digit other than zero past the first `digits` of its fraction of a second:
+/// the values [`Rule::RoundedToFraction`] rounds into a column keeping `digits`.
+pub fn fraction_beyond_sql(engine: crate::import::Engine, c: &str, digits: u8) -> String {
+    use crate::import::Engine;
+    let digits = u32::from(digits.min(6));
+    let dropped = 10u32.pow(6 - digits);
+    match engine {
+        Engine::Postgres => format!("((extract(microseconds from {c})::bigint % {dropped}) <> 0)"),
+        Engine::Mysql => format!("((MICROSECOND({c}) % {dropped}) <> 0)"),
+        // SQLite keeps date-times as text: the fraction's digits past the kept ones.
+        Engine::Sqlite => format!(
+            "(instr({c}, '.') > 0 AND rtrim(substr({c}, instr({c}, '.') + 1 + {digits}, {}), '0') <> '')",
+            6 - digits
+        ),
     }
 }
 

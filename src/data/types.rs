@@ -47,6 +47,9 @@ pub enum Logical {
     Timestamp {
         /// Whether the value is an instant in UTC rather than a local date-time.
         tz: bool,
+        /// Digits of the fraction of a second the column keeps, 0–6: the declared `(n)`, else
+        /// the engine's default for the type (MySQL 0, PostgreSQL and SQLite 6).
+        fraction: u8,
     },
     /// MySQL `YEAR`.
     Year,
@@ -138,6 +141,18 @@ impl Logical {
         }
     }
 
+    /// The fractional-second digits a date-time of a `from` column is rounded to when written
+    /// into a `to` column that keeps fewer (rule C005): `Some(t)` when both are date-times and
+    /// `to` keeps `t` digits, fewer than `from`; `None` when nothing is rounded.
+    pub fn rounds_fraction(from: &Logical, to: &Logical) -> Option<u8> {
+        match (from, to) {
+            (Logical::Timestamp { fraction: f, .. }, Logical::Timestamp { fraction: t, .. }) => {
+                (f > t).then_some(*t)
+            }
+            _ => None,
+        }
+    }
+
     /// Classifies a declared type (as the catalog reports it, e.g. `smallint(5) unsigned`,
     /// `character varying(45)`, `NVARCHAR(120)`). SQLite types follow its affinity rules
     /// (SQLite docs §3.1 "Determination Of Column Affinity") refined by the declared name.
@@ -204,11 +219,18 @@ impl Logical {
             },
             "date" => Logical::Date,
             "time" => Logical::Time,
-            "datetime" => Logical::Timestamp { tz: false },
+            "datetime" => Logical::Timestamp {
+                tz: false,
+                fraction: fraction(engine, &a),
+            },
             "timestamp" => Logical::Timestamp {
                 tz: engine == Engine::Mysql || lower.contains("with time zone"),
+                fraction: fraction(engine, &a),
             },
-            "timestamptz" => Logical::Timestamp { tz: true },
+            "timestamptz" => Logical::Timestamp {
+                tz: true,
+                fraction: fraction(engine, &a),
+            },
             "year" => Logical::Year,
             "enum" => Logical::Enum(labels(declared)),
             "set" => Logical::Set(labels(declared)),
@@ -227,6 +249,18 @@ impl Logical {
             _ if engine == Engine::Sqlite => sqlite_affinity(&lower),
             _ => Logical::Other(lower),
         }
+    }
+}
+
+/// The fractional-second digits a date-time column declared with arguments `a` keeps: its
+/// `(n)` (at most 6, microseconds), else MySQL's default of 0 (MySQL manual, "Fractional
+/// Seconds in Time Values") or PostgreSQL's of 6 (PostgreSQL docs, "Date/Time Types"; SQLite
+/// keeps text, taken as microseconds).
+fn fraction(engine: Engine, a: &[u32]) -> u8 {
+    match a.first() {
+        Some(&n) => n.min(6) as u8,
+        None if engine == Engine::Mysql => 0,
+        None => 6,
     }
 }
 
@@ -274,7 +308,10 @@ mod tests {
         );
         assert_eq!(
             Logical::of(Engine::Postgres, "timestamp without time zone"),
-            Logical::Timestamp { tz: false }
+            Logical::Timestamp {
+                tz: false,
+                fraction: 6
+            }
         );
         assert_eq!(
             Logical::of(Engine::Sqlite, "NUMERIC(10,2)"),

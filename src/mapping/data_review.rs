@@ -1,6 +1,7 @@
 //! The review against the data: for each static finding whose harm depends on values (M001
-//! length, M002 precision, M003 integer range, M005 NULLs into NOT NULL), how many source rows
-//! it hits and up to five of their keys, counted by the source database itself. Read-only:
+//! length, M002 precision, M003 integer range, M005 NULLs into NOT NULL, M019 fractions of a
+//! second rounded), how many source rows it hits and up to five of their keys, counted by the
+//! source database itself. Read-only:
 //! the caller opens the source with [`crate::db::Access::ReadOnly`]. Every identifier is
 //! quoted for its engine and every bound in a condition is a number parsed from a type, so no
 //! spec text reaches the SQL.
@@ -14,7 +15,7 @@ use serde::Serialize;
 
 use super::review::{
     Finding, Review, M001_LENGTH, M002_PRECISION, M003_INTEGER_RANGE, M005_NOT_NULL,
-    M014_UNIQUE_COMPUTED, M018_KEY_BECOMES_CASE_INSENSITIVE,
+    M014_UNIQUE_COMPUTED, M018_KEY_BECOMES_CASE_INSENSITIVE, M019_FRACTION_NARROWING,
 };
 use super::spec::find_table;
 use super::{MappingSpec, TableMapping};
@@ -104,6 +105,17 @@ fn condition(
             "with decimals rounded away".into(),
         )),
         (M005_NOT_NULL, _) => Some((format!("{c} IS NULL"), "NULL".into())),
+        (M019_FRACTION_NARROWING, Logical::Timestamp { fraction, .. }) => Some((
+            crate::data::rules::fraction_beyond_sql(engine, c, *fraction),
+            format!(
+                "rounded to {}",
+                if *fraction == 0 {
+                    "whole seconds".to_owned()
+                } else {
+                    format!("{fraction} digits of a second")
+                }
+            ),
+        )),
         _ => None,
     }
 }

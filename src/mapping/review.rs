@@ -58,6 +58,9 @@ pub const M017_KEY_BECOMES_CASE_SENSITIVE: &str = "M017";
 /// (PostgreSQL, SQLite, a `_bin` collation → MySQL's default collations): source rows that differ
 /// only in case collide on the target's key, which refuses all but one.
 pub const M018_KEY_BECOMES_CASE_INSENSITIVE: &str = "M018";
+/// A date-time cast to fewer digits of the fraction of a second: values are rounded (rule
+/// C005).
+pub const M019_FRACTION_NARROWING: &str = "M019";
 
 /// How bad a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -260,10 +263,21 @@ fn narrowing(
             ),
             "cast to double precision (or numeric if the values are decimal quantities)".to_owned(),
         )),
-        (Logical::Timestamp { tz: true }, Logical::Timestamp { tz: false }) => Some((
+        (Logical::Timestamp { tz: true, .. }, Logical::Timestamp { tz: false, .. }) => Some((
             M004_TIME_ZONE,
             format!("{cast}: an instant becomes a local date-time; which zone it was in is lost"),
             "cast to timestamptz, or accept and state the zone the values are in".to_owned(),
+        )),
+        (
+            Logical::Timestamp { fraction: f, .. },
+            Logical::Timestamp { fraction: t, .. },
+        ) if f > t => Some((
+            M019_FRACTION_NARROWING,
+            format!(
+                "{cast}: {f} digits of the fraction of a second into {t}: values are rounded half up to {} (rule C005, counted)",
+                if *t == 0 { "whole seconds".to_owned() } else { format!("{t} digits") }
+            ),
+            format!("cast to a type keeping {f} digits, or accept after the data review shows how many values it rounds"),
         )),
         _ => None,
     }

@@ -64,6 +64,10 @@ fn textual(l: &Logical) -> bool {
 }
 
 fn postgres(c: &str, own: &Logical, canon: &Logical) -> Option<String> {
+    // Rounded by the client (rule C005, half up), which no SQL here does the same way.
+    if Logical::rounds_fraction(own, canon).is_some() {
+        return None;
+    }
     Some(match (canon, own) {
         (Logical::Bool, Logical::Bool) => {
             format!("CASE WHEN {c} THEN '1' WHEN NOT {c} THEN '0' END")
@@ -80,10 +84,10 @@ fn postgres(c: &str, own: &Logical, canon: &Logical) -> Option<String> {
         }
         (Logical::Bytes, Logical::Bytes) => format!("encode({c}, 'hex')"),
         (Logical::Date, Logical::Date) => format!("{c}::text"),
-        (Logical::Timestamp { .. }, Logical::Timestamp { tz: true }) => {
+        (Logical::Timestamp { .. }, Logical::Timestamp { tz: true, .. }) => {
             format!("to_char({c} AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')")
         }
-        (Logical::Timestamp { .. }, Logical::Timestamp { tz: false } | Logical::Date) => {
+        (Logical::Timestamp { .. }, Logical::Timestamp { tz: false, .. } | Logical::Date) => {
             format!("to_char({c}, 'YYYY-MM-DD HH24:MI:SS.US')")
         }
         (Logical::Time, Logical::Time) => format!("to_char({c}, 'HH24:MI:SS.US')"),
@@ -104,6 +108,9 @@ fn mysql_unless_zero(c: &str, expr: String) -> String {
 }
 
 fn mysql(c: &str, own: &Logical, canon: &Logical) -> Option<String> {
+    if Logical::rounds_fraction(own, canon).is_some() {
+        return None;
+    }
     Some(match (canon, own) {
         (Logical::Bool, Logical::Bool | Logical::Int { .. }) => {
             format!("CASE WHEN {c} <> 0 THEN '1' WHEN {c} = 0 THEN '0' END")

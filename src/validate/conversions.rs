@@ -9,9 +9,10 @@ use crate::import::Engine;
 
 use super::pair::TablePair;
 
-/// The source SQL condition under which `rule` changes a value of column `c` (quoted),
-/// compared as `canon` (which holds the scale [`Rule::RoundedToScale`] rounds to).
-pub(crate) fn condition(rule: Rule, c: &str, canon: &Logical) -> String {
+/// The SQL condition, on a source of `engine`, under which `rule` changes a value of column
+/// `c` (quoted), compared as `canon` (which holds the scale or the digits a rounding rule
+/// rounds to).
+pub(crate) fn condition(engine: Engine, rule: Rule, c: &str, canon: &Logical) -> String {
     match rule {
         Rule::ZeroDateToNull => {
             format!("(YEAR({c}) = 0 OR MONTH({c}) = 0 OR DAYOFMONTH({c}) = 0)")
@@ -19,6 +20,12 @@ pub(crate) fn condition(rule: Rule, c: &str, canon: &Logical) -> String {
         Rule::NonBinaryToTrue => format!("({c} NOT IN (0, 1))"),
         Rule::NullDefault => format!("({c} IS NULL)"),
         Rule::RoundedToScale => format!("({c} <> ROUND({c}, {}))", scale_of(canon)),
+        Rule::RoundedToFraction => match canon {
+            Logical::Timestamp { fraction, .. } => {
+                crate::data::rules::fraction_beyond_sql(engine, c, *fraction)
+            }
+            _ => "FALSE".to_owned(),
+        },
     }
 }
 
@@ -28,40 +35,50 @@ fn scale_of(canon: &Logical) -> u32 {
     canon.kept_scale().unwrap_or(0)
 }
 
-/// Which rule, if any, applies to source column `i` of `pair` copied into `target`, under
-/// `policy` (the same decisions as [`crate::data::Cell::convert`]).
-fn rule_for(pair: &TablePair, i: usize, target: Engine, policy: &ConversionPolicy) -> Option<Rule> {
+/// A conversion rule counted on one source column: (column index, rule). A column has at most
+/// one slot per rule (a MySQL date-time into a PostgreSQL one keeping fewer digits has two:
+/// zero dates and rounded fractions); counts are kept per slot, in [`rules`]' order.
+pub type Slot = (usize, Rule);
+
+/// The rules that apply to source column `i` of `pair` copied into `target`, under `policy`
+/// (the same decisions as [`crate::data::Cell::convert`]).
+fn rules_for(pair: &TablePair, i: usize, target: Engine, policy: &ConversionPolicy) -> Vec<Rule> {
     let source = &pair.source.columns[i];
     let to = &pair.target.columns[i];
-    match (&source.logical, &to.logical) {
-        (Logical::Date | Logical::Timestamp { .. }, _)
-            if pair.source.engine == Engine::Mysql
-                && target == Engine::Postgres
-                && policy.zero_dates == ZeroDates::Null =>
-        {
-            Some(Rule::ZeroDateToNull)
-        }
-        (Logical::Decimal { .. }, _)
-            if Logical::rounds_to(&source.logical, &to.logical).is_some() =>
-        {
-            Some(Rule::RoundedToScale)
-        }
-        (Logical::Bool | Logical::Int { .. }, Logical::Bool)
-            if pair.source.engine != Engine::Postgres
-                && policy.non_binary_booleans == NonBinaryBooleans::True =>
-        {
-            Some(Rule::NonBinaryToTrue)
-        }
-        _ => None,
+    let mut rules = Vec::new();
+    if matches!(source.logical, Logical::Date | Logical::Timestamp { .. })
+        && pair.source.engine == Engine::Mysql
+        && target == Engine::Postgres
+        && policy.zero_dates == ZeroDates::Null
+    {
+        rules.push(Rule::ZeroDateToNull);
     }
+    if Logical::rounds_fraction(&source.logical, &to.logical).is_some() {
+        rules.push(Rule::RoundedToFraction);
+    }
+    if Logical::rounds_to(&source.logical, &to.logical).is_some() {
+        rules.push(Rule::RoundedToScale);
+    }
+    if matches!(source.logical, Logical::Bool | Logical::Int { .. })
+        && matches!(to.logical, Logical::Bool)
+        && pair.source.engine != Engine::Postgres
+        && policy.non_binary_booleans == NonBinaryBooleans::True
+    {
+        rules.push(Rule::NonBinaryToTrue);
+    }
+    rules
 }
 
-/// The rule applying to each column of `pair`'s source, under `policy`, for a `target` engine
-/// (`None` where none does): what [`count_value`] is given per column while a reader sees the
-/// values anyway, so that no separate scan is needed.
-pub fn rules(pair: &TablePair, target: Engine, policy: &ConversionPolicy) -> Vec<Option<Rule>> {
+/// The rules applying to `pair`'s source columns under `policy`, for a `target` engine, as
+/// slots: what [`count_value`] is given while a reader sees the values anyway, so that no
+/// separate scan is needed.
+pub fn rules(pair: &TablePair, target: Engine, policy: &ConversionPolicy) -> Vec<Slot> {
     (0..pair.source.columns.len())
-        .map(|i| rule_for(pair, i, target, policy))
+        .flat_map(|i| {
+            rules_for(pair, i, target, policy)
+                .into_iter()
+                .map(move |rule| (i, rule))
+        })
         .collect()
 }
 
@@ -69,6 +86,12 @@ pub fn rules(pair: &TablePair, target: Engine, policy: &ConversionPolicy) -> Vec
 /// a zero or partial date (`0000-00-00`, a zero month or day), an integer other than 0 and 1.
 pub fn count_value(rule: Rule, cell: &Cell, canon: &Logical) -> bool {
     match (rule, cell) {
+        (Rule::RoundedToFraction, Cell::Text(t)) => match canon {
+            Logical::Timestamp { fraction, .. } => {
+                crate::data::cell::round_timestamp(t, *fraction).is_some()
+            }
+            _ => false,
+        },
         (Rule::RoundedToScale, Cell::Text(t)) => {
             crate::data::cell::round_decimal(t, scale_of(canon)).is_some()
         }
@@ -83,21 +106,18 @@ pub fn count_value(rule: Rule, cell: &Cell, canon: &Logical) -> bool {
     }
 }
 
-/// The report entries of per-column counts (by source column, as [`rules`] lists them); columns
-/// with no value converted are left out, as [`count`] leaves them.
-pub fn tally(pair: &TablePair, rules: &[Option<Rule>], counts: &[u64]) -> Vec<Converted> {
+/// The report entries of per-slot counts (`counts[n]` for `rules[n]`); slots with no value
+/// converted are left out, as [`count`] leaves them.
+pub fn tally(pair: &TablePair, rules: &[Slot], counts: &[u64]) -> Vec<Converted> {
     rules
         .iter()
         .zip(counts)
-        .enumerate()
-        .filter_map(|(i, (rule, &count))| {
-            let rule = (*rule)?;
-            (count > 0).then(|| Converted {
-                column: pair.source.columns[i].name.clone(),
-                rule,
-                count,
-                example_keys: Vec::new(),
-            })
+        .filter(|(_, &count)| count > 0)
+        .map(|(&(i, rule), &count)| Converted {
+            column: pair.source.columns[i].name.clone(),
+            rule,
+            count,
+            example_keys: Vec::new(),
         })
         .collect()
 }
@@ -112,9 +132,7 @@ pub async fn count(
     target: Engine,
     policy: &ConversionPolicy,
 ) -> Result<Vec<Converted>, DbError> {
-    let ruled: Vec<(usize, Rule)> = (0..pair.source.columns.len())
-        .filter_map(|i| rule_for(pair, i, target, policy).map(|r| (i, r)))
-        .collect();
+    let ruled = rules(pair, target, policy);
     if ruled.is_empty() {
         return Ok(Vec::new());
     }
@@ -124,7 +142,7 @@ pub async fn count(
             let c = pair.source.columns[i].reference(source.engine);
             format!(
                 "CAST(COALESCE(SUM(CASE WHEN {} THEN 1 ELSE 0 END), 0) AS CHAR)",
-                condition(rule, &c, &pair.canon[i])
+                condition(source.engine, rule, &c, &pair.canon[i])
             )
         })
         .collect();

@@ -21,6 +21,7 @@ use sqlx::Row;
 use tokio::sync::mpsc;
 
 use super::canon_sql::{NULL_MARK, SEPARATOR};
+use super::conversions::Slot;
 use super::row_hash::{encode_canonical_key, encode_int_key, write_canonical};
 use super::stream::{HashKind, Prepared};
 use crate::data::copy_out::{self, BinaryTuples, CopyField, FeedError};
@@ -178,9 +179,10 @@ fn converts(rule: Rule, raw: &Raw<'_>, canon: &Logical) -> bool {
 /// Builds prepared rows, reusing one row-text buffer.
 struct Builder<'a> {
     canon: &'a [Logical],
-    /// Per column, the conversion rule whose changed values are counted, if any.
-    rules: Vec<Option<Rule>>,
-    /// Per column, values the rule changes, so far.
+    /// Per column, the rules whose changed values are counted, with their slot in
+    /// [`Self::converted`].
+    rules: Vec<Vec<(usize, Rule)>>,
+    /// Per slot of the rules given ([`Slot`]), values its rule changes, so far.
     converted: Vec<u64>,
     reads: Vec<ReadAs>,
     /// For each column, its position in the key, if it is a key column.
@@ -194,12 +196,16 @@ struct Builder<'a> {
 }
 
 impl<'a> Builder<'a> {
-    fn new(spec: &TableSpec, canon: &'a [Logical], kind: HashKind, rules: &[Option<Rule>]) -> Self {
-        let mut rules = rules.to_vec();
-        rules.resize(spec.columns.len(), None);
+    fn new(spec: &TableSpec, canon: &'a [Logical], kind: HashKind, slots: &[Slot]) -> Self {
+        let mut rules = vec![Vec::new(); spec.columns.len()];
+        for (slot, &(i, rule)) in slots.iter().enumerate() {
+            if let Some(column) = rules.get_mut(i) {
+                column.push((slot, rule));
+            }
+        }
         Self {
             canon,
-            converted: vec![0; rules.len()],
+            converted: vec![0; slots.len()],
             rules,
             reads: spec.columns.iter().map(|c| c.read).collect(),
             key_slot: (0..spec.columns.len())
@@ -225,9 +231,9 @@ impl<'a> Builder<'a> {
                 self.text.push(SEPARATOR);
             }
             let value = raw(i, *read)?;
-            if let Some(rule) = self.rules[i] {
+            for &(slot, rule) in &self.rules[i] {
                 if converts(rule, &value, &self.canon[i]) {
-                    self.converted[i] += 1;
+                    self.converted[slot] += 1;
                 }
             }
             let start = self.text.len();
@@ -283,11 +289,11 @@ pub async fn stream_all(
         .map(|_| ())
 }
 
-/// [`stream_all`], also counting per column the values `rules[i]` changes on the way to the
-/// target ([`super::conversions`]): the merge reads every value anyway, so counting here
-/// spares the separate source scan that cost a third of the merge on tables with MySQL
-/// dates. Returns the counts by column (0 where no rule applies); they are complete only when
-/// the table was read to its end (not when the receiver went away first).
+/// [`stream_all`], also counting per slot the values `rules[n]`'s rule changes in its column
+/// on the way to the target ([`super::conversions`]): the merge reads every value anyway, so
+/// counting here spares the separate source scan that cost a third of the merge on tables
+/// with MySQL dates. Returns the counts by slot; they are complete only when the table was
+/// read to its end (not when the receiver went away first).
 ///
 /// # Errors
 /// [`DbError::Query`] naming the table.
@@ -298,7 +304,7 @@ pub async fn stream_all_counting(
     batch: usize,
     kind: HashKind,
     tx: &mpsc::Sender<Result<Vec<Prepared>, DbError>>,
-    rules: &[Option<Rule>],
+    rules: &[Slot],
 ) -> Result<Vec<u64>, DbError> {
     let batch = batch.max(1);
     let context = || format!("reading {}", spec.name);

@@ -28,8 +28,8 @@ pub struct MergeOutcome {
     pub chunks: u64,
     /// Differences.
     pub differences: Differences,
-    /// Per source column, the values its conversion rule changes (counted while reading; all
-    /// 0 when no rule was given).
+    /// Per slot of the rules given ([`super::conversions::Slot`]), the values its rule changes
+    /// (counted while reading).
     pub converted: Vec<u64>,
 }
 
@@ -46,7 +46,7 @@ pub async fn compare(
     pair: &TablePair,
     chunk: usize,
     show: usize,
-    rules: Vec<Option<crate::data::Rule>>,
+    rules: Vec<super::conversions::Slot>,
     progress: &dyn Progress,
 ) -> Result<MergeOutcome, ValidateError> {
     let canon = Arc::new(pair.canon.clone());
@@ -119,7 +119,7 @@ pub async fn compare_small(
     pair: &TablePair,
     cap: usize,
     show: usize,
-    rules: &[Option<crate::data::Rule>],
+    rules: &[super::conversions::Slot],
 ) -> Result<Option<MergeOutcome>, ValidateError> {
     let limit = cap.saturating_add(1);
     let (s, t) = tokio::try_join!(
@@ -129,12 +129,10 @@ pub async fn compare_small(
     if s.len() > cap || t.len() > cap {
         return Ok(None);
     }
-    let mut converted = vec![0u64; pair.source.columns.len()];
+    let mut converted = vec![0u64; rules.len()];
     for row in &s {
-        for (((cell, rule), n), compared) in
-            row.iter().zip(rules).zip(&mut converted).zip(&pair.canon)
-        {
-            if rule.is_some_and(|r| super::conversions::count_value(r, cell, compared)) {
+        for (&(i, rule), n) in rules.iter().zip(&mut converted) {
+            if super::conversions::count_value(rule, &row[i], &pair.canon[i]) {
                 *n += 1;
             }
         }

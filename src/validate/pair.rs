@@ -95,12 +95,23 @@ pub fn common(a: &Logical, b: &Logical) -> Logical {
             bits: 64,
             unsigned: false,
         },
-        (Timestamp { tz: x }, Timestamp { tz: y }) => Timestamp { tz: *x || *y },
-        (Timestamp { tz }, Date) | (Date, Timestamp { tz }) => Timestamp { tz: *tz },
+        // Compared at the target's digits when the copy rounds to them (rule C005), else at
+        // every digit: a fraction the source never had is a difference.
+        (Timestamp { tz: x, fraction: f }, Timestamp { tz: y, fraction: t }) => Timestamp {
+            tz: *x || *y,
+            fraction: if f > t { *t } else { 6 },
+        },
+        (Timestamp { tz, .. }, Date) | (Date, Timestamp { tz, .. }) => Timestamp {
+            tz: *tz,
+            fraction: 6,
+        },
         (Bytes, _) | (_, Bytes) => Bytes,
         (Date, _) | (_, Date) => Date,
         (Time, _) | (_, Time) => Time,
-        (Timestamp { tz }, _) | (_, Timestamp { tz }) => Timestamp { tz: *tz },
+        (Timestamp { tz, .. }, _) | (_, Timestamp { tz, .. }) => Timestamp {
+            tz: *tz,
+            fraction: 6,
+        },
         _ => Text { max_len: None },
     }
 }
@@ -360,8 +371,17 @@ mod tests {
         assert!(matches!(common(&dec, &int), Logical::Decimal { .. }));
         assert_eq!(common(&Logical::Bool, &int), Logical::Bool);
         assert_eq!(
-            common(&Logical::Date, &Logical::Timestamp { tz: false }),
-            Logical::Timestamp { tz: false }
+            common(
+                &Logical::Date,
+                &Logical::Timestamp {
+                    tz: false,
+                    fraction: 0
+                }
+            ),
+            Logical::Timestamp {
+                tz: false,
+                fraction: 6
+            }
         );
         assert_eq!(
             common(

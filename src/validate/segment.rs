@@ -33,6 +33,7 @@ use futures_util::future::try_join_all;
 use sqlx::Row;
 
 use super::canon_sql::{self, RowHash};
+use super::conversions::Slot;
 use super::diff::Comparer;
 use super::error::ValidateError;
 use super::pair::TablePair;
@@ -42,7 +43,7 @@ use super::stream::{prepare, HashKind, KeyOrderReader};
 use super::Progress;
 use crate::data::read::bind_all;
 use crate::data::types::Logical;
-use crate::data::{keyset, Cell, Rule, TableSpec};
+use crate::data::{keyset, Cell, TableSpec};
 use crate::db::{quote, Database, Pool};
 use crate::import::Engine;
 
@@ -183,7 +184,7 @@ struct Side<'a> {
     chunk: usize,
     /// Per column, the conversion rule whose changed values the first level counts on the way
     /// (the source's; empty on the target).
-    rules: &'a [Option<Rule>],
+    rules: &'a [Slot],
 }
 
 /// Per-segment sums of one level, and per column the values a conversion rule changes in the
@@ -285,7 +286,7 @@ impl Side<'_> {
 
     /// Per-segment sums over leading-key values `from..=to`, segment `i` covering
     /// `origin + i·width ..` (so that ranges read concurrently number their segments alike).
-    /// With `count_rules`, also the values [`Self::rules`] says a rule changes, per column.
+    /// With `count_rules`, also the values each of [`Self::rules`]' slots says a rule changes.
     async fn level(
         &self,
         table: &str,
@@ -296,16 +297,8 @@ impl Side<'_> {
     ) -> Result<Level, ValidateError> {
         let after = [Cell::Int(from.saturating_sub(1))];
         let upto = [Cell::Int(to)];
-        let ruled: Vec<(usize, Rule)> = if count_rules {
-            self.rules
-                .iter()
-                .enumerate()
-                .filter_map(|(i, r)| r.map(|r| (i, r)))
-                .collect()
-        } else {
-            Vec::new()
-        };
-        let mut converted = vec![0u64; self.spec.columns.len()];
+        let ruled: &[Slot] = if count_rules { self.rules } else { &[] };
+        let mut converted = vec![0u64; self.rules.len()];
         let Some(hash) = &self.hash_sql else {
             let mut reader = KeyOrderReader::new(
                 self.db.clone(),
@@ -318,9 +311,9 @@ impl Side<'_> {
             let mut sums = BTreeMap::new();
             while let Some(rows) = reader.next().await? {
                 for row in &rows {
-                    for &(i, rule) in &ruled {
+                    for (slot, &(i, rule)) in ruled.iter().enumerate() {
                         if super::conversions::count_value(rule, &row[i], &self.canon[i]) {
-                            converted[i] += 1;
+                            converted[slot] += 1;
                         }
                     }
                 }
@@ -354,7 +347,7 @@ impl Side<'_> {
                 let c = self.spec.columns[i].reference(engine);
                 let n = format!(
                     "SUM(CASE WHEN {} THEN 1 ELSE 0 END)",
-                    super::conversions::condition(rule, &c, &self.canon[i])
+                    super::conversions::condition(engine, rule, &c, &self.canon[i])
                 );
                 match engine {
                     Engine::Mysql => format!(", CAST({n} AS CHAR)"),
@@ -375,8 +368,8 @@ impl Side<'_> {
         let mut sums = BTreeMap::new();
         for (seg, n, s, extra) in rows {
             sums.insert(seg, (n as u64, self.parse_sum(table, s)?));
-            for (&(i, _), v) in ruled.iter().zip(extra) {
-                converted[i] += v.and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+            for (n, v) in converted.iter_mut().zip(extra) {
+                *n += v.and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
             }
         }
         Ok((sums, converted))
@@ -523,7 +516,7 @@ pub async fn compare(
     target: &Database,
     pair: &TablePair,
     tuning: Bisection,
-    rules: &[Option<Rule>],
+    rules: &[Slot],
     progress: &dyn Progress,
 ) -> Result<ChecksumOutcome, ValidateError> {
     let hash_sql = |db: &Database, spec: &TableSpec, hash: RowHash| {
@@ -699,7 +692,7 @@ async fn bisect(
                         .map(|&range| t.level(&table, p.lo, range, w, false))
                 )
             )?;
-            let mut converted = vec![0u64; pair.source.columns.len()];
+            let mut converted = vec![0u64; s.rules.len()];
             let mut merge = |levels: Vec<Level>, count: bool| {
                 let mut all = BTreeMap::new();
                 for (sums, c) in levels {

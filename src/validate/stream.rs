@@ -11,7 +11,7 @@ use tokio::sync::mpsc;
 
 use super::row_hash::{self, KeyPart};
 use crate::data::types::Logical;
-use crate::data::{read_rows, Cell, Rule, TableSpec};
+use crate::data::{read_rows, Cell, TableSpec};
 use crate::db::{Database, DbError};
 use crate::import::Engine;
 
@@ -199,8 +199,8 @@ pub type Batches = mpsc::Receiver<Result<Vec<Prepared>, DbError>>;
 /// preparing each chunk there (so the two sides' reading and hashing run in parallel), and
 /// sends the chunks through a channel two deep. A side that enforces its key and is not SQLite
 /// is read with one streamed statement straight into row texts
-/// ([`super::fast_read::stream_all`]). The task's result is, per column, the values `rules`
-/// says a conversion rule changes ([`super::fast_read::stream_all_counting`]), complete once
+/// ([`super::fast_read::stream_all`]). The task's result is, per slot of `rules`, the values
+/// its rule changes ([`super::fast_read::stream_all_counting`]), complete once
 /// the channel is drained.
 pub fn spawn_reader(
     db: Database,
@@ -209,11 +209,11 @@ pub fn spawn_reader(
     unique: bool,
     chunk: usize,
     kind: HashKind,
-    rules: Vec<Option<Rule>>,
+    rules: Vec<super::conversions::Slot>,
 ) -> (Batches, tokio::task::JoinHandle<Vec<u64>>) {
     let (tx, rx) = mpsc::channel(2);
     let task = tokio::spawn(async move {
-        let mut counts = vec![0u64; spec.columns.len()];
+        let mut counts = vec![0u64; rules.len()];
         if unique && db.engine != Engine::Sqlite {
             match super::fast_read::stream_all_counting(
                 &db, &spec, &canon, chunk, kind, &tx, &rules,
@@ -233,12 +233,8 @@ pub fn spawn_reader(
             match reader.next().await {
                 Ok(Some(rows)) => {
                     for row in &rows {
-                        for (((cell, rule), n), compared) in
-                            row.iter().zip(&rules).zip(&mut counts).zip(canon.iter())
-                        {
-                            if rule
-                                .is_some_and(|r| super::conversions::count_value(r, cell, compared))
-                            {
+                        for (&(i, rule), n) in rules.iter().zip(&mut counts) {
+                            if super::conversions::count_value(rule, &row[i], &canon[i]) {
                                 *n += 1;
                             }
                         }

@@ -679,6 +679,45 @@ mod tests {
     }
 
     #[test]
+    fn date_times_round_half_up_and_carry() {
+        let r = |t: &str, d: u8| round_timestamp(t, d);
+        assert_eq!(
+            r("2020-01-01 10:00:00.5", 0).as_deref(),
+            Some("2020-01-01 10:00:01")
+        );
+        assert_eq!(
+            r("2020-12-31 23:59:59.999999", 3).as_deref(),
+            Some("2021-01-01 00:00:00.000")
+        );
+        assert_eq!(
+            r("2024-02-28 23:59:59.7", 0).as_deref(),
+            Some("2024-02-29 00:00:00")
+        );
+        assert_eq!(
+            r("1999-12-31 23:59:59.500000", 0).as_deref(),
+            Some("2000-01-01 00:00:00")
+        );
+        assert_eq!(
+            r("2020-06-01 12:00:00.499999", 3).as_deref(),
+            Some("2020-06-01 12:00:00.500")
+        );
+        assert_eq!(
+            r("2020-06-01 12:00:00.123456", 5).as_deref(),
+            Some("2020-06-01 12:00:00.12346")
+        );
+        // A zone offset is folded to UTC first (as the copy writes instants).
+        assert_eq!(
+            r("2020-06-01 12:00:00.6+02", 0).as_deref(),
+            Some("2020-06-01 10:00:01")
+        );
+        // Nothing to round, a zero date, not a date-time.
+        assert_eq!(r("2020-06-01 12:00:00.500", 3), None);
+        assert_eq!(r("2020-06-01 12:00:00", 0), None);
+        assert_eq!(r("0000-00-00 00:00:00.5", 0), None);
+        assert_eq!(r("yesterday", 0), None);
+    }
+
+    #[test]
     fn a_decimal_cast_to_fewer_decimals_is_rounded_and_counted() {
         let from = Logical::Decimal {
             precision: Some(12),

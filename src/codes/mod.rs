@@ -315,6 +315,7 @@ pub const REVIEW_FINDINGS: &[ReviewFinding] = &[
     review(mapping::M017_KEY_BECOMES_CASE_SENSITIVE, ReviewSeverity::Warning, "a primary or unique key over text compared without regard to case on the source (MySQL's default collations, SQLite NOCASE) and with it on the target: values differing only in case, refused today, are accepted after the cutover, and `=` lookups stop matching across case"),
     review(mapping::M018_KEY_BECOMES_CASE_INSENSITIVE, ReviewSeverity::Error, "a primary or unique key over text compared with regard to case on the source and without it on the target (MySQL's default collations): source rows that differ only in case collide, and the target refuses all but one; the data pass counts the rows in colliding groups"),
     review(mapping::M019_FRACTION_NARROWING, ReviewSeverity::Error, "a date-time cast to fewer digits of the fraction of a second (datetime(6) → datetime, timestamp → timestamp(3)): values are rounded half up by the copy (rule C005); the data pass counts the values it rounds"),
+    review(mapping::M020_CHARSET_NARROWING, ReviewSeverity::Error, "text into a MySQL column whose character set holds fewer characters than the source's (a cast with `CHARACTER SET latin1`, `utf8mb3` or `ascii`): values holding other characters are refused; the data pass counts them"),
 ];
 
 /// The review finding registered as `code`.

@@ -16,6 +16,7 @@ use serde::Serialize;
 use super::review::{
     Finding, Review, M001_LENGTH, M002_PRECISION, M003_INTEGER_RANGE, M005_NOT_NULL,
     M014_UNIQUE_COMPUTED, M018_KEY_BECOMES_CASE_INSENSITIVE, M019_FRACTION_NARROWING,
+    M020_CHARSET_NARROWING,
 };
 use super::spec::find_table;
 use super::{MappingSpec, TableMapping};
@@ -212,6 +213,13 @@ fn finding_condition(
     let mapped = mapping.columns.iter().find(|c| &c.name == column)?;
     // A computed column is counted on the value its expression gives, as the backfill reads it.
     let c = mapped.source_sql(e);
+    if finding.code == M020_CHARSET_NARROWING {
+        let to = super::charset::Repertoire::of_target(target, &mapped.target_type)?;
+        return Some((
+            to.outside_sql(e, &c)?,
+            format!("holding a character {} lacks", to.name()),
+        ));
+    }
     condition(e, finding.code, &c, &mapped.source, &mapped.target)
 }
 

@@ -12,6 +12,7 @@
 //! spec's static review is [`review`]; `mapping init` writes a starting spec ([`init`]) whose
 //! every rule is the default with its reason and source ([`defaults`]).
 
+pub mod charset;
 pub mod column_default;
 pub mod data_review;
 pub mod ddl;

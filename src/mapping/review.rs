@@ -61,6 +61,9 @@ pub const M018_KEY_BECOMES_CASE_INSENSITIVE: &str = "M018";
 /// A date-time cast to fewer digits of the fraction of a second: values are rounded (rule
 /// C005).
 pub const M019_FRACTION_NARROWING: &str = "M019";
+/// Text into a MySQL column whose character set holds fewer characters than the source's
+/// (`CHARACTER SET latin1`, `utf8mb3`): values with other characters are refused.
+pub const M020_CHARSET_NARROWING: &str = "M020";
 
 /// How bad a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -334,6 +337,45 @@ fn case_change(
     }
 }
 
+/// M020 for a text column going into a target column whose character set holds fewer
+/// characters than the source's ([`super::charset::Repertoire`]).
+fn charset_narrowing(
+    source: Engine,
+    target: Engine,
+    column: &super::ColumnMapping,
+    source_column: &crate::inventory::Column,
+    entry: (&str, Option<&str>),
+    line: Option<usize>,
+) -> Option<Finding> {
+    use super::charset::Repertoire;
+    let text = |l: &Logical| matches!(l, Logical::Text { .. } | Logical::Enum(_) | Logical::Set(_));
+    if !text(&column.source) || !text(&column.target) {
+        return None;
+    }
+    let from = Repertoire::of_source(source, source_column)?;
+    let to = Repertoire::of_target(target, &column.target_type)?;
+    (to < from).then(|| {
+        finding(
+            M020_CHARSET_NARROWING,
+            Severity::Error,
+            entry,
+            line,
+            format!(
+                "{} → {}: text in {} into {}, which cannot hold {}: such values are refused by the target (rejects)",
+                source_column.data_type,
+                column.target_type,
+                from.name(),
+                to.name(),
+                to.cannot_hold()
+            ),
+            format!(
+                "leave the character set out of the cast (the tool creates MySQL tables in utf8mb4), or accept after the data review shows no row holds a character {} lacks",
+                to.name()
+            ),
+        )
+    })
+}
+
 /// The first primary or unique key (constraint or unique index) of `table` holding `column`.
 fn key_over<'a>(table: &'a crate::inventory::Table, column: &str) -> Option<&'a Vec<String>> {
     std::iter::once(&table.primary_key)
@@ -492,6 +534,9 @@ pub fn review(inventory: &Inventory, source: Engine, target: Engine, spec: &Mapp
             }
             if let Some(f) = case_change(table, source, target, column, source_column, entry, line)
             {
+                findings.push(f);
+            }
+            if let Some(f) = charset_narrowing(source, target, column, source_column, entry, line) {
                 findings.push(f);
             }
             if column.not_null && source_column.nullable && column.null_default.is_none() {

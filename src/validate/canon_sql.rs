@@ -39,13 +39,15 @@ pub fn canonical_expr(engine: Engine, column: &ColumnSpec, canon: &Logical) -> O
     }
 }
 
-/// `c` rounded to the scale `canon` keeps when a value of its `own` type can hold more
-/// decimals (rule C004: both engines' `ROUND` of an exact numeric rounds half away from zero,
-/// as the copy does); `c` otherwise.
+/// `c` rounded to the scale a decimal `canon` names (rule C004, [`super::pair::common`]) when
+/// a value of its `own` type can hold more decimals (both engines' `ROUND` of an exact
+/// numeric rounds half away from zero, as the copy does); `c` otherwise.
 fn rounded(c: &str, own: &Logical, canon: &Logical) -> String {
-    match Logical::rounds_to(own, canon) {
-        Some(scale) => format!("ROUND({c}, {scale})"),
-        None => c.to_owned(),
+    match canon {
+        Logical::Decimal {
+            scale: Some(scale), ..
+        } if own.kept_scale().is_none_or(|s| s > *scale) => format!("ROUND({c}, {scale})"),
+        _ => c.to_owned(),
     }
 }
 

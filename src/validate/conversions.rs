@@ -29,10 +29,13 @@ pub(crate) fn condition(engine: Engine, rule: Rule, c: &str, canon: &Logical) ->
     }
 }
 
-/// The scale a column compared as `canon` is rounded to (0 unless `canon` is a decimal that
-/// keeps one).
+/// The scale a column compared as `canon` is rounded to: the scale a decimal `canon` names
+/// ([`super::pair::common`]), else 0 (an integer target).
 fn scale_of(canon: &Logical) -> u32 {
-    canon.kept_scale().unwrap_or(0)
+    match canon {
+        Logical::Decimal { scale, .. } => scale.unwrap_or(0),
+        _ => 0,
+    }
 }
 
 /// A conversion rule counted on one source column: (column index, rule). A column has at most

@@ -53,10 +53,23 @@ impl TablePair {
 pub fn common(a: &Logical, b: &Logical) -> Logical {
     use Logical::*;
     if a == b {
-        return a.clone();
+        // Compared at every digit: a rounding is only ever a stated rule's (below), never a
+        // side effect of a declared scale the source may not enforce (SQLite).
+        return match a {
+            Decimal { precision, .. } => Decimal {
+                precision: *precision,
+                scale: None,
+            },
+            Timestamp { tz, .. } => Timestamp {
+                tz: *tz,
+                fraction: 6,
+            },
+            _ => a.clone(),
+        };
     }
     // A source decimal the copy rounds to the target's scale (rule C004) is compared rounded
-    // to it; a target that keeps more decimals than the source compares every digit.
+    // to it (a decimal canon's `scale` is the rounding; `None`, every digit); a target that
+    // keeps more decimals than the source compares every digit.
     if let Some(scale) = Logical::rounds_to(a, b) {
         return Decimal {
             precision: None,

@@ -629,43 +629,47 @@ pub fn markdown(r: &RehearsalReport) -> String {
     out
 }
 
-/// The report as one HTML page with inline SVG charts (no scripts, no external files).
+/// The app's own chart code (visx), built from `ui/report/` by `npm run build:report` into one
+/// script (see `assets/README.md`): the report page draws the same Gantt and lag chart as the
+/// desktop's Rehearsal screen.
+const CHARTS_SCRIPT: &str = include_str!("assets/report_charts.js");
+
+/// The licenses of what [`CHARTS_SCRIPT`] bundles, stated beside it in every page.
+const CHARTS_NOTICE: &str = "/*! Migration Studio report charts, built from ui/report. Bundles React, react-dom and scheduler (MIT, Meta Platforms), visx (MIT, Airbnb) and d3 modules (ISC, Mike Bostock). */";
+
+/// `r` as JSON that can sit inside a `<script>` element: every `<` is written `\u003c`, so no
+/// text of the report (a step title, a reason) can close the element.
+fn script_json(r: &RehearsalReport) -> String {
+    serde_json::to_string(r)
+        .expect("reports serialise")
+        .replace('<', "\\u003c")
+}
+
+/// The report as one HTML page: its figures, gates and drills as text, and its charts (steps
+/// measured and planned on two time axes with the write freeze and the point of no return
+/// marked; changes pending over time) drawn by the app's chart code, which the page carries
+/// inline with the report's data. One file, no network access; without scripts the steps
+/// still read as a table.
 pub fn html(r: &RehearsalReport) -> String {
-    let total = r
-        .total_seconds
-        .max(r.steps.iter().map(|s| s.end_seconds).fold(0.0, f64::max))
-        .max(0.001);
-    let (width, row_h, left) = (900.0, 22.0, 260.0);
-    let scale = (width - left - 20.0) / total;
-    let mut gantt = String::new();
-    for (i, s) in r.steps.iter().enumerate() {
-        let y = 10.0 + i as f64 * row_h;
-        let x = left + s.start_seconds * scale;
-        let w = ((s.end_seconds - s.start_seconds) * scale).max(1.0);
-        let _ = write!(
-            gantt,
-            "<text x=\"4\" y=\"{:.1}\" font-size=\"12\">{}</text>",
-            y + 13.0,
-            esc(&s.name)
-        );
-        if let Some(e) = s.expected_seconds {
-            let _ = write!(gantt, "<rect x=\"{x:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"6\" fill=\"#c7d2fe\"><title>expected {e:.1} s</title></rect>", y + 14.0, (e * scale).max(1.0));
-        }
-        let _ = write!(gantt, "<rect x=\"{x:.1}\" y=\"{y:.1}\" width=\"{w:.1}\" height=\"12\" fill=\"#4f46e5\"><title>{:.2} s</title></rect>", s.end_seconds - s.start_seconds);
-    }
-    let gantt_h = 20.0 + r.steps.len() as f64 * row_h;
-    let max_pending = r.lag.iter().map(|l| l.pending).max().unwrap_or(0).max(1) as f64;
-    let points: Vec<String> = r
-        .lag
+    let steps: String = r
+        .steps
         .iter()
-        .map(|l| {
+        .map(|s| {
             format!(
-                "{:.1},{:.1}",
-                left + l.at_seconds * scale,
-                190.0 - l.pending as f64 / max_pending * 170.0
+                "<tr><td>{}</td><td class=\"num\">{:.2}</td><td class=\"num\">{:.2}</td><td class=\"num\">{}</td></tr>",
+                esc(&s.name),
+                s.start_seconds,
+                s.end_seconds - s.start_seconds,
+                s.expected_seconds
+                    .map_or_else(String::new, |e| format!("{e:.1}"))
             )
         })
         .collect();
+    let lag = if r.lag.len() > 1 {
+        "<h2>Change-capture lag</h2><div id=\"lag\"></div>"
+    } else {
+        ""
+    };
     let gates: String = r
         .gates
         .iter()
@@ -702,14 +706,16 @@ pub fn html(r: &RehearsalReport) -> String {
     };
     format!(
         "<!doctype html><html><head><meta charset=\"utf-8\"><title>Rehearsal {id}</title>\
-<style>body{{font-family:system-ui,sans-serif;margin:24px;color:#111}}.pass{{color:#15803d}}.fail{{color:#b91c1c;font-weight:bold}}td{{padding:2px 8px}}</style></head><body>\
+<style>body{{font-family:system-ui,sans-serif;margin:24px;color:#111}}.pass{{color:#15803d}}.fail{{color:#b91c1c;font-weight:bold}}td{{padding:2px 8px}}td.num{{text-align:right}}\
+.chart-box{{position:relative;background:white}}.chart-tip{{font-size:12px;line-height:1.4;max-width:320px}}</style></head><body>\
 <h1>Rehearsal of {project}: <span class=\"{vclass}\">{verdict:?}</span></h1><p>{why}</p>\
 <p>{rows} source rows · write downtime {down:.2} s (window {win:.0} s) · rollback {rb:.2} s (RTO {rto:.0} s) · point of no return: {ponr}</p>{split}\
-<h2>Steps: measured (dark) vs expected (light)</h2><svg width=\"{width}\" height=\"{gantt_h}\">{gantt}</svg>\
-<h2>Capture lag (changes pending)</h2><svg width=\"{width}\" height=\"200\"><line x1=\"{left}\" y1=\"190\" x2=\"{width}\" y2=\"190\" stroke=\"#999\"/><text x=\"4\" y=\"24\" font-size=\"12\">{maxp} pending</text><polyline fill=\"none\" stroke=\"#dc2626\" stroke-width=\"2\" points=\"{points}\"/></svg>\
-<h2>Gates</h2><table>{gates}</table>\
+<h2>Steps: as measured and as planned</h2><div id=\"gantt\"></div>\
+<details><summary>Steps as numbers</summary><table><tr><th>step</th><th>start (s)</th><th>measured (s)</th><th>expected (s)</th></tr>{steps}</table></details>\
+{lag}<h2>Gates</h2><table>{gates}</table>\
 <p>Rows lost: {lost} · duplicate rows: {dups} · rejected rows kept: {rejected}</p>\
-{drills}{upgrade}</body></html>",
+{drills}{upgrade}\
+<script type=\"application/json\" id=\"report-data\">{data}</script><script>{notice}\n{charts}</script></body></html>",
         id = esc(&r.id),
         project = esc(&r.project),
         upgrade = upgrade_html(r),
@@ -730,14 +736,52 @@ pub fn html(r: &RehearsalReport) -> String {
         rb = r.rollback_seconds,
         rto = r.rto_seconds,
         ponr = esc(r.point_of_no_return.as_deref().unwrap_or("none")),
-        maxp = max_pending,
-        points = points.join(" "),
+        data = script_json(r),
+        notice = CHARTS_NOTICE,
+        charts = CHARTS_SCRIPT,
     )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_page_carries_its_data_and_chart_script_and_no_text_closes_the_script() {
+        let mut r = RehearsalReport::new("r1", "p", "local", 60.0, 600.0);
+        r.steps.push(StepTiming {
+            step_id: Some("S010".into()),
+            name: "S010 Copy </script><b>wave 1".into(),
+            start_seconds: 0.5,
+            end_seconds: 6.0,
+            expected_seconds: Some(540.0),
+            rows: Some(1000),
+        });
+        r.lag.push(LagSample {
+            at_seconds: 1.0,
+            phase: "catch-up".into(),
+            pending: 12,
+            age_seconds: 0.2,
+        });
+        r.point_of_no_return = Some("S033 Switch the applications".into());
+        let page = html(&r);
+        // The report's own `</script>` and the two the page closes its scripts with.
+        assert_eq!(page.matches("</script>").count(), 2, "{page}");
+        assert!(page.contains("S010 Copy \\u003c/script>\\u003cb>wave 1"));
+        assert!(page.contains("<div id=\"gantt\"></div>"));
+        assert!(page.contains(CHARTS_SCRIPT));
+        // The fields the chart script reads (`ui/src/lib/reportCharts.ts`).
+        let data: serde_json::Value = serde_json::from_str(&script_json(&r)).unwrap();
+        for field in ["name", "start_seconds", "end_seconds", "expected_seconds"] {
+            assert!(data["steps"][0].get(field).is_some(), "steps[].{field}");
+        }
+        for field in ["at_seconds", "pending"] {
+            assert!(data["lag"][0].get(field).is_some(), "lag[].{field}");
+        }
+        assert_eq!(data["point_of_no_return"], "S033 Switch the applications");
+        // Without scripts the steps still read, as numbers.
+        assert!(page.contains("<td class=\"num\">5.50</td><td class=\"num\">540.0</td>"));
+    }
 
     #[test]
     fn no_fault_drills_heading_without_drills() {

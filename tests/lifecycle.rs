@@ -1433,3 +1433,56 @@ fn a_pipeline_is_measured_on_the_tables_it_uses() {
         "{pipeline}"
     );
 }
+
+/// Across engines with a table that has no key (a log of notes, repeated rows included): it is
+/// copied whole through the plan, compared as a multiset, and walks to done with the keyed
+/// tables; the workload never writes it, so counts and checksums are all it is promoted on.
+/// Nothing is left behind on either server.
+#[tokio::test]
+async fn a_cross_engine_lifecycle_rehearsal_carries_a_table_without_a_key() {
+    let (_dir, root) = sample("sakila-mysql-to-postgres");
+    let data = root.join("data");
+    let append = |file: &str, text: &str| {
+        let path = data.join(file);
+        let mut all = std::fs::read_to_string(&path).unwrap();
+        all.push_str(text);
+        std::fs::write(&path, all).unwrap();
+    };
+    append(
+        "sakila-mv-schema.sql",
+        "\nCREATE TABLE sakila.desk_note (noted_at DATETIME NOT NULL, note VARCHAR(60) NOT NULL)\n\
+         ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;\n",
+    );
+    append(
+        "sakila-mv-data.sql",
+        "\nINSERT INTO sakila.desk_note VALUES ('2006-02-15 04:34:33', 'till short by 2.00'),\n\
+         ('2006-02-15 04:34:33', 'till short by 2.00'), ('2006-02-16 10:00:00', 'Ünïcødé ✓'),\n\
+         ('2006-02-17 09:30:00', 'repeated'), ('2006-02-17 09:30:00', 'repeated'),\n\
+         ('2006-02-17 09:30:00', 'repeated');\n",
+    );
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_migration-studio"))
+        .args(["import", root.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let done = rehearse::rehearse(&root, &cross_engine_request(None), &Cancel::new())
+        .await
+        .unwrap();
+    no_scratch_databases(&done.run_id);
+    assert_eq!(done.jobs.len(), 17, "{:?}", done.jobs);
+    assert_eq!(done.changes_refused, 0);
+    assert!(done.demoted.is_empty(), "{:#?}", done.transitions);
+    let note = done
+        .jobs
+        .iter()
+        .find(|j| j.id.ends_with("desk_note"))
+        .unwrap_or_else(|| panic!("{:?}", done.jobs));
+    assert_eq!(note.phase, Phase::Done, "{note:?}");
+    for job in &done.jobs {
+        assert_eq!(job.phase, Phase::Done, "{job:?}");
+    }
+}

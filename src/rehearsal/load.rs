@@ -33,6 +33,21 @@ fn head(text: &str, n: usize) -> Vec<String> {
         .collect()
 }
 
+/// The schema names a project's `scripts` (written for `engine`) switch to or create, all
+/// scripts together: a data script naming `shop.customer` without a `USE shop` of its own
+/// (its schema script made `shop`) loads into the scratch database too. A script that does
+/// not split is left to [`load_script`] to report.
+pub fn project_schemas<'a>(
+    engine: Engine,
+    scripts: impl IntoIterator<Item = &'a str>,
+) -> BTreeSet<String> {
+    scripts
+        .into_iter()
+        .filter_map(|script| split(script, engine).ok())
+        .flat_map(|pieces| script_schemas(&pieces))
+        .collect()
+}
+
 /// Schema names a script switches to or creates (`USE x`, `CREATE SCHEMA|DATABASE x`).
 fn script_schemas(pieces: &[Piece]) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
@@ -105,7 +120,9 @@ pub enum Part {
     SchemaOnly,
 }
 
-/// Runs `script` (named `file`, written for the database's engine) in `db`.
+/// Runs `script` (named `file`, written for the database's engine) in `db`, its MySQL
+/// qualifiers naming one of `project_schemas` ([`project_schemas`]) or a schema the script
+/// itself makes rewritten to `database_name`.
 ///
 /// # Errors
 /// [`LoadError`] naming the file and line of the first statement the database refuses.
@@ -115,6 +132,7 @@ pub async fn load_script(
     file: &str,
     script: &str,
     part: Part,
+    project_schemas: &BTreeSet<String>,
 ) -> Result<u64, LoadError> {
     let mut pieces = split(script, db.engine).map_err(|e| LoadError {
         file: file.to_owned(),
@@ -131,7 +149,8 @@ pub async fn load_script(
             Piece::Skipped { .. } => true,
         });
     }
-    let schemas = script_schemas(&pieces);
+    let mut schemas = script_schemas(&pieces);
+    schemas.extend(project_schemas.iter().cloned());
     let fail = |line: usize, e: sqlx::Error| LoadError {
         file: file.to_owned(),
         line,

@@ -314,9 +314,30 @@ pub async fn load_both_sides(
     (source, target): (&crate::db::Database, &crate::db::Database),
 ) -> Result<u64, RehearsalError> {
     let mut rows = 0;
+    let scripts = source_scripts(project, source.engine)?;
+    let schemas = load::project_schemas(source.engine, scripts.iter().map(|(_, t)| t.as_str()));
+    for (path, text) in &scripts {
+        let file = path.to_string_lossy();
+        for (db, name) in [(source, &env.source_name), (target, &env.target_name)] {
+            rows = load::load_script(db, name, &file, text, load::Part::All, &schemas).await?;
+        }
+    }
+    Ok(rows)
+}
+
+/// The project's SQL scripts written for the source's `engine` (or for any engine), in the
+/// manifest's order, with their text.
+///
+/// # Errors
+/// [`RehearsalError::Io`] for a script that cannot be read.
+pub fn source_scripts(
+    project: &Project,
+    engine: crate::import::Engine,
+) -> Result<Vec<(std::path::PathBuf, String)>, RehearsalError> {
+    let mut scripts = Vec::new();
     for input in &project.manifest().inputs {
-        if let crate::project::manifest::Input::Script { path, engine } = input {
-            if engine.is_some_and(|e| e != source.engine) {
+        if let crate::project::manifest::Input::Script { path, engine: e } = input {
+            if e.is_some_and(|e| e != engine) {
                 continue;
             }
             let text = std::fs::read_to_string(project.root().join(path)).map_err(|source| {
@@ -325,13 +346,10 @@ pub async fn load_both_sides(
                     source,
                 }
             })?;
-            let file = path.to_string_lossy();
-            for (db, name) in [(source, &env.source_name), (target, &env.target_name)] {
-                rows = load::load_script(db, name, &file, &text, load::Part::All).await?;
-            }
+            scripts.push((path.clone(), text));
         }
     }
-    Ok(rows)
+    Ok(scripts)
 }
 
 /// Removes what run `id` created on `provider` (what Ctrl-C does before exiting).

@@ -12,37 +12,76 @@ use crate::inventory::Inventory;
 use super::progress::{Events, RehearsalEvent};
 use super::report::RehearsalReport;
 
-/// A scratch database's name and the project's schema it stands for.
+/// A scratch database's name and the project's schemas it stands for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProjectNames {
     /// Scratch database (`ms_rh_1795316916_5cf700_src`).
     pub scratch: String,
-    /// The project's schema (`sakila`).
-    pub project: String,
+    /// The project's schema, when its tables live in one (`sakila`): the scratch name
+    /// anywhere stands for it.
+    pub project: Option<String>,
+    /// For a project over several MySQL databases (each loaded into the one scratch
+    /// database): `(scratch.table, schema.table)` per table, longest scratch name first, so
+    /// that `…src.actor_info` is renamed before `…src.actor`.
+    pub tables: Vec<(String, String)>,
 }
 
 impl ProjectNames {
     /// The renaming for a scratch source named `scratch` of a project whose inventory is
-    /// `inventory`: `None` unless the project's tables live in one schema (a scratch database
-    /// holds one; a PostgreSQL source keeps its schemas inside it and needs none).
+    /// `inventory`: `None` when no table is qualified by a schema other than the scratch
+    /// database (a PostgreSQL source keeps its schemas inside it and needs none).
     pub fn for_source(scratch: &str, inventory: &Inventory) -> Option<Self> {
         let schemas: BTreeSet<&str> = inventory
             .tables
             .iter()
             .filter_map(|t| t.name.schema.as_deref())
+            .filter(|s| *s != scratch)
             .collect();
-        match schemas.into_iter().collect::<Vec<_>>().as_slice() {
-            [one] if *one != scratch => Some(Self {
-                scratch: scratch.to_owned(),
-                project: (*one).to_owned(),
-            }),
+        let project = match schemas.iter().collect::<Vec<_>>().as_slice() {
+            [] => return None,
+            [one] => Some((**one).to_owned()),
             _ => None,
-        }
+        };
+        let mut tables: Vec<(String, String)> = if project.is_some() {
+            Vec::new()
+        } else {
+            inventory
+                .tables
+                .iter()
+                .filter_map(|t| {
+                    let schema = t.name.schema.as_deref()?;
+                    Some((
+                        format!("{scratch}.{}", t.name.name),
+                        format!("{schema}.{}", t.name.name),
+                    ))
+                })
+                .collect()
+        };
+        tables.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| a.0.cmp(&b.0)));
+        Some(Self {
+            scratch: scratch.to_owned(),
+            project,
+            tables,
+        })
     }
 
-    /// `text` with the scratch database's name replaced by the project's schema.
+    /// `text` with the scratch database's name replaced by the project's schema: the table's
+    /// own schema for a qualified table name of a project over several databases, the one
+    /// schema otherwise.
     pub fn apply(&self, text: &str) -> String {
-        text.replace(&self.scratch, &self.project)
+        if !text.contains(&self.scratch) {
+            return text.to_owned();
+        }
+        let mut out = text.to_owned();
+        for (scratch_name, project_name) in &self.tables {
+            if out.contains(scratch_name.as_str()) {
+                out = replace_names(&out, scratch_name, project_name);
+            }
+        }
+        match &self.project {
+            Some(project) => out.replace(&self.scratch, project),
+            None => out,
+        }
     }
 
     /// `report` with every text in it named the project's way. It goes through the report's
@@ -116,6 +155,25 @@ impl ProjectNames {
     }
 }
 
+/// `text` with each `from` that is a whole name (not followed by a character of an
+/// identifier: `…src.actor` in `…src.actor_info` is not `…src.actor`) replaced by `to`.
+fn replace_names(text: &str, from: &str, to: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(from) {
+        let after = &rest[at + from.len()..];
+        let whole = !after
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '$');
+        out.push_str(&rest[..at]);
+        out.push_str(if whole { to } else { from });
+        rest = after;
+    }
+    out.push_str(rest);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -123,8 +181,33 @@ mod tests {
     fn names() -> ProjectNames {
         ProjectNames {
             scratch: "ms_rh_1_src".into(),
-            project: "sakila".into(),
+            project: Some("sakila".into()),
+            tables: Vec::new(),
         }
+    }
+
+    #[test]
+    fn a_project_over_several_databases_gets_each_tables_own_schema() {
+        let mut inventory = Inventory::default();
+        for (schema, name) in [
+            ("shop", "actor"),
+            ("shop", "actor_info"),
+            ("billing", "invoice"),
+        ] {
+            inventory.tables.push(crate::inventory::Table::new(
+                crate::inventory::QualifiedName::new(Some(schema), name),
+            ));
+        }
+        let names = ProjectNames::for_source("ms_rh_1_src", &inventory).unwrap();
+        assert_eq!(names.project, None);
+        assert_eq!(
+            names.apply("G001 mismatched rows: ms_rh_1_src.actor, ms_rh_1_src.actor_info and ms_rh_1_src.invoice"),
+            "G001 mismatched rows: shop.actor, shop.actor_info and billing.invoice"
+        );
+        // One schema: the scratch name anywhere stands for it.
+        inventory.tables.truncate(2);
+        let names = ProjectNames::for_source("ms_rh_1_src", &inventory).unwrap();
+        assert_eq!(names.apply("loaded into ms_rh_1_src"), "loaded into shop");
     }
 
     #[test]

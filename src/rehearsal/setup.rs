@@ -174,19 +174,21 @@ pub(super) async fn load_source(
     scale: Option<f64>,
 ) -> Result<bool, RehearsalError> {
     let mut copied = false;
+    // Scripts in the manifest's order, read first: a data script may qualify tables with a
+    // schema only the schema script names.
+    let scripts = super::source_scripts(project, source.engine)?;
+    let schemas =
+        super::load::project_schemas(source.engine, scripts.iter().map(|(_, t)| t.as_str()));
+    let mut scripts = scripts.into_iter();
     for input in &project.manifest().inputs {
         match input {
-            Input::Script { path, engine } => {
+            Input::Script { engine, .. } => {
                 if engine.is_some_and(|e| e != source.engine) {
                     continue;
                 }
-                let text =
-                    std::fs::read_to_string(project.root().join(path)).map_err(|source| {
-                        RehearsalError::Io {
-                            path: path.clone(),
-                            source,
-                        }
-                    })?;
+                let Some((path, text)) = scripts.next() else {
+                    continue;
+                };
                 let file = path.to_string_lossy();
                 super::load::load_script(
                     source,
@@ -194,6 +196,7 @@ pub(super) async fn load_source(
                     &file,
                     &text,
                     super::load::Part::All,
+                    &schemas,
                 )
                 .await?;
                 if source.engine == target.engine {
@@ -205,6 +208,7 @@ pub(super) async fn load_source(
                         &file,
                         &text,
                         super::load::Part::SchemaOnly,
+                        &schemas,
                     )
                     .await?;
                 }

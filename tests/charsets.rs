@@ -100,17 +100,7 @@ fn text_cast_into_a_narrower_character_set_is_found_counted_and_refused_as_count
     );
     let target = ScratchMaria::new("narrow_tgt");
     let dir = tempfile::tempdir().unwrap();
-    let root = dir.path().join("narrow");
-    std::fs::create_dir_all(&root).unwrap();
-    std::fs::write(root.join("schema.sql"), ddl).unwrap();
-    std::fs::write(
-        root.join("migration-studio.toml"),
-        "name = \"narrow\"\nrto_minutes = 30\nmaintenance_window_minutes = 60\n\
-         mapping = \"mapping.toml\"\n\n\
-         [source]\nengine = \"postgres\"\n\n[target]\nengine = \"mysql\"\n\n\
-         [[inputs]]\npath = \"schema.sql\"\n",
-    )
-    .unwrap();
+    let root = common::ddl_project(dir.path(), "narrow", ("postgres", "mysql"), ddl, true);
     let cli = |args: &[&str]| {
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_migration-studio"))
             .args(args)
@@ -122,12 +112,6 @@ fn text_cast_into_a_narrower_character_set_is_found_counted_and_refused_as_count
             String::from_utf8_lossy(&out.stderr).into_owned(),
         )
     };
-    for args in [vec!["import"], vec!["mapping", "init"]] {
-        let mut full = args.clone();
-        full.push(root.to_str().unwrap());
-        let (code, _, err) = cli(&full);
-        assert_eq!(code, Some(0), "{full:?}: {err}");
-    }
     let spec = root.join("mapping.toml");
     let text: Vec<String> = std::fs::read_to_string(&spec)
         .unwrap()

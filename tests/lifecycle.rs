@@ -1460,15 +1460,7 @@ async fn a_cross_engine_lifecycle_rehearsal_carries_a_table_without_a_key() {
          ('2006-02-17 09:30:00', 'repeated'), ('2006-02-17 09:30:00', 'repeated'),\n\
          ('2006-02-17 09:30:00', 'repeated');\n",
     );
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_migration-studio"))
-        .args(["import", root.to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::cli_ok(&["import", root.to_str().unwrap()]);
     let done = rehearse::rehearse(&root, &cross_engine_request(None), &Cancel::new())
         .await
         .unwrap();

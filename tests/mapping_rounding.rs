@@ -49,25 +49,7 @@ const EXPECTED: &str = "\
 /// casts `amount` to 2 decimals, `qty` to an integer, `at` to whole seconds and `at_ms` to
 /// milliseconds.
 fn project(dir: &Path, source: &str, target: &str, ddl: &str) -> PathBuf {
-    let root = dir.join("rounding");
-    std::fs::create_dir_all(&root).unwrap();
-    std::fs::write(root.join("schema.sql"), ddl).unwrap();
-    std::fs::write(
-        root.join("migration-studio.toml"),
-        format!(
-            "name = \"rounding\"\nrto_minutes = 30\nmaintenance_window_minutes = 60\n\
-             mapping = \"mapping.toml\"\n\n\
-             [source]\nengine = \"{source}\"\n\n[target]\nengine = \"{target}\"\n\n\
-             [[inputs]]\npath = \"schema.sql\"\n"
-        ),
-    )
-    .unwrap();
-    for args in [vec!["import"], vec!["mapping", "init"]] {
-        let mut full = args.clone();
-        full.push(root.to_str().unwrap());
-        let out = cli(&full);
-        assert!(out.status.success(), "{full:?}: {}", stderr(&out));
-    }
+    let root = common::ddl_project(dir, "rounding", (source, target), ddl, true);
     let path = root.join("mapping.toml");
     let amount = format!(
         r#"amount = {{ type = "{}", reason = "the ledger keeps cents", author = "ana" }}"#,

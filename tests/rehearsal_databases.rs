@@ -39,15 +39,7 @@ async fn a_project_over_two_mysql_databases_rehearses_under_its_own_names() {
          [[inputs]]\npath = \"schema.sql\"\n\n[[inputs]]\npath = \"data.sql\"\n",
     )
     .unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_migration-studio"))
-        .args(["import", root.to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::cli_ok(&["import", root.to_str().unwrap()]);
 
     let project = Project::open(&root).unwrap();
     let report = rehearsal::rehearse(

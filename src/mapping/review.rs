@@ -286,6 +286,11 @@ fn narrowing(
     }
 }
 
+/// Whether a column of type `l` holds text (labels of an enum or a set included).
+fn textual(l: &Logical) -> bool {
+    matches!(l, Logical::Text { .. } | Logical::Enum(_) | Logical::Set(_))
+}
+
 /// M017 or M018 for a text column of a primary or unique key whose comparison changes case
 /// sensitivity between the engines (the target's column under its engine's default
 /// collation, as the copy creates it).
@@ -298,8 +303,7 @@ fn case_change(
     entry: (&str, Option<&str>),
     line: Option<usize>,
 ) -> Option<Finding> {
-    let text = |l: &Logical| matches!(l, Logical::Text { .. } | Logical::Enum(_) | Logical::Set(_));
-    if source == target || !text(&column.source) || !text(&column.target) {
+    if source == target || !textual(&column.source) || !textual(&column.target) {
         return None;
     }
     let key = key_over(table, &source_column.name)?;
@@ -348,8 +352,7 @@ fn charset_narrowing(
     line: Option<usize>,
 ) -> Option<Finding> {
     use super::charset::Repertoire;
-    let text = |l: &Logical| matches!(l, Logical::Text { .. } | Logical::Enum(_) | Logical::Set(_));
-    if !text(&column.source) || !text(&column.target) {
+    if !textual(&column.source) || !textual(&column.target) {
         return None;
     }
     let from = Repertoire::of_source(source, source_column)?;

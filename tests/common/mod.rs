@@ -410,6 +410,42 @@ pub fn edit_rule(text: &str, table: &str, column: &str, rule: &str) -> String {
     format!("{}{rule}{}", &text[..at], &text[end..])
 }
 
+/// A project folder `dir/name` moving a `source` to a `target` engine (as the manifest spells
+/// them: `mysql`, `postgres`) from one DDL script, `schema.sql` holding `ddl`; with `spec`, the
+/// manifest names `mapping.toml` as its spec. Imported, and the spec written by `mapping init`
+/// when asked.
+pub fn ddl_project(
+    dir: &std::path::Path,
+    name: &str,
+    (source, target): (&str, &str),
+    ddl: &str,
+    spec: bool,
+) -> PathBuf {
+    let root = dir.join(name);
+    std::fs::create_dir_all(&root).unwrap();
+    std::fs::write(root.join("schema.sql"), ddl).unwrap();
+    std::fs::write(
+        root.join("migration-studio.toml"),
+        format!(
+            "name = \"{name}\"\nrto_minutes = 30\nmaintenance_window_minutes = 60\n{}\n\
+             [source]\nengine = \"{source}\"\n\n[target]\nengine = \"{target}\"\n\n\
+             [[inputs]]\npath = \"schema.sql\"\n",
+            if spec {
+                "mapping = \"mapping.toml\"\n"
+            } else {
+                ""
+            }
+        ),
+    )
+    .unwrap();
+    let path = root.to_str().unwrap();
+    cli_ok(&["import", path]);
+    if spec {
+        cli_ok(&["mapping", "init", path]);
+    }
+    root
+}
+
 /// Runs the CLI with `args`, failing the test unless it succeeds; its standard output.
 pub fn cli_ok(args: &[&str]) -> String {
     let output = Command::new(env!("CARGO_BIN_EXE_migration-studio"))

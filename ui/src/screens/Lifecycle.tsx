@@ -3,6 +3,7 @@ import { commands, type JobCard_Serialize as JobCard, type LoopRun, type Project
 import { CommandError, describeError, unwrap } from "../lib/errors";
 import { newTaskId, useLoad } from "../lib/useLoad";
 import { ago, approvalAction, boardColumns, parseTickLimit, tickRange } from "../lib/lifecycleBoard";
+import { ConnectionSelect } from "../components/ConnectionSelect";
 import { ErrorBanner, Loading } from "../components/Feedback";
 
 /** How often the board reads the store again, so it follows a `lifecycle run` loop. */
@@ -144,25 +145,11 @@ function LoopControl({ project, onFinished }: { project: ProjectView; onFinished
           <>
             <label>
               Old side (source)
-              <select value={source} onChange={(e) => setSource(e.target.value)} data-testid="lifecycle-source">
-                <option value="">choose…</option>
-                {list.map((c) => (
-                  <option key={c.name} value={c.name}>
-                    {c.name} — {c.display_url}
-                  </option>
-                ))}
-              </select>
+              <ConnectionSelect value={source} onChange={setSource} connections={list} testId="lifecycle-source" />
             </label>
             <label>
               New side (rehearsal target)
-              <select value={target} onChange={(e) => setTarget(e.target.value)} data-testid="lifecycle-target">
-                <option value="">choose…</option>
-                {list.map((c) => (
-                  <option key={c.name} value={c.name}>
-                    {c.name} — {c.display_url}
-                  </option>
-                ))}
-              </select>
+              <ConnectionSelect value={target} onChange={setTarget} connections={list} testId="lifecycle-target" />
             </label>
           </>
         )}

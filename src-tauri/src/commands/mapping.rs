@@ -41,16 +41,16 @@ pub struct MappingTable {
     pub target: String,
     /// Its columns.
     pub rows: Vec<MappingRow>,
-    /// Findings about the table itself (or a column only the target has).
+    /// Findings about the table itself (a computed column's are on its row).
     pub findings: Vec<MappingFinding>,
 }
 
-/// One source column and what it becomes.
+/// One source column (or a column only the target has) and what it becomes.
 #[derive(Debug, Clone, Serialize, Type)]
 pub struct MappingRow {
-    /// Source column.
+    /// Source column; for a computed column, the rule's own name.
     pub source_column: String,
-    /// Source declared type.
+    /// Source declared type; empty for a computed column.
     pub source_type: String,
     /// Target column; empty when dropped.
     pub target_column: String,
@@ -62,6 +62,14 @@ pub struct MappingRow {
     pub reason: String,
     /// Who decided.
     pub author: String,
+    /// The rule's `derive` expression; empty when it has none.
+    pub derive: String,
+    /// What a NULL becomes, as a SQL literal (`0`, `'n/a'`); empty when the rule says nothing.
+    pub null_default: String,
+    /// The rule's `not_null`, when it says.
+    pub not_null: Option<bool>,
+    /// Whether the column is only the target's, computed by `derive`.
+    pub computed: bool,
     /// The findings about this column.
     pub findings: Vec<MappingFinding>,
 }
@@ -143,7 +151,7 @@ pub struct MappingFieldChange {
 pub struct MappingRuleEdit {
     /// Source table (`sakila.film`).
     pub table: String,
-    /// Source column.
+    /// Source column, or the name of a column only the target has (a computed one).
     pub column: String,
     /// In order.
     pub changes: Vec<MappingFieldChange>,
@@ -202,6 +210,10 @@ fn screen(v: MappingView) -> MappingScreen {
                         rule: r.row.rule,
                         reason: r.row.reason,
                         author: r.row.author,
+                        derive: r.row.derive,
+                        null_default: r.row.null_default,
+                        not_null: r.row.not_null,
+                        computed: r.row.computed,
                         findings: r.findings.into_iter().map(finding).collect(),
                     })
                     .collect(),

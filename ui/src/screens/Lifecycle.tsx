@@ -96,7 +96,7 @@ function ApprovalForm({ project, card, onDone }: { project: ProjectView; card: J
  * (chosen in the dialog the app opens), an optional tick limit, Cancel while it runs, and what the
  * finished run did. One loop per project: the engine refuses a second (here or from the CLI).
  */
-function LoopControl({ project, defaultInterval, onFinished }: { project: ProjectView; defaultInterval: number; onFinished: () => void }) {
+function LoopControl({ project, defaultInterval, onFinished }: { project: ProjectView; defaultInterval: number | null; onFinished: () => void }) {
   const conns = useLoad(async () => unwrap(await commands.connections()));
   const [from, setFrom] = useState<"file" | "connections">("connections");
   const [source, setSource] = useState("");
@@ -174,7 +174,7 @@ function LoopControl({ project, defaultInterval, onFinished }: { project: Projec
           <input
             className="narrow"
             value={wait}
-            placeholder={from === "file" ? "none" : String(defaultInterval)}
+            placeholder={from === "file" || defaultInterval === null ? "none" : String(defaultInterval)}
             onChange={(e) => setWait(e.target.value)}
             data-testid="lifecycle-interval"
             aria-invalid={"error" in interval}
@@ -182,7 +182,7 @@ function LoopControl({ project, defaultInterval, onFinished }: { project: Projec
           <span className="muted" data-testid="lifecycle-interval-default">
             {from === "file"
               ? "blank: the file's windows follow each other at once"
-              : `blank: the project's setting, ${defaultInterval.toLocaleString("en")} s between measurements`}
+              : `blank: the project's setting${defaultInterval === null ? "" : `, ${defaultInterval.toLocaleString("en")} s`} between measurements`}
           </span>
           {"error" in interval && (
             <span className="error-text" data-testid="lifecycle-interval-error">

@@ -1340,7 +1340,54 @@ async function main() {
       await browser.waitUntil(async () => (await browser.$$(".react-flow__node")).length > 0, { timeout: 120000 });
       bench.graph_5k_grouped_ms = Date.now() - g;
       bench.graph_5k_grouped_stats = await textOf("graph-stats");
+      // Grouped by wave, the 5k project's waves are bands of wave ranges; the opening view shows
+      // every band's label and count whole, unhidden (the minimap included) and at >= 10 px.
+      const bandCount = Number(/in (\d+) bands/.exec(await textOf("graph-band-help"))?.[1]);
+      if (!(bandCount >= 8 && bandCount <= 20)) throw new Error(`bands: ${await textOf("graph-band-help")}`);
+      await browser.waitUntil(async () => (await browser.$$('[data-testid="graph-band-label"]')).length === bandCount, { timeout: 30000 });
+      await sleep(500);
+      const bandsShown = await browser.execute(() => {
+        const canvas = document.querySelector('[data-testid="graph-canvas"]').getBoundingClientRect();
+        const zoom = Number(/scale\(([\d.e-]+)\)/.exec(document.querySelector(".react-flow__viewport").style.transform)?.[1]);
+        return [...document.querySelectorAll('[data-testid="graph-band-label"], [data-testid="graph-band-count"]')].map((el) => {
+          const r = el.getBoundingClientRect();
+          const node = el.closest(".react-flow__node");
+          const hit = document.elementFromPoint(r.left + Math.min(r.width, 40) / 2, r.top + r.height / 2);
+          return {
+            text: el.textContent,
+            px: parseFloat(getComputedStyle(el).fontSize) * zoom,
+            inside: r.left >= canvas.left && r.right <= canvas.right && r.top >= canvas.top && r.bottom <= canvas.bottom,
+            unhidden: hit !== null && hit.closest(".react-flow__node") === node,
+            cut: el.scrollWidth > el.clientWidth + 1,
+          };
+        });
+      });
+      const badBands = bandsShown.filter((b) => b.px < 10 || !b.inside || !b.unhidden || b.cut);
+      if (bandsShown.length !== 2 * bandCount || badBands.length) throw new Error(`band labels not readable: ${JSON.stringify(badBands.slice(0, 4))} of ${bandsShown.length}`);
+      if (!/^waves 1–\d+$/.test(bandsShown[0].text) || !/^[\d,]+ tables$/.test(bandsShown[1].text)) throw new Error(`first band: ${bandsShown[0].text} · ${bandsShown[1].text}`);
+      bench.graph_5k_band_label_px = Math.min(...bandsShown.map((b) => b.px));
+      // The minimap shows the bands (not a grey box of sub-pixel specks).
+      const minimapNodes = await browser.execute(() => [...document.querySelectorAll(".react-flow__minimap-node")].filter((n) => n.getBoundingClientRect().width >= 4).length);
+      if (minimapNodes < bandCount) throw new Error(`the minimap shows ${minimapNodes} bands of ${bandCount}`);
       await shot("18-graph-5k-grouped");
+      // A click opens a band into its waves; a click on its card closes it again.
+      const secondBand = await browser.$$('[data-testid="graph-band-label"]')[1];
+      const secondText = await browser.execute((el) => el.textContent, secondBand);
+      await secondBand.click();
+      await browser.waitUntil(async () => (await browser.$$(".react-flow__node.band-open")).length === 1 && (await browser.$$(".react-flow__node.wave")).length > 0, { timeout: 30000 });
+      const opened = await browser.execute(() => ({
+        header: document.querySelector(".react-flow__node.band-open [data-testid='graph-band-label']")?.textContent,
+        waves: [...document.querySelectorAll(".react-flow__node.wave .gnode-name")].map((w) => w.textContent),
+      }));
+      const [, lo, hi] = /^waves (\d+)–(\d+)$/.exec(secondText) ?? [];
+      // Off-screen cards are not drawn: the stats count what the view holds (the bands and the opened band's waves).
+      const waveCount = Number(hi) - Number(lo) + 1;
+      const holds = Number(/showing (\d+) nodes/.exec(await textOf("graph-stats"))?.[1]);
+      if (opened.header !== secondText || opened.waves[0] !== `wave ${lo}` || holds !== bandCount + waveCount) throw new Error(`opened ${secondText}: ${holds} nodes, ${JSON.stringify(opened).slice(0, 300)}`);
+      bench.graph_5k_band_opened = `${secondText}: ${waveCount} waves, ${opened.waves.length} drawn in view`;
+      await shot("18b-graph-5k-band-open");
+      await (await browser.$(".react-flow__node.band-open")).click();
+      await browser.waitUntil(async () => (await browser.$$(".react-flow__node.band-open")).length === 0, { timeout: 30000 });
       const u = Date.now();
       await selectValue("group-by", "none");
       await browser.waitUntil(async () => /showing 5000 nodes \(laid out/.test(await textOf("graph-stats")), { timeout: 120000 });

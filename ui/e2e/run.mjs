@@ -1107,11 +1107,13 @@ async function main() {
       await shot("11f-mapping-computed-column");
       // The spec as it was, so the rehearsals below copy the plain schema (the edit below reloads the screen).
       writeFileSync(spec, specBefore);
-      // Back to the default cast, so the rehearsals below copy every title whole.
-      await (await browser.$('[data-testid="mapping-row"][data-column="title"] [data-testid="mapping-edit"]')).click();
+      // Back to the default cast, so the rehearsals below copy every title whole (the grid scrolled to its top first).
+      await browser.execute((b) => (b.scrollTop = 0), await byTestId("mapping-grid-box"));
+      await browser.execute((el) => el.click(), await browser.$('[data-testid="mapping-row"][data-column="title"] [data-testid="mapping-edit"]'));
       await setValue("mapping-form-type", "varchar(255)");
       await setValue("mapping-form-reason", "full titles after all");
       await (await byTestId("mapping-form-save")).click();
+      await until("the spec has the whole titles back", async () => readFileSync(spec, "utf8").includes('title = { type = "varchar(255)", reason = "full titles after all"'), 60000);
       await until("M001 is gone", async () => !(await browser.$('[data-testid="mapping-row"][data-column="title"] [data-testid="mapping-finding"][data-code="M001"]').isExisting()), 60000);
       await selectValue("mapping-source", "");
     });

@@ -172,7 +172,7 @@ export function MappingScreen({ project }: { project: ProjectView }) {
       )}
       {current && adding && (
         <ComputedColumnForm
-          key={current.table}
+          key={`computed-${current.table}`}
           table={current.table}
           columns={current.rows.flatMap((r) => [r.source_column, r.target_column])}
           author={author}

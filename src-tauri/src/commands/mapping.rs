@@ -503,5 +503,73 @@ mod tests {
         .unwrap();
         let v = view_of(&state, &project, None).await.unwrap();
         assert_eq!(v.blocking, 0);
+
+        // A NULL default and NOT NULL on a column, then a computed column: the rows carry them.
+        let rule = |column: &str, changes: Vec<MappingFieldChange>| MappingRuleEdit {
+            table: "sakila.film".into(),
+            column: column.into(),
+            changes,
+        };
+        edit_of(
+            &state,
+            &project,
+            rule(
+                "description",
+                vec![
+                    change(MappingRuleField::NullDefault, "'none yet'"),
+                    change(MappingRuleField::NotNull, "true"),
+                    change(MappingRuleField::Reason, "always shown"),
+                    change(MappingRuleField::Author, "ana"),
+                ],
+            ),
+            None,
+        )
+        .await
+        .unwrap();
+        let edited = edit_of(
+            &state,
+            &project,
+            rule(
+                "title_key",
+                vec![
+                    change(MappingRuleField::Derive, "lower(title)"),
+                    change(MappingRuleField::Type, "varchar(255)"),
+                    change(MappingRuleField::Reason, "case-blind search"),
+                    change(MappingRuleField::Author, "ana"),
+                ],
+            ),
+            None,
+        )
+        .await
+        .unwrap();
+        assert!(edited.ddl_diff.contains("title_key"), "{}", edited.ddl_diff);
+        let film = edited
+            .view
+            .tables
+            .iter()
+            .find(|t| t.table == "sakila.film")
+            .unwrap();
+        let description = film
+            .rows
+            .iter()
+            .find(|r| r.source_column == "description")
+            .unwrap();
+        assert_eq!(
+            (description.null_default.as_str(), description.not_null),
+            ("'none yet'", Some(true))
+        );
+        assert!(description.target_type.ends_with(" NOT NULL"));
+        let key = film.rows.last().unwrap();
+        assert_eq!(
+            (
+                key.source_column.as_str(),
+                key.computed,
+                key.derive.as_str(),
+                key.rule.as_str()
+            ),
+            ("title_key", true, "lower(title)", "computed")
+        );
+        assert_eq!(key.target_type, "varchar(255)");
+        assert!(key.source_type.is_empty());
     }
 }

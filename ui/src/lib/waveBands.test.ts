@@ -72,6 +72,8 @@ describe("wave bands", () => {
     // Wave 1's card feeds wave 2's tables; the open band's header carries no edge.
     expect(open.edges.map((e) => e.id)).toContain("group:wave 1->table:t2_0");
     expect(open.edges.some((e) => e.source.startsWith("band:0") || e.target === `band:${first.first}-${first.last}`)).toBe(false);
+    // Between two cards no edge is drawn: the wave order says it.
+    expect(open.edges.every((e) => e.source.startsWith("table:") || e.target.startsWith("table:"))).toBe(true);
   });
 
   it("lays the bands out as a grid that opens readable, and an open band's waves below its header", () => {

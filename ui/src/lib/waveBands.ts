@@ -111,8 +111,9 @@ export function waveKey(wave: number): string {
 
 /**
  * What the banded overview draws, given the bands and the keys opened ([`bandKey`],
- * [`waveKey`]). Dependencies between two closed bands are not drawn (they always run from an
- * earlier band to a later one); the others are merged per pair of cards, as `visibleGraph` does.
+ * [`waveKey`]). Only dependencies with a table at one end at least are drawn, merged per pair of
+ * cards as `visibleGraph` does: between two cards (bands or waves) they always run from the
+ * earlier to the later, which the wave order already says, and drawn they tangled the grid.
  */
 export function bandedGraph(view: GraphView, bands: readonly WaveBand[], opened: ReadonlySet<string>): BandedGraph {
   const inCycle = cycleMembers(view);
@@ -188,13 +189,13 @@ export function bandedGraph(view: GraphView, bands: readonly WaveBand[], opened:
       }
     }
   }
-  const closedBand = new Set(nodes.filter((n) => n.level === "band").map((n) => n.id));
+  const cards = new Set(nodes.filter((n) => n.level !== "item").map((n) => n.id));
   const edges = new Map<string, VisEdge>();
   for (const e of view.edges) {
     const source = repr.get(e.to);
     const target = repr.get(e.from);
     if (source === undefined || target === undefined || source === target) continue;
-    if (closedBand.has(source) && closedBand.has(target)) continue;
+    if (cards.has(source) && cards.has(target)) continue;
     const id = `${source}->${target}`;
     const existing = edges.get(id);
     if (existing) {

@@ -115,6 +115,8 @@ function GraphCanvas({ view, project }: { view: GraphView; project: ProjectView 
   const [error, setError] = useState<unknown>(null);
   const [layout, setLayout] = useState<Layout | null>(null);
   const openedFor = useRef<GroupBy | null>(null);
+  /** A band just opened: the next layout scrolls its card to the top of the canvas, its waves below. */
+  const focusBand = useRef<string | null>(null);
   const [far, setFar] = useState(false);
   const farRef = useRef(false);
   const canvas = useRef<HTMLDivElement>(null);
@@ -145,6 +147,12 @@ function GraphCanvas({ view, project }: { view: GraphView; project: ProjectView 
   // the person's view. (The first layout lands before React Flow is ready: onInit opens that one.)
   useEffect(() => {
     if (layout && openedFor.current !== layout.groupBy && openView(flow.current, canvas.current, layout)) openedFor.current = layout.groupBy;
+    const band = focusBand.current === null ? undefined : layout?.positions.get(focusBand.current);
+    if (band && flow.current) {
+      focusBand.current = null;
+      const { x, zoom } = flow.current.getViewport();
+      void flow.current.setViewport({ x, y: 24 - band.y * zoom, zoom });
+    }
   }, [layout]);
 
   const drawn = layout?.graph;
@@ -204,7 +212,10 @@ function GraphCanvas({ view, project }: { view: GraphView; project: ProjectView 
     const key = band ? bandKey(band) : isBandNode(n) ? waveKey(n.wave) : n.label;
     const next = new Set(expanded);
     if (next.has(key)) next.delete(key);
-    else next.add(key);
+    else {
+      next.add(key);
+      if (band) focusBand.current = n.id;
+    }
     setExpanded(next);
   }
 

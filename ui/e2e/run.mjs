@@ -606,7 +606,6 @@ async function main() {
       await until("the second run's ticks", async () => (await textOf("lifecycle-run-ticks", 30000)) === "ticks 8–9 (2 ticks)" || (await textOf("lifecycle-run-ticks")));
       bench.lifecycle_two_ticks_1s_interval_ms = Date.now() - waitedFrom;
       if (bench.lifecycle_two_ticks_1s_interval_ms < 1000) throw new Error(`two ticks 1 s apart took ${bench.lifecycle_two_ticks_1s_interval_ms} ms`);
-      await setValue("lifecycle-interval", "");
       const promoted = await textOf("lifecycle-run-transitions");
       if (!/sakila\.actor: reverse_shadow → cleanup by person:Ana E2E: .*cleanup approved: owners signed off/.test(promoted)) throw new Error(`the approved job's promotion: ${promoted}`);
       if (!promoted.includes("sakila.actor: cleanup → done")) throw new Error(`actor not done: ${promoted}`);

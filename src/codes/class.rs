@@ -436,7 +436,7 @@ impl Classify for LifecycleError {
         match self {
             LifecycleError::Project(e) => e.class(),
             LifecycleError::Validate(e) => e.class(),
-            LifecycleError::Busy(_) => ErrorClass::Unavailable,
+            LifecycleError::Busy { .. } => ErrorClass::Unavailable,
             // The scratch servers: unreachable or refusing, as a rehearsal's provider.
             LifecycleError::Rehearsal(_) => ErrorClass::Unavailable,
             LifecycleError::UnknownJob(_)

@@ -10,7 +10,7 @@ pub mod quote;
 mod run_lock;
 
 pub use identity::{identity, major_version, server_version, version_matches, DatabaseIdentity};
-pub use run_lock::{FileLock, RunLock};
+pub use run_lock::{FileLock, LockHolder, RunLock};
 
 use std::str::FromStr;
 

@@ -197,12 +197,68 @@ impl FileLock {
         lock_file(path).map(|(file, path)| Self { file, path })
     }
 
+    /// Who holds the lock at `path`, as the holder wrote itself into the file; `None` when
+    /// the file is gone or says nothing readable (read without locking).
+    pub fn holder(path: &std::path::Path) -> Option<LockHolder> {
+        LockHolder::parse(&std::fs::read_to_string(path).ok()?)
+    }
+
     /// Gives the lock back and removes the file.
     pub fn release(self) {
         // Removed while still locked, so a process that opens the path next creates a new file
         // (and [`lock_file`] checks it locked the file the path names).
         let _ = std::fs::remove_file(&self.path);
         drop(self.file);
+    }
+}
+
+/// The process holding a [`FileLock`]: its id and its program's name (the executable's file
+/// name without extension: `migration-studio` for the CLI, `migration-studio-desktop` for the
+/// app), as the file says `process 1234 (migration-studio)`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LockHolder {
+    /// The process id.
+    pub pid: u32,
+    /// The program's name, when the holder wrote it.
+    pub program: Option<String>,
+}
+
+impl LockHolder {
+    fn this_process() -> Self {
+        Self {
+            pid: std::process::id(),
+            program: std::env::current_exe()
+                .ok()
+                .and_then(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned())),
+        }
+    }
+
+    fn parse(text: &str) -> Option<Self> {
+        let rest = text.trim().strip_prefix("process ")?;
+        let (pid, program) = match rest.split_once(' ') {
+            Some((pid, program)) => (
+                pid,
+                program
+                    .strip_prefix('(')
+                    .and_then(|p| p.strip_suffix(')'))
+                    .map(str::to_owned),
+            ),
+            None => (rest, None),
+        };
+        Some(Self {
+            pid: pid.parse().ok()?,
+            program,
+        })
+    }
+}
+
+impl std::fmt::Display for LockHolder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "process {}", self.pid)?;
+        match &self.program {
+            Some(p) => write!(f, " ({p})"),
+            None => Ok(()),
+        }
     }
 }
 
@@ -239,7 +295,7 @@ fn lock_file(path: &std::path::Path) -> Result<(std::fs::File, PathBuf), String>
         }
         let _ = file.set_len(0);
         let _ = file.rewind();
-        let _ = write!(file, "process {}", std::process::id());
+        let _ = write!(file, "{}", LockHolder::this_process());
         let _ = file.flush();
         return Ok((file, path.to_owned()));
     }
@@ -258,4 +314,35 @@ fn same_file(file: &std::fs::File, path: &std::path::Path) -> bool {
 #[cfg(not(unix))]
 fn same_file(_: &std::fs::File, path: &std::path::Path) -> bool {
     path.exists()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_lock_names_its_holder_and_a_reader_finds_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.lock");
+        let lock = FileLock::acquire(&path).unwrap();
+        let holder = FileLock::holder(&path).expect("the holder wrote itself");
+        assert_eq!(holder.pid, std::process::id());
+        assert!(holder.program.is_some());
+        let refused = FileLock::acquire(&path).unwrap_err();
+        assert!(refused.contains(&holder.to_string()), "{refused}");
+        lock.release();
+        assert_eq!(FileLock::holder(&path), None);
+        assert_eq!(
+            LockHolder::parse("process 12"),
+            Some(LockHolder {
+                pid: 12,
+                program: None
+            })
+        );
+        assert_eq!(
+            LockHolder::parse("process 12 (migration-studio)").and_then(|h| h.program),
+            Some("migration-studio".into())
+        );
+        assert_eq!(LockHolder::parse("someone"), None);
+    }
 }

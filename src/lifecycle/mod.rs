@@ -102,8 +102,15 @@ pub enum LifecycleError {
     #[error("lifecycle rehearsal: {0}")]
     Rehearsal(String),
     /// Another `lifecycle run` drives this project's jobs: one loop per project.
-    #[error("another lifecycle loop is running on this project ({0}); wait for it or stop it")]
-    Busy(String),
+    #[error(
+        "another lifecycle loop is running on this project ({detail}); wait for it or stop it"
+    )]
+    Busy {
+        /// What the lock file says of its holder, and where the file is.
+        detail: String,
+        /// The holder, as it named itself in the lock file, when it did.
+        holder: Option<crate::db::LockHolder>,
+    },
 }
 
 #[cfg(test)]

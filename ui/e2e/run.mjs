@@ -590,11 +590,22 @@ async function main() {
       if (!/cleanup approved by Ana E2E/.test(await textOf("lifecycle-notice"))) throw new Error(`notice: ${await textOf("lifecycle-notice")}`);
       await shot("05b-lifecycle-approved");
 
-      // The next loop from the board promotes it into cleanup with the person and the reason, then done.
+      // The wait between ticks: the project's setting by default on databases; a bad value is refused in words.
+      await (await byTestId("lifecycle-from-connections")).click();
+      if (!/^blank: the project's setting, [\d,.]+ s between measurements$/.test(await textOf("lifecycle-interval-default"))) throw new Error(`interval default: ${await textOf("lifecycle-interval-default")}`);
+      await setValue("lifecycle-interval", "0");
+      if (!(await textOf("lifecycle-interval-error")).includes("seconds from 1 to 86,400")) throw new Error("a zero interval was not refused");
+      if (await (await byTestId("lifecycle-run")).isEnabled()) throw new Error("Run the loop is enabled with a bad interval");
+      await (await byTestId("lifecycle-from-file")).click();
+      // The next loop from the board, 1 s between its ticks, promotes it into cleanup with the person and the reason, then done.
+      await setValue("lifecycle-interval", "1");
       await setValue("lifecycle-ticks", "2");
       await (await byTestId("lifecycle-run")).click();
       await answerDialog("Choose the measurements file", more, "open");
+      const waitedFrom = Date.now();
       await until("the second run's ticks", async () => (await textOf("lifecycle-run-ticks", 30000)) === "ticks 8–9 (2 ticks)" || (await textOf("lifecycle-run-ticks")));
+      bench.lifecycle_two_ticks_1s_interval_ms = Date.now() - waitedFrom;
+      if (bench.lifecycle_two_ticks_1s_interval_ms < 1000) throw new Error(`two ticks 1 s apart took ${bench.lifecycle_two_ticks_1s_interval_ms} ms`);
       const promoted = await textOf("lifecycle-run-transitions");
       if (!/sakila\.actor: reverse_shadow → cleanup by person:Ana E2E: .*cleanup approved: owners signed off/.test(promoted)) throw new Error(`the approved job's promotion: ${promoted}`);
       if (!promoted.includes("sakila.actor: cleanup → done")) throw new Error(`actor not done: ${promoted}`);
@@ -615,6 +626,9 @@ async function main() {
         const e = await browser.execute(() => document.querySelector('[data-testid="lifecycle-run-error"]')?.textContent ?? "");
         return (/busy/.test(e) && /another lifecycle loop is running/.test(e)) || e;
       });
+      // Who holds it, in words; never the lock file's path.
+      const busyText = await textOf("lifecycle-run-error");
+      if (!/`migration-studio lifecycle run` from the command line \(process \d+\)/.test(busyText) || /lifecycle\.lock|\//.test(busyText)) throw new Error(`busy says: ${busyText}`);
       await shot("05c-lifecycle-busy");
       cliLoop.kill("SIGINT");
       await new Promise((r) => (cliLoop.exitCode !== null ? r() : cliLoop.once("exit", r)));
@@ -1040,11 +1054,65 @@ async function main() {
       if (!(await textOf("mapping-blocking")).includes("no unaccepted error")) throw new Error(`review after accepting: ${await textOf("mapping-blocking")}`);
       if (!readFileSync(spec, "utf8").includes('code = "M001"')) throw new Error("the acceptance is not in the spec");
       await shot("11d-mapping-accepted");
-      // Back to the default cast, so the rehearsals below copy every title whole.
-      await (await browser.$('[data-testid="mapping-row"][data-column="title"] [data-testid="mapping-edit"]')).click();
+      // NOT NULL over film.description (nullable): an error until a NULL default says what NULLs become.
+      const specBefore = readFileSync(spec, "utf8");
+      const describe = '[data-testid="mapping-row"][data-column="description"] [data-testid="mapping-edit"]';
+      await (await browser.$(describe)).scrollIntoView();
+      await (await browser.$(describe)).click();
+      await byTestId("mapping-editor");
+      if (await (await byTestId("mapping-form-not-null")).isSelected()) throw new Error("description opens as NOT NULL");
+      await (await byTestId("mapping-form-not-null")).click();
+      await setValue("mapping-form-reason", "every film shows a description");
+      await (await byTestId("mapping-form-save")).click();
+      await until("the editor closes", async () => !(await browser.$('[data-testid="mapping-editor"]').isExisting()), 60000);
+      const notNullDiff = await textOf("mapping-ddl-diff");
+      if (!/^\+.*description.*NOT NULL/m.test(notNullDiff)) throw new Error(`NOT NULL diff: ${notNullDiff}`);
+      await until("M005 on description", async () => browser.$('[data-testid="mapping-row"][data-column="description"] [data-testid="mapping-finding"][data-code="M005"]').isExisting(), 60000);
+      await (await browser.$(describe)).click();
+      await byTestId("mapping-editor");
+      if (!(await (await byTestId("mapping-form-not-null")).isSelected())) throw new Error("the form did not open with the rule's NOT NULL");
+      await setValue("mapping-form-null-default", "'no description yet'");
+      await (await byTestId("mapping-form-save")).click();
+      await until("the editor closes", async () => !(await browser.$('[data-testid="mapping-editor"]').isExisting()), 60000);
+      await until("M005 is gone", async () => !(await browser.$('[data-testid="mapping-row"][data-column="description"] [data-testid="mapping-finding"][data-code="M005"]').isExisting()), 60000);
+      if (!/description = \{[^}]*null_default = 'no description yet'/.test(readFileSync(spec, "utf8"))) throw new Error("null_default is not in the spec");
+      await (await browser.$(describe)).click();
+      const reopened = await (await byTestId("mapping-form-null-default")).getValue();
+      if (reopened !== "'no description yet'") throw new Error(`the form opened with null_default ${reopened}`);
+      await shot("11e-mapping-null-default");
+      await (await browser.$('[data-testid="mapping-editor"] button.link')).click();
+      // A computed column: a name the table has is refused in the form, a bad expression by the engine (nothing written).
+      await (await byTestId("mapping-add-computed")).click();
+      await setValue("mapping-computed-name", "title");
+      await setValue("mapping-computed-derive", "lower(title)");
+      await (await byTestId("mapping-computed-save")).click();
+      if (!(await textOf("mapping-computed-problem")).includes("already has a column named title")) throw new Error("a clashing name was not refused");
+      const specComputed = readFileSync(spec, "utf8");
+      await setValue("mapping-computed-name", "title_key");
+      await setValue("mapping-computed-derive", "lower(no_such_column)");
+      await setValue("mapping-computed-reason", "case-blind search");
+      await (await byTestId("mapping-computed-save")).click();
+      const exprRefused = await textOf("mapping-computed-error", 60000);
+      if (!exprRefused.includes("[mapping-expression]") || !exprRefused.includes("title_key.derive")) throw new Error(`bad expression says: ${exprRefused}`);
+      if (readFileSync(spec, "utf8") !== specComputed) throw new Error("a refused computed column changed the spec");
+      await setValue("mapping-computed-type", "varchar(255)");
+      await setValue("mapping-computed-derive", "lower(title)");
+      await (await byTestId("mapping-computed-save")).click();
+      await until("the form closes", async () => !(await browser.$('[data-testid="mapping-computed-form"]').isExisting()), 60000);
+      if (!/^\+.*title_key/m.test(await textOf("mapping-ddl-diff"))) throw new Error(`computed column diff: ${await textOf("mapping-ddl-diff")}`);
+      const computedRow = await gridRow("mapping-grid", "mapping-row", "lower(title)");
+      if ((await computedRow.getAttribute("data-computed")) !== "true" || (await computedRow.getAttribute("data-column")) !== "title_key") throw new Error("the computed column is not in the grid");
+      await computedRow.scrollIntoView();
+      await shot("11f-mapping-computed-column");
+      // The spec as it was, so the rehearsals below copy the plain schema (the edit below reloads the screen).
+      writeFileSync(spec, specBefore);
+      // Back to the default cast, so the rehearsals below copy every title whole (the grid scrolled to its top first).
+      await browser.execute((b) => (b.scrollTop = 0), await byTestId("mapping-grid-box"));
+      await browser.execute((el) => el.click(), await browser.$('[data-testid="mapping-row"][data-column="title"] [data-testid="mapping-edit"]'));
       await setValue("mapping-form-type", "varchar(255)");
       await setValue("mapping-form-reason", "full titles after all");
       await (await byTestId("mapping-form-save")).click();
+      await until("the spec has the whole titles back", async () => readFileSync(spec, "utf8").includes('title = { type = "varchar(255)", reason = "full titles after all"'), 60000);
       await until("M001 is gone", async () => !(await browser.$('[data-testid="mapping-row"][data-column="title"] [data-testid="mapping-finding"][data-code="M001"]').isExisting()), 60000);
       await selectValue("mapping-source", "");
     });
@@ -1273,7 +1341,54 @@ async function main() {
       await browser.waitUntil(async () => (await browser.$$(".react-flow__node")).length > 0, { timeout: 120000 });
       bench.graph_5k_grouped_ms = Date.now() - g;
       bench.graph_5k_grouped_stats = await textOf("graph-stats");
+      // Grouped by wave, the 5k project's waves are bands of wave ranges; the opening view shows
+      // every band's label and count whole, unhidden (the minimap included) and at >= 10 px.
+      const bandCount = Number(/in (\d+) bands/.exec(await textOf("graph-band-help"))?.[1]);
+      if (!(bandCount >= 8 && bandCount <= 20)) throw new Error(`bands: ${await textOf("graph-band-help")}`);
+      await browser.waitUntil(async () => (await browser.$$('[data-testid="graph-band-label"]')).length === bandCount, { timeout: 30000 });
+      await sleep(500);
+      const bandsShown = await browser.execute(() => {
+        const canvas = document.querySelector('[data-testid="graph-canvas"]').getBoundingClientRect();
+        const zoom = Number(/scale\(([\d.e-]+)\)/.exec(document.querySelector(".react-flow__viewport").style.transform)?.[1]);
+        return [...document.querySelectorAll('[data-testid="graph-band-label"], [data-testid="graph-band-count"]')].map((el) => {
+          const r = el.getBoundingClientRect();
+          const node = el.closest(".react-flow__node");
+          const hit = document.elementFromPoint(r.left + Math.min(r.width, 40) / 2, r.top + r.height / 2);
+          return {
+            text: el.textContent,
+            px: parseFloat(getComputedStyle(el).fontSize) * zoom,
+            inside: r.left >= canvas.left && r.right <= canvas.right && r.top >= canvas.top && r.bottom <= canvas.bottom,
+            unhidden: hit !== null && hit.closest(".react-flow__node") === node,
+            cut: el.scrollWidth > el.clientWidth + 1,
+          };
+        });
+      });
+      const badBands = bandsShown.filter((b) => b.px < 10 || !b.inside || !b.unhidden || b.cut);
+      if (bandsShown.length !== 2 * bandCount || badBands.length) throw new Error(`band labels not readable: ${JSON.stringify(badBands.slice(0, 4))} of ${bandsShown.length}`);
+      if (!/^waves 1–\d+$/.test(bandsShown[0].text) || !/^[\d,]+ tables$/.test(bandsShown[1].text)) throw new Error(`first band: ${bandsShown[0].text} · ${bandsShown[1].text}`);
+      bench.graph_5k_band_label_px = Math.min(...bandsShown.map((b) => b.px));
+      // The minimap shows the bands (not a grey box of sub-pixel specks).
+      const minimapNodes = await browser.execute(() => [...document.querySelectorAll(".react-flow__minimap-node")].filter((n) => n.getBoundingClientRect().width >= 4).length);
+      if (minimapNodes < bandCount) throw new Error(`the minimap shows ${minimapNodes} bands of ${bandCount}`);
       await shot("18-graph-5k-grouped");
+      // A click opens a band into its waves; a click on its card closes it again.
+      const secondBand = await browser.$$('[data-testid="graph-band-label"]')[1];
+      const secondText = await browser.execute((el) => el.textContent, secondBand);
+      await secondBand.click();
+      await browser.waitUntil(async () => (await browser.$$(".react-flow__node.band-open")).length === 1 && (await browser.$$(".react-flow__node.wave")).length > 0, { timeout: 30000 });
+      const opened = await browser.execute(() => ({
+        header: document.querySelector(".react-flow__node.band-open [data-testid='graph-band-label']")?.textContent,
+        waves: [...document.querySelectorAll(".react-flow__node.wave .gnode-name")].map((w) => w.textContent),
+      }));
+      const [, lo, hi] = /^waves (\d+)–(\d+)$/.exec(secondText) ?? [];
+      // Off-screen cards are not drawn: the stats count what the view holds (the bands and the opened band's waves).
+      const waveCount = Number(hi) - Number(lo) + 1;
+      const holds = Number(/showing (\d+) nodes/.exec(await textOf("graph-stats"))?.[1]);
+      if (opened.header !== secondText || opened.waves[0] !== `wave ${lo}` || holds !== bandCount + waveCount) throw new Error(`opened ${secondText}: ${holds} nodes, ${JSON.stringify(opened).slice(0, 300)}`);
+      bench.graph_5k_band_opened = `${secondText}: ${waveCount} waves, ${opened.waves.length} drawn in view`;
+      await shot("18b-graph-5k-band-open");
+      await (await browser.$(".react-flow__node.band-open")).click();
+      await browser.waitUntil(async () => (await browser.$$(".react-flow__node.band-open")).length === 0, { timeout: 30000 });
       const u = Date.now();
       await selectValue("group-by", "none");
       await browser.waitUntil(async () => /showing 5000 nodes \(laid out/.test(await textOf("graph-stats")), { timeout: 120000 });

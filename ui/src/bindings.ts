@@ -1043,6 +1043,11 @@ export type LifecycleBoard_Deserialize = {
 	phases: PhaseCount[],
 	/**  Every job, by id. */
 	jobs: JobCard_Deserialize[],
+	/**
+	 *  Seconds a loop measuring databases waits between ticks unless the board says otherwise
+	 *  (the manifest's `interval_seconds`).
+	 */
+	interval_seconds: number | null,
 };
 
 /**  The board. */
@@ -1051,6 +1056,11 @@ export type LifecycleBoard_Serialize = {
 	phases: PhaseCount[],
 	/**  Every job, by id. */
 	jobs: JobCard_Serialize[],
+	/**
+	 *  Seconds a loop measuring databases waits between ticks unless the board says otherwise
+	 *  (the manifest's `interval_seconds`).
+	 */
+	interval_seconds: number | null,
 };
 
 /**  A dependency other than an FK. */
@@ -1238,14 +1248,14 @@ export type MappingFinding_Serialize = {
 	data: FindingCount | null,
 };
 
-/**  One source column and what it becomes. */
+/**  One source column (or a column only the target has) and what it becomes. */
 export type MappingRow = MappingRow_Serialize | MappingRow_Deserialize;
 
-/**  One source column and what it becomes. */
+/**  One source column (or a column only the target has) and what it becomes. */
 export type MappingRow_Deserialize = {
-	/**  Source column. */
+	/**  Source column; for a computed column, the rule's own name. */
 	source_column: string,
-	/**  Source declared type. */
+	/**  Source declared type; empty for a computed column. */
 	source_type: string,
 	/**  Target column; empty when dropped. */
 	target_column: string,
@@ -1257,15 +1267,23 @@ export type MappingRow_Deserialize = {
 	reason: string,
 	/**  Who decided. */
 	author: string,
+	/**  The rule's `derive` expression; empty when it has none. */
+	derive: string,
+	/**  What a NULL becomes, as a SQL literal (`0`, `'n/a'`); empty when the rule says nothing. */
+	null_default: string,
+	/**  The rule's `not_null`, when it says. */
+	not_null?: boolean | null,
+	/**  Whether the column is only the target's, computed by `derive`. */
+	computed: boolean,
 	/**  The findings about this column. */
 	findings: MappingFinding_Deserialize[],
 };
 
-/**  One source column and what it becomes. */
+/**  One source column (or a column only the target has) and what it becomes. */
 export type MappingRow_Serialize = {
-	/**  Source column. */
+	/**  Source column; for a computed column, the rule's own name. */
 	source_column: string,
-	/**  Source declared type. */
+	/**  Source declared type; empty for a computed column. */
 	source_type: string,
 	/**  Target column; empty when dropped. */
 	target_column: string,
@@ -1277,6 +1295,14 @@ export type MappingRow_Serialize = {
 	reason: string,
 	/**  Who decided. */
 	author: string,
+	/**  The rule's `derive` expression; empty when it has none. */
+	derive: string,
+	/**  What a NULL becomes, as a SQL literal (`0`, `'n/a'`); empty when the rule says nothing. */
+	null_default: string,
+	/**  The rule's `not_null`, when it says. */
+	not_null: boolean | null,
+	/**  Whether the column is only the target's, computed by `derive`. */
+	computed: boolean,
 	/**  The findings about this column. */
 	findings: MappingFinding_Serialize[],
 };
@@ -1288,7 +1314,7 @@ export type MappingRuleEdit = MappingRuleEdit_Serialize | MappingRuleEdit_Deseri
 export type MappingRuleEdit_Deserialize = {
 	/**  Source table (`sakila.film`). */
 	table: string,
-	/**  Source column. */
+	/**  Source column, or the name of a column only the target has (a computed one). */
 	column: string,
 	/**  In order. */
 	changes: MappingFieldChange_Deserialize[],
@@ -1298,7 +1324,7 @@ export type MappingRuleEdit_Deserialize = {
 export type MappingRuleEdit_Serialize = {
 	/**  Source table (`sakila.film`). */
 	table: string,
-	/**  Source column. */
+	/**  Source column, or the name of a column only the target has (a computed one). */
 	column: string,
 	/**  In order. */
 	changes: MappingFieldChange_Serialize[],
@@ -1365,7 +1391,7 @@ export type MappingTable_Deserialize = {
 	target: string,
 	/**  Its columns. */
 	rows: MappingRow_Deserialize[],
-	/**  Findings about the table itself (or a column only the target has). */
+	/**  Findings about the table itself (a computed column's are on its row). */
 	findings: MappingFinding_Deserialize[],
 };
 
@@ -1377,7 +1403,7 @@ export type MappingTable_Serialize = {
 	target: string,
 	/**  Its columns. */
 	rows: MappingRow_Serialize[],
-	/**  Findings about the table itself (or a column only the target has). */
+	/**  Findings about the table itself (a computed column's are on its row). */
 	findings: MappingFinding_Serialize[],
 };
 

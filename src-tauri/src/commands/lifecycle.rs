@@ -4,6 +4,7 @@
 //! person's go on a card ([`lifecycle_approve`], the engine's `lifecycle approve`) and the loop
 //! run from the board ([`lifecycle_run`], the engine's `lifecycle run`, cancellable).
 
+use migration_studio::db::LockHolder;
 use migration_studio::lifecycle::{LifecycleError, Phase};
 use migration_studio::workspace::lifecycle::approve::approve;
 use migration_studio::workspace::lifecycle::run::{run, Measurements, RunRequest};
@@ -25,6 +26,9 @@ pub struct LifecycleBoard {
     pub phases: Vec<PhaseCount>,
     /// Every job, by id.
     pub jobs: Vec<JobCard>,
+    /// Seconds a loop measuring databases waits between ticks unless the board says otherwise
+    /// (the manifest's `interval_seconds`).
+    pub interval_seconds: f64,
 }
 
 /// A phase and its number of jobs.
@@ -72,6 +76,7 @@ pub async fn lifecycle_board(
     let root = state.project_root(&project)?;
     let view = status(&root, true, now()).await.map_err(lifecycle_error)?;
     Ok(LifecycleBoard {
+        interval_seconds: view.interval_seconds,
         phases: view
             .phases
             .iter()
@@ -123,13 +128,40 @@ pub async fn lifecycle_board(
 fn lifecycle_error(e: LifecycleError) -> AppError {
     match e {
         LifecycleError::Project(p) => p.into(),
-        LifecycleError::Busy(_) => AppError::new(ErrorCode::Busy, e.to_string()).hint(
+        LifecycleError::Busy { holder, .. } => AppError::new(
+            ErrorCode::Busy,
+            format!(
+                "another lifecycle loop is running on this project: {}",
+                holder_words(holder.as_ref(), std::process::id())
+            ),
+        )
+        .hint(
             "One loop per project: wait for the running one to finish, or stop it (Cancel here, Ctrl-C where `migration-studio lifecycle run` runs).",
         ),
         LifecycleError::NoApprover(_) => AppError::invalid("by", e.to_string()),
         LifecycleError::NothingToApprove { .. } => AppError::new(ErrorCode::InvalidInput, e.to_string())
             .hint("The board is out of date: only a job awaiting cleanup approval or held takes an approval."),
         other => AppError::classified(&other),
+    }
+}
+
+/// Who holds the project's loop, in words (never the lock file's path): this window, the
+/// command line, another window, or a program by name, with its process id.
+fn holder_words(holder: Option<&LockHolder>, this_process: u32) -> String {
+    let Some(h) = holder else {
+        return "it did not say which program runs it".to_owned();
+    };
+    match h.program.as_deref() {
+        _ if h.pid == this_process => "the loop started earlier from this window".to_owned(),
+        Some("migration-studio") => format!(
+            "`migration-studio lifecycle run` from the command line (process {})",
+            h.pid
+        ),
+        Some("migration-studio-desktop") => {
+            format!("another Migration Studio window (process {})", h.pid)
+        }
+        Some(program) => format!("the program {program} (process {})", h.pid),
+        None => format!("process {}", h.pid),
     }
 }
 
@@ -373,4 +405,32 @@ pub async fn run_loop(
         finished_at: now(),
         measured_from,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_loop_holder_is_said_in_words() {
+        let holder = |program: Option<&str>| LockHolder {
+            pid: 42,
+            program: program.map(str::to_owned),
+        };
+        let cli = holder(Some("migration-studio"));
+        assert_eq!(
+            holder_words(Some(&cli), 7),
+            "`migration-studio lifecycle run` from the command line (process 42)"
+        );
+        assert_eq!(
+            holder_words(Some(&cli), 42),
+            "the loop started earlier from this window"
+        );
+        assert_eq!(
+            holder_words(Some(&holder(Some("migration-studio-desktop"))), 7),
+            "another Migration Studio window (process 42)"
+        );
+        assert_eq!(holder_words(Some(&holder(None)), 7), "process 42");
+        assert!(holder_words(None, 7).contains("did not say"));
+    }
 }

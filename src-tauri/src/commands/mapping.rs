@@ -41,16 +41,16 @@ pub struct MappingTable {
     pub target: String,
     /// Its columns.
     pub rows: Vec<MappingRow>,
-    /// Findings about the table itself (or a column only the target has).
+    /// Findings about the table itself (a computed column's are on its row).
     pub findings: Vec<MappingFinding>,
 }
 
-/// One source column and what it becomes.
+/// One source column (or a column only the target has) and what it becomes.
 #[derive(Debug, Clone, Serialize, Type)]
 pub struct MappingRow {
-    /// Source column.
+    /// Source column; for a computed column, the rule's own name.
     pub source_column: String,
-    /// Source declared type.
+    /// Source declared type; empty for a computed column.
     pub source_type: String,
     /// Target column; empty when dropped.
     pub target_column: String,
@@ -62,6 +62,14 @@ pub struct MappingRow {
     pub reason: String,
     /// Who decided.
     pub author: String,
+    /// The rule's `derive` expression; empty when it has none.
+    pub derive: String,
+    /// What a NULL becomes, as a SQL literal (`0`, `'n/a'`); empty when the rule says nothing.
+    pub null_default: String,
+    /// The rule's `not_null`, when it says.
+    pub not_null: Option<bool>,
+    /// Whether the column is only the target's, computed by `derive`.
+    pub computed: bool,
     /// The findings about this column.
     pub findings: Vec<MappingFinding>,
 }
@@ -143,7 +151,7 @@ pub struct MappingFieldChange {
 pub struct MappingRuleEdit {
     /// Source table (`sakila.film`).
     pub table: String,
-    /// Source column.
+    /// Source column, or the name of a column only the target has (a computed one).
     pub column: String,
     /// In order.
     pub changes: Vec<MappingFieldChange>,
@@ -202,6 +210,10 @@ fn screen(v: MappingView) -> MappingScreen {
                         rule: r.row.rule,
                         reason: r.row.reason,
                         author: r.row.author,
+                        derive: r.row.derive,
+                        null_default: r.row.null_default,
+                        not_null: r.row.not_null,
+                        computed: r.row.computed,
                         findings: r.findings.into_iter().map(finding).collect(),
                     })
                     .collect(),
@@ -491,5 +503,73 @@ mod tests {
         .unwrap();
         let v = view_of(&state, &project, None).await.unwrap();
         assert_eq!(v.blocking, 0);
+
+        // A NULL default and NOT NULL on a column, then a computed column: the rows carry them.
+        let rule = |column: &str, changes: Vec<MappingFieldChange>| MappingRuleEdit {
+            table: "sakila.film".into(),
+            column: column.into(),
+            changes,
+        };
+        edit_of(
+            &state,
+            &project,
+            rule(
+                "description",
+                vec![
+                    change(MappingRuleField::NullDefault, "'none yet'"),
+                    change(MappingRuleField::NotNull, "true"),
+                    change(MappingRuleField::Reason, "always shown"),
+                    change(MappingRuleField::Author, "ana"),
+                ],
+            ),
+            None,
+        )
+        .await
+        .unwrap();
+        let edited = edit_of(
+            &state,
+            &project,
+            rule(
+                "title_key",
+                vec![
+                    change(MappingRuleField::Derive, "lower(title)"),
+                    change(MappingRuleField::Type, "varchar(255)"),
+                    change(MappingRuleField::Reason, "case-blind search"),
+                    change(MappingRuleField::Author, "ana"),
+                ],
+            ),
+            None,
+        )
+        .await
+        .unwrap();
+        assert!(edited.ddl_diff.contains("title_key"), "{}", edited.ddl_diff);
+        let film = edited
+            .view
+            .tables
+            .iter()
+            .find(|t| t.table == "sakila.film")
+            .unwrap();
+        let description = film
+            .rows
+            .iter()
+            .find(|r| r.source_column == "description")
+            .unwrap();
+        assert_eq!(
+            (description.null_default.as_str(), description.not_null),
+            ("'none yet'", Some(true))
+        );
+        assert!(description.target_type.ends_with(" NOT NULL"));
+        let key = film.rows.last().unwrap();
+        assert_eq!(
+            (
+                key.source_column.as_str(),
+                key.computed,
+                key.derive.as_str(),
+                key.rule.as_str()
+            ),
+            ("title_key", true, "lower(title)", "computed")
+        );
+        assert_eq!(key.target_type, "varchar(255)");
+        assert!(key.source_type.is_empty());
     }
 }

@@ -1212,7 +1212,11 @@ async fn the_board_runs_the_loop_on_saved_connections_and_approves_a_cleanup() {
         .unwrap_err();
     assert_eq!(busy.code, ErrorCode::Busy);
     assert!(
-        busy.message.contains("another lifecycle loop"),
+        busy.message.contains("another lifecycle loop")
+            && busy
+                .message
+                .contains("the loop started earlier from this window")
+            && !busy.message.contains("lifecycle.lock"),
         "{}",
         busy.message
     );

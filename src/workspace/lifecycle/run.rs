@@ -89,7 +89,11 @@ pub async fn run(
     cancel: &Cancel,
 ) -> Result<RunSummary, LifecycleError> {
     let opened = super::open(root).await?;
-    let lock = FileLock::acquire(&root.join(LOOP_LOCK_FILE)).map_err(LifecycleError::Busy)?;
+    let path = root.join(LOOP_LOCK_FILE);
+    let lock = FileLock::acquire(&path).map_err(|detail| LifecycleError::Busy {
+        detail,
+        holder: FileLock::holder(&path),
+    })?;
     let summary = run_locked(opened, request, cancel).await;
     lock.release();
     summary

@@ -29,6 +29,9 @@ pub struct StatusView {
     pub jobs: Vec<JobView>,
     /// Jobs in all.
     pub total: usize,
+    /// Seconds a loop measuring databases waits between ticks unless told otherwise (the
+    /// manifest's `interval_seconds`).
+    pub interval_seconds: f64,
 }
 
 /// The status of the project in `root` at time `now` (Unix seconds). Read-only: the desktop
@@ -65,5 +68,6 @@ pub async fn status(root: &Path, all: bool, now: f64) -> Result<StatusView, Life
         phases,
         jobs,
         total,
+        interval_seconds: opened.settings.interval_seconds,
     })
 }

@@ -13,9 +13,9 @@ use crate::project::Project;
 pub struct Row {
     /// Source table, qualified.
     pub source_table: String,
-    /// Source column.
+    /// Source column; for a column only the target has (computed), the rule's own name.
     pub source_column: String,
-    /// Source declared type.
+    /// Source declared type; empty for a column only the target has.
     pub source_type: String,
     /// Target table (bare name); empty when dropped.
     pub target_table: String,
@@ -23,9 +23,18 @@ pub struct Row {
     pub target_column: String,
     /// Target declared type (with ` NOT NULL`); empty when dropped.
     pub target_type: String,
-    /// What the spec does: `default`, or a comma-separated list of `rename`, `cast`,
-    /// `null_default`, `not_null`, `drop`, `table dropped`.
+    /// What the spec does: `default`, `computed` (a column only the target has), or a
+    /// comma-separated list of `rename`, `cast`, `derive`, `split`, `null_default`, `not_null`,
+    /// `drop`, `table dropped`.
     pub rule: String,
+    /// The rule's `derive` expression as written; empty when it has none.
+    pub derive: String,
+    /// The rule's `null_default` as a SQL literal (`0`, `'n/a'`); empty when it has none.
+    pub null_default: String,
+    /// The rule's `not_null`, when it says.
+    pub not_null: Option<bool>,
+    /// Whether the column is only the target's, computed by the rule's expression.
+    pub computed: bool,
     /// The rule's reason (the table's when the column has no rule).
     pub reason: String,
     /// The rule's author.
@@ -49,6 +58,11 @@ pub async fn show(project: &Project) -> Result<Vec<Row>, MappingError> {
         }
         let rule = spec.table(table);
         let (mapping, _) = TableMapping::mapped(from, to, table, None, rule);
+        // Qualified only when the spec moves the table into a schema of its own.
+        let target_table = match rule.and_then(|r| r.target_schema.as_deref()) {
+            Some(schema) => format!("{schema}.{}", mapping.target.name),
+            None => mapping.target.name.clone(),
+        };
         for column in &table.columns {
             let column_rule = rule.and_then(|r| r.columns.get(&column.name));
             let mapped = mapping.columns.iter().find(|c| c.name == column.name);
@@ -61,6 +75,8 @@ pub async fn show(project: &Project) -> Result<Vec<Row>, MappingError> {
                 for (name, set) in [
                     ("rename", r.target.is_some()),
                     ("cast", r.cast.as_ref().is_some_and(|c| *c != default)),
+                    ("derive", r.derive.is_some()),
+                    ("split", !r.split.is_empty()),
                     ("null_default", r.null_default.is_some()),
                     ("not_null", r.not_null.is_some()),
                     ("drop", r.drop),
@@ -81,13 +97,7 @@ pub async fn show(project: &Project) -> Result<Vec<Row>, MappingError> {
                 source_table: table.name.to_string(),
                 source_column: column.name.clone(),
                 source_type: column.data_type.clone(),
-                // Qualified only when the spec moves the table into a schema of its own.
-                target_table: kept
-                    .map(|_| match rule.and_then(|r| r.target_schema.as_deref()) {
-                        Some(schema) => format!("{schema}.{}", mapping.target.name),
-                        None => mapping.target.name.clone(),
-                    })
-                    .unwrap_or_default(),
+                target_table: kept.map(|_| target_table.clone()).unwrap_or_default(),
                 target_column: kept.map(|c| c.target_name.clone()).unwrap_or_default(),
                 target_type: kept
                     .map(|c| {
@@ -105,6 +115,49 @@ pub async fn show(project: &Project) -> Result<Vec<Row>, MappingError> {
                 },
                 reason,
                 author,
+                derive: column_rule
+                    .and_then(|r| r.derive.as_ref())
+                    .map(|d| d.text.clone())
+                    .unwrap_or_default(),
+                null_default: column_rule
+                    .and_then(|r| r.null_default.clone())
+                    .unwrap_or_default(),
+                not_null: column_rule.and_then(|r| r.not_null),
+                computed: false,
+            });
+        }
+        if rule.is_some_and(|r| r.drop) {
+            continue;
+        }
+        // Columns only the target has, after the source's, in the spec's order.
+        for (name, r) in rule.iter().flat_map(|r| &r.columns).filter(|(_, r)| r.new) {
+            let mapped = mapping.columns.iter().find(|c| &c.name == name);
+            rows.push(Row {
+                source_table: table.name.to_string(),
+                source_column: name.clone(),
+                source_type: String::new(),
+                target_table: target_table.clone(),
+                target_column: mapped.map(|c| c.target_name.clone()).unwrap_or_default(),
+                target_type: mapped
+                    .map(|c| {
+                        format!(
+                            "{}{}",
+                            c.target_type,
+                            if c.not_null { " NOT NULL" } else { "" }
+                        )
+                    })
+                    .unwrap_or_default(),
+                rule: "computed".to_owned(),
+                reason: r.reason.clone(),
+                author: r.author.clone(),
+                derive: r
+                    .derive
+                    .as_ref()
+                    .map(|d| d.text.clone())
+                    .unwrap_or_default(),
+                null_default: r.null_default.clone().unwrap_or_default(),
+                not_null: r.not_null,
+                computed: true,
             });
         }
     }

@@ -38,7 +38,7 @@ pub struct TableView {
     pub target: String,
     /// Its columns, in inventory order.
     pub rows: Vec<RuleRow>,
-    /// Findings about the table itself or about a column only the target has (a computed one).
+    /// Findings about the table itself (a computed column's are on its row).
     pub findings: Vec<Finding>,
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { JobCard_Serialize as JobCard, LifecycleBoard_Serialize as LifecycleBoard } from "../bindings";
-import { ago, approvalAction, boardColumns, parseTickLimit, tickRange } from "./lifecycleBoard";
+import { ago, approvalAction, boardColumns, parseTickInterval, parseTickLimit, tickRange } from "./lifecycleBoard";
 
 const card = (id: string, phase: string, attention: string[] = []): JobCard => ({
   id,
@@ -16,6 +16,7 @@ const card = (id: string, phase: string, attention: string[] = []): JobCard => (
 });
 
 const board: LifecycleBoard = {
+  interval_seconds: 60,
   phases: [
     { phase: "planned", jobs: 1 },
     { phase: "shadow", jobs: 2 },
@@ -70,5 +71,14 @@ describe("tickRange", () => {
     expect(tickRange(3, 7, 5)).toBe("ticks 3–7 (5 ticks)");
     expect(tickRange(4, 4, 1)).toBe("tick 4 (1 tick)");
     expect(tickRange(0, 0, 0)).toBe("no tick ran");
+  });
+});
+
+describe("parseTickInterval", () => {
+  it("takes seconds from 1 to a day or blank, and says what is wrong otherwise", () => {
+    expect(parseTickInterval(" 5 ")).toEqual({ seconds: 5 });
+    expect(parseTickInterval("2.5 s")).toEqual({ seconds: 2.5 });
+    expect(parseTickInterval("")).toEqual({ seconds: null });
+    for (const bad of ["0", "0.5", "-3", "soon", "86401", "1e3"]) expect(parseTickInterval(bad)).toHaveProperty("error");
   });
 });

@@ -61,6 +61,23 @@ export function parseTickLimit(text: string): { ticks: number | null } | { error
   return { ticks: Number(t) };
 }
 
+/** The longest wait between ticks the board takes: a day. */
+export const MAX_INTERVAL_SECONDS = 86_400;
+
+/**
+ * The seconds between ticks typed in the board's field: a number from 1 to a day, `null` for
+ * blank (the project's setting for databases, none for a file), or an error in words.
+ */
+export function parseTickInterval(text: string): { seconds: number | null } | { error: string } {
+  const t = text.trim().replace(/\s*s$/, "");
+  if (t === "") return { seconds: null };
+  const n = Number(t);
+  if (!/^\d+(\.\d+)?$/.test(t) || n < 1 || n > MAX_INTERVAL_SECONDS) {
+    return { error: `“${text.trim()}” is not a wait between ticks: give seconds from 1 to 86,400 (a day), or leave it blank for the project's setting.` };
+  }
+  return { seconds: n };
+}
+
 /** "ticks 3–7 (5 ticks)", "no tick ran" for a finished loop run. */
 export function tickRange(first: number, last: number, ticks: number): string {
   if (ticks === 0) return "no tick ran";

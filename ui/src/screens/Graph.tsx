@@ -17,6 +17,7 @@ import {
   type VisNode,
 } from "../lib/graphModel";
 import { layoutGraph } from "../lib/layout";
+import { bandColumns, bandedGraph, bandKey, bandLayout, bandNodeSize, bandViewport, usesBands, waveBands, waveKey, type BandedGraph, type BandNode } from "../lib/waveBands";
 import type { Point } from "../lib/graphModel";
 import { EmptyState, ErrorBanner, Loading } from "../components/Feedback";
 import "@xyflow/react/dist/style.css";
@@ -52,19 +53,49 @@ interface Layout {
   groupBy: GroupBy;
 }
 
+function isBanded(g: VisibleGraph): g is BandedGraph {
+  return "bands" in g;
+}
+
+function isBandNode(n: VisNode): n is BandNode {
+  return "level" in n;
+}
+
 /** Moves the flow to the layout's opening view (graphModel.openingViewport) rather than fitting it
  * to the canvas; false when the flow or the canvas is not there yet. */
 function openView(flow: ReactFlowInstance<Node<NodeData>> | null, canvas: HTMLDivElement | null, layout: Layout): boolean {
   const box = canvas?.getBoundingClientRect();
   if (!flow || !box) return false;
-  void flow.setViewport(openingViewport(layout.positions.values(), box.width, box.height));
+  const graph = layout.graph;
+  void flow.setViewport(
+    isBanded(graph) ? bandViewport(graph, layout.positions, box.width, box.height) : openingViewport(layout.positions.values(), box.width, box.height),
+  );
   return true;
 }
 
 /** What a drawn node carries: its label, and what the minimap colours it by. */
-type NodeData = { label: ReactNode; wave: number; blast: boolean };
+type NodeData = { label: ReactNode; color: string; blast: boolean };
+
+/** A band's card: its wave range, what it holds, and what a click does. */
+function bandCardLabel(n: BandNode): ReactNode {
+  const open = n.level === "band-open" || n.level === "wave-open";
+  const band = n.level.startsWith("band");
+  const hint = open ? "click to close" : band ? "click to open its waves" : "double-click to list its tables";
+  return (
+    <>
+      <div className="gnode-name" title={`${n.label} · ${n.summary}`} data-testid={band ? "graph-band-label" : undefined}>
+        {n.label}
+      </div>
+      <div className="gnode-count" data-testid={band ? "graph-band-count" : undefined}>
+        {n.summary}
+      </div>
+      {band && <div className="gnode-meta">{hint}</div>}
+    </>
+  );
+}
 
 function nodeLabel(n: VisNode): ReactNode {
+  if (isBandNode(n) && n.level !== "item") return bandCardLabel(n);
   const meta = n.group ? `${counted(n.count, "artifact")} · from wave ${n.wave}` : `${n.kind} · wave ${n.wave}`;
   return (
     <>
@@ -84,17 +115,27 @@ function GraphCanvas({ view, project }: { view: GraphView; project: ProjectView 
   const [error, setError] = useState<unknown>(null);
   const [layout, setLayout] = useState<Layout | null>(null);
   const openedFor = useRef<GroupBy | null>(null);
+  /** A band just opened: the next layout scrolls its card to the top of the canvas, its waves below. */
+  const focusBand = useRef<string | null>(null);
   const [far, setFar] = useState(false);
   const farRef = useRef(false);
   const canvas = useRef<HTMLDivElement>(null);
   const flow = useRef<ReactFlowInstance<Node<NodeData>> | null>(null);
 
-  const visible = useMemo(() => visibleGraph(view, groupBy, expanded), [view, groupBy, expanded]);
+  const bands = useMemo(() => (groupBy === "wave" && usesBands(view) ? waveBands(view.nodes) : null), [view, groupBy]);
+  const visible: VisibleGraph = useMemo(
+    () => (bands ? bandedGraph(view, bands, expanded) : visibleGraph(view, groupBy, expanded)),
+    [view, bands, groupBy, expanded],
+  );
 
   useEffect(() => {
     let live = true;
     const t0 = performance.now();
-    void layoutGraph(visible).then((positions) => {
+    const box = canvas.current?.getBoundingClientRect();
+    const laidOut = isBanded(visible)
+      ? Promise.resolve(bandLayout(visible, bandColumns(visible.bands.length, box?.width || 740, box?.height || 600)))
+      : layoutGraph(visible);
+    void laidOut.then((positions) => {
       if (live) setLayout({ graph: visible, positions, ms: performance.now() - t0, groupBy });
     });
     return () => {
@@ -106,6 +147,12 @@ function GraphCanvas({ view, project }: { view: GraphView; project: ProjectView 
   // the person's view. (The first layout lands before React Flow is ready: onInit opens that one.)
   useEffect(() => {
     if (layout && openedFor.current !== layout.groupBy && openView(flow.current, canvas.current, layout)) openedFor.current = layout.groupBy;
+    const band = focusBand.current === null ? undefined : layout?.positions.get(focusBand.current);
+    if (band && flow.current) {
+      focusBand.current = null;
+      const { x, zoom } = flow.current.getViewport();
+      void flow.current.setViewport({ x, y: 24 - band.y * zoom, zoom });
+    }
   }, [layout]);
 
   const drawn = layout?.graph;
@@ -117,17 +164,20 @@ function GraphCanvas({ view, project }: { view: GraphView; project: ProjectView 
         const p = layout?.positions.get(n.id) ?? { x: 0, y: 0 };
         const classes = ["gnode"];
         if (n.group) classes.push("group");
+        if (isBandNode(n)) classes.push(n.level);
+        const size = isBandNode(n) ? bandNodeSize(n) : { width: NODE_WIDTH, height: NODE_HEIGHT };
+        const color = isBandNode(n) ? waveColor(n.band + 1) : waveColor(n.wave);
         if (n.inCycle) classes.push("cycle");
         if (highlighted.has(n.id)) classes.push("blast");
         if (selected?.id === n.id) classes.push("selected");
         return {
           id: n.id,
           position: p,
-          width: NODE_WIDTH,
-          height: NODE_HEIGHT,
-          data: { label: far ? null : nodeLabel(n), wave: n.wave, blast: highlighted.has(n.id) },
+          width: size.width,
+          height: size.height,
+          data: { label: far ? null : nodeLabel(n), color, blast: highlighted.has(n.id) },
           className: classes.join(" "),
-          style: { borderLeft: `6px solid ${waveColor(n.wave)}` },
+          style: { borderLeft: `6px solid ${color}` },
           draggable: false,
         };
       }),
@@ -158,10 +208,14 @@ function GraphCanvas({ view, project }: { view: GraphView; project: ProjectView 
   }
 
   function toggleGroup(n: VisNode) {
-    const key = n.label;
+    const band = isBandNode(n) && n.level.startsWith("band") ? bands?.[n.band] : undefined;
+    const key = band ? bandKey(band) : isBandNode(n) ? waveKey(n.wave) : n.label;
     const next = new Set(expanded);
     if (next.has(key)) next.delete(key);
-    else next.add(key);
+    else {
+      next.add(key);
+      if (band) focusBand.current = n.id;
+    }
     setExpanded(next);
   }
 
@@ -220,7 +274,9 @@ function GraphCanvas({ view, project }: { view: GraphView; project: ProjectView 
               nodesConnectable={false}
               onNodeClick={(_, n) => {
                 const v = layout.graph.nodes.find((x) => x.id === n.id);
-                if (v) void select(v);
+                // A band opens or closes on a click, as does an open wave's card; the rest are selected.
+                if (v && isBandNode(v) && v.level !== "wave" && v.level !== "item") toggleGroup(v);
+                else if (v) void select(v);
               }}
               onNodeDoubleClick={(_, n) => {
                 const v = layout.graph.nodes.find((x) => x.id === n.id);
@@ -230,7 +286,7 @@ function GraphCanvas({ view, project }: { view: GraphView; project: ProjectView 
             >
               <Background />
               <Controls position="top-right" showInteractive={false} />
-              <MiniMap pannable zoomable nodeColor={(n: Node<NodeData>) => (n.data.blast ? "#f97316" : waveColor(n.data.wave))} />
+              <MiniMap pannable zoomable nodeColor={(n: Node<NodeData>) => (n.data.blast ? "#f97316" : n.data.color)} nodeStrokeWidth={3} />
             </ReactFlow>
           ) : (
             <Loading what="layout" />
@@ -239,11 +295,17 @@ function GraphCanvas({ view, project }: { view: GraphView; project: ProjectView 
         <aside className="graph-side">
           <h2>Legend</h2>
           <ul className="legend">
-            {Array.from({ length: Math.min(view.waves, 10) }, (_, i) => (
-              <li key={i}>
-                <span className="wave-dot" style={{ background: waveColor(i + 1) }} /> wave {i + 1}
-              </li>
-            ))}
+            {bands
+              ? bands.map((b) => (
+                  <li key={b.index}>
+                    <span className="wave-dot" style={{ background: waveColor(b.index + 1) }} /> {b.first === b.last ? `wave ${b.first}` : `waves ${b.first}–${b.last}`}
+                  </li>
+                ))
+              : Array.from({ length: Math.min(view.waves, 10) }, (_, i) => (
+                  <li key={i}>
+                    <span className="wave-dot" style={{ background: waveColor(i + 1) }} /> wave {i + 1}
+                  </li>
+                ))}
             <li>
               <span className="swatch cycle" /> in a cycle
             </li>
@@ -254,7 +316,13 @@ function GraphCanvas({ view, project }: { view: GraphView; project: ProjectView 
               <span className="swatch blast" /> blast radius
             </li>
           </ul>
-          {groupBy !== "none" && <p className="muted">Double-click a group to expand or collapse it.</p>}
+          {bands ? (
+            <p className="muted" data-testid="graph-band-help">
+              {view.waves} waves in {bands.length} bands of about the same size. Click a band to open its waves; double-click a wave to list its tables.
+            </p>
+          ) : (
+            groupBy !== "none" && <p className="muted">Double-click a group to expand or collapse it.</p>
+          )}
           {selected ? (
             <section data-testid="blast-panel">
               <h2>{selected.group ? `${selected.label} (${selected.count})` : selected.label}</h2>

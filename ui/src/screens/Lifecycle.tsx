@@ -2,7 +2,8 @@ import { useEffect, useState } from "react";
 import { commands, type JobCard_Serialize as JobCard, type LoopRun, type ProjectView } from "../bindings";
 import { CommandError, describeError, unwrap } from "../lib/errors";
 import { newTaskId, useLoad } from "../lib/useLoad";
-import { ago, approvalAction, boardColumns, parseTickLimit, tickRange } from "../lib/lifecycleBoard";
+import { ago, approvalAction, boardColumns, parseTickInterval, parseTickLimit, tickRange } from "../lib/lifecycleBoard";
+import { ConnectionSelect } from "../components/ConnectionSelect";
 import { ErrorBanner, Loading } from "../components/Feedback";
 
 /** How often the board reads the store again, so it follows a `lifecycle run` loop. */
@@ -95,27 +96,29 @@ function ApprovalForm({ project, card, onDone }: { project: ProjectView; card: J
  * (chosen in the dialog the app opens), an optional tick limit, Cancel while it runs, and what the
  * finished run did. One loop per project: the engine refuses a second (here or from the CLI).
  */
-function LoopControl({ project, onFinished }: { project: ProjectView; onFinished: () => void }) {
+function LoopControl({ project, defaultInterval, onFinished }: { project: ProjectView; defaultInterval: number | null; onFinished: () => void }) {
   const conns = useLoad(async () => unwrap(await commands.connections()));
   const [from, setFrom] = useState<"file" | "connections">("connections");
   const [source, setSource] = useState("");
   const [target, setTarget] = useState("");
   const [ticks, setTicks] = useState("");
+  const [wait, setWait] = useState("");
   const [task, setTask] = useState<string | null>(null);
   const [run, setRun] = useState<LoopRun | null>(null);
   const [error, setError] = useState<unknown>(null);
   const limit = parseTickLimit(ticks);
+  const interval = parseTickInterval(wait);
   const list = conns.data ?? [];
 
   async function start() {
-    if ("error" in limit) return;
+    if ("error" in limit || "error" in interval) return;
     setError(null);
     setRun(null);
     const id = newTaskId("lifecycle-loop");
     setTask(id);
     try {
       const measurements = from === "file" ? { kind: "file" as const } : { kind: "connections" as const, source, target };
-      const done = unwrap(await commands.lifecycleRun(project.handle, id, { measurements, max_ticks: limit.ticks, interval_seconds: null }));
+      const done = unwrap(await commands.lifecycleRun(project.handle, id, { measurements, max_ticks: limit.ticks, interval_seconds: interval.seconds }));
       if (done) setRun(done);
     } catch (e) {
       setError(e);
@@ -144,25 +147,11 @@ function LoopControl({ project, onFinished }: { project: ProjectView; onFinished
           <>
             <label>
               Old side (source)
-              <select value={source} onChange={(e) => setSource(e.target.value)} data-testid="lifecycle-source">
-                <option value="">choose…</option>
-                {list.map((c) => (
-                  <option key={c.name} value={c.name}>
-                    {c.name} — {c.display_url}
-                  </option>
-                ))}
-              </select>
+              <ConnectionSelect value={source} onChange={setSource} connections={list} testId="lifecycle-source" />
             </label>
             <label>
               New side (rehearsal target)
-              <select value={target} onChange={(e) => setTarget(e.target.value)} data-testid="lifecycle-target">
-                <option value="">choose…</option>
-                {list.map((c) => (
-                  <option key={c.name} value={c.name}>
-                    {c.name} — {c.display_url}
-                  </option>
-                ))}
-              </select>
+              <ConnectionSelect value={target} onChange={setTarget} connections={list} testId="lifecycle-target" />
             </label>
           </>
         )}
@@ -180,10 +169,31 @@ function LoopControl({ project, onFinished }: { project: ProjectView; onFinished
           <span className="muted">blank: until every job is done or held</span>
           {"error" in limit && <span className="error-text">{limit.error}</span>}
         </label>
+        <label>
+          Seconds between ticks
+          <input
+            className="narrow"
+            value={wait}
+            placeholder={from === "file" || defaultInterval === null ? "none" : String(defaultInterval)}
+            onChange={(e) => setWait(e.target.value)}
+            data-testid="lifecycle-interval"
+            aria-invalid={"error" in interval}
+          />
+          <span className="muted" data-testid="lifecycle-interval-default">
+            {from === "file"
+              ? "blank: the file's windows follow each other at once"
+              : `blank: the project's setting${defaultInterval === null ? "" : `, ${defaultInterval.toLocaleString("en")} s`} between measurements`}
+          </span>
+          {"error" in interval && (
+            <span className="error-text" data-testid="lifecycle-interval-error">
+              {interval.error}
+            </span>
+          )}
+        </label>
       </div>
       {from === "connections" && list.length === 0 && conns.data && <p className="muted">No saved connection yet: add them on the Rehearsal screen.</p>}
       <div className="row">
-        <button type="button" disabled={task !== null || !ready || "error" in limit} onClick={() => void start()} data-testid="lifecycle-run">
+        <button type="button" disabled={task !== null || !ready || "error" in limit || "error" in interval} onClick={() => void start()} data-testid="lifecycle-run">
           Run the loop
         </button>
         {task && (
@@ -272,6 +282,7 @@ export function LifecycleScreen({ project }: { project: ProjectView }) {
       </header>
       <LoopControl
         project={project}
+        defaultInterval={board.data.interval_seconds}
         onFinished={() => {
           // A run after an approval says what became of it; the notice would be stale.
           setNotice(null);

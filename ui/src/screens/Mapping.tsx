@@ -1,8 +1,16 @@
 import { useState } from "react";
-import { commands, type MappingFinding_Serialize, type MappingRow_Serialize, type MappingScreen_Serialize, type ProjectView } from "../bindings";
+import {
+  commands,
+  type MappingFinding_Serialize,
+  type MappingRow_Serialize,
+  type MappingRuleEdit_Deserialize,
+  type MappingScreen_Serialize,
+  type ProjectView,
+} from "../bindings";
 import { unwrap } from "../lib/errors";
 import { useLoad } from "../lib/useLoad";
-import { countText, ruleEdit, ruleForm, tableCounts, type RuleForm } from "../lib/mappingEdit";
+import { countText, ruleEdit, tableCounts, type RuleForm } from "../lib/mappingEdit";
+import { ComputedColumnForm, RuleEditor } from "../components/MappingForms";
 import { DataGrid, type GridColumn } from "../components/DataGrid";
 import { EmptyState, ErrorBanner, Loading } from "../components/Feedback";
 
@@ -18,6 +26,7 @@ export function MappingScreen({ project }: { project: ProjectView }) {
   const connections = useLoad(async () => unwrap(await commands.connections()));
   const [picked, setPicked] = useState<string | null>(null);
   const [editing, setEditing] = useState<string | null>(null);
+  const [adding, setAdding] = useState(false);
   const [author, setAuthor] = useState("");
   const [error, setError] = useState<unknown>(null);
   const [editError, setEditError] = useState<unknown>(null);
@@ -32,16 +41,26 @@ export function MappingScreen({ project }: { project: ProjectView }) {
     }
   }
 
-  async function save(table: string, row: MappingRow_Serialize, form: RuleForm) {
+  /** Applies `edit`; a refusal stays beside the form (the spec is unchanged) and the form stays open. */
+  async function apply(edit: MappingRuleEdit_Deserialize): Promise<boolean> {
     setEditError(null);
     try {
-      const edited = unwrap(await commands.editMappingRule(project.handle, ruleEdit(table, row, form), source === "" ? null : source));
+      const edited = unwrap(await commands.editMappingRule(project.handle, edit, source === "" ? null : source));
       view.set(edited.view);
       setDdlDiff(edited.ddl_diff);
-      setEditing(null);
+      return true;
     } catch (e) {
       setEditError(e);
+      return false;
     }
+  }
+
+  async function save(table: string, row: MappingRow_Serialize, form: RuleForm) {
+    if (await apply(ruleEdit(table, row, form))) setEditing(null);
+  }
+
+  async function addComputed(edit: MappingRuleEdit_Deserialize) {
+    if (await apply(edit)) setAdding(false);
   }
 
   async function accept(f: MappingFinding_Serialize, reason: string) {
@@ -123,6 +142,19 @@ export function MappingScreen({ project }: { project: ProjectView }) {
           <input value={author} onChange={(e) => setAuthor(e.target.value)} placeholder="author of edits and acceptances" data-testid="mapping-author" />
         </label>
         {view.loading && <span className="muted">Reviewing…</span>}
+        {current && !adding && (
+          <button
+            type="button"
+            onClick={() => {
+              setEditError(null);
+              setEditing(null);
+              setAdding(true);
+            }}
+            data-testid="mapping-add-computed"
+          >
+            Add computed column
+          </button>
+        )}
       </div>
       <div className="muted small" data-testid="mapping-scope">
         Spec: {data.spec}.{" "}
@@ -138,19 +170,37 @@ export function MappingScreen({ project }: { project: ProjectView }) {
           ))}
         </ul>
       )}
+      {current && adding && (
+        <ComputedColumnForm
+          key={`computed-${current.table}`}
+          table={current.table}
+          columns={current.rows.flatMap((r) => [r.source_column, r.target_column])}
+          author={author}
+          error={editError}
+          onSave={(edit) => void addComputed(edit)}
+          onCancel={() => {
+            setAdding(false);
+            setEditError(null);
+          }}
+        />
+      )}
       {current && (
         <DataGrid
           key={current.table}
           rows={current.rows}
-          columns={mappingColumns((r) => {
-            setEditError(null);
-            setEditing(r.source_column);
-          }, (f, r) => void accept(f, r))}
+          columns={mappingColumns(
+            (r) => {
+              setEditError(null);
+              setAdding(false);
+              setEditing(r.source_column);
+            },
+            (f, r) => void accept(f, r),
+          )}
           rowId={(r) => r.source_column}
           testId="mapping-grid"
           rowTestId="mapping-row"
           label={`Rules of ${current.table}`}
-          rowAttrs={(r) => ({ "data-column": r.source_column, className: r.findings.some((f) => !f.accepted && f.severity === "error") ? "blocking" : undefined })}
+          rowAttrs={(r) => ({ "data-column": r.source_column, "data-computed": r.computed ? "true" : undefined, className: r.findings.some((f) => !f.accepted && f.severity === "error") ? "blocking" : undefined })}
           onActivate={(r) => setEditing(r.source_column)}
           rowHeight={40}
           editor={
@@ -189,8 +239,18 @@ export function MappingScreen({ project }: { project: ProjectView }) {
 /** The grid's columns, 1,000 px in all (the window less the navigation): the findings beside the rule, the reason last. */
 function mappingColumns(edit: (r: MappingRow_Serialize) => void, accept: (f: MappingFinding_Serialize, reason: string) => void): GridColumn<MappingRow_Serialize>[] {
   return [
-    { id: "source_column", header: "Source column", accessorKey: "source_column", size: 120 },
-    { id: "source_type", header: "Source type", accessorKey: "source_type", size: 125 },
+    {
+      id: "source_column",
+      header: "Source column",
+      size: 120,
+      cell: ({ row }) => (row.original.computed ? <span className="muted">none (computed)</span> : row.original.source_column),
+    },
+    {
+      id: "source_type",
+      header: "Source type",
+      size: 125,
+      cell: ({ row }) => (row.original.computed ? <span className="muted small" title={row.original.derive}>= {row.original.derive}</span> : row.original.source_type),
+    },
     {
       id: "target_column",
       header: "→ Target column",
@@ -285,69 +345,5 @@ function FindingView({ finding: f, onAccept }: { finding: MappingFinding_Seriali
         </button>
       )}
     </div>
-  );
-}
-
-function RuleEditor({
-  row,
-  author,
-  error,
-  onSave,
-  onCancel,
-}: {
-  row: MappingRow_Serialize;
-  author: string;
-  error: unknown;
-  onSave: (form: RuleForm) => void;
-  onCancel: () => void;
-}) {
-  const [form, setForm] = useState<RuleForm>(() => ruleForm(row, author));
-  const field = (name: "target" | "type" | "reason" | "author", label: string) => (
-    <label>
-      {label}{" "}
-      <input
-        value={form[name]}
-        disabled={form.drop && (name === "target" || name === "type")}
-        onChange={(e) => setForm({ ...form, [name]: e.target.value })}
-        data-testid={`mapping-form-${name}`}
-      />
-    </label>
-  );
-  return (
-    <form
-      className="rule-editor"
-      data-testid="mapping-editor"
-      onSubmit={(e) => {
-        e.preventDefault();
-        onSave(form);
-      }}
-      onKeyDown={(e) => {
-        if (e.key === "Escape") onCancel();
-      }}
-    >
-      <div className="row">
-        <strong>{row.source_column}</strong> <span className="muted">{row.source_type} →</span>
-        {field("target", "Target column")}
-        {field("type", "Type")}
-        <label>
-          <input type="checkbox" checked={form.drop} onChange={(e) => setForm({ ...form, drop: e.target.checked })} data-testid="mapping-form-drop" /> Drop
-        </label>
-      </div>
-      <div className="row">
-        {field("reason", "Reason")}
-        {field("author", "Author")}
-        <button type="submit" data-testid="mapping-form-save">
-          Save the rule
-        </button>
-        <button type="button" className="link" onClick={onCancel}>
-          Cancel
-        </button>
-      </div>
-      {error != null && (
-        <div data-testid="mapping-edit-error">
-          <ErrorBanner error={error} />
-        </div>
-      )}
-    </form>
   );
 }

@@ -24,6 +24,7 @@ const TimeSeriesChart = lazy(() => import("../components/Charts").then((m) => ({
 import { ConnectionForm } from "./Connections";
 import { applyEvent, startLive, type Live } from "../lib/rehearsalLive";
 import { calibrationSummary } from "../lib/runbookEdit";
+import { ConnectionSelect } from "../components/ConnectionSelect";
 import { describeServer, describeTestFailure } from "../lib/connectionTest";
 
 export function RehearsalScreen({ project, onOpenRunbook }: { project: ProjectView; onOpenRunbook: () => void }) {
@@ -290,25 +291,11 @@ export function RehearsalScreen({ project, onOpenRunbook }: { project: ProjectVi
         <div className="form-grid">
           <label>
             Source server{needsServers ? "" : " (not used by Docker)"}
-            <select value={sourceServer} onChange={(e) => setSourceServer(e.target.value)} data-testid="full-source">
-              <option value="">choose…</option>
-              {list.map((c) => (
-                <option key={c.name} value={c.name}>
-                  {c.name} — {c.display_url}
-                </option>
-              ))}
-            </select>
+            <ConnectionSelect value={sourceServer} onChange={setSourceServer} connections={list} testId="full-source" />
           </label>
           <label>
             Target server{needsServers ? "" : " (not used by Docker)"}
-            <select value={targetServer} onChange={(e) => setTargetServer(e.target.value)} data-testid="full-target">
-              <option value="">choose…</option>
-              {list.map((c) => (
-                <option key={c.name} value={c.name}>
-                  {c.name} — {c.display_url}
-                </option>
-              ))}
-            </select>
+            <ConnectionSelect value={targetServer} onChange={setTargetServer} connections={list} testId="full-target" />
           </label>
           <label>
             Workload writes/s
@@ -337,26 +324,11 @@ export function RehearsalScreen({ project, onOpenRunbook }: { project: ProjectVi
         <div className="form-grid">
           <label>
             Source
-            <select value={source} onChange={(e) => setSource(e.target.value)} data-testid="rehearsal-source">
-              <option value="">choose…</option>
-              {list.map((c) => (
-                <option key={c.name} value={c.name}>
-                  {c.name} — {c.display_url}
-                  {c.password_available ? "" : " (password needed)"}
-                </option>
-              ))}
-            </select>
+            <ConnectionSelect value={source} onChange={setSource} connections={list} testId="rehearsal-source" markPasswordNeeded />
           </label>
           <label>
             Target (scratch)
-            <select value={target} onChange={(e) => setTarget(e.target.value)} data-testid="rehearsal-target">
-              <option value="">choose…</option>
-              {list.map((c) => (
-                <option key={c.name} value={c.name}>
-                  {c.name} — {c.display_url}
-                </option>
-              ))}
-            </select>
+            <ConnectionSelect value={target} onChange={setTarget} connections={list} testId="rehearsal-target" />
           </label>
           <label className="check">
             <input type="checkbox" checked={markTarget} onChange={(e) => setMarkTarget(e.target.checked)} data-testid="mark-target" />

@@ -273,3 +273,67 @@ async fn with_the_source_the_view_carries_the_rows_a_narrowing_hits_and_their_ke
     assert_eq!(count.rows.to_string(), expected.trim());
     assert!(!count.examples.is_empty() && count.examples[0].starts_with("film_id "));
 }
+
+/// Removing a rule: a computed column added by an edit goes away and the spec is byte for byte
+/// what it was; a source column's rule removed puts it back under the default mapping; a rule
+/// the spec does not have is refused with its code and nothing changes.
+#[tokio::test]
+async fn a_removed_rule_leaves_the_spec_as_before_and_a_missing_one_is_refused() {
+    use migration_studio::workspace::mapping::edit::remove_rule;
+    let (_dir, root, project) = initialised().await;
+    let spec = root.join("mapping.toml");
+    let before = std::fs::read_to_string(&spec).unwrap();
+    edit_rule(
+        &project,
+        &RuleEdit {
+            table: "sakila.film".into(),
+            column: "title_key".into(),
+            changes: vec![
+                set(RuleField::Derive, "lower(title)"),
+                set(RuleField::Reason, "case-insensitive search"),
+                set(RuleField::Author, "ana"),
+            ],
+        },
+        None,
+    )
+    .await
+    .unwrap();
+    assert!(std::fs::read_to_string(&spec)
+        .unwrap()
+        .contains("title_key"));
+    let removed = remove_rule(&project, "sakila.film", "title_key", None)
+        .await
+        .unwrap();
+    assert!(
+        removed.diff.diff.contains("title_key"),
+        "{}",
+        removed.diff.diff
+    );
+    assert_eq!(std::fs::read_to_string(&spec).unwrap(), before);
+    assert!(removed
+        .view
+        .tables
+        .iter()
+        .flat_map(|t| &t.rows)
+        .all(|r| r.row.source_column != "title_key"));
+
+    // A source column's rule: back to the default, which the starting spec wrote out.
+    edit_rule(&project, &title_to_varchar10(), None)
+        .await
+        .unwrap();
+    remove_rule(&project, "sakila.film", "title", None)
+        .await
+        .unwrap();
+    let view = view(&project, None).await.unwrap();
+    assert_eq!(row(&view, "sakila.film", "title").row.rule, "default");
+
+    let unchanged = std::fs::read_to_string(&spec).unwrap();
+    match remove_rule(&project, "sakila.film", "no_such_rule", None).await {
+        Err(MappingError::Spec { code, field, .. }) => {
+            assert_eq!(code, "mapping-unknown-column");
+            assert!(field.ends_with("no_such_rule"), "{field}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(std::fs::read_to_string(&spec).unwrap(), unchanged);
+}

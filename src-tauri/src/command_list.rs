@@ -39,6 +39,7 @@ pub const COMMANDS: &[&str] = &[
     "mapping_view",
     "init_mapping",
     "edit_mapping_rule",
+    "remove_mapping_rule",
     "accept_mapping_finding",
     "cancel_task",
 ];

@@ -73,6 +73,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
         commands::mapping::mapping_view,
         commands::mapping::init_mapping,
         commands::mapping::edit_mapping_rule,
+        commands::mapping::remove_mapping_rule,
         commands::mapping::accept_mapping_finding,
         commands::app::cancel_task,
     ])

@@ -1104,12 +1104,27 @@ async function main() {
       if ((await computedRow.getAttribute("data-computed")) !== "true" || (await computedRow.getAttribute("data-column")) !== "title_key") throw new Error("the computed column is not in the grid");
       await computedRow.scrollIntoView();
       await shot("11f-mapping-computed-column");
+      // Removed again from its own form: the row and the spec's rule go, the DDL loses the column.
+      await browser.execute((el) => el.click(), await browser.$('[data-testid="mapping-row"][data-column="title_key"] [data-testid="mapping-edit"]'));
+      if ((await textOf("mapping-form-remove")) !== "Remove the computed column") throw new Error(`remove button says: ${await textOf("mapping-form-remove")}`);
+      await (await byTestId("mapping-form-remove")).click();
+      await until("the computed row is gone", async () => !(await browser.$('[data-testid="mapping-row"][data-column="title_key"]').isExisting()), 60000);
+      if (readFileSync(spec, "utf8").includes("title_key")) throw new Error("the computed column's rule is still in the spec");
+      if (!/^-.*title_key/m.test(await textOf("mapping-ddl-diff"))) throw new Error(`removal diff: ${await textOf("mapping-ddl-diff")}`);
       // The spec as it was, so the rehearsals below copy the plain schema (the edit below reloads the screen).
       writeFileSync(spec, specBefore);
       // Back to the default cast, so the rehearsals below copy every title whole (the grid scrolled to its top first).
-      await browser.execute((b) => (b.scrollTop = 0), await byTestId("mapping-grid-box"));
+      await browser.execute(
+        (b) => {
+          b.scrollTop = 0;
+          b.scrollLeft = 0;
+        },
+        await byTestId("mapping-grid-box"),
+      );
       await browser.execute((el) => el.click(), await browser.$('[data-testid="mapping-row"][data-column="title"] [data-testid="mapping-edit"]'));
+      await (await byTestId("mapping-editor")).scrollIntoView({ block: "center" });
       await setValue("mapping-form-type", "varchar(255)");
+      if ((await (await byTestId("mapping-form-type")).getValue()) !== "varchar(255)") throw new Error(`the type field reads ${await (await byTestId("mapping-form-type")).getValue()}`);
       await setValue("mapping-form-reason", "full titles after all");
       await (await byTestId("mapping-form-save")).click();
       await until("the spec has the whole titles back", async () => readFileSync(spec, "utf8").includes('title = { type = "varchar(255)", reason = "full titles after all"'), 60000);

@@ -152,6 +152,12 @@ export const commands = {
 	 *  says why with the spec's code and line.
 	 */
 	editMappingRule: (project: string, edit: MappingRuleEdit_Deserialize, sourceConnection: string | null) => typedError<MappingEdited_Serialize, AppError_Serialize>(__TAURI_INVOKE("edit_mapping_rule", { project, edit, sourceConnection })),
+	/**
+	 *  Removes the rule of `column` of `table` (`sakila.film`): a source column goes back to the
+	 *  default mapping, a computed column is no longer made. Answers as [`edit_mapping_rule`]; a
+	 *  refused removal changes nothing.
+	 */
+	removeMappingRule: (project: string, table: string, column: string, sourceConnection: string | null) => typedError<MappingEdited_Serialize, AppError_Serialize>(__TAURI_INVOKE("remove_mapping_rule", { project, table, column, sourceConnection })),
 	/**  Accepts finding `code` about `entry` with `reason`, by `author` (stored in the spec). */
 	acceptMappingFinding: (project: string, code: string, entry: string, reason: string, author: string) => typedError<null, AppError_Serialize>(__TAURI_INVOKE("accept_mapping_finding", { project, code, entry, reason, author })),
 	/**

@@ -377,6 +377,47 @@ pub async fn edit_mapping_rule(
     edit_of(&state, &project, edit, source_connection.as_deref()).await
 }
 
+/// [`remove_mapping_rule`] on an [`AppState`].
+pub async fn remove_of(
+    state: &AppState,
+    project: &str,
+    table: &str,
+    column: &str,
+    source_connection: Option<&str>,
+) -> Result<MappingEdited, AppError> {
+    let (p, url) = project_and_source(state, project, source_connection)?;
+    let edited = edit::remove_rule(&p, table, column, data(url.as_ref()))
+        .await
+        .map_err(mapping_error)?;
+    spec_changed(state, project).await;
+    Ok(MappingEdited {
+        view: screen(edited.view),
+        ddl_diff: edited.diff.diff,
+    })
+}
+
+/// Removes the rule of `column` of `table` (`sakila.film`): a source column goes back to the
+/// default mapping, a computed column is no longer made. Answers as [`edit_mapping_rule`]; a
+/// refused removal changes nothing.
+#[tauri::command]
+#[specta::specta]
+pub async fn remove_mapping_rule(
+    state: State<'_, AppState>,
+    project: String,
+    table: String,
+    column: String,
+    source_connection: Option<String>,
+) -> Result<MappingEdited, AppError> {
+    remove_of(
+        &state,
+        &project,
+        &table,
+        &column,
+        source_connection.as_deref(),
+    )
+    .await
+}
+
 /// [`accept_mapping_finding`] on an [`AppState`].
 pub async fn accept_of(
     state: &AppState,

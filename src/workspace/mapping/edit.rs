@@ -1,7 +1,8 @@
-//! Editing one column rule of the project's spec, as the Mapping screen does: only that rule's
-//! text changes (every other byte of the file, comments included, is kept), the new text is
-//! checked as a whole before it replaces the file, and a refused edit writes nothing. The
-//! answer is the new view (review included) and what the edit changed in the target DDL.
+//! Editing or removing one column rule of the project's spec, as the Mapping screen does: only
+//! that rule's text changes (every other byte of the file, comments included, is kept), the
+//! new text is checked as a whole before it replaces the file, and a refused edit writes
+//! nothing. The answer is the new view (review included) and what the edit changed in the
+//! target DDL.
 
 use serde::{Deserialize, Serialize};
 
@@ -191,16 +192,96 @@ pub async fn edit_rule(
     }
     // Only this rule is laid out again (`{ key = value, … }`); the rest of the file is kept.
     rule.fmt();
-    let mut new_text = doc.to_string();
+    replace_spec(project, &inventory, &old, &path, doc.to_string(), data).await
+}
+
+/// Removes the rule of `column` of `table` from the project's spec: a source column goes
+/// back to the default mapping, a column only the target has (a computed one) is no longer
+/// made. Every other byte of the file is kept; the new text is checked as a whole before it
+/// replaces the file (a merge still reading the column refuses it), and a refused removal
+/// writes nothing. The answer is as [`edit_rule`]'s.
+///
+/// # Errors
+/// [`MappingError::Spec`] ([`error::UNKNOWN_COLUMN`]) when the spec has no rule for the
+/// column, or as [`edit_rule`].
+pub async fn remove_rule(
+    project: &Project,
+    table: &str,
+    column: &str,
+    data: Option<DataSource<'_>>,
+) -> Result<Edited, MappingError> {
+    let (inventory, old) = load_required(project).await?;
+    let path = spec_path(project);
+    let text = std::fs::read_to_string(&path).map_err(|source| MappingError::Io {
+        path: path.clone(),
+        source,
+    })?;
+    let refuse = |code: &'static str, field: String, message: String| MappingError::Spec {
+        code,
+        file: path.clone(),
+        line: None,
+        field,
+        message,
+    };
+    let found = find_table(&inventory, table).ok_or_else(|| {
+        refuse(
+            error::UNKNOWN_TABLE,
+            format!("tables.{}", toml_key(table)),
+            format!("no table `{table}` in the inventory"),
+        )
+    })?;
+    let field = format!(
+        "tables.{}.columns.{}",
+        toml_key(&found.name.to_string()),
+        toml_key(column)
+    );
+    let mut doc: toml_edit::Document = text
+        .parse()
+        .map_err(|e: toml_edit::TomlError| refuse(error::SYNTAX, "(file)".into(), e.to_string()))?;
+    let removed = doc
+        .get_mut("tables")
+        .and_then(|t| t.as_table_like_mut())
+        .and_then(|tables| {
+            let key = tables
+                .iter()
+                .map(|(k, _)| k.to_owned())
+                .find(|k| find_table(&inventory, k).is_some_and(|t| t.name == found.name))?;
+            tables
+                .get_mut(&key)?
+                .as_table_like_mut()?
+                .get_mut("columns")?
+                .as_table_like_mut()?
+                .remove(column)
+        });
+    if removed.is_none() {
+        return Err(refuse(
+            error::UNKNOWN_COLUMN,
+            field,
+            format!("the spec has no rule for `{column}` of {}", found.name),
+        ));
+    }
+    replace_spec(project, &inventory, &old, &path, doc.to_string(), data).await
+}
+
+/// Checks `new_text` as a whole spec, writes it over the project's spec at `path` and answers
+/// with the new view and the DDL diff from `old`; a refused text writes nothing.
+async fn replace_spec(
+    project: &Project,
+    inventory: &crate::inventory::Inventory,
+    old: &MappingSpec,
+    path: &std::path::Path,
+    mut new_text: String,
+    data: Option<DataSource<'_>>,
+) -> Result<Edited, MappingError> {
     if !new_text.ends_with('\n') {
         new_text.push('\n');
     }
-    let new = MappingSpec::parse(&path, &new_text, schema(project, &inventory))?;
+    let new = MappingSpec::parse(path, &new_text, schema(project, inventory))?;
     let m = project.manifest();
     let (from, to) = (m.source.engine, m.target.engine);
-    let before = target_ddl(&inventory, from, to, Some(&old));
-    let after = target_ddl(&inventory, from, to, Some(&new));
-    write_inside(&path, &new_text)?;
+    let before = target_ddl(inventory, from, to, Some(old));
+    let after = target_ddl(inventory, from, to, Some(&new));
+    write_inside(path, &new_text)?;
     let name = path.display().to_string();
     let diff = DdlDiff {
         before_from: format!("{name} before the edit"),

@@ -30,12 +30,15 @@ export function RuleEditor({
   author,
   error,
   onSave,
+  onRemove,
   onCancel,
 }: {
   row: MappingRow_Serialize;
   author: string;
   error: unknown;
   onSave: (form: RuleForm) => void;
+  /** Removes the rule: a computed column goes, a source column is back under the default mapping. */
+  onRemove: () => void;
   onCancel: () => void;
 }) {
   const [form, setForm] = useState<RuleForm>(() => ruleForm(row, author));
@@ -97,6 +100,11 @@ export function RuleEditor({
         <button type="submit" data-testid="mapping-form-save">
           Save the rule
         </button>
+        {row.rule !== "default" && (
+          <button type="button" className="secondary" onClick={onRemove} data-testid="mapping-form-remove">
+            {row.computed ? "Remove the computed column" : "Back to the default mapping"}
+          </button>
+        )}
         <button type="button" className="link" onClick={onCancel}>
           Cancel
         </button>

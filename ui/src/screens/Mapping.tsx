@@ -59,6 +59,19 @@ export function MappingScreen({ project }: { project: ProjectView }) {
     if (await apply(ruleEdit(table, row, form))) setEditing(null);
   }
 
+  /** Removes a column's rule; a refusal stays beside the form, which stays open. */
+  async function remove(table: string, row: MappingRow_Serialize) {
+    setEditError(null);
+    try {
+      const edited = unwrap(await commands.removeMappingRule(project.handle, table, row.source_column, source === "" ? null : source));
+      view.set(edited.view);
+      setDdlDiff(edited.ddl_diff);
+      setEditing(null);
+    } catch (e) {
+      setEditError(e);
+    }
+  }
+
   async function addComputed(edit: MappingRuleEdit_Deserialize) {
     if (await apply(edit)) setAdding(false);
   }
@@ -219,6 +232,7 @@ export function MappingScreen({ project }: { project: ProjectView }) {
                           setEditError(null);
                         }}
                         onSave={(form) => void save(current.table, r, form)}
+                        onRemove={() => void remove(current.table, r)}
                       />
                     </td>
                   ),

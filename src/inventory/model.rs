@@ -211,6 +211,9 @@ pub struct Table {
     pub bytes: Option<u64>,
     /// Owning team or person, when known.
     pub owner: Option<String>,
+    /// A MySQL table's storage engine (`InnoDB`, `MyISAM`…), as its DDL or catalog says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storage_engine: Option<String>,
 }
 
 impl Table {
@@ -228,7 +231,23 @@ impl Table {
             rows: None,
             bytes: None,
             owner: None,
+            storage_engine: None,
         }
+    }
+
+    /// Whether a write to the table is part of its transaction: false for a MySQL storage
+    /// engine without transactions (MyISAM, Aria, MEMORY, CSV, ARCHIVE, MERGE…), whose rows
+    /// stay when the statement that wrote them is rolled back. Change capture by triggers
+    /// cannot be atomic with such a table's writes: a statement aborted after its write (a
+    /// deadlock on the changelog, a killed client) keeps the row and loses its change. A
+    /// table whose engine is not known is taken as transactional.
+    pub fn transactional(&self) -> bool {
+        self.storage_engine.as_deref().is_none_or(|e| {
+            matches!(
+                e.to_ascii_lowercase().as_str(),
+                "innodb" | "xtradb" | "rocksdb" | "tokudb" | "ndb" | "ndbcluster"
+            )
+        })
     }
 
     /// The column called `name`, compared case-insensitively.

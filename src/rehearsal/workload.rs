@@ -99,9 +99,13 @@ pub fn triggered_tables(inventory: &Inventory) -> Vec<String> {
 fn targets(engine: Engine, inventory: &Inventory, avoid: &[String]) -> Vec<Target> {
     let mut out = Vec::new();
     for table in &inventory.tables {
+        // A table without transactions (MyISAM) keeps a row whose statement was rolled back
+        // while its change was not captured: the application's writes there cannot be
+        // rehearsed against trigger-based capture (see `Table::transactional`).
         if table.name.name.starts_with("_migration_studio")
             || table.primary_key.len() != 1
             || avoid.contains(&table.name.name)
+            || !table.transactional()
         {
             continue;
         }

@@ -787,6 +787,9 @@ impl DdlImporter {
                 nullable,
             });
         }
+        if engine == Engine::Mysql {
+            table.storage_engine = mysql_dialect::table_engine(&create.table_options.to_string());
+        }
         // A MySQL table's `COLLATE=` (or `DEFAULT COLLATE`) is the collation of its text
         // columns that state none (MySQL 8.0 reference, 10.3.4 "Table Character Set and
         // Collation").

@@ -357,8 +357,19 @@ pub fn normalize_type(declared: &str) -> String {
 /// The collation a MySQL table's options name (`… DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`,
 /// as sqlparser prints them), lower-cased; `None` when they name none.
 pub(super) fn table_collation(options: &str) -> Option<String> {
+    table_option(options, "COLLATE").map(|name| name.to_ascii_lowercase())
+}
+
+/// The storage engine a MySQL table's options name (`ENGINE=MyISAM …`), as written; `None`
+/// when they name none.
+pub(super) fn table_engine(options: &str) -> Option<String> {
+    table_option(options, "ENGINE")
+}
+
+/// The word after `key` (and an optional `=`) in a table's options, quotes removed.
+fn table_option(options: &str, key: &str) -> Option<String> {
     let upper = options.to_ascii_uppercase();
-    let at = upper.find("COLLATE")? + "COLLATE".len();
+    let at = upper.find(key)? + key.len();
     let rest = options[at..]
         .trim_start()
         .trim_start_matches('=')
@@ -368,12 +379,21 @@ pub(super) fn table_collation(options: &str) -> Option<String> {
         .chars()
         .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
         .collect();
-    (!name.is_empty()).then(|| name.to_ascii_lowercase())
+    (!name.is_empty()).then_some(name)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_tables_storage_engine_is_read_from_its_options() {
+        assert_eq!(
+            table_engine("ENGINE=MyISAM DEFAULT CHARSET=utf8").as_deref(),
+            Some("MyISAM")
+        );
+        assert_eq!(table_engine("DEFAULT CHARSET=utf8mb4"), None);
+    }
 
     #[test]
     fn a_tables_collation_is_read_from_its_options() {

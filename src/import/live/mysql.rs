@@ -118,7 +118,8 @@ impl Reader<'_> {
             .fetch(
                 "SELECT CAST(TABLE_SCHEMA AS CHAR) AS db, CAST(TABLE_NAME AS CHAR) AS name,
                         CAST(TABLE_ROWS AS SIGNED) AS row_count,
-                        CAST(DATA_LENGTH + INDEX_LENGTH AS SIGNED) AS bytes
+                        CAST(DATA_LENGTH + INDEX_LENGTH AS SIGNED) AS bytes,
+                        CAST(ENGINE AS CHAR) AS storage_engine
                  FROM information_schema.TABLES
                  WHERE TABLE_SCHEMA IN ({in}) AND TABLE_TYPE IN ('BASE TABLE', 'SYSTEM VERSIONED')",
             )
@@ -130,6 +131,7 @@ impl Reader<'_> {
             let bytes: Option<i64> = row.try_get("bytes").map_err(&e)?;
             table.rows = rows.and_then(|n| u64::try_from(n).ok());
             table.bytes = bytes.and_then(|n| u64::try_from(n).ok());
+            table.storage_engine = row.try_get("storage_engine").map_err(&e)?;
             catalog.tables.insert(table.name.clone(), table);
         }
         Ok(())

@@ -7,6 +7,7 @@
 //! | `service-cycle:<members>` | a cycle among services, bridged by dual writes, facades or replicas | compatibility, 4 × 3 |
 //! | `unbroken-cycle:<members>` | a cycle with nothing to cut: its members move together | downtime, 4 × 4 |
 //! | `no-primary-key:<table>` | a table without a primary key cannot be keyset-paged or validated by key | data loss, 4 × 3 |
+//! | `non-transactional:<table>` | a MySQL table without transactions (MyISAM): a statement aborted after writing it keeps the row and loses its captured change | data loss, 4 × 2 |
 //! | `no-owner:<kind>` | artifacts of one kind without an owner | other, 2 × 4 |
 //! | `finding:<code>:<source>:<line>` | an import warning (dangling reference, duplicate table…) | compatibility, 3 × 3 |
 //! | `ponr` | the point of no return: after it, returning to the source exceeds the RTO | downtime, 4 × 2 |
@@ -163,6 +164,31 @@ pub fn suggest(inventory: &Inventory, graph: &DependencyGraph, plan: &Plan) -> V
                 risk,
             });
         }
+    }
+    let capture_step = first_step(plan, Phase::Capture);
+    for table in inventory.tables.iter().filter(|t| !t.transactional()) {
+        let id = format!("table:{}", table.name);
+        let mut risk = Risk::new(
+            "",
+            &format!(
+                "{} is {}, without transactions: a write aborted after it lands keeps the row and loses its captured change",
+                table.name,
+                table.storage_engine.as_deref().unwrap_or("non-transactional")
+            ),
+            Category::DataLoss,
+            4,
+            2,
+        );
+        risk.mitigation = Some(
+            "Convert it to InnoDB before change capture starts (ALTER TABLE … ENGINE=InnoDB), or keep its writers stopped from the capture to the cutover; the rehearsal's workload leaves it alone".into(),
+        );
+        risk.artifacts = vec![id.clone()];
+        risk.retired_by.clone_from(&capture_step);
+        out.push(Suggestion {
+            key: format!("non-transactional:{id}"),
+            reason: "table without transactions under trigger-based change capture".into(),
+            risk,
+        });
     }
     let mut unowned: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     for (_, artifact) in graph.artifacts() {

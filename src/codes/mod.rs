@@ -258,6 +258,7 @@ pub const SUGGESTIONS: &[Entry] = &[
     entry("finding", "`finding:<code>:<source>:<line>`: an import warning (a finding code above)"),
     entry("no-owner", "`no-owner:<kind>`: artifacts of one kind without an owner"),
     entry("no-primary-key", "`no-primary-key:<table>`: a table without a primary key cannot be keyset-paged or validated by key"),
+    entry("non-transactional", "`non-transactional:<table>`: a MySQL table without transactions (MyISAM): a write aborted after it lands keeps the row and loses its captured change"),
     entry("ponr", "`ponr`: the point of no return; after it, returning to the source exceeds the RTO"),
     entry("service-cycle", "`service-cycle:<members>`: a cycle among services, bridged by dual writes, facades or replicas"),
     entry("unbroken-cycle", "`unbroken-cycle:<members>`: a cycle with nothing to cut; its members move together"),

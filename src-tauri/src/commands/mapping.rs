@@ -353,9 +353,17 @@ pub async fn edit_of(
             })
             .collect(),
     };
-    let edited = edit::edit_rule(&p, &rule_edit, data(url.as_ref()))
-        .await
-        .map_err(mapping_error)?;
+    let edited = edit::edit_rule(&p, &rule_edit, data(url.as_ref())).await;
+    answer_edit(state, project, edited).await
+}
+
+/// The screen after an edit or a removal of a rule (the cached spec forgotten), or its error.
+async fn answer_edit(
+    state: &AppState,
+    project: &str,
+    edited: Result<edit::Edited, migration_studio::mapping::MappingError>,
+) -> Result<MappingEdited, AppError> {
+    let edited = edited.map_err(mapping_error)?;
     spec_changed(state, project).await;
     Ok(MappingEdited {
         view: screen(edited.view),
@@ -386,14 +394,8 @@ pub async fn remove_of(
     source_connection: Option<&str>,
 ) -> Result<MappingEdited, AppError> {
     let (p, url) = project_and_source(state, project, source_connection)?;
-    let edited = edit::remove_rule(&p, table, column, data(url.as_ref()))
-        .await
-        .map_err(mapping_error)?;
-    spec_changed(state, project).await;
-    Ok(MappingEdited {
-        view: screen(edited.view),
-        ddl_diff: edited.diff.diff,
-    })
+    let edited = edit::remove_rule(&p, table, column, data(url.as_ref())).await;
+    answer_edit(state, project, edited).await
 }
 
 /// Removes the rule of `column` of `table` (`sakila.film`): a source column goes back to the

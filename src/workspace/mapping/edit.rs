@@ -96,12 +96,7 @@ pub async fn edit_rule(
     edit: &RuleEdit,
     data: Option<DataSource<'_>>,
 ) -> Result<Edited, MappingError> {
-    let (inventory, old) = load_required(project).await?;
-    let path = spec_path(project);
-    let text = std::fs::read_to_string(&path).map_err(|source| MappingError::Io {
-        path: path.clone(),
-        source,
-    })?;
+    let (inventory, old, path, text) = open_spec(project).await?;
     let refuse = |field: String, message: String| MappingError::Spec {
         code: error::SYNTAX,
         file: path.clone(),
@@ -210,12 +205,7 @@ pub async fn remove_rule(
     column: &str,
     data: Option<DataSource<'_>>,
 ) -> Result<Edited, MappingError> {
-    let (inventory, old) = load_required(project).await?;
-    let path = spec_path(project);
-    let text = std::fs::read_to_string(&path).map_err(|source| MappingError::Io {
-        path: path.clone(),
-        source,
-    })?;
+    let (inventory, old, path, text) = open_spec(project).await?;
     let refuse = |code: &'static str, field: String, message: String| MappingError::Spec {
         code,
         file: path.clone(),
@@ -261,6 +251,27 @@ pub async fn remove_rule(
         ));
     }
     replace_spec(project, &inventory, &old, &path, doc.to_string(), data).await
+}
+
+/// The project's inventory, its spec as loaded, the spec's path and its text.
+async fn open_spec(
+    project: &Project,
+) -> Result<
+    (
+        crate::inventory::Inventory,
+        MappingSpec,
+        std::path::PathBuf,
+        String,
+    ),
+    MappingError,
+> {
+    let (inventory, old) = load_required(project).await?;
+    let path = spec_path(project);
+    let text = std::fs::read_to_string(&path).map_err(|source| MappingError::Io {
+        path: path.clone(),
+        source,
+    })?;
+    Ok((inventory, old, path, text))
 }
 
 /// Checks `new_text` as a whole spec, writes it over the project's spec at `path` and answers

@@ -19,6 +19,7 @@
 //
 // Usage: node ui/e2e/run.mjs [path/to/migration-studio-desktop]
 // MS_E2E_BENCH=start stops after the cold start, idle memory and Sakila graph measurements.
+// MS_E2E_KEEP=1 keeps the run's work folder (projects, saved files, app data), removed otherwise.
 // MS_E2E_HOLD=SECONDS keeps the app idle that long after the idle-memory reading, with Sakila open,
 // to inspect its processes by hand (e.g. /proc/PID/smaps, node ui/e2e/memory.mjs PID).
 // Needs: the CLI built beside the app (the lifecycle step runs `migration-studio lifecycle run`), Xvfb, xdotool, ImageMagick, tauri-driver (cargo install tauri-driver --locked),
@@ -1553,6 +1554,10 @@ try {
   } catch {
     // best effort
   }
+  // The projects, saved files and app data of this run: nothing of it outlives the run
+  // (MS_E2E_KEEP=1 keeps it to look at; the screenshots are in target/e2e-screenshots).
+  if (process.env.MS_E2E_KEEP === "1") log(`kept the run's folder: ${work}`);
+  else rmSync(work, { recursive: true, force: true });
 }
 const passed = results.filter((r) => r.ok).length;
 log(`benchmarks: ${JSON.stringify(bench)}`);

@@ -1557,7 +1557,13 @@ try {
   // The projects, saved files and app data of this run: nothing of it outlives the run
   // (MS_E2E_KEEP=1 keeps it to look at; the screenshots are in target/e2e-screenshots).
   if (process.env.MS_E2E_KEEP === "1") log(`kept the run's folder: ${work}`);
-  else rmSync(work, { recursive: true, force: true });
+  else {
+    try {
+      rmSync(work, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+    } catch (e) {
+      log(`could not remove the run's folder ${work}: ${e?.message ?? e}`);
+    }
+  }
 }
 const passed = results.filter((r) => r.ok).length;
 log(`benchmarks: ${JSON.stringify(bench)}`);

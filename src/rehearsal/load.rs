@@ -33,18 +33,54 @@ fn head(text: &str, n: usize) -> Vec<String> {
         .collect()
 }
 
-/// The schema names a project's `scripts` (written for `engine`) switch to or create, all
-/// scripts together: a data script naming `shop.customer` without a `USE shop` of its own
-/// (its schema script made `shop`) loads into the scratch database too. A script that does
-/// not split is left to [`load_script`] to report.
-pub fn project_schemas<'a>(
+/// A project script split into its statements once, to be loaded into one database or more.
+pub struct Script<'a> {
+    /// The script's name, as the manifest gives it.
+    file: String,
+    text: &'a str,
+    pieces: Vec<Piece<'a>>,
+}
+
+impl<'a> Script<'a> {
+    /// Splits `text` (named `file`, written for `engine`) as the engine's client would.
+    ///
+    /// # Errors
+    /// [`LoadError`] naming the file and line the script stops making sense at.
+    pub fn split(engine: Engine, file: &str, text: &'a str) -> Result<Self, LoadError> {
+        let pieces = split(text, engine).map_err(|e| LoadError {
+            file: file.to_owned(),
+            line: e.line(),
+            message: e.to_string(),
+        })?;
+        Ok(Self {
+            file: file.to_owned(),
+            text,
+            pieces,
+        })
+    }
+}
+
+/// Each of `scripts` (name and text, written for `engine`) split once.
+///
+/// # Errors
+/// As [`Script::split`], for the first script that does not split.
+pub fn split_all(
     engine: Engine,
-    scripts: impl IntoIterator<Item = &'a str>,
-) -> BTreeSet<String> {
+    scripts: &[(std::path::PathBuf, String)],
+) -> Result<Vec<Script<'_>>, LoadError> {
     scripts
-        .into_iter()
-        .filter_map(|script| split(script, engine).ok())
-        .flat_map(|pieces| script_schemas(&pieces))
+        .iter()
+        .map(|(path, text)| Script::split(engine, &path.to_string_lossy(), text))
+        .collect()
+}
+
+/// The schema names a project's `scripts` switch to or create, all scripts together: a data
+/// script naming `shop.customer` without a `USE shop` of its own (its schema script made
+/// `shop`) loads into the scratch database too.
+pub fn project_schemas(scripts: &[Script<'_>]) -> BTreeSet<String> {
+    scripts
+        .iter()
+        .flat_map(|script| script_schemas(&script.pieces))
         .collect()
 }
 
@@ -120,39 +156,33 @@ pub enum Part {
     SchemaOnly,
 }
 
-/// Runs `script` (named `file`, written for the database's engine) in `db`, its MySQL
-/// qualifiers naming one of `project_schemas` ([`project_schemas`]) or a schema the script
-/// itself makes rewritten to `database_name`.
+/// Runs `script` (written for the database's engine) in `db`, its MySQL qualifiers naming one
+/// of `schemas` (the project's, [`project_schemas`]) rewritten to `database_name`.
 ///
 /// # Errors
 /// [`LoadError`] naming the file and line of the first statement the database refuses.
 pub async fn load_script(
     db: &Database,
     database_name: &str,
-    file: &str,
-    script: &str,
+    script: &Script<'_>,
     part: Part,
-    project_schemas: &BTreeSet<String>,
+    schemas: &BTreeSet<String>,
 ) -> Result<u64, LoadError> {
-    let mut pieces = split(script, db.engine).map_err(|e| LoadError {
-        file: file.to_owned(),
-        line: e.line(),
-        message: e.to_string(),
-    })?;
-    if part == Part::SchemaOnly {
-        pieces.retain(|p| match p {
-            Piece::Statement { text, .. } => !matches!(
+    let pieces: Vec<&Piece> = script
+        .pieces
+        .iter()
+        .filter(|p| match (part, p) {
+            (Part::All, _) => true,
+            (Part::SchemaOnly, Piece::Statement { text, .. }) => !matches!(
                 head(text, 1).first().map(String::as_str),
                 Some("INSERT" | "COPY")
             ),
-            Piece::CopyData { .. } => false,
-            Piece::Skipped { .. } => true,
-        });
-    }
-    let mut schemas = script_schemas(&pieces);
-    schemas.extend(project_schemas.iter().cloned());
+            (Part::SchemaOnly, Piece::CopyData { .. }) => false,
+            (Part::SchemaOnly, Piece::Skipped { .. }) => true,
+        })
+        .collect();
     let fail = |line: usize, e: sqlx::Error| LoadError {
-        file: file.to_owned(),
+        file: script.file.clone(),
         line,
         message: match e {
             sqlx::Error::Database(d) => d.message().to_owned(),
@@ -165,7 +195,7 @@ pub async fn load_script(
             // A script may change its session (`SET AUTOCOMMIT=0`, variables): load on a
             // connection taken out of the pool, so nothing it sets reaches later users.
             let mut conn = pool.acquire().await.map_err(|e| fail(1, e))?.detach();
-            for piece in &pieces {
+            for &piece in &pieces {
                 let Piece::Statement { text, line } = piece else {
                     continue;
                 };
@@ -175,7 +205,7 @@ pub async fn load_script(
                 let sql = if schemas.is_empty() {
                     text.to_string()
                 } else {
-                    requalify(text, &schemas, database_name)
+                    requalify(text, schemas, database_name)
                 };
                 let done = conn
                     .execute(sqlx::raw_sql(&sql))
@@ -191,7 +221,7 @@ pub async fn load_script(
         Pool::Postgres(pool) => {
             let mut conn = pool.acquire().await.map_err(|e| fail(1, e))?.detach();
             let mut pending_copy: Option<(String, usize)> = None;
-            for piece in &pieces {
+            for &piece in &pieces {
                 match piece {
                     Piece::Statement { text, line } => {
                         if leaves_the_database(text, db.engine) {
@@ -219,7 +249,7 @@ pub async fn load_script(
                             .copy_in_raw(&statement)
                             .await
                             .map_err(|e| fail(line, e))?;
-                        copy.send(script[data.clone()].as_bytes())
+                        copy.send(script.text[data.clone()].as_bytes())
                             .await
                             .map_err(|e| fail(line, e))?;
                         copy.finish().await.map_err(|e| fail(line, e))?;
@@ -232,7 +262,7 @@ pub async fn load_script(
         }
         Pool::Sqlite(pool) => {
             let mut conn = pool.acquire().await.map_err(|e| fail(1, e))?;
-            for piece in &pieces {
+            for &piece in &pieces {
                 let Piece::Statement { text, line } = piece else {
                     continue;
                 };

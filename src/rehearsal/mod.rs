@@ -314,12 +314,12 @@ pub async fn load_both_sides(
     (source, target): (&crate::db::Database, &crate::db::Database),
 ) -> Result<u64, RehearsalError> {
     let mut rows = 0;
-    let scripts = source_scripts(project, source.engine)?;
-    let schemas = load::project_schemas(source.engine, scripts.iter().map(|(_, t)| t.as_str()));
-    for (path, text) in &scripts {
-        let file = path.to_string_lossy();
+    let texts = source_scripts(project, source.engine)?;
+    let scripts = load::split_all(source.engine, &texts)?;
+    let schemas = load::project_schemas(&scripts);
+    for script in &scripts {
         for (db, name) in [(source, &env.source_name), (target, &env.target_name)] {
-            rows = load::load_script(db, name, &file, text, load::Part::All, &schemas).await?;
+            rows = load::load_script(db, name, script, load::Part::All, &schemas).await?;
         }
     }
     Ok(rows)

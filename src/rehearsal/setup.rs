@@ -176,25 +176,23 @@ pub(super) async fn load_source(
     let mut copied = false;
     // Scripts in the manifest's order, read first: a data script may qualify tables with a
     // schema only the schema script names.
-    let scripts = super::source_scripts(project, source.engine)?;
-    let schemas =
-        super::load::project_schemas(source.engine, scripts.iter().map(|(_, t)| t.as_str()));
-    let mut scripts = scripts.into_iter();
+    let texts = super::source_scripts(project, source.engine)?;
+    let scripts = super::load::split_all(source.engine, &texts)?;
+    let schemas = super::load::project_schemas(&scripts);
+    let mut scripts = scripts.iter();
     for input in &project.manifest().inputs {
         match input {
             Input::Script { engine, .. } => {
                 if engine.is_some_and(|e| e != source.engine) {
                     continue;
                 }
-                let Some((path, text)) = scripts.next() else {
+                let Some(script) = scripts.next() else {
                     continue;
                 };
-                let file = path.to_string_lossy();
                 super::load::load_script(
                     source,
                     &env.source_name,
-                    &file,
-                    &text,
+                    script,
                     super::load::Part::All,
                     &schemas,
                 )
@@ -205,8 +203,7 @@ pub(super) async fn load_source(
                     super::load::load_script(
                         target,
                         &env.target_name,
-                        &file,
-                        &text,
+                        script,
                         super::load::Part::SchemaOnly,
                         &schemas,
                     )

@@ -148,10 +148,14 @@ impl Cell {
                     ZeroDates::Reject => (Cell::Text(t), None),
                 }
             }
-            (Cell::Text(t), Logical::Timestamp { .. }, Logical::Timestamp { fraction, .. })
-                if Logical::rounds_fraction(from, to).is_some() =>
-            {
-                match round_timestamp(&t, *fraction) {
+            // A date-time into a column keeping fewer digits of a second is rounded (rule
+            // C005). An instant written with a zone offset (PostgreSQL's timestamptz text) is
+            // folded to UTC without one: MySQL rejects offsets, and every session here runs in
+            // UTC.
+            (Cell::Text(t), Logical::Timestamp { .. }, Logical::Timestamp { fraction, .. }) => {
+                let rounded =
+                    Logical::rounds_fraction(from, to).and_then(|_| round_timestamp(&t, *fraction));
+                match rounded {
                     Some(rounded) => (
                         Cell::Text(rounded),
                         Some((Rule::RoundedToFraction, Cell::Text(t))),
@@ -162,42 +166,11 @@ impl Cell {
                     None => (Cell::Text(t), None),
                 }
             }
-            // An instant written with a zone offset (PostgreSQL's timestamptz text) is folded to
-            // UTC without one: MySQL rejects offsets, and every session here runs in UTC.
-            (Cell::Text(t), Logical::Timestamp { .. }, Logical::Timestamp { .. })
-                if t.len() > 19 && t[19..].contains(['+', '-', 'Z']) =>
-            {
-                (Cell::Text(timestamp_canonical(&t)), None)
-            }
-            (cell @ (Cell::Text(_) | Cell::Float(_)), Logical::Decimal { .. }, _)
-                if Logical::rounds_to(from, to).is_some() =>
-            {
-                let scale = Logical::rounds_to(from, to).unwrap_or(0);
-                let text = match &cell {
-                    Cell::Text(t) => t.clone(),
-                    Cell::Float(f) if f.is_finite() => {
-                        ryu::Buffer::new().format_finite(*f).to_owned()
-                    }
-                    _ => return (cell, None),
-                };
-                let rounded = round_decimal(&text, scale);
-                // An integer column reads `7`, not `7.000` (PostgreSQL refuses the latter).
-                let whole = |t: &str| {
-                    let (int, frac) = t.split_once('.').unwrap_or((t, ""));
-                    frac.bytes()
-                        .all(|b| b == b'0')
-                        .then(|| int.parse().ok())
-                        .flatten()
-                };
-                let value = match (to, &rounded) {
-                    (Logical::Int { .. }, Some(r)) => {
-                        whole(r).map_or(Cell::Text(r.clone()), Cell::Int)
-                    }
-                    (Logical::Int { .. }, None) => whole(&text).map_or(cell.clone(), Cell::Int),
-                    (_, Some(r)) => Cell::Text(r.clone()),
-                    (_, None) => cell.clone(),
-                };
-                (value, rounded.map(|_| (Rule::RoundedToScale, cell)))
+            (cell @ (Cell::Text(_) | Cell::Float(_)), Logical::Decimal { .. }, _) => {
+                match Logical::rounds_to(from, to) {
+                    Some(scale) => round_to_scale(cell, scale, to),
+                    None => (cell, None),
+                }
             }
             (Cell::Text(t), Logical::Year, Logical::Int { .. }) => {
                 (t.parse().map_or(Cell::Text(t), Cell::Int), None)
@@ -364,6 +337,32 @@ fn float_canonical(f: f64, logical: &Logical) -> String {
     } else {
         format!("{:.*e}", digits - 1, parsed)
     }
+}
+
+/// A decimal `cell` (text, or a SQLite REAL) for a `to` column keeping `scale` digits after
+/// the point: rounded when it has more (rule C004, the original kept for the reject record),
+/// and written as an integer for an integer column (PostgreSQL refuses `7.000` there).
+fn round_to_scale(cell: Cell, scale: u32, to: &Logical) -> (Cell, Option<(Rule, Cell)>) {
+    let text = match &cell {
+        Cell::Text(t) => t.clone(),
+        Cell::Float(f) if f.is_finite() => ryu::Buffer::new().format_finite(*f).to_owned(),
+        _ => return (cell, None),
+    };
+    let rounded = round_decimal(&text, scale);
+    let whole = |t: &str| {
+        let (int, frac) = t.split_once('.').unwrap_or((t, ""));
+        frac.bytes()
+            .all(|b| b == b'0')
+            .then(|| int.parse().ok())
+            .flatten()
+    };
+    let value = match (to, &rounded) {
+        (Logical::Int { .. }, Some(r)) => whole(r).map_or(Cell::Text(r.clone()), Cell::Int),
+        (Logical::Int { .. }, None) => whole(&text).map_or(cell.clone(), Cell::Int),
+        (_, Some(r)) => Cell::Text(r.clone()),
+        (_, None) => cell.clone(),
+    };
+    (value, rounded.map(|_| (Rule::RoundedToScale, cell)))
 }
 
 /// `text`, a decimal number (`-12.345`, no exponent), rounded to `scale` digits after the

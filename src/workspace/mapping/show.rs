@@ -41,6 +41,15 @@ pub struct Row {
     pub author: String,
 }
 
+/// A target column's type as the table shows it: ` NOT NULL` after the declared type.
+fn target_type_shown(c: &crate::mapping::ColumnMapping) -> String {
+    format!(
+        "{}{}",
+        c.target_type,
+        if c.not_null { " NOT NULL" } else { "" }
+    )
+}
+
 /// The rows of the project's spec, in inventory order.
 ///
 /// # Errors
@@ -99,15 +108,7 @@ pub async fn show(project: &Project) -> Result<Vec<Row>, MappingError> {
                 source_type: column.data_type.clone(),
                 target_table: kept.map(|_| target_table.clone()).unwrap_or_default(),
                 target_column: kept.map(|c| c.target_name.clone()).unwrap_or_default(),
-                target_type: kept
-                    .map(|c| {
-                        format!(
-                            "{}{}",
-                            c.target_type,
-                            if c.not_null { " NOT NULL" } else { "" }
-                        )
-                    })
-                    .unwrap_or_default(),
+                target_type: kept.map(target_type_shown).unwrap_or_default(),
                 rule: if what.is_empty() {
                     "default".to_owned()
                 } else {
@@ -138,15 +139,7 @@ pub async fn show(project: &Project) -> Result<Vec<Row>, MappingError> {
                 source_type: String::new(),
                 target_table: target_table.clone(),
                 target_column: mapped.map(|c| c.target_name.clone()).unwrap_or_default(),
-                target_type: mapped
-                    .map(|c| {
-                        format!(
-                            "{}{}",
-                            c.target_type,
-                            if c.not_null { " NOT NULL" } else { "" }
-                        )
-                    })
-                    .unwrap_or_default(),
+                target_type: mapped.map(target_type_shown).unwrap_or_default(),
                 rule: "computed".to_owned(),
                 reason: r.reason.clone(),
                 author: r.author.clone(),

@@ -28,6 +28,20 @@ export interface VisNode {
   inCycle: boolean;
 }
 
+/** One artifact drawn as itself. */
+export function itemNode(n: NodeView, inCycle: ReadonlySet<string>): VisNode {
+  return {
+    id: n.id,
+    label: n.name,
+    kind: n.kind,
+    wave: n.wave,
+    group: false,
+    count: 1,
+    members: [n.id],
+    inCycle: inCycle.has(n.id),
+  };
+}
+
 export interface VisEdge {
   id: string;
   /** Dependency (drawn first). */
@@ -83,16 +97,7 @@ export function visibleGraph(view: GraphView, by: GroupBy, expanded: ReadonlySet
     const key = groupKey(n, by);
     if (by === "none" || expanded.has(key)) {
       repr.set(n.id, n.id);
-      nodes.push({
-        id: n.id,
-        label: n.name,
-        kind: n.kind,
-        wave: n.wave,
-        group: false,
-        count: 1,
-        members: [n.id],
-        inCycle: inCycle.has(n.id),
-      });
+      nodes.push(itemNode(n, inCycle));
       continue;
     }
     const id = groupId(key);

@@ -6,7 +6,7 @@
  */
 import type { GraphView, NodeView } from "../bindings";
 import { counted } from "./format";
-import { cycleMembers, NODE_HEIGHT, NODE_WIDTH, type Point, type VisEdge, type VisibleGraph, type VisNode, type Viewport } from "./graphModel";
+import { cycleMembers, itemNode, NODE_HEIGHT, NODE_WIDTH, type Point, type VisEdge, type VisibleGraph, type VisNode, type Viewport } from "./graphModel";
 
 /** Above this many waves, grouping by wave shows bands of waves. */
 export const BAND_MIN_WAVES = 20;
@@ -174,14 +174,7 @@ export function bandedGraph(view: GraphView, bands: readonly WaveBand[], opened:
         }
         repr.set(n.id, n.id);
         nodes.push({
-          id: n.id,
-          label: n.name,
-          kind: n.kind,
-          wave: n.wave,
-          group: false,
-          count: 1,
-          members: [n.id],
-          inCycle: inCycle.has(n.id),
+          ...itemNode(n, inCycle),
           band: b.index,
           level: "item",
           summary: `${n.kind} · wave ${n.wave}`,

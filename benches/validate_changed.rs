@@ -74,6 +74,7 @@ async fn main() {
             .map(|c| (c.name.clone(), c.declared.clone(), c.logical.clone()))
             .collect(),
         to_key: t_spec.key_columns(),
+        also_from: Vec::new(),
     }];
     capture::install(&writer, &routes).await.unwrap();
     let sides = validate::Sides {

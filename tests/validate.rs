@@ -730,7 +730,10 @@ async fn an_interrupted_run_resumes_after_its_finished_tables() {
     // the target; the resumed run must re-validate MediaType only.
     let mut state = RunState::load(path.clone(), false).expect("state");
     state.finished.retain(|t| t.source_table == "Genre");
-    state.record(first.tables[0].clone()).expect("state saved");
+    let genre = first.tables[0].clone();
+    state
+        .record(&genre.source_table.clone(), vec![genre])
+        .expect("state saved");
     mariadb(
         &maria.name,
         &["-e", "UPDATE MediaType SET Name = 'changed' WHERE MediaTypeId = 1; UPDATE Genre SET Name = 'changed' WHERE GenreId = 1"],
@@ -923,6 +926,7 @@ async fn incremental_validation_compares_changed_keys_and_rechecks_behind_the_ca
                     .map(|c| (c.name.clone(), c.declared.clone(), c.logical.clone()))
                     .collect(),
                 to_key: t.key_columns(),
+                also_from: Vec::new(),
             }
         })
         .collect();

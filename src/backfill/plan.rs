@@ -93,6 +93,31 @@ impl BackfillPlan {
             .collect()
     }
 
+    /// Bare target names of the tables copied from the source tables named `sources` (bare
+    /// names): under a mapping spec a table may be renamed or split on the target.
+    pub fn target_names_of(&self, sources: &[String]) -> Vec<String> {
+        self.tables
+            .iter()
+            .filter(|t| sources.contains(&t.mapping.source.name))
+            .map(|t| t.mapping.target.name.clone())
+            .collect()
+    }
+
+    /// Bare target names of the tables of every table split (the main ones and the others).
+    pub fn split_tables(&self) -> Vec<String> {
+        self.tables
+            .iter()
+            .filter_map(|t| t.mapping.split_from.as_ref())
+            .chain(
+                self.tables
+                    .iter()
+                    .filter(|t| t.mapping.split_from.is_some())
+                    .map(|t| &t.mapping.target),
+            )
+            .map(|n| n.name.clone())
+            .collect()
+    }
+
     /// The copied tables' names on the target, in plan order.
     pub fn target_tables(&self) -> Vec<crate::inventory::QualifiedName> {
         self.tables
@@ -187,41 +212,36 @@ impl BackfillPlan {
                 });
                 continue;
             }
-            let (mapping, read) =
-                TableMapping::mapped(source_engine, target_engine, table, schema, rule);
-            // A table without a key is copied whole, in one transaction.
-            let specs = if read.primary_key.is_empty() {
-                Ok((
-                    mapping
-                        .source_spec(source_engine, &read)
-                        .expect("a keyless read has no key to miss"),
-                    TableSpec::keyless(target_engine, &mapping.target_table()),
-                ))
-            } else {
-                mapping
-                    .source_spec(source_engine, &read)
-                    .and_then(|s| Ok((s, mapping.target_spec(target_engine)?)))
-            };
-            match specs {
-                Ok((source_spec, target_spec)) => tables.push(PlannedTable {
-                    whole: source_spec.is_keyless()
-                        || (source_engine != target_engine
-                            && table.rows.is_some_and(|rows| rows <= WHOLE_COPY_MAX_ROWS)
-                            && key_order_may_differ(&source_spec)),
-                    wave: wave_of
-                        .get(format!("table:{}", table.name).as_str())
-                        .copied()
-                        .unwrap_or(1),
-                    estimated_rows: table.rows,
-                    label: qualified,
-                    mapping,
-                    source: source_spec,
-                    target: target_spec,
-                }),
-                Err(e) => skipped.push(SkippedTable {
-                    table: qualified,
-                    reason: e.to_string(),
-                }),
+            // A split makes several target tables of one source table, each copied (and
+            // checkpointed) on its own; the main one keeps the table's name as its label.
+            for (mapping, read) in
+                TableMapping::mapped_parts(source_engine, target_engine, table, schema, rule)
+            {
+                let label = match &mapping.split_from {
+                    None => qualified.clone(),
+                    Some(_) => format!("{qualified} → {}", mapping.target),
+                };
+                match Self::planned(source_engine, target_engine, table, mapping, &read) {
+                    Ok((source_spec, target_spec, mapping)) => tables.push(PlannedTable {
+                        whole: source_spec.is_keyless()
+                            || (source_engine != target_engine
+                                && table.rows.is_some_and(|rows| rows <= WHOLE_COPY_MAX_ROWS)
+                                && key_order_may_differ(&source_spec)),
+                        wave: wave_of
+                            .get(format!("table:{}", table.name).as_str())
+                            .copied()
+                            .unwrap_or(1),
+                        estimated_rows: table.rows,
+                        label,
+                        mapping,
+                        source: source_spec,
+                        target: target_spec,
+                    }),
+                    Err(e) => skipped.push(SkippedTable {
+                        table: label,
+                        reason: e.to_string(),
+                    }),
+                }
             }
         }
         tables.sort_by(|a, b| (a.wave, &a.label).cmp(&(b.wave, &b.label)));
@@ -233,6 +253,24 @@ impl BackfillPlan {
             skipped,
             post_copy,
         }
+    }
+
+    /// The read plans of both sides of `mapping` (`read`: the source as the mapping reads
+    /// it); a table without a key is copied whole, in one transaction.
+    fn planned(
+        source_engine: Engine,
+        target_engine: Engine,
+        table: &Table,
+        mapping: TableMapping,
+        read: &Table,
+    ) -> Result<(TableSpec, TableSpec, TableMapping), crate::data::SpecError> {
+        let source_spec = mapping.source_spec(source_engine, read)?;
+        let target_spec = if table.primary_key.is_empty() {
+            TableSpec::keyless(target_engine, &mapping.target_table())
+        } else {
+            mapping.target_spec(target_engine)?
+        };
+        Ok((source_spec, target_spec, mapping))
     }
 
     /// Takes the target's real column types from its catalog, for tables that already exist

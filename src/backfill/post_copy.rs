@@ -301,10 +301,19 @@ pub(super) fn plan(
                         || !matches!(c.target, Logical::Text { max_len: None } | Logical::Bytes)
                 })
         };
+        // Every table of a split holds the key: what is made of key columns alone is made
+        // once, on the main table (its name would repeat otherwise).
+        let only_key = |columns: &[String]| {
+            planned.mapping.split_from.is_some()
+                && columns.iter().all(|c| planned.mapping.key.contains(c))
+        };
         for index in &table.indexes {
             let Some(columns) = planned.mapping.target_columns(&index.columns) else {
                 continue;
             };
+            if only_key(&index.columns) {
+                continue;
+            }
             if index.columns.iter().all(|c| indexable(c)) && !index.columns.is_empty() {
                 let mut name = format!("{}_{}", table.name.name, index.name);
                 name.truncate(60);
@@ -338,7 +347,18 @@ pub(super) fn plan(
             &on_update,
         ));
         for fk in &table.foreign_keys {
-            let Some(parent) = tables.iter().find(|t| t.mapping.source == fk.references) else {
+            if only_key(&fk.columns) {
+                continue;
+            }
+            // Of a split parent, the table holding the referenced columns (the key: the main).
+            let Some(parent) = tables
+                .iter()
+                .filter(|t| t.mapping.source == fk.references)
+                .find(|t| {
+                    fk.referenced_columns.is_empty()
+                        || t.mapping.target_columns(&fk.referenced_columns).is_some()
+                })
+            else {
                 continue;
             };
             let name = fk

@@ -317,6 +317,7 @@ pub const REVIEW_FINDINGS: &[ReviewFinding] = &[
     review(mapping::M018_KEY_BECOMES_CASE_INSENSITIVE, ReviewSeverity::Error, "a primary or unique key over text compared with regard to case on the source and without it on the target (MySQL's default collations): source rows that differ only in case collide, and the target refuses all but one; the data pass counts the rows in colliding groups"),
     review(mapping::M019_FRACTION_NARROWING, ReviewSeverity::Error, "a date-time cast to fewer digits of the fraction of a second (datetime(6) → datetime, timestamp → timestamp(3)): values are rounded half up by the copy (rule C005); the data pass counts the values it rounds"),
     review(mapping::M020_CHARSET_NARROWING, ReviewSeverity::Error, "text into a MySQL column whose character set holds fewer characters than the source's (a cast with `CHARACTER SET latin1`, `utf8mb3` or `ascii`): values holding other characters are refused; the data pass counts them"),
+    review(mapping::M021_KEY_ACROSS_SPLIT, ReviewSeverity::Error, "an index or unique key of a split table over columns that land in different tables of the split: it is not created on the target (an error for a unique key, which nothing enforces after the cutover; a warning for an index)"),
 ];
 
 /// The review finding registered as `code`.
@@ -331,7 +332,7 @@ pub const SPEC_ERRORS: &[Entry] = &[
     entry(crate::mapping::error::UNKNOWN_COLUMN, "a `columns.<name>` key names no column of its source table"),
     entry(crate::mapping::error::UNKNOWN_TYPE, "a `type` is not a type of the target engine the engine maps (or holds characters no type name has)"),
     entry(crate::mapping::error::MISSING_FIELD, "a rule or an acceptance has no `reason` or no `author`"),
-    entry(crate::mapping::error::NOT_SUPPORTED, "a rule this version parses but cannot apply yet: a table split or merge"),
+    entry(crate::mapping::error::NOT_SUPPORTED, "a rule this version parses but cannot apply yet: a table merge"),
     entry(crate::mapping::error::EXPRESSION, "a `derive` expression does not parse or type-check against the source table (unknown column or function, wrong argument count or kind), or a `merge`/`split` cannot be compiled for the source engine; the message gives the character"),
     entry(crate::mapping::error::CONFLICT, "a rule contradicts the schema: a primary key column dropped, two columns or tables mapped to one name, a bad target name, a dropped column with a type"),
     entry(crate::mapping::error::UNKNOWN_FINDING, "an `[[accept]]` names a code that is not a review finding"),

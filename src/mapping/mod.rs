@@ -62,6 +62,10 @@ pub struct ColumnMapping {
     /// stored column, or one computed in place (it goes back as the target holds it). A new
     /// column, a merge or a split part has no source column of its own.
     pub writes_back: bool,
+    /// The spec's key of the rule that makes this column: the source column (for a column
+    /// split's part, the column split), or a computed column's name. A table split places
+    /// columns by it.
+    pub origin: String,
 }
 
 /// What becomes of a MySQL column's `ON UPDATE` expression (`ON UPDATE CURRENT_TIMESTAMP`) on
@@ -119,7 +123,8 @@ impl OnUpdate {
 
 /// The columns a table is read as, with their computing expressions.
 struct ReadColumns {
-    columns: Vec<(crate::inventory::Column, Option<String>, bool)>,
+    /// Column as read, its computing expression, whether it writes back, its origin.
+    columns: Vec<(crate::inventory::Column, Option<String>, bool, String)>,
 }
 
 /// One mapped table.
@@ -133,6 +138,9 @@ pub struct TableMapping {
     pub columns: Vec<ColumnMapping>,
     /// Primary key columns (source names).
     pub key: Vec<String>,
+    /// For a table a split makes besides the main one, the main target table; `None` for
+    /// the main table and a table not split.
+    pub split_from: Option<QualifiedName>,
 }
 
 /// The default target type for a source column.
@@ -282,7 +290,7 @@ impl TableMapping {
         let columns = read
             .columns
             .iter()
-            .map(|(c, derived, writes_back)| {
+            .map(|(c, derived, writes_back, origin)| {
                 let column_rule = rule.and_then(|r| r.columns.get(&c.name));
                 let logical = Logical::of(source, &c.data_type);
                 let target_type = column_rule
@@ -312,6 +320,7 @@ impl TableMapping {
                     target_type,
                     derived: derived.clone(),
                     writes_back: *writes_back,
+                    origin: origin.clone(),
                 }
             })
             .collect();
@@ -335,8 +344,60 @@ impl TableMapping {
             },
             columns,
             key: table.primary_key.clone(),
+            split_from: None,
         };
         (mapping, read)
+    }
+
+    /// [`Self::mapped`], then the tables the rule's split makes of it
+    /// ([`spec::table_split`]): the main table first (the columns no part takes), then one
+    /// per part in the spec's order, each with the key columns and its own columns, and the
+    /// source read as each part reads it. A table not split is one mapping.
+    pub fn mapped_parts(
+        source: Engine,
+        target: Engine,
+        table: &Table,
+        target_schema: Option<&str>,
+        rule: Option<&spec::TableRule>,
+    ) -> Vec<(Self, Table)> {
+        let (whole, read) = Self::mapped(source, target, table, target_schema, rule);
+        let Some(parts) = rule.map(|r| &r.parts).filter(|p| !p.is_empty()) else {
+            return vec![(whole, read)];
+        };
+        let part_of = |c: &ColumnMapping| parts.iter().position(|p| p.columns.contains(&c.origin));
+        std::iter::once(None)
+            .chain((0..parts.len()).map(Some))
+            .map(|which| {
+                let keep: Vec<bool> = whole
+                    .columns
+                    .iter()
+                    .map(|c| whole.key.contains(&c.name) || part_of(c) == which)
+                    .collect();
+                let mut mapping = whole.clone();
+                let mut kept = keep.iter();
+                mapping.columns.retain(|_| *kept.next().expect("aligned"));
+                let mut part_read = read.clone();
+                let mut kept = keep.iter();
+                part_read.columns.retain(|_| *kept.next().expect("aligned"));
+                if let Some(i) = which {
+                    // The main table generates the key; the others take it from there.
+                    for c in &mut mapping.columns {
+                        if matches!(c.default, Ok(Some(ColumnDefault::Identity))) {
+                            c.default = Ok(None);
+                        }
+                    }
+                    mapping.split_from = Some(whole.target.clone());
+                    mapping.target = QualifiedName {
+                        schema: parts[i]
+                            .target_schema
+                            .clone()
+                            .or_else(|| whole.target.schema.clone()),
+                        name: parts[i].target.clone(),
+                    };
+                }
+                (mapping, part_read)
+            })
+            .collect()
     }
 
     /// The columns of `table` as `rule` reads them, each with the expression computing it: the
@@ -345,7 +406,7 @@ impl TableMapping {
     /// kind its expression yields, unless that is the stored column's own.
     fn read_columns(source: Engine, table: &Table, rule: Option<&spec::TableRule>) -> ReadColumns {
         let mut columns = Vec::new();
-        let computed = |name: &str, declared: &str, e: &expr::Expression| {
+        let computed = |name: &str, declared: &str, e: &expr::Expression, origin: &str| {
             let stored = Logical::of(source, declared);
             let declared =
                 if matches!(stored, Logical::Other(_)) || expr::Kind::of(&stored) != e.kind {
@@ -357,32 +418,34 @@ impl TableMapping {
                 crate::inventory::Column::new(name, declared, true),
                 Some(e.sql(source)),
                 false,
+                origin.to_owned(),
             )
         };
         for c in &table.columns {
             match rule.and_then(|r| r.columns.get(&c.name)) {
-                None => columns.push((c.clone(), None, true)),
+                None => columns.push((c.clone(), None, true, c.name.clone())),
                 Some(r) if r.drop => {}
                 Some(r) if !r.split.is_empty() => {
                     for (part, e) in &r.split {
-                        columns.push(computed(part, &c.data_type, e));
+                        columns.push(computed(part, &c.data_type, e, &c.name));
                     }
                 }
                 Some(r) => match &r.derive {
                     Some(e) => {
-                        let (mut column, sql, _) = computed(&c.name, &c.data_type, e);
+                        let (mut column, sql, _, origin) =
+                            computed(&c.name, &c.data_type, e, &c.name);
                         column.nullable = c.nullable;
                         column.default = c.default.clone();
                         column.on_update = c.on_update.clone();
-                        columns.push((column, sql, true));
+                        columns.push((column, sql, true, origin));
                     }
-                    None => columns.push((c.clone(), None, true)),
+                    None => columns.push((c.clone(), None, true, c.name.clone())),
                 },
             }
         }
         for (name, r) in rule.iter().flat_map(|r| &r.columns).filter(|(_, r)| r.new) {
             if let Some(e) = &r.derive {
-                columns.push(computed(name, e.kind.declared(source), e));
+                columns.push(computed(name, e.kind.declared(source), e, name));
             }
         }
         ReadColumns { columns }
@@ -505,6 +568,70 @@ impl TableMapping {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_split_makes_a_main_table_and_one_per_part_each_with_the_key() {
+        let mut film = Table::new(QualifiedName::new(Some("sakila"), "film"));
+        film.columns = vec![
+            crate::inventory::Column::new("film_id", "SMALLINT UNSIGNED", false),
+            crate::inventory::Column::new("title", "VARCHAR(255)", false),
+            crate::inventory::Column::new("description", "TEXT", true),
+            crate::inventory::Column::new("length", "SMALLINT UNSIGNED", true),
+        ];
+        film.primary_key = vec!["film_id".into()];
+        let inventory = crate::inventory::Inventory {
+            tables: vec![film.clone()],
+            ..Default::default()
+        };
+        let spec = MappingSpec::parse(
+            std::path::Path::new("mapping.toml"),
+            "version = 1\n[tables.\"sakila.film\".columns]\ndescription = { target = \"blurb\", reason = \"r\", author = \"a\" }\n[tables.\"sakila.film\".split.film_detail]\ncolumns = [\"description\"]\nreason = \"r\"\nauthor = \"a\"\n",
+            spec::Schema {
+                inventory: &inventory,
+                source: Engine::Mysql,
+                target: Engine::Postgres,
+            },
+        )
+        .unwrap();
+        let parts = TableMapping::mapped_parts(
+            Engine::Mysql,
+            Engine::Postgres,
+            &film,
+            Some("public"),
+            spec.table(&film),
+        );
+        let shape = |(m, read): &(TableMapping, Table)| {
+            (
+                m.target.to_string(),
+                m.columns
+                    .iter()
+                    .map(|c| c.target_name.clone())
+                    .collect::<Vec<_>>(),
+                read.columns
+                    .iter()
+                    .map(|c| c.name.clone())
+                    .collect::<Vec<_>>(),
+                m.split_from.as_ref().map(ToString::to_string),
+            )
+        };
+        assert_eq!(
+            parts.iter().map(shape).collect::<Vec<_>>(),
+            [
+                (
+                    "public.film".to_owned(),
+                    vec!["film_id".to_owned(), "title".into(), "length".into()],
+                    vec!["film_id".to_owned(), "title".into(), "length".into()],
+                    None
+                ),
+                (
+                    "public.film_detail".to_owned(),
+                    vec!["film_id".to_owned(), "blurb".into()],
+                    vec!["film_id".to_owned(), "description".into()],
+                    Some("public.film".to_owned())
+                ),
+            ]
+        );
+    }
 
     #[test]
     fn mysql_to_postgres_defaults_follow_pgloader() {

@@ -7,11 +7,11 @@
 
 use serde::Serialize;
 
-use super::spec::{Acceptance, MappingSpec};
+use super::spec::{Acceptance, MappingSpec, TableRule};
 use super::TableMapping;
 use crate::data::Logical;
 use crate::import::Engine;
-use crate::inventory::Inventory;
+use crate::inventory::{Inventory, Table};
 
 /// Text longer than the target length.
 pub const M001_LENGTH: &str = "M001";
@@ -64,6 +64,10 @@ pub const M019_FRACTION_NARROWING: &str = "M019";
 /// Text into a MySQL column whose character set holds fewer characters than the source's
 /// (`CHARACTER SET latin1`, `utf8mb3`): values with other characters are refused.
 pub const M020_CHARSET_NARROWING: &str = "M020";
+/// An index or unique key of a split table over columns that land in different tables of the
+/// split ([`crate::mapping::spec::table_split`]): the target cannot declare it, so it is not
+/// created, and a unique one is no longer enforced.
+pub const M021_KEY_ACROSS_SPLIT: &str = "M021";
 
 /// How bad a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -379,6 +383,40 @@ fn charset_narrowing(
     })
 }
 
+/// M021 for each index or unique key of `table` whose columns `rule`'s split puts in
+/// different target tables (key columns are in all of them).
+fn keys_across_split(table: &Table, rule: &TableRule, table_name: &str) -> Vec<Finding> {
+    let home = |column: &String| rule.parts.iter().position(|p| p.columns.contains(column));
+    let keys = table
+        .unique_keys
+        .iter()
+        .map(|k| (k, true))
+        .chain(table.indexes.iter().map(|i| (&i.columns, i.unique)));
+    let mut out = Vec::new();
+    for (columns, unique) in keys {
+        let homes: std::collections::BTreeSet<Option<usize>> = columns
+            .iter()
+            .filter(|c| !table.primary_key.contains(c))
+            .map(home)
+            .collect();
+        if homes.len() < 2 {
+            continue;
+        }
+        let what = if unique { "unique key" } else { "index" };
+        let entry = columns.join(",");
+        let columns = columns.join(", ");
+        out.push(finding(
+            M021_KEY_ACROSS_SPLIT,
+            if unique { Severity::Error } else { Severity::Warning },
+            (table_name, Some(entry.as_str())),
+            Some(rule.line),
+            format!("the {what} ({columns}) spans tables of the split, so the target cannot declare it and it is not created{}", if unique { ": nothing keeps those values unique after the cutover" } else { "" }),
+            format!("keep the columns of the {what} in one table of the split, or accept with how the application keeps them {}", if unique { "unique" } else { "fast to look up" }),
+        ));
+    }
+    out
+}
+
 /// The first primary or unique key (constraint or unique index) of `table` holding `column`.
 fn key_over<'a>(table: &'a crate::inventory::Table, column: &str) -> Option<&'a Vec<String>> {
     std::iter::once(&table.primary_key)
@@ -605,6 +643,11 @@ pub fn review(inventory: &Inventory, source: Engine, target: Engine, spec: &Mapp
         }
         let changed: Vec<String> = rule
             .map(|r| {
+                let moved = r.parts.iter().flat_map(|p| {
+                    p.columns
+                        .iter()
+                        .map(move |c| format!("{c} moved to {}", p.qualified()))
+                });
                 r.columns
                     .iter()
                     .filter(|(_, c)| c.drop || c.target.is_some())
@@ -615,9 +658,13 @@ pub fn review(inventory: &Inventory, source: Engine, target: Engine, spec: &Mapp
                             format!("{name} renamed")
                         }
                     })
+                    .chain(moved)
                     .collect()
             })
             .unwrap_or_default();
+        if let Some(r) = rule.filter(|r| !r.parts.is_empty()) {
+            findings.extend(keys_across_split(table, r, &table_name));
+        }
         let renamed = rule.is_some_and(|r| r.target.is_some());
         if renamed || !changed.is_empty() {
             let consumers = consumers(inventory, table);

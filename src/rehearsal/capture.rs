@@ -37,6 +37,10 @@ pub struct Route {
     pub to_columns: Vec<(String, String, Logical)>,
     /// Key column names on the other side.
     pub to_key: Vec<KeyColumn>,
+    /// Other tables whose changes change this route's rows: the other tables of a split,
+    /// whose columns `from` reads in by key ([`super::routes`]). Their keys have `from`'s key
+    /// column names.
+    pub also_from: Vec<QualifiedName>,
 }
 
 fn key_list(engine: Engine, row: &str, key: &[KeyColumn]) -> String {
@@ -50,7 +54,23 @@ fn key_list(engine: Engine, row: &str, key: &[KeyColumn]) -> String {
     }
 }
 
-/// Creates the changelog and one capture trigger set per route (table id = route index).
+/// The tables whose changes route `i` captures, each with the name of its trigger (its
+/// triggers on MySQL and SQLite, one per event `op`): `from`, then each of `also_from`.
+fn captured(i: usize, route: &Route) -> impl Iterator<Item = (&QualifiedName, String)> {
+    std::iter::once(&route.from.name)
+        .chain(&route.also_from)
+        .enumerate()
+        .map(move |(j, table)| {
+            let name = match j {
+                0 => format!("{TRIGGER_PREFIX}_{i}"),
+                _ => format!("{TRIGGER_PREFIX}_{i}_{j}"),
+            };
+            (table, name)
+        })
+}
+
+/// Creates the changelog and one capture trigger set per route (table id = route index) on
+/// each table it captures.
 ///
 /// # Errors
 /// [`DbError::Query`].
@@ -75,10 +95,13 @@ pub async fn install(db: &Database, routes: &[Route]) -> Result<(), DbError> {
                     new = key_list(e, "NEW", &keys),
                     old = key_list(e, "OLD", &keys),
                 ));
-                statements.push(format!(
-                    "CREATE TRIGGER _ms_capture AFTER INSERT OR UPDATE OR DELETE ON {} FOR EACH ROW EXECUTE FUNCTION {function}()",
-                    quote::table(e, &route.from.name)
-                ));
+                for (table, trigger) in captured(i, route) {
+                    statements.push(format!(
+                        "CREATE TRIGGER {} AFTER INSERT OR UPDATE OR DELETE ON {} FOR EACH ROW EXECUTE FUNCTION {function}()",
+                        quote::ident(e, &trigger),
+                        quote::table(e, table)
+                    ));
+                }
             }
         }
         Engine::Mysql | Engine::Sqlite => {
@@ -103,17 +126,19 @@ pub async fn install(db: &Database, routes: &[Route]) -> Result<(), DbError> {
             };
             for (i, route) in routes.iter().enumerate() {
                 let keys = route.from.key_columns();
-                let table = quote::table(e, &route.from.name);
                 let (new, old) = (key_list(e, "NEW", &keys), key_list(e, "OLD", &keys));
-                for (event, op, values) in [
-                    ("INSERT", "I", format!("NULL, {new}")),
-                    ("UPDATE", "U", format!("{old}, {new}")),
-                    ("DELETE", "D", format!("{old}, NULL")),
-                ] {
-                    statements.push(format!(
-                        "CREATE TRIGGER {} AFTER {event} ON {table} FOR EACH ROW {begin}INSERT INTO {log} (tbl, op, old_key, new_key) VALUES ({i}, '{op}', {values}){end}",
-                        quote::ident(e, &format!("{TRIGGER_PREFIX}_{i}_{op}"))
-                    ));
+                for (table, trigger) in captured(i, route) {
+                    let table = quote::table(e, table);
+                    for (event, op, values) in [
+                        ("INSERT", "I", format!("NULL, {new}")),
+                        ("UPDATE", "U", format!("{old}, {new}")),
+                        ("DELETE", "D", format!("{old}, NULL")),
+                    ] {
+                        statements.push(format!(
+                            "CREATE TRIGGER {} AFTER {event} ON {table} FOR EACH ROW {begin}INSERT INTO {log} (tbl, op, old_key, new_key) VALUES ({i}, '{op}', {values}){end}",
+                            quote::ident(e, &format!("{trigger}_{op}"))
+                        ));
+                    }
                 }
             }
         }
@@ -134,30 +159,30 @@ pub async fn remove(db: &Database, routes: &[Route]) -> Result<(), DbError> {
     let e = db.engine;
     let mut statements = Vec::new();
     for (i, route) in routes.iter().enumerate() {
-        let table = quote::table(e, &route.from.name);
-        match e {
-            Engine::Postgres => {
-                statements.push(format!("DROP TRIGGER IF EXISTS _ms_capture ON {table}"));
+        if e == Engine::Postgres {
+            for (table, trigger) in captured(i, route) {
                 statements.push(format!(
-                    "DROP FUNCTION IF EXISTS {}()",
-                    quote::ident(e, &format!("_ms_capture_{i}"))
+                    "DROP TRIGGER IF EXISTS {} ON {}",
+                    quote::ident(e, &trigger),
+                    quote::table(e, table)
                 ));
             }
-            Engine::Mysql | Engine::Sqlite => {
-                for op in ["I", "U", "D"] {
-                    let name = quote::ident(e, &format!("{TRIGGER_PREFIX}_{i}_{op}"));
-                    statements.push(if e == Engine::Mysql {
-                        // MySQL names a trigger within its table's database.
-                        match &route.from.name.schema {
-                            Some(schema) => {
-                                format!("DROP TRIGGER IF EXISTS {}.{name}", quote::ident(e, schema))
-                            }
-                            None => format!("DROP TRIGGER IF EXISTS {name}"),
-                        }
-                    } else {
-                        format!("DROP TRIGGER IF EXISTS {name}")
-                    });
-                }
+            statements.push(format!(
+                "DROP FUNCTION IF EXISTS {}()",
+                quote::ident(e, &format!("{TRIGGER_PREFIX}_{i}"))
+            ));
+            continue;
+        }
+        for (table, trigger) in captured(i, route) {
+            for op in ["I", "U", "D"] {
+                let name = quote::ident(e, &format!("{trigger}_{op}"));
+                statements.push(match (e, &table.schema) {
+                    // MySQL names a trigger within its table's database.
+                    (Engine::Mysql, Some(schema)) => {
+                        format!("DROP TRIGGER IF EXISTS {}.{name}", quote::ident(e, schema))
+                    }
+                    _ => format!("DROP TRIGGER IF EXISTS {name}"),
+                });
             }
         }
     }

@@ -7,7 +7,8 @@
 //! [`Applier`] carries every later write across.
 
 use super::capture::{self, Applier};
-use super::setup::{exec_all, load_source, routes, source_catalog, spec_and_plan};
+use super::routes::routes;
+use super::setup::{exec_all, load_source, source_catalog, spec_and_plan};
 use super::{Environment, RehearsalError};
 use crate::backfill::{self, BackfillOptions, BackfillPlan, RunLog};
 use crate::db::Database;

@@ -885,10 +885,14 @@ async fn start_target_writes(
 ) -> Result<(), RehearsalError> {
     let catalog = target_catalog(run).await?;
     run.target_base = memory.stats().writes();
+    // The tables the source side leaves alone, under their target names too (a spec renames
+    // or splits tables): a write replayed into one would fire the same application triggers.
+    let mut avoid = run.avoid.clone();
+    avoid.extend(run.bplan.target_names_of(&run.avoid));
     run.target_workload = Some(Workload::start(
         run.target.clone(),
         &catalog,
-        &run.avoid,
+        (&avoid, &run.bplan.split_tables()),
         run.workload_settings(1),
         memory,
     ));

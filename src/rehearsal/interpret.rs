@@ -17,7 +17,8 @@
 
 use super::capture::{Applier, Route};
 use super::report::{RehearsalReport, StepOutcome, StepRow};
-use super::setup::{self, count_rows, routes, save, source_catalog};
+use super::routes::routes;
+use super::setup::{self, count_rows, save, source_catalog};
 use super::standby::Standby;
 use super::state::{RunState, Stage};
 use super::workload::{self, Workload, WorkloadMemory, WorkloadSettings};
@@ -178,7 +179,13 @@ impl Run<'_> {
                 memory,
                 mirror,
             ),
-            None => Workload::start(db, &self.source_inventory, &self.avoid, settings, memory),
+            None => Workload::start(
+                db,
+                &self.source_inventory,
+                (&self.avoid, &[]),
+                settings,
+                memory,
+            ),
         });
     }
 

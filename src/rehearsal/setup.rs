@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use super::capture::{self, Applier, Route};
+use super::capture::{self, Applier};
 use super::report::LagSample;
 use super::state::RunState;
 use super::{Clock, Environment, RehearsalError, RehearsalOptions};
@@ -45,60 +45,6 @@ pub(super) async fn count_rows(
         total += n;
     }
     Ok(total)
-}
-
-/// Capture routes of the planned tables that have a key: a change to a row of a table without
-/// one cannot name the row it changed, so such tables are copied whole and left to the final
-/// validation's multiset comparison, which finds any change made to them after their copy.
-pub(super) fn routes(plan: &BackfillPlan, reverse: bool) -> Vec<Route> {
-    plan.tables
-        .iter()
-        .filter(|t| !t.source.is_keyless())
-        .map(|t| {
-            if reverse {
-                // A new column, a merge or a split part (the spec's) has no source column to
-                // write back to: the replay writes the stored ones and those computed in place.
-                let stored: Vec<usize> = (0..t.source.columns.len())
-                    .filter(|&i| t.mapping.columns[i].writes_back)
-                    .collect();
-                let mut from = t.target.clone();
-                from.columns = stored
-                    .iter()
-                    .map(|&i| t.target.columns[i].clone())
-                    .collect();
-                from.key = t
-                    .target
-                    .key
-                    .iter()
-                    .map(|k| stored.iter().position(|i| i == k).expect("keys are stored"))
-                    .collect();
-                Route {
-                    from,
-                    to_table: t.mapping.source.clone(),
-                    to_columns: stored
-                        .iter()
-                        .map(|&i| {
-                            let c = &t.source.columns[i];
-                            (c.name.clone(), c.declared.clone(), c.logical.clone())
-                        })
-                        .collect(),
-                    to_key: t.source.key_columns(),
-                }
-            } else {
-                Route {
-                    from: t.source.clone(),
-                    to_table: t.mapping.target.clone(),
-                    to_columns: t
-                        .target
-                        .columns
-                        .iter()
-                        .map(|c| (c.name.clone(), c.declared.clone(), c.logical.clone()))
-                        .collect(),
-                    to_key: t.target.key_columns(),
-                }
-            }
-        })
-        .collect()
 }
 
 /// Applies until nothing is pending, sampling lag. Returns whether it drained in time. With

@@ -5,8 +5,10 @@
 //! under a new key (so every FK value in it already points somewhere), updates touch one
 //! column that is in no key, no FK and no unique constraint, and deletes and key changes only
 //! touch rows the workload inserted itself (nothing references them). Tables without a
-//! single-column integer primary key are only updated, and tables with application triggers
-//! are not written at all (a replayed write would fire them again).
+//! single-column integer primary key are only updated, as are the tables of a mapping spec's
+//! table split (a row of one is a row in each, which a clone of one table would not make),
+//! and tables with application triggers are not written at all (a replayed write would fire
+//! them again).
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -96,7 +98,12 @@ pub fn triggered_tables(inventory: &Inventory) -> Vec<String> {
         .collect()
 }
 
-fn targets(engine: Engine, inventory: &Inventory, avoid: &[String]) -> Vec<Target> {
+fn targets(
+    engine: Engine,
+    inventory: &Inventory,
+    avoid: &[String],
+    update_only: &[String],
+) -> Vec<Target> {
     let mut out = Vec::new();
     for table in &inventory.tables {
         // A table without transactions (MyISAM) keeps a row whose statement was rolled back
@@ -129,7 +136,10 @@ fn targets(engine: Engine, inventory: &Inventory, avoid: &[String]) -> Vec<Targe
             );
         out.push(Target {
             table: table.name.clone(),
-            clonable: integer_key && table.unique_keys.is_empty() && table.partitioning.is_none(),
+            clonable: integer_key
+                && table.unique_keys.is_empty()
+                && table.partitioning.is_none()
+                && !update_only.contains(&table.name.name),
             generated_key: key_col.is_identity(),
             key_max: key_max(&key_type),
             key,
@@ -183,14 +193,15 @@ pub struct WorkloadSettings {
     pub seed: u64,
 }
 
-/// What the workload keeps between phases: the keys it inserted (so deletes and key changes
-/// stay on rows nothing references) and its random state.
+/// What the workload keeps between phases: the keys it inserted, by bare table name (so
+/// deletes and key changes stay on rows nothing references, on whichever side writes next: a
+/// table the other side names differently is left alone) and its random state.
 #[derive(Debug, Clone, Default)]
 pub struct WorkloadMemory {
-    inserted: Vec<(usize, i64)>,
+    inserted: Vec<(String, i64)>,
     /// The largest key the workload has written, by table: no more inserts where it nears the
     /// key type's limit.
-    highest: BTreeMap<usize, i64>,
+    highest: BTreeMap<String, i64>,
     rng_state: u64,
     stats: WorkloadStats,
     /// The first error counted in `stats.errors`, for the report.
@@ -198,16 +209,16 @@ pub struct WorkloadMemory {
 }
 
 impl WorkloadMemory {
-    /// Whether table `t_index` may take a new key: the largest one written so far is below the
-    /// last [`KEY_HEADROOM`]th of its type's range.
-    fn has_room(&self, t_index: usize, key_max: i64) -> bool {
+    /// Whether `table` may take a new key: the largest one written so far is below the last
+    /// [`KEY_HEADROOM`]th of its type's range.
+    fn has_room(&self, table: &str, key_max: i64) -> bool {
         self.highest
-            .get(&t_index)
+            .get(table)
             .is_none_or(|k| *k < key_max - key_max / KEY_HEADROOM)
     }
 
-    fn wrote_key(&mut self, t_index: usize, key: i64) {
-        let highest = self.highest.entry(t_index).or_insert(key);
+    fn wrote_key(&mut self, table: &str, key: i64) {
+        let highest = self.highest.entry(table.to_owned()).or_insert(key);
         *highest = (*highest).max(key);
     }
 
@@ -305,20 +316,22 @@ async fn one_operation(
     rng: &mut Rng,
 ) -> Result<(), DbError> {
     let e = db.engine;
-    let t_index = rng.below(targets.len() as u64) as usize;
-    let t = &targets[t_index];
+    let t = &targets[rng.below(targets.len() as u64) as usize];
+    let name = t.table.name.as_str();
     let table = quote::table(e, &t.table);
     let key = quote::ident(e, &t.key);
     let int_key = |sql: String| as_int8(e, &sql);
     let roll = rng.below(100);
+    // Only where this side inserts too: a table written only by updates here (a table of a
+    // split) may hold a row in others that a delete or key change of this one would orphan.
     let mine: Vec<usize> = memory
         .inserted
         .iter()
         .enumerate()
-        .filter(|(_, (t, _))| *t == t_index)
+        .filter(|(_, (table, _))| t.clonable && table == name)
         .map(|(i, _)| i)
         .collect();
-    let room = memory.has_room(t_index, t.key_max);
+    let room = memory.has_room(name, t.key_max);
     if roll < 30 && t.clonable && room {
         // Insert: clone a random existing row under the next free key.
         let count = scalar_i64(db, &int_key(format!("SELECT count(*) FROM {table}")), &[])
@@ -340,8 +353,8 @@ async fn one_operation(
             return Ok(());
         };
         let new_key = insert_clone(db, t, source_key).await?;
-        memory.wrote_key(t_index, new_key);
-        memory.inserted.push((t_index, new_key));
+        memory.wrote_key(name, new_key);
+        memory.inserted.push((name.to_owned(), new_key));
         memory.stats.inserts += 1;
     } else if roll < 40 && !mine.is_empty() {
         // Delete a row the workload inserted.
@@ -386,7 +399,7 @@ async fn one_operation(
             &[Cell::Int(new_key), Cell::Int(old)],
         )
         .await?;
-        memory.wrote_key(t_index, new_key);
+        memory.wrote_key(name, new_key);
         memory.inserted[i].1 = new_key;
         memory.stats.key_changes += 1;
     } else if let Some((column, _)) = &t.column {
@@ -430,14 +443,15 @@ impl Workload {
     /// Starts writing to `db` (whose schema is `inventory`) at `settings.rate` operations per
     /// second, continuing from `memory`.
     /// Tables named in `avoid` (bare names) are not written.
+    /// Tables named in `update_only` (bare names) are only updated.
     pub fn start(
         db: Database,
         inventory: &Inventory,
-        avoid: &[String],
+        (avoid, update_only): (&[String], &[String]),
         settings: WorkloadSettings,
         memory: WorkloadMemory,
     ) -> Self {
-        Self::spawn(db, inventory, avoid, settings, memory, None)
+        Self::spawn(db, inventory, (avoid, update_only), settings, memory, None)
     }
 
     /// [`Workload::start`] as an application's dual writer: after each write to `db` (the
@@ -453,18 +467,18 @@ impl Workload {
         memory: WorkloadMemory,
         mirror: super::capture::Applier,
     ) -> Self {
-        Self::spawn(db, inventory, avoid, settings, memory, Some(mirror))
+        Self::spawn(db, inventory, (avoid, &[]), settings, memory, Some(mirror))
     }
 
     fn spawn(
         db: Database,
         inventory: &Inventory,
-        avoid: &[String],
+        (avoid, update_only): (&[String], &[String]),
         settings: WorkloadSettings,
         memory: WorkloadMemory,
         mirror: Option<super::capture::Applier>,
     ) -> Self {
-        let targets = targets(db.engine, inventory, avoid);
+        let targets = targets(db.engine, inventory, avoid, update_only);
         let stop = Arc::new(AtomicBool::new(false));
         let writes = Arc::new(AtomicU64::new(0));
         let dual = mirror.is_some();
@@ -616,7 +630,7 @@ pub async fn burst(
     mut memory: WorkloadMemory,
     n: u64,
 ) -> WorkloadMemory {
-    let targets = targets(db.engine, inventory, avoid);
+    let targets = targets(db.engine, inventory, avoid, &[]);
     let mut rng = Rng(if memory.rng_state == 0 {
         seed.max(1)
     } else {
@@ -636,7 +650,7 @@ pub async fn burst(
 
 /// Tables the workload can write in `inventory` (for the report).
 pub fn writable_tables(engine: Engine, inventory: &Inventory, avoid: &[String]) -> Vec<String> {
-    targets(engine, inventory, avoid)
+    targets(engine, inventory, avoid, &[])
         .iter()
         .map(|t| t.table.to_string())
         .collect()

@@ -479,36 +479,39 @@ pub async fn validate_changed(
     let mut pairs: Vec<(usize, TablePair)> = Vec::new();
     for table in tables_in_scope(sides.source_inventory, options) {
         let name = table.name.to_string();
-        let Some((target_table, paired)) = pair::resolve(
+        for (wanted, found) in pair::resolve(
             sides.source.engine,
             table,
             sides.target.engine,
             sides.target_inventory,
             options.mapping.as_ref().map(|m| (m, options.computed)),
-        ) else {
-            tables.push(TableReport::not_compared(
-                &name,
-                "",
-                strategy,
-                "no table of this name in the target".to_owned(),
-            ));
-            continue;
-        };
-        let target_name = target_table.name.to_string();
-        match paired {
-            Ok(p) => {
-                let mut r = TableReport::not_compared(&name, &target_name, strategy, String::new());
-                r.error = None;
-                r.columns = p.columns.clone();
-                pairs.push((tables.len(), p));
-                tables.push(r);
+        ) {
+            let Some((target_table, paired)) = found else {
+                tables.push(TableReport::not_compared(
+                    &name,
+                    "",
+                    strategy,
+                    format!("no table `{wanted}` in the target"),
+                ));
+                continue;
+            };
+            let target_name = target_table.name.to_string();
+            match paired {
+                Ok(p) => {
+                    let mut r =
+                        TableReport::not_compared(&name, &target_name, strategy, String::new());
+                    r.error = None;
+                    r.columns = p.columns.clone();
+                    pairs.push((tables.len(), p));
+                    tables.push(r);
+                }
+                Err(why) => tables.push(TableReport::not_compared(
+                    &name,
+                    &target_name,
+                    strategy,
+                    why.to_string(),
+                )),
             }
-            Err(why) => tables.push(TableReport::not_compared(
-                &name,
-                &target_name,
-                strategy,
-                why.to_string(),
-            )),
         }
     }
     // Whether each table is small enough to re-compare whole, all tables in one statement (a
@@ -822,11 +825,7 @@ impl Incremental {
             if t.error.is_some() {
                 continue;
             }
-            let Some(full) = pinned
-                .tables
-                .iter()
-                .find(|f| f.source_table.eq_ignore_ascii_case(&t.source_table))
-            else {
+            let Some(full) = pinned.tables.iter().find(|f| f.same_pair(t)) else {
                 t.failures.push(format!(
                     "{} no pinned full validation of this table: only its changed rows and counts were compared",
                     code::NOT_PINNED
@@ -897,11 +896,7 @@ impl Incremental {
             t.decide();
         }
         for full in &pinned.tables {
-            if !out
-                .tables
-                .iter()
-                .any(|t| t.source_table.eq_ignore_ascii_case(&full.source_table))
-            {
+            if !out.tables.iter().any(|t| t.same_pair(full)) {
                 out.tables.push(full.clone());
             }
         }

@@ -218,48 +218,55 @@ async fn count(db: &Database, table: &Table) -> Result<u64, db::DbError> {
     db.count_rows(&table.name).await
 }
 
-/// Validates one source table against its target table.
+/// Validates one source table against its target table: one report, or one per table of a
+/// split ([`pair::resolve`]), main first.
 pub async fn validate_table(
     sides: &Sides<'_>,
     source_table: &Table,
     strategy: Strategy,
     options: &Options,
     progress: &dyn Progress,
-) -> TableReport {
-    let started = Instant::now();
+) -> Vec<TableReport> {
     let name = source_table.name.to_string();
-    let Some((target_table, paired)) = pair::resolve(
+    let mut reports = Vec::new();
+    for (wanted, found) in pair::resolve(
         sides.source.engine,
         source_table,
         sides.target.engine,
         sides.target_inventory,
         options.mapping.as_ref().map(|m| (m, options.computed)),
-    ) else {
-        return TableReport::not_compared(
-            &name,
-            "",
-            strategy,
-            "no table of this name in the target".to_owned(),
-        );
-    };
-    let target_name = target_table.name.to_string();
-    let mut report = match paired {
-        Ok(pair) => compare_pair(sides, &pair, strategy, options, progress).await,
-        Err(why) => {
-            let mut r = TableReport::not_compared(&name, &target_name, strategy, why.to_string());
-            // Counts still say something when rows cannot be matched by key.
-            if let (Ok(a), Ok(b)) = (
-                count(sides.source, source_table).await,
-                count(sides.target, target_table).await,
-            ) {
-                r.source_rows = a;
-                r.target_rows = b;
+    ) {
+        let started = Instant::now();
+        let Some((target_table, paired)) = found else {
+            reports.push(TableReport::not_compared(
+                &name,
+                "",
+                strategy,
+                format!("no table `{wanted}` in the target"),
+            ));
+            continue;
+        };
+        let target_name = target_table.name.to_string();
+        let mut report = match paired {
+            Ok(pair) => compare_pair(sides, &pair, strategy, options, progress).await,
+            Err(why) => {
+                let mut r =
+                    TableReport::not_compared(&name, &target_name, strategy, why.to_string());
+                // Counts still say something when rows cannot be matched by key.
+                if let (Ok(a), Ok(b)) = (
+                    count(sides.source, source_table).await,
+                    count(sides.target, target_table).await,
+                ) {
+                    r.source_rows = a;
+                    r.target_rows = b;
+                }
+                r
             }
-            r
-        }
-    };
-    report.seconds = started.elapsed().as_secs_f64();
-    report
+        };
+        report.seconds = started.elapsed().as_secs_f64();
+        reports.push(report);
+    }
+    reports
 }
 
 async fn compare_pair(
@@ -431,21 +438,29 @@ pub async fn run(
     let mut tables = Vec::new();
     for table in tables_in_scope(sides.source_inventory, options) {
         let name = table.name.to_string();
-        if let Some(done) = state.as_ref().and_then(|s| s.finished(&name)) {
-            let mut done = done.clone();
-            done.notes
-                .push("validated by an earlier, interrupted attempt of this run".to_owned());
-            progress.finish(&done);
-            tables.push(done);
+        let done = state
+            .as_ref()
+            .map(|s| s.finished(&name))
+            .unwrap_or_default();
+        if !done.is_empty() {
+            for done in done {
+                let mut done = done.clone();
+                done.notes
+                    .push("validated by an earlier, interrupted attempt of this run".to_owned());
+                progress.finish(&done);
+                tables.push(done);
+            }
             continue;
         }
         progress.start(&name, table.rows);
-        let report = validate_table(sides, table, strategy, options, progress).await;
-        progress.finish(&report);
-        if let Some(state) = state.as_deref_mut() {
-            state.record(report.clone())?;
+        let reports = validate_table(sides, table, strategy, options, progress).await;
+        for report in &reports {
+            progress.finish(report);
         }
-        tables.push(report);
+        if let Some(state) = state.as_deref_mut() {
+            state.record(&name, reports.clone())?;
+        }
+        tables.extend(reports);
     }
     let mut invariant_reports = Vec::new();
     for invariant in invariants {

@@ -177,37 +177,70 @@ pub enum PairError {
     NoCommonColumn,
 }
 
-/// The target table of `source` and their pair: through the mapping spec's rule of the table
-/// when `mapping` is given (its table and column renames, computed columns, NULL defaults;
-/// the columns it drops are not compared; its computed columns only with `computed`), else by
-/// name. `None` when the target has no such table.
+/// One target table of a source table ([`resolve`]): the target name looked for, and the
+/// table found with the pair, `None` when the target has no such table.
+pub type Resolved<'a> = (String, Option<(&'a Table, Result<TablePair, PairError>)>);
+
+/// The target tables of `source` and their pairs: through the mapping spec's rule of the
+/// table when `mapping` is given (its table and column renames, computed columns, NULL
+/// defaults; the columns it drops are not compared; its computed columns only with
+/// `computed`), else by name. One entry per target table: a table the spec splits has one per
+/// table of the split, main first ([`TableMapping::mapped_parts`]). Each entry is the target
+/// name looked for, and `None` when the target has no such table.
 pub fn resolve<'a>(
     source_engine: Engine,
     source: &Table,
     target_engine: Engine,
     target: &'a Inventory,
     mapping: Option<(&MappingSpec, bool)>,
-) -> Option<(&'a Table, Result<TablePair, PairError>)> {
+) -> Vec<Resolved<'a>> {
     let Some((spec, computed)) = mapping else {
-        let table = find_target(target, source)?;
-        return Some((table, pair(source_engine, source, target_engine, table)));
+        let found = find_target(target, source)
+            .map(|table| (table, pair(source_engine, source, target_engine, table)));
+        return vec![(source.name.name.clone(), found)];
     };
-    let (mut mapped, mut read) = TableMapping::mapped(
-        source_engine,
-        target_engine,
-        source,
-        None,
-        spec.table(source),
-    );
-    if !computed {
-        let stored: Vec<bool> = mapped.columns.iter().map(|c| c.derived.is_none()).collect();
-        let mut keep = stored.iter();
-        mapped.columns.retain(|_| *keep.next().expect("aligned"));
-        let mut keep = stored.iter();
-        read.columns.retain(|_| *keep.next().expect("aligned"));
-    }
-    let moved = spec.table(source).and_then(|r| r.target_schema.as_deref());
-    let table = find_target_named(target, source, moved, &mapped.target.name)?;
+    let rule = spec.table(source);
+    TableMapping::mapped_parts(source_engine, target_engine, source, None, rule)
+        .into_iter()
+        .map(|(mut mapped, mut read)| {
+            if !computed {
+                let stored: Vec<bool> =
+                    mapped.columns.iter().map(|c| c.derived.is_none()).collect();
+                let mut keep = stored.iter();
+                mapped.columns.retain(|_| *keep.next().expect("aligned"));
+                let mut keep = stored.iter();
+                read.columns.retain(|_| *keep.next().expect("aligned"));
+            }
+            // The schema the spec moves the table (or this table of its split) into.
+            let moved = rule.and_then(|r| {
+                let part = r
+                    .parts
+                    .iter()
+                    .find(|p| mapped.split_from.is_some() && p.target == mapped.target.name);
+                part.and_then(|p| p.target_schema.as_deref())
+                    .or(r.target_schema.as_deref())
+            });
+            let wanted = mapped.target.name.clone();
+            let found = find_target_named(target, source, moved, &wanted).map(|table| {
+                (
+                    table,
+                    pair_mapped(source_engine, &mapped, &read, source, target_engine, table),
+                )
+            });
+            (wanted, found)
+        })
+        .collect()
+}
+
+/// Pairs the source side as `mapped` reads it (`read`) with `target`.
+fn pair_mapped(
+    source_engine: Engine,
+    mapped: &TableMapping,
+    read: &Table,
+    source: &Table,
+    target_engine: Engine,
+    target: &Table,
+) -> Result<TablePair, PairError> {
     let names: Vec<String> = mapped
         .columns
         .iter()
@@ -229,18 +262,15 @@ pub fn resolve<'a>(
             }
         })
         .collect();
-    Some((
-        table,
-        pair_columns(
-            source_engine,
-            &read,
-            &names,
-            &exprs,
-            source,
-            target_engine,
-            table,
-        ),
-    ))
+    pair_columns(
+        source_engine,
+        read,
+        &names,
+        &exprs,
+        source,
+        target_engine,
+        target,
+    )
 }
 
 /// Pairs `source` (in a `source_engine` database) with `target`, columns by name.

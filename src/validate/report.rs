@@ -275,6 +275,13 @@ pub struct TableReport {
 }
 
 impl TableReport {
+    /// Whether `other` compares the same source table with the same target table (a split
+    /// source table has a report per target table).
+    pub fn same_pair(&self, other: &TableReport) -> bool {
+        self.source_table.eq_ignore_ascii_case(&other.source_table)
+            && self.target_table.eq_ignore_ascii_case(&other.target_table)
+    }
+
     /// A report for a table that could not be compared.
     pub fn not_compared(source: &str, target: &str, strategy: Strategy, why: String) -> Self {
         Self {

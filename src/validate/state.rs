@@ -52,19 +52,23 @@ impl RunState {
         Ok(state)
     }
 
-    /// The stored report of `table`, when an earlier attempt finished it.
-    pub fn finished(&self, table: &str) -> Option<&TableReport> {
-        self.finished.iter().find(|t| t.source_table == table)
+    /// The stored reports of source table `table` (one per table of a split), empty unless
+    /// an earlier attempt finished it.
+    pub fn finished(&self, table: &str) -> Vec<&TableReport> {
+        self.finished
+            .iter()
+            .filter(|t| t.source_table == table)
+            .collect()
     }
 
-    /// Records a finished table and saves.
+    /// Records the reports of finished source table `table` (all its target tables at once,
+    /// so a resumed run never holds half a split) and saves.
     ///
     /// # Errors
     /// [`ValidateError::State`].
-    pub fn record(&mut self, report: TableReport) -> Result<(), ValidateError> {
-        self.finished
-            .retain(|t| t.source_table != report.source_table);
-        self.finished.push(report);
+    pub fn record(&mut self, table: &str, reports: Vec<TableReport>) -> Result<(), ValidateError> {
+        self.finished.retain(|t| t.source_table != table);
+        self.finished.extend(reports);
         self.save()
     }
 

@@ -385,6 +385,7 @@ pub async fn capture_pair(prefix: &str) -> CapturePair {
             .map(|c| (c.name.clone(), c.declared.clone(), c.logical.clone()))
             .collect(),
         to_key: target_spec.key_columns(),
+        also_from: Vec::new(),
     }];
     capture::install(&from, &routes).await.unwrap();
     CapturePair {

@@ -1263,6 +1263,11 @@ export type MappingRow_Deserialize = {
 	source_column: string,
 	/**  Source declared type; empty for a computed column. */
 	source_type: string,
+	/**
+	 *  Target table the column lands in (a table split puts some columns in another table
+	 *  than the main one); empty when dropped.
+	 */
+	target_table: string,
 	/**  Target column; empty when dropped. */
 	target_column: string,
 	/**  Target declared type (with ` NOT NULL`); empty when dropped. */
@@ -1291,6 +1296,11 @@ export type MappingRow_Serialize = {
 	source_column: string,
 	/**  Source declared type; empty for a computed column. */
 	source_type: string,
+	/**
+	 *  Target table the column lands in (a table split puts some columns in another table
+	 *  than the main one); empty when dropped.
+	 */
+	target_table: string,
 	/**  Target column; empty when dropped. */
 	target_column: string,
 	/**  Target declared type (with ` NOT NULL`); empty when dropped. */

@@ -52,6 +52,9 @@ pub struct MappingRow {
     pub source_column: String,
     /// Source declared type; empty for a computed column.
     pub source_type: String,
+    /// Target table the column lands in (a table split puts some columns in another table
+    /// than the main one); empty when dropped.
+    pub target_table: String,
     /// Target column; empty when dropped.
     pub target_column: String,
     /// Target declared type (with ` NOT NULL`); empty when dropped.
@@ -205,6 +208,7 @@ fn screen(v: MappingView) -> MappingScreen {
                     .map(|r| MappingRow {
                         source_column: r.row.source_column,
                         source_type: r.row.source_type,
+                        target_table: r.row.target_table,
                         target_column: r.row.target_column,
                         target_type: r.row.target_type,
                         rule: r.row.rule,

@@ -5,6 +5,7 @@ use serde::Serialize;
 
 use super::load_required;
 use crate::data::Logical;
+use crate::mapping::spec::TablePart;
 use crate::mapping::{default_type, MappingError, TableMapping};
 use crate::project::Project;
 
@@ -72,8 +73,20 @@ pub async fn show(project: &Project) -> Result<Vec<Row>, MappingError> {
             Some(schema) => format!("{schema}.{}", mapping.target.name),
             None => mapping.target.name.clone(),
         };
+        // A column a table split moves lands in that table of the split.
+        let part_of = |origin: &str| {
+            rule.and_then(|r| {
+                r.parts
+                    .iter()
+                    .find(|p| p.columns.iter().any(|c| c == origin))
+            })
+        };
+        let table_of = |origin: &str| {
+            part_of(origin).map_or_else(|| target_table.clone(), TablePart::qualified)
+        };
         for column in &table.columns {
             let column_rule = rule.and_then(|r| r.columns.get(&column.name));
+            let part = part_of(&column.name);
             let mapped = mapping.columns.iter().find(|c| c.name == column.name);
             let logical = Logical::of(from, &column.data_type);
             let default = default_type(from, to, &column.data_type, &logical);
@@ -95,10 +108,14 @@ pub async fn show(project: &Project) -> Result<Vec<Row>, MappingError> {
                     }
                 }
             }
+            if part.is_some() {
+                what.push("table split");
+            }
             let table_dropped = rule.is_some_and(|r| r.drop);
-            let (reason, author) = match (column_rule, rule) {
-                (Some(c), _) if !table_dropped => (c.reason.clone(), c.author.clone()),
-                (_, Some(t)) => (t.reason.clone(), t.author.clone()),
+            let (reason, author) = match (column_rule, part, rule) {
+                (Some(c), _, _) if !table_dropped => (c.reason.clone(), c.author.clone()),
+                (_, Some(p), _) => (p.reason.clone(), p.author.clone()),
+                (_, _, Some(t)) => (t.reason.clone(), t.author.clone()),
                 _ => ("default mapping".to_owned(), String::new()),
             };
             let kept = mapped.filter(|_| !table_dropped);
@@ -106,7 +123,7 @@ pub async fn show(project: &Project) -> Result<Vec<Row>, MappingError> {
                 source_table: table.name.to_string(),
                 source_column: column.name.clone(),
                 source_type: column.data_type.clone(),
-                target_table: kept.map(|_| target_table.clone()).unwrap_or_default(),
+                target_table: kept.map(|_| table_of(&column.name)).unwrap_or_default(),
                 target_column: kept.map(|c| c.target_name.clone()).unwrap_or_default(),
                 target_type: kept.map(target_type_shown).unwrap_or_default(),
                 rule: if what.is_empty() {
@@ -137,7 +154,7 @@ pub async fn show(project: &Project) -> Result<Vec<Row>, MappingError> {
                 source_table: table.name.to_string(),
                 source_column: name.clone(),
                 source_type: String::new(),
-                target_table: target_table.clone(),
+                target_table: table_of(name),
                 target_column: mapped.map(|c| c.target_name.clone()).unwrap_or_default(),
                 target_type: mapped.map(target_type_shown).unwrap_or_default(),
                 rule: "computed".to_owned(),

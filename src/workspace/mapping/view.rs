@@ -34,7 +34,8 @@ pub struct RuleRow {
 pub struct TableView {
     /// Source table, qualified as the inventory names it (`sakila.film`).
     pub table: String,
-    /// Target table (bare name); empty when the spec drops the table.
+    /// Main target table (bare name; a table split puts some columns in others, named on their
+    /// rows); empty when the spec drops the table.
     pub target: String,
     /// Its columns, in inventory order.
     pub rows: Vec<RuleRow>,
@@ -91,13 +92,14 @@ fn assemble(rows: Vec<Row>, review: Review) -> MappingView {
         if tables.last().is_none_or(|t| t.table != row.source_table) {
             tables.push(TableView {
                 table: row.source_table.clone(),
-                target: row.target_table.clone(),
+                target: String::new(),
                 rows: Vec::new(),
                 findings: Vec::new(),
             });
         }
         let table = tables.last_mut().expect("pushed above");
-        if table.target.is_empty() {
+        // The main target table: a column a table split moves is in another one.
+        if table.target.is_empty() && !row.rule.contains("table split") {
             table.target.clone_from(&row.target_table);
         }
         table.rows.push(RuleRow {

@@ -1,11 +1,12 @@
 import { describe, expect, it } from "vitest";
 import type { MappingFinding_Serialize, MappingRow_Serialize } from "../bindings";
 import { CommandError } from "./errors";
-import { computedEdit, countText, emptyComputed, fieldAtFault, ruleEdit, ruleForm, tableCounts } from "./mappingEdit";
+import { computedEdit, countText, emptyComputed, fieldAtFault, ruleEdit, ruleForm, tableCounts, targetColumnShown } from "./mappingEdit";
 
 const title: MappingRow_Serialize = {
   source_column: "title",
   source_type: "VARCHAR(255)",
+  target_table: "film",
   target_column: "title",
   target_type: "varchar(255) NOT NULL",
   rule: "default",
@@ -115,5 +116,13 @@ describe("mapping rule form", () => {
     expect(countText({ ...m001, data: null })).toBeNull();
     const accepted = { ...m001, accepted: { reason: "ok", author: "ben" } };
     expect(tableCounts({ findings: [], rows: [{ findings: [m001] }, { findings: [accepted] }] })).toEqual({ all: 2, blocking: 1 });
+  });
+});
+
+describe("targetColumnShown", () => {
+  it("names the table of the split a column moved to, and only then", () => {
+    expect(targetColumnShown(title, "film")).toBe("title");
+    expect(targetColumnShown({ ...title, target_table: "film_detail", target_column: "description" }, "film")).toBe("film_detail.description");
+    expect(targetColumnShown({ ...title, target_table: "", target_column: "" }, "film")).toBe("");
   });
 });

@@ -30,6 +30,14 @@ function saysNotNull(targetType: string): boolean {
   return targetType.endsWith(" NOT NULL");
 }
 
+/**
+ * The target column as the grid shows it: its name, qualified by its table when a table split
+ * puts it in another table than the source table's main target (`film_detail.description`).
+ */
+export function targetColumnShown(row: MappingRow_Serialize, mainTarget: string): string {
+  return row.target_table !== "" && row.target_table !== mainTarget ? `${row.target_table}.${row.target_column}` : row.target_column;
+}
+
 /** The form a row opens with: the rule's current values. */
 export function ruleForm(row: MappingRow_Serialize, author: string): RuleForm {
   const dropped = row.target_column === "";

@@ -9,7 +9,7 @@ import {
 } from "../bindings";
 import { unwrap } from "../lib/errors";
 import { useLoad } from "../lib/useLoad";
-import { countText, ruleEdit, tableCounts, type RuleForm } from "../lib/mappingEdit";
+import { countText, ruleEdit, tableCounts, targetColumnShown, type RuleForm } from "../lib/mappingEdit";
 import { ComputedColumnForm, RuleEditor } from "../components/MappingForms";
 import { DataGrid, type GridColumn } from "../components/DataGrid";
 import { EmptyState, ErrorBanner, Loading } from "../components/Feedback";
@@ -202,6 +202,7 @@ export function MappingScreen({ project }: { project: ProjectView }) {
           key={current.table}
           rows={current.rows}
           columns={mappingColumns(
+            current.target,
             (r) => {
               setEditError(null);
               setAdding(false);
@@ -251,7 +252,11 @@ export function MappingScreen({ project }: { project: ProjectView }) {
 }
 
 /** The grid's columns, 1,000 px in all (the window less the navigation): the findings beside the rule, the reason last. */
-function mappingColumns(edit: (r: MappingRow_Serialize) => void, accept: (f: MappingFinding_Serialize, reason: string) => void): GridColumn<MappingRow_Serialize>[] {
+function mappingColumns(
+  mainTarget: string,
+  edit: (r: MappingRow_Serialize) => void,
+  accept: (f: MappingFinding_Serialize, reason: string) => void,
+): GridColumn<MappingRow_Serialize>[] {
   return [
     {
       id: "source_column",
@@ -269,7 +274,7 @@ function mappingColumns(edit: (r: MappingRow_Serialize) => void, accept: (f: Map
       id: "target_column",
       header: "→ Target column",
       size: 120,
-      cell: ({ row }) => (row.original.target_column === "" ? <span className="muted">dropped</span> : row.original.target_column),
+      cell: ({ row }) => (row.original.target_column === "" ? <span className="muted">dropped</span> : targetColumnShown(row.original, mainTarget)),
     },
     { id: "target_type", header: "Target type", accessorKey: "target_type", size: 135 },
     {

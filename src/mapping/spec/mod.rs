@@ -44,8 +44,13 @@
 //! Key columns are copied as they are: they can be renamed, never derived or split.
 //!
 //! A table or column the spec does not name keeps the default mapping, so a spec may be as
-//! small as one rule. Every rule carries a `reason` and an `author`. Table split and merge are
-//! parsed and refused as not yet supported ([`super::error::NOT_SUPPORTED`]).
+//! small as one rule. Every rule carries a `reason` and an `author`. A table can be split into
+//! several target tables on its key ([`table_split`]); a table merge is parsed and refused as
+//! not yet supported ([`super::error::NOT_SUPPORTED`]).
+
+pub mod table_split;
+
+pub use table_split::TablePart;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -91,6 +96,9 @@ pub struct TableRule {
     pub author: String,
     /// Rules by source column name.
     pub columns: BTreeMap<String, ColumnRule>,
+    /// The tables a split makes besides the main one, in the spec's order of names; empty
+    /// when the table is not split.
+    pub parts: Vec<TablePart>,
     /// 1-based line of the table's header in the spec.
     pub line: usize,
 }
@@ -174,7 +182,8 @@ struct RawTable {
     reason: String,
     #[serde(default)]
     author: String,
-    split: Option<toml::Value>,
+    #[serde(default)]
+    split: BTreeMap<Spanned<String>, table_split::RawPart>,
     merge: Option<toml::Value>,
     #[serde(default)]
     columns: BTreeMap<Spanned<String>, RawColumn>,
@@ -379,15 +388,20 @@ impl MappingSpec {
                     )
                 })?;
             let rule = check_table(&check, schema, table, &field, key_span, raw_table)?;
-            if !rule.drop {
+            let main = (!rule.drop).then(|| {
                 let bare = rule
                     .target
                     .clone()
                     .unwrap_or_else(|| table.name.name.clone());
-                let target = match &rule.target_schema {
+                match &rule.target_schema {
                     Some(schema) => format!("{schema}.{bare}"),
                     None => bare,
-                };
+                }
+            });
+            for target in main
+                .into_iter()
+                .chain(rule.parts.iter().map(TablePart::qualified))
+            {
                 if let Some(other) = target_tables.insert(target.to_lowercase(), name.clone()) {
                     return Err(check.err(
                         error::CONFLICT,
@@ -422,7 +436,7 @@ impl MappingSpec {
                     line,
                     field: format!("tables.{}.target", toml_key(other)),
                     message: format!(
-                        "`{other}` is renamed to `{}`, the name `{name}` keeps in the target",
+                        "`{other}` maps a table to `{}`, the name `{name}` keeps in the target",
                         table.name.name
                     ),
                 });
@@ -515,18 +529,13 @@ fn check_table(
     // Spans of the keys, not of the values: a table made implicitly by a dotted header
     // (`[tables."x".columns]`) has no span of its own for toml's `Spanned`.
     let span = key_span.clone();
-    for (what, present) in [
-        ("split", raw.split.is_some()),
-        ("merge", raw.merge.is_some()),
-    ] {
-        if present {
-            return Err(check.err(
-                error::NOT_SUPPORTED,
-                Some(span),
-                format!("{field}.{what}"),
-                format!("a table {what} is not supported yet; map the table 1:1 (rename, cast, drop columns) for now"),
-            ));
-        }
+    if raw.merge.is_some() {
+        return Err(check.err(
+            error::NOT_SUPPORTED,
+            Some(span),
+            format!("{field}.merge"),
+            "a table merge is not supported yet; map the tables 1:1 (rename, cast, drop columns) for now",
+        ));
     }
     // A table entry that only holds column rules (`[tables."x".columns]`) decides nothing
     // itself; a rename or a drop does, and says why.
@@ -536,34 +545,10 @@ fn check_table(
     let mut target_schema = None;
     let mut target_name = None;
     if let Some(target) = &raw.target {
-        let (schema_part, name_part) = match target.get_ref().split_once('.') {
-            Some((schema_part, name_part)) => (Some(schema_part), name_part),
-            None => (None, target.get_ref().as_str()),
-        };
-        if !valid_identifier(name_part)
-            || name_part.contains('.')
-            || schema_part.is_some_and(|s| !valid_identifier(s))
-        {
-            return Err(check.err(
-                error::CONFLICT,
-                Some(target.span()),
-                format!("{field}.target"),
-                "expected a table name, bare or `schema.table` (each part 1–63 bytes, no `.`, no control characters); a bare name keeps the default schema",
-            ));
-        }
-        if schema_part.is_some() && schema.target != Engine::Postgres {
-            return Err(check.err(
-                error::CONFLICT,
-                Some(target.span()),
-                format!("{field}.target"),
-                format!(
-                    "a target schema needs a PostgreSQL target: a {} schema is a database of its own, and the migration writes into its one target database; give a bare name",
-                    schema.target
-                ),
-            ));
-        }
-        target_schema = schema_part.map(str::to_owned);
-        target_name = Some(name_part.to_owned());
+        let (schema_part, name_part) =
+            table_split::target_name(check, schema, target, &format!("{field}.target"))?;
+        target_schema = schema_part;
+        target_name = Some(name_part);
     }
     let mut columns = BTreeMap::new();
     let mut merges = Vec::new();
@@ -653,6 +638,15 @@ fn check_table(
             ));
         }
     }
+    if raw.drop && !raw.split.is_empty() {
+        return Err(check.err(
+            error::CONFLICT,
+            Some(key_span.clone()),
+            format!("{field}.split"),
+            "a dropped table has no tables to split into; remove `drop` or the split",
+        ));
+    }
+    let parts = table_split::check_parts(check, schema, table, field, raw.split, &columns)?;
     let drop = raw.drop;
     Ok(TableRule {
         target: target_name,
@@ -661,6 +655,7 @@ fn check_table(
         reason: raw.reason,
         author: raw.author,
         columns,
+        parts,
         line: line_at(check.text, key_span.start),
     })
 }
@@ -966,6 +961,54 @@ mod tests {
     }
 
     #[test]
+    fn a_table_split_moves_the_listed_columns_and_refuses_what_cannot_be_split() {
+        let split = |columns: &str, extra: &str| {
+            format!("version = 1\n{extra}[tables.\"sakila.film\".split.film_note]\ncolumns = {columns}\nreason = \"r\"\nauthor = \"a\"\n")
+        };
+        let spec = parse(&split("[\"note\"]", "")).unwrap();
+        let part = &spec.tables["sakila.film"].parts[0];
+        assert_eq!(
+            (part.target.as_str(), part.columns.as_slice(), part.line),
+            ("film_note", ["note".to_owned()].as_slice(), 2)
+        );
+        // A key column (every table of the split holds it), a column the table lacks, none.
+        assert_eq!(
+            code(&split("[\"film_id\"]", "")),
+            (error::UNKNOWN_COLUMN, Some(3))
+        );
+        assert_eq!(
+            code(&split("[\"nope\"]", "")),
+            (error::UNKNOWN_COLUMN, Some(3))
+        );
+        assert_eq!(code(&split("[]", "")), (error::MISSING_FIELD, Some(3)));
+        // A dropped column; a column in two tables of the split.
+        assert_eq!(
+            code(&split("[\"note\"]", "[tables.\"sakila.film\".columns]\nnote = { drop = true, reason = \"r\", author = \"a\" }\n")).0,
+            error::UNKNOWN_COLUMN
+        );
+        assert_eq!(
+            code(&format!("{}[tables.\"sakila.film\".split.film_more]\ncolumns = [\"note\"]\nreason = \"r\"\nauthor = \"a\"\n", split("[\"note\"]", ""))).0,
+            error::CONFLICT
+        );
+        // A part named as a table the target keeps; no reason.
+        assert_eq!(
+            code("version = 1\n[tables.\"sakila.film\".split.actor]\ncolumns = [\"note\"]\nreason = \"r\"\nauthor = \"a\"\n").0,
+            error::CONFLICT
+        );
+        assert_eq!(
+            code("version = 1\n[tables.\"sakila.film\".split.film_note]\ncolumns = [\"note\"]\n").0,
+            error::MISSING_FIELD
+        );
+        // A computed column, keyed by its new name, can move too.
+        let spec = parse(&split(
+            "[\"upper_title\"]",
+            "[tables.\"sakila.film\".columns]\nupper_title = { derive = \"upper(title)\", reason = \"r\", author = \"a\" }\n",
+        ))
+        .unwrap();
+        assert_eq!(spec.tables["sakila.film"].parts[0].columns, ["upper_title"]);
+    }
+
+    #[test]
     fn a_small_spec_names_only_what_changes_and_a_bare_name_finds_its_table() {
         let spec = parse(
             "version = 1\n[tables.film.columns]\ntitle = { target = \"name\", type = \"text\", null_default = \"?\", reason = \"r\", author = \"a\" }\n",
@@ -990,7 +1033,7 @@ mod tests {
             code(&format!("{head}[tables.\"sakila.film\"]\ntarget = \"actor\"\nreason = \"r\"\nauthor = \"a\"\n")).0,
             error::CONFLICT
         );
-        // A rename without a reason; a table split.
+        // A rename without a reason; a table merge.
         assert_eq!(
             code(&format!(
                 "{head}[tables.\"sakila.film\"]\ntarget = \"movie\"\n"
@@ -998,7 +1041,7 @@ mod tests {
             (error::MISSING_FIELD, Some(2))
         );
         assert_eq!(
-            code(&format!("{head}[tables.\"sakila.film\"]\nsplit = [\"a\", \"b\"]\nreason = \"r\"\nauthor = \"a\"\n")).0,
+            code(&format!("{head}[tables.\"sakila.film\"]\nmerge = [\"a\", \"b\"]\nreason = \"r\"\nauthor = \"a\"\n")).0,
             error::NOT_SUPPORTED
         );
         // An acceptance of a code that is no review finding; a wrong version.

@@ -35,7 +35,7 @@ use sqlx::Row;
 
 use super::diff::Comparer;
 use super::error::ValidateError;
-use super::pair::{self, TablePair};
+use super::pair::TablePair;
 use super::report::{
     ChangedList, ConstraintCheck, Differences, KeyList, Report, Strategy, TableReport, Verdict,
 };
@@ -479,20 +479,9 @@ pub async fn validate_changed(
     let mut pairs: Vec<(usize, TablePair)> = Vec::new();
     for table in tables_in_scope(sides.source_inventory, options) {
         let name = table.name.to_string();
-        for (wanted, found) in pair::resolve(
-            sides.source.engine,
-            table,
-            sides.target.engine,
-            sides.target_inventory,
-            options.mapping.as_ref().map(|m| (m, options.computed)),
-        ) {
+        for (wanted, found) in super::target_tables(sides, table, options) {
             let Some((target_table, paired)) = found else {
-                tables.push(TableReport::not_compared(
-                    &name,
-                    "",
-                    strategy,
-                    format!("no table `{wanted}` in the target"),
-                ));
+                tables.push(TableReport::no_target(&name, &wanted, strategy));
                 continue;
             };
             let target_name = target_table.name.to_string();

@@ -214,6 +214,21 @@ pub fn tables_in_scope<'a>(inventory: &'a Inventory, options: &Options) -> Vec<&
         .collect()
 }
 
+/// The target tables of `source_table` ([`pair::resolve`]), through `options`' mapping spec.
+fn target_tables<'a>(
+    sides: &Sides<'a>,
+    source_table: &Table,
+    options: &Options,
+) -> Vec<pair::Resolved<'a>> {
+    pair::resolve(
+        sides.source.engine,
+        source_table,
+        sides.target.engine,
+        sides.target_inventory,
+        options.mapping.as_ref().map(|m| (m, options.computed)),
+    )
+}
+
 async fn count(db: &Database, table: &Table) -> Result<u64, db::DbError> {
     db.count_rows(&table.name).await
 }
@@ -229,21 +244,10 @@ pub async fn validate_table(
 ) -> Vec<TableReport> {
     let name = source_table.name.to_string();
     let mut reports = Vec::new();
-    for (wanted, found) in pair::resolve(
-        sides.source.engine,
-        source_table,
-        sides.target.engine,
-        sides.target_inventory,
-        options.mapping.as_ref().map(|m| (m, options.computed)),
-    ) {
+    for (wanted, found) in target_tables(sides, source_table, options) {
         let started = Instant::now();
         let Some((target_table, paired)) = found else {
-            reports.push(TableReport::not_compared(
-                &name,
-                "",
-                strategy,
-                format!("no table `{wanted}` in the target"),
-            ));
+            reports.push(TableReport::no_target(&name, &wanted, strategy));
             continue;
         };
         let target_name = target_table.name.to_string();

@@ -282,6 +282,16 @@ impl TableReport {
             && self.target_table.eq_ignore_ascii_case(&other.target_table)
     }
 
+    /// A report for source table `source` whose target table `wanted` is not in the target.
+    pub fn no_target(source: &str, wanted: &str, strategy: Strategy) -> Self {
+        Self::not_compared(
+            source,
+            "",
+            strategy,
+            format!("no table `{wanted}` in the target"),
+        )
+    }
+
     /// A report for a table that could not be compared.
     pub fn not_compared(source: &str, target: &str, strategy: Strategy, why: String) -> Self {
         Self {

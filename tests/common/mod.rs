@@ -487,3 +487,31 @@ last_name = { derive = "lower(last_name)", reason = "case-insensitive search", a
     let text = std::fs::read_to_string(&manifest).unwrap();
     std::fs::write(&manifest, format!("mapping = \"mapping.toml\"\n{text}")).unwrap();
 }
+
+/// Rehearses the project at `root` on the local provider and asserts what a clean rehearsal
+/// is: it passes, the final validation and the rollback drill find no differing row, the
+/// workload wrote, and no scratch database is left. The report, for more checks.
+#[allow(dead_code)]
+pub fn rehearses_clean(root: &std::path::Path) -> migration_studio::rehearsal::RehearsalReport {
+    let out = Command::new(env!("CARGO_BIN_EXE_migration-studio"))
+        .arg("rehearse")
+        .arg(root)
+        .args(["--provider", "local", "--json"])
+        .env_remove("DOCKER_HOST")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let report: migration_studio::rehearsal::RehearsalReport =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|_| panic!("{stderr}"));
+    let steps: Vec<String> = report
+        .runbook
+        .iter()
+        .map(|s| format!("{}: {}", s.title, s.detail))
+        .collect();
+    assert!(out.status.success(), "{stderr}\n{}", steps.join("\n"));
+    assert_eq!(report.mismatched_rows, 0, "{steps:#?}");
+    assert_eq!(report.rollback_mismatched_rows, 0, "{steps:#?}");
+    assert!(report.workload_source.writes() > 0);
+    no_scratch_databases(&report.id);
+    report
+}

@@ -1,4 +1,5 @@
-//! Decimals cast to a smaller scale, end to end on real MariaDB and PostgreSQL, both ways: the
+//! Decimals cast to a smaller scale, and date-times and times of day cast to fewer digits of a
+//! second, end to end on real MariaDB and PostgreSQL, both ways: the
 //! review finds the narrowing (M002) and its data pass counts the rows it rounds; the copy
 //! rounds them half away from zero (rule C004, counted with example keys); validation compares
 //! at the target's scale, so a correct copy is equal under both strategies, with the rounded
@@ -24,26 +25,27 @@ fn stderr(out: &Output) -> String {
 }
 
 const ROWS: &str = "INSERT INTO price VALUES
-    (1, 1.0050, 2.500, '2020-01-01 10:00:00.500000', '2020-01-01 10:00:00.500000'),
-    (2, -1.0050, -2.500, '2020-12-31 23:59:59.999999', '2020-12-31 23:59:59.999999'),
-    (3, 2.4990, 7.000, '1999-12-31 23:59:59.500000', '1999-12-31 23:59:59.500000'),
-    (4, 9.9950, 0.499, '2020-06-01 12:00:00', '2020-06-01 12:00:00'),
-    (5, 1.0000, 1.000, '2020-06-01 12:00:00.000400', '2020-06-01 12:00:00.000400'),
-    (6, NULL, NULL, NULL, NULL),
-    (7, 99999999.9999, -0.500, '2020-06-01 12:00:00.123456', '2020-06-01 12:00:00.123456'),
-    (8, 0.0040, 0.000, '2020-06-01 12:00:00.499999', '2020-06-01 12:00:00.499999')";
+    (1, 1.0050, 2.500, '2020-01-01 10:00:00.500000', '2020-01-01 10:00:00.500000', '10:00:00.500000'),
+    (2, -1.0050, -2.500, '2020-12-31 23:59:59.999999', '2020-12-31 23:59:59.999999', '23:59:59.999999'),
+    (3, 2.4990, 7.000, '1999-12-31 23:59:59.500000', '1999-12-31 23:59:59.500000', '23:59:59.500000'),
+    (4, 9.9950, 0.499, '2020-06-01 12:00:00', '2020-06-01 12:00:00', '12:00:00'),
+    (5, 1.0000, 1.000, '2020-06-01 12:00:00.000400', '2020-06-01 12:00:00.000400', '12:00:00.000400'),
+    (6, NULL, NULL, NULL, NULL, NULL),
+    (7, 99999999.9999, -0.500, '2020-06-01 12:00:00.123456', '2020-06-01 12:00:00.123456', '12:00:00.123456'),
+    (8, 0.0040, 0.000, '2020-06-01 12:00:00.499999', '2020-06-01 12:00:00.499999', '12:00:00.499999')";
 
 /// What each row holds on the target: amount rounded to 2 decimals, qty to an integer, `at` to
-/// whole seconds and `at_ms` to milliseconds (a tie before 2000 goes up too).
+/// whole seconds and `at_ms` to milliseconds (a tie before 2000 goes up too), the time of day
+/// `t` to whole seconds (up to `24:00:00`, which both engines' types hold).
 const EXPECTED: &str = "\
-1|1.01|3|2020-01-01 10:00:01|2020-01-01 10:00:00.500
-2|-1.01|-3|2021-01-01 00:00:00|2021-01-01 00:00:00.000
-3|2.50|7|2000-01-01 00:00:00|1999-12-31 23:59:59.500
-4|10.00|0|2020-06-01 12:00:00|2020-06-01 12:00:00.000
-5|1.00|1|2020-06-01 12:00:00|2020-06-01 12:00:00.000
-6||||
-7|100000000.00|-1|2020-06-01 12:00:00|2020-06-01 12:00:00.123
-8|0.00|0|2020-06-01 12:00:00|2020-06-01 12:00:00.500";
+1|1.01|3|2020-01-01 10:00:01|2020-01-01 10:00:00.500|10:00:01
+2|-1.01|-3|2021-01-01 00:00:00|2021-01-01 00:00:00.000|24:00:00
+3|2.50|7|2000-01-01 00:00:00|1999-12-31 23:59:59.500|24:00:00
+4|10.00|0|2020-06-01 12:00:00|2020-06-01 12:00:00.000|12:00:00
+5|1.00|1|2020-06-01 12:00:00|2020-06-01 12:00:00.000|12:00:00
+6|||||
+7|100000000.00|-1|2020-06-01 12:00:00|2020-06-01 12:00:00.123|12:00:00
+8|0.00|0|2020-06-01 12:00:00|2020-06-01 12:00:00.500|12:00:00";
 
 /// A project moving `price` from `source` to `target`, imported from its DDL, with a spec that
 /// casts `amount` to 2 decimals, `qty` to an integer, `at` to whole seconds and `at_ms` to
@@ -71,6 +73,14 @@ fn project(dir: &Path, source: &str, target: &str, ddl: &str) -> PathBuf {
     let at_ms = format!(
         r#"at_ms = {{ type = "{millis}", reason = "the API keeps milliseconds", author = "ana" }}"#
     );
+    let t = format!(
+        r#"t = {{ type = "{}", reason = "opening hours in seconds", author = "ana" }}"#,
+        if target == "postgres" {
+            "time(0)"
+        } else {
+            "time"
+        }
+    );
     // One table, so each column's rule is the one line starting with its name.
     let text: Vec<String> = std::fs::read_to_string(&path)
         .unwrap()
@@ -80,6 +90,7 @@ fn project(dir: &Path, source: &str, target: &str, ddl: &str) -> PathBuf {
             l if l.starts_with("qty = ") => qty.to_owned(),
             l if l.starts_with("at = ") => at.clone(),
             l if l.starts_with("at_ms = ") => at_ms.clone(),
+            l if l.starts_with("t = ") => t.clone(),
             l => l.to_owned(),
         })
         .collect();
@@ -168,9 +179,10 @@ fn copy_and_validate(
     target_rows: impl Fn() -> String,
     set_amount: impl Fn(),
 ) {
-    let expected_counts: Vec<(String, u64)> = [("amount", 6), ("at", 6), ("at_ms", 4), ("qty", 4)]
-        .map(|(c, n)| (c.to_owned(), n))
-        .to_vec();
+    let expected_counts: Vec<(String, u64)> =
+        [("amount", 6), ("at", 6), ("at_ms", 4), ("qty", 4), ("t", 6)]
+            .map(|(c, n)| (c.to_owned(), n))
+            .to_vec();
     assert_eq!(review_counts(root, source_url), expected_counts);
 
     let out = common::between(
@@ -221,7 +233,7 @@ fn decimals_and_fractions_of_seconds_cast_narrower_are_rounded_counted_and_valid
     let source = ScratchMaria::new("round_src");
     let target = ScratchPg::new("round_tgt");
     let ddl = "CREATE TABLE price (id INT PRIMARY KEY, amount DECIMAL(12,4), qty DECIMAL(10,3),
-               at DATETIME(6), at_ms DATETIME(6));\n";
+               at DATETIME(6), at_ms DATETIME(6), t TIME(6));\n";
     mariadb(&source.name, &["-e", &format!("{ddl}{ROWS}")], None);
     let root = project(dir.path(), "mysql", "postgres", ddl);
     let rows = || {
@@ -241,7 +253,7 @@ fn decimals_and_fractions_of_seconds_cast_narrower_are_rounded_counted_and_valid
                 "-c",
                 &format!(
                     "SELECT id, amount, qty, to_char(at, 'YYYY-MM-DD HH24:MI:SS'), \
-                     to_char(at_ms, 'YYYY-MM-DD HH24:MI:SS.MS') FROM \"{}\".price ORDER BY id",
+                     to_char(at_ms, 'YYYY-MM-DD HH24:MI:SS.MS'), t FROM \"{}\".price ORDER BY id",
                     schema.trim()
                 ),
             ],
@@ -267,7 +279,7 @@ fn decimals_and_fractions_of_seconds_cast_narrower_are_rounded_counted_and_valid
     let source = ScratchPg::new("round_src");
     let target = ScratchMaria::new("round_tgt");
     let ddl = "CREATE TABLE price (id int PRIMARY KEY, amount numeric(12,4), qty numeric(10,3),
-               at timestamp(6), at_ms timestamp(6));\n";
+               at timestamp(6), at_ms timestamp(6), t time(6));\n";
     psql(&source.name, &["-c", &format!("{ddl}{ROWS}")], None);
     let root = project(dir.path(), "postgres", "mysql", ddl);
     let rows = || {
@@ -278,7 +290,7 @@ fn decimals_and_fractions_of_seconds_cast_narrower_are_rounded_counted_and_valid
                 "-B",
                 "-e",
                 "SELECT id, COALESCE(amount, ''), COALESCE(qty, ''), COALESCE(at, ''), \
-                 COALESCE(LEFT(DATE_FORMAT(at_ms, '%Y-%m-%d %H:%i:%s.%f'), 23), '') \
+                 COALESCE(LEFT(DATE_FORMAT(at_ms, '%Y-%m-%d %H:%i:%s.%f'), 23), ''), COALESCE(t, '') \
                  FROM price ORDER BY id",
             ],
             None,

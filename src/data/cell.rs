@@ -166,6 +166,15 @@ impl Cell {
                     None => (Cell::Text(t), None),
                 }
             }
+            (Cell::Text(t), Logical::Time { .. }, Logical::Time { fraction }) => {
+                match Logical::rounds_fraction(from, to).and_then(|_| round_time(&t, *fraction)) {
+                    Some(rounded) => (
+                        Cell::Text(rounded),
+                        Some((Rule::RoundedToFraction, Cell::Text(t))),
+                    ),
+                    None => (Cell::Text(t), None),
+                }
+            }
             (cell @ (Cell::Text(_) | Cell::Float(_)), Logical::Decimal { .. }, _) => {
                 match Logical::rounds_to(from, to) {
                     Some(scale) => round_to_scale(cell, scale, to),
@@ -295,7 +304,11 @@ impl Cell {
                 }
             }
             Logical::Timestamp { .. } => timestamp_canonical(text),
-            Logical::Time => time_canonical(text),
+            Logical::Time { fraction } if *fraction < 6 => match round_time(text, *fraction) {
+                Some(rounded) => time_canonical(&rounded),
+                None => time_canonical(text),
+            },
+            Logical::Time { .. } => time_canonical(text),
             Logical::Bytes => text
                 .strip_prefix("\\x")
                 .map_or_else(|| text.clone(), str::to_ascii_lowercase),
@@ -509,6 +522,48 @@ pub fn round_timestamp(text: &str, digits: u8) -> Option<String> {
     Some(out)
 }
 
+/// `text`, a time of day or a MySQL duration (`[-]H…:MM:SS[.f…]`), rounded to `digits`
+/// digits of the fraction of a second, half away from zero (a 5 goes to the larger
+/// magnitude; seconds, minutes and hours carry, so `23:59:59.5` becomes `24:00:00`, which
+/// PostgreSQL's `time` holds), as `[-]HH:MM:SS[.f…]` with exactly `digits` digits; `None` when
+/// nothing beyond `digits` is other than zero, or for text that is not such a time.
+pub fn round_time(text: &str, digits: u8) -> Option<String> {
+    let t = text.trim();
+    let (sign, body) = t.strip_prefix('-').map_or(("", t), |b| ("-", b));
+    let (hms, fraction) = body.split_once('.').unwrap_or((body, ""));
+    if !fraction.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let mut parts = hms.split(':').map(|p| p.parse::<i64>().ok());
+    let (Some(Some(h)), Some(Some(m)), Some(Some(s)), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return None;
+    };
+    let digits = usize::from(digits.min(6));
+    let padded = format!("{fraction:0<7}");
+    let (kept, dropped) = padded.split_at(digits);
+    if dropped.bytes().all(|b| b == b'0') {
+        return None;
+    }
+    let unit = 10i64.pow(digits as u32);
+    let mut units = ((h * 60 + m) * 60 + s) * unit + kept.parse::<i64>().unwrap_or(0);
+    if dropped.as_bytes()[0] >= b'5' {
+        units += 1;
+    }
+    let (seconds, rest) = (units / unit, units % unit);
+    let mut out = format!(
+        "{sign}{:02}:{:02}:{:02}",
+        seconds / 3600,
+        seconds / 60 % 60,
+        seconds % 60
+    );
+    if digits > 0 {
+        let _ = write!(out, ".{rest:0digits$}");
+    }
+    Some(out)
+}
+
 fn timestamp_canonical(text: &str) -> String {
     let t = text.trim();
     if t.len() < 10 {
@@ -675,6 +730,24 @@ mod tests {
         assert_eq!(r("12", 0), None);
         assert_eq!(r("1e-7", 2), None);
         assert_eq!(r("NaN", 2), None);
+    }
+
+    #[test]
+    fn times_round_half_away_from_zero_and_carry_into_hours() {
+        let r = |t: &str, d: u8| round_time(t, d);
+        assert_eq!(r("10:00:00.5", 0).as_deref(), Some("10:00:01"));
+        assert_eq!(r("23:59:59.999999", 0).as_deref(), Some("24:00:00"));
+        assert_eq!(r("12:00:00.499999", 0).as_deref(), Some("12:00:00"));
+        assert_eq!(r("12:00:00.123456", 3).as_deref(), Some("12:00:00.123"));
+        assert_eq!(r("12:00:00.1235", 3).as_deref(), Some("12:00:00.124"));
+        // A MySQL duration: past 24 hours, and negative (rounded on its magnitude).
+        assert_eq!(r("838:59:58.5", 0).as_deref(), Some("838:59:59"));
+        assert_eq!(r("-00:00:00.5", 0).as_deref(), Some("-00:00:01"));
+        // Nothing past the kept digits, or not a time: unchanged.
+        assert_eq!(r("12:00:00.500000", 1), None);
+        assert_eq!(r("12:00:00", 0), None);
+        assert_eq!(r("noon", 0), None);
+        assert_eq!(r("12:00", 0), None);
     }
 
     #[test]

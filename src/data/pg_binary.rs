@@ -67,7 +67,7 @@ impl Field {
             Logical::Json if declared == "json" => Field::Text,
             Logical::Bytes => Field::Bytea,
             Logical::Date => Field::Date,
-            Logical::Time if !declared.contains("with time zone") => Field::Time,
+            Logical::Time { .. } if !declared.contains("with time zone") => Field::Time,
             Logical::Timestamp { .. } => Field::Timestamp,
             Logical::Decimal { .. }
                 if declared.starts_with("numeric") || declared.starts_with("decimal") =>

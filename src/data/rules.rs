@@ -34,7 +34,9 @@ pub enum Rule {
     /// to the target's digits, half up (a 5 rounds to the later time, as MySQL rounds; MySQL
     /// manual, "Fractional Seconds in Time Values"). The copy rounds before writing, so the
     /// target holds exactly the value counted here (PostgreSQL alone would round a tie before
-    /// 2000-01-01 to the earlier time).
+    /// 2000-01-01 to the earlier time). A time of day (`time(0)`, MySQL `TIME`) is rounded
+    /// the same way on its magnitude (a negative MySQL duration away from zero), carrying into
+    /// the hours: `23:59:59.5` becomes `24:00:00`, which both engines' types hold.
     RoundedToFraction,
 }
 
@@ -80,7 +82,7 @@ impl Rule {
                 "decimal with more decimals than the target keeps → rounded to its scale, half away from zero"
             }
             Rule::RoundedToFraction => {
-                "date-time with more fractional-second digits than the target keeps → rounded to them, half up"
+                "date-time or time with more fractional-second digits than the target keeps → rounded to them, half up"
             }
         }
     }

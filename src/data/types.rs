@@ -41,8 +41,12 @@ pub enum Logical {
     },
     /// Calendar date.
     Date,
-    /// Time of day.
-    Time,
+    /// Time of day (a MySQL `TIME` is a duration of -838:59:59..838:59:59).
+    Time {
+        /// Digits of the fraction of a second the column keeps, 0–6, as for
+        /// [`Logical::Timestamp`].
+        fraction: u8,
+    },
     /// Date and time; `tz` when it is an instant (PostgreSQL `timestamptz`, MySQL `TIMESTAMP`).
     Timestamp {
         /// Whether the value is an instant in UTC rather than a local date-time.
@@ -141,12 +145,13 @@ impl Logical {
         }
     }
 
-    /// The fractional-second digits a date-time of a `from` column is rounded to when written
-    /// into a `to` column that keeps fewer (rule C005): `Some(t)` when both are date-times and
-    /// `to` keeps `t` digits, fewer than `from`; `None` when nothing is rounded.
+    /// The fractional-second digits a date-time or a time of a `from` column is rounded to
+    /// when written into a `to` column of its kind that keeps fewer (rule C005): `Some(t)`
+    /// when `to` keeps `t` digits, fewer than `from`; `None` when nothing is rounded.
     pub fn rounds_fraction(from: &Logical, to: &Logical) -> Option<u8> {
         match (from, to) {
-            (Logical::Timestamp { fraction: f, .. }, Logical::Timestamp { fraction: t, .. }) => {
+            (Logical::Timestamp { fraction: f, .. }, Logical::Timestamp { fraction: t, .. })
+            | (Logical::Time { fraction: f }, Logical::Time { fraction: t }) => {
                 (f > t).then_some(*t)
             }
             _ => None,
@@ -218,7 +223,9 @@ impl Logical {
                 len: a.first().copied().unwrap_or(1),
             },
             "date" => Logical::Date,
-            "time" => Logical::Time,
+            "time" => Logical::Time {
+                fraction: fraction(engine, &a),
+            },
             "datetime" => Logical::Timestamp {
                 tz: false,
                 fraction: fraction(engine, &a),

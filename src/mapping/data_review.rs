@@ -106,7 +106,10 @@ fn condition(
             "with decimals rounded away".into(),
         )),
         (M005_NOT_NULL, _) => Some((format!("{c} IS NULL"), "NULL".into())),
-        (M019_FRACTION_NARROWING, Logical::Timestamp { fraction, .. }) => Some((
+        (
+            M019_FRACTION_NARROWING,
+            Logical::Timestamp { fraction, .. } | Logical::Time { fraction },
+        ) => Some((
             crate::data::rules::fraction_beyond_sql(engine, c, *fraction),
             format!(
                 "rounded to {}",

@@ -73,7 +73,7 @@ fn mysql_to_postgres(logical: &Logical) -> Why {
         Logical::Spatial => w("GEOMETRY/POINT…: MySQL's internal value (4-byte SRID, then WKB) kept as bytes; PostGIS geometry needs the extension (ST_GeomFromWKB(substring(v from 5)))", "MariaDB KB: Geometry Types; OGC Simple Features §8.2"),
         Logical::Bits { .. } => w("BIT(n) keeps its width as bit(n)", "PostgreSQL manual §8.10 Bit String Types"),
         Logical::Date => w("zero and partial dates (0000-00-00, 2020-00-00) have no PostgreSQL value: NULL or a reject, by the manifest's [data] zero_dates", "pgloader option zero-dates-to-null; PostgreSQL manual §8.5"),
-        Logical::Time => w("TIME is a duration of -838:59:59..838:59:59; time holds 00:00..24:00, so values beyond 24 h or negative are rejected (cast to interval to keep them)", MY_DATETIME),
+        Logical::Time { .. } => w("TIME is a duration of -838:59:59..838:59:59; time holds 00:00..24:00, so values beyond 24 h or negative are rejected (cast to interval to keep them)", MY_DATETIME),
         Logical::Timestamp { tz: false, .. } => w("DATETIME is a local date-time without zone, as timestamp; zero dates follow [data] zero_dates", MY_DATETIME),
         Logical::Timestamp { tz: true, .. } => w("MySQL TIMESTAMP is stored in UTC and shown in the session's zone: the same instant as timestamptz", PG_DATETIME),
         Logical::Year => w("PostgreSQL has no YEAR; 1901..2155 and 0000 fit smallint", "pgloader cast rule `type year to integer`"),

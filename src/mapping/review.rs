@@ -58,8 +58,8 @@ pub const M017_KEY_BECOMES_CASE_SENSITIVE: &str = "M017";
 /// (PostgreSQL, SQLite, a `_bin` collation → MySQL's default collations): source rows that differ
 /// only in case collide on the target's key, which refuses all but one.
 pub const M018_KEY_BECOMES_CASE_INSENSITIVE: &str = "M018";
-/// A date-time cast to fewer digits of the fraction of a second: values are rounded (rule
-/// C005).
+/// A date-time or a time cast to fewer digits of the fraction of a second: values are rounded
+/// (rule C005).
 pub const M019_FRACTION_NARROWING: &str = "M019";
 /// Text into a MySQL column whose character set holds fewer characters than the source's
 /// (`CHARACTER SET latin1`, `utf8mb3`): values with other characters are refused.
@@ -278,14 +278,19 @@ fn narrowing(
         (
             Logical::Timestamp { fraction: f, .. },
             Logical::Timestamp { fraction: t, .. },
-        ) if f > t => Some((
+        )
+        | (Logical::Time { fraction: f }, Logical::Time { fraction: t })
+            if f > t =>
+        {
+            Some((
             M019_FRACTION_NARROWING,
             format!(
                 "{cast}: {f} digits of the fraction of a second into {t}: values are rounded half up to {} (rule C005, counted)",
                 if *t == 0 { "whole seconds".to_owned() } else { format!("{t} digits") }
             ),
             format!("cast to a type keeping {f} digits, or accept after the data review shows how many values it rounds"),
-        )),
+        ))
+        }
         _ => None,
     }
 }

@@ -92,7 +92,7 @@ fn postgres(c: &str, own: &Logical, canon: &Logical) -> Option<String> {
         (Logical::Timestamp { .. }, Logical::Timestamp { tz: false, .. } | Logical::Date) => {
             format!("to_char({c}, 'YYYY-MM-DD HH24:MI:SS.US')")
         }
-        (Logical::Time, Logical::Time) => format!("to_char({c}, 'HH24:MI:SS.US')"),
+        (Logical::Time { .. }, Logical::Time { .. }) => format!("to_char({c}, 'HH24:MI:SS.US')"),
         (Logical::Text { .. } | Logical::Enum(_) | Logical::Set(_), o) if textual(o) => {
             format!("{c}::text")
         }
@@ -135,7 +135,9 @@ fn mysql(c: &str, own: &Logical, canon: &Logical) -> Option<String> {
         (Logical::Timestamp { .. }, Logical::Timestamp { .. } | Logical::Date) => {
             mysql_unless_zero(c, format!("DATE_FORMAT({c}, '%Y-%m-%d %H:%i:%s.%f')"))
         }
-        (Logical::Time, Logical::Time) => format!("TIME_FORMAT({c}, '%H:%i:%s.%f')"),
+        (Logical::Time { .. }, Logical::Time { .. }) => {
+            format!("TIME_FORMAT({c}, '%H:%i:%s.%f')")
+        }
         (
             Logical::Text { .. }
             | Logical::Enum(_)

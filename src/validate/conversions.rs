@@ -21,7 +21,7 @@ pub(crate) fn condition(engine: Engine, rule: Rule, c: &str, canon: &Logical) ->
         Rule::NullDefault => format!("({c} IS NULL)"),
         Rule::RoundedToScale => format!("({c} <> ROUND({c}, {}))", scale_of(canon)),
         Rule::RoundedToFraction => match canon {
-            Logical::Timestamp { fraction, .. } => {
+            Logical::Timestamp { fraction, .. } | Logical::Time { fraction } => {
                 crate::data::rules::fraction_beyond_sql(engine, c, *fraction)
             }
             _ => "FALSE".to_owned(),
@@ -93,6 +93,7 @@ pub fn count_value(rule: Rule, cell: &Cell, canon: &Logical) -> bool {
             Logical::Timestamp { fraction, .. } => {
                 crate::data::cell::round_timestamp(t, *fraction).is_some()
             }
+            Logical::Time { fraction } => crate::data::cell::round_time(t, *fraction).is_some(),
             _ => false,
         },
         (Rule::RoundedToScale, Cell::Text(t)) => {

@@ -64,6 +64,7 @@ pub fn common(a: &Logical, b: &Logical) -> Logical {
                 tz: *tz,
                 fraction: 6,
             },
+            Time { .. } => Time { fraction: 6 },
             _ => a.clone(),
         };
     }
@@ -118,9 +119,12 @@ pub fn common(a: &Logical, b: &Logical) -> Logical {
             tz: *tz,
             fraction: 6,
         },
+        (Time { fraction: f }, Time { fraction: t }) => Time {
+            fraction: if f > t { *t } else { 6 },
+        },
         (Bytes, _) | (_, Bytes) => Bytes,
         (Date, _) | (_, Date) => Date,
-        (Time, _) | (_, Time) => Time,
+        (Time { .. }, _) | (_, Time { .. }) => Time { fraction: 6 },
         (Timestamp { tz, .. }, _) | (_, Timestamp { tz, .. }) => Timestamp {
             tz: *tz,
             fraction: 6,

@@ -143,7 +143,7 @@ fn orders_alike_and_bounded(pair: &TablePair) -> bool {
             Logical::Int { .. } | Logical::Year => Some(20),
             Logical::Decimal { precision, .. } => Some(u64::from(precision.unwrap_or(65)) + 2),
             Logical::Date => Some(10),
-            Logical::Timestamp { .. } | Logical::Time => Some(26),
+            Logical::Timestamp { .. } | Logical::Time { .. } => Some(26),
             Logical::Uuid => Some(36),
             Logical::Text { max_len: Some(n) } => Some(4 * u64::from(*n)),
             _ => None,

@@ -707,7 +707,9 @@ pub fn html(r: &RehearsalReport) -> String {
     format!(
         "<!doctype html><html><head><meta charset=\"utf-8\"><title>Rehearsal {id}</title>\
 <style>body{{font-family:system-ui,sans-serif;margin:24px;color:#111}}.pass{{color:#15803d}}.fail{{color:#b91c1c;font-weight:bold}}td{{padding:2px 8px}}td.num{{text-align:right}}\
-.chart-box{{position:relative;background:white}}.chart-tip{{font-size:12px;line-height:1.4;max-width:320px}}</style></head><body>\
+.chart-box{{position:relative;background:white}}.chart-tip{{font-size:12px;line-height:1.4;max-width:320px}}\
+.chart-legend{{font-size:12px;color:#475569;margin:4px 0 12px}}\
+.swatch{{display:inline-block;width:12px;height:12px;border-radius:3px;margin:0 6px 0 12px;vertical-align:middle}}</style></head><body>\
 <h1>Rehearsal of {project}: <span class=\"{vclass}\">{verdict:?}</span></h1><p>{why}</p>\
 <p>{rows} source rows · write downtime {down:.2} s (window {win:.0} s) · rollback {rb:.2} s (RTO {rto:.0} s) · point of no return: {ponr}</p>{split}\
 <h2>Steps: as measured and as planned</h2><div id=\"gantt\"></div>\
@@ -781,6 +783,9 @@ mod tests {
         assert_eq!(data["point_of_no_return"], "S033 Switch the applications");
         // Without scripts the steps still read, as numbers.
         assert!(page.contains("<td class=\"num\">5.50</td><td class=\"num\">540.0</td>"));
+        // The charts' legends show their colour swatches (the app's stylesheet is not here):
+        // without a size, an empty swatch left "measured longer than planned planned".
+        assert!(page.contains(".swatch{display:inline-block;width:12px;height:12px"));
     }
 
     #[test]

@@ -26,8 +26,11 @@ export interface ReportCharts {
 }
 
 export function reportCharts(r: EngineReport): ReportCharts {
+  // Named as the app names them, by their runbook id first (`S026 Freeze writes …`): the
+  // markers find the freeze and the point of no return by it, and a rollback drill's
+  // `S026 undo` must not be taken for the step it undoes.
   const steps = r.steps.map((s) => ({
-    name: s.name,
+    name: s.step_id && !s.name.startsWith(`${s.step_id} `) ? `${s.step_id} ${s.name}` : s.name,
     expected: s.expected_seconds ?? 0,
     measured: Math.max(0, s.end_seconds - s.start_seconds),
     start: s.start_seconds,

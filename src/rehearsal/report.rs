@@ -680,7 +680,11 @@ pub fn html(r: &RehearsalReport) -> String {
                 esc(&g.gate),
                 if g.passed { "pass" } else { "fail" },
                 if g.passed { "pass" } else { "FAIL" },
-                esc(&g.reason)
+                // The row shows the code and label already: the rest of the reason.
+                esc(g
+                    .reason
+                    .strip_prefix(&format!("{} {}: ", g.code, g.gate))
+                    .unwrap_or(&g.reason))
             )
         })
         .collect();
@@ -783,6 +787,18 @@ mod tests {
         assert_eq!(data["point_of_no_return"], "S033 Switch the applications");
         // Without scripts the steps still read, as numbers.
         assert!(page.contains("<td class=\"num\">5.50</td><td class=\"num\">540.0</td>"));
+        // A gate's row says its code and label once.
+        r.gates.push(super::super::gates::GateResult::at_most(
+            "mismatched rows",
+            0.0,
+            0.0,
+            "",
+        ));
+        let page = html(&r);
+        assert!(
+            page.contains("<td>G001</td><td>mismatched rows</td><td class=\"pass\">pass</td><td>measured 0.000, limit 0.000</td>"),
+            "{page}"
+        );
         // The charts' legends show their colour swatches (the app's stylesheet is not here):
         // without a size, an empty swatch left "measured longer than planned planned".
         assert!(page.contains(".swatch{display:inline-block;width:12px;height:12px"));

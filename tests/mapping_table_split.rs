@@ -8,11 +8,10 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Output};
 
 use common::{cli_ok, psql, sample, ScratchMaria, ScratchPg};
-use migration_studio::rehearsal::state::{RunState, Stage};
+use migration_studio::rehearsal::state::Stage;
 
 fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
@@ -276,16 +275,6 @@ author = "ana"
     assert!(!ddl.contains("rental_date\", \"inventory_id\""), "{ddl}");
 }
 
-fn rehearse(root: &Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_migration-studio"));
-    command
-        .env_remove("DOCKER_HOST")
-        .arg("rehearse")
-        .arg(root)
-        .args(["--provider", "local", "--json"]);
-    command
-}
-
 #[test]
 fn a_rehearsal_catches_up_validates_and_rolls_back_through_a_split() {
     let (_dir, root) = sample("sakila-mysql-to-postgres");
@@ -306,29 +295,5 @@ fn a_rehearsal_catches_up_validates_and_rolls_back_through_a_split() {
 fn a_rehearsal_through_a_split_interrupted_in_its_catch_up_leaves_nothing_behind() {
     let (_dir, root) = sample("sakila-mysql-to-postgres");
     with_split_spec(&root, "");
-    let mut child = rehearse(&root)
-        .args(["--backfill-rows-per-second", "5000"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(240);
-    let state = loop {
-        if let Some(state) = RunState::unfinished(&root).pop() {
-            if state.stage == Stage::CatchUp {
-                break state;
-            }
-        }
-        assert!(child.try_wait().unwrap().is_none(), "ended before");
-        assert!(Instant::now() < deadline, "catch-up never reached");
-        std::thread::sleep(Duration::from_millis(10));
-    };
-    let sent = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(sent.success());
-    assert_eq!(child.wait().unwrap().code(), Some(130));
-    common::no_scratch_databases(&state.id);
-    assert!(RunState::unfinished(&root).is_empty());
+    common::interrupted_leaves_nothing(&root, |s| s.stage == Stage::CatchUp);
 }

@@ -2,11 +2,13 @@
 //! script, the data script qualifying its tables without a `USE` of its own), rehearsed into
 //! PostgreSQL: both load into the run's scratch source, the rehearsal passes, and its report
 //! names every table the project's way (`shop.customer`, `billing.invoice`), never the scratch
-//! database's. Nothing is left behind.
+//! database's. Nothing is left behind, run to completion or interrupted once its scratch
+//! databases hold both.
 
 mod common;
 
 use migration_studio::project::Project;
+use migration_studio::rehearsal::state::Stage;
 use migration_studio::rehearsal::{self, RehearsalOptions, Verdict};
 
 const SCHEMA: &str = "CREATE DATABASE shop;
@@ -25,10 +27,9 @@ INSERT INTO shop.customer_note VALUES (1, 1, 'prefers e-mail'), (2, 3, 'VIP');
 INSERT INTO billing.invoice VALUES (1, 1, 9.99), (2, 1, 20.00), (3, 3, 5.50);
 ";
 
-#[tokio::test]
-async fn a_project_over_two_mysql_databases_rehearses_under_its_own_names() {
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path().join("two-databases");
+/// The project in `dir/two-databases`, imported.
+fn project(dir: &std::path::Path) -> std::path::PathBuf {
+    let root = dir.join("two-databases");
     std::fs::create_dir_all(&root).unwrap();
     std::fs::write(root.join("schema.sql"), SCHEMA).unwrap();
     std::fs::write(root.join("data.sql"), DATA).unwrap();
@@ -40,7 +41,13 @@ async fn a_project_over_two_mysql_databases_rehearses_under_its_own_names() {
     )
     .unwrap();
     common::cli_ok(&["import", root.to_str().unwrap()]);
+    root
+}
 
+#[tokio::test]
+async fn a_project_over_two_mysql_databases_rehearses_under_its_own_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = project(dir.path());
     let project = Project::open(&root).unwrap();
     let report = rehearsal::rehearse(
         &project,
@@ -71,4 +78,14 @@ async fn a_project_over_two_mysql_databases_rehearses_under_its_own_names() {
         let text = std::fs::read_to_string(folder.join(file)).unwrap();
         assert!(!text.contains("ms_rh_"), "a scratch name in {file}");
     }
+}
+
+#[test]
+fn a_project_over_two_mysql_databases_interrupted_leaves_nothing_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = project(dir.path());
+    // Interrupted while provisioned (loading both databases into the scratch source) and again
+    // once its capture runs (triggers on the tables of both).
+    common::interrupted_leaves_nothing(&root, |s| s.stage == Stage::Provisioned);
+    common::interrupted_leaves_nothing(&root, |s| s.stage == Stage::CatchUp);
 }

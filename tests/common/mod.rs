@@ -515,3 +515,56 @@ pub fn rehearses_clean(root: &std::path::Path) -> migration_studio::rehearsal::R
     no_scratch_databases(&report.id);
     report
 }
+
+/// Starts `rehearse` on the project at `root` (local provider, a paced backfill so the run is
+/// met running), sends it Ctrl-C (SIGINT) once its saved state satisfies `reached`, and asserts
+/// it stops with exit code 130 leaving nothing behind: no scratch database, no saved state to
+/// resume. The state it was interrupted in.
+#[allow(dead_code)]
+pub fn interrupted_leaves_nothing(
+    root: &std::path::Path,
+    reached: fn(&migration_studio::rehearsal::state::RunState) -> bool,
+) -> migration_studio::rehearsal::state::RunState {
+    use migration_studio::rehearsal::state::RunState;
+    use std::time::{Duration, Instant};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_migration-studio"))
+        .env_remove("DOCKER_HOST")
+        .arg("rehearse")
+        .arg(root)
+        .args(["--provider", "local", "--json"])
+        .args(["--backfill-rows-per-second", "5000"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(240);
+    let state = loop {
+        if let Some(state) = RunState::unfinished(root).pop() {
+            if reached(&state) {
+                break state;
+            }
+        }
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the rehearsal ended before it was interrupted"
+        );
+        assert!(Instant::now() < deadline, "the stage was never reached");
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    let sent = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    assert_eq!(
+        child.wait().unwrap().code(),
+        Some(130),
+        "interrupted exit code"
+    );
+    no_scratch_databases(&state.id);
+    assert!(
+        RunState::unfinished(root).is_empty(),
+        "saved state left to resume"
+    );
+    state
+}

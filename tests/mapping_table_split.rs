@@ -3,7 +3,9 @@
 //! real PostgreSQL, validation pairs each with the source and finds them equal, and a value
 //! changed in the second table is located at its key and column; the review flags a unique key
 //! the split cuts in two; a rehearsal with live writes catches up and rolls back through the
-//! split, and interrupted during its catch-up leaves nothing behind.
+//! split, and interrupted during its catch-up leaves nothing behind. Rows the application
+//! inserts, updates and deletes on the tables of a split go back into the one source table
+//! whole.
 
 mod common;
 
@@ -296,4 +298,126 @@ fn a_rehearsal_through_a_split_interrupted_in_its_catch_up_leaves_nothing_behind
     let (_dir, root) = sample("sakila-mysql-to-postgres");
     with_split_spec(&root, "");
     common::interrupted_leaves_nothing(&root, |s| s.stage == Stage::CatchUp);
+}
+
+#[tokio::test]
+async fn writes_on_the_tables_of_a_split_go_back_into_the_one_source_table_whole() {
+    use migration_studio::backfill::BackfillPlan;
+    use migration_studio::db::{self, Access};
+    use migration_studio::import::live::import_live;
+    use migration_studio::import::Engine;
+    use migration_studio::mapping::spec::{MappingSpec, Schema};
+    use migration_studio::rehearsal::capture::{self, Applier};
+
+    let source = ScratchMaria::new("split_back_src");
+    let target = ScratchPg::new("split_back_tgt");
+    // Every column NOT NULL without a default: the source refuses a row that lacks one, so a
+    // row can only go back whole.
+    let ddl = "CREATE TABLE person (id INT PRIMARY KEY, nick VARCHAR(20) NOT NULL, \
+               first_name VARCHAR(20) NOT NULL, last_name VARCHAR(20) NOT NULL);\n";
+    common::mariadb(
+        &source.name,
+        &["-e", &format!("{ddl}INSERT INTO person VALUES (1, 'a', 'Ann', 'Lee'), (2, 'b', 'Bo', 'Kim'), (3, 'c', 'Cy', 'Ng');")],
+        None,
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let root = common::ddl_project(dir.path(), "split", ("mysql", "postgres"), ddl, false);
+    let spec_text = "version = 1\n\n[tables.person.split.person_name]\ncolumns = [\"first_name\", \"last_name\"]\nreason = \"names apart\"\nauthor = \"ana\"\n";
+    std::fs::write(root.join("mapping.toml"), spec_text).unwrap();
+    let manifest = root.join("migration-studio.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    std::fs::write(&manifest, format!("mapping = \"mapping.toml\"\n{text}")).unwrap();
+    let out = common::between(
+        "backfill",
+        &root,
+        &source.url(),
+        &target.url(),
+        &["--create-tables", "--mark-rehearsal-target"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+
+    let inventory = import_live(Engine::Mysql, &source.url(), &[])
+        .await
+        .unwrap();
+    let spec = MappingSpec::parse(
+        &root.join("mapping.toml"),
+        spec_text,
+        Schema {
+            inventory: &inventory,
+            source: Engine::Mysql,
+            target: Engine::Postgres,
+        },
+    )
+    .unwrap();
+    let plan = BackfillPlan::mapped(
+        &inventory,
+        Engine::Mysql,
+        Engine::Postgres,
+        Some("public"),
+        &[],
+        Some(&spec),
+    );
+    let routes = migration_studio::rehearsal::routes::routes(&plan, true);
+    assert_eq!(routes.len(), 1, "one route back for the split");
+    let (to_source, from_target) = (
+        db::connect(&source.url(), Access::ReadWrite, 2)
+            .await
+            .unwrap(),
+        db::connect(&target.url(), Access::ReadWrite, 2)
+            .await
+            .unwrap(),
+    );
+    capture::install(&from_target, &routes).await.unwrap();
+    // The application, after the cutover: a new person in both tables in one transaction, a
+    // name changed in the second table only, a person deleted from both.
+    psql(
+        &target.name,
+        &["-c", "BEGIN; INSERT INTO person VALUES (4, 'd'); INSERT INTO person_name VALUES (4, 'Di', 'Doe'); COMMIT; \
+                 UPDATE person_name SET last_name = 'Lim' WHERE id = 1; \
+                 BEGIN; DELETE FROM person_name WHERE id = 2; DELETE FROM person WHERE id = 2; COMMIT;"],
+        None,
+    );
+    let mut applier = Applier {
+        from: from_target.clone(),
+        to: to_source.clone(),
+        routes: routes.clone(),
+        applied: 0,
+        run_id: "back".into(),
+        policy: Default::default(),
+        refused: 0,
+        converted: Default::default(),
+        skipped: Default::default(),
+    };
+    let applied = applier.apply(1_000).await.unwrap();
+    assert_eq!(applier.refused, 0, "{applied:?}");
+    assert_eq!(
+        common::mariadb(
+            &source.name,
+            &[
+                "-N",
+                "-B",
+                "-e",
+                "SELECT id, nick, first_name, last_name FROM person ORDER BY id"
+            ],
+            None,
+        )
+        .trim()
+        .replace('\t', "|"),
+        "1|a|Ann|Lim\n3|c|Cy|Ng\n4|d|Di|Doe"
+    );
+    capture::remove(&from_target, &routes).await.unwrap();
+    assert_eq!(
+        psql(
+            &target.name,
+            &[
+                "-At",
+                "-c",
+                "SELECT count(*) FROM pg_trigger WHERE NOT tgisinternal"
+            ],
+            None
+        )
+        .trim(),
+        "0",
+        "the capture triggers of every table of the split are gone"
+    );
 }

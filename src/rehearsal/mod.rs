@@ -20,7 +20,7 @@ pub mod names;
 pub mod progress;
 pub mod provider;
 pub mod report;
-mod routes;
+pub mod routes;
 pub mod runs;
 mod sample;
 mod setup;

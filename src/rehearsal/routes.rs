@@ -17,7 +17,7 @@ use crate::db::quote;
 /// in by key, so the source row is written whole (a source table refuses a row that lacks a
 /// NOT NULL column without a default, even one the write would then update), and a change to
 /// any table of the split re-reads it.
-pub(super) fn routes(plan: &BackfillPlan, reverse: bool) -> Vec<Route> {
+pub fn routes(plan: &BackfillPlan, reverse: bool) -> Vec<Route> {
     let keyed = plan.tables.iter().filter(|t| !t.source.is_keyless());
     if !reverse {
         return keyed.map(forward).collect();

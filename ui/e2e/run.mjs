@@ -19,6 +19,10 @@
 //
 // Usage: node ui/e2e/run.mjs [path/to/migration-studio-desktop]
 // MS_E2E_BENCH=start stops after the cold start, idle memory and Sakila graph measurements.
+// MS_E2E_BENCH=soak runs the steps up to the mapping's, then a scripted session over the screens
+// for MS_E2E_SOAK_MINUTES (15) and prints the memory of the app's process tree minute by minute
+// (BENCHMARKS.md, "Desktop: 15-minute session"); not part of the normal run. MS_E2E_SOAK_SKIP=graph
+// leaves the graph out of the session's round.
 // MS_E2E_KEEP=1 keeps the run's work folder (projects, saved files, app data), removed otherwise.
 // MS_E2E_HOLD=SECONDS keeps the app idle that long after the idle-memory reading, with Sakila open,
 // to inspect its processes by hand (e.g. /proc/PID/smaps, node ui/e2e/memory.mjs PID).
@@ -344,6 +348,162 @@ function appPid() {
     }
   }
   return null;
+}
+
+/** The soak's length in minutes (MS_E2E_SOAK_MINUTES, 15 by default). */
+function soakMinutes() {
+  const m = Number(process.env.MS_E2E_SOAK_MINUTES ?? 15);
+  if (!(m > 0)) throw new Error(`MS_E2E_SOAK_MINUTES=${process.env.MS_E2E_SOAK_MINUTES}: a number of minutes above 0`);
+  return m;
+}
+
+/**
+ * Screens the soak's round leaves out (MS_E2E_SOAK_SKIP, comma-separated; only "graph" for now):
+ * to tell which screen the growth comes with.
+ */
+function soakSkipped() {
+  const skip = new Set((process.env.MS_E2E_SOAK_SKIP ?? "").split(",").filter((s) => s !== ""));
+  for (const s of skip) if (s !== "graph") throw new Error(`MS_E2E_SOAK_SKIP=${process.env.MS_E2E_SOAK_SKIP}: only "graph" can be left out`);
+  return skip;
+}
+
+/**
+ * One round of the soak's scripted session over the screens the steps above went through, with
+ * Sakila open: the inventory and rental's drill-down; the graph, regrouped by schema and back,
+ * a table selected; the runbook scrolled to rental's backfill and back, a note typed into the
+ * first step and cancelled; the risk register; the mapping, two tables; a rehearsal report from
+ * the history with its charts; the lifecycle board. It ends on the inventory, details closed.
+ */
+async function soakRound(rentalId, round) {
+  await (await byTestId("nav-inventory")).click();
+  await byTestId("inventory-grid", 60000);
+  await (await browser.$(`[data-testid="inventory-row"][data-id="${rentalId}"] td:first-child`)).click();
+  await until("rental's details are shown", async () => (await (await byTestId("artifact-detail")).getAttribute("data-id")) === rentalId && (await browser.$('[data-testid="detail-fks-out"]').isExisting()));
+  await (await byTestId("detail-close")).click();
+
+  if (!soakSkipped().has("graph")) {
+    await (await byTestId("nav-graph")).click();
+    await byTestId("graph-canvas", 60000);
+    await browser.waitUntil(async () => (await browser.$$(".react-flow__minimap-node")).length >= 16, { timeout: 30000 });
+    const grouping = await (await byTestId("group-by")).getValue();
+    const laidOut = async () => /showing \d+ nodes \(laid out/.test(await textOf("graph-stats"));
+    await selectValue("group-by", "schema");
+    await browser.waitUntil(laidOut, { timeout: 30000 });
+    await selectValue("group-by", grouping);
+    await browser.waitUntil(laidOut, { timeout: 30000 });
+    await browser.waitUntil(async () => (await browser.$$(".react-flow__node")).length >= 1, { timeout: 30000 });
+    await (await browser.$(".react-flow__controls-fitview")).click();
+    await browser.waitUntil(async () => (await browser.$$('.react-flow__node[data-id$="film"]')).length >= 1, { timeout: 30000 });
+    await (await browser.$('.react-flow__node[data-id$="film"]')).click();
+    await until("film's blast radius", async () => /artifacts? depends? on it/.test(await textOf("blast-panel")));
+  }
+
+  await (await byTestId("nav-runbook")).click();
+  await byTestId("runbook-grid", 60000);
+  await rentalRow();
+  await browser.execute((b) => (b.scrollTop = 0), await byTestId("runbook-grid-box"));
+  await (await browser.$$('[data-testid="edit-step"]'))[0].click();
+  await setValue("edit-notes", `soak round ${round}: typed, then cancelled`);
+  await (await byTestId("cancel-step")).click();
+  await until("the step editor closes", async () => !(await browser.$('[data-testid="edit-notes"]').isExisting()));
+
+  await (await byTestId("nav-risks")).click();
+  await byTestId("heat-map", 60000);
+  await until("the risks are listed", async () => (await riskRows()).length > 0);
+
+  await (await byTestId("nav-mapping")).click();
+  await byTestId("mapping-grid", 60000);
+  for (const table of ["sakila.rental", "sakila.film"]) {
+    await selectValue("mapping-table", table);
+    const column = table === "sakila.film" ? "title" : "rental_id";
+    await until(`${table}'s mapping is shown`, async () => browser.$(`[data-testid="mapping-row"][data-column="${column}"]`).isExisting(), 30000);
+  }
+
+  await (await byTestId("nav-rehearsal")).click();
+  await byTestId("rehearsal-history", 60000);
+  await (await (await browser.$$('[data-testid="history-row"]'))[0].$('[data-testid="show-report"]')).click();
+  await byTestId("gantt-measured", 30000);
+  await (await byTestId("trial-progress-chart", 30000)).scrollIntoView();
+
+  await (await byTestId("nav-lifecycle")).click();
+  await byTestId("lifecycle-board", 60000);
+  await sleep(1000);
+
+  await (await byTestId("nav-inventory")).click();
+  await byTestId("inventory-grid", 60000);
+  if (await browser.$('[data-testid="artifact-detail"]').isExisting()) throw new Error("the inventory reopened with a drill-down shown");
+}
+
+/**
+ * The soak: rounds of soakRound for MS_E2E_SOAK_MINUTES. The first round loads what the screens
+ * load once (the graph's code, ELK); after it, and then at the first round's end past each
+ * minute, the tree's memory is read on the same screen (the inventory, 3 s after the round).
+ * Prints minute → PSS and the growth first to last, and keeps them in desktop-bench.json.
+ */
+async function soak(rentalId) {
+  const minutes = soakMinutes();
+  const pid = appPid();
+  if (!pid) throw new Error("the app's process was not found");
+  const samples = [];
+  const sample = async (round, start) => {
+    await sleep(3000);
+    const m = treeRssKiB(pid);
+    // Which process holds it (the app's own, WebKit's web process with the page's JS heap and
+    // DOM, its network process), and the page's element count: a DOM kept across rounds shows there.
+    const part = (name) => m.parts[name]?.pss ?? 0;
+    const s = {
+      minute: (Date.now() - start) / 60000,
+      rounds: round,
+      pss_kib: m.pss,
+      anon_kib: m.anon,
+      app_pss_kib: part("migration-studi"),
+      web_pss_kib: part("WebKitWebProces"),
+      network_pss_kib: part("WebKitNetworkPr"),
+      elements: await browser.execute(() => document.getElementsByTagName("*").length),
+    };
+    samples.push(s);
+    log(`soak sample: minute ${s.minute.toFixed(1)}, round ${round}, PSS ${(m.pss / 1024).toFixed(1)} MiB`);
+  };
+  let round = 1;
+  await soakRound(rentalId, round);
+  const start = Date.now();
+  await sample(round, start);
+  const end = start + minutes * 60000;
+  let next = start + 60000;
+  while (Date.now() < end) {
+    round += 1;
+    await soakRound(rentalId, round);
+    if (Date.now() >= next || Date.now() >= end) {
+      await sample(round, start);
+      while (next <= Date.now()) next += 60000;
+    }
+  }
+  const mib = (kib) => (kib / 1024).toFixed(1);
+  const lines = ["minute  rounds  PSS (MiB)  anon (MiB)  app  web  network (MiB PSS)  elements"];
+  for (const s of samples)
+    lines.push(
+      `${s.minute.toFixed(1).padStart(6)}  ${String(s.rounds).padStart(6)}  ${mib(s.pss_kib).padStart(9)}  ${mib(s.anon_kib).padStart(10)}  ${mib(s.app_pss_kib)}  ${mib(s.web_pss_kib)}  ${mib(s.network_pss_kib)}  ${s.elements}`,
+    );
+  const first = samples[0];
+  const last = samples.at(-1);
+  const half = samples.find((s) => s.minute >= last.minute / 2) ?? first;
+  const growth = {
+    minutes: last.minute,
+    rounds: last.rounds,
+    first_pss_kib: first.pss_kib,
+    last_pss_kib: last.pss_kib,
+    max_pss_kib: Math.max(...samples.map((s) => s.pss_kib)),
+    growth_pss_kib: last.pss_kib - first.pss_kib,
+    growth_second_half_pss_kib: last.pss_kib - half.pss_kib,
+    // From the first minute's sample on: what the first rounds load once (JIT code, caches) left out.
+    growth_after_first_minute_pss_kib: last.pss_kib - (samples[1] ?? first).pss_kib,
+  };
+  lines.push(
+    `growth first to last: ${mib(growth.growth_pss_kib)} MiB PSS (${mib(first.pss_kib)} → ${mib(last.pss_kib)}, max ${mib(growth.max_pss_kib)}) over ${last.minute.toFixed(1)} min and ${last.rounds - first.rounds} rounds; from the first minute's sample: ${mib(growth.growth_after_first_minute_pss_kib)} MiB; second half: ${mib(growth.growth_second_half_pss_kib)} MiB`,
+  );
+  lines.push(`machine load (1, 5, 15 min): ${readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(", ")}`);
+  for (const l of lines) log(`soak ${l}`);
+  bench.soak = { samples, ...growth };
 }
 
 function prepareDatabases() {
@@ -1132,6 +1292,12 @@ async function main() {
       await until("M001 is gone", async () => !(await browser.$('[data-testid="mapping-row"][data-column="title"] [data-testid="mapping-finding"][data-code="M001"]').isExisting()), 60000);
       await selectValue("mapping-source", "");
     });
+    // MS_E2E_BENCH=soak: the screens above, then the same scripted round over them for
+    // MS_E2E_SOAK_MINUTES (15), the tree's memory sampled once a minute at the same point of it.
+    if (process.env.MS_E2E_BENCH === "soak") {
+      await step(`soak: a scripted session for ${soakMinutes()} minutes, memory sampled every minute`, () => soak(rentalId));
+      return;
+    }
 
     await step("full rehearsal: where it would run and why", async () => {
       await (await byTestId("nav-rehearsal")).click();

@@ -107,13 +107,8 @@ impl BackfillPlan {
     pub fn split_tables(&self) -> Vec<String> {
         self.tables
             .iter()
-            .filter_map(|t| t.mapping.split_from.as_ref())
-            .chain(
-                self.tables
-                    .iter()
-                    .filter(|t| t.mapping.split_from.is_some())
-                    .map(|t| &t.mapping.target),
-            )
+            .filter_map(|t| Some([t.mapping.split_from.as_ref()?, &t.mapping.target]))
+            .flatten()
             .map(|n| n.name.clone())
             .collect()
     }

@@ -361,24 +361,18 @@ impl TableMapping {
         rule: Option<&spec::TableRule>,
     ) -> Vec<(Self, Table)> {
         let (whole, read) = Self::mapped(source, target, table, target_schema, rule);
-        let Some(parts) = rule.map(|r| &r.parts).filter(|p| !p.is_empty()) else {
+        let Some(rule) = rule.filter(|r| !r.parts.is_empty()) else {
             return vec![(whole, read)];
         };
-        let part_of = |c: &ColumnMapping| parts.iter().position(|p| p.columns.contains(&c.origin));
+        let parts = &rule.parts;
         std::iter::once(None)
             .chain((0..parts.len()).map(Some))
             .map(|which| {
-                let keep: Vec<bool> = whole
-                    .columns
-                    .iter()
-                    .map(|c| whole.key.contains(&c.name) || part_of(c) == which)
-                    .collect();
                 let mut mapping = whole.clone();
-                let mut kept = keep.iter();
-                mapping.columns.retain(|_| *kept.next().expect("aligned"));
                 let mut part_read = read.clone();
-                let mut kept = keep.iter();
-                part_read.columns.retain(|_| *kept.next().expect("aligned"));
+                mapping.retain_columns(&mut part_read, |c| {
+                    whole.key.contains(&c.name) || rule.part_of(&c.origin) == which
+                });
                 if let Some(i) = which {
                     // The main table generates the key; the others take it from there.
                     for c in &mut mapping.columns {
@@ -398,6 +392,16 @@ impl TableMapping {
                 (mapping, part_read)
             })
             .collect()
+    }
+
+    /// Keeps the columns `keep` holds for, here and in `read` (the source as this mapping
+    /// reads it, column for column).
+    pub fn retain_columns(&mut self, read: &mut Table, keep: impl Fn(&ColumnMapping) -> bool) {
+        let kept: Vec<bool> = self.columns.iter().map(keep).collect();
+        let mut flags = kept.iter();
+        self.columns.retain(|_| *flags.next().expect("aligned"));
+        let mut flags = kept.iter();
+        read.columns.retain(|_| *flags.next().expect("aligned"));
     }
 
     /// The columns of `table` as `rule` reads them, each with the expression computing it: the

@@ -391,7 +391,6 @@ fn charset_narrowing(
 /// M021 for each index or unique key of `table` whose columns `rule`'s split puts in
 /// different target tables (key columns are in all of them).
 fn keys_across_split(table: &Table, rule: &TableRule, table_name: &str) -> Vec<Finding> {
-    let home = |column: &String| rule.parts.iter().position(|p| p.columns.contains(column));
     let keys = table
         .unique_keys
         .iter()
@@ -402,7 +401,7 @@ fn keys_across_split(table: &Table, rule: &TableRule, table_name: &str) -> Vec<F
         let homes: std::collections::BTreeSet<Option<usize>> = columns
             .iter()
             .filter(|c| !table.primary_key.contains(c))
-            .map(home)
+            .map(|c| rule.part_of(c))
             .collect();
         if homes.len() < 2 {
             continue;

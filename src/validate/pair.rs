@@ -208,12 +208,7 @@ pub fn resolve<'a>(
         .into_iter()
         .map(|(mut mapped, mut read)| {
             if !computed {
-                let stored: Vec<bool> =
-                    mapped.columns.iter().map(|c| c.derived.is_none()).collect();
-                let mut keep = stored.iter();
-                mapped.columns.retain(|_| *keep.next().expect("aligned"));
-                let mut keep = stored.iter();
-                read.columns.retain(|_| *keep.next().expect("aligned"));
+                mapped.retain_columns(&mut read, |c| c.derived.is_none());
             }
             // The schema the spec moves the table (or this table of its split) into.
             let moved = rule.and_then(|r| {

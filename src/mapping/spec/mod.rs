@@ -103,6 +103,16 @@ pub struct TableRule {
     pub line: usize,
 }
 
+impl TableRule {
+    /// The index in [`Self::parts`] of the table of the split that `column` (a spec column
+    /// key: a source column, or a computed column's name) moves to; `None`: the main table.
+    pub fn part_of(&self, column: &str) -> Option<usize> {
+        self.parts
+            .iter()
+            .position(|p| p.columns.iter().any(|c| c == column))
+    }
+}
+
 /// The rule of one source column.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ColumnRule {

@@ -140,6 +140,7 @@ pub(super) fn check_parts(
                 "expected at least one column to move to this table",
             ));
         }
+        let mut moved = Vec::new();
         for name in part.columns.get_ref() {
             let rule = columns.get(name);
             let stored = table.column(name).map(|c| c.name.clone());
@@ -178,20 +179,12 @@ pub(super) fn check_parts(
                     format!("`{column}` is listed for `{other}` and for `{target}`"),
                 ));
             }
+            moved.push(column);
         }
         parts.push(TablePart {
             target,
             target_schema,
-            columns: part
-                .columns
-                .get_ref()
-                .iter()
-                .map(|n| {
-                    table
-                        .column(n)
-                        .map_or_else(|| n.clone(), |c| c.name.clone())
-                })
-                .collect(),
+            columns: moved,
             reason: part.reason,
             author: part.author,
             line: super::line_at(check.text, span.start),

@@ -74,13 +74,7 @@ pub async fn show(project: &Project) -> Result<Vec<Row>, MappingError> {
             None => mapping.target.name.clone(),
         };
         // A column a table split moves lands in that table of the split.
-        let part_of = |origin: &str| {
-            rule.and_then(|r| {
-                r.parts
-                    .iter()
-                    .find(|p| p.columns.iter().any(|c| c == origin))
-            })
-        };
+        let part_of = |origin: &str| rule.and_then(|r| r.part_of(origin).map(|i| &r.parts[i]));
         let table_of = |origin: &str| {
             part_of(origin).map_or_else(|| target_table.clone(), TablePart::qualified)
         };

@@ -421,3 +421,68 @@ async fn writes_on_the_tables_of_a_split_go_back_into_the_one_source_table_whole
         "the capture triggers of every table of the split are gone"
     );
 }
+
+#[test]
+fn a_split_into_schemas_of_its_own_backfills_and_validates_clean() {
+    let source = ScratchMaria::new("split_schema_src");
+    let target = ScratchPg::new("split_schema_tgt");
+    let ddl = "CREATE TABLE person (id INT PRIMARY KEY, nick VARCHAR(20) NOT NULL, \
+               first_name VARCHAR(20), last_name VARCHAR(20));\n";
+    common::mariadb(
+        &source.name,
+        &["-e", &format!("{ddl}INSERT INTO person VALUES (1, 'a', 'Ann', 'Lee'), (2, 'b', NULL, 'Kim'), (3, 'c', 'Chloé', NULL);")],
+        None,
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let root = common::ddl_project(dir.path(), "split", ("mysql", "postgres"), ddl, false);
+    // The main table moves into `crm`, the names into `private`.
+    std::fs::write(
+        root.join("mapping.toml"),
+        "version = 1\n\n[tables.person]\ntarget = \"crm.person\"\nreason = \"the CRM's schema\"\nauthor = \"ana\"\n\n\
+         [tables.person.split.\"private.person_name\"]\ncolumns = [\"first_name\", \"last_name\"]\nreason = \"personal data apart\"\nauthor = \"ana\"\n",
+    )
+    .unwrap();
+    let manifest = root.join("migration-studio.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    std::fs::write(&manifest, format!("mapping = \"mapping.toml\"\n{text}")).unwrap();
+    let out = common::between(
+        "backfill",
+        &root,
+        &source.url(),
+        &target.url(),
+        &["--create-tables", "--post-copy", "--mark-rehearsal-target"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let q = |sql: &str| {
+        psql(&target.name, &["-At", "-c", sql], None)
+            .trim()
+            .to_owned()
+    };
+    assert_eq!(
+        q("SELECT id || '|' || nick FROM crm.person ORDER BY id"),
+        "1|a\n2|b\n3|c"
+    );
+    assert_eq!(
+        q("SELECT id || '|' || coalesce(first_name, '-') || '|' || coalesce(last_name, '-') FROM private.person_name ORDER BY id"),
+        "1|Ann|Lee\n2|-|Kim\n3|Chloé|-"
+    );
+    for strategy in ["merge", "checksum"] {
+        let out = common::between(
+            "validate",
+            &root,
+            &source.url(),
+            &target.url(),
+            &["--json", "--strategy", strategy],
+        );
+        let report: serde_json::Value =
+            serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", stderr(&out)));
+        assert_eq!(report["verdict"], "equal", "{strategy}: {report:#}");
+        let targets: Vec<&str> = report["tables"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["target_table"].as_str().unwrap())
+            .collect();
+        assert_eq!(targets, ["crm.person", "private.person_name"], "{strategy}");
+    }
+}

@@ -75,6 +75,7 @@ async fn main() {
             .collect(),
         to_key: t_spec.key_columns(),
         also_from: Vec::new(),
+        partner: false,
     }];
     capture::install(&writer, &routes).await.unwrap();
     let sides = validate::Sides {

@@ -927,6 +927,7 @@ async fn incremental_validation_compares_changed_keys_and_rechecks_behind_the_ca
                     .collect(),
                 to_key: t.key_columns(),
                 also_from: Vec::new(),
+                partner: false,
             }
         })
         .collect();

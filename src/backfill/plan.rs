@@ -113,6 +113,16 @@ impl BackfillPlan {
             .collect()
     }
 
+    /// Bare names of the source tables merged into a copied table
+    /// ([`crate::mapping::spec::table_merge`]).
+    pub fn merged_tables(&self) -> Vec<String> {
+        self.tables
+            .iter()
+            .flat_map(|t| &t.mapping.merged)
+            .map(|m| m.name.name.clone())
+            .collect()
+    }
+
     /// The copied tables' names on the target, in plan order.
     pub fn target_tables(&self) -> Vec<crate::inventory::QualifiedName> {
         self.tables
@@ -204,6 +214,15 @@ impl BackfillPlan {
                 skipped.push(SkippedTable {
                     table: qualified,
                     reason: format!("dropped by the mapping spec: {}", rule.reason),
+                });
+                continue;
+            }
+            if let Some(into) = rule.and_then(|r| r.merged_into.as_ref()) {
+                skipped.push(SkippedTable {
+                    table: qualified,
+                    reason: format!(
+                        "merged into {into} by the mapping spec: its rows are copied with {into}'s"
+                    ),
                 });
                 continue;
             }

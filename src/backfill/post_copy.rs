@@ -265,6 +265,68 @@ pub async fn drop_planned(target: &Database, objects: &[PostCopyObject]) -> Resu
     Ok(dropped)
 }
 
+/// The foreign key `fk` of source table `table` (copied as `planned`, its columns there
+/// `columns`), when its parent is copied: the parent's table (of a split, the one holding the
+/// referenced columns; of a merged parent, the table it is merged into, when the key is
+/// referenced).
+fn foreign_key(
+    tables: &[PlannedTable],
+    planned: &PlannedTable,
+    table: &crate::inventory::Table,
+    fk: &crate::inventory::ForeignKey,
+    columns: Vec<String>,
+    to: Engine,
+) -> Option<PostCopyObject> {
+    let parent = tables
+        .iter()
+        .filter(|t| t.mapping.source == fk.references)
+        .find(|t| {
+            fk.referenced_columns.is_empty()
+                || t.mapping.target_columns(&fk.referenced_columns).is_some()
+        });
+    let referenced = match parent {
+        Some(parent) => {
+            let referenced = if fk.referenced_columns.is_empty() {
+                &parent.mapping.key
+            } else {
+                &fk.referenced_columns
+            };
+            (parent, parent.mapping.target_columns(referenced)?)
+        }
+        None => {
+            let (parent, merged) = tables.iter().find_map(|t| {
+                let m = t.mapping.merged.iter().find(|m| m.name == fk.references)?;
+                Some((t, m))
+            })?;
+            if !fk.referenced_columns.is_empty() && fk.referenced_columns != merged.primary_key {
+                return None;
+            }
+            (parent, parent.mapping.target_key())
+        }
+    };
+    let (parent, referenced) = referenced;
+    let name = fk
+        .name
+        .clone()
+        .unwrap_or_else(|| format!("{}_{}_fkey", table.name.name, fk.columns.join("_")));
+    Some(PostCopyObject {
+        kind: PostCopyKind::ForeignKey,
+        table: planned.mapping.target.clone(),
+        sql: format!(
+            "ALTER TABLE {} ADD CONSTRAINT {} FOREIGN KEY ({}) REFERENCES {} ({}) ON DELETE {} ON UPDATE {}",
+            quote::table(to, &planned.mapping.target),
+            quote::ident(to, &name),
+            quote::columns(to, columns.iter().map(String::as_str)),
+            quote::table(to, &parent.mapping.target),
+            quote::columns(to, referenced.iter().map(String::as_str)),
+            action(fk.on_delete),
+            action(fk.on_update)
+        ),
+        name,
+        columns,
+    })
+}
+
 fn action(a: crate::inventory::ReferentialAction) -> String {
     a.to_string()
 }
@@ -350,47 +412,37 @@ pub(super) fn plan(
             if only_key(&fk.columns) {
                 continue;
             }
-            // Of a split parent, the table holding the referenced columns (the key: the main).
-            let Some(parent) = tables
-                .iter()
-                .filter(|t| t.mapping.source == fk.references)
-                .find(|t| {
-                    fk.referenced_columns.is_empty()
-                        || t.mapping.target_columns(&fk.referenced_columns).is_some()
-                })
-            else {
-                continue;
-            };
-            let name = fk
-                .name
-                .clone()
-                .unwrap_or_else(|| format!("{}_{}_fkey", table.name.name, fk.columns.join("_")));
-            let referenced = if fk.referenced_columns.is_empty() {
-                &parent.mapping.key
-            } else {
-                &fk.referenced_columns
-            };
-            let (Some(columns), Some(referenced)) = (
-                planned.mapping.target_columns(&fk.columns),
-                parent.mapping.target_columns(referenced),
-            ) else {
-                continue;
-            };
-            fks.push(PostCopyObject {
-                kind: PostCopyKind::ForeignKey,
-                table: planned.mapping.target.clone(),
-                sql: format!(
-                    "ALTER TABLE {target} ADD CONSTRAINT {} FOREIGN KEY ({}) REFERENCES {} ({}) ON DELETE {} ON UPDATE {}",
-                    quote::ident(to, &name),
-                    quote::columns(to, columns.iter().map(String::as_str)),
-                    quote::table(to, &parent.mapping.target),
-                    quote::columns(to, referenced.iter().map(String::as_str)),
-                    action(fk.on_delete),
-                    action(fk.on_update)
-                ),
-                name,
-                columns,
-            });
+            if let Some(columns) = planned.mapping.target_columns(&fk.columns) {
+                fks.extend(foreign_key(tables, planned, table, fk, columns, to));
+            }
+        }
+        // A merged table's foreign keys come along onto the table it is merged into, but
+        // the one that makes it the partner.
+        for (i, merged) in planned.mapping.merged.iter().enumerate() {
+            for fk in &merged.foreign_keys {
+                if fk.references == table.name && fk.columns == merged.primary_key {
+                    continue;
+                }
+                let columns: Option<Vec<String>> = fk
+                    .columns
+                    .iter()
+                    .map(|c| match merged.primary_key.iter().position(|k| k == c) {
+                        Some(k) => planned.mapping.target_key().get(k).cloned(),
+                        None => planned
+                            .mapping
+                            .columns
+                            .iter()
+                            .find(|m| {
+                                m.origin == *c
+                                    && m.merged_from.is_some_and(|f| f.table == i && !f.computed)
+                            })
+                            .map(|m| m.target_name.clone()),
+                    })
+                    .collect();
+                if let Some(columns) = columns {
+                    fks.extend(foreign_key(tables, planned, merged, fk, columns, to));
+                }
+            }
         }
     }
     if to != Engine::Sqlite {

@@ -318,6 +318,8 @@ pub const REVIEW_FINDINGS: &[ReviewFinding] = &[
     review(mapping::M019_FRACTION_NARROWING, ReviewSeverity::Error, "a date-time or a time cast to fewer digits of the fraction of a second (datetime(6) → datetime, timestamp → timestamp(3), time(6) → time(0)): values are rounded half up by the copy (rule C005); the data pass counts the values it rounds"),
     review(mapping::M020_CHARSET_NARROWING, ReviewSeverity::Error, "text into a MySQL column whose character set holds fewer characters than the source's (a cast with `CHARACTER SET latin1`, `utf8mb3` or `ascii`): values holding other characters are refused; the data pass counts them"),
     review(mapping::M021_KEY_ACROSS_SPLIT, ReviewSeverity::Error, "an index or unique key of a split table over columns that land in different tables of the split: it is not created on the target (an error for a unique key, which nothing enforces after the cutover; a warning for an index)"),
+    review(mapping::M022_MERGE_ORPHANS, ReviewSeverity::Error, "a table merged into another on the key, whose key is not a foreign key to it: a merged row without a partner row (an orphan) has nowhere to go, and validation fails the merged table with its key; the data pass counts them"),
+    review(mapping::M023_MERGE_ALL_NULL, ReviewSeverity::Warning, "a table merged into another whose merged columns may all be NULL: a merged row holding only NULLs looks like no row once merged, so a rollback does not write it back if the application changes its partner after the cutover; the data pass counts such rows"),
 ];
 
 /// The review finding registered as `code`.

@@ -1,6 +1,7 @@
 //! The review against the data: for each static finding whose harm depends on values (M001
 //! length, M002 precision, M003 integer range, M005 NULLs into NOT NULL, M019 fractions of a
-//! second rounded), how many source rows it hits and up to five of their keys, counted by the
+//! second rounded, M022 merged rows without a partner, M023 merged rows of NULLs), how many
+//! source rows it hits and up to five of their keys, counted by the
 //! source database itself. Read-only:
 //! the caller opens the source with [`crate::db::Access::ReadOnly`]. Every identifier is
 //! quoted for its engine and every bound in a condition is a number parsed from a type, so no
@@ -16,7 +17,7 @@ use serde::Serialize;
 use super::review::{
     Finding, Review, M001_LENGTH, M002_PRECISION, M003_INTEGER_RANGE, M005_NOT_NULL,
     M014_UNIQUE_COMPUTED, M018_KEY_BECOMES_CASE_INSENSITIVE, M019_FRACTION_NARROWING,
-    M020_CHARSET_NARROWING,
+    M020_CHARSET_NARROWING, M022_MERGE_ORPHANS, M023_MERGE_ALL_NULL,
 };
 use super::spec::find_table;
 use super::{MappingSpec, TableMapping};
@@ -208,6 +209,9 @@ fn finding_condition(
     spec: &MappingSpec,
     finding: &Finding,
 ) -> Option<(String, String)> {
+    if [M022_MERGE_ORPHANS, M023_MERGE_ALL_NULL].contains(&finding.code) {
+        return merge_condition(e, live, spec, finding);
+    }
     let (Some(column), Some(table)) = (&finding.column, find_table(live, &finding.table)) else {
         return None;
     };
@@ -224,6 +228,59 @@ fn finding_condition(
         ));
     }
     condition(e, finding.code, &c, &mapped.source, &mapped.target)
+}
+
+/// The condition of an M022 finding on the merged table's rows (no partner row: the table it
+/// is merged into has no row with its key) or of an M023 finding (every merged column NULL).
+/// The merged table's row is named by its bare name, as [`from_clause`] aliases a sample.
+fn merge_condition(
+    e: Engine,
+    live: &Inventory,
+    spec: &MappingSpec,
+    finding: &Finding,
+) -> Option<(String, String)> {
+    // The spec names tables as the project's inventory does; `live` may qualify them with
+    // the database it was read from.
+    let merged = find_table(live, &finding.table)?;
+    let into_name = spec.tables.get(&finding.table)?.merged_into.as_ref()?;
+    let into = find_table(live, into_name)?;
+    let merge = spec
+        .tables
+        .get(into_name)?
+        .merged
+        .iter()
+        .find(|m| m.table.name.to_string() == finding.table)?;
+    let row = quote::ident(e, &merged.name.name);
+    if finding.code == M022_MERGE_ORPHANS {
+        let on: Vec<String> = merged
+            .primary_key
+            .iter()
+            .zip(&into.primary_key)
+            .map(|(m, i)| {
+                format!(
+                    "_ms_partner.{} = {row}.{}",
+                    quote::ident(e, i),
+                    quote::ident(e, m)
+                )
+            })
+            .collect();
+        return Some((
+            format!(
+                "NOT EXISTS (SELECT 1 FROM {} _ms_partner WHERE {})",
+                quote::table(e, &into.name),
+                on.join(" AND ")
+            ),
+            format!("without a row of {} with their key", into.name),
+        ));
+    }
+    let nulls: Vec<String> = merged
+        .columns
+        .iter()
+        .filter(|c| !merged.primary_key.contains(&c.name))
+        .filter(|c| merge.columns.get(&c.name).is_none_or(|r| !r.drop))
+        .map(|c| format!("{row}.{} IS NULL", quote::ident(e, &c.name)))
+        .collect();
+    (!nulls.is_empty()).then(|| (nulls.join(" AND "), "NULL in every merged column".into()))
 }
 
 /// For an M014 finding: the source rows whose computed values collide under the first unique
@@ -409,11 +466,17 @@ async fn examples(
 fn from_clause(e: Engine, table: &Table, sample: Option<u64>) -> String {
     let t = quote::table(e, &table.name);
     match sample {
+        // Aliased by the table's bare name, which the merges' conditions and read-in columns
+        // name the outer row by.
         Some(n) if !table.primary_key.is_empty() => format!(
-            "(SELECT * FROM {t} ORDER BY {} LIMIT {n}) AS sampled",
-            quote::columns(e, table.primary_key.iter().map(String::as_str))
+            "(SELECT * FROM {t} ORDER BY {} LIMIT {n}) AS {}",
+            quote::columns(e, table.primary_key.iter().map(String::as_str)),
+            quote::ident(e, &table.name.name)
         ),
-        Some(n) => format!("(SELECT * FROM {t} LIMIT {n}) AS sampled"),
+        Some(n) => format!(
+            "(SELECT * FROM {t} LIMIT {n}) AS {}",
+            quote::ident(e, &table.name.name)
+        ),
         None => t,
     }
 }

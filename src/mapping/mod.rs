@@ -58,14 +58,28 @@ pub struct ColumnMapping {
     /// The spec's expression the value is computed by, compiled for the source engine (a
     /// `derive`, `merge` or `split` part); `None` copies the stored column `name`.
     pub derived: Option<String>,
-    /// Whether a rollback writes the target's value back into the source column `name`: a
+    /// Whether a rollback writes the target's value back into the source column `name` (for
+    /// a column a table merge brings in, into the merged table's column [`Self::origin`]): a
     /// stored column, or one computed in place (it goes back as the target holds it). A new
     /// column, a merge or a split part has no source column of its own.
     pub writes_back: bool,
     /// The spec's key of the rule that makes this column: the source column (for a column
     /// split's part, the column split), or a computed column's name. A table split places
-    /// columns by it.
+    /// columns by it. For a column a merge brings in, the key in the merged table's rules.
     pub origin: String,
+    /// For a column a table merge brings in ([`spec::table_merge`]), where it is read from;
+    /// `None` for the table's own columns.
+    pub merged_from: Option<MergedFrom>,
+}
+
+/// Where a column a table merge brings in is read from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MergedFrom {
+    /// The index in [`TableMapping::merged`] of the table it is read from by key.
+    pub table: usize,
+    /// Whether the merged table's rules compute it (a `derive`, `merge` or `split` there),
+    /// rather than copy a stored column.
+    pub computed: bool,
 }
 
 /// What becomes of a MySQL column's `ON UPDATE` expression (`ON UPDATE CURRENT_TIMESTAMP`) on
@@ -121,10 +135,18 @@ impl OnUpdate {
     }
 }
 
-/// The columns a table is read as, with their computing expressions.
-struct ReadColumns {
-    /// Column as read, its computing expression, whether it writes back, its origin.
-    columns: Vec<(crate::inventory::Column, Option<String>, bool, String)>,
+/// One column as a table is read: the column, the SQL computing it (`None`: the stored
+/// column), whether it writes back, its origin, the rule it is read under and, for a column a
+/// merge brings in, the index of the merged table.
+struct ReadColumn<'r> {
+    column: crate::inventory::Column,
+    derived: Option<String>,
+    writes_back: bool,
+    origin: String,
+    rule: Option<&'r spec::ColumnRule>,
+    merged_from: Option<MergedFrom>,
+    /// The target name unless the rule renames it.
+    target: String,
 }
 
 /// One mapped table.
@@ -138,6 +160,9 @@ pub struct TableMapping {
     pub columns: Vec<ColumnMapping>,
     /// Primary key columns (source names).
     pub key: Vec<String>,
+    /// The source tables merged into this one on the key ([`spec::table_merge`]), as
+    /// inventoried, in the spec's order; their columns are among [`Self::columns`].
+    pub merged: Vec<Table>,
     /// For a table a split makes besides the main one, the main target table; `None` for
     /// the main table and a table not split.
     pub split_from: Option<QualifiedName>,
@@ -288,10 +313,10 @@ impl TableMapping {
     ) -> (Self, Table) {
         let read = Self::read_columns(source, table, rule);
         let columns = read
-            .columns
             .iter()
-            .map(|(c, derived, writes_back, origin)| {
-                let column_rule = rule.and_then(|r| r.columns.get(&c.name));
+            .map(|rc| {
+                let c = &rc.column;
+                let column_rule = rc.rule;
                 let logical = Logical::of(source, &c.data_type);
                 let target_type = column_rule
                     .and_then(|r| r.cast.clone())
@@ -301,9 +326,12 @@ impl TableMapping {
                     name: c.name.clone(),
                     target_name: column_rule
                         .and_then(|r| r.target.clone())
-                        .unwrap_or_else(|| c.name.clone()),
+                        .unwrap_or_else(|| rc.target.clone()),
                     source: logical,
-                    not_null: column_rule.and_then(|r| r.not_null).unwrap_or(!c.nullable),
+                    // A row without a partner has none of a merged table's values.
+                    not_null: column_rule
+                        .and_then(|r| r.not_null)
+                        .unwrap_or(!c.nullable && rc.merged_from.is_none()),
                     null_default: column_rule.and_then(|r| r.null_default.clone()),
                     null_cell: column_rule.and_then(|r| r.null_cell.clone()),
                     default: c.default.as_ref().map_or(Ok(None), |d| {
@@ -318,14 +346,15 @@ impl TableMapping {
                     on_update: OnUpdate::carry(c.on_update.as_deref(), target),
                     target: target_logical,
                     target_type,
-                    derived: derived.clone(),
-                    writes_back: *writes_back,
-                    origin: origin.clone(),
+                    derived: rc.derived.clone(),
+                    writes_back: rc.writes_back,
+                    origin: rc.origin.clone(),
+                    merged_from: rc.merged_from,
                 }
             })
             .collect();
         let mut read_table = table.clone();
-        read_table.columns = read.columns.into_iter().map(|(c, ..)| c).collect();
+        read_table.columns = read.into_iter().map(|rc| rc.column).collect();
         let read = read_table;
         let mapping = Self {
             source: table.name.clone(),
@@ -344,6 +373,11 @@ impl TableMapping {
             },
             columns,
             key: table.primary_key.clone(),
+            merged: rule
+                .iter()
+                .flat_map(|r| &r.merged)
+                .map(|m| m.table.clone())
+                .collect(),
             split_from: None,
         };
         (mapping, read)
@@ -371,8 +405,15 @@ impl TableMapping {
                 let mut mapping = whole.clone();
                 let mut part_read = read.clone();
                 mapping.retain_columns(&mut part_read, |c| {
-                    whole.key.contains(&c.name) || rule.part_of(&c.origin) == which
+                    let part = match c.merged_from {
+                        Some(_) => None,
+                        None => rule.part_of(&c.origin),
+                    };
+                    whole.key.contains(&c.name) || part == which
                 });
+                if which.is_some() {
+                    mapping.merged.clear();
+                }
                 if let Some(i) = which {
                     // The main table generates the key; the others take it from there.
                     for c in &mut mapping.columns {
@@ -406,10 +447,28 @@ impl TableMapping {
 
     /// The columns of `table` as `rule` reads them, each with the expression computing it: the
     /// stored columns the rule copies (in place of a split one, its parts), then the columns
-    /// only the target has, in the spec's order. A computed column's declared type is the
-    /// kind its expression yields, unless that is the stored column's own.
-    fn read_columns(source: Engine, table: &Table, rule: Option<&spec::TableRule>) -> ReadColumns {
-        let mut columns = Vec::new();
+    /// only the target has, in the spec's order, then the columns of each table merged into
+    /// it ([`Self::merged_columns`]). A computed column's declared type is the kind its
+    /// expression yields, unless that is the stored column's own.
+    fn read_columns<'r>(
+        source: Engine,
+        table: &Table,
+        rule: Option<&'r spec::TableRule>,
+    ) -> Vec<ReadColumn<'r>> {
+        let mut columns = Self::own_columns(source, table, rule.map(|r| &r.columns));
+        for (i, merge) in rule.iter().flat_map(|r| &r.merged).enumerate() {
+            columns.extend(Self::merged_columns(source, table, i, merge));
+        }
+        columns
+    }
+
+    /// The columns of `table` under column rules `rules` (see [`Self::read_columns`]).
+    fn own_columns<'r>(
+        source: Engine,
+        table: &Table,
+        rules: Option<&'r std::collections::BTreeMap<String, spec::ColumnRule>>,
+    ) -> Vec<ReadColumn<'r>> {
+        let rule_of = |name: &str| rules.and_then(|r| r.get(name));
         let computed = |name: &str, declared: &str, e: &expr::Expression, origin: &str| {
             let stored = Logical::of(source, declared);
             let declared =
@@ -418,16 +477,29 @@ impl TableMapping {
                 } else {
                     declared.to_owned()
                 };
-            (
-                crate::inventory::Column::new(name, declared, true),
-                Some(e.sql(source)),
-                false,
-                origin.to_owned(),
-            )
+            ReadColumn {
+                column: crate::inventory::Column::new(name, declared, true),
+                derived: Some(e.sql(source)),
+                writes_back: false,
+                origin: origin.to_owned(),
+                rule: rule_of(name),
+                merged_from: None,
+                target: name.to_owned(),
+            }
         };
+        let mut columns = Vec::new();
         for c in &table.columns {
-            match rule.and_then(|r| r.columns.get(&c.name)) {
-                None => columns.push((c.clone(), None, true, c.name.clone())),
+            let stored = ReadColumn {
+                column: c.clone(),
+                derived: None,
+                writes_back: true,
+                origin: c.name.clone(),
+                rule: rule_of(&c.name),
+                merged_from: None,
+                target: c.name.clone(),
+            };
+            match rule_of(&c.name) {
+                None => columns.push(stored),
                 Some(r) if r.drop => {}
                 Some(r) if !r.split.is_empty() => {
                     for (part, e) in &r.split {
@@ -436,23 +508,75 @@ impl TableMapping {
                 }
                 Some(r) => match &r.derive {
                     Some(e) => {
-                        let (mut column, sql, _, origin) =
-                            computed(&c.name, &c.data_type, e, &c.name);
-                        column.nullable = c.nullable;
-                        column.default = c.default.clone();
-                        column.on_update = c.on_update.clone();
-                        columns.push((column, sql, true, origin));
+                        let mut column = computed(&c.name, &c.data_type, e, &c.name);
+                        column.column.nullable = c.nullable;
+                        column.column.default = c.default.clone();
+                        column.column.on_update = c.on_update.clone();
+                        column.writes_back = true;
+                        columns.push(column);
                     }
-                    None => columns.push((c.clone(), None, true, c.name.clone())),
+                    None => columns.push(stored),
                 },
             }
         }
-        for (name, r) in rule.iter().flat_map(|r| &r.columns).filter(|(_, r)| r.new) {
+        for (name, r) in rules.into_iter().flatten().filter(|(_, r)| r.new) {
             if let Some(e) = &r.derive {
                 columns.push(computed(name, e.kind.declared(source), e, name));
             }
         }
-        ReadColumns { columns }
+        columns
+    }
+
+    /// The columns `merge` (the `index`th table merged into `table`) brings in: its own
+    /// columns under its rules, except its key, each read by key from the merged table in a
+    /// correlated subquery (`NULL` for a row without a partner). Their read names are
+    /// `merged_table.column`, so they cannot meet the table's own; the outer row is named by
+    /// the table's bare name, which a reader may alias a subquery with.
+    fn merged_columns<'r>(
+        source: Engine,
+        table: &Table,
+        index: usize,
+        merge: &'r spec::TableMerge,
+    ) -> Vec<ReadColumn<'r>> {
+        let on: Vec<String> = merge
+            .table
+            .primary_key
+            .iter()
+            .zip(&table.primary_key)
+            .map(|(inner, outer)| {
+                format!(
+                    "_ms_merged.{} = {}.{}",
+                    quote::ident(source, inner),
+                    quote::ident(source, &table.name.name),
+                    quote::ident(source, outer)
+                )
+            })
+            .collect();
+        let from = quote::table(source, &merge.table.name);
+        Self::own_columns(source, &merge.table, Some(&merge.columns))
+            .into_iter()
+            .filter(|c| c.derived.is_some() || !merge.table.primary_key.contains(&c.column.name))
+            .map(|mut c| {
+                let computed = c.derived.is_some();
+                let value = c
+                    .derived
+                    .take()
+                    .unwrap_or_else(|| quote::ident(source, &c.column.name));
+                c.column.name = format!("{}.{}", merge.table.name.name, c.column.name);
+                c.column.nullable = true;
+                ReadColumn {
+                    derived: Some(format!(
+                        "SELECT {value} FROM {from} _ms_merged WHERE {}",
+                        on.join(" AND ")
+                    )),
+                    merged_from: Some(MergedFrom {
+                        table: index,
+                        computed,
+                    }),
+                    ..c
+                }
+            })
+            .collect()
     }
 
     /// The read plan of the source side: `read` (from [`Self::mapped`]) with each computed

@@ -68,6 +68,13 @@ pub const M020_CHARSET_NARROWING: &str = "M020";
 /// split ([`crate::mapping::spec::table_split`]): the target cannot declare it, so it is not
 /// created, and a unique one is no longer enforced.
 pub const M021_KEY_ACROSS_SPLIT: &str = "M021";
+/// A table merged into another ([`crate::mapping::spec::table_merge`]) whose key is not a
+/// foreign key to it: a merged row without a partner row (an orphan) has nowhere to go.
+pub const M022_MERGE_ORPHANS: &str = "M022";
+/// A merged table with nullable columns: a merged row holding only NULLs cannot be told from
+/// no row once merged, so it is not written back when the application changes its partner
+/// after the cutover.
+pub const M023_MERGE_ALL_NULL: &str = "M023";
 
 /// How bad a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -421,6 +428,73 @@ fn keys_across_split(table: &Table, rule: &TableRule, table_name: &str) -> Vec<F
     out
 }
 
+/// The findings of the merges of `rule` (the rule of `table`): M022 for a merged table whose
+/// key is not a foreign key to `table`'s, M023 for one with nullable merged columns, M006 for
+/// a merged table's foreign keys that do not come along (over a column its rules drop).
+fn merges(table: &Table, rule: &TableRule) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for merge in &rule.merged {
+        let merged = &merge.table;
+        let name = merged.name.to_string();
+        let entry = (name.as_str(), None);
+        let key_is_fk = merged.foreign_keys.iter().any(|fk| {
+            fk.references == table.name
+                && fk.columns == merged.primary_key
+                && (fk.referenced_columns.is_empty() || fk.referenced_columns == table.primary_key)
+        });
+        if !key_is_fk {
+            out.push(finding(
+                M022_MERGE_ORPHANS,
+                Severity::Error,
+                entry,
+                Some(merge.line),
+                format!("{name} is merged into {} on the key, which is not a foreign key to it: a row of {name} whose key {} has no row with has nowhere to go, and validation fails it", table.name, table.name),
+                "delete or fix the orphans before the backfill (the data pass lists them), or declare the foreign key; accept with the data pass's count of 0".into(),
+            ));
+        }
+        let nullable: Vec<&str> = merged
+            .columns
+            .iter()
+            .filter(|c| !merged.primary_key.contains(&c.name) && c.nullable)
+            .filter(|c| merge.columns.get(&c.name).is_none_or(|r| !r.drop))
+            .map(|c| c.name.as_str())
+            .collect();
+        let all_nullable = merged
+            .columns
+            .iter()
+            .filter(|c| !merged.primary_key.contains(&c.name))
+            .filter(|c| merge.columns.get(&c.name).is_none_or(|r| !r.drop))
+            .all(|c| c.nullable);
+        if !nullable.is_empty() && all_nullable {
+            out.push(finding(
+                M023_MERGE_ALL_NULL,
+                Severity::Warning,
+                entry,
+                Some(merge.line),
+                format!("every merged column of {name} ({}) may be NULL: a row holding only NULLs looks like no row once merged, so if the application changes its partner after the cutover, a rollback does not give it back", nullable.join(", ")),
+                "make one merged column NOT NULL on the source, or accept with the data pass's count of such rows".into(),
+            ));
+        }
+        for fk in &merged.foreign_keys {
+            let lost = fk
+                .columns
+                .iter()
+                .find(|c| merge.columns.get(*c).is_some_and(|r| !r.keeps_column()));
+            if let Some(column) = lost {
+                out.push(finding(
+                    M006_FK_UNMAPPED,
+                    Severity::Error,
+                    (name.as_str(), Some(fk.columns.join(",").as_str())),
+                    Some(merge.line),
+                    format!("foreign key ({}) → {} of merged table {name}: its column {column} is not copied, so the key is not created", fk.columns.join(", "), fk.references),
+                    "keep the column, or accept the lost constraint".into(),
+                ));
+            }
+        }
+    }
+    out
+}
+
 /// The first primary or unique key (constraint or unique index) of `table` holding `column`.
 fn key_over<'a>(table: &'a crate::inventory::Table, column: &str) -> Option<&'a Vec<String>> {
     std::iter::once(&table.primary_key)
@@ -473,7 +547,8 @@ pub fn review(inventory: &Inventory, source: Engine, target: Engine, spec: &Mapp
             continue;
         }
         let rule = spec.table(table);
-        if rule.is_some_and(|r| r.drop) {
+        // A merged table's columns are reviewed with the table they are merged into.
+        if rule.is_some_and(|r| r.leaves_no_table()) {
             continue;
         }
         let table_line = rule.map(|r| r.line);
@@ -669,6 +744,9 @@ pub fn review(inventory: &Inventory, source: Engine, target: Engine, spec: &Mapp
         if let Some(r) = rule.filter(|r| !r.parts.is_empty()) {
             findings.extend(keys_across_split(table, r, &table_name));
         }
+        if let Some(r) = rule {
+            findings.extend(merges(table, r));
+        }
         let renamed = rule.is_some_and(|r| r.target.is_some());
         if renamed || !changed.is_empty() {
             let consumers = consumers(inventory, table);
@@ -693,10 +771,19 @@ pub fn review(inventory: &Inventory, source: Engine, target: Engine, spec: &Mapp
             let entry = (table_name.as_str(), Some(fk_columns.as_str()));
             let parent = inventory.table(&fk.references);
             let parent_dropped = parent.and_then(|p| spec.table(p)).is_some_and(|r| r.drop);
+            let parent_merged = parent
+                .and_then(|p| spec.table(p))
+                .and_then(|r| r.merged_into.clone())
+                .filter(|_| {
+                    !fk.referenced_columns.is_empty()
+                        && parent.is_some_and(|p| fk.referenced_columns != p.primary_key)
+                });
             let message = if parent.is_none() {
                 Some(format!("foreign key ({}) references {}, which is not in the inventory: it is not created", fk.columns.join(", "), fk.references))
             } else if parent_dropped {
                 Some(format!("foreign key ({}) references {}, which the spec drops: it is not created and nothing checks these values", fk.columns.join(", "), fk.references))
+            } else if let Some(into) = parent_merged {
+                Some(format!("foreign key ({}) references columns of {} other than its key, and {} is merged into {into}: it is not created", fk.columns.join(", "), fk.references, fk.references))
             } else if mapping.target_columns(&fk.columns).is_none() {
                 Some(format!(
                     "foreign key ({}) → {}: a column of it is dropped, so the key is not created",

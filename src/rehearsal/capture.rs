@@ -37,10 +37,35 @@ pub struct Route {
     pub to_columns: Vec<(String, String, Logical)>,
     /// Key column names on the other side.
     pub to_key: Vec<KeyColumn>,
-    /// Other tables whose changes change this route's rows: the other tables of a split,
-    /// whose columns `from` reads in by key ([`super::routes`]). Their keys have `from`'s key
-    /// column names.
-    pub also_from: Vec<QualifiedName>,
+    /// Other tables whose changes change this route's rows: the other tables of a split, or
+    /// the tables merged into `from`'s, whose columns `from` reads in by key
+    /// ([`super::routes`]).
+    pub also_from: Vec<AlsoFrom>,
+    /// Whether a row of `from` whose non-key columns are all NULL has no row on the other
+    /// side: the route writes a merged table back ([`crate::mapping::spec::table_merge`]),
+    /// and such a row is deleted there (or never inserted).
+    pub partner: bool,
+}
+
+/// A table besides a route's `from` whose changes change the route's rows.
+#[derive(Debug, Clone)]
+pub struct AlsoFrom {
+    /// The table.
+    pub table: QualifiedName,
+    /// Its key columns, matching `from`'s key column for column.
+    pub key: Vec<KeyColumn>,
+}
+
+impl Route {
+    /// Whether `row` (as `from` reads it) has a row on the other side: always, unless the
+    /// route is a [`Self::partner`] route and every non-key column is NULL.
+    pub fn exists_there(&self, row: &[Cell]) -> bool {
+        !self.partner
+            || row
+                .iter()
+                .enumerate()
+                .any(|(i, c)| !self.from.key.contains(&i) && !matches!(c, Cell::Null))
+    }
 }
 
 fn key_list(engine: Engine, row: &str, key: &[KeyColumn]) -> String {
@@ -55,17 +80,21 @@ fn key_list(engine: Engine, row: &str, key: &[KeyColumn]) -> String {
 }
 
 /// The tables whose changes route `i` captures, each with the name of its trigger (its
-/// triggers on MySQL and SQLite, one per event `op`): `from`, then each of `also_from`.
-fn captured(i: usize, route: &Route) -> impl Iterator<Item = (&QualifiedName, String)> {
-    std::iter::once(&route.from.name)
-        .chain(&route.also_from)
+/// triggers on MySQL and SQLite, one per event `op`; on PostgreSQL, also its trigger
+/// function's) and its key columns: `from`, then each of `also_from`.
+fn captured(
+    i: usize,
+    route: &Route,
+) -> impl Iterator<Item = (&QualifiedName, String, Vec<KeyColumn>)> {
+    std::iter::once((&route.from.name, route.from.key_columns()))
+        .chain(route.also_from.iter().map(|a| (&a.table, a.key.clone())))
         .enumerate()
-        .map(move |(j, table)| {
+        .map(move |(j, (table, key))| {
             let name = match j {
                 0 => format!("{TRIGGER_PREFIX}_{i}"),
                 _ => format!("{TRIGGER_PREFIX}_{i}_{j}"),
             };
-            (table, name)
+            (table, name, key)
         })
 }
 
@@ -85,17 +114,17 @@ pub async fn install(db: &Database, routes: &[Route]) -> Result<(), DbError> {
                  old_key jsonb, new_key jsonb, at timestamptz NOT NULL DEFAULT clock_timestamp())"
             ));
             for (i, route) in routes.iter().enumerate() {
-                let keys = route.from.key_columns();
-                let function = quote::ident(e, &format!("_ms_capture_{i}"));
-                statements.push(format!(
-                    "CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $ms$ BEGIN \
-                     IF TG_OP = 'INSERT' THEN INSERT INTO {log} (tbl, op, new_key) VALUES ({i}, 'I', {new}); \
-                     ELSIF TG_OP = 'UPDATE' THEN INSERT INTO {log} (tbl, op, old_key, new_key) VALUES ({i}, 'U', {old}, {new}); \
-                     ELSE INSERT INTO {log} (tbl, op, old_key) VALUES ({i}, 'D', {old}); END IF; RETURN NULL; END $ms$",
-                    new = key_list(e, "NEW", &keys),
-                    old = key_list(e, "OLD", &keys),
-                ));
-                for (table, trigger) in captured(i, route) {
+                // A function per captured table: a merged table's key has names of its own.
+                for (table, trigger, keys) in captured(i, route) {
+                    let function = quote::ident(e, &trigger);
+                    statements.push(format!(
+                        "CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $ms$ BEGIN \
+                         IF TG_OP = 'INSERT' THEN INSERT INTO {log} (tbl, op, new_key) VALUES ({i}, 'I', {new}); \
+                         ELSIF TG_OP = 'UPDATE' THEN INSERT INTO {log} (tbl, op, old_key, new_key) VALUES ({i}, 'U', {old}, {new}); \
+                         ELSE INSERT INTO {log} (tbl, op, old_key) VALUES ({i}, 'D', {old}); END IF; RETURN NULL; END $ms$",
+                        new = key_list(e, "NEW", &keys),
+                        old = key_list(e, "OLD", &keys),
+                    ));
                     statements.push(format!(
                         "CREATE TRIGGER {} AFTER INSERT OR UPDATE OR DELETE ON {} FOR EACH ROW EXECUTE FUNCTION {function}()",
                         quote::ident(e, &trigger),
@@ -125,9 +154,8 @@ pub async fn install(db: &Database, routes: &[Route]) -> Result<(), DbError> {
                 ("", "")
             };
             for (i, route) in routes.iter().enumerate() {
-                let keys = route.from.key_columns();
-                let (new, old) = (key_list(e, "NEW", &keys), key_list(e, "OLD", &keys));
-                for (table, trigger) in captured(i, route) {
+                for (table, trigger, keys) in captured(i, route) {
+                    let (new, old) = (key_list(e, "NEW", &keys), key_list(e, "OLD", &keys));
                     let table = quote::table(e, table);
                     for (event, op, values) in [
                         ("INSERT", "I", format!("NULL, {new}")),
@@ -160,20 +188,20 @@ pub async fn remove(db: &Database, routes: &[Route]) -> Result<(), DbError> {
     let mut statements = Vec::new();
     for (i, route) in routes.iter().enumerate() {
         if e == Engine::Postgres {
-            for (table, trigger) in captured(i, route) {
+            for (table, trigger, _) in captured(i, route) {
                 statements.push(format!(
                     "DROP TRIGGER IF EXISTS {} ON {}",
                     quote::ident(e, &trigger),
                     quote::table(e, table)
                 ));
+                statements.push(format!(
+                    "DROP FUNCTION IF EXISTS {}()",
+                    quote::ident(e, &trigger)
+                ));
             }
-            statements.push(format!(
-                "DROP FUNCTION IF EXISTS {}()",
-                quote::ident(e, &format!("{TRIGGER_PREFIX}_{i}"))
-            ));
             continue;
         }
-        for (table, trigger) in captured(i, route) {
+        for (table, trigger, _) in captured(i, route) {
             for op in ["I", "U", "D"] {
                 let name = quote::ident(e, &format!("{trigger}_{op}"));
                 statements.push(match (e, &table.schema) {
@@ -677,8 +705,8 @@ impl Applier {
                 let rows =
                     read_fragment(&self.from, &route.from, &route.from.select_key(key)).await?;
                 match rows.into_iter().next() {
-                    Some(row) => upserts.push((tbl, row)),
-                    None => deletes.push((tbl, key.clone())),
+                    Some(row) if route.exists_there(&row) => upserts.push((tbl, row)),
+                    _ => deletes.push((tbl, key.clone())),
                 }
             }
         }

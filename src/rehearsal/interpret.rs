@@ -170,11 +170,14 @@ impl Run<'_> {
         self.source_base = self.source_memory.stats().writes();
         let memory = std::mem::take(&mut self.source_memory);
         let db = self.source.clone();
+        // A row inserted into a merged table would have no partner, unless the application
+        // inserts the partner first, which the workload does not know to do.
+        let update_only = self.bplan.merged_tables();
         self.source_workload = Some(match mirror {
             Some(mirror) => Workload::start_dual(
                 db,
                 &self.source_inventory,
-                &self.avoid,
+                (&self.avoid, &update_only),
                 settings,
                 memory,
                 mirror,
@@ -182,7 +185,7 @@ impl Run<'_> {
             None => Workload::start(
                 db,
                 &self.source_inventory,
-                (&self.avoid, &[]),
+                (&self.avoid, &update_only),
                 settings,
                 memory,
             ),

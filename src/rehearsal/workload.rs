@@ -462,12 +462,19 @@ impl Workload {
     pub fn start_dual(
         db: Database,
         inventory: &Inventory,
-        avoid: &[String],
+        (avoid, update_only): (&[String], &[String]),
         settings: WorkloadSettings,
         memory: WorkloadMemory,
         mirror: super::capture::Applier,
     ) -> Self {
-        Self::spawn(db, inventory, (avoid, &[]), settings, memory, Some(mirror))
+        Self::spawn(
+            db,
+            inventory,
+            (avoid, update_only),
+            settings,
+            memory,
+            Some(mirror),
+        )
     }
 
     fn spawn(

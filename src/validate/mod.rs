@@ -39,6 +39,7 @@ pub mod sample;
 pub mod segment;
 pub mod state;
 pub mod stream;
+pub mod table_merge;
 
 use std::time::Instant;
 
@@ -209,7 +210,7 @@ pub fn tables_in_scope<'a>(inventory: &'a Inventory, options: &Options) -> Vec<&
                 .mapping
                 .as_ref()
                 .and_then(|m| m.table(t))
-                .is_some_and(|r| r.drop)
+                .is_some_and(|r| r.leaves_no_table())
         })
         .collect()
 }
@@ -268,7 +269,25 @@ pub async fn validate_table(
             }
         };
         report.seconds = started.elapsed().as_secs_f64();
+        let target_name = report.target_table.clone();
         reports.push(report);
+        // The tables merged into this one (into its main target table, the first).
+        if reports.len() == 1 {
+            let rule = options.mapping.as_ref().and_then(|m| m.table(source_table));
+            for merge in rule.iter().flat_map(|r| &r.merged) {
+                reports.push(
+                    table_merge::report(
+                        sides.source,
+                        source_table,
+                        &merge.table,
+                        &target_name,
+                        strategy,
+                        options.show,
+                    )
+                    .await,
+                );
+            }
+        }
     }
     reports
 }

@@ -208,7 +208,11 @@ pub fn resolve<'a>(
         .into_iter()
         .map(|(mut mapped, mut read)| {
             if !computed {
-                mapped.retain_columns(&mut read, |c| c.derived.is_none());
+                // A merged table's stored columns are stored values too, read in by key.
+                mapped.retain_columns(&mut read, |c| match c.merged_from {
+                    Some(m) => !m.computed,
+                    None => c.derived.is_none(),
+                });
             }
             // The schema the spec moves the table (or this table of its split) into.
             let moved = rule.and_then(|r| {

@@ -386,6 +386,7 @@ pub async fn capture_pair(prefix: &str) -> CapturePair {
             .collect(),
         to_key: target_spec.key_columns(),
         also_from: Vec::new(),
+        partner: false,
     }];
     capture::install(&from, &routes).await.unwrap();
     CapturePair {

@@ -45,11 +45,13 @@
 //!
 //! A table or column the spec does not name keeps the default mapping, so a spec may be as
 //! small as one rule. Every rule carries a `reason` and an `author`. A table can be split into
-//! several target tables on its key ([`table_split`]); a table merge is parsed and refused as
-//! not yet supported ([`super::error::NOT_SUPPORTED`]).
+//! several target tables on its key ([`table_split`]), and tables 1:1 on the key merged into
+//! one ([`table_merge`]).
 
+pub mod table_merge;
 pub mod table_split;
 
+pub use table_merge::TableMerge;
 pub use table_split::TablePart;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -99,11 +101,37 @@ pub struct TableRule {
     /// The tables a split makes besides the main one, in the spec's order of names; empty
     /// when the table is not split.
     pub parts: Vec<TablePart>,
+    /// The tables merged into this one on the key, in the spec's order of names.
+    pub merged: Vec<TableMerge>,
+    /// For a table merged into another, that table (qualified as the inventory prints it):
+    /// the table has no target table of its own.
+    pub merged_into: Option<String>,
     /// 1-based line of the table's header in the spec.
     pub line: usize,
 }
 
 impl TableRule {
+    /// A rule that decides nothing (the default mapping), to record a merge on.
+    fn empty() -> Self {
+        Self {
+            target: None,
+            target_schema: None,
+            drop: false,
+            reason: String::new(),
+            author: String::new(),
+            columns: BTreeMap::new(),
+            parts: Vec::new(),
+            merged: Vec::new(),
+            merged_into: None,
+            line: 0,
+        }
+    }
+
+    /// Whether the table has no target table of its own: dropped, or merged into another.
+    pub fn leaves_no_table(&self) -> bool {
+        self.drop || self.merged_into.is_some()
+    }
+
     /// The index in [`Self::parts`] of the table of the split that `column` (a spec column
     /// key: a source column, or a computed column's name) moves to; `None`: the main table.
     pub fn part_of(&self, column: &str) -> Option<usize> {
@@ -194,7 +222,8 @@ struct RawTable {
     author: String,
     #[serde(default)]
     split: BTreeMap<Spanned<String>, table_split::RawPart>,
-    merge: Option<toml::Value>,
+    #[serde(default)]
+    merge: BTreeMap<Spanned<String>, table_merge::RawMerge>,
     #[serde(default)]
     columns: BTreeMap<Spanned<String>, RawColumn>,
 }
@@ -382,7 +411,8 @@ impl MappingSpec {
         }
         let mut tables = BTreeMap::new();
         let mut target_tables: BTreeMap<String, String> = BTreeMap::new();
-        for (key, raw_table) in raw.tables {
+        let mut merges = Vec::new();
+        for (key, mut raw_table) in raw.tables {
             let (key_span, name) = (key.span(), key.into_inner());
             let field = format!("tables.{}", toml_key(&name));
             let table = find_table(schema.inventory, &name)
@@ -397,6 +427,13 @@ impl MappingSpec {
                         ),
                     )
                 })?;
+            if !raw_table.merge.is_empty() {
+                merges.push(table_merge::Pending {
+                    into: table.name.to_string(),
+                    field: field.clone(),
+                    raw: std::mem::take(&mut raw_table.merge),
+                });
+            }
             let rule = check_table(&check, schema, table, &field, key_span, raw_table)?;
             let main = (!rule.drop).then(|| {
                 let bare = rule
@@ -452,6 +489,7 @@ impl MappingSpec {
                 });
             }
         }
+        table_merge::check_merges(&check, schema.inventory, &mut tables, merges)?;
         let mut accepted = Vec::new();
         for entry in raw.accept {
             let span = entry.span();
@@ -539,12 +577,12 @@ fn check_table(
     // Spans of the keys, not of the values: a table made implicitly by a dotted header
     // (`[tables."x".columns]`) has no span of its own for toml's `Spanned`.
     let span = key_span.clone();
-    if raw.merge.is_some() {
+    if raw.drop && !raw.merge.is_empty() {
         return Err(check.err(
-            error::NOT_SUPPORTED,
+            error::CONFLICT,
             Some(span),
             format!("{field}.merge"),
-            "a table merge is not supported yet; map the tables 1:1 (rename, cast, drop columns) for now",
+            "a dropped table has no target table to merge into; remove `drop` or the merge",
         ));
     }
     // A table entry that only holds column rules (`[tables."x".columns]`) decides nothing
@@ -618,24 +656,7 @@ fn check_table(
     }
     // A rename, a new column or a split part onto the name another column keeps.
     let mut seen = BTreeSet::new();
-    let kept = table.columns.iter().filter_map(|column| {
-        let rule = columns.get(&column.name);
-        match rule {
-            Some(r) if !r.keeps_column() => None,
-            _ => Some(
-                rule.and_then(|r| r.target.clone())
-                    .unwrap_or_else(|| column.name.clone()),
-            ),
-        }
-    });
-    let added = columns.iter().flat_map(|(name, rule)| {
-        let new = rule
-            .new
-            .then(|| rule.target.clone().unwrap_or_else(|| name.clone()));
-        new.into_iter()
-            .chain(rule.split.iter().map(|(part, _)| part.clone()))
-    });
-    for target in kept.chain(added) {
+    for target in target_columns(table, &columns, &[]) {
         if !seen.insert(target.to_lowercase()) {
             return Err(check.err(
                 error::CONFLICT,
@@ -666,8 +687,42 @@ fn check_table(
         author: raw.author,
         columns,
         parts,
+        merged: Vec::new(),
+        merged_into: None,
         line: line_at(check.text, key_span.start),
     })
+}
+
+/// The target column names `table`'s columns get under `columns` (its column rules): the
+/// columns it keeps, renamed where a rule says, except those named in `skip`; then the
+/// columns only the target has and the parts of split columns.
+fn target_columns(
+    table: &Table,
+    columns: &BTreeMap<String, ColumnRule>,
+    skip: &[String],
+) -> Vec<String> {
+    let kept = table
+        .columns
+        .iter()
+        .filter(|c| !skip.contains(&c.name))
+        .filter_map(|column| {
+            let rule = columns.get(&column.name);
+            match rule {
+                Some(r) if !r.keeps_column() => None,
+                _ => Some(
+                    rule.and_then(|r| r.target.clone())
+                        .unwrap_or_else(|| column.name.clone()),
+                ),
+            }
+        });
+    let added = columns.iter().flat_map(|(name, rule)| {
+        let new = rule
+            .new
+            .then(|| rule.target.clone().unwrap_or_else(|| name.clone()));
+        new.into_iter()
+            .chain(rule.split.iter().map(|(part, _)| part.clone()))
+    });
+    kept.chain(added).collect()
 }
 
 fn check_column(
@@ -944,8 +999,15 @@ mod tests {
         let mut actor = Table::new(QualifiedName::new(Some("sakila"), "actor"));
         actor.columns = vec![Column::new("actor_id", "INT", false)];
         actor.primary_key = vec!["actor_id".into()];
+        let mut film_text = Table::new(QualifiedName::new(Some("sakila"), "film_text"));
+        film_text.columns = vec![
+            Column::new("film_id", "SMALLINT", false),
+            Column::new("title", "VARCHAR(255)", false),
+            Column::new("description", "TEXT", true),
+        ];
+        film_text.primary_key = vec!["film_id".into()];
         Inventory {
-            tables: vec![actor, film],
+            tables: vec![actor, film, film_text],
             ..Inventory::default()
         }
     }
@@ -968,6 +1030,57 @@ mod tests {
             Err(MappingError::Spec { code, line, .. }) => (code, line),
             other => panic!("expected a refusal, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn a_table_merge_joins_on_the_key_and_refuses_what_cannot_be_merged() {
+        let merge = |into: &str, merged: &str, extra: &str| {
+            format!("version = 1\n{extra}[tables.\"{into}\".merge.\"{merged}\"]\nreason = \"r\"\nauthor = \"a\"\n")
+        };
+        let renamed = "[tables.\"sakila.film_text\".columns]\ntitle = { target = \"text_title\", reason = \"r\", author = \"a\" }\n";
+        let spec = parse(&merge("sakila.film", "sakila.film_text", renamed)).unwrap();
+        let merged = &spec.tables["sakila.film"].merged[0];
+        assert_eq!(
+            (merged.table.name.to_string(), merged.line),
+            ("sakila.film_text".to_owned(), 4)
+        );
+        assert_eq!(
+            spec.tables["sakila.film_text"].merged_into.as_deref(),
+            Some("sakila.film")
+        );
+        // `title` lands on film's own `title`; an unknown table; itself; no key on one side
+        // (actor's key is one column, so its length matches: refused for the name clash
+        // instead, none there); merged twice; a merged table renamed by its own entry.
+        assert_eq!(
+            code(&merge("sakila.film", "sakila.film_text", "")),
+            (error::CONFLICT, Some(2))
+        );
+        assert_eq!(
+            code(&merge("sakila.film", "sakila.nope", "")),
+            (error::UNKNOWN_TABLE, Some(2))
+        );
+        assert_eq!(
+            code(&merge("sakila.film", "sakila.film", "")).0,
+            error::CONFLICT
+        );
+        assert_eq!(
+            code(&format!("{}[tables.\"sakila.actor\".merge.\"sakila.film_text\"]\nreason = \"r\"\nauthor = \"a\"\n", merge("sakila.film", "sakila.film_text", renamed))).0,
+            error::CONFLICT
+        );
+        assert_eq!(
+            code(&merge(
+                "sakila.film",
+                "sakila.film_text",
+                "[tables.\"sakila.film_text\"]\ntarget = \"ft\"\nreason = \"r\"\nauthor = \"a\"\n"
+            ))
+            .0,
+            error::CONFLICT
+        );
+        // Into a table that is itself merged.
+        assert_eq!(
+            code(&format!("{}[tables.\"sakila.film_text\".merge.\"sakila.actor\"]\nreason = \"r\"\nauthor = \"a\"\n", merge("sakila.film", "sakila.film_text", renamed))).0,
+            error::CONFLICT
+        );
     }
 
     #[test]
@@ -1043,16 +1156,12 @@ mod tests {
             code(&format!("{head}[tables.\"sakila.film\"]\ntarget = \"actor\"\nreason = \"r\"\nauthor = \"a\"\n")).0,
             error::CONFLICT
         );
-        // A rename without a reason; a table merge.
+        // A rename without a reason.
         assert_eq!(
             code(&format!(
                 "{head}[tables.\"sakila.film\"]\ntarget = \"movie\"\n"
             )),
             (error::MISSING_FIELD, Some(2))
-        );
-        assert_eq!(
-            code(&format!("{head}[tables.\"sakila.film\"]\nmerge = [\"a\", \"b\"]\nreason = \"r\"\nauthor = \"a\"\n")).0,
-            error::NOT_SUPPORTED
         );
         // An acceptance of a code that is no review finding; a wrong version.
         assert_eq!(

@@ -26,7 +26,7 @@ pub struct Row {
     pub target_type: String,
     /// What the spec does: `default`, `computed` (a column only the target has), or a
     /// comma-separated list of `rename`, `cast`, `derive`, `split`, `null_default`, `not_null`,
-    /// `drop`, `table dropped`.
+    /// `drop`, `table dropped`, `table split`, `table merged`.
     pub rule: String,
     /// The rule's `derive` expression as written; empty when it has none.
     pub derive: String,
@@ -67,11 +67,33 @@ pub async fn show(project: &Project) -> Result<Vec<Row>, MappingError> {
             continue;
         }
         let rule = spec.table(table);
-        let (mapping, _) = TableMapping::mapped(from, to, table, None, rule);
+        // A merged table's columns land in the table it is merged into.
+        let into = rule
+            .and_then(|r| r.merged_into.as_deref())
+            .and_then(|into| crate::mapping::spec::find_table(&inventory, into));
+        let into_rule = into.and_then(|t| spec.table(t));
+        let merge = into_rule.and_then(|r| r.merged.iter().find(|m| m.table.name == table.name));
+        let (mapping, _) = match into {
+            Some(into) => TableMapping::mapped(from, to, into, None, into_rule),
+            None => TableMapping::mapped(from, to, table, None, rule),
+        };
         // Qualified only when the spec moves the table into a schema of its own.
-        let target_table = match rule.and_then(|r| r.target_schema.as_deref()) {
+        let target_table = match into_rule.or(rule).and_then(|r| r.target_schema.as_deref()) {
             Some(schema) => format!("{schema}.{}", mapping.target.name),
             None => mapping.target.name.clone(),
+        };
+        let mapped_column = |column: &str| match into {
+            Some(into) => match table.primary_key.iter().position(|k| k == column) {
+                Some(k) => mapping
+                    .columns
+                    .iter()
+                    .find(|c| into.primary_key.get(k) == Some(&c.name)),
+                None => {
+                    let read_name = format!("{}.{column}", table.name.name);
+                    mapping.columns.iter().find(|c| c.name == read_name)
+                }
+            },
+            None => mapping.columns.iter().find(|c| c.name == column),
         };
         // A column a table split moves lands in that table of the split.
         let part_of = |origin: &str| rule.and_then(|r| r.part_of(origin).map(|i| &r.parts[i]));
@@ -80,8 +102,8 @@ pub async fn show(project: &Project) -> Result<Vec<Row>, MappingError> {
         };
         for column in &table.columns {
             let column_rule = rule.and_then(|r| r.columns.get(&column.name));
-            let part = part_of(&column.name);
-            let mapped = mapping.columns.iter().find(|c| c.name == column.name);
+            let part = part_of(&column.name).filter(|_| into.is_none());
+            let mapped = mapped_column(&column.name);
             let logical = Logical::of(from, &column.data_type);
             let default = default_type(from, to, &column.data_type, &logical);
             let mut what = Vec::new();
@@ -105,11 +127,15 @@ pub async fn show(project: &Project) -> Result<Vec<Row>, MappingError> {
             if part.is_some() {
                 what.push("table split");
             }
+            if merge.is_some() {
+                what.push("table merged");
+            }
             let table_dropped = rule.is_some_and(|r| r.drop);
-            let (reason, author) = match (column_rule, part, rule) {
-                (Some(c), _, _) if !table_dropped => (c.reason.clone(), c.author.clone()),
-                (_, Some(p), _) => (p.reason.clone(), p.author.clone()),
-                (_, _, Some(t)) => (t.reason.clone(), t.author.clone()),
+            let (reason, author) = match (column_rule, part, merge, rule) {
+                (Some(c), ..) if !table_dropped => (c.reason.clone(), c.author.clone()),
+                (_, Some(p), ..) => (p.reason.clone(), p.author.clone()),
+                (_, _, Some(m), _) => (m.reason.clone(), m.author.clone()),
+                (.., Some(t)) => (t.reason.clone(), t.author.clone()),
                 _ => ("default mapping".to_owned(), String::new()),
             };
             let kept = mapped.filter(|_| !table_dropped);
@@ -117,7 +143,12 @@ pub async fn show(project: &Project) -> Result<Vec<Row>, MappingError> {
                 source_table: table.name.to_string(),
                 source_column: column.name.clone(),
                 source_type: column.data_type.clone(),
-                target_table: kept.map(|_| table_of(&column.name)).unwrap_or_default(),
+                target_table: kept
+                    .map(|_| match into {
+                        Some(_) => target_table.clone(),
+                        None => table_of(&column.name),
+                    })
+                    .unwrap_or_default(),
                 target_column: kept.map(|c| c.target_name.clone()).unwrap_or_default(),
                 target_type: kept.map(target_type_shown).unwrap_or_default(),
                 rule: if what.is_empty() {
@@ -143,12 +174,15 @@ pub async fn show(project: &Project) -> Result<Vec<Row>, MappingError> {
         }
         // Columns only the target has, after the source's, in the spec's order.
         for (name, r) in rule.iter().flat_map(|r| &r.columns).filter(|(_, r)| r.new) {
-            let mapped = mapping.columns.iter().find(|c| &c.name == name);
+            let mapped = mapped_column(name);
             rows.push(Row {
                 source_table: table.name.to_string(),
                 source_column: name.clone(),
                 source_type: String::new(),
-                target_table: table_of(name),
+                target_table: match into {
+                    Some(_) => target_table.clone(),
+                    None => table_of(name),
+                },
                 target_column: mapped.map(|c| c.target_name.clone()).unwrap_or_default(),
                 target_type: mapped.map(target_type_shown).unwrap_or_default(),
                 rule: "computed".to_owned(),

@@ -1,0 +1,537 @@
+//! A table merge on real databases: Sakila's `film_text` (1:1 with `film` on `film_id`)
+//! merged into `film`. The backfill brings its columns into the target `film` from real
+//! MariaDB into real PostgreSQL, validation finds them equal under both strategies, and a
+//! merged row without a partner (an orphan) is caught by validation at its key and counted by
+//! the review's data pass; a rehearsal runs through the merge and, interrupted, leaves nothing
+//! behind. Changes on either source table reach the one target row; changes the application
+//! makes on the target go back into both source tables, a row of NULLs meaning no partner.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use common::{cli_ok, psql, sample, ScratchMaria, ScratchPg};
+use migration_studio::rehearsal::state::Stage;
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Gives the Sakila sample at `root` a spec merging `film_text` into `film` (its `title` and
+/// `description` renamed, `film` has its own).
+fn with_merge_spec(root: &Path) {
+    std::fs::write(
+        root.join("mapping.toml"),
+        r#"version = 1
+
+[tables."sakila.film".merge."sakila.film_text"]
+reason = "film_text is a full-text copy of film, 1:1 on film_id"
+author = "ana"
+
+[tables."sakila.film_text".columns]
+title = { target = "text_title", reason = "film has a title of its own", author = "ana" }
+description = { target = "text_description", reason = "film has a description of its own", author = "ana" }
+"#,
+    )
+    .unwrap();
+    let manifest = root.join("migration-studio.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    std::fs::write(&manifest, format!("mapping = \"mapping.toml\"\n{text}")).unwrap();
+}
+
+fn validate(root: &Path, source: &str, target: &str, strategy: &str) -> serde_json::Value {
+    let out = common::between(
+        "validate",
+        root,
+        source,
+        target,
+        &[
+            "--json",
+            "--strategy",
+            strategy,
+            "--tables",
+            "film,film_text,language",
+        ],
+    );
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", stderr(&out)))
+}
+
+#[test]
+fn a_merged_table_backfills_into_its_partner_validates_and_an_orphan_is_caught() {
+    let source = ScratchMaria::new("merge_src");
+    common::load_sakila_mariadb(&source.name);
+    let target = ScratchPg::new("merge_tgt");
+    let (_dir, root) = sample("sakila-mysql-to-postgres");
+    with_merge_spec(&root);
+    let path = root.to_str().unwrap();
+    cli_ok(&["import", path]);
+    let out = common::between(
+        "backfill",
+        &root,
+        &source.url(),
+        &target.url(),
+        &[
+            "--create-tables",
+            "--post-copy",
+            "--mark-rehearsal-target",
+            "--tables",
+            "film,film_text,language",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let q = |sql: &str| {
+        psql(&target.name, &["-At", "-c", sql], None)
+            .trim()
+            .to_owned()
+    };
+    // The merged columns come after film's own, nullable; film_text has no table of its own.
+    assert!(
+        q("SELECT string_agg(column_name || ':' || is_nullable, ',' ORDER BY ordinal_position) FROM information_schema.columns WHERE table_schema = 'public' AND table_name = 'film'")
+            .ends_with("last_update:NO,text_title:YES,text_description:YES"),
+        "{}",
+        q("SELECT string_agg(column_name, ',' ORDER BY ordinal_position) FROM information_schema.columns WHERE table_name = 'film'")
+    );
+    assert_eq!(
+        q("SELECT count(*) FROM information_schema.tables WHERE table_name = 'film_text'"),
+        "0"
+    );
+    // Every character of film_text arrived at its film's row.
+    let on_source = common::mariadb(
+        &source.name,
+        &[
+            "-N",
+            "-e",
+            "SELECT COUNT(*), SUM(CHAR_LENGTH(title)), SUM(CHAR_LENGTH(description)) FROM film_text",
+        ],
+        None,
+    );
+    let on_target = q("SELECT count(text_title) || E'\\t' || sum(char_length(text_title)) || E'\\t' || sum(char_length(text_description)) FROM film");
+    assert_eq!(on_source.trim(), on_target);
+
+    for strategy in ["merge", "checksum"] {
+        let report = validate(&root, &source.url(), &target.url(), strategy);
+        assert_eq!(report["verdict"], "equal", "{strategy}: {report:#}");
+        let pairs: Vec<(&str, &str, u64)> = report["tables"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| {
+                (
+                    t["source_table"]
+                        .as_str()
+                        .unwrap()
+                        .rsplit('.')
+                        .next()
+                        .unwrap(),
+                    t["target_table"].as_str().unwrap(),
+                    t["source_rows"].as_u64().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            pairs,
+            [
+                ("film", "public.film", 1000),
+                ("film_text", "public.film", 1000),
+                ("language", "public.language", 6),
+            ],
+            "{strategy}"
+        );
+    }
+
+    // A merged value changed behind the copy's back (without film's ON UPDATE trigger):
+    // located at its key and column.
+    q("SET session_replication_role = replica; UPDATE film SET text_description = text_description || '!' WHERE film_id = 7");
+    let report = validate(&root, &source.url(), &target.url(), "merge");
+    assert_eq!(report["verdict"], "different", "{report:#}");
+    assert_eq!(
+        report["tables"][0]["differences"]["changed"]["first"],
+        serde_json::json!([{"key": "7", "columns": ["film_text.description"]}]),
+        "{report:#}"
+    );
+    q("SET session_replication_role = replica; UPDATE film SET text_description = left(text_description, -1) WHERE film_id = 7");
+
+    // An orphan: a film_text row whose film does not exist has nowhere to go. Validation fails
+    // the merged table at its key; the review's data pass counts it.
+    common::mariadb(
+        &source.name,
+        &[
+            "-e",
+            "INSERT INTO film_text VALUES (5000, 'Lost', 'no film has this key')",
+        ],
+        None,
+    );
+    let report = validate(&root, &source.url(), &target.url(), "checksum");
+    assert_eq!(report["verdict"], "different", "{report:#}");
+    let orphan = &report["tables"][1];
+    assert_eq!(
+        (
+            orphan["source_table"]
+                .as_str()
+                .map(|t| t.ends_with(".film_text")),
+            orphan["differences"]["missing"]["count"].as_u64(),
+            orphan["differences"]["missing"]["first"].clone()
+        ),
+        (Some(true), Some(1), serde_json::json!(["5000"])),
+        "{report:#}"
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_migration-studio"))
+        .args(["mapping", "review", path, "--json"])
+        .env("MIGRATION_STUDIO_SOURCE_URL", source.url())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let review: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let m022 = review["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "M022")
+        .unwrap_or_else(|| panic!("{review:#}"));
+    assert_eq!(
+        (
+            m022["entry"].as_str(),
+            m022["data"]["rows"].as_u64(),
+            m022["data"]["examples"].clone()
+        ),
+        (
+            Some("sakila.film_text"),
+            Some(1),
+            serde_json::json!(["film_id 5000"])
+        ),
+        "{m022:#}"
+    );
+
+    // `mapping show` names where each merged column lands; the DDL has them on film.
+    let rows: serde_json::Value =
+        serde_json::from_str(&cli_ok(&["mapping", "show", path, "--json"])).unwrap();
+    let lands: Vec<String> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["source_table"] == "sakila.film_text")
+        .map(|r| {
+            format!(
+                "{} → {}.{}",
+                r["source_column"].as_str().unwrap(),
+                r["target_table"].as_str().unwrap(),
+                r["target_column"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        lands,
+        [
+            "film_id → film.film_id",
+            "title → film.text_title",
+            "description → film.text_description"
+        ],
+        "{rows:#}"
+    );
+}
+
+#[test]
+fn a_rehearsal_runs_through_a_merge() {
+    let (_dir, root) = sample("sakila-mysql-to-postgres");
+    with_merge_spec(&root);
+    common::rehearses_clean(&root);
+}
+
+#[test]
+fn a_rehearsal_through_a_merge_interrupted_in_its_catch_up_leaves_nothing_behind() {
+    let (_dir, root) = sample("sakila-mysql-to-postgres");
+    with_merge_spec(&root);
+    common::interrupted_leaves_nothing(&root, |s| s.stage == Stage::CatchUp);
+}
+
+/// A customer table and its 1:1 profile (keyed by its own name for the customer's key), on a
+/// scratch MariaDB, copied to a scratch PostgreSQL through a spec merging the profile in.
+struct Merged {
+    source: ScratchMaria,
+    target: ScratchPg,
+    _dir: tempfile::TempDir,
+    root: std::path::PathBuf,
+    spec: String,
+}
+
+fn merged_customer(name: &str) -> Merged {
+    let source = ScratchMaria::new(&format!("{name}_src"));
+    let target = ScratchPg::new(&format!("{name}_tgt"));
+    let ddl = "CREATE TABLE customer (id INT PRIMARY KEY, name VARCHAR(20) NOT NULL);\n\
+               CREATE TABLE customer_profile (customer_id INT PRIMARY KEY, note VARCHAR(40), score INT, \
+               FOREIGN KEY (customer_id) REFERENCES customer (id));\n";
+    common::mariadb(
+        &source.name,
+        &[
+            "-e",
+            &format!(
+                "{ddl}INSERT INTO customer VALUES (1, 'Ann'), (2, 'Bo'), (3, 'Chloé');\
+                          INSERT INTO customer_profile VALUES (1, 'likes tea', 7), (3, NULL, 9);"
+            ),
+        ],
+        None,
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let root = common::ddl_project(dir.path(), name, ("mysql", "postgres"), ddl, false);
+    let spec = "version = 1\n\n[tables.customer.merge.customer_profile]\nreason = \"1:1, read together\"\nauthor = \"ana\"\n".to_owned();
+    std::fs::write(root.join("mapping.toml"), &spec).unwrap();
+    let manifest = root.join("migration-studio.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    std::fs::write(&manifest, format!("mapping = \"mapping.toml\"\n{text}")).unwrap();
+    let out = common::between(
+        "backfill",
+        &root,
+        &source.url(),
+        &target.url(),
+        &["--create-tables", "--post-copy", "--mark-rehearsal-target"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    Merged {
+        source,
+        target,
+        _dir: dir,
+        root,
+        spec,
+    }
+}
+
+async fn routes(m: &Merged, reverse: bool) -> Vec<migration_studio::rehearsal::capture::Route> {
+    use migration_studio::backfill::BackfillPlan;
+    use migration_studio::import::live::import_live;
+    use migration_studio::import::Engine;
+    use migration_studio::mapping::spec::{MappingSpec, Schema};
+    let inventory = import_live(Engine::Mysql, &m.source.url(), &[])
+        .await
+        .unwrap();
+    let spec = MappingSpec::parse(
+        &m.root.join("mapping.toml"),
+        &m.spec,
+        Schema {
+            inventory: &inventory,
+            source: Engine::Mysql,
+            target: Engine::Postgres,
+        },
+    )
+    .unwrap();
+    let plan = BackfillPlan::mapped(
+        &inventory,
+        Engine::Mysql,
+        Engine::Postgres,
+        Some("public"),
+        &[],
+        Some(&spec),
+    );
+    migration_studio::rehearsal::routes::routes(&plan, reverse)
+}
+
+fn applier(
+    from: &migration_studio::db::Database,
+    to: &migration_studio::db::Database,
+    routes: &[migration_studio::rehearsal::capture::Route],
+) -> migration_studio::rehearsal::capture::Applier {
+    migration_studio::rehearsal::capture::Applier {
+        from: from.clone(),
+        to: to.clone(),
+        routes: routes.to_vec(),
+        applied: 0,
+        run_id: "merge".into(),
+        policy: Default::default(),
+        refused: 0,
+        converted: Default::default(),
+        skipped: Default::default(),
+    }
+}
+
+fn customers_on_target(m: &Merged) -> String {
+    psql(
+        &m.target.name,
+        &[
+            "-At",
+            "-F",
+            "|",
+            "-P",
+            "null=-",
+            "-c",
+            "SELECT id, name, note, score FROM customer ORDER BY id",
+        ],
+        None,
+    )
+    .trim()
+    .to_owned()
+}
+
+#[tokio::test]
+async fn changes_on_either_source_table_reach_the_one_target_row() {
+    use migration_studio::db::{self, Access};
+    use migration_studio::rehearsal::capture;
+    let m = merged_customer("merge_fwd");
+    assert_eq!(
+        customers_on_target(&m),
+        "1|Ann|likes tea|7\n2|Bo|-|-\n3|Chloé|-|9"
+    );
+    let routes = routes(&m, false).await;
+    assert_eq!(
+        routes.len(),
+        1,
+        "one route: customer, reading its profile in"
+    );
+    let (source, target) = (
+        db::connect(&m.source.url(), Access::ReadWrite, 2)
+            .await
+            .unwrap(),
+        db::connect(&m.target.url(), Access::ReadWrite, 2)
+            .await
+            .unwrap(),
+    );
+    capture::install(&source, &routes).await.unwrap();
+    // The application: a profile for Bo, Ann's note changed, Chloé's profile deleted, a new
+    // customer without a profile.
+    common::mariadb(
+        &m.source.name,
+        &[
+            "-e",
+            "INSERT INTO customer_profile VALUES (2, 'new', 1); UPDATE customer_profile SET note = 'likes coffee' WHERE customer_id = 1; \
+             DELETE FROM customer_profile WHERE customer_id = 3; INSERT INTO customer VALUES (4, 'Di');",
+        ],
+        None,
+    );
+    let mut applier = applier(&source, &target, &routes);
+    applier.apply_settled(1_000).await.unwrap();
+    assert_eq!(applier.refused, 0);
+    assert_eq!(
+        customers_on_target(&m),
+        "1|Ann|likes coffee|7\n2|Bo|new|1\n3|Chloé|-|-\n4|Di|-|-"
+    );
+    capture::remove(&source, &routes).await.unwrap();
+    assert_eq!(
+        common::mariadb(
+            &m.source.name,
+            &["-N", "-e", "SELECT COUNT(*) FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE()"],
+            None
+        )
+        .trim(),
+        "0",
+        "the capture triggers of both source tables are gone"
+    );
+}
+
+#[tokio::test]
+async fn changes_on_the_target_go_back_into_both_source_tables() {
+    use migration_studio::db::{self, Access};
+    use migration_studio::rehearsal::capture;
+    let m = merged_customer("merge_back");
+    let routes = routes(&m, true).await;
+    assert_eq!(
+        routes
+            .iter()
+            .map(|r| r.to_table.name.as_str())
+            .collect::<Vec<_>>(),
+        ["customer", "customer_profile"],
+        "the table first, then the merged table (its rows after their partners)"
+    );
+    let (source, target) = (
+        db::connect(&m.source.url(), Access::ReadWrite, 2)
+            .await
+            .unwrap(),
+        db::connect(&m.target.url(), Access::ReadWrite, 2)
+            .await
+            .unwrap(),
+    );
+    capture::install(&target, &routes).await.unwrap();
+    // After the cutover: a new customer with a profile, Bo given one, Ann's profile emptied
+    // (all NULL: no profile), Chloé deleted.
+    psql(
+        &m.target.name,
+        &[
+            "-c",
+            "INSERT INTO customer VALUES (4, 'Di', 'hi', 2); UPDATE customer SET note = 'new' WHERE id = 2; \
+             UPDATE customer SET note = NULL, score = NULL WHERE id = 1; DELETE FROM customer WHERE id = 3;",
+        ],
+        None,
+    );
+    let mut applier = applier(&target, &source, &routes);
+    applier.apply_settled(1_000).await.unwrap();
+    assert_eq!(applier.refused, 0);
+    let on_source = |sql: &str| {
+        common::mariadb(&m.source.name, &["-N", "-B", "-e", sql], None)
+            .trim()
+            .replace('\t', "|")
+    };
+    assert_eq!(
+        on_source("SELECT id, name FROM customer ORDER BY id"),
+        "1|Ann\n2|Bo\n4|Di"
+    );
+    assert_eq!(
+        on_source("SELECT customer_id, COALESCE(note, '-'), COALESCE(score, '-') FROM customer_profile ORDER BY customer_id"),
+        "2|new|-\n4|hi|2"
+    );
+    capture::remove(&target, &routes).await.unwrap();
+    assert_eq!(
+        psql(
+            &m.target.name,
+            &[
+                "-At",
+                "-c",
+                "SELECT count(*) FROM pg_trigger WHERE NOT tgisinternal"
+            ],
+            None
+        )
+        .trim(),
+        "0"
+    );
+    assert_eq!(
+        psql(
+            &m.target.name,
+            &[
+                "-At",
+                "-c",
+                "SELECT count(*) FROM pg_proc WHERE proname LIKE '\\_ms\\_capture%'"
+            ],
+            None
+        )
+        .trim(),
+        "0",
+        "the trigger functions are gone"
+    );
+}
+
+#[test]
+fn a_merge_validates_clean_and_the_review_knows_the_key_is_a_foreign_key() {
+    let m = merged_customer("merge_clean");
+    for strategy in ["merge", "checksum"] {
+        let out = common::between(
+            "validate",
+            &m.root,
+            &m.source.url(),
+            &m.target.url(),
+            &["--json", "--strategy", strategy],
+        );
+        let report: serde_json::Value =
+            serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", stderr(&out)));
+        assert_eq!(report["verdict"], "equal", "{strategy}: {report:#}");
+    }
+    // The profile's key is a foreign key to customer: no orphan can exist, so no M022; its
+    // columns may all be NULL, so M023 (a warning: the review passes).
+    let out = Command::new(env!("CARGO_BIN_EXE_migration-studio"))
+        .args(["mapping", "review", m.root.to_str().unwrap(), "--json"])
+        .env("MIGRATION_STUDIO_SOURCE_URL", m.source.url())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let review: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let codes: Vec<(&str, &str, u64)> = review["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == "M022" || f["code"] == "M023")
+        .map(|f| {
+            (
+                f["code"].as_str().unwrap(),
+                f["entry"].as_str().unwrap(),
+                f["data"]["rows"].as_u64().unwrap_or(u64::MAX),
+            )
+        })
+        .collect();
+    assert_eq!(codes, [("M023", "customer_profile", 0)], "{review:#}");
+}

@@ -66,6 +66,15 @@ fn a_merged_table_backfills_into_its_partner_validates_and_an_orphan_is_caught()
     with_merge_spec(&root);
     let path = root.to_str().unwrap();
     cli_ok(&["import", path]);
+    // An orphan: a film_text row whose film does not exist has nowhere to go.
+    common::mariadb(
+        &source.name,
+        &[
+            "-e",
+            "INSERT INTO film_text VALUES (5000, 'Lost', 'no film has this key')",
+        ],
+        None,
+    );
     let out = common::between(
         "backfill",
         &root,
@@ -96,18 +105,70 @@ fn a_merged_table_backfills_into_its_partner_validates_and_an_orphan_is_caught()
         q("SELECT count(*) FROM information_schema.tables WHERE table_name = 'film_text'"),
         "0"
     );
-    // Every character of film_text arrived at its film's row.
+    // Every character of film_text with a film arrived at its film's row.
     let on_source = common::mariadb(
         &source.name,
         &[
             "-N",
             "-e",
-            "SELECT COUNT(*), SUM(CHAR_LENGTH(title)), SUM(CHAR_LENGTH(description)) FROM film_text",
+            "SELECT COUNT(*), SUM(CHAR_LENGTH(title)), SUM(CHAR_LENGTH(description)) FROM film_text WHERE film_id IN (SELECT film_id FROM film)",
         ],
         None,
     );
     let on_target = q("SELECT count(text_title) || E'\\t' || sum(char_length(text_title)) || E'\\t' || sum(char_length(text_description)) FROM film");
     assert_eq!(on_source.trim(), on_target);
+    // The orphan is rejected by the backfill with its reason, under its own table...
+    assert_eq!(
+        q("SELECT table_name || '|' || row_key || '|' || reason FROM _migration_studio_reject"),
+        format!("{}.film_text|[{{\"t\":\"Int\",\"v\":5000}}]|merged into {0}.film by the mapping spec, and {0}.film has no row with this key: the row has no target row to arrive in", source.name)
+    );
+    // ...and fails validation of the merged table at its key.
+    let report = validate(&root, &source.url(), &target.url(), "checksum");
+    assert_eq!(report["verdict"], "different", "{report:#}");
+    let orphan = &report["tables"][1];
+    assert_eq!(
+        (
+            orphan["source_table"]
+                .as_str()
+                .map(|t| t.ends_with(".film_text")),
+            orphan["differences"]["missing"]["count"].as_u64(),
+            orphan["differences"]["missing"]["first"].clone()
+        ),
+        (Some(true), Some(1), serde_json::json!(["5000"])),
+        "{report:#}"
+    );
+    // The review's data pass counts it.
+    let out = Command::new(env!("CARGO_BIN_EXE_migration-studio"))
+        .args(["mapping", "review", path, "--json"])
+        .env("MIGRATION_STUDIO_SOURCE_URL", source.url())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let review: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let m022 = review["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "M022")
+        .unwrap_or_else(|| panic!("{review:#}"));
+    assert_eq!(
+        (
+            m022["entry"].as_str(),
+            m022["data"]["rows"].as_u64(),
+            m022["data"]["examples"].clone()
+        ),
+        (
+            Some("sakila.film_text"),
+            Some(1),
+            serde_json::json!(["film_id 5000"])
+        ),
+        "{m022:#}"
+    );
+    common::mariadb(
+        &source.name,
+        &["-e", "DELETE FROM film_text WHERE film_id = 5000"],
+        None,
+    );
 
     for strategy in ["merge", "checksum"] {
         let report = validate(&root, &source.url(), &target.url(), strategy);
@@ -152,57 +213,6 @@ fn a_merged_table_backfills_into_its_partner_validates_and_an_orphan_is_caught()
     );
     q("SET session_replication_role = replica; UPDATE film SET text_description = left(text_description, -1) WHERE film_id = 7");
 
-    // An orphan: a film_text row whose film does not exist has nowhere to go. Validation fails
-    // the merged table at its key; the review's data pass counts it.
-    common::mariadb(
-        &source.name,
-        &[
-            "-e",
-            "INSERT INTO film_text VALUES (5000, 'Lost', 'no film has this key')",
-        ],
-        None,
-    );
-    let report = validate(&root, &source.url(), &target.url(), "checksum");
-    assert_eq!(report["verdict"], "different", "{report:#}");
-    let orphan = &report["tables"][1];
-    assert_eq!(
-        (
-            orphan["source_table"]
-                .as_str()
-                .map(|t| t.ends_with(".film_text")),
-            orphan["differences"]["missing"]["count"].as_u64(),
-            orphan["differences"]["missing"]["first"].clone()
-        ),
-        (Some(true), Some(1), serde_json::json!(["5000"])),
-        "{report:#}"
-    );
-    let out = Command::new(env!("CARGO_BIN_EXE_migration-studio"))
-        .args(["mapping", "review", path, "--json"])
-        .env("MIGRATION_STUDIO_SOURCE_URL", source.url())
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    let review: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let m022 = review["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["code"] == "M022")
-        .unwrap_or_else(|| panic!("{review:#}"));
-    assert_eq!(
-        (
-            m022["entry"].as_str(),
-            m022["data"]["rows"].as_u64(),
-            m022["data"]["examples"].clone()
-        ),
-        (
-            Some("sakila.film_text"),
-            Some(1),
-            serde_json::json!(["film_id 5000"])
-        ),
-        "{m022:#}"
-    );
-
     // `mapping show` names where each merged column lands; the DDL has them on film.
     let rows: serde_json::Value =
         serde_json::from_str(&cli_ok(&["mapping", "show", path, "--json"])).unwrap();
@@ -235,7 +245,20 @@ fn a_merged_table_backfills_into_its_partner_validates_and_an_orphan_is_caught()
 fn a_rehearsal_runs_through_a_merge() {
     let (_dir, root) = sample("sakila-mysql-to-postgres");
     with_merge_spec(&root);
-    common::rehearses_clean(&root);
+    let report = common::rehearses_clean(&root);
+    // The runbook's step for film_text is done by film's, and says so.
+    let step = report
+        .runbook
+        .iter()
+        .find(|s| s.title.contains("film_text") && s.detail.contains("merged"))
+        .unwrap_or_else(|| panic!("{:#?}", report.runbook));
+    assert_eq!(
+        (step.outcome, step.detail.as_str()),
+        (
+            migration_studio::rehearsal::StepOutcome::Done,
+            "merged into sakila.film by the mapping spec: its rows are copied with sakila.film's"
+        )
+    );
 }
 
 #[test]
@@ -534,4 +557,46 @@ fn a_merge_validates_clean_and_the_review_knows_the_key_is_a_foreign_key() {
         })
         .collect();
     assert_eq!(codes, [("M023", "customer_profile", 0)], "{review:#}");
+}
+
+#[test]
+fn a_narrowing_of_a_merged_column_is_found_at_its_own_table_and_counted() {
+    let m = merged_customer("merge_narrow");
+    std::fs::write(
+        m.root.join("mapping.toml"),
+        format!(
+            "{}\n[tables.customer_profile.columns]\nnote = {{ type = \"varchar(5)\", reason = \"short notes\", author = \"ana\" }}\n",
+            m.spec
+        ),
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_migration-studio"))
+        .args(["mapping", "review", m.root.to_str().unwrap(), "--json"])
+        .env("MIGRATION_STUDIO_SOURCE_URL", m.source.url())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let review: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let m001 = review["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "M001")
+        .unwrap_or_else(|| panic!("{review:#}"));
+    // "likes tea" is the one note longer than 5 characters.
+    assert_eq!(
+        (
+            m001["entry"].as_str(),
+            m001["line"].as_u64(),
+            m001["data"]["rows"].as_u64(),
+            m001["data"]["examples"].clone()
+        ),
+        (
+            Some("customer_profile.note"),
+            Some(8),
+            Some(1),
+            serde_json::json!(["customer_id 1"])
+        ),
+        "{m001:#}"
+    );
 }

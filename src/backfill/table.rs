@@ -277,10 +277,15 @@ pub(super) async fn copy(
     result?;
     if !control.is_cancelled() {
         checkpoint.done = true;
-        let null_keyed = null_key_rows(source, planned).await?;
-        checkpoint.rejected += null_keyed.len() as u64;
+        let mut set_aside: Vec<(String, String, String, String)> = null_key_rows(source, planned)
+            .await?
+            .into_iter()
+            .map(|(key, reason, row)| (label.to_owned(), key, reason, row))
+            .collect();
+        set_aside.extend(orphan_rows(source, planned).await?);
+        checkpoint.rejected += set_aside.len() as u64;
         retry::transient("marking a table done", || {
-            mark_done(target, &options.run_id, label, &checkpoint, &null_keyed)
+            mark_done(target, &options.run_id, label, &checkpoint, &set_aside)
         })
         .await?;
         report.done = true;
@@ -347,24 +352,61 @@ async fn null_key_rows(
         .collect())
 }
 
+/// The rows of the tables merged into `planned`'s source table whose key has no row there
+/// (orphans), as (merged table, key JSON, reason, row JSON): the merge's rule gives them no
+/// target row ([`crate::mapping::spec::table_merge`]), so they are rejected and counted.
+async fn orphan_rows(
+    source: &Database,
+    planned: &PlannedTable,
+) -> Result<Vec<(String, String, String, String)>, DbError> {
+    let mut out = Vec::new();
+    for merged in &planned.mapping.merged {
+        let Ok(mut spec) = crate::data::TableSpec::new(source.engine, merged) else {
+            continue;
+        };
+        spec.filter = Some(crate::mapping::spec::table_merge::orphan_condition(
+            source.engine,
+            &planned.mapping.source,
+            &planned.mapping.key,
+            merged,
+            &crate::db::quote::table(source.engine, &merged.name),
+        ));
+        let rows =
+            crate::data::read::read_fragment(source, &spec, &spec.select(None, None, None)).await?;
+        let reason = format!(
+            "merged into {} by the mapping spec, and {} has no row with this key: the row has no target row to arrive in",
+            planned.mapping.source, planned.mapping.source
+        );
+        out.extend(rows.iter().map(|row| {
+            (
+                merged.name.to_string(),
+                checkpoint::key_json(&spec.key_of(row)),
+                reason.clone(),
+                checkpoint::key_json(row),
+            )
+        }));
+    }
+    Ok(out)
+}
+
 /// Records the table's final checkpoint and, in the same transaction, the rows `rejects`
-/// (key JSON, reason, row JSON) kept aside at its end.
+/// (table, key JSON, reason, row JSON) kept aside at its end.
 async fn mark_done(
     db: &Database,
     run_id: &str,
     label: &str,
     checkpoint: &Checkpoint,
-    rejects: &[(String, String, String)],
+    rejects: &[(String, String, String, String)],
 ) -> Result<(), DbError> {
     let state = serde_json::to_string(checkpoint).expect("checkpoint serialises");
     let context = format!("finishing {label}");
     let mut script = Vec::new();
-    for (key, reason, row) in rejects {
+    for (table, key, reason, row) in rejects {
         script.push((
             checkpoint::reject_sql(db.engine),
             vec![
                 Cell::Text(run_id.to_owned()),
-                Cell::Text(label.to_owned()),
+                Cell::Text(table.clone()),
                 Cell::Text(key.clone()),
                 Cell::Text(reason.clone()),
                 Cell::Text(row.clone()),

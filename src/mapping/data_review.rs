@@ -252,23 +252,13 @@ fn merge_condition(
         .find(|m| m.table.name.to_string() == finding.table)?;
     let row = quote::ident(e, &merged.name.name);
     if finding.code == M022_MERGE_ORPHANS {
-        let on: Vec<String> = merged
-            .primary_key
-            .iter()
-            .zip(&into.primary_key)
-            .map(|(m, i)| {
-                format!(
-                    "_ms_partner.{} = {row}.{}",
-                    quote::ident(e, i),
-                    quote::ident(e, m)
-                )
-            })
-            .collect();
         return Some((
-            format!(
-                "NOT EXISTS (SELECT 1 FROM {} _ms_partner WHERE {})",
-                quote::table(e, &into.name),
-                on.join(" AND ")
+            super::spec::table_merge::orphan_condition(
+                e,
+                &into.name,
+                &into.primary_key,
+                merged,
+                &row,
             ),
             format!("without a row of {} with their key", into.name),
         ));

@@ -495,6 +495,73 @@ fn merges(table: &Table, rule: &TableRule) -> Vec<Finding> {
     out
 }
 
+/// The findings of `table`'s column rules `rules` themselves (`table_name` qualified): a
+/// column a merge consumed or a split replaced (M012), a unique key over a column computed in
+/// place (M014), a column computed in place (M013).
+fn column_rules(
+    table: &Table,
+    table_name: &str,
+    rules: Option<&std::collections::BTreeMap<String, super::spec::ColumnRule>>,
+) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for (name, r) in rules.into_iter().flatten() {
+        let entry = (table_name, Some(name.as_str()));
+        let gone = match (&r.merged_into, r.split.is_empty()) {
+            (Some(merged), _) => Some(format!("merged into `{merged}`")),
+            (None, false) => Some(format!(
+                "split into {}",
+                r.split
+                    .iter()
+                    .map(|(p, _)| format!("`{p}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+            (None, true) => None,
+        };
+        if let Some(how) = gone {
+            findings.push(finding(
+                M012_NOT_REVERSIBLE,
+                Severity::Error,
+                entry,
+                Some(r.line),
+                format!("{name} is {how} and not copied on its own: a rollback cannot give it back to the source for rows the application writes on the target after the cutover"),
+                format!("keep {name} as a column of its own (a rule for it) if the fallback period needs it, or accept with the reason a rollback may lose it"),
+            ));
+        }
+        let unique_keys = table.unique_keys.iter().chain(
+            table
+                .indexes
+                .iter()
+                .filter(|i| i.unique)
+                .map(|i| &i.columns),
+        );
+        for key in unique_keys.filter(|k| k.contains(name)) {
+            if r.derive.is_some() && !r.new {
+                findings.push(finding(
+                    M014_UNIQUE_COMPUTED,
+                    Severity::Error,
+                    entry,
+                    Some(r.line),
+                    format!("{name} is computed in place and is part of the unique key ({}): source rows whose computed values are equal collide, and the target refuses all but one", key.join(", ")),
+                    "make the computation keep distinct values distinct, drop the unique key on the target, or accept with the data pass's count of 0".into(),
+                ));
+                break;
+            }
+        }
+        if r.derive.is_some() && !r.new {
+            findings.push(finding(
+                M013_COMPUTED_IN_PLACE,
+                Severity::Warning,
+                entry,
+                Some(r.line),
+                format!("{name} is computed in place ({}): the target does not keep the original value, and a rollback writes the computed one back", r.derive.as_ref().map_or("", |d| d.text.as_str())),
+                "write the computed value to a new column and keep the original, if it must survive a rollback".into(),
+            ));
+        }
+    }
+    findings
+}
+
 /// The first primary or unique key (constraint or unique index) of `table` holding `column`.
 fn key_over<'a>(table: &'a crate::inventory::Table, column: &str) -> Option<&'a Vec<String>> {
     std::iter::once(&table.primary_key)
@@ -554,67 +621,28 @@ pub fn review(inventory: &Inventory, source: Engine, target: Engine, spec: &Mapp
         let table_line = rule.map(|r| r.line);
         let (mapping, read) = TableMapping::mapped(source, target, table, None, rule);
         let table_name = table.name.to_string();
-        for (name, r) in rule.iter().flat_map(|r| &r.columns) {
-            let entry = (table_name.as_str(), Some(name.as_str()));
-            let gone = match (&r.merged_into, r.split.is_empty()) {
-                (Some(merged), _) => Some(format!("merged into `{merged}`")),
-                (None, false) => Some(format!(
-                    "split into {}",
-                    r.split
-                        .iter()
-                        .map(|(p, _)| format!("`{p}`"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )),
-                (None, true) => None,
-            };
-            if let Some(how) = gone {
-                findings.push(finding(
-                    M012_NOT_REVERSIBLE,
-                    Severity::Error,
-                    entry,
-                    Some(r.line),
-                    format!("{name} is {how} and not copied on its own: a rollback cannot give it back to the source for rows the application writes on the target after the cutover"),
-                    format!("keep {name} as a column of its own (a rule for it) if the fallback period needs it, or accept with the reason a rollback may lose it"),
-                ));
-            }
-            let unique_keys = table.unique_keys.iter().chain(
-                table
-                    .indexes
-                    .iter()
-                    .filter(|i| i.unique)
-                    .map(|i| &i.columns),
-            );
-            for key in unique_keys.filter(|k| k.contains(name)) {
-                if r.derive.is_some() && !r.new {
-                    findings.push(finding(
-                        M014_UNIQUE_COMPUTED,
-                        Severity::Error,
-                        entry,
-                        Some(r.line),
-                        format!("{name} is computed in place and is part of the unique key ({}): source rows whose computed values are equal collide, and the target refuses all but one", key.join(", ")),
-                        "make the computation keep distinct values distinct, drop the unique key on the target, or accept with the data pass's count of 0".into(),
-                    ));
-                    break;
-                }
-            }
-            if r.derive.is_some() && !r.new {
-                findings.push(finding(
-                    M013_COMPUTED_IN_PLACE,
-                    Severity::Warning,
-                    entry,
-                    Some(r.line),
-                    format!("{name} is computed in place ({}): the target does not keep the original value, and a rollback writes the computed one back", r.derive.as_ref().map_or("", |d| d.text.as_str())),
-                    "write the computed value to a new column and keep the original, if it must survive a rollback".into(),
-                ));
-            }
+        findings.extend(column_rules(table, &table_name, rule.map(|r| &r.columns)));
+        for merge in rule.iter().flat_map(|r| &r.merged) {
+            let name = merge.table.name.to_string();
+            findings.extend(column_rules(&merge.table, &name, Some(&merge.columns)));
         }
         for (column, source_column) in mapping.columns.iter().zip(&read.columns) {
-            let entry = (table_name.as_str(), Some(column.name.as_str()));
-            let line = rule
-                .and_then(|r| r.columns.get(&column.name))
-                .map(|c| c.line)
-                .or(table_line);
+            // A merged table's column is its own table's entry, where its rule is written.
+            let merge = column
+                .merged_from
+                .and_then(|m| rule.map(|r| &r.merged[m.table]));
+            let (entry_table, entry_column) = match merge {
+                Some(m) => (m.table.name.to_string(), column.origin.as_str()),
+                None => (table_name.clone(), column.name.as_str()),
+            };
+            let entry = (entry_table.as_str(), Some(entry_column));
+            let line = match merge {
+                Some(m) => Some(m.columns.get(entry_column).map_or(m.line, |c| c.line)),
+                None => rule
+                    .and_then(|r| r.columns.get(&column.name))
+                    .map(|c| c.line)
+                    .or(table_line),
+            };
             if let Some((code, message, fix)) = narrowing(
                 &column.source,
                 &column.target,

@@ -252,7 +252,9 @@ pub(super) async fn backfill(
             title: s.title.clone(),
             phase: s.phase,
             action: s.action,
-            outcome: if tables.is_empty() {
+            // A table the backfill plan leaves out (the spec drops it, or merges it into
+            // another, whose step copies its rows) is this step's outcome, said why.
+            outcome: if tables.is_empty() && skipped_reason(run, s).is_none() {
                 StepOutcome::Failed
             } else {
                 StepOutcome::Done
@@ -265,7 +267,8 @@ pub(super) async fn backfill(
             source_writes: if n == 0 { writes.0 } else { 0 },
             target_writes: if n == 0 { writes.1 } else { 0 },
             detail: if tables.is_empty() {
-                "no table of the rehearsal's source is this step's".into()
+                skipped_reason(run, s)
+                    .unwrap_or_else(|| "no table of the rehearsal's source is this step's".into())
             } else {
                 format!(
                     "{rows} rows copied ({} refused and kept) with the {} backfill steps of its run",
@@ -288,6 +291,18 @@ pub(super) async fn backfill(
     state.stage = Stage::CatchUp;
     state.stage_started_seconds = clock.now();
     Ok(())
+}
+
+/// Why the backfill plan leaves out backfill step `s`'s table, when it does.
+fn skipped_reason(run: &Run<'_>, s: &Step) -> Option<String> {
+    run.bplan
+        .skipped
+        .iter()
+        .find(|t| {
+            let name = t.table.rsplit('.').next().unwrap_or(&t.table);
+            artifact_names(s, &t.table, name)
+        })
+        .map(|t| t.reason.clone())
 }
 
 /// Whether backfill step `s` is for the table labelled `label` (bare name `name`).

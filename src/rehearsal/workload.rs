@@ -6,7 +6,8 @@
 //! column that is in no key, no FK and no unique constraint, and deletes and key changes only
 //! touch rows the workload inserted itself (nothing references them). Tables without a
 //! single-column integer primary key are only updated, as are the tables of a mapping spec's
-//! table split (a row of one is a row in each, which a clone of one table would not make),
+//! table split (a row of one is a row in each, which a clone of one table would not make) and
+//! the source tables a spec merges into another (a cloned row would have no partner row),
 //! and tables with application triggers are not written at all (a replayed write would fire
 //! them again).
 

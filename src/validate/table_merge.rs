@@ -52,22 +52,12 @@ async fn orphans(
 ) -> Result<(u64, u64, Vec<String>), String> {
     let e = source.engine;
     let inner = quote::table(e, &merged.name);
-    let partner: Vec<String> = merged
-        .primary_key
-        .iter()
-        .zip(&into.primary_key)
-        .map(|(m, i)| {
-            format!(
-                "_ms_partner.{} = {inner}.{}",
-                quote::ident(e, i),
-                quote::ident(e, m)
-            )
-        })
-        .collect();
-    let orphan = format!(
-        "NOT EXISTS (SELECT 1 FROM {} _ms_partner WHERE {})",
-        quote::table(e, &into.name),
-        partner.join(" AND ")
+    let orphan = crate::mapping::spec::table_merge::orphan_condition(
+        e,
+        &into.name,
+        &into.primary_key,
+        merged,
+        &inner,
     );
     let rows = source
         .count_rows(&merged.name)

@@ -28,7 +28,38 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::{error, find_table, names, toml_key, Checker, ColumnRule, MappingError, TableRule};
-use crate::inventory::Table;
+use crate::db::quote;
+use crate::import::Engine;
+use crate::inventory::{QualifiedName, Table};
+
+/// SQL of `engine` true for a row of `merged` (named `row` in the query: its quoted table, or
+/// the alias it is read under) whose key has no row in `into` (key columns `into_key`, matched
+/// with `merged`'s key column for column): an orphan.
+pub fn orphan_condition(
+    engine: Engine,
+    into: &QualifiedName,
+    into_key: &[String],
+    merged: &Table,
+    row: &str,
+) -> String {
+    let on: Vec<String> = merged
+        .primary_key
+        .iter()
+        .zip(into_key)
+        .map(|(m, i)| {
+            format!(
+                "_ms_partner.{} = {row}.{}",
+                quote::ident(engine, i),
+                quote::ident(engine, m)
+            )
+        })
+        .collect();
+    format!(
+        "NOT EXISTS (SELECT 1 FROM {} _ms_partner WHERE {})",
+        quote::table(engine, into),
+        on.join(" AND ")
+    )
+}
 
 /// One table merged into another on the key.
 #[derive(Debug, Clone, PartialEq)]

@@ -600,3 +600,103 @@ fn a_narrowing_of_a_merged_column_is_found_at_its_own_table_and_counted() {
         "{m001:#}"
     );
 }
+
+#[test]
+fn a_merge_between_postgresql_schemas_of_their_own_backfills_rejects_its_orphan_and_validates() {
+    let source = ScratchPg::new("merge_pg_src");
+    let target = ScratchPg::new("merge_pg_tgt");
+    // No foreign key from the profile: an orphan can exist (key 9). Non-ASCII text, a NULL.
+    let ddl = "CREATE SCHEMA crm;\n\
+               CREATE TABLE crm.customer (id bigint PRIMARY KEY, name text NOT NULL);\n\
+               CREATE TABLE crm.customer_profile (customer_ref bigint PRIMARY KEY, note text, born date);\n";
+    psql(
+        &source.name,
+        &["-c", &format!("{ddl}INSERT INTO crm.customer VALUES (1, 'Ann'), (2, 'Zoë'), (3, 'Chloé');\
+                          INSERT INTO crm.customer_profile VALUES (1, 'thé', '1980-02-29'), (3, NULL, NULL), (9, 'orphan', NULL);")],
+        None,
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let root = common::ddl_project(dir.path(), "merge_pg", ("postgres", "postgres"), ddl, false);
+    std::fs::write(
+        root.join("mapping.toml"),
+        "version = 1\n\n[tables.\"crm.customer\".merge.\"crm.customer_profile\"]\nreason = \"1:1\"\nauthor = \"ana\"\n",
+    )
+    .unwrap();
+    let manifest = root.join("migration-studio.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    std::fs::write(&manifest, format!("mapping = \"mapping.toml\"\n{text}")).unwrap();
+    let out = common::between(
+        "backfill",
+        &root,
+        &source.url(),
+        &target.url(),
+        &[
+            "--create-tables",
+            "--post-copy",
+            "--mark-rehearsal-target",
+            "--source-schema",
+            "crm",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let q = |sql: &str| {
+        psql(
+            &target.name,
+            &["-At", "-F", "|", "-P", "null=-", "-c", sql],
+            None,
+        )
+        .trim()
+        .to_owned()
+    };
+    assert_eq!(
+        q("SELECT id, name, note, born FROM crm.customer ORDER BY id"),
+        "1|Ann|thé|1980-02-29\n2|Zoë|-|-\n3|Chloé|-|-"
+    );
+    assert_eq!(
+        q("SELECT table_name, reason LIKE 'merged into crm.customer %' FROM _migration_studio_reject"),
+        "crm.customer_profile|t"
+    );
+    for strategy in ["merge", "checksum"] {
+        let out = common::between(
+            "validate",
+            &root,
+            &source.url(),
+            &target.url(),
+            &["--json", "--strategy", strategy],
+        );
+        let report: serde_json::Value =
+            serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", stderr(&out)));
+        let verdicts: Vec<(&str, &str, u64)> = report["tables"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| {
+                (
+                    t["source_table"].as_str().unwrap(),
+                    t["verdict"].as_str().unwrap(),
+                    t["differences"]["missing"]["count"].as_u64().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            verdicts,
+            [
+                ("crm.customer", "equal", 0),
+                ("crm.customer_profile", "different", 1)
+            ],
+            "{strategy}: {report:#}"
+        );
+    }
+    // Without the orphan, clean.
+    psql(
+        &source.name,
+        &[
+            "-c",
+            "DELETE FROM crm.customer_profile WHERE customer_ref = 9",
+        ],
+        None,
+    );
+    let out = common::between("validate", &root, &source.url(), &target.url(), &["--json"]);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["verdict"], "equal", "{report:#}");
+}

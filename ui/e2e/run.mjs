@@ -1176,6 +1176,9 @@ async function main() {
       await until("the data pass ran", async () => (await textOf("mapping-scope")).includes("Data pass:"), 60000);
       await selectValue("mapping-table", "sakila.film");
       await until("film's grid is shown", async () => (await browser.$('[data-testid="mapping-row"][data-column="title"]').isExisting()));
+      // Every column is in view at 1280 px: the grid does not scroll sideways.
+      const sideways = await browser.execute((b) => b.scrollWidth - b.clientWidth, await byTestId("mapping-grid-box"));
+      if (sideways > 1) throw new Error(`the mapping grid scrolls sideways by ${sideways} px`);
       await (await browser.$('[data-testid="mapping-row"][data-column="title"] [data-testid="mapping-edit"]')).click();
       await byTestId("mapping-editor");
       // A type the target does not know is refused with its code and line; the file is unchanged.

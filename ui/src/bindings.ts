@@ -2310,8 +2310,13 @@ export type TimedStepView = TimedStepView_Serialize | TimedStepView_Deserialize;
 
 /**  A timed step of the report. */
 export type TimedStepView_Deserialize = {
-	/**  Name. */
+	/**  Name (a runbook step's title, without its id). */
 	name: string,
+	/**
+	 *  The runbook step's id (`S017`); `None` for a set-up step, a trial's step or a rollback
+	 *  drill's undo (whose name says which step it undoes).
+	 */
+	step_id?: string | null,
 	/**  Seconds from the start. */
 	start: number | null,
 	/**  Measured seconds. */
@@ -2322,8 +2327,13 @@ export type TimedStepView_Deserialize = {
 
 /**  A timed step of the report. */
 export type TimedStepView_Serialize = {
-	/**  Name. */
+	/**  Name (a runbook step's title, without its id). */
 	name: string,
+	/**
+	 *  The runbook step's id (`S017`); `None` for a set-up step, a trial's step or a rollback
+	 *  drill's undo (whose name says which step it undoes).
+	 */
+	step_id: string | null,
 	/**  Seconds from the start. */
 	start: number | null,
 	/**  Measured seconds. */

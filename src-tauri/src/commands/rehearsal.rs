@@ -174,8 +174,11 @@ impl From<rehearsal::RehearsalEvent> for RehearsalEvent {
 /// A timed step of the report.
 #[derive(Debug, Clone, Serialize, Type)]
 pub struct TimedStepView {
-    /// Name.
+    /// Name (a runbook step's title, without its id).
     pub name: String,
+    /// The runbook step's id (`S017`); `None` for a set-up step, a trial's step or a rollback
+    /// drill's undo (whose name says which step it undoes).
+    pub step_id: Option<String>,
     /// Seconds from the start.
     pub start: f64,
     /// Measured seconds.
@@ -295,15 +298,12 @@ impl From<migration_studio::rehearsal::RehearsalReport> for RehearsalReport {
             },
             seconds: r.total_seconds,
             rows: r.source_rows as f64,
-            // Runbook steps by their id (`S017 Backfill …`), set-up steps by name.
             steps: r
                 .steps
                 .iter()
                 .map(|s| TimedStepView {
-                    name: s
-                        .step_id
-                        .as_ref()
-                        .map_or_else(|| s.name.clone(), |id| format!("{id} {}", s.name)),
+                    name: s.name.clone(),
+                    step_id: s.step_id.clone(),
                     start: s.start_seconds,
                     seconds: s.end_seconds - s.start_seconds,
                     expected: s.expected_seconds,
@@ -372,6 +372,7 @@ impl From<BackfillRun> for RehearsalReport {
                 .iter()
                 .map(|s| TimedStepView {
                     name: s.name.clone(),
+                    step_id: None,
                     start: s.start,
                     seconds: s.seconds,
                     expected: s.expected,

@@ -4,9 +4,9 @@ import { ganttMarkers, ganttRows, heatRows, scoreBand, timeUnit } from "./charts
 describe("charts", () => {
   it("lays measured and planned steps on timelines of their own, flagging late steps", () => {
     const { rows, measuredSpan, plannedSpan } = ganttRows([
-      { name: "S001 Prepare", expected: 600, measured: 1, start: 0 },
-      { name: "S002 Freeze writes", expected: 1200, measured: 3, start: 1 },
-      { name: "S003 Cutover", expected: 0, measured: 7, start: 4 },
+      { name: "S001 Prepare", stepId: "S001", expected: 600, measured: 1, start: 0 },
+      { name: "S002 Freeze writes", stepId: "S002", expected: 1200, measured: 3, start: 1 },
+      { name: "S003 Cutover", stepId: "S003", expected: 0, measured: 7, start: 4 },
     ]);
     expect(measuredSpan).toBe(11);
     expect(plannedSpan).toBe(1800);
@@ -19,12 +19,12 @@ describe("charts", () => {
     // A rehearsal stops before the point of no return: the marker ends the last step it ran.
     expect(ganttMarkers(rows, { freeze: null, ponr: "S004" })).toEqual([{ key: "ponr", label: "point of no return (S004): not rehearsed", measured: 11, planned: 1800 }]);
     expect(ganttMarkers(rows.slice(0, 1), { freeze: null, ponr: null })).toEqual([]);
-    // A rollback drill's undo steps run after, under the same ids: the marker ends the forward run.
+    // A rollback drill's undo steps run after, without the ids of what they undo: the marker ends the forward run.
     const drilled = ganttRows([
-      { name: "S001 Prepare", expected: 60, measured: 1, start: 0 },
-      { name: "S002 Cutover", expected: 60, measured: 2, start: 1 },
-      { name: "S002 undo", expected: 0, measured: 5, start: 3 },
-      { name: "S001 undo", expected: 0, measured: 1, start: 8 },
+      { name: "S001 Prepare", stepId: "S001", expected: 60, measured: 1, start: 0 },
+      { name: "S002 Cutover", stepId: "S002", expected: 60, measured: 2, start: 1 },
+      { name: "S002 undo", stepId: null, expected: 0, measured: 5, start: 3 },
+      { name: "S001 undo", stepId: null, expected: 0, measured: 1, start: 8 },
     ]).rows;
     expect(ganttMarkers(drilled, { freeze: null, ponr: "S003" })[0]).toMatchObject({ measured: 3, planned: 120 });
   });

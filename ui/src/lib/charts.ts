@@ -1,7 +1,10 @@
 /** Geometry of the report charts and the risk heat map (pure, unit-tested). */
 
 export interface GanttInput {
+  /** What the chart shows ([`stepLabel`]). */
   name: string;
+  /** The runbook step's id (`S017`); null for a set-up step or a rollback drill's undo. */
+  stepId: string | null;
   /** Expected seconds from the plan's estimate (0 when the plan has none). */
   expected: number;
   /** Measured seconds, when run. */
@@ -13,6 +16,7 @@ export interface GanttInput {
 /** One step on the two timelines: as measured, and as the plan expects, in the order run. */
 export interface GanttRow {
   name: string;
+  stepId: string | null;
   /** Measured start and duration, seconds. */
   start: number;
   measured: number | null;
@@ -31,7 +35,7 @@ export interface GanttRow {
 export function ganttRows(rows: readonly GanttInput[]): { rows: GanttRow[]; measuredSpan: number; plannedSpan: number } {
   let planned = 0;
   const out = rows.map((r) => {
-    const row = { name: r.name, start: r.start, measured: r.measured, plannedStart: planned, expected: r.expected, late: r.measured !== null && r.expected > 0 && r.measured > r.expected };
+    const row = { name: r.name, stepId: r.stepId, start: r.start, measured: r.measured, plannedStart: planned, expected: r.expected, late: r.measured !== null && r.expected > 0 && r.measured > r.expected };
     planned += r.expected;
     return row;
   });
@@ -49,38 +53,31 @@ export function timeUnit(span: number): { unit: "s" | "min" | "h"; per: number }
   return { unit: "s", per: 1 };
 }
 
-/** A step id of the runbook (`S031`) a report's step name begins with, or null. */
-function stepId(name: string): string | null {
-  return /^(S\d+) /.exec(name)?.[1] ?? null;
+/** A step as the charts name it: a runbook step by its id first (`S017 Backfill …`), others by name. */
+export function stepLabel(stepId: string | null | undefined, name: string): string {
+  return stepId && !name.startsWith(`${stepId} `) ? `${stepId} ${name}` : name;
 }
 
 /**
  * Where the write freeze and the point of no return fall on each timeline, from the runbook's
- * ids of those steps (the report's step names begin with them). The freeze is its step's start.
+ * ids of those steps. The freeze is its step's start.
  * A rehearsal stops before the point of no return and drills the rollback instead: then the
  * marker stands at the end of the last step run before it, saying so. Missing ones are left out.
  */
 export function ganttMarkers(rows: readonly GanttRow[], steps: { freeze: string | null; ponr: string | null }): { key: "freeze" | "ponr"; label: string; measured: number; planned: number }[] {
   const markers: { key: "freeze" | "ponr"; label: string; measured: number; planned: number }[] = [];
-  const freeze = steps.freeze ? rows.find((r) => stepId(r.name) === steps.freeze) : undefined;
+  const freeze = steps.freeze ? rows.find((r) => r.stepId === steps.freeze) : undefined;
   if (freeze) markers.push({ key: "freeze", label: "write freeze", measured: freeze.start, planned: freeze.plannedStart });
   if (steps.ponr) {
-    const ponr = rows.find((r) => stepId(r.name) === steps.ponr);
+    const ponr = rows.find((r) => r.stepId === steps.ponr);
     if (ponr) {
       markers.push({ key: "ponr", label: "point of no return", measured: ponr.start, planned: ponr.plannedStart });
     } else {
       const ponrId = steps.ponr;
-      const before = rows.filter((r) => {
-        const id = stepId(r.name);
-        return id !== null && id.length === ponrId.length && id < ponrId;
-      });
-      // The latest step run before it, the first time it ran: a rollback drill's undo steps
-      // (`S033 undo`) come after and carry the same ids.
-      const latest = before.reduce<string | null>((m, r) => {
-        const id = stepId(r.name) ?? "";
-        return m === null || id > m ? id : m;
-      }, null);
-      const last = before.find((r) => stepId(r.name) === latest);
+      const before = rows.filter((r) => r.stepId !== null && r.stepId.length === ponrId.length && r.stepId < ponrId);
+      // The latest step run before it, the first time it ran (a step can run again).
+      const latest = before.reduce<string | null>((m, r) => (m === null || (r.stepId ?? "") > m ? r.stepId : m), null);
+      const last = before.find((r) => r.stepId === latest);
       if (last)
         markers.push({
           key: "ponr",

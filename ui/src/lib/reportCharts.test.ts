@@ -21,9 +21,9 @@ describe("reportCharts", () => {
       point_of_no_return: "S033 Switch the applications to the target",
     });
     expect(c.steps).toEqual([
-      { name: "S001 Announce", expected: 60, measured: 0.5, start: 0 },
-      { name: "S020 Freeze writes", expected: 0, measured: expect.closeTo(0.2, 9), start: 9 },
-      { name: "S020 undo", expected: 0, measured: 0.5, start: 12 },
+      { name: "S001 Announce", stepId: "S001", expected: 60, measured: 0.5, start: 0 },
+      { name: "S020 Freeze writes", stepId: "S020", expected: 0, measured: expect.closeTo(0.2, 9), start: 9 },
+      { name: "S020 undo", stepId: null, expected: 0, measured: 0.5, start: 12 },
     ]);
     expect(c.freeze).toBe("S020");
     // The freeze marker stands at the freeze, not at the rollback drill's undo of it.

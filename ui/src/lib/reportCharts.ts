@@ -3,7 +3,7 @@
  * writes into the page) turned into the inputs of the app's own charts, so the report a team
  * shares draws the same Gantt and lag chart the Rehearsal screen does.
  */
-import type { GanttInput } from "./charts";
+import { stepLabel, type GanttInput } from "./charts";
 
 /** The fields of the engine's `RehearsalReport` the charts read. */
 export interface EngineReport {
@@ -26,11 +26,11 @@ export interface ReportCharts {
 }
 
 export function reportCharts(r: EngineReport): ReportCharts {
-  // Named as the app names them, by their runbook id first (`S026 Freeze writes …`): the
-  // markers find the freeze and the point of no return by it, and a rollback drill's
-  // `S026 undo` must not be taken for the step it undoes.
+  // Named as the app names them (`S026 Freeze writes …`); the markers find the freeze and the
+  // point of no return by the id, which a rollback drill's `S026 undo` does not carry.
   const steps = r.steps.map((s) => ({
-    name: s.step_id && !s.name.startsWith(`${s.step_id} `) ? `${s.step_id} ${s.name}` : s.name,
+    name: stepLabel(s.step_id, s.name),
+    stepId: s.step_id ?? null,
     expected: s.expected_seconds ?? 0,
     measured: Math.max(0, s.end_seconds - s.start_seconds),
     start: s.start_seconds,

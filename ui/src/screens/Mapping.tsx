@@ -251,7 +251,7 @@ export function MappingScreen({ project }: { project: ProjectView }) {
   );
 }
 
-/** The grid's columns, 1,000 px in all (the window less the navigation): the findings beside the rule, the reason last. */
+/** The grid's columns, 980 px in all (the window less the navigation, the grid's border and a vertical scroll bar): the findings beside the rule, the reason last. */
 function mappingColumns(
   mainTarget: string,
   edit: (r: MappingRow_Serialize) => void,
@@ -293,7 +293,7 @@ function mappingColumns(
     {
       id: "findings",
       header: "Findings",
-      size: 280,
+      size: 268,
       cell: ({ row }) =>
         row.original.findings.length === 0 ? (
           <span className="muted">none</span>
@@ -310,7 +310,7 @@ function mappingColumns(
     {
       id: "reason",
       header: "Reason",
-      size: 130,
+      size: 122,
       cell: ({ row }) => (
         <span title={row.original.author ? `by ${row.original.author}` : undefined}>
           {row.original.reason}

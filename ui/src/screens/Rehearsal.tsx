@@ -16,6 +16,7 @@ import { describeProvider } from "../lib/provider";
 import { CommandError, unwrap } from "../lib/errors";
 import { newTaskId, useLoad } from "../lib/useLoad";
 import { formatCount, formatSeconds } from "../lib/format";
+import { stepLabel } from "../lib/charts";
 import { EmptyState, ErrorBanner, Loading } from "../components/Feedback";
 
 // The charts (visx and its d3 modules) load with the first report or live run shown, not with the app.
@@ -467,7 +468,10 @@ function LiveView({ live, running }: { live: Live; running: boolean }) {
 }
 
 function ReportView({ report, project, onOpenRunbook }: { report: RehearsalReport; project: ProjectView; onOpenRunbook: () => void }) {
-  const steps = useMemo(() => report.steps.map((s) => ({ name: s.name, expected: s.expected ?? 0, measured: s.seconds ?? null, start: s.start ?? 0 })), [report.steps]);
+  const steps = useMemo(
+    () => report.steps.map((s) => ({ name: stepLabel(s.step_id, s.name), stepId: s.step_id ?? null, expected: s.expected ?? 0, measured: s.seconds ?? null, start: s.start ?? 0 })),
+    [report.steps],
+  );
   // The runbook names the point of no return; the report's steps are the runbook's, by id.
   const runbook = useLoad(async () => unwrap(await commands.runbook(project.handle)));
   const ponrStep = runbook.data?.steps.find((s) => s.ponr)?.id ?? null;

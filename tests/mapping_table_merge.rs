@@ -700,3 +700,80 @@ fn a_merge_between_postgresql_schemas_of_their_own_backfills_rejects_its_orphan_
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["verdict"], "equal", "{report:#}");
 }
+
+/// The rehearsal's workload writes a table and the table merged into it together: a cloned
+/// customer gets a clone of its profile, a deleted one loses its profile first, in one
+/// transaction each, so no profile is ever left without its customer (the merge's orphan) and
+/// the database's foreign key never refuses a write.
+#[tokio::test]
+async fn the_workload_writes_a_table_and_its_merged_table_together() {
+    use migration_studio::db::{connect, Access};
+    use migration_studio::import::{live::import_live, Engine};
+    use migration_studio::rehearsal::workload::{Scope, Workload, WorkloadSettings};
+    let source = ScratchMaria::new("merge_workload");
+    let rows: Vec<String> = (1..=20).map(|i| format!("({i}, 'customer {i}')")).collect();
+    let profiles: Vec<String> = (1..=20)
+        .map(|i| format!("({i}, 'note number {i}')"))
+        .collect();
+    common::mariadb(
+        &source.name,
+        &[
+            "-e",
+            &format!(
+            "CREATE TABLE customer (id INT AUTO_INCREMENT PRIMARY KEY, name VARCHAR(40) NOT NULL);\
+             CREATE TABLE customer_profile (customer_id INT PRIMARY KEY, note VARCHAR(40), \
+             FOREIGN KEY (customer_id) REFERENCES customer (id));\
+             INSERT INTO customer VALUES {}; INSERT INTO customer_profile VALUES {};",
+            rows.join(", "),
+            profiles.join(", ")
+        ),
+        ],
+        None,
+    );
+    let inventory = import_live(Engine::Mysql, &source.url(), &[])
+        .await
+        .unwrap();
+    let db = connect(&source.url(), Access::ReadWrite, 2).await.unwrap();
+    let groups = vec![("customer".to_owned(), vec!["customer_profile".to_owned()])];
+    let update_only = vec!["customer_profile".to_owned()];
+    let workload = Workload::start(
+        db.clone(),
+        &inventory,
+        Scope {
+            avoid: &[],
+            update_only: &update_only,
+            companions: &groups,
+        },
+        WorkloadSettings {
+            rate: 400.0,
+            seed: 3,
+        },
+        Default::default(),
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(1_500)).await;
+    let memory = workload.stop().await;
+    let stats = memory.stats();
+    assert_eq!((stats.errors, memory.first_error()), (0, None), "{stats:?}");
+    assert!(stats.inserts > 10 && stats.deletes > 0, "{stats:?}");
+    assert_eq!(
+        stats.key_changes, 0,
+        "a key shared with a merged table is not changed"
+    );
+    let q = |sql: &str| {
+        common::mariadb(&source.name, &["-N", "-e", sql], None)
+            .trim()
+            .to_owned()
+    };
+    assert_eq!(
+        q("SELECT COUNT(*) FROM customer c LEFT JOIN customer_profile p ON p.customer_id = c.id WHERE p.customer_id IS NULL"),
+        "0",
+        "every customer kept its profile"
+    );
+    assert_eq!(
+        q("SELECT COUNT(*) FROM customer_profile p LEFT JOIN customer c ON c.id = p.customer_id WHERE c.id IS NULL"),
+        "0",
+        "no profile without its customer"
+    );
+    assert!(q("SELECT COUNT(*) FROM customer").parse::<u64>().unwrap() > 20);
+    db.close().await;
+}

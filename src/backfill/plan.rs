@@ -103,23 +103,40 @@ impl BackfillPlan {
             .collect()
     }
 
-    /// Bare target names of the tables of every table split (the main ones and the others).
-    pub fn split_tables(&self) -> Vec<String> {
-        self.tables
-            .iter()
-            .filter_map(|t| Some([t.mapping.split_from.as_ref()?, &t.mapping.target]))
-            .flatten()
-            .map(|n| n.name.clone())
-            .collect()
+    /// Each table split, by bare target names: its main table, and the other tables of the
+    /// split (which hold the rest of the main table's rows under the same key).
+    pub fn split_groups(&self) -> Vec<(String, Vec<String>)> {
+        let mut groups: Vec<(String, Vec<String>)> = Vec::new();
+        for t in &self.tables {
+            let Some(main) = &t.mapping.split_from else {
+                continue;
+            };
+            let part = t.mapping.target.name.clone();
+            match groups.iter_mut().find(|(m, _)| *m == main.name) {
+                Some((_, parts)) => parts.push(part),
+                None => groups.push((main.name.clone(), vec![part])),
+            }
+        }
+        groups
     }
 
-    /// Bare names of the source tables merged into a copied table
-    /// ([`crate::mapping::spec::table_merge`]).
-    pub fn merged_tables(&self) -> Vec<String> {
+    /// Each copied table that has tables merged into it
+    /// ([`crate::mapping::spec::table_merge`]), by bare source names: the table, and the
+    /// merged tables (which hold the rest of its rows under the same key values).
+    pub fn merge_groups(&self) -> Vec<(String, Vec<String>)> {
         self.tables
             .iter()
-            .flat_map(|t| &t.mapping.merged)
-            .map(|m| m.name.name.clone())
+            .filter(|t| !t.mapping.merged.is_empty())
+            .map(|t| {
+                (
+                    t.mapping.source.name.clone(),
+                    t.mapping
+                        .merged
+                        .iter()
+                        .map(|m| m.name.name.clone())
+                        .collect(),
+                )
+            })
             .collect()
     }
 

@@ -904,10 +904,18 @@ async fn start_target_writes(
     // or splits tables): a write replayed into one would fire the same application triggers.
     let mut avoid = run.avoid.clone();
     avoid.extend(run.bplan.target_names_of(&run.avoid));
+    // A split's main table is written with the other tables of its split, which are only
+    // updated on their own.
+    let groups = run.bplan.split_groups();
+    let parts: Vec<String> = groups.iter().flat_map(|(_, p)| p.clone()).collect();
     run.target_workload = Some(Workload::start(
         run.target.clone(),
         &catalog,
-        (&avoid, &run.bplan.split_tables()),
+        super::workload::Scope {
+            avoid: &avoid,
+            update_only: &parts,
+            companions: &groups,
+        },
         run.workload_settings(1),
         memory,
     ));

@@ -21,7 +21,7 @@ use super::routes::routes;
 use super::setup::{self, count_rows, save, source_catalog};
 use super::standby::Standby;
 use super::state::{RunState, Stage};
-use super::workload::{self, Workload, WorkloadMemory, WorkloadSettings};
+use super::workload::{self, Scope, Workload, WorkloadMemory, WorkloadSettings};
 use super::{Clock, Environment, RehearsalError, RehearsalOptions};
 use crate::backfill::BackfillPlan;
 use crate::db::{self, Access, Database};
@@ -170,25 +170,20 @@ impl Run<'_> {
         self.source_base = self.source_memory.stats().writes();
         let memory = std::mem::take(&mut self.source_memory);
         let db = self.source.clone();
-        // A row inserted into a merged table would have no partner, unless the application
-        // inserts the partner first, which the workload does not know to do.
-        let update_only = self.bplan.merged_tables();
+        // A table with tables merged into it is written with them; they are only updated on
+        // their own (a row inserted into one alone would have no partner).
+        let groups = self.bplan.merge_groups();
+        let merged: Vec<String> = groups.iter().flat_map(|(_, m)| m.clone()).collect();
+        let scope = Scope {
+            avoid: &self.avoid,
+            update_only: &merged,
+            companions: &groups,
+        };
         self.source_workload = Some(match mirror {
-            Some(mirror) => Workload::start_dual(
-                db,
-                &self.source_inventory,
-                (&self.avoid, &update_only),
-                settings,
-                memory,
-                mirror,
-            ),
-            None => Workload::start(
-                db,
-                &self.source_inventory,
-                (&self.avoid, &update_only),
-                settings,
-                memory,
-            ),
+            Some(mirror) => {
+                Workload::start_dual(db, &self.source_inventory, scope, settings, memory, mirror)
+            }
+            None => Workload::start(db, &self.source_inventory, scope, settings, memory),
         });
     }
 

@@ -5,11 +5,12 @@
 //! under a new key (so every FK value in it already points somewhere), updates touch one
 //! column that is in no key, no FK and no unique constraint, and deletes and key changes only
 //! touch rows the workload inserted itself (nothing references them). Tables without a
-//! single-column integer primary key are only updated, as are the tables of a mapping spec's
-//! table split (a row of one is a row in each, which a clone of one table would not make) and
-//! the source tables a spec merges into another (a cloned row would have no partner row),
-//! and tables with application triggers are not written at all (a replayed write would fire
-//! them again).
+//! single-column integer primary key are only updated. A table whose rows continue in other
+//! tables under the same key (on the target, the main table of a mapping spec's table split;
+//! on the source, a table others are merged into) is written together with them: a clone is
+//! cloned in each and a delete deletes in each, in one transaction, and its key is not
+//! changed; those other tables are only updated on their own. Tables with application
+//! triggers are not written at all (a replayed write would fire them again).
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -66,6 +67,31 @@ struct Target {
     /// Largest value the key's type holds: inserts stop short of it (see [`KEY_HEADROOM`]).
     key_max: i64,
     columns: Vec<String>,
+    /// Tables holding the rest of this table's rows under the same key values (the other
+    /// tables of a split on the target, the tables merged into it on the source): a row is
+    /// inserted and deleted in all of them in one transaction, and its key is not changed.
+    companions: Vec<Companion>,
+}
+
+/// A table sharing a [`Target`]'s key values (see [`Target::companions`]).
+#[derive(Debug, Clone)]
+struct Companion {
+    table: QualifiedName,
+    key: String,
+    columns: Vec<String>,
+}
+
+/// Which tables the workload writes and how, by bare name: `avoid` not at all, `update_only`
+/// only by updates, and each `companions` entry's table together with its companions (tables
+/// sharing its key values, which are themselves only updated on their own).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Scope<'a> {
+    /// Tables not written.
+    pub avoid: &'a [String],
+    /// Tables only updated.
+    pub update_only: &'a [String],
+    /// A table and the tables holding the rest of its rows.
+    pub companions: &'a [(String, Vec<String>)],
 }
 
 /// Share of a key type's range the workload leaves unused. Every insert, and every key change
@@ -99,12 +125,12 @@ pub fn triggered_tables(inventory: &Inventory) -> Vec<String> {
         .collect()
 }
 
-fn targets(
-    engine: Engine,
-    inventory: &Inventory,
-    avoid: &[String],
-    update_only: &[String],
-) -> Vec<Target> {
+fn targets(engine: Engine, inventory: &Inventory, scope: Scope<'_>) -> Vec<Target> {
+    let Scope {
+        avoid,
+        update_only,
+        companions,
+    } = scope;
     let mut out = Vec::new();
     for table in &inventory.tables {
         // A table without transactions (MyISAM) keeps a row whose statement was rolled back
@@ -135,17 +161,36 @@ fn targets(
             .find(
                 |(_, l)| matches!(l, Logical::Text { max_len } if max_len.is_none_or(|n| n >= 12)),
             );
+        // Each companion must be found with a one-column key, or the table is only updated.
+        let named: Vec<&String> = companions
+            .iter()
+            .filter(|(main, _)| *main == table.name.name)
+            .flat_map(|(_, others)| others)
+            .collect();
+        let found: Vec<Companion> = named
+            .iter()
+            .filter_map(|name| {
+                let t = inventory.tables.iter().find(|t| t.name.name == **name)?;
+                (t.primary_key.len() == 1).then(|| Companion {
+                    table: t.name.clone(),
+                    key: t.primary_key[0].clone(),
+                    columns: t.columns.iter().map(|c| c.name.clone()).collect(),
+                })
+            })
+            .collect();
         out.push(Target {
             table: table.name.clone(),
             clonable: integer_key
                 && table.unique_keys.is_empty()
                 && table.partitioning.is_none()
-                && !update_only.contains(&table.name.name),
+                && !update_only.contains(&table.name.name)
+                && found.len() == named.len(),
             generated_key: key_col.is_identity(),
             key_max: key_max(&key_type),
             key,
             column,
             columns: table.columns.iter().map(|c| c.name.clone()).collect(),
+            companions: found,
         });
     }
     out.sort_by(|a, b| a.table.cmp(&b.table));
@@ -274,6 +319,9 @@ fn as_int8(engine: Engine, sql: &str) -> String {
 /// Inserts a copy of the row keyed `source_key` under a new key and returns the new key: the
 /// database's own when it generates the table's key, else one past the largest.
 async fn insert_clone(db: &Database, t: &Target, source_key: i64) -> Result<i64, DbError> {
+    if !t.companions.is_empty() {
+        return insert_clone_with_companions(db, t, source_key).await;
+    }
     let e = db.engine;
     let table = quote::table(e, &t.table);
     let key = quote::ident(e, &t.key);
@@ -308,6 +356,87 @@ async fn insert_clone(db: &Database, t: &Target, source_key: i64) -> Result<i64,
         new_key
     };
     Ok(new_key)
+}
+
+/// `INSERT INTO table (key, cols…) SELECT new, cols… FROM table WHERE key = old`, the new key
+/// bound first: a copy of one row under a new key (none when there is no such row).
+fn clone_sql(e: Engine, table: &QualifiedName, key: &str, columns: &[String]) -> String {
+    let others: Vec<String> = columns
+        .iter()
+        .filter(|c| *c != key)
+        .map(|c| quote::ident(e, c))
+        .collect();
+    let table = quote::table(e, table);
+    let key = quote::ident(e, key);
+    format!(
+        "INSERT INTO {table} ({key}{sep}{cols}) SELECT {p1}{sep}{cols} FROM {table} WHERE {key} = {p2}",
+        sep = if others.is_empty() { "" } else { ", " },
+        cols = others.join(", "),
+        p1 = ph(e, 1),
+        p2 = ph(e, 2),
+    )
+}
+
+/// [`insert_clone`] of a table with companions: its row and each companion's row of the same
+/// key, copied under one new key (past the largest of every table's) in one transaction, so
+/// the row is never seen in part. The key is written, not generated, even where the table
+/// generates it: the companions need it first.
+async fn insert_clone_with_companions(
+    db: &Database,
+    t: &Target,
+    source_key: i64,
+) -> Result<i64, DbError> {
+    let e = db.engine;
+    let mut new_key = 0;
+    for (table, key) in
+        std::iter::once((&t.table, &t.key)).chain(t.companions.iter().map(|c| (&c.table, &c.key)))
+    {
+        let sql = as_int8(
+            e,
+            &format!(
+                "SELECT max({}) FROM {}",
+                quote::ident(e, key),
+                quote::table(e, table)
+            ),
+        );
+        new_key = new_key.max(scalar_i64(db, &sql, &[]).await?.unwrap_or(0));
+    }
+    new_key += 1;
+    let binds = vec![Cell::Int(new_key), Cell::Int(source_key)];
+    let script: Vec<(String, Vec<Cell>)> =
+        std::iter::once(clone_sql(e, &t.table, &t.key, &t.columns))
+            .chain(
+                t.companions
+                    .iter()
+                    .map(|c| clone_sql(e, &c.table, &c.key, &c.columns)),
+            )
+            .map(|sql| (sql, binds.clone()))
+            .collect();
+    db.execute_in_transaction(&script, "workload write").await?;
+    Ok(new_key)
+}
+
+/// Deletes the row keyed `key` of `t` and, first, its companions' rows, in one transaction.
+async fn delete_row(db: &Database, t: &Target, key: i64) -> Result<(), DbError> {
+    let e = db.engine;
+    let script: Vec<(String, Vec<Cell>)> = t
+        .companions
+        .iter()
+        .map(|c| (&c.table, &c.key))
+        .chain(std::iter::once((&t.table, &t.key)))
+        .map(|(table, k)| {
+            (
+                format!(
+                    "DELETE FROM {} WHERE {} = {}",
+                    quote::table(e, table),
+                    quote::ident(e, k),
+                    ph(e, 1)
+                ),
+                vec![Cell::Int(key)],
+            )
+        })
+        .collect();
+    db.execute_in_transaction(&script, "workload write").await
 }
 
 async fn one_operation(
@@ -361,14 +490,9 @@ async fn one_operation(
         // Delete a row the workload inserted.
         let i = mine[rng.below(mine.len() as u64) as usize];
         let (_, k) = memory.inserted.swap_remove(i);
-        exec(
-            db,
-            &format!("DELETE FROM {table} WHERE {key} = {}", ph(e, 1)),
-            &[Cell::Int(k)],
-        )
-        .await?;
+        delete_row(db, t, k).await?;
         memory.stats.deletes += 1;
-    } else if roll < 48 && !mine.is_empty() && room {
+    } else if roll < 48 && !mine.is_empty() && room && t.companions.is_empty() {
         // Change the key of a row the workload inserted.
         let i = mine[rng.below(mine.len() as u64) as usize];
         let old = memory.inserted[i].1;
@@ -443,16 +567,15 @@ async fn one_operation(
 impl Workload {
     /// Starts writing to `db` (whose schema is `inventory`) at `settings.rate` operations per
     /// second, continuing from `memory`.
-    /// Tables named in `avoid` (bare names) are not written.
-    /// Tables named in `update_only` (bare names) are only updated.
+    /// `scope` says which tables are written and how.
     pub fn start(
         db: Database,
         inventory: &Inventory,
-        (avoid, update_only): (&[String], &[String]),
+        scope: Scope<'_>,
         settings: WorkloadSettings,
         memory: WorkloadMemory,
     ) -> Self {
-        Self::spawn(db, inventory, (avoid, update_only), settings, memory, None)
+        Self::spawn(db, inventory, scope, settings, memory, None)
     }
 
     /// [`Workload::start`] as an application's dual writer: after each write to `db` (the
@@ -463,30 +586,23 @@ impl Workload {
     pub fn start_dual(
         db: Database,
         inventory: &Inventory,
-        (avoid, update_only): (&[String], &[String]),
+        scope: Scope<'_>,
         settings: WorkloadSettings,
         memory: WorkloadMemory,
         mirror: super::capture::Applier,
     ) -> Self {
-        Self::spawn(
-            db,
-            inventory,
-            (avoid, update_only),
-            settings,
-            memory,
-            Some(mirror),
-        )
+        Self::spawn(db, inventory, scope, settings, memory, Some(mirror))
     }
 
     fn spawn(
         db: Database,
         inventory: &Inventory,
-        (avoid, update_only): (&[String], &[String]),
+        scope: Scope<'_>,
         settings: WorkloadSettings,
         memory: WorkloadMemory,
         mirror: Option<super::capture::Applier>,
     ) -> Self {
-        let targets = targets(db.engine, inventory, avoid, update_only);
+        let targets = targets(db.engine, inventory, scope);
         let stop = Arc::new(AtomicBool::new(false));
         let writes = Arc::new(AtomicU64::new(0));
         let dual = mirror.is_some();
@@ -638,7 +754,14 @@ pub async fn burst(
     mut memory: WorkloadMemory,
     n: u64,
 ) -> WorkloadMemory {
-    let targets = targets(db.engine, inventory, avoid, &[]);
+    let targets = targets(
+        db.engine,
+        inventory,
+        Scope {
+            avoid,
+            ..Scope::default()
+        },
+    );
     let mut rng = Rng(if memory.rng_state == 0 {
         seed.max(1)
     } else {
@@ -658,8 +781,15 @@ pub async fn burst(
 
 /// Tables the workload can write in `inventory` (for the report).
 pub fn writable_tables(engine: Engine, inventory: &Inventory, avoid: &[String]) -> Vec<String> {
-    targets(engine, inventory, avoid, &[])
-        .iter()
-        .map(|t| t.table.to_string())
-        .collect()
+    targets(
+        engine,
+        inventory,
+        Scope {
+            avoid,
+            ..Scope::default()
+        },
+    )
+    .iter()
+    .map(|t| t.table.to_string())
+    .collect()
 }

@@ -21,8 +21,8 @@ fn stderr(out: &Output) -> String {
 /// Gives the Sakila sample at `root` a spec merging `film_text` into `film` (its `title` and
 /// `description` renamed, `film` has its own).
 fn with_merge_spec(root: &Path) {
-    std::fs::write(
-        root.join("mapping.toml"),
+    common::use_spec(
+        root,
         r#"version = 1
 
 [tables."sakila.film".merge."sakila.film_text"]
@@ -33,28 +33,38 @@ author = "ana"
 title = { target = "text_title", reason = "film has a title of its own", author = "ana" }
 description = { target = "text_description", reason = "film has a description of its own", author = "ana" }
 "#,
-    )
-    .unwrap();
-    let manifest = root.join("migration-studio.toml");
-    let text = std::fs::read_to_string(&manifest).unwrap();
-    std::fs::write(&manifest, format!("mapping = \"mapping.toml\"\n{text}")).unwrap();
+    );
+}
+
+/// `mapping review --json` of the project at `root` with its data pass on `source_url`, which
+/// must exit with `code`; the review.
+fn review(root: &Path, source_url: &str, code: i32) -> serde_json::Value {
+    let out = Command::new(env!("CARGO_BIN_EXE_migration-studio"))
+        .args(["mapping", "review", root.to_str().unwrap(), "--json"])
+        .env("MIGRATION_STUDIO_SOURCE_URL", source_url)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(code), "{}", stderr(&out));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// The first finding of `review` with `code`.
+fn finding<'a>(review: &'a serde_json::Value, code: &str) -> &'a serde_json::Value {
+    review["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == code)
+        .unwrap_or_else(|| panic!("no {code}: {review:#}"))
 }
 
 fn validate(root: &Path, source: &str, target: &str, strategy: &str) -> serde_json::Value {
-    let out = common::between(
-        "validate",
+    common::validate_json(
         root,
-        source,
-        target,
-        &[
-            "--json",
-            "--strategy",
-            strategy,
-            "--tables",
-            "film,film_text,language",
-        ],
-    );
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", stderr(&out)))
+        (source, target),
+        strategy,
+        &["--tables", "film,film_text,language"],
+    )
 }
 
 #[test]
@@ -75,20 +85,11 @@ fn a_merged_table_backfills_into_its_partner_validates_and_an_orphan_is_caught()
         ],
         None,
     );
-    let out = common::between(
-        "backfill",
+    common::backfill_ok(
         &root,
-        &source.url(),
-        &target.url(),
-        &[
-            "--create-tables",
-            "--post-copy",
-            "--mark-rehearsal-target",
-            "--tables",
-            "film,film_text,language",
-        ],
+        (&source.url(), &target.url()),
+        &["--tables", "film,film_text,language"],
     );
-    assert!(out.status.success(), "{}", stderr(&out));
     let q = |sql: &str| {
         psql(&target.name, &["-At", "-c", sql], None)
             .trim()
@@ -138,19 +139,7 @@ fn a_merged_table_backfills_into_its_partner_validates_and_an_orphan_is_caught()
         "{report:#}"
     );
     // The review's data pass counts it.
-    let out = Command::new(env!("CARGO_BIN_EXE_migration-studio"))
-        .args(["mapping", "review", path, "--json"])
-        .env("MIGRATION_STUDIO_SOURCE_URL", source.url())
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    let review: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let m022 = review["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["code"] == "M022")
-        .unwrap_or_else(|| panic!("{review:#}"));
+    let m022 = finding(&review(&root, &source.url(), 1), "M022").clone();
     assert_eq!(
         (
             m022["entry"].as_str(),
@@ -298,18 +287,8 @@ fn merged_customer(name: &str) -> Merged {
     let dir = tempfile::tempdir().unwrap();
     let root = common::ddl_project(dir.path(), name, ("mysql", "postgres"), ddl, false);
     let spec = "version = 1\n\n[tables.customer.merge.customer_profile]\nreason = \"1:1, read together\"\nauthor = \"ana\"\n".to_owned();
-    std::fs::write(root.join("mapping.toml"), &spec).unwrap();
-    let manifest = root.join("migration-studio.toml");
-    let text = std::fs::read_to_string(&manifest).unwrap();
-    std::fs::write(&manifest, format!("mapping = \"mapping.toml\"\n{text}")).unwrap();
-    let out = common::between(
-        "backfill",
-        &root,
-        &source.url(),
-        &target.url(),
-        &["--create-tables", "--post-copy", "--mark-rehearsal-target"],
-    );
-    assert!(out.status.success(), "{}", stderr(&out));
+    common::use_spec(&root, &spec);
+    common::backfill_ok(&root, (&source.url(), &target.url()), &[]);
     Merged {
         source,
         target,
@@ -319,33 +298,28 @@ fn merged_customer(name: &str) -> Merged {
     }
 }
 
+impl Merged {
+    /// Both databases, opened for writing.
+    async fn connect(
+        &self,
+    ) -> (
+        migration_studio::db::Database,
+        migration_studio::db::Database,
+    ) {
+        use migration_studio::db::{connect, Access};
+        (
+            connect(&self.source.url(), Access::ReadWrite, 2)
+                .await
+                .unwrap(),
+            connect(&self.target.url(), Access::ReadWrite, 2)
+                .await
+                .unwrap(),
+        )
+    }
+}
+
 async fn routes(m: &Merged, reverse: bool) -> Vec<migration_studio::rehearsal::capture::Route> {
-    use migration_studio::backfill::BackfillPlan;
-    use migration_studio::import::live::import_live;
-    use migration_studio::import::Engine;
-    use migration_studio::mapping::spec::{MappingSpec, Schema};
-    let inventory = import_live(Engine::Mysql, &m.source.url(), &[])
-        .await
-        .unwrap();
-    let spec = MappingSpec::parse(
-        &m.root.join("mapping.toml"),
-        &m.spec,
-        Schema {
-            inventory: &inventory,
-            source: Engine::Mysql,
-            target: Engine::Postgres,
-        },
-    )
-    .unwrap();
-    let plan = BackfillPlan::mapped(
-        &inventory,
-        Engine::Mysql,
-        Engine::Postgres,
-        Some("public"),
-        &[],
-        Some(&spec),
-    );
-    migration_studio::rehearsal::routes::routes(&plan, reverse)
+    common::mysql_to_postgres_routes(&m.root, &m.source.url(), &m.spec, reverse).await
 }
 
 fn applier(
@@ -386,7 +360,6 @@ fn customers_on_target(m: &Merged) -> String {
 
 #[tokio::test]
 async fn changes_on_either_source_table_reach_the_one_target_row() {
-    use migration_studio::db::{self, Access};
     use migration_studio::rehearsal::capture;
     let m = merged_customer("merge_fwd");
     assert_eq!(
@@ -399,14 +372,7 @@ async fn changes_on_either_source_table_reach_the_one_target_row() {
         1,
         "one route: customer, reading its profile in"
     );
-    let (source, target) = (
-        db::connect(&m.source.url(), Access::ReadWrite, 2)
-            .await
-            .unwrap(),
-        db::connect(&m.target.url(), Access::ReadWrite, 2)
-            .await
-            .unwrap(),
-    );
+    let (source, target) = m.connect().await;
     capture::install(&source, &routes).await.unwrap();
     // The application: a profile for Bo, Ann's note changed, Chloé's profile deleted, a new
     // customer without a profile.
@@ -441,7 +407,6 @@ async fn changes_on_either_source_table_reach_the_one_target_row() {
 
 #[tokio::test]
 async fn changes_on_the_target_go_back_into_both_source_tables() {
-    use migration_studio::db::{self, Access};
     use migration_studio::rehearsal::capture;
     let m = merged_customer("merge_back");
     let routes = routes(&m, true).await;
@@ -453,14 +418,7 @@ async fn changes_on_the_target_go_back_into_both_source_tables() {
         ["customer", "customer_profile"],
         "the table first, then the merged table (its rows after their partners)"
     );
-    let (source, target) = (
-        db::connect(&m.source.url(), Access::ReadWrite, 2)
-            .await
-            .unwrap(),
-        db::connect(&m.target.url(), Access::ReadWrite, 2)
-            .await
-            .unwrap(),
-    );
+    let (source, target) = m.connect().await;
     capture::install(&target, &routes).await.unwrap();
     // After the cutover: a new customer with a profile, Bo given one, Ann's profile emptied
     // (all NULL: no profile), Chloé deleted.
@@ -536,13 +494,7 @@ fn a_merge_validates_clean_and_the_review_knows_the_key_is_a_foreign_key() {
     }
     // The profile's key is a foreign key to customer: no orphan can exist, so no M022; its
     // columns may all be NULL, so M023 (a warning: the review passes).
-    let out = Command::new(env!("CARGO_BIN_EXE_migration-studio"))
-        .args(["mapping", "review", m.root.to_str().unwrap(), "--json"])
-        .env("MIGRATION_STUDIO_SOURCE_URL", m.source.url())
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let review: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let review = review(&m.root, &m.source.url(), 0);
     let codes: Vec<(&str, &str, u64)> = review["findings"]
         .as_array()
         .unwrap()
@@ -570,19 +522,7 @@ fn a_narrowing_of_a_merged_column_is_found_at_its_own_table_and_counted() {
         ),
     )
     .unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_migration-studio"))
-        .args(["mapping", "review", m.root.to_str().unwrap(), "--json"])
-        .env("MIGRATION_STUDIO_SOURCE_URL", m.source.url())
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    let review: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let m001 = review["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["code"] == "M001")
-        .unwrap_or_else(|| panic!("{review:#}"));
+    let m001 = finding(&review(&m.root, &m.source.url(), 1), "M001").clone();
     // "likes tea" is the one note longer than 5 characters.
     assert_eq!(
         (
@@ -617,28 +557,12 @@ fn a_merge_between_postgresql_schemas_of_their_own_backfills_rejects_its_orphan_
     );
     let dir = tempfile::tempdir().unwrap();
     let root = common::ddl_project(dir.path(), "merge_pg", ("postgres", "postgres"), ddl, false);
-    std::fs::write(
-        root.join("mapping.toml"),
-        "version = 1\n\n[tables.\"crm.customer\".merge.\"crm.customer_profile\"]\nreason = \"1:1\"\nauthor = \"ana\"\n",
-    )
-    .unwrap();
-    let manifest = root.join("migration-studio.toml");
-    let text = std::fs::read_to_string(&manifest).unwrap();
-    std::fs::write(&manifest, format!("mapping = \"mapping.toml\"\n{text}")).unwrap();
-    let out = common::between(
-        "backfill",
+    common::use_spec(&root, "version = 1\n\n[tables.\"crm.customer\".merge.\"crm.customer_profile\"]\nreason = \"1:1\"\nauthor = \"ana\"\n");
+    common::backfill_ok(
         &root,
-        &source.url(),
-        &target.url(),
-        &[
-            "--create-tables",
-            "--post-copy",
-            "--mark-rehearsal-target",
-            "--source-schema",
-            "crm",
-        ],
+        (&source.url(), &target.url()),
+        &["--source-schema", "crm"],
     );
-    assert!(out.status.success(), "{}", stderr(&out));
     let q = |sql: &str| {
         psql(
             &target.name,
@@ -657,15 +581,7 @@ fn a_merge_between_postgresql_schemas_of_their_own_backfills_rejects_its_orphan_
         "crm.customer_profile|t"
     );
     for strategy in ["merge", "checksum"] {
-        let out = common::between(
-            "validate",
-            &root,
-            &source.url(),
-            &target.url(),
-            &["--json", "--strategy", strategy],
-        );
-        let report: serde_json::Value =
-            serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", stderr(&out)));
+        let report = common::validate_json(&root, (&source.url(), &target.url()), strategy, &[]);
         let verdicts: Vec<(&str, &str, u64)> = report["tables"]
             .as_array()
             .unwrap()

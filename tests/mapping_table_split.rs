@@ -22,9 +22,9 @@ fn stderr(out: &Output) -> String {
 /// Gives the Sakila sample at `root` a spec splitting `film` (its long texts, one renamed, to
 /// `film_detail`) and `actor` (the names to `actor_name`); `extra` is appended.
 fn with_split_spec(root: &Path, extra: &str) {
-    std::fs::write(
-        root.join("mapping.toml"),
-        format!(
+    common::use_spec(
+        root,
+        &format!(
             r#"version = 1
 
 [tables."sakila.film".columns]
@@ -41,28 +41,16 @@ reason = "names are personal data, kept apart"
 author = "ana"
 {extra}"#
         ),
-    )
-    .unwrap();
-    let manifest = root.join("migration-studio.toml");
-    let text = std::fs::read_to_string(&manifest).unwrap();
-    std::fs::write(&manifest, format!("mapping = \"mapping.toml\"\n{text}")).unwrap();
+    );
 }
 
 fn validate(root: &Path, source: &str, target: &str, strategy: &str) -> serde_json::Value {
-    let out = common::between(
-        "validate",
+    common::validate_json(
         root,
-        source,
-        target,
-        &[
-            "--json",
-            "--strategy",
-            strategy,
-            "--tables",
-            "film,actor,language",
-        ],
-    );
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", stderr(&out)))
+        (source, target),
+        strategy,
+        &["--tables", "film,actor,language"],
+    )
 }
 
 #[test]
@@ -74,20 +62,11 @@ fn a_split_table_backfills_into_both_tables_validates_and_locates_a_wrong_value(
     with_split_spec(&root, "");
     let path = root.to_str().unwrap();
     cli_ok(&["import", path]);
-    let out = common::between(
-        "backfill",
+    common::backfill_ok(
         &root,
-        &source.url(),
-        &target.url(),
-        &[
-            "--create-tables",
-            "--post-copy",
-            "--mark-rehearsal-target",
-            "--tables",
-            "film,actor,language",
-        ],
+        (&source.url(), &target.url()),
+        &["--tables", "film,actor,language"],
     );
-    assert!(out.status.success(), "{}", stderr(&out));
     let q = |sql: &str| {
         psql(&target.name, &["-At", "-c", sql], None)
             .trim()
@@ -302,11 +281,7 @@ fn a_rehearsal_through_a_split_interrupted_in_its_catch_up_leaves_nothing_behind
 
 #[tokio::test]
 async fn writes_on_the_tables_of_a_split_go_back_into_the_one_source_table_whole() {
-    use migration_studio::backfill::BackfillPlan;
     use migration_studio::db::{self, Access};
-    use migration_studio::import::live::import_live;
-    use migration_studio::import::Engine;
-    use migration_studio::mapping::spec::{MappingSpec, Schema};
     use migration_studio::rehearsal::capture::{self, Applier};
 
     let source = ScratchMaria::new("split_back_src");
@@ -323,10 +298,7 @@ async fn writes_on_the_tables_of_a_split_go_back_into_the_one_source_table_whole
     let dir = tempfile::tempdir().unwrap();
     let root = common::ddl_project(dir.path(), "split", ("mysql", "postgres"), ddl, false);
     let spec_text = "version = 1\n\n[tables.person.split.person_name]\ncolumns = [\"first_name\", \"last_name\"]\nreason = \"names apart\"\nauthor = \"ana\"\n";
-    std::fs::write(root.join("mapping.toml"), spec_text).unwrap();
-    let manifest = root.join("migration-studio.toml");
-    let text = std::fs::read_to_string(&manifest).unwrap();
-    std::fs::write(&manifest, format!("mapping = \"mapping.toml\"\n{text}")).unwrap();
+    common::use_spec(&root, spec_text);
     let out = common::between(
         "backfill",
         &root,
@@ -336,28 +308,7 @@ async fn writes_on_the_tables_of_a_split_go_back_into_the_one_source_table_whole
     );
     assert!(out.status.success(), "{}", stderr(&out));
 
-    let inventory = import_live(Engine::Mysql, &source.url(), &[])
-        .await
-        .unwrap();
-    let spec = MappingSpec::parse(
-        &root.join("mapping.toml"),
-        spec_text,
-        Schema {
-            inventory: &inventory,
-            source: Engine::Mysql,
-            target: Engine::Postgres,
-        },
-    )
-    .unwrap();
-    let plan = BackfillPlan::mapped(
-        &inventory,
-        Engine::Mysql,
-        Engine::Postgres,
-        Some("public"),
-        &[],
-        Some(&spec),
-    );
-    let routes = migration_studio::rehearsal::routes::routes(&plan, true);
+    let routes = common::mysql_to_postgres_routes(&root, &source.url(), spec_text, true).await;
     assert_eq!(routes.len(), 1, "one route back for the split");
     let (to_source, from_target) = (
         db::connect(&source.url(), Access::ReadWrite, 2)
@@ -436,23 +387,9 @@ fn a_split_into_schemas_of_its_own_backfills_and_validates_clean() {
     let dir = tempfile::tempdir().unwrap();
     let root = common::ddl_project(dir.path(), "split", ("mysql", "postgres"), ddl, false);
     // The main table moves into `crm`, the names into `private`.
-    std::fs::write(
-        root.join("mapping.toml"),
-        "version = 1\n\n[tables.person]\ntarget = \"crm.person\"\nreason = \"the CRM's schema\"\nauthor = \"ana\"\n\n\
-         [tables.person.split.\"private.person_name\"]\ncolumns = [\"first_name\", \"last_name\"]\nreason = \"personal data apart\"\nauthor = \"ana\"\n",
-    )
-    .unwrap();
-    let manifest = root.join("migration-studio.toml");
-    let text = std::fs::read_to_string(&manifest).unwrap();
-    std::fs::write(&manifest, format!("mapping = \"mapping.toml\"\n{text}")).unwrap();
-    let out = common::between(
-        "backfill",
-        &root,
-        &source.url(),
-        &target.url(),
-        &["--create-tables", "--post-copy", "--mark-rehearsal-target"],
-    );
-    assert!(out.status.success(), "{}", stderr(&out));
+    common::use_spec(&root, "version = 1\n\n[tables.person]\ntarget = \"crm.person\"\nreason = \"the CRM's schema\"\nauthor = \"ana\"\n\n\
+         [tables.person.split.\"private.person_name\"]\ncolumns = [\"first_name\", \"last_name\"]\nreason = \"personal data apart\"\nauthor = \"ana\"\n");
+    common::backfill_ok(&root, (&source.url(), &target.url()), &[]);
     let q = |sql: &str| {
         psql(&target.name, &["-At", "-c", sql], None)
             .trim()
@@ -467,15 +404,7 @@ fn a_split_into_schemas_of_its_own_backfills_and_validates_clean() {
         "1|Ann|Lee\n2|-|Kim\n3|Chloé|-"
     );
     for strategy in ["merge", "checksum"] {
-        let out = common::between(
-            "validate",
-            &root,
-            &source.url(),
-            &target.url(),
-            &["--json", "--strategy", strategy],
-        );
-        let report: serde_json::Value =
-            serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", stderr(&out)));
+        let report = common::validate_json(&root, (&source.url(), &target.url()), strategy, &[]);
         assert_eq!(report["verdict"], "equal", "{strategy}: {report:#}");
         let targets: Vec<&str> = report["tables"]
             .as_array()

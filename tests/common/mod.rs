@@ -468,8 +468,8 @@ pub fn cli_ok(args: &[&str]) -> String {
 /// through the spec by the catch-up, and come back by the rollback drill.
 #[allow(dead_code)]
 pub fn with_actor_spec(root: &std::path::Path) {
-    std::fs::write(
-        root.join("mapping.toml"),
+    use_spec(
+        root,
         r#"version = 1
 
 [tables."sakila.actor"]
@@ -482,8 +482,81 @@ full_name = { merge = ["first_name", "last_name"], separator = " ", reason = "cr
 first_name = { target = "given_name", reason = "kept for search", author = "ana" }
 last_name = { derive = "lower(last_name)", reason = "case-insensitive search", author = "ana" }
 "#,
+    );
+}
+
+/// `validate --json --strategy <strategy>` with `extra` between `source` and `target`: its report.
+#[allow(dead_code)]
+pub fn validate_json(
+    root: &std::path::Path,
+    (source, target): (&str, &str),
+    strategy: &str,
+    extra: &[&str],
+) -> serde_json::Value {
+    let args: Vec<&str> = ["--json", "--strategy", strategy]
+        .into_iter()
+        .chain(extra.iter().copied())
+        .collect();
+    let out = between("validate", root, source, target, &args);
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)))
+}
+
+/// `backfill --create-tables --post-copy --mark-rehearsal-target` with `extra` from `source`
+/// into a fresh `target`, which must succeed.
+#[allow(dead_code)]
+pub fn backfill_ok(root: &std::path::Path, (source, target): (&str, &str), extra: &[&str]) {
+    let args: Vec<&str> = ["--create-tables", "--post-copy", "--mark-rehearsal-target"]
+        .into_iter()
+        .chain(extra.iter().copied())
+        .collect();
+    let out = between("backfill", root, source, target, &args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// The capture routes, `reverse` or not, of a copy from the MariaDB database at `source_url`
+/// into PostgreSQL's `public` through the spec `spec_text` of the project at `root`.
+#[allow(dead_code)]
+pub async fn mysql_to_postgres_routes(
+    root: &std::path::Path,
+    source_url: &str,
+    spec_text: &str,
+    reverse: bool,
+) -> Vec<migration_studio::rehearsal::capture::Route> {
+    use migration_studio::backfill::BackfillPlan;
+    use migration_studio::import::live::import_live;
+    use migration_studio::import::Engine;
+    use migration_studio::mapping::spec::{MappingSpec, Schema};
+    let inventory = import_live(Engine::Mysql, source_url, &[]).await.unwrap();
+    let spec = MappingSpec::parse(
+        &root.join("mapping.toml"),
+        spec_text,
+        Schema {
+            inventory: &inventory,
+            source: Engine::Mysql,
+            target: Engine::Postgres,
+        },
     )
     .unwrap();
+    let plan = BackfillPlan::mapped(
+        &inventory,
+        Engine::Mysql,
+        Engine::Postgres,
+        Some("public"),
+        &[],
+        Some(&spec),
+    );
+    migration_studio::rehearsal::routes::routes(&plan, reverse)
+}
+
+/// Writes `spec` as the project's `mapping.toml` at `root` and names it in the manifest.
+#[allow(dead_code)]
+pub fn use_spec(root: &std::path::Path, spec: &str) {
+    std::fs::write(root.join("mapping.toml"), spec).unwrap();
     let manifest = root.join("migration-studio.toml");
     let text = std::fs::read_to_string(&manifest).unwrap();
     std::fs::write(&manifest, format!("mapping = \"mapping.toml\"\n{text}")).unwrap();

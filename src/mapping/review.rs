@@ -448,7 +448,7 @@ fn merges(table: &Table, rule: &TableRule) -> Vec<Finding> {
                 Severity::Error,
                 entry,
                 Some(merge.line),
-                format!("{name} is merged into {} on the key, which is not a foreign key to it: a row of {name} whose key {} has no row with has nowhere to go, and validation fails it", table.name, table.name),
+                format!("{name} is merged into {} on the key, which is not a foreign key to it: a row of {name} whose key has no row in {} has nowhere to go, and validation fails it", table.name, table.name),
                 "delete or fix the orphans before the backfill (the data pass lists them), or declare the foreign key; accept with the data pass's count of 0".into(),
             ));
         }

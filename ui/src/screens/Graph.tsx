@@ -16,7 +16,7 @@ import {
   type VisibleGraph,
   type VisNode,
 } from "../lib/graphModel";
-import { layoutGraph } from "../lib/layout";
+import { layoutGraph, stopLayouts } from "../lib/layout";
 import { bandColumns, bandedGraph, bandKey, bandLayout, bandNodeSize, bandViewport, usesBands, waveBands, waveKey, type BandedGraph, type BandNode } from "../lib/waveBands";
 import type { Point } from "../lib/graphModel";
 import { EmptyState, ErrorBanner, Loading } from "../components/Feedback";
@@ -135,13 +135,21 @@ function GraphCanvas({ view, project }: { view: GraphView; project: ProjectView 
     const laidOut = isBanded(visible)
       ? Promise.resolve(bandLayout(visible, bandColumns(visible.bands.length, box?.width || 740, box?.height || 600)))
       : layoutGraph(visible);
-    void laidOut.then((positions) => {
-      if (live) setLayout({ graph: visible, positions, ms: performance.now() - t0, groupBy });
-    });
+    laidOut.then(
+      (positions) => {
+        if (live) setLayout({ graph: visible, positions, ms: performance.now() - t0, groupBy });
+      },
+      (e: unknown) => {
+        if (live) setError(e);
+      },
+    );
     return () => {
       live = false;
     };
   }, [visible, groupBy]);
+
+  // ELK's worker goes with the screen (a layout still running is not wanted any more).
+  useEffect(() => stopLayouts, []);
 
   // A layout for a new grouping opens on its readable view; expanding or collapsing a group keeps
   // the person's view. (The first layout lands before React Flow is ready: onInit opens that one.)

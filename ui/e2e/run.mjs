@@ -1610,6 +1610,19 @@ async function main() {
       const holds = Number(/showing (\d+) nodes/.exec(await textOf("graph-stats"))?.[1]);
       if (opened.header !== secondText || opened.waves[0] !== `wave ${lo}` || holds !== bandCount + waveCount) throw new Error(`opened ${secondText}: ${holds} nodes, ${JSON.stringify(opened).slice(0, 300)}`);
       bench.graph_5k_band_opened = `${secondText}: ${waveCount} waves, ${opened.waves.length} drawn in view`;
+      // No wave card under anything: each one drawn is what the page shows at its centre.
+      const covered = await browser.execute(() =>
+        [...document.querySelectorAll(".react-flow__node.wave")]
+          .filter((n) => {
+            const r = n.getBoundingClientRect();
+            const canvas = document.querySelector('[data-testid="graph-canvas"]').getBoundingClientRect();
+            const [x, y] = [r.left + r.width / 2, r.top + r.height / 2];
+            if (x < canvas.left || x > canvas.right || y < canvas.top || y > canvas.bottom) return false;
+            return document.elementFromPoint(x, y)?.closest(".react-flow__node") !== n;
+          })
+          .map((n) => n.textContent),
+      );
+      if (covered.length) throw new Error(`wave cards covered: ${covered.slice(0, 5).join(", ")}`);
       await shot("18b-graph-5k-band-open");
       await (await browser.$(".react-flow__node.band-open")).click();
       await browser.waitUntil(async () => (await browser.$$(".react-flow__node.band-open")).length === 0, { timeout: 30000 });

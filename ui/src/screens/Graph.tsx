@@ -294,7 +294,8 @@ function GraphCanvas({ view, project }: { view: GraphView; project: ProjectView 
             >
               <Background />
               <Controls position="top-right" showInteractive={false} />
-              <MiniMap pannable zoomable nodeColor={(n: Node<NodeData>) => (n.data.blast ? "#f97316" : n.data.color)} nodeStrokeWidth={3} />
+              {/* An opened band's waves fill the canvas below its card, where the minimap would cover some; the bands are the overview then. */}
+              {!(isBanded(layout.graph) && expanded.size > 0) && <MiniMap pannable zoomable nodeColor={(n: Node<NodeData>) => (n.data.blast ? "#f97316" : n.data.color)} nodeStrokeWidth={3} />}
             </ReactFlow>
           ) : (
             <Loading what="layout" />

@@ -283,7 +283,8 @@ function mappingColumns(
       size: 90,
       cell: ({ row }) => (
         <span>
-          <span data-testid="mapping-rule">{row.original.rule}</span>{" "}
+          {/* `rename,table merged`: a space after each comma lets a long list wrap instead of being cut. */}
+          <span data-testid="mapping-rule">{row.original.rule.split(",").join(", ")}</span>{" "}
           <button type="button" className="link" onClick={() => edit(row.original)} data-testid="mapping-edit">
             Edit
           </button>

@@ -975,6 +975,9 @@ async function main() {
       await byTestId("runbook-grid");
       await byTestId("ponr-banner");
       await assertHeadersFit("runbook-grid");
+      // Every column, the edit links included, is in view at 1280 px: the grid does not scroll sideways.
+      const sideways = await browser.execute((b) => b.scrollWidth - b.clientWidth, await byTestId("runbook-grid-box"));
+      if (sideways > 1) throw new Error(`the runbook grid scrolls sideways by ${sideways} px`);
       const edit = (await browser.$$('[data-testid="edit-step"]'))[0];
       await edit.click();
       await setValue("edit-owner", "Team Sakila");

@@ -136,8 +136,8 @@ export function RunbookScreen({ project, onOpenRehearsal }: { project: ProjectVi
   );
 }
 
-/** The runbook's columns: one unit each, named in the header; 1,028 px in all, the width of the
- * 1280 px window less the scroll bar. */
+/** The runbook's columns: one unit each, named in the header; 984 px in all, the 1280 px window
+ * less the navigation, the grid's border and a vertical scroll bar (as the mapping grid's). */
 function runbookColumns(calibratedFrom: string | null, edit: (key: string) => void): GridColumn<StepView_Serialize>[] {
   return [
     {
@@ -154,7 +154,7 @@ function runbookColumns(calibratedFrom: string | null, edit: (key: string) => vo
     {
       id: "what",
       header: "What",
-      size: 230,
+      size: 198,
       cell: ({ row }) => {
         const s = row.original;
         return (
@@ -198,7 +198,7 @@ function runbookColumns(calibratedFrom: string | null, edit: (key: string) => vo
     {
       id: "notes",
       header: "Notes",
-      size: 124,
+      size: 112,
       cell: ({ row }) => (
         <span className="clamp notes" title={row.original.notes ?? ""}>
           {row.original.notes ?? ""}

@@ -136,8 +136,8 @@ export function RunbookScreen({ project, onOpenRehearsal }: { project: ProjectVi
   );
 }
 
-/** The runbook's columns: one unit each, named in the header; 984 px in all, the 1280 px window
- * less the navigation, the grid's border and a vertical scroll bar (as the mapping grid's). */
+/** The runbook's columns: one unit each, named in the header; 960 px in all, within the 1280 px
+ * window less the navigation, the page's padding, the grid's border and a vertical scroll bar. */
 function runbookColumns(calibratedFrom: string | null, edit: (key: string) => void): GridColumn<StepView_Serialize>[] {
   return [
     {
@@ -154,7 +154,7 @@ function runbookColumns(calibratedFrom: string | null, edit: (key: string) => vo
     {
       id: "what",
       header: "What",
-      size: 198,
+      size: 186,
       cell: ({ row }) => {
         const s = row.original;
         return (
@@ -173,7 +173,7 @@ function runbookColumns(calibratedFrom: string | null, edit: (key: string) => vo
         );
       },
     },
-    { id: "owner", header: "Owner", size: 100, cell: ({ row }) => row.original.owner },
+    { id: "owner", header: "Owner", size: 92, cell: ({ row }) => row.original.owner },
     {
       id: "minutes",
       header: "Duration (min)",
@@ -198,7 +198,7 @@ function runbookColumns(calibratedFrom: string | null, edit: (key: string) => vo
     {
       id: "notes",
       header: "Notes",
-      size: 112,
+      size: 108,
       cell: ({ row }) => (
         <span className="clamp notes" title={row.original.notes ?? ""}>
           {row.original.notes ?? ""}

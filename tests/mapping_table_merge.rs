@@ -651,13 +651,11 @@ async fn the_workload_writes_a_table_and_its_merged_table_together() {
         .unwrap();
     let db = connect(&source.url(), Access::ReadWrite, 2).await.unwrap();
     let groups = vec![("customer".to_owned(), vec!["customer_profile".to_owned()])];
-    let update_only = vec!["customer_profile".to_owned()];
     let workload = Workload::start(
         db.clone(),
         &inventory,
         Scope {
             avoid: &[],
-            update_only: &update_only,
             companions: &groups,
         },
         WorkloadSettings {

@@ -907,13 +907,11 @@ async fn start_target_writes(
     // A split's main table is written with the other tables of its split, which are only
     // updated on their own.
     let groups = run.bplan.split_groups();
-    let parts: Vec<String> = groups.iter().flat_map(|(_, p)| p.clone()).collect();
     run.target_workload = Some(Workload::start(
         run.target.clone(),
         &catalog,
         super::workload::Scope {
             avoid: &avoid,
-            update_only: &parts,
             companions: &groups,
         },
         run.workload_settings(1),

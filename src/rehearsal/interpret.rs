@@ -173,10 +173,8 @@ impl Run<'_> {
         // A table with tables merged into it is written with them; they are only updated on
         // their own (a row inserted into one alone would have no partner).
         let groups = self.bplan.merge_groups();
-        let merged: Vec<String> = groups.iter().flat_map(|(_, m)| m.clone()).collect();
         let scope = Scope {
             avoid: &self.avoid,
-            update_only: &merged,
             companions: &groups,
         };
         self.source_workload = Some(match mirror {

@@ -81,15 +81,13 @@ struct Companion {
     columns: Vec<String>,
 }
 
-/// Which tables the workload writes and how, by bare name: `avoid` not at all, `update_only`
-/// only by updates, and each `companions` entry's table together with its companions (tables
-/// sharing its key values, which are themselves only updated on their own).
+/// Which tables the workload writes and how, by bare name: `avoid` not at all, and each
+/// `companions` entry's table together with its companions (tables sharing its key values,
+/// which are only updated on their own).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Scope<'a> {
     /// Tables not written.
     pub avoid: &'a [String],
-    /// Tables only updated.
-    pub update_only: &'a [String],
     /// A table and the tables holding the rest of its rows.
     pub companions: &'a [(String, Vec<String>)],
 }
@@ -126,11 +124,9 @@ pub fn triggered_tables(inventory: &Inventory) -> Vec<String> {
 }
 
 fn targets(engine: Engine, inventory: &Inventory, scope: Scope<'_>) -> Vec<Target> {
-    let Scope {
-        avoid,
-        update_only,
-        companions,
-    } = scope;
+    let Scope { avoid, companions } = scope;
+    // A companion alone is only updated: a row cloned there would lack the rest of it.
+    let companion = |name: &String| companions.iter().any(|(_, others)| others.contains(name));
     let mut out = Vec::new();
     for table in &inventory.tables {
         // A table without transactions (MyISAM) keeps a row whose statement was rolled back
@@ -183,7 +179,7 @@ fn targets(engine: Engine, inventory: &Inventory, scope: Scope<'_>) -> Vec<Targe
             clonable: integer_key
                 && table.unique_keys.is_empty()
                 && table.partitioning.is_none()
-                && !update_only.contains(&table.name.name)
+                && !companion(&table.name.name)
                 && found.len() == named.len(),
             generated_key: key_col.is_identity(),
             key_max: key_max(&key_type),
@@ -345,13 +341,7 @@ async fn insert_clone(db: &Database, t: &Target, source_key: i64) -> Result<i64,
             .await?
             .unwrap_or(0)
             + 1;
-        let sql = format!(
-            "INSERT INTO {table} ({key}{sep}{cols}) SELECT {p1}{sep}{cols} FROM {table} WHERE {key} = {p2}",
-            sep = if others.is_empty() { "" } else { ", " },
-            cols = others.join(", "),
-            p1 = ph(e, 1),
-            p2 = ph(e, 2),
-        );
+        let sql = clone_sql(e, &t.table, &t.key, &t.columns);
         exec(db, &sql, &[Cell::Int(new_key), Cell::Int(source_key)]).await?;
         new_key
     };

@@ -361,16 +361,14 @@ async fn orphan_rows(
 ) -> Result<Vec<(String, String, String, String)>, DbError> {
     let mut out = Vec::new();
     for merged in &planned.mapping.merged {
-        let Ok(mut spec) = crate::data::TableSpec::new(source.engine, merged) else {
-            continue;
-        };
-        spec.filter = Some(crate::mapping::spec::table_merge::orphan_condition(
+        let Ok(spec) = crate::mapping::spec::table_merge::orphan_read(
             source.engine,
             &planned.mapping.source,
             &planned.mapping.key,
             merged,
-            &crate::db::quote::table(source.engine, &merged.name),
-        ));
+        ) else {
+            continue;
+        };
         let rows =
             crate::data::read::read_fragment(source, &spec, &spec.select(None, None, None)).await?;
         let reason = format!(

@@ -334,7 +334,6 @@ pub const SPEC_ERRORS: &[Entry] = &[
     entry(crate::mapping::error::UNKNOWN_COLUMN, "a `columns.<name>` key names no column of its source table"),
     entry(crate::mapping::error::UNKNOWN_TYPE, "a `type` is not a type of the target engine the engine maps (or holds characters no type name has)"),
     entry(crate::mapping::error::MISSING_FIELD, "a rule or an acceptance has no `reason` or no `author`"),
-    entry(crate::mapping::error::NOT_SUPPORTED, "a rule this version parses but cannot apply yet: a table merge"),
     entry(crate::mapping::error::EXPRESSION, "a `derive` expression does not parse or type-check against the source table (unknown column or function, wrong argument count or kind), or a `merge`/`split` cannot be compiled for the source engine; the message gives the character"),
     entry(crate::mapping::error::CONFLICT, "a rule contradicts the schema: a primary key column dropped, two columns or tables mapped to one name, a bad target name, a dropped column with a type"),
     entry(crate::mapping::error::UNKNOWN_FINDING, "an `[[accept]]` names a code that is not a review finding"),

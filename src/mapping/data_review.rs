@@ -263,11 +263,8 @@ fn merge_condition(
             format!("without a row of {} with their key", into.name),
         ));
     }
-    let nulls: Vec<String> = merged
-        .columns
-        .iter()
-        .filter(|c| !merged.primary_key.contains(&c.name))
-        .filter(|c| merge.columns.get(&c.name).is_none_or(|r| !r.drop))
+    let nulls: Vec<String> = merge
+        .carried_columns(merged)
         .map(|c| format!("{row}.{} IS NULL", quote::ident(e, &c.name)))
         .collect();
     (!nulls.is_empty()).then(|| (nulls.join(" AND "), "NULL in every merged column".into()))

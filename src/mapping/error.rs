@@ -18,8 +18,6 @@ pub const UNKNOWN_COLUMN: &str = "mapping-unknown-column";
 pub const UNKNOWN_TYPE: &str = "mapping-unknown-type";
 /// A rule lacks its `reason` or `author`, or a drop its reason.
 pub const MISSING_FIELD: &str = "mapping-missing-field";
-/// A rule this version parses but cannot apply yet (a table merge).
-pub const NOT_SUPPORTED: &str = "mapping-not-supported";
 /// A `derive` expression does not parse or type-check (or a `merge`/`split` cannot be
 /// compiled for the source engine): the message gives the character it failed at.
 pub const EXPRESSION: &str = "mapping-expression";

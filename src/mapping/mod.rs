@@ -411,10 +411,9 @@ impl TableMapping {
                     };
                     whole.key.contains(&c.name) || part == which
                 });
-                if which.is_some() {
-                    mapping.merged.clear();
-                }
                 if let Some(i) = which {
+                    // Tables merged in land in the main table only.
+                    mapping.merged.clear();
                     // The main table generates the key; the others take it from there.
                     for c in &mut mapping.columns {
                         if matches!(c.default, Ok(Some(ColumnDefault::Identity))) {
@@ -527,6 +526,13 @@ impl TableMapping {
         columns
     }
 
+    /// The name a column `column` of the merged table `merged` is read under in the table it
+    /// is merged into (its [`ColumnMapping::name`] there): `merged_table.column`, which no
+    /// column of that table's own can have.
+    pub fn merged_read_name(merged: &Table, column: &str) -> String {
+        format!("{}.{column}", merged.name.name)
+    }
+
     /// The columns `merge` (the `index`th table merged into `table`) brings in: its own
     /// columns under its rules, except its key, each read by key from the merged table in a
     /// correlated subquery (`NULL` for a row without a partner). Their read names are
@@ -562,7 +568,7 @@ impl TableMapping {
                     .derived
                     .take()
                     .unwrap_or_else(|| quote::ident(source, &c.column.name));
-                c.column.name = format!("{}.{}", merge.table.name.name, c.column.name);
+                c.column.name = Self::merged_read_name(&merge.table, &c.column.name);
                 c.column.nullable = true;
                 ReadColumn {
                     derived: Some(format!(

@@ -452,19 +452,12 @@ fn merges(table: &Table, rule: &TableRule) -> Vec<Finding> {
                 "delete or fix the orphans before the backfill (the data pass lists them), or declare the foreign key; accept with the data pass's count of 0".into(),
             ));
         }
-        let nullable: Vec<&str> = merged
-            .columns
-            .iter()
-            .filter(|c| !merged.primary_key.contains(&c.name) && c.nullable)
-            .filter(|c| merge.columns.get(&c.name).is_none_or(|r| !r.drop))
+        let nullable: Vec<&str> = merge
+            .carried_columns(merged)
+            .filter(|c| c.nullable)
             .map(|c| c.name.as_str())
             .collect();
-        let all_nullable = merged
-            .columns
-            .iter()
-            .filter(|c| !merged.primary_key.contains(&c.name))
-            .filter(|c| merge.columns.get(&c.name).is_none_or(|r| !r.drop))
-            .all(|c| c.nullable);
+        let all_nullable = merge.carried_columns(merged).all(|c| c.nullable);
         if !nullable.is_empty() && all_nullable {
             out.push(finding(
                 M023_MERGE_ALL_NULL,

@@ -5,11 +5,11 @@
 //! the source: `source_rows` the merged table's rows, `target_rows` those with a partner, and
 //! each orphan's key as missing.
 
-use crate::data::{Cell, TableSpec};
 use crate::db::{quote, Database};
 use crate::inventory::Table;
 
 use super::report::{Strategy, TableReport};
+use super::row_hash::{key_text, KeyPart};
 
 /// The report of `merged` (merged into `into`, whose target table is `target_name`), read
 /// from the `source` database; up to `show` orphan keys are listed, in key order.
@@ -75,33 +75,25 @@ async fn orphans(
         .max(0) as u64;
     let mut first = Vec::new();
     if orphans > 0 && show > 0 {
-        let mut keys = merged.clone();
-        keys.columns
-            .retain(|c| merged.primary_key.contains(&c.name));
-        let mut spec = TableSpec::new(e, &keys).map_err(|err| err.to_string())?;
-        spec.filter = Some(orphan);
+        let spec = crate::mapping::spec::table_merge::orphan_read(
+            e,
+            &into.name,
+            &into.primary_key,
+            merged,
+        )
+        .map_err(|err| err.to_string())?;
         let fragment = spec.select(None, None, Some(show));
         let rows = crate::data::read::read_fragment(source, &spec, &fragment)
             .await
             .map_err(|e| e.to_string())?;
         for row in rows {
-            let key: Vec<Cell> = spec.key_of(&row);
-            first.push(key.iter().map(shown).collect::<Vec<_>>().join(", "));
+            let parts: Vec<KeyPart> = spec
+                .key
+                .iter()
+                .map(|&i| KeyPart::of(&row[i], &spec.columns[i].logical))
+                .collect();
+            first.push(key_text(&parts));
         }
     }
     Ok((rows, orphans, first))
-}
-
-/// A key value as the reports print keys (`5000`, `2006-02-15`).
-fn shown(cell: &Cell) -> String {
-    match cell {
-        Cell::Null => "NULL".to_owned(),
-        Cell::Int(i) => i.to_string(),
-        Cell::UInt(u) => u.to_string(),
-        Cell::Float(f) => f.to_string(),
-        Cell::Bool(b) => b.to_string(),
-        Cell::Text(t) => t.clone(),
-        Cell::Bytes(b) => b.iter().map(|x| format!("{x:02x}")).collect(),
-        Cell::Date(d) => crate::data::cell::date_string(*d),
-    }
 }

@@ -386,7 +386,7 @@ impl MappingSpec {
     /// # Errors
     /// [`MappingError::Spec`] with the file, line, field and what was expected: codes
     /// [`error::SYNTAX`], [`error::UNKNOWN_TABLE`], [`error::UNKNOWN_COLUMN`],
-    /// [`error::UNKNOWN_TYPE`], [`error::MISSING_FIELD`], [`error::NOT_SUPPORTED`],
+    /// [`error::UNKNOWN_TYPE`], [`error::MISSING_FIELD`],
     /// [`error::CONFLICT`], [`error::UNKNOWN_FINDING`].
     pub fn parse(file: &Path, text: &str, schema: Schema<'_>) -> Result<Self, MappingError> {
         let check = Checker { file, text };

@@ -28,9 +28,32 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::{error, find_table, names, toml_key, Checker, ColumnRule, MappingError, TableRule};
+use crate::data::TableSpec;
 use crate::db::quote;
 use crate::import::Engine;
 use crate::inventory::{QualifiedName, Table};
+
+/// The read plan of `merged`'s orphans on a source of `engine`: its rows, in key order, whose
+/// key has no row in `into` ([`orphan_condition`]).
+///
+/// # Errors
+/// [`crate::data::SpecError`] as [`TableSpec::new`] (a merged table always has a key).
+pub fn orphan_read(
+    engine: Engine,
+    into: &QualifiedName,
+    into_key: &[String],
+    merged: &Table,
+) -> Result<TableSpec, crate::data::SpecError> {
+    let mut spec = TableSpec::new(engine, merged)?;
+    spec.filter = Some(orphan_condition(
+        engine,
+        into,
+        into_key,
+        merged,
+        &quote::table(engine, &merged.name),
+    ));
+    Ok(spec)
+}
 
 /// SQL of `engine` true for a row of `merged` (named `row` in the query: its quoted table, or
 /// the alias it is read under) whose key has no row in `into` (key columns `into_key`, matched
@@ -77,21 +100,16 @@ pub struct TableMerge {
 }
 
 impl TableMerge {
-    /// The merged table's column rules as a table rule of their own (what
-    /// [`crate::mapping::TableMapping`] reads a table's columns through).
-    pub fn column_rule(&self) -> TableRule {
-        TableRule {
-            target: None,
-            target_schema: None,
-            drop: false,
-            reason: self.reason.clone(),
-            author: self.author.clone(),
-            columns: self.columns.clone(),
-            parts: Vec::new(),
-            merged: Vec::new(),
-            merged_into: None,
-            line: self.line,
-        }
+    /// The columns of `table` (the merged table, as inventoried or as a live catalog reads
+    /// it) that come along into the target table: all but its key and those its rules drop.
+    pub fn carried_columns<'t>(
+        &'t self,
+        table: &'t Table,
+    ) -> impl Iterator<Item = &'t crate::inventory::Column> {
+        table.columns.iter().filter(|c| {
+            !table.primary_key.contains(&c.name)
+                && self.columns.get(&c.name).is_none_or(|r| !r.drop)
+        })
     }
 }
 

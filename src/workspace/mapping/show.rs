@@ -89,20 +89,21 @@ pub async fn show(project: &Project) -> Result<Vec<Row>, MappingError> {
                     .iter()
                     .find(|c| into.primary_key.get(k) == Some(&c.name)),
                 None => {
-                    let read_name = format!("{}.{column}", table.name.name);
+                    let read_name = TableMapping::merged_read_name(table, column);
                     mapping.columns.iter().find(|c| c.name == read_name)
                 }
             },
             None => mapping.columns.iter().find(|c| c.name == column),
         };
-        // A column a table split moves lands in that table of the split.
+        // A column a table split moves lands in that table of the split (a merged table is
+        // never split: the spec refuses it).
         let part_of = |origin: &str| rule.and_then(|r| r.part_of(origin).map(|i| &r.parts[i]));
         let table_of = |origin: &str| {
             part_of(origin).map_or_else(|| target_table.clone(), TablePart::qualified)
         };
         for column in &table.columns {
             let column_rule = rule.and_then(|r| r.columns.get(&column.name));
-            let part = part_of(&column.name).filter(|_| into.is_none());
+            let part = part_of(&column.name);
             let mapped = mapped_column(&column.name);
             let logical = Logical::of(from, &column.data_type);
             let default = default_type(from, to, &column.data_type, &logical);
@@ -143,12 +144,7 @@ pub async fn show(project: &Project) -> Result<Vec<Row>, MappingError> {
                 source_table: table.name.to_string(),
                 source_column: column.name.clone(),
                 source_type: column.data_type.clone(),
-                target_table: kept
-                    .map(|_| match into {
-                        Some(_) => target_table.clone(),
-                        None => table_of(&column.name),
-                    })
-                    .unwrap_or_default(),
+                target_table: kept.map(|_| table_of(&column.name)).unwrap_or_default(),
                 target_column: kept.map(|c| c.target_name.clone()).unwrap_or_default(),
                 target_type: kept.map(target_type_shown).unwrap_or_default(),
                 rule: if what.is_empty() {
@@ -179,10 +175,7 @@ pub async fn show(project: &Project) -> Result<Vec<Row>, MappingError> {
                 source_table: table.name.to_string(),
                 source_column: name.clone(),
                 source_type: String::new(),
-                target_table: match into {
-                    Some(_) => target_table.clone(),
-                    None => table_of(name),
-                },
+                target_table: table_of(name),
                 target_column: mapped.map(|c| c.target_name.clone()).unwrap_or_default(),
                 target_type: mapped.map(target_type_shown).unwrap_or_default(),
                 rule: "computed".to_owned(),

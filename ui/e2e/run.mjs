@@ -384,7 +384,7 @@ async function soakRound(rentalId, round) {
   if (!soakSkipped().has("graph")) {
     await (await byTestId("nav-graph")).click();
     await byTestId("graph-canvas", 60000);
-    await browser.waitUntil(async () => (await browser.$$(".react-flow__minimap-node")).length >= 16, { timeout: 30000 });
+    await until("the graph is laid out", async () => /showing \d+ nodes \(laid out/.test(await textOf("graph-stats")));
     const grouping = await (await byTestId("group-by")).getValue();
     const laidOut = async () => /showing \d+ nodes \(laid out/.test(await textOf("graph-stats"));
     await selectValue("group-by", "schema");
@@ -810,34 +810,77 @@ async function main() {
       if (misaligned.length) throw new Error(`labels away from their boxes: ${misaligned.join(" | ")}`);
     });
 
-    await step("open the graph, select a table, see its blast radius and the PONR", async () => {
+    await step("open the graph: waves as columns, arrows left to right, every name readable; a table's blast radius by name; regrouping clears it", async () => {
       await (await byTestId("nav-graph")).click();
       await byTestId("graph-canvas");
-      // Every table is in the minimap; the canvas draws the ones in view, readable (names at >= 9 px:
-      // graphModel.READABLE_ZOOM).
-      await browser.waitUntil(async () => (await browser.$$(".react-flow__minimap-node")).length >= 16, { timeout: 30000 });
       await byTestId("ponr-banner");
-      // Sakila does not fit the canvas readable: it opens at the readable zoom (React Flow's own
-      // default, 1, would mean the opening view was never applied).
+      await until("the graph is laid out", async () => /showing 29 nodes \(laid out/.test(await textOf("graph-stats")));
+      // The opening view is applied (React Flow's own default, zoom 1, would mean it never was).
       await browser.waitUntil(async () => (await viewportZoom()) < 1, { timeout: 10000 });
-      const zoom = await viewportZoom();
-      if (!(zoom >= 0.6)) throw new Error(`the graph opens at zoom ${zoom}: labels unreadable`);
-      const countryInView = await browser.execute(() => {
-        const node = document.querySelector('.react-flow__node[data-id$="country"]')?.getBoundingClientRect();
-        const pane = document.querySelector('[data-testid="graph-canvas"]')?.getBoundingClientRect();
-        return !!node && !!pane && node.left >= pane.left && node.right <= pane.right && node.top >= pane.top && node.bottom <= pane.bottom;
+      await sleep(500);
+      const view = await browser.execute(() => {
+        const pane = document.querySelector('[data-testid="graph-canvas"]').getBoundingClientRect();
+        const zoom = Number(/scale\(([\d.e-]+)\)/.exec(document.querySelector(".react-flow__viewport").style.transform)[1]);
+        const nodes = [...document.querySelectorAll(".react-flow__node.gnode")].map((el) => {
+          const b = el.getBoundingClientRect();
+          const name = el.querySelector(".gnode-name");
+          const hit = document.elementFromPoint(b.left + b.width / 2, b.top + b.height / 2);
+          return {
+            name: name.textContent,
+            wave: Number(/wave (\d+)/.exec(el.querySelector(".gnode-meta").textContent)[1]),
+            left: b.left,
+            inside: b.left >= pane.left && b.right <= pane.right && b.top >= pane.top && b.bottom <= pane.bottom,
+            // What a person sees at the node's middle is the node (no control, minimap or panel over it).
+            uncovered: !!hit && el.contains(hit),
+            namePx: parseFloat(getComputedStyle(name).fontSize) * zoom,
+          };
+        });
+        const headers = [...document.querySelectorAll(".react-flow__node.wave-header")].map((el) => ({ text: el.textContent, left: el.getBoundingClientRect().left }));
+        const edges = [...document.querySelectorAll(".react-flow__edge")].map((el) => {
+          const path = el.querySelector(".react-flow__edge-path");
+          const marker = path.getAttribute("marker-end") ?? "";
+          const id = /url\(['"]?#([^'")]+)/.exec(marker)?.[1];
+          const [start, end] = [path.getPointAtLength(0), path.getPointAtLength(path.getTotalLength())];
+          return { deferred: el.classList.contains("edge-deferred"), arrow: !!id && !!document.getElementById(id), rightwards: end.x > start.x };
+        });
+        return { zoom, nodes, headers, edges };
       });
-      if (!countryInView) throw new Error("the first wave's country table is not in the opening view");
+      if (view.nodes.length !== 29) throw new Error(`${view.nodes.length} nodes drawn of 29`);
+      const hidden = view.nodes.filter((n) => !n.inside || !n.uncovered).map((n) => n.name);
+      if (hidden.length) throw new Error(`not wholly in the opening view, or covered: ${hidden.join(", ")}`);
+      const small = view.nodes.filter((n) => n.namePx < 8.95).map((n) => `${n.name} at ${n.namePx.toFixed(1)} px`);
+      if (small.length) throw new Error(`names too small to read at zoom ${view.zoom}: ${small.join(", ")}`);
+      // Waves are the columns: one heading per wave, each node under its wave's heading.
+      const headings = view.headers.map((h) => h.text).join(", ");
+      if (headings !== "Wave 1, Wave 2, Wave 3, Wave 4, Wave 5, Wave 6, Wave 7, Wave 8") throw new Error(`wave headings: ${headings}`);
+      const offColumn = view.nodes.filter((n) => Math.abs(n.left - view.headers[n.wave - 1].left) > 1).map((n) => `${n.name} (wave ${n.wave})`);
+      if (offColumn.length) throw new Error(`not in their wave's column: ${offColumn.join(", ")}`);
+      // Every dependency is an arrow; those that are not cycle breaks point right, to the later wave.
+      if (view.edges.length < 30 || view.edges.some((e) => !e.arrow)) throw new Error(`edges without an arrowhead: ${view.edges.filter((e) => !e.arrow).length} of ${view.edges.length}`);
+      const leftwards = view.edges.filter((e) => !e.deferred && !e.rightwards).length;
+      if (leftwards) throw new Error(`${leftwards} edges run right to left`);
+      bench.graph_sakila_open = `zoom ${view.zoom.toFixed(2)}, names at ${Math.min(...view.nodes.map((n) => n.namePx)).toFixed(1)} px, ${view.edges.length} edges`;
       await shot("03-graph-open");
-      // The whole graph, through the fit-view control, to reach a table further right.
-      await (await browser.$(".react-flow__controls-fitview")).click();
-      await browser.waitUntil(async () => (await viewportZoom()) < zoom, { timeout: 10000 });
-      await browser.waitUntil(async () => (await browser.$$(".react-flow__node")).length >= 16, { timeout: 30000 });
-      const film = await browser.$('.react-flow__node[data-id$="film"]');
-      await film.click();
+      // film's blast radius: its dependents listed by name in the side panel.
+      await (await browser.$('.react-flow__node[data-id$="sakila.film"]')).click();
       const panel = await textOf("blast-panel");
       if (!/(\d+) artifacts depend on it/.test(panel) || /^0 artifacts/.test(panel)) throw new Error(`blast panel: ${panel}`);
+      const named = await browser.execute(() => [...document.querySelectorAll('[data-testid="blast-list"] li button')].map((b) => b.textContent));
+      for (const dependent of ["film_actor", "inventory", "rental", "film_list"])
+        if (!named.includes(dependent)) throw new Error(`film's blast radius does not name ${dependent}: ${named.join(", ")}`);
+      const filmInView = await browser.execute(() => {
+        const node = document.querySelector('.react-flow__node[data-id$="sakila.film"]').getBoundingClientRect();
+        const pane = document.querySelector('[data-testid="graph-canvas"]').getBoundingClientRect();
+        return node.left >= pane.left && node.right <= pane.right;
+      });
+      if (!filmInView) throw new Error("the selected table left the view when the side panel opened");
       await shot("03-graph");
+      // A regrouping draws other nodes: the selection and its blast radius go.
+      await selectValue("group-by", "schema");
+      await until("grouped by schema", async () => /showing 1 nodes \(laid out/.test(await textOf("graph-stats")));
+      if (await browser.$('[data-testid="blast-panel"]').isExisting()) throw new Error("the blast radius of a node no longer drawn is still shown");
+      await selectValue("group-by", "none");
+      await until("ungrouped again", async () => /showing 29 nodes \(laid out/.test(await textOf("graph-stats")));
     });
 
     await step("memory with the Sakila graph open", async () => {

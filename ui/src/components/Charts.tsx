@@ -16,7 +16,9 @@ import { ganttMarkers, ganttRows, timeUnit, type GanttInput, type GanttRow } fro
 import { formatCount, formatSeconds } from "../lib/format";
 
 const WIDTH = 980;
-const LABELS = 230;
+/** Room for the steps' names, px: 44 characters of 11 px text whole (a longer name ends in "…"; its tooltip has it). */
+const LABELS = 300;
+const LABEL_CHARS = 44;
 const PANEL_GAP = 36;
 const ROW = 18;
 const TOP = 22;
@@ -112,7 +114,7 @@ export function GanttChart({ steps, freezeStep, ponrStep, testId = "gantt" }: { 
           {rows.map((r, i) => (
             <text key={i} x={LABELS - 8} y={(y(String(i)) ?? 0) + y.bandwidth() / 2} dy="0.33em" textAnchor="end" fontSize={11} fill="#0f172a">
               <title>{r.name}</title>
-              {r.name.length > 34 ? `${r.name.slice(0, 33)}…` : r.name}
+              {r.name.length > LABEL_CHARS ? `${r.name.slice(0, LABEL_CHARS - 1)}…` : r.name}
             </text>
           ))}
         </Group>

@@ -6,10 +6,16 @@ import {
   defaultGroupBy,
   NODE_HEIGHT,
   NODE_WIDTH,
+  commonSchema,
+  HEADER_GAP,
   openingViewport,
   READABLE_ZOOM,
+  readableWhole,
+  routePath,
+  shortName,
   visibleGraph,
   waveColor,
+  waveHeaders,
   type Point,
 } from "./graphModel";
 import { node, smallGraph } from "./fixtures";
@@ -130,6 +136,43 @@ describe("graph model", () => {
 
     it("leaves an empty graph at the origin", () => {
       expect(openingViewport([], 700, 600)).toEqual({ x: 0, y: 0, zoom: 1 });
+    });
+  });
+
+  describe("wave columns", () => {
+    it("heads each wave's column at its leftmost node, one line above the graph", () => {
+      const g = visibleGraph(smallGraph(), "none", new Set());
+      const at: Record<string, Point> = { "table:a": { x: 0, y: 40 }, "table:x": { x: 0, y: 120 }, "table:b": { x: 250, y: 10 }, "table:y": { x: 260, y: 90 }, "table:c": { x: 500, y: 60 } };
+      expect(waveHeaders(g.nodes, new Map(Object.entries(at)))).toEqual([
+        { wave: 1, position: { x: 0, y: 10 - HEADER_GAP } },
+        { wave: 2, position: { x: 250, y: 10 - HEADER_GAP } },
+        { wave: 3, position: { x: 500, y: 10 - HEADER_GAP } },
+      ]);
+    });
+
+    it("says whether the whole graph reads on a canvas", () => {
+      const row = Array.from({ length: 8 }, (_, i) => ({ x: i * (NODE_WIDTH + 48), y: 0 }));
+      const width = 8 * NODE_WIDTH + 7 * 48;
+      expect(readableWhole(row, width * READABLE_ZOOM + 48 + 1, 400)).toBe(true);
+      expect(readableWhole(row, width * READABLE_ZOOM + 48 - 1, 400)).toBe(false);
+      expect(readableWhole([], 10, 10)).toBe(true);
+    });
+
+    it("draws a route through its points with rounded bends, the label on its middle segment", () => {
+      const { path, label } = routePath([{ x: 0, y: 0 }, { x: 50, y: 0 }, { x: 50, y: 100 }, { x: 120, y: 100 }], 8);
+      expect(path).toBe("M 0 0 L 42 0 Q 50 0 50 8 L 50 92 Q 50 100 58 100 L 120 100");
+      expect(label).toEqual({ x: 50, y: 50 });
+      expect(routePath([{ x: 0, y: 0 }, { x: 10, y: 0 }]).path).toBe("M 0 0 L 10 0");
+    });
+
+    it("leaves the one schema every name shares out of node names", () => {
+      const g = smallGraph();
+      g.nodes = g.nodes.map((n) => ({ ...n, name: `sakila.${n.name}` }));
+      expect(commonSchema(g)).toBe("sakila");
+      expect(shortName("sakila.film_text", "sakila")).toBe("film_text");
+      g.nodes.push(node("service:billing", 2));
+      expect(commonSchema(g)).toBeNull();
+      expect(shortName("sakila.film", null)).toBe("sakila.film");
     });
   });
 });

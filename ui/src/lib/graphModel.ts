@@ -153,9 +153,13 @@ export interface Point {
 }
 
 /** Every node's box in graph units (px at zoom 1): given to the layout and to React Flow, so the
- * minimap and off-screen culling know node sizes without measuring the DOM. */
-export const NODE_WIDTH = 200;
-export const NODE_HEIGHT = 52;
+ * minimap and off-screen culling know node sizes without measuring the DOM. Room for a name on two
+ * lines of NAME_PX and a line of kind and wave (Graph.css). */
+export const NODE_WIDTH = 184;
+export const NODE_HEIGHT = 64;
+
+/** The size node names are drawn at, px at zoom 1 (Graph.css `.gnode-name`). */
+export const NAME_PX = 17;
 
 /**
  * A linear-time layout for large graphs: one column per wave, nodes stacked in id order.
@@ -181,8 +185,8 @@ export function blastHighlight(graph: VisibleGraph, affected: readonly string[])
   return out;
 }
 
-/** The lowest zoom at which node names (15 px) stay readable (drawn at 9 px or more). */
-export const READABLE_ZOOM = 0.6;
+/** The lowest zoom at which node names stay readable: drawn at 9 px or more. */
+export const READABLE_ZOOM = 9 / NAME_PX;
 
 export interface Viewport {
   x: number;
@@ -201,15 +205,10 @@ export interface Viewport {
  */
 export function openingViewport(positions: Iterable<Point>, width: number, height: number, padding = 24): Viewport {
   const points = [...positions];
-  if (points.length === 0) return { x: 0, y: 0, zoom: 1 };
-  let [minX, minY, maxX, maxY] = [Infinity, Infinity, -Infinity, -Infinity];
-  for (const p of points) {
-    minX = Math.min(minX, p.x);
-    minY = Math.min(minY, p.y);
-    maxX = Math.max(maxX, p.x + NODE_WIDTH);
-    maxY = Math.max(maxY, p.y + NODE_HEIGHT);
-  }
-  const [w, h] = [maxX - minX, maxY - minY];
+  const b = bounds(points);
+  if (!b) return { x: 0, y: 0, zoom: 1 };
+  const { minX, minY, w, h } = b;
+  const maxY = minY + h;
   const [roomW, roomH] = [Math.max(width - 2 * padding, 1), Math.max(height - 2 * padding, 1)];
   const zoom = Math.max(Math.min(roomW / w, roomH / h, 1), READABLE_ZOOM);
   const centred = (size: number, room: number, min: number) => (room + 2 * padding - size * zoom) / 2 - min * zoom;
@@ -223,4 +222,95 @@ export function openingViewport(positions: Iterable<Point>, width: number, heigh
   }
   const wanted = height / 2 - ((firstTop + firstBottom) / 2) * zoom;
   return { x, y: Math.min(padding - minY * zoom, Math.max(height - padding - maxY * zoom, wanted)), zoom };
+}
+
+/** The bounding box of nodes placed at `positions` (each NODE_WIDTH × NODE_HEIGHT), or null for none. */
+function bounds(points: readonly Point[]): { minX: number; minY: number; w: number; h: number } | null {
+  if (points.length === 0) return null;
+  let [minX, minY, maxX, maxY] = [Infinity, Infinity, -Infinity, -Infinity];
+  for (const p of points) {
+    minX = Math.min(minX, p.x);
+    minY = Math.min(minY, p.y);
+    maxX = Math.max(maxX, p.x + NODE_WIDTH);
+    maxY = Math.max(maxY, p.y + NODE_HEIGHT);
+  }
+  return { minX, minY, w: maxX - minX, h: maxY - minY };
+}
+
+/** Whether every node at `positions` fits a canvas of `width` × `height` px (less `padding` each
+ * side) at a readable zoom: the opening view then shows the whole graph with every name readable. */
+export function readableWhole(positions: Iterable<Point>, width: number, height: number, padding = 24): boolean {
+  const b = bounds([...positions]);
+  if (!b) return true;
+  return Math.min((width - 2 * padding) / b.w, (height - 2 * padding) / b.h) >= READABLE_ZOOM;
+}
+
+/** A wave's column heading: where it is drawn (graph units, above the column's first node). */
+export interface WaveHeader {
+  wave: number;
+  position: Point;
+}
+
+/** How far above the graph's top the wave headings sit, graph units. */
+export const HEADER_GAP = 34;
+
+/**
+ * One heading per wave over its column, for a layout whose columns are waves (layout.ts lays the
+ * ungrouped graph and the grouping by wave out so): at the leftmost x of the wave's nodes, all on
+ * one line above the graph. Empty when nothing is placed.
+ */
+export function waveHeaders(nodes: readonly VisNode[], positions: ReadonlyMap<string, Point>): WaveHeader[] {
+  const left = new Map<number, number>();
+  let top = Infinity;
+  for (const n of nodes) {
+    const p = positions.get(n.id);
+    if (!p) continue;
+    left.set(n.wave, Math.min(left.get(n.wave) ?? Infinity, p.x));
+    top = Math.min(top, p.y);
+  }
+  return [...left].sort(([a], [b]) => a - b).map(([wave, x]) => ({ wave, position: { x, y: top - HEADER_GAP } }));
+}
+
+/**
+ * An SVG path through an edge's route (its first point on the dependency, its last on the
+ * dependent) with each bend rounded by up to `radius`, and the point its label goes at (the middle
+ * of the route's middle segment). Routes are ELK's orthogonal ones: straight segments, right angles.
+ */
+export function routePath(route: readonly Point[], radius = 8): { path: string; label: Point } {
+  const first = route[0] ?? { x: 0, y: 0 };
+  let path = `M ${first.x} ${first.y}`;
+  for (let i = 1; i < route.length; i++) {
+    const p = route[i] as Point;
+    const next = route[i + 1];
+    if (!next) {
+      path += ` L ${p.x} ${p.y}`;
+      break;
+    }
+    const prev = route[i - 1] as Point;
+    // A bend: stop short of the corner, then curve around it (no more than half of either segment).
+    const r = Math.min(radius, Math.hypot(p.x - prev.x, p.y - prev.y) / 2, Math.hypot(next.x - p.x, next.y - p.y) / 2);
+    const towards = (from: Point, to: Point, d: number) => {
+      const len = Math.hypot(to.x - from.x, to.y - from.y) || 1;
+      return { x: from.x + ((to.x - from.x) * d) / len, y: from.y + ((to.y - from.y) * d) / len };
+    };
+    const a = towards(p, prev, r);
+    const b = towards(p, next, r);
+    path += ` L ${a.x} ${a.y} Q ${p.x} ${p.y} ${b.x} ${b.y}`;
+  }
+  const mid = Math.max(0, Math.floor((route.length - 2) / 2));
+  const [s, e] = [route[mid] ?? first, route[mid + 1] ?? first];
+  return { path, label: { x: (s.x + e.x) / 2, y: (s.y + e.y) / 2 } };
+}
+
+/** The qualifier every artifact's name starts with (`sakila` of `sakila.rental`), when they all
+ * share one: node names then leave it out. Null when a name has none or two differ. */
+export function commonSchema(view: GraphView): string | null {
+  const qualifier = (name: string) => (name.includes(".") ? name.slice(0, name.indexOf(".")) : null);
+  const first = view.nodes[0] ? qualifier(view.nodes[0].name) : null;
+  return first !== null && view.nodes.every((n) => qualifier(n.name) === first) ? first : null;
+}
+
+/** A node's name as drawn: without the graph's one schema (`sakila.rental` → `rental`). */
+export function shortName(name: string, schema: string | null): string {
+  return schema !== null && name.startsWith(`${schema}.`) ? name.slice(schema.length + 1) : name;
 }

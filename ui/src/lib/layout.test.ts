@@ -3,8 +3,8 @@ import { describe, expect, it } from "vitest";
 import ElkBundled from "elkjs/lib/elk.bundled.js";
 import type { GraphView } from "../bindings";
 import { node } from "./fixtures";
-import { visibleGraph, type VisibleGraph } from "./graphModel";
-import { ELK_MAX_NODES, ElkOnDemand, elkGraph, layoutWith, positions, type LayoutWorker } from "./layout";
+import { NODE_HEIGHT, NODE_WIDTH, visibleGraph, type VisibleGraph } from "./graphModel";
+import { ELK_MAX_NODES, ElkOnDemand, elkGraph, laidOut, layoutWith, type LayoutWorker } from "./layout";
 
 /** ELK's worker script run in this thread: what the app's worker runs, answering by messages. */
 interface ElkScript {
@@ -64,22 +64,48 @@ function sakilaLike(): GraphView {
 
 const graphOf = (by: "none" | "schema") => visibleGraph(sakilaLike(), by, new Set());
 
-/** The positions the app computed before the worker: one ELK on the page's thread. */
+/** The layout the app computed before the worker: one ELK on the page's thread. */
 async function onThePage(g: VisibleGraph) {
-  return positions(await new ElkBundled().layout(elkGraph(g)));
+  return laidOut(await new ElkBundled().layout(elkGraph(g)));
 }
 
 describe("layout in a worker", () => {
-  it("places every node as ELK on the page did, waves as columns", async () => {
+  it("places every node as ELK on the page did, one column per wave, in wave order", async () => {
     const { elk } = engine();
     const g = graphOf("none");
     const got = await layoutWith(elk, g);
-    expect(got.size).toBe(20);
+    expect(got.positions.size).toBe(20);
     expect(got).toEqual(await onThePage(g));
-    // Left to right by wave: each wave's column starts right of the one before.
-    const x = (id: string) => got.get(id)?.x ?? NaN;
-    expect(x("table:w2t0")).toBeGreaterThan(x("table:w1t0"));
-    expect(x("table:w4t3")).toBeGreaterThan(x("table:w3t3"));
+    const columns = new Map<number, Set<number>>();
+    for (const n of g.nodes) {
+      const x = got.positions.get(n.id)?.x ?? NaN;
+      columns.set(n.wave, (columns.get(n.wave) ?? new Set()).add(x));
+    }
+    const xs = [1, 2, 3, 4].map((w) => [...(columns.get(w) ?? [])]);
+    for (const col of xs) expect(col).toHaveLength(1);
+    for (let w = 1; w < 4; w++) expect(xs[w]?.[0]).toBeGreaterThan((xs[w - 1]?.[0] ?? Infinity) + NODE_WIDTH);
+    elk.stop();
+  });
+
+  it("routes every edge from the dependency's right side to the dependent's left side", async () => {
+    const { elk } = engine();
+    const g = graphOf("none");
+    const { positions, routes } = await layoutWith(elk, g);
+    expect(routes.size).toBe(g.edges.length);
+    for (const e of g.edges) {
+      const route = routes.get(e.id) ?? [];
+      const [from, to] = [positions.get(e.source), positions.get(e.target)];
+      const [start, end] = [route[0], route[route.length - 1]];
+      expect(start?.x).toBeCloseTo((from?.x ?? NaN) + NODE_WIDTH);
+      expect(start?.y).toBeGreaterThanOrEqual(from?.y ?? NaN);
+      expect(start?.y).toBeLessThanOrEqual((from?.y ?? NaN) + NODE_HEIGHT);
+      expect(end?.x).toBeCloseTo(to?.x ?? NaN);
+      // Orthogonal: every segment is horizontal or vertical.
+      for (let i = 1; i < route.length; i++) {
+        const [a, b] = [route[i - 1], route[i]];
+        expect(Math.min(Math.abs((a?.x ?? 0) - (b?.x ?? 0)), Math.abs((a?.y ?? 0) - (b?.y ?? 0))), JSON.stringify(route)).toBeLessThan(0.001);
+      }
+    }
     elk.stop();
   });
 
@@ -123,7 +149,7 @@ describe("layout in a worker", () => {
     workers[0]?.dispatchEvent(Object.assign(new Event("error"), { message: "script not found" }));
     await expect(running).rejects.toThrow("the layout worker failed: script not found");
     expect(workers[0]?.terminated).toBe(true);
-    expect((await layoutWith(elk, graphOf("none"))).size).toBe(20);
+    expect((await layoutWith(elk, graphOf("none"))).positions.size).toBe(20);
     expect(elk.started).toBe(2);
     elk.stop();
   });
@@ -131,7 +157,7 @@ describe("layout in a worker", () => {
   it("lays a graph too large for ELK out in columns without starting a worker", async () => {
     const { elk } = engine();
     const big: GraphView = { nodes: Array.from({ length: ELK_MAX_NODES + 1 }, (_, i) => node(`table:t${i}`, 1 + (i % 3))), edges: [], waves: 3, cycles: [], ponr: null };
-    expect((await layoutWith(elk, visibleGraph(big, "none", new Set()))).size).toBe(ELK_MAX_NODES + 1);
+    expect((await layoutWith(elk, visibleGraph(big, "none", new Set()))).positions.size).toBe(ELK_MAX_NODES + 1);
     expect(elk.started).toBe(0);
   });
 });

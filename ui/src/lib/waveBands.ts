@@ -19,8 +19,6 @@ const BAND_GAP_X = 40;
 const BAND_GAP_Y = 28;
 const WAVE_GAP_X = 40;
 const ITEM_GAP_Y = 12;
-/** Room the minimap takes in the canvas's bottom-right corner (React Flow's 200 × 150, margins). */
-export const MINIMAP_ROOM = { width: 230, height: 170 };
 
 export interface WaveBand {
   /** 0-based, in wave order. */
@@ -207,10 +205,7 @@ export function bandNodeSize(n: BandNode): { width: number; height: number } {
   return n.level === "band" || n.level === "band-open" ? { width: BAND_WIDTH, height: BAND_HEIGHT } : { width: NODE_WIDTH, height: NODE_HEIGHT };
 }
 
-/**
- * How many band cards per row make the grid of `count` bands largest on a canvas of
- * `width` × `height` px (the minimap's corner kept free).
- */
+/** How many band cards per row make the grid of `count` bands largest on a canvas of `width` × `height` px. */
 export function bandColumns(count: number, width: number, height: number): number {
   let best = 1;
   let bestZoom = 0;
@@ -218,7 +213,7 @@ export function bandColumns(count: number, width: number, height: number): numbe
     const rows = Math.ceil(count / columns);
     const w = columns * (BAND_WIDTH + BAND_GAP_X) - BAND_GAP_X;
     const h = rows * (BAND_HEIGHT + BAND_GAP_Y) - BAND_GAP_Y;
-    const zoom = Math.min((width - 48) / w, (height - 48 - MINIMAP_ROOM.height) / h);
+    const zoom = Math.min((width - 48) / w, (height - 48) / h);
     if (zoom > bestZoom + 1e-9) [best, bestZoom] = [columns, zoom];
   }
   return best;
@@ -274,10 +269,7 @@ export function bandLayout(graph: BandedGraph, columns: number): Map<string, Poi
   return out;
 }
 
-/**
- * The view the banded overview opens on: every card in view at the largest zoom up to 1, the
- * grid at the top left of the canvas so the minimap's corner stays clear when the grid allows.
- */
+/** The view the banded overview opens on: every card in view at the largest zoom up to 1, the grid centred across and at the top. */
 export function bandViewport(graph: BandedGraph, positions: Map<string, Point>, width: number, height: number, padding = 24): Viewport {
   let [maxX, maxY] = [0, 0];
   for (const n of graph.nodes) {
@@ -289,7 +281,6 @@ export function bandViewport(graph: BandedGraph, positions: Map<string, Point>, 
   }
   if (maxX === 0) return { x: 0, y: 0, zoom: 1 };
   const roomW = Math.max(width - 2 * padding, 1);
-  const clear = (height - 2 * padding - MINIMAP_ROOM.height) / maxY;
-  const zoom = Math.min(1, roomW / maxX, clear >= 0.6 ? clear : (height - 2 * padding) / maxY);
+  const zoom = Math.min(1, roomW / maxX, (height - 2 * padding) / maxY);
   return { x: (width - maxX * zoom) / 2, y: padding, zoom };
 }

@@ -1,20 +1,40 @@
-import { useEffect, useMemo, useRef, useState, type ReactNode } from "react";
-import { Background, Controls, MiniMap, ReactFlow, type Edge, type Node, type ReactFlowInstance } from "@xyflow/react";
-import { commands, type BlastView, type GraphView, type ProjectView } from "../bindings";
+import { Fragment, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
+import {
+  Background,
+  BaseEdge,
+  Controls,
+  MarkerType,
+  MiniMap,
+  Position,
+  ReactFlow,
+  ReactFlowProvider,
+  type Edge,
+  type EdgeProps,
+  type Node,
+  type ReactFlowInstance,
+} from "@xyflow/react";
+import { commands, type BlastView, type GraphView, type NodeView, type ProjectView } from "../bindings";
 import { unwrap } from "../lib/errors";
 import { useLoad } from "../lib/useLoad";
 import { counted } from "../lib/format";
 import {
   blastHighlight,
+  commonSchema,
   defaultGroupBy,
   NODE_HEIGHT,
   NODE_WIDTH,
   openingViewport,
+  READABLE_ZOOM,
+  readableWhole,
+  routePath,
+  shortName,
   visibleGraph,
   waveColor,
+  waveHeaders,
   type GroupBy,
   type VisibleGraph,
   type VisNode,
+  type WaveHeader,
 } from "../lib/graphModel";
 import { layoutGraph, stopLayouts } from "../lib/layout";
 import { bandColumns, bandedGraph, bandKey, bandLayout, bandNodeSize, bandViewport, usesBands, waveBands, waveKey, type BandedGraph, type BandNode } from "../lib/waveBands";
@@ -33,7 +53,12 @@ export function GraphScreen({ project }: { project: ProjectView }) {
         The graph is drawn from the inventory. Import tables or services first (Projects → Re-import inputs).
       </EmptyState>
     );
-  return <GraphCanvas view={graph.data} project={project} />;
+  return (
+    // The provider lets the zoom controls and the minimap live outside the canvas, where they cover no node.
+    <ReactFlowProvider>
+      <GraphCanvas view={graph.data} project={project} />
+    </ReactFlowProvider>
+  );
 }
 
 /**
@@ -48,6 +73,10 @@ const LABEL_MIN_ZOOM = 0.3;
 interface Layout {
   graph: VisibleGraph;
   positions: Map<string, Point>;
+  /** Edge routes of the layered layout (layout.ts); edges without one are drawn as curves. */
+  routes: Map<string, Point[]>;
+  /** Column headings when the columns are waves (the ungrouped graph). */
+  headers: WaveHeader[];
   /** How long the layout took, in ms. */
   ms: number;
   groupBy: GroupBy;
@@ -61,20 +90,54 @@ function isBandNode(n: VisNode): n is BandNode {
   return "level" in n;
 }
 
+/** Everything the opening view must show: the nodes and the wave headings above them. */
+function placed(layout: { positions: Map<string, Point>; headers: WaveHeader[] }): Point[] {
+  return [...layout.positions.values(), ...layout.headers.map((h) => h.position)];
+}
+
 /** Moves the flow to the layout's opening view (graphModel.openingViewport) rather than fitting it
  * to the canvas; false when the flow or the canvas is not there yet. */
 function openView(flow: ReactFlowInstance<Node<NodeData>> | null, canvas: HTMLDivElement | null, layout: Layout): boolean {
   const box = canvas?.getBoundingClientRect();
   if (!flow || !box) return false;
   const graph = layout.graph;
-  void flow.setViewport(
-    isBanded(graph) ? bandViewport(graph, layout.positions, box.width, box.height) : openingViewport(layout.positions.values(), box.width, box.height),
-  );
+  void flow.setViewport(isBanded(graph) ? bandViewport(graph, layout.positions, box.width, box.height) : openingViewport(placed(layout), box.width, box.height));
   return true;
 }
 
+/** Width the side panel takes from the canvas, px: `.graph-side` and the gap before it (styles.css). */
+const PANEL_SPACE = 292;
+
+/** The most affected artifacts the side panel lists by name (the counts cover the rest). */
+const BLAST_LIST_MAX = 200;
+
 /** What a drawn node carries: its label, and what the minimap colours it by. */
 type NodeData = { label: ReactNode; color: string; blast: boolean };
+
+/** An edge along the route the layered layout gave it (ELK's orthogonal routing, corners rounded),
+ * which avoids the nodes between; without a route, a straight line between the two sides. */
+type RouteEdgeType = Edge<{ route?: Point[] }, "route">;
+
+function RouteEdge({ id, data, sourceX, sourceY, targetX, targetY, markerEnd, style, label }: EdgeProps<RouteEdgeType>) {
+  const { path, label: at } = routePath(data?.route ?? [{ x: sourceX, y: sourceY }, { x: targetX, y: targetY }]);
+  return <BaseEdge id={id} path={path} markerEnd={markerEnd} style={style} label={label} labelX={at.x} labelY={at.y} />;
+}
+
+const edgeTypes = { route: RouteEdge };
+
+/** A name that may break onto a second line after its `_` and `.` rather than inside a word. */
+function BreakableName({ name }: { name: string }) {
+  return (
+    <>
+      {name.split(/(?<=[_.])/).map((part, i) => (
+        <Fragment key={i}>
+          {i > 0 && <wbr />}
+          {part}
+        </Fragment>
+      ))}
+    </>
+  );
+}
 
 /** A band's card: its wave range, what it holds, and what a click does. */
 function bandCardLabel(n: BandNode): ReactNode {
@@ -94,24 +157,31 @@ function bandCardLabel(n: BandNode): ReactNode {
   );
 }
 
-function nodeLabel(n: VisNode): ReactNode {
+function nodeLabel(n: VisNode, schema: string | null): ReactNode {
   if (isBandNode(n) && n.level !== "item") return bandCardLabel(n);
   const meta = n.group ? `${counted(n.count, "artifact")} · from wave ${n.wave}` : `${n.kind} · wave ${n.wave}`;
   return (
     <>
       <div className="gnode-name" title={n.label}>
-        {n.label}
+        <BreakableName name={n.group ? n.label : shortName(n.label, schema)} />
       </div>
       <div className="gnode-meta">{meta}</div>
     </>
   );
 }
 
+/** Each artifact in a cycle → the cycle's index (edges between two of one cycle are drawn as such). */
+function cycleIndex(view: GraphView): Map<string, number> {
+  const out = new Map<string, number>();
+  view.cycles.forEach((c, i) => c.members.forEach((m) => out.set(m, i)));
+  return out;
+}
+
 function GraphCanvas({ view, project }: { view: GraphView; project: ProjectView }) {
   const [groupBy, setGroupBy] = useState<GroupBy>(() => defaultGroupBy(view));
   const [expanded, setExpanded] = useState<Set<string>>(new Set());
-  const [selected, setSelected] = useState<VisNode | null>(null);
-  const [blast, setBlast] = useState<BlastView | null>(null);
+  const [picked, setPicked] = useState<VisNode | null>(null);
+  const [pickedBlast, setBlast] = useState<BlastView | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [layout, setLayout] = useState<Layout | null>(null);
   const openedFor = useRef<GroupBy | null>(null);
@@ -121,6 +191,13 @@ function GraphCanvas({ view, project }: { view: GraphView; project: ProjectView 
   const farRef = useRef(false);
   const canvas = useRef<HTMLDivElement>(null);
   const flow = useRef<ReactFlowInstance<Node<NodeData>> | null>(null);
+  /** The side panel (minimap, legend, blast radius, cycles). It closes by itself when that is what
+   * lets the whole graph open readable; once the person shows or hides it, it stays as they left it. */
+  const [panelOpen, setPanelOpen] = useState(true);
+  const panelAuto = useRef(true);
+  const schema = useMemo(() => commonSchema(view), [view]);
+  const byId = useMemo(() => new Map<string, NodeView>(view.nodes.map((n) => [n.id, n])), [view]);
+  const inCycle = useMemo(() => cycleIndex(view), [view]);
 
   const bands = useMemo(() => (groupBy === "wave" && usesBands(view) ? waveBands(view.nodes) : null), [view, groupBy]);
   const visible: VisibleGraph = useMemo(
@@ -133,11 +210,21 @@ function GraphCanvas({ view, project }: { view: GraphView; project: ProjectView 
     const t0 = performance.now();
     const box = canvas.current?.getBoundingClientRect();
     const laidOut = isBanded(visible)
-      ? Promise.resolve(bandLayout(visible, bandColumns(visible.bands.length, box?.width || 740, box?.height || 600)))
-      : layoutGraph(visible);
+      ? Promise.resolve({ positions: bandLayout(visible, bandColumns(visible.bands.length, box?.width || 740, box?.height || 600)), routes: new Map<string, Point[]>() })
+      : layoutGraph(visible, groupBy === "none" || groupBy === "wave");
     laidOut.then(
-      (positions) => {
-        if (live) setLayout({ graph: visible, positions, ms: performance.now() - t0, groupBy });
+      ({ positions, routes }) => {
+        if (!live) return;
+        const headers = groupBy === "none" ? waveHeaders(visible.nodes, positions) : [];
+        const now = canvas.current?.getBoundingClientRect();
+        if (now && panelAuto.current && !isBanded(visible)) {
+          const points = placed({ positions, headers });
+          setPanelOpen((open) => {
+            const full = now.width + (open ? PANEL_SPACE : 0);
+            return readableWhole(points, full - PANEL_SPACE, now.height) || !readableWhole(points, full, now.height);
+          });
+        }
+        setLayout({ graph: visible, positions, routes, headers, ms: performance.now() - t0, groupBy });
       },
       (e: unknown) => {
         if (live) setError(e);
@@ -164,11 +251,40 @@ function GraphCanvas({ view, project }: { view: GraphView; project: ProjectView 
   }, [layout]);
 
   const drawn = layout?.graph;
+  /** The selection as drawn: a node a regrouping, expanding or collapsing took away is not selected any more. */
+  const selected = useMemo(() => (picked && drawn?.nodes.some((n) => n.id === picked.id) ? picked : null), [picked, drawn]);
+  const blast = selected ? pickedBlast : null;
+
+  // The panel opened for a selection: keep the selected node in the canvas it narrowed.
+  useEffect(() => {
+    const p = selected && layout?.positions.get(selected.id);
+    const box = canvas.current?.getBoundingClientRect();
+    if (!panelOpen || !p || !box || !flow.current) return;
+    const { x, y, zoom } = flow.current.getViewport();
+    const right = (p.x + NODE_WIDTH) * zoom + x;
+    if (right > box.width - 12) void flow.current.setViewport({ x: x - (right - box.width + 24), y, zoom });
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- only when the panel opens
+  }, [panelOpen]);
+
   const highlighted = useMemo(() => (blast && drawn ? blastHighlight(drawn, blast.affected) : new Set<string>()), [drawn, blast]);
 
   const nodes: Node<NodeData>[] = useMemo(
-    () =>
-      (layout?.graph.nodes ?? []).map((n) => {
+    () => [
+      ...(layout?.headers ?? []).map(
+        (h): Node<NodeData> => ({
+          id: `wave-header:${h.wave}`,
+          position: h.position,
+          width: NODE_WIDTH,
+          height: 26,
+          data: { label: far ? null : `Wave ${h.wave}`, color: "transparent", blast: false },
+          className: "wave-header",
+          style: { borderBottom: `3px solid ${waveColor(h.wave)}` },
+          draggable: false,
+          selectable: false,
+          focusable: false,
+        }),
+      ),
+      ...(layout?.graph.nodes ?? []).map((n) => {
         const p = layout?.positions.get(n.id) ?? { x: 0, y: 0 };
         const classes = ["gnode"];
         if (n.group) classes.push("group");
@@ -183,29 +299,42 @@ function GraphCanvas({ view, project }: { view: GraphView; project: ProjectView 
           position: p,
           width: size.width,
           height: size.height,
-          data: { label: far ? null : nodeLabel(n), color, blast: highlighted.has(n.id) },
+          data: { label: far ? null : nodeLabel(n, schema), color, blast: highlighted.has(n.id) },
           className: classes.join(" "),
           style: { borderLeft: `6px solid ${color}` },
+          // Edges leave a node on its right and reach it on its left: the layout runs left to right.
+          sourcePosition: Position.Right,
+          targetPosition: Position.Left,
           draggable: false,
         };
       }),
-    [layout, highlighted, selected, far],
+    ],
+    [layout, highlighted, selected, far, schema],
   );
   const edges: Edge[] = useMemo(
     () =>
-      (drawn?.edges ?? []).map((e) => ({
-        id: e.id,
-        source: e.source,
-        target: e.target,
-        label: e.label ?? (e.count > 1 ? String(e.count) : undefined),
-        className: e.deferred ? "edge-deferred" : undefined,
-        animated: e.deferred,
-      })),
-    [drawn],
+      (drawn?.edges ?? []).map((e) => {
+        const route = layout?.routes.get(e.id);
+        const cycle = inCycle.get(e.source);
+        // A deferred foreign key (a cycle's break) is dashed; the other edges of a cycle are red.
+        const kind = e.deferred ? "edge-deferred" : cycle !== undefined && inCycle.get(e.target) === cycle ? "edge-cycle" : undefined;
+        return {
+          id: e.id,
+          source: e.source,
+          target: e.target,
+          type: route ? "route" : "default",
+          data: { route },
+          label: e.label ?? (e.count > 1 ? String(e.count) : undefined),
+          className: kind,
+          markerEnd: { type: MarkerType.ArrowClosed, width: 16, height: 16, color: kind ? "#dc2626" : "#64748b" },
+        };
+      }),
+    [drawn, layout, inCycle],
   );
 
   async function select(n: VisNode) {
-    setSelected(n);
+    setPicked(n);
+    setPanelOpen(true);
     setError(null);
     try {
       setBlast(unwrap(await commands.blastRadius(project.handle, n.members)));
@@ -214,6 +343,29 @@ function GraphCanvas({ view, project }: { view: GraphView; project: ProjectView 
       setBlast(null);
     }
   }
+
+  /** Centres the node drawing artifact `id` (itself, or the group holding it). */
+  function reveal(id: string) {
+    const n = layout?.graph.nodes.find((v) => v.members.includes(id));
+    const p = n && layout?.positions.get(n.id);
+    if (!p || !flow.current) return;
+    void flow.current.setCenter(p.x + NODE_WIDTH / 2, p.y + NODE_HEIGHT / 2, { zoom: Math.max(flow.current.getZoom(), READABLE_ZOOM), duration: 200 });
+  }
+
+  /** An artifact's name as the nodes show it (an id the graph does not know stays as it is). */
+  const nameOf = (id: string) => {
+    const n = byId.get(id);
+    return n ? shortName(n.name, schema) : id;
+  };
+
+  const affected = useMemo(
+    () =>
+      (blast?.affected ?? [])
+        .map((id) => byId.get(id))
+        .filter((n): n is NodeView => n !== undefined)
+        .sort((a, b) => a.wave - b.wave || a.name.localeCompare(b.name)),
+    [blast, byId],
+  );
 
   function toggleGroup(n: VisNode) {
     const band = isBandNode(n) && n.level.startsWith("band") ? bands?.[n.band] : undefined;
@@ -238,6 +390,8 @@ function GraphCanvas({ view, project }: { view: GraphView; project: ProjectView 
             onChange={(e) => {
               setGroupBy(e.target.value as GroupBy);
               setExpanded(new Set());
+              setPicked(null);
+              setBlast(null);
             }}
             data-testid="group-by"
           >
@@ -248,11 +402,25 @@ function GraphCanvas({ view, project }: { view: GraphView; project: ProjectView 
             ))}
           </select>
         </label>
-        <span className="muted" data-testid="graph-stats">
+        <span className="muted graph-stats" data-testid="graph-stats">
           {view.nodes.length} artifacts, {view.edges.length} dependencies, {view.waves} waves, {view.cycles.length} cycles; {layout?.graph === visible
             ? `showing ${visible.nodes.length} nodes (laid out in ${Math.round(layout.ms)} ms)`
             : `laying out ${visible.nodes.length} nodes…`}
         </span>
+        <div className="graph-view-controls">
+          <Controls showInteractive={false} orientation="horizontal" />
+          <button
+            className="link"
+            onClick={() => {
+              panelAuto.current = false;
+              setPanelOpen(!panelOpen);
+            }}
+            title={panelOpen ? "Give the canvas the panel's room" : "The minimap, the legend, the selection's blast radius and the cycles"}
+            data-testid="graph-panel-toggle"
+          >
+            {panelOpen ? "Hide panel" : "Show panel"}
+          </button>
+        </div>
       </div>
       {view.ponr && (
         <div className="ponr-banner" data-testid="ponr-banner">
@@ -290,18 +458,30 @@ function GraphCanvas({ view, project }: { view: GraphView; project: ProjectView 
                 const v = layout.graph.nodes.find((x) => x.id === n.id);
                 if (v?.group) toggleGroup(v);
               }}
+              edgeTypes={edgeTypes}
               proOptions={{ hideAttribution: true }}
             >
               <Background />
-              <Controls position="top-right" showInteractive={false} />
-              {/* An opened band's waves fill the canvas below its card, where the minimap would cover some; the bands are the overview then. */}
-              {!(isBanded(layout.graph) && expanded.size > 0) && <MiniMap pannable zoomable nodeColor={(n: Node<NodeData>) => (n.data.blast ? "#f97316" : n.data.color)} nodeStrokeWidth={3} />}
             </ReactFlow>
           ) : (
             <Loading what="layout" />
           )}
         </div>
-        <aside className="graph-side">
+        {panelOpen && (
+        <aside className="graph-side" data-testid="graph-side">
+          {/* Outside the flow, React Flow's colour variables are not set: the colours are given. */}
+          {layout && (
+            <MiniMap
+              pannable
+              zoomable
+              bgColor="#ffffff"
+              maskColor="rgba(226, 232, 240, 0.6)"
+              maskStrokeColor="#94a3b8"
+              maskStrokeWidth={1}
+              nodeColor={(n: Node<NodeData>) => (n.data.blast ? "#f97316" : n.data.color)}
+              nodeStrokeWidth={3}
+            />
+          )}
           <h2>Legend</h2>
           <ul className="legend">
             {bands
@@ -340,6 +520,21 @@ function GraphCanvas({ view, project }: { view: GraphView; project: ProjectView 
                   <p>
                     <strong>{blast.affected.length}</strong> {blast.affected.length === 1 ? "artifact depends" : "artifacts depend"} on it, directly or transitively.
                   </p>
+                  {affected.length > 0 && (
+                    <ol className="blast-list" data-testid="blast-list">
+                      {affected.slice(0, BLAST_LIST_MAX).map((n) => (
+                        <li key={n.id}>
+                          <button className="link" title={`Show ${n.name}`} onClick={() => reveal(n.id)}>
+                            {shortName(n.name, schema)}
+                          </button>{" "}
+                          <span className="muted">
+                            {n.kind}, wave {n.wave}
+                          </span>
+                        </li>
+                      ))}
+                    </ol>
+                  )}
+                  {affected.length > BLAST_LIST_MAX && <p className="muted">and {affected.length - BLAST_LIST_MAX} more (counted below)</p>}
                   <ul>
                     {blast.by_kind.map((k) => (
                       <li key={k.key}>
@@ -367,11 +562,11 @@ function GraphCanvas({ view, project }: { view: GraphView; project: ProjectView 
               <ul className="cycles">
                 {view.cycles.map((c, i) => (
                   <li key={i}>
-                    {c.members.join(" ⇄ ")}
+                    {c.members.map(nameOf).join(" ⇄ ")}
                     {!c.broken && <span className="badge warn">cannot be broken: moves as one</span>}
                     {c.deferred.map((d, j) => (
                       <div key={j} className="muted">
-                        break {d.label ?? `${d.from} → ${d.to}`}: {d.strategy}
+                        break {d.label ?? `${nameOf(d.from)} → ${nameOf(d.to)}`}: {d.strategy.replaceAll("-", " ")}
                       </div>
                     ))}
                   </li>
@@ -380,6 +575,7 @@ function GraphCanvas({ view, project }: { view: GraphView; project: ProjectView 
             </section>
           )}
         </aside>
+        )}
       </div>
     </div>
   );

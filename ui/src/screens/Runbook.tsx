@@ -198,7 +198,7 @@ function runbookColumns(calibratedFrom: string | null, edit: (key: string) => vo
     {
       id: "notes",
       header: "Notes",
-      size: 108,
+      size: 96,
       cell: ({ row }) => (
         <span className="clamp notes" title={row.original.notes ?? ""}>
           {row.original.notes ?? ""}
@@ -208,7 +208,7 @@ function runbookColumns(calibratedFrom: string | null, edit: (key: string) => vo
     {
       id: "edit",
       header: "",
-      size: 44,
+      size: 56,
       enableResizing: false,
       cell: ({ row }) => (
         <button

@@ -108,6 +108,9 @@ function openView(flow: ReactFlowInstance<Node<NodeData>> | null, canvas: HTMLDi
 /** Width the side panel takes from the canvas, px: `.graph-side` and the gap before it (styles.css). */
 const PANEL_SPACE = 292;
 
+/** The minimap fills the side panel's width (`.graph-side` less its border and a scroll bar), px. */
+const MINIMAP_WIDTH = 262;
+
 /** The most affected artifacts the side panel lists by name (the counts cover the rest). */
 const BLAST_LIST_MAX = 200;
 
@@ -474,6 +477,7 @@ function GraphCanvas({ view, project }: { view: GraphView; project: ProjectView 
             <MiniMap
               pannable
               zoomable
+              style={{ width: MINIMAP_WIDTH, height: 150 }}
               bgColor="#ffffff"
               maskColor="rgba(226, 232, 240, 0.6)"
               maskStrokeColor="#94a3b8"

@@ -92,6 +92,7 @@ pub fn export_bindings(path: &Path) -> Result<(), specta_typescript::Error> {
 
 /// Runs the app.
 pub fn run() {
+    memory::tune_allocator();
     let software_rendering = webview::software_rendering_defaults();
     tracing_subscriber::fmt()
         .with_env_filter(

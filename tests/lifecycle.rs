@@ -1360,6 +1360,39 @@ async fn service_pipelines_are_jobs_measured_from_a_file() {
     );
 }
 
+/// The desktop's board polls `status_of` over its opened workspace (no re-import): after a loop
+/// moved the jobs it shows what `status` shows, read afresh from the store.
+#[tokio::test]
+async fn status_of_an_opened_workspace_is_status() {
+    let (dir, root) = sample("sock-shop-services");
+    let ws = migration_studio::workspace::Workspace::open(&root)
+        .await
+        .unwrap();
+    let before = status::status_of(ws.project(), ws.inventory(), true, 0.0)
+        .await
+        .unwrap();
+    assert!(before.jobs.iter().all(|v| v.job.phase == Phase::Planned));
+    let ticks: Vec<HashMap<String, Window>> = (0..8)
+        .map(|_| windows(&[("shipping", good()), ("queue-master", good())]))
+        .collect();
+    let file = measurement_file(dir.path(), &ticks);
+    run::run(&root, &request(&file, None), &Cancel::new())
+        .await
+        .unwrap();
+    let polled = status::status_of(ws.project(), ws.inventory(), true, 0.0)
+        .await
+        .unwrap();
+    let fresh = status::status(&root, true, 0.0).await.unwrap();
+    assert_eq!(format!("{polled:?}"), format!("{fresh:?}"));
+    assert!(
+        polled
+            .jobs
+            .iter()
+            .all(|v| v.job.phase == Phase::ReverseShadow),
+        "{polled:?}"
+    );
+}
+
 /// On the databases, a pipeline is measured on the tables it uses (the services CSV's
 /// `tables`): `job:nightly-export` writes `a` and `b`; while `b` differs on the new side it
 /// stays in shadow, though `a`, as a job of its own, promotes.

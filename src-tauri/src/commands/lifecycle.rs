@@ -8,7 +8,7 @@ use migration_studio::db::LockHolder;
 use migration_studio::lifecycle::{LifecycleError, Phase};
 use migration_studio::workspace::lifecycle::approve::approve;
 use migration_studio::workspace::lifecycle::run::{run, Measurements, RunRequest};
-use migration_studio::workspace::lifecycle::{now, status::status};
+use migration_studio::workspace::lifecycle::{now, status::status_of};
 use migration_studio::workspace::Cancel;
 use serde::{Deserialize, Serialize};
 use specta::Type;
@@ -73,8 +73,13 @@ pub async fn lifecycle_board(
     state: State<'_, AppState>,
     project: String,
 ) -> Result<LifecycleBoard, AppError> {
-    let root = state.project_root(&project)?;
-    let view = status(&root, true, now()).await.map_err(lifecycle_error)?;
+    // The opened workspace's inventory: a poll (every 2 s while the board is shown) reads the
+    // lifecycle store, not the project's inputs again.
+    let ws = super::workspace(&state, &project).await?;
+    let view = status_of(ws.project(), ws.inventory(), true, now())
+        .await
+        .map_err(lifecycle_error)?;
+    drop(ws);
     Ok(LifecycleBoard {
         interval_seconds: view.interval_seconds,
         phases: view

@@ -12,6 +12,7 @@ pub mod status;
 use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use crate::inventory::Inventory;
 use crate::lifecycle::{Job, LifecycleError, LifecycleSettings, LifecycleStore};
 use crate::project::{Project, MANIFEST_FILE};
 
@@ -99,9 +100,22 @@ pub(crate) async fn open(root: &Path) -> Result<Opened, LifecycleError> {
 pub(crate) async fn read(root: &Path) -> Result<(Opened, Vec<String>), LifecycleError> {
     let project = Project::open(root)?;
     let inventory = project.inventory().await?;
+    read_with(&project, &inventory).await
+}
+
+/// [`read`] of a project whose inventory is already imported (an opened workspace's): the
+/// inputs are not parsed again.
+///
+/// # Errors
+/// As [`open`].
+pub(crate) async fn read_with(
+    project: &Project,
+    inventory: &Inventory,
+) -> Result<(Opened, Vec<String>), LifecycleError> {
+    let root = project.root();
     let mut settings = project.manifest().lifecycle.clone();
-    let ids = job_ids(&inventory);
-    let pipelines = crate::lifecycle::pipeline::pipelines(&inventory);
+    let ids = job_ids(inventory);
+    let pipelines = crate::lifecycle::pipeline::pipelines(inventory);
     // Overrides keyed by the jobs' full ids, however the manifest spelt them.
     let mut overrides = std::collections::BTreeMap::new();
     for (job, own) in std::mem::take(&mut settings.jobs) {

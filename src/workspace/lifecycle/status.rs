@@ -5,8 +5,10 @@ use std::path::Path;
 
 use serde::Serialize;
 
+use crate::inventory::Inventory;
 use crate::lifecycle::status::attention;
 use crate::lifecycle::{Attention, Job, LifecycleError, Phase, Transition};
+use crate::project::Project;
 
 /// One job as the operator sees it.
 #[derive(Debug, Clone, Serialize)]
@@ -41,6 +43,31 @@ pub struct StatusView {
 /// As [`super::open`].
 pub async fn status(root: &Path, all: bool, now: f64) -> Result<StatusView, LifecycleError> {
     let (opened, ids) = super::read(root).await?;
+    status_from(opened, ids, all, now).await
+}
+
+/// [`status`] of a project whose inventory is already imported (an opened workspace's): what the
+/// desktop's board polls every 2 s, so that a poll reads the store without parsing the project's
+/// inputs again (the whole import, ~1 s for 5,000 tables).
+///
+/// # Errors
+/// As [`super::open`].
+pub async fn status_of(
+    project: &Project,
+    inventory: &Inventory,
+    all: bool,
+    now: f64,
+) -> Result<StatusView, LifecycleError> {
+    let (opened, ids) = super::read_with(project, inventory).await?;
+    status_from(opened, ids, all, now).await
+}
+
+async fn status_from(
+    opened: super::Opened,
+    ids: Vec<String>,
+    all: bool,
+    now: f64,
+) -> Result<StatusView, LifecycleError> {
     let mut jobs = opened.store.jobs().await?;
     let known: std::collections::BTreeSet<String> = jobs.iter().map(|j| j.id.clone()).collect();
     jobs.extend(

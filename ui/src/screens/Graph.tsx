@@ -119,11 +119,16 @@ type NodeData = { label: ReactNode; color: string; blast: boolean };
 
 /** An edge along the route the layered layout gave it (ELK's orthogonal routing, corners rounded),
  * which avoids the nodes between; without a route, a straight line between the two sides. */
-type RouteEdgeType = Edge<{ route?: Point[] }, "route">;
+type RouteEdgeType = Edge<{ route?: Point[]; title?: string }, "route">;
 
 function RouteEdge({ id, data, sourceX, sourceY, targetX, targetY, markerEnd, style, label }: EdgeProps<RouteEdgeType>) {
   const { path, label: at } = routePath(data?.route ?? [{ x: sourceX, y: sourceY }, { x: targetX, y: targetY }]);
-  return <BaseEdge id={id} path={path} markerEnd={markerEnd} style={style} label={label} labelX={at.x} labelY={at.y} />;
+  return (
+    <g>
+      {data?.title && <title>{data.title}</title>}
+      <BaseEdge id={id} path={path} markerEnd={markerEnd} style={style} label={label} labelX={at.x} labelY={at.y} />
+    </g>
+  );
 }
 
 const edgeTypes = { route: RouteEdge };
@@ -326,8 +331,10 @@ function GraphCanvas({ view, project }: { view: GraphView; project: ProjectView 
           source: e.source,
           target: e.target,
           type: route ? "route" : "default",
-          data: { route },
-          label: e.label ?? (e.count > 1 ? String(e.count) : undefined),
+          // A break's name is its hover text (and in the side panel's cycles): written on the edge it
+          // covered the two nodes it joins, which sit a layer apart.
+          data: { route, title: e.label ?? undefined },
+          label: e.count > 1 ? String(e.count) : route ? undefined : (e.label ?? undefined),
           className: kind,
           markerEnd: { type: MarkerType.ArrowClosed, width: 16, height: 16, color: kind ? "#dc2626" : "#64748b" },
         };

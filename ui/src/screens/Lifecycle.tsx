@@ -256,7 +256,7 @@ export function LifecycleScreen({ project }: { project: ProjectView }) {
   const shown = columns.reduce((n, c) => n + c.cards.length, 0);
   const total = board.data.jobs.length;
   return (
-    <section className="lifecycle" data-testid="lifecycle-board">
+    <section className="screen lifecycle" data-testid="lifecycle-board">
       <header className="screen-header">
         <h1>Job lifecycle</h1>
         <p className="muted">

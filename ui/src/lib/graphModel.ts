@@ -210,7 +210,7 @@ export function openingViewport(positions: Iterable<Point>, width: number, heigh
   const { minX, minY, w, h } = b;
   const maxY = minY + h;
   const [roomW, roomH] = [Math.max(width - 2 * padding, 1), Math.max(height - 2 * padding, 1)];
-  const zoom = Math.max(Math.min(roomW / w, roomH / h, 1), READABLE_ZOOM);
+  const zoom = Math.max(Math.min(wholeZoom(b, width, height, padding), 1), READABLE_ZOOM);
   const centred = (size: number, room: number, min: number) => (room + 2 * padding - size * zoom) / 2 - min * zoom;
   const x = w * zoom <= roomW ? centred(w, roomW, minX) : padding - minX * zoom;
   if (h * zoom <= roomH) return { x, y: centred(h, roomH, minY), zoom };
@@ -237,12 +237,17 @@ function bounds(points: readonly Point[]): { minX: number; minY: number; w: numb
   return { minX, minY, w: maxX - minX, h: maxY - minY };
 }
 
+/** The zoom at which a bounding box `b` just fits a canvas of `width` × `height` px less `padding` each side. */
+function wholeZoom(b: { w: number; h: number }, width: number, height: number, padding: number): number {
+  return Math.min(Math.max(width - 2 * padding, 1) / b.w, Math.max(height - 2 * padding, 1) / b.h);
+}
+
 /** Whether every node at `positions` fits a canvas of `width` × `height` px (less `padding` each
  * side) at a readable zoom: the opening view then shows the whole graph with every name readable. */
 export function readableWhole(positions: Iterable<Point>, width: number, height: number, padding = 24): boolean {
   const b = bounds([...positions]);
   if (!b) return true;
-  return Math.min((width - 2 * padding) / b.w, (height - 2 * padding) / b.h) >= READABLE_ZOOM;
+  return wholeZoom(b, width, height, padding) >= READABLE_ZOOM;
 }
 
 /** A wave's column heading: where it is drawn (graph units, above the column's first node). */

@@ -536,7 +536,7 @@ function GraphCanvas({ view, project }: { view: GraphView; project: ProjectView 
                       {affected.slice(0, BLAST_LIST_MAX).map((n) => (
                         <li key={n.id}>
                           <button className="link" title={`Show ${n.name}`} onClick={() => reveal(n.id)}>
-                            {shortName(n.name, schema)}
+                            {nameOf(n.id)}
                           </button>{" "}
                           <span className="muted">
                             {n.kind}, wave {n.wave}

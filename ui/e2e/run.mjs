@@ -21,8 +21,9 @@
 // MS_E2E_BENCH=start stops after the cold start, idle memory and Sakila graph measurements.
 // MS_E2E_BENCH=soak runs the steps up to the mapping's, then a scripted session over the screens
 // for MS_E2E_SOAK_MINUTES (15) and prints the memory of the app's process tree minute by minute
-// (BENCHMARKS.md, "Desktop: 15-minute session"); not part of the normal run. MS_E2E_SOAK_SKIP=graph
-// leaves the graph out of the session's round.
+// (BENCHMARKS.md, "Desktop: 15-minute session"); not part of the normal run. MS_E2E_SOAK_SKIP leaves
+// screens out of the session's round (comma-separated: drilldown, graph, runbook, risks, mapping,
+// rehearsal, lifecycle).
 // MS_E2E_KEEP=1 keeps the run's work folder (projects, saved files, app data), removed otherwise.
 // MS_E2E_HOLD=SECONDS keeps the app idle that long after the idle-memory reading, with Sakila open,
 // to inspect its processes by hand (e.g. /proc/PID/smaps, node ui/e2e/memory.mjs PID).
@@ -357,13 +358,17 @@ function soakMinutes() {
   return m;
 }
 
+/** The parts of the soak's round, in the order it visits them. */
+const SOAK_PARTS = ["drilldown", "graph", "runbook", "risks", "mapping", "rehearsal", "lifecycle"];
+
 /**
- * Screens the soak's round leaves out (MS_E2E_SOAK_SKIP, comma-separated; only "graph" for now):
+ * Parts of the soak's round left out (MS_E2E_SOAK_SKIP, comma-separated names of SOAK_PARTS):
  * to tell which screen the growth comes with.
  */
 function soakSkipped() {
   const skip = new Set((process.env.MS_E2E_SOAK_SKIP ?? "").split(",").filter((s) => s !== ""));
-  for (const s of skip) if (s !== "graph") throw new Error(`MS_E2E_SOAK_SKIP=${process.env.MS_E2E_SOAK_SKIP}: only "graph" can be left out`);
+  for (const s of skip)
+    if (!SOAK_PARTS.includes(s)) throw new Error(`MS_E2E_SOAK_SKIP=${process.env.MS_E2E_SOAK_SKIP}: "${s}" is not one of ${SOAK_PARTS.join(", ")}`);
   return skip;
 }
 
@@ -375,13 +380,16 @@ function soakSkipped() {
  * the history with its charts; the lifecycle board. It ends on the inventory, details closed.
  */
 async function soakRound(rentalId, round) {
+  const skipped = soakSkipped();
   await (await byTestId("nav-inventory")).click();
   await byTestId("inventory-grid", 60000);
-  await (await browser.$(`[data-testid="inventory-row"][data-id="${rentalId}"] td:first-child`)).click();
-  await until("rental's details are shown", async () => (await (await byTestId("artifact-detail")).getAttribute("data-id")) === rentalId && (await browser.$('[data-testid="detail-fks-out"]').isExisting()));
-  await (await byTestId("detail-close")).click();
+  if (!skipped.has("drilldown")) {
+    await (await browser.$(`[data-testid="inventory-row"][data-id="${rentalId}"] td:first-child`)).click();
+    await until("rental's details are shown", async () => (await (await byTestId("artifact-detail")).getAttribute("data-id")) === rentalId && (await browser.$('[data-testid="detail-fks-out"]').isExisting()));
+    await (await byTestId("detail-close")).click();
+  }
 
-  if (!soakSkipped().has("graph")) {
+  if (!skipped.has("graph")) {
     await (await byTestId("nav-graph")).click();
     await byTestId("graph-canvas", 60000);
     await until("the graph is laid out", async () => /showing \d+ nodes \(laid out/.test(await textOf("graph-stats")));
@@ -398,36 +406,46 @@ async function soakRound(rentalId, round) {
     await until("film's blast radius", async () => /artifacts? depends? on it/.test(await textOf("blast-panel")));
   }
 
-  await (await byTestId("nav-runbook")).click();
-  await byTestId("runbook-grid", 60000);
-  await rentalRow();
-  await browser.execute((b) => (b.scrollTop = 0), await byTestId("runbook-grid-box"));
-  await (await browser.$$('[data-testid="edit-step"]'))[0].click();
-  await setValue("edit-notes", `soak round ${round}: typed, then cancelled`);
-  await (await byTestId("cancel-step")).click();
-  await until("the step editor closes", async () => !(await browser.$('[data-testid="edit-notes"]').isExisting()));
-
-  await (await byTestId("nav-risks")).click();
-  await byTestId("heat-map", 60000);
-  await until("the risks are listed", async () => (await riskRows()).length > 0);
-
-  await (await byTestId("nav-mapping")).click();
-  await byTestId("mapping-grid", 60000);
-  for (const table of ["sakila.rental", "sakila.film"]) {
-    await selectValue("mapping-table", table);
-    const column = table === "sakila.film" ? "title" : "rental_id";
-    await until(`${table}'s mapping is shown`, async () => browser.$(`[data-testid="mapping-row"][data-column="${column}"]`).isExisting(), 30000);
+  if (!skipped.has("runbook")) {
+    await (await byTestId("nav-runbook")).click();
+    await byTestId("runbook-grid", 60000);
+    await rentalRow();
+    await browser.execute((b) => (b.scrollTop = 0), await byTestId("runbook-grid-box"));
+    await (await browser.$$('[data-testid="edit-step"]'))[0].click();
+    await setValue("edit-notes", `soak round ${round}: typed, then cancelled`);
+    await (await byTestId("cancel-step")).click();
+    await until("the step editor closes", async () => !(await browser.$('[data-testid="edit-notes"]').isExisting()));
   }
 
-  await (await byTestId("nav-rehearsal")).click();
-  await byTestId("rehearsal-history", 60000);
-  await (await (await browser.$$('[data-testid="history-row"]'))[0].$('[data-testid="show-report"]')).click();
-  await byTestId("gantt-measured", 30000);
-  await (await byTestId("trial-progress-chart", 30000)).scrollIntoView();
+  if (!skipped.has("risks")) {
+    await (await byTestId("nav-risks")).click();
+    await byTestId("heat-map", 60000);
+    await until("the risks are listed", async () => (await riskRows()).length > 0);
+  }
 
-  await (await byTestId("nav-lifecycle")).click();
-  await byTestId("lifecycle-board", 60000);
-  await sleep(1000);
+  if (!skipped.has("mapping")) {
+    await (await byTestId("nav-mapping")).click();
+    await byTestId("mapping-grid", 60000);
+    for (const table of ["sakila.rental", "sakila.film"]) {
+      await selectValue("mapping-table", table);
+      const column = table === "sakila.film" ? "title" : "rental_id";
+      await until(`${table}'s mapping is shown`, async () => browser.$(`[data-testid="mapping-row"][data-column="${column}"]`).isExisting(), 30000);
+    }
+  }
+
+  if (!skipped.has("rehearsal")) {
+    await (await byTestId("nav-rehearsal")).click();
+    await byTestId("rehearsal-history", 60000);
+    await (await (await browser.$$('[data-testid="history-row"]'))[0].$('[data-testid="show-report"]')).click();
+    await byTestId("gantt-measured", 30000);
+    await (await byTestId("trial-progress-chart", 30000)).scrollIntoView();
+  }
+
+  if (!skipped.has("lifecycle")) {
+    await (await byTestId("nav-lifecycle")).click();
+    await byTestId("lifecycle-board", 60000);
+    await sleep(1000);
+  }
 
   await (await byTestId("nav-inventory")).click();
   await byTestId("inventory-grid", 60000);

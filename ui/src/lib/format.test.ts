@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { clockFigure, counted, formatMinutes, megabytesFigure, minutesFigure } from "./format";
+import { clockFigure, counted, formatMinutes, gateOutcome, megabytesFigure, minutesFigure } from "./format";
 
 describe("formatMinutes", () => {
   it("keeps the tenths of a second a rehearsal measures, so a measured step never reads 0 s", () => {
@@ -49,5 +49,17 @@ describe("one unit per column", () => {
     expect(megabytesFigure(2048)).toBe("< 0.01");
     expect(megabytesFigure(1024 * 1024 * 250)).toBe("250");
     expect(megabytesFigure(null)).toBe("?");
+  });
+});
+
+describe("gateOutcome", () => {
+  it("drops the code and label the gates table shows in its own column", () => {
+    expect(gateOutcome("mismatched rows", "G001 mismatched rows: measured 0.000, limit 0.000")).toBe("measured 0.000, limit 0.000");
+    expect(gateOutcome("time of step `backfill`", "G004 time of step `backfill`: measured 2.000s, limit 1.000s: over the limit")).toBe(
+      "measured 2.000s, limit 1.000s: over the limit",
+    );
+  });
+  it("keeps a reason written another way whole", () => {
+    expect(gateOutcome("mismatched rows", "no rows were compared")).toBe("no rows were compared");
   });
 });

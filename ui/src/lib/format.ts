@@ -78,3 +78,13 @@ export function megabytesFigure(bytes: number | null | undefined): string {
   if (mb >= 100) return Math.round(mb).toLocaleString("en-US");
   return mb.toFixed(mb >= 10 ? 1 : 2);
 }
+
+/**
+ * A go/no-go gate's reason without its own code and label, which the gates table shows in their
+ * own column (`G004 time of step backfill: measured 1.2 s, limit 60 s` → `measured 1.2 s, limit 60 s`).
+ * A reason that does not start with the label is returned whole.
+ */
+export function gateOutcome(gate: string, reason: string): string {
+  const at = reason.indexOf(`${gate}: `);
+  return at >= 0 && at <= 6 ? reason.slice(at + gate.length + 2) : reason;
+}

@@ -15,7 +15,7 @@ import {
 import { describeProvider } from "../lib/provider";
 import { CommandError, unwrap } from "../lib/errors";
 import { newTaskId, useLoad } from "../lib/useLoad";
-import { formatCount, formatSeconds } from "../lib/format";
+import { formatCount, formatSeconds, gateOutcome } from "../lib/format";
 import { stepLabel } from "../lib/charts";
 import { EmptyState, ErrorBanner, Loading } from "../components/Feedback";
 
@@ -261,10 +261,15 @@ export function RehearsalScreen({ project, onOpenRunbook }: { project: ProjectVi
         <div className="form-grid">
           <label>
             Where the scratch databases live
-            <select value={provider} onChange={(e) => setProvider(e.target.value as ProviderPick)} data-testid="full-provider">
-              <option value="auto">Auto: Docker if a daemon answers, else the local servers</option>
-              <option value="local">Local servers (scratch databases on them)</option>
-              <option value="docker">Docker (throwaway containers)</option>
+            <select
+              value={provider}
+              onChange={(e) => setProvider(e.target.value as ProviderPick)}
+              title="Auto uses Docker when a daemon answers and the local servers otherwise; on the local servers the scratch databases are made beside the others and dropped at the end"
+              data-testid="full-provider"
+            >
+              <option value="auto">Auto (Docker, else local servers)</option>
+              <option value="local">Local servers</option>
+              <option value="docker">Docker containers</option>
             </select>
           </label>
           {provider !== "local" && (
@@ -530,6 +535,13 @@ function ReportView({ report, project, onOpenRunbook }: { report: RehearsalRepor
         <>
           <h3>Go/no-go gates</h3>
           <table className="grid" data-testid="gates">
+            <thead>
+              <tr>
+                <th>Result</th>
+                <th>Gate</th>
+                <th>Measured against the limit</th>
+              </tr>
+            </thead>
             <tbody>
               {report.gates.map((g, i) => (
                 <tr key={i}>
@@ -537,7 +549,7 @@ function ReportView({ report, project, onOpenRunbook }: { report: RehearsalRepor
                     <span className={`badge ${g.passed ? "good" : "warn"}`}>{g.passed ? "pass" : "fail"}</span>
                   </td>
                   <td>{g.gate}</td>
-                  <td>{g.reason}</td>
+                  <td title={g.reason}>{gateOutcome(g.gate, g.reason)}</td>
                 </tr>
               ))}
             </tbody>

@@ -22,6 +22,9 @@ pub fn release_freed() {
 /// `free`), and above which it trims a heap's free top: glibc's starting defaults, fixed.
 const ALLOCATOR_THRESHOLD: i32 = 128 * 1024;
 
+/// The most arenas glibc's allocator may make (its default: 8 per core).
+const ARENAS: i32 = 2;
+
 /// Keeps glibc's allocator from holding on to what large, short-lived buffers leave behind: the
 /// app's assets decompressed for the page (the graph screen's chunks and ELK's 1.6 MB worker
 /// script) and the IPC's serialized answers. glibc raises both thresholds by itself after the first
@@ -30,6 +33,11 @@ const ALLOCATOR_THRESHOLD: i32 = 128 * 1024;
 /// e2e's `MS_E2E_BENCH=start` on the shipping build, 3 runs each: the app process 85 → 74 MB PSS
 /// idle and 96 → 82–85 MB with the Sakila graph open (BENCHMARKS.md, "Desktop: the allocator's
 /// thresholds"). Call it first thing, before any thread allocates.
+///
+/// It also caps glibc's arenas at [`ARENAS`]: glibc gives threads arenas of their own, up to 8 per
+/// core, and an arena keeps what its threads freed; the app's threads (tokio's workers and
+/// blocking pool, sqlx's SQLite connection threads, WebKit's) each left theirs partly full. A
+/// desktop app's threads rarely allocate at once, so sharing costs no measurable time.
 pub fn tune_allocator() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: mallopt only sets the allocator's parameters (under its own lock); the values are
@@ -37,5 +45,6 @@ pub fn tune_allocator() {
     unsafe {
         libc::mallopt(libc::M_MMAP_THRESHOLD, ALLOCATOR_THRESHOLD);
         libc::mallopt(libc::M_TRIM_THRESHOLD, ALLOCATOR_THRESHOLD);
+        libc::mallopt(libc::M_ARENA_MAX, ARENAS);
     }
 }

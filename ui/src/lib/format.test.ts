@@ -54,10 +54,13 @@ describe("one unit per column", () => {
 
 describe("gateOutcome", () => {
   it("drops the code and label the gates table shows in its own column", () => {
-    expect(gateOutcome("mismatched rows", "G001 mismatched rows: measured 0.000, limit 0.000")).toBe("measured 0.000, limit 0.000");
-    expect(gateOutcome("time of step `backfill`", "G004 time of step `backfill`: measured 2.000s, limit 1.000s: over the limit")).toBe(
+    expect(gateOutcome("G001 mismatched rows", "G001 mismatched rows: measured 0.000, limit 0.000")).toBe("measured 0.000, limit 0.000");
+    expect(gateOutcome("G004 time of step `backfill`", "G004 time of step `backfill`: measured 2.000s, limit 1.000s: over the limit")).toBe(
       "measured 2.000s, limit 1.000s: over the limit",
     );
+  });
+  it("drops the label of a gate from a report written before gates had codes", () => {
+    expect(gateOutcome("mismatched rows", "mismatched rows: measured 0.000, limit 0.000")).toBe("measured 0.000, limit 0.000");
   });
   it("keeps a reason written another way whole", () => {
     expect(gateOutcome("mismatched rows", "no rows were compared")).toBe("no rows were compared");

@@ -80,11 +80,12 @@ export function megabytesFigure(bytes: number | null | undefined): string {
 }
 
 /**
- * A go/no-go gate's reason without its own code and label, which the gates table shows in their
- * own column (`G004 time of step backfill: measured 1.2 s, limit 60 s` → `measured 1.2 s, limit 60 s`).
- * A reason that does not start with the label is returned whole.
+ * A go/no-go gate's reason without the gate itself, which the gates table shows in its own column.
+ * The engine writes every reason as `<gate>: <outcome>`, the gate being its code and label
+ * (`G004 time of step backfill: measured 1.2 s, limit 60 s` → `measured 1.2 s, limit 60 s`), or its
+ * label alone in reports written before gates had codes. A reason written another way is returned whole.
  */
 export function gateOutcome(gate: string, reason: string): string {
-  const at = reason.indexOf(`${gate}: `);
-  return at >= 0 && at <= 6 ? reason.slice(at + gate.length + 2) : reason;
+  const lead = `${gate}: `;
+  return reason.startsWith(lead) ? reason.slice(lead.length) : reason;
 }

@@ -363,7 +363,7 @@ const SOAK_PARTS = ["drilldown", "graph", "runbook", "risks", "mapping", "rehear
 
 /**
  * Parts of the soak's round left out (MS_E2E_SOAK_SKIP, comma-separated names of SOAK_PARTS):
- * to tell which screen the growth comes with.
+ * to tell which screen the growth comes with. Read once, before the first round.
  */
 function soakSkipped() {
   const skip = new Set((process.env.MS_E2E_SOAK_SKIP ?? "").split(",").filter((s) => s !== ""));
@@ -379,8 +379,7 @@ function soakSkipped() {
  * first step and cancelled; the risk register; the mapping, two tables; a rehearsal report from
  * the history with its charts; the lifecycle board. It ends on the inventory, details closed.
  */
-async function soakRound(rentalId, round) {
-  const skipped = soakSkipped();
+async function soakRound(rentalId, round, skipped) {
   await (await byTestId("nav-inventory")).click();
   await byTestId("inventory-grid", 60000);
   if (!skipped.has("drilldown")) {
@@ -460,6 +459,7 @@ async function soakRound(rentalId, round) {
  */
 async function soak(rentalId) {
   const minutes = soakMinutes();
+  const skipped = soakSkipped();
   const pid = appPid();
   if (!pid) throw new Error("the app's process was not found");
   const samples = [];
@@ -483,14 +483,14 @@ async function soak(rentalId) {
     log(`soak sample: minute ${s.minute.toFixed(1)}, round ${round}, PSS ${(m.pss / 1024).toFixed(1)} MiB`);
   };
   let round = 1;
-  await soakRound(rentalId, round);
+  await soakRound(rentalId, round, skipped);
   const start = Date.now();
   await sample(round, start);
   const end = start + minutes * 60000;
   let next = start + 60000;
   while (Date.now() < end) {
     round += 1;
-    await soakRound(rentalId, round);
+    await soakRound(rentalId, round, skipped);
     if (Date.now() >= next || Date.now() >= end) {
       await sample(round, start);
       while (next <= Date.now()) next += 60000;

@@ -21,6 +21,8 @@ pub mod dialogs;
 pub mod error;
 pub mod json;
 pub mod memory;
+#[cfg(target_os = "linux")]
+pub mod memory_pressure;
 pub mod recent;
 pub mod secrets;
 pub mod state;
@@ -103,6 +105,8 @@ pub fn run() {
     if !software_rendering.is_empty() {
         tracing::info!("no GPU render node: set {}", software_rendering.join(", "));
     }
+    #[cfg(target_os = "linux")]
+    let web_memory_budget = memory_pressure::install();
     let builder = specta_builder();
     tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
@@ -111,6 +115,12 @@ pub fn run() {
             builder.mount_events(app);
             if let Some(window) = app.get_webview_window("main") {
                 webview::lean(&window);
+            }
+            #[cfg(target_os = "linux")]
+            match (web_memory_budget, memory_pressure::contexts_given_budget()) {
+                (false, _) => tracing::info!("web process memory budget off"),
+                (true, 0) => tracing::warn!("web process memory budget not applied: WebKit's context was constructed another way"),
+                (true, _) => tracing::debug!("web process memory budget: {:?}", memory_pressure::BUDGET),
             }
             let config_dir = match std::env::var_os("MIGRATION_STUDIO_CONFIG_DIR") {
                 Some(dir) => dir.into(),

@@ -1,10 +1,10 @@
 //! A memory budget for the window's web process (issue 19: the graph screen ≤ 300 MB and no
 //! growth over a 15-minute session).
 //!
-//! WebKitGTK's web process measures its own memory every poll interval (its private dirty pages,
-//! read from `/proc/self/smaps`) and releases memory when that passes a fraction of a limit:
-//! above the *conservative* threshold its caches and a garbage collection; above the *strict*
-//! one also every compiled script (bytecode and JIT code, compiled again when next run). By
+//! WebKitGTK's web process measures its own memory every poll interval (its footprint, read from
+//! `/proc/self/smaps`) and releases memory when that passes a fraction of a limit: above the
+//! *conservative* threshold its caches and a garbage collection; above the *strict* one also its
+//! compiled JavaScript (compiled again when next run). By
 //! default the limit is the machine's RAM capped at 3 GB and the poll interval 30 s, so on a
 //! desktop the handler never acts, and what a screen once compiled or cached stays for the rest of
 //! the session (the dependency graph's React Flow and layouts: BENCHMARKS.md, "Desktop: 15-minute
@@ -39,8 +39,8 @@ pub struct Budget {
     pub poll_seconds: f64,
 }
 
-/// The app's budget. The web process's anonymous memory (`RssAnon`, close to what WebKit counts)
-/// is ~52 MiB idle with a project's inventory shown and ~84 MiB with the Sakila graph open; above
+/// The app's budget. The web process's anonymous memory (`RssAnon`; WebKit's own measure is read
+/// from `smaps`, not compared here) is ~52 MiB idle with a project's inventory shown and ~84 MiB with the Sakila graph open; above
 /// 50 MiB it drops what it compiled and cached, every 5 s until it is back under. Measured on the
 /// shipping build (BENCHMARKS.md, "A memory budget for the web process"): the Sakila graph open
 /// 296 → 275 MB PSS for the process tree, idle unchanged; a 5-minute session's web process ~45 MiB

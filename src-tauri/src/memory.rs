@@ -36,10 +36,11 @@ const ARENAS: i32 = 2;
 ///
 /// It also caps glibc's arenas at [`ARENAS`]: glibc gives threads arenas of their own, up to 8 per
 /// core, and an arena keeps what its threads freed (tokio's workers and blocking pool, sqlx's
-/// SQLite connection threads and WebKit's threads can each get one). Measured: ~2 MB less idle and with the
-/// graph open, and the first minute of a session no longer jumps by 3.5 MB; the app process's
-/// slow growth over a 15-minute session stays (BENCHMARKS.md, "glibc's arenas capped at 2"). A
-/// desktop app's threads rarely allocate at once, so sharing arenas costs no measurable time.
+/// SQLite connection threads and WebKit's threads can each get one). Measured: ~2 MB less idle
+/// and with the graph open, and the first minute of a session no longer jumps by 3.5 MB; the app
+/// process's slow growth over a 15-minute session stays (BENCHMARKS.md, "glibc's arenas capped at
+/// 2"). A desktop app's threads rarely allocate at once, so sharing arenas costs no measurable
+/// time.
 pub fn tune_allocator() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: mallopt only sets the allocator's parameters (under its own lock); the values are

@@ -4,11 +4,11 @@
 //! WebKitGTK's web process measures its own memory every poll interval (its footprint, read from
 //! `/proc/self/smaps`) and releases memory when that passes a fraction of a limit: above the
 //! *conservative* threshold its caches and a garbage collection; above the *strict* one also its
-//! compiled JavaScript (compiled again when next run). By
-//! default the limit is the machine's RAM capped at 3 GB and the poll interval 30 s, so on a
-//! desktop the handler never acts, and what a screen once compiled or cached stays for the rest of
-//! the session (the dependency graph's React Flow and layouts: BENCHMARKS.md, "Desktop: 15-minute
-//! session"). The settings are WebKit's own (`WebKitMemoryPressureSettings`, WebKitGTK ≥ 2.34).
+//! compiled JavaScript (compiled again when next run). By default the limit is the machine's RAM
+//! capped at 3 GB and the poll interval 30 s, so on a desktop the handler never acts, and what a
+//! screen once compiled or cached stays for the rest of the session (the dependency graph's React
+//! Flow and layouts: BENCHMARKS.md, "Desktop: 15-minute session"). The settings are WebKit's own
+//! (`WebKitMemoryPressureSettings`, WebKitGTK ≥ 2.34).
 //!
 //! WebKit reads them only when the web context is constructed (the context's
 //! `memory-pressure-settings` property is construct-only), and wry constructs the context with
@@ -40,11 +40,11 @@ pub struct Budget {
 }
 
 /// The app's budget. The web process's anonymous memory (`RssAnon`; WebKit's own measure is read
-/// from `smaps`, not compared here) is ~52 MiB idle with a project's inventory shown and ~84 MiB with the Sakila graph open; above
-/// 50 MiB it drops what it compiled and cached, every 5 s until it is back under. Measured on the
-/// shipping build (BENCHMARKS.md, "A memory budget for the web process"): the Sakila graph open
-/// 296 → 275 MB PSS for the process tree, idle unchanged; a 5-minute session's web process ~45 MiB
-/// lower throughout.
+/// from `smaps`, not compared here) is ~52 MiB idle with a project's inventory shown and ~84 MiB
+/// with the Sakila graph open; above 33 MiB it drops caches and collects garbage, above 50 MiB its
+/// compiled JavaScript too, every 5 s until it is back under. Measured on the shipping build
+/// (BENCHMARKS.md, "A memory budget for the web process"): the Sakila graph open 296 → 275 MB PSS
+/// for the process tree, idle unchanged; a 5-minute session's web process ~45 MiB lower throughout.
 pub const BUDGET: Budget = Budget {
     limit_mib: 100,
     conservative: 0.33,

@@ -119,8 +119,13 @@ pub fn run() {
             #[cfg(target_os = "linux")]
             match (web_memory_budget, memory_pressure::contexts_given_budget()) {
                 (false, _) => tracing::info!("web process memory budget off"),
-                (true, 0) => tracing::warn!("web process memory budget not applied: WebKit's context was constructed another way"),
-                (true, _) => tracing::debug!("web process memory budget: {:?}", memory_pressure::BUDGET),
+                (true, 0) => tracing::warn!(
+                    "web process memory budget not applied: \
+                     WebKit's context was constructed another way"
+                ),
+                (true, _) => {
+                    tracing::debug!("web process memory budget: {:?}", memory_pressure::BUDGET)
+                }
             }
             let config_dir = match std::env::var_os("MIGRATION_STUDIO_CONFIG_DIR") {
                 Some(dir) => dir.into(),

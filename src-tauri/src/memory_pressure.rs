@@ -53,8 +53,19 @@ pub const BUDGET: Budget = Budget {
 };
 
 /// The environment variable that turns the budget off (`off`), for comparing against WebKit's
-/// defaults.
+/// defaults; `on` or unset keeps it.
 pub const SWITCH: &str = "MIGRATION_STUDIO_WEB_MEMORY_BUDGET";
+
+/// Whether [`SWITCH`]'s value asks for the budget: `Ok(false)` for `off`, `Ok(true)` for `on` or
+/// no value, and the value itself as the error for anything else (a `false` or `0` is not taken to
+/// mean `off`: the caller says it keeps the budget).
+pub fn wanted(value: Option<&str>) -> Result<bool, String> {
+    match value {
+        None | Some("on") => Ok(true),
+        Some("off") => Ok(false),
+        Some(other) => Err(other.to_owned()),
+    }
+}
 
 type Constructor = unsafe extern "C" fn(GType, c_uint, *mut GObjectConstructParam) -> *mut GObject;
 
@@ -78,11 +89,17 @@ static GIVEN: AtomicUsize = AtomicUsize::new(0);
 const PROPERTY: &CStr = c"memory-pressure-settings";
 
 /// Gives every web context constructed from now on [`BUDGET`], unless its constructor was given
-/// settings of its own or [`SWITCH`] is `off`. Returns whether the budget is in force. Call it
-/// before the window is created; calling it again changes nothing.
+/// settings of its own or [`SWITCH`] is `off` (a value other than `on` or `off` is logged as a
+/// warning and keeps the budget). Returns whether the budget is in force. Call it before the
+/// window is created and after logging is set up; calling it again changes nothing.
 pub fn install() -> bool {
-    if std::env::var(SWITCH).is_ok_and(|v| v == "off") {
-        return false;
+    let value = std::env::var(SWITCH).ok();
+    match wanted(value.as_deref()) {
+        Ok(false) => return false,
+        Ok(true) => {}
+        Err(value) => {
+            tracing::warn!("{SWITCH}={value:?} is neither `on` nor `off`: the budget stays on");
+        }
     }
     INSTALLED.get_or_init(|| {
         // SAFETY: plain calls into WebKit and GObject: the settings are created, filled and moved
@@ -156,6 +173,15 @@ mod tests {
     extern "C" {
         /// GTK 3's own initialisation (the app's is tauri's); WebKit's web context needs a display.
         fn gtk_init_check(argc: *mut i32, argv: *mut *mut *mut std::ffi::c_char) -> i32;
+    }
+
+    #[test]
+    fn only_off_turns_the_budget_off() {
+        assert_eq!(wanted(None), Ok(true));
+        assert_eq!(wanted(Some("on")), Ok(true));
+        assert_eq!(wanted(Some("off")), Ok(false));
+        assert_eq!(wanted(Some("0")), Err("0".to_owned()));
+        assert_eq!(wanted(Some("OFF")), Err("OFF".to_owned()));
     }
 
     /// A web context constructed the way wry constructs it (no settings given) gets the budget.

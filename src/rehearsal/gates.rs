@@ -38,7 +38,9 @@ impl GateResult {
             measured,
             passed,
             reason: format!(
-                "{code} {gate}: measured {measured:.3}{unit}, limit {limit:.3}{unit}{}",
+                "{code} {gate}: measured {}{unit}, limit {}{unit}{}",
+                figure(measured),
+                figure(limit),
                 if passed { "" } else { ": over the limit" }
             )
             .trim_start()
@@ -54,5 +56,39 @@ impl GateResult {
             self.reason = format!("{} ({parts})", self.reason);
         }
         self
+    }
+}
+
+/// A measured figure or a limit as a reason prints it: whole numbers without decimals (`0`,
+/// `3000`), others to the millisecond with trailing zeros dropped (`0.231`, `1.5`), so a limit of
+/// 50 minutes reads `3000 s`, not `3000.000 s`.
+fn figure(value: f64) -> String {
+    let fixed = format!("{value:.3}");
+    if fixed.contains('.') {
+        fixed.trim_end_matches('0').trim_end_matches('.').to_owned()
+    } else {
+        fixed
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reasons_print_figures_without_padding_decimals() {
+        let g = GateResult::at_most("time of step `backfill`", 0.2314, 3000.0, " s");
+        assert_eq!(
+            g.reason,
+            "G007 time of step `backfill`: measured 0.231 s, limit 3000 s"
+        );
+        let g = GateResult::at_most("mismatched rows", 3.0, 0.0, "");
+        assert_eq!(
+            g.reason,
+            "G001 mismatched rows: measured 3, limit 0: over the limit"
+        );
+        assert_eq!(figure(1.5), "1.5");
+        assert_eq!(figure(0.0004), "0");
+        assert_eq!(figure(-2.25), "-2.25");
     }
 }

@@ -796,7 +796,7 @@ mod tests {
         ));
         let page = html(&r);
         assert!(
-            page.contains("<td>G001</td><td>mismatched rows</td><td class=\"pass\">pass</td><td>measured 0.000, limit 0.000</td>"),
+            page.contains("<td>G001</td><td>mismatched rows</td><td class=\"pass\">pass</td><td>measured 0, limit 0</td>"),
             "{page}"
         );
         // The charts' legends show their colour swatches (the app's stylesheet is not here):

@@ -23,7 +23,8 @@
 // for MS_E2E_SOAK_MINUTES (15) and prints the memory of the app's process tree minute by minute
 // (BENCHMARKS.md, "Desktop: 15-minute session"); not part of the normal run. MS_E2E_SOAK_SKIP leaves
 // screens out of the session's round (comma-separated: drilldown, graph, runbook, risks, mapping,
-// rehearsal, lifecycle).
+// rehearsal, lifecycle). MS_E2E_SOAK_DRIVER=page drives the rounds from inside the page instead of
+// by WebDriver's clicks (ui/e2e/page_soak.mjs).
 // MS_E2E_KEEP=1 keeps the run's work folder (projects, saved files, app data), removed otherwise.
 // MS_E2E_HOLD=SECONDS keeps the app idle that long after the idle-memory reading, with Sakila open,
 // to inspect its processes by hand (e.g. /proc/PID/smaps, node ui/e2e/memory.mjs PID).
@@ -38,6 +39,7 @@ import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { remote } from "webdriverio";
 import { treeRssKiB } from "./memory.mjs";
+import { installPageSoak } from "./page_soak.mjs";
 
 const repo = resolve(import.meta.dirname, "../..");
 const app = resolve(process.argv[2] ?? process.env.MS_DESKTOP_BIN ?? join(repo, "target/debug/migration-studio-desktop"));
@@ -358,6 +360,17 @@ function soakMinutes() {
   return m;
 }
 
+/**
+ * Who drives the soak's rounds (MS_E2E_SOAK_DRIVER): `webdriver` (the default: WebDriver's
+ * clicks, as the other steps) or `page` (the page's own DOM events, page_soak.mjs; WebDriver
+ * only pauses it for each sample), to tell the app's growth from WebDriver's automation session.
+ */
+function soakDriver() {
+  const driver = process.env.MS_E2E_SOAK_DRIVER ?? "webdriver";
+  if (!["webdriver", "page"].includes(driver)) throw new Error(`MS_E2E_SOAK_DRIVER=${driver}: webdriver or page`);
+  return driver;
+}
+
 /** The parts of the soak's round, in the order it visits them. */
 const SOAK_PARTS = ["drilldown", "graph", "runbook", "risks", "mapping", "rehearsal", "lifecycle"];
 
@@ -488,12 +501,31 @@ async function soak(rentalId) {
   await sample(round, start);
   const end = start + minutes * 60000;
   let next = start + 60000;
-  while (Date.now() < end) {
-    round += 1;
-    await soakRound(rentalId, round, skipped);
-    if (Date.now() >= next || Date.now() >= end) {
+  if (soakDriver() === "page") {
+    // The page drives its own rounds; WebDriver only pauses it on the inventory for each sample.
+    await browser.setTimeout({ script: 120000 });
+    await browser.execute(installPageSoak, rentalId, [...skipped]);
+    while (Date.now() < end) {
+      await sleep(Math.max(0, Math.min(next, end) - Date.now()));
+      const paused = await browser.executeAsync((done) => window.__pageSoak.pauseAfterRound(done));
+      if (paused.error) throw new Error(paused.error);
+      round = 1 + paused.rounds;
       await sample(round, start);
       while (next <= Date.now()) next += 60000;
+      if (Date.now() < end) await browser.execute(() => window.__pageSoak.resume());
+    }
+    await browser.execute(() => {
+      window.__pageSoak.stop = true;
+      window.__pageSoak.resume();
+    });
+  } else {
+    while (Date.now() < end) {
+      round += 1;
+      await soakRound(rentalId, round, skipped);
+      if (Date.now() >= next || Date.now() >= end) {
+        await sample(round, start);
+        while (next <= Date.now()) next += 60000;
+      }
     }
   }
   const mib = (kib) => (kib / 1024).toFixed(1);
@@ -1274,7 +1306,8 @@ async function main() {
       const count = await browser.execute((el) => el.querySelector('[data-testid="mapping-finding-count"]')?.innerText ?? "", finding);
       if (!count.startsWith(`${longer.toLocaleString("en")} rows longer than 10 characters, e.g. film_id `)) throw new Error(`M001's count: "${count}" (MariaDB counts ${longer})`);
       if (!(await textOf("mapping-blocking")).includes("1 unaccepted error")) throw new Error(`review: ${await textOf("mapping-blocking")}`);
-      await (await browser.$('[data-testid="mapping-row"][data-column="title"]')).scrollIntoView();
+      // Centred: at the top of its box the row is under the grid's sticky header, which would take the click.
+      await (await browser.$('[data-testid="mapping-row"][data-column="title"]')).scrollIntoView({ block: "center" });
       await shot("11c-mapping-m001");
       await (await finding.$('[data-testid="mapping-accept"]')).click();
       await (await finding.$('[data-testid="mapping-accept-reason"]')).setValue("the kiosk shows 10 characters; full titles stay in the catalog");
@@ -1290,7 +1323,7 @@ async function main() {
       // NOT NULL over film.description (nullable): an error until a NULL default says what NULLs become.
       const specBefore = readFileSync(spec, "utf8");
       const describe = '[data-testid="mapping-row"][data-column="description"] [data-testid="mapping-edit"]';
-      await (await browser.$(describe)).scrollIntoView();
+      await (await browser.$(describe)).scrollIntoView({ block: "center" });
       await (await browser.$(describe)).click();
       await byTestId("mapping-editor");
       if (await (await byTestId("mapping-form-not-null")).isSelected()) throw new Error("description opens as NOT NULL");

@@ -551,9 +551,30 @@ async function soak(rentalId) {
   lines.push(
     `growth first to last: ${mib(growth.growth_pss_kib)} MiB PSS (${mib(first.pss_kib)} → ${mib(last.pss_kib)}, max ${mib(growth.max_pss_kib)}) over ${last.minute.toFixed(1)} min and ${last.rounds - first.rounds} rounds; from the first minute's sample: ${mib(growth.growth_after_first_minute_pss_kib)} MiB; second half: ${mib(growth.growth_second_half_pss_kib)} MiB`,
   );
+  // The trend from the first minute's sample on, per process: the web process's memory budget
+  // releases every 5 s, so one sample falls wherever the last release left it, and a least-squares
+  // slope over all of them says more than the first and last alone.
+  const later = samples.slice(1);
+  for (const [name, key] of [["tree", "pss_kib"], ["app", "app_pss_kib"], ["web", "web_pss_kib"]]) {
+    growth[`slope_${name}_kib_per_minute`] = slope(later.map((s) => [s.minute, s[key]]));
+  }
+  const perMinute = (kib) => (Number.isFinite(kib) ? `${(kib / 1024).toFixed(2)} MiB/min` : "n/a");
+  lines.push(
+    `trend from the first minute's sample (least squares): tree ${perMinute(growth.slope_tree_kib_per_minute)}, app ${perMinute(growth.slope_app_kib_per_minute)}, web ${perMinute(growth.slope_web_kib_per_minute)}`,
+  );
   lines.push(`machine load (1, 5, 15 min): ${readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(", ")}`);
   for (const l of lines) log(`soak ${l}`);
   bench.soak = { samples, ...growth };
+}
+
+/** The least-squares slope of `points` ([x, y] pairs): NaN with fewer than two distinct x. */
+function slope(points) {
+  const n = points.length;
+  const mx = points.reduce((a, [x]) => a + x, 0) / n;
+  const my = points.reduce((a, [, y]) => a + y, 0) / n;
+  const sxx = points.reduce((a, [x]) => a + (x - mx) ** 2, 0);
+  const sxy = points.reduce((a, [x, y]) => a + (x - mx) * (y - my), 0);
+  return sxx > 0 ? sxy / sxx : NaN;
 }
 
 function prepareDatabases() {

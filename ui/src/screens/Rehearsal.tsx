@@ -276,7 +276,7 @@ export function RehearsalScreen({ project, onOpenRunbook }: { project: ProjectVi
             <>
               <label>
                 Source image (optional)
-                <input value={sourceImage} onChange={(e) => setSourceImage(e.target.value)} placeholder="default: built by migration-studio images build" data-testid="full-source-image" />
+                <input value={sourceImage} onChange={(e) => setSourceImage(e.target.value)} placeholder="default: the manifest's version" data-testid="full-source-image" />
               </label>
               <label>
                 Target image (optional)

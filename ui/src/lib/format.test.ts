@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { clockFigure, counted, formatMinutes, gateOutcome, megabytesFigure, minutesFigure } from "./format";
+import { clockFigure, counted, formatMinutes, gateOutcome, keepUnitsWithFigures, megabytesFigure, minutesFigure } from "./format";
 
 describe("formatMinutes", () => {
   it("keeps the tenths of a second a rehearsal measures, so a measured step never reads 0 s", () => {
@@ -49,6 +49,13 @@ describe("one unit per column", () => {
     expect(megabytesFigure(2048)).toBe("< 0.01");
     expect(megabytesFigure(1024 * 1024 * 250)).toBe("250");
     expect(megabytesFigure(null)).toBe("?");
+  });
+});
+
+describe("keepUnitsWithFigures", () => {
+  it("joins each figure to its unit with a no-break space, and nothing else", () => {
+    expect(keepUnitsWithFigures("measured 0.083 s, limit 792 s")).toBe("measured 0.083\u00a0s, limit 792\u00a0s");
+    expect(keepUnitsWithFigures("measured 3, limit 0: over the limit (errors on the source 1)")).toBe("measured 3, limit 0: over the limit (errors on the source 1)");
   });
 });
 

@@ -89,3 +89,11 @@ export function gateOutcome(gate: string, reason: string): string {
   const lead = `${gate}: `;
   return reason.startsWith(lead) ? reason.slice(lead.length) : reason;
 }
+
+/**
+ * `text` with each figure kept on one line with the unit after it: a no-break space between a
+ * digit and the word that follows (`limit 30 s` never wraps between `30` and `s`).
+ */
+export function keepUnitsWithFigures(text: string): string {
+  return text.replace(/(\d) (?=[^\d\s,;:()])/g, "$1\u00a0");
+}

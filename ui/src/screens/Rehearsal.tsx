@@ -15,7 +15,7 @@ import {
 import { describeProvider } from "../lib/provider";
 import { CommandError, unwrap } from "../lib/errors";
 import { newTaskId, useLoad } from "../lib/useLoad";
-import { formatCount, formatSeconds, gateOutcome } from "../lib/format";
+import { formatCount, formatSeconds, gateOutcome, keepUnitsWithFigures } from "../lib/format";
 import { stepLabel } from "../lib/charts";
 import { EmptyState, ErrorBanner, Loading } from "../components/Feedback";
 
@@ -549,7 +549,7 @@ function ReportView({ report, project, onOpenRunbook }: { report: RehearsalRepor
                     <span className={`badge ${g.passed ? "good" : "warn"}`}>{g.passed ? "pass" : "fail"}</span>
                   </td>
                   <td>{g.gate}</td>
-                  <td title={g.reason}>{gateOutcome(g.gate, g.reason)}</td>
+                  <td title={g.reason}>{keepUnitsWithFigures(gateOutcome(g.gate, g.reason))}</td>
                 </tr>
               ))}
             </tbody>

@@ -59,7 +59,7 @@ pub const SWITCH: &str = "MIGRATION_STUDIO_WEB_MEMORY_BUDGET";
 /// Whether [`SWITCH`]'s value asks for the budget: `Ok(false)` for `off`, `Ok(true)` for `on` or
 /// no value, and the value itself as the error for anything else (a `false` or `0` is not taken to
 /// mean `off`: the caller says it keeps the budget).
-pub fn wanted(value: Option<&str>) -> Result<bool, String> {
+fn wanted(value: Option<&str>) -> Result<bool, String> {
     match value {
         None | Some("on") => Ok(true),
         Some("off") => Ok(false),

@@ -56,8 +56,7 @@ export function installPageSoak(rentalId, skipped) {
     if (!skip.has("graph")) {
       await show("graph", "graph-canvas");
       await until("the graph is laid out", laidOut, 60000);
-      const groupBy = byTestId("group-by");
-      const grouping = groupBy.value;
+      const grouping = byTestId("group-by").value;
       for (const value of ["schema", grouping]) {
         setValue(byTestId("group-by"), value);
         await sleep(100);

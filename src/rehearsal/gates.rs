@@ -61,8 +61,12 @@ impl GateResult {
 
 /// A measured figure or a limit as a reason prints it: whole numbers without decimals (`0`,
 /// `3000`), others to the millisecond with trailing zeros dropped (`0.231`, `1.5`), so a limit of
-/// 50 minutes reads `3000 s`, not `3000.000 s`.
+/// 50 minutes reads `3000 s`, not `3000.000 s`. A figure above zero that would round to `0`
+/// prints `< 0.001`: a step that took microseconds was measured, not skipped.
 fn figure(value: f64) -> String {
+    if value > 0.0 && value < 0.0005 {
+        return "< 0.001".to_owned();
+    }
     let fixed = format!("{value:.3}");
     if fixed.contains('.') {
         fixed.trim_end_matches('0').trim_end_matches('.').to_owned()
@@ -88,7 +92,8 @@ mod tests {
             "G001 mismatched rows: measured 3, limit 0: over the limit"
         );
         assert_eq!(figure(1.5), "1.5");
-        assert_eq!(figure(0.0004), "0");
+        assert_eq!(figure(0.0004), "< 0.001");
+        assert_eq!(figure(0.0), "0");
         assert_eq!(figure(-2.25), "-2.25");
     }
 }

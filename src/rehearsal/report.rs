@@ -454,6 +454,24 @@ fn esc(text: &str) -> String {
         .replace('"', "&quot;")
 }
 
+/// `text` with a no-break space between each figure and the word after it (`792 s`), so a
+/// narrow cell wraps between figures, never inside one; the app's gates table does the same
+/// (`keepUnitsWithFigures` in `ui/src/lib/format.ts`).
+fn keep_units_with_figures(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    for (i, &c) in chars.iter().enumerate() {
+        let between = c == ' '
+            && i > 0
+            && chars[i - 1].is_ascii_digit()
+            && chars.get(i + 1).is_some_and(|n| {
+                !n.is_ascii_digit() && !n.is_whitespace() && !",;:()".contains(*n)
+            });
+        out.push(if between { '\u{a0}' } else { c });
+    }
+    out
+}
+
 /// The report as Markdown.
 fn outcome_label(outcome: StepOutcome) -> &'static str {
     match outcome {
@@ -681,10 +699,10 @@ pub fn html(r: &RehearsalReport) -> String {
                 if g.passed { "pass" } else { "fail" },
                 if g.passed { "pass" } else { "FAIL" },
                 // The row shows the code and label already: the rest of the reason.
-                esc(g
+                keep_units_with_figures(&esc(g
                     .reason
                     .strip_prefix(&format!("{} {}: ", g.code, g.gate))
-                    .unwrap_or(&g.reason))
+                    .unwrap_or(&g.reason)))
             )
         })
         .collect();
@@ -802,6 +820,22 @@ mod tests {
         // The charts' legends show their colour swatches (the app's stylesheet is not here):
         // without a size, an empty swatch left "measured longer than planned planned".
         assert!(page.contains(".swatch{display:inline-block;width:12px;height:12px"));
+    }
+
+    #[test]
+    fn gate_figures_keep_their_units() {
+        assert_eq!(
+            keep_units_with_figures("measured 0.12 s, limit 792 s"),
+            "measured 0.12\u{a0}s, limit 792\u{a0}s"
+        );
+        assert_eq!(
+            keep_units_with_figures("measured 0, limit 0"),
+            "measured 0, limit 0"
+        );
+        assert_eq!(
+            keep_units_with_figures("3 of 4 (75 %)"),
+            "3\u{a0}of 4 (75\u{a0}%)"
+        );
     }
 
     #[test]

@@ -49,6 +49,7 @@ pub mod upgrade;
 pub mod validate;
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use crate::export::ExportError;
 use crate::graph::{BlastRadius, DependencyGraph, GraphJson, Rollup};
@@ -126,7 +127,9 @@ pub enum WorkspaceError {
 #[derive(Debug, Clone)]
 pub struct Workspace {
     project: Project,
-    inventory: Inventory,
+    /// Shared so a screen that reads it beside the plan (the mapping view) needs no copy and no
+    /// second read of the store.
+    inventory: Arc<Inventory>,
     graph: DependencyGraph,
     /// The plan as generated (calibrated when asked), before edits.
     generated: Plan,
@@ -152,6 +155,12 @@ impl Workspace {
     /// The imported inventory.
     pub fn inventory(&self) -> &Inventory {
         &self.inventory
+    }
+
+    /// The imported inventory, shared: for work done without holding the workspace (the
+    /// mapping view's data pass queries the source meanwhile).
+    pub fn shared_inventory(&self) -> Arc<Inventory> {
+        Arc::clone(&self.inventory)
     }
 
     /// The dependency graph, risk orderings applied.

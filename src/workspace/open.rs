@@ -118,7 +118,7 @@ impl Workspace {
         let derived = Derived::of(&project, &inventory, &risks, &edits, calibration.as_ref());
         Ok(Self {
             project,
-            inventory,
+            inventory: std::sync::Arc::new(inventory),
             graph: derived.graph,
             generated: derived.generated,
             plan: derived.plan,

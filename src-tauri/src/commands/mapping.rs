@@ -291,7 +291,10 @@ pub async fn view_of(
     source_connection: Option<&str>,
 ) -> Result<MappingScreen, AppError> {
     let (p, url) = project_and_source(state, project, source_connection)?;
-    let v = view::view(&p, data(url.as_ref()))
+    // The inventory the plan was made from, not a second read of the store per view; shared
+    // rather than held, as the data pass may query the source for a while.
+    let inventory = super::workspace(state, project).await?.shared_inventory();
+    let v = view::view_of_inventory(&p, &inventory, data(url.as_ref()))
         .await
         .map_err(mapping_error)?;
     Ok(screen(v))

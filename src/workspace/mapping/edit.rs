@@ -7,7 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::diff::DdlDiff;
-use super::view::{view, DataSource, MappingView};
+use super::view::{view_against, DataSource, MappingView};
 use super::{load_required, schema, spec_path, write_inside};
 use crate::mapping::ddl::{line_diff, target_ddl};
 use crate::mapping::error::{self, MappingError};
@@ -90,7 +90,7 @@ pub struct Edited {
 /// # Errors
 /// [`MappingError::Spec`] (code, line, field) when the edited spec would be refused or a value
 /// is not what its field takes: nothing is written then; as [`super::load_required`] and
-/// [`view`].
+/// [`view_against`].
 pub async fn edit_rule(
     project: &Project,
     edit: &RuleEdit,
@@ -302,7 +302,7 @@ async fn replace_spec(
         after,
     };
     Ok(Edited {
-        view: view(project, data).await?,
+        view: view_against(project, inventory, &new, data).await?,
         diff,
     })
 }

@@ -36,17 +36,10 @@ pub fn spec_path(project: &Project) -> PathBuf {
 /// The project's inventory and its spec (`None` when the manifest names none), checked.
 ///
 /// # Errors
-/// [`MappingError::Project`] (store, import); [`MappingError::Io`] and
-/// [`MappingError::Spec`] for the spec.
+/// [`MappingError::Project`] (store, import); as [`spec_of`].
 pub async fn load(project: &Project) -> Result<(Inventory, Option<MappingSpec>), MappingError> {
     let inventory = project.inventory().await?;
-    let spec = match &project.manifest().mapping {
-        Some(_) => Some(MappingSpec::load(
-            &spec_path(project),
-            schema(project, &inventory),
-        )?),
-        None => None,
-    };
+    let spec = spec_of(project, &inventory)?;
     Ok((inventory, spec))
 }
 
@@ -55,10 +48,38 @@ pub async fn load(project: &Project) -> Result<(Inventory, Option<MappingSpec>),
 /// # Errors
 /// [`MappingError::NoSpec`]; as [`load`].
 pub async fn load_required(project: &Project) -> Result<(Inventory, MappingSpec), MappingError> {
-    match load(project).await? {
-        (inventory, Some(spec)) => Ok((inventory, spec)),
-        (_, None) => Err(MappingError::NoSpec(project.root().to_owned())),
+    let inventory = project.inventory().await?;
+    let spec = required_spec(project, &inventory)?;
+    Ok((inventory, spec))
+}
+
+/// The spec the manifest of `project` names, checked against `inventory`; `None` when it
+/// names none.
+///
+/// # Errors
+/// [`MappingError::Io`] and [`MappingError::Spec`] for the spec.
+pub fn spec_of(
+    project: &Project,
+    inventory: &Inventory,
+) -> Result<Option<MappingSpec>, MappingError> {
+    match &project.manifest().mapping {
+        Some(_) => Ok(Some(MappingSpec::load(
+            &spec_path(project),
+            schema(project, inventory),
+        )?)),
+        None => Ok(None),
     }
+}
+
+/// [`spec_of`], refusing a project without a spec.
+///
+/// # Errors
+/// [`MappingError::NoSpec`]; as [`spec_of`].
+pub fn required_spec(
+    project: &Project,
+    inventory: &Inventory,
+) -> Result<MappingSpec, MappingError> {
+    spec_of(project, inventory)?.ok_or_else(|| MappingError::NoSpec(project.root().to_owned()))
 }
 
 /// What a spec of `project` is checked against.

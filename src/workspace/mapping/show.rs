@@ -5,8 +5,9 @@ use serde::Serialize;
 
 use super::load_required;
 use crate::data::Logical;
+use crate::inventory::Inventory;
 use crate::mapping::spec::TablePart;
-use crate::mapping::{default_type, MappingError, TableMapping};
+use crate::mapping::{default_type, MappingError, MappingSpec, TableMapping};
 use crate::project::Project;
 
 /// One row of the table.
@@ -57,6 +58,11 @@ fn target_type_shown(c: &crate::mapping::ColumnMapping) -> String {
 /// As [`super::load_required`].
 pub async fn show(project: &Project) -> Result<Vec<Row>, MappingError> {
     let (inventory, spec) = load_required(project).await?;
+    Ok(rows(project, &inventory, &spec))
+}
+
+/// The rows of `spec` over `inventory`, both already loaded, in inventory order.
+pub fn rows(project: &Project, inventory: &Inventory, spec: &MappingSpec) -> Vec<Row> {
     let (from, to) = (
         project.manifest().source.engine,
         project.manifest().target.engine,
@@ -70,7 +76,7 @@ pub async fn show(project: &Project) -> Result<Vec<Row>, MappingError> {
         // A merged table's columns land in the table it is merged into.
         let into = rule
             .and_then(|r| r.merged_into.as_deref())
-            .and_then(|into| crate::mapping::spec::find_table(&inventory, into));
+            .and_then(|into| crate::mapping::spec::find_table(inventory, into));
         let into_rule = into.and_then(|t| spec.table(t));
         let merge = into_rule.and_then(|r| r.merged.iter().find(|m| m.table.name == table.name));
         let (mapping, _) = match into {
@@ -192,5 +198,5 @@ pub async fn show(project: &Project) -> Result<Vec<Row>, MappingError> {
             });
         }
     }
-    Ok(rows)
+    rows
 }

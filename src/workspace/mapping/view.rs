@@ -6,8 +6,9 @@
 use serde::Serialize;
 
 use super::show::{self, Row};
+use crate::inventory::Inventory;
 use crate::mapping::review::{Finding, Review};
-use crate::mapping::MappingError;
+use crate::mapping::{MappingError, MappingSpec};
 use crate::project::Project;
 
 /// The source of a data pass: a URL (read-only; never stored or shown) and an optional bound
@@ -62,26 +63,60 @@ pub struct MappingView {
 /// source, so the findings carry their row counts and example keys.
 ///
 /// # Errors
-/// As [`super::review::review`] and, with `data`, [`super::review::review_with_data`].
+/// As [`super::load_required`] and [`view_of_inventory`].
 pub async fn view(
     project: &Project,
     data: Option<DataSource<'_>>,
 ) -> Result<MappingView, MappingError> {
     if project.manifest().mapping.is_none() {
-        return Ok(MappingView {
+        return Ok(MappingView::without_spec());
+    }
+    let inventory = project.inventory().await?;
+    view_of_inventory(project, &inventory, data).await
+}
+
+/// [`view`] over `inventory` as given (the opened workspace's, which the plan was made from)
+/// instead of the one in the project's store, which is then not read.
+///
+/// # Errors
+/// As [`super::required_spec`] and [`super::review::review_against`].
+pub async fn view_of_inventory(
+    project: &Project,
+    inventory: &Inventory,
+    data: Option<DataSource<'_>>,
+) -> Result<MappingView, MappingError> {
+    if project.manifest().mapping.is_none() {
+        return Ok(MappingView::without_spec());
+    }
+    let spec = super::required_spec(project, inventory)?;
+    view_against(project, inventory, &spec, data).await
+}
+
+/// [`view`] of `spec` over `inventory`, both already loaded.
+///
+/// # Errors
+/// As [`super::review::review_against`].
+pub async fn view_against(
+    project: &Project,
+    inventory: &Inventory,
+    spec: &MappingSpec,
+    data: Option<DataSource<'_>>,
+) -> Result<MappingView, MappingError> {
+    let review = super::review::review_against(project, inventory, spec, data).await?;
+    Ok(assemble(show::rows(project, inventory, spec), review))
+}
+
+impl MappingView {
+    /// The view of a project whose manifest names no spec.
+    fn without_spec() -> Self {
+        Self {
             spec: None,
             tables: Vec::new(),
             blocking: 0,
             findings: 0,
             data_scope: None,
-        });
+        }
     }
-    let review = match data {
-        Some(d) => super::review::review_with_data(project, d.url, d.sample).await?,
-        None => super::review::review(project).await?,
-    };
-    let rows = show::show(project).await?;
-    Ok(assemble(rows, review))
 }
 
 /// Groups `rows` by table and puts each finding of `review` beside its column's row (or its

@@ -9,7 +9,9 @@ use common::{sample, ScratchMaria};
 use migration_studio::mapping::MappingError;
 use migration_studio::project::Project;
 use migration_studio::workspace::mapping::edit::{edit_rule, FieldChange, RuleEdit, RuleField};
-use migration_studio::workspace::mapping::view::{view, DataSource, MappingView, RuleRow};
+use migration_studio::workspace::mapping::view::{
+    view, view_of_inventory, DataSource, MappingView, RuleRow,
+};
 use migration_studio::workspace::mapping::{accept, init};
 
 async fn initialised() -> (tempfile::TempDir, std::path::PathBuf, Project) {
@@ -73,6 +75,14 @@ async fn the_view_says_when_there_is_no_spec_and_lists_every_column_once_there_i
         .await
         .unwrap();
     assert_eq!(columns, shown.len());
+    // The desktop's view over the opened workspace's inventory is the same view.
+    let ws = migration_studio::workspace::Workspace::open(&root)
+        .await
+        .unwrap();
+    let over = view_of_inventory(&project, ws.inventory(), None)
+        .await
+        .unwrap();
+    assert_eq!(over, v);
 }
 
 #[tokio::test]

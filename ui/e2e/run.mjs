@@ -1099,6 +1099,7 @@ async function main() {
       await edit.click();
       await setValue("edit-owner", "Team Sakila");
       await setValue("edit-notes", NOTE);
+      await shot("10a-runbook-editing");
       await (await byTestId("save-step")).click();
       await browser.waitUntil(async () => (await browser.execute(() => document.querySelector('[data-testid="runbook-step"]')?.innerText ?? "")).includes("Team Sakila"), { timeout: 10000 });
       const out = join(work, "exports", "sakila-runbook.csv");

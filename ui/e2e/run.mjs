@@ -1100,6 +1100,19 @@ async function main() {
       await setValue("edit-owner", "Team Sakila");
       await setValue("edit-notes", NOTE);
       await shot("10a-runbook-editing");
+      // The editor fits its row: Save whole in view, a notes box wide enough to write in, and
+      // no sideways scroll.
+      const editor = await browser.execute(
+        (box, save, notes) => {
+          const b = box.getBoundingClientRect();
+          const r = save.getBoundingClientRect();
+          return { inside: r.left >= b.left && r.right <= b.right, notes: notes.getBoundingClientRect().width, sideways: box.scrollWidth - box.clientWidth };
+        },
+        await byTestId("runbook-grid-box"),
+        await byTestId("save-step"),
+        await byTestId("edit-notes"),
+      );
+      if (!editor.inside || editor.sideways > 1 || editor.notes < 200) throw new Error(`the step editor does not fit its row: ${JSON.stringify(editor)}`);
       await (await byTestId("save-step")).click();
       await browser.waitUntil(async () => (await browser.execute(() => document.querySelector('[data-testid="runbook-step"]')?.innerText ?? "")).includes("Team Sakila"), { timeout: 10000 });
       const out = join(work, "exports", "sakila-runbook.csv");

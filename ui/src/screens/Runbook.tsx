@@ -288,19 +288,26 @@ function EditCells({ step, onSave, onCancel }: { step: StepView_Serialize; onSav
         )}
       </td>
       <td />
-      <td />
-      <td />
-      <td>
-        <textarea value={notes} onChange={(e) => setNotes(e.target.value)} onKeyDown={(e) => keys(e, true)} aria-label="Notes" data-testid="edit-notes" />
-      </td>
-      <td>
-        <div className="actions">
-          <button type="button" disabled={!request.ok} onClick={save} data-testid="save-step">
-            Save
-          </button>
-          <button type="button" className="link" onClick={onCancel} data-testid="cancel-step">
-            Cancel
-          </button>
+      {/* The rollback cells say nothing while editing: the notes and the buttons take their room
+          (the Notes and edit columns alone are too narrow for a note or for Save). */}
+      <td colSpan={4}>
+        <div className="step-notes-editor">
+          <textarea
+            value={notes}
+            onChange={(e) => setNotes(e.target.value)}
+            onKeyDown={(e) => keys(e, true)}
+            aria-label="Notes"
+            placeholder="Notes for whoever runs this step"
+            data-testid="edit-notes"
+          />
+          <div className="actions">
+            <button type="button" disabled={!request.ok} onClick={save} data-testid="save-step">
+              Save
+            </button>
+            <button type="button" className="link" onClick={onCancel} data-testid="cancel-step">
+              Cancel
+            </button>
+          </div>
         </div>
       </td>
     </>

@@ -43,6 +43,12 @@ impl LifecycleStore {
         Self { store }
     }
 
+    /// Closes the store's pool ([`Store::close`]): a reader that polls (the desktop's board,
+    /// every 2 s) leaves no connection behind between polls.
+    pub async fn close(self) {
+        self.store.close().await;
+    }
+
     /// The last committed tick (0 before the first).
     ///
     /// # Errors

@@ -454,20 +454,27 @@ fn esc(text: &str) -> String {
         .replace('"', "&quot;")
 }
 
-/// `text` with a no-break space between each figure and the word after it (`792 s`), so a
-/// narrow cell wraps between figures, never inside one; the app's gates table does the same
-/// (`keepUnitsWithFigures` in `ui/src/lib/format.ts`).
+/// `text` with a no-break space between each figure and the word after it (`792 s`) and
+/// between a `<` and the figure it bounds (`< 0.001 s`), so a narrow cell wraps between
+/// figures, never inside one; the app's gates table does the same (`keepUnitsWithFigures` in
+/// `ui/src/lib/format.ts`). Takes the text before HTML escaping (it looks for `<` itself).
 fn keep_units_with_figures(text: &str) -> String {
     let chars: Vec<char> = text.chars().collect();
     let mut out = String::with_capacity(text.len());
     for (i, &c) in chars.iter().enumerate() {
-        let between = c == ' '
-            && i > 0
-            && chars[i - 1].is_ascii_digit()
-            && chars.get(i + 1).is_some_and(|n| {
-                !n.is_ascii_digit() && !n.is_whitespace() && !",;:()".contains(*n)
-            });
-        out.push(if between { '\u{a0}' } else { c });
+        let (before, after) = (
+            i.checked_sub(1).map(|b| chars[b]),
+            chars.get(i + 1).copied(),
+        );
+        let unit_after_figure = before.is_some_and(|b| b.is_ascii_digit())
+            && after
+                .is_some_and(|n| !n.is_ascii_digit() && !n.is_whitespace() && !",;:()".contains(n));
+        let bound_before_figure = before == Some('<') && after.is_some_and(|n| n.is_ascii_digit());
+        out.push(if c == ' ' && (unit_after_figure || bound_before_figure) {
+            '\u{a0}'
+        } else {
+            c
+        });
     }
     out
 }
@@ -699,10 +706,11 @@ pub fn html(r: &RehearsalReport) -> String {
                 if g.passed { "pass" } else { "fail" },
                 if g.passed { "pass" } else { "FAIL" },
                 // The row shows the code and label already: the rest of the reason.
-                keep_units_with_figures(&esc(g
-                    .reason
-                    .strip_prefix(&format!("{} {}: ", g.code, g.gate))
-                    .unwrap_or(&g.reason)))
+                esc(&keep_units_with_figures(
+                    g.reason
+                        .strip_prefix(&format!("{} {}: ", g.code, g.gate))
+                        .unwrap_or(&g.reason)
+                ))
             )
         })
         .collect();
@@ -835,6 +843,10 @@ mod tests {
         assert_eq!(
             keep_units_with_figures("3 of 4 (75 %)"),
             "3\u{a0}of 4 (75\u{a0}%)"
+        );
+        assert_eq!(
+            keep_units_with_figures("measured < 0.001 s, limit 3000 s"),
+            "measured <\u{a0}0.001\u{a0}s, limit 3000\u{a0}s"
         );
     }
 

@@ -68,7 +68,14 @@ async fn status_from(
     all: bool,
     now: f64,
 ) -> Result<StatusView, LifecycleError> {
-    let mut jobs = opened.store.jobs().await?;
+    let read = async {
+        let jobs = opened.store.jobs().await?;
+        let last = opened.store.last_transitions().await?;
+        Ok::<_, LifecycleError>((jobs, last))
+    }
+    .await;
+    opened.store.close().await;
+    let (mut jobs, mut last) = read?;
     let known: std::collections::BTreeSet<String> = jobs.iter().map(|j| j.id.clone()).collect();
     jobs.extend(
         ids.into_iter()
@@ -81,7 +88,6 @@ async fn status_from(
         .map(|&p| (p, jobs.iter().filter(|j| j.phase == p).count()))
         .collect();
     let total = jobs.len();
-    let mut last = opened.store.last_transitions().await?;
     let jobs = jobs
         .into_iter()
         .map(|job| JobView {

@@ -79,17 +79,16 @@ pub async fn view(
 /// instead of the one in the project's store, which is then not read.
 ///
 /// # Errors
-/// As [`super::required_spec`] and [`super::review::review_against`].
+/// As [`super::spec_of`] and [`super::review::review_against`].
 pub async fn view_of_inventory(
     project: &Project,
     inventory: &Inventory,
     data: Option<DataSource<'_>>,
 ) -> Result<MappingView, MappingError> {
-    if project.manifest().mapping.is_none() {
-        return Ok(MappingView::without_spec());
+    match super::spec_of(project, inventory)? {
+        Some(spec) => view_against(project, inventory, &spec, data).await,
+        None => Ok(MappingView::without_spec()),
     }
-    let spec = super::required_spec(project, inventory)?;
-    view_against(project, inventory, &spec, data).await
 }
 
 /// [`view`] of `spec` over `inventory`, both already loaded.

@@ -56,6 +56,7 @@ describe("keepUnitsWithFigures", () => {
   it("joins each figure to its unit with a no-break space, and nothing else", () => {
     expect(keepUnitsWithFigures("measured 0.083 s, limit 792 s")).toBe("measured 0.083\u00a0s, limit 792\u00a0s");
     expect(keepUnitsWithFigures("measured 3, limit 0: over the limit (errors on the source 1)")).toBe("measured 3, limit 0: over the limit (errors on the source 1)");
+    expect(keepUnitsWithFigures("measured < 0.001 s, limit 3000 s")).toBe("measured <\u00a00.001\u00a0s, limit 3000\u00a0s");
   });
 });
 

@@ -91,9 +91,11 @@ export function gateOutcome(gate: string, reason: string): string {
 }
 
 /**
- * `text` with each figure kept on one line with the unit after it: a no-break space between a
- * digit and the word that follows (`limit 30 s` never wraps between `30` and `s`).
+ * `text` with each figure kept on one line with the unit after it and the bound before it: a
+ * no-break space between a digit and the word that follows (`limit 30 s` never wraps between
+ * `30` and `s`) and between `<` and a figure (`< 0.001 s`). The HTML report does the same
+ * (`keep_units_with_figures` in `src/rehearsal/report.rs`).
  */
 export function keepUnitsWithFigures(text: string): string {
-  return text.replace(/(\d) (?=[^\d\s,;:()])/g, "$1\u00a0");
+  return text.replace(/(\d) (?=[^\d\s,;:()])/g, "$1\u00a0").replace(/< (?=\d)/g, "<\u00a0");
 }

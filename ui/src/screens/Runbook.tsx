@@ -154,7 +154,7 @@ function runbookColumns(calibratedFrom: string | null, edit: (key: string) => vo
     {
       id: "what",
       header: "What",
-      size: 186,
+      size: 170,
       cell: ({ row }) => {
         const s = row.original;
         return (
@@ -173,7 +173,7 @@ function runbookColumns(calibratedFrom: string | null, edit: (key: string) => vo
         );
       },
     },
-    { id: "owner", header: "Owner", size: 92, cell: ({ row }) => row.original.owner },
+    { id: "owner", header: "Owner", size: 116, cell: ({ row }) => row.original.owner },
     {
       id: "minutes",
       header: "Duration (min)",
@@ -198,7 +198,7 @@ function runbookColumns(calibratedFrom: string | null, edit: (key: string) => vo
     {
       id: "notes",
       header: "Notes",
-      size: 96,
+      size: 88,
       cell: ({ row }) => (
         <span className="clamp notes" title={row.original.notes ?? ""}>
           {row.original.notes ?? ""}

@@ -753,3 +753,27 @@ pub fn history(project: &Project) -> Result<Vec<BackfillRun>, BackfillRunError> 
     runs.sort_by(|a, b| b.started_at.total_cmp(&a.started_at));
     Ok(runs)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::ProgressSample;
+
+    /// A run's record reads back the very curve it wrote; the figure is one the default
+    /// parser of serde_json read one ulp off (1.4648257359999999) in a CI run.
+    #[test]
+    fn a_progress_curve_reads_back_bit_for_bit() {
+        let curve: Vec<ProgressSample> = [0.096577881, 1.464825736, 1.468698958, 1e-300, 3600.5]
+            .iter()
+            .enumerate()
+            .map(|(i, &at_seconds)| ProgressSample {
+                at_seconds,
+                rows: i as u64 * 10_000,
+            })
+            .collect();
+        let json = serde_json::to_vec(&curve).unwrap();
+        let back: Vec<ProgressSample> = serde_json::from_slice(&json).unwrap();
+        for (a, b) in curve.iter().zip(&back) {
+            assert_eq!(a.at_seconds.to_bits(), b.at_seconds.to_bits(), "{json:?}");
+        }
+    }
+}

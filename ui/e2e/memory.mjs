@@ -2,7 +2,8 @@
 // the e2e (run.mjs) on the app, and from the command line by bench/webkit_floor.sh on a bare
 // WebKitGTK window, so both are measured the same way.
 //
-// Usage: node ui/e2e/memory.mjs PID   prints per process its PSS and largest holders, then the total.
+// Usage: node ui/e2e/memory.mjs PID   prints per process its PSS, largest holders and PSS by kind
+// of mapping, then the total.
 import { readFileSync, readdirSync } from "node:fs";
 import { argv } from "node:process";
 import { fileURLToPath } from "node:url";
@@ -40,7 +41,7 @@ export function treeRssKiB(rootPid) {
       const status = readFileSync(`/proc/${pid}/status`, "utf8");
       const field = (text, name) => Number(new RegExp(`${name}:\\s+(\\d+)`).exec(text)?.[1] ?? 0);
       const name = /Name:\s+(.+)/.exec(status)?.[1] ?? String(pid);
-      const part = { rss: field(status, "VmRSS"), anon: field(status, "RssAnon"), pss: 0, top: topMappings(pid) };
+      const part = { pid, rss: field(status, "VmRSS"), anon: field(status, "RssAnon"), pss: 0, top: topMappings(pid) };
       try {
         part.pss = field(readFileSync(`/proc/${pid}/smaps_rollup`, "utf8"), "Pss");
       } catch {
@@ -77,12 +78,52 @@ function topMappings(pid) {
   return Object.fromEntries([...by].sort((a, b) => b[1] - a[1]).slice(0, 6));
 }
 
+/**
+ * A process's Pss in KiB by the kind of mapping that holds it, from `/proc/PID/smaps`: `heap`
+ * (glibc's main heap, `[heap]`), `anon` (other anonymous memory: glibc's other arenas and large
+ * blocks, bmalloc's and JavaScriptCore's heaps), `jit` (anonymous and executable: compiled
+ * JavaScript), `code` (a file's executable pages: libraries), `file` (a file's other pages:
+ * libraries' data, fonts, ICU's tables), `shared` (memfd, /dev/shm, SysV), `device` (/dev, e.g.
+ * the GPU's), `stack` and `other` (vdso and the like). Empty when smaps cannot be read.
+ */
+export function pssByKindKiB(pid) {
+  const kinds = {};
+  let kind = null;
+  try {
+    for (const line of readFileSync(`/proc/${pid}/smaps`, "utf8").split("\n")) {
+      const head = /^[0-9a-f]+-[0-9a-f]+ (\S+) \S+ \S+ \d+\s*(.*)$/.exec(line);
+      if (head) {
+        kind = mappingKind(head[1], head[2]);
+        continue;
+      }
+      const pss = /^Pss:\s+(\d+)/.exec(line);
+      if (pss && kind) kinds[kind] = (kinds[kind] ?? 0) + Number(pss[1]);
+    }
+  } catch {
+    return {};
+  }
+  return kinds;
+}
+
+/** The kind (see pssByKindKiB) of a mapping with permissions `perms` ("rwxp") and `path`. */
+function mappingKind(perms, path) {
+  if (path === "[heap]") return "heap";
+  if (path.startsWith("[stack")) return "stack";
+  if (path === "") return perms.includes("x") ? "jit" : "anon";
+  if (path.startsWith("/memfd:") || path.startsWith("/dev/shm/") || path.startsWith("/SYSV")) return "shared";
+  if (path.startsWith("/dev/")) return "device";
+  if (path.startsWith("[")) return "other";
+  return perms.includes("x") ? "code" : "file";
+}
+
 if (argv[1] === fileURLToPath(import.meta.url)) {
   const mb = (kib) => (kib / 1024).toFixed(1);
   const tree = treeRssKiB(Number(argv[2]));
   for (const [name, part] of Object.entries(tree.parts)) {
     const top = Object.entries(part.top).map(([file, kib]) => `${file.replace(/[.]so.*/, "")} ${mb(kib)}`);
     console.log(`${name.padEnd(16)} ${mb(part.pss).padStart(6)} MB   ${top.join(", ")}`);
+    const kinds = Object.entries(pssByKindKiB(part.pid)).sort((a, b) => b[1] - a[1]);
+    console.log(`${"".padEnd(16)} by kind: ${kinds.map(([kind, kib]) => `${kind} ${mb(kib)}`).join(", ")}`);
   }
   console.log(`total PSS ${mb(tree.pss)} MB`);
 }

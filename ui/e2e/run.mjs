@@ -38,7 +38,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { remote } from "webdriverio";
-import { treeRssKiB } from "./memory.mjs";
+import { pssByKindKiB, treeRssKiB } from "./memory.mjs";
 import { installPageSoak } from "./page_soak.mjs";
 
 const repo = resolve(import.meta.dirname, "../..");
@@ -495,16 +495,24 @@ async function soak(rentalId) {
     };
     // The lowest of 10 more readings a second apart, per process: the window spans two of the
     // web process's 5-s budget polls, so its low is the memory left after a release, which is
-    // what a creeping heap would raise (one reading falls anywhere in the release's cycle).
-    const low = { pss: m.pss, app: s.app_pss_kib, web: s.web_pss_kib };
+    // what a creeping heap would raise (one reading falls anywhere in the release's cycle). The
+    // web process's memory by kind of mapping is kept at its low, to tell which store grows.
+    const webPid = m.parts["WebKitWebProces"]?.pid;
+    const low = { pss: m.pss, app: s.app_pss_kib, web: s.web_pss_kib, web_kinds: webPid ? pssByKindKiB(webPid) : {} };
     for (let i = 0; i < 10; i++) {
       await sleep(1000);
       const r = treeRssKiB(pid);
+      // A process missing from a reading (it restarted) leaves the low as it was, never 0.
+      const pssOf = (name, kept) => r.parts[name]?.pss ?? kept;
       low.pss = Math.min(low.pss, r.pss);
-      low.app = Math.min(low.app, r.parts["migration-studi"]?.pss ?? low.app);
-      low.web = Math.min(low.web, r.parts["WebKitWebProces"]?.pss ?? low.web);
+      low.app = Math.min(low.app, pssOf("migration-studi", low.app));
+      const web = pssOf("WebKitWebProces", low.web);
+      if (web < low.web) {
+        low.web = web;
+        low.web_kinds = pssByKindKiB(r.parts["WebKitWebProces"].pid);
+      }
     }
-    Object.assign(s, { pss_low_kib: low.pss, app_low_kib: low.app, web_low_kib: low.web });
+    Object.assign(s, { pss_low_kib: low.pss, app_low_kib: low.app, web_low_kib: low.web, web_low_kinds_kib: low.web_kinds });
     samples.push(s);
     log(`soak sample: minute ${s.minute.toFixed(1)}, round ${round}, PSS ${(m.pss / 1024).toFixed(1)} MiB`);
   };
@@ -582,6 +590,16 @@ async function soak(rentalId) {
   lines.push(
     `trend from the first minute's sample (least squares): tree ${perMinute(growth.slope_tree_kib_per_minute)}, app ${perMinute(growth.slope_app_kib_per_minute)}, web ${perMinute(growth.slope_web_kib_per_minute)}`,
     `trend of the lows over each sample's 10 s: tree ${perMinute(growth.slope_tree_low_kib_per_minute)}, app ${perMinute(growth.slope_app_low_kib_per_minute)}, web ${perMinute(growth.slope_web_low_kib_per_minute)}`,
+  );
+  // Which kind of the web process's memory the trend is in (memory.mjs, pssByKindKiB), at its lows.
+  const kinds = [...new Set(samples.flatMap((s) => Object.keys(s.web_low_kinds_kib)))].sort();
+  growth.slope_web_low_kinds_kib_per_minute = Object.fromEntries(
+    kinds.map((k) => [k, slope(later.map((s) => [s.minute, s.web_low_kinds_kib[k] ?? 0]))]),
+  );
+  lines.push(
+    `web process at its lows by kind, first sample → last (trend from the first minute's): ${kinds
+      .map((k) => `${k} ${mib(first.web_low_kinds_kib[k] ?? 0)} → ${mib(last.web_low_kinds_kib[k] ?? 0)} (${perMinute(growth.slope_web_low_kinds_kib_per_minute[k])})`)
+      .join(", ")}`,
   );
   lines.push(`machine load (1, 5, 15 min): ${readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(", ")}`);
   for (const l of lines) log(`soak ${l}`);

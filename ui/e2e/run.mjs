@@ -122,10 +122,22 @@ async function textOf(id, timeout) {
   return (await byTestId(id, timeout)).getText();
 }
 
+/**
+ * Sets a text field's value as typed. WebDriver's clear sets the value without an event React
+ * counts, so a render that lands between the clear and the typing (a grid's scroll handler, say)
+ * puts the field's old value back and the typing is appended to it ("varchar(10)varchar(255)",
+ * seen once in CI); the value is read back and set again, up to three times, until it reads as
+ * asked. A field that shows what it was given differently is left as the last try left it: the
+ * step's own assertions judge it.
+ */
 async function setValue(id, value) {
-  const el = await byTestId(id);
-  await el.clearValue();
-  if (value !== "") await el.setValue(value);
+  for (let attempt = 1; ; attempt++) {
+    const el = await byTestId(id);
+    await el.clearValue();
+    if (value !== "") await el.setValue(value);
+    if ((await el.getValue()) === value || attempt === 3) return;
+    await sleep(250);
+  }
 }
 
 async function selectValue(id, value) {

@@ -41,7 +41,7 @@ export function treeRssKiB(rootPid) {
       const status = readFileSync(`/proc/${pid}/status`, "utf8");
       const field = (text, name) => Number(new RegExp(`${name}:\\s+(\\d+)`).exec(text)?.[1] ?? 0);
       const name = /Name:\s+(.+)/.exec(status)?.[1] ?? String(pid);
-      const part = { pid, rss: field(status, "VmRSS"), anon: field(status, "RssAnon"), pss: 0, top: topMappings(pid) };
+      const part = { rss: field(status, "VmRSS"), anon: field(status, "RssAnon"), pss: 0, ...mappings(pid) };
       try {
         part.pss = field(readFileSync(`/proc/${pid}/smaps_rollup`, "utf8"), "Pss");
       } catch {
@@ -58,54 +58,42 @@ export function treeRssKiB(rootPid) {
   return { total, pss, anon, parts };
 }
 
-/** The 6 largest holders of a process's memory by Pss in KiB: a file (e.g. libwebkit2gtk) or anonymous memory. */
-function topMappings(pid) {
-  const by = new Map();
-  let name = null;
-  try {
-    for (const line of readFileSync(`/proc/${pid}/smaps`, "utf8").split("\n")) {
-      const head = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \d+\s*(.*)$/.exec(line);
-      if (head) {
-        name = head[1].split("/").pop() || "[anon]";
-        continue;
-      }
-      const pss = /^Pss:\s+(\d+)/.exec(line);
-      if (pss && name) by.set(name, (by.get(name) ?? 0) + Number(pss[1]));
-    }
-  } catch {
-    return {};
-  }
-  return Object.fromEntries([...by].sort((a, b) => b[1] - a[1]).slice(0, 6));
-}
-
 /**
- * A process's Pss in KiB by the kind of mapping that holds it, from `/proc/PID/smaps`: `heap`
- * (glibc's main heap, `[heap]`), `anon` (other anonymous memory: glibc's other arenas and large
- * blocks, bmalloc's and JavaScriptCore's heaps), `jit` (anonymous and executable: compiled
- * JavaScript), `code` (a file's executable pages: libraries), `file` (a file's other pages:
- * libraries' data, fonts, ICU's tables), `shared` (memfd, /dev/shm, SysV), `device` (/dev, e.g.
- * the GPU's), `stack` and `other` (vdso and the like). Empty when smaps cannot be read.
+ * A process's Pss in KiB by mapping, from one read of `/proc/PID/smaps`: `top`, its 6 largest
+ * holders (a file, e.g. libwebkit2gtk, or anonymous memory); and `kinds`, its Pss by the kind of
+ * mapping that holds it: `heap` (glibc's main heap, `[heap]`), `anon` (other anonymous memory:
+ * glibc's other arenas and large blocks, bmalloc's and JavaScriptCore's heaps), `jit` (anonymous
+ * and executable: compiled JavaScript), `code` (a file's executable pages: libraries), `file` (a
+ * file's other pages: libraries' data, fonts, ICU's tables), `shared` (memfd, /dev/shm, SysV),
+ * `device` (/dev, e.g. the GPU's), `stack` and `other` (vdso and the like). Both empty when smaps
+ * cannot be read.
  */
-export function pssByKindKiB(pid) {
+function mappings(pid) {
+  const by = new Map();
   const kinds = {};
+  let name = null;
   let kind = null;
   try {
     for (const line of readFileSync(`/proc/${pid}/smaps`, "utf8").split("\n")) {
       const head = /^[0-9a-f]+-[0-9a-f]+ (\S+) \S+ \S+ \d+\s*(.*)$/.exec(line);
       if (head) {
+        name = head[2].split("/").pop() || "[anon]";
         kind = mappingKind(head[1], head[2]);
         continue;
       }
       const pss = /^Pss:\s+(\d+)/.exec(line);
-      if (pss && kind) kinds[kind] = (kinds[kind] ?? 0) + Number(pss[1]);
+      if (pss && name) {
+        by.set(name, (by.get(name) ?? 0) + Number(pss[1]));
+        kinds[kind] = (kinds[kind] ?? 0) + Number(pss[1]);
+      }
     }
   } catch {
-    return {};
+    return { top: {}, kinds: {} };
   }
-  return kinds;
+  return { top: Object.fromEntries([...by].sort((a, b) => b[1] - a[1]).slice(0, 6)), kinds };
 }
 
-/** The kind (see pssByKindKiB) of a mapping with permissions `perms` ("rwxp") and `path`. */
+/** The kind (see `mappings`) of a mapping with permissions `perms` ("rwxp") and `path`. */
 function mappingKind(perms, path) {
   if (path === "[heap]") return "heap";
   if (path.startsWith("[stack")) return "stack";
@@ -122,7 +110,7 @@ if (argv[1] === fileURLToPath(import.meta.url)) {
   for (const [name, part] of Object.entries(tree.parts)) {
     const top = Object.entries(part.top).map(([file, kib]) => `${file.replace(/[.]so.*/, "")} ${mb(kib)}`);
     console.log(`${name.padEnd(16)} ${mb(part.pss).padStart(6)} MB   ${top.join(", ")}`);
-    const kinds = Object.entries(pssByKindKiB(part.pid)).sort((a, b) => b[1] - a[1]);
+    const kinds = Object.entries(part.kinds).sort((a, b) => b[1] - a[1]);
     console.log(`${"".padEnd(16)} by kind: ${kinds.map(([kind, kib]) => `${kind} ${mb(kib)}`).join(", ")}`);
   }
   console.log(`total PSS ${mb(tree.pss)} MB`);

@@ -38,7 +38,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { remote } from "webdriverio";
-import { pssByKindKiB, treeRssKiB } from "./memory.mjs";
+import { treeRssKiB } from "./memory.mjs";
 import { installPageSoak } from "./page_soak.mjs";
 
 const repo = resolve(import.meta.dirname, "../..");
@@ -509,8 +509,7 @@ async function soak(rentalId) {
     // web process's 5-s budget polls, so its low is the memory left after a release, which is
     // what a creeping heap would raise (one reading falls anywhere in the release's cycle). The
     // web process's memory by kind of mapping is kept at its low, to tell which store grows.
-    const webPid = m.parts["WebKitWebProces"]?.pid;
-    const low = { pss: m.pss, app: s.app_pss_kib, web: s.web_pss_kib, web_kinds: webPid ? pssByKindKiB(webPid) : {} };
+    const low = { pss: m.pss, app: s.app_pss_kib, web: s.web_pss_kib, web_kinds: m.parts["WebKitWebProces"]?.kinds ?? {} };
     for (let i = 0; i < 10; i++) {
       await sleep(1000);
       const r = treeRssKiB(pid);
@@ -521,7 +520,7 @@ async function soak(rentalId) {
       const web = pssOf("WebKitWebProces", low.web);
       if (web < low.web) {
         low.web = web;
-        low.web_kinds = pssByKindKiB(r.parts["WebKitWebProces"].pid);
+        low.web_kinds = r.parts["WebKitWebProces"].kinds;
       }
     }
     Object.assign(s, { pss_low_kib: low.pss, app_low_kib: low.app, web_low_kib: low.web, web_low_kinds_kib: low.web_kinds });
@@ -603,7 +602,7 @@ async function soak(rentalId) {
     `trend from the first minute's sample (least squares): tree ${perMinute(growth.slope_tree_kib_per_minute)}, app ${perMinute(growth.slope_app_kib_per_minute)}, web ${perMinute(growth.slope_web_kib_per_minute)}`,
     `trend of the lows over each sample's 10 s: tree ${perMinute(growth.slope_tree_low_kib_per_minute)}, app ${perMinute(growth.slope_app_low_kib_per_minute)}, web ${perMinute(growth.slope_web_low_kib_per_minute)}`,
   );
-  // Which kind of the web process's memory the trend is in (memory.mjs, pssByKindKiB), at its lows.
+  // Which kind of the web process's memory the trend is in (memory.mjs, `kinds`), at its lows.
   const kinds = [...new Set(samples.flatMap((s) => Object.keys(s.web_low_kinds_kib)))].sort();
   growth.slope_web_low_kinds_kib_per_minute = Object.fromEntries(
     kinds.map((k) => [k, slope(later.map((s) => [s.minute, s.web_low_kinds_kib[k] ?? 0]))]),

@@ -1012,6 +1012,10 @@ async function main() {
       if (await browser.$('[data-testid="blast-panel"]').isExisting()) throw new Error("the blast radius of a node no longer drawn is still shown");
       await selectValue("group-by", "none");
       await until("ungrouped again", async () => /showing 29 nodes \(laid out/.test(await textOf("graph-stats")));
+      // Back to a view laid out before: drawn from the remembered layout, no layout worker
+      // started (each one started leaves memory behind in WebKitGTK's web process: layout.ts).
+      const again = await textOf("graph-stats");
+      if (!/\(laid out as before\)/.test(again)) throw new Error(`ungrouped again, the layout was not reused: ${again}`);
     });
 
     // MS_E2E_BENCH=start: only cold start, idle memory and the graph, for repeated measurements.

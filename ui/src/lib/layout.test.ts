@@ -4,7 +4,7 @@ import ElkBundled from "elkjs/lib/elk.bundled.js";
 import type { GraphView } from "../bindings";
 import { node } from "./fixtures";
 import { NODE_HEIGHT, NODE_WIDTH, visibleGraph, type VisibleGraph } from "./graphModel";
-import { ELK_MAX_NODES, ElkOnDemand, elkGraph, laidOut, layoutWith, type LayoutWorker } from "./layout";
+import { ELK_MAX_NODES, ElkOnDemand, LAYOUTS_REMEMBERED, elkGraph, laidOut, layoutWith, type LayoutWorker } from "./layout";
 
 /** ELK's worker script run in this thread: what the app's worker runs, answering by messages. */
 interface ElkScript {
@@ -35,13 +35,19 @@ class TestWorker extends EventTarget implements LayoutWorker {
   }
 }
 
-function engine(idleMs = 30): { elk: ElkOnDemand; workers: TestWorker[] } {
+/** An engine whose workers are test stand-ins; `remembered` answers are kept (none: every
+ * layout is ELK's). */
+function engine(idleMs = 30, remembered = 0): { elk: ElkOnDemand; workers: TestWorker[] } {
   const workers: TestWorker[] = [];
-  const elk = new ElkOnDemand(() => {
-    const w = new TestWorker();
-    workers.push(w);
-    return w;
-  }, idleMs);
+  const elk = new ElkOnDemand(
+    () => {
+      const w = new TestWorker();
+      workers.push(w);
+      return w;
+    },
+    idleMs,
+    remembered,
+  );
   return { elk, workers };
 }
 
@@ -75,7 +81,7 @@ describe("layout in a worker", () => {
     const g = graphOf("none");
     const got = await layoutWith(elk, g);
     expect(got.positions.size).toBe(20);
-    expect(got).toEqual(await onThePage(g));
+    expect({ positions: got.positions, routes: got.routes }).toEqual(await onThePage(g));
     const columns = new Map<number, Set<number>>();
     for (const n of g.nodes) {
       const x = got.positions.get(n.id)?.x ?? NaN;
@@ -114,6 +120,38 @@ describe("layout in a worker", () => {
     const first = await layoutWith(elk, graphOf("none"));
     await layoutWith(elk, graphOf("schema"));
     expect(await layoutWith(elk, graphOf("none"))).toEqual(first);
+    expect(elk.started).toBe(1);
+    elk.stop();
+  });
+
+  it("draws a graph laid out before from memory, without starting a worker", async () => {
+    const { elk, workers } = engine(30, LAYOUTS_REMEMBERED);
+    const first = await layoutWith(elk, graphOf("none"));
+    expect(first.reused).toBe(false);
+    await sleep(100);
+    expect(workers[0]?.terminated).toBe(true);
+    const again = await layoutWith(elk, graphOf("none"));
+    expect(again.reused).toBe(true);
+    expect({ ...again, reused: false }).toEqual(first);
+    expect(elk.started).toBe(1);
+    expect(elk.alive).toBe(false);
+    // What the caller gets is its own: changing it changes nothing remembered.
+    again.positions.clear();
+    expect((await layoutWith(elk, graphOf("none"))).positions).toEqual(first.positions);
+  });
+
+  it("remembers the most recently used layouts only", async () => {
+    const { elk } = engine(30, 2);
+    const none = graphOf("none");
+    const schema = graphOf("schema");
+    const wave = visibleGraph(sakilaLike(), "wave", new Set());
+    await layoutWith(elk, none);
+    await layoutWith(elk, schema);
+    expect((await layoutWith(elk, none)).reused).toBe(true);
+    // A third graph pushes out the least recently used one: schema, not none.
+    await layoutWith(elk, wave);
+    expect((await layoutWith(elk, none)).reused).toBe(true);
+    expect((await layoutWith(elk, schema)).reused).toBe(false);
     elk.stop();
   });
 

@@ -5,7 +5,14 @@
  * arrays kept across `layout` calls). It runs in a Web Worker made for a burst of layouts (the
  * opening one and the regroupings a person makes in a row) and terminated after it, so neither
  * its code nor its heap stays in the page while the graph is not being laid out (issue 19's
- * memory targets); it used to live on the page's thread for the app's lifetime.
+ * memory targets); it used to live on the page's thread for the app's lifetime. A worker kept for
+ * the session is worse: its heap grew by some 250 MiB in 10 minutes of regroupings.
+ *
+ * But every worker started costs for good: the page's process keeps some 90 KiB of each one
+ * terminated (measured with the soak, BENCHMARKS.md "The graph screen's growth is its layout
+ * workers"; WebKit fixed leaks of terminated workers upstream in 2026, e.g. bug 313389, after this
+ * machine's WebKitGTK 2.50). So ELK's answers to the last few graphs are remembered: a view laid
+ * out before is drawn again without a worker, and visiting the graph again costs nothing.
  */
 import ELK from "elkjs/lib/elk-api.js";
 import type { ELK as Elk, ElkNode } from "elkjs/lib/elk-api.js";
@@ -18,6 +25,8 @@ export interface LaidOut {
   positions: Map<string, Point>;
   /** Edge id → the route's points, first on the dependency's right side, last on the dependent's left. */
   routes: Map<string, Point[]>;
+  /** The layout was remembered from an earlier one of the same graph (no worker was started). */
+  reused?: boolean;
 }
 
 /** Above this many visible nodes the column layout is used instead. */
@@ -26,6 +35,10 @@ export const ELK_MAX_NODES = 400;
 /** How long a worker outlives its last layout: the next regrouping within it reuses the worker
  * (starting one parses ELK again); after it, ELK's heap goes with the worker. */
 export const WORKER_IDLE_MS = 2000;
+
+/** How many of ELK's answers are remembered (the most recently used): enough for the groupings
+ * of a graph and a few expanded groups, going back and forth between them. */
+export const LAYOUTS_REMEMBERED = 8;
 
 /** What the layout needs of a worker: a DOM `Worker`, or a stand-in under test (Node has none). */
 export interface LayoutWorker {
@@ -99,16 +112,20 @@ interface Running {
 /**
  * ELK in a worker started on demand: layouts that overlap or follow each other within `idleMs`
  * share one worker, which is terminated `idleMs` after the last one is answered, or at once by
- * `stop` (the graph screen closing).
+ * `stop` (the graph screen closing). The answers to the last `remembered` graphs are kept, by
+ * the graph's JSON: asking for one of them again starts no worker.
  */
 export class ElkOnDemand {
   private running: Running | null = null;
+  /** ELK's answers by their graph's JSON, least recently used first. */
+  private readonly answers = new Map<string, ElkNode>();
   /** Workers started so far (for the tests and the curious). */
   started = 0;
 
   constructor(
     private readonly startWorker: () => LayoutWorker,
     private readonly idleMs = WORKER_IDLE_MS,
+    private readonly remembered = LAYOUTS_REMEMBERED,
   ) {}
 
   /** Whether a worker is alive now. */
@@ -116,16 +133,36 @@ export class ElkOnDemand {
     return this.running !== null;
   }
 
-  async layout(graph: ElkNode): Promise<ElkNode> {
+  /** ELK's answer to `graph`, and whether it was remembered. The answer is the caller's own
+   * (a remembered one is a copy). Rejected when the worker fails or is stopped meanwhile. */
+  async layout(graph: ElkNode): Promise<{ answer: ElkNode; reused: boolean }> {
+    const key = JSON.stringify(graph);
+    const known = this.answers.get(key);
+    if (known) {
+      this.answers.delete(key);
+      this.answers.set(key, known);
+      return { answer: structuredClone(known), reused: true };
+    }
     const run = (this.running ??= this.start());
     clearTimeout(run.idle);
     run.idle = undefined;
     run.pending += 1;
     try {
-      return await Promise.race([run.elk.layout(graph), run.ended]);
+      const answer = await Promise.race([run.elk.layout(graph), run.ended]);
+      this.remember(key, answer);
+      return { answer: structuredClone(answer), reused: false };
     } finally {
       run.pending -= 1;
       if (run.pending === 0 && this.running === run) run.idle = setTimeout(() => this.end(run, new Error("idle")), this.idleMs);
+    }
+  }
+
+  private remember(key: string, answer: ElkNode): void {
+    this.answers.delete(key);
+    this.answers.set(key, answer);
+    for (const oldest of this.answers.keys()) {
+      if (this.answers.size <= this.remembered) break;
+      this.answers.delete(oldest);
     }
   }
 
@@ -166,7 +203,8 @@ const elk = new ElkOnDemand(() => new Worker(elkWorkerUrl, { name: "elk-layout" 
 /** Lays out `graph` with `engine` (ELK in a worker), or in columns when it is too large for ELK. */
 export async function layoutWith(engine: ElkOnDemand, graph: VisibleGraph, byWave = true): Promise<LaidOut> {
   if (graph.nodes.length > ELK_MAX_NODES) return { positions: columnLayout(graph.nodes), routes: new Map() };
-  return laidOut(await engine.layout(elkGraph(graph, byWave)));
+  const { answer, reused } = await engine.layout(elkGraph(graph, byWave));
+  return { ...laidOut(answer), reused };
 }
 
 export function layoutGraph(graph: VisibleGraph, byWave = true): Promise<LaidOut> {

@@ -36,7 +36,7 @@ import {
   type VisNode,
   type WaveHeader,
 } from "../lib/graphModel";
-import { layoutGraph, stopLayouts } from "../lib/layout";
+import { layoutGraph, stopLayouts, type LaidOut } from "../lib/layout";
 import { bandColumns, bandedGraph, bandKey, bandLayout, bandNodeSize, bandViewport, usesBands, waveBands, waveKey, type BandedGraph, type BandNode } from "../lib/waveBands";
 import type { Point } from "../lib/graphModel";
 import { EmptyState, ErrorBanner, Loading } from "../components/Feedback";
@@ -79,6 +79,8 @@ interface Layout {
   headers: WaveHeader[];
   /** How long the layout took, in ms. */
   ms: number;
+  /** The layout was remembered from an earlier one of the same view (layout.ts). */
+  reused: boolean;
   groupBy: GroupBy;
 }
 
@@ -217,11 +219,11 @@ function GraphCanvas({ view, project }: { view: GraphView; project: ProjectView 
     let live = true;
     const t0 = performance.now();
     const box = canvas.current?.getBoundingClientRect();
-    const laidOut = isBanded(visible)
+    const laidOut: Promise<LaidOut> = isBanded(visible)
       ? Promise.resolve({ positions: bandLayout(visible, bandColumns(visible.bands.length, box?.width || 740, box?.height || 600)), routes: new Map<string, Point[]>() })
       : layoutGraph(visible, groupBy === "none" || groupBy === "wave");
     laidOut.then(
-      ({ positions, routes }) => {
+      ({ positions, routes, reused = false }) => {
         if (!live) return;
         const headers = groupBy === "none" ? waveHeaders(visible.nodes, positions) : [];
         const now = canvas.current?.getBoundingClientRect();
@@ -232,7 +234,7 @@ function GraphCanvas({ view, project }: { view: GraphView; project: ProjectView 
             return readableWhole(points, full - PANEL_SPACE, now.height) || !readableWhole(points, full, now.height);
           });
         }
-        setLayout({ graph: visible, positions, routes, headers, ms: performance.now() - t0, groupBy });
+        setLayout({ graph: visible, positions, routes, headers, ms: performance.now() - t0, reused, groupBy });
       },
       (e: unknown) => {
         if (live) setError(e);
@@ -414,7 +416,7 @@ function GraphCanvas({ view, project }: { view: GraphView; project: ProjectView 
         </label>
         <span className="muted graph-stats" data-testid="graph-stats">
           {view.nodes.length} artifacts, {view.edges.length} dependencies, {view.waves} waves, {view.cycles.length} cycles; {layout?.graph === visible
-            ? `showing ${visible.nodes.length} nodes (laid out in ${Math.round(layout.ms)} ms)`
+            ? `showing ${visible.nodes.length} nodes (${layout.reused ? "laid out as before" : `laid out in ${Math.round(layout.ms)} ms`})`
             : `laying out ${visible.nodes.length} nodes…`}
         </span>
         <div className="graph-view-controls">

@@ -8,11 +8,11 @@
  * memory targets); it used to live on the page's thread for the app's lifetime. A worker kept for
  * the session is worse: its heap grew by some 250 MiB in 10 minutes of regroupings.
  *
- * But every worker started costs for good: the page's process keeps some 90 KiB of each one
- * terminated (measured with the soak, BENCHMARKS.md "The graph screen's growth is its layout
- * workers"; WebKit fixed leaks of terminated workers upstream in 2026, e.g. bug 313389, after this
- * machine's WebKitGTK 2.50). So ELK's answers to the last few graphs are remembered: a view laid
- * out before is drawn again without a worker, and visiting the graph again costs nothing.
+ * But every worker started costs for good: WebKitGTK 2.50's web process keeps 70–90 KiB of each
+ * one terminated (measured with the soak, BENCHMARKS.md "The graph screen's growth is its layout
+ * workers"; WebKit has fixed such leaks upstream since, e.g. bug 313389). So ELK's answers to
+ * the last few graphs are remembered: a view laid out before is drawn again without a worker,
+ * and going back to the graph screen costs nothing.
  */
 import ELK from "elkjs/lib/elk-api.js";
 import type { ELK as Elk, ElkNode } from "elkjs/lib/elk-api.js";

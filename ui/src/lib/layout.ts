@@ -133,15 +133,15 @@ export class ElkOnDemand {
     return this.running !== null;
   }
 
-  /** ELK's answer to `graph`, and whether it was remembered. The answer is the caller's own
-   * (a remembered one is a copy). Rejected when the worker fails or is stopped meanwhile. */
+  /** ELK's answer to `graph`, and whether it was remembered. The answer is the one remembered:
+   * read it, do not change it (`laidOut` copies what it takes). Rejected when the worker fails or
+   * is stopped meanwhile. */
   async layout(graph: ElkNode): Promise<{ answer: ElkNode; reused: boolean }> {
     const key = JSON.stringify(graph);
     const known = this.answers.get(key);
     if (known) {
-      this.answers.delete(key);
-      this.answers.set(key, known);
-      return { answer: structuredClone(known), reused: true };
+      this.remember(key, known);
+      return { answer: known, reused: true };
     }
     const run = (this.running ??= this.start());
     clearTimeout(run.idle);
@@ -150,13 +150,14 @@ export class ElkOnDemand {
     try {
       const answer = await Promise.race([run.elk.layout(graph), run.ended]);
       this.remember(key, answer);
-      return { answer: structuredClone(answer), reused: false };
+      return { answer, reused: false };
     } finally {
       run.pending -= 1;
       if (run.pending === 0 && this.running === run) run.idle = setTimeout(() => this.end(run, new Error("idle")), this.idleMs);
     }
   }
 
+  /** Keeps `answer` as the most recently used, forgetting the least recently used beyond `remembered`. */
   private remember(key: string, answer: ElkNode): void {
     this.answers.delete(key);
     this.answers.set(key, answer);

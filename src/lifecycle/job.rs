@@ -77,3 +77,26 @@ pub struct Transition {
     /// The window's measured values the decision was taken on, when it was the loop's.
     pub window: Option<Window>,
 }
+
+impl Transition {
+    /// The transition for a person, without its job:
+    /// `shadow → reverse shadow by the loop: every criterion held over the last 3 windows`, or
+    /// `… by ana` for a person's; the reason's criteria in words
+    /// ([`super::status::failures_in_words`]).
+    pub fn in_words(&self) -> String {
+        let moved = format!(
+            "{} → {} by {}",
+            self.from.label(),
+            self.to.label(),
+            self.actor.in_words()
+        );
+        if self.reason.trim().is_empty() {
+            moved
+        } else {
+            format!(
+                "{moved}: {}",
+                super::status::failures_in_words(&self.reason)
+            )
+        }
+    }
+}

@@ -44,7 +44,7 @@ pub use crate::project::settings::{Criterion, JobSettings, LifecycleSettings};
 pub use job::{Job, Transition};
 pub use phase::{Actor, Phase};
 pub use policy::JobPolicy;
-pub use status::Attention;
+pub use status::{failures_in_words, Attention};
 pub use store::LifecycleStore;
 pub use tick::{tick, TickOutcome};
 pub use window::{Failure, Resources, Window};

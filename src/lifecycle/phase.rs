@@ -44,6 +44,14 @@ impl Phase {
         }
     }
 
+    /// Its name in words for a person (`reverse shadow`), as the desktop app shows it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Phase::ReverseShadow => "reverse shadow",
+            other => other.name(),
+        }
+    }
+
     /// The phase spelt `name`, or `None`.
     pub fn parse(name: &str) -> Option<Phase> {
         Phase::ALL.into_iter().find(|p| p.name() == name)
@@ -77,6 +85,14 @@ impl Actor {
         match self {
             Actor::Loop => "loop".into(),
             Actor::Person(name) => format!("person:{name}"),
+        }
+    }
+
+    /// Who it was, for a person: `the loop`, or the person's name.
+    pub fn in_words(&self) -> String {
+        match self {
+            Actor::Loop => "the loop".into(),
+            Actor::Person(name) => name.clone(),
         }
     }
 

@@ -5,7 +5,7 @@ use serde::Serialize;
 use super::job::Job;
 use super::phase::Phase;
 use crate::codes::lifecycle as code;
-use crate::project::settings::LifecycleSettings;
+use crate::project::settings::{Criterion, LifecycleSettings};
 
 /// Why a job is listed by `lifecycle status` (without `--all`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -41,6 +41,32 @@ impl Attention {
             Attention::Stuck => "stuck",
         }
     }
+
+    /// Its name in words for a person (`awaiting approval`), as the desktop app shows it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Attention::AwaitingApproval => "awaiting approval",
+            other => other.name(),
+        }
+    }
+}
+
+/// `text`, a failed criterion's line or a reason made of them
+/// (`L002 data_quality: checksums differ over 100 rows; L004 latency: …`), for a person: each
+/// criterion's manifest name after its code in words (`L002 data quality: …`). The rest is
+/// kept as it is.
+pub fn failures_in_words(text: &str) -> String {
+    [
+        Criterion::DataQuality,
+        Criterion::Latency,
+        Criterion::Resources,
+        Criterion::Assertions,
+    ]
+    .into_iter()
+    .filter(|c| c.name() != c.label())
+    .fold(text.to_owned(), |out, c| {
+        out.replace(&format!(" {}: ", c.name()), &format!(" {}: ", c.label()))
+    })
 }
 
 /// Why `job` needs a look at time `now` (Unix seconds), most pressing first; empty when it

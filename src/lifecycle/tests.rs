@@ -14,6 +14,41 @@ fn phases_and_actors_read_back_as_stored() {
 }
 
 #[test]
+fn transitions_and_failures_read_in_words_for_people() {
+    let t = |actor, reason: &str| Transition {
+        job: "sakila.actor".into(),
+        at: 0.0,
+        from: Phase::ReverseShadow,
+        to: Phase::Shadow,
+        actor,
+        reason: reason.into(),
+        window: None,
+    };
+    assert_eq!(
+        t(
+            Actor::Loop,
+            "L002 data_quality: checksums differ over 100 rows; L004 latency: new 3 s, old 1 s"
+        )
+        .in_words(),
+        "reverse shadow → shadow by the loop: L002 data quality: checksums differ over 100 rows; \
+         L004 latency: new 3 s, old 1 s"
+    );
+    assert_eq!(
+        t(Actor::Person("Ana".into()), " ").in_words(),
+        "reverse shadow → shadow by Ana"
+    );
+    // Only the criterion after its code changes: a detail that names the manifest key stays.
+    assert_eq!(
+        failures_in_words("L002 data_quality: see data_quality in [lifecycle]"),
+        "L002 data quality: see data_quality in [lifecycle]"
+    );
+    assert_eq!(Attention::AwaitingApproval.label(), "awaiting approval");
+    for phase in Phase::ALL {
+        assert!(!phase.label().contains('_'), "{phase}");
+    }
+}
+
+#[test]
 fn tolerances_are_inclusive_and_every_criterion_is_named() {
     let policy = JobPolicy::for_job(&LifecycleSettings::default(), "t");
     let r = |rows_read, cpu_ms| Resources {

@@ -96,6 +96,14 @@ impl Criterion {
             Criterion::Assertions => "assertions",
         }
     }
+
+    /// Its name in words for a person (`data quality`), as the desktop app shows it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Criterion::DataQuality => "data quality",
+            other => other.name(),
+        }
+    }
 }
 
 /// The lifecycle's defaults (`[lifecycle]` in the manifest; every key optional, the section

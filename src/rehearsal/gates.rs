@@ -59,6 +59,28 @@ impl GateResult {
     }
 }
 
+/// `text`, a gate's label or reason, for a person: each subject the label quotes between
+/// backticks for Markdown (``time of step `S001 Announce…` ``) is put between typographic
+/// quotes instead (`time of step “S001 Announce…”`), as the HTML report and the desktop app
+/// show it; the Markdown report keeps the backticks, which it renders as code. A backtick
+/// without its pair is kept as it is.
+pub fn in_words(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 4);
+    let mut rest = text;
+    while let Some(open) = rest.find('`') {
+        let Some(len) = rest[open + 1..].find('`') else {
+            break;
+        };
+        out.push_str(&rest[..open]);
+        out.push('\u{201c}');
+        out.push_str(&rest[open + 1..open + 1 + len]);
+        out.push('\u{201d}');
+        rest = &rest[open + 2 + len..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// A measured figure or a limit as a reason prints it: whole numbers without decimals (`0`,
 /// `3000`), others to the millisecond with trailing zeros dropped (`0.231`, `1.5`), so a limit of
 /// 50 minutes reads `3000 s`, not `3000.000 s`. A figure above zero that would round to `0`
@@ -95,5 +117,20 @@ mod tests {
         assert_eq!(figure(0.0004), "< 0.001");
         assert_eq!(figure(0.0), "0");
         assert_eq!(figure(-2.25), "-2.25");
+    }
+
+    #[test]
+    fn labels_in_words_quote_their_subject_typographically() {
+        assert_eq!(
+            in_words("G007 time of step `S001 Announce`: measured 0.2 s, limit 30 s"),
+            "G007 time of step \u{201c}S001 Announce\u{201d}: measured 0.2 s, limit 30 s"
+        );
+        assert_eq!(in_words("mismatched rows"), "mismatched rows");
+        assert_eq!(
+            in_words("`a` and `b`"),
+            "\u{201c}a\u{201d} and \u{201c}b\u{201d}"
+        );
+        assert_eq!(in_words("one ` alone"), "one ` alone");
+        assert_eq!(in_words("``"), "\u{201c}\u{201d}");
     }
 }

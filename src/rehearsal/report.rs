@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use serde::{Deserialize, Serialize};
 
-use super::gates::GateResult;
+use super::gates::{in_words, GateResult};
 use super::workload::WorkloadStats;
 use crate::plan::calibrate::{Calibration, Measurement, FREEZE_STEP};
 
@@ -702,15 +702,15 @@ pub fn html(r: &RehearsalReport) -> String {
             format!(
                 "<tr><td>{}</td><td>{}</td><td class=\"{}\">{}</td><td>{}</td></tr>",
                 esc(&g.code),
-                esc(&g.gate),
+                esc(&in_words(&g.gate)),
                 if g.passed { "pass" } else { "fail" },
                 if g.passed { "pass" } else { "FAIL" },
                 // The row shows the code and label already: the rest of the reason.
-                esc(&keep_units_with_figures(
+                esc(&keep_units_with_figures(&in_words(
                     g.reason
                         .strip_prefix(&format!("{} {}: ", g.code, g.gate))
                         .unwrap_or(&g.reason)
-                ))
+                )))
             )
         })
         .collect();
@@ -825,6 +825,19 @@ mod tests {
             page.contains("<td>G001</td><td>mismatched rows</td><td class=\"pass\">pass</td><td>measured 0, limit 0</td>"),
             "{page}"
         );
+        // A step's gate names the step in words, not between Markdown's backticks.
+        r.gates.push(super::super::gates::GateResult::at_most(
+            "time of step `S004 Backfill sakila.actor (wave 1)`",
+            0.019,
+            30.0,
+            " s",
+        ));
+        let page = html(&r);
+        assert!(
+            page.contains("<td>G007</td><td>time of step \u{201c}S004 Backfill sakila.actor (wave 1)\u{201d}</td><td class=\"pass\">pass</td><td>measured 0.019\u{a0}s, limit 30\u{a0}s</td>"),
+            "{page}"
+        );
+        assert!(markdown(&r).contains("time of step `S004 Backfill sakila.actor (wave 1)`"));
         // The charts' legends show their colour swatches (the app's stylesheet is not here):
         // without a size, an empty swatch left "measured longer than planned planned".
         assert!(page.contains(".swatch{display:inline-block;width:12px;height:12px"));

@@ -831,12 +831,12 @@ async function main() {
         });
       await until("film shown as regressing with its failed criterion", async () => {
         const t = await film();
-        return (/regressing/.test(t) && /L00\d/.test(t) && /checksum/i.test(t)) || t;
+        return (/regressing/.test(t) && /L00\d data quality: checksum/i.test(t)) || t;
       });
       const listed = await browser.execute(() => document.querySelectorAll('[data-testid="lifecycle-card"]').length);
       if (listed !== 1) throw new Error(`only film needs a look; ${listed} cards listed`);
       const last = await browser.execute(() => document.querySelector('[data-testid="lifecycle-card"] [data-testid="lifecycle-last-transition"]')?.textContent ?? "");
-      if (!/planned → shadow by loop/.test(last)) throw new Error(`film's last transition reads: ${last}`);
+      if (!/planned → shadow by the loop/.test(last)) throw new Error(`film's last transition reads: ${last}`);
       await shot("05-lifecycle-board");
 
       // The loop from the board's button, on a measurements file chosen in the app's open dialog:
@@ -852,8 +852,10 @@ async function main() {
       await answerDialog("Choose the measurements file", more, "open");
       await until("the board shows the finished run's ticks", async () => (await textOf("lifecycle-run-ticks", 30000)) === "ticks 3–7 (5 ticks)" || (await textOf("lifecycle-run-ticks")));
       const transitions = await textOf("lifecycle-run-transitions");
-      if (!transitions.includes("sakila.actor: shadow → reverse_shadow by loop")) throw new Error(`the run's transitions: ${transitions}`);
-      await until("actor awaits cleanup approval on its card", async () => /awaiting_approval/.test(await cardText("sakila.actor")) || (await cardText("sakila.actor")));
+      if (!transitions.includes("sakila.actor: shadow → reverse shadow by the loop")) throw new Error(`the run's transitions: ${transitions}`);
+      await until("actor awaits cleanup approval on its card", async () => /L008 awaiting approval/.test(await cardText("sakila.actor")) || (await cardText("sakila.actor")));
+      // Words for people on the cards: no phase, criterion or state spelt as an identifier.
+      for (const job of ["sakila.actor", "sakila.film"]) if (/_/.test(await cardText(job))) throw new Error(`${job}'s card: ${await cardText(job)}`);
       const actorColumn = await browser.execute(() => document.querySelector('[data-testid="lifecycle-card"][data-job="sakila.actor"]')?.closest(".board-column")?.getAttribute("data-testid"));
       if (actorColumn !== "lifecycle-column-reverse_shadow") throw new Error(`actor's card is in ${actorColumn}`);
 
@@ -889,7 +891,7 @@ async function main() {
       bench.lifecycle_two_ticks_1s_interval_ms = Date.now() - waitedFrom;
       if (bench.lifecycle_two_ticks_1s_interval_ms < 1000) throw new Error(`two ticks 1 s apart took ${bench.lifecycle_two_ticks_1s_interval_ms} ms`);
       const promoted = await textOf("lifecycle-run-transitions");
-      if (!/sakila\.actor: reverse_shadow → cleanup by person:Ana E2E: .*cleanup approved: owners signed off/.test(promoted)) throw new Error(`the approved job's promotion: ${promoted}`);
+      if (!/sakila\.actor: reverse shadow → cleanup by Ana E2E: .*cleanup approved: owners signed off/.test(promoted)) throw new Error(`the approved job's promotion: ${promoted}`);
       if (!promoted.includes("sakila.actor: cleanup → done")) throw new Error(`actor not done: ${promoted}`);
       await until("actor no longer needs a look", async () => (await cardText("sakila.actor")) === "" || (await cardText("sakila.actor")));
       await (await byTestId("lifecycle-only-attention")).click();
@@ -1583,7 +1585,9 @@ async function main() {
       await report.scrollIntoView();
       const outcome = await textOf("rehearsal-outcome");
       bench.full_rehearsal_outcome = outcome;
-      await byTestId("gates");
+      // A step's gate names the step in words (quotes), not between Markdown's backticks.
+      const gates = await textOf("gates");
+      if (gates.includes("`") || !/time of step \u201cS\d{3} Backfill /.test(gates)) throw new Error(`gates read: ${gates.slice(0, 400)}`);
       const live = await textOf("rehearsal-live");
       // Live steps are the runbook's, by id: its backfill and cutover steps ran.
       for (const stepName of [/S\d{3} Backfill /, /S\d{3} Cutover/]) if (!stepName.test(live)) throw new Error(`live steps: ${live}`);

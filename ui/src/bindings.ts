@@ -974,14 +974,22 @@ export type JobCard_Deserialize = {
 	phase: string,
 	/**  Consecutive windows in which every criterion held. */
 	streak: number,
-	/**  The last window's failed criteria (`L001 data quality: …`); empty when all held. */
+	/**
+	 *  The last window's failed criteria in words (`L002 data quality: …`); empty when all
+	 *  held.
+	 */
 	failures: string[],
 	/**
-	 *  Why it needs a look (`held`, `regressing`, `awaiting_approval`, `stuck`) with the code,
-	 *  e.g. `L007 regressing`; empty when it does not.
+	 *  Why it needs a look (held, regressing, awaiting approval, stuck) with the code, in
+	 *  words, e.g. `L008 awaiting approval`; empty when it does not.
 	 */
 	attention: string[],
-	/**  Its last transition in words (`shadow → reverse_shadow by loop: …`), when it had one. */
+	/**  Whether its cleanup waits for a person's approval (its attention includes `L008`). */
+	awaiting_approval: boolean,
+	/**
+	 *  Its last transition in words (`shadow → reverse shadow by the loop: …`), when it had
+	 *  one.
+	 */
 	last_transition?: string | null,
 	/**  When it last changed phase, Unix seconds. */
 	last_transition_at: number | null,
@@ -1001,14 +1009,22 @@ export type JobCard_Serialize = {
 	phase: string,
 	/**  Consecutive windows in which every criterion held. */
 	streak: number,
-	/**  The last window's failed criteria (`L001 data quality: …`); empty when all held. */
+	/**
+	 *  The last window's failed criteria in words (`L002 data quality: …`); empty when all
+	 *  held.
+	 */
 	failures: string[],
 	/**
-	 *  Why it needs a look (`held`, `regressing`, `awaiting_approval`, `stuck`) with the code,
-	 *  e.g. `L007 regressing`; empty when it does not.
+	 *  Why it needs a look (held, regressing, awaiting approval, stuck) with the code, in
+	 *  words, e.g. `L008 awaiting approval`; empty when it does not.
 	 */
 	attention: string[],
-	/**  Its last transition in words (`shadow → reverse_shadow by loop: …`), when it had one. */
+	/**  Whether its cleanup waits for a person's approval (its attention includes `L008`). */
+	awaiting_approval: boolean,
+	/**
+	 *  Its last transition in words (`shadow → reverse shadow by the loop: …`), when it had
+	 *  one.
+	 */
 	last_transition: string | null,
 	/**  When it last changed phase, Unix seconds. */
 	last_transition_at: number | null,
@@ -1161,7 +1177,7 @@ export type LoopRun = {
 	last_tick: number,
 	/**  Ticks run. */
 	ticks: number,
-	/**  Every transition it made, in words (`sakila.actor: shadow → reverse_shadow by loop: …`). */
+	/**  Every transition it made, in words (`sakila.actor: shadow → reverse shadow by the loop: …`). */
 	transitions: string[],
 	/**  Whether every job is done or held. */
 	settled: boolean,

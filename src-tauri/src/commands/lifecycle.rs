@@ -5,7 +5,7 @@
 //! run from the board ([`lifecycle_run`], the engine's `lifecycle run`, cancellable).
 
 use migration_studio::db::LockHolder;
-use migration_studio::lifecycle::{LifecycleError, Phase};
+use migration_studio::lifecycle::{failures_in_words, Attention, LifecycleError, Phase};
 use migration_studio::workspace::lifecycle::approve::approve;
 use migration_studio::workspace::lifecycle::run::{run, Measurements, RunRequest};
 use migration_studio::workspace::lifecycle::{now, status::status_of};
@@ -49,12 +49,16 @@ pub struct JobCard {
     pub phase: String,
     /// Consecutive windows in which every criterion held.
     pub streak: u32,
-    /// The last window's failed criteria (`L001 data quality: …`); empty when all held.
+    /// The last window's failed criteria in words (`L002 data quality: …`); empty when all
+    /// held.
     pub failures: Vec<String>,
-    /// Why it needs a look (`held`, `regressing`, `awaiting_approval`, `stuck`) with the code,
-    /// e.g. `L007 regressing`; empty when it does not.
+    /// Why it needs a look (held, regressing, awaiting approval, stuck) with the code, in
+    /// words, e.g. `L008 awaiting approval`; empty when it does not.
     pub attention: Vec<String>,
-    /// Its last transition in words (`shadow → reverse_shadow by loop: …`), when it had one.
+    /// Whether its cleanup waits for a person's approval (its attention includes `L008`).
+    pub awaiting_approval: bool,
+    /// Its last transition in words (`shadow → reverse shadow by the loop: …`), when it had
+    /// one.
     pub last_transition: Option<String>,
     /// When it last changed phase, Unix seconds.
     pub last_transition_at: f64,
@@ -97,21 +101,19 @@ pub async fn lifecycle_board(
                 id: v.job.id,
                 phase: v.job.phase.to_string(),
                 streak: v.job.streak,
-                failures: v.job.failures,
+                failures: v
+                    .job
+                    .failures
+                    .iter()
+                    .map(|f| failures_in_words(f))
+                    .collect(),
+                awaiting_approval: v.attention.contains(&Attention::AwaitingApproval),
                 attention: v
                     .attention
                     .iter()
-                    .map(|a| format!("{} {}", a.code(), a.name()))
+                    .map(|a| format!("{} {}", a.code(), a.label()))
                     .collect(),
-                last_transition: v.last_transition.map(|t| {
-                    format!(
-                        "{} → {} by {}: {}",
-                        t.from,
-                        t.to,
-                        t.actor.to_text(),
-                        t.reason
-                    )
-                }),
+                last_transition: v.last_transition.map(|t| t.in_words()),
                 last_transition_at: v.job.last_transition_at,
                 last_window_at: v.job.last_window_at,
                 // Shown only while it still waits in reverse shadow (the field outlives it).
@@ -223,7 +225,7 @@ pub async fn approve_job(
     let by = form.by.trim();
     Ok(ApprovalDone {
         message: match &done.transition {
-            Some(t) => format!("released by {by}: {} → {}", t.from, t.to),
+            Some(t) => format!("released by {by}: {} → {}", t.from.label(), t.to.label()),
             None => {
                 format!("cleanup approved by {by}; the loop promotes it once its criteria hold")
             }
@@ -270,7 +272,7 @@ pub struct LoopRun {
     pub last_tick: u32,
     /// Ticks run.
     pub ticks: u32,
-    /// Every transition it made, in words (`sakila.actor: shadow → reverse_shadow by loop: …`).
+    /// Every transition it made, in words (`sakila.actor: shadow → reverse shadow by the loop: …`).
     pub transitions: Vec<String>,
     /// Whether every job is done or held.
     pub settled: bool,
@@ -394,16 +396,7 @@ pub async fn run_loop(
         transitions: summary
             .transitions
             .iter()
-            .map(|t| {
-                format!(
-                    "{}: {} → {} by {}: {}",
-                    t.job,
-                    t.from,
-                    t.to,
-                    t.actor.to_text(),
-                    t.reason
-                )
-            })
+            .map(|t| format!("{}: {}", t.job, t.in_words()))
             .collect(),
         settled: summary.settled,
         cancelled: summary.cancelled,

@@ -14,7 +14,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use migration_studio::backfill::{BackfillEvent, BackfillOptions};
 use migration_studio::project::Project;
 use migration_studio::rehearsal::{
-    self, AnyProvider, ImageOverrides, Provider, ProviderChoice, ProviderError, RehearsalOptions,
+    self, gates, AnyProvider, ImageOverrides, Provider, ProviderChoice, ProviderError,
+    RehearsalOptions,
 };
 use migration_studio::workspace::backfill::{
     self, BackfillProgress, BackfillRequest, BackfillRun, OnCancel,
@@ -327,12 +328,13 @@ impl From<migration_studio::rehearsal::RehearsalReport> for RehearsalReport {
                 .gates
                 .iter()
                 .map(|g| GateView {
-                    // The gate's code leads, as in the CLI's report (`G001 mismatched rows`).
-                    gate: format!("{} {}", g.code, g.gate).trim_start().to_owned(),
+                    // The gate's code leads, as in the CLI's report (`G001 mismatched rows`);
+                    // label and reason in words, as the HTML report shows them.
+                    gate: gates::in_words(format!("{} {}", g.code, g.gate).trim_start()),
                     measured: g.measured,
                     limit: g.limit,
                     passed: g.passed,
-                    reason: g.reason.clone(),
+                    reason: gates::in_words(&g.reason),
                 })
                 .collect(),
             failed_because: r.failed_because.clone(),

@@ -1138,7 +1138,7 @@ async fn the_board_runs_the_loop_on_saved_connections_and_approves_a_cleanup() {
     assert_eq!((cancelled.first_tick, cancelled.last_tick), (1, 1));
     assert_eq!(
         cancelled.transitions,
-        ["public.t: planned → shadow by loop: shadow started"]
+        ["public.t: planned → shadow by the loop: shadow started"]
     );
     assert!(cancelled.measured_from.contains("old"));
 
@@ -1155,7 +1155,7 @@ async fn the_board_runs_the_loop_on_saved_connections_and_approves_a_cleanup() {
     .unwrap();
     assert_eq!((run.first_tick, run.last_tick, run.ticks), (2, 3, 2));
     assert!(
-        run.transitions[0].starts_with("public.t: shadow → reverse_shadow by loop"),
+        run.transitions[0].starts_with("public.t: shadow → reverse shadow by the loop"),
         "{:?}",
         run.transitions
     );
@@ -1189,7 +1189,7 @@ async fn the_board_runs_the_loop_on_saved_connections_and_approves_a_cleanup() {
     .unwrap();
     assert!(run.settled);
     assert!(
-        run.transitions[0].starts_with("public.t: reverse_shadow → cleanup by person:ana:")
+        run.transitions[0].starts_with("public.t: reverse shadow → cleanup by ana:")
             && run.transitions[0].ends_with("cleanup approved: owners signed off"),
         "{:?}",
         run.transitions

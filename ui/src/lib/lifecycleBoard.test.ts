@@ -8,6 +8,7 @@ const card = (id: string, phase: string, attention: string[] = []): JobCard => (
   streak: 0,
   failures: [],
   attention,
+  awaiting_approval: attention.some((a) => a.startsWith("L008 ")),
   last_transition: null,
   last_transition_at: 0,
   last_window_at: null,
@@ -49,8 +50,8 @@ describe("ago", () => {
 
 describe("approvalAction", () => {
   it("offers approval to a job awaiting cleanup approval, release to a held one, nothing otherwise", () => {
-    expect(approvalAction(card("a", "reverse_shadow", ["L008 awaiting_approval"]))).toBe("approve");
-    expect(approvalAction({ ...card("a", "reverse_shadow", ["L008 awaiting_approval"]), approved_by: "ana" })).toBeNull();
+    expect(approvalAction(card("a", "reverse_shadow", ["L008 awaiting approval"]))).toBe("approve");
+    expect(approvalAction({ ...card("a", "reverse_shadow", ["L008 awaiting approval"]), approved_by: "ana" })).toBeNull();
     expect(approvalAction(card("a", "reverse_shadow"))).toBeNull();
     expect(approvalAction(card("d", "held", ["L006 held"]))).toBe("release");
     expect(approvalAction(card("b", "shadow", ["L007 regressing"]))).toBeNull();

@@ -49,7 +49,7 @@ export function ago(at: number, now: number): string {
  */
 export function approvalAction(card: JobCard): "approve" | "release" | null {
   if (card.phase === "held") return "release";
-  if (card.phase === "reverse_shadow" && card.approved_by == null && card.attention.some((a) => a.includes("awaiting_approval"))) return "approve";
+  if (card.phase === "reverse_shadow" && card.approved_by == null && card.awaiting_approval) return "approve";
   return null;
 }
 

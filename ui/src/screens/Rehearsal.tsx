@@ -194,7 +194,7 @@ export function RehearsalScreen({ project, onOpenRunbook }: { project: ProjectVi
                     <strong>{c.name}</strong>
                   </td>
                   <td className="muted">{c.display_url}</td>
-                  <td>{c.password_available ? <span className="muted small">password {c.has_password ? "stored" : "none"}</span> : <span className="badge warn">password needed</span>}</td>
+                  <td>{c.password_available ? <span className="muted small">{c.has_password ? "password stored" : "no password"}</span> : <span className="badge warn">password needed</span>}</td>
                   <td className="small" data-testid="connection-test-result" data-ok={tests[c.name]?.ok === undefined ? undefined : String(tests[c.name]?.ok)}>
                     {tests[c.name] === undefined ? null : tests[c.name]?.ok === undefined ? (
                       <span className="muted">Testing…</span>

@@ -161,10 +161,10 @@ async fn a_dropped_rehearsal_leaves_no_task_database_or_lock() {
         }
         rehearsal::drop_scratch(&id, &provider).await;
         RunState::remove(&root, &id);
-        // Tasks end at their next await once aborted; one waiting on a server that is dropping
-        // the run's databases ends when the server answers. Twice, in full `cargo test` runs
-        // beside other work, two tasks took over 10 s at the rollback drill (never alone, in 8
-        // runs): a minute tells a slow server from a task that never ends.
+        // Tasks end at their next await once aborted; a connection's release check left
+        // waiting by a statement cut off mid-exchange ends when the drop ends its session
+        // (`dropping_the_scratch_databases_ends_their_sessions`). The minute bounds a loaded
+        // machine's slowness; it is not a time the run is expected to take.
         let dropped_at = Instant::now();
         let deadline = dropped_at + Duration::from_secs(60);
         while (metrics.num_alive_tasks() > tasks_before || advisory_locks(&root) > 0)
@@ -185,4 +185,69 @@ async fn a_dropped_rehearsal_leaves_no_task_database_or_lock() {
         );
         common::no_scratch_databases(&id);
     }
+}
+
+/// Dropping a run's scratch databases ends every session on them, on MariaDB as PostgreSQL's
+/// `WITH (FORCE)` does there. A cancelled run can leave a connection whose statement was cut off
+/// mid-exchange, with sqlx's release check waiting in a task for a reply the server never sends:
+/// only the end of its session ends that task (the cause of a dropped rehearsal's tasks outliving
+/// it, one run in about fifteen, beside other work).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dropping_the_scratch_databases_ends_their_sessions() {
+    use migration_studio::db::{self, Access};
+    use migration_studio::project::Project;
+    use migration_studio::rehearsal::{self, Provider, ProviderChoice, RehearsalOptions};
+    let (_dir, root) = sample("sakila-mysql-to-postgres");
+    let project = Project::open(&root).unwrap();
+    let options = RehearsalOptions {
+        provider: ProviderChoice::Local,
+        ..RehearsalOptions::default()
+    };
+    let id = rehearsal::new_run_id();
+    let (provider, _) = rehearsal::choose_provider(&project, &options)
+        .await
+        .unwrap();
+    let (source, target) = rehearsal::sides(&project);
+    let env = provider
+        .provision(&id.replace('-', "_"), &source, &target)
+        .await
+        .unwrap();
+    let sessions = |name: &str| -> (u64, u64) {
+        let count = |sql: String, out: String| -> u64 {
+            out.trim()
+                .parse()
+                .unwrap_or_else(|_| panic!("{sql}: {out}"))
+        };
+        let my = format!("SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE DB = '{name}'");
+        let pg = format!("SELECT count(*) FROM pg_stat_activity WHERE datname = '{name}'");
+        (
+            count(my.clone(), common::mariadb("mysql", &["-e", &my], None)),
+            count(pg.clone(), psql("postgres", &["-tAc", &pg], None)),
+        )
+    };
+    // An idle connection on each side: its server waits for the next command, as it does for
+    // a connection whose client waits for a reply.
+    let held = [
+        db::connect(&env.source_url, Access::ReadOnly, 1)
+            .await
+            .unwrap(),
+        db::connect(&env.target_url, Access::ReadOnly, 1)
+            .await
+            .unwrap(),
+    ];
+    assert_eq!(sessions(&env.source_name).0, 1, "the source's session");
+    assert_eq!(sessions(&env.target_name).1, 1, "the target's session");
+    rehearsal::drop_scratch(&id, &provider).await;
+    assert_eq!(
+        sessions(&env.source_name),
+        (0, 0),
+        "sessions left on the source"
+    );
+    assert_eq!(
+        sessions(&env.target_name),
+        (0, 0),
+        "sessions left on the target"
+    );
+    common::no_scratch_databases(&id);
+    drop(held);
 }

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use sqlx::Executor;
 
 use super::{Environment, Provider, ProviderError, Resources, Side};
+use crate::data::Cell;
 use crate::db::{self, guard, quote, Access, DbError, Pool};
 use crate::import::Engine;
 
@@ -137,6 +138,53 @@ async fn admin(url: &str, sql: &str) -> Result<(), DbError> {
     })
 }
 
+/// Drops the scratch database `name` on `server` (`engine` PostgreSQL or MySQL), ending every
+/// session on it first: PostgreSQL's `WITH (FORCE)` does so itself, MySQL's sessions are listed
+/// by their current database and killed. A cancelled run can leave connections that will never
+/// be answered: sqlx's connections are not cancel-safe, and a statement cut off mid-exchange
+/// leaves the pool's release check (a ping, in a task of its own) waiting for a reply the server
+/// never sends while the server waits for the next command (sqlx issue 4349, "return_to_pool
+/// can hang forever"). Ending the session ends that task; the database would go without it.
+///
+/// # Errors
+/// [`DbError`] when the server cannot be reached or refuses the drop. A session that ends by
+/// itself before it is killed is not an error.
+async fn drop_database(server: &str, engine: Engine, name: &str) -> Result<(), DbError> {
+    let url = admin_url(server, engine);
+    if engine != Engine::Mysql {
+        return admin(&url, &drop_sql(engine, name)).await;
+    }
+    let db = db::connect(&url, Access::ReadWrite, 1).await?;
+    let result = async {
+        let sessions = db
+            .fetch_texts(
+                "SELECT CAST(ID AS CHAR) FROM information_schema.PROCESSLIST \
+                 WHERE DB = ? AND ID <> CONNECTION_ID()",
+                &[Cell::Text(name.to_owned())],
+                "listing the sessions on a scratch database",
+            )
+            .await?;
+        for id in sessions
+            .iter()
+            .filter_map(|row| row.first()?.as_deref()?.parse::<u64>().ok())
+        {
+            let _ = db
+                .execute(
+                    &format!("KILL CONNECTION {id}"),
+                    &[],
+                    "ending a session on a scratch database",
+                )
+                .await;
+        }
+        db.execute(&drop_sql(engine, name), &[], "managing scratch databases")
+            .await
+            .map(|_| ())
+    }
+    .await;
+    db.close().await;
+    result
+}
+
 fn drop_sql(engine: Engine, name: &str) -> String {
     match engine {
         Engine::Postgres => format!(
@@ -183,7 +231,7 @@ pub(super) async fn scratch(
                 create_file(url, files).await?;
                 continue;
             }
-            admin(&admin_url(server, engine), &drop_sql(engine, name)).await?;
+            drop_database(server, engine, name).await?;
             admin(
                 &admin_url(server, engine),
                 &format!("CREATE DATABASE {}", quote::ident(engine, name)),
@@ -268,7 +316,7 @@ impl Environment {
             let Some(engine) = db::engine_of(server).filter(|e| *e != Engine::Sqlite) else {
                 continue;
             };
-            if let Err(e) = admin(&admin_url(server, engine), &drop_sql(engine, name)).await {
+            if let Err(e) = drop_database(server, engine, name).await {
                 tracing::warn!(database = %name, error = %e, "cannot drop a scratch database");
             }
         }

@@ -251,3 +251,34 @@ async fn dropping_the_scratch_databases_ends_their_sessions() {
     common::no_scratch_databases(&id);
     drop(held);
 }
+
+/// Closing a database does not wait forever for a connection that never comes back (as one
+/// whose statement a cancel cut off mid-exchange may not): it returns, the pool closed, and
+/// the connection is closed when it is given back.
+#[tokio::test]
+async fn closing_a_database_does_not_wait_for_a_connection_that_never_comes_back() {
+    use migration_studio::db::{self, Access, Pool, CLOSE_WAIT};
+    let db = db::connect(
+        "postgres://postgres@127.0.0.1:5432/postgres",
+        Access::ReadOnly,
+        2,
+    )
+    .await
+    .unwrap();
+    let Pool::Postgres(pool) = &db.pool else {
+        unreachable!()
+    };
+    let held = pool.acquire().await.unwrap();
+    let closed = tokio::time::timeout(CLOSE_WAIT * 3, db.close()).await;
+    assert!(
+        closed.is_ok(),
+        "close still waiting after {:?}",
+        CLOSE_WAIT * 3
+    );
+    assert!(pool.is_closed(), "the pool is closed");
+    assert!(
+        pool.acquire().await.is_err(),
+        "a closed pool hands out nothing"
+    );
+    drop(held);
+}

@@ -338,15 +338,32 @@ impl Database {
             .map_err(|e| self.query_error(context, e))
     }
 
-    /// Closes the pool.
+    /// Closes the pool: idle connections at once, those in use as they come back, waiting for
+    /// them at most [`CLOSE_WAIT`]. A connection whose statement was cut off mid-exchange (its
+    /// future dropped: sqlx's connections are not cancel-safe) may never come back: the pool's
+    /// release check waits for a reply the server never sends (sqlx issue 4349). Past the wait
+    /// the pool stays closed and such a connection is closed when it does come back; the caller
+    /// goes on. Logs a warning naming the database when it waited in vain.
     pub async fn close(&self) {
-        match &self.pool {
-            Pool::Postgres(p) => p.close().await,
-            Pool::Mysql(p) => p.close().await,
-            Pool::Sqlite(p) => p.close().await,
+        let closing = async {
+            match &self.pool {
+                Pool::Postgres(p) => p.close().await,
+                Pool::Mysql(p) => p.close().await,
+                Pool::Sqlite(p) => p.close().await,
+            }
+        };
+        if tokio::time::timeout(CLOSE_WAIT, closing).await.is_err() {
+            tracing::warn!(
+                database = %self.display,
+                "connections still in use {} s after the pool closed; left to close when they come back",
+                CLOSE_WAIT.as_secs()
+            );
         }
     }
 }
+
+/// The longest [`Database::close`] waits for connections in use to come back.
+pub const CLOSE_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// The engine a URL is for, from its scheme.
 pub fn engine_of(url: &str) -> Option<Engine> {

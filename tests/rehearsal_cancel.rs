@@ -190,8 +190,8 @@ async fn a_dropped_rehearsal_leaves_no_task_database_or_lock() {
 /// Dropping a run's scratch databases ends every session on them, on MariaDB as PostgreSQL's
 /// `WITH (FORCE)` does there. A cancelled run can leave a connection whose statement was cut off
 /// mid-exchange, with sqlx's release check waiting in a task for a reply the server never sends:
-/// only the end of its session ends that task (the cause of a dropped rehearsal's tasks outliving
-/// it, one run in about fifteen, beside other work).
+/// only the end of its session ends that task (why, in a CI run, two tasks of a rehearsal
+/// dropped at its rollback drill were still alive a minute later).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dropping_the_scratch_databases_ends_their_sessions() {
     use migration_studio::db::{self, Access};

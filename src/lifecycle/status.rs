@@ -56,17 +56,12 @@ impl Attention {
 /// criterion's manifest name after its code in words (`L002 data quality: …`). The rest is
 /// kept as it is.
 pub fn failures_in_words(text: &str) -> String {
-    [
-        Criterion::DataQuality,
-        Criterion::Latency,
-        Criterion::Resources,
-        Criterion::Assertions,
-    ]
-    .into_iter()
-    .filter(|c| c.name() != c.label())
-    .fold(text.to_owned(), |out, c| {
-        out.replace(&format!(" {}: ", c.name()), &format!(" {}: ", c.label()))
-    })
+    Criterion::EVERY
+        .into_iter()
+        .filter(|c| c.name() != c.label())
+        .fold(text.to_owned(), |out, c| {
+            out.replace(&format!(" {}: ", c.name()), &format!(" {}: ", c.label()))
+        })
 }
 
 /// Why `job` needs a look at time `now` (Unix seconds), most pressing first; empty when it

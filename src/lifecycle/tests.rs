@@ -42,6 +42,13 @@ fn transitions_and_failures_read_in_words_for_people() {
         failures_in_words("L002 data_quality: see data_quality in [lifecycle]"),
         "L002 data quality: see data_quality in [lifecycle]"
     );
+    for criterion in Criterion::EVERY {
+        assert!(!criterion.label().contains('_'), "{criterion:?}");
+        assert_eq!(
+            failures_in_words(&format!("L000 {}: x", criterion.name())),
+            format!("L000 {}: x", criterion.label())
+        );
+    }
     assert_eq!(Attention::AwaitingApproval.label(), "awaiting approval");
     for phase in Phase::ALL {
         assert!(!phase.label().contains('_'), "{phase}");

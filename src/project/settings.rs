@@ -87,6 +87,14 @@ impl Criterion {
         Criterion::Resources,
     ];
 
+    /// Every criterion there is, [`Criterion::Assertions`] included.
+    pub const EVERY: [Criterion; 4] = [
+        Criterion::DataQuality,
+        Criterion::Latency,
+        Criterion::Resources,
+        Criterion::Assertions,
+    ];
+
     /// The manifest's spelling, e.g. `data_quality`.
     pub fn name(self) -> &'static str {
         match self {
@@ -99,9 +107,12 @@ impl Criterion {
 
     /// Its name in words for a person (`data quality`), as the desktop app shows it.
     pub fn label(self) -> &'static str {
+        // Written out, so a new criterion is given its words here.
         match self {
             Criterion::DataQuality => "data quality",
-            other => other.name(),
+            Criterion::Latency => "latency",
+            Criterion::Resources => "resources",
+            Criterion::Assertions => "assertions",
         }
     }
 }

@@ -280,5 +280,11 @@ async fn closing_a_database_does_not_wait_for_a_connection_that_never_comes_back
         pool.acquire().await.is_err(),
         "a closed pool hands out nothing"
     );
+    // Given back to a closed pool, the connection is closed, not kept.
     drop(held);
+    let given_back = std::time::Instant::now();
+    while pool.size() > 0 && given_back.elapsed() < Duration::from_secs(60) {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(pool.size(), 0, "connections left open by the closed pool");
 }

@@ -8,9 +8,11 @@ pub mod guard;
 mod identity;
 pub mod quote;
 mod run_lock;
+mod sessions;
 
 pub use identity::{identity, major_version, server_version, version_matches, DatabaseIdentity};
 pub use run_lock::{FileLock, LockHolder, RunLock};
+pub use sessions::end_sessions;
 
 use std::str::FromStr;
 

@@ -179,45 +179,6 @@ pub(super) async fn plant_rejects(
     })
 }
 
-/// Terminates every session on `db`'s database but the caller's. Returns how many.
-async fn drop_sessions(db: &Database, database: &str) -> Result<u64, RehearsalError> {
-    let binds = [crate::data::Cell::Text(database.to_owned())];
-    match db.engine {
-        Engine::Postgres => Ok(db
-            .fetch_i64(
-                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
-                &binds,
-                "terminating the target's sessions",
-            )
-            .await?
-            .unwrap_or(0) as u64),
-        _ => {
-            let ids = db
-                .fetch_texts(
-                    "SELECT CAST(ID AS CHAR) FROM information_schema.PROCESSLIST WHERE DB = ? AND ID <> CONNECTION_ID()",
-                    &binds,
-                    "listing the target's sessions",
-                )
-                .await?;
-            let mut killed = 0;
-            let ids = ids
-                .iter()
-                .filter_map(|row| row.first()?.as_deref()?.parse::<u64>().ok());
-            for id in ids {
-                // A session may end by itself meanwhile: that is not a failure of the drill.
-                if db
-                    .execute(&format!("KILL CONNECTION {id}"), &[], "killing a session")
-                    .await
-                    .is_ok()
-                {
-                    killed += 1;
-                }
-            }
-            Ok(killed)
-        }
-    }
-}
-
 /// Runs the backfill, with the drills asked for around it.
 ///
 /// # Errors
@@ -363,7 +324,9 @@ async fn watch(
             if let Some(killer) = &killer {
                 // Lets the writers start their next chunks, so the drop lands mid-batch.
                 tokio::time::sleep(Duration::from_millis(20)).await;
-                dropped = drop_sessions(killer, &database).await;
+                dropped = db::end_sessions(killer, &database)
+                    .await
+                    .map_err(RehearsalError::from);
             }
         }
     }

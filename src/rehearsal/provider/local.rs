@@ -7,7 +7,6 @@ use std::path::{Path, PathBuf};
 use sqlx::Executor;
 
 use super::{Environment, Provider, ProviderError, Resources, Side};
-use crate::data::Cell;
 use crate::db::{self, guard, quote, Access, DbError, Pool};
 use crate::import::Engine;
 
@@ -140,7 +139,7 @@ async fn admin(url: &str, sql: &str) -> Result<(), DbError> {
 
 /// Drops the scratch database `name` on `server` (`engine` PostgreSQL or MySQL), ending every
 /// session on it first: PostgreSQL's `WITH (FORCE)` does so itself, MySQL's sessions are listed
-/// by their current database and killed. A cancelled run can leave connections that will never
+/// by their current database and killed ([`db::end_sessions`]). A cancelled run can leave connections that will never
 /// be answered: sqlx's connections are not cancel-safe, and a statement cut off mid-exchange
 /// leaves the pool's release check (a ping, in a task of its own) waiting for a reply the server
 /// never sends while the server waits for the next command (sqlx issue 4349, "return_to_pool
@@ -156,26 +155,7 @@ async fn drop_database(server: &str, engine: Engine, name: &str) -> Result<(), D
     }
     let db = db::connect(&url, Access::ReadWrite, 1).await?;
     let result = async {
-        let sessions = db
-            .fetch_texts(
-                "SELECT CAST(ID AS CHAR) FROM information_schema.PROCESSLIST \
-                 WHERE DB = ? AND ID <> CONNECTION_ID()",
-                &[Cell::Text(name.to_owned())],
-                "listing the sessions on a scratch database",
-            )
-            .await?;
-        for id in sessions
-            .iter()
-            .filter_map(|row| row.first()?.as_deref()?.parse::<u64>().ok())
-        {
-            let _ = db
-                .execute(
-                    &format!("KILL CONNECTION {id}"),
-                    &[],
-                    "ending a session on a scratch database",
-                )
-                .await;
-        }
+        db::end_sessions(&db, name).await?;
         db.execute(&drop_sql(engine, name), &[], "managing scratch databases")
             .await
             .map(|_| ())
